@@ -1,0 +1,69 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { describeValidation } from '../transport/error-handler.ts'
+
+export type AdminErrorCode =
+  | 'ADMIN_UNAUTHORIZED'
+  | 'ADMIN_INVALID_REQUEST'
+  | 'ADMIN_NOT_FOUND'
+  | 'ADMIN_CONFLICT'
+  | 'ADMIN_PARTNER_FAILED'
+  | 'ADMIN_INTERNAL'
+
+const STATUS: Record<AdminErrorCode, number> = {
+  ADMIN_UNAUTHORIZED: 401,
+  ADMIN_INVALID_REQUEST: 400,
+  ADMIN_NOT_FOUND: 404,
+  ADMIN_CONFLICT: 409,
+  ADMIN_PARTNER_FAILED: 502,
+  ADMIN_INTERNAL: 500,
+}
+
+/** An admin API failure, answered as RFC 9457 problem details (never the OCPI envelope). */
+export class AdminError extends Error {
+  override name = 'AdminError'
+  readonly code: AdminErrorCode
+  readonly extra: Record<string, unknown>
+  constructor(code: AdminErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message)
+    this.code = code
+    this.extra = extra
+  }
+}
+
+function toAdminError(error: unknown): AdminError {
+  if (error instanceof AdminError) return error
+  const fastifyError = error as Partial<FastifyError>
+  if (fastifyError.validation) {
+    return new AdminError(
+      'ADMIN_INVALID_REQUEST',
+      describeValidation(fastifyError.validation, fastifyError.validationContext),
+    )
+  }
+  if (fastifyError.statusCode === 400)
+    return new AdminError('ADMIN_INVALID_REQUEST', 'Request body is not valid JSON')
+  if (fastifyError.statusCode === 413)
+    return new AdminError('ADMIN_INVALID_REQUEST', 'Request body is too large')
+  return new AdminError('ADMIN_INTERNAL', 'Internal hub error')
+}
+
+export async function adminErrorHandler(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const adminError = toAdminError(error)
+  const status = STATUS[adminError.code]
+  if (status >= 500 && adminError.code === 'ADMIN_INTERNAL')
+    request.log.error({ err: error }, 'admin request failed')
+  else request.log.info({ code: adminError.code, reason: adminError.message }, 'admin request refused')
+  await reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: 'about:blank',
+      title: adminError.code,
+      status,
+      detail: adminError.message,
+      ...adminError.extra,
+    })
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { partyKey } from '../core/party.ts'
+import { generateToken, hashToken } from '../core/tokens.ts'
+import type { HubContext } from '../hub-context.ts'
+import {
+  ConnectionError,
+  registerAtPartner,
+  unregisterPlatform,
+} from '../modules/credentials/credentials.service.ts'
+import {
+  findLiveRoleConflicts,
+  findPlatform,
+  insertParties,
+  insertPlatform,
+  listPartiesOf,
+  listPlatforms,
+} from '../routing/platforms.store.ts'
+import type { PartyRow, PlatformRow } from '../storage/tables.ts'
+import { AdminError } from './admin-errors.ts'
+import { ConnectionRequest, InvitationRequest, PlatformParams } from './admin.schema.ts'
+
+/** What the admin API shows of a platform: never its tokens. */
+function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
+  return {
+    id: platform.id,
+    name: platform.name,
+    status: platform.status,
+    initiated_by: platform.initiated_by,
+    version: platform.version,
+    versions_url: platform.versions_url,
+    hub_party_id: platform.hub_party_id,
+    roles: parties
+      .filter((p) => p.platform_id === platform.id)
+      .map((p) => ({
+        role: p.role,
+        country_code: p.country_code,
+        party_id: p.party_id,
+        status: p.status,
+        business_details: p.business_details,
+      })),
+    endpoints: platform.endpoints,
+    created_at: platform.created_at,
+    updated_at: platform.updated_at,
+    registered_at: platform.registered_at,
+  }
+}
+
+async function viewOf(context: HubContext, id: string) {
+  const platform = await findPlatform(context.db, id)
+  if (!platform) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
+  return platformView(platform, await listPartiesOf(context.db, [id]))
+}
+
+export async function platformsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.post('/invitations', { schema: { body: InvitationRequest } }, async (request, reply) => {
+    const { name, roles } = request.body
+    const keys = roles.map((r) => `${r.role} ${partyKey(r)}`)
+    const duplicate = keys.find((key, index) => keys.indexOf(key) !== index)
+    if (duplicate) throw new AdminError('ADMIN_INVALID_REQUEST', `role ${duplicate} is listed twice`)
+    const conflicts = await findLiveRoleConflicts(context.db, roles)
+    if (conflicts.length > 0) {
+      const taken = conflicts.map((c) => `${c.role} ${c.country_code}/${c.party_id}`).join(', ')
+      throw new AdminError('ADMIN_CONFLICT', `already held by another platform: ${taken}`)
+    }
+    const id = randomUUID()
+    const tokenA = generateToken()
+    await context.db.transaction().execute(async (trx) => {
+      await insertPlatform(trx, {
+        id,
+        name,
+        status: 'PLANNED',
+        initiated_by: 'partner',
+        invitation_token_hash: hashToken(tokenA),
+        inbound_token_hash: null,
+        outbound_token: null,
+        versions_url: null,
+        version: null,
+        endpoints: '[]',
+        hub_party_id: null,
+        registered_at: null,
+      })
+      await insertParties(trx, id, 'PLANNED', roles)
+    })
+    request.log.info({ platformId: id, name }, 'invitation created')
+    return reply.code(201).send({ id, token_a: tokenA, versions_url: context.hub.versionsUrl })
+  })
+
+  routes.post('/connections', { schema: { body: ConnectionRequest } }, async (request, reply) => {
+    const { versions_url, token_a, name } = request.body
+    let platformId: string
+    try {
+      platformId = await registerAtPartner(context, { versionsUrl: versions_url, tokenA: token_a, name })
+    } catch (error) {
+      if (error instanceof ConnectionError) {
+        const code = error.step === 'roles' ? 'ADMIN_CONFLICT' : 'ADMIN_PARTNER_FAILED'
+        throw new AdminError(
+          code,
+          `registration at the partner failed at step ${error.step}: ${error.message}`,
+          {
+            step: error.step,
+          },
+        )
+      }
+      throw error
+    }
+    return reply.code(201).send(await viewOf(context, platformId))
+  })
+
+  routes.get('/platforms', async () => {
+    const platforms = await listPlatforms(context.db)
+    const parties = await listPartiesOf(
+      context.db,
+      platforms.map((p) => p.id),
+    )
+    return { platforms: platforms.map((p) => platformView(p, parties)) }
+  })
+
+  routes.get('/platforms/:id', { schema: { params: PlatformParams } }, async (request) =>
+    viewOf(context, request.params.id),
+  )
+
+  routes.delete('/platforms/:id', { schema: { params: PlatformParams } }, async (request) => {
+    const outcome = await unregisterPlatform(context, request.params.id)
+    if (!outcome) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${request.params.id}`)
+    return {
+      platform: await viewOf(context, request.params.id),
+      partner_notified: outcome.partnerNotified,
+      ...(outcome.partnerError ? { partner_error: outcome.partnerError } : {}),
+    }
+  })
+}

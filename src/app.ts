@@ -1,0 +1,86 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import pino from 'pino'
+import { prepareAdminToken, type AdminToken } from './admin/admin-auth.ts'
+import { adminPlugin } from './admin/plugin.ts'
+import type { HubConfig } from './config/config.ts'
+import { OcpiError } from './core/errors.ts'
+import { hubIdentity, type HubContext } from './hub-context.ts'
+import { openStore, type Store } from './storage/database.ts'
+import { registerJsonBodyParser } from './transport/body-parser.ts'
+import { ocpiErrorHandler } from './transport/error-handler.ts'
+import { OcpiClient } from './transport/ocpi-client.ts'
+import { ocpiPlugin } from './transport/plugin.ts'
+import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
+import { AdminError, adminErrorHandler } from './admin/admin-errors.ts'
+
+export interface Hub {
+  readonly app: FastifyInstance
+  readonly context: HubContext
+  readonly adminToken: AdminToken
+  /** Stops accepting requests, then closes the outbound pools and the store. */
+  close(): Promise<void>
+}
+
+export interface BuildHubOptions {
+  /** A store opened by the caller (tests share one); otherwise one is opened from the configuration. */
+  readonly store?: Store
+  readonly logger?: FastifyBaseLogger
+}
+
+/**
+ * Builds the hub: store (migrated), outbound client, HTTP routes. Never listens: main.ts and tests do.
+ *
+ * @example
+ * const hub = await buildHub(loadConfig())
+ * await hub.app.listen({ port: hub.context.config.port, host: hub.context.config.host })
+ */
+export async function buildHub(config: HubConfig, options: BuildHubOptions = {}): Promise<Hub> {
+  const logger = options.logger ?? pino({ level: config.logLevel })
+  const store =
+    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+  const client = new OcpiClient({
+    allowPrivatePeers: config.allowPrivatePeers,
+    timeoutMs: config.outboundTimeoutMs,
+  })
+  const context: HubContext = { config, store, db: store.db, client, hub: hubIdentity(config), log: logger }
+  const adminToken = await prepareAdminToken(store.db, config.adminToken)
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdFromHeaders,
+    // OCPI payloads pass through the hub: never coerce types or drop fields the schema does not name.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  })
+  registerRequestIds(app)
+  registerJsonBodyParser(app, config.bodyLimitBytes)
+  app.setNotFoundHandler(async (request, reply) => {
+    if (request.url.startsWith('/admin')) {
+      return adminErrorHandler(
+        new AdminError('ADMIN_NOT_FOUND', `no such admin resource: ${request.method} ${request.url}`),
+        request,
+        reply,
+      )
+    }
+    return ocpiErrorHandler(
+      new OcpiError('HUB_ERR_NOT_FOUND', `Unknown resource: ${request.method} ${request.url}`),
+      request,
+      reply,
+    )
+  })
+  app.setErrorHandler(ocpiErrorHandler)
+  await app.register(ocpiPlugin, { prefix: '/ocpi', context })
+  await app.register(adminPlugin, { prefix: '/admin', context, adminTokenHash: adminToken.hash })
+
+  return {
+    app,
+    context,
+    adminToken,
+    async close() {
+      await app.close()
+      await client.close()
+      if (!options.store) await store.close()
+    },
+  }
+}

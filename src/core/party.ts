@@ -1,0 +1,17 @@
+/** Roles of OCPI 2.3.0 (types.asciidoc). PTP is used by the Payments module but missing from the enum: accepted. */
+export const ROLES = ['CPO', 'EMSP', 'NAP', 'NSP', 'OTHER', 'SCSP', 'PTP'] as const
+export type Role = (typeof ROLES)[number]
+
+export interface PartyRef {
+  readonly country_code: string
+  readonly party_id: string
+}
+
+/** CiString identifiers compare case-insensitively; the hub keys parties by their upper-case form. */
+export function partyKey(party: PartyRef): string {
+  return `${party.country_code.toUpperCase()}*${party.party_id.toUpperCase()}`
+}
+
+export function sameParty(a: PartyRef, b: PartyRef): boolean {
+  return partyKey(a) === partyKey(b)
+}

@@ -1,0 +1,35 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { HubConfig } from './config/config.ts'
+import type { Db, Store } from './storage/database.ts'
+import type { OcpiClient } from './transport/ocpi-client.ts'
+
+/** The hub's own identity, as partners see it. */
+export interface HubIdentity {
+  readonly countryCode: string
+  readonly partyId: string
+  readonly name: string
+  /** GET here lists the OCPI versions the hub speaks. */
+  readonly versionsUrl: string
+  /** Base of every OCPI 2.3.0 endpoint of the hub. */
+  readonly baseUrl230: string
+}
+
+/** What every part of the hub is handed: configuration, store, outbound client, identity, logger. */
+export interface HubContext {
+  readonly config: HubConfig
+  readonly store: Store
+  readonly db: Db
+  readonly client: OcpiClient
+  readonly hub: HubIdentity
+  readonly log: FastifyBaseLogger
+}
+
+export function hubIdentity(config: HubConfig): HubIdentity {
+  return {
+    countryCode: config.countryCode,
+    partyId: config.partyId,
+    name: config.name,
+    versionsUrl: `${config.publicUrl}/ocpi/versions`,
+    baseUrl230: `${config.publicUrl}/ocpi/2.3.0`,
+  }
+}

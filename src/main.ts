@@ -1,0 +1,44 @@
+import { buildHub } from './app.ts'
+import { ConfigError, loadConfig } from './config/config.ts'
+
+async function main(): Promise<void> {
+  const config = loadConfig()
+  const hub = await buildHub(config)
+  const { log } = hub.context
+  await hub.app.listen({ port: config.port, host: config.host })
+
+  log.info(
+    { store: hub.context.store.engine, dataDir: config.databaseUrl ? undefined : config.dataDir },
+    `OCPI hub listening on ${config.host}:${config.port}`,
+  )
+  log.info(`OCPI versions endpoint for partners: ${hub.context.hub.versionsUrl}`)
+  if (hub.adminToken.generated) {
+    log.warn(`Generated admin token (shown once, store it now): ${hub.adminToken.generated}`)
+  }
+  log.info(
+    `Invite a partner: curl -X POST ${config.publicUrl}/admin/invitations -H "Authorization: Bearer <admin token>" ` +
+      `-H "Content-Type: application/json" -d '{"name":"Example CPO","roles":[{"role":"CPO","country_code":"NL","party_id":"ABC"}]}'`,
+  )
+
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    hub.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`)
+  else console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,395 @@
+import { randomUUID } from 'node:crypto'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { OcpiError, type HubErrorCode } from '../../core/errors.ts'
+import { partyKey } from '../../core/party.ts'
+import { OcpiStatus } from '../../core/status-codes.ts'
+import { generateToken, hashToken } from '../../core/tokens.ts'
+import type { HubContext } from '../../hub-context.ts'
+import {
+  applyClaimedRoles,
+  deletePlatform,
+  endpointsJson,
+  findLiveRoleConflicts,
+  findPlatform,
+  insertParties,
+  insertPlatform,
+  listConnectedParties,
+  listPartiesOf,
+  lockPlatform,
+  setPartiesStatus,
+  updatePlatform,
+  type PartyRole,
+} from '../../routing/platforms.store.ts'
+import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
+import type { AuthenticatedPartner } from '../../transport/authorization.ts'
+import { describeValidation } from '../../transport/error-handler.ts'
+import { PartnerCallError } from '../../transport/ocpi-client.ts'
+import { Credentials, type CredentialsRole } from './credentials.schema.ts'
+import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
+
+const DISCOVERY_ERRORS: Record<number, HubErrorCode> = {
+  [OcpiStatus.UnableToUseClientApi]: 'HUB_ERR_CLIENT_API_UNUSABLE',
+  [OcpiStatus.UnsupportedVersion]: 'HUB_ERR_UNSUPPORTED_VERSION',
+  [OcpiStatus.NoMatchingEndpoints]: 'HUB_ERR_NO_MATCHING_ENDPOINTS',
+}
+
+/**
+ * The hub's Credentials for one partner: `token` is the one that partner uses to call the hub, `roles` the
+ * hub itself followed by every connected party reachable through it (credentials.asciidoc, 2.3.0 hub note).
+ */
+export async function hubCredentials(
+  context: HubContext,
+  token: string,
+  forPlatformId: string,
+): Promise<Credentials> {
+  const { hub } = context
+  const reachable = (await listConnectedParties(context.db)).filter((p) => p.platform_id !== forPlatformId)
+  const hubRole: CredentialsRole = {
+    role: 'OTHER',
+    business_details: { name: hub.name },
+    party_id: hub.partyId,
+    country_code: hub.countryCode,
+  }
+  return {
+    token,
+    url: hub.versionsUrl,
+    hub_party_id: `${hub.countryCode}${hub.partyId}`,
+    roles: [hubRole, ...reachable.map(toCredentialsRole)],
+  }
+}
+
+function toCredentialsRole(party: PartyRow): CredentialsRole {
+  return {
+    role: party.role as CredentialsRole['role'],
+    business_details: (party.business_details as CredentialsRole['business_details'] | null) ?? {
+      name: party.party_id,
+    },
+    party_id: party.party_id,
+    country_code: party.country_code,
+  }
+}
+
+function roleLabel(role: PartyRole): string {
+  return `${role.role} ${role.country_code.toUpperCase()}/${role.party_id.toUpperCase()}`
+}
+
+/**
+ * A partner may claim only roles its invitation allows, each once (credentials.asciidoc leaves party
+ * authentication to the platform; OCPI issue #509).
+ */
+function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonly PartyRow[]): void {
+  const seen = new Set<string>()
+  const allowedKeys = new Set(allowed.map((p) => `${p.role}|${partyKey(p)}`))
+  claimed.forEach((role, index) => {
+    const key = `${role.role}|${partyKey(role)}`
+    if (seen.has(key)) {
+      throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `roles[${index}]: ${roleLabel(role)} is listed twice`)
+    }
+    seen.add(key)
+    if (!allowedKeys.has(key)) {
+      const may = allowed.map(roleLabel).join(', ') || 'none'
+      throw new OcpiError(
+        'HUB_ERR_ROLE_NOT_ALLOWED',
+        `roles[${index}]: ${roleLabel(role)} is not allowed for this platform (it may claim: ${may})`,
+      )
+    }
+  })
+}
+
+async function discoverForHandshake(
+  context: HubContext,
+  body: Credentials,
+  correlationId: string,
+): Promise<DiscoveredPartner> {
+  try {
+    return await discoverPartner(context.client, body.url, body.token, correlationId)
+  } catch (error) {
+    if (error instanceof DiscoveryError) {
+      throw new OcpiError(DISCOVERY_ERRORS[error.statusCode] ?? 'HUB_ERR_CLIENT_API_UNUSABLE', error.message)
+    }
+    throw error
+  }
+}
+
+async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
+  return (await listPartiesOf(context.db, [platformId])).filter((p) => p.status !== 'SUSPENDED')
+}
+
+/** Credentials POST: a partner registers with its invitation token (token A) and its token B. */
+export async function registerPartner(
+  context: HubContext,
+  partner: AuthenticatedPartner,
+  body: Credentials,
+  correlationId: string,
+): Promise<Credentials> {
+  if (!partner.usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
+  checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
+  const discovered = await discoverForHandshake(context, body, correlationId)
+  const tokenC = generateToken()
+  await context.db.transaction().execute(async (trx) => {
+    const platform = await lockPlatform(trx, partner.platformId)
+    // A second POST with the same token A that raced this one finds the invitation already used.
+    if (platform?.invitation_token_hash !== hashToken(partner.token))
+      throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
+    await updatePlatform(trx, partner.platformId, {
+      status: 'CONNECTED',
+      invitation_token_hash: null,
+      inbound_token_hash: hashToken(tokenC),
+      outbound_token: body.token,
+      versions_url: body.url,
+      version: discovered.version,
+      endpoints: endpointsJson(discovered.endpoints),
+      hub_party_id: body.hub_party_id ?? null,
+      registered_at: new Date(),
+    })
+    await applyClaimedRoles(trx, partner.platformId, body.roles)
+  })
+  context.log.info({ platformId: partner.platformId, roles: body.roles.map(roleLabel) }, 'partner registered')
+  return hubCredentials(context, tokenC, partner.platformId)
+}
+
+/** Credentials PUT: re-read the partner's endpoints, take its new token, issue a new one (the old stops working). */
+export async function updatePartner(
+  context: HubContext,
+  partner: AuthenticatedPartner,
+  body: Credentials,
+  correlationId: string,
+): Promise<Credentials> {
+  if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
+  checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
+  const discovered = await discoverForHandshake(context, body, correlationId)
+  const tokenC = generateToken()
+  await context.db.transaction().execute(async (trx) => {
+    const platform = await lockPlatform(trx, partner.platformId)
+    if (platform?.inbound_token_hash !== hashToken(partner.token))
+      throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
+    await updatePlatform(trx, partner.platformId, {
+      status: 'CONNECTED',
+      inbound_token_hash: hashToken(tokenC),
+      outbound_token: body.token,
+      versions_url: body.url,
+      version: discovered.version,
+      endpoints: endpointsJson(discovered.endpoints),
+      hub_party_id: body.hub_party_id ?? null,
+    })
+    await applyClaimedRoles(trx, partner.platformId, body.roles)
+  })
+  context.log.info({ platformId: partner.platformId }, 'partner updated its credentials; token rotated')
+  return hubCredentials(context, tokenC, partner.platformId)
+}
+
+/** Ends a platform's connection: its tokens stop working and its parties become SUSPENDED. */
+async function suspendPlatform(context: HubContext, platformId: string): Promise<void> {
+  await context.db.transaction().execute(async (trx) => {
+    await lockPlatform(trx, platformId)
+    await updatePlatform(trx, platformId, {
+      status: 'SUSPENDED',
+      invitation_token_hash: null,
+      inbound_token_hash: null,
+      outbound_token: null,
+    })
+    await setPartiesStatus(trx, platformId, 'SUSPENDED')
+  })
+}
+
+/** Credentials DELETE: the partner unregisters; all traffic with it stops. */
+export async function unregisterPartner(context: HubContext, partner: AuthenticatedPartner): Promise<void> {
+  if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
+  await suspendPlatform(context, partner.platformId)
+  context.log.info({ platformId: partner.platformId }, 'partner unregistered')
+}
+
+/** Which step of the hub's own registration at a partner failed, and why. */
+export class ConnectionError extends Error {
+  override name = 'ConnectionError'
+  readonly step: 'versions' | 'version_details' | 'credentials' | 'roles'
+  constructor(step: ConnectionError['step'], message: string) {
+    super(message)
+    this.step = step
+  }
+}
+
+const checkCredentials = TypeCompiler.Compile(Credentials)
+
+function invalidCredentialsReason(data: unknown): string | undefined {
+  if (checkCredentials.Check(data)) return undefined
+  const issues = [...checkCredentials.Errors(data)].map((e) => ({
+    instancePath: e.path,
+    message: e.message,
+    params: {},
+  }))
+  return describeValidation(issues, 'body')
+}
+
+/**
+ * The hub registers at a partner that gave it a versions URL and a token A (credentials.asciidoc,
+ * registration, hub as the sender): GET versions, GET details, POST the hub's credentials with a fresh
+ * token B, keep the returned token C. Returns the new platform's id.
+ */
+export async function registerAtPartner(
+  context: HubContext,
+  request: { versionsUrl: string; tokenA: string; name: string },
+): Promise<string> {
+  const correlationId = randomUUID()
+  let discovered: DiscoveredPartner
+  try {
+    discovered = await discoverPartner(context.client, request.versionsUrl, request.tokenA, correlationId)
+  } catch (error) {
+    if (error instanceof DiscoveryError) throw new ConnectionError(error.step, error.message)
+    throw error
+  }
+  const credentialsUrl = endpointUrl(discovered.endpoints, 'credentials') ?? ''
+  const tokenB = generateToken()
+  const platformId = randomUUID()
+  // Committed before the POST: the partner calls back the hub's versions with token B while answering it.
+  await insertPlatform(context.db, {
+    id: platformId,
+    name: request.name,
+    status: 'PLANNED',
+    initiated_by: 'hub',
+    invitation_token_hash: null,
+    inbound_token_hash: hashToken(tokenB),
+    outbound_token: null,
+    versions_url: request.versionsUrl,
+    version: discovered.version,
+    endpoints: endpointsJson(discovered.endpoints),
+    hub_party_id: null,
+    registered_at: null,
+  })
+  let partnerCredentials: Credentials | undefined
+  try {
+    partnerCredentials = await postHubCredentials(
+      context,
+      credentialsUrl,
+      request.tokenA,
+      tokenB,
+      platformId,
+      correlationId,
+    )
+    const conflicts = await findLiveRoleConflicts(context.db, partnerCredentials.roles, platformId)
+    if (conflicts.length > 0) {
+      throw new ConnectionError(
+        'roles',
+        `roles already held by another platform: ${conflicts.map(roleLabel).join(', ')}`,
+      )
+    }
+    const { token, url, hub_party_id, roles } = partnerCredentials
+    await context.db.transaction().execute(async (trx) => {
+      await updatePlatform(trx, platformId, {
+        status: 'CONNECTED',
+        outbound_token: token,
+        versions_url: url,
+        hub_party_id: hub_party_id ?? null,
+        registered_at: new Date(),
+      })
+      await insertParties(trx, platformId, 'CONNECTED', roles)
+    })
+  } catch (error) {
+    await deletePlatform(context.db, platformId)
+    if (partnerCredentials)
+      await undoRegistrationAtPartner(context, credentialsUrl, partnerCredentials.token, correlationId)
+    throw error
+  }
+  context.log.info({ platformId, versionsUrl: request.versionsUrl }, 'hub registered at partner')
+  return platformId
+}
+
+async function postHubCredentials(
+  context: HubContext,
+  credentialsUrl: string,
+  tokenA: string,
+  tokenB: string,
+  platformId: string,
+  correlationId: string,
+): Promise<Credentials> {
+  const body = await hubCredentials(context, tokenB, platformId)
+  let response
+  try {
+    response = await context.client.send({
+      method: 'POST',
+      url: credentialsUrl,
+      token: tokenA,
+      body,
+      correlationId,
+    })
+  } catch (error) {
+    throw new ConnectionError(
+      'credentials',
+      error instanceof PartnerCallError ? error.message : String(error),
+    )
+  }
+  const envelope = response.envelope
+  if (response.httpStatus >= 300 || envelope?.status_code !== OcpiStatus.Success) {
+    const answer = envelope
+      ? `status_code ${envelope.status_code} (${envelope.status_message ?? 'no message'})`
+      : 'no OCPI envelope'
+    throw new ConnectionError(
+      'credentials',
+      `POST ${credentialsUrl} answered HTTP ${response.httpStatus} with ${answer}`,
+    )
+  }
+  const invalid = invalidCredentialsReason(envelope.data)
+  if (invalid) throw new ConnectionError('credentials', `the partner's credentials are not valid: ${invalid}`)
+  return envelope.data as Credentials
+}
+
+async function undoRegistrationAtPartner(
+  context: HubContext,
+  credentialsUrl: string,
+  token: string,
+  correlationId: string,
+): Promise<void> {
+  try {
+    await context.client.send({ method: 'DELETE', url: credentialsUrl, token, correlationId })
+  } catch (error) {
+    context.log.warn({ err: error, credentialsUrl }, 'could not undo the registration at the partner')
+  }
+}
+
+export interface UnregisterOutcome {
+  readonly platform: PlatformRow
+  /** The partner acknowledged the hub's credentials DELETE. */
+  readonly partnerNotified: boolean
+  readonly partnerError?: string
+}
+
+/**
+ * The operator ends a connection: the hub tells the partner (credentials DELETE, best effort) and
+ * suspends the platform whatever the partner answers.
+ */
+export async function unregisterPlatform(
+  context: HubContext,
+  platformId: string,
+): Promise<UnregisterOutcome | undefined> {
+  const platform = await findPlatform(context.db, platformId)
+  if (!platform) return undefined
+  let partnerNotified = false
+  let partnerError: string | undefined
+  const credentialsUrl = endpointUrl(platform.endpoints, 'credentials')
+  if (
+    platform.status !== 'SUSPENDED' &&
+    platform.status !== 'PLANNED' &&
+    platform.outbound_token &&
+    credentialsUrl
+  ) {
+    try {
+      const response = await context.client.send({
+        method: 'DELETE',
+        url: credentialsUrl,
+        token: platform.outbound_token,
+      })
+      partnerNotified = response.envelope?.status_code === OcpiStatus.Success
+      if (!partnerNotified) {
+        partnerError = `HTTP ${response.httpStatus}, status_code ${response.envelope?.status_code ?? 'none'}`
+      }
+    } catch (error) {
+      partnerError = error instanceof Error ? error.message : String(error)
+    }
+  }
+  await suspendPlatform(context, platformId)
+  context.log.info({ platformId, partnerNotified, partnerError }, 'platform unregistered by the operator')
+  const updated = (await findPlatform(context.db, platformId)) ?? platform
+  return partnerError === undefined
+    ? { platform: updated, partnerNotified }
+    : { platform: updated, partnerNotified, partnerError }
+}

@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, Migrator, PostgresDialect, type Migration } from 'kysely'
+import pg from 'pg'
+import { PGliteDialect } from './pglite-dialect.ts'
+import type { Database } from './tables.ts'
+import * as createPlatforms from './migrations/2026_11_25_0001_create_platforms.ts'
+
+export type Db = Kysely<Database>
+
+export type StoreEngine = 'pglite' | 'postgres'
+
+export interface Store {
+  readonly db: Db
+  readonly engine: StoreEngine
+  /** PGlite serves one connection: the hub runs its background work in-process and one at a time. */
+  readonly supportsMultipleConnections: boolean
+  close(): Promise<void>
+}
+
+/** Migrations in the order they apply. Never edit one that has been released: add a new one. */
+const MIGRATIONS: Record<string, Migration> = {
+  '2026_11_25_0001_create_platforms': createPlatforms,
+}
+
+// Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
+
+export interface StoreOptions {
+  /** A PostgreSQL URL; when absent the embedded PGlite store is used. */
+  readonly databaseUrl?: string | undefined
+  /** PGlite data folder, or `memory`. */
+  readonly dataDir?: string
+  /** Size of the PostgreSQL connection pool. */
+  readonly poolSize?: number
+}
+
+/**
+ * Opens the store and applies pending migrations.
+ *
+ * @example
+ * const store = await openStore({ dataDir: 'memory' })            // embedded, in memory
+ * const store = await openStore({ databaseUrl: 'postgres://…' })  // PostgreSQL
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const store = options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    : openPGlite(options.dataDir ?? 'memory')
+  try {
+    await migrateToLatest(store.db)
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+  return store
+}
+
+function openPostgres(databaseUrl: string, poolSize: number): Store {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, engine: 'postgres', supportsMultipleConnections: true, close: () => db.destroy() }
+}
+
+function openPGlite(dataDir: string): Store {
+  if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true })
+  const pglite = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir)
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  return { db, engine: 'pglite', supportsMultipleConnections: false, close: () => db.destroy() }
+}
+
+async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new Error(`database migration ${failed} failed`, { cause: error })
+  }
+}

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { OcpiError } from '../core/errors.ts'
+import { hashToken, isValidToken } from '../core/tokens.ts'
+
+/** Who is calling, as found from the token in the Authorization header. */
+export interface AuthenticatedPartner {
+  readonly platformId: string
+  readonly platformName: string
+  /** The credentials handshake has completed: functional modules are open to this partner. */
+  readonly registered: boolean
+  /** The partner presented its invitation token (token A). */
+  readonly usedInvitationToken: boolean
+  /** The token as the partner meant it (Base64-decoded when it was sent encoded). */
+  readonly token: string
+}
+
+/** Finds the platform that holds one of these token hashes; supplied by the party directory. */
+export type TokenLookup = (
+  candidates: readonly { token: string; hash: string }[],
+) => Promise<AuthenticatedPartner | undefined>
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    partner: AuthenticatedPartner | undefined
+  }
+  interface FastifyContextConfig {
+    /** The route accepts a partner whose handshake has not completed (versions, credentials). */
+    allowUnregistered?: boolean
+  }
+}
+
+const TOKEN_HEADER = /^Token[ ]+(\S+)\s*$/i
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * The token values an Authorization header may stand for. OCPI 2.2+ sends Base64 of the token; many
+ * 2.1.1/2.2 peers send it raw (transport_and_format: authorization header). Both readings are tried,
+ * the decoded one first.
+ *
+ * @example
+ * tokenCandidates('Token ZXhhbXBsZS10b2tlbg==') // ['example-token', 'ZXhhbXBsZS10b2tlbg==']
+ */
+export function tokenCandidates(header: string): string[] {
+  const match = TOKEN_HEADER.exec(header)
+  const raw = match?.[1]
+  if (!raw) return []
+  const candidates: string[] = []
+  if (BASE64.test(raw)) {
+    const decoded = Buffer.from(raw, 'base64').toString('utf8')
+    if (isValidToken(decoded)) candidates.push(decoded)
+  }
+  if (isValidToken(raw)) candidates.push(raw)
+  return candidates
+}
+
+/** Base64 form of a token, as the hub sends it. */
+export function encodeToken(token: string): string {
+  return Buffer.from(token, 'utf8').toString('base64')
+}
+
+/**
+ * Authenticates every request of the scope it is registered in. A missing or unknown token is HTTP 401;
+ * so is a token of an unfinished handshake (token A) on anything but versions and credentials.
+ */
+export function registerPartnerAuthentication(app: FastifyInstance, lookup: TokenLookup): void {
+  app.decorateRequest('partner', undefined)
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const header = request.headers.authorization
+    if (!header) throw new OcpiError('HUB_ERR_AUTH_MISSING')
+    const candidates = tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) }))
+    const partner = candidates.length > 0 ? await lookup(candidates) : undefined
+    if (!partner) throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
+    if (!partner.registered && !request.routeOptions.config.allowUnregistered) {
+      throw new OcpiError('HUB_ERR_AUTH_NOT_REGISTERED')
+    }
+    request.partner = partner
+  })
+}
+
+/** The authenticated partner of a request in an authenticated scope. */
+export function partnerOf(request: FastifyRequest): AuthenticatedPartner {
+  if (!request.partner) throw new Error('partnerOf called outside an authenticated scope')
+  return request.partner
+}

@@ -1,0 +1,105 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { HubErrors, OcpiError, type HttpStatus } from '../core/errors.ts'
+import type { OcpiStatusCode } from '../core/status-codes.ts'
+import { errorEnvelope } from './envelope.ts'
+
+interface ValidationIssue {
+  instancePath: string
+  message?: string | undefined
+  params: Record<string, unknown>
+}
+
+/** `evses[0].connectors[0].standard` from Ajv's `/evses/0/connectors/0/standard`. */
+function fieldPath(instancePath: string, missingProperty: unknown): string {
+  const segments = instancePath.split('/').filter(Boolean)
+  if (typeof missingProperty === 'string') segments.push(missingProperty)
+  return segments.reduce(
+    (path, segment) =>
+      /^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment,
+    '',
+  )
+}
+
+/** One readable line per schema failure, naming the field, for `status_message`. */
+export function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): string {
+  const issue = issues[0]
+  if (!issue) return 'Invalid request'
+  const path = fieldPath(issue.instancePath, issue.params['missingProperty'])
+  const where = context && context !== 'body' ? `${context} ` : ''
+  const message = issue.params['missingProperty'] ? 'is required' : (issue.message ?? 'is invalid')
+  const allowed = Array.isArray(issue.params['allowedValues'])
+    ? ` (${issue.params['allowedValues'].join(', ')})`
+    : ''
+  return `${where}${path || 'body'}: ${message}${allowed}`
+}
+
+interface RenderedError {
+  readonly httpStatus: HttpStatus
+  readonly statusCode: OcpiStatusCode
+  readonly message: string
+  readonly hubCode: string
+  /** true when the hub itself failed: logged as an error with the stack. */
+  readonly internal: boolean
+}
+
+/** The only place where a thrown value becomes an HTTP status and an OCPI status. */
+export function renderError(error: unknown): RenderedError {
+  if (error instanceof OcpiError) {
+    return {
+      httpStatus: error.httpStatus,
+      statusCode: error.statusCode,
+      message: error.message,
+      hubCode: error.hubCode,
+      internal: false,
+    }
+  }
+  const fastifyError = error as Partial<FastifyError>
+  if (fastifyError.validation) {
+    const entry = HubErrors.HUB_ERR_INVALID_PARAMETERS
+    return {
+      httpStatus: entry.http,
+      statusCode: entry.status,
+      message: describeValidation(
+        fastifyError.validation as ValidationIssue[],
+        fastifyError.validationContext,
+      ),
+      hubCode: 'HUB_ERR_INVALID_PARAMETERS',
+      internal: false,
+    }
+  }
+  const code =
+    fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? 'HUB_ERR_BODY_TOO_LARGE'
+      : fastifyError.statusCode === 400
+        ? 'HUB_ERR_BODY_NOT_JSON'
+        : fastifyError.statusCode === 404
+          ? 'HUB_ERR_NOT_FOUND'
+          : 'HUB_ERR_INTERNAL'
+  const entry = HubErrors[code]
+  return {
+    httpStatus: entry.http,
+    statusCode: entry.status,
+    message: entry.message,
+    hubCode: code,
+    internal: code === 'HUB_ERR_INTERNAL',
+  }
+}
+
+/** Fastify error handler for the OCPI routes: every error leaves as an envelope, never with internals. */
+export async function ocpiErrorHandler(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const rendered = renderError(error)
+  if (rendered.internal) {
+    request.log.error({ err: error, hubCode: rendered.hubCode }, 'request failed inside the hub')
+  } else {
+    const detail = error instanceof OcpiError ? error.detail : undefined
+    request.log.info(
+      { hubCode: rendered.hubCode, ocpiStatus: rendered.statusCode, reason: rendered.message, detail },
+      'request refused',
+    )
+  }
+  await reply.code(rendered.httpStatus).send(errorEnvelope(rendered.statusCode, rendered.message))
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto'
+import { isIP } from 'node:net'
+import { Agent, request } from 'undici'
+import { encodeToken } from './authorization.ts'
+import { isEnvelope, type OcpiEnvelope } from './envelope.ts'
+import { guardedLookup, isPrivateAddress, PeerAddressRefused } from './peer-address-guard.ts'
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface PartnerRequest {
+  readonly method: HttpMethod
+  readonly url: string
+  /** The token the hub presents to this partner; sent Base64-encoded. */
+  readonly token: string
+  readonly body?: unknown
+  readonly correlationId?: string | undefined
+  readonly headers?: Readonly<Record<string, string>>
+  readonly timeoutMs?: number
+}
+
+export interface PartnerResponse {
+  readonly httpStatus: number
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The partner's envelope; undefined when the body was not one. */
+  readonly envelope: OcpiEnvelope | undefined
+  /** X-Request-ID the hub sent with this request. */
+  readonly requestId: string
+}
+
+/** Why an outbound call failed before a usable answer came back. */
+export type PartnerCallFailure = 'address-refused' | 'invalid-url' | 'unreachable' | 'timeout'
+
+export class PartnerCallError extends Error {
+  override name = 'PartnerCallError'
+  readonly failure: PartnerCallFailure
+  constructor(failure: PartnerCallFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.failure = failure
+  }
+}
+
+export interface OcpiClientOptions {
+  readonly allowPrivatePeers: boolean
+  readonly timeoutMs: number
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
+
+/**
+ * The only place the hub makes HTTP calls to partners: OCPI headers, Base64 token, timeouts, keep-alive
+ * connection pools per partner origin, the private-address guard, and failures sorted into a few kinds.
+ *
+ * @example
+ * const res = await client.send({ method: 'GET', url: partner.versionsUrl, token })
+ * if (res.envelope?.status_code === 1000) …
+ */
+export class OcpiClient {
+  readonly #options: OcpiClientOptions
+  readonly #agent: Agent
+
+  constructor(options: OcpiClientOptions) {
+    this.#options = options
+    this.#agent = new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 64,
+      ...(options.allowPrivatePeers ? {} : { connect: { lookup: guardedLookup } }),
+    })
+  }
+
+  async send(call: PartnerRequest): Promise<PartnerResponse> {
+    const url = this.#checkUrl(call.url)
+    const timeoutMs = call.timeoutMs ?? this.#options.timeoutMs
+    const requestId = randomUUID()
+    const headers: Record<string, string> = {
+      authorization: `Token ${encodeToken(call.token)}`,
+      'x-request-id': requestId,
+      'x-correlation-id': call.correlationId ?? randomUUID(),
+      ...call.headers,
+    }
+    let body: string | undefined
+    if (call.body !== undefined) {
+      body = JSON.stringify(call.body)
+      headers['content-type'] = 'application/json'
+    }
+    try {
+      const response = await request(url, {
+        method: call.method,
+        headers,
+        body,
+        dispatcher: this.#agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      const text = await response.body.text()
+      return {
+        httpStatus: response.statusCode,
+        headers: response.headers,
+        envelope: parseEnvelope(text),
+        requestId,
+      }
+    } catch (error) {
+      throw classify(error, call.url, timeoutMs)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close()
+  }
+
+  #checkUrl(raw: string): URL {
+    let url: URL
+    try {
+      url = new URL(raw)
+    } catch {
+      throw new PartnerCallError('invalid-url', `not a valid URL: ${raw}`)
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new PartnerCallError('invalid-url', `only http and https URLs can be called: ${raw}`)
+    }
+    // An IP literal never goes through DNS, so the lookup guard cannot see it: check it here.
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    if (!this.#options.allowPrivatePeers && isIP(host) !== 0 && isPrivateAddress(host)) {
+      throw new PartnerCallError('address-refused', new PeerAddressRefused(url.host, host).message)
+    }
+    return url
+  }
+}
+
+function parseEnvelope(text: string): OcpiEnvelope | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return isEnvelope(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function classify(error: unknown, url: string, timeoutMs: number): PartnerCallError {
+  const chain: unknown[] = []
+  for (let e: unknown = error; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e)
+  const refused = chain.find((e) => e instanceof PeerAddressRefused)
+  if (refused instanceof PeerAddressRefused) return new PartnerCallError('address-refused', refused.message)
+  const timedOut = chain.some(
+    (e) =>
+      e instanceof Error &&
+      (e.name === 'TimeoutError' || TIMEOUT_CODES.has((e as { code?: string }).code ?? '')),
+  )
+  if (timedOut)
+    return new PartnerCallError('timeout', `${url} did not answer within ${timeoutMs} ms`, { cause: error })
+  const code = chain.map((e) => (e as { code?: string }).code).find(Boolean)
+  const reason = code ?? (error instanceof Error ? error.message : String(error))
+  return new PartnerCallError('unreachable', `${url} could not be reached (${reason})`, { cause: error })
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** X-Correlation-ID of the chain this request belongs to: the caller's, or a new one. */
+    correlationId: string
+  }
+}
+
+const MAX_ID_LENGTH = 255
+
+function usableId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH ? value : undefined
+}
+
+/** Fastify's request id comes from X-Request-ID when the caller sent a usable one (transport_and_format: unique message ids). */
+export function requestIdFromHeaders(request: {
+  headers: Record<string, string | string[] | undefined>
+}): string {
+  return usableId(request.headers['x-request-id']) ?? randomUUID()
+}
+
+/** Echoes X-Request-ID and carries X-Correlation-ID on every response, errors included. */
+export function registerRequestIds(app: FastifyInstance): void {
+  app.decorateRequest('correlationId', '')
+  app.addHook('onRequest', async (request) => {
+    request.correlationId = usableId(request.headers['x-correlation-id']) ?? randomUUID()
+  })
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id)
+    void reply.header('x-correlation-id', request.correlationId)
+  })
+}
