@@ -33,6 +33,8 @@ export interface StoreOptions {
   readonly dataDir?: string
   /** Size of the PostgreSQL connection pool. */
   readonly poolSize?: number
+  /** A PGlite data folder dump to start from instead of an empty cluster (tests: skips initdb). */
+  readonly pgliteTemplate?: Blob
 }
 
 /**
@@ -45,7 +47,7 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openPGlite(options.dataDir ?? 'memory')
+    : openPGlite(options.dataDir ?? 'memory', options.pgliteTemplate)
   try {
     await migrateToLatest(store.db)
   } catch (error) {
@@ -61,11 +63,25 @@ function openPostgres(databaseUrl: string, poolSize: number): Store {
   return { db, engine: 'postgres', supportsMultipleConnections: true, close: () => db.destroy() }
 }
 
-function openPGlite(dataDir: string): Store {
+function openPGlite(dataDir: string, template: Blob | undefined): Store {
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true })
-  const pglite = dataDir === 'memory' ? new PGlite() : new PGlite(dataDir)
+  const options = template ? { loadDataDir: template } : {}
+  const pglite = dataDir === 'memory' ? new PGlite(options) : new PGlite(dataDir, options)
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   return { db, engine: 'pglite', supportsMultipleConnections: false, close: () => db.destroy() }
+}
+
+/**
+ * A dump of a freshly migrated embedded store. Starting PGlite from it skips initdb and the migrations,
+ * which is most of PGlite's start-up time.
+ */
+export async function createPGliteTemplate(): Promise<Blob> {
+  const pglite = new PGlite()
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  await migrateToLatest(db)
+  const dump = await pglite.dumpDataDir('none')
+  await db.destroy()
+  return dump
 }
 
 async function migrateToLatest(db: Db): Promise<void> {

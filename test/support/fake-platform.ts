@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { CredentialsRole } from '../../src/modules/credentials/credentials.schema.ts'
+import { call, type OcpiEnvelopeBody } from './http.ts'
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: IncomingMessage['headers']
+  /** Token found in the Authorization header (Base64-decoded). */
+  readonly token: string | undefined
+  readonly body: unknown
+}
+
+interface Failure {
+  readonly status: number
+  readonly body: unknown
+}
+
+export interface FakePlatformOptions {
+  readonly name?: string
+  readonly roles: CredentialsRole[]
+  /** Replaces the versions list the platform offers; `{base}` in a url stands for its base URL. */
+  readonly versions?: { version: string; url: string }[]
+  /** Replaces the 2.3.0 endpoints the platform offers. */
+  readonly endpoints?: { identifier: string; role: string; url: string }[]
+}
+
+function envelope(data: unknown, status_code = 1000, status_message?: string): OcpiEnvelopeBody {
+  return { data, status_code, ...(status_message ? { status_message } : {}), timestamp: new Date().toISOString() }
+}
+
+export function aRole(role: CredentialsRole['role'], country_code: string, party_id: string): CredentialsRole {
+  return { role, country_code, party_id, business_details: { name: `${role} ${country_code}${party_id}` } }
+}
+
+/**
+ * A partner OCPI platform on 127.0.0.1: versions, version details and credentials, as a real one would
+ * serve them. It records every request, can be told to fail, and can run the handshake towards the hub.
+ * Test-only code.
+ */
+export class FakePlatform {
+  readonly options: FakePlatformOptions
+  readonly received: RecordedRequest[] = []
+  /** Token A this platform hands to the hub for a hub-initiated registration. */
+  readonly tokenA = `A-${randomBytes(8).toString('hex')}`
+  /** The token the hub must present to this platform. */
+  tokenFromHub: string | undefined
+  /** The token this platform presents to the hub. */
+  tokenToHub: string | undefined
+  /** The hub's credentials as last received. */
+  hubCredentials: Record<string, unknown> | undefined
+  readonly #server: Server
+  readonly #failures = new Map<string, Failure>()
+  readonly #hanging = new Set<string>()
+  #base = ''
+
+  private constructor(options: FakePlatformOptions) {
+    this.options = options
+    this.#server = createServer((req, res) => void this.#handle(req, res))
+  }
+
+  static async start(options: FakePlatformOptions): Promise<FakePlatform> {
+    const platform = new FakePlatform(options)
+    await new Promise<void>((resolve) => platform.#server.listen(0, '127.0.0.1', resolve))
+    const { port } = platform.#server.address() as AddressInfo
+    platform.#base = `http://127.0.0.1:${port}`
+    return platform
+  }
+
+  get url(): string {
+    return this.#base
+  }
+
+  get versionsUrl(): string {
+    return `${this.#base}/versions`
+  }
+
+  /** The next request to `METHOD /path` is answered with this HTTP status and body. */
+  failNext(method: string, path: string, status: number, body: unknown = envelope(null, 3000, 'induced failure')): void {
+    this.#failures.set(`${method} ${path}`, { status, body })
+  }
+
+  /** Requests to `METHOD /path` are never answered. */
+  hang(method: string, path: string): void {
+    this.#hanging.add(`${method} ${path}`)
+  }
+
+  requestsTo(method: string, path: string): RecordedRequest[] {
+    return this.received.filter((r) => r.method === method && r.path === path)
+  }
+
+  /**
+   * The partner side of registration (credentials.asciidoc): GET the hub's versions and 2.3.0 details
+   * with token A, then POST credentials with a fresh token B. Keeps token C when the hub answers 1000.
+   */
+  async registerAt(hubVersionsUrl: string, tokenA: string, roles: CredentialsRole[] = this.options.roles) {
+    const versions = await call(hubVersionsUrl, { token: tokenA })
+    const list = versions.body.data as { version: string; url: string }[]
+    const details = await call(list.find((v) => v.version === '2.3.0')?.url ?? '', { token: tokenA })
+    const endpoints = (details.body.data as { endpoints: { identifier: string; url: string }[] }).endpoints
+    const credentialsUrl = endpoints.find((e) => e.identifier === 'credentials')?.url ?? ''
+    const tokenB = `B-${randomBytes(8).toString('hex')}`
+    this.tokenFromHub = tokenB
+    const response = await call(credentialsUrl, {
+      method: 'POST',
+      token: tokenA,
+      body: { token: tokenB, url: this.versionsUrl, roles },
+    })
+    if (response.body?.status_code === 1000) {
+      this.hubCredentials = response.body.data as Record<string, unknown>
+      this.tokenToHub = String(this.hubCredentials['token'])
+    }
+    return { response, credentialsUrl, tokenB }
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const text = Buffer.concat(chunks).toString('utf8')
+    let body: unknown = undefined
+    try {
+      body = text ? JSON.parse(text) : undefined
+    } catch {
+      body = text
+    }
+    const path = new URL(req.url ?? '/', this.#base).pathname
+    const method = req.method ?? 'GET'
+    const encoded = /^Token (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
+    const token = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined
+    this.received.push({ method, path, headers: req.headers, token, body })
+
+    const key = `${method} ${path}`
+    if (this.#hanging.has(key)) return
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(payload))
+    }
+    const failure = this.#failures.get(key)
+    if (failure) {
+      this.#failures.delete(key)
+      return send(failure.status, failure.body)
+    }
+    const isHandshake = path === '/versions' || path.startsWith('/2.3.0') && (path === '/2.3.0' || path === '/2.3.0/credentials')
+    const tokenOk = token !== undefined && (token === this.tokenFromHub || (isHandshake && token === this.tokenA))
+    if (!tokenOk) return send(401, envelope(null, 2000, 'unknown token'))
+
+    if (method === 'GET' && path === '/versions') {
+      const versions = this.options.versions ?? [{ version: '2.3.0', url: '{base}/2.3.0' }]
+      return send(200, envelope(versions.map((v) => ({ ...v, url: v.url.replace('{base}', this.#base) }))))
+    }
+    if (method === 'GET' && path === '/2.3.0') {
+      const endpoints = this.options.endpoints ?? [{ identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' }]
+      return send(
+        200,
+        envelope({ version: '2.3.0', endpoints: endpoints.map((e) => ({ ...e, url: e.url.replace('{base}', this.#base) })) }),
+      )
+    }
+    if (path === '/2.3.0/credentials') return this.#credentials(method, token, body, send)
+    return send(200, envelope(null))
+  }
+
+  /** The platform as credentials server: the hub registers at it with token A. */
+  async #credentials(
+    method: string,
+    token: string | undefined,
+    body: unknown,
+    send: (status: number, payload: unknown) => void,
+  ): Promise<void> {
+    if (method === 'POST') {
+      if (token !== this.tokenA) return send(405, envelope(null, 2000, 'already registered'))
+      const credentials = body as { token: string; url: string }
+      // Like a real partner: read the hub's versions with the token B it just received, before answering.
+      const check = await call(credentials.url, { token: credentials.token })
+      if (check.body?.status_code !== 1000) return send(200, envelope(null, 3001, 'cannot read the hub versions'))
+      this.hubCredentials = body as Record<string, unknown>
+      this.tokenToHub = credentials.token
+      this.tokenFromHub = `C-${randomBytes(8).toString('hex')}`
+      return send(200, envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }))
+    }
+    if (method === 'DELETE') {
+      this.tokenFromHub = undefined
+      return send(200, envelope(null))
+    }
+    if (method === 'GET') return send(200, envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }))
+    return send(405, envelope(null, 2000, 'method not allowed'))
+  }
+}

@@ -1,0 +1,68 @@
+import { createServer } from 'node:net'
+import { buildHub, type Hub } from '../../src/app.ts'
+import { loadConfig } from '../../src/config/config.ts'
+import type { StoreEngine } from '../../src/storage/database.ts'
+import { call, type CallOptions, type HttpResult, type OcpiEnvelopeBody } from './http.ts'
+import { createTestStore, type TestStore } from './test-store.ts'
+
+export const ADMIN_TOKEN = 'test-admin-token'
+
+export interface TestHub {
+  readonly hub: Hub
+  readonly testStore: TestStore
+  /** http://127.0.0.1:<port> */
+  readonly url: string
+  readonly versionsUrl: string
+  /** Calls the admin API with the admin token. */
+  admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<HttpResult<T>>
+  /** Calls an OCPI path of the hub (relative to /ocpi). */
+  ocpi<T = OcpiEnvelopeBody>(path: string, options?: CallOptions): Promise<HttpResult<T>>
+  close(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * A real hub listening on 127.0.0.1 with a fresh store of the given engine. Partners on loopback are
+ * allowed (HUB_ALLOW_PRIVATE_PEERS=true) unless the environment overrides say otherwise.
+ */
+export async function startTestHub(engine: StoreEngine, env: Record<string, string> = {}): Promise<TestHub> {
+  const testStore = await createTestStore(engine)
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HUB_PUBLIC_URL: url,
+    HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+    HUB_ALLOW_PRIVATE_PEERS: 'true',
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    OUTBOUND_TIMEOUT_MS: '3000',
+    ...env,
+  })
+  const hub = await buildHub(config, { store: testStore.store })
+  await hub.app.listen({ port, host: '127.0.0.1' })
+  return {
+    hub,
+    testStore,
+    url,
+    versionsUrl: `${url}/ocpi/versions`,
+    admin: (method, path, body) =>
+      call(`${url}/admin${path}`, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+    ocpi: <T,>(path: string, options?: CallOptions) => call<T>(`${url}/ocpi${path}`, options),
+    async close() {
+      await hub.close()
+      await testStore.dispose()
+    },
+  }
+}
