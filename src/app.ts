@@ -2,16 +2,18 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { prepareAdminToken, type AdminToken } from './admin/admin-auth.ts'
 import { adminPlugin } from './admin/plugin.ts'
+import { DeliveryWorker } from './delivery/delivery-worker.ts'
 import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
 import { hubIdentity, type HubContext } from './hub-context.ts'
+import { StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
 import { OcpiClient } from './transport/ocpi-client.ts'
 import { ocpiPlugin } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
-import { AdminError, adminErrorHandler } from './admin/admin-errors.ts'
+import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 
 export interface Hub {
   readonly app: FastifyInstance
@@ -42,7 +44,19 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
   })
-  const context: HubContext = { config, store, db: store.db, client, hub: hubIdentity(config), log: logger }
+  const delivery = new DeliveryWorker(store.db, client, logger, {
+    ...config.delivery,
+    timeoutMs: config.outboundTimeoutMs,
+  })
+  const context: HubContext = {
+    config,
+    store,
+    db: store.db,
+    client,
+    hub: hubIdentity(config),
+    log: logger,
+    delivery,
+  }
   const adminToken = await prepareAdminToken(store.db, config.adminToken)
 
   const app = Fastify({
@@ -50,28 +64,25 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFromHeaders,
     // OCPI payloads pass through the hub: never coerce types or drop fields the schema does not name.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: OCPI_AJV_OPTIONS },
     return503OnClosing: true,
   })
   registerRequestIds(app)
   registerJsonBodyParser(app, config.bodyLimitBytes)
-  app.setNotFoundHandler(async (request, reply) => {
-    if (request.url.startsWith('/admin')) {
-      return adminErrorHandler(
-        new AdminError('ADMIN_NOT_FOUND', `no such admin resource: ${request.method} ${request.url}`),
-        request,
-        reply,
-      )
-    }
-    return ocpiErrorHandler(
+  app.setNotFoundHandler(async (request, reply) =>
+    ocpiErrorHandler(
       new OcpiError('HUB_ERR_NOT_FOUND', `Unknown resource: ${request.method} ${request.url}`),
       request,
       reply,
-    )
-  })
+    ),
+  )
   app.setErrorHandler(ocpiErrorHandler)
   await app.register(ocpiPlugin, { prefix: '/ocpi', context })
   await app.register(adminPlugin, { prefix: '/admin', context, adminTokenHash: adminToken.hash })
+  // Messages left from before a restart go out as soon as the hub is up.
+  delivery.start()
+  const stillAlive = new StillAliveCheck(context)
+  stillAlive.start()
 
   return {
     app,
@@ -79,6 +90,8 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     adminToken,
     async close() {
       await app.close()
+      await stillAlive.stop()
+      await delivery.stop()
       await client.close()
       if (!options.store) await store.close()
     },

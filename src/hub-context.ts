@@ -14,6 +14,11 @@ export interface HubIdentity {
   readonly baseUrl230: string
 }
 
+/** The outbound queue as request handlers see it: after queuing messages they wake its worker. */
+export interface DeliveryQueue {
+  wake(): void
+}
+
 /** What every part of the hub is handed: configuration, store, outbound client, identity, logger. */
 export interface HubContext {
   readonly config: HubConfig
@@ -22,6 +27,7 @@ export interface HubContext {
   readonly client: OcpiClient
   readonly hub: HubIdentity
   readonly log: FastifyBaseLogger
+  readonly delivery: DeliveryQueue
 }
 
 export function hubIdentity(config: HubConfig): HubIdentity {

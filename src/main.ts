@@ -5,6 +5,13 @@ async function main(): Promise<void> {
   const config = loadConfig()
   const hub = await buildHub(config)
   const { log } = hub.context
+  // Only its hash is stored: show the generated token before anything else can fail (a busy port) and
+  // whatever LOG_LEVEL hides, or the operator never sees it.
+  if (hub.adminToken.generated) {
+    const notice = `Generated admin token (shown once, store it now): ${hub.adminToken.generated}`
+    if (['error', 'fatal', 'silent'].includes(config.logLevel)) console.error(notice)
+    else log.warn(notice)
+  }
   await hub.app.listen({ port: config.port, host: config.host })
 
   log.info(
@@ -12,9 +19,6 @@ async function main(): Promise<void> {
     `OCPI hub listening on ${config.host}:${config.port}`,
   )
   log.info(`OCPI versions endpoint for partners: ${hub.context.hub.versionsUrl}`)
-  if (hub.adminToken.generated) {
-    log.warn(`Generated admin token (shown once, store it now): ${hub.adminToken.generated}`)
-  }
   log.info(
     `Invite a partner: curl -X POST ${config.publicUrl}/admin/invitations -H "Authorization: Bearer <admin token>" ` +
       `-H "Content-Type: application/json" -d '{"name":"Example CPO","roles":[{"role":"CPO","country_code":"NL","party_id":"ABC"}]}'`,

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { OcpiError } from '../core/errors.ts'
 import { describeValidation } from '../transport/error-handler.ts'
 
 export type AdminErrorCode =
@@ -32,6 +33,9 @@ export class AdminError extends Error {
 
 function toAdminError(error: unknown): AdminError {
   if (error instanceof AdminError) return error
+  // The JSON body parser is shared with the OCPI routes and raises OCPI errors: answer them in the admin format.
+  if (error instanceof OcpiError && error.hubCode === 'HUB_ERR_BODY_NOT_JSON')
+    return new AdminError('ADMIN_INVALID_REQUEST', error.message)
   const fastifyError = error as Partial<FastifyError>
   if (fastifyError.validation) {
     return new AdminError(

@@ -17,8 +17,10 @@ import {
   listPartiesOf,
   listPlatforms,
 } from '../routing/platforms.store.ts'
+import { isUniqueViolation } from '../storage/database-errors.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { AdminError } from './admin-errors.ts'
+import { queueClientInfoChanges } from '../modules/hub-client-info/hub-client-info.service.ts'
 import { ConnectionRequest, InvitationRequest, PlatformParams } from './admin.schema.ts'
 
 /** What the admin API shows of a platform: never its tokens. */
@@ -44,6 +46,20 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
     created_at: platform.created_at,
     updated_at: platform.updated_at,
     registered_at: platform.registered_at,
+    // When the partner last called the hub (recorded at most once a minute); the still-alive check uses it.
+    last_seen_at: platform.last_seen_at,
+  }
+}
+
+/** Refuses roles that another live platform or invitation holds, naming them. */
+async function refuseRolesHeldElsewhere(
+  context: HubContext,
+  roles: InvitationRequest['roles'],
+): Promise<void> {
+  const conflicts = await findLiveRoleConflicts(context.db, roles)
+  if (conflicts.length > 0) {
+    const taken = conflicts.map((c) => `${c.role} ${c.country_code}/${c.party_id}`).join(', ')
+    throw new AdminError('ADMIN_CONFLICT', `already held by another platform: ${taken}`)
   }
 }
 
@@ -64,30 +80,35 @@ export async function platformsRoutes(
     const keys = roles.map((r) => `${r.role} ${partyKey(r)}`)
     const duplicate = keys.find((key, index) => keys.indexOf(key) !== index)
     if (duplicate) throw new AdminError('ADMIN_INVALID_REQUEST', `role ${duplicate} is listed twice`)
-    const conflicts = await findLiveRoleConflicts(context.db, roles)
-    if (conflicts.length > 0) {
-      const taken = conflicts.map((c) => `${c.role} ${c.country_code}/${c.party_id}`).join(', ')
-      throw new AdminError('ADMIN_CONFLICT', `already held by another platform: ${taken}`)
-    }
+    await refuseRolesHeldElsewhere(context, roles)
     const id = randomUUID()
     const tokenA = generateToken()
-    await context.db.transaction().execute(async (trx) => {
-      await insertPlatform(trx, {
-        id,
-        name,
-        status: 'PLANNED',
-        initiated_by: 'partner',
-        invitation_token_hash: hashToken(tokenA),
-        inbound_token_hash: null,
-        outbound_token: null,
-        versions_url: null,
-        version: null,
-        endpoints: '[]',
-        hub_party_id: null,
-        registered_at: null,
+    try {
+      await context.db.transaction().execute(async (trx) => {
+        await insertPlatform(trx, {
+          id,
+          name,
+          status: 'PLANNED',
+          initiated_by: 'partner',
+          invitation_token_hash: hashToken(tokenA),
+          inbound_token_hash: null,
+          outbound_token: null,
+          versions_url: null,
+          version: null,
+          endpoints: '[]',
+          hub_party_id: null,
+          registered_at: null,
+        })
+        await insertParties(trx, id, 'PLANNED', roles)
+        // The other partners learn of the invited parties as PLANNED (mod_hub_client_info).
+        await queueClientInfoChanges(trx, context.hub, id, [], request.correlationId)
       })
-      await insertParties(trx, id, 'PLANNED', roles)
-    })
+      context.delivery.wake()
+    } catch (error) {
+      // A concurrent invitation took one of the roles after the check above: the live-role index refused it.
+      if (isUniqueViolation(error)) await refuseRolesHeldElsewhere(context, roles)
+      throw error
+    }
     request.log.info({ platformId: id, name }, 'invitation created')
     return reply.code(201).send({ id, token_a: tokenA, versions_url: context.hub.versionsUrl })
   })

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
-import { adminErrorHandler } from './admin-errors.ts'
+import { AdminError, adminErrorHandler } from './admin-errors.ts'
+import { deliveriesRoutes } from './deliveries.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
 
 /** The admin API under /admin: its own bearer token and its own error format (problem details). */
@@ -11,5 +12,10 @@ export async function adminPlugin(
 ): Promise<void> {
   app.setErrorHandler(adminErrorHandler)
   registerAdminAuthentication(app, options.adminTokenHash)
+  // Unknown admin paths are answered after the token check: without the token nothing is revealed.
+  app.setNotFoundHandler(async (request) => {
+    throw new AdminError('ADMIN_NOT_FOUND', `no such admin resource: ${request.method} ${request.url}`)
+  })
   await app.register(platformsRoutes, { context: options.context })
+  await app.register(deliveriesRoutes, { context: options.context })
 }

@@ -48,6 +48,67 @@ export const SETTINGS = [
     description: 'Time the hub waits for a partner to answer one outbound request (handshake, forwarding).',
   },
   {
+    env: 'DELIVERY_MAX_ATTEMPTS',
+    default: '12',
+    description:
+      'Tries of one queued message before it is parked as dead (visible in GET /admin/deliveries).',
+  },
+  {
+    env: 'DELIVERY_RETRY_BASE_MS',
+    default: '1000',
+    description: 'First retry delay of a queued message; each further retry doubles it (with jitter).',
+  },
+  {
+    env: 'DELIVERY_RETRY_MAX_MS',
+    default: '600000',
+    description: 'Longest delay between two tries of a queued message.',
+  },
+  {
+    env: 'DELIVERY_MAX_IN_FLIGHT',
+    default: '64',
+    description: 'Queued messages one hub process sends at the same time.',
+  },
+  {
+    env: 'DELIVERY_POLL_INTERVAL_MS',
+    default: '500',
+    description:
+      'How often a hub process looks at the queue for messages it was not woken for (retries, other processes).',
+  },
+  {
+    env: 'PAGE_LIMIT_MAX',
+    default: '1000',
+    description: 'Largest page the hub serves on its own paginated GETs (sent as X-Limit).',
+  },
+  {
+    env: 'AUTHORIZATION_TIMEOUT_MS',
+    default: '5000',
+    description:
+      'Time an eMSP has to answer a real-time authorization routed by the hub (a driver is waiting); then 4002.',
+  },
+  {
+    env: 'COMMAND_RESULT_WAIT_SECONDS',
+    default: '600',
+    description:
+      "How long the hub keeps the callback of a command or charging-profile request open for the CPO's asynchronous result when the CPO names no timeout.",
+  },
+  {
+    env: 'COMMAND_RESULT_GRACE_SECONDS',
+    default: '60',
+    description:
+      'Extra time the callback stays open after the timeout the CPO named in its answer; a later result is refused (404, 2001).',
+  },
+  {
+    env: 'STILL_ALIVE_AFTER_MS',
+    default: '300000',
+    description:
+      'A connected partner silent for this long gets a GET of its versions endpoint; its status (HubClientInfo) follows the result.',
+  },
+  {
+    env: 'STILL_ALIVE_CHECK_INTERVAL_MS',
+    default: '60000',
+    description: 'How often the hub looks for silent partners (and cleans up expired command callbacks).',
+  },
+  {
     env: 'BODY_LIMIT_BYTES',
     default: '5242880',
     description: 'Largest request body the hub accepts (bytes).',
@@ -75,6 +136,18 @@ export interface HubConfig {
   readonly outboundTimeoutMs: number
   readonly bodyLimitBytes: number
   readonly logLevel: string
+  readonly delivery: {
+    readonly maxAttempts: number
+    readonly retryBaseMs: number
+    readonly retryMaxMs: number
+    readonly maxInFlight: number
+    readonly pollIntervalMs: number
+  }
+  readonly pageLimitMax: number
+  readonly authorizationTimeoutMs: number
+  /** Commands and ChargingProfiles: how long the hub waits for an asynchronous result. */
+  readonly asyncResults: { readonly waitSeconds: number; readonly graceSeconds: number }
+  readonly stillAlive: { readonly afterMs: number; readonly checkIntervalMs: number }
 }
 
 export class ConfigError extends Error {
@@ -106,6 +179,9 @@ function readBoolean(env: Env, name: SettingName): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
 }
 
+// pino's levels: an unknown one would make the logger throw at start-up, far from the variable's name.
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
 /** Reads the configuration from environment variables, applying the documented defaults. */
 export function loadConfig(env: Env = process.env): HubConfig {
   const port = readInt(env, 'PORT', 0, 65535)
@@ -116,10 +192,13 @@ export function loadConfig(env: Env = process.env): HubConfig {
   if (!/^[A-Z0-9]{3}$/.test(partyId))
     throw new ConfigError(`HUB_PARTY_ID must be three letters or digits, got "${partyId}"`)
   const publicUrl = read(env, 'HUB_PUBLIC_URL').replace('$PORT', String(port)).replace(/\/+$/, '')
-  try {
-    new URL(publicUrl)
-  } catch {
-    throw new ConfigError(`HUB_PUBLIC_URL must be an absolute URL, got "${publicUrl}"`)
+  // `localhost:3000` parses as a URL with the scheme `localhost:`: only http(s) can be handed to partners.
+  if (!URL.canParse(publicUrl) || !['http:', 'https:'].includes(new URL(publicUrl).protocol)) {
+    throw new ConfigError(`HUB_PUBLIC_URL must be an absolute http(s) URL, got "${publicUrl}"`)
+  }
+  const logLevel = read(env, 'LOG_LEVEL').toLowerCase()
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
   return {
     port,
@@ -134,24 +213,50 @@ export function loadConfig(env: Env = process.env): HubConfig {
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
     outboundTimeoutMs: readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
-    logLevel: read(env, 'LOG_LEVEL'),
+    logLevel,
+    delivery: {
+      maxAttempts: readInt(env, 'DELIVERY_MAX_ATTEMPTS', 1, 1000),
+      retryBaseMs: readInt(env, 'DELIVERY_RETRY_BASE_MS', 1, 3_600_000),
+      retryMaxMs: readInt(env, 'DELIVERY_RETRY_MAX_MS', 1, 86_400_000),
+      maxInFlight: readInt(env, 'DELIVERY_MAX_IN_FLIGHT', 1, 10_000),
+      pollIntervalMs: readInt(env, 'DELIVERY_POLL_INTERVAL_MS', 10, 60_000),
+    },
+    pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
+    authorizationTimeoutMs: readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000),
+    asyncResults: {
+      waitSeconds: readInt(env, 'COMMAND_RESULT_WAIT_SECONDS', 1, 86_400),
+      graceSeconds: readInt(env, 'COMMAND_RESULT_GRACE_SECONDS', 0, 86_400),
+    },
+    stillAlive: {
+      afterMs: readInt(env, 'STILL_ALIVE_AFTER_MS', 1_000, 86_400_000),
+      checkIntervalMs: readInt(env, 'STILL_ALIVE_CHECK_INTERVAL_MS', 100, 86_400_000),
+    },
   }
 }
 
 /** The configuration page, generated from SETTINGS. */
 export function renderConfigurationDoc(): string {
-  const rows = SETTINGS.map(
-    (s) => `| \`${s.env}\` | ${s.default === '' ? '(empty)' : `\`${s.default}\``} | ${s.description} |`,
+  const header = ['Variable', 'Default', 'Meaning']
+  const rows = SETTINGS.map((s) => [
+    `\`${s.env}\``,
+    s.default === '' ? '(empty)' : `\`${s.default}\``,
+    s.description,
+  ])
+  // Columns padded as Prettier pads them, so `prettier --check` accepts the page as generated.
+  const widths = header.map((title, column) =>
+    Math.max(3, title.length, ...rows.map((row) => row[column]!.length)),
   )
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`
   return [
     '# Configuration',
     '',
     'The hub reads its configuration from environment variables. This page is generated from',
     '`src/config/config.ts` by `npm run docs:config`; edit the source, not this page.',
     '',
-    '| Variable | Default | Meaning |',
-    '| --- | --- | --- |',
-    ...rows,
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
     '',
   ].join('\n')
 }

@@ -67,7 +67,56 @@ export const HubErrors = {
     http: 200,
     message: 'Required endpoints missing',
   },
+  HUB_ERR_NOT_OWNER: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 404,
+    message: 'The country_code/party_id in the URL is not one of your roles',
+  },
+  HUB_ERR_ID_MISMATCH: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 200,
+    message: 'The ids in the URL and in the body differ',
+  },
+  HUB_ERR_UNKNOWN_LOCATION: { status: OcpiStatus.UnknownLocation, http: 404, message: 'Unknown location' },
+  HUB_ERR_UNKNOWN_TOKEN: { status: OcpiStatus.UnknownToken, http: 404, message: 'Unknown token' },
+  HUB_ERR_UNKNOWN_OBJECT: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 404,
+    message: 'Unknown object',
+  },
+  HUB_ERR_AMBIGUOUS_OBJECT: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 200,
+    message: 'Several parties own an object with this id: name the owner with the OCPI-to-* headers',
+  },
+  HUB_ERR_GET_NEEDS_DESTINATION: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 200,
+    message:
+      'A GET on a receiver interface is never broadcast: name the party whose copy to read in the OCPI-to-* headers',
+  },
+  HUB_ERR_UNKNOWN_RECEIVER: { status: OcpiStatus.UnknownReceiver, http: 200, message: 'Unknown receiver' },
+  HUB_ERR_RECEIVER_NOT_CONNECTED: {
+    status: OcpiStatus.ConnectionProblem,
+    http: 200,
+    message: 'The receiver is not connected to the hub',
+  },
+  HUB_ERR_FORWARD_TIMEOUT: {
+    status: OcpiStatus.ForwardTimeout,
+    http: 200,
+    message: 'The receiver did not answer in time',
+  },
+  HUB_ERR_FORWARD_FAILED: {
+    status: OcpiStatus.HubError,
+    http: 200,
+    message: 'The request could not be forwarded to the receiver',
+  },
   HUB_ERR_INTERNAL: { status: OcpiStatus.ServerError, http: 500, message: 'Internal hub error' },
+  HUB_ERR_WRONG_ROLE: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 200,
+    message: 'None of your roles may send this request, or the receiver does not hold the role it is meant for',
+  },
 } as const satisfies Record<string, { status: OcpiStatusCode; http: HttpStatus; message: string }>
 
 export type HubErrorCode = keyof typeof HubErrors

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Kind, Type, TypeRegistry, type Static, type TObject, type TSchema } from '@sinclair/typebox'
 import { ROLES } from './party.ts'
 
 /**
@@ -9,18 +9,27 @@ import { ROLES } from './party.ts'
 /** `?` fields may be absent or null (terminology: cardinality). */
 export const Optional = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]))
 
+// Lets TypeBox's own checkers (Value, TypeCompiler) understand ClosedEnum; Ajv only reads `enum`.
+TypeRegistry.Set<{ enum: readonly string[] }>(
+  'OcpiClosedEnum',
+  (schema, value) => typeof value === 'string' && schema.enum.includes(value),
+)
+
 /**
  * Closed enum (types.asciidoc "enum"): a value outside the list is invalid. Built from an `as const` list
- * so the list documents the values and the static type is their union.
+ * so the list documents the values and the static type is their union. Emitted as JSON Schema `enum`
+ * (not a union of literals) so a rejection on the wire lists the allowed values.
  */
 export const ClosedEnum = <const T extends readonly string[]>(values: T) =>
-  Type.Union(values.map((value) => Type.Literal(value)))
+  Type.Unsafe<T[number]>({ [Kind]: 'OcpiClosedEnum', type: 'string', enum: [...values] })
 
 const PRINTABLE_ASCII = '^[\\x20-\\x7E]*$'
 
 /** CiString(n): case-insensitive printable ASCII, at most n characters (no n: unbounded). */
 export const CiString = (maxLength?: number) =>
-  Type.String(maxLength === undefined ? { pattern: PRINTABLE_ASCII } : { maxLength, pattern: PRINTABLE_ASCII })
+  Type.String(
+    maxLength === undefined ? { pattern: PRINTABLE_ASCII } : { maxLength, pattern: PRINTABLE_ASCII },
+  )
 
 /** string(n): printable UTF-8, at most n characters (no n: unbounded). Ajv counts code points, not bytes. */
 export const OcpiString = (maxLength?: number) => Type.String(maxLength === undefined ? {} : { maxLength })
@@ -56,6 +65,13 @@ export const DateTime = Type.String({
   pattern:
     '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?Z?$',
 })
+
+/**
+ * PATCH body of a functional-module object (transport_and_format PATCH): any subset of the object's
+ * fields, each validated like in the full object when present, but `last_updated` is always required.
+ */
+export const PatchOf = <T extends TObject>(object: T) =>
+  Type.Composite([Type.Partial(Type.Omit(object, ['last_updated'])), Type.Object({ last_updated: DateTime })])
 
 /** Local time of day `HH:MM` (mod_locations RegularHours, mod_tariffs TariffRestrictions). */
 export const LocalTime = Type.String({ maxLength: 5, pattern: '^([0-1][0-9]|2[0-3]):[0-5][0-9]$' })
@@ -111,7 +127,15 @@ export const GeoLocation = Type.Object({
 })
 export type GeoLocation = Static<typeof GeoLocation>
 
-export const IMAGE_CATEGORIES = ['CHARGER', 'ENTRANCE', 'LOCATION', 'NETWORK', 'OPERATOR', 'OTHER', 'OWNER'] as const
+export const IMAGE_CATEGORIES = [
+  'CHARGER',
+  'ENTRANCE',
+  'LOCATION',
+  'NETWORK',
+  'OPERATOR',
+  'OTHER',
+  'OWNER',
+] as const
 export const ImageCategory = OpenEnum()
 
 export const Image = Type.Object({
@@ -167,3 +191,13 @@ export const EnergyMix = Type.Object({
   energy_product_name: Optional(OcpiString(64)),
 })
 export type EnergyMix = Static<typeof EnergyMix>
+
+/**
+ * JSON Schema fragment for `if`/`then` rules between fields: matches an object whose string `field` is
+ * present and not null (`?` fields may be sent as null, which counts as absent), e.g. StartSession's
+ * "evse_uid is required when connector_id is set".
+ */
+export const fieldIsSet = (field: string) => ({
+  required: [field],
+  properties: { [field]: { type: 'string' } },
+})

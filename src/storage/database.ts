@@ -5,6 +5,8 @@ import pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.ts'
 import type { Database } from './tables.ts'
 import * as createPlatforms from './migrations/2026_11_25_0001_create_platforms.ts'
+import * as createObjectsAndDeliveries from './migrations/2026_11_28_0002_create_objects_and_deliveries.ts'
+import * as createRouteIndexAndCallbacks from './migrations/2026_11_28_0003_create_route_index_and_callbacks.ts'
 
 export type Db = Kysely<Database>
 
@@ -21,6 +23,8 @@ export interface Store {
 /** Migrations in the order they apply. Never edit one that has been released: add a new one. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_create_platforms': createPlatforms,
+  '2026_11_28_0002_create_objects_and_deliveries': createObjectsAndDeliveries,
+  '2026_11_28_0003_create_route_index_and_callbacks': createRouteIndexAndCallbacks,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

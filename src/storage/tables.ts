@@ -8,6 +8,11 @@ export interface Database {
   platforms: PlatformsTable
   parties: PartiesTable
   hub_settings: HubSettingsTable
+  ocpi_objects: OcpiObjectsTable
+  deliveries: DeliveriesTable
+  route_index: RouteIndexTable
+  cdr_routes: CdrRoutesTable
+  async_callbacks: AsyncCallbacksTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -42,6 +47,8 @@ export interface PlatformsTable {
   created_at: Timestamp
   updated_at: Timestamp
   registered_at: Timestamp | null
+  /** Last time the partner called the hub (written at most once a minute). */
+  last_seen_at: Timestamp | null
 }
 
 export interface PartiesTable {
@@ -59,7 +66,99 @@ export interface HubSettingsTable {
   value: string
 }
 
+export interface OcpiObjectsTable {
+  module: string
+  country_code: string
+  party_id: string
+  object_id: string
+  /** Token type for tokens; '' for every other module. */
+  object_type: string
+  data: Json<Record<string, unknown>>
+  last_updated: Timestamp
+  stored_at: Timestamp
+}
+
+/** pending: never tried; failed: tried, waiting for its retry; dead: given up, parked for an operator. */
+export type DeliveryState = 'pending' | 'failed' | 'dead'
+
+export interface DeliveriesTable {
+  id: ColumnType<number, never, never>
+  receiver_platform_id: string
+  to_country_code: string
+  to_party_id: string
+  from_country_code: string
+  from_party_id: string
+  module: string
+  method: string
+  /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1`. */
+  path: string
+  /** JSON text sent as the request body; null for bodiless methods (DELETE). */
+  body: string | null
+  correlation_id: string
+  /** Messages with the same key go out one at a time, in id order. */
+  ordering_key: string
+  /** The object the message writes (`LOC1/EVSE1`): a full PUT replaces waiting messages at or below it. */
+  target_path: string
+  state: ColumnType<DeliveryState, DeliveryState | undefined, DeliveryState>
+  attempts: ColumnType<number, number | undefined, number>
+  next_attempt_at: Timestamp
+  locked_until: Timestamp | null
+  locked_by: string | null
+  last_error: string | null
+  last_http_status: number | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** session: owner CPO → eMSP; reservation: owner CPO → eMSP; chargingprofile: owner CPO → profile setter. */
+export type RouteKind = 'session' | 'reservation' | 'chargingprofile'
+
+export interface RouteIndexTable {
+  kind: RouteKind
+  key: string
+  owner_country_code: string
+  owner_party_id: string
+  counterpart_country_code: string
+  counterpart_party_id: string
+  updated_at: Timestamp
+}
+
+export interface CdrRoutesTable {
+  cpo_country_code: string
+  cpo_party_id: string
+  cdr_id: string
+  /** The id in the hub's CDR URL handed to the CPO. */
+  hub_id: string
+  emsp_country_code: string
+  emsp_party_id: string
+  /** The `Location` the eMSP answered: where the CDR can be read. */
+  receiver_location: string
+  created_at: Timestamp
+}
+
+export interface AsyncCallbacksTable {
+  id: string
+  module: string
+  requester_platform_id: string
+  requester_country_code: string
+  requester_party_id: string
+  responder_platform_id: string
+  responder_country_code: string
+  responder_party_id: string
+  /** The requester's own response_url, where the result goes. */
+  response_url: string
+  correlation_id: string
+  expires_at: Timestamp
+  used_at: Timestamp | null
+  created_at: Timestamp
+}
+
 export type PlatformRow = Selectable<PlatformsTable>
 export type NewPlatformRow = Insertable<PlatformsTable>
 export type PlatformUpdate = Updateable<PlatformsTable>
 export type PartyRow = Selectable<PartiesTable>
+export type OcpiObjectRow = Selectable<OcpiObjectsTable>
+export type DeliveryRow = Selectable<DeliveriesTable>
+export type NewDeliveryRow = Insertable<DeliveriesTable>
+export type AsyncCallbackRow = Selectable<AsyncCallbacksTable>
+export type CdrRouteRow = Selectable<CdrRoutesTable>

@@ -60,7 +60,7 @@ export function renderError(error: unknown): RenderedError {
       httpStatus: entry.http,
       statusCode: entry.status,
       message: describeValidation(
-        fastifyError.validation as ValidationIssue[],
+        fastifyError.validation,
         fastifyError.validationContext,
       ),
       hubCode: 'HUB_ERR_INVALID_PARAMETERS',

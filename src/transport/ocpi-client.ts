@@ -13,6 +13,8 @@ export interface PartnerRequest {
   /** The token the hub presents to this partner; sent Base64-encoded. */
   readonly token: string
   readonly body?: unknown
+  /** A body already serialised (queued deliveries): sent as it is. */
+  readonly bodyText?: string | null
   readonly correlationId?: string | undefined
   readonly headers?: Readonly<Record<string, string>>
   readonly timeoutMs?: number
@@ -77,11 +79,8 @@ export class OcpiClient {
       'x-correlation-id': call.correlationId ?? randomUUID(),
       ...call.headers,
     }
-    let body: string | undefined
-    if (call.body !== undefined) {
-      body = JSON.stringify(call.body)
-      headers['content-type'] = 'application/json'
-    }
+    const body = call.bodyText ?? (call.body === undefined ? undefined : JSON.stringify(call.body))
+    if (body !== undefined) headers['content-type'] = 'application/json'
     try {
       const response = await request(url, {
         method: call.method,

@@ -56,7 +56,7 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
     if (error) return callback(error, [])
     const refused = addresses.find((entry) => isPrivateAddress(entry.address))
     if (refused)
-      return callback(new PeerAddressRefused(hostname, refused.address) as NodeJS.ErrnoException, [])
+      return callback(new PeerAddressRefused(hostname, refused.address), [])
     if (options.all) return callback(null, addresses)
     const first = addresses[0]
     if (!first)

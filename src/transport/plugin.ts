@@ -2,6 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { HubContext } from '../hub-context.ts'
 import { credentialsRoutes } from '../modules/credentials/credentials.routes.ts'
+import { locationsRoutes } from '../modules/locations/locations.routes.ts'
+import { tariffsRoutes } from '../modules/tariffs/tariffs.routes.ts'
+import { tokensRoutes } from '../modules/tokens/tokens.routes.ts'
+import { sessionsRoutes } from '../modules/sessions/sessions.routes.ts'
+import { cdrsRoutes } from '../modules/cdrs/cdrs.routes.ts'
+import { commandsRoutes } from '../modules/commands/commands.routes.ts'
+import { chargingProfilesRoutes } from '../modules/charging-profiles/charging-profiles.routes.ts'
+import { hubClientInfoRoutes } from '../modules/hub-client-info/hub-client-info.routes.ts'
+import { LastSeenRecorder } from '../modules/hub-client-info/still-alive.ts'
+import { paymentsRoutes } from '../modules/payments/payments.routes.ts'
 import { versionsRoutes } from '../modules/versions/versions.routes.ts'
 import { findPartnerByToken } from '../routing/platforms.store.ts'
 import { registerPartnerAuthentication } from './authorization.ts'
@@ -11,10 +21,24 @@ import { ocpiErrorHandler } from './error-handler.ts'
 export async function ocpiPlugin(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
   app.setErrorHandler(ocpiErrorHandler)
   registerPartnerAuthentication(app, (candidates) => findPartnerByToken(context.db, candidates))
+  // Runs after authentication: a registered partner that calls is alive (the still-alive check skips it).
+  const lastSeen = new LastSeenRecorder(context.db, context.log)
+  app.addHook('onRequest', async (request) => {
+    if (request.partner?.registered) lastSeen.record(request.partner.platformId)
+  })
   // Unknown paths are answered after authentication: a caller without a valid token learns nothing.
   app.setNotFoundHandler(async (request) => {
     throw new OcpiError('HUB_ERR_NOT_FOUND', `Unknown resource: ${request.method} ${request.url}`)
   })
   await app.register(versionsRoutes, { context })
   await app.register(credentialsRoutes, { context })
+  await app.register(locationsRoutes, { context })
+  await app.register(tariffsRoutes, { context })
+  await app.register(tokensRoutes, { context })
+  await app.register(sessionsRoutes, { context })
+  await app.register(cdrsRoutes, { context })
+  await app.register(commandsRoutes, { context })
+  await app.register(chargingProfilesRoutes, { context })
+  await app.register(hubClientInfoRoutes, { context })
+  await app.register(paymentsRoutes, { context })
 }

@@ -7,6 +7,8 @@ import { call, type OcpiEnvelopeBody } from './http.ts'
 export interface RecordedRequest {
   readonly method: string
   readonly path: string
+  /** `?a=b`, or '' */
+  readonly query: string
   readonly headers: IncomingMessage['headers']
   /** Token found in the Authorization header (Base64-decoded). */
   readonly token: string | undefined
@@ -16,6 +18,7 @@ export interface RecordedRequest {
 interface Failure {
   readonly status: number
   readonly body: unknown
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 export interface FakePlatformOptions {
@@ -27,7 +30,7 @@ export interface FakePlatformOptions {
   readonly endpoints?: { identifier: string; role: string; url: string }[]
 }
 
-function envelope(data: unknown, status_code = 1000, status_message?: string): OcpiEnvelopeBody {
+export function envelope(data: unknown, status_code = 1000, status_message?: string): OcpiEnvelopeBody {
   return { data, status_code, ...(status_message ? { status_message } : {}), timestamp: new Date().toISOString() }
 }
 
@@ -54,6 +57,8 @@ export class FakePlatform {
   readonly #server: Server
   readonly #failures = new Map<string, Failure>()
   readonly #hanging = new Set<string>()
+  readonly #answers = new Map<string, (request: RecordedRequest) => Failure | Promise<Failure>>()
+  #down = false
   #base = ''
 
   private constructor(options: FakePlatformOptions) {
@@ -85,6 +90,33 @@ export class FakePlatform {
   /** Requests to `METHOD /path` are never answered. */
   hang(method: string, path: string): void {
     this.#hanging.add(`${method} ${path}`)
+  }
+
+  /** Every request to `METHOD /path` is answered by `respond` (until replaced); it may take its time (async). */
+  answer(method: string, path: string, respond: (request: RecordedRequest) => Failure | Promise<Failure>): void {
+    this.#answers.set(`${method} ${path}`, respond)
+  }
+
+  /** While down, every connection is dropped without an answer, as when a partner's server is away. */
+  setDown(down: boolean): void {
+    this.#down = down
+  }
+
+  /** Requests (other than the handshake's) whose path starts with `prefix`. */
+  requestsUnder(prefix: string): RecordedRequest[] {
+    return this.received.filter((r) => r.path.startsWith(prefix))
+  }
+
+  /** Waits until `count` requests under `prefix` have arrived; fails after `timeoutMs`. */
+  async waitForRequests(prefix: string, count: number, timeoutMs = 10_000): Promise<RecordedRequest[]> {
+    const deadline = Date.now() + timeoutMs
+    while (this.requestsUnder(prefix).length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`${this.options.name ?? 'platform'}: ${this.requestsUnder(prefix).length} of ${count} requests under ${prefix} arrived`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    return this.requestsUnder(prefix)
   }
 
   requestsTo(method: string, path: string): RecordedRequest[] {
@@ -121,6 +153,10 @@ export class FakePlatform {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#down) {
+      req.socket.destroy()
+      return
+    }
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const text = Buffer.concat(chunks).toString('utf8')
@@ -130,22 +166,24 @@ export class FakePlatform {
     } catch {
       body = text
     }
-    const path = new URL(req.url ?? '/', this.#base).pathname
+    const parsedUrl = new URL(req.url ?? '/', this.#base)
+    const path = parsedUrl.pathname
     const method = req.method ?? 'GET'
     const encoded = /^Token (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
     const token = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined
-    this.received.push({ method, path, headers: req.headers, token, body })
+    const recorded = { method, path, query: parsedUrl.search, headers: req.headers, token, body }
+    this.received.push(recorded)
 
     const key = `${method} ${path}`
     if (this.#hanging.has(key)) return
-    const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' })
+    const send = (status: number, payload: unknown, headers: Readonly<Record<string, string>> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers })
       res.end(JSON.stringify(payload))
     }
     const failure = this.#failures.get(key)
     if (failure) {
       this.#failures.delete(key)
-      return send(failure.status, failure.body)
+      return send(failure.status, failure.body, failure.headers)
     }
     const isHandshake = path === '/versions' || path.startsWith('/2.3.0') && (path === '/2.3.0' || path === '/2.3.0/credentials')
     const tokenOk = token !== undefined && (token === this.tokenFromHub || (isHandshake && token === this.tokenA))
@@ -163,6 +201,11 @@ export class FakePlatform {
       )
     }
     if (path === '/2.3.0/credentials') return this.#credentials(method, token, body, send)
+    const answer = this.#answers.get(key)
+    if (answer) {
+      const { status, body: payload, headers } = await answer(recorded)
+      return send(status, payload, headers)
+    }
     return send(200, envelope(null))
   }
 

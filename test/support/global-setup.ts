@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { TestProject } from 'vitest/node'
 import { createPGliteTemplate } from '../../src/storage/database.ts'
 
@@ -9,11 +9,13 @@ declare module 'vitest' {
 }
 
 /** Builds one migrated PGlite dump for the whole run: every embedded store in the tests starts from it. */
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => void> {
   const folder = new URL('../../.tmp/', import.meta.url)
   mkdirSync(folder, { recursive: true })
   const path = new URL(`pglite-template-${process.pid}.tar`, folder)
   const template = await createPGliteTemplate()
   writeFileSync(path, Buffer.from(await template.arrayBuffer()))
   project.provide('pgliteTemplatePath', path.pathname)
+  // Each run writes its own 40 MB dump: remove it when the run ends.
+  return () => rmSync(path, { force: true })
 }

@@ -20,7 +20,7 @@ export interface TestHub {
   close(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -33,11 +33,16 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * A real hub listening on 127.0.0.1 with a fresh store of the given engine. Partners on loopback are
+ * A real hub listening on 127.0.0.1 with a fresh store of the given engine, or with `sharedStore` (a hub
+ * restarted on the same data, or a second hub process on the same database; the caller disposes of it). Partners on loopback are
  * allowed (HUB_ALLOW_PRIVATE_PEERS=true) unless the environment overrides say otherwise.
  */
-export async function startTestHub(engine: StoreEngine, env: Record<string, string> = {}): Promise<TestHub> {
-  const testStore = await createTestStore(engine)
+export async function startTestHub(
+  engine: StoreEngine,
+  env: Record<string, string> = {},
+  options: { readonly sharedStore?: TestStore } = {},
+): Promise<TestHub> {
+  const testStore = options.sharedStore ?? (await createTestStore(engine))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const config = loadConfig({
@@ -62,7 +67,7 @@ export async function startTestHub(engine: StoreEngine, env: Record<string, stri
     ocpi: <T,>(path: string, options?: CallOptions) => call<T>(`${url}/ocpi${path}`, options),
     async close() {
       await hub.close()
-      await testStore.dispose()
+      if (!options.sharedStore) await testStore.dispose()
     },
   }
 }

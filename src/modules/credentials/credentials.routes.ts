@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { partnerOf } from '../../transport/authorization.ts'
@@ -23,16 +23,24 @@ export async function credentialsRoutes(
     return successEnvelope(await hubCredentials(context, partner.token, partner.platformId))
   })
 
-  routes.post('/2.3.0/credentials', { config, schema: { body: Credentials } }, async (request) =>
+  // The 405 rules come before the body is checked: a second POST is 405 whatever its body.
+  const alreadyRegistered = async (request: FastifyRequest) => {
+    if (!partnerOf(request).usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
+  }
+  const notRegistered = async (request: FastifyRequest) => {
+    if (!partnerOf(request).registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
+  }
+
+  routes.post('/2.3.0/credentials', { config, schema: { body: Credentials }, preValidation: alreadyRegistered }, async (request) =>
     successEnvelope(await registerPartner(context, partnerOf(request), request.body, request.correlationId)),
   )
 
-  routes.put('/2.3.0/credentials', { config, schema: { body: Credentials } }, async (request) =>
+  routes.put('/2.3.0/credentials', { config, schema: { body: Credentials }, preValidation: notRegistered }, async (request) =>
     successEnvelope(await updatePartner(context, partnerOf(request), request.body, request.correlationId)),
   )
 
   routes.delete('/2.3.0/credentials', { config }, async (request) => {
-    await unregisterPartner(context, partnerOf(request))
+    await unregisterPartner(context, partnerOf(request), request.correlationId)
     return successEnvelope(null)
   })
 

@@ -24,6 +24,7 @@ import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
 import type { AuthenticatedPartner } from '../../transport/authorization.ts'
 import { describeValidation } from '../../transport/error-handler.ts'
 import { PartnerCallError } from '../../transport/ocpi-client.ts'
+import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
 import { Credentials, type CredentialsRole } from './credentials.schema.ts'
 import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
 
@@ -131,6 +132,7 @@ export async function registerPartner(
     // A second POST with the same token A that raced this one finds the invitation already used.
     if (platform?.invitation_token_hash !== hashToken(partner.token))
       throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
+    const before = await partyStatuses(trx, partner.platformId)
     await updatePlatform(trx, partner.platformId, {
       status: 'CONNECTED',
       invitation_token_hash: null,
@@ -143,7 +145,9 @@ export async function registerPartner(
       registered_at: new Date(),
     })
     await applyClaimedRoles(trx, partner.platformId, body.roles)
+    await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
+  context.delivery.wake()
   context.log.info({ platformId: partner.platformId, roles: body.roles.map(roleLabel) }, 'partner registered')
   return hubCredentials(context, tokenC, partner.platformId)
 }
@@ -163,6 +167,7 @@ export async function updatePartner(
     const platform = await lockPlatform(trx, partner.platformId)
     if (platform?.inbound_token_hash !== hashToken(partner.token))
       throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
+    const before = await partyStatuses(trx, partner.platformId)
     await updatePlatform(trx, partner.platformId, {
       status: 'CONNECTED',
       inbound_token_hash: hashToken(tokenC),
@@ -173,15 +178,18 @@ export async function updatePartner(
       hub_party_id: body.hub_party_id ?? null,
     })
     await applyClaimedRoles(trx, partner.platformId, body.roles)
+    await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
+  context.delivery.wake()
   context.log.info({ platformId: partner.platformId }, 'partner updated its credentials; token rotated')
   return hubCredentials(context, tokenC, partner.platformId)
 }
 
 /** Ends a platform's connection: its tokens stop working and its parties become SUSPENDED. */
-async function suspendPlatform(context: HubContext, platformId: string): Promise<void> {
+async function suspendPlatform(context: HubContext, platformId: string, correlationId?: string): Promise<void> {
   await context.db.transaction().execute(async (trx) => {
     await lockPlatform(trx, platformId)
+    const before = await partyStatuses(trx, platformId)
     await updatePlatform(trx, platformId, {
       status: 'SUSPENDED',
       invitation_token_hash: null,
@@ -189,13 +197,19 @@ async function suspendPlatform(context: HubContext, platformId: string): Promise
       outbound_token: null,
     })
     await setPartiesStatus(trx, platformId, 'SUSPENDED')
+    await queueClientInfoChanges(trx, context.hub, platformId, before, correlationId)
   })
+  context.delivery.wake()
 }
 
 /** Credentials DELETE: the partner unregisters; all traffic with it stops. */
-export async function unregisterPartner(context: HubContext, partner: AuthenticatedPartner): Promise<void> {
+export async function unregisterPartner(
+  context: HubContext,
+  partner: AuthenticatedPartner,
+  correlationId?: string,
+): Promise<void> {
   if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
-  await suspendPlatform(context, partner.platformId)
+  await suspendPlatform(context, partner.platformId, correlationId)
   context.log.info({ platformId: partner.platformId }, 'partner unregistered')
 }
 
@@ -283,7 +297,9 @@ export async function registerAtPartner(
         registered_at: new Date(),
       })
       await insertParties(trx, platformId, 'CONNECTED', roles)
+      await queueClientInfoChanges(trx, context.hub, platformId, [], correlationId)
     })
+    context.delivery.wake()
   } catch (error) {
     await deletePlatform(context.db, platformId)
     if (partnerCredentials)

@@ -102,7 +102,7 @@ export async function discoverPartner(
     // ModuleIDs are matched case-insensitively (Booking / bookings).
     .map((e) => ({
       identifier: String(e['identifier']).toLowerCase(),
-      role: String(e['role'] ?? 'SENDER').toUpperCase(),
+      role: (typeof e['role'] === 'string' ? e['role'] : 'SENDER').toUpperCase(),
       url: String(e['url']),
     }))
   const missing = REQUIRED_MODULES.filter((id) => !endpoints.some((e) => e.identifier === id))

@@ -15,7 +15,13 @@ import {
   PriceLimit,
 } from '../../core/ocpi-types.schema.ts'
 
-export const TARIFF_TYPES = ['AD_HOC_PAYMENT', 'PROFILE_CHEAP', 'PROFILE_FAST', 'PROFILE_GREEN', 'REGULAR'] as const
+export const TARIFF_TYPES = [
+  'AD_HOC_PAYMENT',
+  'PROFILE_CHEAP',
+  'PROFILE_FAST',
+  'PROFILE_GREEN',
+  'REGULAR',
+] as const
 export const TariffType = ClosedEnum(TARIFF_TYPES)
 export type TariffType = Static<typeof TariffType>
 
@@ -28,7 +34,15 @@ export const TAX_INCLUDED_VALUES = ['YES', 'NO', 'N/A'] as const
 export const TaxIncluded = ClosedEnum(TAX_INCLUDED_VALUES)
 export type TaxIncluded = Static<typeof TaxIncluded>
 
-export const DAYS_OF_WEEK = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const
+export const DAYS_OF_WEEK = [
+  'MONDAY',
+  'TUESDAY',
+  'WEDNESDAY',
+  'THURSDAY',
+  'FRIDAY',
+  'SATURDAY',
+  'SUNDAY',
+] as const
 export const DayOfWeek = ClosedEnum(DAYS_OF_WEEK)
 export type DayOfWeek = Static<typeof DayOfWeek>
 

@@ -10,6 +10,7 @@ import {
   OpenEnum,
   Optional,
   PartyId,
+  PatchOf,
 } from '../../core/ocpi-types.schema.ts'
 
 // mod_tokens: an OpenEnum since 2.3.0 (EMAID added); unknown types must pass through.
@@ -56,10 +57,7 @@ export const Token = Type.Object({
 export type Token = Static<typeof Token>
 
 /** PATCH body for a Token: any subset of fields, but last_updated is mandatory (mod_tokens PATCH). */
-export const TokenPatch = Type.Composite([
-  Type.Partial(Type.Omit(Token, ['last_updated'])),
-  Type.Object({ last_updated: DateTime }),
-])
+export const TokenPatch = PatchOf(Token)
 export type TokenPatch = Static<typeof TokenPatch>
 
 /** Optional body of the real-time authorize request. */

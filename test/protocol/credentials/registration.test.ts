@@ -186,13 +186,29 @@ for (const engine of STORE_VARIANTS) {
       expect(raw.body.status_code).toBe(1000)
     })
 
-    it('[version details] lists the modules the hub implements', async () => {
+    it('[version details] lists the modules the hub implements, each functional one with both interfaces', async () => {
       const invitation = await invite([{ role: 'CPO', country_code: 'NL', party_id: 'ABK' }])
       const details = await call(`${hub.url}/ocpi/2.3.0`, { token: invitation.token_a })
       expect(details.status).toBe(200)
+      const base = `${hub.url}/ocpi/2.3.0`
+      const both = (module: string) => [
+        { identifier: module, role: 'SENDER', url: `${base}/sender/${module}` },
+        { identifier: module, role: 'RECEIVER', url: `${base}/receiver/${module}` },
+      ]
       expect(details.body.data).toEqual({
         version: '2.3.0',
-        endpoints: [{ identifier: 'credentials', role: 'SENDER', url: `${hub.url}/ocpi/2.3.0/credentials` }],
+        endpoints: [
+          { identifier: 'credentials', role: 'SENDER', url: `${base}/credentials` },
+          ...both('locations'),
+          ...both('tariffs'),
+          ...both('tokens'),
+          ...both('sessions'),
+          ...both('cdrs'),
+          ...both('commands'),
+          ...both('chargingprofiles'),
+          { identifier: 'hubclientinfo', role: 'SENDER', url: `${base}/sender/hubclientinfo` },
+          ...both('payments'),
+        ],
       })
     })
   })

@@ -1,0 +1,63 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { HubContext } from '../hub-context.ts'
+import { listDeliveries, retryNow } from '../delivery/outbox.ts'
+import type { DeliveryRow } from '../storage/tables.ts'
+import { AdminError } from './admin-errors.ts'
+
+const DeliveriesQuery = Type.Object({
+  state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('failed'), Type.Literal('dead')])),
+  /** A receiver: a platform id, or a party as `NL-ABC` / `NL*ABC`. */
+  party: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+})
+const DeliveryParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) })
+
+/** What an operator sees of a queued message. */
+function deliveryView(row: DeliveryRow) {
+  return {
+    id: row.id,
+    state: row.state,
+    receiver_platform_id: row.receiver_platform_id,
+    to: { country_code: row.to_country_code, party_id: row.to_party_id },
+    from: { country_code: row.from_country_code, party_id: row.from_party_id },
+    module: row.module,
+    method: row.method,
+    path: row.path,
+    correlation_id: row.correlation_id,
+    attempts: row.attempts,
+    next_attempt_at: row.next_attempt_at,
+    last_error: row.last_error,
+    last_http_status: row.last_http_status,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  }
+}
+
+const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
+
+/** The outbound queue for operators: what waits, what failed, what was parked, and a manual retry. */
+export async function deliveriesRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.get('/deliveries', { schema: { querystring: DeliveriesQuery } }, async (request) => {
+    const { state, party, limit } = request.query
+    const partyMatch = party ? PARTY.exec(party) : null
+    const rows = await listDeliveries(context.db, {
+      state,
+      platformId: party && !partyMatch ? party : undefined,
+      party: partyMatch ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() } : undefined,
+      limit: Math.min(Number(limit ?? 100), 1000),
+    })
+    return { deliveries: rows.map(deliveryView) }
+  })
+
+  routes.post('/deliveries/:id/retry', { schema: { params: DeliveryParams } }, async (request, reply) => {
+    const id = Number(request.params.id)
+    if (!(await retryNow(context.db, id))) throw new AdminError('ADMIN_NOT_FOUND', `no queued delivery ${id}`)
+    context.delivery.wake()
+    request.log.info({ deliveryId: id }, 'delivery put back in line by an operator')
+    return reply.code(202).send({ id, state: 'failed', next_attempt_at: new Date().toISOString() })
+  })
+}

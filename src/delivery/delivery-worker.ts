@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '../storage/database.ts'
+import type { DeliveryRow, EndpointRow } from '../storage/tables.ts'
+import { PartnerCallError, type HttpMethod, type OcpiClient, type PartnerResponse } from '../transport/ocpi-client.ts'
+import { routingRequestHeaders } from '../transport/routing-headers.ts'
+import { claimDue, markDelivered, markFailed, type FailedAttempt } from './outbox.ts'
+import { retryDelayMs } from './retry-policy.ts'
+
+export interface DeliveryWorkerOptions {
+  /** Messages being sent at the same time by this process. */
+  readonly maxInFlight: number
+  /** How often the queue is looked at when nothing wakes the worker (other processes' messages, retries). */
+  readonly pollIntervalMs: number
+  /** Tries before a message is parked as dead. */
+  readonly maxAttempts: number
+  readonly retryBaseMs: number
+  readonly retryMaxMs: number
+  /** Time a receiver has to answer one message. */
+  readonly timeoutMs: number
+}
+
+/** Configuration modules are platform-to-platform: their messages carry no routing headers (transport_and_format). */
+const WITHOUT_ROUTING_HEADERS: ReadonlySet<string> = new Set(['hubclientinfo'])
+
+interface Receiver {
+  readonly status: string
+  readonly endpoints: readonly EndpointRow[]
+  readonly token: string | null
+}
+
+/**
+ * Drains the outbox: claims due messages, sends each to its receiver's RECEIVER endpoint, and records the
+ * outcome (gone when accepted, retried with backoff when the failure may pass, parked as dead when it will
+ * not or after too many tries). Every hub process runs one; they share the queue through row locks.
+ */
+export class DeliveryWorker {
+  readonly #db: Db
+  readonly #client: OcpiClient
+  readonly #log: FastifyBaseLogger
+  readonly #options: DeliveryWorkerOptions
+  readonly #workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+  #running = false
+  #timer: NodeJS.Timeout | undefined
+  #inFlight = 0
+  #claiming = false
+  #claimAgain = false
+  #wakeScheduled = false
+  #idle: (() => void) | undefined
+
+  constructor(db: Db, client: OcpiClient, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
+    this.#db = db
+    this.#client = client
+    this.#log = log.child({ component: 'delivery', worker: this.#workerId })
+    this.#options = options
+  }
+
+  start(): void {
+    if (this.#running) return
+    this.#running = true
+    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs)
+    this.#timer.unref()
+    this.wake()
+  }
+
+  /** Something was queued or finished: look at the queue soon (coalesced to once per tick). */
+  wake(): void {
+    if (!this.#running || this.#wakeScheduled) return
+    this.#wakeScheduled = true
+    setImmediate(() => {
+      this.#wakeScheduled = false
+      void this.#pump()
+    })
+  }
+
+  /** Stops claiming and waits for the messages being sent; what is left waits in the queue for the next start. */
+  async stop(): Promise<void> {
+    this.#running = false
+    clearInterval(this.#timer)
+    if (this.#inFlight === 0 && !this.#claiming) return
+    await new Promise<void>((resolve) => (this.#idle = resolve))
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#claiming) {
+      this.#claimAgain = true
+      return
+    }
+    this.#claiming = true
+    try {
+      do {
+        this.#claimAgain = false
+        const capacity = this.#options.maxInFlight - this.#inFlight
+        if (!this.#running || capacity <= 0) break
+        const leaseMs = this.#options.timeoutMs + 5_000
+        const claimed = await claimDue(this.#db, this.#workerId, capacity, leaseMs)
+        for (const row of claimed) {
+          this.#inFlight += 1
+          void this.#deliver(row).finally(() => {
+            this.#inFlight -= 1
+            this.#settle()
+            this.wake()
+          })
+        }
+        if (claimed.length === capacity) this.#claimAgain = true
+      } while (this.#claimAgain)
+    } catch (error) {
+      this.#log.error({ err: error }, 'could not read the delivery queue')
+    } finally {
+      this.#claiming = false
+      this.#settle()
+    }
+  }
+
+  #settle(): void {
+    if (!this.#running && this.#inFlight === 0 && !this.#claiming && this.#idle) {
+      this.#idle()
+      this.#idle = undefined
+    }
+  }
+
+  async #deliver(row: DeliveryRow): Promise<void> {
+    const log = this.#log.child({
+      deliveryId: row.id,
+      receiver: row.receiver_platform_id,
+      module: row.module,
+      correlationId: row.correlation_id,
+    })
+    try {
+      const receiver = await this.#receiver(row.receiver_platform_id)
+      const endpoint = receiver?.endpoints.find(
+        (e) => e.identifier.toLowerCase() === row.module && e.role === 'RECEIVER',
+      )
+      if (!receiver || !endpoint || !receiver.token) {
+        await this.#fail(row, log, {
+          error: `the receiver has no ${row.module} RECEIVER endpoint or no token any more`,
+          httpStatus: undefined,
+          retryAt: undefined,
+        })
+        return
+      }
+      const response = await this.#client.send({
+        method: row.method as HttpMethod,
+        url: `${endpoint.url.replace(/\/+$/, '')}${row.path}`,
+        token: receiver.token,
+        bodyText: row.body,
+        correlationId: row.correlation_id,
+        timeoutMs: this.#options.timeoutMs,
+        headers: WITHOUT_ROUTING_HEADERS.has(row.module)
+          ? {}
+          : routingRequestHeaders(
+              { country_code: row.from_country_code, party_id: row.from_party_id },
+              { country_code: row.to_country_code, party_id: row.to_party_id },
+            ),
+      })
+      const verdict = judge(response)
+      if (verdict === 'accepted') {
+        await markDelivered(this.#db, row.id, this.#workerId)
+        log.debug({ attempts: row.attempts, httpStatus: response.httpStatus }, 'delivered')
+        return
+      }
+      const retryAfterMs = retryAfter(response)
+      await this.#fail(row, log, {
+        error: `HTTP ${response.httpStatus}, OCPI ${response.envelope?.status_code ?? 'no envelope'}: ${
+          response.envelope?.status_message ?? ''
+        }`.trim(),
+        httpStatus: response.httpStatus,
+        retryAt: verdict === 'rejected' ? undefined : this.#retryAt(row.attempts, retryAfterMs),
+      })
+    } catch (error) {
+      const permanent =
+        error instanceof PartnerCallError && (error.failure === 'address-refused' || error.failure === 'invalid-url')
+      await this.#fail(row, log, {
+        error: error instanceof Error ? error.message : String(error),
+        httpStatus: undefined,
+        retryAt: permanent ? undefined : this.#retryAt(row.attempts, undefined),
+      }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
+    }
+  }
+
+  #retryAt(attempts: number, notBeforeMs: number | undefined): Date | undefined {
+    if (attempts >= this.#options.maxAttempts) return undefined
+    const delay = Math.max(
+      retryDelayMs(attempts, this.#options.retryBaseMs, this.#options.retryMaxMs),
+      notBeforeMs ?? 0,
+    )
+    return new Date(Date.now() + delay)
+  }
+
+  async #fail(row: DeliveryRow, log: FastifyBaseLogger, attempt: FailedAttempt): Promise<void> {
+    await markFailed(this.#db, row.id, this.#workerId, attempt)
+    if (attempt.retryAt) {
+      log.info({ attempts: row.attempts, reason: attempt.error, retryAt: attempt.retryAt }, 'delivery failed, will retry')
+    } else {
+      log.warn({ attempts: row.attempts, reason: attempt.error }, 'delivery parked as dead')
+    }
+  }
+
+  async #receiver(platformId: string): Promise<Receiver | undefined> {
+    const row = await this.#db
+      .selectFrom('platforms')
+      .select(['status', 'endpoints', 'outbound_token'])
+      .where('id', '=', platformId)
+      .executeTakeFirst()
+    return row && { status: row.status, endpoints: row.endpoints, token: row.outbound_token }
+  }
+}
+
+type Verdict = 'accepted' | 'retry' | 'rejected'
+
+/**
+ * What a receiver's answer means for the message: accepted (2xx with a 1xxx status, or no envelope at
+ * all from a lenient peer), worth another try (5xx, 408, 429, 3xxx, 4xxx), or refused for good (other
+ * 4xx, 2xxx: sending it again cannot help).
+ */
+function judge(response: PartnerResponse): Verdict {
+  const http = response.httpStatus
+  const status = response.envelope?.status_code
+  if (http >= 500 || http === 408 || http === 429) return 'retry'
+  if (http >= 400) return 'rejected'
+  if (status === undefined || (status >= 1000 && status < 2000)) return 'accepted'
+  if (status >= 2000 && status < 3000) return 'rejected'
+  return 'retry'
+}
+
+function retryAfter(response: PartnerResponse): number | undefined {
+  const header = response.headers['retry-after']
+  const value = Array.isArray(header) ? header[0] : header
+  if (!value) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+}

@@ -1,0 +1,186 @@
+import { sql } from 'kysely'
+import type { PartyRef } from '../core/party.ts'
+import type { Db } from '../storage/database.ts'
+import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
+
+/** One message the hub must send to one receiver platform, as the module that caused it describes it. */
+export interface OutboundMessage {
+  readonly receiverPlatformId: string
+  readonly to: PartyRef
+  readonly from: PartyRef
+  readonly module: string
+  readonly method: 'PUT' | 'PATCH' | 'DELETE' | 'POST'
+  /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1`. */
+  readonly path: string
+  readonly body: unknown
+  readonly correlationId: string
+  /** The object written, owner included (`NL/ABC/LOC1`): messages of one object keep their order. */
+  readonly objectKey: string
+  /** The part of the object written (`LOC1/EVSE1`): a full write replaces waiting writes at or below it. */
+  readonly targetPath: string
+  /** The message replaces the whole of `targetPath` (PUT, DELETE). */
+  readonly replacesTarget: boolean
+}
+
+function orderingKey(message: OutboundMessage): string {
+  return `${message.receiverPlatformId}|${message.module}|${message.objectKey}`
+}
+
+/**
+ * Queues messages in the caller's transaction (transactional outbox): they exist exactly when the change
+ * that caused them is committed. A full write first drops the waiting, not yet sent, messages it makes
+ * obsolete; a message being sent right now is left alone and keeps its place in front.
+ */
+export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Promise<void> {
+  if (messages.length === 0) return
+  for (const message of messages) {
+    if (!message.replacesTarget) continue
+    await trx
+      .deleteFrom('deliveries')
+      .where('ordering_key', '=', orderingKey(message))
+      .where('state', 'in', ['pending', 'failed'])
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
+      .where((eb) =>
+        eb.or([
+          eb('target_path', '=', message.targetPath),
+          eb('target_path', 'like', `${escapeLike(message.targetPath)}/%`),
+        ]),
+      )
+      .execute()
+  }
+  await trx
+    .insertInto('deliveries')
+    .values(
+      messages.map((message) => ({
+        receiver_platform_id: message.receiverPlatformId,
+        to_country_code: message.to.country_code,
+        to_party_id: message.to.party_id,
+        from_country_code: message.from.country_code,
+        from_party_id: message.from.party_id,
+        module: message.module,
+        method: message.method,
+        path: message.path,
+        body: message.body === undefined ? null : JSON.stringify(message.body),
+        correlation_id: message.correlationId,
+        ordering_key: orderingKey(message),
+        target_path: message.targetPath,
+      })),
+    )
+    .execute()
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/**
+ * Claims up to `limit` due messages for this worker for `leaseMs`. Only the oldest unfinished message of
+ * each ordering key is due, so a PATCH never overtakes the PUT before it; rows another worker holds are
+ * skipped (several hub processes share one PostgreSQL). A lease that runs out (crashed worker) frees the
+ * message for another try.
+ */
+export async function claimDue(db: Db, workerId: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+  const result = await sql<DeliveryRow>`
+    with due as (
+      select d.id from deliveries d
+      where d.state in ('pending', 'failed')
+        and d.next_attempt_at <= now()
+        and (d.locked_until is null or d.locked_until < now())
+        and not exists (
+          select 1 from deliveries earlier
+          where earlier.ordering_key = d.ordering_key and earlier.id < d.id and earlier.state <> 'dead'
+        )
+      order by d.next_attempt_at, d.id
+      limit ${limit}
+      for update skip locked
+    )
+    update deliveries
+    set locked_until = now() + make_interval(secs => ${leaseMs / 1000}),
+        locked_by = ${workerId},
+        attempts = deliveries.attempts + 1,
+        updated_at = now()
+    from due
+    where deliveries.id = due.id
+    returning deliveries.*`.execute(db)
+  return result.rows.map((row) => ({ ...row, id: Number(row.id) }))
+}
+
+/** The receiver accepted the message: it leaves the queue. */
+export async function markDelivered(db: Db, id: number, workerId: string): Promise<void> {
+  await db.deleteFrom('deliveries').where('id', '=', id).where('locked_by', '=', workerId).execute()
+}
+
+export interface FailedAttempt {
+  readonly error: string
+  readonly httpStatus: number | undefined
+  /** When the next try is due; undefined parks the message as dead. */
+  readonly retryAt: Date | undefined
+}
+
+export async function markFailed(db: Db, id: number, workerId: string, attempt: FailedAttempt): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set({
+      state: attempt.retryAt ? 'failed' : 'dead',
+      next_attempt_at: attempt.retryAt ?? new Date(),
+      locked_until: null,
+      locked_by: null,
+      last_error: attempt.error.slice(0, 1000),
+      last_http_status: attempt.httpStatus ?? null,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .execute()
+}
+
+export interface DeliveryFilter {
+  readonly state?: DeliveryState | undefined
+  readonly platformId?: string | undefined
+  readonly party?: PartyRef | undefined
+  readonly limit: number
+}
+
+export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<DeliveryRow[]> {
+  let query = db.selectFrom('deliveries').selectAll().orderBy('id').limit(filter.limit)
+  if (filter.state) query = query.where('state', '=', filter.state)
+  if (filter.platformId) query = query.where('receiver_platform_id', '=', filter.platformId)
+  if (filter.party) {
+    query = query
+      .where('to_country_code', '=', filter.party.country_code)
+      .where('to_party_id', '=', filter.party.party_id)
+  }
+  const rows = await query.execute()
+  return rows.map((row) => ({ ...row, id: Number(row.id) }))
+}
+
+/**
+ * Puts a failed or dead message back in line for an immediate try, with a fresh count of attempts (an
+ * operator retries after fixing the cause); false when there is no such message.
+ */
+export async function retryNow(db: Db, id: number): Promise<boolean> {
+  const result = await db
+    .updateTable('deliveries')
+    .set({
+      state: 'failed',
+      attempts: 0,
+      next_attempt_at: new Date(),
+      locked_until: null,
+      locked_by: null,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .where('state', 'in', ['failed', 'dead', 'pending'])
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+export async function countWaiting(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('state', 'in', ['pending', 'failed'])
+    .executeTakeFirstOrThrow()
+  return Number(row.count)
+}

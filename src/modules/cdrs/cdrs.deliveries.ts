@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import type { PartyRef } from '../../core/party.ts'
+import type { Db } from '../../storage/database.ts'
+import type { CdrRoutesTable } from '../../storage/tables.ts'
+
+/**
+ * The CDRs the hub passed on (table `cdr_routes`), so that a CDR is delivered once however often the
+ * CPO posts it. A row is written *before* the CDR goes out (a claim, with an empty receiver_location)
+ * and completed with the eMSP's `Location` when it was accepted; a failed delivery removes its claim so
+ * that the CPO's retry goes out again. The primary key (cpo, cdr id) makes two concurrent POSTs of one
+ * CDR claim it once: the second waits for the first's outcome.
+ */
+
+export interface CdrKey {
+  readonly cpo: PartyRef
+  /** The CDR id in upper case (CiString). */
+  readonly cdrId: string
+}
+
+/** A claim whose delivery has not finished: the eMSP's Location is not known yet. */
+const PENDING = ''
+const POLL_MS = 50
+
+export type CdrClaim =
+  | { readonly kind: 'claimed'; readonly hubId: string }
+  | { readonly kind: 'delivered'; readonly hubId: string; readonly emsp: PartyRef }
+
+function delivered(row: Pick<CdrRoutesTable, 'hub_id' | 'emsp_country_code' | 'emsp_party_id'>): CdrClaim {
+  return {
+    kind: 'delivered',
+    hubId: row.hub_id,
+    emsp: { country_code: row.emsp_country_code, party_id: row.emsp_party_id },
+  }
+}
+
+function keyed(key: CdrKey) {
+  return { cpo_country_code: key.cpo.country_code, cpo_party_id: key.cpo.party_id, cdr_id: key.cdrId }
+}
+
+/** The CDR as delivered earlier, if it was. */
+export async function findDeliveredCdr(db: Db, key: CdrKey): Promise<CdrClaim | undefined> {
+  const row = await db
+    .selectFrom('cdr_routes')
+    .select(['hub_id', 'emsp_country_code', 'emsp_party_id'])
+    .where('cpo_country_code', '=', key.cpo.country_code)
+    .where('cpo_party_id', '=', key.cpo.party_id)
+    .where('cdr_id', '=', key.cdrId)
+    .where('receiver_location', '<>', PENDING)
+    .executeTakeFirst()
+  return row && delivered(row)
+}
+
+/**
+ * Claims the delivery of a CDR to `emsp`, or reports that it was delivered already. While another request
+ * is delivering the same CDR this waits for its outcome; a claim older than `staleAfterMs` (its process
+ * died mid-call: no delivery takes that long) is taken over.
+ */
+export async function claimCdrDelivery(db: Db, key: CdrKey, emsp: PartyRef, staleAfterMs: number): Promise<CdrClaim> {
+  for (;;) {
+    const hubId = randomUUID()
+    const inserted = await db
+      .insertInto('cdr_routes')
+      .values({
+        ...keyed(key),
+        hub_id: hubId,
+        emsp_country_code: emsp.country_code,
+        emsp_party_id: emsp.party_id,
+        receiver_location: PENDING,
+      })
+      .onConflict((oc) => oc.columns(['cpo_country_code', 'cpo_party_id', 'cdr_id']).doNothing())
+      .returning('hub_id')
+      .executeTakeFirst()
+    if (inserted) return { kind: 'claimed', hubId }
+
+    const current = await db
+      .selectFrom('cdr_routes')
+      .select(['hub_id', 'emsp_country_code', 'emsp_party_id', 'receiver_location'])
+      .where('cpo_country_code', '=', key.cpo.country_code)
+      .where('cpo_party_id', '=', key.cpo.party_id)
+      .where('cdr_id', '=', key.cdrId)
+      .executeTakeFirst()
+    // Released in the meantime (that delivery failed): claim it again.
+    if (!current) continue
+    if (current.receiver_location !== PENDING) return delivered(current)
+
+    const takenOver = await db
+      .updateTable('cdr_routes')
+      .set({
+        hub_id: hubId,
+        emsp_country_code: emsp.country_code,
+        emsp_party_id: emsp.party_id,
+        created_at: sql<Date>`now()`,
+      })
+      .where('hub_id', '=', current.hub_id)
+      .where('receiver_location', '=', PENDING)
+      .where(sql<boolean>`created_at < now() - ${`${staleAfterMs} milliseconds`}::interval`)
+      .returning('hub_id')
+      .executeTakeFirst()
+    if (takenOver) return { kind: 'claimed', hubId }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
+
+/** The eMSP accepted the CDR: where it can be read. False when the claim was taken over meanwhile. */
+export async function completeCdrDelivery(db: Db, hubId: string, receiverLocation: string): Promise<boolean> {
+  const result = await db
+    .updateTable('cdr_routes')
+    .set({ receiver_location: receiverLocation })
+    .where('hub_id', '=', hubId)
+    .where('receiver_location', '=', PENDING)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+/** The delivery failed or left nothing to read: a retry of the CDR is delivered again. */
+export async function releaseCdrClaim(db: Db, hubId: string): Promise<void> {
+  await db.deleteFrom('cdr_routes').where('hub_id', '=', hubId).where('receiver_location', '=', PENDING).execute()
+}
+
+export interface DeliveredCdr {
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  readonly receiverLocation: string
+}
+
+/** A CDR the hub delivered, by the id in the hub URL it handed to the CPO. */
+export async function findCdrByHubId(db: Db, hubId: string): Promise<DeliveredCdr | undefined> {
+  const row = await db
+    .selectFrom('cdr_routes')
+    .selectAll()
+    .where('hub_id', '=', hubId)
+    .where('receiver_location', '<>', PENDING)
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    cpo: { country_code: row.cpo_country_code, party_id: row.cpo_party_id },
+    emsp: { country_code: row.emsp_country_code, party_id: row.emsp_party_id },
+    receiverLocation: row.receiver_location,
+  }
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import { sql } from 'kysely'
+import { OcpiStatus } from '../../core/status-codes.ts'
+import type { HubContext } from '../../hub-context.ts'
+import { pruneCallbacks } from '../../routing/async-callbacks.ts'
+import { lockPlatform, updatePlatform } from '../../routing/platforms.store.ts'
+import type { Db } from '../../storage/database.ts'
+import { setLiveStatus } from './hub-client-info.service.ts'
+
+/** A partner's calls move its last_seen_at at most this often: the request path writes rarely. */
+const LAST_SEEN_WRITE_EVERY_MS = 60_000
+
+/**
+ * Key of the PostgreSQL advisory lock that lets one hub process at a time run the check. Any constant
+ * works as long as every process uses the same one and nothing else in the database uses it.
+ */
+const STILL_ALIVE_LOCK_KEY = 4_307_120_231
+
+/** Partners probed at the same time by one run. */
+const PROBES_AT_ONCE = 16
+
+/**
+ * Records on `platforms.last_seen_at` that a partner called the hub, at most once a minute per platform
+ * and without making the request wait (the write is not awaited).
+ */
+export class LastSeenRecorder {
+  readonly #db: Db
+  readonly #log: FastifyBaseLogger
+  readonly #writtenAt = new Map<string, number>()
+
+  constructor(db: Db, log: FastifyBaseLogger) {
+    this.#db = db
+    this.#log = log
+  }
+
+  record(platformId: string): void {
+    const now = Date.now()
+    const last = this.#writtenAt.get(platformId)
+    if (last !== undefined && now - last < LAST_SEEN_WRITE_EVERY_MS) return
+    this.#writtenAt.set(platformId, now)
+    this.#db
+      .updateTable('platforms')
+      .set({ last_seen_at: new Date(now) })
+      .where('id', '=', platformId)
+      .execute()
+      .catch((error: unknown) => {
+        this.#writtenAt.delete(platformId)
+        this.#log.warn({ err: error, platformId }, 'could not record that a partner called')
+      })
+  }
+}
+
+interface Candidate {
+  readonly id: string
+  readonly status: string
+  readonly versions_url: string | null
+  readonly outbound_token: string | null
+  readonly seen_recently: boolean
+}
+
+/**
+ * The still-alive check (digest 2.11, mod_hub_client_info): every STILL_ALIVE_CHECK_INTERVAL_MS, one hub
+ * process (the holder of an advisory lock) looks at the CONNECTED and OFFLINE platforms:
+ *
+ * - silent for STILL_ALIVE_AFTER_MS (no call since, counted from registration when it never called): the
+ *   hub GETs its versions endpoint with its own token; an answer with status 1000 makes the platform and
+ *   its parties CONNECTED (and counts as contact), anything else (no answer, error, other status) OFFLINE;
+ * - OFFLINE but it called the hub within STILL_ALIVE_AFTER_MS: CONNECTED again without a probe.
+ *
+ * Every party status that changes is pushed as ClientInfo to the other partners. The same run removes
+ * long-expired command callbacks.
+ */
+export class StillAliveCheck {
+  readonly #context: HubContext
+  readonly #log: FastifyBaseLogger
+  #timer: NodeJS.Timeout | undefined
+  #run: Promise<boolean> | undefined
+
+  constructor(context: HubContext) {
+    this.#context = context
+    this.#log = context.log.child({ component: 'still-alive' })
+  }
+
+  start(): void {
+    if (this.#timer) return
+    this.#timer = setInterval(() => void this.runOnce(), this.#context.config.stillAlive.checkIntervalMs)
+    this.#timer.unref()
+  }
+
+  /** Stops the timer and waits for a run in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    await this.#run
+  }
+
+  /** One run, unless one is in progress here or another process holds the lock; true when it ran. */
+  async runOnce(): Promise<boolean> {
+    if (this.#run) return false
+    this.#run = this.#withLock(() => this.#check())
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'still-alive check failed')
+        return false
+      })
+      .finally(() => (this.#run = undefined))
+    return this.#run
+  }
+
+  async #withLock(work: () => Promise<void>): Promise<boolean> {
+    const { store } = this.#context
+    const locked = async (db: Db): Promise<boolean> => {
+      const result = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${STILL_ALIVE_LOCK_KEY}::bigint) as locked`.execute(db)
+      if (!result.rows[0]?.locked) return false
+      try {
+        await work()
+      } finally {
+        await sql`select pg_advisory_unlock(${STILL_ALIVE_LOCK_KEY}::bigint)`.execute(db)
+      }
+      return true
+    }
+    // PGlite is one session shared by every query: lock and unlock through the ordinary handle, so
+    // requests keep being served while the partners are probed.
+    if (!store.supportsMultipleConnections) return locked(store.db)
+    // PostgreSQL: a session lock belongs to one connection; pin one for the lock, do the work on the pool.
+    return store.db.connection().execute((connection) => locked(connection))
+  }
+
+  async #check(): Promise<void> {
+    await pruneCallbacks(this.#context)
+    const candidates = await this.#candidates()
+    const correlationId = randomUUID()
+    let queued = 0
+    for (let start = 0; start < candidates.length; start += PROBES_AT_ONCE) {
+      const batch = candidates.slice(start, start + PROBES_AT_ONCE)
+      const counts = await Promise.all(batch.map((candidate) => this.#settle(candidate, correlationId)))
+      queued += counts.reduce((sum, count) => sum + count, 0)
+    }
+    if (queued > 0) this.#context.delivery.wake()
+  }
+
+  /** Silent CONNECTED/OFFLINE platforms, and OFFLINE ones that called the hub since. */
+  async #candidates(): Promise<Candidate[]> {
+    const silentSince = new Date(Date.now() - this.#context.config.stillAlive.afterMs)
+    const lastContact = sql<Date>`coalesce(last_seen_at, registered_at, created_at)`
+    return this.#context.db
+      .selectFrom('platforms')
+      .select(['id', 'status', 'versions_url', 'outbound_token'])
+      .select(sql<boolean>`${lastContact} >= ${silentSince}`.as('seen_recently'))
+      .where('status', 'in', ['CONNECTED', 'OFFLINE'])
+      .where((eb) => eb.or([eb('status', '=', 'OFFLINE'), eb(lastContact, '<', silentSince)]))
+      .orderBy('id')
+      .execute()
+  }
+
+  async #settle(candidate: Candidate, correlationId: string): Promise<number> {
+    const reachable = candidate.seen_recently || (await this.#answers(candidate, correlationId))
+    const status = reachable ? 'CONNECTED' : 'OFFLINE'
+    const probed = !candidate.seen_recently
+    const silentSince = new Date(Date.now() - this.#context.config.stillAlive.afterMs)
+    return this.#context.db.transaction().execute(async (trx) => {
+      const platform = await lockPlatform(trx, candidate.id)
+      // Unregistered or re-registered while it was probed: the handshake decided its status.
+      if (!platform || (platform.status !== 'CONNECTED' && platform.status !== 'OFFLINE')) return 0
+      // It called the hub while the probe failed: it is not gone.
+      if (!reachable && platform.last_seen_at && platform.last_seen_at >= silentSince) return 0
+      if (platform.status !== status) {
+        await updatePlatform(trx, platform.id, { status, ...(probed && reachable ? { last_seen_at: new Date() } : {}) })
+        this.#log.info({ platformId: platform.id, from: platform.status, to: status }, 'partner connection status changed')
+      } else if (probed && reachable) {
+        await trx.updateTable('platforms').set({ last_seen_at: new Date() }).where('id', '=', platform.id).execute()
+      }
+      return setLiveStatus(trx, this.#context.hub, platform.id, status, correlationId)
+    })
+  }
+
+  /** GET of the partner's versions endpoint with the hub's token: OCPI 1000 means it is alive. */
+  async #answers(candidate: Candidate, correlationId: string): Promise<boolean> {
+    if (!candidate.versions_url || !candidate.outbound_token) return false
+    try {
+      const response = await this.#context.client.send({
+        method: 'GET',
+        url: candidate.versions_url,
+        token: candidate.outbound_token,
+        correlationId,
+      })
+      const alive = response.httpStatus < 300 && response.envelope?.status_code === OcpiStatus.Success
+      if (!alive) {
+        this.#log.info(
+          { platformId: candidate.id, httpStatus: response.httpStatus, statusCode: response.envelope?.status_code },
+          'partner versions endpoint answered, but not with success',
+        )
+      }
+      return alive
+    } catch (error) {
+      this.#log.info({ platformId: candidate.id, reason: error instanceof Error ? error.message : String(error) }, 'partner did not answer the still-alive check')
+      return false
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { HubContext } from '../../hub-context.ts'
+import { handleReceiverGet, handleSenderList, handleSenderObject } from '../../routing/hub-reads.ts'
+import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
+import { interfacePath } from '../registry.ts'
+import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './locations.schema.ts'
+import { applyLocationPatch, applyLocationPut, pickLocationPart, type LocationPath } from './locations.writes.ts'
+
+const LocationParams = OwnedObjectParams({ location_id: ObjectIdParam })
+const EvseParams = OwnedObjectParams({ location_id: ObjectIdParam, evse_uid: ObjectIdParam })
+const ConnectorParams = OwnedObjectParams({
+  location_id: ObjectIdParam,
+  evse_uid: ObjectIdParam,
+  connector_id: ObjectIdParam,
+})
+const SenderLocationParams = Type.Object({ location_id: ObjectIdParam })
+const SenderEvseParams = Type.Object({ location_id: ObjectIdParam, evse_uid: ObjectIdParam })
+const SenderConnectorParams = Type.Object({
+  location_id: ObjectIdParam,
+  evse_uid: ObjectIdParam,
+  connector_id: ObjectIdParam,
+})
+
+interface ReceiverParams {
+  country_code: string
+  party_id: string
+  location_id: string
+  evse_uid?: string
+  connector_id?: string
+}
+
+function locationPath(params: { location_id: string; evse_uid?: string; connector_id?: string }): LocationPath {
+  if (params.evse_uid === undefined) return [params.location_id]
+  if (params.connector_id === undefined) return [params.location_id, params.evse_uid]
+  return [params.location_id, params.evse_uid, params.connector_id]
+}
+
+/**
+ * Locations module (mod_locations), both interfaces of the hub. RECEIVER: CPOs push Locations, EVSEs and
+ * Connectors (PUT/PATCH at three depths), broadcast to the audience or routed to one party. SENDER: GET
+ * All via the hub, GET of one object, or routed to one CPO.
+ */
+export async function locationsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const receiver = `/2.3.0/${interfacePath('locations', 'RECEIVER')}`
+  const sender = `/2.3.0/${interfacePath('locations', 'SENDER')}`
+
+  const write = (method: 'PUT' | 'PATCH') => (request: { params: ReceiverParams; body: Record<string, unknown> }) => {
+    const owner = ownerFromParams(request.params)
+    const path = locationPath(request.params)
+    if (method === 'PUT' && path.length === 1) checkBodyOwner(request.body, owner)
+    return {
+      module: 'locations' as const,
+      method,
+      owner,
+      objectId: path[0].toUpperCase(),
+      objectType: '',
+      targetPath: path.join('/').toUpperCase(),
+      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${path.join('/')}`,
+      body: request.body,
+      apply: (current: Record<string, unknown> | undefined) =>
+        method === 'PUT'
+          ? applyLocationPut(current, path, request.body)
+          : applyLocationPatch(current, path, request.body),
+    }
+  }
+
+  const depths = [
+    { url: `${receiver}/:country_code/:party_id/:location_id`, params: LocationParams, put: Location, patch: LocationPatch },
+    { url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid`, params: EvseParams, put: Evse, patch: EvsePatch },
+    {
+      url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid/:connector_id`,
+      params: ConnectorParams,
+      put: Connector,
+      patch: ConnectorPatch,
+    },
+  ] as const
+
+  for (const depth of depths) {
+    routes.put(depth.url, { schema: { params: depth.params, body: depth.put } }, (request, reply) =>
+      handleOwnerWrite(context, request, reply, write('PUT')(request)),
+    )
+    routes.patch(depth.url, { schema: { params: depth.params, body: depth.patch } }, (request, reply) =>
+      handleOwnerWrite(context, request, reply, write('PATCH')(request)),
+    )
+    routes.get(depth.url, { schema: { params: depth.params } }, (request, reply) => {
+      const params = request.params as ReceiverParams
+      const owner = ownerFromParams(params)
+      return handleReceiverGet(context, request, reply, 'locations', owner, `/${owner.country_code}/${owner.party_id}/${locationPath(params).join('/')}`)
+    })
+  }
+
+  routes.get(sender, (request, reply) => handleSenderList(context, request, reply, 'locations'))
+  for (const [url, params] of [
+    [`${sender}/:location_id`, SenderLocationParams],
+    [`${sender}/:location_id/:evse_uid`, SenderEvseParams],
+    [`${sender}/:location_id/:evse_uid/:connector_id`, SenderConnectorParams],
+  ] as const) {
+    routes.get(url, { schema: { params } }, (request, reply) => {
+      const path = locationPath(request.params)
+      return handleSenderObject(context, request, reply, {
+        module: 'locations',
+        objectId: path[0].toUpperCase(),
+        path: `/${path.join('/')}`,
+        pick: (location) => pickLocationPart(location, path),
+        unknown: 'HUB_ERR_UNKNOWN_LOCATION',
+      })
+    })
+  }
+}

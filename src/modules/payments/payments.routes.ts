@@ -1,0 +1,169 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { OcpiError } from '../../core/errors.ts'
+import type { HubContext } from '../../hub-context.ts'
+import { ObjectIdParam } from '../../transport/path-params.ts'
+import { interfacePath } from '../registry.ts'
+import { routePayments } from './payment-routing.ts'
+import {
+  FinancialAdviceConfirmation,
+  Terminal,
+  TerminalActivation,
+  TerminalCreate,
+  TerminalPatch,
+} from './payments.schema.ts'
+
+const TerminalParams = Type.Object({ terminal_id: ObjectIdParam })
+const ConfirmationParams = Type.Object({ id: ObjectIdParam })
+
+const TERMINALS = '/terminals'
+const CONFIRMATIONS = '/financial-advice-confirmations'
+
+function terminalPath(terminalId: string): string {
+  return `${TERMINALS}/${encodeURIComponent(terminalId)}`
+}
+
+/** A terminal_id in the body of a PUT/PATCH must be the one in the URL (CiString: case-insensitive). */
+function checkTerminalId(inBody: string | undefined, inUrl: string): void {
+  if (inBody !== undefined && inBody.toUpperCase() !== inUrl.toUpperCase()) {
+    throw new OcpiError(
+      'HUB_ERR_ID_MISMATCH',
+      `terminal_id in the body (${inBody}) differs from the URL (${inUrl})`,
+    )
+  }
+}
+
+/**
+ * Payments module (mod_payments), both interfaces, routed party-to-party by the OCPI-to-* headers only
+ * (payment-routing.ts). Each interface has one endpoint with the fixed sub-paths `/terminals` and
+ * `/financial-advice-confirmations` (digest 4.9).
+ *
+ * SENDER (the hub plays the PTP's Sender, called by CPOs): GET terminals (list, one), POST
+ * terminals/activate, POST terminals/{id}/deactivate, PUT/PATCH terminals/{id}, GET
+ * financial-advice-confirmations (list, one). RECEIVER (the hub plays the CPO's Receiver, called by PTPs):
+ * GET/POST terminals, GET/POST financial-advice-confirmations.
+ */
+export async function paymentsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const sender = `/2.3.0/${interfacePath('payments', 'SENDER')}`
+  const receiver = `/2.3.0/${interfacePath('payments', 'RECEIVER')}`
+
+  // ----- SENDER: a CPO reaches a PTP
+
+  routes.get(`${sender}${TERMINALS}`, (request, reply) =>
+    routePayments(context, request, reply, { interfaceRole: 'SENDER', method: 'GET', subPath: TERMINALS, body: undefined }),
+  )
+
+  routes.post(`${sender}${TERMINALS}/activate`, { schema: { body: TerminalActivation } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'SENDER',
+      method: 'POST',
+      subPath: `${TERMINALS}/activate`,
+      body: request.body,
+    }),
+  )
+
+  routes.get(`${sender}${TERMINALS}/:terminal_id`, { schema: { params: TerminalParams } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'SENDER',
+      method: 'GET',
+      subPath: terminalPath(request.params.terminal_id),
+      body: undefined,
+    }),
+  )
+
+  // mod_payments gives this POST no body; whatever the CPO sends goes along unchanged.
+  routes.post(`${sender}${TERMINALS}/:terminal_id/deactivate`, { schema: { params: TerminalParams } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'SENDER',
+      method: 'POST',
+      subPath: `${terminalPath(request.params.terminal_id)}/deactivate`,
+      body: request.body,
+    }),
+  )
+
+  routes.put(
+    `${sender}${TERMINALS}/:terminal_id`,
+    { schema: { params: TerminalParams, body: Terminal } },
+    (request, reply) => {
+      checkTerminalId(request.body.terminal_id, request.params.terminal_id)
+      return routePayments(context, request, reply, {
+        interfaceRole: 'SENDER',
+        method: 'PUT',
+        subPath: terminalPath(request.params.terminal_id),
+        body: request.body,
+      })
+    },
+  )
+
+  routes.patch(
+    `${sender}${TERMINALS}/:terminal_id`,
+    { schema: { params: TerminalParams, body: TerminalPatch } },
+    (request, reply) => {
+      checkTerminalId(request.body.terminal_id, request.params.terminal_id)
+      return routePayments(context, request, reply, {
+        interfaceRole: 'SENDER',
+        method: 'PATCH',
+        subPath: terminalPath(request.params.terminal_id),
+        body: request.body,
+      })
+    },
+  )
+
+  routes.get(`${sender}${CONFIRMATIONS}`, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'SENDER',
+      method: 'GET',
+      subPath: CONFIRMATIONS,
+      body: undefined,
+    }),
+  )
+
+  routes.get(`${sender}${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'SENDER',
+      method: 'GET',
+      subPath: `${CONFIRMATIONS}/${encodeURIComponent(request.params.id)}`,
+      body: undefined,
+    }),
+  )
+
+  // ----- RECEIVER: a PTP reaches a CPO
+
+  routes.post(`${receiver}${TERMINALS}`, { schema: { body: TerminalCreate } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'RECEIVER',
+      method: 'POST',
+      subPath: TERMINALS,
+      body: request.body,
+    }),
+  )
+
+  routes.get(`${receiver}${TERMINALS}/:terminal_id`, { schema: { params: TerminalParams } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'RECEIVER',
+      method: 'GET',
+      subPath: terminalPath(request.params.terminal_id),
+      body: undefined,
+    }),
+  )
+
+  routes.post(`${receiver}${CONFIRMATIONS}`, { schema: { body: FinancialAdviceConfirmation } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'RECEIVER',
+      method: 'POST',
+      subPath: CONFIRMATIONS,
+      body: request.body,
+    }),
+  )
+
+  routes.get(`${receiver}${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
+    routePayments(context, request, reply, {
+      interfaceRole: 'RECEIVER',
+      method: 'GET',
+      subPath: `${CONFIRMATIONS}/${encodeURIComponent(request.params.id)}`,
+      body: undefined,
+    }),
+  )
+}

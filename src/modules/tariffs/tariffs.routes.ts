@@ -1,0 +1,75 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { OcpiError } from '../../core/errors.ts'
+import type { HubContext } from '../../hub-context.ts'
+import { handleReceiverGet, handleSenderList } from '../../routing/hub-reads.ts'
+import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
+import { interfacePath } from '../registry.ts'
+import { Tariff } from './tariffs.schema.ts'
+
+const TariffParams = OwnedObjectParams({ tariff_id: ObjectIdParam })
+
+/**
+ * Tariffs module (mod_tariffs), both interfaces of the hub. RECEIVER: CPOs PUT and DELETE Tariffs
+ * (broadcast, DELETE too, or routed to one party); there is no PATCH. SENDER: GET All via the hub or
+ * routed to one CPO.
+ */
+export async function tariffsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const objectUrl = `/2.3.0/${interfacePath('tariffs', 'RECEIVER')}/:country_code/:party_id/:tariff_id`
+
+  routes.put(objectUrl, { schema: { params: TariffParams, body: Tariff } }, (request, reply) => {
+    const owner = ownerFromParams(request.params)
+    const id = request.params.tariff_id
+    checkBodyOwner(request.body, owner)
+    return handleOwnerWrite(context, request, reply, {
+      module: 'tariffs',
+      method: 'PUT',
+      owner,
+      objectId: id.toUpperCase(),
+      objectType: '',
+      targetPath: id.toUpperCase(),
+      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${id}`,
+      body: request.body,
+      apply: (current) => {
+        if (request.body.id.toUpperCase() !== id.toUpperCase()) {
+          throw new OcpiError('HUB_ERR_ID_MISMATCH', `id in the body (${request.body.id}) differs from the URL (${id})`)
+        }
+        return { next: request.body, created: current === undefined }
+      },
+    })
+  })
+
+  routes.delete(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
+    const owner = ownerFromParams(request.params)
+    const id = request.params.tariff_id
+    return handleOwnerWrite(context, request, reply, {
+      module: 'tariffs',
+      method: 'DELETE',
+      owner,
+      objectId: id.toUpperCase(),
+      objectType: '',
+      targetPath: id.toUpperCase(),
+      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${id}`,
+      body: undefined,
+      apply: (current) => {
+        if (!current) throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown tariff ${id}`)
+        return { next: undefined, created: false }
+      },
+    })
+  })
+
+  routes.get(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
+    const owner = ownerFromParams(request.params)
+    return handleReceiverGet(context, request, reply, 'tariffs', owner, `/${owner.country_code}/${owner.party_id}/${request.params.tariff_id}`)
+  })
+
+  routes.patch(objectUrl, async () => {
+    throw new OcpiError('HUB_ERR_METHOD_NOT_ALLOWED', 'Tariffs have no PATCH (mod_tariffs): PUT the whole Tariff')
+  })
+
+  routes.get(`/2.3.0/${interfacePath('tariffs', 'SENDER')}`, (request, reply) =>
+    handleSenderList(context, request, reply, 'tariffs'),
+  )
+}

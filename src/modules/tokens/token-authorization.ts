@@ -1,0 +1,77 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { OcpiError } from '../../core/errors.ts'
+import type { PartyRef } from '../../core/party.ts'
+import type { HubContext } from '../../hub-context.ts'
+import { hubParty } from '../../routing/destination.ts'
+import { forwardAndRelay } from '../../routing/forward.ts'
+import { routeToOneParty } from '../../routing/routed-request.ts'
+import type { Db } from '../../storage/database.ts'
+import type { OcpiEnvelope } from '../../transport/envelope.ts'
+import { setResponseRouting } from '../../transport/routing-headers.ts'
+import type { LocationReferences } from './tokens.schema.ts'
+
+export interface AuthorizationRequest {
+  readonly tokenUid: string
+  /** The `?type=` of the request, RFID when absent. */
+  readonly tokenType: string
+  readonly locationReferences: LocationReferences | null | undefined
+}
+
+/**
+ * The eMSP that broadcast this token, from the hub's copy of broadcast Tokens: one lookup through the
+ * `(module, object_id)` index. Party-to-party token pushes are not in the copy, so their tokens need TO.
+ * Several eMSPs with the same uid and type: the CPO must name one (2001), the hub does not guess.
+ */
+export async function findTokenOwner(db: Db, tokenUid: string, tokenType: string): Promise<PartyRef | undefined> {
+  const owners = await db
+    .selectFrom('ocpi_objects')
+    .select(['country_code', 'party_id'])
+    .where('module', '=', 'tokens')
+    .where('object_id', '=', tokenUid.toUpperCase())
+    .where('object_type', '=', tokenType.toUpperCase())
+    .limit(2)
+    .execute()
+  if (owners.length > 1) {
+    throw new OcpiError(
+      'HUB_ERR_AMBIGUOUS_OBJECT',
+      `Several eMSPs have a ${tokenType} token ${tokenUid}: name the one to ask in the OCPI-to-* headers`,
+    )
+  }
+  return owners[0]
+}
+
+/**
+ * Real-time authorization (mod_tokens, `POST {tokens}/{token_uid}/authorize`): a CPO asks the token's
+ * eMSP, named by TO (or `route_to`) or found in the hub's token index. The eMSP's answer goes back exactly
+ * as it came (an AuthorizationInfo with any `allowed` value, or HTTP 404 + 2004); the eMSP has
+ * AUTHORIZATION_TIMEOUT_MS to answer because a driver is waiting at the charger (then 4002).
+ *
+ * Cost before the call to the eMSP: the requester's parties, the token index (only without TO), and the
+ * destination party and platform, each one indexed query.
+ */
+export async function authorizeThroughHub(
+  context: HubContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authorization: AuthorizationRequest,
+): Promise<OcpiEnvelope> {
+  const { tokenUid, tokenType } = authorization
+  // The hub's own refusals (2004, 4001, 4003, 2001) come from the hub; a relayed answer replaces these.
+  setResponseRouting(reply, hubParty(context), undefined)
+  const routed = await routeToOneParty(context, request, {
+    module: 'tokens',
+    interfaceRole: 'SENDER',
+    method: 'POST',
+    pathAndQuery: `/${encodeURIComponent(tokenUid)}/authorize?type=${encodeURIComponent(tokenType)}`,
+    body: authorization.locationReferences ?? undefined,
+    requesterRoles: ['CPO'],
+    destinationFromContent: () => findTokenOwner(context.db, tokenUid, tokenType),
+    // mod_tokens: an unknown token is HTTP 404 + 2004. The hub knows no eMSP for it, so it is unknown here.
+    noDestination: new OcpiError(
+      'HUB_ERR_UNKNOWN_TOKEN',
+      `Unknown token: no eMSP has shared a ${tokenType} token ${tokenUid} with the hub; name its eMSP in the OCPI-to-* headers`,
+    ),
+    timeoutMs: context.config.authorizationTimeoutMs,
+  })
+  return forwardAndRelay(context, reply, routed.forward)
+}

@@ -1,0 +1,139 @@
+import type { FastifyReply } from 'fastify'
+import { OcpiError } from '../core/errors.ts'
+import type { PartyRef } from '../core/party.ts'
+import type { HubContext } from '../hub-context.ts'
+import type { InterfaceRole } from '../modules/registry.ts'
+import type { PlatformRow } from '../storage/tables.ts'
+import type { OcpiEnvelope } from '../transport/envelope.ts'
+import { PartnerCallError, type HttpMethod } from '../transport/ocpi-client.ts'
+import { routingRequestHeaders, setResponseRouting } from '../transport/routing-headers.ts'
+import { ROUTE_TO_PARAMETER } from './route-to.ts'
+
+export interface ForwardedRequest {
+  readonly platform: PlatformRow
+  readonly module: string
+  /** The interface of the destination to call: usually the same one the requester called on the hub. */
+  readonly interfaceRole: InterfaceRole
+  readonly method: HttpMethod
+  /** Below the module endpoint, with the query string: `/NL/ABC/LOC1`, `?offset=10`. */
+  readonly pathAndQuery: string
+  /** A full URL the destination handed out earlier (a CDR `Location`, a `response_url`), instead of its endpoint. */
+  readonly url?: string
+  readonly body: unknown
+  readonly from: PartyRef
+  readonly to: PartyRef
+  readonly correlationId: string
+  /** The hub's own URL of the same interface: Link headers of the answer are rewritten onto it. */
+  readonly hubInterfaceUrl: string
+  /** Time the destination has to answer; OUTBOUND_TIMEOUT_MS when absent. */
+  readonly timeoutMs?: number
+}
+
+/** A destination's answer, an OCPI envelope, as it came back. */
+export interface DestinationAnswer {
+  readonly httpStatus: number
+  readonly envelope: OcpiEnvelope
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** The destination's endpoint URL that was called (Link rewriting). */
+  readonly endpointUrl: string
+}
+
+/** Headers of a destination's answer that travel back to the requester (pagination). */
+const RELAYED_HEADERS = ['x-total-count', 'x-limit'] as const
+
+function who(party: PartyRef): string {
+  return `${party.country_code}*${party.party_id}`
+}
+
+/**
+ * Party-to-party via the hub, the call itself: sends the request to the destination (new X-Request-ID,
+ * same X-Correlation-ID, routing headers as given). A timeout is 4002, an unreachable destination 4003, an
+ * answer that is not OCPI 4000.
+ */
+export async function callDestination(context: HubContext, request: ForwardedRequest): Promise<DestinationAnswer> {
+  const endpoint = request.platform.endpoints.find(
+    (e) => e.identifier.toLowerCase() === request.module && e.role === request.interfaceRole,
+  )
+  if ((!endpoint && !request.url) || !request.platform.outbound_token) {
+    throw new OcpiError(
+      'HUB_ERR_FORWARD_FAILED',
+      `${who(request.to)} offers no ${request.module} ${request.interfaceRole} interface`,
+    )
+  }
+  const endpointUrl = endpoint ? endpoint.url.replace(/\/+$/, '') : ''
+  let response
+  try {
+    response = await context.client.send({
+      method: request.method,
+      url: request.url ?? `${endpointUrl}${request.pathAndQuery}`,
+      token: request.platform.outbound_token,
+      body: request.body,
+      correlationId: request.correlationId,
+      headers: routingRequestHeaders(request.from, request.to),
+      timeoutMs: request.timeoutMs,
+    })
+  } catch (error) {
+    if (!(error instanceof PartnerCallError)) throw error
+    if (error.failure === 'timeout') {
+      throw new OcpiError('HUB_ERR_FORWARD_TIMEOUT', `${who(request.to)} did not answer in time`, {
+        detail: error.message,
+      })
+    }
+    if (error.failure === 'unreachable') {
+      throw new OcpiError('HUB_ERR_RECEIVER_NOT_CONNECTED', `${who(request.to)} could not be reached`, {
+        detail: error.message,
+      })
+    }
+    throw new OcpiError('HUB_ERR_FORWARD_FAILED', `${who(request.to)} cannot be called: ${error.message}`)
+  }
+  if (!response.envelope) {
+    throw new OcpiError(
+      'HUB_ERR_FORWARD_FAILED',
+      `${who(request.to)} answered HTTP ${response.httpStatus} without an OCPI envelope`,
+    )
+  }
+  return { httpStatus: response.httpStatus, envelope: response.envelope, headers: response.headers, endpointUrl }
+}
+
+/**
+ * Relays a destination's answer to the requester unchanged (HTTP status and envelope), with FROM = the
+ * destination and TO = the requester, the pagination headers, and `Link` rewritten onto the hub.
+ */
+export function relayAnswer(reply: FastifyReply, answer: DestinationAnswer, request: ForwardedRequest): OcpiEnvelope {
+  for (const name of RELAYED_HEADERS) {
+    const value = answer.headers[name]
+    if (typeof value === 'string') void reply.header(name, value)
+  }
+  const link = answer.headers['link']
+  if (typeof link === 'string' && answer.endpointUrl) {
+    const rewritten = rewriteLink(link, answer.endpointUrl, request.hubInterfaceUrl, request.to)
+    if (rewritten) void reply.header('link', rewritten)
+  }
+  setResponseRouting(reply, request.to, request.from)
+  void reply.code(answer.httpStatus)
+  return answer.envelope
+}
+
+/** Party-to-party via the hub: the call, then its answer relayed unchanged. */
+export async function forwardAndRelay(
+  context: HubContext,
+  reply: FastifyReply,
+  request: ForwardedRequest,
+): Promise<OcpiEnvelope> {
+  return relayAnswer(reply, await callDestination(context, request), request)
+}
+
+/**
+ * The destination's `Link: <its URL>; rel="next"` points at a server the requester cannot call with its
+ * hub token; the hub hands out its own URL of the same page instead, which also names the destination so
+ * that following it works even without routing headers. A link elsewhere is dropped.
+ */
+export function rewriteLink(link: string, endpointUrl: string, hubUrl: string, to: PartyRef): string | undefined {
+  const match = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)
+  const target = match?.[1]
+  if (!target || !target.startsWith(endpointUrl)) return undefined
+  const rest = new URL(target.slice(endpointUrl.length) || '/', 'http://rest.invalid')
+  rest.searchParams.set(ROUTE_TO_PARAMETER, `${to.country_code}-${to.party_id}`)
+  const path = rest.pathname === '/' ? '' : rest.pathname
+  return `<${hubUrl}${path}${rest.search}>; rel="next"`
+}

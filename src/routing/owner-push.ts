@@ -1,0 +1,136 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { OcpiError } from '../core/errors.ts'
+import { sameJson } from '../core/json.ts'
+import type { PartyRef } from '../core/party.ts'
+import { enqueue } from '../delivery/outbox.ts'
+import type { HubContext } from '../hub-context.ts'
+import { hubInterfaceUrl } from '../modules/registry.ts'
+import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
+import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
+import { partnerOf } from '../transport/authorization.ts'
+import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
+import { broadcastTargets } from './broadcast-targets.ts'
+import { hubParty, resolveDestination } from './destination.ts'
+import { forwardAndRelay } from './forward.ts'
+import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
+import { actsAs, checkFromHeader, loadRequester } from './requester.ts'
+
+/** The hub's stored object after a write: `undefined` when the write deletes it. */
+export interface AppliedWrite {
+  readonly next: OcpiObject | undefined
+  /** The write created the object at its depth (HTTP 201). */
+  readonly created: boolean
+}
+
+/** A PUT, PATCH or DELETE by an owner on the hub's RECEIVER interface of a module. */
+export interface OwnerWrite {
+  readonly module: OwnedObjectModule
+  readonly method: 'PUT' | 'PATCH' | 'DELETE'
+  /** The owner named in the URL. */
+  readonly owner: PartyRef
+  readonly objectId: string
+  /** Token type for tokens; '' elsewhere. */
+  readonly objectType: string
+  /** The part of the object written, below the owner: `LOC1/EVSE1`. */
+  readonly targetPath: string
+  /** What follows the module endpoint in the URL, query included: `/NL/ABC/LOC1/EVSE1`. */
+  readonly pathAndQuery: string
+  readonly body: unknown
+  /** The hub's object after the write, from the stored one; throws for a write it cannot apply. */
+  apply(current: OcpiObject | undefined): AppliedWrite
+}
+
+/**
+ * How an owner's push travels (transport_and_format: message routing). The owner in the URL must be one
+ * of the caller's roles. TO = a party: forwarded to that party alone and its answer relayed. TO = the hub
+ * or no TO (open routing: for an owner's push the destination cannot be narrowed down): stored, answered
+ * at once, and queued for every party of the module's audience in the same transaction. A push that
+ * changes nothing is answered but not passed on again.
+ */
+export async function handleOwnerWrite(
+  context: HubContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  write: OwnerWrite,
+): Promise<OcpiEnvelope> {
+  const requester = await loadRequester(context.db, partnerOf(request))
+  const audience = MODULE_AUDIENCE[write.module]
+  if (!actsAs(requester, write.owner, audience.owners)) {
+    throw new OcpiError(
+      'HUB_ERR_NOT_OWNER',
+      `${write.owner.country_code}*${write.owner.party_id} is not one of your ${audience.owners.join('/')} roles: you can only write your own ${write.module}`,
+    )
+  }
+  const routing = routingHeadersOf(request)
+  checkFromHeader(requester, routing)
+  const from = routing.from ?? write.owner
+  const destination = await resolveDestination(context, routing.to, requester.platformId)
+  if (destination?.kind === 'party') {
+    return forwardAndRelay(context, reply, {
+      platform: destination.platform,
+      module: write.module,
+      interfaceRole: 'RECEIVER',
+      method: write.method,
+      pathAndQuery: write.pathAndQuery,
+      body: write.body,
+      from,
+      to: destination.party,
+      correlationId: request.correlationId,
+      hubInterfaceUrl: hubInterfaceUrl(context.hub, write.module, 'RECEIVER'),
+    })
+  }
+
+  const key = {
+    module: write.module,
+    country_code: write.owner.country_code,
+    party_id: write.owner.party_id,
+    object_id: write.objectId,
+    object_type: write.objectType,
+  }
+  const outcome = await context.db.transaction().execute(async (trx) => {
+    const current = await lockObject(trx, key)
+    const applied = write.apply(current)
+    if (sameJson(applied.next, current)) return { ...applied, changed: false, receivers: 0 }
+    if (applied.next) await saveObject(trx, key, applied.next, String(applied.next['last_updated']))
+    else await deleteObject(trx, key)
+    const targets = await broadcastTargets(trx, write.module, audience, requester.platformId)
+    await enqueue(
+      trx,
+      targets.map((target) => ({
+        receiverPlatformId: target.platformId,
+        to: target.to,
+        from: hubParty(context),
+        module: write.module,
+        method: write.method,
+        path: write.pathAndQuery,
+        body: write.body,
+        correlationId: request.correlationId,
+        objectKey: `${key.country_code}/${key.party_id}/${key.object_id}/${key.object_type}`,
+        targetPath: write.targetPath,
+        replacesTarget: write.method !== 'PATCH',
+      })),
+    )
+    return { ...applied, changed: true, receivers: targets.length }
+  })
+  if (outcome.receivers > 0) context.delivery.wake()
+  request.log.info(
+    { module: write.module, owner: key, target: write.targetPath, changed: outcome.changed, receivers: outcome.receivers },
+    outcome.changed ? 'stored and queued for broadcast' : 'unchanged repeat: not passed on',
+  )
+  setResponseRouting(reply, hubParty(context), from)
+  void reply.code(outcome.created ? 201 : 200)
+  return successEnvelope(null)
+}
+
+/** A full object's country_code and party_id must be those of the URL (mod_*: receiver PUT). */
+export function checkBodyOwner(body: { country_code?: unknown; party_id?: unknown }, owner: PartyRef): void {
+  for (const field of ['country_code', 'party_id'] as const) {
+    const value = body[field]
+    if (typeof value === 'string' && value.toUpperCase() !== owner[field]) {
+      throw new OcpiError(
+        'HUB_ERR_ID_MISMATCH',
+        `${field} in the body (${value}) differs from the URL (${owner[field]})`,
+      )
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { OcpiError } from '../core/errors.ts'
+import { sameParty, type PartyRef } from '../core/party.ts'
+import type { Db } from '../storage/database.ts'
+import type { AuthenticatedPartner } from '../transport/authorization.ts'
+import type { RoutingHeaders } from '../transport/routing-headers.ts'
+
+export interface RequesterParty extends PartyRef {
+  readonly role: string
+}
+
+/** The authenticated platform with the parties (roles) it may act as: those it claimed and are CONNECTED. */
+export interface Requester {
+  readonly platformId: string
+  readonly parties: readonly RequesterParty[]
+}
+
+export async function loadRequester(db: Db, partner: AuthenticatedPartner): Promise<Requester> {
+  const parties = await db
+    .selectFrom('parties')
+    .select(['role', 'country_code', 'party_id'])
+    .where('platform_id', '=', partner.platformId)
+    .where('status', '=', 'CONNECTED')
+    .orderBy('country_code')
+    .orderBy('party_id')
+    .orderBy('role')
+    .execute()
+  return { platformId: partner.platformId, parties }
+}
+
+/** True when the requester holds `party` in one of `roles`. */
+export function actsAs(requester: Requester, party: PartyRef, roles: readonly string[]): boolean {
+  return requester.parties.some((p) => roles.includes(p.role) && sameParty(p, party))
+}
+
+export function hasRole(requester: Requester, roles: readonly string[]): boolean {
+  return requester.parties.some((p) => roles.includes(p.role))
+}
+
+/** A FROM header must name one of the requester's own parties: nobody speaks for another party. */
+export function checkFromHeader(requester: Requester, routing: RoutingHeaders): void {
+  const from = routing.from
+  if (from && !requester.parties.some((p) => sameParty(p, from))) {
+    throw new OcpiError(
+      'HUB_ERR_ROUTING_HEADERS',
+      `OCPI-from-* names ${from.country_code}*${from.party_id}, which is not one of your roles`,
+    )
+  }
+}
+
+/** Who the requester speaks as: its FROM header, else the given fallback (the owner in the URL). */
+export function requesterParty(requester: Requester, routing: RoutingHeaders, fallback?: PartyRef): PartyRef | undefined {
+  return routing.from ?? fallback ?? requester.parties[0]
+}

@@ -1,0 +1,27 @@
+import { OcpiError } from '../core/errors.ts'
+import type { PartyRef } from '../core/party.ts'
+
+/**
+ * Query parameter the hub adds to the `Link` of a routed page (`route_to=NL-ABC`): a requester following
+ * the link reaches the same destination even when it does not repeat the routing headers.
+ */
+export const ROUTE_TO_PARAMETER = 'route_to'
+
+export function routeToFromQuery(value: unknown): PartyRef | undefined {
+  if (value === undefined) return undefined
+  const match = typeof value === 'string' ? /^([A-Za-z]{2})-([A-Za-z0-9]{3})$/.exec(value) : null
+  if (!match?.[1] || !match[2]) {
+    throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${ROUTE_TO_PARAMETER} must look like NL-ABC`)
+  }
+  return { country_code: match[1].toUpperCase(), party_id: match[2].toUpperCase() }
+}
+
+/** The query string without the hub's own routing parameter, as it is passed on to the destination. */
+export function queryWithoutRouteTo(rawUrl: string): string {
+  const index = rawUrl.indexOf('?')
+  if (index < 0) return ''
+  const params = new URLSearchParams(rawUrl.slice(index + 1))
+  params.delete(ROUTE_TO_PARAMETER)
+  const text = params.toString()
+  return text ? `?${text}` : ''
+}

@@ -1,0 +1,101 @@
+import type { FastifyReply } from 'fastify'
+import { OcpiError } from '../core/errors.ts'
+import type { PageCursor } from '../storage/owned-objects.store.ts'
+
+/** Query parameters of a paginated GET (transport_and_format: pagination), read and checked. */
+export interface PageRequest {
+  readonly offset: number
+  readonly limit: number
+  readonly dateFrom: string | undefined
+  readonly dateTo: string | undefined
+  /** The hub's own cursor, present in the `Link` URLs it hands out. */
+  readonly after: PageCursor | undefined
+}
+
+const DATE_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z?$/
+const CURSOR_PARAMETER = 'after'
+
+function single(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: given more than once`)
+  return value
+}
+
+function wholeNumber(query: Record<string, unknown>, name: string): number | undefined {
+  const text = single(query, name)
+  if (text === undefined) return undefined
+  if (!/^\d{1,9}$/.test(text)) throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: must be a whole number`)
+  return Number(text)
+}
+
+function dateTime(query: Record<string, unknown>, name: string): string | undefined {
+  const text = single(query, name)
+  if (text === undefined) return undefined
+  if (!DATE_TIME.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: must be an RFC 3339 UTC date-time`)
+  }
+  return text
+}
+
+function decodeCursor(text: string | undefined): PageCursor | undefined {
+  if (text === undefined) return undefined
+  try {
+    const [last_updated, country_code, party_id, object_id, object_type] = JSON.parse(
+      Buffer.from(text, 'base64url').toString('utf8'),
+    ) as string[]
+    if ([last_updated, country_code, party_id, object_id, object_type].every((v) => typeof v === 'string')) {
+      return { last_updated: last_updated!, country_code: country_code!, party_id: party_id!, object_id: object_id!, object_type: object_type! }
+    }
+  } catch {
+    // answered below
+  }
+  throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${CURSOR_PARAMETER}: not a cursor the hub handed out`)
+}
+
+function encodeCursor(cursor: PageCursor): string {
+  const values = [cursor.last_updated, cursor.country_code, cursor.party_id, cursor.object_id, cursor.object_type]
+  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url')
+}
+
+/** Reads offset, limit, date_from and date_to; a limit above the hub's maximum is lowered to it. */
+export function readPageRequest(query: Record<string, unknown>, maxLimit: number): PageRequest {
+  const limit = wholeNumber(query, 'limit')
+  return {
+    offset: wholeNumber(query, 'offset') ?? 0,
+    limit: Math.min(limit ?? maxLimit, maxLimit),
+    dateFrom: dateTime(query, 'date_from'),
+    dateTo: dateTime(query, 'date_to'),
+    after: decodeCursor(single(query, CURSOR_PARAMETER)),
+  }
+}
+
+export interface ServedPage {
+  readonly returned: number
+  readonly total: number
+  readonly last: PageCursor | undefined
+}
+
+/**
+ * X-Total-Count, X-Limit and, unless this is the last page, `Link` to the next one: the same filters, the
+ * next offset, and the hub's cursor so the next page starts where this one ended without counting rows.
+ */
+export function setPageHeaders(
+  reply: FastifyReply,
+  url: string,
+  request: PageRequest,
+  page: ServedPage,
+  maxLimit: number,
+): void {
+  void reply.header('x-total-count', String(page.total))
+  void reply.header('x-limit', String(maxLimit))
+  const nextOffset = request.offset + page.returned
+  if (page.returned === 0 || nextOffset >= page.total || !page.last) return
+  const params = new URLSearchParams()
+  if (request.dateFrom) params.set('date_from', request.dateFrom)
+  if (request.dateTo) params.set('date_to', request.dateTo)
+  params.set('offset', String(nextOffset))
+  params.set('limit', String(request.limit))
+  params.set(CURSOR_PARAMETER, encodeCursor(page.last))
+  void reply.header('link', `<${url}?${params.toString()}>; rel="next"`)
+}

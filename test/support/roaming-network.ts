@@ -1,0 +1,97 @@
+import type { PartyRef } from '../../src/core/party.ts'
+import { aRole, FakePlatform } from './fake-platform.ts'
+import type { CallOptions, HttpResult, OcpiEnvelopeBody } from './http.ts'
+import type { TestHub } from './test-hub.ts'
+
+export const FUNCTIONAL_MODULES = [
+  'locations',
+  'tariffs',
+  'tokens',
+  'sessions',
+  'cdrs',
+  'commands',
+  'chargingprofiles',
+  'hubclientinfo',
+  'payments',
+] as const
+
+/** A party connected to the test hub through its own fake platform. */
+export interface ConnectedParty {
+  readonly platform: FakePlatform
+  readonly party: PartyRef
+  readonly platformId: string
+  /** Calls an OCPI path of the hub (relative to /ocpi/2.3.0) with this party's token. */
+  call<T = OcpiEnvelopeBody>(path: string, options?: Omit<CallOptions, 'token'>): Promise<HttpResult<T>>
+  /** What the hub delivered to this platform's `<interface>/<module>` endpoint. */
+  readonly inbox: (module: string) => ReturnType<FakePlatform['requestsUnder']>
+}
+
+export interface ConnectOptions {
+  /** Modules whose SENDER and RECEIVER endpoints the platform offers; default: every functional module. */
+  readonly modules?: readonly string[]
+}
+
+/**
+ * Invites a party, starts a fake platform for it and registers it at the hub: one call gives a test a
+ * CPO or an eMSP to push from and to receive at.
+ */
+export async function connectParty(
+  hub: TestHub,
+  role: 'CPO' | 'EMSP' | 'NSP' | 'OTHER' | 'PTP',
+  country_code: string,
+  party_id: string,
+  options: ConnectOptions = {},
+): Promise<ConnectedParty> {
+  const modules = options.modules ?? FUNCTIONAL_MODULES
+  const platform = await FakePlatform.start({
+    name: `${role} ${country_code}${party_id}`,
+    roles: [aRole(role, country_code, party_id)],
+    endpoints: [
+      { identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' },
+      ...modules.flatMap((module) => [
+        { identifier: module, role: 'SENDER', url: `{base}/2.3.0/sender/${module}` },
+        { identifier: module, role: 'RECEIVER', url: `{base}/2.3.0/receiver/${module}` },
+      ]),
+    ],
+  })
+  const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>('POST', '/invitations', {
+    name: `${role} ${country_code}${party_id}`,
+    roles: [{ role, country_code, party_id }],
+  })
+  if (invitation.status !== 201) throw new Error(`invitation failed: ${invitation.text}`)
+  const registration = await platform.registerAt(invitation.body.versions_url, invitation.body.token_a)
+  if (registration.response.body.status_code !== 1000) throw new Error(`registration failed: ${registration.response.text}`)
+  const token = platform.tokenToHub!
+  return {
+    platform,
+    party: { country_code, party_id },
+    platformId: invitation.body.id,
+    call: (path, callOptions) => hub.ocpi(`/2.3.0${path}`, { ...callOptions, token }),
+    inbox: (module) => platform.requestsUnder(`/2.3.0/receiver/${module}`),
+  }
+}
+
+/** Routing headers naming `from` and `to`. */
+export function routeHeaders(from: PartyRef, to: PartyRef): Record<string, string> {
+  return {
+    'ocpi-from-country-code': from.country_code,
+    'ocpi-from-party-id': from.party_id,
+    'ocpi-to-country-code': to.country_code,
+    'ocpi-to-party-id': to.party_id,
+  }
+}
+
+export const HUB_PARTY: PartyRef = { country_code: 'XX', party_id: 'HUB' }
+
+/** Waits until `check` stops throwing (deliveries are asynchronous); rethrows its last error after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+}
