@@ -115,7 +115,8 @@ export const HubErrors = {
   HUB_ERR_WRONG_ROLE: {
     status: OcpiStatus.InvalidOrMissingParameters,
     http: 200,
-    message: 'None of your roles may send this request, or the receiver does not hold the role it is meant for',
+    message:
+      'None of your roles may send this request, or the receiver does not hold the role it is meant for',
   },
 } as const satisfies Record<string, { status: OcpiStatusCode; http: HttpStatus; message: string }>
 

@@ -26,7 +26,10 @@ export interface CallbackRegistration {
  * on the hub's SENDER interface of the module, which only the responder may call, once, before it
  * expires. Returns the URL to put in the forwarded request.
  */
-export async function createCallback(context: HubContext, registration: CallbackRegistration): Promise<{ id: string; url: string }> {
+export async function createCallback(
+  context: HubContext,
+  registration: CallbackRegistration,
+): Promise<{ id: string; url: string }> {
   const id = randomUUID()
   await context.db
     .insertInto('async_callbacks')
@@ -148,13 +151,21 @@ export async function relayCallbackResult(
       .forUpdate()
       .executeTakeFirst()
     if (!row || row.responder_platform_id !== partner.platformId) return undefined
-    if (row.used_at !== null || new Date(row.expires_at).getTime() < Date.now()) return { ...row, usable: false }
-    await trx.updateTable('async_callbacks').set({ used_at: sql<Date>`now()` }).where('id', '=', id).execute()
+    if (row.used_at !== null || new Date(row.expires_at).getTime() < Date.now())
+      return { ...row, usable: false }
+    await trx
+      .updateTable('async_callbacks')
+      .set({ used_at: sql<Date>`now()` })
+      .where('id', '=', id)
+      .execute()
     return { ...row, usable: true }
   })
   if (!callback) throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown ${module} callback ${id}`)
   if (!callback.usable) {
-    throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `The ${module} callback ${id} has expired or was already used`)
+    throw new OcpiError(
+      'HUB_ERR_UNKNOWN_OBJECT',
+      `The ${module} callback ${id} has expired or was already used`,
+    )
   }
   const platform = await context.db
     .selectFrom('platforms')
@@ -162,7 +173,10 @@ export async function relayCallbackResult(
     .where('id', '=', callback.requester_platform_id)
     .executeTakeFirst()
   if (!platform || platform.status !== 'CONNECTED') {
-    throw new OcpiError('HUB_ERR_RECEIVER_NOT_CONNECTED', 'The requester of this result is no longer connected')
+    throw new OcpiError(
+      'HUB_ERR_RECEIVER_NOT_CONNECTED',
+      'The requester of this result is no longer connected',
+    )
   }
   const forward: ForwardedRequest = {
     platform,

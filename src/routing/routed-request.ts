@@ -43,15 +43,24 @@ export interface RoutedRequest {
 }
 
 /** The party the requester speaks as, in one of `bound.requesterRoles` when the request names some. */
-function speakingParty(requester: Requester, fromHeader: PartyRef | undefined, bound: PartyBoundRequest): PartyRef {
+function speakingParty(
+  requester: Requester,
+  fromHeader: PartyRef | undefined,
+  bound: PartyBoundRequest,
+): PartyRef {
   const roles = bound.requesterRoles
   if (!roles) return fromHeader ?? requester.parties[0]!
   const party = requester.parties.find(
     (p) => roles.includes(p.role as Role) && (!fromHeader || sameParty(p, fromHeader)),
   )
   if (!party) {
-    const who = fromHeader ? `${fromHeader.country_code}*${fromHeader.party_id} is not` : 'none of your parties is'
-    throw new OcpiError('HUB_ERR_WRONG_ROLE', `Only a ${roles.join(' or ')} may send this ${bound.module} request: ${who} one`)
+    const who = fromHeader
+      ? `${fromHeader.country_code}*${fromHeader.party_id} is not`
+      : 'none of your parties is'
+    throw new OcpiError(
+      'HUB_ERR_WRONG_ROLE',
+      `Only a ${roles.join(' or ')} may send this ${bound.module} request: ${who} one`,
+    )
   }
   return fromHeader ?? { country_code: party.country_code, party_id: party.party_id }
 }

@@ -31,10 +31,19 @@ export interface FakePlatformOptions {
 }
 
 export function envelope(data: unknown, status_code = 1000, status_message?: string): OcpiEnvelopeBody {
-  return { data, status_code, ...(status_message ? { status_message } : {}), timestamp: new Date().toISOString() }
+  return {
+    data,
+    status_code,
+    ...(status_message ? { status_message } : {}),
+    timestamp: new Date().toISOString(),
+  }
 }
 
-export function aRole(role: CredentialsRole['role'], country_code: string, party_id: string): CredentialsRole {
+export function aRole(
+  role: CredentialsRole['role'],
+  country_code: string,
+  party_id: string,
+): CredentialsRole {
   return { role, country_code, party_id, business_details: { name: `${role} ${country_code}${party_id}` } }
 }
 
@@ -83,7 +92,12 @@ export class FakePlatform {
   }
 
   /** The next request to `METHOD /path` is answered with this HTTP status and body. */
-  failNext(method: string, path: string, status: number, body: unknown = envelope(null, 3000, 'induced failure')): void {
+  failNext(
+    method: string,
+    path: string,
+    status: number,
+    body: unknown = envelope(null, 3000, 'induced failure'),
+  ): void {
     this.#failures.set(`${method} ${path}`, { status, body })
   }
 
@@ -93,7 +107,11 @@ export class FakePlatform {
   }
 
   /** Every request to `METHOD /path` is answered by `respond` (until replaced); it may take its time (async). */
-  answer(method: string, path: string, respond: (request: RecordedRequest) => Failure | Promise<Failure>): void {
+  answer(
+    method: string,
+    path: string,
+    respond: (request: RecordedRequest) => Failure | Promise<Failure>,
+  ): void {
     this.#answers.set(`${method} ${path}`, respond)
   }
 
@@ -112,7 +130,9 @@ export class FakePlatform {
     const deadline = Date.now() + timeoutMs
     while (this.requestsUnder(prefix).length < count) {
       if (Date.now() > deadline) {
-        throw new Error(`${this.options.name ?? 'platform'}: ${this.requestsUnder(prefix).length} of ${count} requests under ${prefix} arrived`)
+        throw new Error(
+          `${this.options.name ?? 'platform'}: ${this.requestsUnder(prefix).length} of ${count} requests under ${prefix} arrived`,
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -185,8 +205,11 @@ export class FakePlatform {
       this.#failures.delete(key)
       return send(failure.status, failure.body, failure.headers)
     }
-    const isHandshake = path === '/versions' || path.startsWith('/2.3.0') && (path === '/2.3.0' || path === '/2.3.0/credentials')
-    const tokenOk = token !== undefined && (token === this.tokenFromHub || (isHandshake && token === this.tokenA))
+    const isHandshake =
+      path === '/versions' ||
+      (path.startsWith('/2.3.0') && (path === '/2.3.0' || path === '/2.3.0/credentials'))
+    const tokenOk =
+      token !== undefined && (token === this.tokenFromHub || (isHandshake && token === this.tokenA))
     if (!tokenOk) return send(401, envelope(null, 2000, 'unknown token'))
 
     if (method === 'GET' && path === '/versions') {
@@ -194,10 +217,15 @@ export class FakePlatform {
       return send(200, envelope(versions.map((v) => ({ ...v, url: v.url.replace('{base}', this.#base) }))))
     }
     if (method === 'GET' && path === '/2.3.0') {
-      const endpoints = this.options.endpoints ?? [{ identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' }]
+      const endpoints = this.options.endpoints ?? [
+        { identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' },
+      ]
       return send(
         200,
-        envelope({ version: '2.3.0', endpoints: endpoints.map((e) => ({ ...e, url: e.url.replace('{base}', this.#base) })) }),
+        envelope({
+          version: '2.3.0',
+          endpoints: endpoints.map((e) => ({ ...e, url: e.url.replace('{base}', this.#base) })),
+        }),
       )
     }
     if (path === '/2.3.0/credentials') return this.#credentials(method, token, body, send)
@@ -221,17 +249,25 @@ export class FakePlatform {
       const credentials = body as { token: string; url: string }
       // Like a real partner: read the hub's versions with the token B it just received, before answering.
       const check = await call(credentials.url, { token: credentials.token })
-      if (check.body?.status_code !== 1000) return send(200, envelope(null, 3001, 'cannot read the hub versions'))
+      if (check.body?.status_code !== 1000)
+        return send(200, envelope(null, 3001, 'cannot read the hub versions'))
       this.hubCredentials = body as Record<string, unknown>
       this.tokenToHub = credentials.token
       this.tokenFromHub = `C-${randomBytes(8).toString('hex')}`
-      return send(200, envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }))
+      return send(
+        200,
+        envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
+      )
     }
     if (method === 'DELETE') {
       this.tokenFromHub = undefined
       return send(200, envelope(null))
     }
-    if (method === 'GET') return send(200, envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }))
+    if (method === 'GET')
+      return send(
+        200,
+        envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
+      )
     return send(405, envelope(null, 2000, 'method not allowed'))
   }
 }

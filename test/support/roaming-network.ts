@@ -11,9 +11,14 @@ export const FUNCTIONAL_MODULES = [
   'cdrs',
   'commands',
   'chargingprofiles',
-  'hubclientinfo',
   'payments',
 ] as const
+
+/**
+ * Also the hubclientinfo RECEIVER (a configuration module). Not in the default: the hub PUTs a ClientInfo
+ * to it whenever any party's status changes, which tests counting a platform's requests must not see.
+ */
+export const WITH_HUB_CLIENT_INFO = [...FUNCTIONAL_MODULES, 'hubclientinfo'] as const
 
 /** A party connected to the test hub through its own fake platform. */
 export interface ConnectedParty {

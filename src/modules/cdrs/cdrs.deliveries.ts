@@ -56,7 +56,12 @@ export async function findDeliveredCdr(db: Db, key: CdrKey): Promise<CdrClaim | 
  * is delivering the same CDR this waits for its outcome; a claim older than `staleAfterMs` (its process
  * died mid-call: no delivery takes that long) is taken over.
  */
-export async function claimCdrDelivery(db: Db, key: CdrKey, emsp: PartyRef, staleAfterMs: number): Promise<CdrClaim> {
+export async function claimCdrDelivery(
+  db: Db,
+  key: CdrKey,
+  emsp: PartyRef,
+  staleAfterMs: number,
+): Promise<CdrClaim> {
   for (;;) {
     const hubId = randomUUID()
     const inserted = await db
@@ -115,7 +120,11 @@ export async function completeCdrDelivery(db: Db, hubId: string, receiverLocatio
 
 /** The delivery failed or left nothing to read: a retry of the CDR is delivered again. */
 export async function releaseCdrClaim(db: Db, hubId: string): Promise<void> {
-  await db.deleteFrom('cdr_routes').where('hub_id', '=', hubId).where('receiver_location', '=', PENDING).execute()
+  await db
+    .deleteFrom('cdr_routes')
+    .where('hub_id', '=', hubId)
+    .where('receiver_location', '=', PENDING)
+    .execute()
 }
 
 export interface DeliveredCdr {

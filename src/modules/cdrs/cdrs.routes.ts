@@ -5,8 +5,13 @@ import { OcpiError } from '../../core/errors.ts'
 import type { PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { resolveDestination } from '../../routing/destination.ts'
-import { callDestination, forwardAndRelay, relayAnswer, type DestinationAnswer } from '../../routing/forward.ts'
-import { actsAs, checkFromHeader, loadRequester } from '../../routing/requester.ts'
+import {
+  callDestination,
+  forwardAndRelay,
+  relayAnswer,
+  type DestinationAnswer,
+} from '../../routing/forward.ts'
+import { actsAs, loadRequester } from '../../routing/requester.ts'
 import { queryWithoutRouteTo } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import { partnerOf } from '../../transport/authorization.ts'
@@ -22,17 +27,20 @@ import {
   type CdrKey,
 } from './cdrs.deliveries.ts'
 import { Cdr } from './cdrs.schema.ts'
+import {
+  checkDestinationRole,
+  checkSpeaksAsOwner,
+  isAccepted,
+  speakerOf,
+} from '../sessions/sessions.routing.ts'
 
 const HubCdrParams = Type.Object({ hub_id: Type.String({ minLength: 1, maxLength: 64 }) })
 
+/** The parties CDRs are for (mod_cdrs: the Receiver interface is the eMSP's; OTHER counts as eMSP-like). */
+const CDR_RECEIVERS = ['EMSP', 'OTHER'] as const
+
 /** Beyond the outbound timeout, a claim still waiting for its delivery belongs to a process that died. */
 const STALE_CLAIM_MARGIN_MS = 5_000
-
-/** The destination took the message: HTTP 2xx with an OCPI 1xxx status. */
-function isAccepted(answer: DestinationAnswer): boolean {
-  const status = answer.envelope.status_code
-  return answer.httpStatus >= 200 && answer.httpStatus < 300 && status >= 1000 && status < 2000
-}
 
 /** The eMSP's `Location` (mod_cdrs: required on a POST answer) as an absolute URL, if it gave one. */
 function receiverLocation(answer: DestinationAnswer): string | undefined {
@@ -82,8 +90,8 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       )
     }
     const routing = routingHeadersOf(request)
-    checkFromHeader(requester, routing)
-    const from = routing.from ?? cpo
+    checkSpeaksAsOwner(routing, cpo, 'the CDR')
+    const from = cpo
     const key: CdrKey = { cpo, cdrId: cdr.id.toUpperCase() }
     // A retry of a delivered CDR is answered even while its eMSP is away.
     const earlier = await findDeliveredCdr(context.db, key)
@@ -106,6 +114,12 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
         }),
       noDestination: new OcpiError('HUB_ERR_INVALID_PARAMETERS', 'cdr_token: is required'),
     })
+    await checkDestinationRole(
+      context.db,
+      routed.forward.to,
+      CDR_RECEIVERS,
+      "a CDR goes to the driver's eMSP",
+    )
     const forward = { ...routed.forward, from }
     const claim = await claimCdrDelivery(context.db, key, forward.to, staleAfterMs)
     if (claim.kind === 'delivered') {
@@ -142,13 +156,12 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
   // The CDR behind a hub `Location`: read from the eMSP, for the CPO that posted it and nobody else.
   routes.get(`${receiver}/:hub_id`, { schema: { params: HubCdrParams } }, async (request, reply) => {
     const requester = await loadRequester(context.db, partnerOf(request))
-    const routing = routingHeadersOf(request)
-    checkFromHeader(requester, routing)
     const found = await findCdrByHubId(context.db, request.params.hub_id)
     // Someone else's CDR is answered like one that does not exist: its existence is not disclosed.
     if (!found || !actsAs(requester, found.cpo, ['CPO'])) {
       throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown CDR ${request.params.hub_id}`)
     }
+    checkSpeaksAsOwner(routingHeadersOf(request), found.cpo, 'the CDR')
     const destination = await resolveDestination(context, found.emsp, requester.platformId)
     if (destination?.kind !== 'party') throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT')
     return forwardAndRelay(context, reply, {
@@ -159,7 +172,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       pathAndQuery: '',
       url: found.receiverLocation,
       body: undefined,
-      from: routing.from ?? found.cpo,
+      from: found.cpo,
       to: found.emsp,
       correlationId: request.correlationId,
       hubInterfaceUrl: hubInterfaceUrl(context.hub, 'cdrs', 'RECEIVER'),
@@ -186,6 +199,8 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
         'The hub keeps no CDRs: name the CPO whose CDRs to list in OCPI-to-* (or route_to=CC-PID)',
       ),
     })
-    return forwardAndRelay(context, reply, routed.forward)
+    const from = speakerOf(routed.requester, routingHeadersOf(request), CDR_RECEIVERS)
+    await checkDestinationRole(context.db, routed.forward.to, ['CPO'], 'CDRs are read from their CPO')
+    return forwardAndRelay(context, reply, { ...routed.forward, from })
   })
 }

@@ -4,25 +4,36 @@ import { Type } from '@sinclair/typebox'
 import { OcpiUrl } from '../../core/ocpi-types.schema.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { forwardWithCallback, relayCallbackResult } from '../../routing/async-callbacks.ts'
+import { hubParty } from '../../routing/destination.ts'
 import { forwardAndRelay } from '../../routing/forward.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
 import { ObjectIdParam } from '../../transport/path-params.ts'
+import { setResponseRouting } from '../../transport/routing-headers.ts'
 import { counterpartForOwner, nameTheReceiver, ownerForCounterpart } from '../commands/commands.routing.ts'
 import { interfacePath } from '../registry.ts'
-import { ActiveChargingProfile, ActiveChargingProfileResult, SetChargingProfile } from './charging-profiles.schema.ts'
+import {
+  ActiveChargingProfile,
+  ActiveChargingProfileResult,
+  SetChargingProfile,
+} from './charging-profiles.schema.ts'
 
 const SessionParams = Type.Object({ session_id: ObjectIdParam })
 const CallbackParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 // Query values are strings (the hub never coerces): `duration` is a whole number of seconds.
-const GetProfileQuery = Type.Object({ duration: Type.String({ pattern: '^[0-9]{1,9}$' }), response_url: OcpiUrl })
+const GetProfileQuery = Type.Object({
+  duration: Type.String({ pattern: '^[0-9]{1,9}$' }),
+  response_url: OcpiUrl,
+})
 const ClearProfileQuery = Type.Object({ response_url: OcpiUrl })
 /**
  * The three results share `result`; ActiveChargingProfileResult adds an optional `profile`, so its schema
  * accepts all of them (the hub cannot tell them apart and need not: the requester knows what it asked).
  */
 const AnyProfileResult = ActiveChargingProfileResult
+/** Who sets profiles at CPOs (mod_charging_profiles): the driver's eMSP or a smart charging provider. */
+const PROFILE_SETTER_ROLES = ['EMSP', 'SCSP', 'OTHER'] as const
 
 /**
  * ChargingProfiles module (mod_charging_profiles) through the hub. RECEIVER: an eMSP or SCSP reads
@@ -36,6 +47,8 @@ export async function chargingProfilesRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  // The hub's own answers (refusals, bad input) come from the hub; a relayed answer replaces these.
+  app.addHook('onRequest', async (_request, reply) => setResponseRouting(reply, hubParty(context), undefined))
   const receiver = `/2.3.0/${interfacePath('chargingprofiles', 'RECEIVER')}/:session_id`
   const sender = `/2.3.0/${interfacePath('chargingprofiles', 'SENDER')}`
 
@@ -56,7 +69,9 @@ export async function chargingProfilesRoutes(
       method: call.method,
       pathAndQuery: '',
       body: undefined,
-      destinationFromContent: (requester) => ownerForCounterpart(context.db, 'session', call.sessionId, requester),
+      requesterRoles: PROFILE_SETTER_ROLES,
+      destinationFromContent: (requester) =>
+        ownerForCounterpart(context.db, 'session', call.sessionId, requester),
       noDestination: nameTheReceiver(`The hub knows no session ${call.sessionId} of yours`),
     })
     const outcome = await forwardWithCallback(context, reply, routed, {
@@ -68,38 +83,46 @@ export async function chargingProfilesRoutes(
   }
   const sessionPath = (sessionId: string) => `/${encodeURIComponent(sessionId)}`
 
-  routes.get(receiver, { schema: { params: SessionParams, querystring: GetProfileQuery } }, async (request, reply) => {
-    const { session_id: sessionId } = request.params
-    const { duration, response_url: responseUrl } = request.query
-    const { outcome } = await toSessionCpo(request, reply, {
-      method: 'GET',
-      sessionId,
-      responseUrl,
-      withCallbackUrl: (callbackUrl) => ({
-        pathAndQuery: `${sessionPath(sessionId)}?duration=${duration}&response_url=${encodeURIComponent(callbackUrl)}`,
-        body: undefined,
-      }),
-    })
-    return outcome.envelope
-  })
+  routes.get(
+    receiver,
+    { schema: { params: SessionParams, querystring: GetProfileQuery } },
+    async (request, reply) => {
+      const { session_id: sessionId } = request.params
+      const { duration, response_url: responseUrl } = request.query
+      const { outcome } = await toSessionCpo(request, reply, {
+        method: 'GET',
+        sessionId,
+        responseUrl,
+        withCallbackUrl: (callbackUrl) => ({
+          pathAndQuery: `${sessionPath(sessionId)}?duration=${duration}&response_url=${encodeURIComponent(callbackUrl)}`,
+          body: undefined,
+        }),
+      })
+      return outcome.envelope
+    },
+  )
 
-  routes.put(receiver, { schema: { params: SessionParams, body: SetChargingProfile } }, async (request, reply) => {
-    const { session_id: sessionId } = request.params
-    const { routed, outcome } = await toSessionCpo(request, reply, {
-      method: 'PUT',
-      sessionId,
-      responseUrl: request.body.response_url,
-      withCallbackUrl: (callbackUrl) => ({
-        pathAndQuery: sessionPath(sessionId),
-        body: { ...request.body, response_url: callbackUrl },
-      }),
-    })
-    // The CPO will PUT ActiveChargingProfile updates of this session to its setter (mod_charging_profiles).
-    if (outcome.accepted) {
-      await rememberRoute(context.db, 'chargingprofile', sessionId, routed.forward.to, routed.forward.from)
-    }
-    return outcome.envelope
-  })
+  routes.put(
+    receiver,
+    { schema: { params: SessionParams, body: SetChargingProfile } },
+    async (request, reply) => {
+      const { session_id: sessionId } = request.params
+      const { routed, outcome } = await toSessionCpo(request, reply, {
+        method: 'PUT',
+        sessionId,
+        responseUrl: request.body.response_url,
+        withCallbackUrl: (callbackUrl) => ({
+          pathAndQuery: sessionPath(sessionId),
+          body: { ...request.body, response_url: callbackUrl },
+        }),
+      })
+      // The CPO will PUT ActiveChargingProfile updates of this session to its setter (mod_charging_profiles).
+      if (outcome.accepted) {
+        await rememberRoute(context.db, 'chargingprofile', sessionId, routed.forward.to, routed.forward.from)
+      }
+      return outcome.envelope
+    },
+  )
 
   routes.delete(
     receiver,
@@ -137,9 +160,12 @@ export async function chargingProfilesRoutes(
         method: 'PUT',
         pathAndQuery: sessionPath(sessionId),
         body: request.body,
+        requesterRoles: ['CPO'],
         destinationFromContent: (requester) =>
           counterpartForOwner(context.db, 'chargingprofile', sessionId, requester),
-        noDestination: nameTheReceiver(`Nobody set a charging profile on your session ${sessionId} through the hub`),
+        noDestination: nameTheReceiver(
+          `Nobody set a charging profile on your session ${sessionId} through the hub`,
+        ),
       })
       return forwardAndRelay(context, reply, routed.forward)
     },

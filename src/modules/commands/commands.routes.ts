@@ -6,9 +6,11 @@ import { OcpiUrl } from '../../core/ocpi-types.schema.ts'
 import type { PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { forwardWithCallback, relayCallbackResult } from '../../routing/async-callbacks.ts'
+import { hubParty } from '../../routing/destination.ts'
 import type { Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
+import { setResponseRouting } from '../../transport/routing-headers.ts'
 import { compileOcpiValidator } from '../../transport/schema-validation.ts'
 import { interfacePath } from '../registry.ts'
 import {
@@ -23,6 +25,9 @@ import { locationOwner, nameTheReceiver, ownerForCounterpart } from './commands.
 const CommandParams = Type.Object({
   command: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9_.-]+$' }),
 })
+/** Who sends commands to CPOs: the driver's eMSP, a payment terminal provider, or another service. */
+const COMMAND_REQUESTER_ROLES = ['EMSP', 'PTP', 'OTHER'] as const
+
 const CallbackParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 
 /** A command the hub has no schema for: the CPO judges the rest, but the hub must rewrite response_url. */
@@ -92,8 +97,13 @@ function noDestination(name: string, command: ParsedCommand): OcpiError {
  * callback in place of `response_url`, and relays the CPO's CommandResponse. SENDER: the CPO POSTs the
  * CommandResult to that callback and the hub delivers it to the requester's own `response_url`.
  */
-export async function commandsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function commandsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  // The hub's own answers (refusals, bad input) come from the hub; a relayed answer replaces these.
+  app.addHook('onRequest', async (_request, reply) => setResponseRouting(reply, hubParty(context), undefined))
   const receiver = `/2.3.0/${interfacePath('commands', 'RECEIVER')}`
   const sender = `/2.3.0/${interfacePath('commands', 'SENDER')}`
 
@@ -106,17 +116,27 @@ export async function commandsRoutes(app: FastifyInstance, { context }: { contex
       method: 'POST',
       pathAndQuery: `/${name}`,
       body: command.body,
+      requesterRoles: COMMAND_REQUESTER_ROLES,
       destinationFromContent: destinationOf(context, command),
       noDestination: noDestination(name, command),
     })
     const outcome = await forwardWithCallback(context, reply, routed, {
       module: 'commands',
       responseUrl: command.body.response_url,
-      withCallbackUrl: (callbackUrl) => ({ pathAndQuery: `/${name}`, body: { ...command.body, response_url: callbackUrl } }),
+      withCallbackUrl: (callbackUrl) => ({
+        pathAndQuery: `/${name}`,
+        body: { ...command.body, response_url: callbackUrl },
+      }),
     })
     // A CancelReservation without TO headers finds the CPO that took the reservation.
     if (command.type === 'RESERVE_NOW' && outcome.accepted) {
-      await rememberRoute(context.db, 'reservation', command.body.reservation_id, routed.forward.to, routed.forward.from)
+      await rememberRoute(
+        context.db,
+        'reservation',
+        command.body.reservation_id,
+        routed.forward.to,
+        routed.forward.from,
+      )
     }
     request.log.info(
       { command: name, cpo: routed.forward.to, requester: routed.forward.from, accepted: outcome.accepted },

@@ -45,7 +45,9 @@ export async function ownerForCounterpart(
   requester: Requester,
 ): Promise<PartyRef | undefined> {
   const routes = await findRoutes(db, kind, key)
-  const mine = routes.filter((route) => requester.parties.some((party) => sameParty(party, route.counterpart)))
+  const mine = routes.filter((route) =>
+    requester.parties.some((party) => sameParty(party, route.counterpart)),
+  )
   if (mine.length > 1) {
     throw new OcpiError(
       'HUB_ERR_AMBIGUOUS_OBJECT',

@@ -20,10 +20,11 @@ export const PTP_ROLES: readonly Role[] = ['PTP', 'OTHER']
  * FinancialAdviceConfirmations and implements the Sender, the CPO the Receiver; so a CPO calls the hub's
  * SENDER to reach a PTP, and a PTP calls the hub's RECEIVER to reach a CPO.
  */
-const PARTIES_OF_INTERFACE: Record<InterfaceRole, { requester: readonly Role[]; receiver: readonly Role[] }> = {
-  SENDER: { requester: ['CPO'], receiver: PTP_ROLES },
-  RECEIVER: { requester: PTP_ROLES, receiver: ['CPO'] },
-}
+const PARTIES_OF_INTERFACE: Record<InterfaceRole, { requester: readonly Role[]; receiver: readonly Role[] }> =
+  {
+    SENDER: { requester: ['CPO'], receiver: PTP_ROLES },
+    RECEIVER: { requester: PTP_ROLES, receiver: ['CPO'] },
+  }
 
 export interface PaymentsCall {
   /** The interface of the hub that was called, which is also the destination's interface. */

@@ -44,7 +44,10 @@ function checkTerminalId(inBody: string | undefined, inUrl: string): void {
  * financial-advice-confirmations (list, one). RECEIVER (the hub plays the CPO's Receiver, called by PTPs):
  * GET/POST terminals, GET/POST financial-advice-confirmations.
  */
-export async function paymentsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function paymentsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const sender = `/2.3.0/${interfacePath('payments', 'SENDER')}`
   const receiver = `/2.3.0/${interfacePath('payments', 'RECEIVER')}`
@@ -52,7 +55,12 @@ export async function paymentsRoutes(app: FastifyInstance, { context }: { contex
   // ----- SENDER: a CPO reaches a PTP
 
   routes.get(`${sender}${TERMINALS}`, (request, reply) =>
-    routePayments(context, request, reply, { interfaceRole: 'SENDER', method: 'GET', subPath: TERMINALS, body: undefined }),
+    routePayments(context, request, reply, {
+      interfaceRole: 'SENDER',
+      method: 'GET',
+      subPath: TERMINALS,
+      body: undefined,
+    }),
   )
 
   routes.post(`${sender}${TERMINALS}/activate`, { schema: { body: TerminalActivation } }, (request, reply) =>
@@ -74,13 +82,16 @@ export async function paymentsRoutes(app: FastifyInstance, { context }: { contex
   )
 
   // mod_payments gives this POST no body; whatever the CPO sends goes along unchanged.
-  routes.post(`${sender}${TERMINALS}/:terminal_id/deactivate`, { schema: { params: TerminalParams } }, (request, reply) =>
-    routePayments(context, request, reply, {
-      interfaceRole: 'SENDER',
-      method: 'POST',
-      subPath: `${terminalPath(request.params.terminal_id)}/deactivate`,
-      body: request.body,
-    }),
+  routes.post(
+    `${sender}${TERMINALS}/:terminal_id/deactivate`,
+    { schema: { params: TerminalParams } },
+    (request, reply) =>
+      routePayments(context, request, reply, {
+        interfaceRole: 'SENDER',
+        method: 'POST',
+        subPath: `${terminalPath(request.params.terminal_id)}/deactivate`,
+        body: request.body,
+      }),
   )
 
   routes.put(
@@ -140,30 +151,39 @@ export async function paymentsRoutes(app: FastifyInstance, { context }: { contex
     }),
   )
 
-  routes.get(`${receiver}${TERMINALS}/:terminal_id`, { schema: { params: TerminalParams } }, (request, reply) =>
-    routePayments(context, request, reply, {
-      interfaceRole: 'RECEIVER',
-      method: 'GET',
-      subPath: terminalPath(request.params.terminal_id),
-      body: undefined,
-    }),
+  routes.get(
+    `${receiver}${TERMINALS}/:terminal_id`,
+    { schema: { params: TerminalParams } },
+    (request, reply) =>
+      routePayments(context, request, reply, {
+        interfaceRole: 'RECEIVER',
+        method: 'GET',
+        subPath: terminalPath(request.params.terminal_id),
+        body: undefined,
+      }),
   )
 
-  routes.post(`${receiver}${CONFIRMATIONS}`, { schema: { body: FinancialAdviceConfirmation } }, (request, reply) =>
-    routePayments(context, request, reply, {
-      interfaceRole: 'RECEIVER',
-      method: 'POST',
-      subPath: CONFIRMATIONS,
-      body: request.body,
-    }),
+  routes.post(
+    `${receiver}${CONFIRMATIONS}`,
+    { schema: { body: FinancialAdviceConfirmation } },
+    (request, reply) =>
+      routePayments(context, request, reply, {
+        interfaceRole: 'RECEIVER',
+        method: 'POST',
+        subPath: CONFIRMATIONS,
+        body: request.body,
+      }),
   )
 
-  routes.get(`${receiver}${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
-    routePayments(context, request, reply, {
-      interfaceRole: 'RECEIVER',
-      method: 'GET',
-      subPath: `${CONFIRMATIONS}/${encodeURIComponent(request.params.id)}`,
-      body: undefined,
-    }),
+  routes.get(
+    `${receiver}${CONFIRMATIONS}/:id`,
+    { schema: { params: ConfirmationParams } },
+    (request, reply) =>
+      routePayments(context, request, reply, {
+        interfaceRole: 'RECEIVER',
+        method: 'GET',
+        subPath: `${CONFIRMATIONS}/${encodeURIComponent(request.params.id)}`,
+        body: undefined,
+      }),
   )
 }

@@ -22,7 +22,11 @@ export interface AuthorizationRequest {
  * `(module, object_id)` index. Party-to-party token pushes are not in the copy, so their tokens need TO.
  * Several eMSPs with the same uid and type: the CPO must name one (2001), the hub does not guess.
  */
-export async function findTokenOwner(db: Db, tokenUid: string, tokenType: string): Promise<PartyRef | undefined> {
+export async function findTokenOwner(
+  db: Db,
+  tokenUid: string,
+  tokenType: string,
+): Promise<PartyRef | undefined> {
   const owners = await db
     .selectFrom('ocpi_objects')
     .select(['country_code', 'party_id'])

@@ -21,7 +21,10 @@ const DEFAULT_TOKEN_TYPE = 'RFID'
 
 function checkSame(field: string, inBody: unknown, inUrl: string): void {
   if (typeof inBody === 'string' && inBody.toUpperCase() !== inUrl.toUpperCase()) {
-    throw new OcpiError('HUB_ERR_ID_MISMATCH', `${field} in the body (${inBody}) differs from the URL (${inUrl})`)
+    throw new OcpiError(
+      'HUB_ERR_ID_MISMATCH',
+      `${field} in the body (${inBody}) differs from the URL (${inUrl})`,
+    )
   }
 }
 
@@ -30,7 +33,10 @@ function checkSame(field: string, inBody: unknown, inUrl: string): void {
  * push them to the hub's RECEIVER (PUT/PATCH, `?type=`), which passes them to every CPO; CPOs read them
  * all through the hub's SENDER.
  */
-export async function tokensRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function tokensRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const objectUrl = `/2.3.0/${interfacePath('tokens', 'RECEIVER')}/:country_code/:party_id/:token_uid`
 
@@ -45,20 +51,24 @@ export async function tokensRoutes(app: FastifyInstance, { context }: { context:
     }
   }
 
-  routes.put(objectUrl, { schema: { params: TokenParams, querystring: TokenQuery, body: Token } }, (request, reply) => {
-    const type = request.query.type ?? request.body.type ?? DEFAULT_TOKEN_TYPE
-    const where = target(request.params, type)
-    checkBodyOwner(request.body, where.owner)
-    checkSame('uid', request.body.uid, request.params.token_uid)
-    checkSame('type', request.body.type, type)
-    return handleOwnerWrite(context, request, reply, {
-      module: 'tokens',
-      method: 'PUT',
-      ...where,
-      body: request.body,
-      apply: (current) => ({ next: request.body, created: current === undefined }),
-    })
-  })
+  routes.put(
+    objectUrl,
+    { schema: { params: TokenParams, querystring: TokenQuery, body: Token } },
+    (request, reply) => {
+      const type = request.query.type ?? request.body.type ?? DEFAULT_TOKEN_TYPE
+      const where = target(request.params, type)
+      checkBodyOwner(request.body, where.owner)
+      checkSame('uid', request.body.uid, request.params.token_uid)
+      checkSame('type', request.body.type, type)
+      return handleOwnerWrite(context, request, reply, {
+        module: 'tokens',
+        method: 'PUT',
+        ...where,
+        body: request.body,
+        apply: (current) => ({ next: request.body, created: current === undefined }),
+      })
+    },
+  )
 
   routes.patch(
     objectUrl,
@@ -76,7 +86,10 @@ export async function tokensRoutes(app: FastifyInstance, { context }: { context:
         body: request.body,
         apply: (current) => {
           if (!current) {
-            throw new OcpiError('HUB_ERR_UNKNOWN_TOKEN', `Unknown token ${request.params.token_uid} (${type}): PUT it first`)
+            throw new OcpiError(
+              'HUB_ERR_UNKNOWN_TOKEN',
+              `Unknown token ${request.params.token_uid} (${type}): PUT it first`,
+            )
           }
           return { next: { ...current, ...request.body }, created: false }
         },
@@ -86,7 +99,14 @@ export async function tokensRoutes(app: FastifyInstance, { context }: { context:
 
   routes.get(objectUrl, { schema: { params: TokenParams, querystring: TokenQuery } }, (request, reply) => {
     const where = target(request.params, request.query.type ?? DEFAULT_TOKEN_TYPE)
-    return handleReceiverGet(context, request, reply, 'tokens', where.owner, where.pathAndQuery.replace(/\?.*$/, ''))
+    return handleReceiverGet(
+      context,
+      request,
+      reply,
+      'tokens',
+      where.owner,
+      where.pathAndQuery.replace(/\?.*$/, ''),
+    )
   })
 
   routes.get(`/2.3.0/${interfacePath('tokens', 'SENDER')}`, (request, reply) =>

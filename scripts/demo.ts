@@ -1,0 +1,337 @@
+/**
+ * `npm run demo`: one complete roaming charge through a real hub, over real HTTP on 127.0.0.1.
+ *
+ * It starts a hub with an in-memory embedded store and four simulated partners (two CPOs, two eMSPs),
+ * registers each through the real credentials handshake, then plays: Locations and Tariffs broadcast,
+ * Tokens broadcast, a real-time authorization, START_SESSION with its asynchronous result, session
+ * updates, STOP_SESSION, the CDR. Each step prints who sent what to whom, the answer and the latency,
+ * and checks the message arrived where it should (and nowhere else). Exit code 0 when every step did.
+ *
+ * The partners are the tests' fake platforms (test/support/fake-platform.ts), told how to answer.
+ */
+import { randomBytes } from 'node:crypto'
+import { buildHub } from '../src/app.ts'
+import { loadConfig } from '../src/config/config.ts'
+import type { PartyRef } from '../src/core/party.ts'
+import { aCdr } from '../test/fixtures/cdrs.ts'
+import { aStartSession, aStopSession } from '../test/fixtures/commands.ts'
+import { aLocation } from '../test/fixtures/locations.ts'
+import { aSession } from '../test/fixtures/sessions.ts'
+import { aTariff } from '../test/fixtures/tariffs.ts'
+import { aToken } from '../test/fixtures/tokens.ts'
+import { aRole, envelope, FakePlatform, type RecordedRequest } from '../test/support/fake-platform.ts'
+import { call, type HttpResult, type OcpiEnvelopeBody } from '../test/support/http.ts'
+import { freePort } from '../test/support/free-port.ts'
+
+const MODULES = [
+  'locations',
+  'tariffs',
+  'tokens',
+  'sessions',
+  'cdrs',
+  'commands',
+  'chargingprofiles',
+  'hubclientinfo',
+]
+
+interface Partner {
+  readonly name: string
+  readonly party: PartyRef
+  readonly platform: FakePlatform
+  /** Calls the hub's OCPI 2.3.0 API as this partner. */
+  send(method: string, path: string, body?: unknown): Promise<HttpResult<OcpiEnvelopeBody>>
+}
+
+const label = (party: PartyRef) => `${party.country_code}*${party.party_id}`
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits until `count` requests under `prefix` reached the platform; false after `timeoutMs`. */
+async function arrived(
+  platform: FakePlatform,
+  prefix: string,
+  count: number,
+  timeoutMs = 5000,
+): Promise<boolean> {
+  try {
+    await platform.waitForRequests(prefix, count, timeoutMs)
+    return true
+  } catch {
+    return false
+  }
+}
+
+let failures = 0
+let stepNumber = 0
+
+/** Runs one step: prints ✓ or ✗, what happened and how long it took. */
+async function step(title: string, action: () => Promise<string>): Promise<void> {
+  stepNumber += 1
+  const started = performance.now()
+  try {
+    const detail = await action()
+    console.log(
+      `✓ ${String(stepNumber).padStart(2)}. ${title}: ${detail} (${Math.round(performance.now() - started)} ms)`,
+    )
+  } catch (error) {
+    failures += 1
+    const reason = error instanceof Error ? error.message : String(error)
+    console.log(
+      `✗ ${String(stepNumber).padStart(2)}. ${title}: ${reason} (${Math.round(performance.now() - started)} ms)`,
+    )
+  }
+}
+
+function expectOk(response: HttpResult<OcpiEnvelopeBody>, what: string): string {
+  if (response.body?.status_code !== 1000) {
+    throw new Error(
+      `${what} answered HTTP ${response.status}, OCPI ${response.body?.status_code}: ${response.body?.status_message ?? response.text}`,
+    )
+  }
+  return `HTTP ${response.status}, OCPI ${response.body.status_code}`
+}
+
+function onlyTo(receivers: readonly Partner[], others: readonly Partner[], prefix: string, count: number) {
+  return async (): Promise<string> => {
+    for (const receiver of receivers) {
+      if (!(await arrived(receiver.platform, prefix, count)))
+        throw new Error(`${receiver.name} did not receive ${prefix}`)
+    }
+    await wait(100)
+    const wrong = others.filter((other) => other.platform.requestsUnder(prefix).length > 0)
+    if (wrong.length > 0) throw new Error(`${wrong.map((w) => w.name).join(', ')} received ${prefix} too`)
+    return `delivered to ${receivers.map((r) => r.name).join(', ')}; not to ${others.map((o) => o.name).join(', ')}`
+  }
+}
+
+async function main(): Promise<void> {
+  const port = await freePort()
+  const hubUrl = `http://127.0.0.1:${port}`
+  const adminToken = randomBytes(16).toString('hex')
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HUB_PUBLIC_URL: hubUrl,
+    DATA_DIR: 'memory',
+    HUB_ADMIN_TOKEN: adminToken,
+    HUB_ALLOW_PRIVATE_PEERS: 'true',
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+    DELIVERY_POLL_INTERVAL_MS: '50',
+  })
+  const hub = await buildHub(config)
+  await hub.app.listen({ port, host: '127.0.0.1' })
+  console.log(`Hub listening on ${hubUrl} (embedded store in memory)\n`)
+
+  const partners: Partner[] = []
+  async function connect(name: string, role: 'CPO' | 'EMSP', country_code: string, party_id: string) {
+    const platform = await FakePlatform.start({
+      name,
+      roles: [aRole(role, country_code, party_id)],
+      endpoints: [
+        { identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' },
+        ...MODULES.flatMap((module) => [
+          { identifier: module, role: 'SENDER', url: `{base}/2.3.0/sender/${module}` },
+          { identifier: module, role: 'RECEIVER', url: `{base}/2.3.0/receiver/${module}` },
+        ]),
+      ],
+    })
+    const invitation = await call<{ token_a: string; versions_url: string }>(`${hubUrl}/admin/invitations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+      body: { name, roles: [{ role, country_code, party_id }] },
+    })
+    const { response } = await platform.registerAt(invitation.body.versions_url, invitation.body.token_a)
+    expectOk(response, `${name}'s registration`)
+    const partner: Partner = {
+      name: `${name} ${country_code}*${party_id}`,
+      party: { country_code, party_id },
+      platform,
+      send: (method, path, body) =>
+        call(`${hubUrl}/ocpi/2.3.0${path}`, { method, body, token: platform.tokenToHub! }),
+    }
+    partners.push(partner)
+    return partner
+  }
+
+  try {
+    let cpoA!: Partner, cpoB!: Partner, emspX!: Partner, emspY!: Partner
+    await step('Four partners register through the credentials handshake', async () => {
+      cpoA = await connect('CPO A', 'CPO', 'NL', 'ACP')
+      cpoB = await connect('CPO B', 'CPO', 'BE', 'BCP')
+      emspX = await connect('eMSP X', 'EMSP', 'DE', 'XMS')
+      emspY = await connect('eMSP Y', 'EMSP', 'FR', 'YMS')
+      return partners.map((p) => p.name).join(', ')
+    })
+
+    const location = aLocation({ id: 'LOC-AMS-1' }, cpoA.party)
+    await step(`${cpoA.name} → hub: PUT Location LOC-AMS-1 and its Tariff (broadcast)`, async () => {
+      const tariff = await cpoA.send(
+        'PUT',
+        `/receiver/tariffs/NL/ACP/AC-STANDARD`,
+        aTariff({ id: 'AC-STANDARD' }, cpoA.party),
+      )
+      expectOk(tariff, 'Tariff PUT')
+      const answer = expectOk(
+        await cpoA.send('PUT', `/receiver/locations/NL/ACP/LOC-AMS-1`, location),
+        'Location PUT',
+      )
+      const delivered = await onlyTo([emspX, emspY], [cpoA, cpoB], '/2.3.0/receiver/locations', 1)()
+      return `${answer}; ${delivered}`
+    })
+    await step(`${cpoB.name} → hub: PUT Location LOC-BRU-1 (broadcast)`, async () => {
+      const answer = expectOk(
+        await cpoB.send(
+          'PUT',
+          `/receiver/locations/BE/BCP/LOC-BRU-1`,
+          aLocation({ id: 'LOC-BRU-1' }, cpoB.party),
+        ),
+        'Location PUT',
+      )
+      return `${answer}; ${await onlyTo([emspX, emspY], [cpoA, cpoB], '/2.3.0/receiver/locations', 2)()}`
+    })
+
+    const token = aToken(
+      { uid: 'DRIVER-0001', contract_id: 'DE-XMS-C00000001-X', whitelist: 'NEVER' },
+      emspX.party,
+    )
+    await step(`${emspX.name} → hub: PUT Token DRIVER-0001 (broadcast)`, async () => {
+      const answer = expectOk(
+        await emspX.send('PUT', `/receiver/tokens/DE/XMS/DRIVER-0001?type=RFID`, token),
+        'Token PUT',
+      )
+      return `${answer}; ${await onlyTo([cpoA, cpoB], [emspX, emspY], '/2.3.0/receiver/tokens', 1)()}`
+    })
+
+    emspX.platform.answer('POST', '/2.3.0/sender/tokens/DRIVER-0001/authorize', () => ({
+      status: 200,
+      body: envelope({ allowed: 'ALLOWED', token, authorization_reference: 'AUTH-0001' }),
+    }))
+    await step(
+      `${cpoA.name} → hub → ${emspX.name}: real-time authorization of DRIVER-0001 (open routing)`,
+      async () => {
+        const response = await cpoA.send('POST', '/sender/tokens/DRIVER-0001/authorize?type=RFID', {
+          location_id: 'LOC-AMS-1',
+        })
+        const answer = expectOk(response, 'authorize')
+        const allowed = (response.body.data as { allowed?: string } | undefined)?.allowed
+        if (allowed !== 'ALLOWED') throw new Error(`expected ALLOWED, got ${allowed}`)
+        return `${answer}, allowed = ${allowed}`
+      },
+    )
+
+    // The CPO accepts commands at once and sends the result to the URL it was given, as a charger would.
+    const commandResults: string[] = []
+    for (const command of ['START_SESSION', 'STOP_SESSION']) {
+      cpoA.platform.answer('POST', `/2.3.0/receiver/commands/${command}`, (request: RecordedRequest) => {
+        const responseUrl = (request.body as { response_url: string }).response_url
+        commandResults.push(responseUrl)
+        setTimeout(
+          () =>
+            void call(responseUrl, {
+              method: 'POST',
+              token: cpoA.platform.tokenToHub!,
+              body: { result: 'ACCEPTED' },
+            }),
+          50,
+        )
+        return { status: 200, body: envelope({ result: 'ACCEPTED', timeout: 30 }) }
+      })
+    }
+    const startResponseUrl = `${emspX.platform.url}/2.3.0/sender/commands/START_SESSION/1`
+    await step(
+      `${emspX.name} → hub → ${cpoA.name}: START_SESSION at LOC-AMS-1 (routed by location)`,
+      async () => {
+        const command = aStartSession(
+          {
+            location_id: 'LOC-AMS-1',
+            evse_uid: location.evses?.[0]?.uid,
+            token,
+            response_url: startResponseUrl,
+          },
+          emspX.party,
+        )
+        const answer = expectOk(
+          await emspX.send('POST', '/receiver/commands/START_SESSION', command),
+          'START_SESSION',
+        )
+        const seen = commandResults.at(-1) ?? ''
+        if (!seen.startsWith(hubUrl)) throw new Error(`the CPO saw response_url ${seen}, not a hub URL`)
+        return `${answer}; the CPO was given the hub's callback, not the eMSP's URL`
+      },
+    )
+    await step(`${cpoA.name} → hub → ${emspX.name}: the asynchronous START_SESSION result`, async () => {
+      if (!(await arrived(emspX.platform, '/2.3.0/sender/commands/START_SESSION/1', 1))) {
+        throw new Error('the result did not reach the eMSP')
+      }
+      const [result] = emspX.platform.requestsUnder('/2.3.0/sender/commands/START_SESSION/1')
+      return `result ${(result?.body as { result?: string } | undefined)?.result} at the eMSP's own response_url, FROM ${result?.headers['ocpi-from-country-code']}*${result?.headers['ocpi-from-party-id']}`
+    })
+
+    const session = aSession(
+      { id: 'SES-0001', location_id: 'LOC-AMS-1', status: 'ACTIVE' },
+      cpoA.party,
+      emspX.party,
+    )
+    await step(`${cpoA.name} → hub → ${emspX.name}: PUT Session SES-0001 (routed by cdr_token)`, async () => {
+      const answer = expectOk(
+        await cpoA.send('PUT', '/receiver/sessions/NL/ACP/SES-0001', session),
+        'Session PUT',
+      )
+      return `${answer}; ${await onlyTo([emspX], [emspY, cpoB], '/2.3.0/receiver/sessions', 1)()}`
+    })
+    await step(`${cpoA.name} → hub → ${emspX.name}: PATCH Session SES-0001 with 7.5 kWh`, async () => {
+      const patch = { kwh: 7.5, last_updated: '2026-11-28T10:30:00Z' }
+      const answer = expectOk(
+        await cpoA.send('PATCH', '/receiver/sessions/NL/ACP/SES-0001', patch),
+        'Session PATCH',
+      )
+      return `${answer}; ${await onlyTo([emspX], [emspY, cpoB], '/2.3.0/receiver/sessions', 2)()}`
+    })
+
+    const stopResponseUrl = `${emspX.platform.url}/2.3.0/sender/commands/STOP_SESSION/2`
+    await step(`${emspX.name} → hub → ${cpoA.name}: STOP_SESSION SES-0001 (routed by session)`, async () => {
+      const command = aStopSession({ session_id: 'SES-0001', response_url: stopResponseUrl })
+      const answer = expectOk(
+        await emspX.send('POST', '/receiver/commands/STOP_SESSION', command),
+        'STOP_SESSION',
+      )
+      if (!(await arrived(emspX.platform, '/2.3.0/sender/commands/STOP_SESSION/2', 1))) {
+        throw new Error('the STOP_SESSION result did not reach the eMSP')
+      }
+      return `${answer}; result delivered to the eMSP`
+    })
+    await step(`${cpoA.name} → hub → ${emspX.name}: PATCH Session SES-0001 COMPLETED`, async () => {
+      const patch = {
+        status: 'COMPLETED',
+        end_date_time: '2026-11-28T11:00:00Z',
+        last_updated: '2026-11-28T11:00:00Z',
+      }
+      const answer = expectOk(
+        await cpoA.send('PATCH', '/receiver/sessions/NL/ACP/SES-0001', patch),
+        'Session PATCH',
+      )
+      return `${answer}; ${await onlyTo([emspX], [emspY, cpoB], '/2.3.0/receiver/sessions', 3)()}`
+    })
+
+    emspX.platform.answer('POST', '/2.3.0/receiver/cdrs', () => ({
+      status: 200,
+      body: envelope(null),
+      headers: { location: `${emspX.platform.url}/2.3.0/receiver/cdrs/stored/CDR-0001` },
+    }))
+    await step(`${cpoA.name} → hub → ${emspX.name}: POST CDR CDR-0001`, async () => {
+      const cdr = aCdr({ id: 'CDR-0001', session_id: 'SES-0001' }, cpoA.party, emspX.party)
+      const response = await cpoA.send('POST', '/receiver/cdrs', cdr)
+      const answer = expectOk(response, 'CDR POST')
+      const locationHeader = response.headers.get('location') ?? ''
+      if (!locationHeader.startsWith(hubUrl)) throw new Error(`Location ${locationHeader} is not a hub URL`)
+      return `${answer}, Location on the hub; ${await onlyTo([emspX], [emspY, cpoB], '/2.3.0/receiver/cdrs', 1)()}`
+    })
+  } finally {
+    await hub.close()
+    await Promise.all(partners.map((p) => p.platform.close()))
+  }
+
+  console.log(failures === 0 ? `\nEvery step arrived where it should.` : `\n${failures} step(s) failed.`)
+  process.exitCode = failures === 0 ? 0 : 1
+}
+
+await main()
