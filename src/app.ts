@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { prepareAdminToken, type AdminToken } from './admin/admin-auth.ts'
 import { adminPlugin } from './admin/plugin.ts'
 import { DeliveryWorker } from './delivery/delivery-worker.ts'
+import { markReceiverOffline } from './delivery/receiver-offline.ts'
 import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
 import { hubIdentity, type HubContext } from './hub-context.ts'
+import { MessageLogWriter } from './message-log/message-log-writer.ts'
 import { StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
+import { HubMetrics } from './operations/metrics.ts'
+import { registerOperations } from './operations/plugin.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
@@ -40,13 +45,18 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const logger = options.logger ?? pino({ level: config.logLevel })
   const store =
     options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+  const messageLog = new MessageLogWriter(store.db, logger, config.messageLog)
   const client = new OcpiClient({
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
+    onExchange: messageLog.enabled ? messageLog.observeExchange : undefined,
   })
+  const metrics = config.metricsEnabled ? new HubMetrics() : undefined
   const delivery = new DeliveryWorker(store.db, client, logger, {
     ...config.delivery,
+    observer: metrics?.deliveryObserver,
     timeoutMs: config.outboundTimeoutMs,
+    markReceiverOffline: (platformId) => markReceiverOffline(store.db, hubIdentity(config), platformId),
   })
   const context: HubContext = {
     config,
@@ -60,6 +70,10 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const adminToken = await prepareAdminToken(store.db, config.adminToken)
 
   const app = Fastify({
+    // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS served directly (read once at start; restart to renew).
+    ...(config.tls
+      ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
+      : {}),
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFromHeaders,
@@ -68,7 +82,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     return503OnClosing: true,
   })
   registerRequestIds(app)
-  registerJsonBodyParser(app, config.bodyLimitBytes)
+  registerJsonBodyParser(app, config.bodyLimitBytes, config.jsonDepthLimit)
   app.setNotFoundHandler(async (request, reply) =>
     ocpiErrorHandler(
       new OcpiError('HUB_ERR_NOT_FOUND', `Unknown resource: ${request.method} ${request.url}`),
@@ -77,8 +91,11 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     ),
   )
   app.setErrorHandler(ocpiErrorHandler)
-  await app.register(ocpiPlugin, { prefix: '/ocpi', context })
+  // Before the /ocpi and /admin plugins: its request metrics hook must reach their routes.
+  registerOperations(app, { context, metrics })
+  await app.register(ocpiPlugin, { prefix: '/ocpi', context, messageLog })
   await app.register(adminPlugin, { prefix: '/admin', context, adminTokenHash: adminToken.hash })
+  messageLog.start()
   // Messages left from before a restart go out as soon as the hub is up.
   delivery.start()
   const stillAlive = new StillAliveCheck(context)
@@ -89,9 +106,14 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     context,
     adminToken,
     async close() {
+      // The worker stops claiming at once and finishes what it is sending while the requests drain; what is
+      // left stays queued, unlocked, for the other processes or the next start.
+      const deliveryStopped = delivery.stop()
       await app.close()
       await stillAlive.stop()
-      await delivery.stop()
+      await deliveryStopped
+      // After every source of entries has stopped: the last ones are written, then the store can close.
+      await messageLog.stop()
       await client.close()
       if (!options.store) await store.close()
     },

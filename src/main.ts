@@ -1,3 +1,4 @@
+import { constants } from 'node:os'
 import { buildHub } from './app.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
 
@@ -24,21 +25,30 @@ async function main(): Promise<void> {
       `-H "Content-Type: application/json" -d '{"name":"Example CPO","roles":[{"role":"CPO","country_code":"NL","party_id":"ABC"}]}'`,
   )
 
+  // Graceful shutdown (docs/operations.md): stop accepting, let the requests under way get their answers,
+  // let the delivery worker finish the messages it is sending (nothing stays locked), close the store, exit 0.
+  // A second signal means "now": exit at once; leases of messages still being sent run out on their own.
   let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting at once')
+      process.exit(128 + (constants.signals[signal] ?? 0))
+    }
     stopping = true
-    log.info({ signal }, 'shutting down')
+    log.info({ signal }, 'shutting down: finishing the requests and deliveries under way')
     hub.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('stopped')
+        process.exit(0)
+      },
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed')
         process.exit(1)
       },
     )
   }
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
 }
 
 main().catch((error: unknown) => {

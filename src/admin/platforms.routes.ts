@@ -7,6 +7,7 @@ import type { HubContext } from '../hub-context.ts'
 import {
   ConnectionError,
   registerAtPartner,
+  rotatePartnerToken,
   unregisterPlatform,
 } from '../modules/credentials/credentials.service.ts'
 import {
@@ -46,8 +47,6 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
     created_at: platform.created_at,
     updated_at: platform.updated_at,
     registered_at: platform.registered_at,
-    // When the partner last called the hub (recorded at most once a minute); the still-alive check uses it.
-    last_seen_at: platform.last_seen_at,
   }
 }
 
@@ -146,6 +145,23 @@ export async function platformsRoutes(
   routes.get('/platforms/:id', { schema: { params: PlatformParams } }, async (request) =>
     viewOf(context, request.params.id),
   )
+
+  // Hub-initiated credentials PUT with a fresh token for the partner (docs/admin-api.md).
+  routes.post('/platforms/:id/rotate-token', { schema: { params: PlatformParams } }, async (request) => {
+    try {
+      if (!(await rotatePartnerToken(context, request.params.id)))
+        throw new AdminError('ADMIN_NOT_FOUND', `no platform ${request.params.id}`)
+    } catch (error) {
+      if (error instanceof ConnectionError) {
+        const code = error.step === 'state' ? 'ADMIN_CONFLICT' : 'ADMIN_PARTNER_FAILED'
+        throw new AdminError(code, `token rotation failed at step ${error.step}: ${error.message}`, {
+          step: error.step,
+        })
+      }
+      throw error
+    }
+    return { platform: await viewOf(context, request.params.id), rotated: true }
+  })
 
   routes.delete('/platforms/:id', { schema: { params: PlatformParams } }, async (request) => {
     const outcome = await unregisterPlatform(context, request.params.id)

@@ -3,6 +3,8 @@
  * docs/configuration.md is generated from SETTINGS by `npm run docs:config`; a test keeps them in step.
  */
 
+import { parseModuleRateLimits, type RateLimitSettings } from '../transport/rate-limit.ts'
+
 export interface Setting {
   readonly env: string
   readonly default: string
@@ -69,6 +71,18 @@ export const SETTINGS = [
     description: 'Queued messages one hub process sends at the same time.',
   },
   {
+    env: 'DELIVERY_MAX_IN_FLIGHT_PER_RECEIVER',
+    default: '4',
+    description:
+      'Queued messages one receiver may have in flight at once: a receiver that hangs holds at most this many of the DELIVERY_MAX_IN_FLIGHT slots.',
+  },
+  {
+    env: 'DELIVERY_OFFLINE_AFTER_FAILURES',
+    default: '10',
+    description:
+      'Failed delivery attempts in a row (5xx, 429, timeouts, no connection) after which a receiver is marked OFFLINE; its queue then waits until the still-alive check finds it answering again.',
+  },
+  {
     env: 'DELIVERY_POLL_INTERVAL_MS',
     default: '500',
     description:
@@ -114,6 +128,65 @@ export const SETTINGS = [
     description: 'Largest request body the hub accepts (bytes).',
   },
   {
+    env: 'JSON_DEPTH_LIMIT',
+    default: '64',
+    description:
+      'Deepest nesting of objects and arrays the hub accepts in a request body; deeper bodies are refused (400, 2000) before they are parsed.',
+  },
+  {
+    env: 'RATE_LIMIT_PER_MINUTE',
+    default: '6000',
+    description:
+      'Requests one partner platform may make to one module per minute; more are answered HTTP 429 with `Retry-After` and status 2000. `0` switches the limit off. Kept in each process: N processes allow N times this. Admin, `/health`, `/ready` and `/metrics` are never limited.',
+  },
+  {
+    env: 'RATE_LIMIT_BURST',
+    default: '1000',
+    description:
+      'Requests one partner platform may make to one module at once after a quiet spell (token bucket size); scaled with a module override.',
+  },
+  {
+    env: 'RATE_LIMITS',
+    default: '',
+    description:
+      'Per-module requests per minute that replace `RATE_LIMIT_PER_MINUTE`, e.g. `sessions=12000,locations=60000` (module identifiers as in version details; `0` switches that module off).',
+  },
+  {
+    env: 'TLS_CERT_FILE',
+    default: '',
+    description:
+      'PEM certificate (chain) file. With `TLS_KEY_FILE` set too, the hub serves HTTPS itself; otherwise plain HTTP (put a TLS proxy in front).',
+  },
+  {
+    env: 'TLS_KEY_FILE',
+    default: '',
+    description: 'PEM private key file of `TLS_CERT_FILE`.',
+  },
+  {
+    env: 'MESSAGE_LOG_ENABLED',
+    default: 'true',
+    description:
+      'When `true` every OCPI request in and out is stored in the message log (GET /admin/messages); `false` stores nothing.',
+  },
+  {
+    env: 'MESSAGE_LOG_BODY_LIMIT_BYTES',
+    default: '65536',
+    description:
+      'Bytes of each request and response body kept in the message log; longer bodies are cut (and marked). `0` keeps no bodies.',
+  },
+  {
+    env: 'MESSAGE_LOG_RETENTION_DAYS',
+    default: '30',
+    description:
+      'Days the message log keeps its entries (bodies included); older ones are deleted every hour.',
+  },
+  {
+    env: 'METRICS_ENABLED',
+    default: 'true',
+    description:
+      'Serve Prometheus metrics at `GET /metrics` on the main port, without authentication: firewall it or set `false` (docs/operations.md).',
+  },
+  {
     env: 'LOG_LEVEL',
     default: 'info',
     description: 'pino log level: fatal, error, warn, info, debug, trace or silent.',
@@ -135,19 +208,33 @@ export interface HubConfig {
   readonly allowPrivatePeers: boolean
   readonly outboundTimeoutMs: number
   readonly bodyLimitBytes: number
+  /** Deepest nesting of objects and arrays accepted in a request body. */
+  readonly jsonDepthLimit: number
+  readonly rateLimit: RateLimitSettings
+  /** Both set: the hub serves HTTPS with this certificate and key (PEM file paths). */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly logLevel: string
+  /** Prometheus metrics at GET /metrics (and the request and delivery counters behind them). */
+  readonly metricsEnabled: boolean
   readonly delivery: {
     readonly maxAttempts: number
     readonly retryBaseMs: number
     readonly retryMaxMs: number
     readonly maxInFlight: number
     readonly pollIntervalMs: number
+    readonly maxInFlightPerReceiver: number
+    readonly offlineAfterFailures: number
   }
   readonly pageLimitMax: number
   readonly authorizationTimeoutMs: number
   /** Commands and ChargingProfiles: how long the hub waits for an asynchronous result. */
   readonly asyncResults: { readonly waitSeconds: number; readonly graceSeconds: number }
   readonly stillAlive: { readonly afterMs: number; readonly checkIntervalMs: number }
+  readonly messageLog: {
+    readonly enabled: boolean
+    readonly bodyLimitBytes: number
+    readonly retentionDays: number
+  }
 }
 
 export class ConfigError extends Error {
@@ -200,6 +287,17 @@ export function loadConfig(env: Env = process.env): HubConfig {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`)
   }
+  let moduleOverrides: Record<string, number>
+  try {
+    moduleOverrides = parseModuleRateLimits(read(env, 'RATE_LIMITS'))
+  } catch (error) {
+    throw new ConfigError(`RATE_LIMITS: ${(error as Error).message}`)
+  }
+  const certFile = read(env, 'TLS_CERT_FILE')
+  const keyFile = read(env, 'TLS_KEY_FILE')
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither)')
+  }
   return {
     port,
     host: read(env, 'HOST'),
@@ -213,13 +311,23 @@ export function loadConfig(env: Env = process.env): HubConfig {
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
     outboundTimeoutMs: readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
+    jsonDepthLimit: readInt(env, 'JSON_DEPTH_LIMIT', 8, 10_000),
+    rateLimit: {
+      perMinute: readInt(env, 'RATE_LIMIT_PER_MINUTE', 0, 100_000_000),
+      burst: readInt(env, 'RATE_LIMIT_BURST', 1, 100_000_000),
+      moduleOverrides,
+    },
+    tls: certFile ? { certFile, keyFile } : undefined,
     logLevel,
+    metricsEnabled: readBoolean(env, 'METRICS_ENABLED'),
     delivery: {
       maxAttempts: readInt(env, 'DELIVERY_MAX_ATTEMPTS', 1, 1000),
       retryBaseMs: readInt(env, 'DELIVERY_RETRY_BASE_MS', 1, 3_600_000),
       retryMaxMs: readInt(env, 'DELIVERY_RETRY_MAX_MS', 1, 86_400_000),
       maxInFlight: readInt(env, 'DELIVERY_MAX_IN_FLIGHT', 1, 10_000),
       pollIntervalMs: readInt(env, 'DELIVERY_POLL_INTERVAL_MS', 10, 60_000),
+      maxInFlightPerReceiver: readInt(env, 'DELIVERY_MAX_IN_FLIGHT_PER_RECEIVER', 1, 10_000),
+      offlineAfterFailures: readInt(env, 'DELIVERY_OFFLINE_AFTER_FAILURES', 1, 1_000_000),
     },
     pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
     authorizationTimeoutMs: readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000),
@@ -230,6 +338,11 @@ export function loadConfig(env: Env = process.env): HubConfig {
     stillAlive: {
       afterMs: readInt(env, 'STILL_ALIVE_AFTER_MS', 1_000, 86_400_000),
       checkIntervalMs: readInt(env, 'STILL_ALIVE_CHECK_INTERVAL_MS', 100, 86_400_000),
+    },
+    messageLog: {
+      enabled: readBoolean(env, 'MESSAGE_LOG_ENABLED'),
+      bodyLimitBytes: readInt(env, 'MESSAGE_LOG_BODY_LIMIT_BYTES', 0, 16 * 1024 * 1024),
+      retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
   }
 }

@@ -3,7 +3,12 @@ import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, EndpointRow } from '../storage/tables.ts'
-import { PartnerCallError, type HttpMethod, type OcpiClient, type PartnerResponse } from '../transport/ocpi-client.ts'
+import {
+  PartnerCallError,
+  type HttpMethod,
+  type OcpiClient,
+  type PartnerResponse,
+} from '../transport/ocpi-client.ts'
 import { routingRequestHeaders } from '../transport/routing-headers.ts'
 import { claimDue, markDelivered, markFailed, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
@@ -19,6 +24,29 @@ export interface DeliveryWorkerOptions {
   readonly retryMaxMs: number
   /** Time a receiver has to answer one message. */
   readonly timeoutMs: number
+  /** Messages one receiver may have in flight at once: a receiver that hangs cannot take every slot. */
+  readonly maxInFlightPerReceiver: number
+  /** Failed attempts in a row to one receiver after which it is marked OFFLINE and its queue waits. */
+  readonly offlineAfterFailures: number
+  /**
+   * Marks a receiver that stopped answering OFFLINE (platform and parties, ClientInfo queued to the others);
+   * returns the number of messages it queued. Without one the receiver's queue simply keeps retrying.
+   */
+  readonly markReceiverOffline?: ((platformId: string) => Promise<number>) | undefined
+  /** Told the outcome of every attempt (metrics); the worker works the same without one. */
+  readonly observer?: DeliveryObserver | undefined
+}
+
+/** What became of one try to send one queued message: accepted, to be tried again, or parked as dead. */
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead'
+
+/** Watches the worker's attempts without the worker knowing who watches (src/operations/metrics.ts). */
+export interface DeliveryObserver {
+  attemptFinished(attempt: {
+    readonly receiverPlatformId: string
+    readonly module: string
+    readonly outcome: DeliveryOutcome
+  }): void
 }
 
 /** Configuration modules are platform-to-platform: their messages carry no routing headers (transport_and_format). */
@@ -48,6 +76,10 @@ export class DeliveryWorker {
   #claimAgain = false
   #wakeScheduled = false
   #idle: (() => void) | undefined
+  /** Failed attempts in a row per receiver, as this process saw them. */
+  readonly #failureStreaks = new Map<string, number>()
+  /** Receivers that answered 429 with Retry-After: none of their messages is claimed before then. */
+  readonly #pausedUntil = new Map<string, number>()
 
   constructor(db: Db, client: OcpiClient, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
     this.#db = db
@@ -94,7 +126,16 @@ export class DeliveryWorker {
         const capacity = this.#options.maxInFlight - this.#inFlight
         if (!this.#running || capacity <= 0) break
         const leaseMs = this.#options.timeoutMs + 5_000
-        const claimed = await claimDue(this.#db, this.#workerId, capacity, leaseMs)
+        const claimed = await claimDue(
+          this.#db,
+          this.#workerId,
+          {
+            limit: capacity,
+            perReceiver: this.#options.maxInFlightPerReceiver,
+            pausedReceivers: this.#pausedReceivers(),
+          },
+          leaseMs,
+        )
         for (const row of claimed) {
           this.#inFlight += 1
           void this.#deliver(row).finally(() => {
@@ -111,6 +152,12 @@ export class DeliveryWorker {
       this.#claiming = false
       this.#settle()
     }
+  }
+
+  #pausedReceivers(): string[] {
+    const now = Date.now()
+    for (const [receiver, until] of this.#pausedUntil) if (until <= now) this.#pausedUntil.delete(receiver)
+    return [...this.#pausedUntil.keys()]
   }
 
   #settle(): void {
@@ -157,10 +204,18 @@ export class DeliveryWorker {
       const verdict = judge(response)
       if (verdict === 'accepted') {
         await markDelivered(this.#db, row.id, this.#workerId)
+        this.#failureStreaks.delete(row.receiver_platform_id)
+        this.#observe(row, 'delivered')
         log.debug({ attempts: row.attempts, httpStatus: response.httpStatus }, 'delivered')
         return
       }
       const retryAfterMs = retryAfter(response)
+      // The receiver asked the hub to wait: none of its messages goes out before then, not only this one.
+      if (retryAfterMs !== undefined && retryAfterMs > 0) {
+        this.#pausedUntil.set(row.receiver_platform_id, Date.now() + retryAfterMs)
+      }
+      // A refusal is an answer: only failures that may pass (5xx, 429, timeouts) make a streak.
+      if (verdict === 'retry') await this.#countFailure(row.receiver_platform_id, log)
       await this.#fail(row, log, {
         error: `HTTP ${response.httpStatus}, OCPI ${response.envelope?.status_code ?? 'no envelope'}: ${
           response.envelope?.status_message ?? ''
@@ -170,12 +225,32 @@ export class DeliveryWorker {
       })
     } catch (error) {
       const permanent =
-        error instanceof PartnerCallError && (error.failure === 'address-refused' || error.failure === 'invalid-url')
+        error instanceof PartnerCallError &&
+        (error.failure === 'address-refused' || error.failure === 'invalid-url')
       await this.#fail(row, log, {
         error: error instanceof Error ? error.message : String(error),
         httpStatus: undefined,
         retryAt: permanent ? undefined : this.#retryAt(row.attempts, undefined),
       }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
+      if (!permanent) await this.#countFailure(row.receiver_platform_id, log)
+    }
+  }
+
+  /**
+   * One more failure in a row to this receiver; at the configured streak it is marked OFFLINE, so its
+   * messages wait (not tried, not counted towards dead) until the still-alive check finds it again.
+   */
+  async #countFailure(receiverPlatformId: string, log: FastifyBaseLogger): Promise<void> {
+    const streak = (this.#failureStreaks.get(receiverPlatformId) ?? 0) + 1
+    this.#failureStreaks.set(receiverPlatformId, streak)
+    if (streak < this.#options.offlineAfterFailures || !this.#options.markReceiverOffline) return
+    this.#failureStreaks.delete(receiverPlatformId)
+    try {
+      const queued = await this.#options.markReceiverOffline(receiverPlatformId)
+      log.warn({ failuresInARow: streak }, 'receiver stopped answering: marked OFFLINE, its queue waits')
+      if (queued > 0) this.wake()
+    } catch (error) {
+      log.error({ err: error }, 'could not mark an unreachable receiver OFFLINE')
     }
   }
 
@@ -189,12 +264,24 @@ export class DeliveryWorker {
   }
 
   async #fail(row: DeliveryRow, log: FastifyBaseLogger, attempt: FailedAttempt): Promise<void> {
+    this.#observe(row, attempt.retryAt ? 'retry' : 'dead')
     await markFailed(this.#db, row.id, this.#workerId, attempt)
     if (attempt.retryAt) {
-      log.info({ attempts: row.attempts, reason: attempt.error, retryAt: attempt.retryAt }, 'delivery failed, will retry')
+      log.info(
+        { attempts: row.attempts, reason: attempt.error, retryAt: attempt.retryAt },
+        'delivery failed, will retry',
+      )
     } else {
       log.warn({ attempts: row.attempts, reason: attempt.error }, 'delivery parked as dead')
     }
+  }
+
+  #observe(row: DeliveryRow, outcome: DeliveryOutcome): void {
+    this.#options.observer?.attemptFinished({
+      receiverPlatformId: row.receiver_platform_id,
+      module: row.module,
+      outcome,
+    })
   }
 
   async #receiver(platformId: string): Promise<Receiver | undefined> {

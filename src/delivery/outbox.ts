@@ -73,25 +73,59 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
+export interface ClaimLimits {
+  /** Messages this worker may claim now (its free in-flight slots). */
+  readonly limit: number
+  /** Messages one receiver may have in flight at once, across every process: a slow receiver holds at most this many slots. */
+  readonly perReceiver: number
+  /** Receivers this process leaves alone for now (they asked to wait with Retry-After). */
+  readonly pausedReceivers: readonly string[]
+}
+
 /**
- * Claims up to `limit` due messages for this worker for `leaseMs`. Only the oldest unfinished message of
- * each ordering key is due, so a PATCH never overtakes the PUT before it; rows another worker holds are
- * skipped (several hub processes share one PostgreSQL). A lease that runs out (crashed worker) frees the
- * message for another try.
+ * Claims due messages for this worker for `leaseMs`. Only the oldest unfinished message of each ordering
+ * key is due, so a PATCH never overtakes the PUT before it; rows another worker holds are skipped (several
+ * hub processes share one PostgreSQL). A lease that runs out (crashed worker) frees the message for
+ * another try. Receivers marked OFFLINE wait: their messages are neither sent nor count attempts until the
+ * still-alive check finds them again. No receiver gets more than `perReceiver` messages in flight, so a
+ * receiver that hangs cannot take every slot (two processes claiming at the same instant may each take
+ * the receiver's free slots: the cap holds per claim, not as a strict global bound).
  */
-export async function claimDue(db: Db, workerId: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+export async function claimDue(
+  db: Db,
+  workerId: string,
+  limits: ClaimLimits,
+  leaseMs: number,
+): Promise<DeliveryRow[]> {
+  const paused = limits.pausedReceivers.length > 0 ? limits.pausedReceivers : ['']
   const result = await sql<DeliveryRow>`
-    with due as (
-      select d.id from deliveries d
+    with busy as (
+      select receiver_platform_id, count(*) as in_flight from deliveries
+      where locked_until >= now()
+      group by receiver_platform_id
+    ),
+    ready as (
+      select d.id, d.next_attempt_at,
+             row_number() over (partition by d.receiver_platform_id order by d.next_attempt_at, d.id) as place,
+             coalesce(busy.in_flight, 0) as in_flight
+      from deliveries d
+      join platforms p on p.id = d.receiver_platform_id and p.status <> 'OFFLINE'
+      left join busy on busy.receiver_platform_id = d.receiver_platform_id
       where d.state in ('pending', 'failed')
         and d.next_attempt_at <= now()
         and (d.locked_until is null or d.locked_until < now())
+        and d.receiver_platform_id <> all(${paused}::text[])
         and not exists (
           select 1 from deliveries earlier
           where earlier.ordering_key = d.ordering_key and earlier.id < d.id and earlier.state <> 'dead'
         )
+    ),
+    due as (
+      select d.id from deliveries d
+      where d.id in (select id from ready where place + in_flight <= ${limits.perReceiver})
+        and (d.locked_until is null or d.locked_until < now())
       order by d.next_attempt_at, d.id
-      limit ${limit}
+      limit ${limits.limit}
       for update skip locked
     )
     update deliveries
@@ -117,7 +151,12 @@ export interface FailedAttempt {
   readonly retryAt: Date | undefined
 }
 
-export async function markFailed(db: Db, id: number, workerId: string, attempt: FailedAttempt): Promise<void> {
+export async function markFailed(
+  db: Db,
+  id: number,
+  workerId: string,
+  attempt: FailedAttempt,
+): Promise<void> {
   await db
     .updateTable('deliveries')
     .set({

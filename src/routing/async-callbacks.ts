@@ -21,6 +21,42 @@ export interface CallbackRegistration {
   readonly correlationId: string
 }
 
+/** The hosts (`name:port`) a platform registered: those of its versions URL and of its endpoints. */
+export function registeredHosts(platform: {
+  readonly versions_url: string | null
+  readonly endpoints: readonly { readonly url: string }[]
+}): Set<string> {
+  const hosts = new Set<string>()
+  for (const raw of [platform.versions_url, ...platform.endpoints.map((endpoint) => endpoint.url)]) {
+    if (raw && URL.canParse(raw)) hosts.add(new URL(raw).host.toLowerCase())
+  }
+  return hosts
+}
+
+/**
+ * The hub only calls a partner on hosts that partner registered: a URL it hands over in a message
+ * (response_url) must not make the hub call someone else (SSRF, or results of one partner sent elsewhere).
+ */
+export async function checkUrlOnPartnerHosts(
+  context: HubContext,
+  platformId: string,
+  url: string,
+  what: string,
+): Promise<void> {
+  const platform = await context.db
+    .selectFrom('platforms')
+    .select(['versions_url', 'endpoints'])
+    .where('id', '=', platformId)
+    .executeTakeFirst()
+  const host = URL.canParse(url) ? new URL(url).host.toLowerCase() : undefined
+  if (!platform || !host || !registeredHosts(platform).has(host)) {
+    throw new OcpiError(
+      'HUB_ERR_INVALID_PARAMETERS',
+      `${what} ${url} is not on a host your platform registered (its versions URL or endpoints): the hub only calls you there`,
+    )
+  }
+}
+
 /**
  * Creates the hub's stand-in for a requester's `response_url` (Commands, ChargingProfiles): a unique URL
  * on the hub's SENDER interface of the module, which only the responder may call, once, before it
@@ -30,6 +66,12 @@ export async function createCallback(
   context: HubContext,
   registration: CallbackRegistration,
 ): Promise<{ id: string; url: string }> {
+  await checkUrlOnPartnerHosts(
+    context,
+    registration.requesterPlatformId,
+    registration.responseUrl,
+    'response_url',
+  )
   const id = randomUUID()
   await context.db
     .insertInto('async_callbacks')

@@ -7,6 +7,7 @@ import type { Database } from './tables.ts'
 import * as createPlatforms from './migrations/2026_11_25_0001_create_platforms.ts'
 import * as createObjectsAndDeliveries from './migrations/2026_11_28_0002_create_objects_and_deliveries.ts'
 import * as createRouteIndexAndCallbacks from './migrations/2026_11_28_0003_create_route_index_and_callbacks.ts'
+import * as createMessageLog from './migrations/2026_11_28_0005_create_message_log.ts'
 
 export type Db = Kysely<Database>
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_create_platforms': createPlatforms,
   '2026_11_28_0002_create_objects_and_deliveries': createObjectsAndDeliveries,
   '2026_11_28_0003_create_route_index_and_callbacks': createRouteIndexAndCallbacks,
+  '2026_11_28_0005_create_message_log': createMessageLog,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.
@@ -95,4 +97,9 @@ async function migrateToLatest(db: Db): Promise<void> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
     throw new Error(`database migration ${failed} failed`, { cause: error })
   }
+}
+
+/** The migrations this code expects, in order: a database without all of them is not ready (GET /ready). */
+export function expectedMigrationNames(): string[] {
+  return Object.keys(MIGRATIONS)
 }

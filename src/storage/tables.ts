@@ -13,6 +13,7 @@ export interface Database {
   route_index: RouteIndexTable
   cdr_routes: CdrRoutesTable
   async_callbacks: AsyncCallbacksTable
+  message_log: MessageLogTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -153,6 +154,36 @@ export interface AsyncCallbacksTable {
   created_at: Timestamp
 }
 
+/** One OCPI request in (partner → hub) or out (hub → partner); see src/message-log/. */
+export interface MessageLogTable {
+  id: ColumnType<number, never, never>
+  /** When the request started. */
+  logged_at: Timestamp
+  direction: 'in' | 'out'
+  /** The partner platform that called (in) or was called (out); null when the hub could not tell. */
+  platform_id: string | null
+  from_country_code: string | null
+  from_party_id: string | null
+  to_country_code: string | null
+  to_party_id: string | null
+  module: string | null
+  method: string
+  /** In: the hub's path with the query. Out: the partner's URL. */
+  path: string
+  http_status: number | null
+  ocpi_status: number | null
+  latency_ms: number
+  request_id: string | null
+  correlation_id: string | null
+  /** Out: why no answer came back (timeout, unreachable, refused address). */
+  error: string | null
+  /** Text as sent, cut at MESSAGE_LOG_BODY_LIMIT_BYTES, credentials tokens masked. */
+  request_body: string | null
+  request_body_truncated: ColumnType<boolean, boolean | undefined, boolean>
+  response_body: string | null
+  response_body_truncated: ColumnType<boolean, boolean | undefined, boolean>
+}
+
 export type PlatformRow = Selectable<PlatformsTable>
 export type NewPlatformRow = Insertable<PlatformsTable>
 export type PlatformUpdate = Updateable<PlatformsTable>
@@ -162,3 +193,5 @@ export type DeliveryRow = Selectable<DeliveriesTable>
 export type NewDeliveryRow = Insertable<DeliveriesTable>
 export type AsyncCallbackRow = Selectable<AsyncCallbacksTable>
 export type CdrRouteRow = Selectable<CdrRoutesTable>
+export type MessageLogRow = Selectable<MessageLogTable>
+export type NewMessageLogRow = Insertable<MessageLogTable>

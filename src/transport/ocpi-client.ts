@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
+import { hashToken } from '../core/tokens.ts'
 import { encodeToken } from './authorization.ts'
 import { isEnvelope, type OcpiEnvelope } from './envelope.ts'
 import { guardedLookup, isPrivateAddress, PeerAddressRefused } from './peer-address-guard.ts'
@@ -41,9 +42,31 @@ export class PartnerCallError extends Error {
   }
 }
 
+/** One outbound call as it went, for an observer (the message log). Never carries the token itself. */
+export interface PartnerExchange {
+  readonly startedAt: Date
+  readonly durationMs: number
+  readonly method: HttpMethod
+  readonly url: string
+  /** SHA-256 of the token presented: tells which platform was called without handing the token out. */
+  readonly tokenHash: string
+  /** The caller's extra headers (routing headers); never Authorization. */
+  readonly headers: Readonly<Record<string, string>>
+  readonly requestId: string
+  readonly correlationId: string
+  readonly requestBody: string | undefined
+  /** Undefined when no answer came back: then `failure` says why. */
+  readonly httpStatus: number | undefined
+  readonly responseBody: string | undefined
+  readonly ocpiStatus: number | undefined
+  readonly failure: PartnerCallError | undefined
+}
+
 export interface OcpiClientOptions {
   readonly allowPrivatePeers: boolean
   readonly timeoutMs: number
+  /** Told about every call when it ends (the message log). Runs in the caller's path: keep it cheap. */
+  readonly onExchange?: ((exchange: PartnerExchange) => void) | undefined
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -70,7 +93,8 @@ export class OcpiClient {
   }
 
   async send(call: PartnerRequest): Promise<PartnerResponse> {
-    const url = this.#checkUrl(call.url)
+    const startedAt = new Date()
+    const started = performance.now()
     const timeoutMs = call.timeoutMs ?? this.#options.timeoutMs
     const requestId = randomUUID()
     const headers: Record<string, string> = {
@@ -81,7 +105,31 @@ export class OcpiClient {
     }
     const body = call.bodyText ?? (call.body === undefined ? undefined : JSON.stringify(call.body))
     if (body !== undefined) headers['content-type'] = 'application/json'
+    // Reports the call to the observer (the message log); its failure must never fail the call.
+    const observe = (
+      outcome: Pick<PartnerExchange, 'httpStatus' | 'responseBody' | 'ocpiStatus' | 'failure'>,
+    ) => {
+      const observer = this.#options.onExchange
+      if (!observer) return
+      try {
+        observer({
+          startedAt,
+          durationMs: performance.now() - started,
+          method: call.method,
+          url: call.url,
+          tokenHash: hashToken(call.token),
+          headers: call.headers ?? {},
+          requestId: headers['x-request-id'] ?? requestId,
+          correlationId: headers['x-correlation-id'] ?? '',
+          requestBody: body,
+          ...outcome,
+        })
+      } catch {
+        // ignored: see above
+      }
+    }
     try {
+      const url = this.#checkUrl(call.url)
       const response = await request(url, {
         method: call.method,
         headers,
@@ -92,14 +140,18 @@ export class OcpiClient {
         signal: AbortSignal.timeout(timeoutMs),
       })
       const text = await response.body.text()
-      return {
+      const envelope = parseEnvelope(text)
+      observe({
         httpStatus: response.statusCode,
-        headers: response.headers,
-        envelope: parseEnvelope(text),
-        requestId,
-      }
+        responseBody: text,
+        ocpiStatus: envelope?.status_code,
+        failure: undefined,
+      })
+      return { httpStatus: response.statusCode, headers: response.headers, envelope, requestId }
     } catch (error) {
-      throw classify(error, call.url, timeoutMs)
+      const failure = error instanceof PartnerCallError ? error : classify(error, call.url, timeoutMs)
+      observe({ httpStatus: undefined, responseBody: undefined, ocpiStatus: undefined, failure })
+      throw failure
     }
   }
 

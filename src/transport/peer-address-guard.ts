@@ -23,8 +23,22 @@ for (const [network, prefix] of [
   PRIVATE_RANGES.addSubnet(network, prefix, 'ipv6')
 }
 
+/**
+ * The IPv4 address inside an IPv4-mapped IPv6 address, in either spelling: `::ffff:127.0.0.1`, or
+ * `::ffff:7f00:1` as the URL parser normalises `[::ffff:127.0.0.1]`.
+ */
+function mappedIpv4(address: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
+  if (dotted) return dotted
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address)
+  if (!hex) return undefined
+  const high = parseInt(hex[1]!, 16)
+  const low = parseInt(hex[2]!, 16)
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`
+}
+
 export function isPrivateAddress(address: string): boolean {
-  const mappedV4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
+  const mappedV4 = mappedIpv4(address)
   if (mappedV4) return PRIVATE_RANGES.check(mappedV4, 'ipv4')
   const family = isIP(address)
   if (family === 0) return false
@@ -55,8 +69,7 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, [])
     const refused = addresses.find((entry) => isPrivateAddress(entry.address))
-    if (refused)
-      return callback(new PeerAddressRefused(hostname, refused.address), [])
+    if (refused) return callback(new PeerAddressRefused(hostname, refused.address), [])
     if (options.all) return callback(null, addresses)
     const first = addresses[0]
     if (!first)

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { HubContext } from '../hub-context.ts'
+import { registerMessageLogHooks } from '../message-log/incoming-hooks.ts'
+import type { MessageLogWriter } from '../message-log/message-log-writer.ts'
 import { credentialsRoutes } from '../modules/credentials/credentials.routes.ts'
 import { locationsRoutes } from '../modules/locations/locations.routes.ts'
 import { tariffsRoutes } from '../modules/tariffs/tariffs.routes.ts'
@@ -16,11 +18,19 @@ import { versionsRoutes } from '../modules/versions/versions.routes.ts'
 import { findPartnerByToken } from '../routing/platforms.store.ts'
 import { registerPartnerAuthentication } from './authorization.ts'
 import { ocpiErrorHandler } from './error-handler.ts'
+import { RateLimiter, registerRateLimit } from './rate-limit.ts'
 
 /** Everything under /ocpi: partner authentication, OCPI errors, and the modules. */
-export async function ocpiPlugin(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function ocpiPlugin(
+  app: FastifyInstance,
+  { context, messageLog }: { context: HubContext; messageLog?: MessageLogWriter },
+): Promise<void> {
   app.setErrorHandler(ocpiErrorHandler)
+  // Every request in, refused ones included (src/message-log/).
+  if (messageLog) registerMessageLogHooks(app, messageLog)
   registerPartnerAuthentication(app, (candidates) => findPartnerByToken(context.db, candidates))
+  // After authentication (limits are per platform), before any work on the request.
+  registerRateLimit(app, new RateLimiter(context.config.rateLimit))
   // Runs after authentication: a registered partner that calls is alive (the still-alive check skips it).
   const lastSeen = new LastSeenRecorder(context.db, context.log)
   app.addHook('onRequest', async (request) => {

@@ -21,11 +21,30 @@ export function requestIdFromHeaders(request: {
   return usableId(request.headers['x-request-id']) ?? randomUUID()
 }
 
-/** Echoes X-Request-ID and carries X-Correlation-ID on every response, errors included. */
+/** The correlation id chosen for each raw request when its logger was made, so the request keeps that one. */
+const correlationIds = new WeakMap<object, string>()
+
+function correlationIdOf(raw: { headers: Record<string, string | string[] | undefined> }): string {
+  let id = correlationIds.get(raw)
+  if (id === undefined) {
+    id = usableId(raw.headers['x-correlation-id']) ?? randomUUID()
+    correlationIds.set(raw, id)
+  }
+  return id
+}
+
+/**
+ * Echoes X-Request-ID and carries X-Correlation-ID on every response, errors included. Every log line of
+ * a request carries both (`reqId`, `correlationId`): the correlation id is bound when Fastify makes the
+ * request's logger, before its "incoming request" line. Call before any route or plugin is registered.
+ */
 export function registerRequestIds(app: FastifyInstance): void {
   app.decorateRequest('correlationId', '')
+  app.setChildLoggerFactory((logger, bindings, options, raw) =>
+    logger.child({ ...bindings, correlationId: correlationIdOf(raw) }, options),
+  )
   app.addHook('onRequest', async (request) => {
-    request.correlationId = usableId(request.headers['x-correlation-id']) ?? randomUUID()
+    request.correlationId = correlationIdOf(request.raw)
   })
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id)

@@ -6,7 +6,13 @@ import { connectParty, eventually, type ConnectedParty } from '../support/roamin
 import { createTestStore, STORE_VARIANTS, type TestStore } from '../support/test-store.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 
-const FAST_RETRIES = { DELIVERY_RETRY_BASE_MS: '100', DELIVERY_RETRY_MAX_MS: '200', DELIVERY_POLL_INTERVAL_MS: '50' }
+// These tests are about the queue, not about marking a failing receiver OFFLINE (test/resilience covers that).
+const FAST_RETRIES = {
+  DELIVERY_RETRY_BASE_MS: '100',
+  DELIVERY_RETRY_MAX_MS: '200',
+  DELIVERY_POLL_INTERVAL_MS: '50',
+  DELIVERY_OFFLINE_AFTER_FAILURES: '1000',
+}
 
 interface DeliveryView {
   id: number

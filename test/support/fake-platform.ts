@@ -259,6 +259,20 @@ export class FakePlatform {
         envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
       )
     }
+    if (method === 'PUT') {
+      // The hub updates its credentials (token rotation), authenticated with the token this platform issued.
+      const credentials = body as { token: string; url: string }
+      const check = await call(credentials.url, { token: credentials.token })
+      if (check.body?.status_code !== 1000)
+        return send(200, envelope(null, 3001, 'cannot read the hub versions with the new token'))
+      this.hubCredentials = body as Record<string, unknown>
+      this.tokenToHub = credentials.token
+      this.tokenFromHub = `C-${randomBytes(8).toString('hex')}`
+      return send(
+        200,
+        envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
+      )
+    }
     if (method === 'DELETE') {
       this.tokenFromHub = undefined
       return send(200, envelope(null))

@@ -41,7 +41,7 @@ export interface ConnectOptions {
  * CPO or an eMSP to push from and to receive at.
  */
 export async function connectParty(
-  hub: TestHub,
+  hub: Pick<TestHub, 'admin' | 'ocpi'>,
   role: 'CPO' | 'EMSP' | 'NSP' | 'OTHER' | 'PTP',
   country_code: string,
   party_id: string,

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net'
 import { buildHub, type Hub } from '../../src/app.ts'
+import { freePort } from './free-port.ts'
 import { loadConfig } from '../../src/config/config.ts'
 import type { StoreEngine } from '../../src/storage/database.ts'
 import { call, type CallOptions, type HttpResult, type OcpiEnvelopeBody } from './http.ts'
@@ -18,18 +18,6 @@ export interface TestHub {
   /** Calls an OCPI path of the hub (relative to /ocpi). */
   ocpi<T = OcpiEnvelopeBody>(path: string, options?: CallOptions): Promise<HttpResult<T>>
   close(): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**
@@ -53,6 +41,8 @@ export async function startTestHub(
     HUB_ALLOW_PRIVATE_PEERS: 'true',
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
     OUTBOUND_TIMEOUT_MS: '3000',
+    // Tests send bursts far above any partner's limit; test/security/rate-limit.test.ts switches it on.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   })
   const hub = await buildHub(config, { store: testStore.store })
@@ -64,10 +54,12 @@ export async function startTestHub(
     versionsUrl: `${url}/ocpi/versions`,
     admin: (method, path, body) =>
       call(`${url}/admin${path}`, { method, body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
-    ocpi: <T,>(path: string, options?: CallOptions) => call<T>(`${url}/ocpi${path}`, options),
+    ocpi: <T>(path: string, options?: CallOptions) => call<T>(`${url}/ocpi${path}`, options),
     async close() {
       await hub.close()
       if (!options.sharedStore) await testStore.dispose()
     },
   }
 }
+
+export { freePort }

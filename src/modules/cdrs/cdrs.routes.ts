@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { OcpiError } from '../../core/errors.ts'
 import type { PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
+import { registeredHosts } from '../../routing/async-callbacks.ts'
 import { resolveDestination } from '../../routing/destination.ts'
 import {
   callDestination,
@@ -42,13 +43,20 @@ const CDR_RECEIVERS = ['EMSP', 'OTHER'] as const
 /** Beyond the outbound timeout, a claim still waiting for its delivery belongs to a process that died. */
 const STALE_CLAIM_MARGIN_MS = 5_000
 
-/** The eMSP's `Location` (mod_cdrs: required on a POST answer) as an absolute URL, if it gave one. */
-function receiverLocation(answer: DestinationAnswer): string | undefined {
+/**
+ * The eMSP's `Location` (mod_cdrs: required on a POST answer) as an absolute URL, if it gave one on a host
+ * the eMSP registered: the hub GETs it later, and must never be sent to call someone else.
+ */
+function receiverLocation(
+  answer: DestinationAnswer,
+  emspPlatform: Parameters<typeof registeredHosts>[0],
+): string | undefined {
   const header = answer.headers['location']
   const value = Array.isArray(header) ? header[0] : header
   if (!value?.trim()) return undefined
   try {
-    return new URL(value.trim(), `${answer.endpointUrl}/`).toString()
+    const url = new URL(value.trim(), `${answer.endpointUrl}/`)
+    return registeredHosts(emspPlatform).has(url.host.toLowerCase()) ? url.toString() : undefined
   } catch {
     return undefined
   }
@@ -134,13 +142,13 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       await releaseCdrClaim(context.db, claim.hubId)
       throw error
     }
-    const location = isAccepted(answer) ? receiverLocation(answer) : undefined
+    const location = isAccepted(answer) ? receiverLocation(answer, forward.platform) : undefined
     if (location === undefined) {
       await releaseCdrClaim(context.db, claim.hubId)
       if (isAccepted(answer)) {
         request.log.warn(
           { cpo, cdrId: cdr.id, emsp: forward.to },
-          'the eMSP accepted a CDR without a Location header: the CPO cannot read it through the hub, and a retry will be delivered again',
+          'the eMSP accepted a CDR without a Location header on a host it registered: the CPO cannot read it through the hub, and a retry will be delivered again',
         )
       }
       return relayAnswer(reply, answer, forward)

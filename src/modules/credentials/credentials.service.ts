@@ -186,7 +186,11 @@ export async function updatePartner(
 }
 
 /** Ends a platform's connection: its tokens stop working and its parties become SUSPENDED. */
-async function suspendPlatform(context: HubContext, platformId: string, correlationId?: string): Promise<void> {
+async function suspendPlatform(
+  context: HubContext,
+  platformId: string,
+  correlationId?: string,
+): Promise<void> {
   await context.db.transaction().execute(async (trx) => {
     await lockPlatform(trx, platformId)
     const before = await partyStatuses(trx, platformId)
@@ -216,7 +220,7 @@ export async function unregisterPartner(
 /** Which step of the hub's own registration at a partner failed, and why. */
 export class ConnectionError extends Error {
   override name = 'ConnectionError'
-  readonly step: 'versions' | 'version_details' | 'credentials' | 'roles'
+  readonly step: 'versions' | 'version_details' | 'credentials' | 'roles' | 'state'
   constructor(step: ConnectionError['step'], message: string) {
     super(message)
     this.step = step
@@ -317,12 +321,13 @@ async function postHubCredentials(
   tokenB: string,
   platformId: string,
   correlationId: string,
+  method: 'POST' | 'PUT' = 'POST',
 ): Promise<Credentials> {
   const body = await hubCredentials(context, tokenB, platformId)
   let response
   try {
     response = await context.client.send({
-      method: 'POST',
+      method,
       url: credentialsUrl,
       token: tokenA,
       body,
@@ -341,12 +346,56 @@ async function postHubCredentials(
       : 'no OCPI envelope'
     throw new ConnectionError(
       'credentials',
-      `POST ${credentialsUrl} answered HTTP ${response.httpStatus} with ${answer}`,
+      `${method} ${credentialsUrl} answered HTTP ${response.httpStatus} with ${answer}`,
     )
   }
   const invalid = invalidCredentialsReason(envelope.data)
   if (invalid) throw new ConnectionError('credentials', `the partner's credentials are not valid: ${invalid}`)
   return envelope.data as Credentials
+}
+
+/**
+ * The operator rotates a partner's token (hub-initiated credentials update, credentials.asciidoc): the hub
+ * PUTs its credentials with a fresh token for the partner, authenticated with the token the partner gave
+ * the hub, and keeps the token the partner answers with. The new inbound token works from before the PUT
+ * (the partner may check it against the hub's versions while answering) and the old one stops working at
+ * the same moment; when the partner refuses, the old token is put back and nothing changes.
+ */
+export async function rotatePartnerToken(context: HubContext, platformId: string): Promise<boolean> {
+  const platform = await findPlatform(context.db, platformId)
+  if (!platform) return false
+  const credentialsUrl = endpointUrl(platform.endpoints, 'credentials')
+  if (platform.status !== 'CONNECTED' || !platform.outbound_token || !credentialsUrl) {
+    throw new ConnectionError(
+      'state',
+      `the platform is ${platform.status}${credentialsUrl ? '' : ' without a credentials endpoint'}: only a connected partner's token can be rotated`,
+    )
+  }
+  const correlationId = randomUUID()
+  const newInboundToken = generateToken()
+  await updatePlatform(context.db, platformId, { inbound_token_hash: hashToken(newInboundToken) })
+  let partnerCredentials: Credentials
+  try {
+    partnerCredentials = await postHubCredentials(
+      context,
+      credentialsUrl,
+      platform.outbound_token,
+      newInboundToken,
+      platformId,
+      correlationId,
+      'PUT',
+    )
+  } catch (error) {
+    await updatePlatform(context.db, platformId, { inbound_token_hash: platform.inbound_token_hash })
+    throw error
+  }
+  await updatePlatform(context.db, platformId, {
+    outbound_token: partnerCredentials.token,
+    versions_url: partnerCredentials.url,
+    hub_party_id: partnerCredentials.hub_party_id ?? platform.hub_party_id,
+  })
+  context.log.info({ platformId }, 'partner token rotated')
+  return true
 }
 
 async function undoRegistrationAtPartner(

@@ -11,7 +11,10 @@ import { HUB_CLIENT_INFO_MODULE, listClientInfoPage } from './hub-client-info.se
  * caller can reach through the hub and how their connection stands. A configuration module: routing
  * headers are neither read nor sent. Status changes are pushed to partners by hub-client-info.service.ts.
  */
-export async function hubClientInfoRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function hubClientInfoRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const sender = `/2.3.0/${interfacePath(HUB_CLIENT_INFO_MODULE, 'SENDER')}`
 
   app.get(sender, async (request, reply) => {

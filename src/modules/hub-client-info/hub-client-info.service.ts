@@ -60,7 +60,8 @@ async function clientInfoReceivers(trx: Db, exceptPlatformId: string): Promise<C
     const offersReceiver = row.endpoints.some(
       (e) => e.identifier.toLowerCase() === HUB_CLIENT_INFO_MODULE && e.role === 'RECEIVER',
     )
-    if (offersReceiver) receivers.push({ platformId: row.id, to: { country_code: row.country_code, party_id: row.party_id } })
+    if (offersReceiver)
+      receivers.push({ platformId: row.id, to: { country_code: row.country_code, party_id: row.party_id } })
   }
   return receivers
 }
@@ -158,10 +159,11 @@ export async function listClientInfoPage(
   let base = db
     .selectFrom('parties as p')
     .where('p.platform_id', '<>', callerPlatformId)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('parties as other')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('parties as other')
             .select(sql.lit(1).as('one'))
             .whereRef('other.role', '=', 'p.role')
             .whereRef('other.country_code', '=', 'p.country_code')
@@ -177,8 +179,10 @@ export async function listClientInfoPage(
         ),
       ),
     )
-  if (page.dateFrom) base = base.where('p.last_updated', '>=', sql<Date>`${utcInstant(page.dateFrom)}::timestamptz`)
-  if (page.dateTo) base = base.where('p.last_updated', '<', sql<Date>`${utcInstant(page.dateTo)}::timestamptz`)
+  if (page.dateFrom)
+    base = base.where('p.last_updated', '>=', sql<Date>`${utcInstant(page.dateFrom)}::timestamptz`)
+  if (page.dateTo)
+    base = base.where('p.last_updated', '<', sql<Date>`${utcInstant(page.dateTo)}::timestamptz`)
   const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
   let rowsQuery = base
     .selectAll('p')

@@ -110,7 +110,9 @@ export class StillAliveCheck {
   async #withLock(work: () => Promise<void>): Promise<boolean> {
     const { store } = this.#context
     const locked = async (db: Db): Promise<boolean> => {
-      const result = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${STILL_ALIVE_LOCK_KEY}::bigint) as locked`.execute(db)
+      const result = await sql<{
+        locked: boolean
+      }>`select pg_try_advisory_lock(${STILL_ALIVE_LOCK_KEY}::bigint) as locked`.execute(db)
       if (!result.rows[0]?.locked) return false
       try {
         await work()
@@ -165,10 +167,20 @@ export class StillAliveCheck {
       // It called the hub while the probe failed: it is not gone.
       if (!reachable && platform.last_seen_at && platform.last_seen_at >= silentSince) return 0
       if (platform.status !== status) {
-        await updatePlatform(trx, platform.id, { status, ...(probed && reachable ? { last_seen_at: new Date() } : {}) })
-        this.#log.info({ platformId: platform.id, from: platform.status, to: status }, 'partner connection status changed')
+        await updatePlatform(trx, platform.id, {
+          status,
+          ...(probed && reachable ? { last_seen_at: new Date() } : {}),
+        })
+        this.#log.info(
+          { platformId: platform.id, from: platform.status, to: status },
+          'partner connection status changed',
+        )
       } else if (probed && reachable) {
-        await trx.updateTable('platforms').set({ last_seen_at: new Date() }).where('id', '=', platform.id).execute()
+        await trx
+          .updateTable('platforms')
+          .set({ last_seen_at: new Date() })
+          .where('id', '=', platform.id)
+          .execute()
       }
       return setLiveStatus(trx, this.#context.hub, platform.id, status, correlationId)
     })
@@ -187,13 +199,20 @@ export class StillAliveCheck {
       const alive = response.httpStatus < 300 && response.envelope?.status_code === OcpiStatus.Success
       if (!alive) {
         this.#log.info(
-          { platformId: candidate.id, httpStatus: response.httpStatus, statusCode: response.envelope?.status_code },
+          {
+            platformId: candidate.id,
+            httpStatus: response.httpStatus,
+            statusCode: response.envelope?.status_code,
+          },
           'partner versions endpoint answered, but not with success',
         )
       }
       return alive
     } catch (error) {
-      this.#log.info({ platformId: candidate.id, reason: error instanceof Error ? error.message : String(error) }, 'partner did not answer the still-alive check')
+      this.#log.info(
+        { platformId: candidate.id, reason: error instanceof Error ? error.message : String(error) },
+        'partner did not answer the still-alive check',
+      )
       return false
     }
   }

@@ -1,0 +1,90 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { HubContext } from '../hub-context.ts'
+import { listMessages, type MessageLogListRow } from '../message-log/message-log.store.ts'
+import { AdminError } from './admin-errors.ts'
+
+const RFC_3339 =
+  '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$'
+
+const MessagesQuery = Type.Object({
+  correlation_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  /** A party as `NL-ABC` / `NL*ABC` (from or to), or a platform id. */
+  party: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  module: Type.Optional(Type.String({ pattern: '^[A-Za-z]{1,32}$' })),
+  since: Type.Optional(Type.String({ pattern: RFC_3339 })),
+  until: Type.Optional(Type.String({ pattern: RFC_3339 })),
+  order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+  bodies: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+})
+
+const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
+
+function instant(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined
+  const time = Date.parse(value)
+  if (Number.isNaN(time))
+    throw new AdminError('ADMIN_INVALID_REQUEST', `${name}: not a valid RFC 3339 date-time`)
+  return new Date(time)
+}
+
+function partyView(country_code: string | null, party_id: string | null) {
+  return country_code && party_id ? { country_code, party_id } : null
+}
+
+/** What an operator sees of one logged request. */
+function messageView(row: MessageLogListRow) {
+  return {
+    id: row.id,
+    time: row.logged_at,
+    direction: row.direction,
+    platform_id: row.platform_id,
+    from: partyView(row.from_country_code, row.from_party_id),
+    to: partyView(row.to_country_code, row.to_party_id),
+    module: row.module,
+    method: row.method,
+    path: row.path,
+    http_status: row.http_status,
+    ocpi_status: row.ocpi_status,
+    latency_ms: row.latency_ms,
+    request_id: row.request_id,
+    correlation_id: row.correlation_id,
+    error: row.error,
+    ...('request_body' in row ? { request_body: row.request_body } : {}),
+    request_body_truncated: row.request_body_truncated,
+    ...('response_body' in row ? { response_body: row.response_body } : {}),
+    response_body_truncated: row.response_body_truncated,
+  }
+}
+
+/** The message log for operators: every OCPI request in and out, filtered, with its bodies. */
+export async function messagesRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.get('/messages', { schema: { querystring: MessagesQuery } }, async (request) => {
+    const query = request.query
+    const since = instant('since', query.since)
+    const until = instant('until', query.until)
+    const partyMatch = query.party ? PARTY.exec(query.party) : null
+    const rows = await listMessages(context.db, {
+      correlationId: query.correlation_id,
+      party: partyMatch
+        ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
+        : undefined,
+      platformId: query.party && !partyMatch ? query.party : undefined,
+      module: query.module?.toLowerCase(),
+      since,
+      until,
+      // One correlation id is a story: read it from the start. Everything else: the newest first.
+      order: query.order ?? (query.correlation_id ? 'asc' : 'desc'),
+      limit: Math.max(1, Math.min(Number(query.limit ?? 100), 1000)),
+      withBodies: query.bodies !== 'false',
+    })
+    return { messages: rows.map(messageView) }
+  })
+}

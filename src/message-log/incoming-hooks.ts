@@ -1,0 +1,54 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import {
+  keepBody,
+  loggablePath,
+  moduleOfHubRoute,
+  NO_BODY,
+  routingPartiesOf,
+  statusCodeOf,
+} from './message-log-entry.ts'
+import type { MessageLogWriter } from './message-log-writer.ts'
+
+/**
+ * Logs every request of the scope (the OCPI API) once its answer has gone out: `onSend` keeps a reference
+ * to the serialised answer, `onResponse` (after the response is written, so the caller never waits for it)
+ * builds the entry and hands it to the writer's buffer. Requests refused before their body was read (no
+ * or an unknown token) are logged without a body.
+ */
+export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLogWriter): void {
+  if (!writer.enabled) return
+  const limit = writer.bodyLimitBytes
+  const answers = new WeakMap<FastifyRequest, string>()
+
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (typeof payload === 'string') answers.set(request, payload)
+    done(null, payload)
+  })
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const answer = answers.get(request)
+    const elapsedMs = reply.elapsedTime
+    const { from, to } = routingPartiesOf(request.headers)
+    writer.add({
+      loggedAt: new Date(Date.now() - elapsedMs),
+      direction: 'in',
+      platformId: request.partner?.platformId ?? null,
+      from,
+      to,
+      module: moduleOfHubRoute(request.routeOptions.url),
+      method: request.method,
+      path: loggablePath(request.url),
+      httpStatus: reply.statusCode,
+      ocpiStatus: statusCodeOf(answer),
+      latencyMs: elapsedMs,
+      requestId: request.id,
+      correlationId: request.correlationId || null,
+      error: null,
+      // The body as parsed, written out again: the same JSON, not necessarily the same bytes.
+      requestBody:
+        request.body === undefined || limit === 0 ? NO_BODY : keepBody(JSON.stringify(request.body), limit),
+      responseBody: keepBody(answer, limit),
+    })
+    done()
+  })
+}

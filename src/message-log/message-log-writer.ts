@@ -1,0 +1,253 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '../storage/database.ts'
+import type { PartnerExchange } from '../transport/ocpi-client.ts'
+import {
+  keepBody,
+  loggableUrl,
+  maskTokens,
+  routingPartiesOf,
+  type MessageLogEntry,
+} from './message-log-entry.ts'
+import { insertEntries, pruneMessages } from './message-log.store.ts'
+import { PlatformDirectory } from './platform-directory.ts'
+
+export interface MessageLogOptions {
+  readonly enabled: boolean
+  readonly bodyLimitBytes: number
+  readonly retentionDays: number
+  /** How often buffered entries are written. */
+  readonly flushIntervalMs?: number
+  /** Entries per insert; a full batch is written at once, without waiting for the interval. */
+  readonly batchSize?: number
+  /** Bounds of the buffer while the store is slow: beyond them the oldest entries are dropped. */
+  readonly maxBufferedEntries?: number
+  readonly maxBufferedBytes?: number
+  readonly pruneIntervalMs?: number
+}
+
+const DEFAULTS = {
+  flushIntervalMs: 200,
+  batchSize: 200,
+  maxBufferedEntries: 20_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  pruneIntervalMs: 60 * 60 * 1000,
+}
+
+/** Warnings about dropped entries or failed writes: at most one per this many ms. */
+const WARN_EVERY_MS = 10_000
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The message log's writer. Requests only hand it an entry (no I/O, no waiting); it buffers them and writes
+ * one multi-row insert every `flushIntervalMs` or every `batchSize` entries. A store too slow to keep up
+ * never holds requests back: past the buffer's bounds the oldest entries are dropped, counted and warned
+ * about. Also prunes entries older than the retention, at start and every hour.
+ *
+ * @example
+ * const messageLog = new MessageLogWriter(db, log, config.messageLog)
+ * const client = new OcpiClient({ …, onExchange: messageLog.observeExchange })
+ * messageLog.start()   // …   await messageLog.stop()   // flushes what is left
+ */
+export class MessageLogWriter {
+  readonly #db: Db
+  readonly #log: FastifyBaseLogger
+  readonly #options: Required<MessageLogOptions>
+  readonly #directory: PlatformDirectory
+  #buffer: MessageLogEntry[] = []
+  #bufferedBytes = 0
+  #flushing: Promise<void> | undefined
+  #flushSoon = false
+  #pruning: Promise<void> | undefined
+  #flushTimer: NodeJS.Timeout | undefined
+  #pruneTimer: NodeJS.Timeout | undefined
+  #dropped = 0
+  #droppedSinceWarning = 0
+  #lastWarningAt = 0
+  #written = 0
+
+  constructor(db: Db, log: FastifyBaseLogger, options: MessageLogOptions) {
+    this.#db = db
+    this.#log = log.child({ component: 'message-log' })
+    this.#options = {
+      ...options,
+      flushIntervalMs: options.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
+      batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      maxBufferedEntries: options.maxBufferedEntries ?? DEFAULTS.maxBufferedEntries,
+      maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+      pruneIntervalMs: options.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs,
+    }
+    this.#directory = new PlatformDirectory(db)
+  }
+
+  get enabled(): boolean {
+    return this.#options.enabled
+  }
+
+  get bodyLimitBytes(): number {
+    return this.#options.bodyLimitBytes
+  }
+
+  /** Entries dropped since start (buffer full while the store was slow, or a failed insert). */
+  get droppedEntries(): number {
+    return this.#dropped
+  }
+
+  /** Entries written since start. */
+  get writtenEntries(): number {
+    return this.#written
+  }
+
+  start(): void {
+    if (this.#flushTimer || this.#pruneTimer) return
+    if (this.#options.enabled) {
+      this.#flushTimer = setInterval(() => void this.flush(), this.#options.flushIntervalMs)
+      this.#flushTimer.unref()
+    }
+    // Pruning goes on when logging is off: entries from before still expire.
+    void this.prune()
+    this.#pruneTimer = setInterval(() => void this.prune(), this.#options.pruneIntervalMs)
+    this.#pruneTimer.unref()
+  }
+
+  /** Stops the timers and writes everything still buffered. */
+  async stop(): Promise<void> {
+    clearInterval(this.#flushTimer)
+    clearInterval(this.#pruneTimer)
+    this.#flushTimer = undefined
+    this.#pruneTimer = undefined
+    await this.#pruning
+    await this.flush()
+  }
+
+  /** Buffers one entry; never waits and never throws. */
+  add(entry: MessageLogEntry): void {
+    if (!this.#options.enabled) return
+    this.#buffer.push(entry)
+    this.#bufferedBytes += sizeOf(entry)
+    while (
+      this.#buffer.length > this.#options.maxBufferedEntries ||
+      (this.#bufferedBytes > this.#options.maxBufferedBytes && this.#buffer.length > 1)
+    ) {
+      this.#bufferedBytes -= sizeOf(this.#buffer.shift()!)
+      this.#countDropped(1, 'the message log buffer is full (the store is slow): oldest entries dropped')
+    }
+    if (this.#buffer.length >= this.#options.batchSize && !this.#flushSoon) {
+      this.#flushSoon = true
+      setImmediate(() => {
+        this.#flushSoon = false
+        void this.flush()
+      })
+    }
+  }
+
+  /** The OcpiClient observer: one entry per outbound call. */
+  readonly observeExchange = (exchange: PartnerExchange): void => {
+    if (!this.#options.enabled) return
+    const { from, to } = routingPartiesOf(exchange.headers)
+    this.add({
+      loggedAt: exchange.startedAt,
+      direction: 'out',
+      platformId: null,
+      from,
+      to,
+      module: null,
+      method: exchange.method,
+      path: loggableUrl(exchange.url),
+      httpStatus: exchange.httpStatus ?? null,
+      ocpiStatus: exchange.ocpiStatus ?? null,
+      latencyMs: exchange.durationMs,
+      requestId: exchange.requestId,
+      correlationId: exchange.correlationId || null,
+      error: exchange.failure ? `${exchange.failure.failure}: ${exchange.failure.message}` : null,
+      requestBody: keepBody(exchange.requestBody, this.#options.bodyLimitBytes),
+      responseBody: keepBody(exchange.responseBody, this.#options.bodyLimitBytes),
+      tokenHash: exchange.tokenHash,
+    })
+  }
+
+  /** Writes everything buffered now, in batches; a flush already running is joined. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing
+    if (this.#buffer.length === 0) return
+    this.#flushing = this.#drain().finally(() => (this.#flushing = undefined))
+    await this.#flushing
+  }
+
+  /** Deletes entries older than the retention. */
+  async prune(): Promise<void> {
+    if (this.#pruning) return this.#pruning
+    const before = new Date(Date.now() - this.#options.retentionDays * DAY_MS)
+    this.#pruning = pruneMessages(this.#db, before)
+      .then((deleted) => {
+        if (deleted > 0) this.#log.info({ deleted, before }, 'message log pruned')
+      })
+      .catch((error: unknown) => this.#log.error({ err: error }, 'could not prune the message log'))
+      .finally(() => (this.#pruning = undefined))
+    return this.#pruning
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      const batch = this.#buffer.splice(0, this.#options.batchSize)
+      for (const entry of batch) this.#bufferedBytes -= sizeOf(entry)
+      try {
+        await this.#complete(batch)
+        await insertEntries(this.#db, batch.map(withMaskedTokens))
+        this.#written += batch.length
+      } catch (error) {
+        // Not put back: a batch the store refuses would be refused again and block every later entry.
+        this.#countDropped(batch.length, 'could not write to the message log: entries dropped', error)
+      }
+    }
+  }
+
+  /** Fills in what only the party directory knows: the platform and module of outbound calls, single parties. */
+  async #complete(batch: readonly MessageLogEntry[]): Promise<void> {
+    const directory = this.#directory
+    const misses = batch.filter((entry) =>
+      entry.tokenHash !== undefined
+        ? !directory.knowsToken(entry.tokenHash)
+        : entry.platformId !== null && !directory.knowsPlatform(entry.platformId),
+    )
+    try {
+      const latestMiss = misses.length > 0 ? Math.max(...misses.map((e) => e.loggedAt.getTime())) : undefined
+      await directory.refreshIfNeeded(latestMiss)
+    } catch (error) {
+      // Written without platform and module rather than not at all; the insert will say if the store is down.
+      this.#log.debug({ err: error }, 'message log: could not read the party directory')
+    }
+    for (const entry of batch) {
+      if (entry.direction === 'out') {
+        const receiver = directory.receiverOf(entry.path, entry.tokenHash)
+        entry.platformId = receiver.platformId
+        entry.module = receiver.module
+        entry.to ??= receiver.party
+      } else {
+        entry.from ??= directory.onlyPartyOf(entry.platformId)
+      }
+    }
+  }
+
+  #countDropped(count: number, message: string, error?: unknown): void {
+    this.#dropped += count
+    this.#droppedSinceWarning += count
+    const now = Date.now()
+    if (now - this.#lastWarningAt < WARN_EVERY_MS) return
+    this.#log.warn({ dropped: this.#droppedSinceWarning, droppedTotal: this.#dropped, err: error }, message)
+    this.#droppedSinceWarning = 0
+    this.#lastWarningAt = now
+  }
+}
+
+function withMaskedTokens(entry: MessageLogEntry): MessageLogEntry {
+  const requestBody = maskTokens(entry.requestBody)
+  const responseBody = maskTokens(entry.responseBody)
+  return requestBody === entry.requestBody && responseBody === entry.responseBody
+    ? entry
+    : { ...entry, requestBody, responseBody }
+}
+
+/** Roughly the memory an entry holds: its bodies (UTF-16) and a fixed part. */
+function sizeOf(entry: MessageLogEntry): number {
+  return 512 + 2 * ((entry.requestBody.text?.length ?? 0) + (entry.responseBody.text?.length ?? 0))
+}

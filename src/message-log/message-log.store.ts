@@ -1,0 +1,122 @@
+import type { PartyRef } from '../core/party.ts'
+import type { Db } from '../storage/database.ts'
+import type { MessageLogRow, NewMessageLogRow } from '../storage/tables.ts'
+import type { MessageLogEntry } from './message-log-entry.ts'
+
+function toRow(entry: MessageLogEntry): NewMessageLogRow {
+  return {
+    logged_at: entry.loggedAt,
+    direction: entry.direction,
+    platform_id: entry.platformId,
+    from_country_code: entry.from?.country_code ?? null,
+    from_party_id: entry.from?.party_id ?? null,
+    to_country_code: entry.to?.country_code ?? null,
+    to_party_id: entry.to?.party_id ?? null,
+    module: entry.module,
+    method: entry.method,
+    path: entry.path,
+    http_status: entry.httpStatus,
+    ocpi_status: entry.ocpiStatus,
+    latency_ms: Math.round(entry.latencyMs),
+    request_id: entry.requestId,
+    correlation_id: entry.correlationId,
+    error: entry.error,
+    request_body: entry.requestBody.text,
+    request_body_truncated: entry.requestBody.truncated,
+    response_body: entry.responseBody.text,
+    response_body_truncated: entry.responseBody.truncated,
+  }
+}
+
+/** One multi-row insert. */
+export async function insertEntries(db: Db, entries: readonly MessageLogEntry[]): Promise<void> {
+  if (entries.length === 0) return
+  await db.insertInto('message_log').values(entries.map(toRow)).execute()
+}
+
+export interface MessageFilter {
+  readonly correlationId?: string | undefined
+  /** Entries from or to this party. */
+  readonly party?: PartyRef | undefined
+  /** Entries of this platform (it called, or was called). */
+  readonly platformId?: string | undefined
+  readonly module?: string | undefined
+  readonly since?: Date | undefined
+  readonly until?: Date | undefined
+  readonly order: 'asc' | 'desc'
+  readonly limit: number
+  readonly withBodies: boolean
+}
+
+export type MessageLogListRow = Omit<MessageLogRow, 'request_body' | 'response_body'> &
+  Partial<Pick<MessageLogRow, 'request_body' | 'response_body'>>
+
+/** The message log filtered, in time order (`asc`) or newest first (`desc`); `since` inclusive, `until` exclusive. */
+export async function listMessages(db: Db, filter: MessageFilter): Promise<MessageLogListRow[]> {
+  let query = db
+    .selectFrom('message_log')
+    .select([
+      'id',
+      'logged_at',
+      'direction',
+      'platform_id',
+      'from_country_code',
+      'from_party_id',
+      'to_country_code',
+      'to_party_id',
+      'module',
+      'method',
+      'path',
+      'http_status',
+      'ocpi_status',
+      'latency_ms',
+      'request_id',
+      'correlation_id',
+      'error',
+      'request_body_truncated',
+      'response_body_truncated',
+    ])
+    .orderBy('logged_at', filter.order)
+    .orderBy('id', filter.order)
+    .limit(filter.limit)
+  if (filter.withBodies) query = query.select(['request_body', 'response_body'])
+  if (filter.correlationId !== undefined) query = query.where('correlation_id', '=', filter.correlationId)
+  if (filter.platformId !== undefined) query = query.where('platform_id', '=', filter.platformId)
+  if (filter.module !== undefined) query = query.where('module', '=', filter.module)
+  if (filter.since) query = query.where('logged_at', '>=', filter.since)
+  if (filter.until) query = query.where('logged_at', '<', filter.until)
+  const party = filter.party
+  if (party) {
+    query = query.where((eb) =>
+      eb.or([
+        eb.and([eb('from_country_code', '=', party.country_code), eb('from_party_id', '=', party.party_id)]),
+        eb.and([eb('to_country_code', '=', party.country_code), eb('to_party_id', '=', party.party_id)]),
+      ]),
+    )
+  }
+  const rows = await query.execute()
+  return rows.map((row) => ({ ...row, id: Number(row.id) }))
+}
+
+const PRUNE_BATCH = 5_000
+
+/**
+ * Deletes entries logged before `before`, a few thousand at a time so that no single statement holds the
+ * table (or PGlite's one connection) for long. Returns how many went.
+ */
+export async function pruneMessages(db: Db, before: Date): Promise<number> {
+  let total = 0
+  for (;;) {
+    const result = await db
+      .deleteFrom('message_log')
+      .where(
+        'id',
+        'in',
+        db.selectFrom('message_log').select('id').where('logged_at', '<', before).limit(PRUNE_BATCH),
+      )
+      .executeTakeFirst()
+    const deleted = Number(result.numDeletedRows)
+    total += deleted
+    if (deleted < PRUNE_BATCH) return total
+  }
+}
