@@ -42,7 +42,6 @@ interface Partner {
   send(method: string, path: string, body?: unknown): Promise<HttpResult<OcpiEnvelopeBody>>
 }
 
-const label = (party: PartyRef) => `${party.country_code}*${party.party_id}`
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits until `count` requests under `prefix` reached the platform; false after `timeoutMs`. */
@@ -263,7 +262,9 @@ async function main(): Promise<void> {
         throw new Error('the result did not reach the eMSP')
       }
       const [result] = emspX.platform.requestsUnder('/2.3.0/sender/commands/START_SESSION/1')
-      return `result ${(result?.body as { result?: string } | undefined)?.result} at the eMSP's own response_url, FROM ${result?.headers['ocpi-from-country-code']}*${result?.headers['ocpi-from-party-id']}`
+      const from = `${String(result?.headers['ocpi-from-country-code'])}*${String(result?.headers['ocpi-from-party-id'])}`
+      const outcome = (result?.body as { result?: string } | undefined)?.result
+      return `result ${outcome} at the eMSP's own response_url, FROM ${from}`
     })
 
     const session = aSession(

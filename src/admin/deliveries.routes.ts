@@ -38,7 +38,10 @@ function deliveryView(row: DeliveryRow) {
 const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
 
 /** The outbound queue for operators: what waits, what failed, what was parked, and a manual retry. */
-export async function deliveriesRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function deliveriesRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
   routes.get('/deliveries', { schema: { querystring: DeliveriesQuery } }, async (request) => {
@@ -47,7 +50,9 @@ export async function deliveriesRoutes(app: FastifyInstance, { context }: { cont
     const rows = await listDeliveries(context.db, {
       state,
       platformId: party && !partyMatch ? party : undefined,
-      party: partyMatch ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() } : undefined,
+      party: partyMatch
+        ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
+        : undefined,
       limit: Math.min(Number(limit ?? 100), 1000),
     })
     return { deliveries: rows.map(deliveryView) }

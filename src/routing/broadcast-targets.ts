@@ -34,7 +34,9 @@ export async function broadcastTargets(
   const targets: BroadcastTarget[] = []
   for (const row of rows) {
     if (targets.at(-1)?.platformId === row.id) continue
-    const hasReceiver = row.endpoints.some((e) => e.identifier.toLowerCase() === module && e.role === 'RECEIVER')
+    const hasReceiver = row.endpoints.some(
+      (e) => e.identifier.toLowerCase() === module && e.role === 'RECEIVER',
+    )
     if (!hasReceiver) continue
     targets.push({ platformId: row.id, to: { country_code: row.country_code, party_id: row.party_id } })
   }

@@ -50,7 +50,10 @@ function who(party: PartyRef): string {
  * same X-Correlation-ID, routing headers as given). A timeout is 4002, an unreachable destination 4003, an
  * answer that is not OCPI 4000.
  */
-export async function callDestination(context: HubContext, request: ForwardedRequest): Promise<DestinationAnswer> {
+export async function callDestination(
+  context: HubContext,
+  request: ForwardedRequest,
+): Promise<DestinationAnswer> {
   const endpoint = request.platform.endpoints.find(
     (e) => e.identifier.toLowerCase() === request.module && e.role === request.interfaceRole,
   )
@@ -92,14 +95,23 @@ export async function callDestination(context: HubContext, request: ForwardedReq
       `${who(request.to)} answered HTTP ${response.httpStatus} without an OCPI envelope`,
     )
   }
-  return { httpStatus: response.httpStatus, envelope: response.envelope, headers: response.headers, endpointUrl }
+  return {
+    httpStatus: response.httpStatus,
+    envelope: response.envelope,
+    headers: response.headers,
+    endpointUrl,
+  }
 }
 
 /**
  * Relays a destination's answer to the requester unchanged (HTTP status and envelope), with FROM = the
  * destination and TO = the requester, the pagination headers, and `Link` rewritten onto the hub.
  */
-export function relayAnswer(reply: FastifyReply, answer: DestinationAnswer, request: ForwardedRequest): OcpiEnvelope {
+export function relayAnswer(
+  reply: FastifyReply,
+  answer: DestinationAnswer,
+  request: ForwardedRequest,
+): OcpiEnvelope {
   for (const name of RELAYED_HEADERS) {
     const value = answer.headers[name]
     if (typeof value === 'string') void reply.header(name, value)
@@ -128,7 +140,12 @@ export async function forwardAndRelay(
  * hub token; the hub hands out its own URL of the same page instead, which also names the destination so
  * that following it works even without routing headers. A link elsewhere is dropped.
  */
-export function rewriteLink(link: string, endpointUrl: string, hubUrl: string, to: PartyRef): string | undefined {
+export function rewriteLink(
+  link: string,
+  endpointUrl: string,
+  hubUrl: string,
+  to: PartyRef,
+): string | undefined {
   const match = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)
   const target = match?.[1]
   if (!target || !target.startsWith(endpointUrl)) return undefined

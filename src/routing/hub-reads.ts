@@ -12,7 +12,14 @@ import { hubParty, resolveDestination, type Destination } from './destination.ts
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
 import { queryWithoutRouteTo, routeToFromQuery, ROUTE_TO_PARAMETER } from './route-to.ts'
-import { actsAs, checkFromHeader, hasRole, loadRequester, requesterParty, type Requester } from './requester.ts'
+import {
+  actsAs,
+  checkFromHeader,
+  hasRole,
+  loadRequester,
+  requesterParty,
+  type Requester,
+} from './requester.ts'
 
 interface ReadRoute {
   readonly requester: Requester
@@ -73,7 +80,15 @@ export async function handleSenderList(
 ): Promise<OcpiEnvelope> {
   const route = await routeRead(context, request)
   if (route.destination?.kind === 'party') {
-    return forwardRead(context, request, reply, { ...route, destination: route.destination }, module, 'SENDER', '')
+    return forwardRead(
+      context,
+      request,
+      reply,
+      { ...route, destination: route.destination },
+      module,
+      'SENDER',
+      '',
+    )
   }
   const maxLimit = context.config.pageLimitMax
   const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
@@ -115,7 +130,15 @@ export async function handleSenderObject(
 ): Promise<OcpiEnvelope> {
   const route = await routeRead(context, request)
   if (route.destination?.kind === 'party') {
-    return forwardRead(context, request, reply, { ...route, destination: route.destination }, read.module, 'SENDER', read.path)
+    return forwardRead(
+      context,
+      request,
+      reply,
+      { ...route, destination: route.destination },
+      read.module,
+      'SENDER',
+      read.path,
+    )
   }
   const owners = visibleOwners(route.requester, read.module)
   const candidates = await findObjectsById(context.db, { module: read.module, owners }, read.objectId)
@@ -147,5 +170,13 @@ export async function handleReceiverGet(
     )
   }
   if (route.destination?.kind !== 'party') throw new OcpiError('HUB_ERR_GET_NEEDS_DESTINATION')
-  return forwardRead(context, request, reply, { ...route, destination: route.destination }, module, 'RECEIVER', path)
+  return forwardRead(
+    context,
+    request,
+    reply,
+    { ...route, destination: route.destination },
+    module,
+    'RECEIVER',
+    path,
+  )
 }

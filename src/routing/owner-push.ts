@@ -114,7 +114,13 @@ export async function handleOwnerWrite(
   })
   if (outcome.receivers > 0) context.delivery.wake()
   request.log.info(
-    { module: write.module, owner: key, target: write.targetPath, changed: outcome.changed, receivers: outcome.receivers },
+    {
+      module: write.module,
+      owner: key,
+      target: write.targetPath,
+      changed: outcome.changed,
+      receivers: outcome.receivers,
+    },
     outcome.changed ? 'stored and queued for broadcast' : 'unchanged repeat: not passed on',
   )
   setResponseRouting(reply, hubParty(context), from)

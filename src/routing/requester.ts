@@ -48,6 +48,10 @@ export function checkFromHeader(requester: Requester, routing: RoutingHeaders): 
 }
 
 /** Who the requester speaks as: its FROM header, else the given fallback (the owner in the URL). */
-export function requesterParty(requester: Requester, routing: RoutingHeaders, fallback?: PartyRef): PartyRef | undefined {
+export function requesterParty(
+  requester: Requester,
+  routing: RoutingHeaders,
+  fallback?: PartyRef,
+): PartyRef | undefined {
   return routing.from ?? fallback ?? requester.parties[0]
 }

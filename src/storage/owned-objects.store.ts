@@ -59,7 +59,12 @@ export async function lockObject(trx: Db, key: OwnedObjectKey): Promise<OcpiObje
   return row?.data
 }
 
-export async function saveObject(trx: Db, key: OwnedObjectKey, data: OcpiObject, lastUpdated: string): Promise<void> {
+export async function saveObject(
+  trx: Db,
+  key: OwnedObjectKey,
+  data: OcpiObject,
+  lastUpdated: string,
+): Promise<void> {
   const json = JSON.stringify(data)
   await trx
     .insertInto('ocpi_objects')
@@ -94,7 +99,9 @@ export async function findObjectsById(db: Db, filter: ObjectFilter, objectId: st
     const owners = filter.owners
     if (owners.length === 0) return []
     query = query.where((eb) =>
-      eb.or(owners.map((o) => eb.and([eb('country_code', '=', o.country_code), eb('party_id', '=', o.party_id)]))),
+      eb.or(
+        owners.map((o) => eb.and([eb('country_code', '=', o.country_code), eb('party_id', '=', o.party_id)])),
+      ),
     )
   }
   const rows = await query.orderBy('country_code').orderBy('party_id').orderBy('object_type').execute()
@@ -118,7 +125,9 @@ export async function listObjectsPage(
   if (filter.dateTo) base = base.where('last_updated', '<', instant(filter.dateTo))
   if (owners) {
     base = base.where((eb) =>
-      eb.or(owners.map((o) => eb.and([eb('country_code', '=', o.country_code), eb('party_id', '=', o.party_id)]))),
+      eb.or(
+        owners.map((o) => eb.and([eb('country_code', '=', o.country_code), eb('party_id', '=', o.party_id)])),
+      ),
     )
   }
   const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()

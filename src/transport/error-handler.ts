@@ -59,10 +59,7 @@ export function renderError(error: unknown): RenderedError {
     return {
       httpStatus: entry.http,
       statusCode: entry.status,
-      message: describeValidation(
-        fastifyError.validation,
-        fastifyError.validationContext,
-      ),
+      message: describeValidation(fastifyError.validation, fastifyError.validationContext),
       hubCode: 'HUB_ERR_INVALID_PARAMETERS',
       internal: false,
     }

@@ -18,14 +18,16 @@ const CURSOR_PARAMETER = 'after'
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name]
   if (value === undefined) return undefined
-  if (typeof value !== 'string') throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: given more than once`)
+  if (typeof value !== 'string')
+    throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: given more than once`)
   return value
 }
 
 function wholeNumber(query: Record<string, unknown>, name: string): number | undefined {
   const text = single(query, name)
   if (text === undefined) return undefined
-  if (!/^\d{1,9}$/.test(text)) throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: must be a whole number`)
+  if (!/^\d{1,9}$/.test(text))
+    throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: must be a whole number`)
   return Number(text)
 }
 
@@ -45,7 +47,13 @@ function decodeCursor(text: string | undefined): PageCursor | undefined {
       Buffer.from(text, 'base64url').toString('utf8'),
     ) as string[]
     if ([last_updated, country_code, party_id, object_id, object_type].every((v) => typeof v === 'string')) {
-      return { last_updated: last_updated!, country_code: country_code!, party_id: party_id!, object_id: object_id!, object_type: object_type! }
+      return {
+        last_updated: last_updated!,
+        country_code: country_code!,
+        party_id: party_id!,
+        object_id: object_id!,
+        object_type: object_type!,
+      }
     }
   } catch {
     // answered below
@@ -54,7 +62,13 @@ function decodeCursor(text: string | undefined): PageCursor | undefined {
 }
 
 function encodeCursor(cursor: PageCursor): string {
-  const values = [cursor.last_updated, cursor.country_code, cursor.party_id, cursor.object_id, cursor.object_type]
+  const values = [
+    cursor.last_updated,
+    cursor.country_code,
+    cursor.party_id,
+    cursor.object_id,
+    cursor.object_type,
+  ]
   return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url')
 }
 

@@ -35,7 +35,10 @@ for (const engine of STORE_VARIANTS) {
       cleanups.push(() => hub.close())
       const cpo = await connectParty(hub, 'CPO', 'NL', 'CPO')
       const emsp = await connectParty(hub, 'EMSP', 'DE', 'EMP')
-      cleanups.push(() => cpo.platform.close(), () => emsp.platform.close())
+      cleanups.push(
+        () => cpo.platform.close(),
+        () => emsp.platform.close(),
+      )
       return { hub, cpo, emsp }
     }
 
@@ -44,7 +47,10 @@ for (const engine of STORE_VARIANTS) {
     it('a receiver that is down gets its messages, in order, once it is back', async () => {
       const { cpo, emsp } = await network()
       emsp.platform.setDown(true)
-      await cpo.call('/receiver/locations/NL/CPO/L1', { method: 'PUT', body: aLocation({ id: 'L1', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party) })
+      await cpo.call('/receiver/locations/NL/CPO/L1', {
+        method: 'PUT',
+        body: aLocation({ id: 'L1', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
+      })
       for (const [index, status] of ['CHARGING', 'AVAILABLE', 'BLOCKED'].entries()) {
         await cpo.call('/receiver/locations/NL/CPO/L1/E1', {
           method: 'PATCH',
@@ -59,32 +65,53 @@ for (const engine of STORE_VARIANTS) {
         expect(delivered.map((r) => r.method)).toEqual(['PUT', 'PATCH', 'PATCH', 'PATCH'])
         return delivered
       })
-      expect(received.slice(1).map((r) => (r.body as { status: string }).status)).toEqual(['CHARGING', 'AVAILABLE', 'BLOCKED'])
+      expect(received.slice(1).map((r) => (r.body as { status: string }).status)).toEqual([
+        'CHARGING',
+        'AVAILABLE',
+        'BLOCKED',
+      ])
     })
 
     it('a PATCH never overtakes the PUT before it, even when the PUT needs a retry', async () => {
       const { cpo, emsp } = await network()
       emsp.platform.failNext('PUT', '/2.3.0/receiver/locations/NL/CPO/L2', 503, envelope(null, 3000, 'busy'))
-      await cpo.call('/receiver/locations/NL/CPO/L2', { method: 'PUT', body: aLocation({ id: 'L2', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party) })
-      await cpo.call('/receiver/locations/NL/CPO/L2/E1', { method: 'PATCH', body: { status: 'CHARGING', last_updated: '2026-11-28T10:00:00Z' } })
+      await cpo.call('/receiver/locations/NL/CPO/L2', {
+        method: 'PUT',
+        body: aLocation({ id: 'L2', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
+      })
+      await cpo.call('/receiver/locations/NL/CPO/L2/E1', {
+        method: 'PATCH',
+        body: { status: 'CHARGING', last_updated: '2026-11-28T10:00:00Z' },
+      })
 
-      await eventually(() => expect(locationPuts(emsp).map((r) => `${r.method} ${r.path}`)).toEqual([
-        'PUT /2.3.0/receiver/locations/NL/CPO/L2',
-        'PUT /2.3.0/receiver/locations/NL/CPO/L2',
-        'PATCH /2.3.0/receiver/locations/NL/CPO/L2/E1',
-      ]))
+      await eventually(() =>
+        expect(locationPuts(emsp).map((r) => `${r.method} ${r.path}`)).toEqual([
+          'PUT /2.3.0/receiver/locations/NL/CPO/L2',
+          'PUT /2.3.0/receiver/locations/NL/CPO/L2',
+          'PATCH /2.3.0/receiver/locations/NL/CPO/L2/E1',
+        ]),
+      )
     })
 
     it('a newer full PUT replaces an older one still waiting: the receiver gets only the newest', async () => {
-      const { hub, cpo, emsp } = await network({ DELIVERY_RETRY_BASE_MS: '600', DELIVERY_RETRY_MAX_MS: '600' })
+      const { hub, cpo, emsp } = await network({
+        DELIVERY_RETRY_BASE_MS: '600',
+        DELIVERY_RETRY_MAX_MS: '600',
+      })
       emsp.platform.setDown(true)
-      await cpo.call('/receiver/locations/NL/CPO/L3', { method: 'PUT', body: aLocation({ id: 'L3', name: 'first' }, cpo.party) })
+      await cpo.call('/receiver/locations/NL/CPO/L3', {
+        method: 'PUT',
+        body: aLocation({ id: 'L3', name: 'first' }, cpo.party),
+      })
       // Wait until the first PUT has failed once and waits for its retry (not being sent right now).
       await eventually(async () => {
         const waiting = await hub.admin<{ deliveries: DeliveryView[] }>('GET', '/deliveries?state=failed')
         expect(waiting.body.deliveries).toHaveLength(1)
       })
-      await cpo.call('/receiver/locations/NL/CPO/L3', { method: 'PUT', body: aLocation({ id: 'L3', name: 'second' }, cpo.party) })
+      await cpo.call('/receiver/locations/NL/CPO/L3', {
+        method: 'PUT',
+        body: aLocation({ id: 'L3', name: 'second' }, cpo.party),
+      })
       emsp.platform.setDown(false)
 
       await eventually(() => expect(locationPuts(emsp)).toHaveLength(1))
@@ -94,11 +121,22 @@ for (const engine of STORE_VARIANTS) {
 
     it('a message refused for good (OCPI 2xxx) is parked as dead at once; an operator retry sends it again', async () => {
       const { hub, cpo, emsp } = await network()
-      emsp.platform.failNext('PUT', '/2.3.0/receiver/locations/NL/CPO/L4', 200, envelope(null, 2001, 'we do not like it'))
-      await cpo.call('/receiver/locations/NL/CPO/L4', { method: 'PUT', body: aLocation({ id: 'L4' }, cpo.party) })
+      emsp.platform.failNext(
+        'PUT',
+        '/2.3.0/receiver/locations/NL/CPO/L4',
+        200,
+        envelope(null, 2001, 'we do not like it'),
+      )
+      await cpo.call('/receiver/locations/NL/CPO/L4', {
+        method: 'PUT',
+        body: aLocation({ id: 'L4' }, cpo.party),
+      })
 
       const dead = await eventually(async () => {
-        const list = await hub.admin<{ deliveries: DeliveryView[] }>('GET', `/deliveries?state=dead&party=DE-EMP`)
+        const list = await hub.admin<{ deliveries: DeliveryView[] }>(
+          'GET',
+          `/deliveries?state=dead&party=DE-EMP`,
+        )
         expect(list.body.deliveries).toHaveLength(1)
         return list.body.deliveries[0]!
       })
@@ -117,8 +155,14 @@ for (const engine of STORE_VARIANTS) {
 
     it('after DELIVERY_MAX_ATTEMPTS failed tries a message is parked as dead, not retried forever', async () => {
       const { hub, cpo, emsp } = await network({ DELIVERY_MAX_ATTEMPTS: '3' })
-      emsp.platform.answer('PUT', '/2.3.0/receiver/locations/NL/CPO/L5', () => ({ status: 503, body: envelope(null, 3000, 'down') }))
-      await cpo.call('/receiver/locations/NL/CPO/L5', { method: 'PUT', body: aLocation({ id: 'L5' }, cpo.party) })
+      emsp.platform.answer('PUT', '/2.3.0/receiver/locations/NL/CPO/L5', () => ({
+        status: 503,
+        body: envelope(null, 3000, 'down'),
+      }))
+      await cpo.call('/receiver/locations/NL/CPO/L5', {
+        method: 'PUT',
+        body: aLocation({ id: 'L5' }, cpo.party),
+      })
       const dead = await eventually(async () => {
         const list = await hub.admin<{ deliveries: DeliveryView[] }>('GET', '/deliveries?state=dead')
         expect(list.body.deliveries).toHaveLength(1)
@@ -135,10 +179,16 @@ for (const engine of STORE_VARIANTS) {
       const first = await startTestHub(engine, FAST_RETRIES, { sharedStore: testStore })
       const cpo = await connectParty(first, 'CPO', 'NL', 'CPO')
       const emsp = await connectParty(first, 'EMSP', 'DE', 'EMP')
-      cleanups.push(() => cpo.platform.close(), () => emsp.platform.close())
+      cleanups.push(
+        () => cpo.platform.close(),
+        () => emsp.platform.close(),
+      )
       emsp.platform.setDown(true)
       for (let i = 0; i < 20; i++) {
-        await cpo.call(`/receiver/locations/NL/CPO/R${i}`, { method: 'PUT', body: aLocation({ id: `R${i}` }, cpo.party) })
+        await cpo.call(`/receiver/locations/NL/CPO/R${i}`, {
+          method: 'PUT',
+          body: aLocation({ id: `R${i}` }, cpo.party),
+        })
       }
       await first.close()
       emsp.platform.setDown(false)
@@ -168,7 +218,15 @@ describe.runIf(STORE_VARIANTS.includes('postgres'))('postgres: two hub processes
   it('share the queue and deliver every message exactly once', async () => {
     const shared = await createTestStore('postgres')
     const secondPool = await openStore({ databaseUrl: shared.databaseUrl, poolSize: 5 })
-    stores = [{ ...shared, dispose: async () => { await secondPool.close(); await shared.dispose() } }]
+    stores = [
+      {
+        ...shared,
+        dispose: async () => {
+          await secondPool.close()
+          await shared.dispose()
+        },
+      },
+    ]
     const one = await startTestHub('postgres', FAST_RETRIES, { sharedStore: shared })
     const two = await startTestHub('postgres', FAST_RETRIES, {
       sharedStore: { store: secondPool, databaseUrl: shared.databaseUrl, dispose: async () => {} },

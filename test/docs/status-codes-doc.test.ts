@@ -16,7 +16,10 @@ function catalogueRows(): Map<string, { http: number; status: number }> {
 describe('docs/status-codes.md', () => {
   it('has one row for every entry of HubErrors, with its HTTP status and OCPI status_code', () => {
     const rows = catalogueRows()
-    const expected = Object.entries(HubErrors).map(([code, entry]) => [code, { http: entry.http, status: entry.status }])
+    const expected = Object.entries(HubErrors).map(([code, entry]) => [
+      code,
+      { http: entry.http, status: entry.status },
+    ])
     expect([...rows.entries()].sort()).toEqual(expected.sort())
   })
 })

@@ -127,8 +127,8 @@ describe('graceful shutdown of the hub process', () => {
     const parties: ConnectedParty[] = []
     cleanups.push(async () => void (await Promise.all(parties.map((p) => p.platform.close()))))
     const modules = { modules: ['locations'] }
-    parties.push(await connectParty(overHttp as TestHub, 'CPO', 'NL', 'CPO', modules))
-    parties.push(await connectParty(overHttp as TestHub, 'EMSP', 'DE', 'EMP', modules))
+    parties.push(await connectParty(overHttp, 'CPO', 'NL', 'CPO', modules))
+    parties.push(await connectParty(overHttp, 'EMSP', 'DE', 'EMP', modules))
     const [cpo, emsp] = parties as [ConnectedParty, ConnectedParty]
     return { hub, url, cpo, emsp }
   }

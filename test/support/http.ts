@@ -26,7 +26,10 @@ export interface CallOptions {
 }
 
 /** One HTTP call as a partner or an operator makes it; the body is parsed as JSON when it is JSON. */
-export async function call<T = OcpiEnvelopeBody>(url: string, options: CallOptions = {}): Promise<HttpResult<T>> {
+export async function call<T = OcpiEnvelopeBody>(
+  url: string,
+  options: CallOptions = {},
+): Promise<HttpResult<T>> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.token !== undefined) headers['authorization'] = `Token ${encodeToken(options.token)}`
   if (options.rawToken !== undefined) headers['authorization'] = `Token ${options.rawToken}`

@@ -59,13 +59,18 @@ export async function connectParty(
       ]),
     ],
   })
-  const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>('POST', '/invitations', {
-    name: `${role} ${country_code}${party_id}`,
-    roles: [{ role, country_code, party_id }],
-  })
+  const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
+    'POST',
+    '/invitations',
+    {
+      name: `${role} ${country_code}${party_id}`,
+      roles: [{ role, country_code, party_id }],
+    },
+  )
   if (invitation.status !== 201) throw new Error(`invitation failed: ${invitation.text}`)
   const registration = await platform.registerAt(invitation.body.versions_url, invitation.body.token_a)
-  if (registration.response.body.status_code !== 1000) throw new Error(`registration failed: ${registration.response.text}`)
+  if (registration.response.body.status_code !== 1000)
+    throw new Error(`registration failed: ${registration.response.text}`)
   const token = platform.tokenToHub!
   return {
     platform,

@@ -8,7 +8,9 @@ import { openStore, type Store, type StoreEngine } from '../../src/storage/datab
  * The stores every store and protocol test runs against: embedded PGlite always, and the real
  * PostgreSQL when TEST_DATABASE_URL is set (as .ci/run does).
  */
-export const STORE_VARIANTS: readonly StoreEngine[] = process.env['TEST_DATABASE_URL'] ? ['pglite', 'postgres'] : ['pglite']
+export const STORE_VARIANTS: readonly StoreEngine[] = process.env['TEST_DATABASE_URL']
+  ? ['pglite', 'postgres']
+  : ['pglite']
 
 let template: Blob | undefined
 

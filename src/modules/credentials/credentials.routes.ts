@@ -31,12 +31,20 @@ export async function credentialsRoutes(
     if (!partnerOf(request).registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
   }
 
-  routes.post('/2.3.0/credentials', { config, schema: { body: Credentials }, preValidation: alreadyRegistered }, async (request) =>
-    successEnvelope(await registerPartner(context, partnerOf(request), request.body, request.correlationId)),
+  routes.post(
+    '/2.3.0/credentials',
+    { config, schema: { body: Credentials }, preValidation: alreadyRegistered },
+    async (request) =>
+      successEnvelope(
+        await registerPartner(context, partnerOf(request), request.body, request.correlationId),
+      ),
   )
 
-  routes.put('/2.3.0/credentials', { config, schema: { body: Credentials }, preValidation: notRegistered }, async (request) =>
-    successEnvelope(await updatePartner(context, partnerOf(request), request.body, request.correlationId)),
+  routes.put(
+    '/2.3.0/credentials',
+    { config, schema: { body: Credentials }, preValidation: notRegistered },
+    async (request) =>
+      successEnvelope(await updatePartner(context, partnerOf(request), request.body, request.correlationId)),
   )
 
   routes.delete('/2.3.0/credentials', { config }, async (request) => {

@@ -7,7 +7,12 @@ import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { interfacePath } from '../registry.ts'
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './locations.schema.ts'
-import { applyLocationPatch, applyLocationPut, pickLocationPart, type LocationPath } from './locations.writes.ts'
+import {
+  applyLocationPatch,
+  applyLocationPut,
+  pickLocationPart,
+  type LocationPath,
+} from './locations.writes.ts'
 
 const LocationParams = OwnedObjectParams({ location_id: ObjectIdParam })
 const EvseParams = OwnedObjectParams({ location_id: ObjectIdParam, evse_uid: ObjectIdParam })
@@ -32,7 +37,11 @@ interface ReceiverParams {
   connector_id?: string
 }
 
-function locationPath(params: { location_id: string; evse_uid?: string; connector_id?: string }): LocationPath {
+function locationPath(params: {
+  location_id: string
+  evse_uid?: string
+  connector_id?: string
+}): LocationPath {
   if (params.evse_uid === undefined) return [params.location_id]
   if (params.connector_id === undefined) return [params.location_id, params.evse_uid]
   return [params.location_id, params.evse_uid, params.connector_id]
@@ -43,34 +52,48 @@ function locationPath(params: { location_id: string; evse_uid?: string; connecto
  * Connectors (PUT/PATCH at three depths), broadcast to the audience or routed to one party. SENDER: GET
  * All via the hub, GET of one object, or routed to one CPO.
  */
-export async function locationsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function locationsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const receiver = `/2.3.0/${interfacePath('locations', 'RECEIVER')}`
   const sender = `/2.3.0/${interfacePath('locations', 'SENDER')}`
 
-  const write = (method: 'PUT' | 'PATCH') => (request: { params: ReceiverParams; body: Record<string, unknown> }) => {
-    const owner = ownerFromParams(request.params)
-    const path = locationPath(request.params)
-    if (method === 'PUT' && path.length === 1) checkBodyOwner(request.body, owner)
-    return {
-      module: 'locations' as const,
-      method,
-      owner,
-      objectId: path[0].toUpperCase(),
-      objectType: '',
-      targetPath: path.join('/').toUpperCase(),
-      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${path.join('/')}`,
-      body: request.body,
-      apply: (current: Record<string, unknown> | undefined) =>
-        method === 'PUT'
-          ? applyLocationPut(current, path, request.body)
-          : applyLocationPatch(current, path, request.body),
+  const write =
+    (method: 'PUT' | 'PATCH') => (request: { params: ReceiverParams; body: Record<string, unknown> }) => {
+      const owner = ownerFromParams(request.params)
+      const path = locationPath(request.params)
+      if (method === 'PUT' && path.length === 1) checkBodyOwner(request.body, owner)
+      return {
+        module: 'locations' as const,
+        method,
+        owner,
+        objectId: path[0].toUpperCase(),
+        objectType: '',
+        targetPath: path.join('/').toUpperCase(),
+        pathAndQuery: `/${owner.country_code}/${owner.party_id}/${path.join('/')}`,
+        body: request.body,
+        apply: (current: Record<string, unknown> | undefined) =>
+          method === 'PUT'
+            ? applyLocationPut(current, path, request.body)
+            : applyLocationPatch(current, path, request.body),
+      }
     }
-  }
 
   const depths = [
-    { url: `${receiver}/:country_code/:party_id/:location_id`, params: LocationParams, put: Location, patch: LocationPatch },
-    { url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid`, params: EvseParams, put: Evse, patch: EvsePatch },
+    {
+      url: `${receiver}/:country_code/:party_id/:location_id`,
+      params: LocationParams,
+      put: Location,
+      patch: LocationPatch,
+    },
+    {
+      url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid`,
+      params: EvseParams,
+      put: Evse,
+      patch: EvsePatch,
+    },
     {
       url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid/:connector_id`,
       params: ConnectorParams,
@@ -89,7 +112,14 @@ export async function locationsRoutes(app: FastifyInstance, { context }: { conte
     routes.get(depth.url, { schema: { params: depth.params } }, (request, reply) => {
       const params = request.params as ReceiverParams
       const owner = ownerFromParams(params)
-      return handleReceiverGet(context, request, reply, 'locations', owner, `/${owner.country_code}/${owner.party_id}/${locationPath(params).join('/')}`)
+      return handleReceiverGet(
+        context,
+        request,
+        reply,
+        'locations',
+        owner,
+        `/${owner.country_code}/${owner.party_id}/${locationPath(params).join('/')}`,
+      )
     })
   }
 

@@ -51,11 +51,18 @@ function withEvse(location: Json, path: LocationPath, write: (evse: Json) => Jso
 
 function rejectIdChange(body: Json, field: string, expected: string, where: string): void {
   if (body[field] !== undefined && !sameId(body[field], expected)) {
-    throw new OcpiError('HUB_ERR_ID_MISMATCH', `${field} in the body (${JSON.stringify(body[field])}) differs from ${where} (${expected})`)
+    throw new OcpiError(
+      'HUB_ERR_ID_MISMATCH',
+      `${field} in the body (${JSON.stringify(body[field])}) differs from ${where} (${expected})`,
+    )
   }
 }
 
-export function applyLocationPut(current: OcpiObject | undefined, path: LocationPath, body: Json): AppliedWrite {
+export function applyLocationPut(
+  current: OcpiObject | undefined,
+  path: LocationPath,
+  body: Json,
+): AppliedWrite {
   const [locationId, evseUid, connectorId] = path
   if (evseUid === undefined) {
     rejectIdChange(body, 'id', locationId, 'the location_id in the URL')
@@ -77,7 +84,11 @@ export function applyLocationPut(current: OcpiObject | undefined, path: Location
   return { next, created }
 }
 
-export function applyLocationPatch(current: OcpiObject | undefined, path: LocationPath, patch: Json): AppliedWrite {
+export function applyLocationPatch(
+  current: OcpiObject | undefined,
+  path: LocationPath,
+  patch: Json,
+): AppliedWrite {
   const [locationId, evseUid, connectorId] = path
   const location = current ?? unknownPart('location', path)
   if (evseUid === undefined) {

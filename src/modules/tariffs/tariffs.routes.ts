@@ -15,7 +15,10 @@ const TariffParams = OwnedObjectParams({ tariff_id: ObjectIdParam })
  * (broadcast, DELETE too, or routed to one party); there is no PATCH. SENDER: GET All via the hub or
  * routed to one CPO.
  */
-export async function tariffsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function tariffsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const objectUrl = `/2.3.0/${interfacePath('tariffs', 'RECEIVER')}/:country_code/:party_id/:tariff_id`
 
@@ -34,7 +37,10 @@ export async function tariffsRoutes(app: FastifyInstance, { context }: { context
       body: request.body,
       apply: (current) => {
         if (request.body.id.toUpperCase() !== id.toUpperCase()) {
-          throw new OcpiError('HUB_ERR_ID_MISMATCH', `id in the body (${request.body.id}) differs from the URL (${id})`)
+          throw new OcpiError(
+            'HUB_ERR_ID_MISMATCH',
+            `id in the body (${request.body.id}) differs from the URL (${id})`,
+          )
         }
         return { next: request.body, created: current === undefined }
       },
@@ -62,11 +68,21 @@ export async function tariffsRoutes(app: FastifyInstance, { context }: { context
 
   routes.get(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
     const owner = ownerFromParams(request.params)
-    return handleReceiverGet(context, request, reply, 'tariffs', owner, `/${owner.country_code}/${owner.party_id}/${request.params.tariff_id}`)
+    return handleReceiverGet(
+      context,
+      request,
+      reply,
+      'tariffs',
+      owner,
+      `/${owner.country_code}/${owner.party_id}/${request.params.tariff_id}`,
+    )
   })
 
   routes.patch(objectUrl, async () => {
-    throw new OcpiError('HUB_ERR_METHOD_NOT_ALLOWED', 'Tariffs have no PATCH (mod_tariffs): PUT the whole Tariff')
+    throw new OcpiError(
+      'HUB_ERR_METHOD_NOT_ALLOWED',
+      'Tariffs have no PATCH (mod_tariffs): PUT the whole Tariff',
+    )
   })
 
   routes.get(`/2.3.0/${interfacePath('tariffs', 'SENDER')}`, (request, reply) =>

@@ -44,21 +44,37 @@ for (const engine of STORE_VARIANTS) {
       })
 
       expect(response.status).toBe(201)
-      expect(response.body).toMatchObject({ name: 'French CPO', status: 'CONNECTED', initiated_by: 'hub', version: '2.3.0' })
-      expect(response.body.roles).toEqual([expect.objectContaining({ role: 'CPO', country_code: 'FR', party_id: 'CPX', status: 'CONNECTED' })])
+      expect(response.body).toMatchObject({
+        name: 'French CPO',
+        status: 'CONNECTED',
+        initiated_by: 'hub',
+        version: '2.3.0',
+      })
+      expect(response.body.roles).toEqual([
+        expect.objectContaining({ role: 'CPO', country_code: 'FR', party_id: 'CPX', status: 'CONNECTED' }),
+      ])
 
       // 1. versions and details were read with token A; 2. the POST carried token A and a fresh token B.
       expect(partner.requestsTo('GET', '/versions')[0]?.token).toBe(partner.tokenA)
       expect(partner.requestsTo('GET', '/2.3.0')[0]?.token).toBe(partner.tokenA)
       const [post] = partner.requestsTo('POST', '/2.3.0/credentials')
       expect(post?.token).toBe(partner.tokenA)
-      expect(post?.body).toMatchObject({ url: hub.versionsUrl, hub_party_id: 'XXHUB', token: partner.tokenToHub })
-      expect((post?.body as { roles: unknown[] }).roles).toContainEqual(expect.objectContaining({ role: 'OTHER', party_id: 'HUB' }))
+      expect(post?.body).toMatchObject({
+        url: hub.versionsUrl,
+        hub_party_id: 'XXHUB',
+        token: partner.tokenToHub,
+      })
+      expect((post?.body as { roles: unknown[] }).roles).toContainEqual(
+        expect.objectContaining({ role: 'OTHER', party_id: 'HUB' }),
+      )
       // 3. The partner could call the hub with token B while answering, and still can.
       expect((await hub.ocpi('/versions', { token: partner.tokenToHub! })).status).toBe(200)
       // 4. From now on the hub presents token C: seen when the operator unregisters the platform.
       const tokenC = partner.tokenFromHub
-      const removal = await hub.admin<{ partner_notified: boolean; platform: PlatformView }>('DELETE', `/platforms/${response.body.id}`)
+      const removal = await hub.admin<{ partner_notified: boolean; platform: PlatformView }>(
+        'DELETE',
+        `/platforms/${response.body.id}`,
+      )
       expect(removal.status).toBe(200)
       expect(removal.body.partner_notified).toBe(true)
       expect(removal.body.platform.status).toBe('SUSPENDED')
@@ -70,7 +86,11 @@ for (const engine of STORE_VARIANTS) {
       const gone = await fakePartner()
       await gone.close()
       const before = await platformCount()
-      const response = await hub.admin('POST', '/connections', { versions_url: gone.versionsUrl, token_a: gone.tokenA, name: 'Gone' })
+      const response = await hub.admin('POST', '/connections', {
+        versions_url: gone.versionsUrl,
+        token_a: gone.tokenA,
+        name: 'Gone',
+      })
       expect(response.status).toBe(502)
       expect(response.body).toMatchObject({ step: 'versions', title: 'ADMIN_PARTNER_FAILED' })
       expect(String(response.body['detail'])).toContain('could not be reached')
@@ -79,7 +99,11 @@ for (const engine of STORE_VARIANTS) {
 
     it('no common version → 502 naming the versions step and what the partner offers', async () => {
       const old = await fakePartner({ versions: [{ version: '2.1.1', url: '{base}/2.1.1' }] })
-      const response = await hub.admin('POST', '/connections', { versions_url: old.versionsUrl, token_a: old.tokenA, name: 'Old' })
+      const response = await hub.admin('POST', '/connections', {
+        versions_url: old.versionsUrl,
+        token_a: old.tokenA,
+        name: 'Old',
+      })
       expect(response.status).toBe(502)
       expect(response.body['step']).toBe('versions')
       expect(String(response.body['detail'])).toContain('2.1.1')
@@ -87,7 +111,11 @@ for (const engine of STORE_VARIANTS) {
 
     it('a wrong token A → 502 naming the versions step with the partner answer', async () => {
       const partner = await fakePartner()
-      const response = await hub.admin('POST', '/connections', { versions_url: partner.versionsUrl, token_a: 'wrong', name: 'X' })
+      const response = await hub.admin('POST', '/connections', {
+        versions_url: partner.versionsUrl,
+        token_a: 'wrong',
+        name: 'X',
+      })
       expect(response.status).toBe(502)
       expect(String(response.body['detail'])).toContain('HTTP 401')
     })
@@ -100,7 +128,11 @@ for (const engine of STORE_VARIANTS) {
         timestamp: new Date().toISOString(),
       })
       const before = await platformCount()
-      const response = await hub.admin('POST', '/connections', { versions_url: partner.versionsUrl, token_a: partner.tokenA, name: 'X' })
+      const response = await hub.admin('POST', '/connections', {
+        versions_url: partner.versionsUrl,
+        token_a: partner.tokenA,
+        name: 'X',
+      })
       expect(response.status).toBe(502)
       expect(response.body['step']).toBe('credentials')
       expect(String(response.body['detail'])).toContain('status_code 3003 (no tokens endpoint)')
@@ -109,9 +141,21 @@ for (const engine of STORE_VARIANTS) {
 
     it('the partner claims roles another platform holds → 409, and the hub withdraws its registration', async () => {
       const first = await fakePartner({ roles: [aRole('CPO', 'FR', 'DUP')] })
-      expect((await hub.admin('POST', '/connections', { versions_url: first.versionsUrl, token_a: first.tokenA, name: 'First' })).status).toBe(201)
+      expect(
+        (
+          await hub.admin('POST', '/connections', {
+            versions_url: first.versionsUrl,
+            token_a: first.tokenA,
+            name: 'First',
+          })
+        ).status,
+      ).toBe(201)
       const second = await fakePartner({ roles: [aRole('CPO', 'FR', 'DUP')] })
-      const response = await hub.admin('POST', '/connections', { versions_url: second.versionsUrl, token_a: second.tokenA, name: 'Second' })
+      const response = await hub.admin('POST', '/connections', {
+        versions_url: second.versionsUrl,
+        token_a: second.tokenA,
+        name: 'Second',
+      })
       expect(response.status).toBe(409)
       expect(response.body['step']).toBe('roles')
       expect(second.requestsTo('DELETE', '/2.3.0/credentials')).toHaveLength(1)
@@ -132,8 +176,15 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('refuses to call a partner on a loopback address and says how to allow it', async () => {
-      for (const versionsUrl of [partner.versionsUrl, partner.versionsUrl.replace('127.0.0.1', 'localhost')]) {
-        const response = await hub.admin('POST', '/connections', { versions_url: versionsUrl, token_a: partner.tokenA, name: 'Local' })
+      for (const versionsUrl of [
+        partner.versionsUrl,
+        partner.versionsUrl.replace('127.0.0.1', 'localhost'),
+      ]) {
+        const response = await hub.admin('POST', '/connections', {
+          versions_url: versionsUrl,
+          token_a: partner.tokenA,
+          name: 'Local',
+        })
         expect(response.status, versionsUrl).toBe(502)
         expect(String(response.body['detail'])).toContain('HUB_ALLOW_PRIVATE_PEERS=true')
       }

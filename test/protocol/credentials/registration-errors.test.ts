@@ -35,7 +35,10 @@ for (const engine of STORE_VARIANTS) {
 
     /** Nothing was stored: the invitation is unused, the token A still opens the versions. */
     async function expectNothingStored() {
-      const view = await hub.admin<{ status: string; roles: { status: string }[] }>('GET', `/platforms/${invitation.id}`)
+      const view = await hub.admin<{ status: string; roles: { status: string }[] }>(
+        'GET',
+        `/platforms/${invitation.id}`,
+      )
       expect(view.body.status).toBe('PLANNED')
       expect(view.body.roles.map((r) => r.status)).toEqual(['PLANNED'])
       expect((await hub.ocpi('/versions', { token: invitation.token_a })).status).toBe(200)
@@ -48,13 +51,37 @@ for (const engine of STORE_VARIANTS) {
       ['missing url', () => ({ ...valid(), url: undefined }), 'url: is required'],
       ['missing roles', () => ({ ...valid(), roles: undefined }), 'roles: is required'],
       ['empty roles', () => ({ ...valid(), roles: [] }), 'roles: must NOT have fewer than 1 items'],
-      ['a token with whitespace', () => ({ ...valid(), token: 'token with spaces' }), 'token: must match pattern'],
-      ['a token over 64 characters', () => ({ ...valid(), token: 'x'.repeat(65) }), 'token: must match pattern'],
+      [
+        'a token with whitespace',
+        () => ({ ...valid(), token: 'token with spaces' }),
+        'token: must match pattern',
+      ],
+      [
+        'a token over 64 characters',
+        () => ({ ...valid(), token: 'x'.repeat(65) }),
+        'token: must match pattern',
+      ],
       ['an unknown role value', () => ({ ...valid(), roles: [{ ...role, role: 'HUB' }] }), 'roles[0].role:'],
-      ['a role without business details', () => ({ ...valid(), roles: [{ ...role, business_details: undefined }] }), 'roles[0].business_details: is required'],
-      ['a country code of three letters', () => ({ ...valid(), roles: [{ ...role, country_code: 'NLD' }] }), 'roles[0].country_code:'],
-      ['duplicate roles', () => ({ ...valid(), roles: [role, { ...role, party_id: 'bad' }] }), 'roles[1]: CPO NL/BAD is listed twice'],
-      ['a role the invitation does not allow', () => ({ ...valid(), roles: [{ ...role, party_id: 'XYZ' }] }), 'roles[0]: CPO NL/XYZ is not allowed'],
+      [
+        'a role without business details',
+        () => ({ ...valid(), roles: [{ ...role, business_details: undefined }] }),
+        'roles[0].business_details: is required',
+      ],
+      [
+        'a country code of three letters',
+        () => ({ ...valid(), roles: [{ ...role, country_code: 'NLD' }] }),
+        'roles[0].country_code:',
+      ],
+      [
+        'duplicate roles',
+        () => ({ ...valid(), roles: [role, { ...role, party_id: 'bad' }] }),
+        'roles[1]: CPO NL/BAD is listed twice',
+      ],
+      [
+        'a role the invitation does not allow',
+        () => ({ ...valid(), roles: [{ ...role, party_id: 'XYZ' }] }),
+        'roles[0]: CPO NL/XYZ is not allowed',
+      ],
     ])('[credentials POST] %s → OCPI 2001 naming the field, nothing stored', async (_case, body, message) => {
       const response = await register(body())
       expect(response.status).toBe(200)
@@ -84,7 +111,10 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('[credentials POST] no common version → 3002', async () => {
-      const old = await FakePlatform.start({ roles: [role], versions: [{ version: '2.2.1', url: '{base}/2.2.1' }] })
+      const old = await FakePlatform.start({
+        roles: [role],
+        versions: [{ version: '2.2.1', url: '{base}/2.2.1' }],
+      })
       old.tokenFromHub = 'token-b-of-partner'
       try {
         const response = await register({ ...valid(), url: old.versionsUrl })
@@ -113,7 +143,11 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('[credentials POST] a body that is not JSON → HTTP 400 with the envelope', async () => {
-      const response = await hub.ocpi('/2.3.0/credentials', { method: 'POST', token: invitation.token_a, body: '{"token": "abc",' })
+      const response = await hub.ocpi('/2.3.0/credentials', {
+        method: 'POST',
+        token: invitation.token_a,
+        body: '{"token": "abc",',
+      })
       expect(response.status).toBe(400)
       expect(response.body.status_code).toBe(2000)
       expect(response.body.status_message).toBe('Request body is not valid JSON')
@@ -121,7 +155,11 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('[credentials PATCH] is not a credentials method → 405', async () => {
-      const response = await hub.ocpi('/2.3.0/credentials', { method: 'PATCH', token: invitation.token_a, body: valid() })
+      const response = await hub.ocpi('/2.3.0/credentials', {
+        method: 'PATCH',
+        token: invitation.token_a,
+        body: valid(),
+      })
       expect(response.status).toBe(405)
       await expectNothingStored()
     })
@@ -135,7 +173,10 @@ for (const engine of STORE_VARIANTS) {
       }
       const response = await register(body)
       expect(response.body.status_code).toBe(1000)
-      const view = await hub.admin<{ roles: { business_details: unknown }[] }>('GET', `/platforms/${invitation.id}`)
+      const view = await hub.admin<{ roles: { business_details: unknown }[] }>(
+        'GET',
+        `/platforms/${invitation.id}`,
+      )
       expect(view.body.roles[0]?.business_details).toEqual({ name: 'Extended', nlabc_rating: 5 })
     })
   })

@@ -56,7 +56,9 @@ for (const engine of STORE_VARIANTS) {
       expect(credentials['hub_party_id']).toBe('XXHUB')
       expect(credentials['token']).toMatch(/^[\x21-\x7E]{1,64}$/)
       expect(credentials['token']).not.toBe(invitation.token_a)
-      expect(credentials['roles']).toContainEqual(expect.objectContaining({ role: 'OTHER', country_code: 'XX', party_id: 'HUB' }))
+      expect(credentials['roles']).toContainEqual(
+        expect.objectContaining({ role: 'OTHER', country_code: 'XX', party_id: 'HUB' }),
+      )
       // Before answering, the hub called the partner's versions and 2.3.0 details with token B.
       expect(partner.requestsTo('GET', '/versions').map((r) => r.token)).toEqual([tokenB])
       expect(partner.requestsTo('GET', '/2.3.0').map((r) => r.token)).toEqual([tokenB])
@@ -64,7 +66,13 @@ for (const engine of STORE_VARIANTS) {
       const view = await hub.admin<PlatformView>('GET', `/platforms/${invitation.id}`)
       expect(view.body).toMatchObject({ status: 'CONNECTED', version: '2.3.0' })
       expect(view.body.roles).toEqual([
-        expect.objectContaining({ role: 'CPO', country_code: 'NL', party_id: 'ABC', status: 'CONNECTED', business_details: { name: 'CPO NLABC' } }),
+        expect.objectContaining({
+          role: 'CPO',
+          country_code: 'NL',
+          party_id: 'ABC',
+          status: 'CONNECTED',
+          business_details: { name: 'CPO NLABC' },
+        }),
       ])
       expect(JSON.stringify(view.body)).not.toContain(String(credentials['token']))
     })
@@ -90,7 +98,11 @@ for (const engine of STORE_VARIANTS) {
 
       const response = await hub.ocpi('/2.3.0/credentials', { token: partner.tokenToHub! })
       expect(response.status).toBe(200)
-      expect(response.body.data).toMatchObject({ token: partner.tokenToHub, url: hub.versionsUrl, hub_party_id: 'XXHUB' })
+      expect(response.body.data).toMatchObject({
+        token: partner.tokenToHub,
+        url: hub.versionsUrl,
+        hub_party_id: 'XXHUB',
+      })
     })
 
     it('[credentials roles] the hub lists the parties reachable through it, not the caller itself', async () => {
@@ -102,8 +114,17 @@ for (const engine of STORE_VARIANTS) {
 
       const { response } = await emsp.registerAt(emspInvitation.versions_url, emspInvitation.token_a)
 
-      const roles = (response.body.data as { roles: { role: string; country_code: string; party_id: string }[] }).roles
-      expect(roles).toContainEqual(expect.objectContaining({ role: 'CPO', country_code: 'DE', party_id: 'CP1', business_details: { name: 'CPO DECP1' } }))
+      const roles = (
+        response.body.data as { roles: { role: string; country_code: string; party_id: string }[] }
+      ).roles
+      expect(roles).toContainEqual(
+        expect.objectContaining({
+          role: 'CPO',
+          country_code: 'DE',
+          party_id: 'CP1',
+          business_details: { name: 'CPO DECP1' },
+        }),
+      )
       expect(roles).not.toContainEqual(expect.objectContaining({ party_id: 'MS1' }))
     })
 
@@ -173,7 +194,9 @@ for (const engine of STORE_VARIANTS) {
       expect([put.status, put.body.status_code]).toEqual([405, 2000])
       expect([del.status, del.body.status_code]).toEqual([405, 2000])
       expect(partner.received).toEqual([])
-      expect((await hub.admin<PlatformView>('GET', `/platforms/${invitation.id}`)).body.status).toBe('PLANNED')
+      expect((await hub.admin<PlatformView>('GET', `/platforms/${invitation.id}`)).body.status).toBe(
+        'PLANNED',
+      )
     })
 
     it('[transport_and_format_authorization_header] accepts the raw token of 2.1.1/2.2 peers as well as Base64', async () => {

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
-import { connectParty, eventually, HUB_PARTY, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  eventually,
+  HUB_PARTY,
+  routeHeaders,
+  type ConnectedParty,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
@@ -35,7 +41,11 @@ for (const engine of STORE_VARIANTS) {
 
       for (const emsp of emsps) {
         const [delivered] = await emsp.platform.waitForRequests('/2.3.0/receiver/locations', 1)
-        expect(delivered).toMatchObject({ method: 'PUT', path: '/2.3.0/receiver/locations/NL/CP1/LOC1', body: location })
+        expect(delivered).toMatchObject({
+          method: 'PUT',
+          path: '/2.3.0/receiver/locations/NL/CP1/LOC1',
+          body: location,
+        })
         expect(delivered!.headers['ocpi-from-party-id']).toBe('HUB')
         expect(delivered!.headers['ocpi-to-party-id']).toBe(emsp.party.party_id)
         expect(delivered!.headers['x-correlation-id']).toBe(response.headers.get('x-correlation-id'))
@@ -48,17 +58,26 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('[locations PATCH EVSE] merges into the stored Location, bumps its last_updated, and an identical repeat is not delivered again', async () => {
-      await cpo.call('/receiver/locations/NL/CP1/LOC2', { method: 'PUT', body: aLocation({ id: 'LOC2', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party) })
-      await eventually(() => expect(emsps[1]!.inbox('locations').filter((r) => r.path.includes('LOC2'))).toHaveLength(1))
+      await cpo.call('/receiver/locations/NL/CP1/LOC2', {
+        method: 'PUT',
+        body: aLocation({ id: 'LOC2', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
+      })
+      await eventually(() =>
+        expect(emsps[1]!.inbox('locations').filter((r) => r.path.includes('LOC2'))).toHaveLength(1),
+      )
 
       const patch = { status: 'CHARGING', last_updated: '2026-11-28T12:00:00Z' }
       const first = await cpo.call('/receiver/locations/NL/CP1/LOC2/E1', { method: 'PATCH', body: patch })
       expect(first.status).toBe(200)
-      await eventually(() => expect(emsps[1]!.inbox('locations').filter((r) => r.path.includes('LOC2'))).toHaveLength(2))
+      await eventually(() =>
+        expect(emsps[1]!.inbox('locations').filter((r) => r.path.includes('LOC2'))).toHaveLength(2),
+      )
       const again = await cpo.call('/receiver/locations/NL/CP1/LOC2/E1', { method: 'PATCH', body: patch })
       expect(again.body.status_code).toBe(1000)
 
-      const stored = await emsps[1]!.call<{ data: { last_updated: string; evses: { status: string }[] } }>('/sender/locations/LOC2')
+      const stored = await emsps[1]!.call<{ data: { last_updated: string; evses: { status: string }[] } }>(
+        '/sender/locations/LOC2',
+      )
       expect(stored.body.data.last_updated).toBe('2026-11-28T12:00:00Z')
       expect(stored.body.data.evses[0]!.status).toBe('CHARGING')
       await new Promise((resolve) => setTimeout(resolve, 300))

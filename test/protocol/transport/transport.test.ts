@@ -32,12 +32,20 @@ for (const engine of STORE_VARIANTS) {
     it('[transport_and_format_authorization_header] no Authorization header → HTTP 401 with the envelope', async () => {
       const response = await hub.ocpi('/versions')
       expect(response.status).toBe(401)
-      expect(response.body).toMatchObject({ status_code: 2000, status_message: 'Authorization header missing' })
+      expect(response.body).toMatchObject({
+        status_code: 2000,
+        status_message: 'Authorization header missing',
+      })
       expect(typeof response.body.timestamp).toBe('string')
     })
 
     it('[transport_and_format_authorization_header] an unknown token → HTTP 401', async () => {
-      for (const authorization of ['Token bm90LWEtdG9rZW4=', 'Token not-a-token', 'Bearer something', 'Token']) {
+      for (const authorization of [
+        'Token bm90LWEtdG9rZW4=',
+        'Token not-a-token',
+        'Bearer something',
+        'Token',
+      ]) {
         const response = await call(`${hub.url}/ocpi/versions`, { headers: { authorization } })
         expect(response.status, authorization).toBe(401)
         expect(response.body.status_code).toBe(2000)
@@ -98,7 +106,11 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('never puts stack traces or internals on the wire', async () => {
-      const response = await hub.ocpi('/2.3.0/credentials', { method: 'POST', token: tokenA, body: '{"__proto__": {"x": 1}' })
+      const response = await hub.ocpi('/2.3.0/credentials', {
+        method: 'POST',
+        token: tokenA,
+        body: '{"__proto__": {"x": 1}',
+      })
       expect(response.status).toBe(400)
       expect(response.text).not.toMatch(/at .*\.ts:\d+|stack|SyntaxError/)
     })
