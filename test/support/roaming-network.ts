@@ -1,3 +1,4 @@
+import { expect } from 'vitest'
 import type { PartyRef } from '../../src/core/party.ts'
 import { aRole, FakePlatform } from './fake-platform.ts'
 import type { CallOptions, HttpResult, OcpiEnvelopeBody } from './http.ts'
@@ -104,4 +105,32 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
   }
+}
+
+/** Long enough for a message the hub should not have sent to arrive anyway. */
+export const QUIET_MS = 250
+
+/**
+ * Counts, per party, the requests `countOf` picks, and checks after a quiet moment that only the named
+ * parties received more: `gainers` is a map of party → how many more, or one party that got `extra`.
+ */
+export function trafficCounter(
+  parties: () => readonly ConnectedParty[],
+  countOf: (party: ConnectedParty) => number,
+) {
+  const now = () => parties().map(countOf)
+  async function expectOnly(
+    before: readonly number[],
+    gainers: ReadonlyMap<ConnectedParty, number> | ConnectedParty | undefined,
+    extra = 1,
+  ): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS))
+    const gained = (party: ConnectedParty): number => {
+      if (gainers === undefined) return 0
+      if ('platform' in gainers) return gainers === party ? extra : 0
+      return gainers.get(party) ?? 0
+    }
+    expect(now()).toEqual(before.map((count, i) => count + gained(parties()[i]!)))
+  }
+  return { now, expectOnly }
 }

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cdr } from '../../../src/modules/cdrs/cdrs.schema.ts'
 import { aCdr } from '../../fixtures/cdrs.ts'
 import { envelope, type FakePlatform, type RecordedRequest } from '../../support/fake-platform.ts'
-import { connectParty, HUB_PARTY, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  HUB_PARTY,
+  routeHeaders,
+  type ConnectedParty,
+  trafficCounter,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
@@ -63,17 +69,10 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all((everyone ?? []).map((p) => p.platform.close()))
     })
 
-    const countsNow = () => everyone.map((p) => moduleRequests(p.platform).length)
-    async function expectOnly(
-      before: number[],
-      receiver: ConnectedParty | undefined,
-      extra = 1,
-    ): Promise<void> {
-      await pause(QUIET_MS)
-      expect(countsNow()).toEqual(
-        before.map((count, i) => (everyone[i] === receiver ? count + extra : count)),
-      )
-    }
+    const { now: countsNow, expectOnly } = trafficCounter(
+      () => everyone,
+      (p) => moduleRequests(p.platform).length,
+    )
     const postsOf = (party: ConnectedParty, id: string) =>
       party.platform.requestsTo('POST', CDRS).filter((r) => (r.body as Cdr).id === id)
     const cdrRoutes = () => hub.testStore.store.db.selectFrom('cdr_routes').selectAll().execute()

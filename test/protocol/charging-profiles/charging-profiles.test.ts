@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aChargingProfile, aSetChargingProfile } from '../../fixtures/charging-profiles.ts'
 import { aSession } from '../../fixtures/sessions.ts'
 import { envelope, type RecordedRequest } from '../../support/fake-platform.ts'
-import { connectParty, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  routeHeaders,
+  type ConnectedParty,
+  trafficCounter,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
-/** Long enough for a wrongly forwarded message to reach a fake platform on loopback. */
-const QUIET_MS = 250
 const OUTBOUND_TIMEOUT_MS = 1000
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const CALLBACK_URL =
   /^http:\/\/127\.0\.0\.1:\d+\/ocpi\/2\.3\.0\/sender\/chargingprofiles\/callbacks\/[0-9a-f-]{36}$/
@@ -72,11 +73,10 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all((everyone ?? []).map((p) => p.platform.close()))
     })
 
-    const countsNow = () => everyone.map((p) => profileRequests(p).length)
-    const expectOnly = async (before: number[], gainers: Map<ConnectedParty, number>) => {
-      await pause(QUIET_MS)
-      expect(countsNow()).toEqual(before.map((count, i) => count + (gainers.get(everyone[i]!) ?? 0)))
-    }
+    const { now: countsNow, expectOnly } = trafficCounter(
+      () => everyone,
+      (p) => profileRequests(p).length,
+    )
     const resultUrl = (party: ConnectedParty, name: string) =>
       `${party.platform.url}/2.3.0/sender/chargingprofiles/results/${name}`
     const callbackPath = (url: string) => url.replace(/^.*\/ocpi\/2\.3\.0/, '')

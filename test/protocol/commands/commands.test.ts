@@ -12,12 +12,15 @@ import { aLocation } from '../../fixtures/locations.ts'
 import { aSession } from '../../fixtures/sessions.ts'
 import { envelope, type RecordedRequest } from '../../support/fake-platform.ts'
 import type { OcpiEnvelopeBody } from '../../support/http.ts'
-import { connectParty, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  routeHeaders,
+  type ConnectedParty,
+  trafficCounter,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
-/** Long enough for a wrongly forwarded message to reach a fake platform on loopback. */
-const QUIET_MS = 250
 /** Small, so the 4002 test stays fast, yet enough for the hub's calls during registration. */
 const OUTBOUND_TIMEOUT_MS = 1000
 
@@ -80,12 +83,10 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all((everyone ?? []).map((p) => p.platform.close()))
     })
 
-    const countsNow = () => everyone.map((p) => commandRequests(p).length)
-    /** Each party's count of command requests now, given how many more `gainers` received. */
-    const expectOnly = async (before: number[], gainers: Map<ConnectedParty, number>) => {
-      await pause(QUIET_MS)
-      expect(countsNow()).toEqual(before.map((count, i) => count + (gainers.get(everyone[i]!) ?? 0)))
-    }
+    const { now: countsNow, expectOnly } = trafficCounter(
+      () => everyone,
+      (p) => commandRequests(p).length,
+    )
     /** The eMSP's own response_url, on its fake platform: the hub must deliver the result exactly here. */
     const resultUrl = (party: ConnectedParty, name: string) =>
       `${party.platform.url}/2.3.0/sender/commands/results/${name}`

@@ -2,12 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Session } from '../../../src/modules/sessions/sessions.schema.ts'
 import { aSession } from '../../fixtures/sessions.ts'
 import { envelope, type FakePlatform, type RecordedRequest } from '../../support/fake-platform.ts'
-import { connectParty, HUB_PARTY, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  HUB_PARTY,
+  routeHeaders,
+  type ConnectedParty,
+  trafficCounter,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
-/** Long enough for a wrongly forwarded or queued message to reach a fake platform on loopback. */
-const QUIET_MS = 250
 /** Small, so the 4002 test stays fast; large enough for registration on a busy machine. */
 const OUTBOUND_TIMEOUT_MS = 1000
 
@@ -53,18 +57,10 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all((everyone ?? []).map((p) => p.platform.close()))
     })
 
-    const countsNow = () => everyone.map((p) => moduleRequests(p.platform).length)
-    /** After a quiet moment, only `receiver` got `extra` more module requests than in `before`. */
-    async function expectOnly(
-      before: number[],
-      receiver: ConnectedParty | undefined,
-      extra = 1,
-    ): Promise<void> {
-      await pause(QUIET_MS)
-      expect(countsNow()).toEqual(
-        before.map((count, i) => (everyone[i] === receiver ? count + extra : count)),
-      )
-    }
+    const { now: countsNow, expectOnly } = trafficCounter(
+      () => everyone,
+      (p) => moduleRequests(p.platform).length,
+    )
     /** Session messages in the outbound queue: there must never be any (the hub's own ClientInfo pushes aside). */
     const queuedSessions = async () =>
       (await hub.admin<{ deliveries: { module: string }[] }>('GET', '/deliveries')).body.deliveries.filter(
