@@ -244,27 +244,16 @@ export class FakePlatform {
     body: unknown,
     send: (status: number, payload: unknown) => void,
   ): Promise<void> {
-    if (method === 'POST') {
-      if (token !== this.tokenA) return send(405, envelope(null, 2000, 'already registered'))
+    // POST: the hub registers here with token A. PUT: the hub updates its credentials (token rotation),
+    // authenticated with the token this platform issued.
+    if (method === 'POST' || method === 'PUT') {
+      if (method === 'POST' && token !== this.tokenA)
+        return send(405, envelope(null, 2000, 'already registered'))
       const credentials = body as { token: string; url: string }
-      // Like a real partner: read the hub's versions with the token B it just received, before answering.
+      // Like a real partner: read the hub's versions with the token it just received, before answering.
       const check = await call(credentials.url, { token: credentials.token })
       if (check.body?.status_code !== 1000)
-        return send(200, envelope(null, 3001, 'cannot read the hub versions'))
-      this.hubCredentials = body as Record<string, unknown>
-      this.tokenToHub = credentials.token
-      this.tokenFromHub = `C-${randomBytes(8).toString('hex')}`
-      return send(
-        200,
-        envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
-      )
-    }
-    if (method === 'PUT') {
-      // The hub updates its credentials (token rotation), authenticated with the token this platform issued.
-      const credentials = body as { token: string; url: string }
-      const check = await call(credentials.url, { token: credentials.token })
-      if (check.body?.status_code !== 1000)
-        return send(200, envelope(null, 3001, 'cannot read the hub versions with the new token'))
+        return send(200, envelope(null, 3001, 'cannot read the hub versions with the token it sent'))
       this.hubCredentials = body as Record<string, unknown>
       this.tokenToHub = credentials.token
       this.tokenFromHub = `C-${randomBytes(8).toString('hex')}`
