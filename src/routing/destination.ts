@@ -23,27 +23,25 @@ export async function resolveDestination(
 ): Promise<Destination | undefined> {
   if (!to) return undefined
   if (sameParty(to, hubParty(context))) return { kind: 'hub' }
-  const party = await context.db
+  // One query on the hot path of every routed request: the party's status and its platform together.
+  const found = await context.db
     .selectFrom('parties')
     .innerJoin('platforms', 'platforms.id', 'parties.platform_id')
-    .select(['parties.platform_id', 'parties.status as party_status'])
+    .selectAll('platforms')
+    .select('parties.status as party_status')
     .where('parties.country_code', '=', to.country_code)
     .where('parties.party_id', '=', to.party_id)
     // An unregistered (SUSPENDED) party is still one the hub knows: 4003, not 4001. CONNECTED sorts first.
     .orderBy('parties.status')
     .executeTakeFirst()
-  if (!party) {
+  if (!found) {
     throw new OcpiError('HUB_ERR_UNKNOWN_RECEIVER', `Unknown receiver ${to.country_code}*${to.party_id}`)
   }
-  const platform = await context.db
-    .selectFrom('platforms')
-    .selectAll()
-    .where('id', '=', party.platform_id)
-    .executeTakeFirstOrThrow()
-  if (platform.status !== 'CONNECTED' || party.party_status !== 'CONNECTED') {
+  const { party_status, ...platform } = found
+  if (platform.status !== 'CONNECTED' || party_status !== 'CONNECTED') {
     throw new OcpiError(
       'HUB_ERR_RECEIVER_NOT_CONNECTED',
-      `${to.country_code}*${to.party_id} is not connected to the hub (${party.party_status})`,
+      `${to.country_code}*${to.party_id} is not connected to the hub (${party_status})`,
     )
   }
   if (platform.id === requesterPlatformId) {

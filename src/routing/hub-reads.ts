@@ -11,7 +11,7 @@ import { routingHeadersOf, setResponseRouting } from '../transport/routing-heade
 import { hubParty, resolveDestination, type Destination } from './destination.ts'
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
-import { queryWithoutRouteTo, routeToFromQuery, ROUTE_TO_PARAMETER } from './route-to.ts'
+import { addressedTo, queryWithoutRouteTo } from './route-to.ts'
 import {
   actsAs,
   checkFromHeader,
@@ -31,9 +31,7 @@ async function routeRead(context: HubContext, request: FastifyRequest): Promise<
   const requester = await loadRequester(context.db, partnerOf(request))
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
-  const query = request.query as Record<string, unknown>
-  const to = routing.to ?? routeToFromQuery(query[ROUTE_TO_PARAMETER])
-  const destination = await resolveDestination(context, to, requester.platformId)
+  const destination = await resolveDestination(context, addressedTo(request, routing), requester.platformId)
   return { requester, from: requesterParty(requester, routing), destination }
 }
 
@@ -41,20 +39,21 @@ function forwardRead(
   context: HubContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  route: ReadRoute & { destination: Extract<Destination, { kind: 'party' }> },
+  route: ReadRoute,
+  destination: Extract<Destination, { kind: 'party' }>,
   module: OwnedObjectModule,
   interfaceRole: InterfaceRole,
   path: string,
 ): Promise<OcpiEnvelope> {
   return forwardAndRelay(context, reply, {
-    platform: route.destination.platform,
+    platform: destination.platform,
     module,
     interfaceRole,
     method: 'GET',
     pathAndQuery: `${path}${queryWithoutRouteTo(request.url)}`,
     body: undefined,
     from: route.from ?? route.requester.parties[0]!,
-    to: route.destination.party,
+    to: destination.party,
     correlationId: request.correlationId,
     hubInterfaceUrl: hubInterfaceUrl(context.hub, module, interfaceRole),
   })
@@ -80,15 +79,7 @@ export async function handleSenderList(
 ): Promise<OcpiEnvelope> {
   const route = await routeRead(context, request)
   if (route.destination?.kind === 'party') {
-    return forwardRead(
-      context,
-      request,
-      reply,
-      { ...route, destination: route.destination },
-      module,
-      'SENDER',
-      '',
-    )
+    return forwardRead(context, request, reply, route, route.destination, module, 'SENDER', '')
   }
   const maxLimit = context.config.pageLimitMax
   const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
@@ -130,15 +121,7 @@ export async function handleSenderObject(
 ): Promise<OcpiEnvelope> {
   const route = await routeRead(context, request)
   if (route.destination?.kind === 'party') {
-    return forwardRead(
-      context,
-      request,
-      reply,
-      { ...route, destination: route.destination },
-      read.module,
-      'SENDER',
-      read.path,
-    )
+    return forwardRead(context, request, reply, route, route.destination, read.module, 'SENDER', read.path)
   }
   const owners = visibleOwners(route.requester, read.module)
   const candidates = await findObjectsById(context.db, { module: read.module, owners }, read.objectId)
@@ -170,13 +153,5 @@ export async function handleReceiverGet(
     )
   }
   if (route.destination?.kind !== 'party') throw new OcpiError('HUB_ERR_GET_NEEDS_DESTINATION')
-  return forwardRead(
-    context,
-    request,
-    reply,
-    { ...route, destination: route.destination },
-    module,
-    'RECEIVER',
-    path,
-  )
+  return forwardRead(context, request, reply, route, route.destination, module, 'RECEIVER', path)
 }

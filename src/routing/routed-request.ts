@@ -8,7 +8,7 @@ import type { HttpMethod } from '../transport/ocpi-client.ts'
 import { routingHeadersOf } from '../transport/routing-headers.ts'
 import { resolveDestination } from './destination.ts'
 import type { ForwardedRequest } from './forward.ts'
-import { ROUTE_TO_PARAMETER, routeToFromQuery } from './route-to.ts'
+import { addressedTo } from './route-to.ts'
 import { checkFromHeader, loadRequester, type Requester } from './requester.ts'
 
 /** A request that goes to exactly one party and is never broadcast (Sessions, CDRs, Commands, …). */
@@ -79,11 +79,7 @@ export async function routeToOneParty(
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
   const from = speakingParty(requester, routing.from, bound)
-  const query = request.query as Record<string, unknown> | undefined
-  const to =
-    routing.to ??
-    routeToFromQuery(query?.[ROUTE_TO_PARAMETER]) ??
-    (await bound.destinationFromContent?.(requester))
+  const to = addressedTo(request, routing) ?? (await bound.destinationFromContent?.(requester))
   if (!to) throw bound.noDestination
   const destination = await resolveDestination(context, to, requester.platformId)
   if (destination?.kind !== 'party') {
