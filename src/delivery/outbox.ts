@@ -33,18 +33,22 @@ function orderingKey(message: OutboundMessage): string {
  */
 export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Promise<void> {
   if (messages.length === 0) return
+  // One statement per written part, not one per receiver: a broadcast PUT to 50 eMSPs is one DELETE.
+  const supersededKeys = new Map<string, string[]>()
   for (const message of messages) {
     if (!message.replacesTarget) continue
+    const keys = supersededKeys.get(message.targetPath) ?? []
+    keys.push(orderingKey(message))
+    supersededKeys.set(message.targetPath, keys)
+  }
+  for (const [targetPath, keys] of supersededKeys) {
     await trx
       .deleteFrom('deliveries')
-      .where('ordering_key', '=', orderingKey(message))
+      .where('ordering_key', 'in', keys)
       .where('state', 'in', ['pending', 'failed'])
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
       .where((eb) =>
-        eb.or([
-          eb('target_path', '=', message.targetPath),
-          eb('target_path', 'like', `${escapeLike(message.targetPath)}/%`),
-        ]),
+        eb.or([eb('target_path', '=', targetPath), eb('target_path', 'like', `${escapeLike(targetPath)}/%`)]),
       )
       .execute()
   }
