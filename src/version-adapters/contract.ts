@@ -1,0 +1,76 @@
+/**
+ * The contract between the hub's version-free core (canonical OCPI 2.3.0 objects) and the adapters that
+ * translate objects for partners registered in an older version. Converters are pure functions: the
+ * transport layer calls them at the edge, on the way in (toCanonical) and on the way out (fromCanonical).
+ */
+export const SUPPORTED_VERSIONS = ['2.3.0', '2.2.1', '2.1.1'] as const
+export type OcpiVersion = (typeof SUPPORTED_VERSIONS)[number]
+export const CANONICAL_VERSION: OcpiVersion = '2.3.0'
+
+/** The objects that cross the hub, named as in the spec. */
+export type ObjectKind =
+  | 'Location'
+  | 'EVSE'
+  | 'Connector'
+  | 'Tariff'
+  | 'Token'
+  | 'AuthorizationInfo'
+  | 'LocationReferences'
+  | 'Session'
+  | 'CDR'
+  | 'StartSession'
+  | 'StopSession'
+  | 'ReserveNow'
+  | 'CancelReservation'
+  | 'UnlockConnector'
+  | 'CommandResponse'
+  | 'CommandResult'
+  | 'ChargingPreferences'
+  | 'SetChargingProfile'
+  | 'ActiveChargingProfile'
+  | 'ActiveChargingProfileResult'
+  | 'ChargingProfileResponse'
+  | 'ChargingProfileResult'
+  | 'ClearProfileResult'
+  | 'ClientInfo'
+
+export type OcpiObject = Record<string, unknown>
+
+/** What a conversion produced, and every piece of information it could not carry across. */
+export interface Converted {
+  readonly value: OcpiObject
+  /** One line per lost or approximated field, e.g. "Tariff.elements[0].price_components[0].vat: dropped (2.2.1 has one vat per component)". */
+  readonly losses: readonly string[]
+}
+
+export interface ConversionContext {
+  /** A PATCH body: convert only the fields present, never add required ones. */
+  readonly partial: boolean
+  /**
+   * The party the object belongs to, for versions whose objects do not carry it (2.1.1 Location, Token,
+   * Session, CDR, Tariff have no country_code/party_id).
+   */
+  readonly owner?: { readonly country_code: string; readonly party_id: string }
+  /**
+   * The canonical Location a 2.1.1 Session or CDR embeds in full (2.3.0 only names location_id, evse_uid
+   * and connector_id). Looked up by the caller when available; without it the converter builds the smallest
+   * Location it can and reports the loss.
+   */
+  readonly location?: OcpiObject
+}
+
+/**
+ * Thrown when delivering the converted object would mislead the receiver (docs/versions.md lists when).
+ * The transport answers the sender with OCPI 2001 naming `field`.
+ */
+export class ConversionRefused extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ConversionRefused'
+  }
+}
+
+export type Converter = (value: OcpiObject, context: ConversionContext) => Converted
