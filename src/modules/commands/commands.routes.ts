@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { OcpiError } from '../../core/errors.ts'
 import { OcpiUrl } from '../../core/ocpi-types.schema.ts'
-import type { PartyRef } from '../../core/party.ts'
+import { sameParty, type PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { forwardWithCallback, relayCallbackResult } from '../../routing/async-callbacks.ts'
 import { hubParty } from '../../routing/destination.ts'
@@ -80,6 +80,20 @@ function destinationOf(
   }
 }
 
+/**
+ * StartSession and ReserveNow carry the Token the driver is billed on: a requester may only use a token of
+ * one of its own parties, or it could charge on another eMSP's contract (broken object level authorization).
+ */
+function checkTokenIsTheRequesters(command: ParsedCommand, requester: Requester): void {
+  if (command.type !== 'START_SESSION' && command.type !== 'RESERVE_NOW') return
+  const { token } = command.body
+  if (requester.parties.some((party) => sameParty(party, token))) return
+  throw new OcpiError(
+    'HUB_ERR_INVALID_PARAMETERS',
+    `token: ${token.country_code}*${token.party_id} is not one of your parties: a command may only use your own tokens`,
+  )
+}
+
 function noDestination(name: string, command: ParsedCommand): OcpiError {
   switch (command.type) {
     case 'STOP_SESSION':
@@ -120,6 +134,7 @@ export async function commandsRoutes(
       destinationFromContent: destinationOf(context, command),
       noDestination: noDestination(name, command),
     })
+    checkTokenIsTheRequesters(command, routed.requester)
     const outcome = await forwardWithCallback(context, reply, routed, {
       module: 'commands',
       responseUrl: command.body.response_url,

@@ -1,0 +1,621 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { aCdr } from '../fixtures/cdrs.ts'
+import { aChargingProfile } from '../fixtures/charging-profiles.ts'
+import { aCommandResponse, aCommandResult, aStartSession, aStopSession } from '../fixtures/commands.ts'
+import { aConnector, aLocation, anEvse } from '../fixtures/locations.ts'
+import { aFinancialAdviceConfirmation, aTerminal } from '../fixtures/payments.ts'
+import { aSession } from '../fixtures/sessions.ts'
+import { aTariff } from '../fixtures/tariffs.ts'
+import { aToken } from '../fixtures/tokens.ts'
+import { envelope } from '../support/fake-platform.ts'
+import type { OcpiEnvelopeBody } from '../support/http.ts'
+import {
+  connectParty,
+  routeHeaders,
+  trafficCounter,
+  type ConnectedParty,
+} from '../support/roaming-network.ts'
+import { servedOcpiRoutes } from '../support/route-table.ts'
+import { startTestHub, type TestHub } from '../support/test-hub.ts'
+import { STORE_VARIANTS } from '../support/test-store.ts'
+
+/**
+ * Broken object level authorization (OWASP API1), as one table over every route the hub serves: party X
+ * (CP2, EM2, or a party of the wrong role) tries to read or change what belongs to Y (CP1, EM1, PTP1), or to
+ * make the hub deliver to Y what is not X's to send. Every attempt is refused with an OCPI client error,
+ * reaches no partner, and leaves Y's objects as they were.
+ */
+
+type Attacker = 'CP2' | 'EM2' | 'PTP1'
+
+interface Attempt {
+  /** The hub route under attack, as `servedOcpiRoutes` names it. */
+  readonly route: string
+  readonly what: string
+  readonly by: Attacker
+  readonly method: string
+  /** Below /ocpi/2.3.0. */
+  readonly path: () => string
+  readonly headers?: () => Record<string, string>
+  /** Gets the attacker, for what must point at its own servers (response_url). */
+  readonly body?: (attacker: ConnectedParty) => unknown
+  readonly expect: { readonly http: number; readonly status: number }
+}
+
+/** Routes that act only on the caller itself or serve what every partner may see: nothing of Y's to take. */
+const NOTHING_OF_ANOTHER_PARTY: Readonly<Record<string, string>> = {
+  'GET /ocpi/versions': "the hub's own versions",
+  'GET /ocpi/2.3.0': "the hub's own version details",
+  'GET /ocpi/2.3.0/credentials': "the hub's credentials for the caller",
+  'POST /ocpi/2.3.0/credentials': 'registers the caller (refused once registered: credentials tests)',
+  'DELETE /ocpi/2.3.0/credentials': 'unregisters the caller itself',
+  'GET /ocpi/2.3.0/sender/hubclientinfo':
+    "every party's connection status is for every partner (mod_hub_client_info)",
+}
+
+const CP1 = { country_code: 'NL', party_id: 'CP1' }
+const EM1 = { country_code: 'DE', party_id: 'EM1' }
+const PTP1 = { country_code: 'BE', party_id: 'PT1' }
+const CP2 = { country_code: 'NL', party_id: 'CP2' }
+const EM2 = { country_code: 'DE', party_id: 'EM2' }
+
+/** docs/status-codes.md: what names an object nobody may touch is 404; a refused message is HTTP 200 + 2001. */
+const NOT_FOUND = { http: 404, status: 2001 }
+const UNKNOWN_LOCATION = { http: 404, status: 2003 }
+const REFUSED = { http: 200, status: 2001 }
+const NOT_ALLOWED = { http: 405, status: 2000 }
+
+/** Callback URLs the hub handed to CP1 for EM1's command and charging profile; set up in beforeAll. */
+const callbacks = { command: '', chargingProfile: '' }
+const below = (url: string) => new URL(url).pathname.replace('/ocpi/2.3.0', '')
+
+const ATTEMPTS: readonly Attempt[] = [
+  // credentials
+  {
+    route: 'PUT /ocpi/2.3.0/credentials',
+    what: "EM2 re-registers claiming EM1's party",
+    by: 'EM2',
+    method: 'PUT',
+    path: () => '/credentials',
+    body: () => ({
+      token: 'B-takeover',
+      url: 'http://127.0.0.1:9/versions',
+      roles: [{ role: 'EMSP', ...EM1, business_details: { name: 'not EM1' } }],
+    }),
+    expect: REFUSED,
+  },
+  {
+    route: 'PATCH /ocpi/2.3.0/credentials',
+    what: 'EM2 patches its credentials (the spec has no PATCH)',
+    by: 'EM2',
+    method: 'PATCH',
+    path: () => '/credentials',
+    body: () => ({ roles: [{ role: 'EMSP', ...EM1, business_details: { name: 'not EM1' } }] }),
+    expect: NOT_ALLOWED,
+  },
+  // locations
+  ...(['', '/EVSE-A', '/EVSE-A/1'] as const).flatMap((depth, index): Attempt[] => {
+    const pattern = ['', '/:evse_uid', '/:evse_uid/:connector_id'][index]
+    const route = `/ocpi/2.3.0/receiver/locations/:country_code/:party_id/:location_id${pattern}`
+    const path = () => `/receiver/locations/NL/CP1/LOC1${depth}`
+    return [
+      {
+        route: `PUT ${route}`,
+        what: "CP2 overwrites CP1's location",
+        by: 'CP2',
+        method: 'PUT',
+        path,
+        // A valid object of that depth: only the ownership is wrong.
+        body: () =>
+          [
+            aLocation({ id: 'LOC1', evses: [anEvse('EVSE-A', {}, CP1)] }, CP1),
+            anEvse('EVSE-A', {}, CP1),
+            aConnector('1'),
+          ][index],
+        expect: NOT_FOUND,
+      },
+      {
+        route: `PATCH ${route}`,
+        what: "CP2 patches CP1's location",
+        by: 'CP2',
+        method: 'PATCH',
+        path,
+        body: () => ({ last_updated: '2026-06-01T00:00:00Z' }),
+        expect: NOT_FOUND,
+      },
+      {
+        route: `GET ${route}`,
+        what: "CP2 reads EM1's copy of CP1's location",
+        by: 'CP2',
+        method: 'GET',
+        path,
+        headers: () => routeHeaders(CP2, EM1),
+        expect: NOT_FOUND,
+      },
+    ]
+  }),
+  {
+    route: 'GET /ocpi/2.3.0/sender/locations/:location_id',
+    what: "CP2 reads CP1's location from the hub",
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/locations/LOC1',
+    expect: UNKNOWN_LOCATION,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/locations/:location_id/:evse_uid',
+    what: "CP2 reads CP1's EVSE",
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/locations/LOC1/EVSE-A',
+    expect: UNKNOWN_LOCATION,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/locations/:location_id/:evse_uid/:connector_id',
+    what: "CP2 reads CP1's connector",
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/locations/LOC1/EVSE-A/1',
+    expect: UNKNOWN_LOCATION,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/locations',
+    what: 'CP2 pulls the list while claiming to be CP1',
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/locations',
+    headers: () => ({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'CP1' }),
+    expect: REFUSED,
+  },
+  // tariffs
+  ...(['PUT', 'PATCH', 'DELETE'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/tariffs/:country_code/:party_id/:tariff_id`,
+    what: `CP2 ${method}s CP1's tariff`,
+    by: 'CP2',
+    method,
+    path: () => '/receiver/tariffs/NL/CP1/TAR1',
+    body: () => (method === 'DELETE' ? undefined : aTariff({ id: 'TAR1' }, CP1)),
+    // Tariffs have no PATCH at all (mod_tariffs).
+    expect: method === 'PATCH' ? NOT_ALLOWED : NOT_FOUND,
+  })),
+  {
+    route: 'GET /ocpi/2.3.0/receiver/tariffs/:country_code/:party_id/:tariff_id',
+    what: "CP2 reads EM1's copy of CP1's tariff",
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/receiver/tariffs/NL/CP1/TAR1',
+    headers: () => routeHeaders(CP2, EM1),
+    expect: NOT_FOUND,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/tariffs',
+    what: 'CP2 pulls the list while claiming to be CP1',
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/tariffs',
+    headers: () => ({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'CP1' }),
+    expect: REFUSED,
+  },
+  // tokens
+  ...(['PUT', 'PATCH'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/tokens/:country_code/:party_id/:token_uid`,
+    what: `EM2 ${method}s EM1's token`,
+    by: 'EM2',
+    method,
+    path: () => '/receiver/tokens/DE/EM1/TOK1',
+    body: () => aToken({ uid: 'TOK1', valid: false }, EM1),
+    expect: NOT_FOUND,
+  })),
+  {
+    route: 'GET /ocpi/2.3.0/receiver/tokens/:country_code/:party_id/:token_uid',
+    what: "EM2 reads CP1's copy of EM1's token",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/receiver/tokens/DE/EM1/TOK1',
+    headers: () => routeHeaders(EM2, CP1),
+    expect: NOT_FOUND,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/tokens',
+    what: 'EM2 pulls the tokens list while claiming to be EM1',
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/tokens',
+    headers: () => ({ 'ocpi-from-country-code': 'DE', 'ocpi-from-party-id': 'EM1' }),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/sender/tokens/:token_uid/authorize',
+    what: 'CP2 asks EM1 to authorize while claiming to be CP1',
+    by: 'CP2',
+    method: 'POST',
+    path: () => '/sender/tokens/TOK1/authorize',
+    headers: () => routeHeaders(CP1, EM1),
+    body: () => ({ location_id: 'LOC1' }),
+    expect: REFUSED,
+  },
+  // sessions
+  ...(['PUT', 'PATCH', 'GET'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/sessions/:country_code/:party_id/:session_id`,
+    what: `CP2 ${method}s CP1's session at EM1`,
+    by: 'CP2',
+    method,
+    path: () => '/receiver/sessions/NL/CP1/S1',
+    headers: () => routeHeaders(CP2, EM1),
+    body: () =>
+      method === 'GET'
+        ? undefined
+        : method === 'PUT'
+          ? aSession({ id: 'S1' }, CP1, EM1)
+          : { kwh: 99, last_updated: '2026-06-01T00:00:00Z' },
+    expect: NOT_FOUND,
+  })),
+  {
+    route: 'GET /ocpi/2.3.0/sender/sessions',
+    what: "EM2 pulls CP1's sessions while claiming to be EM1",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/sessions?date_from=2026-01-01T00:00:00Z',
+    headers: () => routeHeaders(EM1, CP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'PUT /ocpi/2.3.0/sender/sessions/:session_id/charging_preferences',
+    what: "EM2 sets preferences on EM1's session",
+    by: 'EM2',
+    method: 'PUT',
+    path: () => '/sender/sessions/S1/charging_preferences',
+    body: () => ({ profile_type: 'FAST', departure_time: '2026-06-01T18:00:00Z' }),
+    expect: REFUSED,
+  },
+  // cdrs
+  {
+    route: 'POST /ocpi/2.3.0/receiver/cdrs',
+    what: 'CP2 posts a CDR to EM1 in the name of CP1',
+    by: 'CP2',
+    method: 'POST',
+    path: () => '/receiver/cdrs',
+    headers: () => routeHeaders(CP1, EM1),
+    body: () => aCdr({ id: 'CDR-FAKE' }, CP1, EM1),
+    expect: REFUSED,
+  },
+  ...(['PUT', 'PATCH', 'DELETE'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/cdrs`,
+    what: `CP2 ${method}s the CDR list (CDRs cannot be changed)`,
+    by: 'CP2',
+    method,
+    path: () => '/receiver/cdrs',
+    body: () => (method === 'DELETE' ? undefined : aCdr({ id: 'CDR1' }, CP1, EM1)),
+    expect: NOT_ALLOWED,
+  })),
+  ...(['GET', 'PUT', 'PATCH', 'DELETE', 'POST'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/cdrs/:hub_id`,
+    what: `CP2 ${method}s the hub's record of CP1's CDR`,
+    by: 'CP2',
+    method,
+    path: () => `/receiver/cdrs/${cdrHubId}`,
+    body: () => (method === 'GET' || method === 'DELETE' ? undefined : aCdr({ id: 'CDR1' }, CP1, EM1)),
+    expect: method === 'GET' ? NOT_FOUND : NOT_ALLOWED,
+  })),
+  {
+    route: 'GET /ocpi/2.3.0/sender/cdrs',
+    what: "EM2 pulls CP1's CDRs while claiming to be EM1",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/cdrs?date_from=2026-01-01T00:00:00Z',
+    headers: () => routeHeaders(EM1, CP1),
+    expect: REFUSED,
+  },
+  // commands
+  {
+    route: 'POST /ocpi/2.3.0/receiver/commands/:command',
+    what: "EM2 starts a session on EM1's token",
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/receiver/commands/START_SESSION',
+    body: (attacker) =>
+      aStartSession(
+        {
+          location_id: 'LOC1',
+          token: aToken({ uid: 'TOK1' }, EM1),
+          response_url: `${attacker.platform.url}/results/start`,
+        },
+        EM1,
+      ),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/receiver/commands/:command',
+    what: "EM2 stops EM1's session",
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/receiver/commands/STOP_SESSION',
+    body: () => aStopSession({ session_id: 'S1' }),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/sender/commands/callbacks/:id',
+    what: 'CP2 answers the command EM1 sent to CP1',
+    by: 'CP2',
+    method: 'POST',
+    path: () => below(callbacks.command),
+    body: () => aCommandResult({ result: 'REJECTED' }),
+    expect: NOT_FOUND,
+  },
+  // charging profiles
+  ...(['GET', 'PUT', 'DELETE'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/chargingprofiles/:session_id`,
+    what: `EM2 ${method}s the charging profile of EM1's session`,
+    by: 'EM2',
+    method,
+    path: () =>
+      `/receiver/chargingprofiles/S1${method === 'PUT' ? '' : '?duration=60&response_url=http://127.0.0.1:9/r'}`,
+    body: () =>
+      method === 'PUT'
+        ? { charging_profile: aChargingProfile(), response_url: 'http://127.0.0.1:9/r' }
+        : undefined,
+    expect: REFUSED,
+  })),
+  {
+    route: 'POST /ocpi/2.3.0/sender/chargingprofiles/callbacks/:id',
+    what: "CP2 answers EM1's profile request to CP1",
+    by: 'CP2',
+    method: 'POST',
+    path: () => below(callbacks.chargingProfile),
+    body: () => ({ result: 'REJECTED' }),
+    expect: NOT_FOUND,
+  },
+  {
+    route: 'PUT /ocpi/2.3.0/sender/chargingprofiles/:session_id',
+    what: "CP2 pushes a profile for CP1's session to EM1",
+    by: 'CP2',
+    method: 'PUT',
+    path: () => '/sender/chargingprofiles/S1',
+    headers: () => routeHeaders(CP1, EM1),
+    body: () => ({ start_date_time: '2026-03-02T10:45:00Z', charging_profile: aChargingProfile() }),
+    expect: REFUSED,
+  },
+  // payments
+  {
+    route: 'POST /ocpi/2.3.0/receiver/payments/terminals',
+    what: 'CP2 pushes a terminal to CP1 (only a PTP may)',
+    by: 'CP2',
+    method: 'POST',
+    path: () => '/receiver/payments/terminals',
+    headers: () => routeHeaders(CP2, CP1),
+    body: () => aTerminal({}, CP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/receiver/payments/terminals/:terminal_id',
+    what: "EM2 reads CP1's terminal",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/receiver/payments/terminals/T1',
+    headers: () => routeHeaders(EM2, CP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/receiver/payments/financial-advice-confirmations',
+    what: 'PTP1 posts an advice to CP1 in the name of another PTP',
+    by: 'PTP1',
+    method: 'POST',
+    path: () => '/receiver/payments/financial-advice-confirmations',
+    headers: () => routeHeaders({ country_code: 'BE', party_id: 'PT9' }, CP1),
+    body: () => aFinancialAdviceConfirmation(),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/receiver/payments/financial-advice-confirmations/:id',
+    what: "EM2 reads CP1's advice confirmations",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/receiver/payments/financial-advice-confirmations/F1',
+    headers: () => routeHeaders(EM2, CP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/payments/terminals',
+    what: "EM2 lists PTP1's terminals",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/payments/terminals',
+    headers: () => routeHeaders(EM2, PTP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/sender/payments/terminals/activate',
+    what: 'CP2 activates a terminal at PTP1 for CP1',
+    by: 'CP2',
+    method: 'POST',
+    path: () => '/sender/payments/terminals/activate',
+    headers: () => routeHeaders(CP1, PTP1),
+    body: () => aTerminal({}, CP1),
+    expect: REFUSED,
+  },
+  ...(['GET', 'PUT', 'PATCH'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/sender/payments/terminals/:terminal_id`,
+    what: `CP2 ${method}s a terminal at PTP1 in the name of CP1`,
+    by: 'CP2',
+    method,
+    path: () => '/sender/payments/terminals/T1',
+    headers: () => routeHeaders(CP1, PTP1),
+    body: () =>
+      method === 'GET'
+        ? undefined
+        : method === 'PUT'
+          ? aTerminal({ terminal_id: 'T1' }, CP1)
+          : { last_updated: '2026-06-01T00:00:00Z' },
+    expect: REFUSED,
+  })),
+  {
+    route: 'POST /ocpi/2.3.0/sender/payments/terminals/:terminal_id/deactivate',
+    what: "CP2 deactivates CP1's terminal",
+    by: 'CP2',
+    method: 'POST',
+    path: () => '/sender/payments/terminals/T1/deactivate',
+    headers: () => routeHeaders(CP1, PTP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/payments/financial-advice-confirmations',
+    what: "EM2 lists PTP1's advice confirmations",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/payments/financial-advice-confirmations',
+    headers: () => routeHeaders(EM2, PTP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/payments/financial-advice-confirmations/:id',
+    what: "CP2 reads CP1's advice confirmation at PTP1",
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/payments/financial-advice-confirmations/F1',
+    headers: () => routeHeaders(CP1, PTP1),
+    expect: REFUSED,
+  },
+]
+
+/** The hub's id of CP1's CDR (its CDR URL); set up in beforeAll. */
+let cdrHubId = ''
+
+for (const engine of STORE_VARIANTS) {
+  describe(`${engine}: nobody reads, changes or sends what belongs to another party`, () => {
+    let hub: TestHub
+    const parties = new Map<string, ConnectedParty>()
+    let everyone: ConnectedParty[] = []
+    const party = (name: string) => parties.get(name)!
+    const { now: countsNow, expectOnly } = trafficCounter(
+      () => everyone,
+      (p) =>
+        p.platform.received.filter((r) => !r.path.endsWith('/versions') && !r.path.includes('/hubclientinfo'))
+          .length,
+    )
+
+    beforeAll(async () => {
+      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
+      for (const [name, role, ref, modules] of [
+        ['CP1', 'CPO', CP1, undefined],
+        ['CP2', 'CPO', CP2, undefined],
+        ['EM1', 'EMSP', EM1, undefined],
+        ['EM2', 'EMSP', EM2, undefined],
+        ['PTP1', 'PTP', PTP1, ['payments']],
+      ] as const) {
+        parties.set(
+          name,
+          await connectParty(hub, role, ref.country_code, ref.party_id, modules ? { modules } : {}),
+        )
+      }
+      everyone = [...parties.values()]
+      const [cp1, em1] = [party('CP1'), party('EM1')]
+      const ok = (response: { body: OcpiEnvelopeBody; text: string }) =>
+        expect(response.body.status_code, response.text).toBe(1000)
+      ok(
+        await cp1.call('/receiver/locations/NL/CP1/LOC1', {
+          method: 'PUT',
+          body: aLocation({ id: 'LOC1', evses: [anEvse('EVSE-A', {}, CP1)] }, CP1),
+        }),
+      )
+      ok(
+        await cp1.call('/receiver/tariffs/NL/CP1/TAR1', {
+          method: 'PUT',
+          body: aTariff({ id: 'TAR1' }, CP1),
+        }),
+      )
+      ok(
+        await em1.call('/receiver/tokens/DE/EM1/TOK1', { method: 'PUT', body: aToken({ uid: 'TOK1' }, EM1) }),
+      )
+      ok(
+        await cp1.call('/receiver/sessions/NL/CP1/S1', {
+          method: 'PUT',
+          body: aSession({ id: 'S1' }, CP1, EM1),
+          headers: routeHeaders(CP1, EM1),
+        }),
+      )
+      em1.platform.answer('POST', '/2.3.0/receiver/cdrs', () => ({
+        status: 201,
+        body: envelope(null),
+        headers: { location: `${em1.platform.url}/2.3.0/receiver/cdrs/stored/CDR1` },
+      }))
+      const cdr = await cp1.call('/receiver/cdrs', { method: 'POST', body: aCdr({ id: 'CDR1' }, CP1, EM1) })
+      ok(cdr)
+      cdrHubId = cdr.headers.get('location')!.split('/').at(-1)!
+      cp1.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+        status: 200,
+        body: envelope(aCommandResponse()),
+      }))
+      ok(
+        await em1.call('/receiver/commands/START_SESSION', {
+          method: 'POST',
+          body: aStartSession(
+            {
+              location_id: 'LOC1',
+              token: aToken({ uid: 'TOK1' }, EM1),
+              response_url: `${em1.platform.url}/results/start`,
+            },
+            EM1,
+          ),
+        }),
+      )
+      callbacks.command = (
+        cp1.platform.requestsTo('POST', '/2.3.0/receiver/commands/START_SESSION')[0]!.body as {
+          response_url: string
+        }
+      ).response_url
+      cp1.platform.answer('PUT', '/2.3.0/receiver/chargingprofiles/S1', () => ({
+        status: 200,
+        body: envelope({ result: 'ACCEPTED', timeout: 30 }),
+      }))
+      ok(
+        await em1.call('/receiver/chargingprofiles/S1', {
+          method: 'PUT',
+          body: { charging_profile: aChargingProfile(), response_url: `${em1.platform.url}/results/profile` },
+        }),
+      )
+      callbacks.chargingProfile = (
+        cp1.platform.requestsTo('PUT', '/2.3.0/receiver/chargingprofiles/S1')[0]!.body as {
+          response_url: string
+        }
+      ).response_url
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all(everyone.map((p) => p.platform.close()))
+    })
+
+    it('the table covers every route the hub serves', () => {
+      const covered = new Set([...ATTEMPTS.map((a) => a.route), ...Object.keys(NOTHING_OF_ANOTHER_PARTY)])
+      const uncovered = servedOcpiRoutes(hub.hub.app)
+        .map((r) => `${r.method} ${r.url}`)
+        .filter((route) => !covered.has(route))
+      expect(uncovered).toEqual([])
+    })
+
+    it.each(ATTEMPTS.map((attempt) => [`${attempt.route}: ${attempt.what}`, attempt] as const))(
+      '%s: refused, nothing reaches anybody',
+      async (_, attempt) => {
+        const before = countsNow()
+        const response = await party(attempt.by).call(attempt.path(), {
+          method: attempt.method,
+          headers: attempt.headers?.(),
+          body: attempt.body?.(party(attempt.by)),
+        })
+        expect({ http: response.status, status: response.body?.status_code }, response.text).toEqual(
+          attempt.expect,
+        )
+        await expectOnly(before, undefined)
+      },
+    )
+
+    it("Y's objects are as Y left them", async () => {
+      const em1 = party('EM1')
+      const location = await em1.call<{ data: { evses: { status: string }[] } }>('/sender/locations/LOC1')
+      expect(location.body.data.evses[0]!.status).toBe('AVAILABLE')
+      const tariffs = await em1.call<{ data: { id: string; country_code: string }[] }>('/sender/tariffs')
+      expect(tariffs.body.data.map((t) => `${t.country_code}/${t.id}`)).toEqual(['NL/TAR1'])
+      const tokens = await party('CP1').call<{ data: { uid: string; valid: boolean }[] }>('/sender/tokens')
+      expect(tokens.body.data.map((t) => [t.uid, t.valid])).toEqual([['TOK1', true]])
+    })
+  })
+}
