@@ -80,6 +80,14 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     // OCPI payloads pass through the hub: never coerce types or drop fields the schema does not name.
     ajv: { customOptions: OCPI_AJV_OPTIONS },
     return503OnClosing: true,
+    // A malformed URL or a path segment longer than any OCPI id (maxParamLength, 100) never matches a route:
+    // answered like any unknown path, with the envelope, instead of Fastify's own JSON.
+    frameworkErrors: (error, request, reply) =>
+      void ocpiErrorHandler(
+        new OcpiError('HUB_ERR_NOT_FOUND', `Unknown resource: ${error.message}`),
+        request,
+        reply,
+      ),
   })
   registerRequestIds(app)
   registerJsonBodyParser(app, config.bodyLimitBytes, config.jsonDepthLimit)

@@ -24,6 +24,11 @@ export const HubErrors = {
     http: 400,
     message: 'Request body is not valid JSON',
   },
+  HUB_ERR_BAD_CONTENT_TYPE: {
+    status: OcpiStatus.ClientError,
+    http: 415,
+    message: 'The Content-Type header cannot be parsed: send application/json',
+  },
   HUB_ERR_BODY_TOO_LARGE: { status: OcpiStatus.ClientError, http: 413, message: 'Request body is too large' },
   HUB_ERR_NOT_FOUND: { status: OcpiStatus.ClientError, http: 404, message: 'Unknown resource' },
   HUB_ERR_METHOD_NOT_ALLOWED: { status: OcpiStatus.ClientError, http: 405, message: 'Method not allowed' },

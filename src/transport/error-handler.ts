@@ -67,11 +67,13 @@ export function renderError(error: unknown): RenderedError {
   const code =
     fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
       ? 'HUB_ERR_BODY_TOO_LARGE'
-      : fastifyError.statusCode === 400
-        ? 'HUB_ERR_BODY_NOT_JSON'
-        : fastifyError.statusCode === 404
-          ? 'HUB_ERR_NOT_FOUND'
-          : 'HUB_ERR_INTERNAL'
+      : fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? 'HUB_ERR_BAD_CONTENT_TYPE'
+        : fastifyError.statusCode === 400
+          ? 'HUB_ERR_BODY_NOT_JSON'
+          : fastifyError.statusCode === 404
+            ? 'HUB_ERR_NOT_FOUND'
+            : 'HUB_ERR_INTERNAL'
   const entry = HubErrors[code]
   return {
     httpStatus: entry.http,
