@@ -87,7 +87,16 @@ const EXPECTED_REFUSALS: Readonly<Record<'2.2.1' | '2.1.1', Readonly<Record<stri
   '2.2.1': {
     'examples__tariff_20_simple_north_american_inclusive.json': 'Tariff.tax_included',
   },
-  '2.1.1': {},
+  '2.1.1': {
+    // An unpublished Location would be shown to every driver of a 2.1.1 eMSP.
+    'examples__location_example_uc3_destination_charger_not_published.json': 'Location.publish',
+    'examples__location_example_uc4_limited_visibility.json': 'Location.publish',
+    'examples__location_example_uc5_home_charge_point.json': 'Location.publish',
+    'examples__tariff_4_complex.json': 'Tariff.elements[1].restrictions.max_current',
+    'examples__tariff_6_025kwh_start_max_price.json': 'Tariff.max_price',
+    'examples__tariff_12_025kwh_min_price.json': 'Tariff.min_price',
+    'examples__tariff_20_simple_north_american_inclusive.json': 'Tariff.tax_included',
+  },
 }
 
 function read(example: Example): OcpiObject[] {

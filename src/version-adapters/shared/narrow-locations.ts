@@ -88,18 +88,31 @@ export function narrowEnergyMix(
   )
 }
 
+/**
+ * A connector standard is required and has no neighbour an older receiver could use instead (a driver
+ * would go to a plug that does not fit), so an unknown one is refused. Also used for CdrLocation.
+ */
+export function refuseUnknownStandard(
+  value: OcpiObject,
+  field: string,
+  vocabulary: Vocabulary,
+  path: string,
+): void {
+  if (field in value && !isKnown(value[field], vocabulary.connectorTypes)) {
+    throw new ConversionRefused(
+      `${path}.${field}`,
+      `connector standard ${String(value[field])} does not exist in OCPI ${vocabulary.version}`,
+    )
+  }
+}
+
 export function narrowConnector(
   connector: OcpiObject,
   vocabulary: Vocabulary,
   run: ConversionRun,
   path: string,
 ): OcpiObject {
-  if ('standard' in connector && !isKnown(connector.standard, vocabulary.connectorTypes)) {
-    throw new ConversionRefused(
-      `${path}.standard`,
-      `connector standard ${String(connector.standard)} does not exist in OCPI ${vocabulary.version}`,
-    )
-  }
+  refuseUnknownStandard(connector, 'standard', vocabulary, path)
   const narrowed = dropFields(connector, CONNECTOR_FIELDS_ADDED_IN_230, run, path, vocabulary.version)
   // AC_2_PHASE and AC_2_PHASE_SPLIT (2.2) are both fed by one line to neutral or between two lines.
   return mapIfUnknown(

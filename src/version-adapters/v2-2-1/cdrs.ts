@@ -1,4 +1,4 @@
-import { ConversionRefused, type OcpiObject } from '../contract.ts'
+import type { OcpiObject } from '../contract.ts'
 import {
   mapField,
   mapList,
@@ -6,8 +6,8 @@ import {
   type ConversionRun,
   type Step,
 } from '../shared/conversion-run.ts'
-import { isKnown } from '../shared/enum-values.ts'
 import { priceDownTo221, priceUpFrom221 } from '../shared/money.ts'
+import { refuseUnknownStandard } from '../shared/narrow-locations.ts'
 import { V2_2_1 } from '../shared/vocabulary.ts'
 import { tariffDown, tariffUp } from './tariffs.ts'
 import { tokenDown } from './tokens.ts'
@@ -27,20 +27,6 @@ export const CDR_PRICE_FIELDS = [
   'total_reservation_cost',
 ] as const
 
-export function refuseUnknownConnectorStandard(
-  cdrLocation: OcpiObject,
-  connectorTypes: readonly string[],
-  version: string,
-  path: string,
-): void {
-  if ('connector_standard' in cdrLocation && !isKnown(cdrLocation.connector_standard, connectorTypes)) {
-    throw new ConversionRefused(
-      `${path}.connector_standard`,
-      `connector standard ${String(cdrLocation.connector_standard)} does not exist in OCPI ${version}`,
-    )
-  }
-}
-
 export const cdrDown: Step = (cdr, run, path) => {
   let down = cdr
   for (const field of CDR_PRICE_FIELDS) down = mapField(down, field, priceDownTo221, run, path)
@@ -49,7 +35,7 @@ export const cdrDown: Step = (cdr, run, path) => {
     down,
     'cdr_location',
     (cdrLocation, _run, locationPath) => {
-      refuseUnknownConnectorStandard(cdrLocation, V2_2_1.connectorTypes, '2.2.1', locationPath)
+      refuseUnknownStandard(cdrLocation, 'connector_standard', V2_2_1, locationPath)
       return cdrLocation
     },
     run,
