@@ -154,6 +154,21 @@ describe('PATCH bodies: only the fields present are converted, no required field
       last_updated: UPDATED,
     })
   })
+  it('2.1.1 Session moved to another EVSE without all three ids: the ids are dropped with a loss line', () => {
+    const down = fromCanonical('2.1.1', 'Session', { evse_uid: 'EVSE-B', last_updated: UPDATED }, PATCH)
+    expect(down.value).toEqual({ last_updated: UPDATED })
+    expect(down.losses).toEqual([
+      'Session.location_id: dropped with evse_uid and connector_id (2.1.1 embeds the Location, which needs all three)',
+    ])
+  })
+
+  it('2.1.1 Location: a parking_type cleared to null is not sent as a field 2.1.1 does not have', () => {
+    expect(
+      fromCanonical('2.1.1', 'Location', { parking_type: null, last_updated: UPDATED }, PATCH).value,
+    ).toEqual({
+      last_updated: UPDATED,
+    })
+  })
 })
 
 describe('refusals: ConversionRefused names the field (the edge answers OCPI 2001)', () => {
