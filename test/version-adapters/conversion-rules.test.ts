@@ -510,10 +510,11 @@ describe('loss lines: one per field path that does not survive', () => {
     const down = fromCanonical('2.1.1', 'Session', aSession(), FULL)
     expect(down.value.location).toEqual({
       id: 'LOC-FIXTURE-1',
-      evses: [{ uid: 'EVSE-A', connectors: [{ id: '1' }] }],
+      type: 'UNKNOWN',
+      evses: [{ uid: 'EVSE-A', status: 'UNKNOWN', connectors: [{ id: '1' }] }],
     })
     expect(down.losses).toContain(
-      'Session.location: only the ids are known (no Location given): address, coordinates and the rest are missing',
+      'Session.location: no Location given: only the ids are known, type and EVSE status are UNKNOWN; address, coordinates, connector details and last_updated are missing',
     )
   })
 
