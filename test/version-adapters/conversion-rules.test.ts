@@ -15,6 +15,17 @@ import { FIXTURE_CPO, FIXTURE_EMSP } from '../fixtures/parties.ts'
 import { aSession } from '../fixtures/sessions.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
 import { aToken } from '../fixtures/tokens.ts'
+import { ENVIRONMENTAL_IMPACT_CATEGORIES, IMAGE_CATEGORIES } from '../../src/core/ocpi-types.schema.ts'
+import {
+  CAPABILITIES,
+  CONNECTOR_TYPES,
+  FACILITIES,
+  PARKING_RESTRICTIONS,
+  PARKING_TYPES,
+  POWER_TYPES,
+} from '../../src/modules/locations/locations.schema.ts'
+import { TOKEN_TYPES } from '../../src/modules/tokens/tokens.schema.ts'
+import { V2_1_1, V2_2_1 } from '../../src/version-adapters/shared/vocabulary.ts'
 import { validateCanonical } from './canonical-schemas.ts'
 import { differingPaths, expectDifferencesNamedByLosses, lossPaths } from './round-trip.ts'
 
@@ -63,6 +74,31 @@ describe('entry point', () => {
     expect(() => fromCanonical('2.1.1', 'ClientInfo', aClientInfo(), FULL)).toThrow(
       'ClientInfo does not exist in OCPI 2.1.1',
     )
+  })
+})
+
+describe('vocabularies of the older versions', () => {
+  // Written by hand from the older spec texts: each must be a subset of the 2.3.0 list (no typo, no value
+  // that 2.3.0 removed), or a narrowed object could carry a value no version knows.
+  it.each([V2_2_1, V2_1_1])('$version lists only values 2.3.0 knows', (vocabulary) => {
+    const known: Record<string, readonly string[]> = {
+      capabilities: CAPABILITIES,
+      connectorTypes: CONNECTOR_TYPES,
+      facilities: FACILITIES,
+      imageCategories: IMAGE_CATEGORIES,
+      environmentalImpactCategories: ENVIRONMENTAL_IMPACT_CATEGORIES,
+      parkingRestrictions: PARKING_RESTRICTIONS,
+      parkingTypes: PARKING_TYPES,
+      powerTypes: POWER_TYPES,
+      tokenTypes: TOKEN_TYPES,
+    }
+    for (const [field, values] of Object.entries(known)) {
+      const listed = vocabulary[field as keyof typeof vocabulary] as readonly string[]
+      expect(
+        listed.filter((value) => !values.includes(value)),
+        field,
+      ).toEqual([])
+    }
   })
 })
 
