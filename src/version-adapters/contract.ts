@@ -48,7 +48,8 @@ export interface ConversionContext {
   readonly partial: boolean
   /**
    * The party the object belongs to, for versions whose objects do not carry it (2.1.1 Location, Token,
-   * Session, CDR, Tariff have no country_code/party_id).
+   * Session, CDR, Tariff have no country_code/party_id). For a 2.1.1 StartSession or ReserveNow: the eMSP
+   * that sends it, which owns the Token inside.
    */
   readonly owner?: { readonly country_code: string; readonly party_id: string }
   /**
@@ -57,6 +58,17 @@ export interface ConversionContext {
    * Location it can and reports the loss.
    */
   readonly location?: OcpiObject
+  /**
+   * The canonical Token a 2.1.1 object only names by `auth_id` (Session, CDR) or leaves out
+   * (AuthorizationInfo): looked up by the caller (by contract_id = auth_id, or by the uid of the authorize
+   * request). Without it these conversions up to 2.3.0 are refused: the hub cannot tell whose token it is.
+   */
+  readonly token?: OcpiObject
+  /**
+   * Seconds the hub waits for a CommandResult before it answers TIMEOUT itself. A 2.1.1 CommandResponse has
+   * no `timeout`; the 2.3.0 one requires it, so the hub promises its own.
+   */
+  readonly commandTimeout?: number
 }
 
 /**
