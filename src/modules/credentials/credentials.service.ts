@@ -25,6 +25,7 @@ import type { AuthenticatedPartner } from '../../transport/authorization.ts'
 import { describeValidation } from '../../transport/error-handler.ts'
 import { PartnerCallError } from '../../transport/ocpi-client.ts'
 import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
+import { CANONICAL_VERSION, type OcpiVersion } from '../../version-adapters/contract.ts'
 import { Credentials, type CredentialsRole } from './credentials.schema.ts'
 import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
 
@@ -97,13 +98,21 @@ function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonl
   })
 }
 
+/**
+ * Reads the partner's endpoints in the version it called the hub's credentials in: the platform speaks
+ * that version from now on (a PUT in another version upgrades or downgrades it).
+ */
 async function discoverForHandshake(
   context: HubContext,
   body: Credentials,
   correlationId: string,
+  version: OcpiVersion,
 ): Promise<DiscoveredPartner> {
   try {
-    return await discoverPartner(context.client, body.url, body.token, correlationId)
+    return await discoverPartner(context.client, body.url, body.token, correlationId, {
+      version,
+      partyRole: version === '2.1.1' ? body.roles[0]?.role : undefined,
+    })
   } catch (error) {
     if (error instanceof DiscoveryError) {
       throw new OcpiError(DISCOVERY_ERRORS[error.statusCode] ?? 'HUB_ERR_CLIENT_API_UNUSABLE', error.message)
@@ -112,7 +121,8 @@ async function discoverForHandshake(
   }
 }
 
-async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
+/** The parties a platform may claim: those of its invitation or registration that are not SUSPENDED. */
+export async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
   return (await listPartiesOf(context.db, [platformId])).filter((p) => p.status !== 'SUSPENDED')
 }
 
@@ -122,10 +132,11 @@ export async function registerPartner(
   partner: AuthenticatedPartner,
   body: Credentials,
   correlationId: string,
+  version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
-  const discovered = await discoverForHandshake(context, body, correlationId)
+  const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
   await context.db.transaction().execute(async (trx) => {
     const platform = await lockPlatform(trx, partner.platformId)
@@ -148,7 +159,10 @@ export async function registerPartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
-  context.log.info({ platformId: partner.platformId, roles: body.roles.map(roleLabel) }, 'partner registered')
+  context.log.info(
+    { platformId: partner.platformId, roles: body.roles.map(roleLabel), version },
+    'partner registered',
+  )
   return hubCredentials(context, tokenC, partner.platformId)
 }
 
@@ -158,10 +172,11 @@ export async function updatePartner(
   partner: AuthenticatedPartner,
   body: Credentials,
   correlationId: string,
+  version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
-  const discovered = await discoverForHandshake(context, body, correlationId)
+  const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
   await context.db.transaction().execute(async (trx) => {
     const platform = await lockPlatform(trx, partner.platformId)
@@ -181,7 +196,10 @@ export async function updatePartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
-  context.log.info({ platformId: partner.platformId }, 'partner updated its credentials; token rotated')
+  context.log.info(
+    { platformId: partner.platformId, version },
+    'partner updated its credentials; token rotated',
+  )
   return hubCredentials(context, tokenC, partner.platformId)
 }
 

@@ -1,0 +1,125 @@
+import { OcpiError } from '../core/errors.ts'
+import type { PartyRef } from '../core/party.ts'
+import type { Db } from '../storage/database.ts'
+import { findObjectsById } from '../storage/owned-objects.store.ts'
+import {
+  ConversionRefused,
+  type ConversionContext,
+  type ObjectKind,
+  type OcpiObject,
+  type OcpiVersion,
+} from './contract.ts'
+import { fromCanonical, toCanonical } from './converters.ts'
+
+/** A value (an object, or a list of objects) in another version, and what the conversion lost. */
+export interface AdaptedValue {
+  readonly value: unknown
+  readonly losses: readonly string[]
+}
+
+function isObject(value: unknown): value is OcpiObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Converts an object or each object of a list; anything else (null, a string) passes as it is. */
+function convertEach(
+  value: unknown,
+  convert: (object: OcpiObject) => { value: OcpiObject; losses: readonly string[] },
+): AdaptedValue {
+  if (isObject(value)) return convert(value)
+  if (!Array.isArray(value)) return { value, losses: [] }
+  const losses: string[] = []
+  const converted = value.map((item) => {
+    if (!isObject(item)) return item
+    const one = convert(item)
+    losses.push(...one.losses)
+    return one.value
+  })
+  return { value: converted, losses }
+}
+
+/** A partner's object (or list) in its version → the hub's canonical 2.3.0 shape. */
+export function adaptIn(
+  version: OcpiVersion,
+  kind: ObjectKind,
+  value: unknown,
+  context: ConversionContext,
+): AdaptedValue {
+  return convertEach(value, (object) => toCanonical(version, kind, object, context))
+}
+
+/**
+ * A canonical object (or list) → the receiver's version. A 2.1.1 Session or CDR embeds its Location in
+ * full: each gets the hub's copy of it.
+ */
+export async function adaptOut(
+  db: Db,
+  version: OcpiVersion,
+  kind: ObjectKind,
+  value: unknown,
+  partial: boolean,
+): Promise<AdaptedValue> {
+  const locations = new Map<unknown, OcpiObject | undefined>()
+  for (const object of Array.isArray(value) ? value : [value]) {
+    locations.set(object, await embeddedLocation(db, version, kind, object))
+  }
+  return convertEach(value, (object) => {
+    const location = locations.get(object)
+    return fromCanonical(version, kind, object, { partial, ...(location ? { location } : {}) })
+  })
+}
+
+/** ConversionRefused as the sender sees it: OCPI 2001 naming the field; anything else unchanged. */
+export function refusalAsOcpiError(error: unknown, version: OcpiVersion): unknown {
+  if (!(error instanceof ConversionRefused)) return error
+  return new OcpiError(
+    'HUB_ERR_INVALID_PARAMETERS',
+    `${error.field}: ${error.message} (cannot be carried across OCPI ${version})`,
+  )
+}
+
+const MAX_LISTED_LOSSES = 5
+
+/** One line for a status_message or a log: what was lost converting to or from `version`. */
+export function describeLosses(version: OcpiVersion, losses: readonly string[]): string | undefined {
+  if (losses.length === 0) return undefined
+  const listed = losses.slice(0, MAX_LISTED_LOSSES).join('; ')
+  const more = losses.length > MAX_LISTED_LOSSES ? `; and ${losses.length - MAX_LISTED_LOSSES} more` : ''
+  return `Converted for OCPI ${version}, information lost: ${listed}${more}`
+}
+
+/** The status_message with the conversion note appended. */
+export function withLossNote(message: string | undefined, note: string | undefined): string | undefined {
+  if (!note) return message
+  return message ? `${message}. ${note}` : note
+}
+
+/**
+ * The canonical Location a 2.1.1 Session or CDR embeds in full (2.3.0 names only its id): the hub's copy,
+ * when it has one. Undefined for other kinds, other versions, or a Location the hub never received.
+ */
+async function embeddedLocation(
+  db: Db,
+  version: OcpiVersion,
+  kind: ObjectKind | undefined,
+  body: unknown,
+): Promise<OcpiObject | undefined> {
+  if (version !== '2.1.1' || (kind !== 'Session' && kind !== 'CDR') || !isObject(body)) return undefined
+  const locationId =
+    kind === 'Session'
+      ? body['location_id']
+      : isObject(body['cdr_location'])
+        ? body['cdr_location']['id']
+        : undefined
+  const owner: PartyRef | undefined =
+    typeof body['country_code'] === 'string' && typeof body['party_id'] === 'string'
+      ? { country_code: body['country_code'].toUpperCase(), party_id: body['party_id'].toUpperCase() }
+      : undefined
+  if (typeof locationId !== 'string' || !owner) return undefined
+  const [location] = await findObjectsById(
+    db,
+    { module: 'locations', owners: [owner] },
+    locationId.toUpperCase(),
+  )
+  return location
+}
