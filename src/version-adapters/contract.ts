@@ -57,6 +57,17 @@ export interface ConversionContext {
    * Location it can and reports the loss.
    */
   readonly location?: OcpiObject
+  /**
+   * The canonical Token a 2.1.1 object only names by `auth_id` (Session, CDR) or leaves out
+   * (AuthorizationInfo): looked up by the caller (by contract_id = auth_id, or by the uid of the authorize
+   * request). Without it these conversions up to 2.3.0 are refused: the hub cannot tell whose token it is.
+   */
+  readonly token?: OcpiObject
+  /**
+   * Seconds the hub waits for a CommandResult before it answers TIMEOUT itself. A 2.1.1 CommandResponse has
+   * no `timeout`; the 2.3.0 one requires it, so the hub promises its own.
+   */
+  readonly commandTimeout?: number
 }
 
 /**

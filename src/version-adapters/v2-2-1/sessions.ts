@@ -1,0 +1,13 @@
+import { mapField, type Step } from '../shared/conversion-run.ts'
+import { priceDownTo221, priceUpFrom221 } from '../shared/money.ts'
+import { tokenDown } from './tokens.ts'
+
+/** Sessions 2.3.0 ↔ 2.2.1: total_cost is a Price, cdr_token.type narrows. Nothing else differs. */
+
+export const sessionDown: Step = (session, run, path) => {
+  const down = mapField(session, 'total_cost', priceDownTo221, run, path)
+  return mapField(down, 'cdr_token', tokenDown, run, path)
+}
+
+export const sessionUp: Step = (session, run, path) =>
+  mapField(session, 'total_cost', priceUpFrom221, run, path)
