@@ -118,7 +118,15 @@ export async function callDestination(
       losses: [],
     }
   }
-  const answer = adaptAnswerData(version, plan.kinds, response.envelope.data, request.to)
+  let answer: Awaited<ReturnType<typeof adaptAnswerData>>
+  try {
+    answer = await adaptAnswerData(context, version, request, plan.kinds, response.envelope.data, {
+      owner: request.to,
+      commandTimeout: context.config.asyncResults.waitSeconds,
+    })
+  } catch (error) {
+    throw refusalAsOcpiError(error, version)
+  }
   return {
     httpStatus: response.httpStatus,
     envelope: { ...response.envelope, data: answer.value },

@@ -1,14 +1,9 @@
+import { sql } from 'kysely'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import { findObjectsById } from '../storage/owned-objects.store.ts'
-import {
-  ConversionRefused,
-  type ConversionContext,
-  type ObjectKind,
-  type OcpiObject,
-  type OcpiVersion,
-} from './contract.ts'
+import { ConversionRefused, type ObjectKind, type OcpiObject, type OcpiVersion } from './contract.ts'
 import { fromCanonical, toCanonical } from './converters.ts'
 
 /** A value (an object, or a list of objects) in another version, and what the conversion lost. */
@@ -38,14 +33,68 @@ function convertEach(
   return { value: converted, losses }
 }
 
-/** A partner's object (or list) in its version → the hub's canonical 2.3.0 shape. */
-export function adaptIn(
+/** What the hub knows that an older object leaves out, for converting it up. */
+export interface InboundFacts {
+  readonly partial: boolean
+  /** The party the object belongs to (2.1.1 objects do not name it). */
+  readonly owner?: { readonly country_code: string; readonly party_id: string } | undefined
+  /** The uid of the token an authorization answer is about (2.1.1 AuthorizationInfo has no token). */
+  readonly tokenUid?: string | undefined
+  /** Seconds the hub waits for a command's result (2.1.1 CommandResponse has no timeout). */
+  readonly commandTimeout?: number | undefined
+}
+
+/**
+ * A partner's object (or list) in its version → the hub's canonical 2.3.0 shape. A 2.1.1 Session or CDR
+ * names its token only by `auth_id`, and an AuthorizationInfo not at all: each gets the hub's copy of
+ * the Token (by contract_id, or by the uid of the authorization request).
+ */
+export async function adaptIn(
+  db: Db,
   version: OcpiVersion,
   kind: ObjectKind,
   value: unknown,
-  context: ConversionContext,
-): AdaptedValue {
-  return convertEach(value, (object) => toCanonical(version, kind, object, context))
+  facts: InboundFacts,
+): Promise<AdaptedValue> {
+  const tokens = new Map<unknown, OcpiObject | undefined>()
+  if (version === '2.1.1') {
+    for (const object of Array.isArray(value) ? value : [value]) {
+      tokens.set(object, await tokenOf(db, kind, object, facts.tokenUid))
+    }
+  }
+  const context = {
+    partial: facts.partial,
+    ...(facts.owner ? { owner: facts.owner } : {}),
+    ...(facts.commandTimeout === undefined ? {} : { commandTimeout: facts.commandTimeout }),
+  }
+  return convertEach(value, (object) => {
+    const token = tokens.get(object)
+    return toCanonical(version, kind, object, token ? { ...context, token } : context)
+  })
+}
+
+/** The hub's copy of the Token a 2.1.1 Session, CDR or AuthorizationInfo is about, when it has one. */
+async function tokenOf(
+  db: Db,
+  kind: ObjectKind,
+  object: unknown,
+  tokenUid: string | undefined,
+): Promise<OcpiObject | undefined> {
+  if (kind === 'AuthorizationInfo' && tokenUid) {
+    const [token] = await findObjectsById(db, { module: 'tokens' }, tokenUid.toUpperCase())
+    return token
+  }
+  if ((kind !== 'Session' && kind !== 'CDR') || !isObject(object)) return undefined
+  const contractId = object['auth_id']
+  if (typeof contractId !== 'string') return undefined
+  const row = await db
+    .selectFrom('ocpi_objects')
+    .select('data')
+    .where('module', '=', 'tokens')
+    .where(sql<boolean>`data->>'contract_id' = ${contractId}`)
+    .orderBy('last_updated', 'desc')
+    .executeTakeFirst()
+  return row?.data
 }
 
 /**

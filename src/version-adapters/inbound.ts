@@ -85,9 +85,9 @@ export function registerVersionAdapters(
     }
     const owner = await ownerOf(context, request, call, version)
     try {
-      const converted = adaptIn(version, kind, request.body, {
+      const converted = await adaptIn(context.db, version, kind, request.body, {
         partial: request.method === 'PATCH',
-        ...(owner ? { owner } : {}),
+        owner,
       })
       request.body = converted.value
       call.losses.push(...converted.losses)

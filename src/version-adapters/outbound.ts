@@ -1,7 +1,7 @@
 import type { HubIdentity } from '../hub-context.ts'
 import type { InterfaceRole } from '../modules/registry.ts'
 import type { Db } from '../storage/database.ts'
-import { adaptIn, adaptOut } from './adapt.ts'
+import { adaptIn, adaptOut, refusalAsOcpiError, type InboundFacts } from './adapt.ts'
 import type { OcpiVersion } from './contract.ts'
 import { supportsKind } from './converters.ts'
 import { messageKinds, pathSegments, type MessageKinds } from './message-kinds.ts'
@@ -79,12 +79,35 @@ export async function adaptOutbound(
 }
 
 /** A receiver's answer data in its version → canonical, so the hub and the requester's adapter can use it. */
-export function adaptAnswerData(
+export async function adaptAnswerData(
+  deps: AdapterDeps,
   version: OcpiVersion,
+  call: OutboundCall,
   kinds: MessageKinds,
   data: unknown,
-  owner: { readonly country_code: string; readonly party_id: string },
-): { value: unknown; losses: readonly string[] } {
+  facts: Omit<InboundFacts, 'partial' | 'tokenUid'>,
+): Promise<{ value: unknown; losses: readonly string[] }> {
   if (!kinds.answer || data === undefined || data === null) return { value: data, losses: [] }
-  return adaptIn(version, kinds.answer, data, { partial: false, owner })
+  // An authorization answer is about the token in the request path: `/{token_uid}/authorize`.
+  const tokenUid = kinds.answer === 'AuthorizationInfo' ? pathSegments(call.pathAndQuery)[0] : undefined
+  return adaptIn(deps.db, version, kinds.answer, data, { ...facts, partial: false, tokenUid })
+}
+
+/**
+ * Refuses a push that some receiver's version could not carry without misleading it (2001 naming the
+ * field), before anything is stored or queued. Each version present among the receivers is tried once.
+ */
+export async function checkConvertibleFor(
+  deps: AdapterDeps,
+  versions: Iterable<OcpiVersion>,
+  call: OutboundCall,
+): Promise<void> {
+  for (const version of new Set(versions)) {
+    if (version === '2.3.0') continue
+    try {
+      await adaptOutbound(deps, version, call)
+    } catch (error) {
+      throw refusalAsOcpiError(error, version)
+    }
+  }
 }

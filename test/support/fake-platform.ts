@@ -75,6 +75,7 @@ export class FakePlatform {
   readonly #answers = new Map<string, (request: RecordedRequest) => Failure | Promise<Failure>>()
   #down = false
   #base = ''
+  #version: OcpiVersion | undefined
 
   private constructor(options: FakePlatformOptions) {
     this.options = options
@@ -98,7 +99,12 @@ export class FakePlatform {
   }
 
   get version(): OcpiVersion {
-    return this.options.version ?? '2.3.0'
+    return this.#version ?? this.options.version ?? '2.3.0'
+  }
+
+  /** From now on the platform speaks `version` (an upgrade or downgrade, before a credentials PUT). */
+  speak(version: OcpiVersion): void {
+    this.#version = version
   }
 
   /** The credentials object this platform sends, in its version's shape. */
