@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fromCanonical } from '../../../src/version-adapters/converters.ts'
+import { aCdr } from '../../fixtures/cdrs.ts'
 import { aCommandResponse, aCommandResult, aStartSession } from '../../fixtures/commands.ts'
 import { aLocation } from '../../fixtures/locations.ts'
 import { aTariff } from '../../fixtures/tariffs.ts'
 import { aToken } from '../../fixtures/tokens.ts'
-import { envelope } from '../../support/fake-platform.ts'
+import { aRole, envelope, FakePlatform } from '../../support/fake-platform.ts'
 import {
   connectParty,
   eventually,
@@ -27,6 +29,7 @@ for (const engine of STORE_VARIANTS) {
     let emsp: ConnectedParty
     let emsp221: ConnectedParty
     let emsp211: ConnectedParty
+    let cpo211: ConnectedParty
     let everyone: ConnectedParty[]
 
     beforeAll(async () => {
@@ -40,7 +43,11 @@ for (const engine of STORE_VARIANTS) {
         version: '2.1.1',
         modules: ['locations', 'tokens', 'sessions', 'cdrs', 'commands'],
       })
-      everyone = [cpo, cpo221, emsp, emsp221, emsp211]
+      cpo211 = await connectParty(hub, 'CPO', 'NL', 'CP3', {
+        version: '2.1.1',
+        modules: ['locations', 'tokens', 'sessions', 'cdrs', 'commands'],
+      })
+      everyone = [cpo, cpo221, emsp, emsp221, emsp211, cpo211]
     })
 
     afterAll(async () => {
@@ -260,6 +267,116 @@ for (const engine of STORE_VARIANTS) {
       )
       expect(downgrade.response.body.status_code).toBe(1000)
       expect(await platformVersion(mover)).toBe('2.2.1')
+    })
+
+    /** A canonical object as a 2.1.1 partner would send it (the converters give the partner's shape). */
+    const in211 = (kind: 'CDR' | 'Location', value: object, location?: object) =>
+      fromCanonical('2.1.1', kind, value as Record<string, unknown>, {
+        partial: false,
+        ...(location ? { location: location as Record<string, unknown> } : {}),
+      }).value
+
+    it("[2.1.1 CDR] a 2.1.1 CPO's CDR, without routing headers, reaches the eMSP of its token (by auth_id) in 2.3.0", async () => {
+      // 1. The 2.3.0 eMSP's token is on the hub (broadcast), so its contract id names it.
+      const token = aToken({ uid: 'CDR-TOK-1', contract_id: 'DE-EM1-C0211-1' }, emsp.party)
+      const pushed = await emsp.call('/receiver/tokens/DE/EM1/CDR-TOK-1', { method: 'PUT', body: token })
+      expect(pushed.body.status_code).toBe(1000)
+      // 2. The 2.1.1 CPO's Location, pushed by it in 2.1.1.
+      const location = aLocation({ id: 'LOC-211' }, cpo211.party)
+      const locationPut = await cpo211.call('/receiver/locations/NL/CP3/LOC-211', {
+        method: 'PUT',
+        body: in211('Location', location),
+      })
+      expect(locationPut.body.status_code).toBe(1000)
+
+      const cdr = aCdr(
+        {
+          id: 'CDR-211-1',
+          cdr_token: {
+            country_code: 'DE',
+            party_id: 'EM1',
+            uid: 'CDR-TOK-1',
+            type: 'RFID',
+            contract_id: 'DE-EM1-C0211-1',
+          },
+          cdr_location: { ...aCdr().cdr_location, id: 'LOC-211' },
+        },
+        cpo211.party,
+        emsp.party,
+      )
+      emsp.platform.answer('POST', '/2.3.0/receiver/cdrs', () => ({
+        status: 201,
+        body: envelope(null),
+        headers: { location: `${emsp.platform.url}/2.3.0/receiver/cdrs/CDR-211-1` },
+      }))
+      const posted = await cpo211.call('/receiver/cdrs', {
+        method: 'POST',
+        body: in211('CDR', cdr, location),
+      })
+      expect(posted.body.status_code).toBe(1000)
+      expect(posted.headers.get('location')).toMatch(new RegExp(`^${hub.url}/ocpi/2\\.1\\.1/receiver/cdrs/`))
+      const [received] = await emsp.platform.waitForRequests('/2.3.0/receiver/cdrs', 1)
+      const body = received!.body as Record<string, unknown>
+      expect(body['id']).toBe('CDR-211-1')
+      expect(body['cdr_token']).toMatchObject({ country_code: 'DE', party_id: 'EM1', uid: 'CDR-TOK-1' })
+      expect(received!.headers['ocpi-from-party-id']).toBe('CP3')
+    })
+
+    it('[2.1.1 commands] a 2.2.1 eMSP starts a session at a 2.1.1 CPO; the 2.1.1 result comes back to the eMSP', async () => {
+      const responseUrl = `${emsp221.platform.url}/2.2.1/sender/commands/results/start-211`
+      cpo211.platform.answer('POST', '/2.1.1/commands/START_SESSION', () => ({
+        status: 200,
+        body: envelope({ result: 'ACCEPTED' }),
+      }))
+      const command = aStartSession({ response_url: responseUrl, location_id: 'LOC-211' }, emsp221.party)
+      const response = await emsp221.call('/receiver/commands/START_SESSION', {
+        method: 'POST',
+        body: command,
+        headers: routeHeaders(emsp221.party, cpo211.party),
+      })
+      expect(response.body.status_code).toBe(1000)
+      expect(response.body.data).toMatchObject({ result: 'ACCEPTED' })
+
+      const [forwarded] = await cpo211.platform.waitForRequests('/2.1.1/commands/START_SESSION', 1)
+      expect(forwarded!.token).toBe(cpo211.platform.tokenFromHub)
+      expect(forwarded!.headers['ocpi-to-party-id']).toBeUndefined()
+      const sent = forwarded!.body as Record<string, unknown>
+      expect(sent).not.toHaveProperty('connector_id')
+      const callbackUrl = String(sent['response_url'])
+      expect(callbackUrl).toMatch(new RegExp(`^${hub.url}/ocpi/2\\.1\\.1/sender/commands/callbacks/`))
+
+      const result = await cpo211.call(callbackUrl.replace(/^.*\/ocpi\/2\.1\.1/, ''), {
+        method: 'POST',
+        body: { result: 'ACCEPTED' },
+      })
+      expect(result.body.status_code).toBe(1000)
+      const delivered = emsp221.platform.requestsTo('POST', '/2.2.1/sender/commands/results/start-211')
+      expect(delivered).toHaveLength(1)
+      expect(delivered[0]!.body).toEqual({ result: 'ACCEPTED' })
+    })
+
+    it('[hub registers at a partner] the hub picks the highest version both speak (2.2.1 of 2.2.1 and 2.1.1)', async () => {
+      const partner = await FakePlatform.start({
+        roles: [aRole('EMSP', 'BE', 'HRP')],
+        version: '2.2.1',
+        versions: [
+          { version: '2.1.1', url: '{base}/2.1.1' },
+          { version: '2.2.1', url: '{base}/2.2.1' },
+        ],
+      })
+      try {
+        const connected = await hub.admin<{ id: string }>('POST', '/connections', {
+          versions_url: partner.versionsUrl,
+          token_a: partner.tokenA,
+          name: 'Hub-initiated 2.2.1',
+        })
+        expect(connected.status).toBe(201)
+        const platform = await hub.admin<{ version: string }>('GET', `/platforms/${connected.body.id}`)
+        expect(platform.body.version).toBe('2.2.1')
+        expect(partner.requestsTo('POST', '/2.2.1/credentials')).toHaveLength(1)
+      } finally {
+        await partner.close()
+      }
     })
   })
 }
