@@ -48,7 +48,8 @@ export interface ConversionContext {
   readonly partial: boolean
   /**
    * The party the object belongs to, for versions whose objects do not carry it (2.1.1 Location, Token,
-   * Session, CDR, Tariff have no country_code/party_id).
+   * Session, CDR, Tariff have no country_code/party_id). For a 2.1.1 StartSession or ReserveNow: the eMSP
+   * that sends it, which owns the Token inside.
    */
   readonly owner?: { readonly country_code: string; readonly party_id: string }
   /**

@@ -15,6 +15,17 @@ import { FIXTURE_CPO, FIXTURE_EMSP } from '../fixtures/parties.ts'
 import { aSession } from '../fixtures/sessions.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
 import { aToken } from '../fixtures/tokens.ts'
+import { ENVIRONMENTAL_IMPACT_CATEGORIES, IMAGE_CATEGORIES } from '../../src/core/ocpi-types.schema.ts'
+import {
+  CAPABILITIES,
+  CONNECTOR_TYPES,
+  FACILITIES,
+  PARKING_RESTRICTIONS,
+  PARKING_TYPES,
+  POWER_TYPES,
+} from '../../src/modules/locations/locations.schema.ts'
+import { TOKEN_TYPES } from '../../src/modules/tokens/tokens.schema.ts'
+import { V2_1_1, V2_2_1 } from '../../src/version-adapters/shared/vocabulary.ts'
 import { validateCanonical } from './canonical-schemas.ts'
 import { differingPaths, expectDifferencesNamedByLosses, lossPaths } from './round-trip.ts'
 
@@ -63,6 +74,31 @@ describe('entry point', () => {
     expect(() => fromCanonical('2.1.1', 'ClientInfo', aClientInfo(), FULL)).toThrow(
       'ClientInfo does not exist in OCPI 2.1.1',
     )
+  })
+})
+
+describe('vocabularies of the older versions', () => {
+  // Written by hand from the older spec texts: each must be a subset of the 2.3.0 list (no typo, no value
+  // that 2.3.0 removed), or a narrowed object could carry a value no version knows.
+  it.each([V2_2_1, V2_1_1])('$version lists only values 2.3.0 knows', (vocabulary) => {
+    const known: Record<string, readonly string[]> = {
+      capabilities: CAPABILITIES,
+      connectorTypes: CONNECTOR_TYPES,
+      facilities: FACILITIES,
+      imageCategories: IMAGE_CATEGORIES,
+      environmentalImpactCategories: ENVIRONMENTAL_IMPACT_CATEGORIES,
+      parkingRestrictions: PARKING_RESTRICTIONS,
+      parkingTypes: PARKING_TYPES,
+      powerTypes: POWER_TYPES,
+      tokenTypes: TOKEN_TYPES,
+    }
+    for (const [field, values] of Object.entries(known)) {
+      const listed = vocabulary[field as keyof typeof vocabulary] as readonly string[]
+      expect(
+        listed.filter((value) => !values.includes(value)),
+        field,
+      ).toEqual([])
+    }
   })
 })
 
@@ -151,6 +187,21 @@ describe('PATCH bodies: only the fields present are converted, no required field
     expect(toCanonical('2.1.1', 'Session', down.value, PATCH).value).toEqual({
       kwh: 3.5,
       total_cost: { before_taxes: 1.2 },
+      last_updated: UPDATED,
+    })
+  })
+  it('2.1.1 Session moved to another EVSE without all three ids: the ids are dropped with a loss line', () => {
+    const down = fromCanonical('2.1.1', 'Session', { evse_uid: 'EVSE-B', last_updated: UPDATED }, PATCH)
+    expect(down.value).toEqual({ last_updated: UPDATED })
+    expect(down.losses).toEqual([
+      'Session.location_id: dropped with evse_uid and connector_id (2.1.1 embeds the Location, which needs all three)',
+    ])
+  })
+
+  it('2.1.1 Location: a parking_type cleared to null is not sent as a field 2.1.1 does not have', () => {
+    expect(
+      fromCanonical('2.1.1', 'Location', { parking_type: null, last_updated: UPDATED }, PATCH).value,
+    ).toEqual({
       last_updated: UPDATED,
     })
   })
@@ -495,10 +546,11 @@ describe('loss lines: one per field path that does not survive', () => {
     const down = fromCanonical('2.1.1', 'Session', aSession(), FULL)
     expect(down.value.location).toEqual({
       id: 'LOC-FIXTURE-1',
-      evses: [{ uid: 'EVSE-A', connectors: [{ id: '1' }] }],
+      type: 'UNKNOWN',
+      evses: [{ uid: 'EVSE-A', status: 'UNKNOWN', connectors: [{ id: '1' }] }],
     })
     expect(down.losses).toContain(
-      'Session.location: only the ids are known (no Location given): address, coordinates and the rest are missing',
+      'Session.location: no Location given: only the ids are known, type and EVSE status are UNKNOWN; address, coordinates, connector details and last_updated are missing',
     )
   })
 

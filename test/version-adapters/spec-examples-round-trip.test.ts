@@ -40,6 +40,8 @@ const EXAMPLES: readonly Example[] = [
   { file: 'examples__location_example_uc3_destination_charger_not_published.json', kind: 'Location' },
   { file: 'examples__location_example_uc4_limited_visibility.json', kind: 'Location' },
   { file: 'examples__location_example_uc5_home_charge_point.json', kind: 'Location' },
+  // Not a valid 2.3.0 EVSE (`floor`, connector fields missing), but its conversion must keep it intact.
+  { file: 'examples__location_put_example_add_evse.json', kind: 'EVSE' },
   { file: 'examples__location_patch_example_location.json', kind: 'Location', partial: true },
   { file: 'examples__location_patch_example_status.json', kind: 'EVSE', partial: true },
   { file: 'examples__location_patch_example_remove_evse.json', kind: 'EVSE', partial: true },

@@ -15,9 +15,13 @@ export interface LocationIds {
 
 const NOT_AVAILABLE = '#NA'
 
+const SKELETON_LOSS =
+  'no Location given: only the ids are known, type and EVSE status are UNKNOWN; address, coordinates, connector details and last_updated are missing'
+
 /**
  * Down: the caller's canonical Location (context.location) cut to the one EVSE and connector and
- * converted; without it, or when it does not hold them, a Location of the ids alone, with a loss line.
+ * converted; without it, or when it does not hold them, a Location of the ids alone, with a loss line
+ * (a CDR then overlays what its CdrLocation recorded).
  */
 export function embeddedLocation(ids: LocationIds, run: ConversionRun, path: string): OcpiObject {
   const known = run.context.location
@@ -31,10 +35,14 @@ export function embeddedLocation(ids: LocationIds, run: ConversionRun, path: str
     // The embedded copy is a full Location even inside a PATCH body.
     return locationCopyDown(cut, { context: { ...run.context, partial: false }, losses: run.losses }, path)
   }
-  lose(run, path, 'only the ids are known (no Location given): address, coordinates and the rest are missing')
+  lose(run, path, SKELETON_LOSS)
+  // UNKNOWN is the documented "not known" of both LocationType and Status: nothing is made up.
   return {
     id: ids.location_id,
-    evses: reservationOnly ? [] : [{ uid: ids.evse_uid, connectors: [{ id: ids.connector_id }] }],
+    type: 'UNKNOWN',
+    evses: reservationOnly
+      ? []
+      : [{ uid: ids.evse_uid, status: 'UNKNOWN', connectors: [{ id: ids.connector_id }] }],
   }
 }
 

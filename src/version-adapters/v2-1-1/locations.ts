@@ -59,16 +59,14 @@ function evseReshapedDown(evse: OcpiObject, run: ConversionRun, path: string): O
 export function locationReshapedDown(location: OcpiObject, run: ConversionRun, path: string): OcpiObject {
   let down = omitFields(location, ['country_code', 'party_id', 'publish'])
   down = dropFields(down, ['publish_allowed_to', 'state'], run, path, '2.1.1')
-  if (isSet(down.parking_type)) {
-    const parkingType = down.parking_type
+  const parkingType = down.parking_type
+  down = omitFields(down, ['parking_type'])
+  if (isSet(parkingType)) {
     if (!isSameParkingType(parkingType))
       lose(run, `${path}.parking_type`, `${String(parkingType)} sent as type OTHER`)
-    down = {
-      ...omitFields(down, ['parking_type']),
-      type: isSameParkingType(parkingType) ? parkingType : 'OTHER',
-    }
+    down = { ...down, type: isSameParkingType(parkingType) ? parkingType : 'OTHER' }
   } else if (!run.context.partial) {
-    down = { ...omitFields(down, ['parking_type']), type: 'UNKNOWN' }
+    down = { ...down, type: 'UNKNOWN' }
   }
   if (!run.context.partial && !isSet(down.postal_code)) {
     lose(run, `${path}.postal_code`, 'absent, sent as "" (required in 2.1.1)')

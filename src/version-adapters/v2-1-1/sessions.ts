@@ -3,6 +3,7 @@ import {
   dropFields,
   isObject,
   isSet,
+  lose,
   omitFields,
   renameField,
   requireOwner,
@@ -52,14 +53,20 @@ export const sessionDown: Step = (session, run, path) => {
   let down = omitFields(session, ['country_code', 'party_id'])
   down = renameField(renameField(down, 'start_date_time', 'start_datetime'), 'end_date_time', 'end_datetime')
   down = tokenAndAuthMethodDown(down, run, path)
-  if ('location_id' in down) {
-    const { location_id, evse_uid, connector_id, ...rest } = down
-    const ids = {
-      location_id: String(location_id),
-      evse_uid: String(evse_uid),
-      connector_id: String(connector_id),
+  const { location_id, evse_uid, connector_id, ...rest } = down
+  if (typeof location_id === 'string' && typeof evse_uid === 'string' && typeof connector_id === 'string') {
+    down = {
+      ...rest,
+      location: embeddedLocation({ location_id, evse_uid, connector_id }, run, `${path}.location`),
     }
-    down = { ...rest, location: embeddedLocation(ids, run, `${path}.location`) }
+  } else if (isSet(location_id) || isSet(evse_uid) || isSet(connector_id)) {
+    // A PATCH naming only some of the three ids cannot carry an embedded Location.
+    lose(
+      run,
+      `${path}.location_id`,
+      'dropped with evse_uid and connector_id (2.1.1 embeds the Location, which needs all three)',
+    )
+    down = rest
   }
   if (isObject(down.total_cost))
     down = { ...down, total_cost: priceDownTo211(down.total_cost, run, `${path}.total_cost`) }

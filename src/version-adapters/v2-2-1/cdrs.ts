@@ -18,7 +18,7 @@ import { tokenDown } from './tokens.ts'
  * connector standard 2.2.1 does not know (MCS, SAE_J3400) is refused: the CDR would name a wrong plug.
  */
 
-export const CDR_PRICE_FIELDS = [
+const CDR_PRICE_FIELDS = [
   'total_cost',
   'total_fixed_cost',
   'total_energy_cost',
