@@ -24,7 +24,7 @@ function convertEach(
   if (isObject(value)) return convert(value)
   if (!Array.isArray(value)) return { value, losses: [] }
   const losses: string[] = []
-  const converted = value.map((item) => {
+  const converted = (value as unknown[]).map((item) => {
     if (!isObject(item)) return item
     const one = convert(item)
     losses.push(...one.losses)

@@ -163,7 +163,8 @@ for (const engine of STORE_VARIANTS) {
       expect(down221['min_price']).toEqual({ excl_vat: 1, incl_vat: 1.21 })
       expect(down221).not.toHaveProperty('tax_included')
 
-      const { tax_included: _taxIncluded, ...tariff221 } = aTariff({ id: 'T-V2' }, cpo221.party)
+      const tariff221: Record<string, unknown> = { ...aTariff({ id: 'T-V2' }, cpo221.party) }
+      delete tariff221['tax_included']
       const put = await cpo221.call('/receiver/tariffs/NL/CP2/T-V2', {
         method: 'PUT',
         body: { ...tariff221, min_price: { excl_vat: 2, incl_vat: 2.42 } },
@@ -374,6 +375,31 @@ for (const engine of STORE_VARIANTS) {
         const platform = await hub.admin<{ version: string }>('GET', `/platforms/${connected.body.id}`)
         expect(platform.body.version).toBe('2.2.1')
         expect(partner.requestsTo('POST', '/2.2.1/credentials')).toHaveLength(1)
+      } finally {
+        await partner.close()
+      }
+    })
+
+    it('[hub registers at a 2.1.1 partner] with the role the operator names: 2.1.1 credentials, raw token', async () => {
+      const partner = await FakePlatform.start({ roles: [aRole('CPO', 'BE', 'HR1')], version: '2.1.1' })
+      try {
+        const request = { versions_url: partner.versionsUrl, token_a: partner.tokenA, name: 'Old CPO' }
+        const withoutRole = await hub.admin('POST', '/connections', request)
+        expect(withoutRole.body['step']).toBe('roles')
+
+        const connected = await hub.admin<{ id: string }>('POST', '/connections', { ...request, role: 'CPO' })
+        expect(connected.status).toBe(201)
+        const platform = await hub.admin<{ version: string; roles: { role: string; party_id: string }[] }>(
+          'GET',
+          `/platforms/${connected.body.id}`,
+        )
+        expect(platform.body.version).toBe('2.1.1')
+        expect(platform.body.roles).toContainEqual(expect.objectContaining({ role: 'CPO', party_id: 'HR1' }))
+        const [posted] = partner.requestsTo('POST', '/2.1.1/credentials')
+        // The fake reads the token raw: a Base64 one would not have been its token A.
+        expect(posted!.token).toBe(partner.tokenA)
+        expect(posted!.body).toMatchObject({ party_id: 'HUB', country_code: 'XX' })
+        expect(posted!.body).not.toHaveProperty('roles')
       } finally {
         await partner.close()
       }
