@@ -271,7 +271,7 @@ for (const engine of STORE_VARIANTS) {
     })
 
     /** A canonical object as a 2.1.1 partner would send it (the converters give the partner's shape). */
-    const in211 = (kind: 'CDR' | 'Location', value: object, location?: object) =>
+    const in211 = (kind: 'CDR' | 'Location' | 'Token', value: object, location?: object) =>
       fromCanonical('2.1.1', kind, value as Record<string, unknown>, {
         partial: false,
         ...(location ? { location: location as Record<string, unknown> } : {}),
@@ -321,6 +321,19 @@ for (const engine of STORE_VARIANTS) {
       expect(body['id']).toBe('CDR-211-1')
       expect(body['cdr_token']).toMatchObject({ country_code: 'DE', party_id: 'EM1', uid: 'CDR-TOK-1' })
       expect(received!.headers['ocpi-from-party-id']).toBe('CP3')
+    })
+
+    it("[2.1.1 tokens] a 2.1.1 eMSP's Token push is broadcast to the CPOs, each in its own version", async () => {
+      const token = aToken({ uid: 'TOK-211-1', contract_id: 'DE-EM3-C0211-2' }, emsp211.party)
+      const pushed = await emsp211.call('/receiver/tokens/DE/EM3/TOK-211-1', {
+        method: 'PUT',
+        body: in211('Token', token),
+      })
+      expect(pushed.body.status_code).toBe(1000)
+      const [to230] = await cpo.platform.waitForRequests('/2.3.0/receiver/tokens/DE/EM3/TOK-211-1', 1)
+      expect(to230!.body).toMatchObject({ country_code: 'DE', party_id: 'EM3', uid: 'TOK-211-1' })
+      const [to221] = await cpo221.platform.waitForRequests('/2.2.1/receiver/tokens/DE/EM3/TOK-211-1', 1)
+      expect(to221!.body).toMatchObject({ country_code: 'DE', party_id: 'EM3', uid: 'TOK-211-1' })
     })
 
     it('[2.1.1 commands] a 2.2.1 eMSP starts a session at a 2.1.1 CPO; the 2.1.1 result comes back to the eMSP', async () => {
