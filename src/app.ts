@@ -56,6 +56,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     ...config.delivery,
     observer: metrics?.deliveryObserver,
     timeoutMs: config.outboundTimeoutMs,
+    hub: hubIdentity(config),
     markReceiverOffline: (platformId) => markReceiverOffline(store.db, hubIdentity(config), platformId),
   })
   const context: HubContext = {

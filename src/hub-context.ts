@@ -12,6 +12,8 @@ export interface HubIdentity {
   readonly versionsUrl: string
   /** Base of every OCPI 2.3.0 endpoint of the hub. */
   readonly baseUrl230: string
+  /** `…/ocpi`: each version's endpoints live below `…/ocpi/{version}`. */
+  readonly ocpiBaseUrl: string
 }
 
 /** The outbound queue as request handlers see it: after queuing messages they wake its worker. */
@@ -37,5 +39,6 @@ export function hubIdentity(config: HubConfig): HubIdentity {
     name: config.name,
     versionsUrl: `${config.publicUrl}/ocpi/versions`,
     baseUrl230: `${config.publicUrl}/ocpi/2.3.0`,
+    ocpiBaseUrl: `${config.publicUrl}/ocpi`,
   }
 }

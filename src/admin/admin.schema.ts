@@ -20,6 +20,8 @@ export const ConnectionRequest = Type.Object({
   versions_url: OcpiUrl,
   token_a: Type.String({ pattern: TOKEN_PATTERN }),
   name: Type.String({ minLength: 1, maxLength: 100 }),
+  /** The partner's role when it speaks only OCPI 2.1.1, whose credentials carry none. */
+  role: Type.Optional(Type.Union(ROLES.map((role) => Type.Literal(role)))),
 })
 export type ConnectionRequest = Static<typeof ConnectionRequest>
 

@@ -52,6 +52,7 @@ function messageView(row: MessageLogListRow) {
     request_id: row.request_id,
     correlation_id: row.correlation_id,
     error: row.error,
+    note: row.note,
     ...('request_body' in row ? { request_body: row.request_body } : {}),
     request_body_truncated: row.request_body_truncated,
     ...('response_body' in row ? { response_body: row.response_body } : {}),

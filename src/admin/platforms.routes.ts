@@ -113,10 +113,15 @@ export async function platformsRoutes(
   })
 
   routes.post('/connections', { schema: { body: ConnectionRequest } }, async (request, reply) => {
-    const { versions_url, token_a, name } = request.body
+    const { versions_url, token_a, name, role } = request.body
     let platformId: string
     try {
-      platformId = await registerAtPartner(context, { versionsUrl: versions_url, tokenA: token_a, name })
+      platformId = await registerAtPartner(context, {
+        versionsUrl: versions_url,
+        tokenA: token_a,
+        name,
+        role,
+      })
     } catch (error) {
       if (error instanceof ConnectionError) {
         const code = error.step === 'roles' ? 'ADMIN_CONFLICT' : 'ADMIN_PARTNER_FAILED'

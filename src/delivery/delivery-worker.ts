@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
+import type { HubIdentity } from '../hub-context.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, EndpointRow } from '../storage/tables.ts'
 import {
@@ -10,6 +11,10 @@ import {
   type PartnerResponse,
 } from '../transport/ocpi-client.ts'
 import { routingRequestHeaders } from '../transport/routing-headers.ts'
+import { describeLosses } from '../version-adapters/adapt.ts'
+import { ConversionRefused, type OcpiVersion } from '../version-adapters/contract.ts'
+import { adaptOutbound } from '../version-adapters/outbound.ts'
+import { versionOf } from '../version-adapters/version-modules.ts'
 import { claimDue, markDelivered, markFailed, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 
@@ -33,6 +38,8 @@ export interface DeliveryWorkerOptions {
    * returns the number of messages it queued. Without one the receiver's queue simply keeps retrying.
    */
   readonly markReceiverOffline?: ((platformId: string) => Promise<number>) | undefined
+  /** The hub's identity: its own URLs in a message are rewritten to the receiver's version. */
+  readonly hub: HubIdentity
   /** Told the outcome of every attempt (metrics); the worker works the same without one. */
   readonly observer?: DeliveryObserver | undefined
 }
@@ -54,6 +61,7 @@ const WITHOUT_ROUTING_HEADERS: ReadonlySet<string> = new Set(['hubclientinfo'])
 
 interface Receiver {
   readonly status: string
+  readonly version: OcpiVersion
   readonly endpoints: readonly EndpointRow[]
   readonly token: string | null
 }
@@ -187,19 +195,25 @@ export class DeliveryWorker {
         })
         return
       }
+      const adapted = await this.#inReceiverVersion(row, receiver.version, log)
+      if (!adapted) return
       const response = await this.#client.send({
         method: row.method as HttpMethod,
-        url: `${endpoint.url.replace(/\/+$/, '')}${row.path}`,
+        url: `${endpoint.url.replace(/\/+$/, '')}${adapted.path}`,
         token: receiver.token,
-        bodyText: row.body,
+        rawToken: receiver.version === '2.1.1',
+        bodyText: adapted.bodyText,
         correlationId: row.correlation_id,
         timeoutMs: this.#options.timeoutMs,
-        headers: WITHOUT_ROUTING_HEADERS.has(row.module)
-          ? {}
-          : routingRequestHeaders(
-              { country_code: row.from_country_code, party_id: row.from_party_id },
-              { country_code: row.to_country_code, party_id: row.to_party_id },
-            ),
+        note: adapted.note,
+        // 2.1.1 has no routing headers at all.
+        headers:
+          WITHOUT_ROUTING_HEADERS.has(row.module) || receiver.version === '2.1.1'
+            ? {}
+            : routingRequestHeaders(
+                { country_code: row.from_country_code, party_id: row.from_party_id },
+                { country_code: row.to_country_code, party_id: row.to_party_id },
+              ),
       })
       const verdict = judge(response)
       if (verdict === 'accepted') {
@@ -287,10 +301,60 @@ export class DeliveryWorker {
   async #receiver(platformId: string): Promise<Receiver | undefined> {
     const row = await this.#db
       .selectFrom('platforms')
-      .select(['status', 'endpoints', 'outbound_token'])
+      .select(['status', 'version', 'endpoints', 'outbound_token'])
       .where('id', '=', platformId)
       .executeTakeFirst()
-    return row && { status: row.status, endpoints: row.endpoints, token: row.outbound_token }
+    return (
+      row && {
+        status: row.status,
+        version: versionOf(row),
+        endpoints: row.endpoints,
+        token: row.outbound_token,
+      }
+    )
+  }
+
+  /**
+   * The queued (canonical) message in the receiver's version as it is now: it may have changed version
+   * while the message waited. Undefined when the message must not go to it: a module or object its version
+   * lacks is dropped (logged, not dead: nothing will ever make it deliverable), a refused conversion is
+   * parked as dead with the reason.
+   */
+  async #inReceiverVersion(
+    row: DeliveryRow,
+    version: OcpiVersion,
+    log: FastifyBaseLogger,
+  ): Promise<{ path: string; bodyText: string | null; note: string | undefined } | undefined> {
+    if (version === '2.3.0') return { path: row.path, bodyText: row.body, note: undefined }
+    try {
+      const plan = await adaptOutbound({ db: this.#db, hub: this.#options.hub }, version, {
+        module: row.module,
+        interfaceRole: 'RECEIVER',
+        method: row.method,
+        pathAndQuery: row.path,
+        body: row.body === null ? undefined : (JSON.parse(row.body) as unknown),
+      })
+      if (!plan.send) {
+        await markDelivered(this.#db, row.id, this.#workerId)
+        log.info({ version, reason: plan.reason }, 'not sent: the receiver speaks a version without it')
+        return undefined
+      }
+      const note = describeLosses(version, plan.losses)
+      if (note) log.info({ version, losses: plan.losses }, 'converted with information lost')
+      return {
+        path: plan.pathAndQuery,
+        bodyText: plan.body === undefined ? null : JSON.stringify(plan.body),
+        note: note ?? `Converted for OCPI ${version}`,
+      }
+    } catch (error) {
+      if (!(error instanceof ConversionRefused)) throw error
+      await this.#fail(row, log, {
+        error: `cannot be converted for OCPI ${version}: ${error.field}: ${error.message}`,
+        httpStatus: undefined,
+        retryAt: undefined,
+      })
+      return undefined
+    }
   }
 }
 

@@ -17,6 +17,8 @@ export interface MessageLogEntry {
   readonly requestId: string | null
   readonly correlationId: string | null
   readonly error: string | null
+  /** Out: what the hub changed on the way (conversion to the receiver's version, information lost). */
+  readonly note?: string | null
   readonly requestBody: KeptBody
   readonly responseBody: KeptBody
   /** Out only: which platform's token was presented (SHA-256); resolved to `platformId` before the insert. */

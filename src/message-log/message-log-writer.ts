@@ -159,6 +159,7 @@ export class MessageLogWriter {
       requestId: exchange.requestId,
       correlationId: exchange.correlationId || null,
       error: exchange.failure ? `${exchange.failure.failure}: ${exchange.failure.message}` : null,
+      note: exchange.note ?? null,
       requestBody: keepBody(exchange.requestBody, this.#options.bodyLimitBytes),
       responseBody: keepBody(exchange.responseBody, this.#options.bodyLimitBytes),
       tokenHash: exchange.tokenHash,

@@ -21,6 +21,7 @@ function toRow(entry: MessageLogEntry): NewMessageLogRow {
     request_id: entry.requestId,
     correlation_id: entry.correlationId,
     error: entry.error,
+    note: entry.note ?? null,
     request_body: entry.requestBody.text,
     request_body_truncated: entry.requestBody.truncated,
     response_body: entry.responseBody.text,
@@ -73,6 +74,7 @@ export async function listMessages(db: Db, filter: MessageFilter): Promise<Messa
       'request_id',
       'correlation_id',
       'error',
+      'note',
       'request_body_truncated',
       'response_body_truncated',
     ])

@@ -1,11 +1,15 @@
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
+import type { OcpiVersion } from '../version-adapters/contract.ts'
+import { versionOf } from '../version-adapters/version-modules.ts'
 import type { ModuleAudience } from './module-audience.ts'
 
 export interface BroadcastTarget {
   readonly platformId: string
   /** The party named in TO: the platform's first connected party of an audience role. */
   readonly to: PartyRef
+  /** The OCPI version the platform speaks now. */
+  readonly version: OcpiVersion
 }
 
 /**
@@ -22,7 +26,13 @@ export async function broadcastTargets(
   const rows = await db
     .selectFrom('parties')
     .innerJoin('platforms', 'platforms.id', 'parties.platform_id')
-    .select(['platforms.id', 'platforms.endpoints', 'parties.country_code', 'parties.party_id'])
+    .select([
+      'platforms.id',
+      'platforms.version',
+      'platforms.endpoints',
+      'parties.country_code',
+      'parties.party_id',
+    ])
     .where('platforms.status', '=', 'CONNECTED')
     .where('parties.status', '=', 'CONNECTED')
     .where('parties.role', 'in', [...audience.audience])
@@ -38,7 +48,11 @@ export async function broadcastTargets(
       (e) => e.identifier.toLowerCase() === module && e.role === 'RECEIVER',
     )
     if (!hasReceiver) continue
-    targets.push({ platformId: row.id, to: { country_code: row.country_code, party_id: row.party_id } })
+    targets.push({
+      platformId: row.id,
+      to: { country_code: row.country_code, party_id: row.party_id },
+      version: versionOf(row),
+    })
   }
   return targets
 }

@@ -7,6 +7,10 @@ import type { PlatformRow } from '../storage/tables.ts'
 import type { OcpiEnvelope } from '../transport/envelope.ts'
 import { PartnerCallError, type HttpMethod } from '../transport/ocpi-client.ts'
 import { routingRequestHeaders, setResponseRouting } from '../transport/routing-headers.ts'
+import { describeLosses, refusalAsOcpiError, withLossNote } from '../version-adapters/adapt.ts'
+import { CANONICAL_VERSION, type OcpiVersion } from '../version-adapters/contract.ts'
+import { adaptAnswerData, adaptOutbound, type OutboundPlan } from '../version-adapters/outbound.ts'
+import { versionOf } from '../version-adapters/version-modules.ts'
 import { ROUTE_TO_PARAMETER } from './route-to.ts'
 
 export interface ForwardedRequest {
@@ -36,6 +40,9 @@ export interface DestinationAnswer {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>
   /** The destination's endpoint URL that was called (Link rewriting). */
   readonly endpointUrl: string
+  /** The destination's version, and what converting the request and its answer lost (told to the requester). */
+  readonly version: OcpiVersion
+  readonly losses: readonly string[]
 }
 
 /** Headers of a destination's answer that travel back to the requester (pagination). */
@@ -64,15 +71,21 @@ export async function callDestination(
     )
   }
   const endpointUrl = endpoint ? endpoint.url.replace(/\/+$/, '') : ''
+  const version = versionOf(request.platform)
+  const plan =
+    version === CANONICAL_VERSION ? undefined : await adaptForDestination(context, version, request)
+  const pathAndQuery = plan ? plan.pathAndQuery : request.pathAndQuery
   let response
   try {
     response = await context.client.send({
       method: request.method,
-      url: request.url ?? `${endpointUrl}${request.pathAndQuery}`,
+      url: request.url ?? `${endpointUrl}${pathAndQuery}`,
       token: request.platform.outbound_token,
-      body: request.body,
+      rawToken: version === '2.1.1',
+      body: plan ? plan.body : request.body,
       correlationId: request.correlationId,
-      headers: routingRequestHeaders(request.from, request.to),
+      // 2.1.1 has no routing headers: its receivers work out everything from the URL and the token.
+      headers: version === '2.1.1' ? {} : routingRequestHeaders(request.from, request.to),
       timeoutMs: request.timeoutMs,
     })
   } catch (error) {
@@ -95,12 +108,57 @@ export async function callDestination(
       `${who(request.to)} answered HTTP ${response.httpStatus} without an OCPI envelope`,
     )
   }
+  if (!plan) {
+    return {
+      httpStatus: response.httpStatus,
+      envelope: response.envelope,
+      headers: response.headers,
+      endpointUrl,
+      version,
+      losses: [],
+    }
+  }
+  let answer: Awaited<ReturnType<typeof adaptAnswerData>>
+  try {
+    answer = await adaptAnswerData(context, version, request, plan.kinds, response.envelope.data, {
+      owner: request.to,
+      commandTimeout: context.config.asyncResults.waitSeconds,
+    })
+  } catch (error) {
+    throw refusalAsOcpiError(error, version)
+  }
   return {
     httpStatus: response.httpStatus,
-    envelope: response.envelope,
+    envelope: { ...response.envelope, data: answer.value },
     headers: response.headers,
     endpointUrl,
+    version,
+    losses: [...plan.losses, ...answer.losses],
   }
+}
+
+/**
+ * The request in the destination's version. A module or object that version lacks cannot be forwarded
+ * (4000 naming why); a refused conversion is 2001 to the requester, and nothing is sent.
+ */
+async function adaptForDestination(
+  context: HubContext,
+  version: OcpiVersion,
+  request: ForwardedRequest,
+): Promise<Extract<OutboundPlan, { send: true }>> {
+  let plan: OutboundPlan
+  try {
+    plan = await adaptOutbound(context, version, request)
+  } catch (error) {
+    throw refusalAsOcpiError(error, version)
+  }
+  if (!plan.send) {
+    throw new OcpiError(
+      'HUB_ERR_FORWARD_FAILED',
+      `${who(request.to)} speaks OCPI ${version}: ${plan.reason}, so the request cannot be passed on`,
+    )
+  }
+  return plan
 }
 
 /**
@@ -123,7 +181,10 @@ export function relayAnswer(
   }
   setResponseRouting(reply, request.to, request.from)
   void reply.code(answer.httpStatus)
-  return answer.envelope
+  const note = describeLosses(answer.version, answer.losses)
+  if (!note) return answer.envelope
+  const statusMessage = withLossNote(answer.envelope.status_message, note)
+  return statusMessage === undefined ? answer.envelope : { ...answer.envelope, status_message: statusMessage }
 }
 
 /** Party-to-party via the hub: the call, then its answer relayed unchanged. */

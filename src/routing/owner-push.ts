@@ -8,6 +8,7 @@ import { hubInterfaceUrl } from '../modules/registry.ts'
 import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
 import { partnerOf } from '../transport/authorization.ts'
+import { checkConvertibleFor } from '../version-adapters/outbound.ts'
 import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
 import { broadcastTargets } from './broadcast-targets.ts'
 import { hubParty, resolveDestination } from './destination.ts'
@@ -91,9 +92,21 @@ export async function handleOwnerWrite(
     const current = await lockObject(trx, key)
     const applied = write.apply(current)
     if (sameJson(applied.next, current)) return { ...applied, changed: false, receivers: 0 }
+    const targets = await broadcastTargets(trx, write.module, audience, requester.platformId)
+    // Refused for a receiver of an older version: nothing is stored and nothing goes to anyone.
+    await checkConvertibleFor(
+      { db: trx, hub: context.hub },
+      targets.map((target) => target.version),
+      {
+        module: write.module,
+        interfaceRole: 'RECEIVER',
+        method: write.method,
+        pathAndQuery: write.pathAndQuery,
+        body: write.body,
+      },
+    )
     if (applied.next) await saveObject(trx, key, applied.next, String(applied.next['last_updated']))
     else await deleteObject(trx, key)
-    const targets = await broadcastTargets(trx, write.module, audience, requester.platformId)
     await enqueue(
       trx,
       targets.map((target) => ({

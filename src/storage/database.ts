@@ -8,6 +8,7 @@ import * as createPlatforms from './migrations/2026_11_25_0001_create_platforms.
 import * as createObjectsAndDeliveries from './migrations/2026_11_28_0002_create_objects_and_deliveries.ts'
 import * as createRouteIndexAndCallbacks from './migrations/2026_11_28_0003_create_route_index_and_callbacks.ts'
 import * as createMessageLog from './migrations/2026_11_28_0005_create_message_log.ts'
+import * as addMessageLogNote from './migrations/2026_11_29_0006_add_message_log_note.ts'
 
 export type Db = Kysely<Database>
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_28_0002_create_objects_and_deliveries': createObjectsAndDeliveries,
   '2026_11_28_0003_create_route_index_and_callbacks': createRouteIndexAndCallbacks,
   '2026_11_28_0005_create_message_log': createMessageLog,
+  '2026_11_29_0006_add_message_log_note': addMessageLogNote,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

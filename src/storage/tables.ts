@@ -177,6 +177,8 @@ export interface MessageLogTable {
   correlation_id: string | null
   /** Out: why no answer came back (timeout, unreachable, refused address). */
   error: string | null
+  /** Out: what the hub changed on the way (conversion to the receiver's OCPI version, information lost). */
+  note: ColumnType<string | null, string | null | undefined, string | null>
   /** Text as sent, cut at MESSAGE_LOG_BODY_LIMIT_BYTES, credentials tokens masked. */
   request_body: string | null
   request_body_truncated: ColumnType<boolean, boolean | undefined, boolean>

@@ -11,14 +11,18 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 export interface PartnerRequest {
   readonly method: HttpMethod
   readonly url: string
-  /** The token the hub presents to this partner; sent Base64-encoded. */
+  /** The token the hub presents to this partner; sent Base64-encoded unless `rawToken`. */
   readonly token: string
+  /** OCPI 2.1.1 peers read the Authorization token as it is, not Base64-encoded. */
+  readonly rawToken?: boolean
   readonly body?: unknown
   /** A body already serialised (queued deliveries): sent as it is. */
   readonly bodyText?: string | null
   readonly correlationId?: string | undefined
   readonly headers?: Readonly<Record<string, string>>
   readonly timeoutMs?: number
+  /** For the message log: what the hub changed in this message on its way (a version conversion). */
+  readonly note?: string | undefined
 }
 
 export interface PartnerResponse {
@@ -60,6 +64,7 @@ export interface PartnerExchange {
   readonly responseBody: string | undefined
   readonly ocpiStatus: number | undefined
   readonly failure: PartnerCallError | undefined
+  readonly note: string | undefined
 }
 
 export interface OcpiClientOptions {
@@ -98,7 +103,7 @@ export class OcpiClient {
     const timeoutMs = call.timeoutMs ?? this.#options.timeoutMs
     const requestId = randomUUID()
     const headers: Record<string, string> = {
-      authorization: `Token ${encodeToken(call.token)}`,
+      authorization: `Token ${call.rawToken ? call.token : encodeToken(call.token)}`,
       'x-request-id': requestId,
       'x-correlation-id': call.correlationId ?? randomUUID(),
       ...call.headers,
@@ -122,6 +127,7 @@ export class OcpiClient {
           requestId: headers['x-request-id'] ?? requestId,
           correlationId: headers['x-correlation-id'] ?? '',
           requestBody: body,
+          note: call.note,
           ...outcome,
         })
       } catch {

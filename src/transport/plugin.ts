@@ -18,6 +18,9 @@ import { versionsRoutes } from '../modules/versions/versions.routes.ts'
 import { findPartnerByToken } from '../routing/platforms.store.ts'
 import { registerPartnerAuthentication } from './authorization.ts'
 import { ocpiErrorHandler } from './error-handler.ts'
+import { SUPPORTED_VERSIONS, type OcpiVersion } from '../version-adapters/contract.ts'
+import { registerVersionAdapters } from '../version-adapters/inbound.ts'
+import { hasModule } from '../version-adapters/version-modules.ts'
 import { RateLimiter, registerRateLimit } from './rate-limit.ts'
 
 /** Everything under /ocpi: partner authentication, OCPI errors, and the modules. */
@@ -41,14 +44,37 @@ export async function ocpiPlugin(
     throw new OcpiError('HUB_ERR_NOT_FOUND', `Unknown resource: ${request.method} ${request.url}`)
   })
   await app.register(versionsRoutes, { context })
-  await app.register(credentialsRoutes, { context })
-  await app.register(locationsRoutes, { context })
-  await app.register(tariffsRoutes, { context })
-  await app.register(tokensRoutes, { context })
-  await app.register(sessionsRoutes, { context })
-  await app.register(cdrsRoutes, { context })
-  await app.register(commandsRoutes, { context })
-  await app.register(chargingProfilesRoutes, { context })
-  await app.register(hubClientInfoRoutes, { context })
-  await app.register(paymentsRoutes, { context })
+  for (const version of SUPPORTED_VERSIONS) {
+    await app.register(versionScope, { prefix: `/${version}`, context, version })
+  }
+}
+
+type ModulePlugin = (app: FastifyInstance, options: { context: HubContext }) => Promise<void>
+
+/** The module plugins with the ModuleID they serve: each version gets the ones it has. */
+const MODULE_PLUGINS: readonly (readonly [string, ModulePlugin])[] = [
+  ['locations', locationsRoutes],
+  ['tariffs', tariffsRoutes],
+  ['tokens', tokensRoutes],
+  ['sessions', sessionsRoutes],
+  ['cdrs', cdrsRoutes],
+  ['commands', commandsRoutes],
+  ['chargingprofiles', chargingProfilesRoutes],
+  ['hubclientinfo', hubClientInfoRoutes],
+  ['payments', paymentsRoutes],
+]
+
+/**
+ * One version's endpoints under `/ocpi/{version}`: the same module handlers in every version; older
+ * versions add the adapters that convert at the edge (src/version-adapters/inbound.ts).
+ */
+async function versionScope(
+  app: FastifyInstance,
+  { context, version }: { context: HubContext; version: OcpiVersion },
+): Promise<void> {
+  if (version !== '2.3.0') registerVersionAdapters(app, context, version)
+  await app.register(credentialsRoutes, { context, version })
+  for (const [module, plugin] of MODULE_PLUGINS) {
+    if (hasModule(version, module)) await app.register(plugin, { context })
+  }
 }

@@ -176,7 +176,12 @@ describe('HUB_PUBLIC_URL in what the hub hands out', () => {
     })
     expect(invitation.body.versions_url).toBe('https://hub.example.com/ocpi/versions')
     const versions = await hub.ocpi('/versions', { token: invitation.body.token_a })
-    expect(versions.body.data).toEqual([{ version: '2.3.0', url: 'https://hub.example.com/ocpi/2.3.0' }])
+    expect(versions.body.data).toEqual(
+      ['2.3.0', '2.2.1', '2.1.1'].map((version) => ({
+        version,
+        url: `https://hub.example.com/ocpi/${version}`,
+      })),
+    )
   })
 })
 

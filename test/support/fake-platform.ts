@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { CredentialsRole } from '../../src/modules/credentials/credentials.schema.ts'
+import type { OcpiVersion } from '../../src/version-adapters/contract.ts'
 import { call, type OcpiEnvelopeBody } from './http.ts'
 
 export interface RecordedRequest {
@@ -10,7 +11,7 @@ export interface RecordedRequest {
   /** `?a=b`, or '' */
   readonly query: string
   readonly headers: IncomingMessage['headers']
-  /** Token found in the Authorization header (Base64-decoded). */
+  /** Token found in the Authorization header (Base64-decoded; as it is for a 2.1.1 platform). */
   readonly token: string | undefined
   readonly body: unknown
 }
@@ -26,8 +27,13 @@ export interface FakePlatformOptions {
   readonly roles: CredentialsRole[]
   /** Replaces the versions list the platform offers; `{base}` in a url stands for its base URL. */
   readonly versions?: { version: string; url: string }[]
-  /** Replaces the 2.3.0 endpoints the platform offers. */
-  readonly endpoints?: { identifier: string; role: string; url: string }[]
+  /** Replaces the endpoints the platform offers in its version (2.1.1 endpoints have no role). */
+  readonly endpoints?: { identifier: string; role?: string; url: string }[]
+  /**
+   * The OCPI version the platform speaks (default 2.3.0): its versions list, details, credentials object
+   * and token encoding (2.1.1: the token as it is, the single-party credentials object) follow it.
+   */
+  readonly version?: OcpiVersion
 }
 
 export function envelope(data: unknown, status_code = 1000, status_message?: string): OcpiEnvelopeBody {
@@ -69,6 +75,7 @@ export class FakePlatform {
   readonly #answers = new Map<string, (request: RecordedRequest) => Failure | Promise<Failure>>()
   #down = false
   #base = ''
+  #version: OcpiVersion | undefined
 
   private constructor(options: FakePlatformOptions) {
     this.options = options
@@ -89,6 +96,28 @@ export class FakePlatform {
 
   get versionsUrl(): string {
     return `${this.#base}/versions`
+  }
+
+  get version(): OcpiVersion {
+    return this.#version ?? this.options.version ?? '2.3.0'
+  }
+
+  /** From now on the platform speaks `version` (an upgrade or downgrade, before a credentials PUT). */
+  speak(version: OcpiVersion): void {
+    this.#version = version
+  }
+
+  /** The credentials object this platform sends, in its version's shape. */
+  #ownCredentials(token: string | undefined, roles: CredentialsRole[] = this.options.roles) {
+    if (this.version !== '2.1.1') return { token, url: this.versionsUrl, roles }
+    const [party] = roles
+    return {
+      token,
+      url: this.versionsUrl,
+      business_details: party?.business_details,
+      party_id: party?.party_id,
+      country_code: party?.country_code,
+    }
   }
 
   /** The next request to `METHOD /path` is answered with this HTTP status and body. */
@@ -143,22 +172,34 @@ export class FakePlatform {
     return this.received.filter((r) => r.method === method && r.path === path)
   }
 
+  /** Authorization for a call to the hub, encoded as this platform's version does it. */
+  tokenOption(token: string): { token: string } | { rawToken: string } {
+    return this.version === '2.1.1' ? { rawToken: token } : { token }
+  }
+
   /**
-   * The partner side of registration (credentials.asciidoc): GET the hub's versions and 2.3.0 details
-   * with token A, then POST credentials with a fresh token B. Keeps token C when the hub answers 1000.
+   * The partner side of registration (credentials.asciidoc): GET the hub's versions and the details of
+   * this platform's version with token A, then POST credentials with a fresh token B. Keeps token C when
+   * the hub answers 1000. `method: 'PUT'` updates the credentials instead (a version change).
    */
-  async registerAt(hubVersionsUrl: string, tokenA: string, roles: CredentialsRole[] = this.options.roles) {
-    const versions = await call(hubVersionsUrl, { token: tokenA })
+  async registerAt(
+    hubVersionsUrl: string,
+    tokenA: string,
+    roles: CredentialsRole[] = this.options.roles,
+    method: 'POST' | 'PUT' = 'POST',
+  ) {
+    const auth = this.tokenOption(tokenA)
+    const versions = await call(hubVersionsUrl, auth)
     const list = versions.body.data as { version: string; url: string }[]
-    const details = await call(list.find((v) => v.version === '2.3.0')?.url ?? '', { token: tokenA })
+    const details = await call(list.find((v) => v.version === this.version)?.url ?? '', auth)
     const endpoints = (details.body.data as { endpoints: { identifier: string; url: string }[] }).endpoints
     const credentialsUrl = endpoints.find((e) => e.identifier === 'credentials')?.url ?? ''
     const tokenB = `B-${randomBytes(8).toString('hex')}`
     this.tokenFromHub = tokenB
     const response = await call(credentialsUrl, {
-      method: 'POST',
-      token: tokenA,
-      body: { token: tokenB, url: this.versionsUrl, roles },
+      method,
+      ...auth,
+      body: this.#ownCredentials(tokenB, roles),
     })
     if (response.body?.status_code === 1000) {
       this.hubCredentials = response.body.data as Record<string, unknown>
@@ -190,7 +231,9 @@ export class FakePlatform {
     const path = parsedUrl.pathname
     const method = req.method ?? 'GET'
     const encoded = /^Token (\S+)$/.exec(req.headers.authorization ?? '')?.[1]
-    const token = encoded ? Buffer.from(encoded, 'base64').toString('utf8') : undefined
+    // A 2.1.1 platform reads the token as it is: a Base64-encoded one is simply not its token.
+    const token =
+      encoded && this.version !== '2.1.1' ? Buffer.from(encoded, 'base64').toString('utf8') : encoded
     const recorded = { method, path, query: parsedUrl.search, headers: req.headers, token, body }
     this.received.push(recorded)
 
@@ -205,30 +248,29 @@ export class FakePlatform {
       this.#failures.delete(key)
       return send(failure.status, failure.body, failure.headers)
     }
-    const isHandshake =
-      path === '/versions' ||
-      (path.startsWith('/2.3.0') && (path === '/2.3.0' || path === '/2.3.0/credentials'))
+    const own = `/${this.version}`
+    const isHandshake = path === '/versions' || path === own || path === `${own}/credentials`
     const tokenOk =
       token !== undefined && (token === this.tokenFromHub || (isHandshake && token === this.tokenA))
     if (!tokenOk) return send(401, envelope(null, 2000, 'unknown token'))
 
     if (method === 'GET' && path === '/versions') {
-      const versions = this.options.versions ?? [{ version: '2.3.0', url: '{base}/2.3.0' }]
+      const versions = this.options.versions ?? [{ version: this.version, url: `{base}${own}` }]
       return send(200, envelope(versions.map((v) => ({ ...v, url: v.url.replace('{base}', this.#base) }))))
     }
-    if (method === 'GET' && path === '/2.3.0') {
+    if (method === 'GET' && path === own) {
       const endpoints = this.options.endpoints ?? [
-        { identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' },
+        { identifier: 'credentials', role: 'SENDER', url: `{base}${own}/credentials` },
       ]
       return send(
         200,
         envelope({
-          version: '2.3.0',
+          version: this.version,
           endpoints: endpoints.map((e) => ({ ...e, url: e.url.replace('{base}', this.#base) })),
         }),
       )
     }
-    if (path === '/2.3.0/credentials') return this.#credentials(method, token, body, send)
+    if (path === `${own}/credentials`) return this.#credentials(method, token, body, send)
     const answer = this.#answers.get(key)
     if (answer) {
       const { status, body: payload, headers } = await answer(recorded)
@@ -251,26 +293,19 @@ export class FakePlatform {
         return send(405, envelope(null, 2000, 'already registered'))
       const credentials = body as { token: string; url: string }
       // Like a real partner: read the hub's versions with the token it just received, before answering.
-      const check = await call(credentials.url, { token: credentials.token })
+      const check = await call(credentials.url, this.tokenOption(credentials.token))
       if (check.body?.status_code !== 1000)
         return send(200, envelope(null, 3001, 'cannot read the hub versions with the token it sent'))
       this.hubCredentials = body as Record<string, unknown>
       this.tokenToHub = credentials.token
       this.tokenFromHub = `C-${randomBytes(8).toString('hex')}`
-      return send(
-        200,
-        envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
-      )
+      return send(200, envelope(this.#ownCredentials(this.tokenFromHub)))
     }
     if (method === 'DELETE') {
       this.tokenFromHub = undefined
       return send(200, envelope(null))
     }
-    if (method === 'GET')
-      return send(
-        200,
-        envelope({ token: this.tokenFromHub, url: this.versionsUrl, roles: this.options.roles }),
-      )
+    if (method === 'GET') return send(200, envelope(this.#ownCredentials(this.tokenFromHub)))
     return send(405, envelope(null, 2000, 'method not allowed'))
   }
 }

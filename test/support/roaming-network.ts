@@ -1,5 +1,7 @@
 import { expect } from 'vitest'
 import type { PartyRef } from '../../src/core/party.ts'
+import type { OcpiVersion } from '../../src/version-adapters/contract.ts'
+import { hasModule } from '../../src/version-adapters/version-modules.ts'
 import { aRole, FakePlatform } from './fake-platform.ts'
 import type { CallOptions, HttpResult, OcpiEnvelopeBody } from './http.ts'
 import type { TestHub } from './test-hub.ts'
@@ -26,15 +28,38 @@ export interface ConnectedParty {
   readonly platform: FakePlatform
   readonly party: PartyRef
   readonly platformId: string
-  /** Calls an OCPI path of the hub (relative to /ocpi/2.3.0) with this party's token. */
+  /** Calls an OCPI path of the hub (relative to /ocpi/<its version>) with this party's token. */
   call<T = OcpiEnvelopeBody>(path: string, options?: Omit<CallOptions, 'token'>): Promise<HttpResult<T>>
-  /** What the hub delivered to this platform's `<interface>/<module>` endpoint. */
+  /** What the hub delivered to this platform's RECEIVER endpoint of `module` (2.1.1: its one URL). */
   readonly inbox: (module: string) => ReturnType<FakePlatform['requestsUnder']>
 }
 
 export interface ConnectOptions {
-  /** Modules whose SENDER and RECEIVER endpoints the platform offers; default: every functional module. */
+  /** Modules whose SENDER and RECEIVER endpoints the platform offers; default: every functional module of its version. */
   readonly modules?: readonly string[]
+  /** The OCPI version the platform registers in (default 2.3.0). */
+  readonly version?: OcpiVersion
+}
+
+/**
+ * A platform's endpoints in its version: `{base}/{version}/{sender|receiver}/{module}`, or in 2.1.1 one
+ * URL per module, `{base}/2.1.1/{module}`, without a role.
+ */
+function endpointsOf(version: OcpiVersion, modules: readonly string[]) {
+  const own = modules.filter((module) => hasModule(version, module))
+  if (version === '2.1.1') {
+    return [
+      { identifier: 'credentials', url: '{base}/2.1.1/credentials' },
+      ...own.map((module) => ({ identifier: module, url: `{base}/2.1.1/${module}` })),
+    ]
+  }
+  return [
+    { identifier: 'credentials', role: 'SENDER', url: `{base}/${version}/credentials` },
+    ...own.flatMap((module) => [
+      { identifier: module, role: 'SENDER', url: `{base}/${version}/sender/${module}` },
+      { identifier: module, role: 'RECEIVER', url: `{base}/${version}/receiver/${module}` },
+    ]),
+  ]
 }
 
 /**
@@ -48,17 +73,12 @@ export async function connectParty(
   party_id: string,
   options: ConnectOptions = {},
 ): Promise<ConnectedParty> {
-  const modules = options.modules ?? FUNCTIONAL_MODULES
+  const version = options.version ?? '2.3.0'
   const platform = await FakePlatform.start({
     name: `${role} ${country_code}${party_id}`,
     roles: [aRole(role, country_code, party_id)],
-    endpoints: [
-      { identifier: 'credentials', role: 'SENDER', url: '{base}/2.3.0/credentials' },
-      ...modules.flatMap((module) => [
-        { identifier: module, role: 'SENDER', url: `{base}/2.3.0/sender/${module}` },
-        { identifier: module, role: 'RECEIVER', url: `{base}/2.3.0/receiver/${module}` },
-      ]),
-    ],
+    endpoints: endpointsOf(version, options.modules ?? FUNCTIONAL_MODULES),
+    version,
   })
   const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
     'POST',
@@ -77,8 +97,10 @@ export async function connectParty(
     platform,
     party: { country_code, party_id },
     platformId: invitation.body.id,
-    call: (path, callOptions) => hub.ocpi(`/2.3.0${path}`, { ...callOptions, token }),
-    inbox: (module) => platform.requestsUnder(`/2.3.0/receiver/${module}`),
+    call: (path, callOptions) =>
+      hub.ocpi(`/${version}${path}`, { ...callOptions, ...platform.tokenOption(token) }),
+    inbox: (module) =>
+      platform.requestsUnder(version === '2.1.1' ? `/2.1.1/${module}` : `/${version}/receiver/${module}`),
   }
 }
 

@@ -77,7 +77,7 @@ async function immutable(): Promise<never> {
  */
 export async function cdrsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const receiver = `/2.3.0/${interfacePath('cdrs', 'RECEIVER')}`
+  const receiver = `/${interfacePath('cdrs', 'RECEIVER')}`
   const hubCdrUrl = (hubId: string) => `${hubInterfaceUrl(context.hub, 'cdrs', 'RECEIVER')}/${hubId}`
   const staleAfterMs = context.config.outboundTimeoutMs + STALE_CLAIM_MARGIN_MS
 
@@ -195,7 +195,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
   routes.post(`${receiver}/:hub_id`, immutable)
 
   // The hub keeps no CDRs, so there is no GET All: the list is always one CPO's.
-  routes.get(`/2.3.0/${interfacePath('cdrs', 'SENDER')}`, async (request, reply) => {
+  routes.get(`/${interfacePath('cdrs', 'SENDER')}`, async (request, reply) => {
     const routed = await routeToOneParty(context, request, {
       module: 'cdrs',
       interfaceRole: 'SENDER',

@@ -49,8 +49,8 @@ export async function chargingProfilesRoutes(
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   // The hub's own answers (refusals, bad input) come from the hub; a relayed answer replaces these.
   app.addHook('onRequest', async (_request, reply) => setResponseRouting(reply, hubParty(context), undefined))
-  const receiver = `/2.3.0/${interfacePath('chargingprofiles', 'RECEIVER')}/:session_id`
-  const sender = `/2.3.0/${interfacePath('chargingprofiles', 'SENDER')}`
+  const receiver = `/${interfacePath('chargingprofiles', 'RECEIVER')}/:session_id`
+  const sender = `/${interfacePath('chargingprofiles', 'SENDER')}`
 
   /** One request to the session's CPO, with the requester's response_url swapped for a hub callback. */
   const toSessionCpo = async (

@@ -118,8 +118,8 @@ export async function commandsRoutes(
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   // The hub's own answers (refusals, bad input) come from the hub; a relayed answer replaces these.
   app.addHook('onRequest', async (_request, reply) => setResponseRouting(reply, hubParty(context), undefined))
-  const receiver = `/2.3.0/${interfacePath('commands', 'RECEIVER')}`
-  const sender = `/2.3.0/${interfacePath('commands', 'SENDER')}`
+  const receiver = `/${interfacePath('commands', 'RECEIVER')}`
+  const sender = `/${interfacePath('commands', 'SENDER')}`
 
   routes.post(`${receiver}/:command`, { schema: { params: CommandParams } }, async (request, reply) => {
     const name = request.params.command

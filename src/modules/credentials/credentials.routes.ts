@@ -4,55 +4,106 @@ import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { partnerOf } from '../../transport/authorization.ts'
 import { successEnvelope } from '../../transport/envelope.ts'
+import type { OcpiVersion } from '../../version-adapters/contract.ts'
+import { Credentials211, credentialsFrom211, credentialsTo211 } from './credentials-211.ts'
 import { Credentials } from './credentials.schema.ts'
-import { hubCredentials, registerPartner, unregisterPartner, updatePartner } from './credentials.service.ts'
+import {
+  claimableParties,
+  hubCredentials,
+  registerPartner,
+  unregisterPartner,
+  updatePartner,
+} from './credentials.service.ts'
 
 /**
- * Credentials module, hub as server (credentials.asciidoc). Open to partners in their handshake; the
- * service decides what each method allows (405 rules).
+ * Credentials module, hub as server (credentials.asciidoc), in one version: the version a partner
+ * registers or updates in is the one the hub speaks with it from then on. 2.2.1 and 2.3.0 share the
+ * object; 2.1.1 has its own single-party one (credentials-211.ts). Open to partners in their handshake;
+ * the service decides what each method allows (405 rules).
  */
 export async function credentialsRoutes(
   app: FastifyInstance,
-  { context }: { context: HubContext },
+  { context, version }: { context: HubContext; version: OcpiVersion },
 ): Promise<void> {
+  if (version === '2.1.1') return credentials211Routes(app, context)
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const config = { allowUnregistered: true }
 
-  routes.get('/2.3.0/credentials', { config }, async (request) => {
+  routes.get('/credentials', { config }, async (request) => {
     const partner = partnerOf(request)
     return successEnvelope(await hubCredentials(context, partner.token, partner.platformId))
   })
 
-  // The 405 rules come before the body is checked: a second POST is 405 whatever its body.
-  const alreadyRegistered = async (request: FastifyRequest) => {
-    if (!partnerOf(request).usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
-  }
-  const notRegistered = async (request: FastifyRequest) => {
-    if (!partnerOf(request).registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
-  }
-
   routes.post(
-    '/2.3.0/credentials',
+    '/credentials',
     { config, schema: { body: Credentials }, preValidation: alreadyRegistered },
     async (request) =>
       successEnvelope(
-        await registerPartner(context, partnerOf(request), request.body, request.correlationId),
+        await registerPartner(context, partnerOf(request), request.body, request.correlationId, version),
       ),
   )
 
   routes.put(
-    '/2.3.0/credentials',
+    '/credentials',
     { config, schema: { body: Credentials }, preValidation: notRegistered },
     async (request) =>
-      successEnvelope(await updatePartner(context, partnerOf(request), request.body, request.correlationId)),
+      successEnvelope(
+        await updatePartner(context, partnerOf(request), request.body, request.correlationId, version),
+      ),
   )
 
-  routes.delete('/2.3.0/credentials', { config }, async (request) => {
+  registerDeleteAndPatch(app, context)
+}
+
+const config = { allowUnregistered: true }
+
+// The 405 rules come before the body is checked: a second POST is 405 whatever its body.
+async function alreadyRegistered(request: FastifyRequest): Promise<void> {
+  if (!partnerOf(request).usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
+}
+async function notRegistered(request: FastifyRequest): Promise<void> {
+  if (!partnerOf(request).registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
+}
+
+function registerDeleteAndPatch(app: FastifyInstance, context: HubContext): void {
+  app.delete('/credentials', { config }, async (request) => {
     await unregisterPartner(context, partnerOf(request), request.correlationId)
     return successEnvelope(null)
   })
-
-  routes.patch('/2.3.0/credentials', { config }, async () => {
+  app.patch('/credentials', { config }, async () => {
     throw new OcpiError('HUB_ERR_METHOD_NOT_ALLOWED', 'PATCH is not defined for credentials: use PUT')
   })
+}
+
+/** The 2.1.1 handshake: the same service, with the single-party object translated at the edge. */
+async function credentials211Routes(app: FastifyInstance, context: HubContext): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const canonical = async (request: FastifyRequest, body: Credentials211) =>
+    credentialsFrom211(body, await claimableParties(context, partnerOf(request).platformId))
+
+  routes.get('/credentials', { config }, async (request) => {
+    const partner = partnerOf(request)
+    return successEnvelope(credentialsTo211(await hubCredentials(context, partner.token, partner.platformId)))
+  })
+  routes.post(
+    '/credentials',
+    { config, schema: { body: Credentials211 }, preValidation: alreadyRegistered },
+    async (request) => {
+      const body = await canonical(request, request.body)
+      const partner = partnerOf(request)
+      const answer = await registerPartner(context, partner, body, request.correlationId, '2.1.1')
+      return successEnvelope(credentialsTo211(answer))
+    },
+  )
+  routes.put(
+    '/credentials',
+    { config, schema: { body: Credentials211 }, preValidation: notRegistered },
+    async (request) => {
+      const body = await canonical(request, request.body)
+      const partner = partnerOf(request)
+      const answer = await updatePartner(context, partner, body, request.correlationId, '2.1.1')
+      return successEnvelope(credentialsTo211(answer))
+    },
+  )
+  registerDeleteAndPatch(app, context)
 }

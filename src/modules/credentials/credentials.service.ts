@@ -25,6 +25,9 @@ import type { AuthenticatedPartner } from '../../transport/authorization.ts'
 import { describeValidation } from '../../transport/error-handler.ts'
 import { PartnerCallError } from '../../transport/ocpi-client.ts'
 import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
+import { CANONICAL_VERSION, type OcpiVersion } from '../../version-adapters/contract.ts'
+import { versionOf } from '../../version-adapters/version-modules.ts'
+import { Credentials211, credentialsTo211, withRole } from './credentials-211.ts'
 import { Credentials, type CredentialsRole } from './credentials.schema.ts'
 import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
 
@@ -97,13 +100,21 @@ function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonl
   })
 }
 
+/**
+ * Reads the partner's endpoints in the version it called the hub's credentials in: the platform speaks
+ * that version from now on (a PUT in another version upgrades or downgrades it).
+ */
 async function discoverForHandshake(
   context: HubContext,
   body: Credentials,
   correlationId: string,
+  version: OcpiVersion,
 ): Promise<DiscoveredPartner> {
   try {
-    return await discoverPartner(context.client, body.url, body.token, correlationId)
+    return await discoverPartner(context.client, body.url, body.token, correlationId, {
+      version,
+      partyRole: version === '2.1.1' ? body.roles[0]?.role : undefined,
+    })
   } catch (error) {
     if (error instanceof DiscoveryError) {
       throw new OcpiError(DISCOVERY_ERRORS[error.statusCode] ?? 'HUB_ERR_CLIENT_API_UNUSABLE', error.message)
@@ -112,7 +123,8 @@ async function discoverForHandshake(
   }
 }
 
-async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
+/** The parties a platform may claim: those of its invitation or registration that are not SUSPENDED. */
+export async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
   return (await listPartiesOf(context.db, [platformId])).filter((p) => p.status !== 'SUSPENDED')
 }
 
@@ -122,10 +134,11 @@ export async function registerPartner(
   partner: AuthenticatedPartner,
   body: Credentials,
   correlationId: string,
+  version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
-  const discovered = await discoverForHandshake(context, body, correlationId)
+  const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
   await context.db.transaction().execute(async (trx) => {
     const platform = await lockPlatform(trx, partner.platformId)
@@ -148,7 +161,10 @@ export async function registerPartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
-  context.log.info({ platformId: partner.platformId, roles: body.roles.map(roleLabel) }, 'partner registered')
+  context.log.info(
+    { platformId: partner.platformId, roles: body.roles.map(roleLabel), version },
+    'partner registered',
+  )
   return hubCredentials(context, tokenC, partner.platformId)
 }
 
@@ -158,10 +174,11 @@ export async function updatePartner(
   partner: AuthenticatedPartner,
   body: Credentials,
   correlationId: string,
+  version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
-  const discovered = await discoverForHandshake(context, body, correlationId)
+  const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
   await context.db.transaction().execute(async (trx) => {
     const platform = await lockPlatform(trx, partner.platformId)
@@ -181,7 +198,10 @@ export async function updatePartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
-  context.log.info({ platformId: partner.platformId }, 'partner updated its credentials; token rotated')
+  context.log.info(
+    { platformId: partner.platformId, version },
+    'partner updated its credentials; token rotated',
+  )
   return hubCredentials(context, tokenC, partner.platformId)
 }
 
@@ -228,10 +248,12 @@ export class ConnectionError extends Error {
 }
 
 const checkCredentials = TypeCompiler.Compile(Credentials)
+const checkCredentials211 = TypeCompiler.Compile(Credentials211)
 
-function invalidCredentialsReason(data: unknown): string | undefined {
-  if (checkCredentials.Check(data)) return undefined
-  const issues = [...checkCredentials.Errors(data)].map((e) => ({
+function invalidCredentialsReason(data: unknown, is211: boolean): string | undefined {
+  const check = is211 ? checkCredentials211 : checkCredentials
+  if (check.Check(data)) return undefined
+  const issues = [...check.Errors(data)].map((e) => ({
     instancePath: e.path,
     message: e.message,
     params: {},
@@ -246,15 +268,24 @@ function invalidCredentialsReason(data: unknown): string | undefined {
  */
 export async function registerAtPartner(
   context: HubContext,
-  request: { versionsUrl: string; tokenA: string; name: string },
+  request: { versionsUrl: string; tokenA: string; name: string; role?: CredentialsRole['role'] | undefined },
 ): Promise<string> {
   const correlationId = randomUUID()
   let discovered: DiscoveredPartner
   try {
-    discovered = await discoverPartner(context.client, request.versionsUrl, request.tokenA, correlationId)
+    discovered = await discoverPartner(context.client, request.versionsUrl, request.tokenA, correlationId, {
+      partyRole: request.role,
+    })
   } catch (error) {
     if (error instanceof DiscoveryError) throw new ConnectionError(error.step, error.message)
     throw error
+  }
+  const peer: Peer = { version: discovered.version, role: request.role }
+  if (peer.version === '2.1.1' && !peer.role) {
+    throw new ConnectionError(
+      'roles',
+      "the partner speaks OCPI 2.1.1, whose credentials carry no role: name the partner's role in the request",
+    )
   }
   const credentialsUrl = endpointUrl(discovered.endpoints, 'credentials') ?? ''
   const tokenB = generateToken()
@@ -283,6 +314,7 @@ export async function registerAtPartner(
       tokenB,
       platformId,
       correlationId,
+      peer,
     )
     const conflicts = await findLiveRoleConflicts(context.db, partnerCredentials.roles, platformId)
     if (conflicts.length > 0) {
@@ -306,12 +338,19 @@ export async function registerAtPartner(
     context.delivery.wake()
   } catch (error) {
     await deletePlatform(context.db, platformId)
-    if (partnerCredentials)
-      await undoRegistrationAtPartner(context, credentialsUrl, partnerCredentials.token, correlationId)
+    if (partnerCredentials) {
+      await undoRegistrationAtPartner(context, credentialsUrl, partnerCredentials.token, correlationId, peer)
+    }
     throw error
   }
   context.log.info({ platformId, versionsUrl: request.versionsUrl }, 'hub registered at partner')
   return platformId
+}
+
+/** The version a partner speaks, and (2.1.1 only) the role its credentials do not say. */
+interface Peer {
+  readonly version: OcpiVersion
+  readonly role: CredentialsRole['role'] | undefined
 }
 
 async function postHubCredentials(
@@ -321,16 +360,19 @@ async function postHubCredentials(
   tokenB: string,
   platformId: string,
   correlationId: string,
+  peer: Peer,
   method: 'POST' | 'PUT' = 'POST',
 ): Promise<Credentials> {
-  const body = await hubCredentials(context, tokenB, platformId)
+  const credentials = await hubCredentials(context, tokenB, platformId)
+  const is211 = peer.version === '2.1.1'
   let response
   try {
     response = await context.client.send({
       method,
       url: credentialsUrl,
       token: tokenA,
-      body,
+      rawToken: is211,
+      body: is211 ? credentialsTo211(credentials) : credentials,
       correlationId,
     })
   } catch (error) {
@@ -349,9 +391,11 @@ async function postHubCredentials(
       `${method} ${credentialsUrl} answered HTTP ${response.httpStatus} with ${answer}`,
     )
   }
-  const invalid = invalidCredentialsReason(envelope.data)
+  const invalid = invalidCredentialsReason(envelope.data, is211)
   if (invalid) throw new ConnectionError('credentials', `the partner's credentials are not valid: ${invalid}`)
-  return envelope.data as Credentials
+  if (!is211 || !peer.role) return envelope.data as Credentials
+  const single = envelope.data as Credentials211
+  return { token: single.token, url: single.url, roles: [withRole(single, peer.role)] }
 }
 
 /**
@@ -373,6 +417,11 @@ export async function rotatePartnerToken(context: HubContext, platformId: string
   }
   const correlationId = randomUUID()
   const newInboundToken = generateToken()
+  const [party] = await claimableParties(context, platformId)
+  const peer: Peer = {
+    version: versionOf(platform),
+    role: party?.role as CredentialsRole['role'] | undefined,
+  }
   await updatePlatform(context.db, platformId, { inbound_token_hash: hashToken(newInboundToken) })
   let partnerCredentials: Credentials
   try {
@@ -383,6 +432,7 @@ export async function rotatePartnerToken(context: HubContext, platformId: string
       newInboundToken,
       platformId,
       correlationId,
+      peer,
       'PUT',
     )
   } catch (error) {
@@ -403,9 +453,16 @@ async function undoRegistrationAtPartner(
   credentialsUrl: string,
   token: string,
   correlationId: string,
+  peer: Peer,
 ): Promise<void> {
   try {
-    await context.client.send({ method: 'DELETE', url: credentialsUrl, token, correlationId })
+    await context.client.send({
+      method: 'DELETE',
+      url: credentialsUrl,
+      token,
+      correlationId,
+      rawToken: peer.version === '2.1.1',
+    })
   } catch (error) {
     context.log.warn({ err: error, credentialsUrl }, 'could not undo the registration at the partner')
   }
@@ -442,6 +499,7 @@ export async function unregisterPlatform(
         method: 'DELETE',
         url: credentialsUrl,
         token: platform.outbound_token,
+        rawToken: versionOf(platform) === '2.1.1',
       })
       partnerNotified = response.envelope?.status_code === OcpiStatus.Success
       if (!partnerNotified) {

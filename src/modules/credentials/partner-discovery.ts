@@ -1,8 +1,8 @@
 import { OcpiStatus, type OcpiStatusCode } from '../../core/status-codes.ts'
 import type { EndpointRow } from '../../storage/tables.ts'
 import { PartnerCallError, type OcpiClient, type PartnerResponse } from '../../transport/ocpi-client.ts'
-
-export const SUPPORTED_VERSION = '2.3.0'
+import { SUPPORTED_VERSIONS, type OcpiVersion } from '../../version-adapters/contract.ts'
+import { highestMutualVersion, interfaceOfRole211 } from '../../version-adapters/version-modules.ts'
 
 /** Modules a partner must expose for the hub to keep a connection with it. */
 const REQUIRED_MODULES = ['credentials']
@@ -22,8 +22,21 @@ export class DiscoveryError extends Error {
 }
 
 export interface DiscoveredPartner {
-  readonly version: string
+  readonly version: OcpiVersion
   readonly endpoints: EndpointRow[]
+}
+
+export interface DiscoveryOptions {
+  /**
+   * The version the partner chose by calling that version's credentials endpoint; 3002 when it does not
+   * offer it. Without one, the highest version both sides speak.
+   */
+  readonly version?: OcpiVersion | undefined
+  /**
+   * The role of a 2.1.1 partner's one party (2.1.1 endpoints have no interface role: it follows from the
+   * party's role). Unknown: each 2.1.1 endpoint stands for both interfaces.
+   */
+  readonly partyRole?: string | undefined
 }
 
 async function fetchData(
@@ -32,10 +45,15 @@ async function fetchData(
   url: string,
   token: string,
   correlationId: string,
+  rawToken: boolean,
 ): Promise<unknown> {
   let response: PartnerResponse
   try {
-    response = await client.send({ method: 'GET', url, token, correlationId })
+    response = await client.send({ method: 'GET', url, token, correlationId, rawToken })
+    // A 2.1.1 peer reads the token as it is: when the hub does not know the version yet, it tries both.
+    if (response.httpStatus === 401 && !rawToken) {
+      response = await client.send({ method: 'GET', url, token, correlationId, rawToken: true })
+    }
   } catch (error) {
     const reason = error instanceof PartnerCallError ? error.message : String(error)
     throw new DiscoveryError(step, OcpiStatus.UnableToUseClientApi, `GET ${step} failed: ${reason}`)
@@ -59,17 +77,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Reads a partner's versions and the details of 2.3.0, with the token the hub presents to it
- * (credentials.asciidoc: registration). 3001 when either cannot be read, 3002 when the partner does not
- * speak 2.3.0, 3003 when a required endpoint is missing.
+ * Reads a partner's versions and the details of the version to use, with the token the hub presents to
+ * it (credentials.asciidoc: registration). 3001 when either cannot be read, 3002 when there is no common
+ * version (or the partner does not offer the one it chose), 3003 when a required endpoint is missing.
  */
 export async function discoverPartner(
   client: OcpiClient,
   versionsUrl: string,
   token: string,
   correlationId: string,
+  options: DiscoveryOptions = {},
 ): Promise<DiscoveredPartner> {
-  const versions = await fetchData(client, 'versions', versionsUrl, token, correlationId)
+  const versions = await fetchData(
+    client,
+    'versions',
+    versionsUrl,
+    token,
+    correlationId,
+    options.version === '2.1.1',
+  )
   if (!Array.isArray(versions)) {
     throw new DiscoveryError(
       'versions',
@@ -77,17 +103,27 @@ export async function discoverPartner(
       'versions: data is not a list of versions',
     )
   }
-  const offered = versions.filter(isRecord)
-  const match = offered.find((v) => v['version'] === SUPPORTED_VERSION && typeof v['url'] === 'string')
-  if (!match) {
-    const names = offered.map((v) => String(v['version'])).join(', ') || 'none'
+  const offered = versions.filter(isRecord).filter((v) => typeof v['url'] === 'string')
+  const names = offered.map((v) => String(v['version']))
+  const version = options.version ?? highestMutualVersion(names)
+  const match = offered.find((v) => v['version'] === version)
+  if (!version || !match) {
     throw new DiscoveryError(
       'versions',
       OcpiStatus.UnsupportedVersion,
-      `no common version: the partner offers ${names}, the hub speaks ${SUPPORTED_VERSION}`,
+      options.version
+        ? `the partner registers in ${options.version} but offers only ${names.join(', ') || 'none'}`
+        : `no common version: the partner offers ${names.join(', ') || 'none'}, the hub speaks ${SUPPORTED_VERSIONS.join(', ')}`,
     )
   }
-  const details = await fetchData(client, 'version_details', String(match['url']), token, correlationId)
+  const details = await fetchData(
+    client,
+    'version_details',
+    String(match['url']),
+    token,
+    correlationId,
+    version === '2.1.1',
+  )
   const rawEndpoints = isRecord(details) ? details['endpoints'] : undefined
   if (!Array.isArray(rawEndpoints)) {
     throw new DiscoveryError(
@@ -100,20 +136,38 @@ export async function discoverPartner(
     .filter(isRecord)
     .filter((e) => typeof e['identifier'] === 'string' && typeof e['url'] === 'string')
     // ModuleIDs are matched case-insensitively (Booking / bookings).
-    .map((e) => ({
-      identifier: String(e['identifier']).toLowerCase(),
-      role: (typeof e['role'] === 'string' ? e['role'] : 'SENDER').toUpperCase(),
-      url: String(e['url']),
-    }))
+    .flatMap((e) => {
+      const identifier = String(e['identifier']).toLowerCase()
+      const url = String(e['url'])
+      if (typeof e['role'] === 'string') return [{ identifier, role: e['role'].toUpperCase(), url }]
+      return rolesOf211Endpoint(identifier, version, options.partyRole).map((role) => ({
+        identifier,
+        role,
+        url,
+      }))
+    })
   const missing = REQUIRED_MODULES.filter((id) => !endpoints.some((e) => e.identifier === id))
   if (missing.length > 0) {
     throw new DiscoveryError(
       'version_details',
       OcpiStatus.NoMatchingEndpoints,
-      `the partner's ${SUPPORTED_VERSION} endpoints lack: ${missing.join(', ')}`,
+      `the partner's ${version} endpoints lack: ${missing.join(', ')}`,
     )
   }
-  return { version: SUPPORTED_VERSION, endpoints }
+  return { version, endpoints }
+}
+
+/**
+ * A 2.1.1 endpoint is one URL per module: the interface the partner's role implements for it, or both
+ * when the role is not known yet (the hub registering at a partner).
+ */
+function rolesOf211Endpoint(
+  identifier: string,
+  version: OcpiVersion,
+  partyRole: string | undefined,
+): string[] {
+  if (version !== '2.1.1' || identifier === 'credentials') return ['SENDER']
+  return partyRole ? [interfaceOfRole211(identifier, partyRole)] : ['SENDER', 'RECEIVER']
 }
 
 export function endpointUrl(endpoints: readonly EndpointRow[], identifier: string): string | undefined {

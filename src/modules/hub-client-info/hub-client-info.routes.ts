@@ -15,7 +15,7 @@ export async function hubClientInfoRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
 ): Promise<void> {
-  const sender = `/2.3.0/${interfacePath(HUB_CLIENT_INFO_MODULE, 'SENDER')}`
+  const sender = `/${interfacePath(HUB_CLIENT_INFO_MODULE, 'SENDER')}`
 
   app.get(sender, async (request, reply) => {
     const maxLimit = context.config.pageLimitMax

@@ -54,6 +54,8 @@ export class LastSeenRecorder {
 interface Candidate {
   readonly id: string
   readonly status: string
+  /** 2.1.1 partners read the token raw. */
+  readonly version: string | null
   readonly versions_url: string | null
   readonly outbound_token: string | null
   readonly seen_recently: boolean
@@ -147,7 +149,7 @@ export class StillAliveCheck {
     const lastContact = sql<Date>`coalesce(last_seen_at, registered_at, created_at)`
     return this.#context.db
       .selectFrom('platforms')
-      .select(['id', 'status', 'versions_url', 'outbound_token'])
+      .select(['id', 'status', 'version', 'versions_url', 'outbound_token'])
       .select(sql<boolean>`${lastContact} >= ${silentSince}`.as('seen_recently'))
       .where('status', 'in', ['CONNECTED', 'OFFLINE'])
       .where((eb) => eb.or([eb('status', '=', 'OFFLINE'), eb(lastContact, '<', silentSince)]))
@@ -194,6 +196,7 @@ export class StillAliveCheck {
         method: 'GET',
         url: candidate.versions_url,
         token: candidate.outbound_token,
+        rawToken: candidate.version === '2.1.1',
         correlationId,
       })
       const alive = response.httpStatus < 300 && response.envelope?.status_code === OcpiStatus.Success

@@ -57,8 +57,8 @@ export async function locationsRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const receiver = `/2.3.0/${interfacePath('locations', 'RECEIVER')}`
-  const sender = `/2.3.0/${interfacePath('locations', 'SENDER')}`
+  const receiver = `/${interfacePath('locations', 'RECEIVER')}`
+  const sender = `/${interfacePath('locations', 'SENDER')}`
 
   const write =
     (method: 'PUT' | 'PATCH') => (request: { params: ReceiverParams; body: Record<string, unknown> }) => {

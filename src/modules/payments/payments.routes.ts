@@ -49,8 +49,8 @@ export async function paymentsRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const sender = `/2.3.0/${interfacePath('payments', 'SENDER')}`
-  const receiver = `/2.3.0/${interfacePath('payments', 'RECEIVER')}`
+  const sender = `/${interfacePath('payments', 'SENDER')}`
+  const receiver = `/${interfacePath('payments', 'RECEIVER')}`
 
   // ----- SENDER: a CPO reaches a PTP
 

@@ -70,8 +70,8 @@ export async function sessionsRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const receiver = `/2.3.0/${interfacePath('sessions', 'RECEIVER')}`
-  const sender = `/2.3.0/${interfacePath('sessions', 'SENDER')}`
+  const receiver = `/${interfacePath('sessions', 'RECEIVER')}`
+  const sender = `/${interfacePath('sessions', 'SENDER')}`
   const objectUrl = `${receiver}/:country_code/:party_id/:session_id`
 
   /**

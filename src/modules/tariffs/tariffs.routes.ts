@@ -20,7 +20,7 @@ export async function tariffsRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const objectUrl = `/2.3.0/${interfacePath('tariffs', 'RECEIVER')}/:country_code/:party_id/:tariff_id`
+  const objectUrl = `/${interfacePath('tariffs', 'RECEIVER')}/:country_code/:party_id/:tariff_id`
 
   routes.put(objectUrl, { schema: { params: TariffParams, body: Tariff } }, (request, reply) => {
     const owner = ownerFromParams(request.params)
@@ -85,7 +85,7 @@ export async function tariffsRoutes(
     )
   })
 
-  routes.get(`/2.3.0/${interfacePath('tariffs', 'SENDER')}`, (request, reply) =>
+  routes.get(`/${interfacePath('tariffs', 'SENDER')}`, (request, reply) =>
     handleSenderList(context, request, reply, 'tariffs'),
   )
 }

@@ -38,7 +38,7 @@ export async function tokensRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const objectUrl = `/2.3.0/${interfacePath('tokens', 'RECEIVER')}/:country_code/:party_id/:token_uid`
+  const objectUrl = `/${interfacePath('tokens', 'RECEIVER')}/:country_code/:party_id/:token_uid`
 
   const target = (params: { country_code: string; party_id: string; token_uid: string }, type: string) => {
     const owner = ownerFromParams(params)
@@ -109,13 +109,13 @@ export async function tokensRoutes(
     )
   })
 
-  routes.get(`/2.3.0/${interfacePath('tokens', 'SENDER')}`, (request, reply) =>
+  routes.get(`/${interfacePath('tokens', 'SENDER')}`, (request, reply) =>
     handleSenderList(context, request, reply, 'tokens'),
   )
 
   // Real-time authorization: a CPO asks the token's eMSP through the hub (see token-authorization.ts).
   routes.post(
-    `/2.3.0/${interfacePath('tokens', 'SENDER')}/:token_uid/authorize`,
+    `/${interfacePath('tokens', 'SENDER')}/:token_uid/authorize`,
     { schema: { params: AuthorizeParams, querystring: TokenQuery, body: AuthorizeBody } },
     (request, reply) =>
       authorizeThroughHub(context, request, reply, {

@@ -1,11 +1,48 @@
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../../hub-context.ts'
+import { partnerOf } from '../../transport/authorization.ts'
 import { successEnvelope } from '../../transport/envelope.ts'
-import { MODULE_ENDPOINTS } from '../registry.ts'
+import { SUPPORTED_VERSIONS, type OcpiVersion } from '../../version-adapters/contract.ts'
+import { hasModule, hubInterfaceFor211 } from '../../version-adapters/version-modules.ts'
+import { claimableParties } from '../credentials/credentials.service.ts'
+import { interfacePath, MODULE_ENDPOINTS } from '../registry.ts'
 
-/** The versions this hub speaks, with the URL of each one's details. */
+/** The versions this hub speaks, highest first, with the URL of each one's details. */
 export function listVersions(context: HubContext): { version: string; url: string }[] {
-  return [{ version: '2.3.0', url: context.hub.baseUrl230 }]
+  return SUPPORTED_VERSIONS.map((version) => ({ version, url: `${context.hub.ocpiBaseUrl}/${version}` }))
+}
+
+/** 2.2.1 and 2.3.0 details: every endpoint of MODULE_ENDPOINTS whose module the version has. */
+function versionDetails(context: HubContext, version: OcpiVersion) {
+  return {
+    version,
+    endpoints: MODULE_ENDPOINTS.filter((e) => hasModule(version, e.identifier)).map((e) => ({
+      identifier: e.identifier,
+      role: e.role,
+      url: `${context.hub.ocpiBaseUrl}/${version}/${e.path}`,
+    })),
+  }
+}
+
+/**
+ * 2.1.1 details: one URL per module and no roles. Which of the hub's two interfaces that URL is follows
+ * from the caller's role: a CPO is given the hub's eMSP side (where it pushes Locations and reads
+ * Tokens), an eMSP the CPO side. A caller whose role the hub does not know yet is treated as a CPO.
+ */
+async function versionDetails211(context: HubContext, platformId: string) {
+  const [party] = await claimableParties(context, platformId)
+  const role = party?.role ?? 'CPO'
+  const modules = [...new Set(MODULE_ENDPOINTS.map((e) => e.identifier))].filter((m) => hasModule('2.1.1', m))
+  return {
+    version: '2.1.1',
+    endpoints: modules.map((identifier) => ({
+      identifier,
+      url:
+        identifier === 'credentials'
+          ? `${context.hub.ocpiBaseUrl}/2.1.1/credentials`
+          : `${context.hub.ocpiBaseUrl}/2.1.1/${interfacePath(identifier, hubInterfaceFor211(identifier, role))}`,
+    })),
+  }
 }
 
 /** Versions module (version_information_endpoint.asciidoc): open to partners still in their handshake. */
@@ -13,16 +50,13 @@ export async function versionsRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
 ): Promise<void> {
-  const details = {
-    version: '2.3.0',
-    endpoints: MODULE_ENDPOINTS.map((e) => ({
-      identifier: e.identifier,
-      role: e.role,
-      url: `${context.hub.baseUrl230}/${e.path}`,
-    })),
+  const config = { allowUnregistered: true }
+  app.get('/versions', { config }, async () => successEnvelope(listVersions(context)))
+  for (const version of ['2.3.0', '2.2.1'] as const) {
+    const details = versionDetails(context, version)
+    app.get(`/${version}`, { config }, async () => successEnvelope(details))
   }
-  app.get('/versions', { config: { allowUnregistered: true } }, async () =>
-    successEnvelope(listVersions(context)),
+  app.get('/2.1.1', { config }, async (request) =>
+    successEnvelope(await versionDetails211(context, partnerOf(request).platformId)),
   )
-  app.get('/2.3.0', { config: { allowUnregistered: true } }, async () => successEnvelope(details))
 }

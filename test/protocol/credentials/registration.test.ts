@@ -88,7 +88,9 @@ for (const engine of STORE_VARIANTS) {
 
       const withTokenC = await hub.ocpi('/versions', { token: partner.tokenToHub! })
       expect(withTokenC.status).toBe(200)
-      expect(withTokenC.body.data).toEqual([{ version: '2.3.0', url: `${hub.url}/ocpi/2.3.0` }])
+      expect(withTokenC.body.data).toEqual(
+        ['2.3.0', '2.2.1', '2.1.1'].map((version) => ({ version, url: `${hub.url}/ocpi/${version}` })),
+      )
     })
 
     it('[credentials GET] returns the hub credentials with the token the partner uses', async () => {

@@ -1,0 +1,113 @@
+import type { HubIdentity } from '../hub-context.ts'
+import type { InterfaceRole } from '../modules/registry.ts'
+import type { Db } from '../storage/database.ts'
+import { adaptIn, adaptOut, refusalAsOcpiError, type InboundFacts } from './adapt.ts'
+import type { OcpiVersion } from './contract.ts'
+import { supportsKind } from './converters.ts'
+import { messageKinds, pathSegments, type MessageKinds } from './message-kinds.ts'
+import { hasModule } from './version-modules.ts'
+
+/** One request the hub is about to send, in canonical 2.3.0 terms. */
+export interface OutboundCall {
+  readonly module: string
+  readonly interfaceRole: InterfaceRole
+  readonly method: string
+  /** Below the receiver's interface URL, query included (`/NL/ABC/LOC1`, `?offset=10`); '' for a full URL. */
+  readonly pathAndQuery: string
+  readonly body: unknown
+}
+
+/** The same request in the receiver's version, or why it must not be sent to that receiver at all. */
+export type OutboundPlan =
+  | {
+      readonly send: true
+      readonly pathAndQuery: string
+      readonly body: unknown
+      /** Information the receiver's version cannot carry (the sender or the message log is told). */
+      readonly losses: readonly string[]
+      readonly kinds: MessageKinds
+    }
+  | { readonly send: false; readonly reason: string }
+
+export interface AdapterDeps {
+  readonly db: Db
+  readonly hub: HubIdentity
+}
+
+/**
+ * The hub's own URLs handed to a receiver (callbacks in place of `response_url`) must be those of the
+ * receiver's version, so that its answer comes back through the matching adapters.
+ */
+export function rewriteHubUrls(text: string, hub: HubIdentity, version: OcpiVersion): string {
+  return text.replaceAll(`${hub.ocpiBaseUrl}/2.3.0/`, `${hub.ocpiBaseUrl}/${version}/`)
+}
+
+function rewriteQueryUrls(pathAndQuery: string, hub: HubIdentity, version: OcpiVersion): string {
+  const at = pathAndQuery.indexOf('?')
+  if (at < 0) return pathAndQuery
+  const query = new URLSearchParams(pathAndQuery.slice(at + 1))
+  for (const [name, value] of query) query.set(name, rewriteHubUrls(value, hub, version))
+  return `${pathAndQuery.slice(0, at)}?${query.toString()}`
+}
+
+/**
+ * Converts an outbound request from canonical 2.3.0 to the receiver's version at send time (the receiver
+ * may have changed version while the message waited). A module or object the version lacks is not sent.
+ * Throws ConversionRefused when the converted object would mislead the receiver.
+ */
+export async function adaptOutbound(
+  deps: AdapterDeps,
+  version: OcpiVersion,
+  call: OutboundCall,
+): Promise<OutboundPlan> {
+  if (!hasModule(version, call.module)) {
+    return { send: false, reason: `OCPI ${version} has no ${call.module} module` }
+  }
+  const kinds = messageKinds(call.module, call.interfaceRole, call.method, pathSegments(call.pathAndQuery))
+  for (const kind of [kinds.request, kinds.answer]) {
+    if (kind && !supportsKind(version, kind)) {
+      return { send: false, reason: `OCPI ${version} has no ${kind} object` }
+    }
+  }
+  const pathAndQuery = rewriteQueryUrls(call.pathAndQuery, deps.hub, version)
+  if (!kinds.request || call.body === undefined || call.body === null) {
+    return { send: true, pathAndQuery, body: call.body, losses: [], kinds }
+  }
+  const converted = await adaptOut(deps.db, version, kinds.request, call.body, call.method === 'PATCH')
+  const body: unknown = JSON.parse(rewriteHubUrls(JSON.stringify(converted.value), deps.hub, version))
+  return { send: true, pathAndQuery, body, losses: converted.losses, kinds }
+}
+
+/** A receiver's answer data in its version → canonical, so the hub and the requester's adapter can use it. */
+export async function adaptAnswerData(
+  deps: AdapterDeps,
+  version: OcpiVersion,
+  call: OutboundCall,
+  kinds: MessageKinds,
+  data: unknown,
+  facts: Omit<InboundFacts, 'partial' | 'tokenUid'>,
+): Promise<{ value: unknown; losses: readonly string[] }> {
+  if (!kinds.answer || data === undefined || data === null) return { value: data, losses: [] }
+  // An authorization answer is about the token in the request path: `/{token_uid}/authorize`.
+  const tokenUid = kinds.answer === 'AuthorizationInfo' ? pathSegments(call.pathAndQuery)[0] : undefined
+  return adaptIn(deps.db, version, kinds.answer, data, { ...facts, partial: false, tokenUid })
+}
+
+/**
+ * Refuses a push that some receiver's version could not carry without misleading it (2001 naming the
+ * field), before anything is stored or queued. Each version present among the receivers is tried once.
+ */
+export async function checkConvertibleFor(
+  deps: AdapterDeps,
+  versions: Iterable<OcpiVersion>,
+  call: OutboundCall,
+): Promise<void> {
+  for (const version of new Set(versions)) {
+    if (version === '2.3.0') continue
+    try {
+      await adaptOutbound(deps, version, call)
+    } catch (error) {
+      throw refusalAsOcpiError(error, version)
+    }
+  }
+}
