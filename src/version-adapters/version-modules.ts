@@ -5,30 +5,22 @@ import { SUPPORTED_VERSIONS, type OcpiVersion } from './contract.ts'
  * The modules each version has (version_information_endpoint of each), and so the modules the hub serves
  * and sends in it. 2.2.1 has no Payments; 2.1.1 has neither ChargingProfiles nor HubClientInfo.
  */
+const MODULES_230 = [
+  'credentials',
+  'locations',
+  'tariffs',
+  'tokens',
+  'sessions',
+  'cdrs',
+  'commands',
+  'chargingprofiles',
+  'hubclientinfo',
+  'payments',
+]
+
 export const VERSION_MODULES: Readonly<Record<OcpiVersion, ReadonlySet<string>>> = {
-  '2.3.0': new Set([
-    'credentials',
-    'locations',
-    'tariffs',
-    'tokens',
-    'sessions',
-    'cdrs',
-    'commands',
-    'chargingprofiles',
-    'hubclientinfo',
-    'payments',
-  ]),
-  '2.2.1': new Set([
-    'credentials',
-    'locations',
-    'tariffs',
-    'tokens',
-    'sessions',
-    'cdrs',
-    'commands',
-    'chargingprofiles',
-    'hubclientinfo',
-  ]),
+  '2.3.0': new Set(MODULES_230),
+  '2.2.1': new Set(MODULES_230.filter((module) => module !== 'payments')),
   '2.1.1': new Set(['credentials', 'locations', 'sessions', 'cdrs', 'tariffs', 'tokens', 'commands']),
 }
 
