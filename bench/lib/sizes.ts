@@ -22,6 +22,8 @@ export interface Sizes {
     /** Status changes per second offered (the issue's target: 1,000/s). */
     readonly rate: number
     readonly durationMs: number
+    /** Longest wait for the deliveries after the load; what has not arrived then is reported as such. */
+    readonly drainBudgetMs: number
   }
   readonly authorize: {
     readonly emsps: number
@@ -56,16 +58,23 @@ export const FULL: Sizes = {
     stepFractions: [0.5, 0.75, 0.9, 1, 1.15],
     latencyMs: 8_000,
   },
-  broadcast: { cpos: 2, emsps: 50, locationsPerCpo: 50, rate: 1_000, durationMs: 3_000 },
+  broadcast: {
+    cpos: 2,
+    emsps: 50,
+    locationsPerCpo: 5,
+    rate: 1_000,
+    durationMs: 1_000,
+    drainBudgetMs: 45_000,
+  },
   authorize: { emsps: 4, rate: 200, durationMs: 6_000 },
-  scale: { evses: 1_000_000, evsesPerLocation: 4, cpos: 4, concurrency: 32, loadBudgetMs: 240_000 },
+  scale: { evses: 1_000_000, evsesPerLocation: 4, cpos: 4, concurrency: 32, loadBudgetMs: 150_000 },
   restart: { emsps: 10, locations: 20, rate: 300, beforeKillMs: 3_000 },
   drainTimeoutMs: 300_000,
 }
 
 export const SMOKE: Sizes = {
   partyToParty: { cpos: 2, emsps: 2, concurrency: 4, stepMs: 300, stepFractions: [0.5, 1], latencyMs: 300 },
-  broadcast: { cpos: 1, emsps: 3, locationsPerCpo: 2, rate: 20, durationMs: 300 },
+  broadcast: { cpos: 1, emsps: 3, locationsPerCpo: 2, rate: 20, durationMs: 300, drainBudgetMs: 30_000 },
   authorize: { emsps: 2, rate: 20, durationMs: 300 },
   scale: { evses: 400, evsesPerLocation: 4, cpos: 2, concurrency: 8, loadBudgetMs: 30_000 },
   restart: { emsps: 2, locations: 2, rate: 20, beforeKillMs: 300 },
@@ -81,7 +90,7 @@ export function withOverrides(sizes: Sizes, overrides: readonly string[]): Sizes
     const target = group ? copy[group] : undefined
     if (!target || !key || !(key in target) || value === undefined)
       throw new Error(`unknown size ${override} (e.g. scale.evses=200000)`)
-    target[key] = value.includes(',') ? value.split(',').map(Number) : Number(value)
+    target[key] = Array.isArray(target[key]) ? value.split(',').map(Number) : Number(value)
   }
   return copy as unknown as Sizes
 }
