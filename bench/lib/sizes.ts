@@ -66,7 +66,7 @@ export const FULL: Sizes = {
     durationMs: 1_000,
     drainBudgetMs: 45_000,
   },
-  authorize: { emsps: 4, rate: 200, durationMs: 6_000 },
+  authorize: { emsps: 4, rate: 25, durationMs: 8_000 },
   scale: { evses: 1_000_000, evsesPerLocation: 4, cpos: 4, concurrency: 32, loadBudgetMs: 150_000 },
   restart: { emsps: 10, locations: 20, rate: 300, beforeKillMs: 3_000 },
   drainTimeoutMs: 300_000,
