@@ -118,7 +118,7 @@ async function main(): Promise<number> {
   } finally {
     await Promise.all([partners.close(), load.close(), forwarder.close()])
   }
-  const written = writeResults({
+  const written = await writeResults({
     smoke: values.smoke,
     sizes,
     results,

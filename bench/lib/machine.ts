@@ -92,27 +92,30 @@ export interface WatchedPids {
 /** Starts measuring; the returned function ends the span and gives the CPU use over it. */
 export function measureCpu(pids: WatchedPids): () => CpuUse {
   const started = Date.now()
-  const pg = postgresPids()
+  /** CPU seconds of each PostgreSQL process: backends come and go, so each is compared with itself. */
+  const postgresCpu = () => new Map(postgresPids().map((pid) => [pid, processCpuSeconds(pid)]))
   const sample = () => ({
     hub: processCpuSeconds(pids.hub),
     loadGenerator: processCpuSeconds(pids.loadGenerator),
     partners: processCpuSeconds(pids.partners),
     forwarder: pids.forwarder ? processCpuSeconds(pids.forwarder) : 0,
-    postgres: pg.reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
+    postgres: postgresCpu(),
     machine: machineTicks(),
   })
   const before = sample()
   return () => {
     const after = sample()
     const seconds = Math.max((Date.now() - started) / 1000, 0.001)
-    const percent = (delta: number) => Math.round((delta / seconds) * 100)
+    const percent = (delta: number) => Math.round((Math.max(0, delta) / seconds) * 100)
+    let postgres = 0
+    for (const [pid, cpu] of after.postgres) postgres += Math.max(0, cpu - (before.postgres.get(pid) ?? 0))
     const ticks = after.machine.total - before.machine.total
     return {
       hub: percent(after.hub - before.hub),
       loadGenerator: percent(after.loadGenerator - before.loadGenerator),
       partners: percent(after.partners - before.partners),
       ...(pids.forwarder ? { forwarder: percent(after.forwarder - before.forwarder) } : {}),
-      postgres: percent(after.postgres - before.postgres),
+      postgres: percent(postgres),
       machine: ticks > 0 ? Math.round(((after.machine.busy - before.machine.busy) / ticks) * 100) : 0,
     }
   }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { format, resolveConfig } from 'prettier'
 import type { ScenarioResult } from '../lib/bench-context.ts'
 import { repoRoot } from '../lib/hub-under-test.ts'
 import { machineInfo, type MachineInfo } from '../lib/machine.ts'
@@ -54,12 +55,18 @@ function readJson<T>(file: string): T | undefined {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : undefined
 }
 
-export function writeResults(run: {
+/** Writes a file as Prettier formats it, so that `npm run lint` passes on generated results. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  const options = (await resolveConfig(file)) ?? {}
+  writeFileSync(file, await format(text, { ...options, filepath: file }))
+}
+
+export async function writeResults(run: {
   smoke: boolean
   sizes: Sizes
   results: readonly ScenarioResult[]
   profiles: Record<string, unknown> | undefined
-}): string[] {
+}): Promise<string[]> {
   const machine = machineInfo()
   if (run.smoke) {
     const file = join(repoRoot, '.tmp/bench-smoke.json')
@@ -78,7 +85,7 @@ export function writeResults(run: {
       date: new Date().toISOString(),
       profiles: run.profiles as ProfileFile['profiles'],
     }
-    writeFileSync(PROFILE_FILE, `${JSON.stringify(profileFile, null, 2)}\n`)
+    await writeFormatted(PROFILE_FILE, JSON.stringify(profileFile))
     written.push(PROFILE_FILE)
   } else {
     const previous = readJson<ResultsFile>(RESULTS_FILE)
@@ -89,15 +96,12 @@ export function writeResults(run: {
         SCENARIO_ORDER.indexOf(a.scenario) - SCENARIO_ORDER.indexOf(b.scenario) ||
         a.store.localeCompare(b.store),
     )
-    writeFileSync(
-      RESULTS_FILE,
-      `${JSON.stringify({ machine, commit: commit(), sizes: run.sizes, runs }, null, 2)}\n`,
-    )
+    await writeFormatted(RESULTS_FILE, JSON.stringify({ machine, commit: commit(), sizes: run.sizes, runs }))
     written.push(RESULTS_FILE)
   }
   const results = readJson<ResultsFile>(RESULTS_FILE)
   if (results) {
-    writeDoc(renderResults(results, readJson<ProfileFile>(PROFILE_FILE)))
+    await writeDoc(renderResults(results, readJson<ProfileFile>(PROFILE_FILE)))
     written.push(DOC_FILE)
   }
   return written
@@ -155,7 +159,7 @@ function renderResults(results: ResultsFile, profile: ProfileFile | undefined): 
   return lines.join('\n')
 }
 
-function writeDoc(generated: string): void {
+async function writeDoc(generated: string): Promise<void> {
   const current = existsSync(DOC_FILE) ? readFileSync(DOC_FILE, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`
   const start = current.indexOf(START)
   const end = current.indexOf(END)
@@ -163,5 +167,5 @@ function writeDoc(generated: string): void {
     start >= 0 && end > start
       ? `${current.slice(0, start)}${generated}${current.slice(end + END.length)}`
       : `${current.trimEnd()}\n\n${generated}\n`
-  writeFileSync(DOC_FILE, next)
+  await writeFormatted(DOC_FILE, next)
 }
