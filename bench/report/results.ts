@@ -31,7 +31,10 @@ interface ProfileFile {
   readonly machine: MachineInfo
   readonly commit: string
   readonly date: string
-  readonly profiles: Record<string, { totalMs: number; top: SelfTime[] }>
+  readonly profiles: Record<
+    string,
+    { totalMs: number; areas?: { area: string; selfMs: number; percent: number }[]; top: SelfTime[] }
+  >
 }
 
 const SCENARIO_ORDER = ['party-to-party', 'broadcast', 'authorize', 'scale', 'restart']
@@ -83,7 +86,11 @@ export async function writeResults(run: {
       machine,
       commit: commit(),
       date: new Date().toISOString(),
-      profiles: run.profiles as ProfileFile['profiles'],
+      // A profile run replaces its own entries and keeps the others'.
+      profiles: {
+        ...readJson<ProfileFile>(PROFILE_FILE)?.profiles,
+        ...(run.profiles as ProfileFile['profiles']),
+      },
     }
     await writeFormatted(PROFILE_FILE, JSON.stringify(profileFile))
     written.push(PROFILE_FILE)
@@ -146,11 +153,16 @@ function renderResults(results: ResultsFile, profile: ProfileFile | undefined): 
     lines.push(`### CPU profile of the hub (node --cpu-prof), ${profile.date}, commit ${profile.commit}`, '')
     for (const [run, summary] of Object.entries(profile.profiles)) {
       lines.push(
-        `${run}: top self time (${summary.totalMs.toLocaleString('en-US')} ms profiled; % of the busy, non-idle time)`,
+        `${run}: ${summary.totalMs.toLocaleString('en-US')} ms profiled (main thread and the tsx loader thread); shares are of the busy, non-idle time`,
         '',
       )
-      lines.push('| Function | Where | Self ms | % |', '| --- | --- | ---: | ---: |')
-      for (const t of summary.top.slice(0, 15))
+      if (summary.areas) {
+        lines.push('| Where the busy time went | Self ms | % |', '| --- | ---: | ---: |')
+        for (const a of summary.areas) lines.push(`| ${cell(a.area)} | ${a.selfMs} | ${a.percent} |`)
+        lines.push('')
+      }
+      lines.push('| Top functions by self time | Where | Self ms | % |', '| --- | --- | ---: | ---: |')
+      for (const t of summary.top.filter((t) => t.function !== '(idle)').slice(0, 12))
         lines.push(`| ${cell(t.function)} | ${cell(t.where)} | ${t.selfMs} | ${t.percent} |`)
       lines.push('')
     }
