@@ -3,6 +3,7 @@ import { fromCanonical } from '../../../src/version-adapters/converters.ts'
 import { aCdr } from '../../fixtures/cdrs.ts'
 import { aCommandResponse, aCommandResult, aStartSession } from '../../fixtures/commands.ts'
 import { aLocation } from '../../fixtures/locations.ts'
+import { aSession } from '../../fixtures/sessions.ts'
 import { aTariff } from '../../fixtures/tariffs.ts'
 import { aToken } from '../../fixtures/tokens.ts'
 import { aRole, envelope, FakePlatform } from '../../support/fake-platform.ts'
@@ -271,7 +272,7 @@ for (const engine of STORE_VARIANTS) {
     })
 
     /** A canonical object as a 2.1.1 partner would send it (the converters give the partner's shape). */
-    const in211 = (kind: 'CDR' | 'Location' | 'Token', value: object, location?: object) =>
+    const in211 = (kind: 'CDR' | 'Location' | 'Session' | 'Token', value: object, location?: object) =>
       fromCanonical('2.1.1', kind, value as Record<string, unknown>, {
         partial: false,
         ...(location ? { location: location as Record<string, unknown> } : {}),
@@ -321,6 +322,74 @@ for (const engine of STORE_VARIANTS) {
       expect(body['id']).toBe('CDR-211-1')
       expect(body['cdr_token']).toMatchObject({ country_code: 'DE', party_id: 'EM1', uid: 'CDR-TOK-1' })
       expect(received!.headers['ocpi-from-party-id']).toBe('CP3')
+    })
+
+    it("[2.1.1 session] a 2.1.1 CPO's Session, without routing headers, reaches the eMSP of its token in 2.3.0", async () => {
+      const token = aToken({ uid: 'SES-TOK-1', contract_id: 'DE-EM1-C0211-3' }, emsp.party)
+      expect(
+        (await emsp.call('/receiver/tokens/DE/EM1/SES-TOK-1', { method: 'PUT', body: token })).body
+          .status_code,
+      ).toBe(1000)
+      const location = aLocation({ id: 'LOC-211-S' }, cpo211.party)
+      const locationPut = await cpo211.call('/receiver/locations/NL/CP3/LOC-211-S', {
+        method: 'PUT',
+        body: in211('Location', location),
+      })
+      expect(locationPut.body.status_code).toBe(1000)
+      const session = aSession(
+        {
+          id: 'SES-211-1',
+          cdr_token: {
+            country_code: 'DE',
+            party_id: 'EM1',
+            uid: 'SES-TOK-1',
+            type: 'RFID',
+            contract_id: 'DE-EM1-C0211-3',
+          },
+          location_id: 'LOC-211-S',
+        },
+        cpo211.party,
+        emsp.party,
+      )
+      const put = await cpo211.call('/receiver/sessions/NL/CP3/SES-211-1', {
+        method: 'PUT',
+        body: in211('Session', session, location),
+      })
+      expect(put.body.status_code, put.text).toBe(1000)
+      const [received] = await emsp.platform.waitForRequests('/2.3.0/receiver/sessions/NL/CP3/SES-211-1', 1)
+      const body = received!.body as Record<string, unknown>
+      expect(body).toMatchObject({
+        country_code: 'NL',
+        party_id: 'CP3',
+        id: 'SES-211-1',
+        location_id: 'LOC-211-S',
+      })
+      expect(body['cdr_token']).toMatchObject({ country_code: 'DE', party_id: 'EM1', uid: 'SES-TOK-1' })
+      expect(received!.headers['ocpi-from-party-id']).toBe('CP3')
+      expect(received!.headers['ocpi-to-party-id']).toBe('EM1')
+    })
+
+    it('[2.1.1 authorization] a 2.1.1 CPO asks in real time, without routing headers; the 2.3.0 eMSP of the token answers', async () => {
+      const token = aToken({ uid: 'AUTH-211', contract_id: 'DE-EM1-C0211-4' }, emsp.party)
+      expect(
+        (await emsp.call('/receiver/tokens/DE/EM1/AUTH-211', { method: 'PUT', body: token })).body
+          .status_code,
+      ).toBe(1000)
+      emsp.platform.answer('POST', '/2.3.0/sender/tokens/AUTH-211/authorize', () => ({
+        status: 200,
+        body: envelope({ allowed: 'BLOCKED', token, authorization_reference: 'REF-211' }),
+      }))
+      const answer = await cpo211.call('/sender/tokens/AUTH-211/authorize', {
+        method: 'POST',
+        body: { location_id: 'LOC-211-A', evse_uids: ['E1'], connector_ids: ['1'] },
+      })
+      expect(answer.body.status_code, answer.text).toBe(1000)
+      // In 2.1.1 shape: no token, no authorization_reference.
+      expect(answer.body.data).toEqual({ allowed: 'BLOCKED' })
+      const [asked] = emsp.platform.requestsTo('POST', '/2.3.0/sender/tokens/AUTH-211/authorize')
+      expect(asked!.body).toEqual({ location_id: 'LOC-211-A', evse_uids: ['E1'] })
+      expect(asked!.headers['ocpi-from-party-id']).toBe('CP3')
+      expect(asked!.headers['ocpi-to-party-id']).toBe('EM1')
     })
 
     it("[2.1.1 tokens] a 2.1.1 eMSP's Token push is broadcast to the CPOs, each in its own version", async () => {
