@@ -278,29 +278,37 @@ for (const engine of STORE_VARIANTS) {
         ...(location ? { location: location as Record<string, unknown> } : {}),
       }).value
 
-    it("[2.1.1 CDR] a 2.1.1 CPO's CDR, without routing headers, reaches the eMSP of its token (by auth_id) in 2.3.0", async () => {
-      // 1. The 2.3.0 eMSP's token is on the hub (broadcast), so its contract id names it.
-      const token = aToken({ uid: 'CDR-TOK-1', contract_id: 'DE-EM1-C0211-1' }, emsp.party)
-      const pushed = await emsp.call('/receiver/tokens/DE/EM1/CDR-TOK-1', { method: 'PUT', body: token })
+    /**
+     * What a 2.1.1 CPO's Session or CDR needs on the hub: the 2.3.0 eMSP's Token (its contract id is the
+     * 2.1.1 auth_id that names the eMSP) and the CPO's Location, pushed by the CPO in 2.1.1.
+     */
+    async function tokenAndLocationFor211(uid: string, contractId: string, locationId: string) {
+      const token = aToken({ uid, contract_id: contractId }, emsp.party)
+      const pushed = await emsp.call(`/receiver/tokens/DE/EM1/${uid}`, { method: 'PUT', body: token })
       expect(pushed.body.status_code).toBe(1000)
-      // 2. The 2.1.1 CPO's Location, pushed by it in 2.1.1.
-      const location = aLocation({ id: 'LOC-211' }, cpo211.party)
-      const locationPut = await cpo211.call('/receiver/locations/NL/CP3/LOC-211', {
+      const location = aLocation({ id: locationId }, cpo211.party)
+      const locationPut = await cpo211.call(`/receiver/locations/NL/CP3/${locationId}`, {
         method: 'PUT',
         body: in211('Location', location),
       })
       expect(locationPut.body.status_code).toBe(1000)
+      const cdrToken = {
+        country_code: 'DE',
+        party_id: 'EM1',
+        uid,
+        type: 'RFID' as const,
+        contract_id: contractId,
+      }
+      return { location, cdrToken }
+    }
+
+    it("[2.1.1 CDR] a 2.1.1 CPO's CDR, without routing headers, reaches the eMSP of its token (by auth_id) in 2.3.0", async () => {
+      const { location, cdrToken } = await tokenAndLocationFor211('CDR-TOK-1', 'DE-EM1-C0211-1', 'LOC-211')
 
       const cdr = aCdr(
         {
           id: 'CDR-211-1',
-          cdr_token: {
-            country_code: 'DE',
-            party_id: 'EM1',
-            uid: 'CDR-TOK-1',
-            type: 'RFID',
-            contract_id: 'DE-EM1-C0211-1',
-          },
+          cdr_token: cdrToken,
           cdr_location: { ...aCdr().cdr_location, id: 'LOC-211' },
         },
         cpo211.party,
@@ -325,27 +333,11 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it("[2.1.1 session] a 2.1.1 CPO's Session, without routing headers, reaches the eMSP of its token in 2.3.0", async () => {
-      const token = aToken({ uid: 'SES-TOK-1', contract_id: 'DE-EM1-C0211-3' }, emsp.party)
-      expect(
-        (await emsp.call('/receiver/tokens/DE/EM1/SES-TOK-1', { method: 'PUT', body: token })).body
-          .status_code,
-      ).toBe(1000)
-      const location = aLocation({ id: 'LOC-211-S' }, cpo211.party)
-      const locationPut = await cpo211.call('/receiver/locations/NL/CP3/LOC-211-S', {
-        method: 'PUT',
-        body: in211('Location', location),
-      })
-      expect(locationPut.body.status_code).toBe(1000)
+      const { location, cdrToken } = await tokenAndLocationFor211('SES-TOK-1', 'DE-EM1-C0211-3', 'LOC-211-S')
       const session = aSession(
         {
           id: 'SES-211-1',
-          cdr_token: {
-            country_code: 'DE',
-            party_id: 'EM1',
-            uid: 'SES-TOK-1',
-            type: 'RFID',
-            contract_id: 'DE-EM1-C0211-3',
-          },
+          cdr_token: cdrToken,
           location_id: 'LOC-211-S',
         },
         cpo211.party,
