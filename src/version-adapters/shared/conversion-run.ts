@@ -124,6 +124,9 @@ export function mapListLeavingOutRefused(
 /** Steps of objects that cross unchanged. */
 export const unchanged: Step = (value) => value
 
+/** A kind that is the same in the older version and in 2.3.0. */
+export const SAME_BOTH_WAYS = { up: unchanged, down: unchanged } as const
+
 /** The owner a 2.1.1 object needs on the way up; without it the caller has a bug, not the sender. */
 export function requireOwner(run: ConversionRun, path: string): { country_code: string; party_id: string } {
   const owner = run.context.owner

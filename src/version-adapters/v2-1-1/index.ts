@@ -1,4 +1,4 @@
-import { unchanged } from '../shared/conversion-run.ts'
+import { SAME_BOTH_WAYS, unchanged } from '../shared/conversion-run.ts'
 import type { VersionConverters } from '../shared/version-converters.ts'
 import { cdrDown, cdrUp } from './cdrs.ts'
 import {
@@ -22,8 +22,6 @@ import {
   tokenUp,
 } from './tokens.ts'
 
-const same = { up: unchanged, down: unchanged }
-
 /**
  * OCPI 2.1.1. Not here because 2.1.1 does not have them: CancelReservation, ChargingPreferences, every
  * ChargingProfiles object and ClientInfo (HubClientInfo).
@@ -40,9 +38,9 @@ export const V2_1_1_CONVERTERS: VersionConverters = {
   Session: { up: sessionUp, down: sessionDown },
   CDR: { up: cdrUp, down: cdrDown },
   StartSession: { up: startSessionUp, down: startSessionDown },
-  StopSession: same,
+  StopSession: SAME_BOTH_WAYS,
   ReserveNow: { up: reserveNowUp, down: reserveNowDown },
-  UnlockConnector: same,
+  UnlockConnector: SAME_BOTH_WAYS,
   CommandResponse: { up: commandResponseUp, down: commandResponseDown },
   CommandResult: { up: commandResultUp, down: commandResultDown },
 }

@@ -1,4 +1,4 @@
-import { unchanged } from '../shared/conversion-run.ts'
+import { SAME_BOTH_WAYS, unchanged } from '../shared/conversion-run.ts'
 import type { VersionConverters } from '../shared/version-converters.ts'
 import { cdrDown, cdrUp } from './cdrs.ts'
 import { commandWithTokenDown } from './commands.ts'
@@ -8,8 +8,6 @@ import { sessionDown, sessionUp } from './sessions.ts'
 import { tariffDown, tariffUp } from './tariffs.ts'
 import { authorizationInfoDown, tokenDown } from './tokens.ts'
 
-const same = { up: unchanged, down: unchanged }
-
 /** OCPI 2.2.1: every kind exists; ChargingProfiles, LocationReferences and most command bodies are unchanged. */
 export const V2_2_1_CONVERTERS: VersionConverters = {
   Location: { up: unchanged, down: locationDown },
@@ -18,22 +16,22 @@ export const V2_2_1_CONVERTERS: VersionConverters = {
   Tariff: { up: tariffUp, down: tariffDown },
   Token: { up: unchanged, down: tokenDown },
   AuthorizationInfo: { up: unchanged, down: authorizationInfoDown },
-  LocationReferences: same,
+  LocationReferences: SAME_BOTH_WAYS,
   Session: { up: sessionUp, down: sessionDown },
   CDR: { up: cdrUp, down: cdrDown },
   StartSession: { up: unchanged, down: commandWithTokenDown },
-  StopSession: same,
+  StopSession: SAME_BOTH_WAYS,
   ReserveNow: { up: unchanged, down: commandWithTokenDown },
-  CancelReservation: same,
-  UnlockConnector: same,
-  CommandResponse: same,
-  CommandResult: same,
-  ChargingPreferences: same,
-  SetChargingProfile: same,
-  ActiveChargingProfile: same,
-  ActiveChargingProfileResult: same,
-  ChargingProfileResponse: same,
-  ChargingProfileResult: same,
-  ClearProfileResult: same,
+  CancelReservation: SAME_BOTH_WAYS,
+  UnlockConnector: SAME_BOTH_WAYS,
+  CommandResponse: SAME_BOTH_WAYS,
+  CommandResult: SAME_BOTH_WAYS,
+  ChargingPreferences: SAME_BOTH_WAYS,
+  SetChargingProfile: SAME_BOTH_WAYS,
+  ActiveChargingProfile: SAME_BOTH_WAYS,
+  ActiveChargingProfileResult: SAME_BOTH_WAYS,
+  ChargingProfileResponse: SAME_BOTH_WAYS,
+  ChargingProfileResult: SAME_BOTH_WAYS,
+  ClearProfileResult: SAME_BOTH_WAYS,
   ClientInfo: { up: clientInfoUp, down: clientInfoDown },
 }
