@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cdr } from '../../../src/modules/cdrs/cdrs.schema.ts'
 import { aCdr } from '../../fixtures/cdrs.ts'
@@ -17,8 +18,6 @@ const QUIET_MS = 250
 /** Small, so the 4002 test stays fast; large enough for registration on a busy machine. */
 const OUTBOUND_TIMEOUT_MS = 1000
 const CDRS = '/2.3.0/receiver/cdrs'
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Module requests a platform got, without the handshake and the hub's own ClientInfo pushes. */
 function moduleRequests(platform: FakePlatform): RecordedRequest[] {

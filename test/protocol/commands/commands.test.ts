@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   aCancelReservation,
@@ -23,8 +24,6 @@ import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
 /** Small, so the 4002 test stays fast, yet enough for the hub's calls during registration. */
 const OUTBOUND_TIMEOUT_MS = 1000
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const CALLBACK_URL = /^http:\/\/127\.0\.0\.1:\d+\/ocpi\/2\.3\.0\/sender\/commands\/callbacks\/[0-9a-f-]{36}$/
 

@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClientInfo } from '../../../src/modules/hub-client-info/hub-client-info.schema.ts'
@@ -21,8 +22,6 @@ interface PlatformView {
   status: string
   roles: { country_code: string; party_id: string; status: string }[]
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function statusesAbout(party: ConnectedParty, country_code: string, party_id: string): string[] {
   return party

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aFinancialAdviceConfirmation, aTerminal } from '../../fixtures/payments.ts'
 import { envelope, type FakePlatform, type RecordedRequest } from '../../support/fake-platform.ts'
-import { connectParty, HUB_PARTY, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  HUB_PARTY,
+  routeHeaders,
+  trafficCounter,
+  type ConnectedParty,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
-
-/** Long enough for a wrongly forwarded request to reach a fake platform on loopback. */
-const QUIET_MS = 250
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Requests a platform got on its payments interfaces. */
 function paymentRequests(platform: FakePlatform): RecordedRequest[] {
@@ -51,13 +52,11 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all((everyone ?? []).map((p) => p.platform.close()))
     })
 
-    const countsNow = () => everyone.map((p) => paymentRequests(p.platform).length)
-
-    /** After a request: only `reached` got one more payments request, nobody else any. */
-    async function expectOnlyReached(before: number[], reached: ConnectedParty | undefined): Promise<void> {
-      await pause(QUIET_MS)
-      expect(countsNow()).toEqual(before.map((count, i) => (everyone[i] === reached ? count + 1 : count)))
-    }
+    /** After a request: only the named party got one more request of this kind, nobody else any. */
+    const { now: countsNow, expectOnly: expectOnlyReached } = trafficCounter(
+      () => everyone,
+      (p) => paymentRequests(p.platform).length,
+    )
 
     it('[terminal create PTP → CPO] POST /receiver/payments/terminals reaches the CPO named in TO, its answer relayed unchanged', async () => {
       const before = countsNow()

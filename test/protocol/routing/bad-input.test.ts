@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PartyRef } from '../../../src/core/party.ts'
 import { deleteAt, setAt } from '../../fixtures/json-path.ts'
@@ -578,8 +579,6 @@ function moduleRequests(platform: FakePlatform): RecordedRequest[] {
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: bad input is refused, stored nowhere and delivered to nobody`, () => {

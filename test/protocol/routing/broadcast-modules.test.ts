@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aTariff } from '../../fixtures/tariffs.ts'
 import { aToken } from '../../fixtures/tokens.ts'
@@ -14,8 +15,6 @@ import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
 /** Long enough for a wrongly queued message to reach a fake platform (the worker polls every 50 ms). */
 const QUIET_MS = 300
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** What a delivery looked like, in a form that compares well. */
 const summary = (r: RecordedRequest) => ({ method: r.method, path: r.path, query: r.query, body: r.body })

@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aLocation } from '../../fixtures/locations.ts'
 import { aTariff } from '../../fixtures/tariffs.ts'
@@ -14,8 +15,6 @@ const QUIET_MS = 250
  * hub's calls during registration time out on a busy machine (parties are connected one at a time).
  */
 const OUTBOUND_TIMEOUT_MS = 1000
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Requests a platform got on its functional module interfaces (the handshake's are left out). */
 function moduleRequests(platform: FakePlatform): RecordedRequest[] {

@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Session } from '../../../src/modules/sessions/sessions.schema.ts'
 import { aSession } from '../../fixtures/sessions.ts'
@@ -14,8 +15,6 @@ import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
 /** Small, so the 4002 test stays fast; large enough for registration on a busy machine. */
 const OUTBOUND_TIMEOUT_MS = 1000
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
  * Requests a platform got on its functional module interfaces. Left out: the handshake's, and the hub's

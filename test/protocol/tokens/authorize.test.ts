@@ -3,17 +3,19 @@ import type { PartyRef } from '../../../src/core/party.ts'
 import type { AuthorizationInfo, LocationReferences } from '../../../src/modules/tokens/tokens.schema.ts'
 import { aToken } from '../../fixtures/tokens.ts'
 import { envelope, type FakePlatform, type RecordedRequest } from '../../support/fake-platform.ts'
-import { connectParty, HUB_PARTY, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import {
+  connectParty,
+  HUB_PARTY,
+  routeHeaders,
+  trafficCounter,
+  type ConnectedParty,
+} from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
-/** Long enough for a wrongly forwarded request to reach a fake platform on loopback. */
-const QUIET_MS = 250
 /** Short, as a hub operator would set it; far below OUTBOUND_TIMEOUT_MS so the 4002 test shows which one applied. */
 const AUTHORIZATION_TIMEOUT_MS = 400
 const OUTBOUND_TIMEOUT_MS = 3000
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Requests a platform got on its SENDER interfaces: where an authorize lands (broadcast tokens go to RECEIVERs). */
 function senderRequests(platform: FakePlatform): RecordedRequest[] {
@@ -56,13 +58,11 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all((everyone ?? []).map((p) => p.platform.close()))
     })
 
-    const countsNow = () => everyone.map((p) => senderRequests(p.platform).length)
-
-    /** After a request: only `reached` got one more request on a SENDER interface, nobody else anything. */
-    async function expectOnlyReached(before: number[], reached: ConnectedParty | undefined): Promise<void> {
-      await pause(QUIET_MS)
-      expect(countsNow()).toEqual(before.map((count, i) => (everyone[i] === reached ? count + 1 : count)))
-    }
+    /** After a request: only the named party got one more request of this kind, nobody else any. */
+    const { now: countsNow, expectOnly: expectOnlyReached } = trafficCounter(
+      () => everyone,
+      (p) => senderRequests(p.platform).length,
+    )
 
     /** An eMSP broadcasts a token (no TO): the hub stores it, which fills its token index. */
     async function broadcastToken(owner: ConnectedParty, uid: string, type = 'RFID'): Promise<void> {
