@@ -3,7 +3,6 @@ import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import type { HubContext } from '../../hub-context.ts'
-import { resumeReceiver } from '../../delivery/outbox.ts'
 import { pruneCallbacks } from '../../routing/async-callbacks.ts'
 import { lockPlatform, updatePlatform } from '../../routing/platforms.store.ts'
 import type { Db } from '../../storage/database.ts'
@@ -178,7 +177,6 @@ export class StillAliveCheck {
           { platformId: platform.id, from: platform.status, to: status },
           'partner connection status changed',
         )
-        if (status === 'CONNECTED') await resumeReceiver(trx, platform.id)
       } else if (probed && reachable) {
         await trx
           .updateTable('platforms')
