@@ -27,11 +27,19 @@ interface ReadRoute {
   readonly destination: Destination | undefined
 }
 
-async function routeRead(context: HubContext, request: FastifyRequest): Promise<ReadRoute> {
+async function routeRead(
+  context: HubContext,
+  request: FastifyRequest,
+  module: OwnedObjectModule,
+  interfaceRole: InterfaceRole,
+): Promise<ReadRoute> {
   const requester = await loadRequester(context.db, partnerOf(request))
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
-  const destination = await resolveDestination(context, addressedTo(request, routing), requester.platformId)
+  const destination = await resolveDestination(context, addressedTo(request, routing), requester.platformId, {
+    module,
+    interfaceRole,
+  })
   return { requester, from: requesterParty(requester, routing), destination }
 }
 
@@ -77,7 +85,7 @@ export async function handleSenderList(
   reply: FastifyReply,
   module: OwnedObjectModule,
 ): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request)
+  const route = await routeRead(context, request, module, 'SENDER')
   if (route.destination?.kind === 'party') {
     return forwardRead(context, request, reply, route, route.destination, module, 'SENDER', '')
   }
@@ -119,7 +127,7 @@ export async function handleSenderObject(
   reply: FastifyReply,
   read: SenderObjectRead,
 ): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request)
+  const route = await routeRead(context, request, read.module, 'SENDER')
   if (route.destination?.kind === 'party') {
     return forwardRead(context, request, reply, route, route.destination, read.module, 'SENDER', read.path)
   }
@@ -144,7 +152,7 @@ export async function handleReceiverGet(
   owner: PartyRef,
   path: string,
 ): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request)
+  const route = await routeRead(context, request, module, 'RECEIVER')
   const owners = MODULE_AUDIENCE[module].owners
   if (!actsAs(route.requester, owner, owners)) {
     throw new OcpiError(
