@@ -123,6 +123,12 @@ export const HubErrors = {
     message:
       'None of your roles may send this request, or the receiver does not hold the role it is meant for',
   },
+  HUB_ERR_AMBIGUOUS_RECEIVER: {
+    status: OcpiStatus.UnknownReceiver,
+    http: 200,
+    message:
+      'Several platforms hold a party with these ids in a role that receives this message: the hub does not guess',
+  },
 } as const satisfies Record<string, { status: OcpiStatusCode; http: HttpStatus; message: string }>
 
 export type HubErrorCode = keyof typeof HubErrors

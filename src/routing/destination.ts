@@ -1,53 +1,96 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
+import type { InterfaceRole } from '../modules/registry.ts'
 import type { PlatformRow } from '../storage/tables.ts'
+import { implementersOf, type RoutedModule } from './module-audience.ts'
 
 /** Where a functional-module request goes: the hub itself, or one party on one connected platform. */
 export type Destination =
   | { readonly kind: 'hub' }
   | { readonly kind: 'party'; readonly party: PartyRef; readonly platform: PlatformRow }
 
+/** The interface a request calls at its destination: it decides which role the destination must hold. */
+export interface DestinationInterface {
+  readonly module: RoutedModule
+  readonly interfaceRole: InterfaceRole
+}
+
 export function hubParty(context: HubContext): PartyRef {
   return { country_code: context.hub.countryCode, party_id: context.hub.partyId }
 }
 
+function who(party: PartyRef): string {
+  return `${party.country_code}*${party.party_id}`
+}
+
 /**
- * Resolves TO to a destination. No TO (open routing) is left to the caller, which knows the module's
- * rules. An unknown party is 4001; one that is invited, offline or unregistered is 4003 (status_codes: 4xxx).
+ * Resolves TO (or the party open routing worked out from the content) to a destination. No TO is left to
+ * the caller, which knows the module's rules.
+ *
+ * The directory keys a party by (role, country_code, party_id), so the same ids may live on several
+ * platforms in different roles (a CPO FR*DUP here, an eMSP FR*DUP there). Only a party holding a role that
+ * implements `target` (INTERFACE_IMPLEMENTERS) can be the destination:
+ * - no party with these ids at all: 4001;
+ * - parties with these ids, none of such a role: 2001 (HUB_ERR_WRONG_ROLE);
+ * - such parties on more than one platform (SUSPENDED ones left aside): 4001 (HUB_ERR_AMBIGUOUS_RECEIVER),
+ *   whatever their status, so that the answer does not flip when one of them goes offline;
+ * - the one such party is not CONNECTED (invited, offline, unregistered): 4003;
+ * - it is the requester's own platform: 2001.
  */
 export async function resolveDestination(
   context: HubContext,
   to: PartyRef | undefined,
   requesterPlatformId: string,
+  target: DestinationInterface,
 ): Promise<Destination | undefined> {
   if (!to) return undefined
   if (sameParty(to, hubParty(context))) return { kind: 'hub' }
-  // One query on the hot path of every routed request: the party's status and its platform together.
-  const found = await context.db
+  // One query on the hot path of every routed request: every role with these ids, with its platform.
+  const rows = await context.db
     .selectFrom('parties')
     .innerJoin('platforms', 'platforms.id', 'parties.platform_id')
     .selectAll('platforms')
-    .select('parties.status as party_status')
-    .where('parties.country_code', '=', to.country_code)
-    .where('parties.party_id', '=', to.party_id)
-    // An unregistered (SUSPENDED) party is still one the hub knows: 4003, not 4001. CONNECTED sorts first.
-    .orderBy('parties.status')
-    .executeTakeFirst()
-  if (!found) {
-    throw new OcpiError('HUB_ERR_UNKNOWN_RECEIVER', `Unknown receiver ${to.country_code}*${to.party_id}`)
+    .select(['parties.status as party_status', 'parties.role as party_role'])
+    .where('parties.country_code', '=', to.country_code.toUpperCase())
+    .where('parties.party_id', '=', to.party_id.toUpperCase())
+    .execute()
+  if (rows.length === 0) throw new OcpiError('HUB_ERR_UNKNOWN_RECEIVER', `Unknown receiver ${who(to)}`)
+  const roles = implementersOf(target.module, target.interfaceRole)
+  const eligible = rows.filter((row) => roles.includes(row.party_role as never))
+  if (eligible.length === 0) {
+    throw new OcpiError(
+      'HUB_ERR_WRONG_ROLE',
+      `${who(to)} is not a party of role ${roles.join('/')}: only such a party implements the ${target.module} ${target.interfaceRole} interface`,
+    )
   }
-  const { party_status, ...platform } = found
+  const live = eligible.filter((row) => row.party_status !== 'SUSPENDED')
+  const platformIds = new Set(live.map((row) => row.id))
+  if (platformIds.size > 1) {
+    const held = live.map((row) => `${row.party_role} on platform ${row.name}`).join(', ')
+    context.log.warn(
+      { to, module: target.module, interfaceRole: target.interfaceRole, parties: held },
+      'ambiguous destination: several platforms hold a party with these ids in a role that receives this message',
+    )
+    throw new OcpiError(
+      'HUB_ERR_AMBIGUOUS_RECEIVER',
+      `${who(to)} is not one receiver: several platforms hold ${who(to)} in a role of ${roles.join('/')} that implements the ${target.module} ${target.interfaceRole} interface, and the hub does not guess (the hub operator can tell them apart)`,
+      { detail: held },
+    )
+  }
+  // One platform: its CONNECTED party of an eligible role, else whatever there is (for the 4003).
+  const found = live.find((row) => row.party_status === 'CONNECTED') ?? live[0] ?? eligible[0]!
+  const { party_status, party_role, ...platform } = found
   if (platform.status !== 'CONNECTED' || party_status !== 'CONNECTED') {
     throw new OcpiError(
       'HUB_ERR_RECEIVER_NOT_CONNECTED',
-      `${to.country_code}*${to.party_id} is not connected to the hub (${party_status})`,
+      `${who(to)} (${party_role}) is not connected to the hub (${party_status})`,
     )
   }
   if (platform.id === requesterPlatformId) {
     throw new OcpiError(
       'HUB_ERR_ROUTING_HEADERS',
-      `${to.country_code}*${to.party_id} is one of your own roles: the hub does not route a platform to itself`,
+      `${who(to)} is one of your own roles: the hub does not route a platform to itself`,
     )
   }
   return { kind: 'party', party: to, platform }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError, type HubErrorCode } from '../core/errors.ts'
-import type { PartyRef } from '../core/party.ts'
+import { sameParty, type PartyRef, type Role } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl, type InterfaceRole } from '../modules/registry.ts'
 import { findObjectsById, listObjectsPage, type OcpiObject } from '../storage/owned-objects.store.ts'
@@ -12,14 +12,7 @@ import { hubParty, resolveDestination, type Destination } from './destination.ts
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
 import { addressedTo, queryWithoutRouteTo } from './route-to.ts'
-import {
-  actsAs,
-  checkFromHeader,
-  hasRole,
-  loadRequester,
-  requesterParty,
-  type Requester,
-} from './requester.ts'
+import { actsAs, checkFromHeader, loadRequester, requesterParty, type Requester } from './requester.ts'
 
 interface ReadRoute {
   readonly requester: Requester
@@ -27,12 +20,65 @@ interface ReadRoute {
   readonly destination: Destination | undefined
 }
 
-async function routeRead(context: HubContext, request: FastifyRequest): Promise<ReadRoute> {
+/**
+ * The audience rule of reads, the one place it is decided for the hub's copy and for routed reads alike:
+ * which owners' objects of `module` the reader may see. The reader is the requester's party named in
+ * OCPI-from-*, else all its parties. A party of the module's audience (tokens: a CPO; Locations and
+ * Tariffs: an eMSP, NSP, NAP or OTHER) sees every owner's (undefined); anyone else only its own owners.
+ */
+function readableOwners(
+  requester: Requester,
+  module: OwnedObjectModule,
+  from: PartyRef | undefined,
+): PartyRef[] | undefined {
+  const audience = MODULE_AUDIENCE[module]
+  const readers = from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties
+  if (readers.some((p) => audience.audience.includes(p.role as Role))) return undefined
+  return readers.filter((p) => audience.owners.includes(p.role as Role))
+}
+
+/**
+ * A read of the hub's SENDER interface named to a party (TO or `route_to`) is a read of that owner's
+ * objects: allowed only where the hub's own copy would show them. Checked before the destination is
+ * looked up, so a refused reader does not learn which parties exist. Returns the party the reader speaks
+ * as towards the owner: its FROM, else its first party of the module's audience.
+ */
+function checkRoutedRead(
+  requester: Requester,
+  module: OwnedObjectModule,
+  from: PartyRef | undefined,
+  owner: PartyRef,
+): PartyRef | undefined {
+  const visible = readableOwners(requester, module, from)
+  if (visible && !visible.some((p) => sameParty(p, owner))) {
+    const audience = MODULE_AUDIENCE[module].audience
+    throw new OcpiError(
+      'HUB_ERR_WRONG_ROLE',
+      `Only a party of role ${audience.join('/')} may read the ${module} of ${owner.country_code}*${owner.party_id}, and ${from ? `${from.country_code}*${from.party_id} is` : 'none of your parties is'} one`,
+    )
+  }
+  return from ?? requester.parties.find((p) => MODULE_AUDIENCE[module].audience.includes(p.role as Role))
+}
+
+async function routeRead(
+  context: HubContext,
+  request: FastifyRequest,
+  module: OwnedObjectModule,
+  interfaceRole: InterfaceRole,
+  /** A check of the requester that must pass before any destination is looked up. */
+  checkRequester?: (requester: Requester) => void,
+): Promise<ReadRoute> {
   const requester = await loadRequester(context.db, partnerOf(request))
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
-  const destination = await resolveDestination(context, addressedTo(request, routing), requester.platformId)
-  return { requester, from: requesterParty(requester, routing), destination }
+  checkRequester?.(requester)
+  const to = addressedTo(request, routing)
+  let from = requesterParty(requester, routing)
+  if (interfaceRole === 'SENDER' && to && !sameParty(to, hubParty(context))) {
+    from = checkRoutedRead(requester, module, routing.from, to) ?? from
+  }
+  const destination = await resolveDestination(context, to, requester.platformId, { module, interfaceRole })
+  return { requester, from, destination }
 }
 
 function forwardRead(
@@ -59,13 +105,6 @@ function forwardRead(
   })
 }
 
-/** Owners whose objects the requester may read through the hub: all for its audience, else its own. */
-function visibleOwners(requester: Requester, module: OwnedObjectModule): PartyRef[] | undefined {
-  const audience = MODULE_AUDIENCE[module]
-  if (hasRole(requester, audience.audience)) return undefined
-  return requester.parties.filter((p) => audience.owners.includes(p.role as never))
-}
-
 /**
  * GET list on the hub's SENDER interface. TO = a party: that party's list, forwarded, its `Link` rewritten
  * to the hub. TO = the hub or no TO: GET All via the hub, the merged objects of every owner the
@@ -77,7 +116,7 @@ export async function handleSenderList(
   reply: FastifyReply,
   module: OwnedObjectModule,
 ): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request)
+  const route = await routeRead(context, request, module, 'SENDER')
   if (route.destination?.kind === 'party') {
     return forwardRead(context, request, reply, route, route.destination, module, 'SENDER', '')
   }
@@ -85,7 +124,12 @@ export async function handleSenderList(
   const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
   const result = await listObjectsPage(
     context.db,
-    { module, owners: visibleOwners(route.requester, module), dateFrom: page.dateFrom, dateTo: page.dateTo },
+    {
+      module,
+      owners: readableOwners(route.requester, module, routingHeadersOf(request).from),
+      dateFrom: page.dateFrom,
+      dateTo: page.dateTo,
+    },
     page,
   )
   setPageHeaders(
@@ -119,11 +163,11 @@ export async function handleSenderObject(
   reply: FastifyReply,
   read: SenderObjectRead,
 ): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request)
+  const route = await routeRead(context, request, read.module, 'SENDER')
   if (route.destination?.kind === 'party') {
     return forwardRead(context, request, reply, route, route.destination, read.module, 'SENDER', read.path)
   }
-  const owners = visibleOwners(route.requester, read.module)
+  const owners = readableOwners(route.requester, read.module, routingHeadersOf(request).from)
   const candidates = await findObjectsById(context.db, { module: read.module, owners }, read.objectId)
   if (candidates.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
   const found = candidates[0] && read.pick(candidates[0])
@@ -144,14 +188,15 @@ export async function handleReceiverGet(
   owner: PartyRef,
   path: string,
 ): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request)
   const owners = MODULE_AUDIENCE[module].owners
-  if (!actsAs(route.requester, owner, owners)) {
-    throw new OcpiError(
-      'HUB_ERR_NOT_OWNER',
-      `${owner.country_code}*${owner.party_id} is not one of your ${owners.join('/')} roles: you can only check your own ${module}`,
-    )
-  }
+  const route = await routeRead(context, request, module, 'RECEIVER', (requester) => {
+    if (!actsAs(requester, owner, owners)) {
+      throw new OcpiError(
+        'HUB_ERR_NOT_OWNER',
+        `${owner.country_code}*${owner.party_id} is not one of your ${owners.join('/')} roles: you can only check your own ${module}`,
+      )
+    }
+  })
   if (route.destination?.kind !== 'party') throw new OcpiError('HUB_ERR_GET_NEEDS_DESTINATION')
   return forwardRead(context, request, reply, route, route.destination, module, 'RECEIVER', path)
 }

@@ -65,7 +65,10 @@ export async function handleOwnerWrite(
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
   const from = routing.from ?? write.owner
-  const destination = await resolveDestination(context, routing.to, requester.platformId)
+  const destination = await resolveDestination(context, routing.to, requester.platformId, {
+    module: write.module,
+    interfaceRole: 'RECEIVER',
+  })
   if (destination?.kind === 'party') {
     return forwardAndRelay(context, reply, {
       platform: destination.platform,

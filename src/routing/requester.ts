@@ -32,10 +32,6 @@ export function actsAs(requester: Requester, party: PartyRef, roles: readonly st
   return requester.parties.some((p) => roles.includes(p.role) && sameParty(p, party))
 }
 
-export function hasRole(requester: Requester, roles: readonly string[]): boolean {
-  return requester.parties.some((p) => roles.includes(p.role))
-}
-
 /** A FROM header must name one of the requester's own parties: nobody speaks for another party. */
 export function checkFromHeader(requester: Requester, routing: RoutingHeaders): void {
   const from = routing.from

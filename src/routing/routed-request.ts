@@ -8,13 +8,17 @@ import type { HttpMethod } from '../transport/ocpi-client.ts'
 import { routingHeadersOf } from '../transport/routing-headers.ts'
 import { resolveDestination } from './destination.ts'
 import type { ForwardedRequest } from './forward.ts'
+import type { RoutedModule } from './module-audience.ts'
 import { addressedTo } from './route-to.ts'
 import { checkFromHeader, loadRequester, type Requester } from './requester.ts'
 
 /** A request that goes to exactly one party and is never broadcast (Sessions, CDRs, Commands, …). */
 export interface PartyBoundRequest {
-  readonly module: string
-  /** The interface of the destination to call. */
+  readonly module: RoutedModule
+  /**
+   * The interface of the destination to call. With the module it decides the role the destination must
+   * hold (INTERFACE_IMPLEMENTERS), whether it is named in TO or worked out from the content.
+   */
   readonly interfaceRole: InterfaceRole
   readonly method: HttpMethod
   readonly pathAndQuery: string
@@ -81,7 +85,7 @@ export async function routeToOneParty(
   const from = speakingParty(requester, routing.from, bound)
   const to = addressedTo(request, routing) ?? (await bound.destinationFromContent?.(requester))
   if (!to) throw bound.noDestination
-  const destination = await resolveDestination(context, to, requester.platformId)
+  const destination = await resolveDestination(context, to, requester.platformId, bound)
   if (destination?.kind !== 'party') {
     throw new OcpiError(
       'HUB_ERR_ROUTING_HEADERS',

@@ -475,6 +475,140 @@ const ATTEMPTS: readonly Attempt[] = [
     headers: () => routeHeaders(CP1, PTP1),
     expect: REFUSED,
   },
+  // Issue 11, D2: a destination that does not hold the role behind the interface called is refused (2001),
+  // whether or not a party of that role exists elsewhere (test/security/role-aware-routing.test.ts).
+  {
+    route: 'POST /ocpi/2.3.0/receiver/commands/:command',
+    what: 'EM2 sends a command to EM1, an eMSP (only a CPO receives commands)',
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/receiver/commands/START_SESSION',
+    headers: () => routeHeaders(EM2, EM1),
+    body: (attacker) =>
+      aStartSession(
+        {
+          location_id: 'LOC1',
+          token: aToken({ uid: 'TOK-EM2' }, EM2),
+          response_url: `${attacker.platform.url}/results/start-d2`,
+        },
+        EM2,
+      ),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/sender/tokens/:token_uid/authorize',
+    what: 'CP2 asks CP1, a CPO, to authorize a token (only an eMSP answers authorize)',
+    by: 'CP2',
+    method: 'POST',
+    path: () => '/sender/tokens/TOK1/authorize',
+    headers: () => routeHeaders(CP2, CP1),
+    body: () => ({ location_id: 'LOC1' }),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/locations',
+    what: 'EM2 reads the locations of EM1, an eMSP (only a CPO serves Locations)',
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/locations',
+    headers: () => routeHeaders(EM2, EM1),
+    expect: REFUSED,
+  },
+  {
+    route: 'PUT /ocpi/2.3.0/receiver/locations/:country_code/:party_id/:location_id',
+    what: 'CP2 pushes its own location party-to-party to CP1, a CPO (not a receiver of Locations)',
+    by: 'CP2',
+    method: 'PUT',
+    path: () => '/receiver/locations/NL/CP2/LOC-CP2',
+    headers: () => routeHeaders(CP2, CP1),
+    body: () => aLocation({ id: 'LOC-CP2', evses: [anEvse('EVSE-A', {}, CP2)] }, CP2),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/receiver/tariffs/:country_code/:party_id/:tariff_id',
+    what: "CP2 reads CP1's copy of its own tariff (a CPO keeps no copies of Tariffs)",
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/receiver/tariffs/NL/CP2/TAR2',
+    headers: () => routeHeaders(CP2, CP1),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/receiver/tokens/:country_code/:party_id/:token_uid',
+    what: "EM2 reads EM1's copy of its own token (an eMSP keeps no copies of Tokens)",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/receiver/tokens/DE/EM2/TOK2',
+    headers: () => routeHeaders(EM2, EM1),
+    expect: REFUSED,
+  },
+  {
+    route: 'PUT /ocpi/2.3.0/receiver/chargingprofiles/:session_id',
+    what: 'EM2 sets a charging profile at EM1, an eMSP (only a CPO receives profiles)',
+    by: 'EM2',
+    method: 'PUT',
+    path: () => '/receiver/chargingprofiles/S1',
+    headers: () => routeHeaders(EM2, EM1),
+    body: (attacker) => ({
+      charging_profile: aChargingProfile(),
+      response_url: `${attacker.platform.url}/results/profile-d2`,
+    }),
+    expect: REFUSED,
+  },
+  {
+    route: 'PUT /ocpi/2.3.0/sender/chargingprofiles/:session_id',
+    what: 'CP2 pushes an active profile to CP1, a CPO (only the setter gets them)',
+    by: 'CP2',
+    method: 'PUT',
+    path: () => '/sender/chargingprofiles/S1',
+    headers: () => routeHeaders(CP2, CP1),
+    body: () => ({ start_date_time: '2026-03-02T10:45:00Z', charging_profile: aChargingProfile() }),
+    expect: REFUSED,
+  },
+  // Issue 11, D3: a routed read (OCPI-to-* or route_to) follows the audience rule of the hub's own copy:
+  // tokens only to CPOs, Locations and Tariffs only to their audience, never from one owner to another.
+  ...[
+    { how: 'route_to', query: '?route_to=DE-EM1', headers: undefined },
+    { how: 'OCPI-to-*', query: '', headers: () => routeHeaders(EM2, EM1) },
+  ].map((routed): Attempt => ({
+    route: 'GET /ocpi/2.3.0/sender/tokens',
+    what: `EM2 reads EM1's token list routed by ${routed.how}`,
+    by: 'EM2',
+    method: 'GET',
+    path: () => `/sender/tokens${routed.query}`,
+    headers: routed.headers,
+    expect: REFUSED,
+  })),
+  ...(
+    [
+      ['GET /ocpi/2.3.0/sender/locations', '/sender/locations', "CP1's location list"],
+      ['GET /ocpi/2.3.0/sender/locations/:location_id', '/sender/locations/LOC1', "CP1's location"],
+      [
+        'GET /ocpi/2.3.0/sender/locations/:location_id/:evse_uid',
+        '/sender/locations/LOC1/EVSE-A',
+        "CP1's EVSE",
+      ],
+      ['GET /ocpi/2.3.0/sender/tariffs', '/sender/tariffs', "CP1's tariff list"],
+    ] as const
+  ).flatMap(([route, path, what]): Attempt[] => [
+    {
+      route,
+      what: `CP2 reads ${what} routed by OCPI-to-*`,
+      by: 'CP2',
+      method: 'GET',
+      path: () => path,
+      headers: () => routeHeaders(CP2, CP1),
+      expect: REFUSED,
+    },
+    {
+      route,
+      what: `CP2 reads ${what} routed by route_to`,
+      by: 'CP2',
+      method: 'GET',
+      path: () => `${path}?route_to=NL-CP1`,
+      expect: REFUSED,
+    },
+  ]),
 ]
 
 /** The hub's id of CP1's CDR (its CDR URL); set up in beforeAll. */

@@ -6,6 +6,7 @@ import type { PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { registeredHosts } from '../../routing/async-callbacks.ts'
 import { resolveDestination } from '../../routing/destination.ts'
+import { INTERFACE_IMPLEMENTERS } from '../../routing/module-audience.ts'
 import {
   callDestination,
   forwardAndRelay,
@@ -28,17 +29,12 @@ import {
   type CdrKey,
 } from './cdrs.deliveries.ts'
 import { Cdr } from './cdrs.schema.ts'
-import {
-  checkDestinationRole,
-  checkSpeaksAsOwner,
-  isAccepted,
-  speakerOf,
-} from '../sessions/sessions.routing.ts'
+import { checkSpeaksAsOwner, isAccepted, speakerOf } from '../sessions/sessions.routing.ts'
 
 const HubCdrParams = Type.Object({ hub_id: Type.String({ minLength: 1, maxLength: 64 }) })
 
 /** The parties CDRs are for (mod_cdrs: the Receiver interface is the eMSP's; OTHER counts as eMSP-like). */
-const CDR_RECEIVERS = ['EMSP', 'OTHER'] as const
+const CDR_RECEIVERS = INTERFACE_IMPLEMENTERS.cdrs.RECEIVER
 
 /** Beyond the outbound timeout, a claim still waiting for its delivery belongs to a process that died. */
 const STALE_CLAIM_MARGIN_MS = 5_000
@@ -122,12 +118,6 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
         }),
       noDestination: new OcpiError('HUB_ERR_INVALID_PARAMETERS', 'cdr_token: is required'),
     })
-    await checkDestinationRole(
-      context.db,
-      routed.forward.to,
-      CDR_RECEIVERS,
-      "a CDR goes to the driver's eMSP",
-    )
     const forward = { ...routed.forward, from }
     const claim = await claimCdrDelivery(context.db, key, forward.to, staleAfterMs)
     if (claim.kind === 'delivered') {
@@ -170,7 +160,10 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown CDR ${request.params.hub_id}`)
     }
     checkSpeaksAsOwner(routingHeadersOf(request), found.cpo, 'the CDR')
-    const destination = await resolveDestination(context, found.emsp, requester.platformId)
+    const destination = await resolveDestination(context, found.emsp, requester.platformId, {
+      module: 'cdrs',
+      interfaceRole: 'RECEIVER',
+    })
     if (destination?.kind !== 'party') throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT')
     return forwardAndRelay(context, reply, {
       platform: destination.platform,
@@ -208,7 +201,6 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       ),
     })
     const from = speakerOf(routed.requester, routingHeadersOf(request), CDR_RECEIVERS)
-    await checkDestinationRole(context.db, routed.forward.to, ['CPO'], 'CDRs are read from their CPO')
     return forwardAndRelay(context, reply, { ...routed.forward, from })
   })
 }

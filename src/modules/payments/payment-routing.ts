@@ -2,18 +2,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { Role } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
-import { forwardAndRelay, type ForwardedRequest } from '../../routing/forward.ts'
+import { forwardAndRelay } from '../../routing/forward.ts'
+import { INTERFACE_IMPLEMENTERS, PTP_ROLES } from '../../routing/module-audience.ts'
 import { queryWithoutRouteTo } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import type { Db } from '../../storage/database.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
 import type { InterfaceRole } from '../registry.ts'
-
-/**
- * Parties on the PTP side. The 2.3.0 Role enum has no PTP (types.asciidoc), so a PTP that follows the
- * enum registers as OTHER: the hub accepts both (digest, checklist M.97).
- */
-export const PTP_ROLES: readonly Role[] = ['PTP', 'OTHER']
 
 /**
  * Who talks to whom on each interface of the hub's payments endpoint. The PTP owns Terminals and
@@ -22,8 +16,8 @@ export const PTP_ROLES: readonly Role[] = ['PTP', 'OTHER']
  */
 const PARTIES_OF_INTERFACE: Record<InterfaceRole, { requester: readonly Role[]; receiver: readonly Role[] }> =
   {
-    SENDER: { requester: ['CPO'], receiver: PTP_ROLES },
-    RECEIVER: { requester: PTP_ROLES, receiver: ['CPO'] },
+    SENDER: { requester: ['CPO'], receiver: INTERFACE_IMPLEMENTERS.payments.SENDER },
+    RECEIVER: { requester: PTP_ROLES, receiver: INTERFACE_IMPLEMENTERS.payments.RECEIVER },
   }
 
 export interface PaymentsCall {
@@ -33,25 +27,6 @@ export interface PaymentsCall {
   /** Below the payments endpoint: `/terminals/T1/deactivate`. */
   readonly subPath: string
   readonly body: unknown
-}
-
-/** The destination party must hold the role the interface is for (a PTP behind SENDER, a CPO behind RECEIVER). */
-async function checkReceiverRole(db: Db, forward: ForwardedRequest, roles: readonly Role[]): Promise<void> {
-  const receiver = await db
-    .selectFrom('parties')
-    .select('role')
-    .where('platform_id', '=', forward.platform.id)
-    .where('country_code', '=', forward.to.country_code)
-    .where('party_id', '=', forward.to.party_id)
-    .where('role', 'in', roles)
-    .where('status', '=', 'CONNECTED')
-    .executeTakeFirst()
-  if (!receiver) {
-    throw new OcpiError(
-      'HUB_ERR_WRONG_ROLE',
-      `${forward.to.country_code}*${forward.to.party_id} is not a ${roles.join(' or ')}: payments on this interface go to a ${roles.join(' or ')}`,
-    )
-  }
 }
 
 /**
@@ -79,6 +54,7 @@ export async function routePayments(
       `Payments are routed by the OCPI-to-* headers only: name the ${parties.receiver.join(' or ')} this is for`,
     ),
   })
-  await checkReceiverRole(context.db, routed.forward, parties.receiver)
+  // The destination holds the role behind the interface (a PTP behind SENDER, a CPO behind RECEIVER):
+  // routed-request looks it up that way (INTERFACE_IMPLEMENTERS).
   return forwardAndRelay(context, reply, routed.forward)
 }

@@ -17,7 +17,6 @@ import { routingHeadersOf } from '../../transport/routing-headers.ts'
 import { interfacePath } from '../registry.ts'
 import { ChargingPreferences, Session, SessionPatch } from './sessions.schema.ts'
 import {
-  checkDestinationRole,
   checkSessionIds,
   checkSessionOwner,
   checkSpeaksAsOwner,
@@ -95,12 +94,7 @@ export async function sessionsRoutes(
       destinationFromContent: message.destinationFromContent,
       noDestination: message.noDestination,
     })
-    await checkDestinationRole(
-      context.db,
-      routed.forward.to,
-      SESSION_RECEIVERS,
-      "a session goes to the driver's eMSP",
-    )
+    // The destination holds a role that receives sessions (routed-request: INTERFACE_IMPLEMENTERS).
     return { ...routed.forward, from: owner }
   }
 
@@ -124,7 +118,6 @@ export async function sessionsRoutes(
       SESSION_RECEIVERS,
       message.preferredSpeaker?.(),
     )
-    await checkDestinationRole(context.db, routed.forward.to, ['CPO'], 'sessions are read from their CPO')
     return { ...routed.forward, from }
   }
 

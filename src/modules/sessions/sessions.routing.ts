@@ -1,6 +1,7 @@
 import { OcpiError } from '../../core/errors.ts'
 import { sameParty, type PartyRef } from '../../core/party.ts'
 import type { DestinationAnswer } from '../../routing/forward.ts'
+import { INTERFACE_IMPLEMENTERS } from '../../routing/module-audience.ts'
 import { actsAs, type Requester } from '../../routing/requester.ts'
 import { findRoutes, type KnownRoute } from '../../routing/route-index.store.ts'
 import type { Db } from '../../storage/database.ts'
@@ -13,7 +14,7 @@ const SESSION_OWNERS = ['CPO'] as const
  * The parties a session is for (mod_sessions: the Receiver interface is the eMSP's, or an SCSP's; OTHER
  * counts as eMSP-like). Only they receive sessions, and only they read sessions from a CPO.
  */
-export const SESSION_RECEIVERS = ['EMSP', 'SCSP', 'OTHER'] as const
+export const SESSION_RECEIVERS = INTERFACE_IMPLEMENTERS.sessions.RECEIVER
 
 function who(party: PartyRef): string {
   return `${party.country_code}*${party.party_id}`
@@ -47,28 +48,6 @@ export function speakerOf(
     )
   }
   return { country_code: speaker.country_code, party_id: speaker.party_id }
-}
-
-/** The destination must hold one of `roles`: a session never goes to a CPO, a CDR only to an eMSP, … */
-export async function checkDestinationRole(
-  db: Db,
-  destination: PartyRef,
-  roles: readonly string[],
-  what: string,
-): Promise<void> {
-  const match = await db
-    .selectFrom('parties')
-    .select('role')
-    .where('country_code', '=', destination.country_code)
-    .where('party_id', '=', destination.party_id)
-    .where('role', 'in', [...roles])
-    .executeTakeFirst()
-  if (!match) {
-    throw new OcpiError(
-      'HUB_ERR_ROUTING_HEADERS',
-      `${who(destination)} is not a party of role ${roles.join('/')}: ${what}`,
-    )
-  }
 }
 
 export function checkSessionOwner(requester: Requester, owner: PartyRef): void {
