@@ -7,6 +7,7 @@ import { aSession } from '../../fixtures/sessions.ts'
 import { aTariff } from '../../fixtures/tariffs.ts'
 import { aToken } from '../../fixtures/tokens.ts'
 import { aRole, envelope, FakePlatform } from '../../support/fake-platform.ts'
+import type { HttpResult, OcpiEnvelopeBody } from '../../support/http.ts'
 import {
   connectParty,
   eventually,
@@ -476,6 +477,56 @@ for (const engine of STORE_VARIANTS) {
         expect(posted!.body).not.toHaveProperty('roles')
       } finally {
         await partner.close()
+      }
+    })
+  })
+  describe(`${engine}: a GET All page for an older reader with objects its version cannot carry`, () => {
+    it('leaves out only those objects, says so in status_message, and keeps the paging true', async () => {
+      const hub = await startTestHub(engine)
+      const cpo = await connectParty(hub, 'CPO', 'NL', 'CPT', { modules: ['tariffs'] })
+      const parties = [cpo]
+      try {
+        // Stored while no older eMSP received Tariffs: prices including taxes cannot cross to 2.2.1.
+        for (const [id, last_updated, tax_included] of [
+          ['T-1', '2026-01-01T00:00:00Z', 'NO'],
+          ['T-TAX', '2026-01-02T00:00:00Z', 'YES'],
+          ['T-3', '2026-01-03T00:00:00Z', 'NO'],
+        ] as const) {
+          const put = await cpo.call(`/receiver/tariffs/NL/CPT/${id}`, {
+            method: 'PUT',
+            body: aTariff({ id, last_updated, tax_included }, cpo.party),
+          })
+          expect(put.body.status_code).toBe(1000)
+        }
+        const reader = await connectParty(hub, 'EMSP', 'DE', 'OLD', {
+          version: '2.2.1',
+          modules: ['tariffs'],
+        })
+        parties.push(reader)
+
+        const all = await reader.call('/sender/tariffs')
+        expect(all.status).toBe(200)
+        expect(all.body.status_code).toBe(1000)
+        expect((all.body.data as { id: string }[]).map((t) => t.id)).toEqual(['T-1', 'T-3'])
+        expect(all.body.status_message).toContain('T-TAX left out')
+        expect(all.body.status_message).toContain('tax_included')
+
+        // Paged one by one: the page of the left-out Tariff is empty, and its Link still leads on to T-3.
+        const ids: string[] = []
+        const base = `${hub.url}/ocpi/2.2.1`
+        let url: string | undefined = `${base}/sender/tariffs?limit=1`
+        for (let pages = 0; url && pages < 5; pages++) {
+          expect(url.startsWith(base)).toBe(true)
+          const page: HttpResult<OcpiEnvelopeBody> = await reader.call(url.slice(base.length))
+          expect(page.body.status_code).toBe(1000)
+          expect(page.headers.get('x-total-count')).toBe('3')
+          ids.push(...(page.body.data as { id: string }[]).map((t) => t.id))
+          url = /<([^>]+)>; rel="next"/.exec(page.headers.get('link') ?? '')?.[1]
+        }
+        expect(ids).toEqual(['T-1', 'T-3'])
+      } finally {
+        await hub.close()
+        await Promise.all(parties.map((p) => p.platform.close()))
       }
     })
   })
