@@ -181,21 +181,57 @@ for (const engine of STORE_VARIANTS) {
       expect((again!.body as Record<string, unknown>)['min_price']).toEqual({ excl_vat: 2, incl_vat: 2.42 })
     })
 
-    it('[refused] a Tariff a 2.2.1 receiver cannot carry (prices including taxes) is 2001 naming the field; nothing stored or sent', async () => {
+    it('[skipped] a Tariff a 2.2.1 receiver cannot carry (prices including taxes) is stored and sent to the others; the CPO and the message log are told who was skipped and why', async () => {
       const { now, expectOnly } = trafficCounter(
         () => everyone,
         (p) => p.inbox('tariffs').length,
       )
       const before = now()
-      const refused = await cpo.call('/receiver/tariffs/NL/CP1/T-TAX', {
+      const pushed = await cpo.call('/receiver/tariffs/NL/CP1/T-TAX', {
         method: 'PUT',
         body: aTariff({ id: 'T-TAX', tax_included: 'YES' }, cpo.party),
+        headers: { 'x-correlation-id': 'tariff-with-taxes' },
       })
-      expect(refused.body.status_code).toBe(2001)
-      expect(refused.body.status_message).toContain('tax_included')
+      expect(pushed.status).toBe(201)
+      expect(pushed.body.status_code).toBe(1000)
+      expect(pushed.body.status_message).toContain('not sent to DE*EM2 (OCPI 2.2.1: Tariff.tax_included')
+      await emsp.platform.waitForRequests('/2.3.0/receiver/tariffs/NL/CP1/T-TAX', 1)
+      await expectOnly(before, emsp)
+      // Stored: the 2.3.0 eMSP reads it from the hub; the 2.2.1 one is not given it.
       const stored = await emsp.call('/sender/tariffs')
-      expect((stored.body.data as { id: string }[]).map((t) => t.id)).not.toContain('T-TAX')
-      await expectOnly(before, undefined)
+      expect((stored.body.data as { id: string }[]).map((t) => t.id)).toContain('T-TAX')
+      const older = await emsp221.call('/sender/tariffs')
+      expect(older.body.status_code).toBe(1000)
+      expect((older.body.data as { id: string }[]).map((t) => t.id)).not.toContain('T-TAX')
+      const logged = await eventually(async () => {
+        const log = await hub.admin<{ messages: { direction: string; note: string | null }[] }>(
+          'GET',
+          '/messages?correlation_id=tariff-with-taxes',
+        )
+        const incoming = log.body.messages.find((m) => m.direction === 'in')
+        expect(incoming).toBeDefined()
+        return incoming!
+      })
+      expect(logged.note).toContain('not sent to DE*EM2 (OCPI 2.2.1: Tariff.tax_included')
+    })
+
+    it('[withdrawn] a Tariff the 2.2.1 receiver had is withdrawn there (DELETE) when its new version cannot be carried', async () => {
+      const first = await cpo.call('/receiver/tariffs/NL/CP1/T-W', {
+        method: 'PUT',
+        body: aTariff({ id: 'T-W' }, cpo.party),
+      })
+      expect(first.body.status_code).toBe(1000)
+      await emsp221.platform.waitForRequests('/2.2.1/receiver/tariffs/NL/CP1/T-W', 1)
+      const taxed = await cpo.call('/receiver/tariffs/NL/CP1/T-W', {
+        method: 'PUT',
+        body: aTariff({ id: 'T-W', tax_included: 'YES', last_updated: '2026-06-01T00:00:00Z' }, cpo.party),
+      })
+      expect(taxed.body.status_code).toBe(1000)
+      expect(taxed.body.status_message).toContain('withdrawn')
+      const received = await emsp221.platform.waitForRequests('/2.2.1/receiver/tariffs/NL/CP1/T-W', 2)
+      expect(received.map((r) => r.method)).toEqual(['PUT', 'DELETE'])
+      const at230 = await emsp.platform.waitForRequests('/2.3.0/receiver/tariffs/NL/CP1/T-W', 2)
+      expect((at230[1]!.body as { tax_included: string }).tax_included).toBe('YES')
     })
 
     it('[authorization] a 2.3.0 CPO asks a 2.2.1 eMSP in real time and gets a 2.3.0 AuthorizationInfo', async () => {
