@@ -44,7 +44,13 @@ export interface BuildHubOptions {
 export async function buildHub(config: HubConfig, options: BuildHubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? pino({ level: config.logLevel })
   const store =
-    options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+    options.store ??
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onConnectionError: (error) =>
+        logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
+    }))
   const messageLog = new MessageLogWriter(store.db, logger, config.messageLog)
   const client = new OcpiClient({
     allowPrivatePeers: config.allowPrivatePeers,

@@ -202,7 +202,28 @@ export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<De
  * operator retries after fixing the cause); false when there is no such message.
  */
 export async function retryNow(db: Db, id: number): Promise<boolean> {
-  const result = await db
+  const result = await dueAgainWithFreshAttempts(db)
+    .where('id', '=', id)
+    .where('state', 'in', ['failed', 'dead', 'pending'])
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/**
+ * A receiver that was OFFLINE answers again: its waiting messages are due at once, with their attempts
+ * back. Tries spent while it was failing (before it was marked OFFLINE, or on sockets that died with it)
+ * must not park them as dead right after it returned.
+ */
+export async function resumeReceiver(db: Db, receiverPlatformId: string): Promise<void> {
+  await dueAgainWithFreshAttempts(db)
+    .where('receiver_platform_id', '=', receiverPlatformId)
+    .where('state', '=', 'failed')
+    .execute()
+}
+
+/** Unleased messages made due now with no attempts used; the callers choose which. */
+function dueAgainWithFreshAttempts(db: Db) {
+  return db
     .updateTable('deliveries')
     .set({
       state: 'failed',
@@ -212,11 +233,7 @@ export async function retryNow(db: Db, id: number): Promise<boolean> {
       locked_by: null,
       updated_at: new Date(),
     })
-    .where('id', '=', id)
-    .where('state', 'in', ['failed', 'dead', 'pending'])
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
 }
 
 export async function countWaiting(db: Db): Promise<number> {

@@ -13,10 +13,9 @@ export async function markReceiverOffline(db: Db, hub: HubIdentity, platformId: 
   return db.transaction().execute(async (trx) => {
     const platform = await lockPlatform(trx, platformId)
     if (platform?.status !== 'CONNECTED') return 0
+    // Also moves updated_at: the still-alive check trusts only calls after this, so it probes the platform
+    // before resuming its queue.
     await updatePlatform(trx, platformId, { status: 'OFFLINE' })
-    // Its last sign of life is older than these failures: the still-alive check must probe it before it
-    // counts as CONNECTED again, not trust an earlier contact (that would resume the failing queue at once).
-    await trx.updateTable('platforms').set({ last_seen_at: null }).where('id', '=', platformId).execute()
     return setLiveStatus(trx, hub, platformId, 'OFFLINE', randomUUID())
   })
 }

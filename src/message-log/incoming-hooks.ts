@@ -44,6 +44,7 @@ export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLog
       requestId: request.id,
       correlationId: request.correlationId || null,
       error: null,
+      note: request.handlingNote ?? null,
       // The body as parsed, written out again: the same JSON, not necessarily the same bytes.
       requestBody:
         request.body === undefined || limit === 0 ? NO_BODY : keepBody(JSON.stringify(request.body), limit),

@@ -8,9 +8,9 @@ import { hubInterfaceUrl } from '../modules/registry.ts'
 import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
 import { partnerOf } from '../transport/authorization.ts'
-import { checkConvertibleFor } from '../version-adapters/outbound.ts'
+import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
-import { broadcastTargets } from './broadcast-targets.ts'
+import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { hubParty, resolveDestination } from './destination.ts'
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
@@ -94,41 +94,53 @@ export async function handleOwnerWrite(
   const outcome = await context.db.transaction().execute(async (trx) => {
     const current = await lockObject(trx, key)
     const applied = write.apply(current)
-    if (sameJson(applied.next, current)) return { ...applied, changed: false, receivers: 0 }
+    if (sameJson(applied.next, current))
+      return { ...applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
     const targets = await broadcastTargets(trx, write.module, audience, requester.platformId)
-    // Refused for a receiver of an older version: nothing is stored and nothing goes to anyone.
-    await checkConvertibleFor(
+    const call = {
+      module: write.module,
+      interfaceRole: 'RECEIVER' as const,
+      method: write.method,
+      pathAndQuery: write.pathAndQuery,
+      body: write.body,
+    }
+    // A receiver whose version cannot carry the push without misleading it is skipped; the others get it.
+    const refused = await versionsUnableToCarry(
       { db: trx, hub: context.hub },
       targets.map((target) => target.version),
-      {
-        module: write.module,
-        interfaceRole: 'RECEIVER',
-        method: write.method,
-        pathAndQuery: write.pathAndQuery,
-        body: write.body,
-      },
+      call,
     )
+    const skipped = targets.flatMap((target) => {
+      const reason = refused.get(target.version)
+      return reason === undefined ? [] : [{ target, reason }]
+    })
+    // A skipped receiver may hold an earlier copy that now misleads it: a Tariff, the one owned object
+    // with a receiver DELETE, is withdrawn there.
+    const withdraw = write.module === 'tariffs' && write.method === 'PUT' && current !== undefined
     if (applied.next) await saveObject(trx, key, applied.next, String(applied.next['last_updated']))
     else await deleteObject(trx, key)
-    await enqueue(
-      trx,
-      targets.map((target) => ({
-        receiverPlatformId: target.platformId,
-        to: target.to,
-        from: hubParty(context),
-        module: write.module,
-        method: write.method,
-        path: write.pathAndQuery,
-        body: write.body,
-        correlationId: request.correlationId,
-        objectKey: `${key.country_code}/${key.party_id}/${key.object_id}/${key.object_type}`,
-        targetPath: write.targetPath,
-        replacesTarget: write.method !== 'PATCH',
-      })),
-    )
-    return { ...applied, changed: true, receivers: targets.length }
+    const message = (target: BroadcastTarget, method: OwnerWrite['method'], body: unknown) => ({
+      receiverPlatformId: target.platformId,
+      to: target.to,
+      from: hubParty(context),
+      module: write.module,
+      method,
+      path: write.pathAndQuery,
+      body,
+      correlationId: request.correlationId,
+      objectKey: `${key.country_code}/${key.party_id}/${key.object_id}/${key.object_type}`,
+      targetPath: write.targetPath,
+      replacesTarget: method !== 'PATCH',
+    })
+    const messages = targets.flatMap((target) => {
+      if (!refused.has(target.version)) return [message(target, write.method, write.body)]
+      return withdraw ? [message(target, 'DELETE', undefined)] : []
+    })
+    await enqueue(trx, messages)
+    return { ...applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
   })
   if (outcome.receivers > 0) context.delivery.wake()
+  const skippedNote = describeSkipped(outcome.skipped, outcome.withdrawn)
   request.log.info(
     {
       module: write.module,
@@ -136,12 +148,36 @@ export async function handleOwnerWrite(
       target: write.targetPath,
       changed: outcome.changed,
       receivers: outcome.receivers,
+      skipped: outcome.skipped.map(({ target, reason }) => ({ platformId: target.platformId, reason })),
     },
     outcome.changed ? 'stored and queued for broadcast' : 'unchanged repeat: not passed on',
   )
+  request.handlingNote = skippedNote
   setResponseRouting(reply, hubParty(context), from)
   void reply.code(outcome.created ? 201 : 200)
-  return successEnvelope(null)
+  return successEnvelope(null, skippedNote)
+}
+
+/**
+ * One sentence for the owner and the message log: which receivers did not get the push, grouped by their
+ * version, and why; undefined when every receiver got it.
+ */
+function describeSkipped(
+  skipped: readonly { target: BroadcastTarget; reason: string }[],
+  withdrawn: boolean,
+): string | undefined {
+  if (skipped.length === 0) return undefined
+  const byVersion = new Map<string, { parties: string[]; reason: string }>()
+  for (const { target, reason } of skipped) {
+    const group = byVersion.get(target.version) ?? { parties: [], reason }
+    group.parties.push(`${target.to.country_code}*${target.to.party_id}`)
+    byVersion.set(target.version, group)
+  }
+  const groups = [...byVersion].map(
+    ([version, { parties, reason }]) => `${parties.join(', ')} (OCPI ${version}: ${reason})`,
+  )
+  const withdrawal = withdrawn ? '; the earlier copy they may hold is withdrawn (DELETE)' : ''
+  return `Stored, but not sent to ${groups.join('; ')}: their version cannot carry it${withdrawal}`
 }
 
 /** A full object's country_code and party_id must be those of the URL (mod_*: receiver PUT). */

@@ -43,6 +43,11 @@ export interface StoreOptions {
   readonly poolSize?: number
   /** A PGlite data folder dump to start from instead of an empty cluster (tests: skips initdb). */
   readonly pgliteTemplate?: Blob
+  /**
+   * Told when an idle PostgreSQL connection dies (server restart, terminated backend, dropped TCP): the
+   * pool discards it and opens a new one when needed.
+   */
+  readonly onConnectionError?: (error: Error) => void
 }
 
 /**
@@ -54,7 +59,7 @@ export interface StoreOptions {
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError)
     : openPGlite(options.dataDir ?? 'memory', options.pgliteTemplate)
   try {
     await migrateToLatest(store.db)
@@ -65,8 +70,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return store
 }
 
-function openPostgres(databaseUrl: string, poolSize: number): Store {
+function openPostgres(
+  databaseUrl: string,
+  poolSize: number,
+  onConnectionError: ((error: Error) => void) | undefined,
+): Store {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize })
+  // A connection that dies emits 'error' on its client (idle or checked out) and, when idle, on the pool
+  // too; an 'error' without a listener ends the process. A query that was running on it fails by itself,
+  // and the pool discards the connection.
+  pool.on('connect', (client) => client.on('error', (error) => onConnectionError?.(error)))
+  pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, engine: 'postgres', supportsMultipleConnections: true, close: () => db.destroy() }
 }

@@ -22,12 +22,13 @@ export function errorEnvelope(status: OcpiStatusCode, message: string): OcpiEnve
   return { status_code: status, status_message: message, timestamp: new Date().toISOString() }
 }
 
-/** True for a value that has the envelope's required fields, as sent by a partner. */
+/**
+ * True for a value that is an OCPI envelope as partners send it: a numeric `status_code`. A missing
+ * `timestamp` is tolerated (several platforms leave it out, and the hub reads nothing from it); one of
+ * another type is not an envelope.
+ */
 export function isEnvelope(value: unknown): value is OcpiEnvelope {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { status_code?: unknown }).status_code === 'number' &&
-    typeof (value as { timestamp?: unknown }).timestamp === 'string'
-  )
+  if (typeof value !== 'object' || value === null) return false
+  const { status_code, timestamp } = value as { status_code?: unknown; timestamp?: unknown }
+  return typeof status_code === 'number' && (timestamp === undefined || typeof timestamp === 'string')
 }

@@ -22,6 +22,7 @@ import { SUPPORTED_VERSIONS, type OcpiVersion } from '../version-adapters/contra
 import { registerVersionAdapters } from '../version-adapters/inbound.ts'
 import { hasModule } from '../version-adapters/version-modules.ts'
 import { RateLimiter, registerRateLimit } from './rate-limit.ts'
+import { answerWithRoutingHeaders } from './routing-headers.ts'
 
 /** Everything under /ocpi: partner authentication, OCPI errors, and the modules. */
 export async function ocpiPlugin(
@@ -51,17 +52,20 @@ export async function ocpiPlugin(
 
 type ModulePlugin = (app: FastifyInstance, options: { context: HubContext }) => Promise<void>
 
-/** The module plugins with the ModuleID they serve: each version gets the ones it has. */
-const MODULE_PLUGINS: readonly (readonly [string, ModulePlugin])[] = [
-  ['locations', locationsRoutes],
-  ['tariffs', tariffsRoutes],
-  ['tokens', tokensRoutes],
-  ['sessions', sessionsRoutes],
-  ['cdrs', cdrsRoutes],
-  ['commands', commandsRoutes],
-  ['chargingprofiles', chargingProfilesRoutes],
-  ['hubclientinfo', hubClientInfoRoutes],
-  ['payments', paymentsRoutes],
+/**
+ * The module plugins with the ModuleID they serve: each version gets the ones it has. Functional modules
+ * answer with routing headers; HubClientInfo is a configuration module between a partner and the hub.
+ */
+const MODULE_PLUGINS: readonly (readonly [string, ModulePlugin, 'functional' | 'configuration'])[] = [
+  ['locations', locationsRoutes, 'functional'],
+  ['tariffs', tariffsRoutes, 'functional'],
+  ['tokens', tokensRoutes, 'functional'],
+  ['sessions', sessionsRoutes, 'functional'],
+  ['cdrs', cdrsRoutes, 'functional'],
+  ['commands', commandsRoutes, 'functional'],
+  ['chargingprofiles', chargingProfilesRoutes, 'functional'],
+  ['hubclientinfo', hubClientInfoRoutes, 'configuration'],
+  ['payments', paymentsRoutes, 'functional'],
 ]
 
 /**
@@ -74,7 +78,12 @@ async function versionScope(
 ): Promise<void> {
   if (version !== '2.3.0') registerVersionAdapters(app, context, version)
   await app.register(credentialsRoutes, { context, version })
-  for (const [module, plugin] of MODULE_PLUGINS) {
-    if (hasModule(version, module)) await app.register(plugin, { context })
+  const hub = { country_code: context.hub.countryCode, party_id: context.hub.partyId }
+  for (const [module, plugin, kind] of MODULE_PLUGINS) {
+    if (!hasModule(version, module)) continue
+    await app.register(async (scope) => {
+      if (kind === 'functional') answerWithRoutingHeaders(scope, hub)
+      await scope.register(plugin, { context })
+    })
   }
 }

@@ -5,6 +5,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** X-Correlation-ID of the chain this request belongs to: the caller's, or a new one. */
     correlationId: string
+    /**
+     * What the message log should note about how the request was handled, beyond its answer (a broadcast
+     * that skipped receivers); undefined when there is nothing to add.
+     */
+    handlingNote: string | undefined
   }
 }
 
@@ -40,6 +45,7 @@ function correlationIdOf(raw: { headers: Record<string, string | string[] | unde
  */
 export function registerRequestIds(app: FastifyInstance): void {
   app.decorateRequest('correlationId', '')
+  app.decorateRequest('handlingNote', undefined)
   app.setChildLoggerFactory((logger, bindings, options, raw) =>
     logger.child({ ...bindings, correlationId: correlationIdOf(raw) }, options),
   )

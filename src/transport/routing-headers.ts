@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
 
@@ -70,4 +70,22 @@ export function routingRequestHeaders(from: PartyRef, to: PartyRef): Record<stri
     [ROUTING_HEADERS.toCountryCode]: to.country_code,
     [ROUTING_HEADERS.toPartyId]: to.party_id,
   }
+}
+
+/**
+ * Every answer of a functional module carries FROM and TO (transport_and_format: message routing), also
+ * the hub's own refusals, which are thrown before any handler could set them: an answer that has none
+ * yet is from the hub, to the party the requester spoke as (its FROM header, when it is well formed).
+ */
+export function answerWithRoutingHeaders(scope: FastifyInstance, hub: PartyRef): void {
+  scope.addHook('onSend', async (request, reply) => {
+    if (reply.hasHeader(ROUTING_HEADERS.fromPartyId)) return
+    let requester: PartyRef | undefined
+    try {
+      requester = routingHeadersOf(request).from
+    } catch {
+      requester = undefined // a malformed FROM names nobody
+    }
+    setResponseRouting(reply, hub, requester)
+  })
 }

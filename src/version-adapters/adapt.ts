@@ -16,21 +16,41 @@ function isObject(value: unknown): value is OcpiObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Converts an object or each object of a list; anything else (null, a string) passes as it is. */
+/**
+ * Converts an object or each object of a list; anything else (null, a string) passes as it is. With
+ * `leaveOutRefused`, a list item the version cannot carry is left out of the list, with a loss line naming
+ * it, instead of refusing the whole list: a reader gets the subset it can be given.
+ */
 function convertEach(
   value: unknown,
   convert: (object: OcpiObject) => { value: OcpiObject; losses: readonly string[] },
+  leaveOutRefused = false,
 ): AdaptedValue {
   if (isObject(value)) return convert(value)
   if (!Array.isArray(value)) return { value, losses: [] }
   const losses: string[] = []
-  const converted = (value as unknown[]).map((item) => {
-    if (!isObject(item)) return item
-    const one = convert(item)
-    losses.push(...one.losses)
-    return one.value
-  })
+  const converted: unknown[] = []
+  for (const item of value as unknown[]) {
+    if (!isObject(item)) {
+      converted.push(item)
+      continue
+    }
+    try {
+      const one = convert(item)
+      losses.push(...one.losses)
+      converted.push(one.value)
+    } catch (error) {
+      if (!leaveOutRefused || !(error instanceof ConversionRefused)) throw error
+      losses.push(`${objectLabel(item)} left out (${error.field}: ${error.message})`)
+    }
+  }
   return { value: converted, losses }
+}
+
+/** How a loss line names an object: its id (or uid), else that it had none. */
+function objectLabel(object: OcpiObject): string {
+  const id = object['id'] ?? object['uid']
+  return typeof id === 'string' ? id : 'an object without id'
 }
 
 /** What the hub knows that an older object leaves out, for converting it up. */
@@ -99,7 +119,8 @@ async function tokenOf(
 
 /**
  * A canonical object (or list) → the receiver's version. A 2.1.1 Session or CDR embeds its Location in
- * full: each gets the hub's copy of it.
+ * full: each gets the hub's copy of it. A list (a GET All page) leaves out the objects the version cannot
+ * carry; a single object the version cannot carry is refused.
  */
 export async function adaptOut(
   db: Db,
@@ -112,10 +133,14 @@ export async function adaptOut(
   for (const object of Array.isArray(value) ? value : [value]) {
     locations.set(object, await embeddedLocation(db, version, kind, object))
   }
-  return convertEach(value, (object) => {
-    const location = locations.get(object)
-    return fromCanonical(version, kind, object, { partial, ...(location ? { location } : {}) })
-  })
+  return convertEach(
+    value,
+    (object) => {
+      const location = locations.get(object)
+      return fromCanonical(version, kind, object, { partial, ...(location ? { location } : {}) })
+    },
+    true,
+  )
 }
 
 /** ConversionRefused as the sender sees it: OCPI 2001 naming the field; anything else unchanged. */

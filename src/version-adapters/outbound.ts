@@ -1,8 +1,8 @@
 import type { HubIdentity } from '../hub-context.ts'
 import type { InterfaceRole } from '../modules/registry.ts'
 import type { Db } from '../storage/database.ts'
-import { adaptIn, adaptOut, refusalAsOcpiError, type InboundFacts } from './adapt.ts'
-import type { OcpiVersion } from './contract.ts'
+import { adaptIn, adaptOut, type InboundFacts } from './adapt.ts'
+import { ConversionRefused, type OcpiVersion } from './contract.ts'
 import { supportsKind } from './converters.ts'
 import { messageKinds, pathSegments, type MessageKinds } from './message-kinds.ts'
 import { hasModule } from './version-modules.ts'
@@ -94,20 +94,23 @@ export async function adaptAnswerData(
 }
 
 /**
- * Refuses a push that some receiver's version could not carry without misleading it (2001 naming the
- * field), before anything is stored or queued. Each version present among the receivers is tried once.
+ * The receiver versions among `versions` that could not carry this push without misleading the receiver,
+ * each with the reason (the field and why). Each version present is tried once; 2.3.0 carries everything.
  */
-export async function checkConvertibleFor(
+export async function versionsUnableToCarry(
   deps: AdapterDeps,
   versions: Iterable<OcpiVersion>,
   call: OutboundCall,
-): Promise<void> {
+): Promise<ReadonlyMap<OcpiVersion, string>> {
+  const refused = new Map<OcpiVersion, string>()
   for (const version of new Set(versions)) {
     if (version === '2.3.0') continue
     try {
       await adaptOutbound(deps, version, call)
     } catch (error) {
-      throw refusalAsOcpiError(error, version)
+      if (!(error instanceof ConversionRefused)) throw error
+      refused.set(version, `${error.field}: ${error.message}`)
     }
   }
+  return refused
 }

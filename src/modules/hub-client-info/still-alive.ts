@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import { OcpiStatus } from '../../core/status-codes.ts'
+import { resumeReceiver } from '../../delivery/outbox.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { pruneCallbacks } from '../../routing/async-callbacks.ts'
 import { lockPlatform, updatePlatform } from '../../routing/platforms.store.ts'
@@ -58,6 +59,7 @@ interface Candidate {
   readonly version: string | null
   readonly versions_url: string | null
   readonly outbound_token: string | null
+  /** CONNECTED: it called within STILL_ALIVE_AFTER_MS. OFFLINE: it called the hub after it was marked OFFLINE. */
   readonly seen_recently: boolean
 }
 
@@ -68,7 +70,9 @@ interface Candidate {
  * - silent for STILL_ALIVE_AFTER_MS (no call since, counted from registration when it never called): the
  *   hub GETs its versions endpoint with its own token; an answer with status 1000 makes the platform and
  *   its parties CONNECTED (and counts as contact), anything else (no answer, error, other status) OFFLINE;
- * - OFFLINE but it called the hub within STILL_ALIVE_AFTER_MS: CONNECTED again without a probe.
+ * - OFFLINE but it called the hub after it was marked OFFLINE: CONNECTED again without a probe. A call
+ *   made before the verdict proves nothing (the partner may have gone down since), so such a platform is
+ *   probed like a silent one.
  *
  * Every party status that changes is pushed as ClientInfo to the other partners. The same run removes
  * long-expired command callbacks.
@@ -143,14 +147,19 @@ export class StillAliveCheck {
     if (queued > 0) this.#context.delivery.wake()
   }
 
-  /** Silent CONNECTED/OFFLINE platforms, and OFFLINE ones that called the hub since. */
+  /** Silent CONNECTED platforms, and every OFFLINE one. */
   async #candidates(): Promise<Candidate[]> {
     const silentSince = new Date(Date.now() - this.#context.config.stillAlive.afterMs)
     const lastContact = sql<Date>`coalesce(last_seen_at, registered_at, created_at)`
+    // Marking a platform OFFLINE sets its updated_at, so a later last_seen_at is a call made while OFFLINE.
+    // Any other change while OFFLINE also moves updated_at: that only costs a probe, never a false revival.
+    const seenRecently = sql<boolean>`case when status = 'OFFLINE'
+      then coalesce(last_seen_at > updated_at, false)
+      else ${lastContact} >= ${silentSince} end`
     return this.#context.db
       .selectFrom('platforms')
       .select(['id', 'status', 'version', 'versions_url', 'outbound_token'])
-      .select(sql<boolean>`${lastContact} >= ${silentSince}`.as('seen_recently'))
+      .select(seenRecently.as('seen_recently'))
       .where('status', 'in', ['CONNECTED', 'OFFLINE'])
       .where((eb) => eb.or([eb('status', '=', 'OFFLINE'), eb(lastContact, '<', silentSince)]))
       .orderBy('id')
@@ -177,6 +186,7 @@ export class StillAliveCheck {
           { platformId: platform.id, from: platform.status, to: status },
           'partner connection status changed',
         )
+        if (status === 'CONNECTED') await resumeReceiver(trx, platform.id)
       } else if (probed && reachable) {
         await trx
           .updateTable('platforms')

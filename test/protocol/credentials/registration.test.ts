@@ -77,6 +77,20 @@ for (const engine of STORE_VARIANTS) {
       expect(JSON.stringify(view.body)).not.toContain(String(credentials['token']))
     })
 
+    it('[credentials POST] a partner whose versions answer lacks only `timestamp` can still register', async () => {
+      const partner = await fakePartner('NL', 'NTS')
+      const invitation = await invite([{ role: 'CPO', country_code: 'NL', party_id: 'NTS' }])
+      const base = partner.versionsUrl.replace(/\/versions$/, '')
+      partner.failNext('GET', '/versions', 200, {
+        data: [{ version: '2.3.0', url: `${base}/2.3.0` }],
+        status_code: 1000,
+      })
+      const { response } = await partner.registerAt(invitation.versions_url, invitation.token_a)
+      expect(response.body.status_code).toBe(1000)
+      const view = await hub.admin<PlatformView>('GET', `/platforms/${invitation.id}`)
+      expect(view.body).toMatchObject({ status: 'CONNECTED', version: '2.3.0' })
+    })
+
     it('[credentials POST] token A stops working once registration completes; token C opens the versions', async () => {
       const partner = await fakePartner('NL', 'ABD')
       const invitation = await invite([{ role: 'CPO', country_code: 'NL', party_id: 'ABD' }])

@@ -153,6 +153,50 @@ for (const engine of STORE_VARIANTS) {
     })
   })
 
+  describe(`${engine}: a partner marked OFFLINE by failed deliveries`, () => {
+    it('stays OFFLINE while it is down, even though it called the hub just before (no CONNECTED flapping), and is CONNECTED again once it answers', async () => {
+      // Calls and the registration are recent by STILL_ALIVE_AFTER_MS: only a call made after the OFFLINE
+      // verdict, or an answered probe, may bring it back.
+      const hub = await startTestHub(engine, {
+        STILL_ALIVE_AFTER_MS: '60000',
+        STILL_ALIVE_CHECK_INTERVAL_MS: '200',
+        DELIVERY_OFFLINE_AFTER_FAILURES: '2',
+        DELIVERY_RETRY_BASE_MS: '50',
+        DELIVERY_POLL_INTERVAL_MS: '50',
+        OUTBOUND_TIMEOUT_MS: '500',
+      })
+      const cpo = await connectParty(hub, 'CPO', 'NL', 'CP9', { modules: WITH_HUB_CLIENT_INFO })
+      const emsp = await connectParty(hub, 'EMSP', 'DE', 'EM9', { modules: WITH_HUB_CLIENT_INFO })
+      try {
+        expect((await cpo.call('/sender/hubclientinfo')).body.status_code).toBe(1000)
+        cpo.platform.setDown(true)
+        for (const uid of ['TOK-DOWN-1', 'TOK-DOWN-2', 'TOK-DOWN-3']) {
+          const push = await emsp.call(`/receiver/tokens/DE/EM9/${uid}`, {
+            method: 'PUT',
+            body: aToken({ uid }, emsp.party),
+            headers: routeHeaders(emsp.party, HUB_PARTY),
+          })
+          expect(push.body.status_code).toBe(1000)
+        }
+        await eventually(() => expect(statusesAbout(emsp, 'NL', 'CP9')).toEqual(['OFFLINE']), 8_000)
+        // Many still-alive runs later it is still OFFLINE, and nobody heard CONNECTED.
+        await pause(1_500)
+        expect((await platformView(hub, cpo.platformId)).status).toBe('OFFLINE')
+        expect(statusesAbout(emsp, 'NL', 'CP9')).toEqual(['OFFLINE'])
+
+        cpo.platform.setDown(false)
+        await eventually(
+          () => expect(statusesAbout(emsp, 'NL', 'CP9')).toEqual(['OFFLINE', 'CONNECTED']),
+          8_000,
+        )
+        await eventually(() => expect(cpo.inbox('tokens').map((r) => r.path)).toHaveLength(3), 8_000)
+      } finally {
+        await hub.close()
+        await Promise.all([cpo, emsp].map((p) => p.platform.close()))
+      }
+    })
+  })
+
   if (engine === 'postgres') {
     describe('postgres: still-alive check in several hub processes', () => {
       it('runs only where the advisory lock is free: while another session holds it, nothing is probed', async () => {

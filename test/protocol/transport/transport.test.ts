@@ -105,6 +105,37 @@ for (const engine of STORE_VARIANTS) {
       }
     })
 
+    it('[transport_and_format_message_routing] the hub’s own refusals on functional modules carry FROM = the hub and TO = the requester', async () => {
+      const routing = (response: { headers: Headers }) =>
+        ['ocpi-from-country-code', 'ocpi-from-party-id', 'ocpi-to-country-code', 'ocpi-to-party-id'].map(
+          (name) => response.headers.get(name),
+        )
+      // A schema failure (2001) on a functional module, with the requester's FROM headers.
+      const invalid = await hub.ocpi('/2.3.0/receiver/tokens/BE/TRP/T1', {
+        method: 'PUT',
+        token: partner.tokenToHub!,
+        body: { not: 'a token' },
+        headers: { 'ocpi-from-country-code': 'BE', 'ocpi-from-party-id': 'TRP' },
+      })
+      expect(invalid.body.status_code).toBe(2001)
+      expect(routing(invalid)).toEqual(['XX', 'HUB', 'BE', 'TRP'])
+      // A routing refusal (unknown receiver, 4001) without FROM headers: TO is left out, FROM is the hub.
+      const unknown = await hub.ocpi('/2.3.0/sender/locations', {
+        token: partner.tokenToHub!,
+        headers: { 'ocpi-to-country-code': 'ZZ', 'ocpi-to-party-id': 'ZZZ' },
+      })
+      expect(unknown.body.status_code).toBe(4001)
+      expect(routing(unknown)).toEqual(['XX', 'HUB', null, null])
+      // Configuration modules carry none.
+      const credentials = await hub.ocpi('/2.3.0/credentials', {
+        method: 'PUT',
+        token: partner.tokenToHub!,
+        body: {},
+      })
+      expect(credentials.body.status_code).toBe(2001)
+      expect(routing(credentials)).toEqual([null, null, null, null])
+    })
+
     it('never puts stack traces or internals on the wire', async () => {
       const response = await hub.ocpi('/2.3.0/credentials', {
         method: 'POST',

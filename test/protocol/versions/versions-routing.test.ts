@@ -7,6 +7,7 @@ import { aSession } from '../../fixtures/sessions.ts'
 import { aTariff } from '../../fixtures/tariffs.ts'
 import { aToken } from '../../fixtures/tokens.ts'
 import { aRole, envelope, FakePlatform } from '../../support/fake-platform.ts'
+import type { HttpResult, OcpiEnvelopeBody } from '../../support/http.ts'
 import {
   connectParty,
   eventually,
@@ -180,21 +181,57 @@ for (const engine of STORE_VARIANTS) {
       expect((again!.body as Record<string, unknown>)['min_price']).toEqual({ excl_vat: 2, incl_vat: 2.42 })
     })
 
-    it('[refused] a Tariff a 2.2.1 receiver cannot carry (prices including taxes) is 2001 naming the field; nothing stored or sent', async () => {
+    it('[skipped] a Tariff a 2.2.1 receiver cannot carry (prices including taxes) is stored and sent to the others; the CPO and the message log are told who was skipped and why', async () => {
       const { now, expectOnly } = trafficCounter(
         () => everyone,
         (p) => p.inbox('tariffs').length,
       )
       const before = now()
-      const refused = await cpo.call('/receiver/tariffs/NL/CP1/T-TAX', {
+      const pushed = await cpo.call('/receiver/tariffs/NL/CP1/T-TAX', {
         method: 'PUT',
         body: aTariff({ id: 'T-TAX', tax_included: 'YES' }, cpo.party),
+        headers: { 'x-correlation-id': 'tariff-with-taxes' },
       })
-      expect(refused.body.status_code).toBe(2001)
-      expect(refused.body.status_message).toContain('tax_included')
+      expect(pushed.status).toBe(201)
+      expect(pushed.body.status_code).toBe(1000)
+      expect(pushed.body.status_message).toContain('not sent to DE*EM2 (OCPI 2.2.1: Tariff.tax_included')
+      await emsp.platform.waitForRequests('/2.3.0/receiver/tariffs/NL/CP1/T-TAX', 1)
+      await expectOnly(before, emsp)
+      // Stored: the 2.3.0 eMSP reads it from the hub; the 2.2.1 one is not given it.
       const stored = await emsp.call('/sender/tariffs')
-      expect((stored.body.data as { id: string }[]).map((t) => t.id)).not.toContain('T-TAX')
-      await expectOnly(before, undefined)
+      expect((stored.body.data as { id: string }[]).map((t) => t.id)).toContain('T-TAX')
+      const older = await emsp221.call('/sender/tariffs')
+      expect(older.body.status_code).toBe(1000)
+      expect((older.body.data as { id: string }[]).map((t) => t.id)).not.toContain('T-TAX')
+      const logged = await eventually(async () => {
+        const log = await hub.admin<{ messages: { direction: string; note: string | null }[] }>(
+          'GET',
+          '/messages?correlation_id=tariff-with-taxes',
+        )
+        const incoming = log.body.messages.find((m) => m.direction === 'in')
+        expect(incoming).toBeDefined()
+        return incoming!
+      })
+      expect(logged.note).toContain('not sent to DE*EM2 (OCPI 2.2.1: Tariff.tax_included')
+    })
+
+    it('[withdrawn] a Tariff the 2.2.1 receiver had is withdrawn there (DELETE) when its new version cannot be carried', async () => {
+      const first = await cpo.call('/receiver/tariffs/NL/CP1/T-W', {
+        method: 'PUT',
+        body: aTariff({ id: 'T-W' }, cpo.party),
+      })
+      expect(first.body.status_code).toBe(1000)
+      await emsp221.platform.waitForRequests('/2.2.1/receiver/tariffs/NL/CP1/T-W', 1)
+      const taxed = await cpo.call('/receiver/tariffs/NL/CP1/T-W', {
+        method: 'PUT',
+        body: aTariff({ id: 'T-W', tax_included: 'YES', last_updated: '2026-06-01T00:00:00Z' }, cpo.party),
+      })
+      expect(taxed.body.status_code).toBe(1000)
+      expect(taxed.body.status_message).toContain('withdrawn')
+      const received = await emsp221.platform.waitForRequests('/2.2.1/receiver/tariffs/NL/CP1/T-W', 2)
+      expect(received.map((r) => r.method)).toEqual(['PUT', 'DELETE'])
+      const at230 = await emsp.platform.waitForRequests('/2.3.0/receiver/tariffs/NL/CP1/T-W', 2)
+      expect((at230[1]!.body as { tax_included: string }).tax_included).toBe('YES')
     })
 
     it('[authorization] a 2.3.0 CPO asks a 2.2.1 eMSP in real time and gets a 2.3.0 AuthorizationInfo', async () => {
@@ -476,6 +513,56 @@ for (const engine of STORE_VARIANTS) {
         expect(posted!.body).not.toHaveProperty('roles')
       } finally {
         await partner.close()
+      }
+    })
+  })
+  describe(`${engine}: a GET All page for an older reader with objects its version cannot carry`, () => {
+    it('leaves out only those objects, says so in status_message, and keeps the paging true', async () => {
+      const hub = await startTestHub(engine)
+      const cpo = await connectParty(hub, 'CPO', 'NL', 'CPT', { modules: ['tariffs'] })
+      const parties = [cpo]
+      try {
+        // Stored while no older eMSP received Tariffs: prices including taxes cannot cross to 2.2.1.
+        for (const [id, last_updated, tax_included] of [
+          ['T-1', '2026-01-01T00:00:00Z', 'NO'],
+          ['T-TAX', '2026-01-02T00:00:00Z', 'YES'],
+          ['T-3', '2026-01-03T00:00:00Z', 'NO'],
+        ] as const) {
+          const put = await cpo.call(`/receiver/tariffs/NL/CPT/${id}`, {
+            method: 'PUT',
+            body: aTariff({ id, last_updated, tax_included }, cpo.party),
+          })
+          expect(put.body.status_code).toBe(1000)
+        }
+        const reader = await connectParty(hub, 'EMSP', 'DE', 'OLD', {
+          version: '2.2.1',
+          modules: ['tariffs'],
+        })
+        parties.push(reader)
+
+        const all = await reader.call('/sender/tariffs')
+        expect(all.status).toBe(200)
+        expect(all.body.status_code).toBe(1000)
+        expect((all.body.data as { id: string }[]).map((t) => t.id)).toEqual(['T-1', 'T-3'])
+        expect(all.body.status_message).toContain('T-TAX left out')
+        expect(all.body.status_message).toContain('tax_included')
+
+        // Paged one by one: the page of the left-out Tariff is empty, and its Link still leads on to T-3.
+        const ids: string[] = []
+        const base = `${hub.url}/ocpi/2.2.1`
+        let url: string | undefined = `${base}/sender/tariffs?limit=1`
+        for (let pages = 0; url && pages < 5; pages++) {
+          expect(url.startsWith(base)).toBe(true)
+          const page: HttpResult<OcpiEnvelopeBody> = await reader.call(url.slice(base.length))
+          expect(page.body.status_code).toBe(1000)
+          expect(page.headers.get('x-total-count')).toBe('3')
+          ids.push(...(page.body.data as { id: string }[]).map((t) => t.id))
+          url = /<([^>]+)>; rel="next"/.exec(page.headers.get('link') ?? '')?.[1]
+        }
+        expect(ids).toEqual(['T-1', 'T-3'])
+      } finally {
+        await hub.close()
+        await Promise.all(parties.map((p) => p.platform.close()))
       }
     })
   })
