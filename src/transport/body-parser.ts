@@ -39,7 +39,8 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
  *
  * Then every body and query string is held to what the hub can store and pass on unchanged (2001 on the
  * OCPI API, 400 on the admin API, naming the field): no string or key with U+0000 or an unpaired
- * surrogate, no number a double cannot carry exactly (docs/status-codes.md, "Numbers and text").
+ * surrogate, no number a double cannot carry exactly (docs/status-codes.md, "Values the hub cannot
+ * store or pass on").
  */
 export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number, depthLimit = 64): void {
   app.removeAllContentTypeParsers()
