@@ -55,6 +55,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const client = new OcpiClient({
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
+    maxAnswerBytes: config.outboundAnswerLimitBytes,
     onExchange: messageLog.enabled ? messageLog.observeExchange : undefined,
   })
   const metrics = config.metricsEnabled ? new HubMetrics() : undefined

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { hasCalendarDate } from '../core/date-time.ts'
 import type { HubContext } from '../hub-context.ts'
 import { listMessages, type MessageLogListRow } from '../message-log/message-log.store.ts'
 import { AdminError } from './admin-errors.ts'
@@ -25,7 +26,8 @@ const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
 function instant(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined
   const time = Date.parse(value)
-  if (Number.isNaN(time))
+  // Date.parse moves `2026-02-31` on to March and takes year 0000, which PostgreSQL refuses: no 500 for that.
+  if (Number.isNaN(time) || !hasCalendarDate(value))
     throw new AdminError('ADMIN_INVALID_REQUEST', `${name}: not a valid RFC 3339 date-time`)
   return new Date(time)
 }

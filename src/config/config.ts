@@ -50,6 +50,12 @@ export const SETTINGS = [
     description: 'Time the hub waits for a partner to answer one outbound request (handshake, forwarding).',
   },
   {
+    env: 'OUTBOUND_ANSWER_LIMIT_BYTES',
+    default: '10485760',
+    description:
+      "Largest answer the hub reads from a partner (bytes): a larger one is cut off, its connection closed, and the call fails (a forwarded request gets 4000, a delivery is retried). Leave room for a partner's largest page of a GET All.",
+  },
+  {
     env: 'DELIVERY_MAX_ATTEMPTS',
     default: '12',
     description:
@@ -207,6 +213,8 @@ export interface HubConfig {
   readonly adminToken: string | undefined
   readonly allowPrivatePeers: boolean
   readonly outboundTimeoutMs: number
+  /** Largest answer read from a partner; a larger one fails the call. */
+  readonly outboundAnswerLimitBytes: number
   readonly bodyLimitBytes: number
   /** Deepest nesting of objects and arrays accepted in a request body. */
   readonly jsonDepthLimit: number
@@ -310,6 +318,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     adminToken: read(env, 'HUB_ADMIN_TOKEN') || undefined,
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
     outboundTimeoutMs: readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000),
+    outboundAnswerLimitBytes: readInt(env, 'OUTBOUND_ANSWER_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     jsonDepthLimit: readInt(env, 'JSON_DEPTH_LIMIT', 8, 10_000),
     rateLimit: {

@@ -1,4 +1,13 @@
-import { Kind, Type, TypeRegistry, type Static, type TObject, type TSchema } from '@sinclair/typebox'
+import {
+  FormatRegistry,
+  Kind,
+  Type,
+  TypeRegistry,
+  type Static,
+  type TObject,
+  type TSchema,
+} from '@sinclair/typebox'
+import { isOcpiDateTime, OCPI_DATE_TIME_PATTERN } from './date-time.ts'
 import { ROLES } from './party.ts'
 
 /**
@@ -22,6 +31,13 @@ TypeRegistry.Set<{ enum: readonly string[] }>(
  */
 export const ClosedEnum = <const T extends readonly string[]>(values: T) =>
   Type.Unsafe<T[number]>({ [Kind]: 'OcpiClosedEnum', type: 'string', enum: [...values] })
+
+/**
+ * The Ajv format of DateTime: a date-time on a day the calendar has. Registered in every Ajv of the hub
+ * through OCPI_AJV_OPTIONS (src/transport/schema-validation.ts), and here for TypeBox's own checkers.
+ */
+export const OCPI_DATE_TIME_FORMAT = 'ocpi-date-time'
+FormatRegistry.Set(OCPI_DATE_TIME_FORMAT, isOcpiDateTime)
 
 const PRINTABLE_ASCII = '^[\\x20-\\x7E]*$'
 
@@ -60,11 +76,10 @@ export const OpenEnum = (maxLength = 255) => Type.String({ minLength: 1, maxLeng
  * as `+00:00` are rejected: the spec says they are not UTC and the hub must forward timestamps untouched,
  * so it cannot normalise them. Lenient on one point: up to 9 fraction digits (the spec's string(25)
  * allows only 6 with `Z`), because micro/nanosecond timestamps are common from Java and Python peers.
+ * The format checks the calendar: `2026-02-31` or year `0000` match the pattern but are no dates (2001,
+ * never a database error).
  */
-export const DateTime = Type.String({
-  pattern:
-    '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]{1,9})?Z?$',
-})
+export const DateTime = Type.String({ pattern: OCPI_DATE_TIME_PATTERN, format: OCPI_DATE_TIME_FORMAT })
 
 /**
  * PATCH body of a functional-module object (transport_and_format PATCH): any subset of the object's

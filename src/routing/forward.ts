@@ -100,6 +100,23 @@ export async function callDestination(
         detail: error.message,
       })
     }
+    if (error.failure === 'answer-too-large') {
+      throw new OcpiError(
+        'HUB_ERR_FORWARD_FAILED',
+        `${who(request.to)} answered with more than OUTBOUND_ANSWER_LIMIT_BYTES: the answer is not passed on`,
+        { detail: error.message },
+      )
+    }
+    if (error.failure === 'address-refused') {
+      // Where the destination's host name points is for the operator's log, not for the requester.
+      throw new OcpiError(
+        'HUB_ERR_FORWARD_FAILED',
+        `${who(request.to)} cannot be called: its address is not allowed`,
+        {
+          detail: error.message,
+        },
+      )
+    }
     throw new OcpiError('HUB_ERR_FORWARD_FAILED', `${who(request.to)} cannot be called: ${error.message}`)
   }
   if (!response.envelope) {

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { OcpiError } from '../core/errors.ts'
+import { findInexactNumber, findUnstorableText } from '../core/json.ts'
+import { invalidInput } from './schema-validation.ts'
 
 const OPEN_BRACE = 0x7b
 const OPEN_BRACKET = 0x5b
@@ -34,6 +36,11 @@ export function nestsDeeperThan(text: string, limit: number): boolean {
  * still get an OCPI answer. An empty body is no body (DELETE with a Content-Type header). `__proto__` and
  * `constructor.prototype` keys are dropped so a body can never reach an object's prototype. Bodies nested
  * deeper than `depthLimit` (JSON_DEPTH_LIMIT) are refused unparsed.
+ *
+ * Then every body and query string is held to what the hub can store and pass on unchanged (2001 on the
+ * OCPI API, 400 on the admin API, naming the field): no string or key with U+0000 or an unpaired
+ * surrogate, no number a double cannot carry exactly (docs/status-codes.md, "Values the hub cannot
+ * store or pass on").
  */
 export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number, depthLimit = 64): void {
   app.removeAllContentTypeParsers()
@@ -53,10 +60,18 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number, 
       )
       return
     }
+    let value: unknown
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' }))
+      value = secureJson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' })
     } catch {
       done(new OcpiError('HUB_ERR_BODY_NOT_JSON'), undefined)
+      return
     }
+    const flaw = findUnstorableText(value) ?? findInexactNumber(text)
+    done(flaw ? invalidInput('body', flaw.path, flaw.message) : null, flaw ? undefined : value)
+  })
+  app.addHook('preValidation', async (request) => {
+    const flaw = findUnstorableText(request.query)
+    if (flaw) throw invalidInput('querystring', flaw.path, flaw.message)
   })
 }

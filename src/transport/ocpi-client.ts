@@ -35,7 +35,13 @@ export interface PartnerResponse {
 }
 
 /** Why an outbound call failed before a usable answer came back. */
-export type PartnerCallFailure = 'address-refused' | 'invalid-url' | 'unreachable' | 'timeout'
+export type PartnerCallFailure =
+  | 'address-refused'
+  | 'invalid-url'
+  | 'unreachable'
+  | 'timeout'
+  /** The answer was larger than `maxAnswerBytes` (OUTBOUND_ANSWER_LIMIT_BYTES): cut off, not used. */
+  | 'answer-too-large'
 
 export class PartnerCallError extends Error {
   override name = 'PartnerCallError'
@@ -70,6 +76,8 @@ export interface PartnerExchange {
 export interface OcpiClientOptions {
   readonly allowPrivatePeers: boolean
   readonly timeoutMs: number
+  /** Largest answer body read (OUTBOUND_ANSWER_LIMIT_BYTES); a larger one fails the call. Default 10 MiB. */
+  readonly maxAnswerBytes?: number
   /** Told about every call when it ends (the message log). Runs in the caller's path: keep it cheap. */
   readonly onExchange?: ((exchange: PartnerExchange) => void) | undefined
 }
@@ -145,7 +153,11 @@ export class OcpiClient {
         bodyTimeout: timeoutMs,
         signal: AbortSignal.timeout(timeoutMs),
       })
-      const text = await response.body.text()
+      const text = await readAnswer(
+        response,
+        this.#options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+        call.url,
+      )
       const envelope = parseEnvelope(text)
       observe({
         httpStatus: response.statusCode,
@@ -182,6 +194,38 @@ export class OcpiClient {
     }
     return url
   }
+}
+
+const DEFAULT_MAX_ANSWER_BYTES = 10 * 1024 * 1024
+
+/**
+ * A partner's answer as text, read only up to `limit` bytes: a larger one (announced by Content-Length
+ * or found while reading) is not read further, its connection is closed (undici destroys the socket of
+ * a body abandoned half way), and the call fails with 'answer-too-large'. Keeps one hostile partner from
+ * filling the hub's memory.
+ */
+async function readAnswer(
+  response: Awaited<ReturnType<typeof request>>,
+  limit: number,
+  url: string,
+): Promise<string> {
+  const tooLarge = () => {
+    response.body.destroy()
+    return new PartnerCallError(
+      'answer-too-large',
+      `${url} answered more than ${limit} bytes (OUTBOUND_ANSWER_LIMIT_BYTES): the answer was cut off`,
+    )
+  }
+  const announced = Number(response.headers['content-length'])
+  if (Number.isFinite(announced) && announced > limit) throw tooLarge()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw tooLarge()
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, size).toString('utf8')
 }
 
 function parseEnvelope(text: string): OcpiEnvelope | undefined {

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify'
+import { hasCalendarDate, isOcpiDateTime, utcInstant } from '../core/date-time.ts'
 import { OcpiError } from '../core/errors.ts'
 import type { PageCursor } from '../storage/owned-objects.store.ts'
 
@@ -12,8 +13,12 @@ export interface PageRequest {
   readonly after: PageCursor | undefined
 }
 
-const DATE_TIME = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z?$/
 const CURSOR_PARAMETER = 'after'
+/** The cursor's instant as PostgreSQL writes a timestamptz as text: `2026-03-01 10:00:00.123+00`. */
+const CURSOR_INSTANT =
+  /^\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?$/
+/** Ids in a cursor: OCPI ids are printable ASCII of at most 36 characters; module names are shorter. */
+const CURSOR_VALUE = /^[\x20-\x7E]{0,64}$/
 
 function single(query: Record<string, unknown>, name: string): string | undefined {
   const value = query[name]
@@ -34,7 +39,7 @@ function wholeNumber(query: Record<string, unknown>, name: string): number | und
 function dateTime(query: Record<string, unknown>, name: string): string | undefined {
   const text = single(query, name)
   if (text === undefined) return undefined
-  if (!DATE_TIME.test(text) || Number.isNaN(Date.parse(text))) {
+  if (!isOcpiDateTime(text) || Number.isNaN(Date.parse(utcInstant(text)))) {
     throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${name}: must be an RFC 3339 UTC date-time`)
   }
   return text
@@ -46,9 +51,19 @@ function decodeCursor(text: string | undefined): PageCursor | undefined {
     const [last_updated, country_code, party_id, object_id, object_type] = JSON.parse(
       Buffer.from(text, 'base64url').toString('utf8'),
     ) as string[]
-    if ([last_updated, country_code, party_id, object_id, object_type].every((v) => typeof v === 'string')) {
+    // The cursor comes back from the client: every value goes into a query, so each must be one the
+    // hub could have handed out (an instant on a real day, short printable ASCII), or the database would
+    // refuse it and the client would get a 500.
+    if (
+      typeof last_updated === 'string' &&
+      CURSOR_INSTANT.test(last_updated) &&
+      hasCalendarDate(last_updated) &&
+      [country_code, party_id, object_id, object_type].every(
+        (v) => typeof v === 'string' && CURSOR_VALUE.test(v),
+      )
+    ) {
       return {
-        last_updated: last_updated!,
+        last_updated,
         country_code: country_code!,
         party_id: party_id!,
         object_id: object_id!,

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { Ajv, type Options } from 'ajv'
+import { isOcpiDateTime } from '../core/date-time.ts'
 import { describeValidation } from './error-handler.ts'
 
 /**
@@ -13,7 +14,29 @@ export const OCPI_AJV_OPTIONS = {
   allErrors: false,
   // Never insert fields into a payload the hub forwards.
   useDefaults: false,
+  // DateTime's calendar check (ocpi-types.schema.ts): `2026-02-31` is 2001, not a database error.
+  formats: { 'ocpi-date-time': { type: 'string', validate: isOcpiDateTime } },
 } as const satisfies Options
+
+/**
+ * A request refused for one value before or beside its route's schema (the body parser, query checks),
+ * shaped like Fastify's own validation error so that both error handlers answer it as one: 2001 on the
+ * OCPI API, a problem-details 400 on the admin API, the message naming the field.
+ *
+ * @example
+ * throw invalidInput('body', '/evses/0/uid', 'must not contain U+0000')  // evses[0].uid: must not contain U+0000
+ */
+export function invalidInput(
+  context: 'body' | 'querystring',
+  instancePath: string,
+  message: string,
+): Error & { validation: unknown[]; validationContext: string; statusCode: number } {
+  return Object.assign(new Error(message), {
+    validation: [{ instancePath, message, params: {} }],
+    validationContext: context,
+    statusCode: 400,
+  })
+}
 
 export type OcpiValidationResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string }

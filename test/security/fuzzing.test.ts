@@ -325,3 +325,146 @@ for (const engine of STORE_VARIANTS) {
     )
   })
 }
+
+/**
+ * Issue 11 D6 and D8: values that are valid JSON, or a well-formed query, but that the hub can neither
+ * store nor pass on unchanged: impossible dates, crafted `after` cursors, U+0000 and lone surrogates,
+ * numbers a double does not hold. Never a 5xx; a body or query holding U+0000, a lone surrogate or such a
+ * number is never accepted (docs/status-codes.md, "Values the hub cannot store or pass on").
+ */
+const IMPOSSIBLE_DATES = [
+  '2026-02-31T00:00:00Z',
+  '2026-02-29T10:00:00',
+  '2025-04-31T23:59:59.123Z',
+  '0000-01-01T00:00:00Z',
+]
+const UNSTORABLE_TEXT = ['a\u0000b', '\u0000', 'x\ud800', '\udfff', '\ud800\u0000', '\udc00\ud800']
+const INEXACT_NUMBERS = [
+  '9007199254740993',
+  '-9007199254740993',
+  '1e400',
+  '-1e-400',
+  '123456789012345678901234567890',
+  '0.10000000000000000001',
+]
+const cursorOf = (values: unknown) => Buffer.from(JSON.stringify(values), 'utf8').toString('base64url')
+
+type EdgeValue = { readonly kind: 'date' | 'text' | 'number'; readonly literal: string }
+const edgeValue: fc.Arbitrary<EdgeValue> = fc.oneof(
+  fc.constantFrom(...IMPOSSIBLE_DATES).map((d) => ({ kind: 'date' as const, literal: JSON.stringify(d) })),
+  fc
+    .oneof(
+      fc.constantFrom(...UNSTORABLE_TEXT),
+      fc.string({ unit: 'binary', maxLength: 8 }).map((s) => `${s}\u0000`),
+    )
+    .map((s) => ({ kind: 'text' as const, literal: JSON.stringify(s) })),
+  fc.constantFrom(...INEXACT_NUMBERS).map((n) => ({ kind: 'number' as const, literal: n })),
+)
+const edgeQuery = fc.oneof(
+  fc.record({
+    name: fc.constantFrom('date_from', 'date_to'),
+    value: fc.constantFrom(...IMPOSSIBLE_DATES),
+    unstorable: fc.constant(false),
+  }),
+  fc.record({
+    name: fc.constant('after'),
+    value: fc
+      .tuple(
+        fc.constantFrom(
+          '2026-02-31 00:00:00+00',
+          '0000-01-01 00:00:00+00',
+          'not a date',
+          '2026-01-01 24:00:00+00',
+        ),
+        fc.constantFrom('NL', 'x\u0000', '\ud800'),
+        fc.oneof(fc.constantFrom('CPO', 'LOC1'), fc.string({ maxLength: 80 })),
+      )
+      .map(([date, country, id]) => cursorOf([date, country, 'CPO', id, 'location'])),
+    unstorable: fc.constant(false),
+  }),
+  fc.record({
+    name: fc.constantFrom('date_from', 'offset', 'route_to', 'type', 'anything'),
+    value: fc.constantFrom(...UNSTORABLE_TEXT.filter((s) => s.includes('\u0000'))),
+    unstorable: fc.constant(true),
+  }),
+)
+const MARKER = '"__EDGE_VALUE__"'
+
+for (const engine of STORE_VARIANTS) {
+  describe(`${engine}: impossible dates, crafted cursors, U+0000, lone surrogates, inexact numbers`, () => {
+    let hub: TestHub
+    let parties: Record<'cpo' | 'emsp' | 'ptp', ConnectedParty>
+
+    beforeAll(async () => {
+      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
+      parties = {
+        cpo: await connectParty(hub, 'CPO', CPO.country_code, CPO.party_id),
+        emsp: await connectParty(hub, 'EMSP', EMSP.country_code, EMSP.party_id),
+        ptp: await connectParty(hub, 'PTP', 'BE', 'PTP', { modules: ['payments'] }),
+      }
+      await parties.cpo.call('/receiver/locations/NL/CPO/LOC1', {
+        method: 'PUT',
+        body: aLocation({ id: 'LOC1' }, CPO),
+      })
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all(Object.values(parties ?? {}).map((p) => p.platform.close()))
+    })
+
+    it(
+      'never answers 5xx, and never accepts U+0000, a lone surrogate or an inexact number',
+      { timeout: 240_000 },
+      async () => {
+        const routes = servedOcpiRoutes(hub.hub.app).filter((r) => `${r.method} ${r.url}` !== LEFT_OUT)
+        const edgeRequest = fc.oneof(
+          ...routes.map((route) =>
+            fc.record({
+              route: fc.constant(route),
+              params: fc.tuple(...[...route.url.matchAll(/:([a-z_]+)/g)].map((m) => pathParam(m[1]!))),
+              pick: fc.nat(),
+              value: edgeValue,
+              query: fc.option(edgeQuery, { freq: 2 }),
+              caller: fc.constantFrom<'cpo' | 'emsp' | 'ptp'>('cpo', 'emsp', 'ptp'),
+              routed: fc.boolean(),
+            }),
+          ),
+        )
+        await fc.assert(
+          fc.asyncProperty(edgeRequest, async (request) => {
+            let index = 0
+            const path = request.route.url.replace(/:[a-z_]+/g, () => request.params[index++]!)
+            const hasBody = request.route.method !== 'GET' && request.route.method !== 'DELETE'
+            const body = hasBody
+              ? JSON.stringify(
+                  mutated(VALID_BODIES[fittingBody(request.route.url)]!(), {
+                    kind: 'replace',
+                    pick: request.pick,
+                    value: MARKER.slice(1, -1),
+                  }),
+                ).replace(MARKER, request.value.literal)
+              : undefined
+            const search = request.query
+              ? new URLSearchParams({ [request.query.name]: request.query.value }).toString()
+              : ''
+            const response = await call(`${hub.url}${path}${search ? `?${search}` : ''}`, {
+              method: request.route.method,
+              token: parties[request.caller].platform.tokenToHub,
+              headers: request.routed ? routeHeaders(CPO, EMSP) : {},
+              body,
+            })
+            const what = `${request.route.method} ${path}?${search} ${body?.slice(0, 200) ?? ''} → ${response.status} ${response.text.slice(0, 300)}`
+            expect(response.status, what).toBeLessThan(500)
+            const envelope = response.body as { status_code?: unknown } | undefined
+            expect(Number.isInteger(envelope?.status_code), what).toBe(true)
+            const mustRefuse =
+              (body !== undefined && request.value.kind !== 'date') || request.query?.unstorable === true
+            if (mustRefuse) expect(envelope!.status_code, what).not.toBe(1000)
+          }),
+          { numRuns: Math.ceil(RUNS / 2), seed: SEED, endOnFailure: true },
+        )
+        expect((await call(`${hub.url}/health`)).status).toBe(200)
+      },
+    )
+  })
+}

@@ -9,7 +9,7 @@ import { Credentials211, credentialsFrom211, credentialsTo211 } from './credenti
 import { Credentials } from './credentials.schema.ts'
 import {
   claimableParties,
-  hubCredentials,
+  credentialsForCaller,
   registerPartner,
   unregisterPartner,
   updatePartner,
@@ -30,8 +30,7 @@ export async function credentialsRoutes(
   const config = { allowUnregistered: true }
 
   routes.get('/credentials', { config }, async (request) => {
-    const partner = partnerOf(request)
-    return successEnvelope(await hubCredentials(context, partner.token, partner.platformId))
+    return successEnvelope(await credentialsForCaller(context, partnerOf(request)))
   })
 
   routes.post(
@@ -82,8 +81,7 @@ async function credentials211Routes(app: FastifyInstance, context: HubContext): 
     credentialsFrom211(body, await claimableParties(context, partnerOf(request).platformId))
 
   routes.get('/credentials', { config }, async (request) => {
-    const partner = partnerOf(request)
-    return successEnvelope(credentialsTo211(await hubCredentials(context, partner.token, partner.platformId)))
+    return successEnvelope(credentialsTo211(await credentialsForCaller(context, partnerOf(request))))
   })
   routes.post(
     '/credentials',

@@ -45,9 +45,12 @@ export async function hubCredentials(
   context: HubContext,
   token: string,
   forPlatformId: string,
+  { withParties = true }: { readonly withParties?: boolean } = {},
 ): Promise<Credentials> {
   const { hub } = context
-  const reachable = (await listConnectedParties(context.db)).filter((p) => p.platform_id !== forPlatformId)
+  const reachable = withParties
+    ? (await listConnectedParties(context.db)).filter((p) => p.platform_id !== forPlatformId)
+    : []
   const hubRole: CredentialsRole = {
     role: 'OTHER',
     business_details: { name: hub.name },
@@ -60,6 +63,17 @@ export async function hubCredentials(
     hub_party_id: `${hub.countryCode}${hub.partyId}`,
     roles: [hubRole, ...reachable.map(toCredentialsRole)],
   }
+}
+
+/**
+ * Credentials GET: the hub's credentials as the caller may see them. A caller still holding token A has
+ * not registered: it learns the hub's own role only, not which parties are connected.
+ */
+export async function credentialsForCaller(
+  context: HubContext,
+  partner: AuthenticatedPartner,
+): Promise<Credentials> {
+  return hubCredentials(context, partner.token, partner.platformId, { withParties: partner.registered })
 }
 
 function toCredentialsRole(party: PartyRow): CredentialsRole {
@@ -117,7 +131,18 @@ async function discoverForHandshake(
     })
   } catch (error) {
     if (error instanceof DiscoveryError) {
-      throw new OcpiError(DISCOVERY_ERRORS[error.statusCode] ?? 'HUB_ERR_CLIENT_API_UNUSABLE', error.message)
+      if (error.detail) {
+        // What the caller is not told (where a host name points): for the operator only.
+        context.log.warn(
+          { correlationId, step: error.step, versionsUrl: body.url, detail: error.detail },
+          'partner handshake: the hub refused to call the partner',
+        )
+      }
+      throw new OcpiError(
+        DISCOVERY_ERRORS[error.statusCode] ?? 'HUB_ERR_CLIENT_API_UNUSABLE',
+        error.message,
+        error.detail ? { detail: error.detail } : {},
+      )
     }
     throw error
   }
@@ -277,7 +302,12 @@ export async function registerAtPartner(
       partyRole: request.role,
     })
   } catch (error) {
-    if (error instanceof DiscoveryError) throw new ConnectionError(error.step, error.message)
+    // The operator started this registration: it gets the whole story, the resolved address included.
+    if (error instanceof DiscoveryError)
+      throw new ConnectionError(
+        error.step,
+        error.detail ? `${error.message} (${error.detail})` : error.message,
+      )
     throw error
   }
   const peer: Peer = { version: discovered.version, role: request.role }

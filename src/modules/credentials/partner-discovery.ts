@@ -14,10 +14,13 @@ export class DiscoveryError extends Error {
   override name = 'DiscoveryError'
   readonly step: DiscoveryStep
   readonly statusCode: OcpiStatusCode
-  constructor(step: DiscoveryStep, statusCode: OcpiStatusCode, message: string) {
+  /** What the partner is not told but the operator's log gets (the address a host name resolved to). */
+  readonly detail: string | undefined
+  constructor(step: DiscoveryStep, statusCode: OcpiStatusCode, message: string, detail?: string) {
     super(message)
     this.step = step
     this.statusCode = statusCode
+    this.detail = detail
   }
 }
 
@@ -55,6 +58,16 @@ async function fetchData(
       response = await client.send({ method: 'GET', url, token, correlationId, rawToken: true })
     }
   } catch (error) {
+    // The caller may not be registered yet: it learns that the address is refused, not what its host
+    // name resolves to (that would map the hub's network for anyone holding a token A).
+    if (error instanceof PartnerCallError && error.failure === 'address-refused') {
+      throw new DiscoveryError(
+        step,
+        OcpiStatus.UnableToUseClientApi,
+        `GET ${step} failed: the ${step === 'versions' ? 'versions' : 'version details'} URL cannot be called: its address is not allowed`,
+        error.message,
+      )
+    }
     const reason = error instanceof PartnerCallError ? error.message : String(error)
     throw new DiscoveryError(step, OcpiStatus.UnableToUseClientApi, `GET ${step} failed: ${reason}`)
   }

@@ -202,7 +202,9 @@ for (const engine of STORE_VARIANTS) {
         body: { token: 'token-b', url: partner.versionsUrl, roles: partner.options.roles },
       })
       expect(response.body.status_code).toBe(3001)
-      expect(response.body.status_message).toContain('HUB_ALLOW_PRIVATE_PEERS')
+      // The partner is told that the address is refused, not where it points (issue 11, D9).
+      expect(response.body.status_message).toContain('its address is not allowed')
+      expect(response.body.status_message).not.toContain('HUB_ALLOW_PRIVATE_PEERS')
       expect(partner.received).toEqual([])
     })
   })
