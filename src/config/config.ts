@@ -191,6 +191,36 @@ export const SETTINGS = [
     default: 'info',
     description: 'pino log level: fatal, error, warn, info, debug, trace or silent.',
   },
+  {
+    env: 'HTTP_IDLE_TIMEOUT_MS',
+    default: '60000',
+    description:
+      'A connection on which nothing moves either way for this long is closed (a socket never used, a stalled body). Must be longer than `OUTBOUND_TIMEOUT_MS` and `AUTHORIZATION_TIMEOUT_MS`: a request the hub forwards is silent while it waits. `0`: off.',
+  },
+  {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    default: '10000',
+    description:
+      'How long a kept-alive connection may wait, idle, for its next request before the hub closes it.',
+  },
+  {
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    default: '10000',
+    description:
+      'Time a client has to send the complete request headers; slower requests get HTTP 408 and the connection is closed. At most `HTTP_REQUEST_TIMEOUT_MS`.',
+  },
+  {
+    env: 'HTTP_REQUEST_TIMEOUT_MS',
+    default: '30000',
+    description:
+      'Time a client has to send the whole request, body included (a body trickled in slowly); then HTTP 408 and the connection is closed. `0` switches it off.',
+  },
+  {
+    env: 'HTTP_MAX_CONNECTIONS_PER_ADDRESS',
+    default: '128',
+    description:
+      'Open connections one client IP address may hold at once; a further one is closed as soon as it is accepted (logged at most every 10 s, with a count). Behind a proxy every partner shares the proxy address: raise it or set `0` (no cap).',
+  },
 ] as const satisfies readonly Setting[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']
@@ -214,6 +244,14 @@ export interface HubConfig {
   /** Both set: the hub serves HTTPS with this certificate and key (PEM file paths). */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly logLevel: string
+  /** Inbound connection limits (D4): idle, header and whole-request times, connections per address. */
+  readonly http: {
+    readonly idleTimeoutMs: number
+    readonly keepAliveTimeoutMs: number
+    readonly headersTimeoutMs: number
+    readonly requestTimeoutMs: number
+    readonly maxConnectionsPerAddress: number
+  }
   /** Prometheus metrics at GET /metrics (and the request and delivery counters behind them). */
   readonly metricsEnabled: boolean
   readonly delivery: {
@@ -293,6 +331,8 @@ export function loadConfig(env: Env = process.env): HubConfig {
   } catch (error) {
     throw new ConfigError(`RATE_LIMITS: ${(error as Error).message}`)
   }
+  const outboundTimeoutMs = readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000)
+  const authorizationTimeoutMs = readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000)
   const certFile = read(env, 'TLS_CERT_FILE')
   const keyFile = read(env, 'TLS_KEY_FILE')
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -309,7 +349,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     dataDir: read(env, 'DATA_DIR'),
     adminToken: read(env, 'HUB_ADMIN_TOKEN') || undefined,
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
-    outboundTimeoutMs: readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000),
+    outboundTimeoutMs,
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     jsonDepthLimit: readInt(env, 'JSON_DEPTH_LIMIT', 8, 10_000),
     rateLimit: {
@@ -319,6 +359,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     tls: certFile ? { certFile, keyFile } : undefined,
     logLevel,
+    http: readHttpLimits(env, [outboundTimeoutMs, authorizationTimeoutMs]),
     metricsEnabled: readBoolean(env, 'METRICS_ENABLED'),
     delivery: {
       maxAttempts: readInt(env, 'DELIVERY_MAX_ATTEMPTS', 1, 1000),
@@ -330,7 +371,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       offlineAfterFailures: readInt(env, 'DELIVERY_OFFLINE_AFTER_FAILURES', 1, 1_000_000),
     },
     pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
-    authorizationTimeoutMs: readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000),
+    authorizationTimeoutMs,
     asyncResults: {
       waitSeconds: readInt(env, 'COMMAND_RESULT_WAIT_SECONDS', 1, 86_400),
       graceSeconds: readInt(env, 'COMMAND_RESULT_GRACE_SECONDS', 0, 86_400),
@@ -345,6 +386,30 @@ export function loadConfig(env: Env = process.env): HubConfig {
       retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
   }
+}
+
+/** `waits`: the longest a request may stay silent while the hub forwards it; the idle time must exceed them. */
+function readHttpLimits(env: Env, waits: readonly number[]): HubConfig['http'] {
+  const limits = {
+    idleTimeoutMs: readInt(env, 'HTTP_IDLE_TIMEOUT_MS', 0, 3_600_000),
+    keepAliveTimeoutMs: readInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 3_600_000),
+    headersTimeoutMs: readInt(env, 'HTTP_HEADERS_TIMEOUT_MS', 100, 3_600_000),
+    requestTimeoutMs: readInt(env, 'HTTP_REQUEST_TIMEOUT_MS', 0, 3_600_000),
+    maxConnectionsPerAddress: readInt(env, 'HTTP_MAX_CONNECTIONS_PER_ADDRESS', 0, 1_000_000),
+  }
+  // Node refuses a server whose header time is longer than its whole-request time.
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    )
+  }
+  const longestWait = Math.max(...waits)
+  if (limits.idleTimeoutMs > 0 && limits.idleTimeoutMs <= longestWait) {
+    throw new ConfigError(
+      `HTTP_IDLE_TIMEOUT_MS (${limits.idleTimeoutMs}) must be longer than OUTBOUND_TIMEOUT_MS and AUTHORIZATION_TIMEOUT_MS (${longestWait}): a forwarded request is silent while the hub waits`,
+    )
+  }
+  return limits
 }
 
 /** The configuration page, generated from SETTINGS. */
