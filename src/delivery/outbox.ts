@@ -177,6 +177,32 @@ export async function markFailed(
     .execute()
 }
 
+/**
+ * The try failed on the hub's side (out of file descriptors, memory…), not the receiver's: the message
+ * waits until `retryAt` with the attempt handed back, so it neither comes closer to being parked as dead
+ * nor counts against the receiver.
+ */
+export async function postpone(
+  db: Db,
+  id: number,
+  workerId: string,
+  attempt: { readonly error: string; readonly retryAt: Date },
+): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set((eb) => ({
+      attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)`,
+      next_attempt_at: attempt.retryAt,
+      locked_until: null,
+      locked_by: null,
+      last_error: attempt.error.slice(0, 1000),
+      updated_at: new Date(),
+    }))
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .execute()
+}
+
 export interface DeliveryFilter {
   readonly state?: DeliveryState | undefined
   readonly platformId?: string | undefined
