@@ -133,17 +133,23 @@ export const SETTINGS = [
     description:
       'Deepest nesting of objects and arrays the hub accepts in a request body; deeper bodies are refused (400, 2000) before they are parsed.',
   },
+  // Rate-limit defaults from what one hub process can process (issue 11, D5; docs/operations.md): on this
+  // 2-core machine `npm run bench -- party-to-party --store pglite` sustained 146 (closed loop, hub CPU 89%)
+  // to 167 (open loop) Session PATCHes/s on 2026-12-05 at load 0.3; docs/benchmarks.md has 271 (PGlite) and
+  // 595 (PostgreSQL) from a quieter run. 40/s per platform and module is about a quarter of the PGlite
+  // figure, so four partners flooding at once still fit; the burst is about 1.3 s of it. 6,000/min (100/s,
+  // burst 1,000) never engaged before the hub itself fell behind.
   {
     env: 'RATE_LIMIT_PER_MINUTE',
-    default: '6000',
+    default: '2400',
     description:
-      'Requests one partner platform may make to one module per minute; more are answered HTTP 429 with `Retry-After` and status 2000. `0` switches the limit off. Kept in each process: N processes allow N times this. Admin, `/health`, `/ready` and `/metrics` are never limited.',
+      'Requests one partner platform may make to one module per minute; more get HTTP 429 with `Retry-After` (status 2000). `0`: no limit. Kept per process. Default: about a quarter of what one hub process sustained (~160 requests/s on PGlite, 2 cores; see docs/operations.md).',
   },
   {
     env: 'RATE_LIMIT_BURST',
-    default: '1000',
+    default: '200',
     description:
-      'Requests one partner platform may make to one module at once after a quiet spell (token bucket size); scaled with a module override.',
+      'Requests one partner platform may make to one module at once after a quiet spell (token bucket size); scaled with a module override. Default: about 1.3 s of what one hub process sustained.',
   },
   {
     env: 'RATE_LIMITS',
