@@ -201,7 +201,7 @@ export const SETTINGS = [
     env: 'HTTP_IDLE_TIMEOUT_MS',
     default: '60000',
     description:
-      'A connection on which nothing moves either way for this long is closed (a socket never used, a stalled body). Must be longer than `OUTBOUND_TIMEOUT_MS` and `AUTHORIZATION_TIMEOUT_MS`: a request the hub forwards is silent while it waits. `0`: off.',
+      'A connection on which nothing moves either way for this long is closed (a socket never used, a stalled body). At least 5 s above `OUTBOUND_TIMEOUT_MS` and `AUTHORIZATION_TIMEOUT_MS` (raised if set lower): a forwarded request is silent while it waits. `0`: off.',
   },
   {
     env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
@@ -394,7 +394,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
   }
 }
 
-/** `waits`: the longest a request may stay silent while the hub forwards it; the idle time must exceed them. */
+/** The idle time is kept at least this much above the longest wait of a forwarded request. */
+const IDLE_MARGIN_MS = 5_000
+
+/** `waits`: how long a request may stay silent while the hub forwards it; the idle time is kept above them. */
 function readHttpLimits(env: Env, waits: readonly number[]): HubConfig['http'] {
   const limits = {
     idleTimeoutMs: readInt(env, 'HTTP_IDLE_TIMEOUT_MS', 0, 3_600_000),
@@ -409,11 +412,10 @@ function readHttpLimits(env: Env, waits: readonly number[]): HubConfig['http'] {
       `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
     )
   }
+  // A request the hub is forwarding is silent while it waits for the receiver: the idle timer must not cut it.
   const longestWait = Math.max(...waits)
-  if (limits.idleTimeoutMs > 0 && limits.idleTimeoutMs <= longestWait) {
-    throw new ConfigError(
-      `HTTP_IDLE_TIMEOUT_MS (${limits.idleTimeoutMs}) must be longer than OUTBOUND_TIMEOUT_MS and AUTHORIZATION_TIMEOUT_MS (${longestWait}): a forwarded request is silent while the hub waits`,
-    )
+  if (limits.idleTimeoutMs > 0) {
+    limits.idleTimeoutMs = Math.max(limits.idleTimeoutMs, longestWait + IDLE_MARGIN_MS)
   }
   return limits
 }
