@@ -102,7 +102,7 @@ describe('connection limits (a real hub on loopback, raw sockets)', () => {
     expect(neverUsed.received).toMatch(/^HTTP\/1\.1 408/)
     const keptAlive = await closedWithin(used, CLOSED_WITHIN_MS)
     expect(keptAlive.afterMs).toBeGreaterThanOrEqual(900)
-  })
+  }, 60_000)
 
   it('closes a request whose body trickles in (408) within the whole-request time', async () => {
     const hub = await hubWith(SHORT_LIMITS)
@@ -121,7 +121,7 @@ describe('connection limits (a real hub on loopback, raw sockets)', () => {
     } finally {
       clearInterval(drip)
     }
-  })
+  }, 60_000)
 
   it('closes connections over the per-address cap at once while other addresses, and the first ones, still work', async () => {
     const hub = await hubWith({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '3' })
@@ -144,7 +144,7 @@ describe('connection limits (a real hub on loopback, raw sockets)', () => {
       const again = await open(hub)
       expect(await getHealth(again.socket)).toMatch(/^HTTP\/1\.1 200/)
     })
-  })
+  }, 60_000)
 
   it('logs refused connections at most once per interval, with their count', () => {
     const server = new EventEmitter() as unknown as Server
