@@ -19,6 +19,7 @@ import { OcpiClient } from './transport/ocpi-client.ts'
 import { ocpiPlugin } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
 import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
+import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 
 export interface Hub {
   readonly app: FastifyInstance
@@ -84,6 +85,10 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       : {}),
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
+    // Connection limits (docs/operations.md): no socket stays open unused, and no request trickles in forever.
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
     genReqId: requestIdFromHeaders,
     // OCPI payloads pass through the hub: never coerce types or drop fields the schema does not name.
     ajv: { customOptions: OCPI_AJV_OPTIONS },
@@ -97,6 +102,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
         reply,
       ),
   })
+  limitConnections(app, config.http)
   registerRequestIds(app)
   registerJsonBodyParser(app, config.bodyLimitBytes, config.jsonDepthLimit)
   app.setNotFoundHandler(async (request, reply) =>
@@ -134,4 +140,21 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       if (!options.store) await store.close()
     },
   }
+}
+
+/**
+ * The limits Fastify has no option for: the time to send the headers, how often Node looks for requests
+ * past their header or whole-request time (every 30 s by default: far too coarse for a 10 s limit), and the
+ * cap on connections per client address.
+ */
+function limitConnections(app: FastifyInstance, limits: HubConfig['http']): void {
+  const server = app.server
+  server.headersTimeout = limits.headersTimeoutMs
+  const shortest = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || limits.headersTimeoutMs)
+  // Node reads it when the server starts listening (an option of http.createServer its types lack as a field).
+  ;(server as typeof server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    5_000,
+    Math.max(100, Math.floor(shortest / 4)),
+  )
+  capConnectionsPerAddress(server, limits.maxConnectionsPerAddress, app.log)
 }

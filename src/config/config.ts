@@ -139,17 +139,23 @@ export const SETTINGS = [
     description:
       'Deepest nesting of objects and arrays the hub accepts in a request body; deeper bodies are refused (400, 2000) before they are parsed.',
   },
+  // Rate-limit defaults from what one hub process can process (issue 11, D5; docs/operations.md): on this
+  // 2-core machine `npm run bench -- party-to-party --store pglite` sustained 146 (closed loop, hub CPU 89%)
+  // to 167 (open loop) Session PATCHes/s on 2026-12-05 at load 0.3; docs/benchmarks.md has 271 (PGlite) and
+  // 595 (PostgreSQL) from a quieter run. 40/s per platform and module is about a quarter of the PGlite
+  // figure, so four partners flooding at once still fit; the burst is about 1.3 s of it. 6,000/min (100/s,
+  // burst 1,000) never engaged before the hub itself fell behind.
   {
     env: 'RATE_LIMIT_PER_MINUTE',
-    default: '6000',
+    default: '2400',
     description:
-      'Requests one partner platform may make to one module per minute; more are answered HTTP 429 with `Retry-After` and status 2000. `0` switches the limit off. Kept in each process: N processes allow N times this. Admin, `/health`, `/ready` and `/metrics` are never limited.',
+      'Requests one partner platform may make to one module per minute; more get HTTP 429 with `Retry-After` (status 2000). `0`: no limit. Kept per process. Default: about a quarter of what one hub process sustained (~160 requests/s on PGlite, 2 cores; see docs/operations.md).',
   },
   {
     env: 'RATE_LIMIT_BURST',
-    default: '1000',
+    default: '200',
     description:
-      'Requests one partner platform may make to one module at once after a quiet spell (token bucket size); scaled with a module override.',
+      'Requests one partner platform may make to one module at once after a quiet spell (token bucket size); scaled with a module override. Default: about 1.3 s of what one hub process sustained.',
   },
   {
     env: 'RATE_LIMITS',
@@ -197,6 +203,36 @@ export const SETTINGS = [
     default: 'info',
     description: 'pino log level: fatal, error, warn, info, debug, trace or silent.',
   },
+  {
+    env: 'HTTP_IDLE_TIMEOUT_MS',
+    default: '60000',
+    description:
+      'A connection on which nothing moves either way for this long is closed (a socket never used, a stalled body). At least 5 s above `OUTBOUND_TIMEOUT_MS` and `AUTHORIZATION_TIMEOUT_MS` (raised if set lower): a forwarded request is silent while it waits. `0`: off.',
+  },
+  {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    default: '10000',
+    description:
+      'How long a kept-alive connection may wait, idle, for its next request before the hub closes it.',
+  },
+  {
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    default: '10000',
+    description:
+      'Time a client has to send the complete request headers; slower requests get HTTP 408 and the connection is closed. At most `HTTP_REQUEST_TIMEOUT_MS`.',
+  },
+  {
+    env: 'HTTP_REQUEST_TIMEOUT_MS',
+    default: '30000',
+    description:
+      'Time a client has to send the whole request, body included (a body trickled in slowly); then HTTP 408 and the connection is closed. `0` switches it off.',
+  },
+  {
+    env: 'HTTP_MAX_CONNECTIONS_PER_ADDRESS',
+    default: '128',
+    description:
+      'Open connections one client IP address may hold at once; a further one is closed as soon as it is accepted (logged at most every 10 s, with a count). Behind a proxy every partner shares the proxy address: raise it or set `0` (no cap).',
+  },
 ] as const satisfies readonly Setting[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']
@@ -222,6 +258,14 @@ export interface HubConfig {
   /** Both set: the hub serves HTTPS with this certificate and key (PEM file paths). */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
   readonly logLevel: string
+  /** Inbound connection limits (D4): idle, header and whole-request times, connections per address. */
+  readonly http: {
+    readonly idleTimeoutMs: number
+    readonly keepAliveTimeoutMs: number
+    readonly headersTimeoutMs: number
+    readonly requestTimeoutMs: number
+    readonly maxConnectionsPerAddress: number
+  }
   /** Prometheus metrics at GET /metrics (and the request and delivery counters behind them). */
   readonly metricsEnabled: boolean
   readonly delivery: {
@@ -301,6 +345,8 @@ export function loadConfig(env: Env = process.env): HubConfig {
   } catch (error) {
     throw new ConfigError(`RATE_LIMITS: ${(error as Error).message}`)
   }
+  const outboundTimeoutMs = readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000)
+  const authorizationTimeoutMs = readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000)
   const certFile = read(env, 'TLS_CERT_FILE')
   const keyFile = read(env, 'TLS_KEY_FILE')
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -317,7 +363,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     dataDir: read(env, 'DATA_DIR'),
     adminToken: read(env, 'HUB_ADMIN_TOKEN') || undefined,
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
-    outboundTimeoutMs: readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000),
+    outboundTimeoutMs,
     outboundAnswerLimitBytes: readInt(env, 'OUTBOUND_ANSWER_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     jsonDepthLimit: readInt(env, 'JSON_DEPTH_LIMIT', 8, 10_000),
@@ -328,6 +374,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     tls: certFile ? { certFile, keyFile } : undefined,
     logLevel,
+    http: readHttpLimits(env, [outboundTimeoutMs, authorizationTimeoutMs]),
     metricsEnabled: readBoolean(env, 'METRICS_ENABLED'),
     delivery: {
       maxAttempts: readInt(env, 'DELIVERY_MAX_ATTEMPTS', 1, 1000),
@@ -339,7 +386,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       offlineAfterFailures: readInt(env, 'DELIVERY_OFFLINE_AFTER_FAILURES', 1, 1_000_000),
     },
     pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
-    authorizationTimeoutMs: readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000),
+    authorizationTimeoutMs,
     asyncResults: {
       waitSeconds: readInt(env, 'COMMAND_RESULT_WAIT_SECONDS', 1, 86_400),
       graceSeconds: readInt(env, 'COMMAND_RESULT_GRACE_SECONDS', 0, 86_400),
@@ -354,6 +401,32 @@ export function loadConfig(env: Env = process.env): HubConfig {
       retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
   }
+}
+
+/** The idle time is kept at least this much above the longest wait of a forwarded request. */
+const IDLE_MARGIN_MS = 5_000
+
+/** `waits`: how long a request may stay silent while the hub forwards it; the idle time is kept above them. */
+function readHttpLimits(env: Env, waits: readonly number[]): HubConfig['http'] {
+  const limits = {
+    idleTimeoutMs: readInt(env, 'HTTP_IDLE_TIMEOUT_MS', 0, 3_600_000),
+    keepAliveTimeoutMs: readInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 100, 3_600_000),
+    headersTimeoutMs: readInt(env, 'HTTP_HEADERS_TIMEOUT_MS', 100, 3_600_000),
+    requestTimeoutMs: readInt(env, 'HTTP_REQUEST_TIMEOUT_MS', 0, 3_600_000),
+    maxConnectionsPerAddress: readInt(env, 'HTTP_MAX_CONNECTIONS_PER_ADDRESS', 0, 1_000_000),
+  }
+  // Node refuses a server whose header time is longer than its whole-request time.
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError(
+      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    )
+  }
+  // A request the hub is forwarding is silent while it waits for the receiver: the idle timer must not cut it.
+  const longestWait = Math.max(...waits)
+  if (limits.idleTimeoutMs > 0) {
+    limits.idleTimeoutMs = Math.max(limits.idleTimeoutMs, longestWait + IDLE_MARGIN_MS)
+  }
+  return limits
 }
 
 /** The configuration page, generated from SETTINGS. */

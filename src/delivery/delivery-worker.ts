@@ -15,7 +15,7 @@ import { describeLosses } from '../version-adapters/adapt.ts'
 import { ConversionRefused, type OcpiVersion } from '../version-adapters/contract.ts'
 import { adaptOutbound } from '../version-adapters/outbound.ts'
 import { versionOf } from '../version-adapters/version-modules.ts'
-import { claimDue, markDelivered, markFailed, type FailedAttempt } from './outbox.ts'
+import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 
 export interface DeliveryWorkerOptions {
@@ -56,6 +56,9 @@ export interface DeliveryObserver {
   }): void
 }
 
+/** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
+const LOCAL_FAILURE_LOG_INTERVAL_MS = 10_000
+
 /** Configuration modules are platform-to-platform: their messages carry no routing headers (transport_and_format). */
 const WITHOUT_ROUTING_HEADERS: ReadonlySet<string> = new Set(['hubclientinfo'])
 
@@ -88,6 +91,11 @@ export class DeliveryWorker {
   readonly #failureStreaks = new Map<string, number>()
   /** Receivers that answered 429 with Retry-After: none of their messages is claimed before then. */
   readonly #pausedUntil = new Map<string, number>()
+  /** The hub ran out of a local resource (EMFILE…): nothing is claimed before this time (Date.now()). */
+  #holdUntil = 0
+  /** Deliveries postponed for a local resource since the last log line, and when that line was written. */
+  #localFailuresSinceLog = 0
+  #localFailureLoggedAt = -Infinity
 
   constructor(db: Db, client: OcpiClient, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
     this.#db = db
@@ -132,7 +140,8 @@ export class DeliveryWorker {
       do {
         this.#claimAgain = false
         const capacity = this.#options.maxInFlight - this.#inFlight
-        if (!this.#running || capacity <= 0) break
+        // After a local resource ran out, the poll timer brings the worker back once the hold is over.
+        if (!this.#running || capacity <= 0 || Date.now() < this.#holdUntil) break
         const leaseMs = this.#options.timeoutMs + 5_000
         const claimed = await claimDue(
           this.#db,
@@ -238,6 +247,12 @@ export class DeliveryWorker {
         retryAt: verdict === 'rejected' ? undefined : this.#retryAt(row.attempts, retryAfterMs),
       })
     } catch (error) {
+      if (error instanceof PartnerCallError && error.failure === 'local-resource') {
+        await this.#postponeForLocalResource(row, log, error).catch((markError: unknown) =>
+          log.error({ err: markError }, 'could not record a postponed delivery'),
+        )
+        return
+      }
       const permanent =
         error instanceof PartnerCallError &&
         (error.failure === 'address-refused' || error.failure === 'invalid-url')
@@ -248,6 +263,35 @@ export class DeliveryWorker {
       }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
       if (!permanent) await this.#countFailure(row.receiver_platform_id, log)
     }
+  }
+
+  /**
+   * The hub could not make the call for want of its own resources (file descriptors, memory, local ports):
+   * the receiver is not at fault. The message waits a retry delay with its attempt handed back, the
+   * receiver's failure streak is left as it was (no OFFLINE verdict), the worker claims nothing for that
+   * delay, and the operator is told that the hub is the problem, in one line per 10 s at most.
+   */
+  async #postponeForLocalResource(
+    row: DeliveryRow,
+    log: FastifyBaseLogger,
+    error: PartnerCallError,
+  ): Promise<void> {
+    const delayMs = retryDelayMs(1, this.#options.retryBaseMs, this.#options.retryMaxMs)
+    this.#holdUntil = Math.max(this.#holdUntil, Date.now() + delayMs)
+    this.#observe(row, 'retry')
+    this.#localFailuresSinceLog += 1
+    if (Date.now() - this.#localFailureLoggedAt >= LOCAL_FAILURE_LOG_INTERVAL_MS) {
+      log.error(
+        { postponed: this.#localFailuresSinceLog, reason: error.message },
+        'the hub is out of a local resource (file descriptors, memory): deliveries postponed, not counted against their receivers',
+      )
+      this.#localFailuresSinceLog = 0
+      this.#localFailureLoggedAt = Date.now()
+    }
+    await postpone(this.#db, row.id, this.#workerId, {
+      error: `hub: ${error.message}`,
+      retryAt: new Date(Date.now() + delayMs),
+    })
   }
 
   /**

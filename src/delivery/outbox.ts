@@ -77,6 +77,16 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
+/**
+ * The party whose write a queued message carries (the `{country_code}/{party_id}` that starts its object
+ * key, inside its ordering key `{receiver}|{module}|{object key}`): the lane it waits in for its fair share.
+ * Messages of the hub's own (ClientInfo) have the party they are about in that place.
+ */
+const SENDER_OF = (table: string) =>
+  sql.raw(
+    `substring(substr(${table}.ordering_key, length(${table}.receiver_platform_id) + length(${table}.module) + 3) from '^[^/]*/[^/]*')`,
+  )
+
 export interface ClaimLimits {
   /** Messages this worker may claim now (its free in-flight slots). */
   readonly limit: number
@@ -94,6 +104,12 @@ export interface ClaimLimits {
  * still-alive check finds them again. No receiver gets more than `perReceiver` messages in flight, so a
  * receiver that hangs cannot take every slot (two processes claiming at the same instant may each take
  * the receiver's free slots: the cap holds per claim, not as a strict global bound).
+ *
+ * Senders share a receiver fairly (round robin by sending party, SENDER_OF): each due message gets a
+ * turn, the number of its sender's messages to that receiver already in flight plus its place in that
+ * sender's own line, and the receiver's free slots go to the lowest turns, the older message first on a tie. A
+ * partner flooding one receiver holds at most about its share of the receiver's slots, and another
+ * sender's next message goes out at the next free slot instead of after the whole flood.
  */
 export async function claimDue(
   db: Db,
@@ -104,17 +120,18 @@ export async function claimDue(
   const paused = limits.pausedReceivers.length > 0 ? limits.pausedReceivers : ['']
   const result = await sql<DeliveryRow>`
     with busy as (
-      select receiver_platform_id, count(*) as in_flight from deliveries
+      select receiver_platform_id, ${SENDER_OF('deliveries')} as sender, count(*) as in_flight
+      from deliveries
       where locked_until >= now()
-      group by receiver_platform_id
+      group by receiver_platform_id, sender
     ),
-    ready as (
-      select d.id, d.next_attempt_at,
-             row_number() over (partition by d.receiver_platform_id order by d.next_attempt_at, d.id) as place,
-             coalesce(busy.in_flight, 0) as in_flight
+    receiver_busy as (
+      select receiver_platform_id, sum(in_flight) as in_flight from busy group by receiver_platform_id
+    ),
+    waiting as (
+      select d.id, d.receiver_platform_id, d.next_attempt_at, ${SENDER_OF('d')} as sender
       from deliveries d
       join platforms p on p.id = d.receiver_platform_id and p.status <> 'OFFLINE'
-      left join busy on busy.receiver_platform_id = d.receiver_platform_id
       where d.state in ('pending', 'failed')
         and d.next_attempt_at <= now()
         and (d.locked_until is null or d.locked_until < now())
@@ -124,13 +141,30 @@ export async function claimDue(
           where earlier.ordering_key = d.ordering_key and earlier.id < d.id and earlier.state <> 'dead'
         )
     ),
+    ready as (
+      select w.id, w.receiver_platform_id, w.next_attempt_at,
+             coalesce(sender_busy.in_flight, 0)
+               + row_number() over (partition by w.receiver_platform_id, w.sender order by w.next_attempt_at, w.id)
+               as turn,
+             coalesce(receiver_busy.in_flight, 0) as in_flight
+      from waiting w
+      left join receiver_busy on receiver_busy.receiver_platform_id = w.receiver_platform_id
+      left join busy sender_busy
+        on sender_busy.receiver_platform_id = w.receiver_platform_id and sender_busy.sender = w.sender
+    ),
+    ranked as (
+      select id, turn, next_attempt_at, in_flight,
+             row_number() over (partition by receiver_platform_id order by turn, next_attempt_at, id) as place
+      from ready
+    ),
     due as (
       select d.id from deliveries d
-      where d.id in (select id from ready where place + in_flight <= ${limits.perReceiver})
+      join ranked on ranked.id = d.id
+      where ranked.place + ranked.in_flight <= ${limits.perReceiver}
         and (d.locked_until is null or d.locked_until < now())
-      order by d.next_attempt_at, d.id
+      order by ranked.turn, ranked.next_attempt_at, ranked.id
       limit ${limits.limit}
-      for update skip locked
+      for update of d skip locked
     )
     update deliveries
     set locked_until = now() + make_interval(secs => ${leaseMs / 1000}),
@@ -172,6 +206,32 @@ export async function markFailed(
       last_http_status: attempt.httpStatus ?? null,
       updated_at: new Date(),
     })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .execute()
+}
+
+/**
+ * The try failed on the hub's side (out of file descriptors, memory…), not the receiver's: the message
+ * waits until `retryAt` with the attempt handed back, so it neither comes closer to being parked as dead
+ * nor counts against the receiver.
+ */
+export async function postpone(
+  db: Db,
+  id: number,
+  workerId: string,
+  attempt: { readonly error: string; readonly retryAt: Date },
+): Promise<void> {
+  await db
+    .updateTable('deliveries')
+    .set((eb) => ({
+      attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)`,
+      next_attempt_at: attempt.retryAt,
+      locked_until: null,
+      locked_by: null,
+      last_error: attempt.error.slice(0, 1000),
+      updated_at: new Date(),
+    }))
     .where('id', '=', id)
     .where('locked_by', '=', workerId)
     .execute()

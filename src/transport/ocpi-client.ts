@@ -42,6 +42,8 @@ export type PartnerCallFailure =
   | 'timeout'
   /** The answer was larger than `maxAnswerBytes` (OUTBOUND_ANSWER_LIMIT_BYTES): cut off, not used. */
   | 'answer-too-large'
+  /** The hub itself ran out of something (file descriptors, memory, socket buffers, local ports): the partner is not at fault. */
+  | 'local-resource'
 
 export class PartnerCallError extends Error {
   override name = 'PartnerCallError'
@@ -237,11 +239,28 @@ function parseEnvelope(text: string): OcpiEnvelope | undefined {
   }
 }
 
-function classify(error: unknown, url: string, timeoutMs: number): PartnerCallError {
+/**
+ * Errors raised by the hub's own process or machine, whichever partner it was calling: out of file
+ * descriptors (per process, system-wide), memory, socket buffers or ephemeral ports.
+ */
+const LOCAL_RESOURCE_CODES = new Set(['EMFILE', 'ENFILE', 'ENOMEM', 'ENOBUFS', 'EADDRNOTAVAIL'])
+
+/** Sorts an error of an outbound call into one of the PartnerCallFailure kinds. Exported for tests. */
+export function classify(error: unknown, url: string, timeoutMs: number): PartnerCallError {
   const chain: unknown[] = []
   for (let e: unknown = error; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e)
   const refused = chain.find((e) => e instanceof PeerAddressRefused)
   if (refused instanceof PeerAddressRefused) return new PartnerCallError('address-refused', refused.message)
+  const localCode = chain
+    .map((e) => (e as { code?: unknown }).code)
+    .find((code): code is string => typeof code === 'string' && LOCAL_RESOURCE_CODES.has(code))
+  if (localCode) {
+    return new PartnerCallError(
+      'local-resource',
+      `the hub could not call ${url}: it is out of a local resource (${localCode}), not a failure of the partner`,
+      { cause: error },
+    )
+  }
   const timedOut = chain.some(
     (e) =>
       e instanceof Error &&

@@ -224,3 +224,43 @@ describe('docs/configuration.md', () => {
     for (const setting of SETTINGS) expect(rowOf(setting.env), setting.env).toBeDefined()
   })
 })
+
+describe('connection limits (HTTP_*)', () => {
+  it('has limits by default, and reads each variable', () => {
+    expect(loadConfig({}).http).toEqual({
+      idleTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 10_000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      maxConnectionsPerAddress: 128,
+    })
+    expect(
+      loadConfig({
+        HTTP_IDLE_TIMEOUT_MS: '0',
+        HTTP_KEEP_ALIVE_TIMEOUT_MS: '2000',
+        HTTP_HEADERS_TIMEOUT_MS: '3000',
+        HTTP_REQUEST_TIMEOUT_MS: '0',
+        HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0',
+      }).http,
+    ).toEqual({
+      idleTimeoutMs: 0,
+      keepAliveTimeoutMs: 2000,
+      headersTimeoutMs: 3000,
+      requestTimeoutMs: 0,
+      maxConnectionsPerAddress: 0,
+    })
+  })
+
+  it('refuses a header time longer than the whole-request time; keeps the idle time above a forwarded wait', () => {
+    expect(
+      configErrorOf({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }).message,
+    ).toMatch(/HTTP_HEADERS_TIMEOUT_MS .* HTTP_REQUEST_TIMEOUT_MS/)
+    // A forwarded request is silent while the hub waits for the receiver: the idle timer must not cut it.
+    expect(loadConfig({ HTTP_IDLE_TIMEOUT_MS: '10000' }).http.idleTimeoutMs).toBe(15_000)
+    expect(loadConfig({ OUTBOUND_TIMEOUT_MS: '60000' }).http.idleTimeoutMs).toBe(65_000)
+    expect(loadConfig({ HTTP_IDLE_TIMEOUT_MS: '0', OUTBOUND_TIMEOUT_MS: '60000' }).http.idleTimeoutMs).toBe(0)
+    expect(configErrorOf({ HTTP_MAX_CONNECTIONS_PER_ADDRESS: '-1' }).message).toMatch(
+      /HTTP_MAX_CONNECTIONS_PER_ADDRESS/,
+    )
+  })
+})
