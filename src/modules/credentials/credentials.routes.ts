@@ -6,6 +6,7 @@ import { partnerOf } from '../../transport/authorization.ts'
 import { successEnvelope } from '../../transport/envelope.ts'
 import type { OcpiVersion } from '../../version-adapters/contract.ts'
 import { Credentials211, credentialsFrom211, credentialsTo211 } from './credentials-211.ts'
+import { credentialsTo221 } from './credentials-221.ts'
 import { Credentials } from './credentials.schema.ts'
 import {
   claimableParties,
@@ -18,7 +19,8 @@ import {
 /**
  * Credentials module, hub as server (credentials.asciidoc), in one version: the version a partner
  * registers or updates in is the one the hub speaks with it from then on. 2.2.1 and 2.3.0 share the
- * object; 2.1.1 has its own single-party one (credentials-211.ts). Open to partners in their handshake;
+ * object, though the hub presents itself differently in each (credentials-221.ts); 2.1.1 has its own
+ * single-party one (credentials-211.ts). Open to partners in their handshake;
  * the service decides what each method allows (405 rules).
  */
 export async function credentialsRoutes(
@@ -28,9 +30,12 @@ export async function credentialsRoutes(
   if (version === '2.1.1') return credentials211Routes(app, context)
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const config = { allowUnregistered: true }
+  // 2.2.1 and 2.3.0 partners send the same object; the hub describes itself as each version expects.
+  const inVersion = (credentials: Credentials) =>
+    version === '2.2.1' ? credentialsTo221(credentials) : credentials
 
   routes.get('/credentials', { config }, async (request) => {
-    return successEnvelope(await credentialsForCaller(context, partnerOf(request)))
+    return successEnvelope(inVersion(await credentialsForCaller(context, partnerOf(request))))
   })
 
   routes.post(
@@ -38,7 +43,9 @@ export async function credentialsRoutes(
     { config, schema: { body: Credentials }, preValidation: alreadyRegistered },
     async (request) =>
       successEnvelope(
-        await registerPartner(context, partnerOf(request), request.body, request.correlationId, version),
+        inVersion(
+          await registerPartner(context, partnerOf(request), request.body, request.correlationId, version),
+        ),
       ),
   )
 
@@ -47,7 +54,9 @@ export async function credentialsRoutes(
     { config, schema: { body: Credentials }, preValidation: notRegistered },
     async (request) =>
       successEnvelope(
-        await updatePartner(context, partnerOf(request), request.body, request.correlationId, version),
+        inVersion(
+          await updatePartner(context, partnerOf(request), request.body, request.correlationId, version),
+        ),
       ),
   )
 

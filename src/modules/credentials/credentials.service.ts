@@ -28,6 +28,7 @@ import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-cl
 import { CANONICAL_VERSION, type OcpiVersion } from '../../version-adapters/contract.ts'
 import { versionOf } from '../../version-adapters/version-modules.ts'
 import { Credentials211, credentialsTo211, withRole } from './credentials-211.ts'
+import { credentialsTo221 } from './credentials-221.ts'
 import { Credentials, type CredentialsRole } from './credentials.schema.ts'
 import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
 
@@ -402,7 +403,11 @@ async function postHubCredentials(
       url: credentialsUrl,
       token: tokenA,
       rawToken: is211,
-      body: is211 ? credentialsTo211(credentials) : credentials,
+      body: is211
+        ? credentialsTo211(credentials)
+        : peer.version === '2.2.1'
+          ? credentialsTo221(credentials)
+          : credentials,
       correlationId,
     })
   } catch (error) {

@@ -467,6 +467,25 @@ for (const engine of STORE_VARIANTS) {
       expect(delivered[0]!.body).toEqual({ result: 'ACCEPTED' })
     })
 
+    it('[credentials 2.2.1] a 2.2.1 partner is told the hub is a HUB, without hub_party_id or other parties; 2.3.0 ones get hub_party_id and the parties', async () => {
+      const hubRoleOnly = [expect.objectContaining({ role: 'HUB', country_code: 'XX', party_id: 'HUB' })]
+      expect(emsp221.platform.hubCredentials).not.toHaveProperty('hub_party_id')
+      expect(emsp221.platform.hubCredentials!['roles']).toEqual(hubRoleOnly)
+      const read = await emsp221.call('/credentials')
+      expect(read.body.status_code).toBe(1000)
+      expect(read.body.data).not.toHaveProperty('hub_party_id')
+      expect((read.body.data as { roles: unknown[] }).roles).toEqual(hubRoleOnly)
+
+      const read230 = await emsp.call('/credentials')
+      const data230 = read230.body.data as {
+        hub_party_id: string
+        roles: { role: string; party_id: string }[]
+      }
+      expect(data230.hub_party_id).toBe('XXHUB')
+      expect(data230.roles[0]).toMatchObject({ role: 'OTHER', party_id: 'HUB' })
+      expect(data230.roles.map((r) => r.party_id)).toContain('EM2')
+    })
+
     it('[hub registers at a partner] the hub picks the highest version both speak (2.2.1 of 2.2.1 and 2.1.1)', async () => {
       const partner = await FakePlatform.start({
         roles: [aRole('EMSP', 'BE', 'HRP')],
@@ -485,7 +504,13 @@ for (const engine of STORE_VARIANTS) {
         expect(connected.status).toBe(201)
         const platform = await hub.admin<{ version: string }>('GET', `/platforms/${connected.body.id}`)
         expect(platform.body.version).toBe('2.2.1')
-        expect(partner.requestsTo('POST', '/2.2.1/credentials')).toHaveLength(1)
+        const posted = partner.requestsTo('POST', '/2.2.1/credentials')
+        expect(posted).toHaveLength(1)
+        // 2.2.1 has no hub_party_id: the hub names itself with the role HUB, and lists nobody else.
+        expect(posted[0]!.body).not.toHaveProperty('hub_party_id')
+        expect((posted[0]!.body as { roles: unknown[] }).roles).toEqual([
+          expect.objectContaining({ role: 'HUB', country_code: 'XX', party_id: 'HUB' }),
+        ])
       } finally {
         await partner.close()
       }
