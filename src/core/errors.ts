@@ -123,6 +123,12 @@ export const HubErrors = {
     message:
       'None of your roles may send this request, or the receiver does not hold the role it is meant for',
   },
+  HUB_ERR_INVALID_PATH_PARAMETER: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 400,
+    message:
+      'A path parameter cannot be an OCPI id: it is empty, "." or "..", or contains "/", "?", "#" or a control character',
+  },
 } as const satisfies Record<string, { status: OcpiStatusCode; http: HttpStatus; message: string }>
 
 export type HubErrorCode = keyof typeof HubErrors
