@@ -553,6 +553,58 @@ for (const engine of STORE_VARIANTS) {
       }
     })
 
+    it('a path queued by an older hub that climbs out of the endpoint is parked as dead, not sent; a raw id is sent encoded', async () => {
+      // As the hub before the fix queued them: the ids pasted into the path as they came.
+      const queued = [
+        ['legacy-climb', 'DELETE', '/NL/CP1/../../../../credentials'],
+        ['legacy-encoded-climb', 'DELETE', '/NL/CP1/%2e%2e/%2E%2E/credentials'],
+        ['legacy-space', 'DELETE', '/NL/CP1/OLD 1'],
+      ] as const
+      const em1 = party('EM1')
+      await hub.testStore.store.db
+        .insertInto('deliveries')
+        .values(
+          queued.map(([correlationId, method, path]) => ({
+            receiver_platform_id: em1.platformId,
+            to_country_code: 'DE',
+            to_party_id: 'EM1',
+            from_country_code: 'XX',
+            from_party_id: 'HUB',
+            module: 'tariffs',
+            method,
+            path,
+            body: null,
+            correlation_id: correlationId,
+            ordering_key: `${em1.platformId}|tariffs|${correlationId}`,
+            target_path: correlationId,
+            next_attempt_at: new Date(),
+          })),
+        )
+        .execute()
+      hub.hub.context.delivery.wake()
+      const [delivered] = await em1.platform.waitForRequests('/2.3.0/receiver/tariffs/NL/CP1/OLD%201', 1)
+      expect(delivered!.headers['x-correlation-id']).toBe('legacy-space')
+      const dead = await eventually(async () => {
+        const rows = await hub.testStore.store.db
+          .selectFrom('deliveries')
+          .select(['correlation_id', 'state', 'last_error'])
+          .where('correlation_id', 'in', ['legacy-climb', 'legacy-encoded-climb'])
+          .orderBy('correlation_id')
+          .execute()
+        expect(rows.map((row) => [row.correlation_id, row.state])).toEqual([
+          ['legacy-climb', 'dead'],
+          ['legacy-encoded-climb', 'dead'],
+        ])
+        return rows
+      })
+      for (const row of dead) expect(row.last_error).toMatch(/^not sent: /)
+      const reached = em1.platform.received.filter((r) =>
+        String(r.headers['x-correlation-id']).includes('climb'),
+      )
+      expect(reached).toEqual([])
+      expect(em1.platform.requestsUnder('/2.3.0/credentials')).toEqual([])
+    })
+
     const routesWithParams = [
       ...PASSAGES.map((p) => [p.route, p.by] as const),
       ...Object.entries(NOT_PASSED_ON),
