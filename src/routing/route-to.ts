@@ -24,12 +24,6 @@ export function addressedTo(request: FastifyRequest, routing: RoutingHeaders): P
   return routing.to ?? routeToFromQuery(query?.[ROUTE_TO_PARAMETER])
 }
 
-/** The query string without the hub's own routing parameter, as it is passed on to the destination. */
-export function queryWithoutRouteTo(rawUrl: string): string {
-  const text = queryPassedOn(rawUrl).toString()
-  return text ? `?${text}` : ''
-}
-
 /** The query parameters without the hub's own routing parameter, as they are passed on (outboundPath). */
 export function queryPassedOn(rawUrl: string): URLSearchParams {
   const index = rawUrl.indexOf('?')
