@@ -129,6 +129,12 @@ export const HubErrors = {
     message:
       'Several platforms hold a party with these ids in a role that receives this message: the hub does not guess',
   },
+  HUB_ERR_INVALID_PATH_PARAMETER: {
+    status: OcpiStatus.InvalidOrMissingParameters,
+    http: 400,
+    message:
+      'A path parameter cannot be an OCPI id: it is empty, "." or "..", or contains "/", "?", "#" or a control character',
+  },
 } as const satisfies Record<string, { status: OcpiStatusCode; http: HttpStatus; message: string }>
 
 export type HubErrorCode = keyof typeof HubErrors

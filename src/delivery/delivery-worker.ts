@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
+import { OcpiError } from '../core/errors.ts'
 import type { HubIdentity } from '../hub-context.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, EndpointRow } from '../storage/tables.ts'
@@ -10,6 +11,7 @@ import {
   type OcpiClient,
   type PartnerResponse,
 } from '../transport/ocpi-client.ts'
+import { outboundUrl, storedOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
 import { routingRequestHeaders } from '../transport/routing-headers.ts'
 import { describeLosses } from '../version-adapters/adapt.ts'
 import { ConversionRefused, type OcpiVersion } from '../version-adapters/contract.ts'
@@ -208,7 +210,7 @@ export class DeliveryWorker {
       if (!adapted) return
       const response = await this.#client.send({
         method: row.method as HttpMethod,
-        url: `${endpoint.url.replace(/\/+$/, '')}${adapted.path}`,
+        url: outboundUrl(endpoint.url, adapted.path),
         token: receiver.token,
         rawToken: receiver.version === '2.1.1',
         bodyText: adapted.bodyText,
@@ -368,14 +370,27 @@ export class DeliveryWorker {
     row: DeliveryRow,
     version: OcpiVersion,
     log: FastifyBaseLogger,
-  ): Promise<{ path: string; bodyText: string | null; note: string | undefined } | undefined> {
-    if (version === '2.3.0') return { path: row.path, bodyText: row.body, note: undefined }
+  ): Promise<{ path: OutboundPath; bodyText: string | null; note: string | undefined } | undefined> {
+    let path: OutboundPath
+    try {
+      path = storedOutboundPath(row.path)
+    } catch (error) {
+      if (!(error instanceof OcpiError)) throw error
+      // Queued by an older hub from an id that climbs out of the receiver's endpoint: never sent.
+      await this.#fail(row, log, {
+        error: `not sent: its path cannot be below the receiver's endpoint: ${error.message}`,
+        httpStatus: undefined,
+        retryAt: undefined,
+      })
+      return undefined
+    }
+    if (version === '2.3.0') return { path, bodyText: row.body, note: undefined }
     try {
       const plan = await adaptOutbound({ db: this.#db, hub: this.#options.hub }, version, {
         module: row.module,
         interfaceRole: 'RECEIVER',
         method: row.method,
-        pathAndQuery: row.path,
+        pathAndQuery: path,
         body: row.body === null ? undefined : (JSON.parse(row.body) as unknown),
       })
       if (!plan.send) {

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
+import type { OutboundPath } from '../transport/outbound-path.ts'
 
 /** One message the hub must send to one receiver platform, as the module that caused it describes it. */
 export interface OutboundMessage {
@@ -10,8 +11,8 @@ export interface OutboundMessage {
   readonly from: PartyRef
   readonly module: string
   readonly method: 'PUT' | 'PATCH' | 'DELETE' | 'POST'
-  /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1`. */
-  readonly path: string
+  /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1` (outboundPath). */
+  readonly path: OutboundPath
   readonly body: unknown
   readonly correlationId: string
   /** The object written, owner included (`NL/ABC/LOC1`): messages of one object keep their order. */

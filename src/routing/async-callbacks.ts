@@ -7,6 +7,7 @@ import type { HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import { partnerOf } from '../transport/authorization.ts'
 import type { OcpiEnvelope } from '../transport/envelope.ts'
+import { AT_ENDPOINT } from '../transport/outbound-path.ts'
 import { callDestination, relayAnswer, type DestinationAnswer, type ForwardedRequest } from './forward.ts'
 import type { RoutedRequest } from './routed-request.ts'
 
@@ -225,7 +226,7 @@ export async function relayCallbackResult(
     module,
     interfaceRole: 'SENDER',
     method: 'POST',
-    pathAndQuery: '',
+    pathAndQuery: AT_ENDPOINT,
     url: callback.response_url,
     body: request.body,
     from: { country_code: callback.responder_country_code, party_id: callback.responder_party_id },

@@ -6,6 +6,7 @@ import type { InterfaceRole } from '../modules/registry.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 import type { OcpiEnvelope } from '../transport/envelope.ts'
 import { PartnerCallError, type HttpMethod } from '../transport/ocpi-client.ts'
+import { outboundUrl, type OutboundPath } from '../transport/outbound-path.ts'
 import { routingRequestHeaders, setResponseRouting } from '../transport/routing-headers.ts'
 import { describeLosses, refusalAsOcpiError, withLossNote } from '../version-adapters/adapt.ts'
 import { CANONICAL_VERSION, type OcpiVersion } from '../version-adapters/contract.ts'
@@ -19,8 +20,8 @@ export interface ForwardedRequest {
   /** The interface of the destination to call: usually the same one the requester called on the hub. */
   readonly interfaceRole: InterfaceRole
   readonly method: HttpMethod
-  /** Below the module endpoint, with the query string: `/NL/ABC/LOC1`, `?offset=10`. */
-  readonly pathAndQuery: string
+  /** Below the module endpoint, with the query string: `/NL/ABC/LOC1`, `?offset=10` (outboundPath). */
+  readonly pathAndQuery: OutboundPath
   /** A full URL the destination handed out earlier (a CDR `Location`, a `response_url`), instead of its endpoint. */
   readonly url?: string
   readonly body: unknown
@@ -79,7 +80,7 @@ export async function callDestination(
   try {
     response = await context.client.send({
       method: request.method,
-      url: request.url ?? `${endpointUrl}${pathAndQuery}`,
+      url: request.url ?? outboundUrl(endpointUrl, pathAndQuery),
       token: request.platform.outbound_token,
       rawToken: version === '2.1.1',
       body: plan ? plan.body : request.body,

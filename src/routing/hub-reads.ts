@@ -6,12 +6,13 @@ import { hubInterfaceUrl, type InterfaceRole } from '../modules/registry.ts'
 import { findObjectsById, listObjectsPage, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { partnerOf } from '../transport/authorization.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
+import { AT_ENDPOINT, withQuery, type OutboundPath } from '../transport/outbound-path.ts'
 import { readPageRequest, setPageHeaders } from '../transport/pagination.ts'
 import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
 import { hubParty, resolveDestination, type Destination } from './destination.ts'
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
-import { addressedTo, queryWithoutRouteTo } from './route-to.ts'
+import { addressedTo, queryPassedOn } from './route-to.ts'
 import { actsAs, checkFromHeader, loadRequester, requesterParty, type Requester } from './requester.ts'
 
 interface ReadRoute {
@@ -89,14 +90,14 @@ function forwardRead(
   destination: Extract<Destination, { kind: 'party' }>,
   module: OwnedObjectModule,
   interfaceRole: InterfaceRole,
-  path: string,
+  path: OutboundPath,
 ): Promise<OcpiEnvelope> {
   return forwardAndRelay(context, reply, {
     platform: destination.platform,
     module,
     interfaceRole,
     method: 'GET',
-    pathAndQuery: `${path}${queryWithoutRouteTo(request.url)}`,
+    pathAndQuery: withQuery(path, queryPassedOn(request.url)),
     body: undefined,
     from: route.from ?? route.requester.parties[0]!,
     to: destination.party,
@@ -118,7 +119,7 @@ export async function handleSenderList(
 ): Promise<OcpiEnvelope> {
   const route = await routeRead(context, request, module, 'SENDER')
   if (route.destination?.kind === 'party') {
-    return forwardRead(context, request, reply, route, route.destination, module, 'SENDER', '')
+    return forwardRead(context, request, reply, route, route.destination, module, 'SENDER', AT_ENDPOINT)
   }
   const maxLimit = context.config.pageLimitMax
   const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
@@ -146,8 +147,8 @@ export async function handleSenderList(
 export interface SenderObjectRead {
   readonly module: OwnedObjectModule
   readonly objectId: string
-  /** What follows the module endpoint in the URL: `/LOC1/EVSE1`. */
-  readonly path: string
+  /** What follows the module endpoint in the URL: `/LOC1/EVSE1` (outboundPath). */
+  readonly path: OutboundPath
   /** The part of the stored object asked for (an EVSE of a Location…); undefined when there is none. */
   pick(object: OcpiObject): unknown
   readonly unknown: HubErrorCode
@@ -186,7 +187,7 @@ export async function handleReceiverGet(
   reply: FastifyReply,
   module: OwnedObjectModule,
   owner: PartyRef,
-  path: string,
+  path: OutboundPath,
 ): Promise<OcpiEnvelope> {
   const owners = MODULE_AUDIENCE[module].owners
   const route = await routeRead(context, request, module, 'RECEIVER', (requester) => {

@@ -8,6 +8,7 @@ import { hubInterfaceUrl } from '../modules/registry.ts'
 import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
 import { partnerOf } from '../transport/authorization.ts'
+import type { OutboundPath } from '../transport/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
@@ -34,8 +35,8 @@ export interface OwnerWrite {
   readonly objectType: string
   /** The part of the object written, below the owner: `LOC1/EVSE1`. */
   readonly targetPath: string
-  /** What follows the module endpoint in the URL, query included: `/NL/ABC/LOC1/EVSE1`. */
-  readonly pathAndQuery: string
+  /** What follows the module endpoint in the URL, query included: `/NL/ABC/LOC1/EVSE1` (outboundPath). */
+  readonly pathAndQuery: OutboundPath
   readonly body: unknown
   /** The hub's object after the write, from the stored one; throws for a write it cannot apply. */
   apply(current: OcpiObject | undefined): AppliedWrite

@@ -24,12 +24,10 @@ export function addressedTo(request: FastifyRequest, routing: RoutingHeaders): P
   return routing.to ?? routeToFromQuery(query?.[ROUTE_TO_PARAMETER])
 }
 
-/** The query string without the hub's own routing parameter, as it is passed on to the destination. */
-export function queryWithoutRouteTo(rawUrl: string): string {
+/** The query parameters without the hub's own routing parameter, as they are passed on (outboundPath). */
+export function queryPassedOn(rawUrl: string): URLSearchParams {
   const index = rawUrl.indexOf('?')
-  if (index < 0) return ''
-  const params = new URLSearchParams(rawUrl.slice(index + 1))
+  const params = new URLSearchParams(index < 0 ? '' : rawUrl.slice(index + 1))
   params.delete(ROUTE_TO_PARAMETER)
-  const text = params.toString()
-  return text ? `?${text}` : ''
+  return params
 }

@@ -5,6 +5,7 @@ import type { HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl, type InterfaceRole } from '../modules/registry.ts'
 import { partnerOf } from '../transport/authorization.ts'
 import type { HttpMethod } from '../transport/ocpi-client.ts'
+import type { OutboundPath } from '../transport/outbound-path.ts'
 import { routingHeadersOf } from '../transport/routing-headers.ts'
 import { resolveDestination } from './destination.ts'
 import type { ForwardedRequest } from './forward.ts'
@@ -21,7 +22,7 @@ export interface PartyBoundRequest {
    */
   readonly interfaceRole: InterfaceRole
   readonly method: HttpMethod
-  readonly pathAndQuery: string
+  readonly pathAndQuery: OutboundPath
   readonly body: unknown
   /**
    * Open routing: the destination worked out from the content (a token's eMSP, a location's CPO, the

@@ -21,6 +21,7 @@ import { ocpiErrorHandler } from './error-handler.ts'
 import { SUPPORTED_VERSIONS, type OcpiVersion } from '../version-adapters/contract.ts'
 import { registerVersionAdapters } from '../version-adapters/inbound.ts'
 import { hasModule } from '../version-adapters/version-modules.ts'
+import { registerPathParameterCheck } from './path-params.ts'
 import { RateLimiter, registerRateLimit } from './rate-limit.ts'
 import { answerWithRoutingHeaders } from './routing-headers.ts'
 
@@ -35,6 +36,8 @@ export async function ocpiPlugin(
   registerPartnerAuthentication(app, (candidates) => findPartnerByToken(context.db, candidates))
   // After authentication (limits are per platform), before any work on the request.
   registerRateLimit(app, new RateLimiter(context.config.rateLimit))
+  // Before any work on the request: a path parameter that cannot be an id never reaches a partner's URL.
+  registerPathParameterCheck(app)
   // Runs after authentication: a registered partner that calls is alive (the still-alive check skips it).
   const lastSeen = new LastSeenRecorder(context.db, context.log)
   app.addHook('onRequest', async (request) => {

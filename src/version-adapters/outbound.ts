@@ -1,6 +1,7 @@
 import type { HubIdentity } from '../hub-context.ts'
 import type { InterfaceRole } from '../modules/registry.ts'
 import type { Db } from '../storage/database.ts'
+import { outboundPath, readOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
 import { adaptIn, adaptOut, type InboundFacts } from './adapt.ts'
 import { ConversionRefused, type OcpiVersion } from './contract.ts'
 import { supportsKind } from './converters.ts'
@@ -13,7 +14,7 @@ export interface OutboundCall {
   readonly interfaceRole: InterfaceRole
   readonly method: string
   /** Below the receiver's interface URL, query included (`/NL/ABC/LOC1`, `?offset=10`); '' for a full URL. */
-  readonly pathAndQuery: string
+  readonly pathAndQuery: OutboundPath
   readonly body: unknown
 }
 
@@ -21,7 +22,7 @@ export interface OutboundCall {
 export type OutboundPlan =
   | {
       readonly send: true
-      readonly pathAndQuery: string
+      readonly pathAndQuery: OutboundPath
       readonly body: unknown
       /** Information the receiver's version cannot carry (the sender or the message log is told). */
       readonly losses: readonly string[]
@@ -42,12 +43,12 @@ export function rewriteHubUrls(text: string, hub: HubIdentity, version: OcpiVers
   return text.replaceAll(`${hub.ocpiBaseUrl}/2.3.0/`, `${hub.ocpiBaseUrl}/${version}/`)
 }
 
-function rewriteQueryUrls(pathAndQuery: string, hub: HubIdentity, version: OcpiVersion): string {
-  const at = pathAndQuery.indexOf('?')
-  if (at < 0) return pathAndQuery
-  const query = new URLSearchParams(pathAndQuery.slice(at + 1))
+/** The same path (the segments are never changed) with the hub URLs in its query rewritten. */
+function rewriteQueryUrls(pathAndQuery: OutboundPath, hub: HubIdentity, version: OcpiVersion): OutboundPath {
+  const { segments, query } = readOutboundPath(pathAndQuery)
+  if (query.size === 0) return pathAndQuery
   for (const [name, value] of query) query.set(name, rewriteHubUrls(value, hub, version))
-  return `${pathAndQuery.slice(0, at)}?${query.toString()}`
+  return outboundPath(segments, query)
 }
 
 /**

@@ -611,6 +611,41 @@ const ATTEMPTS: readonly Attempt[] = [
   ]),
 ]
 
+/**
+ * Issue 11, D1: an id that would change the URL the hub calls at Y (climb to Y's credentials, add a query,
+ * cut the path) is refused at the edge with HTTP 400 + 2001, even on the attacker's own objects.
+ */
+const ID_ESCAPES: readonly Attempt[] = (
+  [
+    ['PUT', 'CP2', EM1, '/receiver/tariffs/:country_code/:party_id/:tariff_id'],
+    ['DELETE', 'CP2', undefined, '/receiver/tariffs/:country_code/:party_id/:tariff_id'],
+    ['PUT', 'CP2', undefined, '/receiver/locations/:country_code/:party_id/:location_id'],
+    ['PATCH', 'EM2', CP1, '/receiver/tokens/:country_code/:party_id/:token_uid'],
+    ['POST', 'CP2', EM1, '/sender/tokens/:token_uid/authorize'],
+    ['GET', 'CP2', EM1, '/receiver/sessions/:country_code/:party_id/:session_id'],
+    ['POST', 'EM2', CP1, '/receiver/commands/:command'],
+    ['DELETE', 'EM2', CP1, '/receiver/chargingprofiles/:session_id'],
+    ['GET', 'CP2', PTP1, '/sender/payments/terminals/:terminal_id'],
+  ] as const
+).flatMap(([method, by, to, route]) =>
+  ['..%2F..%2F..%2F..%2Fcredentials', 'X%3Fforce%3Dtrue', 'X%23frag', 'X%00'].map((id): Attempt => {
+    const own = by === 'CP2' ? CP2 : EM2
+    return {
+      route: `${method} /ocpi/2.3.0${route}`,
+      what: `${by} sends the id ${id}${to ? ` to ${to.party_id}` : ''}`,
+      by,
+      method,
+      path: () =>
+        route
+          .replace(':country_code/:party_id', `${own.country_code}/${own.party_id}`)
+          .replace(/:[a-z_]+/, id),
+      ...(to ? { headers: () => routeHeaders(own, to) } : {}),
+      expect: { http: 400, status: 2001 },
+    }
+  }),
+)
+const ALL_ATTEMPTS = [...ATTEMPTS, ...ID_ESCAPES]
+
 /** The hub's id of CP1's CDR (its CDR URL); set up in beforeAll. */
 let cdrHubId = ''
 
@@ -728,7 +763,7 @@ for (const engine of STORE_VARIANTS) {
       expect(uncovered).toEqual([])
     })
 
-    it.each(ATTEMPTS.map((attempt) => [`${attempt.route}: ${attempt.what}`, attempt] as const))(
+    it.each(ALL_ATTEMPTS.map((attempt) => [`${attempt.route}: ${attempt.what}`, attempt] as const))(
       '%s: refused, nothing reaches anybody',
       async (_, attempt) => {
         const before = countsNow()

@@ -468,3 +468,91 @@ for (const engine of STORE_VARIANTS) {
     )
   })
 }
+
+/**
+ * Issue 11, D1: a path parameter that cannot be an OCPI id (a `/`, `?`, `#` or control character anywhere
+ * in it, percent-encoded as a client sends it) on any route, from any registered caller, with or without
+ * routing headers: HTTP 400 + 2001 naming that parameter, nothing stored or queued, and no partner
+ * reached. Dot segments are left to test/security/outbound-paths.test.ts: fetch() resolves them.
+ */
+const unsafeParam = fc
+  .tuple(
+    fc.string({ maxLength: 8 }),
+    fc.constantFrom('/', '?', '#', '\u0000', '\t', '\n', '\u001f', '\u007f', '../', '?a=b', '#x'),
+    fc.string({ maxLength: 8 }),
+  )
+  .map(([before, unsafe, after]) => `${before}${unsafe}${after}`)
+
+for (const engine of STORE_VARIANTS) {
+  describe(`${engine}: path parameters that cannot be ids, on every route`, () => {
+    let hub: TestHub
+    let parties: Record<'cpo' | 'emsp' | 'ptp', ConnectedParty>
+
+    beforeAll(async () => {
+      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
+      parties = {
+        cpo: await connectParty(hub, 'CPO', CPO.country_code, CPO.party_id),
+        emsp: await connectParty(hub, 'EMSP', EMSP.country_code, EMSP.party_id),
+        ptp: await connectParty(hub, 'PTP', 'BE', 'PTP', { modules: ['payments'] }),
+      }
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all(Object.values(parties ?? {}).map((p) => p.platform.close()))
+    })
+
+    it(
+      'are refused with 400 + 2001 naming the parameter, and reach nobody',
+      { timeout: 120_000 },
+      async () => {
+        const routes = servedOcpiRoutes(hub.hub.app).filter((r) => r.url.includes(':'))
+        const sent = new Set<string>()
+        // The other parameters are plausible ones: only the chosen one may be refused.
+        const request = fc.constantFrom(...routes).chain((route) => {
+          const names = [...route.url.matchAll(/:([a-z_]+)/g)].map((match) => match[1]!)
+          return fc.record({
+            route: fc.constant(route),
+            names: fc.constant(names),
+            params: fc.tuple(...names.map((name) => fc.constantFrom(...(PLAUSIBLE_PARAMS[name] ?? ['x1'])))),
+            unsafeAt: fc.nat({ max: names.length - 1 }),
+            unsafe: unsafeParam,
+            routed: fc.boolean(),
+            caller: fc.constantFrom('cpo' as const, 'emsp' as const, 'ptp' as const),
+          })
+        })
+        await fc.assert(
+          fc.asyncProperty(request, async ({ route, names, params, unsafeAt, unsafe, routed, caller }) => {
+            let index = 0
+            const path = route.url.replace(/:[a-z_]+/g, () => {
+              const value = params[index]!
+              return index++ === unsafeAt ? encodeURIComponent(unsafe) : value
+            })
+            const correlationId = `unsafe-${sent.size + 1}`
+            sent.add(correlationId)
+            const response = await call(`${hub.url}${path}`, {
+              method: route.method,
+              token: parties[caller].platform.tokenToHub,
+              headers: { ...(routed ? routeHeaders(CPO, EMSP) : {}), 'x-correlation-id': correlationId },
+              body: route.method === 'GET' ? undefined : VALID_BODIES[fittingBody(route.url)]!(),
+            })
+            const what = `${route.method} ${path} → ${response.status} ${response.text.slice(0, 300)}`
+            expect(response.status, what).toBe(400)
+            const envelope = response.body as { status_code?: number; status_message?: string }
+            expect(envelope.status_code, what).toBe(2001)
+            expect(envelope.status_message, what).toMatch(new RegExp(`^${names[unsafeAt]}: `))
+          }),
+          { numRuns: Math.min(RUNS, 150), seed: SEED, endOnFailure: true },
+        )
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        const reached = Object.values(parties).flatMap((p) =>
+          p.platform.received.filter((r) => sent.has(String(r.headers['x-correlation-id']))),
+        )
+        expect(reached.map((r) => `${r.method} ${r.path}`)).toEqual([])
+        const { rows } = await sql<{ objects: string; deliveries: string }>`
+        select (select count(*) from ocpi_objects) as objects, (select count(*) from deliveries) as deliveries
+      `.execute(hub.testStore.store.db)
+        expect([Number(rows[0]!.objects), Number(rows[0]!.deliveries)]).toEqual([0, 0])
+      },
+    )
+  })
+}

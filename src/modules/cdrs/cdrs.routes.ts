@@ -14,10 +14,11 @@ import {
   type DestinationAnswer,
 } from '../../routing/forward.ts'
 import { actsAs, loadRequester } from '../../routing/requester.ts'
-import { queryWithoutRouteTo } from '../../routing/route-to.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import { partnerOf } from '../../transport/authorization.ts'
 import { successEnvelope } from '../../transport/envelope.ts'
+import { AT_ENDPOINT, outboundPath } from '../../transport/outbound-path.ts'
 import { routingHeadersOf, setResponseRouting } from '../../transport/routing-headers.ts'
 import { hubInterfaceUrl, interfacePath } from '../registry.ts'
 import {
@@ -108,7 +109,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       module: 'cdrs',
       interfaceRole: 'RECEIVER',
       method: 'POST',
-      pathAndQuery: '',
+      pathAndQuery: AT_ENDPOINT,
       body: cdr,
       // The eMSP of the driver's token, which a CDR always names.
       destinationFromContent: () =>
@@ -170,7 +171,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       module: 'cdrs',
       interfaceRole: 'RECEIVER',
       method: 'GET',
-      pathAndQuery: '',
+      pathAndQuery: AT_ENDPOINT,
       url: found.receiverLocation,
       body: undefined,
       from: found.cpo,
@@ -193,7 +194,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       module: 'cdrs',
       interfaceRole: 'SENDER',
       method: 'GET',
-      pathAndQuery: queryWithoutRouteTo(request.url),
+      pathAndQuery: outboundPath([], queryPassedOn(request.url)),
       body: undefined,
       noDestination: new OcpiError(
         'HUB_ERR_ROUTING_HEADERS',

@@ -9,6 +9,7 @@ import { forwardAndRelay } from '../../routing/forward.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import { AT_ENDPOINT, outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam } from '../../transport/path-params.ts'
 import { setResponseRouting } from '../../transport/routing-headers.ts'
 import { counterpartForOwner, nameTheReceiver, ownerForCounterpart } from '../commands/commands.routing.ts'
@@ -60,14 +61,14 @@ export async function chargingProfilesRoutes(
       method: HttpMethod
       sessionId: string
       responseUrl: string
-      withCallbackUrl: (callbackUrl: string) => { pathAndQuery: string; body: unknown }
+      withCallbackUrl: (callbackUrl: string) => { pathAndQuery: OutboundPath; body: unknown }
     },
   ) => {
     const routed = await routeToOneParty(context, request, {
       module: 'chargingprofiles',
       interfaceRole: 'RECEIVER',
       method: call.method,
-      pathAndQuery: '',
+      pathAndQuery: AT_ENDPOINT,
       body: undefined,
       requesterRoles: PROFILE_SETTER_ROLES,
       destinationFromContent: (requester) =>
@@ -81,7 +82,6 @@ export async function chargingProfilesRoutes(
     })
     return { routed, outcome }
   }
-  const sessionPath = (sessionId: string) => `/${encodeURIComponent(sessionId)}`
 
   routes.get(
     receiver,
@@ -94,7 +94,7 @@ export async function chargingProfilesRoutes(
         sessionId,
         responseUrl,
         withCallbackUrl: (callbackUrl) => ({
-          pathAndQuery: `${sessionPath(sessionId)}?duration=${duration}&response_url=${encodeURIComponent(callbackUrl)}`,
+          pathAndQuery: outboundPath([sessionId], { duration, response_url: callbackUrl }),
           body: undefined,
         }),
       })
@@ -112,7 +112,7 @@ export async function chargingProfilesRoutes(
         sessionId,
         responseUrl: request.body.response_url,
         withCallbackUrl: (callbackUrl) => ({
-          pathAndQuery: sessionPath(sessionId),
+          pathAndQuery: outboundPath([sessionId]),
           body: { ...request.body, response_url: callbackUrl },
         }),
       })
@@ -134,7 +134,7 @@ export async function chargingProfilesRoutes(
         sessionId,
         responseUrl: request.query.response_url,
         withCallbackUrl: (callbackUrl) => ({
-          pathAndQuery: `${sessionPath(sessionId)}?response_url=${encodeURIComponent(callbackUrl)}`,
+          pathAndQuery: outboundPath([sessionId], { response_url: callbackUrl }),
           body: undefined,
         }),
       })
@@ -158,7 +158,7 @@ export async function chargingProfilesRoutes(
         module: 'chargingprofiles',
         interfaceRole: 'SENDER',
         method: 'PUT',
-        pathAndQuery: sessionPath(sessionId),
+        pathAndQuery: outboundPath([sessionId]),
         body: request.body,
         requesterRoles: ['CPO'],
         destinationFromContent: (requester) =>

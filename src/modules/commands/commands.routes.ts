@@ -10,6 +10,7 @@ import { hubParty } from '../../routing/destination.ts'
 import type { Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import { setResponseRouting } from '../../transport/routing-headers.ts'
 import { compileOcpiValidator } from '../../transport/schema-validation.ts'
 import { interfacePath } from '../registry.ts'
@@ -128,7 +129,7 @@ export async function commandsRoutes(
       module: 'commands',
       interfaceRole: 'RECEIVER',
       method: 'POST',
-      pathAndQuery: `/${name}`,
+      pathAndQuery: outboundPath([name]),
       body: command.body,
       requesterRoles: COMMAND_REQUESTER_ROLES,
       destinationFromContent: destinationOf(context, command),
@@ -139,7 +140,7 @@ export async function commandsRoutes(
       module: 'commands',
       responseUrl: command.body.response_url,
       withCallbackUrl: (callbackUrl) => ({
-        pathAndQuery: `/${name}`,
+        pathAndQuery: outboundPath([name]),
         body: { ...command.body, response_url: callbackUrl },
       }),
     })

@@ -8,6 +8,7 @@ import { listPartiesOf } from '../../routing/platforms.store.ts'
 import type { Db } from '../../storage/database.ts'
 import type { PageCursor } from '../../storage/owned-objects.store.ts'
 import type { ConnectionStatus, PartyRow } from '../../storage/tables.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import type { ClientInfo } from './hub-client-info.schema.ts'
 
 /**
@@ -94,7 +95,7 @@ export async function queueClientInfoChanges(
         from,
         module: HUB_CLIENT_INFO_MODULE,
         method: 'PUT',
-        path: `/${party.country_code}/${party.party_id}`,
+        path: outboundPath([party.country_code, party.party_id]),
         body: clientInfoOf(party),
         correlationId,
         objectKey: object,

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import type { HubContext } from '../../hub-context.ts'
 import { handleReceiverGet, handleSenderList, handleSenderObject } from '../../routing/hub-reads.ts'
 import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { interfacePath } from '../registry.ts'
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './locations.schema.ts'
@@ -72,7 +73,7 @@ export async function locationsRoutes(
         objectId: path[0].toUpperCase(),
         objectType: '',
         targetPath: path.join('/').toUpperCase(),
-        pathAndQuery: `/${owner.country_code}/${owner.party_id}/${path.join('/')}`,
+        pathAndQuery: outboundPath([owner.country_code, owner.party_id, ...path]),
         body: request.body,
         apply: (current: Record<string, unknown> | undefined) =>
           method === 'PUT'
@@ -118,7 +119,7 @@ export async function locationsRoutes(
         reply,
         'locations',
         owner,
-        `/${owner.country_code}/${owner.party_id}/${locationPath(params).join('/')}`,
+        outboundPath([owner.country_code, owner.party_id, ...locationPath(params)]),
       )
     })
   }
@@ -134,7 +135,7 @@ export async function locationsRoutes(
       return handleSenderObject(context, request, reply, {
         module: 'locations',
         objectId: path[0].toUpperCase(),
-        path: `/${path.join('/')}`,
+        path: outboundPath(path),
         pick: (location) => pickLocationPart(location, path),
         unknown: 'HUB_ERR_UNKNOWN_LOCATION',
       })

@@ -4,9 +4,10 @@ import type { Role } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { forwardAndRelay } from '../../routing/forward.ts'
 import { INTERFACE_IMPLEMENTERS, PTP_ROLES } from '../../routing/module-audience.ts'
-import { queryWithoutRouteTo } from '../../routing/route-to.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import type { InterfaceRole } from '../registry.ts'
 
 /**
@@ -24,8 +25,8 @@ export interface PaymentsCall {
   /** The interface of the hub that was called, which is also the destination's interface. */
   readonly interfaceRole: InterfaceRole
   readonly method: HttpMethod
-  /** Below the payments endpoint: `/terminals/T1/deactivate`. */
-  readonly subPath: string
+  /** The path below the payments endpoint, one id per segment: `['terminals', 'T1', 'deactivate']`. */
+  readonly segments: readonly string[]
   readonly body: unknown
 }
 
@@ -46,7 +47,7 @@ export async function routePayments(
     module: 'payments',
     interfaceRole: call.interfaceRole,
     method: call.method,
-    pathAndQuery: `${call.subPath}${queryWithoutRouteTo(request.url)}`,
+    pathAndQuery: outboundPath(call.segments, queryPassedOn(request.url)),
     body: call.body,
     requesterRoles: parties.requester,
     noDestination: new OcpiError(

@@ -17,12 +17,8 @@ import {
 const TerminalParams = Type.Object({ terminal_id: ObjectIdParam })
 const ConfirmationParams = Type.Object({ id: ObjectIdParam })
 
-const TERMINALS = '/terminals'
-const CONFIRMATIONS = '/financial-advice-confirmations'
-
-function terminalPath(terminalId: string): string {
-  return `${TERMINALS}/${encodeURIComponent(terminalId)}`
-}
+const TERMINALS = 'terminals'
+const CONFIRMATIONS = 'financial-advice-confirmations'
 
 /** A terminal_id in the body of a PUT/PATCH must be the one in the URL (CiString: case-insensitive). */
 function checkTerminalId(inBody: string | undefined, inUrl: string): void {
@@ -54,135 +50,138 @@ export async function paymentsRoutes(
 
   // ----- SENDER: a CPO reaches a PTP
 
-  routes.get(`${sender}${TERMINALS}`, (request, reply) =>
+  routes.get(`${sender}/${TERMINALS}`, (request, reply) =>
     routePayments(context, request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
-      subPath: TERMINALS,
+      segments: [TERMINALS],
       body: undefined,
     }),
   )
 
-  routes.post(`${sender}${TERMINALS}/activate`, { schema: { body: TerminalActivation } }, (request, reply) =>
+  routes.post(`${sender}/${TERMINALS}/activate`, { schema: { body: TerminalActivation } }, (request, reply) =>
     routePayments(context, request, reply, {
       interfaceRole: 'SENDER',
       method: 'POST',
-      subPath: `${TERMINALS}/activate`,
+      segments: [TERMINALS, 'activate'],
       body: request.body,
     }),
   )
 
-  routes.get(`${sender}${TERMINALS}/:terminal_id`, { schema: { params: TerminalParams } }, (request, reply) =>
-    routePayments(context, request, reply, {
-      interfaceRole: 'SENDER',
-      method: 'GET',
-      subPath: terminalPath(request.params.terminal_id),
-      body: undefined,
-    }),
+  routes.get(
+    `${sender}/${TERMINALS}/:terminal_id`,
+    { schema: { params: TerminalParams } },
+    (request, reply) =>
+      routePayments(context, request, reply, {
+        interfaceRole: 'SENDER',
+        method: 'GET',
+        segments: [TERMINALS, request.params.terminal_id],
+        body: undefined,
+      }),
   )
 
   // mod_payments gives this POST no body; whatever the CPO sends goes along unchanged.
   routes.post(
-    `${sender}${TERMINALS}/:terminal_id/deactivate`,
+    `${sender}/${TERMINALS}/:terminal_id/deactivate`,
     { schema: { params: TerminalParams } },
     (request, reply) =>
       routePayments(context, request, reply, {
         interfaceRole: 'SENDER',
         method: 'POST',
-        subPath: `${terminalPath(request.params.terminal_id)}/deactivate`,
+        segments: [TERMINALS, request.params.terminal_id, 'deactivate'],
         body: request.body,
       }),
   )
 
   routes.put(
-    `${sender}${TERMINALS}/:terminal_id`,
+    `${sender}/${TERMINALS}/:terminal_id`,
     { schema: { params: TerminalParams, body: Terminal } },
     (request, reply) => {
       checkTerminalId(request.body.terminal_id, request.params.terminal_id)
       return routePayments(context, request, reply, {
         interfaceRole: 'SENDER',
         method: 'PUT',
-        subPath: terminalPath(request.params.terminal_id),
+        segments: [TERMINALS, request.params.terminal_id],
         body: request.body,
       })
     },
   )
 
   routes.patch(
-    `${sender}${TERMINALS}/:terminal_id`,
+    `${sender}/${TERMINALS}/:terminal_id`,
     { schema: { params: TerminalParams, body: TerminalPatch } },
     (request, reply) => {
       checkTerminalId(request.body.terminal_id, request.params.terminal_id)
       return routePayments(context, request, reply, {
         interfaceRole: 'SENDER',
         method: 'PATCH',
-        subPath: terminalPath(request.params.terminal_id),
+        segments: [TERMINALS, request.params.terminal_id],
         body: request.body,
       })
     },
   )
 
-  routes.get(`${sender}${CONFIRMATIONS}`, (request, reply) =>
+  routes.get(`${sender}/${CONFIRMATIONS}`, (request, reply) =>
     routePayments(context, request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
-      subPath: CONFIRMATIONS,
+      segments: [CONFIRMATIONS],
       body: undefined,
     }),
   )
 
-  routes.get(`${sender}${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
+  routes.get(`${sender}/${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
     routePayments(context, request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
-      subPath: `${CONFIRMATIONS}/${encodeURIComponent(request.params.id)}`,
+      segments: [CONFIRMATIONS, request.params.id],
       body: undefined,
     }),
   )
 
   // ----- RECEIVER: a PTP reaches a CPO
 
-  routes.post(`${receiver}${TERMINALS}`, { schema: { body: TerminalCreate } }, (request, reply) =>
+  routes.post(`${receiver}/${TERMINALS}`, { schema: { body: TerminalCreate } }, (request, reply) =>
     routePayments(context, request, reply, {
       interfaceRole: 'RECEIVER',
       method: 'POST',
-      subPath: TERMINALS,
+      segments: [TERMINALS],
       body: request.body,
     }),
   )
 
   routes.get(
-    `${receiver}${TERMINALS}/:terminal_id`,
+    `${receiver}/${TERMINALS}/:terminal_id`,
     { schema: { params: TerminalParams } },
     (request, reply) =>
       routePayments(context, request, reply, {
         interfaceRole: 'RECEIVER',
         method: 'GET',
-        subPath: terminalPath(request.params.terminal_id),
+        segments: [TERMINALS, request.params.terminal_id],
         body: undefined,
       }),
   )
 
   routes.post(
-    `${receiver}${CONFIRMATIONS}`,
+    `${receiver}/${CONFIRMATIONS}`,
     { schema: { body: FinancialAdviceConfirmation } },
     (request, reply) =>
       routePayments(context, request, reply, {
         interfaceRole: 'RECEIVER',
         method: 'POST',
-        subPath: CONFIRMATIONS,
+        segments: [CONFIRMATIONS],
         body: request.body,
       }),
   )
 
   routes.get(
-    `${receiver}${CONFIRMATIONS}/:id`,
+    `${receiver}/${CONFIRMATIONS}/:id`,
     { schema: { params: ConfirmationParams } },
     (request, reply) =>
       routePayments(context, request, reply, {
         interfaceRole: 'RECEIVER',
         method: 'GET',
-        subPath: `${CONFIRMATIONS}/${encodeURIComponent(request.params.id)}`,
+        segments: [CONFIRMATIONS, request.params.id],
         body: undefined,
       }),
   )

@@ -8,10 +8,11 @@ import type { HubContext } from '../../hub-context.ts'
 import { callDestination, relayAnswer, type ForwardedRequest } from '../../routing/forward.ts'
 import { loadRequester, type Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
-import { queryWithoutRouteTo } from '../../routing/route-to.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import { partnerOf } from '../../transport/authorization.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import { outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { routingHeadersOf } from '../../transport/routing-headers.ts'
 import { interfacePath } from '../registry.ts'
@@ -49,7 +50,7 @@ interface OwnerMessage {
 /** What an eMSP's request to a CPO (list, charging preferences) needs to find the CPO. */
 interface ReaderMessage {
   readonly method: HttpMethod
-  readonly pathAndQuery: string
+  readonly pathAndQuery: OutboundPath
   readonly body: unknown
   readonly destinationFromContent?: (requester: Requester) => Promise<PartyRef | undefined>
   /** The party the requester speaks as when it sends no FROM (the session's eMSP). */
@@ -89,7 +90,7 @@ export async function sessionsRoutes(
       module: 'sessions',
       interfaceRole: 'RECEIVER',
       method: message.method,
-      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${encodeURIComponent(sessionId)}`,
+      pathAndQuery: outboundPath([owner.country_code, owner.party_id, sessionId]),
       body: message.body,
       destinationFromContent: message.destinationFromContent,
       noDestination: message.noDestination,
@@ -187,7 +188,7 @@ export async function sessionsRoutes(
   routes.get(sender, { schema: { querystring: SessionListQuery } }, async (request, reply) => {
     const forward = await routeReaderMessage(request, {
       method: 'GET',
-      pathAndQuery: queryWithoutRouteTo(request.url),
+      pathAndQuery: outboundPath([], queryPassedOn(request.url)),
       body: undefined,
       noDestination: new OcpiError(
         'HUB_ERR_ROUTING_HEADERS',
@@ -205,7 +206,7 @@ export async function sessionsRoutes(
       let sessionReceiver: PartyRef | undefined
       const forward = await routeReaderMessage(request, {
         method: 'PUT',
-        pathAndQuery: `/${encodeURIComponent(sessionId)}/charging_preferences`,
+        pathAndQuery: outboundPath([sessionId, 'charging_preferences']),
         body: request.body,
         // Open routing: the CPO of the session the hub passed on to one of the caller's parties.
         destinationFromContent: async (requester) => {

@@ -4,6 +4,7 @@ import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { handleReceiverGet, handleSenderList } from '../../routing/hub-reads.ts'
 import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { interfacePath } from '../registry.ts'
 import { Tariff } from './tariffs.schema.ts'
@@ -33,7 +34,7 @@ export async function tariffsRoutes(
       objectId: id.toUpperCase(),
       objectType: '',
       targetPath: id.toUpperCase(),
-      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${id}`,
+      pathAndQuery: outboundPath([owner.country_code, owner.party_id, id]),
       body: request.body,
       apply: (current) => {
         if (request.body.id.toUpperCase() !== id.toUpperCase()) {
@@ -57,7 +58,7 @@ export async function tariffsRoutes(
       objectId: id.toUpperCase(),
       objectType: '',
       targetPath: id.toUpperCase(),
-      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${id}`,
+      pathAndQuery: outboundPath([owner.country_code, owner.party_id, id]),
       body: undefined,
       apply: (current) => {
         if (!current) throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown tariff ${id}`)
@@ -74,7 +75,7 @@ export async function tariffsRoutes(
       reply,
       'tariffs',
       owner,
-      `/${owner.country_code}/${owner.party_id}/${request.params.tariff_id}`,
+      outboundPath([owner.country_code, owner.party_id, request.params.tariff_id]),
     )
   })
 

@@ -7,6 +7,7 @@ import { forwardAndRelay } from '../../routing/forward.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { Db } from '../../storage/database.ts'
 import type { OcpiEnvelope } from '../../transport/envelope.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import { setResponseRouting } from '../../transport/routing-headers.ts'
 import type { LocationReferences } from './tokens.schema.ts'
 
@@ -66,7 +67,7 @@ export async function authorizeThroughHub(
     module: 'tokens',
     interfaceRole: 'SENDER',
     method: 'POST',
-    pathAndQuery: `/${encodeURIComponent(tokenUid)}/authorize?type=${encodeURIComponent(tokenType)}`,
+    pathAndQuery: outboundPath([tokenUid, 'authorize'], { type: tokenType }),
     body: authorization.locationReferences ?? undefined,
     requesterRoles: ['CPO'],
     destinationFromContent: () => findTokenOwner(context.db, tokenUid, tokenType),

@@ -5,6 +5,7 @@ import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { handleReceiverGet, handleSenderList } from '../../routing/hub-reads.ts'
 import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { interfacePath } from '../registry.ts'
 import { authorizeThroughHub } from './token-authorization.ts'
@@ -47,7 +48,7 @@ export async function tokensRoutes(
       objectId: params.token_uid.toUpperCase(),
       objectType: type.toUpperCase(),
       targetPath: params.token_uid.toUpperCase(),
-      pathAndQuery: `/${owner.country_code}/${owner.party_id}/${params.token_uid}?type=${encodeURIComponent(type)}`,
+      pathAndQuery: outboundPath([owner.country_code, owner.party_id, params.token_uid], { type }),
     }
   }
 
@@ -98,15 +99,9 @@ export async function tokensRoutes(
   )
 
   routes.get(objectUrl, { schema: { params: TokenParams, querystring: TokenQuery } }, (request, reply) => {
-    const where = target(request.params, request.query.type ?? DEFAULT_TOKEN_TYPE)
-    return handleReceiverGet(
-      context,
-      request,
-      reply,
-      'tokens',
-      where.owner,
-      where.pathAndQuery.replace(/\?.*$/, ''),
-    )
+    const owner = ownerFromParams(request.params)
+    const path = outboundPath([owner.country_code, owner.party_id, request.params.token_uid])
+    return handleReceiverGet(context, request, reply, 'tokens', owner, path)
   })
 
   routes.get(`/${interfacePath('tokens', 'SENDER')}`, (request, reply) =>
