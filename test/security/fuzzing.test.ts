@@ -14,6 +14,7 @@ import { connectParty, routeHeaders, type ConnectedParty } from '../support/roam
 import { servedOcpiRoutes, type ServedRoute } from '../support/route-table.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
+import type { StoreEngine } from '../../src/storage/database.ts'
 
 /**
  * Property-based fuzzing of every route the hub serves: random and mutated bodies, path parameters,
@@ -215,6 +216,29 @@ function requestTo(route: ServedRoute) {
 
 const requestFor = (routes: readonly ServedRoute[]) => fc.oneof(...routes.map(requestTo))
 
+/** The hub every fuzzing property runs against, with a CPO, an eMSP and a PTP connected. */
+async function fuzzNetwork(
+  engine: StoreEngine,
+): Promise<{ hub: TestHub; parties: Record<'cpo' | 'emsp' | 'ptp', ConnectedParty> }> {
+  const hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
+  return {
+    hub,
+    parties: {
+      cpo: await connectParty(hub, 'CPO', CPO.country_code, CPO.party_id),
+      emsp: await connectParty(hub, 'EMSP', EMSP.country_code, EMSP.party_id),
+      ptp: await connectParty(hub, 'PTP', 'BE', 'PTP', { modules: ['payments'] }),
+    },
+  }
+}
+
+async function closeFuzzNetwork(
+  hub: TestHub | undefined,
+  parties: Record<string, ConnectedParty> | undefined,
+): Promise<void> {
+  await hub?.close()
+  await Promise.all(Object.values(parties ?? {}).map((p) => p.platform.close()))
+}
+
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: random and mutated requests to every route`, () => {
     let hub: TestHub
@@ -236,12 +260,7 @@ for (const engine of STORE_VARIANTS) {
     }
 
     beforeAll(async () => {
-      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
-      parties = {
-        cpo: await connectParty(hub, 'CPO', CPO.country_code, CPO.party_id),
-        emsp: await connectParty(hub, 'EMSP', EMSP.country_code, EMSP.party_id),
-        ptp: await connectParty(hub, 'PTP', 'BE', 'PTP', { modules: ['payments'] }),
-      }
+      ;({ hub, parties } = await fuzzNetwork(engine))
       // Something to find: a location, a token and a session the hub has seen.
       await parties.cpo.call('/receiver/locations/NL/CPO/LOC1', {
         method: 'PUT',
@@ -257,10 +276,7 @@ for (const engine of STORE_VARIANTS) {
         headers: routeHeaders(CPO, EMSP),
       })
     })
-    afterAll(async () => {
-      await hub?.close()
-      await Promise.all(Object.values(parties ?? {}).map((p) => p.platform.close()))
-    })
+    afterAll(() => closeFuzzNetwork(hub, parties))
 
     it(
       'answers every request with an OCPI envelope, never a 5xx, and a refused one changes nothing',
@@ -396,21 +412,13 @@ for (const engine of STORE_VARIANTS) {
     let parties: Record<'cpo' | 'emsp' | 'ptp', ConnectedParty>
 
     beforeAll(async () => {
-      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
-      parties = {
-        cpo: await connectParty(hub, 'CPO', CPO.country_code, CPO.party_id),
-        emsp: await connectParty(hub, 'EMSP', EMSP.country_code, EMSP.party_id),
-        ptp: await connectParty(hub, 'PTP', 'BE', 'PTP', { modules: ['payments'] }),
-      }
+      ;({ hub, parties } = await fuzzNetwork(engine))
       await parties.cpo.call('/receiver/locations/NL/CPO/LOC1', {
         method: 'PUT',
         body: aLocation({ id: 'LOC1' }, CPO),
       })
     })
-    afterAll(async () => {
-      await hub?.close()
-      await Promise.all(Object.values(parties ?? {}).map((p) => p.platform.close()))
-    })
+    afterAll(() => closeFuzzNetwork(hub, parties))
 
     it(
       'never answers 5xx, and never accepts U+0000, a lone surrogate or an inexact number',
@@ -489,17 +497,9 @@ for (const engine of STORE_VARIANTS) {
     let parties: Record<'cpo' | 'emsp' | 'ptp', ConnectedParty>
 
     beforeAll(async () => {
-      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000' })
-      parties = {
-        cpo: await connectParty(hub, 'CPO', CPO.country_code, CPO.party_id),
-        emsp: await connectParty(hub, 'EMSP', EMSP.country_code, EMSP.party_id),
-        ptp: await connectParty(hub, 'PTP', 'BE', 'PTP', { modules: ['payments'] }),
-      }
+      ;({ hub, parties } = await fuzzNetwork(engine))
     })
-    afterAll(async () => {
-      await hub?.close()
-      await Promise.all(Object.values(parties ?? {}).map((p) => p.platform.close()))
-    })
+    afterAll(() => closeFuzzNetwork(hub, parties))
 
     it(
       'are refused with 400 + 2001 naming the parameter, and reach nobody',
