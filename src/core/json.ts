@@ -32,6 +32,15 @@ export interface JsonFlaw {
 }
 
 /**
+ * False when a JSON text cannot hold U+0000 or a lone surrogate once parsed: valid JSON has neither raw
+ * (control characters must be escaped, and text decoded from UTF-8 has no lone surrogates), so only a
+ * `\u0000` or `\uD800`–`\uDFFF` escape can bring one in. Most bodies have none, and skip the walk.
+ */
+export function mayHoldUnstorableText(text: string): boolean {
+  return /\\u(?:0000|[dD][89a-fA-F])/.test(text)
+}
+
+/**
  * The first string or object key in `value` that holds U+0000 or a lone surrogate (`"\u0000"`,
  * `"\ud800"` are valid JSON, but no PostgreSQL text or jsonb value), or undefined.
  */
@@ -91,11 +100,16 @@ export function isExactJsonNumber(literal: string): boolean {
 
 const NUMBER_LITERAL = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y
 
+/** 16 or more digits and dots in a row, or an exponent: where an inexact number could be (or a string). */
+const MAY_BE_INEXACT = /[\d.]{16,}|\d[eE][+-]?\d/
+
 /**
  * The first number in a valid JSON text that the hub could not pass on unchanged (isExactJsonNumber), with
  * its path, or undefined. One pass over the text (the parsed value no longer has the digits).
  */
 export function findInexactNumber(text: string): JsonFlaw | undefined {
+  // A number of at most 15 digits and no exponent is always exact: most bodies need no walk at all.
+  if (!MAY_BE_INEXACT.test(text)) return undefined
   // One entry per open object (its current key) or array (its current index).
   const stack: { key: string | number; array: boolean }[] = []
   let expectKey = false

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import secureJson from 'secure-json-parse'
 import { OcpiError } from '../core/errors.ts'
-import { findInexactNumber, findUnstorableText } from '../core/json.ts'
+import { findInexactNumber, findUnstorableText, mayHoldUnstorableText } from '../core/json.ts'
 import { invalidInput } from './schema-validation.ts'
 
 const OPEN_BRACE = 0x7b
@@ -67,7 +67,8 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number, 
       done(new OcpiError('HUB_ERR_BODY_NOT_JSON'), undefined)
       return
     }
-    const flaw = findUnstorableText(value) ?? findInexactNumber(text)
+    const flaw =
+      (mayHoldUnstorableText(text) ? findUnstorableText(value) : undefined) ?? findInexactNumber(text)
     done(flaw ? invalidInput('body', flaw.path, flaw.message) : null, flaw ? undefined : value)
   })
   app.addHook('preValidation', async (request) => {
