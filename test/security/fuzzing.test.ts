@@ -10,7 +10,7 @@ import { aSession } from '../fixtures/sessions.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
 import { aToken } from '../fixtures/tokens.ts'
 import { call } from '../support/http.ts'
-import { connectParty, routeHeaders, type ConnectedParty } from '../support/roaming-network.ts'
+import { connectParty, eventually, routeHeaders, type ConnectedParty } from '../support/roaming-network.ts'
 import { servedOcpiRoutes, type ServedRoute } from '../support/route-table.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
@@ -274,6 +274,13 @@ for (const engine of STORE_VARIANTS) {
         method: 'PUT',
         body: aSession({ id: 'S1' }, CPO, EMSP),
         headers: routeHeaders(CPO, EMSP),
+      })
+      // The fingerprint counts queued deliveries: start once the broadcasts above have left the queue.
+      await eventually(async () => {
+        const { rows } = await sql<{
+          waiting: number
+        }>`select count(*)::int as waiting from deliveries`.execute(hub.testStore.store.db)
+        expect(rows[0]!.waiting).toBe(0)
       })
     })
     afterAll(() => closeFuzzNetwork(hub, parties))
