@@ -237,7 +237,7 @@ export const SETTINGS = [
     env: 'DATABASE_STARTUP_TIMEOUT_MS',
     default: '30000',
     description:
-      'How long a starting hub keeps trying to reach the PostgreSQL of `DATABASE_URL` while it is unreachable (connection refused, unknown host, timeout, starting up), logging each wait, before it gives up with exit code 1. Wrong credentials or a missing database fail at once. `0`: one try.',
+      'How long a starting hub retries an unreachable `DATABASE_URL` (refused, unknown host, timeout, starting up), logging each wait, before it exits with code 1. Wrong credentials or a missing database fail at once. `0`: one try.',
   },
 ] as const satisfies readonly Setting[]
 
