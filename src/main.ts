@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const lock =
     !config.databaseUrl && config.dataDir !== 'memory' ? prepareDataDir(config.dataDir, log) : undefined
   // Whatever ends the process from here (a failed start, an exit), the lock goes with it.
-  if (lock) process.once('exit', () => lock.release())
+  if (lock) process.once('exit', () => releaseQuietly(lock))
   const store = await openConfiguredStore(config, log)
   const hub = await buildHub(config, { store, logger: log })
   // Only its hash is stored: show the generated token before anything else can fail (the listen) and
@@ -78,6 +78,15 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+}
+
+/** On exit: a lock that cannot be removed (the folder became read-only) is taken over at the next start. */
+function releaseQuietly(lock: { release(): void }): void {
+  try {
+    lock.release()
+  } catch {
+    // nothing more can be done while exiting
+  }
 }
 
 main().catch((error: unknown) => {

@@ -99,7 +99,11 @@ export function lockDataDir(dataDir: string): DataDirLock {
     lockFile,
     tookOverFrom,
     release() {
-      if (readIfExists(lockFile) === content) unlinkSync(lockFile)
+      try {
+        if (readIfExists(lockFile) === content) unlinkSync(lockFile)
+      } catch (error) {
+        if (codeOf(error) !== 'ENOENT') throw error // removed meanwhile, with its folder
+      }
     },
   }
 }
