@@ -1,19 +1,44 @@
 import { constants } from 'node:os'
+import pino, { type Logger } from 'pino'
 import { buildHub } from './app.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
+import {
+  checkTlsFiles,
+  listenProblem,
+  openConfiguredStore,
+  prepareDataDir,
+  reservePort,
+  StartupError,
+} from './operations/startup-checks.ts'
+
+/** The process's logger once the configuration is read; start-up failures are logged with it. */
+let startLog: Logger | undefined
 
 async function main(): Promise<void> {
   const config = loadConfig()
-  const hub = await buildHub(config)
-  const { log } = hub.context
-  // Only its hash is stored: show the generated token before anything else can fail (a busy port) and
+  const log = pino({ level: config.logLevel })
+  startLog = log
+  // Start-up checks (docs/operations.md): every setting is checked, cheapest first, before the store is
+  // opened, anything is written or an admin token is generated; each failure is one line naming the setting.
+  checkTlsFiles(config.tls)
+  const port = await reservePort(config.host, config.port)
+  const lock =
+    !config.databaseUrl && config.dataDir !== 'memory' ? prepareDataDir(config.dataDir, log) : undefined
+  // Whatever ends the process from here (a failed start, an exit), the lock goes with it.
+  if (lock) process.once('exit', () => releaseQuietly(lock))
+  const store = await openConfiguredStore(config, log)
+  const hub = await buildHub(config, { store, logger: log })
+  // Only its hash is stored: show the generated token before anything else can fail (the listen) and
   // whatever LOG_LEVEL hides, or the operator never sees it.
   if (hub.adminToken.generated) {
     const notice = `Generated admin token (shown once, store it now): ${hub.adminToken.generated}`
     if (['error', 'fatal', 'silent'].includes(config.logLevel)) console.error(notice)
     else log.warn(notice)
   }
-  await hub.app.listen({ port: config.port, host: config.host })
+  await port.release()
+  await hub.app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+    throw listenProblem(error, config.host, config.port) ?? error
+  })
 
   log.info(
     { store: hub.context.store.engine, dataDir: config.databaseUrl ? undefined : config.dataDir },
@@ -36,23 +61,40 @@ async function main(): Promise<void> {
     }
     stopping = true
     log.info({ signal }, 'shutting down: finishing the requests and deliveries under way')
-    hub.close().then(
-      () => {
-        log.info('stopped')
-        process.exit(0)
-      },
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
+    hub
+      .close()
+      .then(() => store.close())
+      .then(
+        () => {
+          lock?.release()
+          log.info('stopped')
+          process.exit(0)
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
 }
 
+/** On exit: a lock that cannot be removed (the folder became read-only) is taken over at the next start. */
+function releaseQuietly(lock: { release(): void }): void {
+  try {
+    lock.release()
+  } catch {
+    // nothing more can be done while exiting
+  }
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`)
-  else console.error(error)
+  // Shown whatever LOG_LEVEL says (silent included), as one line.
+  const log = startLog && startLog.levelVal <= pino.levels.values['fatal']! ? startLog : pino()
+  if (error instanceof StartupError) log.fatal({ setting: error.setting }, `cannot start: ${error.message}`)
+  else if (error instanceof ConfigError)
+    log.fatal({ setting: /^[A-Z_]+/.exec(error.message)?.[0] }, `cannot start: ${error.message}`)
+  else log.fatal({ err: error }, 'cannot start')
   process.exit(1)
 })

@@ -233,6 +233,12 @@ export const SETTINGS = [
     description:
       'Open connections one client IP address may hold at once; a further one is closed as soon as it is accepted (logged at most every 10 s, with a count). Behind a proxy every partner shares the proxy address: raise it or set `0` (no cap).',
   },
+  {
+    env: 'DATABASE_STARTUP_TIMEOUT_MS',
+    default: '30000',
+    description:
+      'How long a starting hub retries an unreachable `DATABASE_URL` (refused, unknown host, timeout, starting up), logging each wait, before it exits with code 1. Wrong credentials or a missing database fail at once. `0`: one try.',
+  },
 ] as const satisfies readonly Setting[]
 
 export type SettingName = (typeof SETTINGS)[number]['env']
@@ -287,6 +293,8 @@ export interface HubConfig {
     readonly bodyLimitBytes: number
     readonly retentionDays: number
   }
+  /** How long start-up waits for an unreachable PostgreSQL before giving up. */
+  readonly databaseStartupTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -352,6 +360,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
   if (Boolean(certFile) !== Boolean(keyFile)) {
     throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither)')
   }
+  const databaseUrl = readDatabaseUrl(env)
   return {
     port,
     host: read(env, 'HOST'),
@@ -359,7 +368,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     countryCode,
     partyId,
     name: read(env, 'HUB_NAME'),
-    databaseUrl: read(env, 'DATABASE_URL') || undefined,
+    databaseUrl,
     dataDir: read(env, 'DATA_DIR'),
     adminToken: read(env, 'HUB_ADMIN_TOKEN') || undefined,
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
@@ -400,7 +409,29 @@ export function loadConfig(env: Env = process.env): HubConfig {
       bodyLimitBytes: readInt(env, 'MESSAGE_LOG_BODY_LIMIT_BYTES', 0, 16 * 1024 * 1024),
       retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
+    databaseStartupTimeoutMs: readInt(env, 'DATABASE_STARTUP_TIMEOUT_MS', 0, 3_600_000),
   }
+}
+
+/**
+ * DATABASE_URL, when set, must be a PostgreSQL URL. The messages never repeat the value: it usually holds
+ * a password.
+ */
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = read(env, 'DATABASE_URL')
+  if (!raw) return undefined
+  if (!URL.canParse(raw)) {
+    throw new ConfigError(
+      'DATABASE_URL is not a URL (expected postgres://user:password@host:5432/database; the value is not shown, it may hold a password)',
+    )
+  }
+  const scheme = new URL(raw).protocol
+  if (scheme !== 'postgres:' && scheme !== 'postgresql:') {
+    throw new ConfigError(
+      `DATABASE_URL must be a postgres:// or postgresql:// URL, got a ${JSON.stringify(scheme.slice(0, 20))} URL (the hub stores its data in PostgreSQL, or in embedded PGlite when DATABASE_URL is empty)`,
+    )
+  }
+  return raw
 }
 
 /** The idle time is kept at least this much above the longest wait of a forwarded request. */

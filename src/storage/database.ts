@@ -110,12 +110,147 @@ async function migrateToLatest(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
-    throw new Error(`database migration ${failed} failed`, { cause: error })
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    // No failed migration: the migrator could not even read the migration table (no connection).
+    throw new Error(
+      failed
+        ? `database migration ${failed} failed: ${messageOf(error)}`
+        : `database migrations could not run: ${messageOf(error)}`,
+      { cause: error },
+    )
   }
 }
 
 /** The migrations this code expects, in order: a database without all of them is not ready (GET /ready). */
 export function expectedMigrationNames(): string[] {
   return Object.keys(MIGRATIONS)
+}
+
+/** Where a DATABASE_URL points, for messages: host, port, database and user, never the password. */
+export function databaseTarget(databaseUrl: string): string {
+  const url = new URL(databaseUrl)
+  const host = url.hostname || url.searchParams.get('host') || 'localhost'
+  const port = url.port || url.searchParams.get('port') || '5432'
+  const database = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username)
+  const user = url.username ? ` as user ${decodeURIComponent(url.username)}` : ''
+  return `${host}:${port}, database ${JSON.stringify(database)}${user}`
+}
+
+/** Why PostgreSQL could not be used, in words; `transient` when waiting may help. */
+export interface DatabaseProblem {
+  readonly reason: string
+  readonly transient: boolean
+}
+
+// SQLSTATEs of a connection refused by the server: https://www.postgresql.org/docs/current/errcodes-appendix.html
+const SERVER_REFUSALS: Record<string, (message: string) => DatabaseProblem> = {
+  '28P01': (message) => ({ reason: `authentication failed (${message})`, transient: false }),
+  '28000': (message) => ({ reason: `authentication failed (${message})`, transient: false }),
+  '3D000': (message) => ({ reason: message, transient: false }), // database "x" does not exist
+  '42501': (message) => ({ reason: `permission denied (${message})`, transient: false }),
+  '57P03': () => ({ reason: 'the database is starting up', transient: true }),
+  '53300': () => ({ reason: 'the server has too many connections', transient: true }),
+}
+
+const NETWORK_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'host name lookup failed (temporary DNS failure)',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+}
+
+/** Classifies an error of connecting to PostgreSQL (pg's, or Node's network errors). */
+export function databaseProblem(error: unknown): DatabaseProblem {
+  const code = codeOf(error)
+  const message = messageOf(error)
+  const refusal = code === undefined ? undefined : SERVER_REFUSALS[code]
+  if (refusal) return refusal(message)
+  const network = code === undefined ? undefined : NETWORK_FAILURES[code]
+  if (network) return { reason: network, transient: true }
+  if (/timeout|timed out/i.test(message)) return { reason: 'timed out', transient: true }
+  if (/terminated unexpectedly|Connection terminated/i.test(message))
+    return { reason: 'the server closed the connection', transient: true }
+  if (/SASL|password/i.test(message))
+    return { reason: `authentication failed (${message})`, transient: false }
+  return { reason: message, transient: false }
+}
+
+/** PostgreSQL stayed unreachable (or refused the hub for good). */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+  constructor(
+    readonly problem: DatabaseProblem,
+    readonly waitedMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(problem.reason, options)
+  }
+}
+
+export interface WaitForDatabaseOptions {
+  /** How long to keep trying while the problem is transient; 0: one try. */
+  readonly timeoutMs: number
+  /** Told before each wait: why, and when the next try and the giving up come. */
+  readonly onWaiting?: (problem: DatabaseProblem, retryInMs: number, givingUpInMs: number) => void
+}
+
+const FIRST_RETRY_MS = 250
+const LONGEST_RETRY_MS = 5_000
+const LONGEST_TRY_MS = 10_000
+
+/**
+ * Connects to PostgreSQL once with a single connection (no pool, no migrations) and runs `select 1`,
+ * trying again while it is unreachable, up to `timeoutMs`. Throws DatabaseUnavailableError with the reason.
+ */
+export async function waitForDatabase(databaseUrl: string, options: WaitForDatabaseOptions): Promise<void> {
+  const started = Date.now()
+  const deadline = started + options.timeoutMs
+  for (let delay = FIRST_RETRY_MS; ; delay = Math.min(delay * 2, LONGEST_RETRY_MS)) {
+    const tryMs = Math.min(LONGEST_TRY_MS, Math.max(1_000, deadline - Date.now()))
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: tryMs,
+      query_timeout: tryMs,
+    })
+    client.on('error', () => {}) // a connection dying after the try has ended
+    let failure: unknown
+    try {
+      await client.connect()
+      await client.query('select 1')
+    } catch (error) {
+      failure = error ?? new Error('unknown error')
+    } finally {
+      await client.end().catch(() => {})
+    }
+    if (failure === undefined) return
+    const problem = databaseProblem(failure)
+    const left = deadline - Date.now()
+    if (!problem.transient || left <= 0)
+      throw new DatabaseUnavailableError(problem, Date.now() - started, { cause: failure })
+    const wait = Math.min(delay, left)
+    options.onWaiting?.(problem, wait, left)
+    await new Promise((resolve) => setTimeout(resolve, wait))
+  }
+}
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string') return code
+  // Node's connect to a name with several addresses fails with an AggregateError of each address's error.
+  const first = (error as { errors?: unknown }).errors
+  return Array.isArray(first) ? codeOf(first[0]) : undefined
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error && error.message) return error.message
+  if (error instanceof AggregateError) return error.errors.map(messageOf).join('; ')
+  if (typeof error === 'object' && error !== null && 'errno' in error) {
+    return `file system error ${String(error.errno)}`
+  }
+  return String(error)
 }

@@ -1,0 +1,257 @@
+import { mkdirSync, readFileSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { resolve } from 'node:path'
+import { createSecureContext } from 'node:tls'
+import type { Logger } from 'pino'
+import type { HubConfig } from '../config/config.ts'
+import { DataDirLockedError, lockDataDir, type DataDirLock } from '../storage/data-dir-lock.ts'
+import {
+  databaseProblem,
+  databaseTarget,
+  DatabaseUnavailableError,
+  openStore,
+  waitForDatabase,
+  type Store,
+} from '../storage/database.ts'
+
+/**
+ * The checks src/main.ts runs before the heavy work of a start (docs/operations.md, "Start-up checks"):
+ * each failure is a StartupError naming the setting and the cause, which main logs as one line.
+ */
+
+/** A setting that stops the hub from starting. `message` starts with the setting's name. */
+export class StartupError extends Error {
+  override name = 'StartupError'
+  constructor(
+    readonly setting: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE exist, are readable, hold PEM and belong together. */
+export function checkTlsFiles(tls: HubConfig['tls']): void {
+  if (!tls) return
+  const cert = readSettingFile('TLS_CERT_FILE', tls.certFile)
+  const key = readSettingFile('TLS_KEY_FILE', tls.keyFile)
+  const failure = (options: { cert?: Buffer; key?: Buffer }) => {
+    try {
+      createSecureContext(options)
+      return undefined
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+  const certFailure = failure({ cert })
+  if (certFailure) {
+    throw new StartupError(
+      'TLS_CERT_FILE',
+      `TLS_CERT_FILE ${tls.certFile} is not a PEM certificate (${certFailure})`,
+    )
+  }
+  const keyFailure = failure({ key })
+  if (keyFailure) {
+    throw new StartupError(
+      'TLS_KEY_FILE',
+      `TLS_KEY_FILE ${tls.keyFile} is not an unencrypted PEM private key (${keyFailure})`,
+    )
+  }
+  const pairFailure = failure({ cert, key })
+  if (pairFailure) {
+    throw new StartupError(
+      'TLS_KEY_FILE',
+      `TLS_KEY_FILE ${tls.keyFile} is not the key of the certificate in TLS_CERT_FILE ${tls.certFile} (${pairFailure})`,
+    )
+  }
+}
+
+function readSettingFile(setting: string, path: string): Buffer {
+  try {
+    return readFileSync(path)
+  } catch (error) {
+    throw new StartupError(setting, `${setting} ${path}: ${fileProblem(error)}`, { cause: error })
+  }
+}
+
+/** The listening port, held from the first checks until the hub listens on it. */
+export interface PortReservation {
+  /** Frees the port for the hub's own server. */
+  release(): Promise<void>
+}
+
+/**
+ * Binds HOST:PORT at once, so that a port in use (or a HOST that is not an address of this machine) stops
+ * the start before the store is opened and before an admin token is generated. The port stays bound
+ * until `release()`, right before the hub listens; a connection arriving meanwhile is closed (the hub is
+ * not serving yet). PORT=0 (any free port) needs no reservation.
+ */
+export async function reservePort(host: string, port: number): Promise<PortReservation> {
+  if (port === 0) return { release: () => Promise.resolve() }
+  const server = createServer((socket) => socket.destroy())
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', (error) => reject(listenProblem(error, host, port) ?? error))
+    server.listen({ port, host, exclusive: true }, () => resolveListen())
+  })
+  return {
+    release: () => new Promise<void>((resolveClose) => server.close(() => resolveClose())),
+  }
+}
+
+/** A StartupError for an error of listening on HOST:PORT, when the error is one of the settings'. */
+export function listenProblem(error: unknown, host: string, port: number): StartupError | undefined {
+  const code = (error as { code?: unknown }).code
+  const where = `${host}:${port}`
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError('PORT', `PORT ${port}: ${where} is already in use by another process`)
+    case 'EACCES':
+      return new StartupError(
+        'PORT',
+        `PORT ${port}: permission denied to listen on ${where} (ports below 1024 need privileges)`,
+      )
+    case 'EADDRNOTAVAIL':
+      return new StartupError('HOST', `HOST ${host} is not an address of this machine`)
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartupError('HOST', `HOST ${host}: unknown host`)
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The embedded store's folder: created if missing, writable, and locked for this process (src/storage/
+ * data-dir-lock.ts). A stale lock (its process is gone) is taken over, with a warning.
+ */
+export function prepareDataDir(dataDir: string, log: Logger): DataDirLock {
+  const path = resolve(dataDir)
+  try {
+    mkdirSync(path, { recursive: true })
+  } catch (error) {
+    throw new StartupError('DATA_DIR', `DATA_DIR ${path} cannot be created: ${fileProblem(error)}`, {
+      cause: error,
+    })
+  }
+  if (!statSync(path).isDirectory()) throw new StartupError('DATA_DIR', `DATA_DIR ${path} is not a folder`)
+  let lock: DataDirLock
+  try {
+    lock = lockDataDir(path)
+  } catch (error) {
+    if (error instanceof DataDirLockedError) {
+      const holder = error.holder
+      throw new StartupError(
+        'DATA_DIR',
+        holder
+          ? `DATA_DIR ${path} is in use by another hub process: pid ${holder.pid} on host ${holder.hostname}, ` +
+              `started ${holder.startedAt} (lock file ${error.lockFile}). Stop that process or use another ` +
+              `DATA_DIR; if no hub runs there any more, delete the lock file.`
+          : `DATA_DIR ${path} is in use by another hub process (lock file ${error.lockFile})`,
+        { cause: error },
+      )
+    }
+    throw new StartupError('DATA_DIR', `DATA_DIR ${path} is not writable: ${fileProblem(error)}`, {
+      cause: error,
+    })
+  }
+  const previous = lock.tookOverFrom
+  if (previous === 'unreadable') {
+    log.warn({ lockFile: lock.lockFile }, `DATA_DIR: replaced an unreadable lock file ${lock.lockFile}`)
+  } else if (previous) {
+    log.warn(
+      { lockFile: lock.lockFile, previousHolder: previous },
+      `DATA_DIR: took over the lock of pid ${previous.pid} (started ${previous.startedAt}), which is no longer running`,
+    )
+  }
+  return lock
+}
+
+/**
+ * Opens and migrates the configured store. PostgreSQL is first waited for (DATABASE_STARTUP_TIMEOUT_MS)
+ * while it is unreachable, each wait logged with its reason.
+ */
+export async function openConfiguredStore(config: HubConfig, log: Logger): Promise<Store> {
+  const onConnectionError = (error: Error) =>
+    log.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed')
+  const databaseUrl = config.databaseUrl
+  if (!databaseUrl) {
+    try {
+      return await openStore({ dataDir: config.dataDir, onConnectionError })
+    } catch (error) {
+      const where = config.dataDir === 'memory' ? 'memory' : resolve(config.dataDir)
+      throw new StartupError(
+        'DATA_DIR',
+        `DATA_DIR ${where}: the embedded database could not be opened: ${describe(error)}`,
+        { cause: error },
+      )
+    }
+  }
+  const target = databaseTarget(databaseUrl)
+  try {
+    await waitForDatabase(databaseUrl, {
+      timeoutMs: config.databaseStartupTimeoutMs,
+      onWaiting: (problem, retryInMs, givingUpInMs) =>
+        log.warn(
+          { setting: 'DATABASE_URL', reason: problem.reason },
+          `waiting for the database (DATABASE_URL: ${target}): ${problem.reason}; ` +
+            `next try in ${seconds(retryInMs)}, giving up in ${seconds(givingUpInMs)} (DATABASE_STARTUP_TIMEOUT_MS)`,
+        ),
+    })
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error
+    const timeout = config.databaseStartupTimeoutMs
+    const gaveUp = !error.problem.transient
+      ? ''
+      : timeout === 0
+        ? '; not retried (DATABASE_STARTUP_TIMEOUT_MS=0)'
+        : `; gave up after ${seconds(error.waitedMs)} (DATABASE_STARTUP_TIMEOUT_MS=${timeout})`
+    throw new StartupError(
+      'DATABASE_URL',
+      `DATABASE_URL: cannot use the database at ${target}: ${error.problem.reason}${gaveUp}`,
+      { cause: error },
+    )
+  }
+  try {
+    return await openStore({ databaseUrl, onConnectionError })
+  } catch (error) {
+    // Reached a moment ago: lost again, or a migration the database refuses (permissions).
+    throw new StartupError(
+      'DATABASE_URL',
+      `DATABASE_URL: cannot use the database at ${target}: ${describe(error)}`,
+      { cause: error },
+    )
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : databaseProblem(error).reason
+}
+
+function seconds(ms: number): string {
+  return `${Math.max(0, Math.round(ms / 100) / 10)} s`
+}
+
+/** A file system error in words. */
+export function fileProblem(error: unknown): string {
+  const code = (error as { code?: unknown }).code
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or folder'
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied'
+    case 'EISDIR':
+      return 'is a folder, not a file'
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a folder'
+    case 'EROFS':
+      return 'read-only file system'
+    case 'ENOSPC':
+      return 'no space left on the device'
+    case 'EEXIST':
+      return 'exists and is not a folder'
+    default:
+      return error instanceof Error ? error.message : String(error)
+  }
+}
