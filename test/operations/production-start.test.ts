@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +22,9 @@ import { createTestStore, STORE_VARIANTS } from '../support/test-store.ts'
  */
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+const packageVersion = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version
 const tmpRoot = join(repoRoot, '.tmp')
 // Installing from the registry and compiling take minutes on a busy 2-core machine.
 const INSTALL_TIMEOUT_MS = Number(process.env['PRODUCTION_TEST_INSTALL_TIMEOUT_MS'] ?? 900_000)
@@ -207,6 +219,11 @@ describe('production package: npm ci --omit=dev on the build, then node dist/mai
           // Served by the hub's OCPI routes: a partner without a token is refused there.
           expect(versions.status).toBe(401)
           expect(hub.output).not.toMatch(/resolved outside the production folder/)
+          // The compiled hub finds its version in package.json, as the sources do (CHANGELOG.md).
+          const metrics = await fetch(`${url}/metrics`).then((response) => response.text())
+          expect(metrics).toContain(
+            `ocpi_hub_build_info{version="${packageVersion}",node="${process.version}"} 1`,
+          )
 
           hub.child.kill('SIGTERM')
           const signalledAt = Date.now()
