@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DeliveryObserver } from '../delivery/delivery-worker.ts'
 import type { Db } from '../storage/database.ts'
 import type { ConnectionStatus, DeliveryState } from '../storage/tables.ts'
+import { HUB_VERSION } from './version.ts'
 
 const PREFIX = 'ocpi_hub_'
 const DELIVERY_STATES: readonly DeliveryState[] = ['pending', 'failed', 'dead']
@@ -95,6 +96,12 @@ export class HubMetrics {
       help: '1 when the last scrape could read the queue and the directory from the database, else 0.',
       registers,
     })
+    new Gauge({
+      name: `${PREFIX}build_info`,
+      help: "Value 1: the hub's version (CHANGELOG.md) and the Node.js version it runs on.",
+      labelNames: ['version', 'node'],
+      registers,
+    }).set({ version: HUB_VERSION, node: process.version }, 1)
   }
 
   /** One answered request. `routeUrl` is the route's pattern (never the raw URL: ids would explode the series). */
