@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
+import { isDatabaseUnavailable } from '../storage/database-errors.ts'
 import { describeValidation } from '../transport/error-handler.ts'
 
 export type AdminErrorCode =
@@ -8,6 +9,7 @@ export type AdminErrorCode =
   | 'ADMIN_NOT_FOUND'
   | 'ADMIN_CONFLICT'
   | 'ADMIN_PARTNER_FAILED'
+  | 'ADMIN_UNAVAILABLE'
   | 'ADMIN_INTERNAL'
 
 const STATUS: Record<AdminErrorCode, number> = {
@@ -16,6 +18,7 @@ const STATUS: Record<AdminErrorCode, number> = {
   ADMIN_NOT_FOUND: 404,
   ADMIN_CONFLICT: 409,
   ADMIN_PARTNER_FAILED: 502,
+  ADMIN_UNAVAILABLE: 503,
   ADMIN_INTERNAL: 500,
 }
 
@@ -47,6 +50,12 @@ function toAdminError(error: unknown): AdminError {
     return new AdminError('ADMIN_INVALID_REQUEST', 'Request body is not valid JSON')
   if (fastifyError.statusCode === 413)
     return new AdminError('ADMIN_INVALID_REQUEST', 'Request body is too large')
+  if (isDatabaseUnavailable(error)) {
+    return new AdminError(
+      'ADMIN_UNAVAILABLE',
+      'The hub cannot reach its database right now: try again shortly',
+    )
+  }
   return new AdminError('ADMIN_INTERNAL', 'Internal hub error')
 }
 

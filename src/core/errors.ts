@@ -117,6 +117,11 @@ export const HubErrors = {
     message: 'The request could not be forwarded to the receiver',
   },
   HUB_ERR_INTERNAL: { status: OcpiStatus.ServerError, http: 500, message: 'Internal hub error' },
+  HUB_ERR_STORE_UNAVAILABLE: {
+    status: OcpiStatus.ServerError,
+    http: 503,
+    message: 'The hub cannot reach its database right now: nothing was done; send the request again shortly',
+  },
   HUB_ERR_WRONG_ROLE: {
     status: OcpiStatus.InvalidOrMissingParameters,
     http: 200,

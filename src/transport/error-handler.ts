@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { HubErrors, OcpiError, type HttpStatus } from '../core/errors.ts'
 import type { OcpiStatusCode } from '../core/status-codes.ts'
+import { isDatabaseUnavailable } from '../storage/database-errors.ts'
 import { errorEnvelope } from './envelope.ts'
 
 interface ValidationIssue {
@@ -64,8 +65,9 @@ export function renderError(error: unknown): RenderedError {
       internal: false,
     }
   }
-  const code =
-    fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+  const code = isDatabaseUnavailable(error)
+    ? 'HUB_ERR_STORE_UNAVAILABLE'
+    : fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
       ? 'HUB_ERR_BODY_TOO_LARGE'
       : fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
         ? 'HUB_ERR_BAD_CONTENT_TYPE'
@@ -93,6 +95,8 @@ export async function ocpiErrorHandler(
   const rendered = renderError(error)
   if (rendered.internal) {
     request.log.error({ err: error, hubCode: rendered.hubCode }, 'request failed inside the hub')
+  } else if (rendered.hubCode === 'HUB_ERR_STORE_UNAVAILABLE') {
+    request.log.warn({ err: error, hubCode: rendered.hubCode }, 'request failed: the database is unavailable')
   } else {
     const detail = error instanceof OcpiError ? error.detail : undefined
     request.log.info(
