@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from './config/config.ts'
+import type { PartyRef } from './core/party.ts'
 import type { Db, Store } from './storage/database.ts'
 import type { OcpiClient } from './transport/ocpi-client.ts'
 
@@ -41,4 +42,9 @@ export function hubIdentity(config: HubConfig): HubIdentity {
     baseUrl230: `${config.publicUrl}/ocpi/2.3.0`,
     ocpiBaseUrl: `${config.publicUrl}/ocpi`,
   }
+}
+
+/** The hub as a party: FROM of what it answers or sends itself, the TO that means "the hub". */
+export function hubParty(hub: HubIdentity): PartyRef {
+  return { country_code: hub.countryCode, party_id: hub.partyId }
 }

@@ -1,6 +1,6 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
-import type { HubContext } from '../hub-context.ts'
+import { hubParty, type HubContext } from '../hub-context.ts'
 import type { InterfaceRole } from '../modules/registry.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 import { implementersOf, type RoutedModule } from './module-audience.ts'
@@ -14,10 +14,6 @@ export type Destination =
 export interface DestinationInterface {
   readonly module: RoutedModule
   readonly interfaceRole: InterfaceRole
-}
-
-export function hubParty(context: HubContext): PartyRef {
-  return { country_code: context.hub.countryCode, party_id: context.hub.partyId }
 }
 
 function who(party: PartyRef): string {
@@ -45,7 +41,7 @@ export async function resolveDestination(
   target: DestinationInterface,
 ): Promise<Destination | undefined> {
   if (!to) return undefined
-  if (sameParty(to, hubParty(context))) return { kind: 'hub' }
+  if (sameParty(to, hubParty(context.hub))) return { kind: 'hub' }
   // One query on the hot path of every routed request: every role with these ids, with its platform.
   const rows = await context.db
     .selectFrom('parties')

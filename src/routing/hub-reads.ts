@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError, type HubErrorCode } from '../core/errors.ts'
 import { sameParty, type PartyRef, type Role } from '../core/party.ts'
-import type { HubContext } from '../hub-context.ts'
+import { hubParty, type HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl, type InterfaceRole } from '../modules/registry.ts'
 import { findObjectsById, listObjectsPage, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { partnerOf } from '../transport/authorization.ts'
@@ -9,7 +9,7 @@ import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
 import { AT_ENDPOINT, withQuery, type OutboundPath } from '../transport/outbound-path.ts'
 import { readPageRequest, setPageHeaders } from '../transport/pagination.ts'
 import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
-import { hubParty, resolveDestination, type Destination } from './destination.ts'
+import { resolveDestination, type Destination } from './destination.ts'
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
 import { addressedTo, queryPassedOn } from './route-to.ts'
@@ -75,7 +75,7 @@ async function routeRead(
   checkRequester?.(requester)
   const to = addressedTo(request, routing)
   let from = requesterParty(requester, routing)
-  if (interfaceRole === 'SENDER' && to && !sameParty(to, hubParty(context))) {
+  if (interfaceRole === 'SENDER' && to && !sameParty(to, hubParty(context.hub))) {
     from = checkRoutedRead(requester, module, routing.from, to) ?? from
   }
   const destination = await resolveDestination(context, to, requester.platformId, { module, interfaceRole })
@@ -140,7 +140,7 @@ export async function handleSenderList(
     { returned: result.objects.length, total: result.total, last: result.last },
     maxLimit,
   )
-  setResponseRouting(reply, hubParty(context), route.from)
+  setResponseRouting(reply, hubParty(context.hub), route.from)
   return successEnvelope(result.objects)
 }
 
@@ -173,7 +173,7 @@ export async function handleSenderObject(
   if (candidates.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
   const found = candidates[0] && read.pick(candidates[0])
   if (found === undefined) throw new OcpiError(read.unknown, `Unknown ${read.module} object: ${read.path}`)
-  setResponseRouting(reply, hubParty(context), route.from)
+  setResponseRouting(reply, hubParty(context.hub), route.from)
   return successEnvelope(found)
 }
 

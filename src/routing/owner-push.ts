@@ -3,7 +3,7 @@ import { OcpiError } from '../core/errors.ts'
 import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
 import { enqueue } from '../delivery/outbox.ts'
-import type { HubContext } from '../hub-context.ts'
+import { hubParty, type HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
@@ -12,7 +12,7 @@ import type { OutboundPath } from '../transport/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
-import { hubParty, resolveDestination } from './destination.ts'
+import { resolveDestination } from './destination.ts'
 import { forwardAndRelay } from './forward.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
 import { actsAs, checkFromHeader, loadRequester } from './requester.ts'
@@ -123,7 +123,7 @@ export async function handleOwnerWrite(
     const message = (target: BroadcastTarget, method: OwnerWrite['method'], body: unknown) => ({
       receiverPlatformId: target.platformId,
       to: target.to,
-      from: hubParty(context),
+      from: hubParty(context.hub),
       module: write.module,
       method,
       path: write.pathAndQuery,
@@ -154,7 +154,7 @@ export async function handleOwnerWrite(
     outcome.changed ? 'stored and queued for broadcast' : 'unchanged repeat: not passed on',
   )
   request.handlingNote = skippedNote
-  setResponseRouting(reply, hubParty(context), from)
+  setResponseRouting(reply, hubParty(context.hub), from)
   void reply.code(outcome.created ? 201 : 200)
   return successEnvelope(null, skippedNote)
 }

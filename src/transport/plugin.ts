@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
-import type { HubContext } from '../hub-context.ts'
+import { hubParty, type HubContext } from '../hub-context.ts'
 import { registerMessageLogHooks } from '../message-log/incoming-hooks.ts'
 import type { MessageLogWriter } from '../message-log/message-log-writer.ts'
 import { credentialsRoutes } from '../modules/credentials/credentials.routes.ts'
@@ -81,7 +81,7 @@ async function versionScope(
 ): Promise<void> {
   if (version !== '2.3.0') registerVersionAdapters(app, context, version)
   await app.register(credentialsRoutes, { context, version })
-  const hub = { country_code: context.hub.countryCode, party_id: context.hub.partyId }
+  const hub = hubParty(context.hub)
   for (const [module, plugin, kind] of MODULE_PLUGINS) {
     if (!hasModule(version, module)) continue
     await app.register(async (scope) => {

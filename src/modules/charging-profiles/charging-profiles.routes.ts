@@ -2,9 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { OcpiUrl } from '../../core/ocpi-types.schema.ts'
-import type { HubContext } from '../../hub-context.ts'
+import { hubParty, type HubContext } from '../../hub-context.ts'
 import { forwardWithCallback, relayCallbackResult } from '../../routing/async-callbacks.ts'
-import { hubParty } from '../../routing/destination.ts'
 import { forwardAndRelay } from '../../routing/forward.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
@@ -49,7 +48,9 @@ export async function chargingProfilesRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   // The hub's own answers (refusals, bad input) come from the hub; a relayed answer replaces these.
-  app.addHook('onRequest', async (_request, reply) => setResponseRouting(reply, hubParty(context), undefined))
+  app.addHook('onRequest', async (_request, reply) =>
+    setResponseRouting(reply, hubParty(context.hub), undefined),
+  )
   const receiver = `/${interfacePath('chargingprofiles', 'RECEIVER')}/:session_id`
   const sender = `/${interfacePath('chargingprofiles', 'SENDER')}`
 

@@ -4,9 +4,8 @@ import { Type, type Static } from '@sinclair/typebox'
 import { OcpiError } from '../../core/errors.ts'
 import { OcpiUrl } from '../../core/ocpi-types.schema.ts'
 import { sameParty, type PartyRef } from '../../core/party.ts'
-import type { HubContext } from '../../hub-context.ts'
+import { hubParty, type HubContext } from '../../hub-context.ts'
 import { forwardWithCallback, relayCallbackResult } from '../../routing/async-callbacks.ts'
-import { hubParty } from '../../routing/destination.ts'
 import type { Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
@@ -118,7 +117,9 @@ export async function commandsRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   // The hub's own answers (refusals, bad input) come from the hub; a relayed answer replaces these.
-  app.addHook('onRequest', async (_request, reply) => setResponseRouting(reply, hubParty(context), undefined))
+  app.addHook('onRequest', async (_request, reply) =>
+    setResponseRouting(reply, hubParty(context.hub), undefined),
+  )
   const receiver = `/${interfacePath('commands', 'RECEIVER')}`
   const sender = `/${interfacePath('commands', 'SENDER')}`
 

@@ -1,3 +1,5 @@
+import type { OcpiVersion } from '../../version-adapters/contract.ts'
+import { credentialsTo211, type Credentials211 } from './credentials-211.ts'
 import type { Credentials, CredentialsRole } from './credentials.schema.ts'
 
 /**
@@ -15,4 +17,13 @@ export interface Credentials221 {
 export function credentialsTo221(credentials: Credentials): Credentials221 {
   const hub = credentials.roles[0]!
   return { token: credentials.token, url: credentials.url, roles: [{ ...hub, role: 'HUB' }] }
+}
+
+/** The hub's canonical credentials as a partner of `version` expects them. */
+export function hubCredentialsIn(
+  version: OcpiVersion,
+  credentials: Credentials,
+): Credentials | Credentials221 | Credentials211 {
+  if (version === '2.1.1') return credentialsTo211(credentials)
+  return version === '2.2.1' ? credentialsTo221(credentials) : credentials
 }

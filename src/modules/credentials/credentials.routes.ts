@@ -6,7 +6,7 @@ import { partnerOf } from '../../transport/authorization.ts'
 import { successEnvelope } from '../../transport/envelope.ts'
 import type { OcpiVersion } from '../../version-adapters/contract.ts'
 import { Credentials211, credentialsFrom211, credentialsTo211 } from './credentials-211.ts'
-import { credentialsTo221 } from './credentials-221.ts'
+import { hubCredentialsIn } from './credentials-221.ts'
 import { Credentials } from './credentials.schema.ts'
 import {
   claimableParties,
@@ -31,8 +31,7 @@ export async function credentialsRoutes(
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const config = { allowUnregistered: true }
   // 2.2.1 and 2.3.0 partners send the same object; the hub describes itself as each version expects.
-  const inVersion = (credentials: Credentials) =>
-    version === '2.2.1' ? credentialsTo221(credentials) : credentials
+  const inVersion = (credentials: Credentials) => hubCredentialsIn(version, credentials)
 
   routes.get('/credentials', { config }, async (request) => {
     return successEnvelope(inVersion(await credentialsForCaller(context, partnerOf(request))))

@@ -27,8 +27,8 @@ import { PartnerCallError } from '../../transport/ocpi-client.ts'
 import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
 import { CANONICAL_VERSION, type OcpiVersion } from '../../version-adapters/contract.ts'
 import { versionOf } from '../../version-adapters/version-modules.ts'
-import { Credentials211, credentialsTo211, withRole } from './credentials-211.ts'
-import { credentialsTo221 } from './credentials-221.ts'
+import { Credentials211, withRole } from './credentials-211.ts'
+import { hubCredentialsIn } from './credentials-221.ts'
 import { Credentials, type CredentialsRole } from './credentials.schema.ts'
 import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
 
@@ -403,11 +403,7 @@ async function postHubCredentials(
       url: credentialsUrl,
       token: tokenA,
       rawToken: is211,
-      body: is211
-        ? credentialsTo211(credentials)
-        : peer.version === '2.2.1'
-          ? credentialsTo221(credentials)
-          : credentials,
+      body: hubCredentialsIn(peer.version, credentials),
       correlationId,
     })
   } catch (error) {

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { utcInstant } from '../../core/date-time.ts'
 import type { PartyRef } from '../../core/party.ts'
 import { enqueue, type OutboundMessage } from '../../delivery/outbox.ts'
-import type { HubIdentity } from '../../hub-context.ts'
+import { hubParty, type HubIdentity } from '../../hub-context.ts'
 import { listPartiesOf } from '../../routing/platforms.store.ts'
 import type { Db } from '../../storage/database.ts'
 import type { PageCursor } from '../../storage/owned-objects.store.ts'
@@ -84,7 +84,7 @@ export async function queueClientInfoChanges(
   const changed = (await partyStatuses(trx, platformId)).filter((p) => previous.get(roleKey(p)) !== p.status)
   if (changed.length === 0) return 0
   const receivers = await clientInfoReceivers(trx, platformId)
-  const from: PartyRef = { country_code: hub.countryCode, party_id: hub.partyId }
+  const from = hubParty(hub)
   const messages = receivers.flatMap((receiver) =>
     changed.map((party): OutboundMessage => {
       // A party holding two roles under one {cc}/{pid} has two ClientInfos: the role keeps them apart in the queue.

@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { PartyRef } from '../../core/party.ts'
-import type { HubContext } from '../../hub-context.ts'
-import { hubParty } from '../../routing/destination.ts'
+import { hubParty, type HubContext } from '../../hub-context.ts'
 import { forwardAndRelay } from '../../routing/forward.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { Db } from '../../storage/database.ts'
@@ -62,7 +61,7 @@ export async function authorizeThroughHub(
 ): Promise<OcpiEnvelope> {
   const { tokenUid, tokenType } = authorization
   // The hub's own refusals (2004, 4001, 4003, 2001) come from the hub; a relayed answer replaces these.
-  setResponseRouting(reply, hubParty(context), undefined)
+  setResponseRouting(reply, hubParty(context.hub), undefined)
   const routed = await routeToOneParty(context, request, {
     module: 'tokens',
     interfaceRole: 'SENDER',
