@@ -14,9 +14,9 @@ import {
 import { outboundUrl, storedOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
 import { routingRequestHeaders } from '../transport/routing-headers.ts'
 import { describeLosses } from '../version-adapters/adapt.ts'
-import { ConversionRefused, type OcpiVersion } from '../version-adapters/contract.ts'
+import { ConversionRefused } from '../version-adapters/contract.ts'
+import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
 import { adaptOutbound } from '../version-adapters/outbound.ts'
-import { versionOf } from '../version-adapters/version-modules.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 

@@ -1,8 +1,7 @@
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
-import type { OcpiVersion } from '../version-adapters/contract.ts'
-import { versionOf } from '../version-adapters/version-modules.ts'
-import type { ModuleAudience } from './module-audience.ts'
+import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
+import type { ModuleAudience } from '../core/modules.ts'
 
 export interface BroadcastTarget {
   readonly platformId: string

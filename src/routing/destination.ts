@@ -1,9 +1,8 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
 import { hubParty, type HubContext } from '../hub-context.ts'
-import type { InterfaceRole } from '../modules/registry.ts'
+import { type InterfaceRole, implementersOf, type RoutedModule } from '../core/modules.ts'
 import type { PlatformRow } from '../storage/tables.ts'
-import { implementersOf, type RoutedModule } from './module-audience.ts'
 
 /** Where a functional-module request goes: the hub itself, or one party on one connected platform. */
 export type Destination =

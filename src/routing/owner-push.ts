@@ -14,7 +14,7 @@ import { routingHeadersOf, setResponseRouting } from '../transport/routing-heade
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { resolveDestination } from './destination.ts'
 import { forwardAndRelay } from './forward.ts'
-import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
+import { MODULE_AUDIENCE, type OwnedObjectModule } from '../core/modules.ts'
 import { actsAs, checkFromHeader, loadRequester } from './requester.ts'
 
 /** The hub's stored object after a write: `undefined` when the write deletes it. */

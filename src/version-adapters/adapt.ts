@@ -3,7 +3,9 @@ import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import { findObjectsById } from '../storage/owned-objects.store.ts'
-import { ConversionRefused, type ObjectKind, type OcpiObject, type OcpiVersion } from './contract.ts'
+import { ConversionRefused, type OcpiObject } from './contract.ts'
+import type { ObjectKind } from '../core/object-kinds.ts'
+import type { OcpiVersion } from '../core/ocpi-versions.ts'
 import { fromCanonical, toCanonical } from './converters.ts'
 
 /** A value (an object, or a list of objects) in another version, and what the conversion lost. */

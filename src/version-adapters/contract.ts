@@ -3,37 +3,6 @@
  * translate objects for partners registered in an older version. Converters are pure functions: the
  * transport layer calls them at the edge, on the way in (toCanonical) and on the way out (fromCanonical).
  */
-export const SUPPORTED_VERSIONS = ['2.3.0', '2.2.1', '2.1.1'] as const
-export type OcpiVersion = (typeof SUPPORTED_VERSIONS)[number]
-export const CANONICAL_VERSION: OcpiVersion = '2.3.0'
-
-/** The objects that cross the hub, named as in the spec. */
-export type ObjectKind =
-  | 'Location'
-  | 'EVSE'
-  | 'Connector'
-  | 'Tariff'
-  | 'Token'
-  | 'AuthorizationInfo'
-  | 'LocationReferences'
-  | 'Session'
-  | 'CDR'
-  | 'StartSession'
-  | 'StopSession'
-  | 'ReserveNow'
-  | 'CancelReservation'
-  | 'UnlockConnector'
-  | 'CommandResponse'
-  | 'CommandResult'
-  | 'ChargingPreferences'
-  | 'SetChargingProfile'
-  | 'ActiveChargingProfile'
-  | 'ActiveChargingProfileResult'
-  | 'ChargingProfileResponse'
-  | 'ChargingProfileResult'
-  | 'ClearProfileResult'
-  | 'ClientInfo'
-
 export type OcpiObject = Record<string, unknown>
 
 /** What a conversion produced, and every piece of information it could not carry across. */

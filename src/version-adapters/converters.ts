@@ -1,4 +1,6 @@
-import type { ConversionContext, Converted, ObjectKind, OcpiObject, OcpiVersion } from './contract.ts'
+import type { ConversionContext, Converted, OcpiObject } from './contract.ts'
+import type { ObjectKind } from '../core/object-kinds.ts'
+import type { OcpiVersion } from '../core/ocpi-versions.ts'
 import type { ConversionRun } from './shared/conversion-run.ts'
 import type { KindConverters, VersionConverters } from './shared/version-converters.ts'
 import { V2_1_1_CONVERTERS } from './v2-1-1/index.ts'

@@ -1,5 +1,5 @@
-import type { InterfaceRole } from '../modules/registry.ts'
-import type { ObjectKind } from './contract.ts'
+import type { InterfaceRole } from '../core/modules.ts'
+import type { ObjectKind } from '../core/object-kinds.ts'
 
 /** What a message carries, in the converters' names: its body, and the `data` of its answer. */
 export interface MessageKinds {

@@ -1,12 +1,12 @@
 import type { HubIdentity } from '../hub-context.ts'
-import type { InterfaceRole } from '../modules/registry.ts'
+import { type InterfaceRole, hasModule } from '../core/modules.ts'
 import type { Db } from '../storage/database.ts'
 import { outboundPath, readOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
 import { adaptIn, adaptOut, type InboundFacts } from './adapt.ts'
-import { ConversionRefused, type OcpiVersion } from './contract.ts'
+import { ConversionRefused } from './contract.ts'
+import type { OcpiVersion } from '../core/ocpi-versions.ts'
 import { supportsKind } from './converters.ts'
 import { messageKinds, pathSegments, type MessageKinds } from './message-kinds.ts'
-import { hasModule } from './version-modules.ts'
 
 /** One request the hub is about to send, in canonical 2.3.0 terms. */
 export interface OutboundCall {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { CredentialsRole } from '../../src/modules/credentials/credentials.schema.ts'
-import type { OcpiVersion } from '../../src/version-adapters/contract.ts'
+import type { OcpiVersion } from '../../src/core/ocpi-versions.ts'
 import { call, type OcpiEnvelopeBody } from './http.ts'
 
 export interface RecordedRequest {

@@ -34,7 +34,7 @@ import {
   Token,
   TokenPatch,
 } from '../../src/modules/tokens/tokens.schema.ts'
-import type { ObjectKind } from '../../src/version-adapters/contract.ts'
+import type { ObjectKind } from '../../src/core/object-kinds.ts'
 import { compileOcpiValidator } from '../../src/transport/schema-validation.ts'
 
 /** The hub's 2.3.0 schema of each kind, compiled with the hub's own Ajv options. */

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   ConversionRefused,
   type ConversionContext,
-  type ObjectKind,
   type OcpiObject,
-  type OcpiVersion,
 } from '../../src/version-adapters/contract.ts'
+import type { ObjectKind } from '../../src/core/object-kinds.ts'
+import type { OcpiVersion } from '../../src/core/ocpi-versions.ts'
 import { fromCanonical, supportsKind, toCanonical } from '../../src/version-adapters/converters.ts'
 import { aCdr, aCdrToken } from '../fixtures/cdrs.ts'
 import { aCommandResponse, aCommandResult, aReserveNow, aStartSession } from '../fixtures/commands.ts'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ConversionContext, ObjectKind, OcpiObject } from '../../src/version-adapters/contract.ts'
+import type { ConversionContext, OcpiObject } from '../../src/version-adapters/contract.ts'
+import type { ObjectKind } from '../../src/core/object-kinds.ts'
 import { fromCanonical, supportsKind, toCanonical } from '../../src/version-adapters/converters.ts'
 import { validateCanonical } from './canonical-schemas.ts'
 import { V2_1_1_OBJECTS, V2_2_1_OBJECTS, type OlderObject } from './older-objects.ts'

@@ -1,4 +1,5 @@
-import type { ConversionContext, ObjectKind, OcpiObject } from '../../src/version-adapters/contract.ts'
+import type { ConversionContext, OcpiObject } from '../../src/version-adapters/contract.ts'
+import type { ObjectKind } from '../../src/core/object-kinds.ts'
 import { FIXTURE_CPO, FIXTURE_EMSP } from '../fixtures/parties.ts'
 
 /**

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest'
 import {
   ConversionRefused,
   type ConversionContext,
-  type ObjectKind,
   type OcpiObject,
-  type OcpiVersion,
 } from '../../src/version-adapters/contract.ts'
+import type { ObjectKind } from '../../src/core/object-kinds.ts'
+import type { OcpiVersion } from '../../src/core/ocpi-versions.ts'
 import { fromCanonical, supportsKind, toCanonical } from '../../src/version-adapters/converters.ts'
 import { differingPaths, expectDifferencesNamedByLosses, lossPaths } from './round-trip.ts'
 

@@ -6,7 +6,7 @@ import type { PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { registeredHosts } from '../../routing/async-callbacks.ts'
 import { resolveDestination } from '../../routing/destination.ts'
-import { INTERFACE_IMPLEMENTERS } from '../../routing/module-audience.ts'
+import { INTERFACE_IMPLEMENTERS } from '../../core/modules.ts'
 import {
   callDestination,
   forwardAndRelay,

@@ -1,4 +1,4 @@
-import type { OcpiVersion } from '../../version-adapters/contract.ts'
+import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 import { credentialsTo211, type Credentials211 } from './credentials-211.ts'
 import type { Credentials, CredentialsRole } from './credentials.schema.ts'
 

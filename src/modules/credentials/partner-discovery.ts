@@ -1,8 +1,8 @@
 import { OcpiStatus, type OcpiStatusCode } from '../../core/status-codes.ts'
 import type { EndpointRow } from '../../storage/tables.ts'
 import { PartnerCallError, type OcpiClient, type PartnerResponse } from '../../transport/ocpi-client.ts'
-import { SUPPORTED_VERSIONS, type OcpiVersion } from '../../version-adapters/contract.ts'
-import { highestMutualVersion, interfaceOfRole211 } from '../../version-adapters/version-modules.ts'
+import { SUPPORTED_VERSIONS, type OcpiVersion, highestMutualVersion } from '../../core/ocpi-versions.ts'
+import { interfaceOfRole211 } from '../../core/modules.ts'
 
 /** Modules a partner must expose for the hub to keep a connection with it. */
 const REQUIRED_MODULES = ['credentials']

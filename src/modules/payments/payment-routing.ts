@@ -3,12 +3,11 @@ import { OcpiError } from '../../core/errors.ts'
 import type { Role } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { forwardAndRelay } from '../../routing/forward.ts'
-import { INTERFACE_IMPLEMENTERS, PTP_ROLES } from '../../routing/module-audience.ts'
+import { INTERFACE_IMPLEMENTERS, PTP_ROLES, type InterfaceRole } from '../../core/modules.ts'
 import { queryPassedOn } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
-import type { InterfaceRole } from '../registry.ts'
 
 /**
  * Who talks to whom on each interface of the hub's payments endpoint. The PTP owns Terminals and

@@ -1,7 +1,7 @@
 import { OcpiError } from '../../core/errors.ts'
 import { sameParty, type PartyRef } from '../../core/party.ts'
 import type { DestinationAnswer } from '../../routing/forward.ts'
-import { INTERFACE_IMPLEMENTERS } from '../../routing/module-audience.ts'
+import { INTERFACE_IMPLEMENTERS } from '../../core/modules.ts'
 import { actsAs, type Requester } from '../../routing/requester.ts'
 import { findRoutes, type KnownRoute } from '../../routing/route-index.store.ts'
 import type { Db } from '../../storage/database.ts'

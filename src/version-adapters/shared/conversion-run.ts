@@ -1,4 +1,5 @@
-import { ConversionRefused, type ConversionContext, type OcpiObject, type OcpiVersion } from '../contract.ts'
+import { ConversionRefused, type ConversionContext, type OcpiObject } from '../contract.ts'
+import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 
 /**
  * One conversion in progress: the caller's context and the loss lines collected so far. Every converter

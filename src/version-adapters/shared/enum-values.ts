@@ -1,4 +1,5 @@
-import type { OcpiObject, OcpiVersion } from '../contract.ts'
+import type { OcpiObject } from '../contract.ts'
+import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 import { isSet, lose, omitFields, type ConversionRun } from './conversion-run.ts'
 
 /**

@@ -1,4 +1,5 @@
-import { ConversionRefused, type OcpiObject, type OcpiVersion } from '../contract.ts'
+import { ConversionRefused, type OcpiObject } from '../contract.ts'
+import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 import { lose, type ConversionRun } from './conversion-run.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { ObjectKind } from '../contract.ts'
+import type { ObjectKind } from '../../core/object-kinds.ts'
 import type { Step } from './conversion-run.ts'
 
 /** The two directions of one object kind for one older version. */

@@ -1,4 +1,4 @@
-import type { OcpiVersion } from '../contract.ts'
+import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 import {
   CAPABILITIES,
   CONNECTOR_TYPES,

@@ -1,4 +1,5 @@
-import type { OcpiObject, OcpiVersion } from '../contract.ts'
+import type { OcpiObject } from '../contract.ts'
+import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 import { dropFields, lose, mapList, type ConversionRun, type Step } from '../shared/conversion-run.ts'
 import { CDR_DIMENSION_TYPES } from '../../modules/cdrs/cdrs.schema.ts'
 
