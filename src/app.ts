@@ -8,15 +8,17 @@ import { markReceiverOffline } from './delivery/receiver-offline.ts'
 import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
 import { hubIdentity, type HubContext } from './hub-context.ts'
+import { registerMessageLogHooks } from './message-log/incoming-hooks.ts'
 import { MessageLogWriter } from './message-log/message-log-writer.ts'
-import { StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
+import { registerModules } from './modules/catalogue.ts'
+import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { HubMetrics } from './operations/metrics.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
 import { OcpiClient } from './transport/ocpi-client.ts'
-import { ocpiPlugin } from './transport/plugin.ts'
+import { registerOcpiTransport } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
 import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
@@ -115,7 +117,20 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   app.setErrorHandler(ocpiErrorHandler)
   // Before the /ocpi and /admin plugins: its request metrics hook must reach their routes.
   registerOperations(app, { context, metrics })
-  await app.register(ocpiPlugin, { prefix: '/ocpi', context, messageLog })
+  await app.register(
+    async (ocpi) => {
+      // Every request in, refused ones included (src/message-log/).
+      registerMessageLogHooks(ocpi, messageLog)
+      registerOcpiTransport(ocpi, context)
+      // After authentication: a registered partner that calls is alive (the still-alive check skips it).
+      const lastSeen = new LastSeenRecorder(context.db, context.log)
+      ocpi.addHook('onRequest', async (request) => {
+        if (request.partner?.registered) lastSeen.record(request.partner.platformId)
+      })
+      await registerModules(ocpi, context)
+    },
+    { prefix: '/ocpi' },
+  )
   await app.register(adminPlugin, { prefix: '/admin', context, adminTokenHash: adminToken.hash })
   messageLog.start()
   // Messages left from before a restart go out as soon as the hub is up.

@@ -27,8 +27,10 @@ export interface ModuleFacts {
   readonly implementers?: Readonly<Record<InterfaceRole, readonly Role[]>>
   /** Client owned objects: owners (Sender implementers) push them and the hub broadcasts them to the Receivers. */
   readonly broadcast?: true
-  /** The object stored under `{country_code}/{party_id}/{id}` on the Receiver interface. */
+  /** The one object the module carries: written on its Receiver interface, read on either. */
   readonly objectKind?: ObjectKind
+  /** Receiver URLs name the object's owner: `{country_code}/{party_id}/…`. */
+  readonly ownerInReceiverUrl?: true
 }
 
 const ALL_VERSIONS = ['2.3.0', '2.2.1', '2.1.1'] as const satisfies readonly OcpiVersion[]
@@ -58,6 +60,7 @@ const MODULES = {
     implementers: CPO_DATA,
     broadcast: true,
     objectKind: 'Location',
+    ownerInReceiverUrl: true,
   },
   tariffs: {
     kind: 'functional',
@@ -66,6 +69,7 @@ const MODULES = {
     implementers: CPO_DATA,
     broadcast: true,
     objectKind: 'Tariff',
+    ownerInReceiverUrl: true,
   },
   // Reversed roles: the eMSP (or OTHER) serves tokens and authorize, the CPO keeps copies.
   tokens: {
@@ -75,6 +79,7 @@ const MODULES = {
     implementers: { SENDER: ['EMSP', 'OTHER'], RECEIVER: ['CPO'] },
     broadcast: true,
     objectKind: 'Token',
+    ownerInReceiverUrl: true,
   },
   // mod_sessions: Sender CPO; Receiver eMSP or SCSP (OTHER is eMSP-like).
   sessions: {
@@ -83,6 +88,7 @@ const MODULES = {
     versions: ALL_VERSIONS,
     implementers: { SENDER: ['CPO'], RECEIVER: ['EMSP', 'SCSP', 'OTHER'] },
     objectKind: 'Session',
+    ownerInReceiverUrl: true,
   },
   // mod_cdrs: Sender CPO; Receiver eMSP (OTHER is eMSP-like).
   cdrs: {

@@ -16,6 +16,7 @@ import { routingRequestHeaders } from '../transport/routing-headers.ts'
 import { describeLosses } from '../version-adapters/adapt.ts'
 import { ConversionRefused } from '../version-adapters/contract.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
+import type { ModuleId } from '../core/modules.ts'
 import { adaptOutbound } from '../version-adapters/outbound.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
@@ -53,7 +54,7 @@ export type DeliveryOutcome = 'delivered' | 'retry' | 'dead'
 export interface DeliveryObserver {
   attemptFinished(attempt: {
     readonly receiverPlatformId: string
-    readonly module: string
+    readonly module: ModuleId
     readonly outcome: DeliveryOutcome
   }): void
 }

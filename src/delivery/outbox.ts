@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
@@ -9,7 +10,7 @@ export interface OutboundMessage {
   readonly receiverPlatformId: string
   readonly to: PartyRef
   readonly from: PartyRef
-  readonly module: string
+  readonly module: ModuleId
   readonly method: 'PUT' | 'PATCH' | 'DELETE' | 'POST'
   /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1` (outboundPath). */
   readonly path: OutboundPath

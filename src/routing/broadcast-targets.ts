@@ -1,7 +1,7 @@
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
-import type { ModuleAudience } from '../core/modules.ts'
+import type { ModuleAudience, ModuleId } from '../core/modules.ts'
 
 export interface BroadcastTarget {
   readonly platformId: string
@@ -18,7 +18,7 @@ export interface BroadcastTarget {
  */
 export async function broadcastTargets(
   db: Db,
-  module: string,
+  module: ModuleId,
   audience: ModuleAudience,
   senderPlatformId: string,
 ): Promise<BroadcastTarget[]> {

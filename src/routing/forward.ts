@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
-import type { InterfaceRole } from '../core/modules.ts'
+import type { InterfaceRole, ModuleId } from '../core/modules.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 import type { OcpiEnvelope } from '../transport/envelope.ts'
 import { PartnerCallError, type HttpMethod } from '../transport/ocpi-client.ts'
@@ -15,7 +15,7 @@ import { ROUTE_TO_PARAMETER } from './route-to.ts'
 
 export interface ForwardedRequest {
   readonly platform: PlatformRow
-  readonly module: string
+  readonly module: ModuleId
   /** The interface of the destination to call: usually the same one the requester called on the hub. */
   readonly interfaceRole: InterfaceRole
   readonly method: HttpMethod

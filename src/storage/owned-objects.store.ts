@@ -1,11 +1,12 @@
 import { sql } from 'kysely'
+import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import { utcInstant } from '../core/date-time.ts'
 import type { Db } from './database.ts'
 
 /** One object of the hub's copy, identified as its owner identifies it. */
 export interface OwnedObjectKey {
-  readonly module: string
+  readonly module: ModuleId
   readonly country_code: string
   readonly party_id: string
   readonly object_id: string
@@ -25,7 +26,7 @@ export interface PageCursor {
 }
 
 export interface ObjectFilter {
-  readonly module: string
+  readonly module: ModuleId
   /** Only these owners' objects; undefined: every owner. */
   readonly owners?: readonly PartyRef[] | undefined
   readonly dateFrom?: string | undefined

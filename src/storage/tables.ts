@@ -1,4 +1,5 @@
 import type { ColumnType, Insertable, Selectable, Updateable } from 'kysely'
+import type { ModuleId } from '../core/modules.ts'
 
 /**
  * The hub's tables as Kysely sees them. Columns are the spec's snake_case; JSON columns hold OCPI objects
@@ -68,7 +69,7 @@ export interface HubSettingsTable {
 }
 
 export interface OcpiObjectsTable {
-  module: string
+  module: ModuleId
   country_code: string
   party_id: string
   object_id: string
@@ -89,7 +90,7 @@ export interface DeliveriesTable {
   to_party_id: string
   from_country_code: string
   from_party_id: string
-  module: string
+  module: ModuleId
   method: string
   /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1`. */
   path: string
@@ -139,7 +140,7 @@ export interface CdrRoutesTable {
 
 export interface AsyncCallbacksTable {
   id: string
-  module: string
+  module: ModuleId
   requester_platform_id: string
   requester_country_code: string
   requester_party_id: string

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { HubContext } from '../hub-context.ts'
-import type { InterfaceRole } from '../core/modules.ts'
+import { isModuleId, MODULE_FACTS, type InterfaceRole, type ModuleId } from '../core/modules.ts'
 import { loadRequester } from '../routing/requester.ts'
 import { partnerOf } from '../transport/authorization.ts'
 import { isEnvelope } from '../transport/envelope.ts'
@@ -12,7 +12,7 @@ import { messageKinds, pathSegments, type MessageKinds } from './message-kinds.t
 
 /** A request under a version prefix other than 2.3.0, as the adapters read it. */
 interface VersionedCall {
-  readonly module: string
+  readonly module: ModuleId
   readonly interfaceRole: InterfaceRole
   readonly segments: readonly string[]
   readonly kinds: MessageKinds
@@ -26,13 +26,10 @@ declare module 'fastify' {
   }
 }
 
-/** Modules whose RECEIVER URLs name the owner: `{country_code}/{party_id}/…`. */
-const OWNER_IN_URL = new Set(['locations', 'tariffs', 'tokens', 'sessions'])
-
 /** `/ocpi/2.2.1/receiver/locations/NL/ABC/LOC1` → a Location PUT/PATCH/GET; credentials and details: none. */
 function readCall(url: string, method: string, version: OcpiVersion): VersionedCall | undefined {
   const [side, module, ...segments] = pathSegments(url.slice(`/ocpi/${version}`.length))
-  if ((side !== 'sender' && side !== 'receiver') || !module) return undefined
+  if ((side !== 'sender' && side !== 'receiver') || !isModuleId(module)) return undefined
   const interfaceRole = side === 'sender' ? 'SENDER' : 'RECEIVER'
   const kinds = messageKinds(module, interfaceRole, method, segments)
   return { module, interfaceRole, segments, kinds, losses: [] }
@@ -49,7 +46,12 @@ async function ownerOf(
   version: OcpiVersion,
 ): Promise<{ country_code: string; party_id: string } | undefined> {
   const [countryCode, partyId] = call.segments
-  if (call.interfaceRole === 'RECEIVER' && OWNER_IN_URL.has(call.module) && countryCode && partyId) {
+  if (
+    call.interfaceRole === 'RECEIVER' &&
+    MODULE_FACTS[call.module].ownerInReceiverUrl &&
+    countryCode &&
+    partyId
+  ) {
     return { country_code: countryCode.toUpperCase(), party_id: partyId.toUpperCase() }
   }
   if (version !== '2.1.1') return undefined

@@ -1,4 +1,4 @@
-import type { InterfaceRole } from '../core/modules.ts'
+import { MODULE_FACTS, type InterfaceRole, type ModuleId } from '../core/modules.ts'
 import type { ObjectKind } from '../core/object-kinds.ts'
 
 /** What a message carries, in the converters' names: its body, and the `data` of its answer. */
@@ -19,14 +19,6 @@ const COMMAND_KINDS: Readonly<Record<string, ObjectKind>> = {
   UNLOCK_CONNECTOR: 'UnlockConnector',
 }
 
-/** The modules whose objects are addressed `{country_code}/{party_id}/{id}` on the RECEIVER interface. */
-const OWNED_KINDS: Readonly<Record<string, ObjectKind>> = {
-  tariffs: 'Tariff',
-  tokens: 'Token',
-  sessions: 'Session',
-  cdrs: 'CDR',
-}
-
 const LOCATION_DEPTHS: readonly ObjectKind[] = ['Location', 'EVSE', 'Connector']
 
 function isWrite(method: string): boolean {
@@ -39,7 +31,7 @@ function isWrite(method: string): boolean {
  * receives and requests it sends, so both directions convert the same objects.
  */
 export function messageKinds(
-  module: string,
+  module: ModuleId,
   role: InterfaceRole,
   method: string,
   segments: readonly string[],
@@ -75,7 +67,8 @@ export function messageKinds(
     default:
       break
   }
-  const kind = OWNED_KINDS[module]
+  // The other modules carry their one object: written on the Receiver interface, read on both.
+  const kind = MODULE_FACTS[module].objectKind
   if (!kind) return NONE
   if (method === 'DELETE') return NONE
   return isWrite(method) ? { request: kind } : { answer: kind }

@@ -1,5 +1,5 @@
 import type { HubIdentity } from '../hub-context.ts'
-import { type InterfaceRole, hasModule } from '../core/modules.ts'
+import { hasModule, type InterfaceRole, type ModuleId } from '../core/modules.ts'
 import type { Db } from '../storage/database.ts'
 import { outboundPath, readOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
 import { adaptIn, adaptOut, type InboundFacts } from './adapt.ts'
@@ -10,7 +10,7 @@ import { messageKinds, pathSegments, type MessageKinds } from './message-kinds.t
 
 /** One request the hub is about to send, in canonical 2.3.0 terms. */
 export interface OutboundCall {
-  readonly module: string
+  readonly module: ModuleId
   readonly interfaceRole: InterfaceRole
   readonly method: string
   /** Below the receiver's interface URL, query included (`/NL/ABC/LOC1`, `?offset=10`); '' for a full URL. */
