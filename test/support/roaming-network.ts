@@ -1,27 +1,21 @@
 import { expect } from 'vitest'
 import type { PartyRef } from '../../src/core/party.ts'
 import type { OcpiVersion } from '../../src/core/ocpi-versions.ts'
-import { hasModule } from '../../src/core/modules.ts'
+import { hasModule, MODULE_FACTS, MODULE_IDS, type ModuleId } from '../../src/core/modules.ts'
 import { aRole, FakePlatform } from './fake-platform.ts'
 import type { CallOptions, HttpResult, OcpiEnvelopeBody } from './http.ts'
 import type { TestHub } from './test-hub.ts'
 
-export const FUNCTIONAL_MODULES = [
-  'locations',
-  'tariffs',
-  'tokens',
-  'sessions',
-  'cdrs',
-  'commands',
-  'chargingprofiles',
-  'payments',
-] as const
+/** Every functional module of the hub's catalogue: what a test platform offers unless told otherwise. */
+export const FUNCTIONAL_MODULES: readonly ModuleId[] = MODULE_IDS.filter(
+  (module) => MODULE_FACTS[module].kind === 'functional',
+)
 
 /**
  * Also the hubclientinfo RECEIVER (a configuration module). Not in the default: the hub PUTs a ClientInfo
  * to it whenever any party's status changes, which tests counting a platform's requests must not see.
  */
-export const WITH_HUB_CLIENT_INFO = [...FUNCTIONAL_MODULES, 'hubclientinfo'] as const
+export const WITH_HUB_CLIENT_INFO: readonly ModuleId[] = [...FUNCTIONAL_MODULES, 'hubclientinfo']
 
 /** A party connected to the test hub through its own fake platform. */
 export interface ConnectedParty {
