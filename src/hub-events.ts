@@ -1,4 +1,4 @@
-import { EventBus } from './core/events.ts'
+import { EventBus, type EventSink } from './core/events.ts'
 import type { PartyRef } from './core/party.ts'
 import type { CanonicalObject, CanonicalPatch } from './modules/canonical.ts'
 import type { PartnerExchange } from './transport/ocpi-client.ts'
@@ -58,11 +58,39 @@ export interface OwnedObjectChanged<Kind extends 'Location' | 'Tariff' | 'Token'
 }
 
 /** The event name of each module whose objects the hub stores and broadcasts. */
-export const OBJECT_CHANGED_EVENTS = {
+const OBJECT_CHANGED_EVENTS = {
   locations: 'location.changed',
   tariffs: 'tariff.changed',
   tokens: 'token.changed',
 } as const satisfies Record<string, keyof HubEvents>
+
+/**
+ * `location.changed`, `tariff.changed` or `token.changed`: the event of an owner's write the hub stored,
+ * with the hub's copy after it (`stored`, as the object store gives it; undefined when deleted).
+ */
+export function emitObjectChanged(
+  events: EventSink<HubEvents>,
+  write: Pick<OwnedObjectChanged<never>, 'owner' | 'objectId' | 'targetPath' | 'method'> & {
+    readonly module: keyof typeof OBJECT_CHANGED_EVENTS
+  },
+  stored: Readonly<Record<string, unknown>> | undefined,
+  receivers: number,
+  correlationId: string,
+): void {
+  const { owner, objectId, targetPath, method } = write
+  // The copy was built from bodies the module's route schema validated. `never`: OBJECT_CHANGED_EVENTS
+  // pairs each module with its event, a correlation of two unions TypeScript cannot follow.
+  const object = stored as never
+  events.emit(OBJECT_CHANGED_EVENTS[write.module], {
+    owner,
+    objectId,
+    targetPath,
+    method,
+    object,
+    receivers,
+    correlationId,
+  })
+}
 
 interface SessionMessage {
   /** The CPO the session belongs to. */

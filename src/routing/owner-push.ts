@@ -4,6 +4,7 @@ import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
 import { enqueue } from '../delivery/outbox.ts'
 import { hubParty, type HubContext } from '../hub-context.ts'
+import { emitObjectChanged } from '../hub-events.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
@@ -141,6 +142,8 @@ export async function handleOwnerWrite(
     return { ...applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
   })
   if (outcome.receivers > 0) context.delivery.wake()
+  if (outcome.changed)
+    emitObjectChanged(context.events, write, outcome.next, outcome.receivers, request.correlationId)
   const skippedNote = describeSkipped(outcome.skipped, outcome.withdrawn)
   request.log.info(
     {

@@ -187,6 +187,7 @@ export async function registerPartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
+  context.events.emit('party.connected', { platformId: partner.platformId, reason: 'registered' })
   context.log.info(
     { platformId: partner.platformId, roles: body.roles.map(roleLabel), version },
     'partner registered',
@@ -224,6 +225,7 @@ export async function updatePartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
+  context.events.emit('party.connected', { platformId: partner.platformId, reason: 'credentials_updated' })
   context.log.info(
     { platformId: partner.platformId, version },
     'partner updated its credentials; token rotated',
@@ -250,6 +252,7 @@ async function suspendPlatform(
     await queueClientInfoChanges(trx, context.hub, platformId, before, correlationId)
   })
   context.delivery.wake()
+  context.events.emit('party.disconnected', { platformId, status: 'SUSPENDED', reason: 'unregistered' })
 }
 
 /** Credentials DELETE: the partner unregisters; all traffic with it stops. */
@@ -367,6 +370,7 @@ export async function registerAtPartner(
       await queueClientInfoChanges(trx, context.hub, platformId, [], correlationId)
     })
     context.delivery.wake()
+    context.events.emit('party.connected', { platformId, reason: 'registered_at_partner' })
   } catch (error) {
     await deletePlatform(context.db, platformId)
     if (partnerCredentials) {
