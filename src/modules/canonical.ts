@@ -64,3 +64,12 @@ export type CanonicalPatch<Kind extends ObjectKind> = Partial<CanonicalObject<Ki
 
 /** What the converters take and give on the canonical side: a whole object, or a PATCH body. */
 export type CanonicalBody<Kind extends ObjectKind> = CanonicalObject<Kind> | CanonicalPatch<Kind>
+
+// The object store holds the owned objects of these modules in their canonical type.
+declare module '../storage/owned-objects.store.ts' {
+  interface StoredObjects {
+    locations: Location
+    tariffs: Tariff
+    tokens: Token
+  }
+}
