@@ -9,6 +9,7 @@ import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
 import { hubIdentity, type HubContext } from './hub-context.ts'
 import { registerMessageLogHooks } from './message-log/incoming-hooks.ts'
+import { createHubEvents } from './hub-events.ts'
 import { MessageLogWriter } from './message-log/message-log-writer.ts'
 import { registerModules } from './modules/catalogue.ts'
 import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
@@ -54,20 +55,30 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       onConnectionError: (error) =>
         logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
     }))
+  const events = createHubEvents((error, eventName) =>
+    logger.error({ err: error, event: eventName }, 'an event listener failed; the operation went on'),
+  )
   const messageLog = new MessageLogWriter(store.db, logger, config.messageLog)
+  if (messageLog.enabled) events.on('partner.exchange', messageLog.observeExchange)
+  const metrics = config.metricsEnabled ? new HubMetrics() : undefined
+  if (metrics) {
+    events.on('delivery.delivered', (attempt) => metrics.observeDelivery(attempt, 'delivered'))
+    events.on('delivery.failed', (attempt) => metrics.observeDelivery(attempt, 'retry'))
+    events.on('delivery.dead', (attempt) => metrics.observeDelivery(attempt, 'dead'))
+  }
   const client = new OcpiClient({
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
     maxAnswerBytes: config.outboundAnswerLimitBytes,
-    onExchange: messageLog.enabled ? messageLog.observeExchange : undefined,
+    events,
   })
-  const metrics = config.metricsEnabled ? new HubMetrics() : undefined
   const delivery = new DeliveryWorker(store.db, client, logger, {
     ...config.delivery,
-    observer: metrics?.deliveryObserver,
+    events,
     timeoutMs: config.outboundTimeoutMs,
     hub: hubIdentity(config),
-    markReceiverOffline: (platformId) => markReceiverOffline(store.db, hubIdentity(config), platformId),
+    markReceiverOffline: (platformId) =>
+      markReceiverOffline(store.db, hubIdentity(config), events, platformId),
   })
   const context: HubContext = {
     config,
@@ -77,6 +88,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     hub: hubIdentity(config),
     log: logger,
     delivery,
+    events,
   }
   const adminToken = await prepareAdminToken(store.db, config.adminToken)
 

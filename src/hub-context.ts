@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from './config/config.ts'
 import type { PartyRef } from './core/party.ts'
+import type { HubEventBus } from './hub-events.ts'
 import type { Db, Store } from './storage/database.ts'
 import type { OcpiClient } from './transport/ocpi-client.ts'
 
@@ -22,7 +23,7 @@ export interface DeliveryQueue {
   wake(): void
 }
 
-/** What every part of the hub is handed: configuration, store, outbound client, identity, logger. */
+/** What every part of the hub is handed: configuration, store, outbound client, identity, logger, events. */
 export interface HubContext {
   readonly config: HubConfig
   readonly store: Store
@@ -31,6 +32,8 @@ export interface HubContext {
   readonly hub: HubIdentity
   readonly log: FastifyBaseLogger
   readonly delivery: DeliveryQueue
+  /** Domain events (src/hub-events.ts): emit what became true; the composition root subscribes. */
+  readonly events: HubEventBus
 }
 
 export function hubIdentity(config: HubConfig): HubIdentity {

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
+import type { EventSink } from '../core/events.ts'
 import type { HubIdentity } from '../hub-context.ts'
+import type { HubEvents } from '../hub-events.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, EndpointRow } from '../storage/tables.ts'
 import {
@@ -43,20 +45,8 @@ export interface DeliveryWorkerOptions {
   readonly markReceiverOffline?: ((platformId: string) => Promise<number>) | undefined
   /** The hub's identity: its own URLs in a message are rewritten to the receiver's version. */
   readonly hub: HubIdentity
-  /** Told the outcome of every attempt (metrics); the worker works the same without one. */
-  readonly observer?: DeliveryObserver | undefined
-}
-
-/** What became of one try to send one queued message: accepted, to be tried again, or parked as dead. */
-export type DeliveryOutcome = 'delivered' | 'retry' | 'dead'
-
-/** Watches the worker's attempts without the worker knowing who watches (src/operations/metrics.ts). */
-export interface DeliveryObserver {
-  attemptFinished(attempt: {
-    readonly receiverPlatformId: string
-    readonly module: ModuleId
-    readonly outcome: DeliveryOutcome
-  }): void
+  /** Told the outcome of every attempt once the queue recorded it (metrics, UIs). */
+  readonly events: EventSink<Pick<HubEvents, 'delivery.delivered' | 'delivery.failed' | 'delivery.dead'>>
 }
 
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
@@ -231,7 +221,7 @@ export class DeliveryWorker {
       if (verdict === 'accepted') {
         await markDelivered(this.#db, row.id, this.#workerId)
         this.#failureStreaks.delete(row.receiver_platform_id)
-        this.#observe(row, 'delivered')
+        this.#emitOutcome(row)
         log.debug({ attempts: row.attempts, httpStatus: response.httpStatus }, 'delivered')
         return
       }
@@ -281,7 +271,6 @@ export class DeliveryWorker {
   ): Promise<void> {
     const delayMs = retryDelayMs(1, this.#options.retryBaseMs, this.#options.retryMaxMs)
     this.#holdUntil = Math.max(this.#holdUntil, Date.now() + delayMs)
-    this.#observe(row, 'retry')
     this.#localFailuresSinceLog += 1
     if (Date.now() - this.#localFailureLoggedAt >= LOCAL_FAILURE_LOG_INTERVAL_MS) {
       log.error(
@@ -291,10 +280,13 @@ export class DeliveryWorker {
       this.#localFailuresSinceLog = 0
       this.#localFailureLoggedAt = Date.now()
     }
-    await postpone(this.#db, row.id, this.#workerId, {
+    const postponed = {
       error: `hub: ${error.message}`,
+      httpStatus: undefined,
       retryAt: new Date(Date.now() + delayMs),
-    })
+    }
+    await postpone(this.#db, row.id, this.#workerId, postponed)
+    this.#emitOutcome(row, postponed)
   }
 
   /**
@@ -325,8 +317,8 @@ export class DeliveryWorker {
   }
 
   async #fail(row: DeliveryRow, log: FastifyBaseLogger, attempt: FailedAttempt): Promise<void> {
-    this.#observe(row, attempt.retryAt ? 'retry' : 'dead')
     await markFailed(this.#db, row.id, this.#workerId, attempt)
+    this.#emitOutcome(row, attempt)
     if (attempt.retryAt) {
       log.info(
         { attempts: row.attempts, reason: attempt.error, retryAt: attempt.retryAt },
@@ -337,12 +329,22 @@ export class DeliveryWorker {
     }
   }
 
-  #observe(row: DeliveryRow, outcome: DeliveryOutcome): void {
-    this.#options.observer?.attemptFinished({
+  /** Delivered without `failed`; else failed (a retry is due) or dead. */
+  #emitOutcome(row: DeliveryRow, failed?: FailedAttempt): void {
+    const attempt = {
+      deliveryId: row.id,
       receiverPlatformId: row.receiver_platform_id,
+      to: { country_code: row.to_country_code, party_id: row.to_party_id },
       module: row.module,
-      outcome,
-    })
+      attempts: row.attempts,
+      correlationId: row.correlation_id,
+    }
+    const events = this.#options.events
+    if (!failed) events.emit('delivery.delivered', attempt)
+    else {
+      const outcome = { ...attempt, error: failed.error, retryAt: failed.retryAt }
+      events.emit(failed.retryAt ? 'delivery.failed' : 'delivery.dead', outcome)
+    }
   }
 
   async #receiver(platformId: string): Promise<Receiver | undefined> {

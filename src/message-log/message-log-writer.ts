@@ -45,7 +45,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
  *
  * @example
  * const messageLog = new MessageLogWriter(db, log, config.messageLog)
- * const client = new OcpiClient({ …, onExchange: messageLog.observeExchange })
+ * events.on('partner.exchange', messageLog.observeExchange)
  * messageLog.start()   // …   await messageLog.stop()   // flushes what is left
  */
 export class MessageLogWriter {
@@ -140,7 +140,7 @@ export class MessageLogWriter {
     }
   }
 
-  /** The OcpiClient observer: one entry per outbound call. */
+  /** Subscriber of `partner.exchange`: one entry per outbound call. */
   readonly observeExchange = (exchange: PartnerExchange): void => {
     if (!this.#options.enabled) return
     const { from, to } = routingPartiesOf(exchange.headers)

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { FastifyBaseLogger } from 'fastify'
-import type { DeliveryObserver } from '../delivery/delivery-worker.ts'
+import type { DeliveryAttempt } from '../hub-events.ts'
 import type { Db } from '../storage/database.ts'
 import type { ConnectionStatus, DeliveryState } from '../storage/tables.ts'
 import { HUB_VERSION } from './version.ts'
@@ -30,14 +30,6 @@ export class HubMetrics {
   readonly #databaseUp: Gauge
   /** Route URL pattern → module label; bounded by the number of routes. */
   readonly #moduleOfRoute = new Map<string, string>()
-
-  readonly deliveryObserver: DeliveryObserver = {
-    attemptFinished: ({ receiverPlatformId, module, outcome }) => {
-      this.#deliveryAttempts.inc({ platform: receiverPlatformId, module })
-      if (outcome !== 'delivered')
-        this.#deliveryFailures.inc({ platform: receiverPlatformId, module, outcome })
-    },
-  }
 
   constructor() {
     const registers = [this.registry]
@@ -109,6 +101,16 @@ export class HubMetrics {
     const labels = { module: this.#module(routeUrl), method, status: String(status) }
     this.#requests.inc(labels)
     this.#requestDuration.observe(labels, seconds)
+  }
+
+  /**
+   * One try of the delivery worker (events `delivery.delivered`, `delivery.failed` → retry,
+   * `delivery.dead` → dead).
+   */
+  observeDelivery(attempt: DeliveryAttempt, outcome: 'delivered' | 'retry' | 'dead'): void {
+    const labels = { platform: attempt.receiverPlatformId, module: attempt.module }
+    this.#deliveryAttempts.inc(labels)
+    if (outcome !== 'delivered') this.#deliveryFailures.inc({ ...labels, outcome })
   }
 
   /** The exposition text: the database gauges are refreshed first. */

@@ -4,8 +4,15 @@ import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
 import { enqueue } from '../delivery/outbox.ts'
 import { hubParty, type HubContext } from '../hub-context.ts'
+import { emitObjectChanged } from '../hub-events.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
-import { deleteObject, lockObject, saveObject, type OcpiObject } from '../storage/owned-objects.store.ts'
+import {
+  deleteObject,
+  lockObject,
+  saveObject,
+  type OcpiObject,
+  type StoredObjects,
+} from '../storage/owned-objects.store.ts'
 import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
 import { partnerOf } from '../transport/authorization.ts'
 import type { OutboundPath } from '../transport/outbound-path.ts'
@@ -118,7 +125,9 @@ export async function handleOwnerWrite(
     // A skipped receiver may hold an earlier copy that now misleads it: a Tariff, the one owned object
     // with a receiver DELETE, is withdrawn there.
     const withdraw = write.module === 'tariffs' && write.method === 'PUT' && current !== undefined
-    if (applied.next) await saveObject(trx, key, applied.next, String(applied.next['last_updated']))
+    // Cast: the module's write built the object from bodies its route schema validated.
+    const next = applied.next as StoredObjects[OwnedObjectModule] | undefined
+    if (next) await saveObject(trx, key, next, next.last_updated)
     else await deleteObject(trx, key)
     const message = (target: BroadcastTarget, method: OwnerWrite['method'], body: unknown) => ({
       receiverPlatformId: target.platformId,
@@ -141,6 +150,8 @@ export async function handleOwnerWrite(
     return { ...applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
   })
   if (outcome.receivers > 0) context.delivery.wake()
+  if (outcome.changed)
+    emitObjectChanged(context.events, write, outcome.next, outcome.receivers, request.correlationId)
   const skippedNote = describeSkipped(outcome.skipped, outcome.withdrawn)
   request.log.info(
     {

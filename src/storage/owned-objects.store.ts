@@ -4,9 +4,18 @@ import type { PartyRef } from '../core/party.ts'
 import { utcInstant } from '../core/date-time.ts'
 import type { Db } from './database.ts'
 
+/**
+ * What each module the hub stores holds: module id → the object's type. Empty here so that the store stays
+ * below the modules: the schema layer fills it in (declaration merging in src/modules/canonical.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by declaration merging
+export interface StoredObjects {}
+
+export type StoredModule = keyof StoredObjects
+
 /** One object of the hub's copy, identified as its owner identifies it. */
-export interface OwnedObjectKey {
-  readonly module: ModuleId
+export interface OwnedObjectKey<Module extends StoredModule = StoredModule> {
+  readonly module: Module
   readonly country_code: string
   readonly party_id: string
   readonly object_id: string
@@ -25,16 +34,16 @@ export interface PageCursor {
   readonly object_type: string
 }
 
-export interface ObjectFilter {
-  readonly module: ModuleId
+export interface ObjectFilter<Module extends StoredModule = StoredModule> {
+  readonly module: Module
   /** Only these owners' objects; undefined: every owner. */
   readonly owners?: readonly PartyRef[] | undefined
   readonly dateFrom?: string | undefined
   readonly dateTo?: string | undefined
 }
 
-export interface ObjectPage {
-  readonly objects: OcpiObject[]
+export interface ObjectPage<Module extends StoredModule = StoredModule> {
+  readonly objects: StoredObjects[Module][]
   readonly total: number
   /** The cursor after the last object of this page; undefined when the page is empty. */
   readonly last: PageCursor | undefined
@@ -45,8 +54,19 @@ function instant(dateTime: string) {
   return sql<Date>`${utcInstant(dateTime)}::timestamptz`
 }
 
+/**
+ * A stored row's data as its module's object: only bodies the module's route schema validated (and the
+ * hub's merges of them) are ever saved.
+ */
+function stored<Module extends StoredModule>(data: Record<string, unknown>): StoredObjects[Module] {
+  return data as StoredObjects[Module]
+}
+
 /** Reads an object and locks it until the transaction ends: writes to one object happen one at a time. */
-export async function lockObject(trx: Db, key: OwnedObjectKey): Promise<OcpiObject | undefined> {
+export async function lockObject<Module extends StoredModule>(
+  trx: Db,
+  key: OwnedObjectKey<Module>,
+): Promise<StoredObjects[Module] | undefined> {
   const row = await trx
     .selectFrom('ocpi_objects')
     .select('data')
@@ -57,13 +77,13 @@ export async function lockObject(trx: Db, key: OwnedObjectKey): Promise<OcpiObje
     .where('object_type', '=', key.object_type)
     .forUpdate()
     .executeTakeFirst()
-  return row?.data
+  return row && stored<Module>(row.data)
 }
 
-export async function saveObject(
+export async function saveObject<Module extends StoredModule>(
   trx: Db,
-  key: OwnedObjectKey,
-  data: OcpiObject,
+  key: OwnedObjectKey<Module>,
+  data: StoredObjects[Module],
   lastUpdated: string,
 ): Promise<void> {
   const json = JSON.stringify(data)
@@ -90,7 +110,11 @@ export async function deleteObject(trx: Db, key: OwnedObjectKey): Promise<void> 
 }
 
 /** Objects with this id, of any owner in `filter.owners` (or any owner at all). */
-export async function findObjectsById(db: Db, filter: ObjectFilter, objectId: string): Promise<OcpiObject[]> {
+export async function findObjectsById<Module extends StoredModule>(
+  db: Db,
+  filter: ObjectFilter<Module>,
+  objectId: string,
+): Promise<StoredObjects[Module][]> {
   let query = db
     .selectFrom('ocpi_objects')
     .select('data')
@@ -106,7 +130,7 @@ export async function findObjectsById(db: Db, filter: ObjectFilter, objectId: st
     )
   }
   const rows = await query.orderBy('country_code').orderBy('party_id').orderBy('object_type').execute()
-  return rows.map((r) => r.data)
+  return rows.map((r) => stored<Module>(r.data))
 }
 
 /**
@@ -114,11 +138,11 @@ export async function findObjectsById(db: Db, filter: ObjectFilter, objectId: st
  * filters. With a cursor the page starts right after it through the index, so following `Link` costs the
  * same on page 1 and page 1000; a bare offset is honoured too, for clients that compute their own.
  */
-export async function listObjectsPage(
+export async function listObjectsPage<Module extends StoredModule>(
   db: Db,
-  filter: ObjectFilter,
+  filter: ObjectFilter<Module>,
   page: { offset: number; limit: number; after?: PageCursor | undefined },
-): Promise<ObjectPage> {
+): Promise<ObjectPage<Module>> {
   const owners = filter.owners
   if (owners && owners.length === 0) return { objects: [], total: 0, last: undefined }
   let base = db.selectFrom('ocpi_objects').where('module', '=', filter.module)
@@ -153,7 +177,7 @@ export async function listObjectsPage(
   const rows = await rowsQuery.execute()
   const lastRow = rows.at(-1)
   return {
-    objects: rows.map((r) => r.data),
+    objects: rows.map((r) => stored<Module>(r.data)),
     total: Number(totalRow.total),
     last: lastRow && {
       last_updated: lastRow.last_updated_text,

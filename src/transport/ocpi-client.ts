@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
+import type { EventSink } from '../core/events.ts'
 import { hashToken } from '../core/tokens.ts'
 import { encodeToken } from './authorization.ts'
 import { isEnvelope, type OcpiEnvelope } from './envelope.ts'
@@ -54,7 +55,7 @@ export class PartnerCallError extends Error {
   }
 }
 
-/** One outbound call as it went, for an observer (the message log). Never carries the token itself. */
+/** One outbound call as it went (event `partner.exchange`, the message log). Never carries the token itself. */
 export interface PartnerExchange {
   readonly startedAt: Date
   readonly durationMs: number
@@ -80,8 +81,8 @@ export interface OcpiClientOptions {
   readonly timeoutMs: number
   /** Largest answer body read (OUTBOUND_ANSWER_LIMIT_BYTES); a larger one fails the call. Default 10 MiB. */
   readonly maxAnswerBytes?: number
-  /** Told about every call when it ends (the message log). Runs in the caller's path: keep it cheap. */
-  readonly onExchange?: ((exchange: PartnerExchange) => void) | undefined
+  /** Told about every call when it ends (`partner.exchange`: the message log). */
+  readonly events?: EventSink<{ 'partner.exchange': PartnerExchange }> | undefined
 }
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
@@ -120,29 +121,26 @@ export class OcpiClient {
     }
     const body = call.bodyText ?? (call.body === undefined ? undefined : JSON.stringify(call.body))
     if (body !== undefined) headers['content-type'] = 'application/json'
-    // Reports the call to the observer (the message log); its failure must never fail the call.
+    // The exchange is built only when someone listens (hashing the token costs); the bus keeps a failing
+    // listener away from the call.
     const observe = (
       outcome: Pick<PartnerExchange, 'httpStatus' | 'responseBody' | 'ocpiStatus' | 'failure'>,
     ) => {
-      const observer = this.#options.onExchange
-      if (!observer) return
-      try {
-        observer({
-          startedAt,
-          durationMs: performance.now() - started,
-          method: call.method,
-          url: call.url,
-          tokenHash: hashToken(call.token),
-          headers: call.headers ?? {},
-          requestId: headers['x-request-id'] ?? requestId,
-          correlationId: headers['x-correlation-id'] ?? '',
-          requestBody: body,
-          note: call.note,
-          ...outcome,
-        })
-      } catch {
-        // ignored: see above
-      }
+      const events = this.#options.events
+      if (!events?.listens('partner.exchange')) return
+      events.emit('partner.exchange', {
+        startedAt,
+        durationMs: performance.now() - started,
+        method: call.method,
+        url: call.url,
+        tokenHash: hashToken(call.token),
+        headers: call.headers ?? {},
+        requestId: headers['x-request-id'] ?? requestId,
+        correlationId: headers['x-correlation-id'] ?? '',
+        requestBody: body,
+        note: call.note,
+        ...outcome,
+      })
     }
     try {
       const url = this.#checkUrl(call.url)

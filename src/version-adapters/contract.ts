@@ -1,13 +1,18 @@
+import type { CanonicalBody } from '../modules/canonical.ts'
+import type { ObjectKind } from '../core/object-kinds.ts'
+import type { OcpiVersion } from '../core/ocpi-versions.ts'
+
 /**
  * The contract between the hub's version-free core (canonical OCPI 2.3.0 objects) and the adapters that
  * translate objects for partners registered in an older version. Converters are pure functions: the
  * transport layer calls them at the edge, on the way in (toCanonical) and on the way out (fromCanonical).
  */
+/** An object in an older version's shape: plain JSON (only the canonical 2.3.0 objects have static types). */
 export type OcpiObject = Record<string, unknown>
 
 /** What a conversion produced, and every piece of information it could not carry across. */
-export interface Converted {
-  readonly value: OcpiObject
+export interface Converted<Value = OcpiObject> {
+  readonly value: Value
   /** One line per lost or approximated field, e.g. "Tariff.elements[0].price_components[0].vat: dropped (2.2.1 has one vat per component)". */
   readonly losses: readonly string[]
 }
@@ -54,4 +59,21 @@ export class ConversionRefused extends Error {
   }
 }
 
-export type Converter = (value: OcpiObject, context: ConversionContext) => Converted
+/**
+ * An older version's object → its canonical 2.3.0 shape (a PATCH body stays partial). Inbound bodies are
+ * then checked by the route's 2.3.0 schema; a partner's answer data is passed on as converted.
+ */
+export type ToCanonical = <Kind extends ObjectKind>(
+  version: OcpiVersion,
+  kind: Kind,
+  value: OcpiObject,
+  context: ConversionContext,
+) => Converted<CanonicalBody<Kind>>
+
+/** A canonical 2.3.0 object (or PATCH body) → the older version's shape. */
+export type FromCanonical = <Kind extends ObjectKind>(
+  version: OcpiVersion,
+  kind: Kind,
+  value: CanonicalBody<Kind>,
+  context: ConversionContext,
+) => Converted

@@ -1,6 +1,7 @@
-import type { ConversionContext, Converted, OcpiObject } from './contract.ts'
+import type { CanonicalBody } from '../modules/canonical.ts'
 import type { ObjectKind } from '../core/object-kinds.ts'
 import type { OcpiVersion } from '../core/ocpi-versions.ts'
+import type { ConversionContext, Converted, FromCanonical, OcpiObject, ToCanonical } from './contract.ts'
 import type { ConversionRun } from './shared/conversion-run.ts'
 import type { KindConverters, VersionConverters } from './shared/version-converters.ts'
 import { V2_1_1_CONVERTERS } from './v2-1-1/index.ts'
@@ -23,23 +24,19 @@ export function supportsKind(version: OcpiVersion, kind: ObjectKind): boolean {
   return version === '2.3.0' || OLDER_VERSIONS[version][kind] !== undefined
 }
 
-export function toCanonical(
+export const toCanonical: ToCanonical = <Kind extends ObjectKind>(
   version: OcpiVersion,
-  kind: ObjectKind,
+  kind: Kind,
   value: OcpiObject,
   context: ConversionContext,
-): Converted {
-  return convert(version, kind, value, context, 'up')
+) => {
+  const converted = convert(version, kind, value, context, 'up')
+  // The converter steps work on plain JSON objects; what they build up is the kind's canonical shape.
+  return converted as Converted<CanonicalBody<Kind>>
 }
 
-export function fromCanonical(
-  version: OcpiVersion,
-  kind: ObjectKind,
-  value: OcpiObject,
-  context: ConversionContext,
-): Converted {
-  return convert(version, kind, value, context, 'down')
-}
+export const fromCanonical: FromCanonical = (version, kind, value, context) =>
+  convert(version, kind, value, context, 'down')
 
 function convert(
   version: OcpiVersion,

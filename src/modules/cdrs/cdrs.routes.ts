@@ -134,6 +134,13 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
       throw error
     }
     const location = isAccepted(answer) ? receiverLocation(answer, forward.platform) : undefined
+    if (isAccepted(answer))
+      context.events.emit('cdr.received', {
+        cpo,
+        emsp: forward.to,
+        cdr,
+        correlationId: forward.correlationId,
+      })
     if (location === undefined) {
       await releaseCdrClaim(context.db, claim.hubId)
       if (isAccepted(answer)) {

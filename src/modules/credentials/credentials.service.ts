@@ -186,6 +186,7 @@ export async function registerPartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
+  context.events.emit('party.connected', { platformId: partner.platformId, reason: 'registered' })
   context.log.info(
     { platformId: partner.platformId, roles: body.roles.map(roleLabel), version },
     'partner registered',
@@ -223,6 +224,7 @@ export async function updatePartner(
     await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
+  context.events.emit('party.connected', { platformId: partner.platformId, reason: 'credentials_updated' })
   context.log.info(
     { platformId: partner.platformId, version },
     'partner updated its credentials; token rotated',
@@ -249,6 +251,7 @@ async function suspendPlatform(
     await queueClientInfoChanges(trx, context.hub, platformId, before, correlationId)
   })
   context.delivery.wake()
+  context.events.emit('party.disconnected', { platformId, status: 'SUSPENDED', reason: 'unregistered' })
 }
 
 /** Credentials DELETE: the partner unregisters; all traffic with it stops. */
@@ -366,6 +369,7 @@ export async function registerAtPartner(
       await queueClientInfoChanges(trx, context.hub, platformId, [], correlationId)
     })
     context.delivery.wake()
+    context.events.emit('party.connected', { platformId, reason: 'registered_at_partner' })
   } catch (error) {
     await deletePlatform(context.db, platformId)
     if (partnerCredentials) {

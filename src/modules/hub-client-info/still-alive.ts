@@ -171,7 +171,8 @@ export class StillAliveCheck {
     const status = reachable ? 'CONNECTED' : 'OFFLINE'
     const probed = !candidate.seen_recently
     const silentSince = new Date(Date.now() - this.#context.config.stillAlive.afterMs)
-    return this.#context.db.transaction().execute(async (trx) => {
+    let statusChanged = false
+    const queued = await this.#context.db.transaction().execute(async (trx) => {
       const platform = await lockPlatform(trx, candidate.id)
       // Unregistered or re-registered while it was probed: the handshake decided its status.
       if (!platform || (platform.status !== 'CONNECTED' && platform.status !== 'OFFLINE')) return 0
@@ -187,6 +188,7 @@ export class StillAliveCheck {
           'partner connection status changed',
         )
         if (status === 'CONNECTED') await resumeReceiver(trx, platform.id)
+        statusChanged = true
       } else if (probed && reachable) {
         await trx
           .updateTable('platforms')
@@ -196,6 +198,14 @@ export class StillAliveCheck {
       }
       return setLiveStatus(trx, this.#context.hub, platform.id, status, correlationId)
     })
+    if (statusChanged) this.#announce(candidate.id, status)
+    return queued
+  }
+
+  #announce(platformId: string, status: 'CONNECTED' | 'OFFLINE'): void {
+    const events = this.#context.events
+    if (status === 'CONNECTED') events.emit('party.connected', { platformId, reason: 'answered_again' })
+    else events.emit('party.disconnected', { platformId, status, reason: 'stopped_answering' })
   }
 
   /** GET of the partner's versions endpoint with the hub's token: OCPI 1000 means it is alive. */

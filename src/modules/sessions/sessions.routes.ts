@@ -138,6 +138,15 @@ export async function sessionsRoutes(
     const answer = await callDestination(context, forward)
     // PATCHes and GETs of this session without TO headers find their way to the same eMSP.
     if (isAccepted(answer)) await rememberRoute(context.db, 'session', sessionId, owner, forward.to)
+    if (isAccepted(answer))
+      context.events.emit('session.updated', {
+        method: 'PUT',
+        owner,
+        receiver: forward.to,
+        sessionId,
+        session: request.body,
+        correlationId: forward.correlationId,
+      })
     return relayAnswer(reply, answer, forward)
   })
 
@@ -161,7 +170,17 @@ export async function sessionsRoutes(
           `No receiver for session ${sessionId}: no OCPI-to-* headers, no cdr_token in the PATCH, and the hub has not passed on a PUT of this session from ${owner.country_code}*${owner.party_id}`,
         ),
       })
-      return relayAnswer(reply, await callDestination(context, forward), forward)
+      const answer = await callDestination(context, forward)
+      if (isAccepted(answer))
+        context.events.emit('session.updated', {
+          method: 'PATCH',
+          owner,
+          receiver: forward.to,
+          sessionId,
+          session: request.body,
+          correlationId: forward.correlationId,
+        })
+      return relayAnswer(reply, answer, forward)
     },
   )
 
