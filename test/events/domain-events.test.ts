@@ -52,8 +52,8 @@ for (const engine of STORE_VARIANTS) {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
     })
 
-    async function network() {
-      const hub = await startTestHub(engine, FAST_RETRIES)
+    async function network(env: Record<string, string> = {}) {
+      const hub = await startTestHub(engine, { ...FAST_RETRIES, ...env })
       cleanups.push(() => hub.close())
       const events = record(hub)
       const parties: ConnectedParty[] = []
@@ -214,6 +214,32 @@ for (const engine of STORE_VARIANTS) {
       expect(events.named('party.disconnected')).toEqual([
         { platformId: emsp.platformId, status: 'SUSPENDED', reason: 'unregistered' },
       ])
+    })
+
+    it('a receiver that stops answering gives party.disconnected (OFFLINE), and party.connected once it answers again', async () => {
+      const { events, cpo, emsp } = await network({
+        DELIVERY_OFFLINE_AFTER_FAILURES: '1',
+        DELIVERY_MAX_ATTEMPTS: '10',
+        STILL_ALIVE_AFTER_MS: '1000',
+        STILL_ALIVE_CHECK_INTERVAL_MS: '200',
+      })
+      emsp.platform.setDown(true)
+      await cpo.call('/receiver/locations/NL/CPO/LOC-EV-6', {
+        method: 'PUT',
+        body: aLocation({ id: 'LOC-EV-6' }, cpo.party),
+      })
+      await eventually(() =>
+        expect(events.named('party.disconnected')).toEqual([
+          { platformId: emsp.platformId, status: 'OFFLINE', reason: 'stopped_answering' },
+        ]),
+      )
+      emsp.platform.setDown(false)
+      await eventually(() =>
+        expect(events.named('party.connected').filter((e) => e.reason === 'answered_again')).toEqual([
+          { platformId: emsp.platformId, reason: 'answered_again' },
+        ]),
+      )
+      expect(events.named('party.disconnected')).toHaveLength(1)
     })
 
     it('a listener that throws or rejects changes nothing in the answer to the partner', async () => {

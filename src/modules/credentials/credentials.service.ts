@@ -369,7 +369,6 @@ export async function registerAtPartner(
       await queueClientInfoChanges(trx, context.hub, platformId, [], correlationId)
     })
     context.delivery.wake()
-    context.events.emit('party.connected', { platformId, reason: 'registered_at_partner' })
   } catch (error) {
     await deletePlatform(context.db, platformId)
     if (partnerCredentials) {
@@ -377,6 +376,7 @@ export async function registerAtPartner(
     }
     throw error
   }
+  context.events.emit('party.connected', { platformId, reason: 'registered_at_partner' })
   context.log.info({ platformId, versionsUrl: request.versionsUrl }, 'hub registered at partner')
   return platformId
 }
