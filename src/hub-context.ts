@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from './config/config.ts'
 import type { PartyRef } from './core/party.ts'
-import type { HubEventBus } from './hub-events.ts'
+import type { HubEventBus } from './events/hub-events.ts'
 import type { Db, Store } from './storage/database.ts'
 import type { OcpiClient } from './transport/ocpi-client.ts'
 

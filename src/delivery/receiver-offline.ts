@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { EventSink } from '../core/events.ts'
 import type { HubIdentity } from '../hub-context.ts'
-import type { HubEvents } from '../hub-events.ts'
+import type { HubEvents } from '../events/hub-events.ts'
 import { setLiveStatus } from '../modules/hub-client-info/hub-client-info.service.ts'
 import { lockPlatform, updatePlatform } from '../routing/platforms.store.ts'
 import type { Db } from '../storage/database.ts'

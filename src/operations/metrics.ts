@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { FastifyBaseLogger } from 'fastify'
-import type { DeliveryAttempt } from '../hub-events.ts'
+import type { DeliveryAttempt } from '../events/hub-events.ts'
 import type { Db } from '../storage/database.ts'
 import type { ConnectionStatus, DeliveryState } from '../storage/tables.ts'
 import { HUB_VERSION } from './version.ts'

@@ -4,7 +4,7 @@ import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
 import { enqueue } from '../delivery/outbox.ts'
 import { hubParty, type HubContext } from '../hub-context.ts'
-import { emitObjectChanged } from '../hub-events.ts'
+import { emitObjectChanged } from '../events/hub-events.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import {
   deleteObject,

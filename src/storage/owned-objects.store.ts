@@ -1,5 +1,4 @@
 import { sql } from 'kysely'
-import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import { utcInstant } from '../core/date-time.ts'
 import type { Db } from './database.ts'

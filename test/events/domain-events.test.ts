@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { HubEvents } from '../../src/hub-events.ts'
+import type { HubEvents } from '../../src/events/hub-events.ts'
 import { aCdr } from '../fixtures/cdrs.ts'
 import { aLocation, anEvse } from '../fixtures/locations.ts'
 import { aSession } from '../fixtures/sessions.ts'

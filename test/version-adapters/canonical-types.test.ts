@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import type { HubEvents } from '../../src/hub-events.ts'
+import type { HubEvents } from '../../src/events/hub-events.ts'
 import type { CanonicalObject } from '../../src/modules/canonical.ts'
 import type { Location } from '../../src/modules/locations/locations.schema.ts'
 import type { Tariff } from '../../src/modules/tariffs/tariffs.schema.ts'
