@@ -3,19 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { HubContext } from '../../hub-context.ts'
 import { listForReader, readObject, readReceiverCopy } from '../../routing/hub-reads.ts'
-import { checkBodyOwner, pushOwnedObject, type OwnerWrite } from '../../routing/owner-push.ts'
+import { pushOwnedObject } from '../../routing/owner-push.ts'
 import { queryPassedOn } from '../../routing/route-to.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { answerThrough } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './locations.schema.ts'
-import {
-  applyLocationPatch,
-  applyLocationPut,
-  pickLocationPart,
-  type LocationPath,
-} from './locations.writes.ts'
+import { locationWrite, pickLocationPart, type LocationPath } from './locations.writes.ts'
 
 const LocationParams = OwnedObjectParams({ location_id: ObjectIdParam })
 const EvseParams = OwnedObjectParams({ location_id: ObjectIdParam, evse_uid: ObjectIdParam })
@@ -63,28 +58,6 @@ export async function locationsRoutes(
   const receiver = `/${interfacePath('locations', 'RECEIVER')}`
   const sender = `/${interfacePath('locations', 'SENDER')}`
 
-  const write =
-    (method: 'PUT' | 'PATCH') =>
-    (request: { params: ReceiverParams; body: Record<string, unknown> }): OwnerWrite => {
-      const owner = ownerFromParams(request.params)
-      const path = locationPath(request.params)
-      if (method === 'PUT' && path.length === 1) checkBodyOwner(request.body, owner)
-      return {
-        module: 'locations' as const,
-        method,
-        owner,
-        objectId: path[0].toUpperCase(),
-        objectType: '',
-        targetPath: path.join('/').toUpperCase(),
-        pathAndQuery: outboundPath([owner.country_code, owner.party_id, ...path]),
-        body: request.body,
-        apply: (current) =>
-          method === 'PUT'
-            ? applyLocationPut(current, path, request.body)
-            : applyLocationPatch(current, path, request.body),
-      }
-    }
-
   const depths = [
     {
       url: `${receiver}/:country_code/:party_id/:location_id`,
@@ -109,11 +82,13 @@ export async function locationsRoutes(
   const links = { followsHubLinks: true }
   for (const depth of depths) {
     routes.put(depth.url, { schema: { params: depth.params, body: depth.put } }, (request, reply) => {
-      const pushed = write('PUT')(request)
+      const { params, body } = request
+      const pushed = locationWrite('PUT', ownerFromParams(params), locationPath(params), body)
       return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, pushed))
     })
     routes.patch(depth.url, { schema: { params: depth.params, body: depth.patch } }, (request, reply) => {
-      const pushed = write('PATCH')(request)
+      const { params, body } = request
+      const pushed = locationWrite('PATCH', ownerFromParams(params), locationPath(params), body)
       return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, pushed))
     })
     routes.get(depth.url, { schema: { params: depth.params } }, (request, reply) => {
