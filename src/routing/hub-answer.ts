@@ -105,6 +105,6 @@ export function answerFromHub(
     from: hubParty(hub),
     to,
     headers: options.headers ?? {},
-    ...(options.note === undefined ? {} : { note: options.note }),
+    note: options.note,
   }
 }

@@ -12,7 +12,7 @@ import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { resolveDestination } from './destination.ts'
 import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from './module-audience.ts'
-import { actsAs, checkFromHeader } from './requester.ts'
+import { actsAs, checkFromHeader, type Requester } from './requester.ts'
 
 /** The hub's stored object after a write: `undefined` when the write deletes it. */
 export interface AppliedWrite {
@@ -92,15 +92,11 @@ export async function pushOwnedObject(
   const skippedNote = describeSkipped(outcome.skipped, outcome.withdrawn)
   return answerFromHub(context.hub, from, successEnvelope(null, skippedNote), {
     httpStatus: outcome.created ? 201 : 200,
-    ...(skippedNote === undefined ? {} : { note: skippedNote }),
+    note: skippedNote,
   })
 }
 
-function checkOwner(
-  requester: MessageSource['requester'],
-  write: OwnerWrite,
-  owners: readonly string[],
-): void {
+function checkOwner(requester: Requester, write: OwnerWrite, owners: readonly string[]): void {
   if (!actsAs(requester, write.owner, owners)) {
     throw new OcpiError(
       'HUB_ERR_NOT_OWNER',
