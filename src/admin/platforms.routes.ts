@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { partyKey } from '../core/party.ts'
-import { generateToken, hashToken } from '../core/tokens.ts'
 import type { HubContext } from '../hub-context.ts'
 import {
   ConnectionError,
@@ -10,18 +7,10 @@ import {
   rotatePartnerToken,
   unregisterPlatform,
 } from '../modules/credentials/credentials.service.ts'
-import {
-  findLiveRoleConflicts,
-  findPlatform,
-  insertParties,
-  insertPlatform,
-  listPartiesOf,
-  listPlatforms,
-} from '../routing/platforms.store.ts'
-import { isUniqueViolation } from '../storage/database-errors.ts'
+import { InvitationRefused, invitePlatform } from '../modules/credentials/invitations.service.ts'
+import { findPlatform, listPartiesOf, listPlatforms } from '../routing/platforms.store.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { AdminError } from './admin-errors.ts'
-import { queueClientInfoChanges } from '../modules/hub-client-info/hub-client-info.service.ts'
 import { ConnectionRequest, InvitationRequest, PlatformParams } from './admin.schema.ts'
 
 /** What the admin API shows of a platform: never its tokens. */
@@ -50,18 +39,6 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
   }
 }
 
-/** Refuses roles that another live platform or invitation holds, naming them. */
-async function refuseRolesHeldElsewhere(
-  context: HubContext,
-  roles: InvitationRequest['roles'],
-): Promise<void> {
-  const conflicts = await findLiveRoleConflicts(context.db, roles)
-  if (conflicts.length > 0) {
-    const taken = conflicts.map((c) => `${c.role} ${c.country_code}/${c.party_id}`).join(', ')
-    throw new AdminError('ADMIN_CONFLICT', `already held by another platform: ${taken}`)
-  }
-}
-
 async function viewOf(context: HubContext, id: string) {
   const platform = await findPlatform(context.db, id)
   if (!platform) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
@@ -75,41 +52,18 @@ export async function platformsRoutes(
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
   routes.post('/invitations', { schema: { body: InvitationRequest } }, async (request, reply) => {
-    const { name, roles } = request.body
-    const keys = roles.map((r) => `${r.role} ${partyKey(r)}`)
-    const duplicate = keys.find((key, index) => keys.indexOf(key) !== index)
-    if (duplicate) throw new AdminError('ADMIN_INVALID_REQUEST', `role ${duplicate} is listed twice`)
-    await refuseRolesHeldElsewhere(context, roles)
-    const id = randomUUID()
-    const tokenA = generateToken()
     try {
-      await context.db.transaction().execute(async (trx) => {
-        await insertPlatform(trx, {
-          id,
-          name,
-          status: 'PLANNED',
-          initiated_by: 'partner',
-          invitation_token_hash: hashToken(tokenA),
-          inbound_token_hash: null,
-          outbound_token: null,
-          versions_url: null,
-          version: null,
-          endpoints: '[]',
-          hub_party_id: null,
-          registered_at: null,
-        })
-        await insertParties(trx, id, 'PLANNED', roles)
-        // The other partners learn of the invited parties as PLANNED (mod_hub_client_info).
-        await queueClientInfoChanges(trx, context.hub, id, [], request.correlationId)
-      })
-      context.delivery.wake()
+      const invited = await invitePlatform(context, { ...request.body, correlationId: request.correlationId })
+      return reply
+        .code(201)
+        .send({ id: invited.platformId, token_a: invited.tokenA, versions_url: invited.versionsUrl })
     } catch (error) {
-      // A concurrent invitation took one of the roles after the check above: the live-role index refused it.
-      if (isUniqueViolation(error)) await refuseRolesHeldElsewhere(context, roles)
+      if (error instanceof InvitationRefused) {
+        const code = error.reason === 'duplicate-role' ? 'ADMIN_INVALID_REQUEST' : 'ADMIN_CONFLICT'
+        throw new AdminError(code, error.message)
+      }
       throw error
     }
-    request.log.info({ platformId: id, name }, 'invitation created')
-    return reply.code(201).send({ id, token_a: tokenA, versions_url: context.hub.versionsUrl })
   })
 
   routes.post('/connections', { schema: { body: ConnectionRequest } }, async (request, reply) => {

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
-import { partnerOf } from '../transport/authorization.ts'
-import type { OcpiEnvelope } from '../transport/envelope.ts'
 import { AT_ENDPOINT } from '../transport/outbound-path.ts'
-import { callDestination, relayAnswer, type DestinationAnswer, type ForwardedRequest } from './forward.ts'
+import { callDestination, type DestinationAnswer, type ForwardedRequest } from './forward.ts'
+import { relayedAnswer, type HubAnswer } from './hub-answer.ts'
 import type { RoutedRequest } from './routed-request.ts'
 
 export interface CallbackRegistration {
@@ -122,7 +121,7 @@ export interface CallbackBoundRequest {
 }
 
 export interface CallbackForwardOutcome {
-  readonly envelope: OcpiEnvelope
+  readonly answer: HubAnswer
   /** The responder accepted (`result: ACCEPTED`): its asynchronous result will follow. */
   readonly accepted: boolean
 }
@@ -144,7 +143,6 @@ function acceptedTimeout(answer: DestinationAnswer): number | null | undefined {
  */
 export async function forwardWithCallback(
   context: HubContext,
-  reply: FastifyReply,
   routed: RoutedRequest,
   bound: CallbackBoundRequest,
 ): Promise<CallbackForwardOutcome> {
@@ -169,7 +167,18 @@ export async function forwardWithCallback(
   if (timeout === undefined) await dropCallback(context, callback.id)
   // No timeout named: the callback keeps the COMMAND_RESULT_WAIT_SECONDS it was created with.
   else if (timeout !== null) await extendCallback(context, callback.id, timeout)
-  return { envelope: relayAnswer(reply, answer, forward), accepted: timeout !== undefined }
+  return { answer: relayedAnswer(answer, forward), accepted: timeout !== undefined }
+}
+
+/** An asynchronous result POSTed to a hub callback. */
+export interface CallbackResult {
+  readonly module: CallbackRegistration['module']
+  /** The callback's id, the last segment of its URL. */
+  readonly id: string
+  /** The platform that POSTed the result: only the responder the callback was handed to may. */
+  readonly responderPlatformId: string
+  readonly body: unknown
+  readonly log: FastifyBaseLogger
 }
 
 /**
@@ -177,14 +186,8 @@ export async function forwardWithCallback(
  * then delivered to the requester's own response_url with FROM = responder, TO = requester, and the
  * requester's answer relayed back. Results are not queued or retried: the responder sees the outcome.
  */
-export async function relayCallbackResult(
-  context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  module: CallbackRegistration['module'],
-  id: string,
-): Promise<OcpiEnvelope> {
-  const partner = partnerOf(request)
+export async function relayCallbackResult(context: HubContext, result: CallbackResult): Promise<HubAnswer> {
+  const { module, id } = result
   const callback = await context.db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('async_callbacks')
@@ -193,7 +196,7 @@ export async function relayCallbackResult(
       .where('module', '=', module)
       .forUpdate()
       .executeTakeFirst()
-    if (!row || row.responder_platform_id !== partner.platformId) return undefined
+    if (!row || row.responder_platform_id !== result.responderPlatformId) return undefined
     if (row.used_at !== null || new Date(row.expires_at).getTime() < Date.now())
       return { ...row, usable: false }
     await trx
@@ -228,14 +231,14 @@ export async function relayCallbackResult(
     method: 'POST',
     pathAndQuery: AT_ENDPOINT,
     url: callback.response_url,
-    body: request.body,
+    body: result.body,
     from: { country_code: callback.responder_country_code, party_id: callback.responder_party_id },
     to: { country_code: callback.requester_country_code, party_id: callback.requester_party_id },
     correlationId: callback.correlation_id,
     hubInterfaceUrl: hubInterfaceUrl(context.hub, module, 'SENDER'),
   }
-  request.log.info({ module, callbackId: id, requester: forward.to }, 'relaying an asynchronous result')
-  return relayAnswer(reply, await callDestination(context, forward), forward)
+  result.log.info({ module, callbackId: id, requester: forward.to }, 'relaying an asynchronous result')
+  return relayedAnswer(await callDestination(context, forward), forward)
 }
 
 /** Forgets callbacks whose results can no longer come (expired an hour ago). */

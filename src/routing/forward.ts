@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
@@ -7,11 +6,10 @@ import type { PlatformRow } from '../storage/tables.ts'
 import type { OcpiEnvelope } from '../transport/envelope.ts'
 import { PartnerCallError, type HttpMethod } from '../transport/ocpi-client.ts'
 import { outboundUrl, type OutboundPath } from '../transport/outbound-path.ts'
-import { routingRequestHeaders, setResponseRouting } from '../transport/routing-headers.ts'
-import { describeLosses, refusalAsOcpiError, withLossNote } from '../version-adapters/adapt.ts'
+import { routingRequestHeaders } from '../transport/routing-headers.ts'
+import { refusalAsOcpiError } from '../version-adapters/adapt.ts'
 import { CANONICAL_VERSION, type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
 import { adaptAnswerData, adaptOutbound, type OutboundPlan } from '../version-adapters/outbound.ts'
-import { ROUTE_TO_PARAMETER } from './route-to.ts'
 
 export interface ForwardedRequest {
   readonly platform: PlatformRow
@@ -44,9 +42,6 @@ export interface DestinationAnswer {
   readonly version: OcpiVersion
   readonly losses: readonly string[]
 }
-
-/** Headers of a destination's answer that travel back to the requester (pagination). */
-const RELAYED_HEADERS = ['x-total-count', 'x-limit'] as const
 
 function who(party: PartyRef): string {
   return `${party.country_code}*${party.party_id}`
@@ -176,59 +171,4 @@ async function adaptForDestination(
     )
   }
   return plan
-}
-
-/**
- * Relays a destination's answer to the requester unchanged (HTTP status and envelope), with FROM = the
- * destination and TO = the requester, the pagination headers, and `Link` rewritten onto the hub.
- */
-export function relayAnswer(
-  reply: FastifyReply,
-  answer: DestinationAnswer,
-  request: ForwardedRequest,
-): OcpiEnvelope {
-  for (const name of RELAYED_HEADERS) {
-    const value = answer.headers[name]
-    if (typeof value === 'string') void reply.header(name, value)
-  }
-  const link = answer.headers['link']
-  if (typeof link === 'string' && answer.endpointUrl) {
-    const rewritten = rewriteLink(link, answer.endpointUrl, request.hubInterfaceUrl, request.to)
-    if (rewritten) void reply.header('link', rewritten)
-  }
-  setResponseRouting(reply, request.to, request.from)
-  void reply.code(answer.httpStatus)
-  const note = describeLosses(answer.version, answer.losses)
-  if (!note) return answer.envelope
-  const statusMessage = withLossNote(answer.envelope.status_message, note)
-  return statusMessage === undefined ? answer.envelope : { ...answer.envelope, status_message: statusMessage }
-}
-
-/** Party-to-party via the hub: the call, then its answer relayed unchanged. */
-export async function forwardAndRelay(
-  context: HubContext,
-  reply: FastifyReply,
-  request: ForwardedRequest,
-): Promise<OcpiEnvelope> {
-  return relayAnswer(reply, await callDestination(context, request), request)
-}
-
-/**
- * The destination's `Link: <its URL>; rel="next"` points at a server the requester cannot call with its
- * hub token; the hub hands out its own URL of the same page instead, which also names the destination so
- * that following it works even without routing headers. A link elsewhere is dropped.
- */
-export function rewriteLink(
-  link: string,
-  endpointUrl: string,
-  hubUrl: string,
-  to: PartyRef,
-): string | undefined {
-  const match = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)
-  const target = match?.[1]
-  if (!target || !target.startsWith(endpointUrl)) return undefined
-  const rest = new URL(target.slice(endpointUrl.length) || '/', 'http://rest.invalid')
-  rest.searchParams.set(ROUTE_TO_PARAMETER, `${to.country_code}-${to.party_id}`)
-  const path = rest.pathname === '/' ? '' : rest.pathname
-  return `<${hubUrl}${path}${rest.search}>; rel="next"`
 }

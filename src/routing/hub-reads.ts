@@ -1,19 +1,26 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError, type HubErrorCode } from '../core/errors.ts'
 import { sameParty, type PartyRef, type Role } from '../core/party.ts'
 import { hubParty, type HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import { type InterfaceRole, MODULE_AUDIENCE, type OwnedObjectModule } from '../core/modules.ts'
 import { findObjectsById, listObjectsPage, type OcpiObject } from '../storage/owned-objects.store.ts'
-import { partnerOf } from '../transport/authorization.ts'
-import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
+import { successEnvelope } from '../transport/envelope.ts'
 import { AT_ENDPOINT, withQuery, type OutboundPath } from '../transport/outbound-path.ts'
-import { readPageRequest, setPageHeaders } from '../transport/pagination.ts'
-import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
+import { pageHeaders, readPageRequest } from '../transport/pagination.ts'
 import { resolveDestination, type Destination } from './destination.ts'
-import { forwardAndRelay } from './forward.ts'
-import { addressedTo, queryPassedOn } from './route-to.ts'
-import { actsAs, checkFromHeader, loadRequester, requesterParty, type Requester } from './requester.ts'
+import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
+import { actsAs, checkFromHeader, requesterParty, type Requester } from './requester.ts'
+
+/**
+ * A read of the hub's SENDER or RECEIVER interface of a module with owned objects. `query` is the
+ * request's query (paging of GET All via the hub); `passedOnQuery` is what goes along when the read is
+ * forwarded to one party.
+ */
+export interface ReadRequest {
+  readonly module: OwnedObjectModule
+  readonly query: Readonly<Record<string, unknown>>
+  readonly passedOnQuery: URLSearchParams
+}
 
 interface ReadRoute {
   readonly requester: Requester
@@ -63,17 +70,16 @@ function checkRoutedRead(
 
 async function routeRead(
   context: HubContext,
-  request: FastifyRequest,
+  source: MessageSource,
   module: OwnedObjectModule,
   interfaceRole: InterfaceRole,
   /** A check of the requester that must pass before any destination is looked up. */
   checkRequester?: (requester: Requester) => void,
 ): Promise<ReadRoute> {
-  const requester = await loadRequester(context.db, partnerOf(request))
-  const routing = routingHeadersOf(request)
+  const { requester, routing } = source
   checkFromHeader(requester, routing)
   checkRequester?.(requester)
-  const to = addressedTo(request, routing)
+  const to = routing.to
   let from = requesterParty(requester, routing)
   if (interfaceRole === 'SENDER' && to && !sameParty(to, hubParty(context.hub))) {
     from = checkRoutedRead(requester, module, routing.from, to) ?? from
@@ -84,25 +90,24 @@ async function routeRead(
 
 function forwardRead(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  source: MessageSource,
   route: ReadRoute,
   destination: Extract<Destination, { kind: 'party' }>,
-  module: OwnedObjectModule,
+  read: ReadRequest,
   interfaceRole: InterfaceRole,
   path: OutboundPath,
-): Promise<OcpiEnvelope> {
-  return forwardAndRelay(context, reply, {
+): Promise<HubAnswer> {
+  return forwardAndRelay(context, {
     platform: destination.platform,
-    module,
+    module: read.module,
     interfaceRole,
     method: 'GET',
-    pathAndQuery: withQuery(path, queryPassedOn(request.url)),
+    pathAndQuery: withQuery(path, read.passedOnQuery),
     body: undefined,
     from: route.from ?? route.requester.parties[0]!,
     to: destination.party,
-    correlationId: request.correlationId,
-    hubInterfaceUrl: hubInterfaceUrl(context.hub, module, interfaceRole),
+    correlationId: source.correlationId,
+    hubInterfaceUrl: hubInterfaceUrl(context.hub, read.module, interfaceRole),
   })
 }
 
@@ -111,41 +116,38 @@ function forwardRead(
  * to the hub. TO = the hub or no TO: GET All via the hub, the merged objects of every owner the
  * requester may see, paginated by the hub.
  */
-export async function handleSenderList(
+export async function listForReader(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  module: OwnedObjectModule,
-): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request, module, 'SENDER')
+  source: MessageSource,
+  read: ReadRequest,
+): Promise<HubAnswer> {
+  const { module } = read
+  const route = await routeRead(context, source, module, 'SENDER')
   if (route.destination?.kind === 'party') {
-    return forwardRead(context, request, reply, route, route.destination, module, 'SENDER', AT_ENDPOINT)
+    return forwardRead(context, source, route, route.destination, read, 'SENDER', AT_ENDPOINT)
   }
   const maxLimit = context.config.pageLimitMax
-  const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
+  const page = readPageRequest(read.query, maxLimit)
   const result = await listObjectsPage(
     context.db,
     {
       module,
-      owners: readableOwners(route.requester, module, routingHeadersOf(request).from),
+      owners: readableOwners(route.requester, module, source.routing.from),
       dateFrom: page.dateFrom,
       dateTo: page.dateTo,
     },
     page,
   )
-  setPageHeaders(
-    reply,
+  const headers = pageHeaders(
     hubInterfaceUrl(context.hub, module, 'SENDER'),
     page,
     { returned: result.objects.length, total: result.total, last: result.last },
     maxLimit,
   )
-  setResponseRouting(reply, hubParty(context.hub), route.from)
-  return successEnvelope(result.objects)
+  return answerFromHub(context.hub, route.from, successEnvelope(result.objects), { headers })
 }
 
-export interface SenderObjectRead {
-  readonly module: OwnedObjectModule
+export interface SenderObjectRead extends ReadRequest {
   readonly objectId: string
   /** What follows the module endpoint in the URL: `/LOC1/EVSE1` (outboundPath). */
   readonly path: OutboundPath
@@ -158,39 +160,35 @@ export interface SenderObjectRead {
  * GET of one object on the hub's SENDER interface. TO = a party: forwarded. TO = the hub or open routing:
  * answered from the hub's copy; when several owners use the same id the requester must name one.
  */
-export async function handleSenderObject(
+export async function readObject(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  source: MessageSource,
   read: SenderObjectRead,
-): Promise<OcpiEnvelope> {
-  const route = await routeRead(context, request, read.module, 'SENDER')
+): Promise<HubAnswer> {
+  const route = await routeRead(context, source, read.module, 'SENDER')
   if (route.destination?.kind === 'party') {
-    return forwardRead(context, request, reply, route, route.destination, read.module, 'SENDER', read.path)
+    return forwardRead(context, source, route, route.destination, read, 'SENDER', read.path)
   }
-  const owners = readableOwners(route.requester, read.module, routingHeadersOf(request).from)
+  const owners = readableOwners(route.requester, read.module, source.routing.from)
   const candidates = await findObjectsById(context.db, { module: read.module, owners }, read.objectId)
   if (candidates.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
   const found = candidates[0] && read.pick(candidates[0])
   if (found === undefined) throw new OcpiError(read.unknown, `Unknown ${read.module} object: ${read.path}`)
-  setResponseRouting(reply, hubParty(context.hub), route.from)
-  return successEnvelope(found)
+  return answerFromHub(context.hub, route.from, successEnvelope(found))
 }
 
 /**
  * GET on the hub's RECEIVER interface: an owner checking a receiver's copy. Only meaningful towards one
  * party (TO); with TO = the hub or no TO it is refused, because a GET is never broadcast.
  */
-export async function handleReceiverGet(
+export async function readReceiverCopy(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  module: OwnedObjectModule,
-  owner: PartyRef,
-  path: OutboundPath,
-): Promise<OcpiEnvelope> {
+  source: MessageSource,
+  read: ReadRequest & { readonly owner: PartyRef; readonly path: OutboundPath },
+): Promise<HubAnswer> {
+  const { module, owner } = read
   const owners = MODULE_AUDIENCE[module].owners
-  const route = await routeRead(context, request, module, 'RECEIVER', (requester) => {
+  const route = await routeRead(context, source, module, 'RECEIVER', (requester) => {
     if (!actsAs(requester, owner, owners)) {
       throw new OcpiError(
         'HUB_ERR_NOT_OWNER',
@@ -199,5 +197,5 @@ export async function handleReceiverGet(
     }
   })
   if (route.destination?.kind !== 'party') throw new OcpiError('HUB_ERR_GET_NEEDS_DESTINATION')
-  return forwardRead(context, request, reply, route, route.destination, module, 'RECEIVER', path)
+  return forwardRead(context, source, route, route.destination, read, 'RECEIVER', read.path)
 }

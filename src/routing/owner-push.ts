@@ -1,4 +1,3 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
@@ -13,16 +12,14 @@ import {
   type OcpiObject,
   type StoredObjects,
 } from '../storage/owned-objects.store.ts'
-import { successEnvelope, type OcpiEnvelope } from '../transport/envelope.ts'
-import { partnerOf } from '../transport/authorization.ts'
+import { successEnvelope } from '../transport/envelope.ts'
 import type { OutboundPath } from '../transport/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
-import { routingHeadersOf, setResponseRouting } from '../transport/routing-headers.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { resolveDestination } from './destination.ts'
-import { forwardAndRelay } from './forward.ts'
+import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from '../core/modules.ts'
-import { actsAs, checkFromHeader, loadRequester } from './requester.ts'
+import { actsAs, checkFromHeader, type Requester } from './requester.ts'
 
 /** The hub's stored object after a write: `undefined` when the write deletes it. */
 export interface AppliedWrite {
@@ -50,27 +47,22 @@ export interface OwnerWrite {
 }
 
 /**
- * How an owner's push travels (transport_and_format: message routing). The owner in the URL must be one
- * of the caller's roles. TO = a party: forwarded to that party alone and its answer relayed. TO = the hub
- * or no TO (open routing: for an owner's push the destination cannot be narrowed down): stored, answered
- * at once, and queued for every party of the module's audience in the same transaction. A push that
- * changes nothing is answered but not passed on again.
+ * How an owner's push travels (transport_and_format: message routing), "store and broadcast this object":
+ * 1. the owner in the URL must be one of the caller's roles, and FROM one of its parties;
+ * 2. TO = a party: forwarded to that party alone and its answer relayed;
+ * 3. TO = the hub or no TO (open routing: for an owner's push the destination cannot be narrowed down):
+ *    applied to the hub's copy and queued for every party of the module's audience in one transaction,
+ *    receivers whose version cannot carry it skipped (and told why in the answer);
+ * 4. answered at once; a push that changes nothing is answered but not passed on again.
  */
-export async function handleOwnerWrite(
+export async function pushOwnedObject(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  source: MessageSource,
   write: OwnerWrite,
-): Promise<OcpiEnvelope> {
-  const requester = await loadRequester(context.db, partnerOf(request))
+): Promise<HubAnswer> {
+  const { requester, routing } = source
   const audience = MODULE_AUDIENCE[write.module]
-  if (!actsAs(requester, write.owner, audience.owners)) {
-    throw new OcpiError(
-      'HUB_ERR_NOT_OWNER',
-      `${write.owner.country_code}*${write.owner.party_id} is not one of your ${audience.owners.join('/')} roles: you can only write your own ${write.module}`,
-    )
-  }
-  const routing = routingHeadersOf(request)
+  checkOwner(requester, write, audience.owners)
   checkFromHeader(requester, routing)
   const from = routing.from ?? write.owner
   const destination = await resolveDestination(context, routing.to, requester.platformId, {
@@ -78,7 +70,7 @@ export async function handleOwnerWrite(
     interfaceRole: 'RECEIVER',
   })
   if (destination?.kind === 'party') {
-    return forwardAndRelay(context, reply, {
+    return forwardAndRelay(context, {
       platform: destination.platform,
       module: write.module,
       interfaceRole: 'RECEIVER',
@@ -87,11 +79,48 @@ export async function handleOwnerWrite(
       body: write.body,
       from,
       to: destination.party,
-      correlationId: request.correlationId,
+      correlationId: source.correlationId,
       hubInterfaceUrl: hubInterfaceUrl(context.hub, write.module, 'RECEIVER'),
     })
   }
+  const outcome = await storeAndQueue(context, source, write)
+  if (outcome.receivers > 0) context.delivery.wake()
+  if (outcome.changed) {
+    emitObjectChanged(context.events, write, outcome.next, outcome.receivers, source.correlationId)
+  }
+  source.log.info(
+    {
+      module: write.module,
+      owner: outcome.key,
+      target: write.targetPath,
+      changed: outcome.changed,
+      receivers: outcome.receivers,
+      skipped: outcome.skipped.map(({ target, reason }) => ({ platformId: target.platformId, reason })),
+    },
+    outcome.changed ? 'stored and queued for broadcast' : 'unchanged repeat: not passed on',
+  )
+  const skippedNote = describeSkipped(outcome.skipped, outcome.withdrawn)
+  return answerFromHub(context.hub, from, successEnvelope(null, skippedNote), {
+    httpStatus: outcome.created ? 201 : 200,
+    note: skippedNote,
+  })
+}
 
+function checkOwner(requester: Requester, write: OwnerWrite, owners: readonly string[]): void {
+  if (!actsAs(requester, write.owner, owners)) {
+    throw new OcpiError(
+      'HUB_ERR_NOT_OWNER',
+      `${write.owner.country_code}*${write.owner.party_id} is not one of your ${owners.join('/')} roles: you can only write your own ${write.module}`,
+    )
+  }
+}
+
+/**
+ * The write applied to the hub's copy and queued for the audience, in one transaction: the receivers of
+ * the module's audience except the requester's platform, those whose version cannot carry it skipped.
+ */
+async function storeAndQueue(context: HubContext, source: MessageSource, write: OwnerWrite) {
+  const audience = MODULE_AUDIENCE[write.module]
   const key = {
     module: write.module,
     country_code: write.owner.country_code,
@@ -104,7 +133,7 @@ export async function handleOwnerWrite(
     const applied = write.apply(current)
     if (sameJson(applied.next, current))
       return { ...applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
-    const targets = await broadcastTargets(trx, write.module, audience, requester.platformId)
+    const targets = await broadcastTargets(trx, write.module, audience, source.requester.platformId)
     const call = {
       module: write.module,
       interfaceRole: 'RECEIVER' as const,
@@ -137,7 +166,7 @@ export async function handleOwnerWrite(
       method,
       path: write.pathAndQuery,
       body,
-      correlationId: request.correlationId,
+      correlationId: source.correlationId,
       objectKey: `${key.country_code}/${key.party_id}/${key.object_id}/${key.object_type}`,
       targetPath: write.targetPath,
       replacesTarget: method !== 'PATCH',
@@ -149,25 +178,7 @@ export async function handleOwnerWrite(
     await enqueue(trx, messages)
     return { ...applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
   })
-  if (outcome.receivers > 0) context.delivery.wake()
-  if (outcome.changed)
-    emitObjectChanged(context.events, write, outcome.next, outcome.receivers, request.correlationId)
-  const skippedNote = describeSkipped(outcome.skipped, outcome.withdrawn)
-  request.log.info(
-    {
-      module: write.module,
-      owner: key,
-      target: write.targetPath,
-      changed: outcome.changed,
-      receivers: outcome.receivers,
-      skipped: outcome.skipped.map(({ target, reason }) => ({ platformId: target.platformId, reason })),
-    },
-    outcome.changed ? 'stored and queued for broadcast' : 'unchanged repeat: not passed on',
-  )
-  request.handlingNote = skippedNote
-  setResponseRouting(reply, hubParty(context.hub), from)
-  void reply.code(outcome.created ? 201 : 200)
-  return successEnvelope(null, skippedNote)
+  return { ...outcome, key }
 }
 
 /**

@@ -1,7 +1,5 @@
-import type { FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
-import type { RoutingHeaders } from '../transport/routing-headers.ts'
 
 /**
  * Query parameter the hub adds to the `Link` of a routed page (`route_to=NL-ABC`): a requester following
@@ -9,19 +7,14 @@ import type { RoutingHeaders } from '../transport/routing-headers.ts'
  */
 export const ROUTE_TO_PARAMETER = 'route_to'
 
-function routeToFromQuery(value: unknown): PartyRef | undefined {
+/** The destination a hub Link names in its `route_to` query parameter; undefined when absent. */
+export function routeToFromQuery(value: unknown): PartyRef | undefined {
   if (value === undefined) return undefined
   const match = typeof value === 'string' ? /^([A-Za-z]{2})-([A-Za-z0-9]{3})$/.exec(value) : null
   if (!match?.[1] || !match[2]) {
     throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${ROUTE_TO_PARAMETER} must look like NL-ABC`)
   }
   return { country_code: match[1].toUpperCase(), party_id: match[2].toUpperCase() }
-}
-
-/** The party a request names as its destination: its TO headers, else the `route_to` of a hub Link. */
-export function addressedTo(request: FastifyRequest, routing: RoutingHeaders): PartyRef | undefined {
-  const query = request.query as Record<string, unknown> | undefined
-  return routing.to ?? routeToFromQuery(query?.[ROUTE_TO_PARAMETER])
 }
 
 /** The query parameters without the hub's own routing parameter, as they are passed on (outboundPath). */

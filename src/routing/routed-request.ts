@@ -1,17 +1,14 @@
-import type { FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef, type Role } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import type { InterfaceRole, RoutedModule } from '../core/modules.ts'
-import { partnerOf } from '../transport/authorization.ts'
 import type { HttpMethod } from '../transport/ocpi-client.ts'
 import type { OutboundPath } from '../transport/outbound-path.ts'
-import { routingHeadersOf } from '../transport/routing-headers.ts'
 import { resolveDestination } from './destination.ts'
 import type { ForwardedRequest } from './forward.ts'
-import { addressedTo } from './route-to.ts'
-import { checkFromHeader, loadRequester, type Requester } from './requester.ts'
+import type { MessageSource } from './hub-answer.ts'
+import { checkFromHeader, type Requester } from './requester.ts'
 
 /** A request that goes to exactly one party and is never broadcast (Sessions, CDRs, Commands, …). */
 export interface PartyBoundRequest {
@@ -77,14 +74,13 @@ function speakingParty(
  */
 export async function routeToOneParty(
   context: HubContext,
-  request: FastifyRequest,
+  source: MessageSource,
   bound: PartyBoundRequest,
 ): Promise<RoutedRequest> {
-  const requester = await loadRequester(context.db, partnerOf(request))
-  const routing = routingHeadersOf(request)
+  const { requester, routing } = source
   checkFromHeader(requester, routing)
   const from = speakingParty(requester, routing.from, bound)
-  const to = addressedTo(request, routing) ?? (await bound.destinationFromContent?.(requester))
+  const to = routing.to ?? (await bound.destinationFromContent?.(requester))
   if (!to) throw bound.noDestination
   const destination = await resolveDestination(context, to, requester.platformId, bound)
   if (destination?.kind !== 'party') {
@@ -105,7 +101,7 @@ export async function routeToOneParty(
       body: bound.body,
       from,
       to: destination.party,
-      correlationId: request.correlationId,
+      correlationId: source.correlationId,
       hubInterfaceUrl: hubInterfaceUrl(context.hub, bound.module, bound.interfaceRole),
       timeoutMs: bound.timeoutMs,
     },

@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify'
 import { hasCalendarDate, isOcpiDateTime, utcInstant } from '../core/date-time.ts'
 import { OcpiError } from '../core/errors.ts'
 import type { PageCursor } from '../storage/owned-objects.store.ts'
@@ -20,7 +19,7 @@ const CURSOR_INSTANT =
 /** Ids in a cursor: OCPI ids are printable ASCII of at most 36 characters; module names are shorter. */
 const CURSOR_VALUE = /^[\x20-\x7E]{0,64}$/
 
-function single(query: Record<string, unknown>, name: string): string | undefined {
+function single(query: Readonly<Record<string, unknown>>, name: string): string | undefined {
   const value = query[name]
   if (value === undefined) return undefined
   if (typeof value !== 'string')
@@ -28,7 +27,7 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   return value
 }
 
-function wholeNumber(query: Record<string, unknown>, name: string): number | undefined {
+function wholeNumber(query: Readonly<Record<string, unknown>>, name: string): number | undefined {
   const text = single(query, name)
   if (text === undefined) return undefined
   if (!/^\d{1,9}$/.test(text))
@@ -36,7 +35,7 @@ function wholeNumber(query: Record<string, unknown>, name: string): number | und
   return Number(text)
 }
 
-function dateTime(query: Record<string, unknown>, name: string): string | undefined {
+function dateTime(query: Readonly<Record<string, unknown>>, name: string): string | undefined {
   const text = single(query, name)
   if (text === undefined) return undefined
   if (!isOcpiDateTime(text) || Number.isNaN(Date.parse(utcInstant(text)))) {
@@ -88,7 +87,7 @@ function encodeCursor(cursor: PageCursor): string {
 }
 
 /** Reads offset, limit, date_from and date_to; a limit above the hub's maximum is lowered to it. */
-export function readPageRequest(query: Record<string, unknown>, maxLimit: number): PageRequest {
+export function readPageRequest(query: Readonly<Record<string, unknown>>, maxLimit: number): PageRequest {
   const limit = wholeNumber(query, 'limit')
   return {
     offset: wholeNumber(query, 'offset') ?? 0,
@@ -109,22 +108,24 @@ export interface ServedPage {
  * X-Total-Count, X-Limit and, unless this is the last page, `Link` to the next one: the same filters, the
  * next offset, and the hub's cursor so the next page starts where this one ended without counting rows.
  */
-export function setPageHeaders(
-  reply: FastifyReply,
+export function pageHeaders(
   url: string,
   request: PageRequest,
   page: ServedPage,
   maxLimit: number,
-): void {
-  void reply.header('x-total-count', String(page.total))
-  void reply.header('x-limit', String(maxLimit))
+): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-total-count': String(page.total),
+    'x-limit': String(maxLimit),
+  }
   const nextOffset = request.offset + page.returned
-  if (page.returned === 0 || nextOffset >= page.total || !page.last) return
+  if (page.returned === 0 || nextOffset >= page.total || !page.last) return headers
   const params = new URLSearchParams()
   if (request.dateFrom) params.set('date_from', request.dateFrom)
   if (request.dateTo) params.set('date_to', request.dateTo)
   params.set('offset', String(nextOffset))
   params.set('limit', String(request.limit))
   params.set(CURSOR_PARAMETER, encodeCursor(page.last))
-  void reply.header('link', `<${url}?${params.toString()}>; rel="next"`)
+  headers['link'] = `<${url}?${params.toString()}>; rel="next"`
+  return headers
 }

@@ -1,23 +1,25 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { OcpiUrl } from '../../core/ocpi-types.schema.ts'
 import { hubParty, type HubContext } from '../../hub-context.ts'
-import { forwardWithCallback, relayCallbackResult } from '../../routing/async-callbacks.ts'
-import { forwardAndRelay } from '../../routing/forward.ts'
-import { rememberRoute } from '../../routing/route-index.store.ts'
-import { routeToOneParty } from '../../routing/routed-request.ts'
-import type { HttpMethod } from '../../transport/ocpi-client.ts'
-import { AT_ENDPOINT, outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
+import { relayCallbackResult } from '../../routing/async-callbacks.ts'
+import { partnerOf } from '../../transport/authorization.ts'
 import { ObjectIdParam } from '../../transport/path-params.ts'
 import { setResponseRouting } from '../../transport/routing-headers.ts'
-import { counterpartForOwner, nameTheReceiver, ownerForCounterpart } from '../commands/commands.routing.ts'
+import { answerThrough, sendAnswer } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
 import {
   ActiveChargingProfile,
   ActiveChargingProfileResult,
   SetChargingProfile,
 } from './charging-profiles.schema.ts'
+import {
+  clearChargingProfile,
+  requestActiveProfile,
+  setChargingProfile,
+  updateActiveProfile,
+} from './charging-profiles.service.ts'
 
 const SessionParams = Type.Object({ session_id: ObjectIdParam })
 const CallbackParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -32,11 +34,12 @@ const ClearProfileQuery = Type.Object({ response_url: OcpiUrl })
  * accepts all of them (the hub cannot tell them apart and need not: the requester knows what it asked).
  */
 const AnyProfileResult = ActiveChargingProfileResult
-/** Who sets profiles at CPOs (mod_charging_profiles): the driver's eMSP or a smart charging provider. */
-const PROFILE_SETTER_ROLES = ['EMSP', 'SCSP', 'OTHER'] as const
+/** Each message goes to one party, named in TO or in the `route_to` of a hub Link, else found from the session. */
+const links = { followsHubLinks: true }
 
 /**
- * ChargingProfiles module (mod_charging_profiles) through the hub. RECEIVER: an eMSP or SCSP reads
+ * ChargingProfiles module (mod_charging_profiles) through the hub, as thin adapters over
+ * charging-profiles.service.ts. RECEIVER: an eMSP or SCSP reads
  * (GET), sets (PUT) or clears (DELETE) the profile of a session at its CPO; routed by TO, else to the
  * CPO of the requester's own session, with the hub's callback in place of `response_url`. SENDER: the
  * CPO POSTs results to those callbacks, and PUTs ActiveChargingProfile updates for the party that set a
@@ -54,121 +57,72 @@ export async function chargingProfilesRoutes(
   const receiver = `/${interfacePath('chargingprofiles', 'RECEIVER')}/:session_id`
   const sender = `/${interfacePath('chargingprofiles', 'SENDER')}`
 
-  /** One request to the session's CPO, with the requester's response_url swapped for a hub callback. */
-  const toSessionCpo = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    call: {
-      method: HttpMethod
-      sessionId: string
-      responseUrl: string
-      withCallbackUrl: (callbackUrl: string) => { pathAndQuery: OutboundPath; body: unknown }
-    },
-  ) => {
-    const routed = await routeToOneParty(context, request, {
-      module: 'chargingprofiles',
-      interfaceRole: 'RECEIVER',
-      method: call.method,
-      pathAndQuery: AT_ENDPOINT,
-      body: undefined,
-      requesterRoles: PROFILE_SETTER_ROLES,
-      destinationFromContent: (requester) =>
-        ownerForCounterpart(context.db, 'session', call.sessionId, requester),
-      noDestination: nameTheReceiver(`The hub knows no session ${call.sessionId} of yours`),
-    })
-    const outcome = await forwardWithCallback(context, reply, routed, {
-      module: 'chargingprofiles',
-      responseUrl: call.responseUrl,
-      withCallbackUrl: call.withCallbackUrl,
-    })
-    return { routed, outcome }
-  }
-
   routes.get(
     receiver,
     { schema: { params: SessionParams, querystring: GetProfileQuery } },
-    async (request, reply) => {
-      const { session_id: sessionId } = request.params
-      const { duration, response_url: responseUrl } = request.query
-      const { outcome } = await toSessionCpo(request, reply, {
-        method: 'GET',
-        sessionId,
-        responseUrl,
-        withCallbackUrl: (callbackUrl) => ({
-          pathAndQuery: outboundPath([sessionId], { duration, response_url: callbackUrl }),
-          body: undefined,
-        }),
-      })
-      return outcome.envelope
+    (request, reply) => {
+      const get = {
+        sessionId: request.params.session_id,
+        duration: request.query.duration,
+        responseUrl: request.query.response_url,
+      }
+      return answerThrough(
+        context,
+        request,
+        reply,
+        (source) => requestActiveProfile(context, source, get),
+        links,
+      )
     },
   )
 
-  routes.put(
-    receiver,
-    { schema: { params: SessionParams, body: SetChargingProfile } },
-    async (request, reply) => {
-      const { session_id: sessionId } = request.params
-      const { routed, outcome } = await toSessionCpo(request, reply, {
-        method: 'PUT',
-        sessionId,
-        responseUrl: request.body.response_url,
-        withCallbackUrl: (callbackUrl) => ({
-          pathAndQuery: outboundPath([sessionId]),
-          body: { ...request.body, response_url: callbackUrl },
-        }),
-      })
-      // The CPO will PUT ActiveChargingProfile updates of this session to its setter (mod_charging_profiles).
-      if (outcome.accepted) {
-        await rememberRoute(context.db, 'chargingprofile', sessionId, routed.forward.to, routed.forward.from)
-      }
-      return outcome.envelope
-    },
-  )
+  routes.put(receiver, { schema: { params: SessionParams, body: SetChargingProfile } }, (request, reply) => {
+    const set = { sessionId: request.params.session_id, profile: request.body }
+    return answerThrough(context, request, reply, (source) => setChargingProfile(context, source, set), links)
+  })
 
   routes.delete(
     receiver,
     { schema: { params: SessionParams, querystring: ClearProfileQuery } },
-    async (request, reply) => {
-      const { session_id: sessionId } = request.params
-      const { outcome } = await toSessionCpo(request, reply, {
-        method: 'DELETE',
-        sessionId,
-        responseUrl: request.query.response_url,
-        withCallbackUrl: (callbackUrl) => ({
-          pathAndQuery: outboundPath([sessionId], { response_url: callbackUrl }),
-          body: undefined,
-        }),
-      })
-      return outcome.envelope
+    (request, reply) => {
+      const clear = { sessionId: request.params.session_id, responseUrl: request.query.response_url }
+      return answerThrough(
+        context,
+        request,
+        reply,
+        (source) => clearChargingProfile(context, source, clear),
+        links,
+      )
     },
   )
 
   routes.post(
     `${sender}/callbacks/:id`,
     { schema: { params: CallbackParams, body: AnyProfileResult } },
-    (request, reply) => relayCallbackResult(context, request, reply, 'chargingprofiles', request.params.id),
+    async (request, reply) => {
+      const answer = await relayCallbackResult(context, {
+        module: 'chargingprofiles',
+        id: request.params.id,
+        responderPlatformId: partnerOf(request).platformId,
+        body: request.body,
+        log: request.log,
+      })
+      return sendAnswer(request, reply, answer)
+    },
   )
 
-  // The CPO's update of a session's active profile, for the party that set a profile on it.
   routes.put(
     `${sender}/:session_id`,
     { schema: { params: SessionParams, body: ActiveChargingProfile } },
-    async (request, reply) => {
-      const { session_id: sessionId } = request.params
-      const routed = await routeToOneParty(context, request, {
-        module: 'chargingprofiles',
-        interfaceRole: 'SENDER',
-        method: 'PUT',
-        pathAndQuery: outboundPath([sessionId]),
-        body: request.body,
-        requesterRoles: ['CPO'],
-        destinationFromContent: (requester) =>
-          counterpartForOwner(context.db, 'chargingprofile', sessionId, requester),
-        noDestination: nameTheReceiver(
-          `Nobody set a charging profile on your session ${sessionId} through the hub`,
-        ),
-      })
-      return forwardAndRelay(context, reply, routed.forward)
+    (request, reply) => {
+      const update = { sessionId: request.params.session_id, profile: request.body }
+      return answerThrough(
+        context,
+        request,
+        reply,
+        (source) => updateActiveProfile(context, source, update),
+        links,
+      )
     },
   )
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../../hub-context.ts'
 import { partnerOf } from '../../transport/authorization.ts'
 import { successEnvelope } from '../../transport/envelope.ts'
-import { readPageRequest, setPageHeaders } from '../../transport/pagination.ts'
+import { pageHeaders, readPageRequest } from '../../transport/pagination.ts'
 import { hubInterfaceUrl, interfacePath } from '../registry.ts'
 import { HUB_CLIENT_INFO_MODULE, listClientInfoPage } from './hub-client-info.service.ts'
 
@@ -21,12 +21,13 @@ export async function hubClientInfoRoutes(
     const maxLimit = context.config.pageLimitMax
     const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
     const result = await listClientInfoPage(context.db, partnerOf(request).platformId, page)
-    setPageHeaders(
-      reply,
-      hubInterfaceUrl(context.hub, HUB_CLIENT_INFO_MODULE, 'SENDER'),
-      page,
-      { returned: result.items.length, total: result.total, last: result.last },
-      maxLimit,
+    void reply.headers(
+      pageHeaders(
+        hubInterfaceUrl(context.hub, HUB_CLIENT_INFO_MODULE, 'SENDER'),
+        page,
+        { returned: result.items.length, total: result.total, last: result.last },
+        maxLimit,
+      ),
     )
     return successEnvelope(result.items)
   })

@@ -2,18 +2,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { HubContext } from '../../hub-context.ts'
-import { handleReceiverGet, handleSenderList, handleSenderObject } from '../../routing/hub-reads.ts'
-import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { listForReader, readObject, readReceiverCopy } from '../../routing/hub-reads.ts'
+import { pushOwnedObject } from '../../routing/owner-push.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
+import { answerThrough } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
 import { Connector, ConnectorPatch, Evse, EvsePatch, Location, LocationPatch } from './locations.schema.ts'
-import {
-  applyLocationPatch,
-  applyLocationPut,
-  pickLocationPart,
-  type LocationPath,
-} from './locations.writes.ts'
+import { locationWrite, pickLocationPart, type LocationPath } from './locations.writes.ts'
 
 const LocationParams = OwnedObjectParams({ location_id: ObjectIdParam })
 const EvseParams = OwnedObjectParams({ location_id: ObjectIdParam, evse_uid: ObjectIdParam })
@@ -61,27 +58,6 @@ export async function locationsRoutes(
   const receiver = `/${interfacePath('locations', 'RECEIVER')}`
   const sender = `/${interfacePath('locations', 'SENDER')}`
 
-  const write =
-    (method: 'PUT' | 'PATCH') => (request: { params: ReceiverParams; body: Record<string, unknown> }) => {
-      const owner = ownerFromParams(request.params)
-      const path = locationPath(request.params)
-      if (method === 'PUT' && path.length === 1) checkBodyOwner(request.body, owner)
-      return {
-        module: 'locations' as const,
-        method,
-        owner,
-        objectId: path[0].toUpperCase(),
-        objectType: '',
-        targetPath: path.join('/').toUpperCase(),
-        pathAndQuery: outboundPath([owner.country_code, owner.party_id, ...path]),
-        body: request.body,
-        apply: (current: Record<string, unknown> | undefined) =>
-          method === 'PUT'
-            ? applyLocationPut(current, path, request.body)
-            : applyLocationPatch(current, path, request.body),
-      }
-    }
-
   const depths = [
     {
       url: `${receiver}/:country_code/:party_id/:location_id`,
@@ -103,28 +79,46 @@ export async function locationsRoutes(
     },
   ] as const
 
+  const links = { followsHubLinks: true }
   for (const depth of depths) {
-    routes.put(depth.url, { schema: { params: depth.params, body: depth.put } }, (request, reply) =>
-      handleOwnerWrite(context, request, reply, write('PUT')(request)),
-    )
-    routes.patch(depth.url, { schema: { params: depth.params, body: depth.patch } }, (request, reply) =>
-      handleOwnerWrite(context, request, reply, write('PATCH')(request)),
-    )
+    routes.put(depth.url, { schema: { params: depth.params, body: depth.put } }, (request, reply) => {
+      const { params, body } = request
+      const pushed = locationWrite('PUT', ownerFromParams(params), locationPath(params), body)
+      return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, pushed))
+    })
+    routes.patch(depth.url, { schema: { params: depth.params, body: depth.patch } }, (request, reply) => {
+      const { params, body } = request
+      const pushed = locationWrite('PATCH', ownerFromParams(params), locationPath(params), body)
+      return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, pushed))
+    })
     routes.get(depth.url, { schema: { params: depth.params } }, (request, reply) => {
       const params = request.params as ReceiverParams
       const owner = ownerFromParams(params)
-      return handleReceiverGet(
+      const read = {
+        module: 'locations' as const,
+        owner,
+        path: outboundPath([owner.country_code, owner.party_id, ...locationPath(params)]),
+        query: request.query as Record<string, unknown>,
+        passedOnQuery: queryPassedOn(request.url),
+      }
+      return answerThrough(
         context,
         request,
         reply,
-        'locations',
-        owner,
-        outboundPath([owner.country_code, owner.party_id, ...locationPath(params)]),
+        (source) => readReceiverCopy(context, source, read),
+        links,
       )
     })
   }
 
-  routes.get(sender, (request, reply) => handleSenderList(context, request, reply, 'locations'))
+  routes.get(sender, (request, reply) => {
+    const read = {
+      module: 'locations' as const,
+      query: request.query as Record<string, unknown>,
+      passedOnQuery: queryPassedOn(request.url),
+    }
+    return answerThrough(context, request, reply, (source) => listForReader(context, source, read), links)
+  })
   for (const [url, params] of [
     [`${sender}/:location_id`, SenderLocationParams],
     [`${sender}/:location_id/:evse_uid`, SenderEvseParams],
@@ -132,13 +126,16 @@ export async function locationsRoutes(
   ] as const) {
     routes.get(url, { schema: { params } }, (request, reply) => {
       const path = locationPath(request.params)
-      return handleSenderObject(context, request, reply, {
-        module: 'locations',
+      const read = {
+        module: 'locations' as const,
         objectId: path[0].toUpperCase(),
         path: outboundPath(path),
-        pick: (location) => pickLocationPart(location, path),
-        unknown: 'HUB_ERR_UNKNOWN_LOCATION',
-      })
+        pick: (location: Record<string, unknown>) => pickLocationPart(location, path),
+        unknown: 'HUB_ERR_UNKNOWN_LOCATION' as const,
+        query: request.query as Record<string, unknown>,
+        passedOnQuery: queryPassedOn(request.url),
+      }
+      return answerThrough(context, request, reply, (source) => readObject(context, source, read), links)
     })
   }
 }

@@ -1,7 +1,9 @@
 import { laterDateTime } from '../../core/date-time.ts'
 import { OcpiError } from '../../core/errors.ts'
-import type { AppliedWrite } from '../../routing/owner-push.ts'
+import type { PartyRef } from '../../core/party.ts'
+import { checkBodyOwner, type AppliedWrite, type OwnerWrite } from '../../routing/owner-push.ts'
 import type { OcpiObject } from '../../storage/owned-objects.store.ts'
+import { outboundPath } from '../../transport/outbound-path.ts'
 
 /**
  * How a push at each depth of a Location changes the hub's stored Location (mod_locations: receiver
@@ -119,4 +121,29 @@ export function pickLocationPart(location: OcpiObject, path: LocationPath): unkn
   const evse = evsesOf(location).find((e) => sameId(e['uid'], evseUid))
   if (!evse || connectorId === undefined) return evse
   return connectorsOf(evse).find((c) => sameId(c['id'], connectorId))
+}
+
+/**
+ * A CPO's PUT or PATCH of its Location, EVSE or Connector, as the owner push that stores and broadcasts it
+ * (routing/owner-push.ts). A whole Location must carry the owner's ids.
+ */
+export function locationWrite(
+  method: 'PUT' | 'PATCH',
+  owner: PartyRef,
+  path: LocationPath,
+  body: Record<string, unknown>,
+): OwnerWrite {
+  if (method === 'PUT' && path.length === 1) checkBodyOwner(body, owner)
+  return {
+    module: 'locations',
+    method,
+    owner,
+    objectId: path[0].toUpperCase(),
+    objectType: '',
+    targetPath: path.join('/').toUpperCase(),
+    pathAndQuery: outboundPath([owner.country_code, owner.party_id, ...path]),
+    body,
+    apply: (current) =>
+      method === 'PUT' ? applyLocationPut(current, path, body) : applyLocationPatch(current, path, body),
+  }
 }

@@ -1,10 +1,8 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { Role } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
-import { forwardAndRelay } from '../../routing/forward.ts'
+import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
 import { INTERFACE_IMPLEMENTERS, PTP_ROLES, type InterfaceRole } from '../../core/modules.ts'
-import { queryPassedOn } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../transport/ocpi-client.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
@@ -26,6 +24,8 @@ export interface PaymentsCall {
   readonly method: HttpMethod
   /** The path below the payments endpoint, one id per segment: `['terminals', 'T1', 'deactivate']`. */
   readonly segments: readonly string[]
+  /** The request's query, passed on as it came (without the hub's `route_to`). */
+  readonly query: URLSearchParams
   readonly body: unknown
 }
 
@@ -37,16 +37,15 @@ export interface PaymentsCall {
  */
 export async function routePayments(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  source: MessageSource,
   call: PaymentsCall,
-): Promise<unknown> {
+): Promise<HubAnswer> {
   const parties = PARTIES_OF_INTERFACE[call.interfaceRole]
-  const routed = await routeToOneParty(context, request, {
+  const routed = await routeToOneParty(context, source, {
     module: 'payments',
     interfaceRole: call.interfaceRole,
     method: call.method,
-    pathAndQuery: outboundPath(call.segments, queryPassedOn(request.url)),
+    pathAndQuery: outboundPath(call.segments, call.query),
     body: call.body,
     requesterRoles: parties.requester,
     noDestination: new OcpiError(
@@ -56,5 +55,5 @@ export async function routePayments(
   })
   // The destination holds the role behind the interface (a PTP behind SENDER, a CPO behind RECEIVER):
   // routed-request looks it up that way (INTERFACE_IMPLEMENTERS).
-  return forwardAndRelay(context, reply, routed.forward)
+  return forwardAndRelay(context, routed.forward)
 }

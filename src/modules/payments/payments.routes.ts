@@ -1,11 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { ObjectIdParam } from '../../transport/path-params.ts'
+import { answerThrough } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
-import { routePayments } from './payment-routing.ts'
+import { routePayments, type PaymentsCall } from './payment-routing.ts'
 import {
   FinancialAdviceConfirmation,
   Terminal,
@@ -47,11 +49,17 @@ export async function paymentsRoutes(
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const sender = `/${interfacePath('payments', 'SENDER')}`
   const receiver = `/${interfacePath('payments', 'RECEIVER')}`
+  const route = (request: FastifyRequest, reply: FastifyReply, call: Omit<PaymentsCall, 'query'>) => {
+    const routed = { ...call, query: queryPassedOn(request.url) }
+    return answerThrough(context, request, reply, (source) => routePayments(context, source, routed), {
+      followsHubLinks: true,
+    })
+  }
 
   // ----- SENDER: a CPO reaches a PTP
 
   routes.get(`${sender}/${TERMINALS}`, (request, reply) =>
-    routePayments(context, request, reply, {
+    route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
       segments: [TERMINALS],
@@ -60,7 +68,7 @@ export async function paymentsRoutes(
   )
 
   routes.post(`${sender}/${TERMINALS}/activate`, { schema: { body: TerminalActivation } }, (request, reply) =>
-    routePayments(context, request, reply, {
+    route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'POST',
       segments: [TERMINALS, 'activate'],
@@ -72,7 +80,7 @@ export async function paymentsRoutes(
     `${sender}/${TERMINALS}/:terminal_id`,
     { schema: { params: TerminalParams } },
     (request, reply) =>
-      routePayments(context, request, reply, {
+      route(request, reply, {
         interfaceRole: 'SENDER',
         method: 'GET',
         segments: [TERMINALS, request.params.terminal_id],
@@ -85,7 +93,7 @@ export async function paymentsRoutes(
     `${sender}/${TERMINALS}/:terminal_id/deactivate`,
     { schema: { params: TerminalParams } },
     (request, reply) =>
-      routePayments(context, request, reply, {
+      route(request, reply, {
         interfaceRole: 'SENDER',
         method: 'POST',
         segments: [TERMINALS, request.params.terminal_id, 'deactivate'],
@@ -98,7 +106,7 @@ export async function paymentsRoutes(
     { schema: { params: TerminalParams, body: Terminal } },
     (request, reply) => {
       checkTerminalId(request.body.terminal_id, request.params.terminal_id)
-      return routePayments(context, request, reply, {
+      return route(request, reply, {
         interfaceRole: 'SENDER',
         method: 'PUT',
         segments: [TERMINALS, request.params.terminal_id],
@@ -112,7 +120,7 @@ export async function paymentsRoutes(
     { schema: { params: TerminalParams, body: TerminalPatch } },
     (request, reply) => {
       checkTerminalId(request.body.terminal_id, request.params.terminal_id)
-      return routePayments(context, request, reply, {
+      return route(request, reply, {
         interfaceRole: 'SENDER',
         method: 'PATCH',
         segments: [TERMINALS, request.params.terminal_id],
@@ -122,7 +130,7 @@ export async function paymentsRoutes(
   )
 
   routes.get(`${sender}/${CONFIRMATIONS}`, (request, reply) =>
-    routePayments(context, request, reply, {
+    route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
       segments: [CONFIRMATIONS],
@@ -131,7 +139,7 @@ export async function paymentsRoutes(
   )
 
   routes.get(`${sender}/${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
-    routePayments(context, request, reply, {
+    route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
       segments: [CONFIRMATIONS, request.params.id],
@@ -142,7 +150,7 @@ export async function paymentsRoutes(
   // ----- RECEIVER: a PTP reaches a CPO
 
   routes.post(`${receiver}/${TERMINALS}`, { schema: { body: TerminalCreate } }, (request, reply) =>
-    routePayments(context, request, reply, {
+    route(request, reply, {
       interfaceRole: 'RECEIVER',
       method: 'POST',
       segments: [TERMINALS],
@@ -154,7 +162,7 @@ export async function paymentsRoutes(
     `${receiver}/${TERMINALS}/:terminal_id`,
     { schema: { params: TerminalParams } },
     (request, reply) =>
-      routePayments(context, request, reply, {
+      route(request, reply, {
         interfaceRole: 'RECEIVER',
         method: 'GET',
         segments: [TERMINALS, request.params.terminal_id],
@@ -166,7 +174,7 @@ export async function paymentsRoutes(
     `${receiver}/${CONFIRMATIONS}`,
     { schema: { body: FinancialAdviceConfirmation } },
     (request, reply) =>
-      routePayments(context, request, reply, {
+      route(request, reply, {
         interfaceRole: 'RECEIVER',
         method: 'POST',
         segments: [CONFIRMATIONS],
@@ -178,7 +186,7 @@ export async function paymentsRoutes(
     `${receiver}/${CONFIRMATIONS}/:id`,
     { schema: { params: ConfirmationParams } },
     (request, reply) =>
-      routePayments(context, request, reply, {
+      route(request, reply, {
         interfaceRole: 'RECEIVER',
         method: 'GET',
         segments: [CONFIRMATIONS, request.params.id],

@@ -2,10 +2,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
-import { handleReceiverGet, handleSenderList } from '../../routing/hub-reads.ts'
-import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { listForReader, readReceiverCopy } from '../../routing/hub-reads.ts'
+import { checkBodyOwner, pushOwnedObject, type OwnerWrite } from '../../routing/owner-push.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
+import { answerThrough } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
 import { Tariff } from './tariffs.schema.ts'
 
@@ -27,7 +29,7 @@ export async function tariffsRoutes(
     const owner = ownerFromParams(request.params)
     const id = request.params.tariff_id
     checkBodyOwner(request.body, owner)
-    return handleOwnerWrite(context, request, reply, {
+    const write: OwnerWrite = {
       module: 'tariffs',
       method: 'PUT',
       owner,
@@ -45,13 +47,14 @@ export async function tariffsRoutes(
         }
         return { next: request.body, created: current === undefined }
       },
-    })
+    }
+    return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
   })
 
   routes.delete(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
     const owner = ownerFromParams(request.params)
     const id = request.params.tariff_id
-    return handleOwnerWrite(context, request, reply, {
+    const write: OwnerWrite = {
       module: 'tariffs',
       method: 'DELETE',
       owner,
@@ -64,19 +67,22 @@ export async function tariffsRoutes(
         if (!current) throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown tariff ${id}`)
         return { next: undefined, created: false }
       },
-    })
+    }
+    return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
   })
 
   routes.get(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
     const owner = ownerFromParams(request.params)
-    return handleReceiverGet(
-      context,
-      request,
-      reply,
-      'tariffs',
+    const read = {
+      module: 'tariffs' as const,
       owner,
-      outboundPath([owner.country_code, owner.party_id, request.params.tariff_id]),
-    )
+      path: outboundPath([owner.country_code, owner.party_id, request.params.tariff_id]),
+      query: request.query as Record<string, unknown>,
+      passedOnQuery: queryPassedOn(request.url),
+    }
+    return answerThrough(context, request, reply, (source) => readReceiverCopy(context, source, read), {
+      followsHubLinks: true,
+    })
   })
 
   routes.patch(objectUrl, async () => {
@@ -86,7 +92,14 @@ export async function tariffsRoutes(
     )
   })
 
-  routes.get(`/${interfacePath('tariffs', 'SENDER')}`, (request, reply) =>
-    handleSenderList(context, request, reply, 'tariffs'),
-  )
+  routes.get(`/${interfacePath('tariffs', 'SENDER')}`, (request, reply) => {
+    const read = {
+      module: 'tariffs' as const,
+      query: request.query as Record<string, unknown>,
+      passedOnQuery: queryPassedOn(request.url),
+    }
+    return answerThrough(context, request, reply, (source) => listForReader(context, source, read), {
+      followsHubLinks: true,
+    })
+  })
 }

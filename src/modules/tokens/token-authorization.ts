@@ -1,13 +1,10 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { PartyRef } from '../../core/party.ts'
-import { hubParty, type HubContext } from '../../hub-context.ts'
-import { forwardAndRelay } from '../../routing/forward.ts'
+import type { HubContext } from '../../hub-context.ts'
+import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { Db } from '../../storage/database.ts'
-import type { OcpiEnvelope } from '../../transport/envelope.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
-import { setResponseRouting } from '../../transport/routing-headers.ts'
 import type { LocationReferences } from './tokens.schema.ts'
 
 export interface AuthorizationRequest {
@@ -55,14 +52,11 @@ export async function findTokenOwner(
  */
 export async function authorizeThroughHub(
   context: HubContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  source: MessageSource,
   authorization: AuthorizationRequest,
-): Promise<OcpiEnvelope> {
+): Promise<HubAnswer> {
   const { tokenUid, tokenType } = authorization
-  // The hub's own refusals (2004, 4001, 4003, 2001) come from the hub; a relayed answer replaces these.
-  setResponseRouting(reply, hubParty(context.hub), undefined)
-  const routed = await routeToOneParty(context, request, {
+  const routed = await routeToOneParty(context, source, {
     module: 'tokens',
     interfaceRole: 'SENDER',
     method: 'POST',
@@ -77,5 +71,5 @@ export async function authorizeThroughHub(
     ),
     timeoutMs: context.config.authorizationTimeoutMs,
   })
-  return forwardAndRelay(context, reply, routed.forward)
+  return forwardAndRelay(context, routed.forward)
 }

@@ -2,11 +2,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { OcpiError } from '../../core/errors.ts'
-import type { HubContext } from '../../hub-context.ts'
-import { handleReceiverGet, handleSenderList } from '../../routing/hub-reads.ts'
-import { checkBodyOwner, handleOwnerWrite } from '../../routing/owner-push.ts'
+import { hubParty, type HubContext } from '../../hub-context.ts'
+import { listForReader, readReceiverCopy } from '../../routing/hub-reads.ts'
+import { checkBodyOwner, pushOwnedObject, type OwnerWrite } from '../../routing/owner-push.ts'
+import { queryPassedOn } from '../../routing/route-to.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
+import { setResponseRouting } from '../../transport/routing-headers.ts'
+import { answerThrough } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
 import { authorizeThroughHub } from './token-authorization.ts'
 import { LocationReferences, Token, TokenPatch, TokenType } from './tokens.schema.ts'
@@ -61,13 +64,14 @@ export async function tokensRoutes(
       checkBodyOwner(request.body, where.owner)
       checkSame('uid', request.body.uid, request.params.token_uid)
       checkSame('type', request.body.type, type)
-      return handleOwnerWrite(context, request, reply, {
+      const write: OwnerWrite = {
         module: 'tokens',
         method: 'PUT',
         ...where,
         body: request.body,
         apply: (current) => ({ next: request.body, created: current === undefined }),
-      })
+      }
+      return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
     },
   )
 
@@ -80,7 +84,7 @@ export async function tokensRoutes(
       checkBodyOwner(request.body, where.owner)
       checkSame('uid', request.body.uid, request.params.token_uid)
       checkSame('type', request.body.type, type)
-      return handleOwnerWrite(context, request, reply, {
+      const write: OwnerWrite = {
         module: 'tokens',
         method: 'PATCH',
         ...where,
@@ -94,29 +98,55 @@ export async function tokensRoutes(
           }
           return { next: { ...current, ...request.body }, created: false }
         },
-      })
+      }
+      return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
     },
   )
 
   routes.get(objectUrl, { schema: { params: TokenParams, querystring: TokenQuery } }, (request, reply) => {
     const owner = ownerFromParams(request.params)
-    const path = outboundPath([owner.country_code, owner.party_id, request.params.token_uid])
-    return handleReceiverGet(context, request, reply, 'tokens', owner, path)
+    const read = {
+      module: 'tokens' as const,
+      owner,
+      path: outboundPath([owner.country_code, owner.party_id, request.params.token_uid]),
+      query: request.query,
+      passedOnQuery: queryPassedOn(request.url),
+    }
+    return answerThrough(context, request, reply, (source) => readReceiverCopy(context, source, read), {
+      followsHubLinks: true,
+    })
   })
 
-  routes.get(`/${interfacePath('tokens', 'SENDER')}`, (request, reply) =>
-    handleSenderList(context, request, reply, 'tokens'),
-  )
+  routes.get(`/${interfacePath('tokens', 'SENDER')}`, (request, reply) => {
+    const read = {
+      module: 'tokens' as const,
+      query: request.query as Record<string, unknown>,
+      passedOnQuery: queryPassedOn(request.url),
+    }
+    return answerThrough(context, request, reply, (source) => listForReader(context, source, read), {
+      followsHubLinks: true,
+    })
+  })
 
   // Real-time authorization: a CPO asks the token's eMSP through the hub (see token-authorization.ts).
   routes.post(
     `/${interfacePath('tokens', 'SENDER')}/:token_uid/authorize`,
     { schema: { params: AuthorizeParams, querystring: TokenQuery, body: AuthorizeBody } },
-    (request, reply) =>
-      authorizeThroughHub(context, request, reply, {
+    (request, reply) => {
+      // The hub's own refusals (2004, 4001, 4003, 2001) come from the hub; a relayed answer replaces these.
+      setResponseRouting(reply, hubParty(context.hub), undefined)
+      const authorization = {
         tokenUid: request.params.token_uid,
         tokenType: request.query.type ?? DEFAULT_TOKEN_TYPE,
         locationReferences: request.body,
-      }),
+      }
+      return answerThrough(
+        context,
+        request,
+        reply,
+        (source) => authorizeThroughHub(context, source, authorization),
+        { followsHubLinks: true },
+      )
+    },
   )
 }
