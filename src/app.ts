@@ -11,11 +11,12 @@ import { hubIdentity, type HubContext } from './hub-context.ts'
 import { MessageLogWriter } from './message-log/message-log-writer.ts'
 import { StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { HubMetrics } from './operations/metrics.ts'
+import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
+import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
-import { OcpiClient } from './transport/ocpi-client.ts'
 import { ocpiPlugin } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
 import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
@@ -59,18 +60,24 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     maxAnswerBytes: config.outboundAnswerLimitBytes,
     onExchange: messageLog.enabled ? messageLog.observeExchange : undefined,
   })
+  const partners = new OcpiChannel({
+    db: store.db,
+    hub: hubIdentity(config),
+    client,
+    commandTimeoutSeconds: config.asyncResults.waitSeconds,
+  })
   const metrics = config.metricsEnabled ? new HubMetrics() : undefined
-  const delivery = new DeliveryWorker(store.db, client, logger, {
+  const delivery = new DeliveryWorker(store.db, partners, logger, {
     ...config.delivery,
     observer: metrics?.deliveryObserver,
     timeoutMs: config.outboundTimeoutMs,
-    hub: hubIdentity(config),
     markReceiverOffline: (platformId) => markReceiverOffline(store.db, hubIdentity(config), platformId),
   })
   const context: HubContext = {
     config,
     store,
     db: store.db,
+    partners,
     client,
     hub: hubIdentity(config),
     log: logger,

@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from './config/config.ts'
 import type { PartyRef } from './core/party.ts'
 import type { Db, Store } from './storage/database.ts'
-import type { OcpiClient } from './transport/ocpi-client.ts'
+import type { OcpiClient } from './partners/ocpi/ocpi-client.ts'
+import type { PartnerChannel } from './partners/partner-channel.ts'
 
 /** The hub's own identity, as partners see it. */
 export interface HubIdentity {
@@ -22,11 +23,14 @@ export interface DeliveryQueue {
   wake(): void
 }
 
-/** What every part of the hub is handed: configuration, store, outbound client, identity, logger. */
+/** What every part of the hub is handed: configuration, store, outbound channel and client, identity, logger. */
 export interface HubContext {
   readonly config: HubConfig
   readonly store: Store
   readonly db: Db
+  /** Where messages to partners go (forwards, queued deliveries): conversion, rules and verdict included. */
+  readonly partners: PartnerChannel
+  /** Plain OCPI calls outside the channel: the credentials handshake and the still-alive check. */
   readonly client: OcpiClient
   readonly hub: HubIdentity
   readonly log: FastifyBaseLogger

@@ -7,7 +7,7 @@ import { forwardWithCallback, relayCallbackResult } from '../../routing/async-ca
 import { forwardAndRelay } from '../../routing/forward.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import type { HttpMethod } from '../../partners/partner-channel.ts'
 import { AT_ENDPOINT, outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
 import { ObjectIdParam } from '../../transport/path-params.ts'
 import { setResponseRouting } from '../../transport/routing-headers.ts'

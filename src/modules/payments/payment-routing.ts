@@ -6,7 +6,7 @@ import { forwardAndRelay } from '../../routing/forward.ts'
 import { INTERFACE_IMPLEMENTERS, PTP_ROLES } from '../../routing/module-audience.ts'
 import { queryPassedOn } from '../../routing/route-to.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import type { HttpMethod } from '../../partners/partner-channel.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
 import type { InterfaceRole } from '../registry.ts'
 
