@@ -115,9 +115,7 @@ function failureAsOcpiError(to: PartyRef, failure: PartnerCallFailure, message: 
       return new OcpiError(
         'HUB_ERR_FORWARD_FAILED',
         `${who(to)} cannot be called: its address is not allowed`,
-        {
-          detail: message,
-        },
+        { detail: message },
       )
     case 'invalid-url':
     case 'local-resource':
