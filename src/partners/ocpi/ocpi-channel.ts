@@ -160,17 +160,15 @@ function bodyOnTheWire(message: PartnerMessage): { body?: unknown; bodyText?: st
 function judge(answer: PartnerAnswer): PartnerOutcome {
   const http = answer.httpStatus
   const status = answer.envelope?.status_code
-  const refused = (final: boolean): PartnerOutcome => ({
-    kind: 'refused',
-    answer,
-    final,
-    retryAfterMs: retryAfter(answer),
-  })
-  if (http >= 500 || http === 408 || http === 429) return refused(false)
-  if (http >= 400) return refused(true)
+  if (http >= 500 || http === 408 || http === 429) return refused(answer, false)
+  if (http >= 400) return refused(answer, true)
   if (status === undefined || (status >= 1000 && status < 2000)) return { kind: 'delivered', answer }
-  if (status >= 2000 && status < 3000) return refused(true)
-  return refused(false)
+  if (status >= 2000 && status < 3000) return refused(answer, true)
+  return refused(answer, false)
+}
+
+function refused(answer: PartnerAnswer, final: boolean): PartnerOutcome {
+  return { kind: 'refused', answer, final, retryAfterMs: retryAfter(answer) }
 }
 
 /** Retry-After in ms (seconds or an HTTP date); undefined when absent or unreadable. */
