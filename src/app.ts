@@ -14,11 +14,12 @@ import { MessageLogWriter } from './message-log/message-log-writer.ts'
 import { registerModules } from './modules/catalogue.ts'
 import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { HubMetrics } from './operations/metrics.ts'
+import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
+import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
-import { OcpiClient } from './transport/ocpi-client.ts'
 import { registerOcpiTransport } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
 import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
@@ -72,11 +73,16 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     maxAnswerBytes: config.outboundAnswerLimitBytes,
     events,
   })
-  const delivery = new DeliveryWorker(store.db, client, logger, {
+  const partners = new OcpiChannel({
+    db: store.db,
+    hub: hubIdentity(config),
+    client,
+    commandTimeoutSeconds: config.asyncResults.waitSeconds,
+  })
+  const delivery = new DeliveryWorker(store.db, partners, logger, {
     ...config.delivery,
     events,
     timeoutMs: config.outboundTimeoutMs,
-    hub: hubIdentity(config),
     markReceiverOffline: (platformId) =>
       markReceiverOffline(store.db, hubIdentity(config), events, platformId),
   })
@@ -84,6 +90,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     config,
     store,
     db: store.db,
+    partners,
     client,
     hub: hubIdentity(config),
     log: logger,

@@ -3,7 +3,8 @@ import type { HubConfig } from './config/config.ts'
 import type { PartyRef } from './core/party.ts'
 import type { HubEventBus } from './events/hub-events.ts'
 import type { Db, Store } from './storage/database.ts'
-import type { OcpiClient } from './transport/ocpi-client.ts'
+import type { OcpiClient } from './partners/ocpi/ocpi-client.ts'
+import type { PartnerChannel } from './partners/partner-channel.ts'
 
 /** The hub's own identity, as partners see it. */
 export interface HubIdentity {
@@ -23,11 +24,14 @@ export interface DeliveryQueue {
   wake(): void
 }
 
-/** What every part of the hub is handed: configuration, store, outbound client, identity, logger, events. */
+/** What every part of the hub is handed: configuration, store, outbound channel and client, identity, logger, events. */
 export interface HubContext {
   readonly config: HubConfig
   readonly store: Store
   readonly db: Db
+  /** Where messages to partners go (forwards, queued deliveries): conversion, rules and verdict included. */
+  readonly partners: PartnerChannel
+  /** Plain OCPI calls outside the channel: the credentials handshake and the still-alive check. */
   readonly client: OcpiClient
   readonly hub: HubIdentity
   readonly log: FastifyBaseLogger

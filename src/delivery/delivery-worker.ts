@@ -3,22 +3,16 @@ import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { EventSink } from '../core/events.ts'
-import type { HubIdentity } from '../hub-context.ts'
 import type { HubEvents } from '../events/hub-events.ts'
+import type {
+  HttpMethod,
+  PartnerChannel,
+  PartnerOutcome,
+  PartnerPlatform,
+} from '../partners/partner-channel.ts'
 import type { Db } from '../storage/database.ts'
-import type { DeliveryRow, EndpointRow } from '../storage/tables.ts'
-import {
-  PartnerCallError,
-  type HttpMethod,
-  type OcpiClient,
-  type PartnerResponse,
-} from '../transport/ocpi-client.ts'
-import { outboundUrl, storedOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
-import { routingRequestHeaders } from '../transport/routing-headers.ts'
-import { describeLosses } from '../version-adapters/adapt.ts'
-import { ConversionRefused } from '../version-adapters/contract.ts'
-import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
-import { adaptOutbound } from '../version-adapters/outbound.ts'
+import type { DeliveryRow } from '../storage/tables.ts'
+import { storedOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 
@@ -42,8 +36,6 @@ export interface DeliveryWorkerOptions {
    * returns the number of messages it queued. Without one the receiver's queue simply keeps retrying.
    */
   readonly markReceiverOffline?: ((platformId: string) => Promise<number>) | undefined
-  /** The hub's identity: its own URLs in a message are rewritten to the receiver's version. */
-  readonly hub: HubIdentity
   /** Told the outcome of every attempt once the queue recorded it (metrics, UIs). */
   readonly events: EventSink<Pick<HubEvents, 'delivery.delivered' | 'delivery.failed' | 'delivery.dead'>>
 }
@@ -51,24 +43,15 @@ export interface DeliveryWorkerOptions {
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
 const LOCAL_FAILURE_LOG_INTERVAL_MS = 10_000
 
-/** Configuration modules are platform-to-platform: their messages carry no routing headers (transport_and_format). */
-const WITHOUT_ROUTING_HEADERS: ReadonlySet<string> = new Set(['hubclientinfo'])
-
-interface Receiver {
-  readonly status: string
-  readonly version: OcpiVersion
-  readonly endpoints: readonly EndpointRow[]
-  readonly token: string | null
-}
-
 /**
- * Drains the outbox: claims due messages, sends each to its receiver's RECEIVER endpoint, and records the
- * outcome (gone when accepted, retried with backoff when the failure may pass, parked as dead when it will
- * not or after too many tries). Every hub process runs one; they share the queue through row locks.
+ * Drains the outbox: claims due messages, sends each to its receiver's RECEIVER interface through the
+ * partner channel, and records the outcome (gone when accepted, retried with backoff when the failure may
+ * pass, parked as dead when it will not or after too many tries). Every hub process runs one; they share
+ * the queue through row locks.
  */
 export class DeliveryWorker {
   readonly #db: Db
-  readonly #client: OcpiClient
+  readonly #partners: PartnerChannel
   readonly #log: FastifyBaseLogger
   readonly #options: DeliveryWorkerOptions
   readonly #workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
@@ -89,9 +72,9 @@ export class DeliveryWorker {
   #localFailuresSinceLog = 0
   #localFailureLoggedAt = -Infinity
 
-  constructor(db: Db, client: OcpiClient, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
+  constructor(db: Db, partners: PartnerChannel, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
     this.#db = db
-    this.#client = client
+    this.#partners = partners
     this.#log = log.child({ component: 'delivery', worker: this.#workerId })
     this.#options = options
   }
@@ -185,75 +168,102 @@ export class DeliveryWorker {
     })
     try {
       const receiver = await this.#receiver(row.receiver_platform_id)
-      const endpoint = receiver?.endpoints.find(
-        (e) => e.identifier.toLowerCase() === row.module && e.role === 'RECEIVER',
-      )
-      if (!receiver || !endpoint || !receiver.token) {
+      if (!receiver) {
+        await this.#fail(row, log, noEndpoint(row))
+        return
+      }
+      const path = await this.#queuedPath(row, log)
+      if (path === undefined) return
+      const outcome = await this.#partners.deliver(receiver, {
+        module: row.module,
+        interfaceRole: 'RECEIVER',
+        method: row.method as HttpMethod,
+        pathAndQuery: path,
+        body: { json: row.body },
+        from: { country_code: row.from_country_code, party_id: row.from_party_id },
+        to: { country_code: row.to_country_code, party_id: row.to_party_id },
+        correlationId: row.correlation_id,
+        timeoutMs: this.#options.timeoutMs,
+        readsAnswer: false,
+      })
+      await this.#record(row, log, outcome)
+    } catch (error) {
+      await this.#fail(row, log, {
+        error: error instanceof Error ? error.message : String(error),
+        httpStatus: undefined,
+        retryAt: this.#retryAt(row.attempts, undefined),
+      }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
+      await this.#countFailure(row.receiver_platform_id, log)
+    }
+  }
+
+  /** What the outcome of one attempt means for the message, its receiver's streak and pause. */
+  async #record(row: DeliveryRow, log: FastifyBaseLogger, outcome: PartnerOutcome): Promise<void> {
+    switch (outcome.kind) {
+      case 'delivered': {
+        await markDelivered(this.#db, row.id, this.#workerId)
+        this.#failureStreaks.delete(row.receiver_platform_id)
+        this.#emitOutcome(row)
+        const { answer } = outcome
+        if (answer.losses.length > 0) {
+          log.info({ version: answer.version, losses: answer.losses }, 'converted with information lost')
+        }
+        log.debug({ attempts: row.attempts, httpStatus: answer.httpStatus }, 'delivered')
+        return
+      }
+      case 'refused': {
+        const { answer, retryAfterMs } = outcome
+        // The receiver asked the hub to wait: none of its messages goes out before then, not only this one.
+        if (retryAfterMs !== undefined && retryAfterMs > 0) {
+          this.#pausedUntil.set(row.receiver_platform_id, Date.now() + retryAfterMs)
+        }
+        // A refusal is an answer: only failures that may pass (5xx, 429, timeouts) make a streak.
+        if (!outcome.final) await this.#countFailure(row.receiver_platform_id, log)
         await this.#fail(row, log, {
-          error: `the receiver has no ${row.module} RECEIVER endpoint or no token any more`,
+          error: `HTTP ${answer.httpStatus}, OCPI ${answer.envelope?.status_code ?? 'no envelope'}: ${
+            answer.envelope?.status_message ?? ''
+          }`.trim(),
+          httpStatus: answer.httpStatus,
+          retryAt: outcome.final ? undefined : this.#retryAt(row.attempts, retryAfterMs),
+        })
+        return
+      }
+      case 'no-endpoint':
+        await this.#fail(row, log, noEndpoint(row))
+        return
+      case 'not-in-version':
+        // Not dead: nothing will ever make it deliverable to that version.
+        await markDelivered(this.#db, row.id, this.#workerId)
+        log.info(
+          { version: outcome.version, reason: outcome.reason },
+          'not sent: the receiver speaks a version without it',
+        )
+        return
+      case 'conversion-refused': {
+        const { refusal, version } = outcome
+        await this.#fail(row, log, {
+          error: `cannot be converted for OCPI ${version}: ${refusal.field}: ${refusal.message}`,
           httpStatus: undefined,
           retryAt: undefined,
         })
         return
       }
-      const adapted = await this.#inReceiverVersion(row, receiver.version, log)
-      if (!adapted) return
-      const response = await this.#client.send({
-        method: row.method as HttpMethod,
-        url: outboundUrl(endpoint.url, adapted.path),
-        token: receiver.token,
-        rawToken: receiver.version === '2.1.1',
-        bodyText: adapted.bodyText,
-        correlationId: row.correlation_id,
-        timeoutMs: this.#options.timeoutMs,
-        note: adapted.note,
-        // 2.1.1 has no routing headers at all.
-        headers:
-          WITHOUT_ROUTING_HEADERS.has(row.module) || receiver.version === '2.1.1'
-            ? {}
-            : routingRequestHeaders(
-                { country_code: row.from_country_code, party_id: row.from_party_id },
-                { country_code: row.to_country_code, party_id: row.to_party_id },
-              ),
-      })
-      const verdict = judge(response)
-      if (verdict === 'accepted') {
-        await markDelivered(this.#db, row.id, this.#workerId)
-        this.#failureStreaks.delete(row.receiver_platform_id)
-        this.#emitOutcome(row)
-        log.debug({ attempts: row.attempts, httpStatus: response.httpStatus }, 'delivered')
+      case 'failed': {
+        if (outcome.failure === 'local-resource') {
+          await this.#postponeForLocalResource(row, log, outcome.message).catch((markError: unknown) =>
+            log.error({ err: markError }, 'could not record a postponed delivery'),
+          )
+          return
+        }
+        const permanent = outcome.failure === 'address-refused' || outcome.failure === 'invalid-url'
+        await this.#fail(row, log, {
+          error: outcome.message,
+          httpStatus: undefined,
+          retryAt: permanent ? undefined : this.#retryAt(row.attempts, undefined),
+        }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
+        if (!permanent) await this.#countFailure(row.receiver_platform_id, log)
         return
       }
-      const retryAfterMs = retryAfter(response)
-      // The receiver asked the hub to wait: none of its messages goes out before then, not only this one.
-      if (retryAfterMs !== undefined && retryAfterMs > 0) {
-        this.#pausedUntil.set(row.receiver_platform_id, Date.now() + retryAfterMs)
-      }
-      // A refusal is an answer: only failures that may pass (5xx, 429, timeouts) make a streak.
-      if (verdict === 'retry') await this.#countFailure(row.receiver_platform_id, log)
-      await this.#fail(row, log, {
-        error: `HTTP ${response.httpStatus}, OCPI ${response.envelope?.status_code ?? 'no envelope'}: ${
-          response.envelope?.status_message ?? ''
-        }`.trim(),
-        httpStatus: response.httpStatus,
-        retryAt: verdict === 'rejected' ? undefined : this.#retryAt(row.attempts, retryAfterMs),
-      })
-    } catch (error) {
-      if (error instanceof PartnerCallError && error.failure === 'local-resource') {
-        await this.#postponeForLocalResource(row, log, error).catch((markError: unknown) =>
-          log.error({ err: markError }, 'could not record a postponed delivery'),
-        )
-        return
-      }
-      const permanent =
-        error instanceof PartnerCallError &&
-        (error.failure === 'address-refused' || error.failure === 'invalid-url')
-      await this.#fail(row, log, {
-        error: error instanceof Error ? error.message : String(error),
-        httpStatus: undefined,
-        retryAt: permanent ? undefined : this.#retryAt(row.attempts, undefined),
-      }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
-      if (!permanent) await this.#countFailure(row.receiver_platform_id, log)
     }
   }
 
@@ -263,24 +273,20 @@ export class DeliveryWorker {
    * receiver's failure streak is left as it was (no OFFLINE verdict), the worker claims nothing for that
    * delay, and the operator is told that the hub is the problem, in one line per 10 s at most.
    */
-  async #postponeForLocalResource(
-    row: DeliveryRow,
-    log: FastifyBaseLogger,
-    error: PartnerCallError,
-  ): Promise<void> {
+  async #postponeForLocalResource(row: DeliveryRow, log: FastifyBaseLogger, reason: string): Promise<void> {
     const delayMs = retryDelayMs(1, this.#options.retryBaseMs, this.#options.retryMaxMs)
     this.#holdUntil = Math.max(this.#holdUntil, Date.now() + delayMs)
     this.#localFailuresSinceLog += 1
     if (Date.now() - this.#localFailureLoggedAt >= LOCAL_FAILURE_LOG_INTERVAL_MS) {
       log.error(
-        { postponed: this.#localFailuresSinceLog, reason: error.message },
+        { postponed: this.#localFailuresSinceLog, reason },
         'the hub is out of a local resource (file descriptors, memory): deliveries postponed, not counted against their receivers',
       )
       this.#localFailuresSinceLog = 0
       this.#localFailureLoggedAt = Date.now()
     }
     const postponed = {
-      error: `hub: ${error.message}`,
+      error: `hub: ${reason}`,
       httpStatus: undefined,
       retryAt: new Date(Date.now() + delayMs),
     }
@@ -328,7 +334,6 @@ export class DeliveryWorker {
     }
   }
 
-  /** Delivered without `failed`; else failed (a retry is due) or dead. */
   #emitOutcome(row: DeliveryRow, failed?: FailedAttempt): void {
     const attempt = {
       deliveryId: row.id,
@@ -346,39 +351,23 @@ export class DeliveryWorker {
     }
   }
 
-  async #receiver(platformId: string): Promise<Receiver | undefined> {
-    const row = await this.#db
+  async #receiver(platformId: string): Promise<PartnerPlatform | undefined> {
+    return this.#db
       .selectFrom('platforms')
-      .select(['status', 'version', 'endpoints', 'outbound_token'])
+      .select(['id', 'version', 'endpoints', 'outbound_token'])
       .where('id', '=', platformId)
       .executeTakeFirst()
-    return (
-      row && {
-        status: row.status,
-        version: versionOf(row),
-        endpoints: row.endpoints,
-        token: row.outbound_token,
-      }
-    )
   }
 
   /**
-   * The queued (canonical) message in the receiver's version as it is now: it may have changed version
-   * while the message waited. Undefined when the message must not go to it: a module or object its version
-   * lacks is dropped (logged, not dead: nothing will ever make it deliverable), a refused conversion is
-   * parked as dead with the reason.
+   * The queued path, built again segment by segment. Undefined when a row queued by an older hub holds a
+   * path that climbs out of the receiver's endpoint: parked as dead, never sent.
    */
-  async #inReceiverVersion(
-    row: DeliveryRow,
-    version: OcpiVersion,
-    log: FastifyBaseLogger,
-  ): Promise<{ path: OutboundPath; bodyText: string | null; note: string | undefined } | undefined> {
-    let path: OutboundPath
+  async #queuedPath(row: DeliveryRow, log: FastifyBaseLogger): Promise<OutboundPath | undefined> {
     try {
-      path = storedOutboundPath(row.path)
+      return storedOutboundPath(row.path)
     } catch (error) {
       if (!(error instanceof OcpiError)) throw error
-      // Queued by an older hub from an id that climbs out of the receiver's endpoint: never sent.
       await this.#fail(row, log, {
         error: `not sent: its path cannot be below the receiver's endpoint: ${error.message}`,
         httpStatus: undefined,
@@ -386,62 +375,13 @@ export class DeliveryWorker {
       })
       return undefined
     }
-    if (version === '2.3.0') return { path, bodyText: row.body, note: undefined }
-    try {
-      const plan = await adaptOutbound({ db: this.#db, hub: this.#options.hub }, version, {
-        module: row.module,
-        interfaceRole: 'RECEIVER',
-        method: row.method,
-        pathAndQuery: path,
-        body: row.body === null ? undefined : (JSON.parse(row.body) as unknown),
-      })
-      if (!plan.send) {
-        await markDelivered(this.#db, row.id, this.#workerId)
-        log.info({ version, reason: plan.reason }, 'not sent: the receiver speaks a version without it')
-        return undefined
-      }
-      const note = describeLosses(version, plan.losses)
-      if (note) log.info({ version, losses: plan.losses }, 'converted with information lost')
-      return {
-        path: plan.pathAndQuery,
-        bodyText: plan.body === undefined ? null : JSON.stringify(plan.body),
-        note: note ?? `Converted for OCPI ${version}`,
-      }
-    } catch (error) {
-      if (!(error instanceof ConversionRefused)) throw error
-      await this.#fail(row, log, {
-        error: `cannot be converted for OCPI ${version}: ${error.field}: ${error.message}`,
-        httpStatus: undefined,
-        retryAt: undefined,
-      })
-      return undefined
-    }
   }
 }
 
-type Verdict = 'accepted' | 'retry' | 'rejected'
-
-/**
- * What a receiver's answer means for the message: accepted (2xx with a 1xxx status, or no envelope at
- * all from a lenient peer), worth another try (5xx, 408, 429, 3xxx, 4xxx), or refused for good (other
- * 4xx, 2xxx: sending it again cannot help).
- */
-function judge(response: PartnerResponse): Verdict {
-  const http = response.httpStatus
-  const status = response.envelope?.status_code
-  if (http >= 500 || http === 408 || http === 429) return 'retry'
-  if (http >= 400) return 'rejected'
-  if (status === undefined || (status >= 1000 && status < 2000)) return 'accepted'
-  if (status >= 2000 && status < 3000) return 'rejected'
-  return 'retry'
-}
-
-function retryAfter(response: PartnerResponse): number | undefined {
-  const header = response.headers['retry-after']
-  const value = Array.isArray(header) ? header[0] : header
-  if (!value) return undefined
-  const seconds = Number(value)
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now())
+function noEndpoint(row: DeliveryRow): FailedAttempt {
+  return {
+    error: `the receiver has no ${row.module} RECEIVER endpoint or no token any more`,
+    httpStatus: undefined,
+    retryAt: undefined,
+  }
 }

@@ -1,7 +1,7 @@
 import { EventBus, type EventSink } from '../core/events.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { CanonicalObject, CanonicalPatch } from '../modules/canonical.ts'
-import type { PartnerExchange } from '../transport/ocpi-client.ts'
+import type { PartnerExchange } from '../partners/ocpi/ocpi-client.ts'
 
 /**
  * The hub's domain events: what became true, as plain values, for the message log, metrics and later UIs

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../storage/database.ts'
-import type { PartnerExchange } from '../transport/ocpi-client.ts'
+import type { PartnerExchange } from '../partners/ocpi/ocpi-client.ts'
 import {
   keepBody,
   loggableUrl,

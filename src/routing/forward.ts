@@ -4,12 +4,9 @@ import type { HubContext } from '../hub-context.ts'
 import type { InterfaceRole, ModuleId } from '../core/modules.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 import type { OcpiEnvelope } from '../transport/envelope.ts'
-import { PartnerCallError, type HttpMethod } from '../transport/ocpi-client.ts'
-import { outboundUrl, type OutboundPath } from '../transport/outbound-path.ts'
-import { routingRequestHeaders } from '../transport/routing-headers.ts'
+import type { HttpMethod, PartnerAnswer, PartnerCallFailure } from '../partners/partner-channel.ts'
+import type { OutboundPath } from '../transport/outbound-path.ts'
 import { refusalAsOcpiError } from '../version-adapters/adapt.ts'
-import { CANONICAL_VERSION, type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
-import { adaptAnswerData, adaptOutbound, type OutboundPlan } from '../version-adapters/outbound.ts'
 
 export interface ForwardedRequest {
   readonly platform: PlatformRow
@@ -31,144 +28,91 @@ export interface ForwardedRequest {
   readonly timeoutMs?: number
 }
 
-/** A destination's answer, an OCPI envelope, as it came back. */
-export interface DestinationAnswer {
-  readonly httpStatus: number
-  readonly envelope: OcpiEnvelope
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
-  /** The destination's endpoint URL that was called (Link rewriting). */
-  readonly endpointUrl: string
-  /** The destination's version, and what converting the request and its answer lost (told to the requester). */
-  readonly version: OcpiVersion
-  readonly losses: readonly string[]
-}
+/** A destination's answer, an OCPI envelope with its data canonical, and what converting lost (told to the requester). */
+export type DestinationAnswer = PartnerAnswer & { readonly envelope: OcpiEnvelope }
 
 function who(party: PartyRef): string {
   return `${party.country_code}*${party.party_id}`
 }
 
 /**
- * Party-to-party via the hub, the call itself: sends the request to the destination (new X-Request-ID,
- * same X-Correlation-ID, routing headers as given). A timeout is 4002, an unreachable destination 4003, an
- * answer that is not OCPI 4000.
+ * Party-to-party via the hub, the call itself: sends the request to the destination through the partner
+ * channel (new X-Request-ID, same X-Correlation-ID, routing headers as given) and returns its answer, with
+ * its data canonical, whatever its status. A timeout is 4002, an unreachable destination 4003, an answer
+ * that is not OCPI 4000, a request its version cannot carry 4000 or 2001.
  */
 export async function callDestination(
   context: HubContext,
   request: ForwardedRequest,
 ): Promise<DestinationAnswer> {
-  const endpoint = request.platform.endpoints.find(
-    (e) => e.identifier.toLowerCase() === request.module && e.role === request.interfaceRole,
-  )
-  if ((!endpoint && !request.url) || !request.platform.outbound_token) {
-    throw new OcpiError(
-      'HUB_ERR_FORWARD_FAILED',
-      `${who(request.to)} offers no ${request.module} ${request.interfaceRole} interface`,
-    )
-  }
-  const endpointUrl = endpoint ? endpoint.url.replace(/\/+$/, '') : ''
-  const version = versionOf(request.platform)
-  const plan =
-    version === CANONICAL_VERSION ? undefined : await adaptForDestination(context, version, request)
-  const pathAndQuery = plan ? plan.pathAndQuery : request.pathAndQuery
-  let response
-  try {
-    response = await context.client.send({
-      method: request.method,
-      url: request.url ?? outboundUrl(endpointUrl, pathAndQuery),
-      token: request.platform.outbound_token,
-      rawToken: version === '2.1.1',
-      body: plan ? plan.body : request.body,
-      correlationId: request.correlationId,
-      // 2.1.1 has no routing headers: its receivers work out everything from the URL and the token.
-      headers: version === '2.1.1' ? {} : routingRequestHeaders(request.from, request.to),
-      timeoutMs: request.timeoutMs,
-    })
-  } catch (error) {
-    if (!(error instanceof PartnerCallError)) throw error
-    if (error.failure === 'timeout') {
-      throw new OcpiError('HUB_ERR_FORWARD_TIMEOUT', `${who(request.to)} did not answer in time`, {
-        detail: error.message,
-      })
+  const outcome = await context.partners.deliver(request.platform, {
+    module: request.module,
+    interfaceRole: request.interfaceRole,
+    method: request.method,
+    pathAndQuery: request.pathAndQuery,
+    url: request.url,
+    body: { value: request.body },
+    from: request.from,
+    to: request.to,
+    correlationId: request.correlationId,
+    timeoutMs: request.timeoutMs,
+    readsAnswer: true,
+  })
+  switch (outcome.kind) {
+    case 'delivered':
+    case 'refused': {
+      const { answer } = outcome
+      if (!answer.envelope) {
+        throw new OcpiError(
+          'HUB_ERR_FORWARD_FAILED',
+          `${who(request.to)} answered HTTP ${answer.httpStatus} without an OCPI envelope`,
+        )
+      }
+      return { ...answer, envelope: answer.envelope }
     }
-    if (error.failure === 'unreachable') {
-      throw new OcpiError('HUB_ERR_RECEIVER_NOT_CONNECTED', `${who(request.to)} could not be reached`, {
-        detail: error.message,
-      })
-    }
-    if (error.failure === 'answer-too-large') {
+    case 'no-endpoint':
       throw new OcpiError(
         'HUB_ERR_FORWARD_FAILED',
-        `${who(request.to)} answered with more than OUTBOUND_ANSWER_LIMIT_BYTES: the answer is not passed on`,
-        { detail: error.message },
+        `${who(request.to)} offers no ${request.module} ${request.interfaceRole} interface`,
       )
-    }
-    if (error.failure === 'address-refused') {
-      // Where the destination's host name points is for the operator's log, not for the requester.
+    case 'not-in-version':
       throw new OcpiError(
         'HUB_ERR_FORWARD_FAILED',
-        `${who(request.to)} cannot be called: its address is not allowed`,
-        {
-          detail: error.message,
-        },
+        `${who(request.to)} speaks OCPI ${outcome.version}: ${outcome.reason}, so the request cannot be passed on`,
       )
-    }
-    throw new OcpiError('HUB_ERR_FORWARD_FAILED', `${who(request.to)} cannot be called: ${error.message}`)
-  }
-  if (!response.envelope) {
-    throw new OcpiError(
-      'HUB_ERR_FORWARD_FAILED',
-      `${who(request.to)} answered HTTP ${response.httpStatus} without an OCPI envelope`,
-    )
-  }
-  if (!plan) {
-    return {
-      httpStatus: response.httpStatus,
-      envelope: response.envelope,
-      headers: response.headers,
-      endpointUrl,
-      version,
-      losses: [],
-    }
-  }
-  let answer: Awaited<ReturnType<typeof adaptAnswerData>>
-  try {
-    answer = await adaptAnswerData(context, version, request, plan.kinds, response.envelope.data, {
-      owner: request.to,
-      commandTimeout: context.config.asyncResults.waitSeconds,
-    })
-  } catch (error) {
-    throw refusalAsOcpiError(error, version)
-  }
-  return {
-    httpStatus: response.httpStatus,
-    envelope: { ...response.envelope, data: answer.value },
-    headers: response.headers,
-    endpointUrl,
-    version,
-    losses: [...plan.losses, ...answer.losses],
+    case 'conversion-refused':
+      throw refusalAsOcpiError(outcome.refusal, outcome.version)
+    case 'failed':
+      throw failureAsOcpiError(request.to, outcome.failure, outcome.message)
   }
 }
 
-/**
- * The request in the destination's version. A module or object that version lacks cannot be forwarded
- * (4000 naming why); a refused conversion is 2001 to the requester, and nothing is sent.
- */
-async function adaptForDestination(
-  context: HubContext,
-  version: OcpiVersion,
-  request: ForwardedRequest,
-): Promise<Extract<OutboundPlan, { send: true }>> {
-  let plan: OutboundPlan
-  try {
-    plan = await adaptOutbound(context, version, request)
-  } catch (error) {
-    throw refusalAsOcpiError(error, version)
+/** A call that brought no usable answer, as the requester is told. */
+function failureAsOcpiError(to: PartyRef, failure: PartnerCallFailure, message: string): OcpiError {
+  switch (failure) {
+    case 'timeout':
+      return new OcpiError('HUB_ERR_FORWARD_TIMEOUT', `${who(to)} did not answer in time`, {
+        detail: message,
+      })
+    case 'unreachable':
+      return new OcpiError('HUB_ERR_RECEIVER_NOT_CONNECTED', `${who(to)} could not be reached`, {
+        detail: message,
+      })
+    case 'answer-too-large':
+      return new OcpiError(
+        'HUB_ERR_FORWARD_FAILED',
+        `${who(to)} answered with more than OUTBOUND_ANSWER_LIMIT_BYTES: the answer is not passed on`,
+        { detail: message },
+      )
+    case 'address-refused':
+      // Where the destination's host name points is for the operator's log, not for the requester.
+      return new OcpiError(
+        'HUB_ERR_FORWARD_FAILED',
+        `${who(to)} cannot be called: its address is not allowed`,
+        { detail: message },
+      )
+    case 'invalid-url':
+    case 'local-resource':
+      return new OcpiError('HUB_ERR_FORWARD_FAILED', `${who(to)} cannot be called: ${message}`)
   }
-  if (!plan.send) {
-    throw new OcpiError(
-      'HUB_ERR_FORWARD_FAILED',
-      `${who(request.to)} speaks OCPI ${version}: ${plan.reason}, so the request cannot be passed on`,
-    )
-  }
-  return plan
 }

@@ -70,16 +70,6 @@ export function setResponseRouting(reply: FastifyReply, from: PartyRef, to: Part
   }
 }
 
-/** The routing headers of an outbound request. */
-export function routingRequestHeaders(from: PartyRef, to: PartyRef): Record<string, string> {
-  return {
-    [ROUTING_HEADERS.fromCountryCode]: from.country_code,
-    [ROUTING_HEADERS.fromPartyId]: from.party_id,
-    [ROUTING_HEADERS.toCountryCode]: to.country_code,
-    [ROUTING_HEADERS.toPartyId]: to.party_id,
-  }
-}
-
 /**
  * Every answer of a functional module carries FROM and TO (transport_and_format: message routing), also
  * the hub's own refusals, which are thrown before any handler could set them: an answer that has none

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { classify, type PartnerRequest } from '../../src/transport/ocpi-client.ts'
+import { classify, type PartnerRequest } from '../../src/partners/ocpi/ocpi-client.ts'
 import { aLocation } from '../fixtures/locations.ts'
 import { connectParty, eventually } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'

@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { OcpiClient, PartnerCallError } from '../../src/transport/ocpi-client.ts'
+import { OcpiClient, PartnerCallError } from '../../src/partners/ocpi/ocpi-client.ts'
 import {
   guardedLookup,
   isPrivateAddress,
   PeerAddressRefused,
-} from '../../src/transport/peer-address-guard.ts'
+} from '../../src/partners/ocpi/peer-address-guard.ts'
 
 describe('the private-address guard (HUB_ALLOW_PRIVATE_PEERS=false)', () => {
   it('knows loopback, private, link-local and IPv4-mapped IPv6 addresses, in every spelling', () => {

@@ -3,7 +3,7 @@ import { forwardWithCallback, type CallbackForwardOutcome } from '../../routing/
 import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty, type RoutedRequest } from '../../routing/routed-request.ts'
-import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import type { HttpMethod } from '../../partners/partner-channel.ts'
 import { AT_ENDPOINT, outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
 import { counterpartForOwner, nameTheReceiver, ownerForCounterpart } from '../commands/commands.routing.ts'
 import type { ActiveChargingProfile, SetChargingProfile } from './charging-profiles.schema.ts'

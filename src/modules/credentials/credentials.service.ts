@@ -23,7 +23,8 @@ import {
 import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
 import type { AuthenticatedPartner } from '../../transport/authorization.ts'
 import { describeValidation } from '../../transport/error-handler.ts'
-import { PartnerCallError } from '../../transport/ocpi-client.ts'
+import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
+import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
 import { CANONICAL_VERSION, type OcpiVersion, versionOf } from '../../core/ocpi-versions.ts'
 import { Credentials211, withRole } from './credentials-211.ts'
@@ -405,7 +406,7 @@ async function postHubCredentials(
       method,
       url: credentialsUrl,
       token: tokenA,
-      rawToken: is211,
+      tokenEncoding: rulesOf(peer.version).tokenEncoding,
       body: hubCredentialsIn(peer.version, credentials),
       correlationId,
     })
@@ -495,7 +496,7 @@ async function undoRegistrationAtPartner(
       url: credentialsUrl,
       token,
       correlationId,
-      rawToken: peer.version === '2.1.1',
+      tokenEncoding: rulesOf(peer.version).tokenEncoding,
     })
   } catch (error) {
     context.log.warn({ err: error, credentialsUrl }, 'could not undo the registration at the partner')
@@ -533,7 +534,7 @@ export async function unregisterPlatform(
         method: 'DELETE',
         url: credentialsUrl,
         token: platform.outbound_token,
-        rawToken: versionOf(platform) === '2.1.1',
+        tokenEncoding: rulesOf(versionOf(platform)).tokenEncoding,
       })
       partnerNotified = response.envelope?.status_code === OcpiStatus.Success
       if (!partnerNotified) {

@@ -1,6 +1,7 @@
 import { OcpiStatus, type OcpiStatusCode } from '../../core/status-codes.ts'
 import type { EndpointRow } from '../../storage/tables.ts'
-import { PartnerCallError, type OcpiClient, type PartnerResponse } from '../../transport/ocpi-client.ts'
+import { PartnerCallError, type OcpiClient, type PartnerResponse } from '../../partners/ocpi/ocpi-client.ts'
+import { rulesOf, type TokenEncoding } from '../../partners/ocpi/version-rules.ts'
 import { SUPPORTED_VERSIONS, type OcpiVersion, highestMutualVersion } from '../../core/ocpi-versions.ts'
 import { interfaceOfRole211 } from '../../core/modules.ts'
 
@@ -48,14 +49,14 @@ async function fetchData(
   url: string,
   token: string,
   correlationId: string,
-  rawToken: boolean,
+  tokenEncoding: TokenEncoding,
 ): Promise<unknown> {
   let response: PartnerResponse
   try {
-    response = await client.send({ method: 'GET', url, token, correlationId, rawToken })
+    response = await client.send({ method: 'GET', url, token, correlationId, tokenEncoding })
     // A 2.1.1 peer reads the token as it is: when the hub does not know the version yet, it tries both.
-    if (response.httpStatus === 401 && !rawToken) {
-      response = await client.send({ method: 'GET', url, token, correlationId, rawToken: true })
+    if (response.httpStatus === 401 && tokenEncoding === 'base64') {
+      response = await client.send({ method: 'GET', url, token, correlationId, tokenEncoding: 'raw' })
     }
   } catch (error) {
     // The caller may not be registered yet: it learns that the address is refused, not what its host
@@ -107,7 +108,7 @@ export async function discoverPartner(
     versionsUrl,
     token,
     correlationId,
-    options.version === '2.1.1',
+    options.version ? rulesOf(options.version).tokenEncoding : 'base64',
   )
   if (!Array.isArray(versions)) {
     throw new DiscoveryError(
@@ -135,7 +136,7 @@ export async function discoverPartner(
     String(match['url']),
     token,
     correlationId,
-    version === '2.1.1',
+    rulesOf(version).tokenEncoding,
   )
   const rawEndpoints = isRecord(details) ? details['endpoints'] : undefined
   if (!Array.isArray(rawEndpoints)) {
@@ -179,7 +180,7 @@ function rolesOf211Endpoint(
   version: OcpiVersion,
   partyRole: string | undefined,
 ): string[] {
-  if (version !== '2.1.1' || identifier === 'credentials') return ['SENDER']
+  if (rulesOf(version).endpointsNameTheirInterface || identifier === 'credentials') return ['SENDER']
   return partyRole ? [interfaceOfRole211(identifier, partyRole)] : ['SENDER', 'RECEIVER']
 }
 

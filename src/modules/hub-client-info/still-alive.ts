@@ -4,9 +4,11 @@ import { sql } from 'kysely'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { resumeReceiver } from '../../delivery/outbox.ts'
 import type { HubContext } from '../../hub-context.ts'
+import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { pruneCallbacks } from '../../routing/async-callbacks.ts'
 import { lockPlatform, updatePlatform } from '../../routing/platforms.store.ts'
 import type { Db } from '../../storage/database.ts'
+import { versionOf } from '../../core/ocpi-versions.ts'
 import { setLiveStatus } from './hub-client-info.service.ts'
 
 /** A partner's calls move its last_seen_at at most this often: the request path writes rarely. */
@@ -216,7 +218,7 @@ export class StillAliveCheck {
         method: 'GET',
         url: candidate.versions_url,
         token: candidate.outbound_token,
-        rawToken: candidate.version === '2.1.1',
+        tokenEncoding: rulesOf(versionOf(candidate)).tokenEncoding,
         correlationId,
       })
       const alive = response.httpStatus < 300 && response.envelope?.status_code === OcpiStatus.Success

@@ -4,7 +4,7 @@ import type { HubContext } from '../../hub-context.ts'
 import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
 import { INTERFACE_IMPLEMENTERS, PTP_ROLES, type InterfaceRole } from '../../core/modules.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import type { HttpMethod } from '../../partners/partner-channel.ts'
 import { outboundPath } from '../../transport/outbound-path.ts'
 
 /**

@@ -6,7 +6,7 @@ import { relayedAnswer, type HubAnswer, type MessageSource } from '../../routing
 import type { Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import type { HttpMethod } from '../../transport/ocpi-client.ts'
+import type { HttpMethod } from '../../partners/partner-channel.ts'
 import { outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
 import type { ChargingPreferences, Session, SessionPatch } from './sessions.schema.ts'
 import {

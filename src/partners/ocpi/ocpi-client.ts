@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
-import type { EventSink } from '../core/events.ts'
-import { hashToken } from '../core/tokens.ts'
-import { encodeToken } from './authorization.ts'
-import { isEnvelope, type OcpiEnvelope } from './envelope.ts'
+import type { EventSink } from '../../core/events.ts'
+import { hashToken } from '../../core/tokens.ts'
+import { encodeToken } from '../../transport/authorization.ts'
+import { isEnvelope, type OcpiEnvelope } from '../../transport/envelope.ts'
+import type { HttpMethod, PartnerCallFailure } from '../partner-channel.ts'
 import { guardedLookup, isPrivateAddress, PeerAddressRefused } from './peer-address-guard.ts'
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+import type { TokenEncoding } from './version-rules.ts'
 
 export interface PartnerRequest {
   readonly method: HttpMethod
   readonly url: string
-  /** The token the hub presents to this partner; sent Base64-encoded unless `rawToken`. */
+  /** The token the hub presents to this partner. */
   readonly token: string
-  /** OCPI 2.1.1 peers read the Authorization token as it is, not Base64-encoded. */
-  readonly rawToken?: boolean
+  /** How the partner's version reads the Authorization token (version-rules.ts); Base64 when absent. */
+  readonly tokenEncoding?: TokenEncoding
   readonly body?: unknown
   /** A body already serialised (queued deliveries): sent as it is. */
   readonly bodyText?: string | null
@@ -34,17 +34,6 @@ export interface PartnerResponse {
   /** X-Request-ID the hub sent with this request. */
   readonly requestId: string
 }
-
-/** Why an outbound call failed before a usable answer came back. */
-export type PartnerCallFailure =
-  | 'address-refused'
-  | 'invalid-url'
-  | 'unreachable'
-  | 'timeout'
-  /** The answer was larger than `maxAnswerBytes` (OUTBOUND_ANSWER_LIMIT_BYTES): cut off, not used. */
-  | 'answer-too-large'
-  /** The hub itself ran out of something (file descriptors, memory, socket buffers, local ports): the partner is not at fault. */
-  | 'local-resource'
 
 export class PartnerCallError extends Error {
   override name = 'PartnerCallError'
@@ -88,11 +77,11 @@ export interface OcpiClientOptions {
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
 /**
- * The only place the hub makes HTTP calls to partners: OCPI headers, Base64 token, timeouts, keep-alive
+ * The only place the hub makes HTTP calls to partners: OCPI headers, the token, timeouts, keep-alive
  * connection pools per partner origin, the private-address guard, and failures sorted into a few kinds.
  *
  * @example
- * const res = await client.send({ method: 'GET', url: partner.versionsUrl, token })
+ * const res = await client.send({ method: 'GET', url: partner.versionsUrl, token, tokenEncoding: 'base64' })
  * if (res.envelope?.status_code === 1000) …
  */
 export class OcpiClient {
@@ -114,7 +103,7 @@ export class OcpiClient {
     const timeoutMs = call.timeoutMs ?? this.#options.timeoutMs
     const requestId = randomUUID()
     const headers: Record<string, string> = {
-      authorization: `Token ${call.rawToken ? call.token : encodeToken(call.token)}`,
+      authorization: `Token ${call.tokenEncoding === 'raw' ? call.token : encodeToken(call.token)}`,
       'x-request-id': requestId,
       'x-correlation-id': call.correlationId ?? randomUUID(),
       ...call.headers,
