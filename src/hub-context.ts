@@ -1,23 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from './config/config.ts'
-import type { PartyRef } from './core/party.ts'
+import type { HubIdentity } from './core/hub-identity.ts'
 import type { HubEventBus } from './events/hub-events.ts'
 import type { Db, Store } from './storage/database.ts'
 import type { OcpiClient } from './partners/ocpi/ocpi-client.ts'
 import type { PartnerChannel } from './partners/partner-channel.ts'
-
-/** The hub's own identity, as partners see it. */
-export interface HubIdentity {
-  readonly countryCode: string
-  readonly partyId: string
-  readonly name: string
-  /** GET here lists the OCPI versions the hub speaks. */
-  readonly versionsUrl: string
-  /** Base of every OCPI 2.3.0 endpoint of the hub. */
-  readonly baseUrl230: string
-  /** `…/ocpi`: each version's endpoints live below `…/ocpi/{version}`. */
-  readonly ocpiBaseUrl: string
-}
 
 /** The outbound queue as request handlers see it: after queuing messages they wake its worker. */
 export interface DeliveryQueue {
@@ -36,7 +23,7 @@ export interface HubContext {
   readonly hub: HubIdentity
   readonly log: FastifyBaseLogger
   readonly delivery: DeliveryQueue
-  /** Domain events (src/hub-events.ts): emit what became true; the composition root subscribes. */
+  /** Domain events (src/events/hub-events.ts): emit what became true; the composition root subscribes. */
   readonly events: HubEventBus
 }
 
@@ -49,9 +36,4 @@ export function hubIdentity(config: HubConfig): HubIdentity {
     baseUrl230: `${config.publicUrl}/ocpi/2.3.0`,
     ocpiBaseUrl: `${config.publicUrl}/ocpi`,
   }
-}
-
-/** The hub as a party: FROM of what it answers or sends itself, the TO that means "the hub". */
-export function hubParty(hub: HubIdentity): PartyRef {
-  return { country_code: hub.countryCode, party_id: hub.partyId }
 }

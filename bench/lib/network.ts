@@ -1,5 +1,5 @@
 import type { PartyRef } from '../../src/core/party.ts'
-import { encodeToken } from '../../src/transport/authorization.ts'
+import { encodeToken } from '../../src/core/tokens.ts'
 import type { PlatformSpec, RegisteredPlatform } from '../partners/partner-contract.ts'
 import type { BenchContext } from './bench-context.ts'
 import type { HubUnderTest } from './hub-under-test.ts'

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import { isDatabaseUnavailable } from '../storage/database-errors.ts'
-import { describeValidation } from '../transport/error-handler.ts'
+import { describeValidation } from '../core/validation-messages.ts'
 
 export type AdminErrorCode =
   | 'ADMIN_UNAUTHORIZED'

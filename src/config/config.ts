@@ -3,7 +3,7 @@
  * docs/configuration.md is generated from SETTINGS by `npm run docs:config`; a test keeps them in step.
  */
 
-import { parseModuleRateLimits, type RateLimitSettings } from '../transport/rate-limit.ts'
+import { parseModuleRateLimits, type RateLimitSettings } from './rate-limit-settings.ts'
 
 export interface Setting {
   readonly env: string

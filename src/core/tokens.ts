@@ -23,3 +23,8 @@ export function hashesEqual(a: string, b: string): boolean {
   const right = Buffer.from(b, 'hex')
   return left.length === right.length && timingSafeEqual(left, right)
 }
+
+/** Base64 form of a token, as the hub sends it. */
+export function encodeToken(token: string): string {
+  return Buffer.from(token, 'utf8').toString('base64')
+}

@@ -12,7 +12,7 @@ import type {
 } from '../partners/partner-channel.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow } from '../storage/tables.ts'
-import { storedOutboundPath, type OutboundPath } from '../transport/outbound-path.ts'
+import { storedOutboundPath, type OutboundPath } from '../core/outbound-path.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 

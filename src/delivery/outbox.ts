@@ -3,7 +3,7 @@ import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
-import type { OutboundPath } from '../transport/outbound-path.ts'
+import type { OutboundPath } from '../core/outbound-path.ts'
 
 /** One message the hub must send to one receiver platform, as the module that caused it describes it. */
 export interface OutboundMessage {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { EventSink } from '../core/events.ts'
-import type { HubIdentity } from '../hub-context.ts'
+import type { HubIdentity } from '../core/hub-identity.ts'
 import type { HubEvents } from '../events/hub-events.ts'
 import { setLiveStatus } from '../modules/hub-client-info/hub-client-info.service.ts'
 import { lockPlatform, updatePlatform } from '../routing/platforms.store.ts'

@@ -1,5 +1,5 @@
 import type { PartyRef } from '../core/party.ts'
-import { ROUTING_HEADERS } from '../transport/routing-headers.ts'
+import { ROUTING_HEADERS } from '../core/routing-headers.ts'
 
 /** One request in or out, as the writer buffers it before the batch insert. */
 export interface MessageLogEntry {

@@ -1,5 +1,5 @@
 import { MODULE_FACTS, MODULE_IDS, type InterfaceRole, type ModuleId } from '../core/modules.ts'
-import type { HubIdentity } from '../hub-context.ts'
+import type { HubIdentity } from '../core/hub-identity.ts'
 
 /**
  * The module interfaces the hub serves in 2.3.0, from the module catalogue (src/core/modules.ts). Version

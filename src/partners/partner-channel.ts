@@ -1,8 +1,8 @@
 import type { PartyRef } from '../core/party.ts'
 import type { InterfaceRole, ModuleId } from '../core/modules.ts'
 import type { EndpointRow } from '../storage/tables.ts'
-import type { OcpiEnvelope } from '../transport/envelope.ts'
-import type { OutboundPath } from '../transport/outbound-path.ts'
+import type { OcpiEnvelope } from '../core/envelope.ts'
+import type { OutboundPath } from '../core/outbound-path.ts'
 import type { ConversionRefused } from '../version-adapters/contract.ts'
 import type { OcpiVersion } from '../core/ocpi-versions.ts'
 

@@ -1,6 +1,7 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
-import { hubParty, type HubContext } from '../hub-context.ts'
+import { type HubContext } from '../hub-context.ts'
+import { hubParty } from '../core/hub-identity.ts'
 import { type InterfaceRole, implementersOf, type RoutedModule } from '../core/modules.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 

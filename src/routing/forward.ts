@@ -3,9 +3,9 @@ import type { PartyRef } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import type { InterfaceRole, ModuleId } from '../core/modules.ts'
 import type { PlatformRow } from '../storage/tables.ts'
-import type { OcpiEnvelope } from '../transport/envelope.ts'
+import type { OcpiEnvelope } from '../core/envelope.ts'
 import type { HttpMethod, PartnerAnswer, PartnerCallFailure } from '../partners/partner-channel.ts'
-import type { OutboundPath } from '../transport/outbound-path.ts'
+import type { OutboundPath } from '../core/outbound-path.ts'
 import { refusalAsOcpiError } from '../version-adapters/adapt.ts'
 
 export interface ForwardedRequest {

@@ -2,7 +2,8 @@ import { OcpiError } from '../core/errors.ts'
 import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
 import { enqueue } from '../delivery/outbox.ts'
-import { hubParty, type HubContext } from '../hub-context.ts'
+import { type HubContext } from '../hub-context.ts'
+import { hubParty } from '../core/hub-identity.ts'
 import { emitObjectChanged } from '../events/hub-events.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import {
@@ -12,8 +13,8 @@ import {
   type OcpiObject,
   type StoredObjects,
 } from '../storage/owned-objects.store.ts'
-import { successEnvelope } from '../transport/envelope.ts'
-import type { OutboundPath } from '../transport/outbound-path.ts'
+import { successEnvelope } from '../core/envelope.ts'
+import type { OutboundPath } from '../core/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { resolveDestination } from './destination.ts'

@@ -1,4 +1,4 @@
-import type { AuthenticatedPartner } from '../transport/authorization.ts'
+import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
 import type { Db } from '../storage/database.ts'
 import type {
   ConnectionStatus,

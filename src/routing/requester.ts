@@ -1,8 +1,8 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
-import type { AuthenticatedPartner } from '../transport/authorization.ts'
-import type { RoutingHeaders } from '../transport/routing-headers.ts'
+import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
+import type { RoutingHeaders } from '../core/routing-headers.ts'
 
 export interface RequesterParty extends PartyRef {
   readonly role: string

@@ -1,18 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
+import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
 import { hashToken, isValidToken } from '../core/tokens.ts'
-
-/** Who is calling, as found from the token in the Authorization header. */
-export interface AuthenticatedPartner {
-  readonly platformId: string
-  readonly platformName: string
-  /** The credentials handshake has completed: functional modules are open to this partner. */
-  readonly registered: boolean
-  /** The partner presented its invitation token (token A). */
-  readonly usedInvitationToken: boolean
-  /** The token as the partner meant it (Base64-decoded when it was sent encoded). */
-  readonly token: string
-}
 
 /** Finds the platform that holds one of these token hashes; supplied by the party directory. */
 export type TokenLookup = (
@@ -51,11 +40,6 @@ export function tokenCandidates(header: string): string[] {
   }
   if (isValidToken(raw)) candidates.push(raw)
   return candidates
-}
-
-/** Base64 form of a token, as the hub sends it. */
-export function encodeToken(token: string): string {
-  return Buffer.from(token, 'utf8').toString('base64')
 }
 
 /**

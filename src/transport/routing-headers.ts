@@ -1,20 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { PartyRef } from '../core/party.ts'
-
-/** The four message routing headers of functional modules (transport_and_format: message routing). */
-export const ROUTING_HEADERS = {
-  toCountryCode: 'ocpi-to-country-code',
-  toPartyId: 'ocpi-to-party-id',
-  fromCountryCode: 'ocpi-from-country-code',
-  fromPartyId: 'ocpi-from-party-id',
-} as const
-
-export interface RoutingHeaders {
-  /** Absent: open routing (the hub works out the destination). */
-  readonly to: PartyRef | undefined
-  readonly from: PartyRef | undefined
-}
+import { ROUTING_HEADERS, type RoutingHeaders } from '../core/routing-headers.ts'
 
 const COUNTRY_CODE = /^[A-Za-z]{2}$/
 const PARTY_ID = /^[A-Za-z0-9]{3}$/

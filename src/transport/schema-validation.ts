@@ -1,7 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { Ajv, type Options } from 'ajv'
 import { isOcpiDateTime } from '../core/date-time.ts'
-import { describeValidation } from './error-handler.ts'
+import { describeValidation } from '../core/validation-messages.ts'
 
 /**
  * The one set of Ajv options of the hub: Fastify's route validation (app.ts) and every validator built

@@ -4,7 +4,7 @@ import type { HubAnswer, MessageSource } from '../routing/hub-answer.ts'
 import { loadRequester } from '../routing/requester.ts'
 import { ROUTE_TO_PARAMETER, routeToFromQuery } from '../routing/route-to.ts'
 import { partnerOf } from './authorization.ts'
-import type { OcpiEnvelope } from './envelope.ts'
+import type { OcpiEnvelope } from '../core/envelope.ts'
 import { routingHeadersOf, setResponseRouting } from './routing-headers.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeToken } from '../../src/transport/authorization.ts'
+import { encodeToken } from '../../src/core/tokens.ts'
 import { aRole, FakePlatform, type FakePlatformOptions } from '../support/fake-platform.ts'
 import { call, type HttpResult } from '../support/http.ts'
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/test-hub.ts'

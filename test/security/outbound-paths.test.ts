@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeToken } from '../../src/transport/authorization.ts'
+import { encodeToken } from '../../src/core/tokens.ts'
 import { aChargingProfile } from '../fixtures/charging-profiles.ts'
 import { aConnector, aLocation, anEvse } from '../fixtures/locations.ts'
 import { aTerminal } from '../fixtures/payments.ts'

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { moduleOfRoute, parseModuleRateLimits, RateLimiter } from '../../src/transport/rate-limit.ts'
+import { parseModuleRateLimits } from '../../src/config/rate-limit-settings.ts'
+import { moduleOfRoute, RateLimiter } from '../../src/transport/rate-limit.ts'
 import { call } from '../support/http.ts'
 import { connectParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'

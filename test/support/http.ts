@@ -1,4 +1,4 @@
-import { encodeToken } from '../../src/transport/authorization.ts'
+import { encodeToken } from '../../src/core/tokens.ts'
 
 export interface HttpResult<T = unknown> {
   readonly status: number

@@ -13,8 +13,8 @@ import {
 import { INTERFACE_IMPLEMENTERS } from '../../core/modules.ts'
 import { actsAs } from '../../routing/requester.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import { successEnvelope } from '../../transport/envelope.ts'
-import { AT_ENDPOINT, outboundPath } from '../../transport/outbound-path.ts'
+import { successEnvelope } from '../../core/envelope.ts'
+import { AT_ENDPOINT, outboundPath } from '../../core/outbound-path.ts'
 import { hubInterfaceUrl } from '../registry.ts'
 import { checkSpeaksAsOwner, isAccepted, speakerOf } from '../sessions/sessions.routing.ts'
 import {

@@ -4,7 +4,7 @@ import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routi
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty, type RoutedRequest } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../partners/partner-channel.ts'
-import { AT_ENDPOINT, outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
+import { AT_ENDPOINT, outboundPath, type OutboundPath } from '../../core/outbound-path.ts'
 import { counterpartForOwner, nameTheReceiver, ownerForCounterpart } from '../commands/commands.routing.ts'
 import type { ActiveChargingProfile, SetChargingProfile } from './charging-profiles.schema.ts'
 

@@ -7,7 +7,7 @@ import type { HubAnswer, MessageSource } from '../../routing/hub-answer.ts'
 import type { Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import { outboundPath } from '../../transport/outbound-path.ts'
+import { outboundPath } from '../../core/outbound-path.ts'
 import type { COMMAND_REQUEST_SCHEMAS, KnownCommandType } from './commands.schema.ts'
 import { locationOwner, nameTheReceiver, ownerForCounterpart } from './commands.routing.ts'
 

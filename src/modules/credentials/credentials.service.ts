@@ -21,8 +21,8 @@ import {
   type PartyRole,
 } from '../../routing/platforms.store.ts'
 import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
-import type { AuthenticatedPartner } from '../../transport/authorization.ts'
-import { describeValidation } from '../../transport/error-handler.ts'
+import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
+import { describeValidation } from '../../core/validation-messages.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
 import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'

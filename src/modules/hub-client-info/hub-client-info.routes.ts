@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../../hub-context.ts'
 import { partnerOf } from '../../transport/authorization.ts'
-import { successEnvelope } from '../../transport/envelope.ts'
-import { pageHeaders, readPageRequest } from '../../transport/pagination.ts'
+import { successEnvelope } from '../../core/envelope.ts'
+import { pageHeaders, readPageRequest } from '../../routing/pagination.ts'
 import { hubInterfaceUrl, interfacePath } from '../registry.ts'
 import { HUB_CLIENT_INFO_MODULE, listClientInfoPage } from './hub-client-info.service.ts'
 

@@ -3,7 +3,7 @@ import { OcpiError } from '../../core/errors.ts'
 import type { PartyRef } from '../../core/party.ts'
 import { checkBodyOwner, type AppliedWrite, type OwnerWrite } from '../../routing/owner-push.ts'
 import type { OcpiObject } from '../../storage/owned-objects.store.ts'
-import { outboundPath } from '../../transport/outbound-path.ts'
+import { outboundPath } from '../../core/outbound-path.ts'
 
 /**
  * How a push at each depth of a Location changes the hub's stored Location (mod_locations: receiver

@@ -5,7 +5,7 @@ import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routi
 import { INTERFACE_IMPLEMENTERS, PTP_ROLES, type InterfaceRole } from '../../core/modules.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../partners/partner-channel.ts'
-import { outboundPath } from '../../transport/outbound-path.ts'
+import { outboundPath } from '../../core/outbound-path.ts'
 
 /**
  * Who talks to whom on each interface of the hub's payments endpoint. The PTP owns Terminals and

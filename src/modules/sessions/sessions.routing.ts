@@ -5,7 +5,7 @@ import { INTERFACE_IMPLEMENTERS } from '../../core/modules.ts'
 import { actsAs, type Requester } from '../../routing/requester.ts'
 import { findRoutes, type KnownRoute } from '../../routing/route-index.store.ts'
 import type { Db } from '../../storage/database.ts'
-import type { RoutingHeaders } from '../../transport/routing-headers.ts'
+import type { RoutingHeaders } from '../../core/routing-headers.ts'
 
 /** Only CPOs own sessions (mod_sessions): nobody else may push one, nor one under another CPO's id. */
 const SESSION_OWNERS = ['CPO'] as const

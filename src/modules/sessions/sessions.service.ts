@@ -7,7 +7,7 @@ import type { Requester } from '../../routing/requester.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { HttpMethod } from '../../partners/partner-channel.ts'
-import { outboundPath, type OutboundPath } from '../../transport/outbound-path.ts'
+import { outboundPath, type OutboundPath } from '../../core/outbound-path.ts'
 import type { ChargingPreferences, Session, SessionPatch } from './sessions.schema.ts'
 import {
   checkSessionIds,

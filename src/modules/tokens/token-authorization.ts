@@ -4,7 +4,7 @@ import type { HubContext } from '../../hub-context.ts'
 import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { Db } from '../../storage/database.ts'
-import { outboundPath } from '../../transport/outbound-path.ts'
+import { outboundPath } from '../../core/outbound-path.ts'
 import type { LocationReferences } from './tokens.schema.ts'
 
 export interface AuthorizationRequest {

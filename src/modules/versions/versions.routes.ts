@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../../hub-context.ts'
 import { partnerOf } from '../../transport/authorization.ts'
-import { successEnvelope } from '../../transport/envelope.ts'
+import { successEnvelope } from '../../core/envelope.ts'
 import { SUPPORTED_VERSIONS, type OcpiVersion } from '../../core/ocpi-versions.ts'
 import { hasModule, hubInterfaceFor211 } from '../../core/modules.ts'
 import { claimableParties } from '../credentials/credentials.service.ts'

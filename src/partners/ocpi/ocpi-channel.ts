@@ -1,6 +1,6 @@
-import type { HubIdentity } from '../../hub-context.ts'
+import type { HubIdentity } from '../../core/hub-identity.ts'
 import type { Db } from '../../storage/database.ts'
-import { outboundUrl, type OutboundPath } from '../../transport/outbound-path.ts'
+import { outboundUrl, type OutboundPath } from '../../core/outbound-path.ts'
 import { describeLosses } from '../../version-adapters/adapt.ts'
 import { ConversionRefused } from '../../version-adapters/contract.ts'
 import { CANONICAL_VERSION, type OcpiVersion } from '../../core/ocpi-versions.ts'

@@ -1,5 +1,5 @@
 import type { PartyRef } from '../../core/party.ts'
-import { ROUTING_HEADERS } from '../../transport/routing-headers.ts'
+import { ROUTING_HEADERS } from '../../core/routing-headers.ts'
 import type { OcpiVersion } from '../../core/ocpi-versions.ts'
 
 /** How the Authorization token is written: Base64-encoded, or as it is. */

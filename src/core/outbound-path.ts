@@ -1,4 +1,4 @@
-import { OcpiError } from '../core/errors.ts'
+import { OcpiError } from './errors.ts'
 
 declare const outboundPathBrand: unique symbol
 

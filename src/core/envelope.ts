@@ -1,4 +1,4 @@
-import { OcpiStatus, type OcpiStatusCode } from '../core/status-codes.ts'
+import { OcpiStatus, type OcpiStatusCode } from './status-codes.ts'
 
 /** The OCPI response envelope (transport_and_format: response format), on every response. */
 export interface OcpiEnvelope<T = unknown> {
