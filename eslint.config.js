@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint'
  * The layers of src/ (docs/architecture.md), bottom to top: a file may import its own layer and the ones
  * below, never one above. Each file takes the first pattern it matches, so the narrow ones come first.
  */
-const LAYERS = ['core', 'storage', 'directory', 'adapters', 'partners', 'events', 'context', 'domain', 'http', 'root']
+const LAYERS = [
+  'core',
+  'storage',
+  'directory',
+  'adapters',
+  'partners',
+  'events',
+  'context',
+  'domain',
+  'http',
+  'root',
+]
 const LAYER_OF_FILES = [
   ['core', 'src/core/**'],
   ['storage', 'src/{config,storage}/**'],
