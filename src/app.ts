@@ -4,6 +4,7 @@ import pino from 'pino'
 import { prepareAdminToken, type AdminToken } from './admin/admin-auth.ts'
 import { adminPlugin } from './admin/plugin.ts'
 import { DeliveryWorker } from './delivery/delivery-worker.ts'
+import { PartyDirectory } from './directory/party-directory.ts'
 import { markReceiverOffline } from './delivery/receiver-offline.ts'
 import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
@@ -13,6 +14,7 @@ import { StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { HubMetrics } from './operations/metrics.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { openStore, type Store } from './storage/database.ts'
+import { QueryTablesPlugin } from './storage/query-tables.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
 import { OcpiClient } from './transport/ocpi-client.ts'
@@ -52,31 +54,36 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       onConnectionError: (error) =>
         logger.warn({ err: error }, 'a database connection was lost; the pool opens a new one when needed'),
     }))
-  const messageLog = new MessageLogWriter(store.db, logger, config.messageLog)
+  const metrics = config.metricsEnabled ? new HubMetrics() : undefined
+  // Every query counted by table (hub_store_queries_total): how many store round trips a request costs.
+  const db = metrics ? store.db.withPlugin(new QueryTablesPlugin(metrics.countStoreQuery)) : store.db
+  const directory = await PartyDirectory.open(store, db, logger)
+  const messageLog = new MessageLogWriter(db, logger, config.messageLog, directory)
   const client = new OcpiClient({
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
     maxAnswerBytes: config.outboundAnswerLimitBytes,
     onExchange: messageLog.enabled ? messageLog.observeExchange : undefined,
   })
-  const metrics = config.metricsEnabled ? new HubMetrics() : undefined
-  const delivery = new DeliveryWorker(store.db, client, logger, {
+  const delivery = new DeliveryWorker(db, client, logger, {
     ...config.delivery,
     observer: metrics?.deliveryObserver,
     timeoutMs: config.outboundTimeoutMs,
     hub: hubIdentity(config),
-    markReceiverOffline: (platformId) => markReceiverOffline(store.db, hubIdentity(config), platformId),
+    directory,
+    markReceiverOffline: (platformId) => markReceiverOffline(directory, hubIdentity(config), platformId),
   })
   const context: HubContext = {
     config,
     store,
-    db: store.db,
+    db,
+    directory,
     client,
     hub: hubIdentity(config),
     log: logger,
     delivery,
   }
-  const adminToken = await prepareAdminToken(store.db, config.adminToken)
+  const adminToken = await prepareAdminToken(db, config.adminToken)
 
   const app = Fastify({
     // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS served directly (read once at start; restart to renew).
@@ -136,6 +143,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       await deliveryStopped
       // After every source of entries has stopped: the last ones are written, then the store can close.
       await messageLog.stop()
+      await directory.close()
       await client.close()
       if (!options.store) await store.close()
     },

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from './config/config.ts'
 import type { PartyRef } from './core/party.ts'
+import type { PartyDirectory } from './directory/party-directory.ts'
 import type { Db, Store } from './storage/database.ts'
 import type { OcpiClient } from './transport/ocpi-client.ts'
 
@@ -22,11 +23,13 @@ export interface DeliveryQueue {
   wake(): void
 }
 
-/** What every part of the hub is handed: configuration, store, outbound client, identity, logger. */
+/** What every part of the hub is handed: configuration, store, party directory, outbound client, identity, logger. */
 export interface HubContext {
   readonly config: HubConfig
   readonly store: Store
   readonly db: Db
+  /** Parties, platforms, roles, endpoints and tokens: the only reader and writer of them. */
+  readonly directory: PartyDirectory
   readonly client: OcpiClient
   readonly hub: HubIdentity
   readonly log: FastifyBaseLogger

@@ -10,14 +10,6 @@ import {
   rotatePartnerToken,
   unregisterPlatform,
 } from '../modules/credentials/credentials.service.ts'
-import {
-  findLiveRoleConflicts,
-  findPlatform,
-  insertParties,
-  insertPlatform,
-  listPartiesOf,
-  listPlatforms,
-} from '../routing/platforms.store.ts'
 import { isUniqueViolation } from '../storage/database-errors.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { AdminError } from './admin-errors.ts'
@@ -55,7 +47,8 @@ async function refuseRolesHeldElsewhere(
   context: HubContext,
   roles: InvitationRequest['roles'],
 ): Promise<void> {
-  const conflicts = await findLiveRoleConflicts(context.db, roles)
+  await context.directory.catchUp()
+  const conflicts = context.directory.liveRoleConflicts(roles)
   if (conflicts.length > 0) {
     const taken = conflicts.map((c) => `${c.role} ${c.country_code}/${c.party_id}`).join(', ')
     throw new AdminError('ADMIN_CONFLICT', `already held by another platform: ${taken}`)
@@ -63,9 +56,11 @@ async function refuseRolesHeldElsewhere(
 }
 
 async function viewOf(context: HubContext, id: string) {
-  const platform = await findPlatform(context.db, id)
+  // The operator may have changed it through another hub process a moment ago.
+  await context.directory.catchUp()
+  const platform = context.directory.platform(id)
   if (!platform) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
-  return platformView(platform, await listPartiesOf(context.db, [id]))
+  return platformView(platform, context.directory.partiesOf(id))
 }
 
 export async function platformsRoutes(
@@ -83,8 +78,8 @@ export async function platformsRoutes(
     const id = randomUUID()
     const tokenA = generateToken()
     try {
-      await context.db.transaction().execute(async (trx) => {
-        await insertPlatform(trx, {
+      await context.directory.write(async (tx) => {
+        await tx.insertPlatform({
           id,
           name,
           status: 'PLANNED',
@@ -94,13 +89,13 @@ export async function platformsRoutes(
           outbound_token: null,
           versions_url: null,
           version: null,
-          endpoints: '[]',
+          endpoints: [],
           hub_party_id: null,
           registered_at: null,
         })
-        await insertParties(trx, id, 'PLANNED', roles)
+        await tx.insertParties(id, 'PLANNED', roles)
         // The other partners learn of the invited parties as PLANNED (mod_hub_client_info).
-        await queueClientInfoChanges(trx, context.hub, id, [], request.correlationId)
+        await queueClientInfoChanges(tx, context.hub, id, [], request.correlationId)
       })
       context.delivery.wake()
     } catch (error) {
@@ -139,12 +134,11 @@ export async function platformsRoutes(
   })
 
   routes.get('/platforms', async () => {
-    const platforms = await listPlatforms(context.db)
-    const parties = await listPartiesOf(
-      context.db,
-      platforms.map((p) => p.id),
-    )
-    return { platforms: platforms.map((p) => platformView(p, parties)) }
+    await context.directory.catchUp()
+    const platforms = context.directory.platforms()
+    return {
+      platforms: platforms.map((p) => platformView(p, context.directory.partiesOf(p.id))),
+    }
   })
 
   routes.get('/platforms/:id', { schema: { params: PlatformParams } }, async (request) =>

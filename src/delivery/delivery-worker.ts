@@ -17,6 +17,7 @@ import { describeLosses } from '../version-adapters/adapt.ts'
 import { ConversionRefused, type OcpiVersion } from '../version-adapters/contract.ts'
 import { adaptOutbound } from '../version-adapters/outbound.ts'
 import { versionOf } from '../version-adapters/version-modules.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 
@@ -42,6 +43,8 @@ export interface DeliveryWorkerOptions {
   readonly markReceiverOffline?: ((platformId: string) => Promise<number>) | undefined
   /** The hub's identity: its own URLs in a message are rewritten to the receiver's version. */
   readonly hub: HubIdentity
+  /** Where a receiver's status, version, endpoints and token are read. */
+  readonly directory: PartyDirectory
   /** Told the outcome of every attempt (metrics); the worker works the same without one. */
   readonly observer?: DeliveryObserver | undefined
 }
@@ -345,11 +348,9 @@ export class DeliveryWorker {
   }
 
   async #receiver(platformId: string): Promise<Receiver | undefined> {
-    const row = await this.#db
-      .selectFrom('platforms')
-      .select(['status', 'version', 'endpoints', 'outbound_token'])
-      .where('id', '=', platformId)
-      .executeTakeFirst()
+    // Within the directory's bound: a token another process rotated or revoked is not sent after it.
+    await this.#options.directory.ensureCurrent()
+    const row = this.#options.directory.platform(platformId)
     return (
       row && {
         status: row.status,

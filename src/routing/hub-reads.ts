@@ -69,7 +69,7 @@ async function routeRead(
   /** A check of the requester that must pass before any destination is looked up. */
   checkRequester?: (requester: Requester) => void,
 ): Promise<ReadRoute> {
-  const requester = await loadRequester(context.db, partnerOf(request))
+  const requester = loadRequester(context.directory, partnerOf(request))
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
   checkRequester?.(requester)

@@ -55,7 +55,7 @@ export async function handleOwnerWrite(
   reply: FastifyReply,
   write: OwnerWrite,
 ): Promise<OcpiEnvelope> {
-  const requester = await loadRequester(context.db, partnerOf(request))
+  const requester = loadRequester(context.directory, partnerOf(request))
   const audience = MODULE_AUDIENCE[write.module]
   if (!actsAs(requester, write.owner, audience.owners)) {
     throw new OcpiError(
@@ -97,7 +97,7 @@ export async function handleOwnerWrite(
     const applied = write.apply(current)
     if (sameJson(applied.next, current))
       return { ...applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
-    const targets = await broadcastTargets(trx, write.module, audience, requester.platformId)
+    const targets = broadcastTargets(context.directory, write.module, audience, requester.platformId)
     const call = {
       module: write.module,
       interfaceRole: 'RECEIVER' as const,

@@ -80,7 +80,7 @@ export async function routeToOneParty(
   request: FastifyRequest,
   bound: PartyBoundRequest,
 ): Promise<RoutedRequest> {
-  const requester = await loadRequester(context.db, partnerOf(request))
+  const requester = loadRequester(context.directory, partnerOf(request))
   const routing = routingHeadersOf(request)
   checkFromHeader(requester, routing)
   const from = speakingParty(requester, routing.from, bound)

@@ -14,6 +14,7 @@ export interface Database {
   cdr_routes: CdrRoutesTable
   async_callbacks: AsyncCallbacksTable
   message_log: MessageLogTable
+  directory_version: DirectoryVersionTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -60,6 +61,12 @@ export interface PartiesTable {
   business_details: Json<Record<string, unknown>> | null
   status: ConnectionStatus
   last_updated: Timestamp
+}
+
+/** One row: how many committed changes the party directory has had (src/directory/). */
+export interface DirectoryVersionTable {
+  singleton: ColumnType<boolean, never, never>
+  version: ColumnType<number, never, number>
 }
 
 export interface HubSettingsTable {

@@ -1,18 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import { hashToken, isValidToken } from '../core/tokens.ts'
+import type { AuthenticatedPartner } from '../directory/party-directory.ts'
 
-/** Who is calling, as found from the token in the Authorization header. */
-export interface AuthenticatedPartner {
-  readonly platformId: string
-  readonly platformName: string
-  /** The credentials handshake has completed: functional modules are open to this partner. */
-  readonly registered: boolean
-  /** The partner presented its invitation token (token A). */
-  readonly usedInvitationToken: boolean
-  /** The token as the partner meant it (Base64-decoded when it was sent encoded). */
-  readonly token: string
-}
+export type { AuthenticatedPartner }
 
 /** Finds the platform that holds one of these token hashes; supplied by the party directory. */
 export type TokenLookup = (

@@ -15,7 +15,6 @@ import { hubClientInfoRoutes } from '../modules/hub-client-info/hub-client-info.
 import { LastSeenRecorder } from '../modules/hub-client-info/still-alive.ts'
 import { paymentsRoutes } from '../modules/payments/payments.routes.ts'
 import { versionsRoutes } from '../modules/versions/versions.routes.ts'
-import { findPartnerByToken } from '../routing/platforms.store.ts'
 import { registerPartnerAuthentication } from './authorization.ts'
 import { ocpiErrorHandler } from './error-handler.ts'
 import { SUPPORTED_VERSIONS, type OcpiVersion } from '../version-adapters/contract.ts'
@@ -33,13 +32,13 @@ export async function ocpiPlugin(
   app.setErrorHandler(ocpiErrorHandler)
   // Every request in, refused ones included (src/message-log/).
   if (messageLog) registerMessageLogHooks(app, messageLog)
-  registerPartnerAuthentication(app, (candidates) => findPartnerByToken(context.db, candidates))
+  registerPartnerAuthentication(app, (candidates) => context.directory.authenticate(candidates))
   // After authentication (limits are per platform), before any work on the request.
   registerRateLimit(app, new RateLimiter(context.config.rateLimit))
   // Before any work on the request: a path parameter that cannot be an id never reaches a partner's URL.
   registerPathParameterCheck(app)
   // Runs after authentication: a registered partner that calls is alive (the still-alive check skips it).
-  const lastSeen = new LastSeenRecorder(context.db, context.log)
+  const lastSeen = new LastSeenRecorder(context.directory, context.log)
   app.addHook('onRequest', async (request) => {
     if (request.partner?.registered) lastSeen.record(request.partner.platformId)
   })

@@ -87,7 +87,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
   routes.post(receiver, { schema: { body: Cdr } }, async (request, reply) => {
     const cdr = request.body
     const cpo = { country_code: cdr.country_code.toUpperCase(), party_id: cdr.party_id.toUpperCase() }
-    const requester = await loadRequester(context.db, partnerOf(request))
+    const requester = loadRequester(context.directory, partnerOf(request))
     if (!actsAs(requester, cpo, ['CPO'])) {
       throw new OcpiError(
         'HUB_ERR_INVALID_PARAMETERS',
@@ -154,7 +154,7 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
 
   // The CDR behind a hub `Location`: read from the eMSP, for the CPO that posted it and nobody else.
   routes.get(`${receiver}/:hub_id`, { schema: { params: HubCdrParams } }, async (request, reply) => {
-    const requester = await loadRequester(context.db, partnerOf(request))
+    const requester = loadRequester(context.directory, partnerOf(request))
     const found = await findCdrByHubId(context.db, request.params.hub_id)
     // Someone else's CDR is answered like one that does not exist: its existence is not disclosed.
     if (!found || !actsAs(requester, found.cpo, ['CPO'])) {

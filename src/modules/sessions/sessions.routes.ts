@@ -83,7 +83,7 @@ export async function sessionsRoutes(
     message: OwnerMessage,
   ): Promise<ForwardedRequest> {
     const { owner, sessionId } = message
-    checkSessionOwner(await loadRequester(context.db, partnerOf(request)), owner)
+    checkSessionOwner(loadRequester(context.directory, partnerOf(request)), owner)
     if (message.idsInBody) checkSessionIds(message.idsInBody, owner, sessionId)
     checkSpeaksAsOwner(routingHeadersOf(request), owner, 'the session')
     const routed = await routeToOneParty(context, request, {
