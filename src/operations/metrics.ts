@@ -30,6 +30,7 @@ export class HubMetrics {
   readonly #platforms: Gauge<'platform' | 'name' | 'status'>
   readonly #databaseUp: Gauge
   readonly #storeQueries: Counter<'table'>
+  readonly #storeQueriesByTable = new Map<string, Counter.Internal>()
   /** Route URL pattern → module label; bounded by the number of routes. */
   readonly #moduleOfRoute = new Map<string, string>()
 
@@ -121,7 +122,13 @@ export class HubMetrics {
 
   /** Counts one query on `table` (storage/query-tables.ts): a label lookup, cheap enough for every query. */
   readonly countStoreQuery = (table: string): void => {
-    this.#storeQueries.inc({ table })
+    let counter = this.#storeQueriesByTable.get(table)
+    if (!counter) {
+      // The labelled child is kept: prom-client would otherwise hash the labels on every query.
+      counter = this.#storeQueries.labels({ table })
+      this.#storeQueriesByTable.set(table, counter)
+    }
+    counter.inc()
   }
 
   /** The exposition text: the database gauges are refreshed first. */
