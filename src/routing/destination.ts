@@ -1,6 +1,7 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
 import { hubParty, type HubContext } from '../hub-context.ts'
+import type { PlacedParty } from '../directory/party-directory.ts'
 import type { InterfaceRole } from '../modules/registry.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 import { implementersOf, type RoutedModule } from './module-audience.ts'
@@ -33,6 +34,9 @@ function who(party: PartyRef): string {
  *   whatever their status, so that the answer does not flip when one of them goes offline;
  * - the one such party is not CONNECTED (invited, offline, unregistered): 4003;
  * - it is the requester's own platform: 2001.
+ *
+ * When nobody is connected under these ids in this process's snapshot, the directory first checks the
+ * store: the party may have registered through another hub process a moment ago.
  */
 export async function resolveDestination(
   context: HubContext,
@@ -43,7 +47,21 @@ export async function resolveDestination(
   if (!to) return undefined
   if (sameParty(to, hubParty(context.hub))) return { kind: 'hub' }
   // The directory's snapshot: no store round trip on the hot path of every routed request.
-  const rows = context.directory.partiesWithIds(to)
+  const found = context.directory.partiesWithIds(to)
+  if (found.some(({ party, platform }) => party.status === 'CONNECTED' && platform.status === 'CONNECTED'))
+    return destinationAmong(context, found, to, requesterPlatformId, target)
+  // Nobody connected under these ids here: another hub process may have connected them a moment ago.
+  await context.directory.catchUp()
+  return destinationAmong(context, context.directory.partiesWithIds(to), to, requesterPlatformId, target)
+}
+
+function destinationAmong(
+  context: HubContext,
+  rows: readonly PlacedParty[],
+  to: PartyRef,
+  requesterPlatformId: string,
+  target: DestinationInterface,
+): Destination {
   if (rows.length === 0) throw new OcpiError('HUB_ERR_UNKNOWN_RECEIVER', `Unknown receiver ${who(to)}`)
   const roles = implementersOf(target.module, target.interfaceRole)
   const eligible = rows.filter((row) => roles.includes(row.party.role as never))
