@@ -248,11 +248,9 @@ export class PartyDirectory {
     return this.#snapshot.allParties()
   }
 
-  /** Every CONNECTED party of a CONNECTED platform, in (country_code, party_id, role) order. */
+  /** Every CONNECTED party, in (country_code, party_id, role) order. */
   connectedParties(): PartyRow[] {
-    return this.allParties().filter(
-      (party) => party.status === 'CONNECTED' && this.platform(party.platform_id)?.status === 'CONNECTED',
-    )
+    return this.allParties().filter((party) => party.status === 'CONNECTED')
   }
 
   /** Every role held under these ids, on whatever platform, with that platform. */
@@ -269,7 +267,7 @@ export class PartyDirectory {
 
   /** Live (not SUSPENDED) parties of other platforms that hold one of these roles. */
   liveRoleConflicts(roles: readonly PartyRole[], exceptPlatformId?: string): PartyRow[] {
-    return roles.flatMap((role) =>
+    const conflicts = roles.flatMap((role) =>
       this.#snapshot
         .partiesWithIds(role)
         .filter(
@@ -279,6 +277,8 @@ export class PartyDirectory {
             party.platform_id !== exceptPlatformId,
         ),
     )
+    // A role listed twice is one conflict.
+    return [...new Set(conflicts)]
   }
 
   // ── Reads from the store ───────────────────────────────────────────────────────────────────────────
