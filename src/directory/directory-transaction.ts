@@ -27,7 +27,7 @@ export class DirectoryTransaction {
 
   constructor(readonly db: Db) {}
 
-  /** True once something that other processes must reload has been written. */
+  /** True once something the snapshot holds has been written: the writing process reloads after the commit. */
   get changed(): boolean {
     return this.#changed
   }
@@ -92,7 +92,7 @@ export class DirectoryTransaction {
       .execute()
   }
 
-  /** Moves last_seen_at only: not a change other processes reload for. */
+  /** Moves last_seen_at only: not a change any process reloads for (the version trigger skips it). */
   async recordLastSeen(id: string, at: Date): Promise<void> {
     await this.db.updateTable('platforms').set({ last_seen_at: at }).where('id', '=', id).execute()
   }
@@ -174,7 +174,8 @@ export class DirectoryTransaction {
       .where('status', 'in', ['CONNECTED', 'OFFLINE'])
       .where('status', '<>', status)
       .execute()
-    // The still-alive check confirms statuses that did not change: no reload for those.
+    // The still-alive check confirms statuses that did not change: no reload for those (nor a version bump:
+    // the store's trigger counts rows).
     if ((result?.numUpdatedRows ?? 0n) > 0n) this.#changed = true
   }
 }

@@ -147,9 +147,9 @@ async function storedVersion(db: Db): Promise<number> {
 
 /**
  * The party directory: the only code that reads or writes the `platforms` and `parties` tables. Requests
- * read an in-memory snapshot (no store round trip); every write goes through `write`, which bumps the
- * store's directory version in its transaction and reloads the snapshot after the commit, before it
- * returns. Other processes see the version move on their next poll and reload (docs/decisions/0005).
+ * read an in-memory snapshot (no store round trip); every write goes through `write`, which reloads the
+ * snapshot after the commit, before it returns. The store bumps its directory version with every change
+ * (triggers of migration 0007). Other processes see the version move on their next poll and reload (docs/decisions/0005).
  */
 export class PartyDirectory {
   readonly #db: Db
@@ -314,8 +314,9 @@ export class PartyDirectory {
 
   /**
    * Runs `work` in one store transaction: its directory changes and whatever else it writes with `tx.db`
-   * (queued ClientInfo, for example) commit together. A change bumps the directory version in the same
-   * transaction; after the commit this process reloads its snapshot before `write` returns.
+   * (queued ClientInfo, for example) commit together. The store's triggers bump the directory version in
+   * the same transaction (migration 0007); after the commit this process reloads its snapshot before
+   * `write` returns.
    */
   async write<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
     let changed = false
@@ -323,12 +324,6 @@ export class PartyDirectory {
       const tx = new DirectoryTransaction(trx)
       const value = await work(tx)
       changed = tx.changed
-      if (changed) {
-        await trx
-          .updateTable('directory_version')
-          .set((eb) => ({ version: eb('version', '+', 1) }))
-          .execute()
-      }
       return value
     })
     if (changed) await this.#reloadAfterWrite()

@@ -63,10 +63,10 @@ export interface PartiesTable {
   last_updated: Timestamp
 }
 
-/** One row: how many committed changes the party directory has had (src/directory/). */
+/** One row: how many changes of platforms and parties have committed, counted by triggers (src/directory/). */
 export interface DirectoryVersionTable {
   singleton: ColumnType<boolean, never, never>
-  version: ColumnType<number, never, number>
+  version: ColumnType<number, never, never>
 }
 
 export interface HubSettingsTable {
