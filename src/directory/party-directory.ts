@@ -214,9 +214,12 @@ export class PartyDirectory {
     await this.#check()
   }
 
-  /** Checks the store's version now (one query) and reloads when it moved: for reads off the hot path. */
+  /**
+   * Checks the store's version now (one query) and reloads when it moved, for reads that must see a
+   * change another process made a moment ago. A store no other process writes (PGlite) needs no check.
+   */
   async catchUp(): Promise<void> {
-    await this.#check()
+    if (this.#options.pollIntervalMs || this.#stale) await this.#check()
   }
 
   /** The store's directory version the snapshot was read at: it changes when the snapshot does. */

@@ -92,6 +92,9 @@ export async function handleOwnerWrite(
     object_id: write.objectId,
     object_type: write.objectType,
   }
+  // A broadcast reaches a partner that connected through another hub process a moment ago (one version
+  // query; none with PGlite).
+  await context.directory.catchUp()
   const outcome = await context.db.transaction().execute(async (trx) => {
     const current = await lockObject(trx, key)
     const applied = write.apply(current)
