@@ -4,6 +4,7 @@ import pino from 'pino'
 import { prepareAdminToken, type AdminToken } from './admin/admin-auth.ts'
 import { adminPlugin } from './admin/plugin.ts'
 import { DeliveryWorker } from './delivery/delivery-worker.ts'
+import { PartyDirectory } from './directory/party-directory.ts'
 import { markReceiverOffline } from './delivery/receiver-offline.ts'
 import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
@@ -18,6 +19,7 @@ import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { openStore, type Store } from './storage/database.ts'
+import { QueryTablesPlugin } from './storage/query-tables.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
 import { registerOcpiTransport } from './transport/plugin.ts'
@@ -59,9 +61,12 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const events = createHubEvents((error, eventName) =>
     logger.error({ err: error, event: eventName }, 'an event listener failed; the operation went on'),
   )
-  const messageLog = new MessageLogWriter(store.db, logger, config.messageLog)
-  if (messageLog.enabled) events.on('partner.exchange', messageLog.observeExchange)
   const metrics = config.metricsEnabled ? new HubMetrics() : undefined
+  // Every query counted by table (hub_store_queries_total): how many store round trips a request costs.
+  const db = metrics ? store.db.withPlugin(new QueryTablesPlugin(metrics.countStoreQuery)) : store.db
+  const directory = await PartyDirectory.open(store, db, logger)
+  const messageLog = new MessageLogWriter(db, logger, config.messageLog, directory)
+  if (messageLog.enabled) events.on('partner.exchange', messageLog.observeExchange)
   if (metrics) {
     events.on('delivery.delivered', (attempt) => metrics.observeDelivery(attempt, 'delivered'))
     events.on('delivery.failed', (attempt) => metrics.observeDelivery(attempt, 'retry'))
@@ -74,22 +79,24 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     events,
   })
   const partners = new OcpiChannel({
-    db: store.db,
+    db,
     hub: hubIdentity(config),
     client,
     commandTimeoutSeconds: config.asyncResults.waitSeconds,
   })
-  const delivery = new DeliveryWorker(store.db, partners, logger, {
+  const delivery = new DeliveryWorker(db, partners, logger, {
     ...config.delivery,
     events,
     timeoutMs: config.outboundTimeoutMs,
+    directory,
     markReceiverOffline: (platformId) =>
-      markReceiverOffline(store.db, hubIdentity(config), events, platformId),
+      markReceiverOffline(directory, hubIdentity(config), events, platformId),
   })
   const context: HubContext = {
     config,
     store,
-    db: store.db,
+    db,
+    directory,
     partners,
     client,
     hub: hubIdentity(config),
@@ -97,7 +104,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     delivery,
     events,
   }
-  const adminToken = await prepareAdminToken(store.db, config.adminToken)
+  const adminToken = await prepareAdminToken(db, config.adminToken)
 
   const app = Fastify({
     // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS served directly (read once at start; restart to renew).
@@ -142,7 +149,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       registerMessageLogHooks(ocpi, messageLog)
       registerOcpiTransport(ocpi, context)
       // After authentication: a registered partner that calls is alive (the still-alive check skips it).
-      const lastSeen = new LastSeenRecorder(context.db, context.log)
+      const lastSeen = new LastSeenRecorder(context.directory, context.log)
       ocpi.addHook('onRequest', async (request) => {
         if (request.partner?.registered) lastSeen.record(request.partner.platformId)
       })
@@ -170,6 +177,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       await deliveryStopped
       // After every source of entries has stopped: the last ones are written, then the store can close.
       await messageLog.stop()
+      await directory.close()
       await client.close()
       if (!options.store) await store.close()
     },

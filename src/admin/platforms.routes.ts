@@ -8,7 +8,6 @@ import {
   unregisterPlatform,
 } from '../modules/credentials/credentials.service.ts'
 import { InvitationRefused, invitePlatform } from '../modules/credentials/invitations.service.ts'
-import { findPlatform, listPartiesOf, listPlatforms } from '../routing/platforms.store.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { AdminError } from './admin-errors.ts'
 import { ConnectionRequest, InvitationRequest, PlatformParams } from './admin.schema.ts'
@@ -40,9 +39,11 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
 }
 
 async function viewOf(context: HubContext, id: string) {
-  const platform = await findPlatform(context.db, id)
+  // The operator may have changed it through another hub process a moment ago.
+  await context.directory.catchUp()
+  const platform = context.directory.platform(id)
   if (!platform) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
-  return platformView(platform, await listPartiesOf(context.db, [id]))
+  return platformView(platform, context.directory.partiesOf(id))
 }
 
 export async function platformsRoutes(
@@ -93,12 +94,11 @@ export async function platformsRoutes(
   })
 
   routes.get('/platforms', async () => {
-    const platforms = await listPlatforms(context.db)
-    const parties = await listPartiesOf(
-      context.db,
-      platforms.map((p) => p.id),
-    )
-    return { platforms: platforms.map((p) => platformView(p, parties)) }
+    await context.directory.catchUp()
+    const platforms = context.directory.platforms()
+    return {
+      platforms: platforms.map((p) => platformView(p, context.directory.partiesOf(p.id))),
+    }
   })
 
   routes.get('/platforms/:id', { schema: { params: PlatformParams } }, async (request) =>

@@ -13,6 +13,7 @@ import type {
 import type { Db } from '../storage/database.ts'
 import type { DeliveryRow } from '../storage/tables.ts'
 import { storedOutboundPath, type OutboundPath } from '../core/outbound-path.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 
@@ -38,6 +39,8 @@ export interface DeliveryWorkerOptions {
   readonly markReceiverOffline?: ((platformId: string) => Promise<number>) | undefined
   /** Told the outcome of every attempt once the queue recorded it (metrics, UIs). */
   readonly events: EventSink<Pick<HubEvents, 'delivery.delivered' | 'delivery.failed' | 'delivery.dead'>>
+  /** Where a receiver's version, endpoints and token are read. */
+  readonly directory: PartyDirectory
 }
 
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
@@ -124,7 +127,7 @@ export class DeliveryWorker {
           {
             limit: capacity,
             perReceiver: this.#options.maxInFlightPerReceiver,
-            pausedReceivers: this.#pausedReceivers(),
+            waitingReceivers: [...this.#pausedReceivers(), ...this.#offlineReceivers()],
           },
           leaseMs,
         )
@@ -150,6 +153,14 @@ export class DeliveryWorker {
     const now = Date.now()
     for (const [receiver, until] of this.#pausedUntil) if (until <= now) this.#pausedUntil.delete(receiver)
     return [...this.#pausedUntil.keys()]
+  }
+
+  /** Receivers the directory has OFFLINE: their queue waits until the still-alive check finds them again. */
+  #offlineReceivers(): string[] {
+    return this.#options.directory
+      .platforms()
+      .filter((platform) => platform.status === 'OFFLINE')
+      .map((platform) => platform.id)
   }
 
   #settle(): void {
@@ -352,11 +363,17 @@ export class DeliveryWorker {
   }
 
   async #receiver(platformId: string): Promise<PartnerPlatform | undefined> {
-    return this.#db
-      .selectFrom('platforms')
-      .select(['id', 'version', 'endpoints', 'outbound_token'])
-      .where('id', '=', platformId)
-      .executeTakeFirst()
+    // Within the directory's bound: a token another process rotated or revoked is not sent after it.
+    await this.#options.directory.ensureCurrent()
+    const row = this.#options.directory.platform(platformId)
+    return (
+      row && {
+        id: row.id,
+        version: row.version,
+        endpoints: row.endpoints,
+        outbound_token: row.outbound_token,
+      }
+    )
   }
 
   /**

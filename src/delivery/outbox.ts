@@ -94,8 +94,11 @@ export interface ClaimLimits {
   readonly limit: number
   /** Messages one receiver may have in flight at once, across every process: a slow receiver holds at most this many slots. */
   readonly perReceiver: number
-  /** Receivers this process leaves alone for now (they asked to wait with Retry-After). */
-  readonly pausedReceivers: readonly string[]
+  /**
+   * Receivers whose messages wait for now: they asked to wait (Retry-After), or the party directory has
+   * them OFFLINE (neither sent nor counting attempts until the still-alive check finds them again).
+   */
+  readonly waitingReceivers: readonly string[]
 }
 
 /**
@@ -119,7 +122,7 @@ export async function claimDue(
   limits: ClaimLimits,
   leaseMs: number,
 ): Promise<DeliveryRow[]> {
-  const paused = limits.pausedReceivers.length > 0 ? limits.pausedReceivers : ['']
+  const waiting = limits.waitingReceivers.length > 0 ? limits.waitingReceivers : ['']
   const result = await sql<DeliveryRow>`
     with busy as (
       select receiver_platform_id, ${SENDER_OF('deliveries')} as sender, count(*) as in_flight
@@ -133,11 +136,10 @@ export async function claimDue(
     waiting as (
       select d.id, d.receiver_platform_id, d.next_attempt_at, ${SENDER_OF('d')} as sender
       from deliveries d
-      join platforms p on p.id = d.receiver_platform_id and p.status <> 'OFFLINE'
       where d.state in ('pending', 'failed')
         and d.next_attempt_at <= now()
         and (d.locked_until is null or d.locked_until < now())
-        and d.receiver_platform_id <> all(${paused}::text[])
+        and d.receiver_platform_id <> all(${waiting}::text[])
         and not exists (
           select 1 from deliveries earlier
           where earlier.ordering_key = d.ordering_key and earlier.id < d.id and earlier.state <> 'dead'

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { EventSink } from '../core/events.ts'
 import type { HubIdentity } from '../core/hub-identity.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { HubEvents } from '../events/hub-events.ts'
 import { setLiveStatus } from '../modules/hub-client-info/hub-client-info.service.ts'
-import { lockPlatform, updatePlatform } from '../routing/platforms.store.ts'
-import type { Db } from '../storage/database.ts'
 
 /**
  * Marks a CONNECTED platform that stopped answering deliveries OFFLINE, with its CONNECTED parties, and
@@ -12,18 +11,18 @@ import type { Db } from '../storage/database.ts'
  * CONNECTED again once it answers. Returns the number of messages queued (0 when it was not CONNECTED).
  */
 export async function markReceiverOffline(
-  db: Db,
+  directory: PartyDirectory,
   hub: HubIdentity,
   events: EventSink<Pick<HubEvents, 'party.disconnected'>>,
   platformId: string,
 ): Promise<number> {
-  const queued = await db.transaction().execute(async (trx) => {
-    const platform = await lockPlatform(trx, platformId)
+  const queued = await directory.write(async (tx) => {
+    const platform = await tx.lockPlatform(platformId)
     if (platform?.status !== 'CONNECTED') return undefined
     // Also moves updated_at: the still-alive check trusts only calls after this, so it probes the platform
     // before resuming its queue.
-    await updatePlatform(trx, platformId, { status: 'OFFLINE' })
-    return setLiveStatus(trx, hub, platformId, 'OFFLINE', randomUUID())
+    await tx.updatePlatform(platformId, { status: 'OFFLINE' })
+    return setLiveStatus(tx, hub, platformId, 'OFFLINE', randomUUID())
   })
   if (queued === undefined) return 0
   events.emit('party.disconnected', { platformId, status: 'OFFLINE', reason: 'stopped_answering' })

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { Db } from '../storage/database.ts'
 import type { PartnerExchange } from '../partners/ocpi/ocpi-client.ts'
 import {
@@ -9,7 +10,7 @@ import {
   type MessageLogEntry,
 } from './message-log-entry.ts'
 import { insertEntries, pruneMessages } from './message-log.store.ts'
-import { PlatformDirectory } from './platform-directory.ts'
+import { OutboundReceivers } from './outbound-receivers.ts'
 
 export interface MessageLogOptions {
   readonly enabled: boolean
@@ -44,7 +45,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * about. Also prunes entries older than the retention, at start and every hour.
  *
  * @example
- * const messageLog = new MessageLogWriter(db, log, config.messageLog)
+ * const messageLog = new MessageLogWriter(db, log, config.messageLog, directory)
  * events.on('partner.exchange', messageLog.observeExchange)
  * messageLog.start()   // …   await messageLog.stop()   // flushes what is left
  */
@@ -52,7 +53,7 @@ export class MessageLogWriter {
   readonly #db: Db
   readonly #log: FastifyBaseLogger
   readonly #options: Required<MessageLogOptions>
-  readonly #directory: PlatformDirectory
+  readonly #receivers: OutboundReceivers | undefined
   #buffer: MessageLogEntry[] = []
   #bufferedBytes = 0
   #flushing: Promise<void> | undefined
@@ -65,7 +66,8 @@ export class MessageLogWriter {
   #lastWarningAt = 0
   #written = 0
 
-  constructor(db: Db, log: FastifyBaseLogger, options: MessageLogOptions) {
+  /** Without a directory, entries keep what the client and the request reported (no platform from a URL). */
+  constructor(db: Db, log: FastifyBaseLogger, options: MessageLogOptions, directory?: PartyDirectory) {
     this.#db = db
     this.#log = log.child({ component: 'message-log' })
     this.#options = {
@@ -76,7 +78,7 @@ export class MessageLogWriter {
       maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
       pruneIntervalMs: options.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs,
     }
-    this.#directory = new PlatformDirectory(db)
+    this.#receivers = directory && new OutboundReceivers(directory)
   }
 
   get enabled(): boolean {
@@ -204,15 +206,15 @@ export class MessageLogWriter {
 
   /** Fills in what only the party directory knows: the platform and module of outbound calls, single parties. */
   async #complete(batch: readonly MessageLogEntry[]): Promise<void> {
-    const directory = this.#directory
+    const directory = this.#receivers
+    if (!directory) return
     const misses = batch.filter((entry) =>
       entry.tokenHash !== undefined
         ? !directory.knowsToken(entry.tokenHash)
         : entry.platformId !== null && !directory.knowsPlatform(entry.platformId),
     )
     try {
-      const latestMiss = misses.length > 0 ? Math.max(...misses.map((e) => e.loggedAt.getTime())) : undefined
-      await directory.refreshIfNeeded(latestMiss)
+      await directory.refresh(misses.length > 0)
     } catch (error) {
       // Written without platform and module rather than not at all; the insert will say if the store is down.
       this.#log.debug({ err: error }, 'message log: could not read the party directory')

@@ -79,6 +79,10 @@ export async function listMessages(db: Db, filter: MessageFilter): Promise<Messa
       'response_body_truncated',
     ])
     .orderBy('logged_at', filter.order)
+    // Within one millisecond a request in comes before the calls out it caused ('in' < 'out'), although
+    // it is written after them (when it is answered): the request path no longer queries the directory,
+    // so both often start in the same millisecond.
+    .orderBy('direction', filter.order)
     .orderBy('id', filter.order)
     .limit(filter.limit)
   if (filter.withBodies) query = query.select(['request_body', 'response_body'])

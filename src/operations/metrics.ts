@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DeliveryAttempt } from '../events/hub-events.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { Db } from '../storage/database.ts'
 import type { ConnectionStatus, DeliveryState } from '../storage/tables.ts'
 import { HUB_VERSION } from './version.ts'
@@ -28,6 +29,8 @@ export class HubMetrics {
   readonly #parties: Gauge<'role' | 'status'>
   readonly #platforms: Gauge<'platform' | 'name' | 'status'>
   readonly #databaseUp: Gauge
+  readonly #storeQueries: Counter<'table'>
+  readonly #storeQueriesByTable = new Map<string, Counter.Internal>()
   /** Route URL pattern → module label; bounded by the number of routes. */
   readonly #moduleOfRoute = new Map<string, string>()
 
@@ -83,6 +86,12 @@ export class HubMetrics {
       labelNames: ['platform', 'name', 'status'],
       registers,
     })
+    this.#storeQueries = new Counter({
+      name: `${PREFIX}store_queries_total`,
+      help: 'Queries this process sent to the store, by table named at the top level of the query (none: raw SQL).',
+      labelNames: ['table'],
+      registers,
+    })
     this.#databaseUp = new Gauge({
       name: `${PREFIX}database_up`,
       help: '1 when the last scrape could read the queue and the directory from the database, else 0.',
@@ -113,10 +122,25 @@ export class HubMetrics {
     if (outcome !== 'delivered') this.#deliveryFailures.inc({ ...labels, outcome })
   }
 
+  /** Counts one query on `table` (storage/query-tables.ts): a label lookup, cheap enough for every query. */
+  readonly countStoreQuery = (table: string): void => {
+    let counter = this.#storeQueriesByTable.get(table)
+    if (!counter) {
+      // The labelled child is kept: prom-client would otherwise hash the labels on every query.
+      counter = this.#storeQueries.labels({ table })
+      this.#storeQueriesByTable.set(table, counter)
+    }
+    counter.inc()
+  }
+
   /** The exposition text: the database gauges are refreshed first. */
-  async render(db: Db, log: FastifyBaseLogger): Promise<{ contentType: string; text: string }> {
+  async render(
+    db: Db,
+    directory: PartyDirectory,
+    log: FastifyBaseLogger,
+  ): Promise<{ contentType: string; text: string }> {
     try {
-      await this.#readDatabase(db)
+      await this.#readDatabase(db, directory)
       this.#databaseUp.set(1)
     } catch (error) {
       log.warn({ err: error }, 'metrics: could not read the queue and the directory')
@@ -127,7 +151,7 @@ export class HubMetrics {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() }
   }
 
-  async #readDatabase(db: Db): Promise<void> {
+  async #readDatabase(db: Db, directory: PartyDirectory): Promise<void> {
     const queue = await db
       .selectFrom('deliveries')
       .select((eb) => [
@@ -138,12 +162,15 @@ export class HubMetrics {
       ])
       .groupBy(['receiver_platform_id', 'state'])
       .execute()
-    const platforms = await db.selectFrom('platforms').select(['id', 'name', 'status']).execute()
-    const parties = await db
-      .selectFrom('parties')
-      .select((eb) => ['role', 'status', eb.fn.countAll<number>().as('parties')])
-      .groupBy(['role', 'status'])
-      .execute()
+    await directory.ensureCurrent()
+    const platforms = directory.platforms()
+    const parties = new Map<string, { role: string; status: string; parties: number }>()
+    for (const party of directory.allParties()) {
+      const key = `${party.role}|${party.status}`
+      const row = parties.get(key) ?? { role: party.role, status: party.status, parties: 0 }
+      row.parties += 1
+      parties.set(key, row)
+    }
 
     // Every known receiver shows 0 rather than no series: "the queue emptied" reads as a value, not a gap.
     this.#outboxMessages.reset()
@@ -167,10 +194,10 @@ export class HubMetrics {
     }
 
     this.#parties.reset()
-    for (const role of new Set(parties.map((row) => row.role))) {
+    for (const role of new Set([...parties.values()].map((row) => row.role))) {
       for (const status of CONNECTION_STATUSES) this.#parties.set({ role, status }, 0)
     }
-    for (const row of parties) this.#parties.set({ role: row.role, status: row.status }, Number(row.parties))
+    for (const row of parties.values()) this.#parties.set({ role: row.role, status: row.status }, row.parties)
   }
 
   #module(routeUrl: string | undefined): string {

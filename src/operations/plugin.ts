@@ -56,7 +56,7 @@ export function registerOperations(
 
   if (!metrics) return
   app.get('/metrics', quiet, async (request, reply) => {
-    const { contentType, text } = await metrics.render(context.db, request.log)
+    const { contentType, text } = await metrics.render(context.db, context.directory, request.log)
     return reply.type(contentType).send(text)
   })
   app.addHook('onResponse', (request, reply, done) => {

@@ -43,11 +43,7 @@ export async function checkUrlOnPartnerHosts(
   url: string,
   what: string,
 ): Promise<void> {
-  const platform = await context.db
-    .selectFrom('platforms')
-    .select(['versions_url', 'endpoints'])
-    .where('id', '=', platformId)
-    .executeTakeFirst()
+  const platform = context.directory.platform(platformId)
   const host = URL.canParse(url) ? new URL(url).host.toLowerCase() : undefined
   if (!platform || !host || !registeredHosts(platform).has(host)) {
     throw new OcpiError(
@@ -213,11 +209,7 @@ export async function relayCallbackResult(context: HubContext, result: CallbackR
       `The ${module} callback ${id} has expired or was already used`,
     )
   }
-  const platform = await context.db
-    .selectFrom('platforms')
-    .selectAll()
-    .where('id', '=', callback.requester_platform_id)
-    .executeTakeFirst()
+  const platform = context.directory.platform(callback.requester_platform_id)
   if (!platform || platform.status !== 'CONNECTED') {
     throw new OcpiError(
       'HUB_ERR_RECEIVER_NOT_CONNECTED',

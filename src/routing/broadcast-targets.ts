@@ -1,5 +1,5 @@
 import type { PartyRef } from '../core/party.ts'
-import type { Db } from '../storage/database.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
 import type { ModuleAudience, ModuleId } from '../core/modules.ts'
 
@@ -16,41 +16,25 @@ export interface BroadcastTarget {
  * offers the module's RECEIVER interface. One message per platform: a platform hosting an eMSP and an NSP
  * stores what it receives once.
  */
-export async function broadcastTargets(
-  db: Db,
+export function broadcastTargets(
+  directory: PartyDirectory,
   module: ModuleId,
   audience: ModuleAudience,
   senderPlatformId: string,
-): Promise<BroadcastTarget[]> {
-  const rows = await db
-    .selectFrom('parties')
-    .innerJoin('platforms', 'platforms.id', 'parties.platform_id')
-    .select([
-      'platforms.id',
-      'platforms.version',
-      'platforms.endpoints',
-      'parties.country_code',
-      'parties.party_id',
-    ])
-    .where('platforms.status', '=', 'CONNECTED')
-    .where('parties.status', '=', 'CONNECTED')
-    .where('parties.role', 'in', [...audience.audience])
-    .where('platforms.id', '<>', senderPlatformId)
-    .orderBy('platforms.id')
-    .orderBy('parties.country_code')
-    .orderBy('parties.party_id')
-    .execute()
+): BroadcastTarget[] {
   const targets: BroadcastTarget[] = []
-  for (const row of rows) {
-    if (targets.at(-1)?.platformId === row.id) continue
-    const hasReceiver = row.endpoints.some(
+  for (const { platform, parties } of directory.connectedPlatforms()) {
+    if (platform.id === senderPlatformId) continue
+    const to = parties.find((party) => audience.audience.includes(party.role as never))
+    if (!to) continue
+    const hasReceiver = platform.endpoints.some(
       (e) => e.identifier.toLowerCase() === module && e.role === 'RECEIVER',
     )
     if (!hasReceiver) continue
     targets.push({
-      platformId: row.id,
-      to: { country_code: row.country_code, party_id: row.party_id },
-      version: versionOf(row),
+      platformId: platform.id,
+      to: { country_code: to.country_code, party_id: to.party_id },
+      version: versionOf(platform),
     })
   }
   return targets

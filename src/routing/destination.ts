@@ -2,6 +2,7 @@ import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
 import { type HubContext } from '../hub-context.ts'
 import { hubParty } from '../core/hub-identity.ts'
+import type { PlacedParty } from '../directory/party-directory.ts'
 import { type InterfaceRole, implementersOf, type RoutedModule } from '../core/modules.ts'
 import type { PlatformRow } from '../storage/tables.ts'
 
@@ -33,6 +34,9 @@ function who(party: PartyRef): string {
  *   whatever their status, so that the answer does not flip when one of them goes offline;
  * - the one such party is not CONNECTED (invited, offline, unregistered): 4003;
  * - it is the requester's own platform: 2001.
+ *
+ * When nobody is connected under these ids in this process's snapshot, the directory first checks the
+ * store: the party may have registered through another hub process a moment ago.
  */
 export async function resolveDestination(
   context: HubContext,
@@ -42,28 +46,35 @@ export async function resolveDestination(
 ): Promise<Destination | undefined> {
   if (!to) return undefined
   if (sameParty(to, hubParty(context.hub))) return { kind: 'hub' }
-  // One query on the hot path of every routed request: every role with these ids, with its platform.
-  const rows = await context.db
-    .selectFrom('parties')
-    .innerJoin('platforms', 'platforms.id', 'parties.platform_id')
-    .selectAll('platforms')
-    .select(['parties.status as party_status', 'parties.role as party_role'])
-    .where('parties.country_code', '=', to.country_code.toUpperCase())
-    .where('parties.party_id', '=', to.party_id.toUpperCase())
-    .execute()
+  // The directory's snapshot: no store round trip on the hot path of every routed request.
+  const found = context.directory.partiesWithIds(to)
+  if (found.some(({ party, platform }) => party.status === 'CONNECTED' && platform.status === 'CONNECTED'))
+    return destinationAmong(context, found, to, requesterPlatformId, target)
+  // Nobody connected under these ids here: another hub process may have connected them a moment ago.
+  await context.directory.catchUp()
+  return destinationAmong(context, context.directory.partiesWithIds(to), to, requesterPlatformId, target)
+}
+
+function destinationAmong(
+  context: HubContext,
+  rows: readonly PlacedParty[],
+  to: PartyRef,
+  requesterPlatformId: string,
+  target: DestinationInterface,
+): Destination {
   if (rows.length === 0) throw new OcpiError('HUB_ERR_UNKNOWN_RECEIVER', `Unknown receiver ${who(to)}`)
   const roles = implementersOf(target.module, target.interfaceRole)
-  const eligible = rows.filter((row) => roles.includes(row.party_role as never))
+  const eligible = rows.filter((row) => roles.includes(row.party.role as never))
   if (eligible.length === 0) {
     throw new OcpiError(
       'HUB_ERR_WRONG_ROLE',
       `${who(to)} is not a party of role ${roles.join('/')}: only such a party implements the ${target.module} ${target.interfaceRole} interface`,
     )
   }
-  const live = eligible.filter((row) => row.party_status !== 'SUSPENDED')
-  const platformIds = new Set(live.map((row) => row.id))
+  const live = eligible.filter((row) => row.party.status !== 'SUSPENDED')
+  const platformIds = new Set(live.map((row) => row.platform.id))
   if (platformIds.size > 1) {
-    const held = live.map((row) => `${row.party_role} on platform ${row.name}`).join(', ')
+    const held = live.map((row) => `${row.party.role} on platform ${row.platform.name}`).join(', ')
     context.log.warn(
       { to, module: target.module, interfaceRole: target.interfaceRole, parties: held },
       'ambiguous destination: several platforms hold a party with these ids in a role that receives this message',
@@ -75,12 +86,12 @@ export async function resolveDestination(
     )
   }
   // One platform: its CONNECTED party of an eligible role, else whatever there is (for the 4003).
-  const found = live.find((row) => row.party_status === 'CONNECTED') ?? live[0] ?? eligible[0]!
-  const { party_status, party_role, ...platform } = found
-  if (platform.status !== 'CONNECTED' || party_status !== 'CONNECTED') {
+  const found = live.find((row) => row.party.status === 'CONNECTED') ?? live[0] ?? eligible[0]!
+  const { party, platform } = found
+  if (platform.status !== 'CONNECTED' || party.status !== 'CONNECTED') {
     throw new OcpiError(
       'HUB_ERR_RECEIVER_NOT_CONNECTED',
-      `${who(to)} (${party_role}) is not connected to the hub (${party_status})`,
+      `${who(to)} (${party.role}) is not connected to the hub (${party.status})`,
     )
   }
   if (platform.id === requesterPlatformId) {

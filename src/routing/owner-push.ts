@@ -129,12 +129,15 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
     object_id: write.objectId,
     object_type: write.objectType,
   }
+  // A broadcast reaches a partner that connected through another hub process a moment ago (one version
+  // query; none with PGlite).
+  await context.directory.catchUp()
   const outcome = await context.db.transaction().execute(async (trx) => {
     const current = await lockObject(trx, key)
     const applied = write.apply(current)
     if (sameJson(applied.next, current))
       return { ...applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
-    const targets = await broadcastTargets(trx, write.module, audience, source.requester.platformId)
+    const targets = broadcastTargets(context.directory, write.module, audience, source.requester.platformId)
     const call = {
       module: write.module,
       interfaceRole: 'RECEIVER' as const,

@@ -1,6 +1,6 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameParty, type PartyRef } from '../core/party.ts'
-import type { Db } from '../storage/database.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
 import type { RoutingHeaders } from '../core/routing-headers.ts'
 
@@ -14,16 +14,14 @@ export interface Requester {
   readonly parties: readonly RequesterParty[]
 }
 
-export async function loadRequester(db: Db, partner: AuthenticatedPartner): Promise<Requester> {
-  const parties = await db
-    .selectFrom('parties')
-    .select(['role', 'country_code', 'party_id'])
-    .where('platform_id', '=', partner.platformId)
-    .where('status', '=', 'CONNECTED')
-    .orderBy('country_code')
-    .orderBy('party_id')
-    .orderBy('role')
-    .execute()
+export function loadRequester(directory: PartyDirectory, partner: AuthenticatedPartner): Requester {
+  const parties = directory
+    .connectedPartiesOf(partner.platformId)
+    .map(({ role, country_code, party_id }) => ({
+      role,
+      country_code,
+      party_id,
+    }))
   return { platformId: partner.platformId, parties }
 }
 

@@ -9,6 +9,7 @@ import * as createObjectsAndDeliveries from './migrations/2026_11_28_0002_create
 import * as createRouteIndexAndCallbacks from './migrations/2026_11_28_0003_create_route_index_and_callbacks.ts'
 import * as createMessageLog from './migrations/2026_11_28_0005_create_message_log.ts'
 import * as addMessageLogNote from './migrations/2026_11_29_0006_add_message_log_note.ts'
+import * as createDirectoryVersion from './migrations/2026_12_06_0007_create_directory_version.ts'
 
 export type Db = Kysely<Database>
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_28_0003_create_route_index_and_callbacks': createRouteIndexAndCallbacks,
   '2026_11_28_0005_create_message_log': createMessageLog,
   '2026_11_29_0006_add_message_log_note': addMessageLogNote,
+  '2026_12_06_0007_create_directory_version': createDirectoryVersion,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

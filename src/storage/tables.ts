@@ -15,6 +15,7 @@ export interface Database {
   cdr_routes: CdrRoutesTable
   async_callbacks: AsyncCallbacksTable
   message_log: MessageLogTable
+  directory_version: DirectoryVersionTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -61,6 +62,12 @@ export interface PartiesTable {
   business_details: Json<Record<string, unknown>> | null
   status: ConnectionStatus
   last_updated: Timestamp
+}
+
+/** One row: how many changes of platforms and parties have committed, counted by triggers (src/directory/). */
+export interface DirectoryVersionTable {
+  singleton: ColumnType<boolean, never, never>
+  version: ColumnType<number, never, never>
 }
 
 export interface HubSettingsTable {

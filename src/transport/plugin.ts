@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { HubContext } from '../hub-context.ts'
-import { findPartnerByToken } from '../routing/platforms.store.ts'
 import { registerPartnerAuthentication } from './authorization.ts'
 import { ocpiErrorHandler } from './error-handler.ts'
 import { registerPathParameterCheck } from './path-params.ts'
@@ -13,7 +12,7 @@ import { RateLimiter, registerRateLimit } from './rate-limit.ts'
  */
 export function registerOcpiTransport(app: FastifyInstance, context: HubContext): void {
   app.setErrorHandler(ocpiErrorHandler)
-  registerPartnerAuthentication(app, (candidates) => findPartnerByToken(context.db, candidates))
+  registerPartnerAuthentication(app, (candidates) => context.directory.authenticate(candidates))
   // After authentication (limits are per platform), before any work on the request.
   registerRateLimit(app, new RateLimiter(context.config.rateLimit))
   // Before any work on the request: a path parameter that cannot be an id never reaches a partner's URL.

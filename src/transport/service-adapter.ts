@@ -26,7 +26,7 @@ export async function messageSourceOf(
   request: FastifyRequest,
   options: SourceOptions = {},
 ): Promise<MessageSource> {
-  const requester = await loadRequester(context.db, partnerOf(request))
+  const requester = loadRequester(context.directory, partnerOf(request))
   const headers = routingHeadersOf(request)
   const query = request.query as Record<string, unknown> | undefined
   const to =

@@ -55,7 +55,7 @@ async function ownerOf(
     return { country_code: countryCode.toUpperCase(), party_id: partyId.toUpperCase() }
   }
   if (version !== '2.1.1') return undefined
-  const [party] = (await loadRequester(context.db, partnerOf(request))).parties
+  const [party] = loadRequester(context.directory, partnerOf(request)).parties
   return party && { country_code: party.country_code, party_id: party.party_id }
 }
 

@@ -5,21 +5,7 @@ import { partyKey } from '../../core/party.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { generateToken, hashToken } from '../../core/tokens.ts'
 import type { HubContext } from '../../hub-context.ts'
-import {
-  applyClaimedRoles,
-  deletePlatform,
-  endpointsJson,
-  findLiveRoleConflicts,
-  findPlatform,
-  insertParties,
-  insertPlatform,
-  listConnectedParties,
-  listPartiesOf,
-  lockPlatform,
-  setPartiesStatus,
-  updatePlatform,
-  type PartyRole,
-} from '../../routing/platforms.store.ts'
+import type { PartyRole } from '../../directory/party-directory.ts'
 import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
 import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
 import { describeValidation } from '../../core/validation-messages.ts'
@@ -50,7 +36,7 @@ export async function hubCredentials(
 ): Promise<Credentials> {
   const { hub } = context
   const reachable = withParties
-    ? (await listConnectedParties(context.db)).filter((p) => p.platform_id !== forPlatformId)
+    ? context.directory.connectedParties().filter((p) => p.platform_id !== forPlatformId)
     : []
   const hubRole: CredentialsRole = {
     role: 'OTHER',
@@ -151,7 +137,7 @@ async function discoverForHandshake(
 
 /** The parties a platform may claim: those of its invitation or registration that are not SUSPENDED. */
 export async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
-  return (await listPartiesOf(context.db, [platformId])).filter((p) => p.status !== 'SUSPENDED')
+  return context.directory.partiesOf(platformId).filter((p) => p.status !== 'SUSPENDED')
 }
 
 /** Credentials POST: a partner registers with its invitation token (token A) and its token B. */
@@ -166,25 +152,25 @@ export async function registerPartner(
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
-  await context.db.transaction().execute(async (trx) => {
-    const platform = await lockPlatform(trx, partner.platformId)
+  await context.directory.write(async (tx) => {
+    const platform = await tx.lockPlatform(partner.platformId)
     // A second POST with the same token A that raced this one finds the invitation already used.
     if (platform?.invitation_token_hash !== hashToken(partner.token))
       throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
-    const before = await partyStatuses(trx, partner.platformId)
-    await updatePlatform(trx, partner.platformId, {
+    const before = await partyStatuses(tx, partner.platformId)
+    await tx.updatePlatform(partner.platformId, {
       status: 'CONNECTED',
       invitation_token_hash: null,
       inbound_token_hash: hashToken(tokenC),
       outbound_token: body.token,
       versions_url: body.url,
       version: discovered.version,
-      endpoints: endpointsJson(discovered.endpoints),
+      endpoints: discovered.endpoints,
       hub_party_id: body.hub_party_id ?? null,
       registered_at: new Date(),
     })
-    await applyClaimedRoles(trx, partner.platformId, body.roles)
-    await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
+    await tx.applyClaimedRoles(partner.platformId, body.roles)
+    await queueClientInfoChanges(tx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
   context.events.emit('party.connected', { platformId: partner.platformId, reason: 'registered' })
@@ -207,22 +193,22 @@ export async function updatePartner(
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
-  await context.db.transaction().execute(async (trx) => {
-    const platform = await lockPlatform(trx, partner.platformId)
+  await context.directory.write(async (tx) => {
+    const platform = await tx.lockPlatform(partner.platformId)
     if (platform?.inbound_token_hash !== hashToken(partner.token))
       throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
-    const before = await partyStatuses(trx, partner.platformId)
-    await updatePlatform(trx, partner.platformId, {
+    const before = await partyStatuses(tx, partner.platformId)
+    await tx.updatePlatform(partner.platformId, {
       status: 'CONNECTED',
       inbound_token_hash: hashToken(tokenC),
       outbound_token: body.token,
       versions_url: body.url,
       version: discovered.version,
-      endpoints: endpointsJson(discovered.endpoints),
+      endpoints: discovered.endpoints,
       hub_party_id: body.hub_party_id ?? null,
     })
-    await applyClaimedRoles(trx, partner.platformId, body.roles)
-    await queueClientInfoChanges(trx, context.hub, partner.platformId, before, correlationId)
+    await tx.applyClaimedRoles(partner.platformId, body.roles)
+    await queueClientInfoChanges(tx, context.hub, partner.platformId, before, correlationId)
   })
   context.delivery.wake()
   context.events.emit('party.connected', { platformId: partner.platformId, reason: 'credentials_updated' })
@@ -239,17 +225,17 @@ async function suspendPlatform(
   platformId: string,
   correlationId?: string,
 ): Promise<void> {
-  await context.db.transaction().execute(async (trx) => {
-    await lockPlatform(trx, platformId)
-    const before = await partyStatuses(trx, platformId)
-    await updatePlatform(trx, platformId, {
+  await context.directory.write(async (tx) => {
+    await tx.lockPlatform(platformId)
+    const before = await partyStatuses(tx, platformId)
+    await tx.updatePlatform(platformId, {
       status: 'SUSPENDED',
       invitation_token_hash: null,
       inbound_token_hash: null,
       outbound_token: null,
     })
-    await setPartiesStatus(trx, platformId, 'SUSPENDED')
-    await queueClientInfoChanges(trx, context.hub, platformId, before, correlationId)
+    await tx.setPartiesStatus(platformId, 'SUSPENDED')
+    await queueClientInfoChanges(tx, context.hub, platformId, before, correlationId)
   })
   context.delivery.wake()
   context.events.emit('party.disconnected', { platformId, status: 'SUSPENDED', reason: 'unregistered' })
@@ -325,20 +311,22 @@ export async function registerAtPartner(
   const tokenB = generateToken()
   const platformId = randomUUID()
   // Committed before the POST: the partner calls back the hub's versions with token B while answering it.
-  await insertPlatform(context.db, {
-    id: platformId,
-    name: request.name,
-    status: 'PLANNED',
-    initiated_by: 'hub',
-    invitation_token_hash: null,
-    inbound_token_hash: hashToken(tokenB),
-    outbound_token: null,
-    versions_url: request.versionsUrl,
-    version: discovered.version,
-    endpoints: endpointsJson(discovered.endpoints),
-    hub_party_id: null,
-    registered_at: null,
-  })
+  await context.directory.write((tx) =>
+    tx.insertPlatform({
+      id: platformId,
+      name: request.name,
+      status: 'PLANNED',
+      initiated_by: 'hub',
+      invitation_token_hash: null,
+      inbound_token_hash: hashToken(tokenB),
+      outbound_token: null,
+      versions_url: request.versionsUrl,
+      version: discovered.version,
+      endpoints: discovered.endpoints,
+      hub_party_id: null,
+      registered_at: null,
+    }),
+  )
   let partnerCredentials: Credentials | undefined
   try {
     partnerCredentials = await postHubCredentials(
@@ -350,7 +338,7 @@ export async function registerAtPartner(
       correlationId,
       peer,
     )
-    const conflicts = await findLiveRoleConflicts(context.db, partnerCredentials.roles, platformId)
+    const conflicts = context.directory.liveRoleConflicts(partnerCredentials.roles, platformId)
     if (conflicts.length > 0) {
       throw new ConnectionError(
         'roles',
@@ -358,20 +346,20 @@ export async function registerAtPartner(
       )
     }
     const { token, url, hub_party_id, roles } = partnerCredentials
-    await context.db.transaction().execute(async (trx) => {
-      await updatePlatform(trx, platformId, {
+    await context.directory.write(async (tx) => {
+      await tx.updatePlatform(platformId, {
         status: 'CONNECTED',
         outbound_token: token,
         versions_url: url,
         hub_party_id: hub_party_id ?? null,
         registered_at: new Date(),
       })
-      await insertParties(trx, platformId, 'CONNECTED', roles)
-      await queueClientInfoChanges(trx, context.hub, platformId, [], correlationId)
+      await tx.insertParties(platformId, 'CONNECTED', roles)
+      await queueClientInfoChanges(tx, context.hub, platformId, [], correlationId)
     })
     context.delivery.wake()
   } catch (error) {
-    await deletePlatform(context.db, platformId)
+    await context.directory.write((tx) => tx.deletePlatform(platformId))
     if (partnerCredentials) {
       await undoRegistrationAtPartner(context, credentialsUrl, partnerCredentials.token, correlationId, peer)
     }
@@ -441,7 +429,8 @@ async function postHubCredentials(
  * the same moment; when the partner refuses, the old token is put back and nothing changes.
  */
 export async function rotatePartnerToken(context: HubContext, platformId: string): Promise<boolean> {
-  const platform = await findPlatform(context.db, platformId)
+  await context.directory.catchUp()
+  const platform = context.directory.platform(platformId)
   if (!platform) return false
   const credentialsUrl = endpointUrl(platform.endpoints, 'credentials')
   if (platform.status !== 'CONNECTED' || !platform.outbound_token || !credentialsUrl) {
@@ -457,7 +446,9 @@ export async function rotatePartnerToken(context: HubContext, platformId: string
     version: versionOf(platform),
     role: party?.role as CredentialsRole['role'] | undefined,
   }
-  await updatePlatform(context.db, platformId, { inbound_token_hash: hashToken(newInboundToken) })
+  await context.directory.write((tx) =>
+    tx.updatePlatform(platformId, { inbound_token_hash: hashToken(newInboundToken) }),
+  )
   let partnerCredentials: Credentials
   try {
     partnerCredentials = await postHubCredentials(
@@ -471,14 +462,18 @@ export async function rotatePartnerToken(context: HubContext, platformId: string
       'PUT',
     )
   } catch (error) {
-    await updatePlatform(context.db, platformId, { inbound_token_hash: platform.inbound_token_hash })
+    await context.directory.write((tx) =>
+      tx.updatePlatform(platformId, { inbound_token_hash: platform.inbound_token_hash }),
+    )
     throw error
   }
-  await updatePlatform(context.db, platformId, {
-    outbound_token: partnerCredentials.token,
-    versions_url: partnerCredentials.url,
-    hub_party_id: partnerCredentials.hub_party_id ?? platform.hub_party_id,
-  })
+  await context.directory.write((tx) =>
+    tx.updatePlatform(platformId, {
+      outbound_token: partnerCredentials.token,
+      versions_url: partnerCredentials.url,
+      hub_party_id: partnerCredentials.hub_party_id ?? platform.hub_party_id,
+    }),
+  )
   context.log.info({ platformId }, 'partner token rotated')
   return true
 }
@@ -518,7 +513,8 @@ export async function unregisterPlatform(
   context: HubContext,
   platformId: string,
 ): Promise<UnregisterOutcome | undefined> {
-  const platform = await findPlatform(context.db, platformId)
+  await context.directory.catchUp()
+  const platform = context.directory.platform(platformId)
   if (!platform) return undefined
   let partnerNotified = false
   let partnerError: string | undefined
@@ -546,7 +542,7 @@ export async function unregisterPlatform(
   }
   await suspendPlatform(context, platformId)
   context.log.info({ platformId, partnerNotified, partnerError }, 'platform unregistered by the operator')
-  const updated = (await findPlatform(context.db, platformId)) ?? platform
+  const updated = context.directory.platform(platformId) ?? platform
   return partnerError === undefined
     ? { platform: updated, partnerNotified }
     : { platform: updated, partnerNotified, partnerError }

@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { partyKey } from '../../core/party.ts'
 import { generateToken, hashToken } from '../../core/tokens.ts'
 import type { HubContext } from '../../hub-context.ts'
-import {
-  findLiveRoleConflicts,
-  insertParties,
-  insertPlatform,
-  type PartyRole,
-} from '../../routing/platforms.store.ts'
+import type { PartyRole } from '../../directory/party-directory.ts'
 import { isUniqueViolation } from '../../storage/database-errors.ts'
 import { queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
 
@@ -37,7 +32,9 @@ export class InvitationRefused extends Error {
 
 /** Refuses roles that another live platform or invitation holds, naming them. */
 async function refuseRolesHeldElsewhere(context: HubContext, roles: readonly PartyRole[]): Promise<void> {
-  const conflicts = await findLiveRoleConflicts(context.db, roles)
+  // Another hub process may have invited or registered these roles a moment ago.
+  await context.directory.catchUp()
+  const conflicts = context.directory.liveRoleConflicts(roles)
   if (conflicts.length > 0) {
     const taken = conflicts.map((c) => `${c.role} ${c.country_code}/${c.party_id}`).join(', ')
     throw new InvitationRefused('roles-taken', `already held by another platform: ${taken}`)
@@ -59,8 +56,8 @@ export async function invitePlatform(context: HubContext, invitation: Invitation
   const platformId = randomUUID()
   const tokenA = generateToken()
   try {
-    await context.db.transaction().execute(async (trx) => {
-      await insertPlatform(trx, {
+    await context.directory.write(async (tx) => {
+      await tx.insertPlatform({
         id: platformId,
         name,
         status: 'PLANNED',
@@ -70,12 +67,12 @@ export async function invitePlatform(context: HubContext, invitation: Invitation
         outbound_token: null,
         versions_url: null,
         version: null,
-        endpoints: '[]',
+        endpoints: [],
         hub_party_id: null,
         registered_at: null,
       })
-      await insertParties(trx, platformId, 'PLANNED', roles)
-      await queueClientInfoChanges(trx, context.hub, platformId, [], invitation.correlationId)
+      await tx.insertParties(platformId, 'PLANNED', roles)
+      await queueClientInfoChanges(tx, context.hub, platformId, [], invitation.correlationId)
     })
     context.delivery.wake()
   } catch (error) {

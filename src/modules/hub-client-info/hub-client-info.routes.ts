@@ -20,7 +20,7 @@ export async function hubClientInfoRoutes(
   app.get(sender, async (request, reply) => {
     const maxLimit = context.config.pageLimitMax
     const page = readPageRequest(request.query as Record<string, unknown>, maxLimit)
-    const result = await listClientInfoPage(context.db, partnerOf(request).platformId, page)
+    const result = await listClientInfoPage(context.directory, partnerOf(request).platformId, page)
     void reply.headers(
       pageHeaders(
         hubInterfaceUrl(context.hub, HUB_CLIENT_INFO_MODULE, 'SENDER'),

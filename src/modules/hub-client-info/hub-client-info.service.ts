@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { sql } from 'kysely'
-import { utcInstant } from '../../core/date-time.ts'
 import type { PartyRef } from '../../core/party.ts'
 import { enqueue, type OutboundMessage } from '../../delivery/outbox.ts'
 import { hubParty, type HubIdentity } from '../../core/hub-identity.ts'
-import { listPartiesOf } from '../../routing/platforms.store.ts'
-import type { Db } from '../../storage/database.ts'
+import type { DirectoryTransaction } from '../../directory/directory-transaction.ts'
+import type { PartyDirectory } from '../../directory/party-directory.ts'
+import type { PartyPageRequest } from '../../directory/party-page.ts'
 import type { PageCursor } from '../../storage/owned-objects.store.ts'
 import type { ConnectionStatus, PartyRow } from '../../storage/tables.ts'
 import { outboundPath } from '../../core/outbound-path.ts'
@@ -29,8 +28,8 @@ export function clientInfoOf(party: PartyRow): ClientInfo {
 }
 
 /** The parties of a platform as they are now: taken before a change, compared with after it. */
-export async function partyStatuses(trx: Db, platformId: string): Promise<PartyRow[]> {
-  return listPartiesOf(trx, [platformId])
+export async function partyStatuses(tx: DirectoryTransaction, platformId: string): Promise<PartyRow[]> {
+  return tx.partiesOf(platformId)
 }
 
 const roleKey = (party: PartyRow) => `${party.role}|${party.country_code}|${party.party_id}`
@@ -42,19 +41,11 @@ interface ClientInfoReceiver {
 }
 
 /** Every CONNECTED platform but `exceptPlatformId` that offers the hubclientinfo RECEIVER interface. */
-async function clientInfoReceivers(trx: Db, exceptPlatformId: string): Promise<ClientInfoReceiver[]> {
-  const rows = await trx
-    .selectFrom('platforms')
-    .innerJoin('parties', 'parties.platform_id', 'platforms.id')
-    .select(['platforms.id', 'platforms.endpoints', 'parties.country_code', 'parties.party_id'])
-    .where('platforms.status', '=', 'CONNECTED')
-    .where('parties.status', '=', 'CONNECTED')
-    .where('platforms.id', '<>', exceptPlatformId)
-    .orderBy('platforms.id')
-    .orderBy('parties.country_code')
-    .orderBy('parties.party_id')
-    .orderBy('parties.role')
-    .execute()
+async function clientInfoReceivers(
+  tx: DirectoryTransaction,
+  exceptPlatformId: string,
+): Promise<ClientInfoReceiver[]> {
+  const rows = await tx.connectedPlatformParties(exceptPlatformId)
   const receivers: ClientInfoReceiver[] = []
   for (const row of rows) {
     if (receivers.at(-1)?.platformId === row.id) continue
@@ -74,16 +65,16 @@ async function clientInfoReceivers(trx: Db, exceptPlatformId: string): Promise<C
  * delivery worker once it is committed. Returns the number of messages queued.
  */
 export async function queueClientInfoChanges(
-  trx: Db,
+  tx: DirectoryTransaction,
   hub: HubIdentity,
   platformId: string,
   before: readonly PartyRow[],
   correlationId: string = randomUUID(),
 ): Promise<number> {
   const previous = new Map(before.map((p) => [roleKey(p), p.status]))
-  const changed = (await partyStatuses(trx, platformId)).filter((p) => previous.get(roleKey(p)) !== p.status)
+  const changed = (await partyStatuses(tx, platformId)).filter((p) => previous.get(roleKey(p)) !== p.status)
   if (changed.length === 0) return 0
-  const receivers = await clientInfoReceivers(trx, platformId)
+  const receivers = await clientInfoReceivers(tx, platformId)
   const from = hubParty(hub)
   const messages = receivers.flatMap((receiver) =>
     changed.map((party): OutboundMessage => {
@@ -105,7 +96,7 @@ export async function queueClientInfoChanges(
       }
     }),
   )
-  await enqueue(trx, messages)
+  await enqueue(tx.db, messages)
   return messages.length
 }
 
@@ -114,29 +105,15 @@ export async function queueClientInfoChanges(
  * queues ClientInfo for those that changed. The caller holds the platform's row lock.
  */
 export async function setLiveStatus(
-  trx: Db,
+  tx: DirectoryTransaction,
   hub: HubIdentity,
   platformId: string,
   status: Extract<ConnectionStatus, 'CONNECTED' | 'OFFLINE'>,
   correlationId?: string,
 ): Promise<number> {
-  const before = await partyStatuses(trx, platformId)
-  await trx
-    .updateTable('parties')
-    .set({ status, last_updated: new Date() })
-    .where('platform_id', '=', platformId)
-    .where('status', 'in', ['CONNECTED', 'OFFLINE'])
-    .where('status', '<>', status)
-    .execute()
-  return queueClientInfoChanges(trx, hub, platformId, before, correlationId)
-}
-
-export interface ClientInfoPageRequest {
-  readonly offset: number
-  readonly limit: number
-  readonly dateFrom: string | undefined
-  readonly dateTo: string | undefined
-  readonly after: PageCursor | undefined
+  const before = await partyStatuses(tx, platformId)
+  await tx.setLivePartiesStatus(platformId, status)
+  return queueClientInfoChanges(tx, hub, platformId, before, correlationId)
 }
 
 export interface ClientInfoPage {
@@ -146,73 +123,12 @@ export interface ClientInfoPage {
   readonly last: PageCursor | undefined
 }
 
-/**
- * The ClientInfo list a platform may read: every party of every other platform (invited, connected,
- * offline or gone), oldest change first. A role held again after an unregistration is shown once: the
- * live holder, else the latest SUSPENDED one, so (country_code, party_id, role) is unique in the list and
- * (last_updated, country_code, party_id, role) is a stable order.
- */
+/** The ClientInfo list a platform may read (PartyDirectory.listPartiesPage says which parties). */
 export async function listClientInfoPage(
-  db: Db,
+  directory: PartyDirectory,
   callerPlatformId: string,
-  page: ClientInfoPageRequest,
+  page: PartyPageRequest,
 ): Promise<ClientInfoPage> {
-  let base = db
-    .selectFrom('parties as p')
-    .where('p.platform_id', '<>', callerPlatformId)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('parties as other')
-            .select(sql.lit(1).as('one'))
-            .whereRef('other.role', '=', 'p.role')
-            .whereRef('other.country_code', '=', 'p.country_code')
-            .whereRef('other.party_id', '=', 'p.party_id')
-            .whereRef('other.platform_id', '<>', 'p.platform_id')
-            .where('p.status', '=', 'SUSPENDED')
-            .where((eb) =>
-              eb.or([
-                eb('other.status', '<>', 'SUSPENDED'),
-                sql<boolean>`(other.last_updated, other.platform_id) > (p.last_updated, p.platform_id)`,
-              ]),
-            ),
-        ),
-      ),
-    )
-  if (page.dateFrom)
-    base = base.where('p.last_updated', '>=', sql<Date>`${utcInstant(page.dateFrom)}::timestamptz`)
-  if (page.dateTo)
-    base = base.where('p.last_updated', '<', sql<Date>`${utcInstant(page.dateTo)}::timestamptz`)
-  const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
-  let rowsQuery = base
-    .selectAll('p')
-    // As text for the cursor: a JS Date keeps milliseconds only and the next page would repeat or skip rows.
-    .select(sql<string>`p.last_updated::text`.as('last_updated_text'))
-    .orderBy('p.last_updated')
-    .orderBy('p.country_code')
-    .orderBy('p.party_id')
-    .orderBy('p.role')
-    .limit(page.limit)
-  const after = page.after
-  if (after) {
-    rowsQuery = rowsQuery.where(
-      sql<boolean>`(p.last_updated, p.country_code, p.party_id, p.role) > (${after.last_updated}::timestamptz, ${after.country_code}, ${after.party_id}, ${after.object_id})`,
-    )
-  } else if (page.offset > 0) {
-    rowsQuery = rowsQuery.offset(page.offset)
-  }
-  const rows = await rowsQuery.execute()
-  const lastRow = rows.at(-1)
-  return {
-    items: rows.map(clientInfoOf),
-    total: Number(totalRow.total),
-    last: lastRow && {
-      last_updated: lastRow.last_updated_text,
-      country_code: lastRow.country_code,
-      party_id: lastRow.party_id,
-      object_id: lastRow.role,
-      object_type: '',
-    },
-  }
+  const { parties, total, last } = await directory.listPartiesPage(callerPlatformId, page)
+  return { items: parties.map(clientInfoOf), total, last }
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'kysely'
+import type { PartyDirectory, StillAliveCandidate } from '../../directory/party-directory.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { resumeReceiver } from '../../delivery/outbox.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { pruneCallbacks } from '../../routing/async-callbacks.ts'
-import { lockPlatform, updatePlatform } from '../../routing/platforms.store.ts'
 import type { Db } from '../../storage/database.ts'
 import { versionOf } from '../../core/ocpi-versions.ts'
 import { setLiveStatus } from './hub-client-info.service.ts'
@@ -28,12 +28,12 @@ const PROBES_AT_ONCE = 16
  * and without making the request wait (the write is not awaited).
  */
 export class LastSeenRecorder {
-  readonly #db: Db
+  readonly #directory: PartyDirectory
   readonly #log: FastifyBaseLogger
   readonly #writtenAt = new Map<string, number>()
 
-  constructor(db: Db, log: FastifyBaseLogger) {
-    this.#db = db
+  constructor(directory: PartyDirectory, log: FastifyBaseLogger) {
+    this.#directory = directory
     this.#log = log
   }
 
@@ -42,27 +42,11 @@ export class LastSeenRecorder {
     const last = this.#writtenAt.get(platformId)
     if (last !== undefined && now - last < LAST_SEEN_WRITE_EVERY_MS) return
     this.#writtenAt.set(platformId, now)
-    this.#db
-      .updateTable('platforms')
-      .set({ last_seen_at: new Date(now) })
-      .where('id', '=', platformId)
-      .execute()
-      .catch((error: unknown) => {
-        this.#writtenAt.delete(platformId)
-        this.#log.warn({ err: error, platformId }, 'could not record that a partner called')
-      })
+    this.#directory.recordLastSeen(platformId, new Date(now)).catch((error: unknown) => {
+      this.#writtenAt.delete(platformId)
+      this.#log.warn({ err: error, platformId }, 'could not record that a partner called')
+    })
   }
-}
-
-interface Candidate {
-  readonly id: string
-  readonly status: string
-  /** 2.1.1 partners read the token raw. */
-  readonly version: string | null
-  readonly versions_url: string | null
-  readonly outbound_token: string | null
-  /** CONNECTED: it called within STILL_ALIVE_AFTER_MS. OFFLINE: it called the hub after it was marked OFFLINE. */
-  readonly seen_recently: boolean
 }
 
 /**
@@ -150,38 +134,26 @@ export class StillAliveCheck {
   }
 
   /** Silent CONNECTED platforms, and every OFFLINE one. */
-  async #candidates(): Promise<Candidate[]> {
-    const silentSince = new Date(Date.now() - this.#context.config.stillAlive.afterMs)
-    const lastContact = sql<Date>`coalesce(last_seen_at, registered_at, created_at)`
-    // Marking a platform OFFLINE sets its updated_at, so a later last_seen_at is a call made while OFFLINE.
-    // Any other change while OFFLINE also moves updated_at: that only costs a probe, never a false revival.
-    const seenRecently = sql<boolean>`case when status = 'OFFLINE'
-      then coalesce(last_seen_at > updated_at, false)
-      else ${lastContact} >= ${silentSince} end`
-    return this.#context.db
-      .selectFrom('platforms')
-      .select(['id', 'status', 'version', 'versions_url', 'outbound_token'])
-      .select(seenRecently.as('seen_recently'))
-      .where('status', 'in', ['CONNECTED', 'OFFLINE'])
-      .where((eb) => eb.or([eb('status', '=', 'OFFLINE'), eb(lastContact, '<', silentSince)]))
-      .orderBy('id')
-      .execute()
+  async #candidates(): Promise<StillAliveCandidate[]> {
+    return this.#context.directory.stillAliveCandidates(
+      new Date(Date.now() - this.#context.config.stillAlive.afterMs),
+    )
   }
 
-  async #settle(candidate: Candidate, correlationId: string): Promise<number> {
+  async #settle(candidate: StillAliveCandidate, correlationId: string): Promise<number> {
     const reachable = candidate.seen_recently || (await this.#answers(candidate, correlationId))
     const status = reachable ? 'CONNECTED' : 'OFFLINE'
     const probed = !candidate.seen_recently
     const silentSince = new Date(Date.now() - this.#context.config.stillAlive.afterMs)
     let statusChanged = false
-    const queued = await this.#context.db.transaction().execute(async (trx) => {
-      const platform = await lockPlatform(trx, candidate.id)
+    const queued = await this.#context.directory.write(async (tx) => {
+      const platform = await tx.lockPlatform(candidate.id)
       // Unregistered or re-registered while it was probed: the handshake decided its status.
       if (!platform || (platform.status !== 'CONNECTED' && platform.status !== 'OFFLINE')) return 0
       // It called the hub while the probe failed: it is not gone.
       if (!reachable && platform.last_seen_at && platform.last_seen_at >= silentSince) return 0
       if (platform.status !== status) {
-        await updatePlatform(trx, platform.id, {
+        await tx.updatePlatform(platform.id, {
           status,
           ...(probed && reachable ? { last_seen_at: new Date() } : {}),
         })
@@ -189,16 +161,12 @@ export class StillAliveCheck {
           { platformId: platform.id, from: platform.status, to: status },
           'partner connection status changed',
         )
-        if (status === 'CONNECTED') await resumeReceiver(trx, platform.id)
+        if (status === 'CONNECTED') await resumeReceiver(tx.db, platform.id)
         statusChanged = true
       } else if (probed && reachable) {
-        await trx
-          .updateTable('platforms')
-          .set({ last_seen_at: new Date() })
-          .where('id', '=', platform.id)
-          .execute()
+        await tx.recordLastSeen(platform.id, new Date())
       }
-      return setLiveStatus(trx, this.#context.hub, platform.id, status, correlationId)
+      return setLiveStatus(tx, this.#context.hub, platform.id, status, correlationId)
     })
     if (statusChanged) this.#announce(candidate.id, status)
     return queued
@@ -211,7 +179,7 @@ export class StillAliveCheck {
   }
 
   /** GET of the partner's versions endpoint with the hub's token: OCPI 1000 means it is alive. */
-  async #answers(candidate: Candidate, correlationId: string): Promise<boolean> {
+  async #answers(candidate: StillAliveCandidate, correlationId: string): Promise<boolean> {
     if (!candidate.versions_url || !candidate.outbound_token) return false
     try {
       const response = await this.#context.client.send({

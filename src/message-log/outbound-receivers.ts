@@ -1,6 +1,6 @@
 import { hashToken } from '../core/tokens.ts'
 import type { PartyRef } from '../core/party.ts'
-import type { Db } from '../storage/database.ts'
+import type { PartyDirectory } from '../directory/party-directory.ts'
 
 interface KnownPlatform {
   readonly id: string
@@ -22,28 +22,27 @@ export interface OutboundReceiver {
 const VERSION_SEGMENT = /\/\d+\.\d+(\.\d+)?\/?$/
 
 /**
- * The message log's copy of the party directory: the client reports outbound calls by URL and token hash
- * only, and the log wants the platform, module and party. Loaded in one query and refreshed when something
- * is unknown or stale, at flush time, never on the request path.
+ * What the log reads from the party directory, indexed for it: the client reports outbound calls by URL
+ * and token hash only, and the log wants the platform, module and party. The index is built again when the
+ * directory's snapshot changed, at flush time, never on the request path.
  */
-export class PlatformDirectory {
-  readonly #db: Db
+export class OutboundReceivers {
+  readonly #directory: PartyDirectory
+  #builtFrom: number | undefined
   #byId = new Map<string, KnownPlatform>()
   #byTokenHash = new Map<string, string>()
-  #loadedAt = 0
 
-  constructor(db: Db) {
-    this.#db = db
+  constructor(directory: PartyDirectory) {
+    this.#directory = directory
   }
 
   /**
-   * Loads the directory again when it is a minute old, or when it misses something logged after it was
-   * loaded (a platform the hub called or heard from exists in the store by then). Something logged before
-   * the last load that is still unknown stays unknown: no reload for it.
+   * Brings the index up to the directory. When something logged is unknown, the directory first checks
+   * the store (a platform another hub process created a moment ago).
    */
-  async refreshIfNeeded(latestMiss: number | undefined): Promise<void> {
-    const stale = Date.now() - this.#loadedAt >= 60_000
-    if (stale || (latestMiss !== undefined && latestMiss >= this.#loadedAt)) await this.#load()
+  async refresh(hasMisses: boolean): Promise<void> {
+    if (hasMisses) await this.#directory.catchUp()
+    if (this.#builtFrom !== this.#directory.version) this.#build()
   }
 
   knowsPlatform(id: string): boolean {
@@ -77,41 +76,27 @@ export class PlatformDirectory {
     return { platformId, module, party: this.onlyPartyOf(platformId) }
   }
 
-  async #load(): Promise<void> {
-    const [platforms, parties] = await Promise.all([
-      this.#db
-        .selectFrom('platforms')
-        .select(['id', 'versions_url', 'endpoints', 'outbound_token'])
-        .execute(),
-      this.#db
-        .selectFrom('parties')
-        .select(['platform_id', 'country_code', 'party_id'])
-        .where('status', '!=', 'SUSPENDED')
-        .execute(),
-    ])
-    const partiesOf = new Map<string, PartyRef[]>()
-    for (const p of parties) {
-      const list = partiesOf.get(p.platform_id) ?? []
-      list.push({ country_code: p.country_code, party_id: p.party_id })
-      partiesOf.set(p.platform_id, list)
-    }
+  #build(): void {
     const byId = new Map<string, KnownPlatform>()
     const byTokenHash = new Map<string, string>()
-    for (const row of platforms) {
+    for (const row of this.#directory.platforms()) {
       byId.set(row.id, {
         id: row.id,
         versionsUrl: row.versions_url,
         endpoints: row.endpoints
           .map((e) => ({ url: e.url.replace(/\/+$/, ''), module: e.identifier.toLowerCase() }))
           .sort((a, b) => b.url.length - a.url.length),
-        parties: partiesOf.get(row.id) ?? [],
+        parties: this.#directory
+          .partiesOf(row.id)
+          .filter((p) => p.status !== 'SUSPENDED')
+          .map((p) => ({ country_code: p.country_code, party_id: p.party_id })),
       })
       // Only the hash is kept: the log's memory holds no partner token.
       if (row.outbound_token) byTokenHash.set(hashToken(row.outbound_token), row.id)
     }
     this.#byId = byId
     this.#byTokenHash = byTokenHash
-    this.#loadedAt = Date.now()
+    this.#builtFrom = this.#directory.version
   }
 }
 

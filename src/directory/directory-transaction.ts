@@ -1,0 +1,181 @@
+import type { Db } from '../storage/database.ts'
+import type {
+  ConnectionStatus,
+  EndpointRow,
+  NewPlatformRow,
+  PartyRow,
+  PlatformRow,
+  PlatformUpdate,
+} from '../storage/tables.ts'
+import type { PartyRole } from './party-directory.ts'
+
+/** A platform and its first CONNECTED party (country_code, party_id, role order), read inside a transaction. */
+export interface ConnectedPlatformRow {
+  readonly id: string
+  readonly endpoints: readonly EndpointRow[]
+  readonly country_code: string
+  readonly party_id: string
+}
+
+/**
+ * The directory inside one store transaction (PartyDirectory.write): reads here see the transaction's own
+ * changes, and every write marks the transaction as a directory change. `db` is the transaction itself, for
+ * what the caller writes with the change (the outbox).
+ */
+export class DirectoryTransaction {
+  #changed = false
+
+  constructor(readonly db: Db) {}
+
+  /** True once something the snapshot holds has been written: the writing process reloads after the commit. */
+  get changed(): boolean {
+    return this.#changed
+  }
+
+  /** Reads a platform and locks its row until the transaction ends: handshakes of one platform run one at a time. */
+  async lockPlatform(id: string): Promise<PlatformRow | undefined> {
+    return this.db.selectFrom('platforms').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+  }
+
+  /** The parties of a platform as they are in this transaction. */
+  async partiesOf(platformId: string): Promise<PartyRow[]> {
+    return this.db
+      .selectFrom('parties')
+      .selectAll()
+      .where('platform_id', '=', platformId)
+      .orderBy('country_code')
+      .orderBy('party_id')
+      .orderBy('role')
+      .execute()
+  }
+
+  /** Every CONNECTED platform but one with each of its CONNECTED parties, in platform id order. */
+  async connectedPlatformParties(exceptPlatformId: string): Promise<ConnectedPlatformRow[]> {
+    return this.db
+      .selectFrom('platforms')
+      .innerJoin('parties', 'parties.platform_id', 'platforms.id')
+      .select(['platforms.id', 'platforms.endpoints', 'parties.country_code', 'parties.party_id'])
+      .where('platforms.status', '=', 'CONNECTED')
+      .where('parties.status', '=', 'CONNECTED')
+      .where('platforms.id', '<>', exceptPlatformId)
+      .orderBy('platforms.id')
+      .orderBy('parties.country_code')
+      .orderBy('parties.party_id')
+      .orderBy('parties.role')
+      .execute()
+  }
+
+  async insertPlatform(
+    platform: Omit<NewPlatformRow, 'endpoints'> & { endpoints: readonly EndpointRow[] },
+  ): Promise<void> {
+    this.#changed = true
+    await this.db
+      .insertInto('platforms')
+      .values({ ...platform, endpoints: JSON.stringify(platform.endpoints) })
+      .execute()
+  }
+
+  async updatePlatform(
+    id: string,
+    update: Omit<PlatformUpdate, 'endpoints'> & { endpoints?: readonly EndpointRow[] },
+  ): Promise<void> {
+    this.#changed = true
+    const { endpoints, ...rest } = update
+    await this.db
+      .updateTable('platforms')
+      .set({
+        ...rest,
+        ...(endpoints ? { endpoints: JSON.stringify(endpoints) } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /** Moves last_seen_at only: not a change any process reloads for (the version trigger skips it). */
+  async recordLastSeen(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('platforms').set({ last_seen_at: at }).where('id', '=', id).execute()
+  }
+
+  async deletePlatform(id: string): Promise<void> {
+    this.#changed = true
+    await this.db.deleteFrom('platforms').where('id', '=', id).execute()
+  }
+
+  async insertParties(
+    platformId: string,
+    status: ConnectionStatus,
+    roles: readonly PartyRole[],
+  ): Promise<void> {
+    if (roles.length === 0) return
+    this.#changed = true
+    await this.db
+      .insertInto('parties')
+      .values(
+        roles.map((r) => ({
+          platform_id: platformId,
+          role: r.role,
+          country_code: r.country_code.toUpperCase(),
+          party_id: r.party_id.toUpperCase(),
+          business_details: r.business_details ? JSON.stringify(r.business_details) : null,
+          status,
+        })),
+      )
+      .execute()
+  }
+
+  /**
+   * Makes the claimed roles CONNECTED with the business details the partner sent, and sets every other
+   * role of the platform back to PLANNED (allowed by its invitation, but not claimed now).
+   */
+  async applyClaimedRoles(platformId: string, claimed: readonly PartyRole[]): Promise<void> {
+    this.#changed = true
+    await this.db
+      .updateTable('parties')
+      .set({ status: 'PLANNED', last_updated: new Date() })
+      .where('platform_id', '=', platformId)
+      .where('status', '<>', 'PLANNED')
+      .execute()
+    for (const role of claimed) {
+      await this.db
+        .updateTable('parties')
+        .set({
+          status: 'CONNECTED',
+          business_details: role.business_details ? JSON.stringify(role.business_details) : null,
+          last_updated: new Date(),
+        })
+        .where('platform_id', '=', platformId)
+        .where('role', '=', role.role)
+        .where('country_code', '=', role.country_code.toUpperCase())
+        .where('party_id', '=', role.party_id.toUpperCase())
+        .execute()
+    }
+  }
+
+  /** Every party of the platform to `status`. */
+  async setPartiesStatus(platformId: string, status: ConnectionStatus): Promise<void> {
+    this.#changed = true
+    await this.db
+      .updateTable('parties')
+      .set({ status, last_updated: new Date() })
+      .where('platform_id', '=', platformId)
+      .execute()
+  }
+
+  /** The CONNECTED or OFFLINE parties of the platform to `status`; PLANNED and SUSPENDED ones stay. */
+  async setLivePartiesStatus(
+    platformId: string,
+    status: Extract<ConnectionStatus, 'CONNECTED' | 'OFFLINE'>,
+  ): Promise<void> {
+    const [result] = await this.db
+      .updateTable('parties')
+      .set({ status, last_updated: new Date() })
+      .where('platform_id', '=', platformId)
+      .where('status', 'in', ['CONNECTED', 'OFFLINE'])
+      .where('status', '<>', status)
+      .execute()
+    // The still-alive check confirms statuses that did not change: no reload for those (nor a version bump:
+    // the store's trigger counts rows).
+    if ((result?.numUpdatedRows ?? 0n) > 0n) this.#changed = true
+  }
+}
