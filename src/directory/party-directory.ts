@@ -22,7 +22,7 @@ export interface PlacedParty {
 }
 
 /** A connected platform with its connected parties (country_code, party_id, role order). */
-export interface ConnectedPlatform {
+export interface ReceivingPlatform {
   readonly platform: PlatformRow
   readonly parties: readonly PartyRow[]
 }
@@ -61,7 +61,7 @@ class Snapshot {
   readonly #partiesByKey = new Map<string, PartyRow[]>()
   readonly #platformByTokenHash = new Map<string, PlatformRow>()
   readonly #parties: readonly PartyRow[]
-  readonly #connected: readonly ConnectedPlatform[]
+  readonly #receiving: readonly ReceivingPlatform[]
 
   constructor(
     readonly version: number,
@@ -80,14 +80,14 @@ class Snapshot {
       pushTo(this.#partiesByPlatform, party.platform_id, party)
       pushTo(this.#partiesByKey, partyKey(party), party)
     }
-    this.#connected = [...platforms]
-      .filter((platform) => platform.status === 'CONNECTED')
+    this.#receiving = [...platforms]
+      .filter((platform) => isRegistered(platform.status))
       .sort((a, b) => compareText(a.id, b.id))
       .map((platform) => ({
         platform,
-        parties: this.partiesOf(platform.id).filter((party) => party.status === 'CONNECTED'),
+        parties: this.partiesOf(platform.id).filter((party) => isRegistered(party.status)),
       }))
-      .filter((connected) => connected.parties.length > 0)
+      .filter((receiving) => receiving.parties.length > 0)
   }
 
   platform(id: string): PlatformRow | undefined {
@@ -110,8 +110,8 @@ class Snapshot {
     return this.#parties
   }
 
-  connectedPlatforms(): readonly ConnectedPlatform[] {
-    return this.#connected
+  receivingPlatforms(): readonly ReceivingPlatform[] {
+    return this.#receiving
   }
 }
 
@@ -119,6 +119,14 @@ function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key)
   if (list) list.push(value)
   else map.set(key, [value])
+}
+
+/**
+ * Registered and not suspended: CONNECTED, or OFFLINE because it stopped answering. An OFFLINE receiver is
+ * still sent what it would have received: its queue waits until the still-alive check finds it again.
+ */
+function isRegistered(status: string): boolean {
+  return status === 'CONNECTED' || status === 'OFFLINE'
 }
 
 /** Byte order, as PostgreSQL's "C" collation and the old `order by platforms.id` on ids of ASCII. */
@@ -252,9 +260,12 @@ export class PartyDirectory {
       .map((row) => ({ party: row, platform: this.#snapshot.platform(row.platform_id)! }))
   }
 
-  /** CONNECTED platforms (in id order) with their CONNECTED parties; platforms without one are left out. */
-  connectedPlatforms(): readonly ConnectedPlatform[] {
-    return this.#snapshot.connectedPlatforms()
+  /**
+   * The platforms broadcasts go to (in id order): CONNECTED or OFFLINE, with their CONNECTED or OFFLINE
+   * parties; platforms without one are left out.
+   */
+  receivingPlatforms(): readonly ReceivingPlatform[] {
+    return this.#snapshot.receivingPlatforms()
   }
 
   /** Live (not SUSPENDED) parties of other platforms that hold one of these roles. */

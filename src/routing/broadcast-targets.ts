@@ -5,16 +5,17 @@ import type { ModuleAudience, ModuleId } from '../core/modules.ts'
 
 export interface BroadcastTarget {
   readonly platformId: string
-  /** The party named in TO: the platform's first connected party of an audience role. */
+  /** The party named in TO: the platform's first registered party of an audience role. */
   readonly to: PartyRef
   /** The OCPI version the platform speaks now. */
   readonly version: OcpiVersion
 }
 
 /**
- * Every connected platform, other than the sender's, that has a connected party of an audience role and
- * offers the module's RECEIVER interface. One message per platform: a platform hosting an eMSP and an NSP
- * stores what it receives once.
+ * Every registered platform, other than the sender's, that has a registered party of an audience role and
+ * offers the module's RECEIVER interface. Registered: CONNECTED, or OFFLINE because it stopped answering;
+ * an OFFLINE receiver's messages wait in the queue until it answers again, so it misses nothing. One
+ * message per platform: a platform hosting an eMSP and an NSP stores what it receives once.
  */
 export function broadcastTargets(
   directory: PartyDirectory,
@@ -23,7 +24,7 @@ export function broadcastTargets(
   senderPlatformId: string,
 ): BroadcastTarget[] {
   const targets: BroadcastTarget[] = []
-  for (const { platform, parties } of directory.connectedPlatforms()) {
+  for (const { platform, parties } of directory.receivingPlatforms()) {
     if (platform.id === senderPlatformId) continue
     const to = parties.find((party) => audience.audience.includes(party.role as never))
     if (!to) continue

@@ -78,7 +78,7 @@ for (const engine of STORE_VARIANTS) {
       expect(statusesAbout(emsp, 'NL', 'CP1')).toEqual([])
     })
 
-    it('a silent partner that is down becomes OFFLINE (admin, ClientInfo, 4003, no broadcast) and CONNECTED again when it answers', async () => {
+    it('a silent partner that is down becomes OFFLINE (admin, ClientInfo, 4003, broadcasts wait) and CONNECTED again when it answers', async () => {
       cpo.platform.setDown(true)
       await eventually(async () => {
         const view = await platformView(hub, cpo.platformId)
@@ -108,7 +108,7 @@ for (const engine of STORE_VARIANTS) {
       expect(routed.status).toBe(200)
       expect(routed.body.status_code).toBe(4003)
       expect(routed.headers.get('x-correlation-id')).toBe('to-offline-cpo')
-      // A broadcast leaves it out: nothing is queued for it (it would resync by GET when back).
+      // A broadcast is queued for it and waits: not tried while it is OFFLINE, delivered when it is back.
       const token = aToken({ uid: 'TOK-OFFLINE-1' }, emsp.party)
       const broadcast = await emsp.call('/receiver/tokens/DE/EM1/TOK-OFFLINE-1', {
         method: 'PUT',
@@ -116,8 +116,12 @@ for (const engine of STORE_VARIANTS) {
         headers: routeHeaders(emsp.party, HUB_PARTY),
       })
       expect(broadcast.body.status_code).toBe(1000)
-      const queued = await hub.admin<{ deliveries: unknown[] }>('GET', `/deliveries?party=${cpo.platformId}`)
-      expect(queued.body.deliveries).toEqual([])
+      const queued = await hub.admin<{ deliveries: { path: string; attempts: number }[] }>(
+        'GET',
+        `/deliveries?party=NL-CP1`,
+      )
+      const tokenMessages = queued.body.deliveries.filter((d) => d.path.startsWith('/DE/EM1/TOK-OFFLINE-1'))
+      expect(tokenMessages.map((d) => d.attempts)).toEqual([0])
 
       cpo.platform.setDown(false)
       await eventually(
@@ -132,7 +136,13 @@ for (const engine of STORE_VARIANTS) {
       const again = await emsp.call('/sender/locations', { headers: routeHeaders(emsp.party, cpo.party) })
       expect(again.body.status_code).toBe(1000)
       expect(cpo.platform.requestsUnder('/2.3.0/sender/locations')).toHaveLength(1)
-      expect(cpo.platform.requestsUnder('/2.3.0/receiver/tokens')).toEqual([])
+      await eventually(
+        () =>
+          expect(cpo.platform.requestsUnder('/2.3.0/receiver/tokens').map((r) => r.path)).toEqual([
+            '/2.3.0/receiver/tokens/DE/EM1/TOK-OFFLINE-1',
+          ]),
+        5_000,
+      )
       // The partner itself never hears about itself.
       expect(statusesAbout(cpo, 'NL', 'CP1')).toEqual([])
     })
