@@ -1,12 +1,6 @@
+import { ocpiModuleOfRoute } from '../core/route-module.ts'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import {
-  keepBody,
-  loggablePath,
-  moduleOfHubRoute,
-  NO_BODY,
-  routingPartiesOf,
-  statusCodeOf,
-} from './message-log-entry.ts'
+import { keepBody, loggablePath, NO_BODY, routingPartiesOf, statusCodeOf } from './message-log-entry.ts'
 import type { MessageLogWriter } from './message-log-writer.ts'
 
 /**
@@ -35,7 +29,7 @@ export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLog
       platformId: request.partner?.platformId ?? null,
       from,
       to,
-      module: moduleOfHubRoute(request.routeOptions.url),
+      module: ocpiModuleOfRoute(request.routeOptions.url) ?? null,
       method: request.method,
       path: loggablePath(request.url),
       httpStatus: reply.statusCode,

@@ -109,20 +109,6 @@ export function routingPartiesOf(headers: HeaderBag): { from: PartyRef | null; t
   }
 }
 
-/**
- * The module of a hub route, from its pattern: `/ocpi/2.3.0/receiver/locations/…` → locations,
- * `/ocpi/2.3.0/credentials` → credentials, `/ocpi/versions` and `/ocpi/2.3.0` → versions.
- */
-export function moduleOfHubRoute(routePattern: string | undefined): string | null {
-  if (!routePattern) return null
-  const segments = routePattern.split('/').filter(Boolean)
-  if (segments[0] !== 'ocpi') return null
-  const [, version, first, second] = segments
-  if (version === 'versions' || (version !== undefined && first === undefined)) return 'versions'
-  if ((first === 'sender' || first === 'receiver') && second !== undefined) return second
-  return first ?? null
-}
-
 /** An outbound URL as the log shows it: never with user and password. */
 export function loggableUrl(raw: string): string {
   if (!raw.includes('@')) return raw

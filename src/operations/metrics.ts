@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { FastifyBaseLogger } from 'fastify'
 import type { DeliveryAttempt } from '../events/hub-events.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
+import { ocpiModuleOfRoute } from '../core/route-module.ts'
 import type { Db } from '../storage/database.ts'
 import type { ConnectionStatus, DeliveryState } from '../storage/tables.ts'
 import { HUB_VERSION } from './version.ts'
@@ -211,17 +212,10 @@ export class HubMetrics {
   }
 }
 
-/**
- * The OCPI module a route belongs to: `/ocpi/2.3.0/receiver/locations/:country_code/…` → `locations`,
- * `/ocpi/versions` and `/ocpi/2.3.0` → `versions`, `/ocpi/2.3.0/credentials` → `credentials`; `admin` and
- * `operations` (health, ready, metrics) for the hub's own endpoints.
- */
-export function moduleOfRoute(routeUrl: string): string {
-  const segments = routeUrl.split('/').filter((segment) => segment !== '')
-  const [root, version, first, second] = segments
+/** The label of a route: its OCPI module, or `admin`, `operations` (health, ready, metrics) or `other`. */
+function moduleOfRoute(routeUrl: string): string {
+  const root = routeUrl.split('/').find(Boolean)
   if (root === 'admin') return 'admin'
-  if (root !== 'ocpi') return ['health', 'ready', 'metrics'].includes(root ?? '') ? 'operations' : 'other'
-  if (version === 'versions' || first === undefined) return 'versions'
-  if ((first === 'sender' || first === 'receiver') && second !== undefined) return second
-  return first
+  if (root === 'health' || root === 'ready' || root === 'metrics') return 'operations'
+  return ocpiModuleOfRoute(routeUrl) ?? 'other'
 }

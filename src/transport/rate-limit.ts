@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiStatus } from '../core/status-codes.ts'
 import { errorEnvelope } from '../core/envelope.ts'
+import { ocpiModuleOfRoute } from '../core/route-module.ts'
 import type { RateLimitSettings } from '../config/rate-limit-settings.ts'
 
 interface Bucket {
@@ -62,16 +63,6 @@ export class RateLimiter {
   }
 }
 
-/** `/ocpi/2.3.0/receiver/locations/...` → `locations`; `/ocpi/versions` → `versions`. */
-export function moduleOfRoute(routeUrl: string | undefined): string {
-  if (!routeUrl) return 'unknown'
-  const segments = routeUrl.split('/')
-  // ['', 'ocpi', '2.3.0' | 'versions', 'sender' | 'receiver' | module, module?]
-  if (segments[2] === 'versions' || segments[3] === undefined) return 'versions'
-  const third = segments[3]
-  return (third === 'sender' || third === 'receiver' ? segments[4] : third) ?? 'unknown'
-}
-
 /**
  * Refuses a partner's request over its limit with HTTP 429, Retry-After and an OCPI envelope (2000). Runs
  * after authentication inside the /ocpi scope only: admin, /health, /ready and /metrics are never limited.
@@ -81,7 +72,7 @@ export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter): v
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     const platformId = request.partner?.platformId
     if (!platformId) return
-    const module = moduleOfRoute(request.routeOptions.url)
+    const module = ocpiModuleOfRoute(request.routeOptions.url) ?? 'unknown'
     const decision = limiter.take(platformId, module)
     if (decision.allowed) return
     request.log.info({ platformId, module, retryAfter: decision.retryAfterSeconds }, 'rate limit reached')

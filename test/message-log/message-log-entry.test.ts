@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  keepBody,
-  maskTokens,
-  moduleOfHubRoute,
-  statusCodeOf,
-} from '../../src/message-log/message-log-entry.ts'
+import { keepBody, maskTokens, statusCodeOf } from '../../src/message-log/message-log-entry.ts'
 
 describe('message log entries', () => {
   it('keeps a body up to the limit in UTF-8 bytes and never splits a character', () => {
@@ -41,16 +36,5 @@ describe('message log entries', () => {
     expect(statusCodeOf('{"status_code": 1000}')).toBe(1000)
     expect(statusCodeOf('<html>')).toBeNull()
     expect(statusCodeOf(undefined)).toBeNull()
-  })
-
-  it('names the module of a hub route', () => {
-    expect(moduleOfHubRoute('/ocpi/2.3.0/receiver/locations/:country_code/:party_id/:location_id')).toBe(
-      'locations',
-    )
-    expect(moduleOfHubRoute('/ocpi/2.3.0/sender/commands/callbacks/:id')).toBe('commands')
-    expect(moduleOfHubRoute('/ocpi/2.3.0/credentials')).toBe('credentials')
-    expect(moduleOfHubRoute('/ocpi/versions')).toBe('versions')
-    expect(moduleOfHubRoute('/ocpi/2.3.0')).toBe('versions')
-    expect(moduleOfHubRoute(undefined)).toBeNull()
   })
 })

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseModuleRateLimits } from '../../src/config/rate-limit-settings.ts'
-import { moduleOfRoute, RateLimiter } from '../../src/transport/rate-limit.ts'
+import { RateLimiter } from '../../src/transport/rate-limit.ts'
 import { call } from '../support/http.ts'
 import { connectParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
@@ -50,13 +50,6 @@ describe('RateLimiter (token bucket per platform and module)', () => {
     })
     expect(parseModuleRateLimits('')).toEqual({})
     expect(() => parseModuleRateLimits('sessions:12000')).toThrow(/module=requests_per_minute/)
-    expect(moduleOfRoute('/ocpi/2.3.0/receiver/locations/:country_code/:party_id/:location_id')).toBe(
-      'locations',
-    )
-    expect(moduleOfRoute('/ocpi/2.3.0/sender/cdrs')).toBe('cdrs')
-    expect(moduleOfRoute('/ocpi/2.3.0/credentials')).toBe('credentials')
-    expect(moduleOfRoute('/ocpi/versions')).toBe('versions')
-    expect(moduleOfRoute('/ocpi/2.3.0')).toBe('versions')
   })
 })
 
