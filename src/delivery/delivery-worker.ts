@@ -127,7 +127,7 @@ export class DeliveryWorker {
           {
             limit: capacity,
             perReceiver: this.#options.maxInFlightPerReceiver,
-            waitingReceivers: [...this.#pausedReceivers(), ...this.#offlineReceivers()],
+            waitingReceivers: [...this.#pausedReceivers(), ...this.#options.directory.offlinePlatformIds()],
           },
           leaseMs,
         )
@@ -153,14 +153,6 @@ export class DeliveryWorker {
     const now = Date.now()
     for (const [receiver, until] of this.#pausedUntil) if (until <= now) this.#pausedUntil.delete(receiver)
     return [...this.#pausedUntil.keys()]
-  }
-
-  /** Receivers the directory has OFFLINE: their queue waits until the still-alive check finds them again. */
-  #offlineReceivers(): string[] {
-    return this.#options.directory
-      .platforms()
-      .filter((platform) => platform.status === 'OFFLINE')
-      .map((platform) => platform.id)
   }
 
   #settle(): void {

@@ -62,6 +62,8 @@ class Snapshot {
   readonly #platformByTokenHash = new Map<string, PlatformRow>()
   readonly #parties: readonly PartyRow[]
   readonly #receiving: readonly ReceivingPlatform[]
+  /** Ids of the OFFLINE platforms: their queue waits (read by every claim of the delivery worker). */
+  readonly offlinePlatformIds: readonly string[]
 
   constructor(
     readonly version: number,
@@ -80,6 +82,7 @@ class Snapshot {
       pushTo(this.#partiesByPlatform, party.platform_id, party)
       pushTo(this.#partiesByKey, partyKey(party), party)
     }
+    this.offlinePlatformIds = platforms.filter((p) => p.status === 'OFFLINE').map((p) => p.id)
     this.#receiving = [...platforms]
       .filter((platform) => isRegistered(platform.status))
       .sort((a, b) => compareText(a.id, b.id))
@@ -268,6 +271,11 @@ export class PartyDirectory {
     return this.#snapshot.receivingPlatforms()
   }
 
+  /** Platforms marked OFFLINE: their messages wait in the queue until they answer again. */
+  offlinePlatformIds(): readonly string[] {
+    return this.#snapshot.offlinePlatformIds
+  }
+
   /** Live (not SUSPENDED) parties of other platforms that hold one of these roles. */
   liveRoleConflicts(roles: readonly PartyRole[], exceptPlatformId?: string): PartyRow[] {
     const conflicts = roles.flatMap((role) =>
@@ -353,8 +361,7 @@ export class PartyDirectory {
       return {
         platformId: platform.id,
         platformName: platform.name,
-        registered:
-          !usedInvitationToken && (platform.status === 'CONNECTED' || platform.status === 'OFFLINE'),
+        registered: !usedInvitationToken && isRegistered(platform.status),
         usedInvitationToken,
         token: candidate.token,
       }
