@@ -1,6 +1,7 @@
+import type { Static, TSchema } from '@sinclair/typebox'
 import type { ObjectKind } from '../core/object-kinds.ts'
-import type { Cdr } from './cdrs/cdrs.schema.ts'
-import type {
+import { Cdr } from './cdrs/cdrs.schema.ts'
+import {
   ActiveChargingProfile,
   ActiveChargingProfileResult,
   ChargingProfileResponse,
@@ -8,7 +9,7 @@ import type {
   ClearProfileResult,
   SetChargingProfile,
 } from './charging-profiles/charging-profiles.schema.ts'
-import type {
+import {
   CancelReservation,
   CommandResponse,
   CommandResult,
@@ -17,47 +18,48 @@ import type {
   StopSession,
   UnlockConnector,
 } from './commands/commands.schema.ts'
-import type { ClientInfo } from './hub-client-info/hub-client-info.schema.ts'
-import type { Connector, Evse, Location } from './locations/locations.schema.ts'
-import type { ChargingPreferences, Session } from './sessions/sessions.schema.ts'
-import type { Tariff } from './tariffs/tariffs.schema.ts'
-import type { AuthorizationInfo, LocationReferences, Token } from './tokens/tokens.schema.ts'
+import { ClientInfo } from './hub-client-info/hub-client-info.schema.ts'
+import { Connector, Evse, Location } from './locations/locations.schema.ts'
+import { ChargingPreferences, Session } from './sessions/sessions.schema.ts'
+import { Tariff } from './tariffs/tariffs.schema.ts'
+import { AuthorizationInfo, LocationReferences, Token } from './tokens/tokens.schema.ts'
 
 /**
  * The hub's canonical model: every object kind that crosses the hub (the converters' names, ObjectKind)
- * → its OCPI 2.3.0 type, the static type of the module's TypeBox schema. Code that builds or reads
- * canonical objects (a mapper from another protocol, an event subscriber) gets the compiler's help
- * through `CanonicalObject<'Location'>` instead of `Record<string, unknown>`.
+ * → the module's TypeBox schema of its OCPI 2.3.0 form. The static types come from this one table, so code
+ * that builds or reads canonical objects (a mapper from another protocol, an event subscriber) gets the
+ * compiler's help through `CanonicalObject<'Location'>` instead of `Record<string, unknown>`, and tests
+ * validate against the same schemas.
  */
-interface CanonicalObjects {
-  Location: Location
-  EVSE: Evse
-  Connector: Connector
-  Tariff: Tariff
-  Token: Token
-  AuthorizationInfo: AuthorizationInfo
-  LocationReferences: LocationReferences
-  Session: Session
-  CDR: Cdr
-  StartSession: StartSession
-  StopSession: StopSession
-  ReserveNow: ReserveNow
-  CancelReservation: CancelReservation
-  UnlockConnector: UnlockConnector
-  CommandResponse: CommandResponse
-  CommandResult: CommandResult
-  ChargingPreferences: ChargingPreferences
-  SetChargingProfile: SetChargingProfile
-  ActiveChargingProfile: ActiveChargingProfile
-  ActiveChargingProfileResult: ActiveChargingProfileResult
-  ChargingProfileResponse: ChargingProfileResponse
-  ChargingProfileResult: ChargingProfileResult
-  ClearProfileResult: ClearProfileResult
-  ClientInfo: ClientInfo
-}
+export const CANONICAL_SCHEMAS = {
+  Location,
+  EVSE: Evse,
+  Connector,
+  Tariff,
+  Token,
+  AuthorizationInfo,
+  LocationReferences,
+  Session,
+  CDR: Cdr,
+  StartSession,
+  StopSession,
+  ReserveNow,
+  CancelReservation,
+  UnlockConnector,
+  CommandResponse,
+  CommandResult,
+  ChargingPreferences,
+  SetChargingProfile,
+  ActiveChargingProfile,
+  ActiveChargingProfileResult,
+  ChargingProfileResponse,
+  ChargingProfileResult,
+  ClearProfileResult,
+  ClientInfo,
+} as const satisfies Readonly<Record<ObjectKind, TSchema>>
 
-/** The canonical (OCPI 2.3.0) object of a kind. Indexing by ObjectKind keeps this map complete: a kind added there without its type here does not compile. */
-export type CanonicalObject<Kind extends ObjectKind> = CanonicalObjects[Kind]
+/** The canonical (OCPI 2.3.0) object of a kind. `satisfies` keeps the table complete: a kind added to ObjectKind without its schema here does not compile. */
+export type CanonicalObject<Kind extends ObjectKind> = Static<(typeof CANONICAL_SCHEMAS)[Kind]>
 
 /** A PATCH body of a kind: only the fields present (canonical PATCH bodies are partial objects). */
 export type CanonicalPatch<Kind extends ObjectKind> = Partial<CanonicalObject<Kind>>
