@@ -299,12 +299,3 @@ function dueAgainWithFreshAttempts(db: Db) {
     })
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
 }
-
-export async function countWaiting(db: Db): Promise<number> {
-  const row = await db
-    .selectFrom('deliveries')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .where('state', 'in', ['pending', 'failed'])
-    .executeTakeFirstOrThrow()
-  return Number(row.count)
-}
