@@ -31,20 +31,15 @@ function partyFromHeaders(request: FastifyRequest, countryHeader: string, partyH
   return { country_code: country_code.toUpperCase(), party_id: party_id.toUpperCase() }
 }
 
-/** Routing headers already read, so that each request's are parsed once. */
-const parsed = new WeakMap<FastifyRequest, RoutingHeaders>()
-
-/** Reads the routing headers of a request; a half or malformed pair is OCPI 2001. */
+/**
+ * Reads the routing headers of a request; a half or malformed pair is OCPI 2001. Route handlers read them
+ * once, into their MessageSource (service-adapter.ts); only a refusal's answer reads them again.
+ */
 export function routingHeadersOf(request: FastifyRequest): RoutingHeaders {
-  let routing = parsed.get(request)
-  if (!routing) {
-    routing = {
-      to: partyFromHeaders(request, ROUTING_HEADERS.toCountryCode, ROUTING_HEADERS.toPartyId),
-      from: partyFromHeaders(request, ROUTING_HEADERS.fromCountryCode, ROUTING_HEADERS.fromPartyId),
-    }
-    parsed.set(request, routing)
+  return {
+    to: partyFromHeaders(request, ROUTING_HEADERS.toCountryCode, ROUTING_HEADERS.toPartyId),
+    from: partyFromHeaders(request, ROUTING_HEADERS.fromCountryCode, ROUTING_HEADERS.fromPartyId),
   }
-  return routing
 }
 
 /** Sets FROM and TO on a functional module response; TO is left out when the requester is not known. */
