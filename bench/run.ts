@@ -27,8 +27,9 @@ import { broadcast } from './scenarios/broadcast.ts'
 import { partyToParty } from './scenarios/party-to-party.ts'
 import { restart } from './scenarios/restart.ts'
 import { scale } from './scenarios/scale.ts'
+import { start } from './scenarios/start.ts'
 
-const SCENARIOS: readonly Scenario[] = [partyToParty, broadcast, authorize, scale, restart]
+const SCENARIOS: readonly Scenario[] = [partyToParty, broadcast, authorize, scale, restart, start]
 
 const USAGE = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')} ...] [--smoke] [--store pglite|postgres|both] [--profile] [--set group.size=value ...]`
 

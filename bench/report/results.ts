@@ -37,13 +37,14 @@ interface ProfileFile {
   >
 }
 
-const SCENARIO_ORDER = ['party-to-party', 'broadcast', 'authorize', 'scale', 'restart']
+const SCENARIO_ORDER = ['party-to-party', 'broadcast', 'authorize', 'scale', 'restart', 'start']
 const TITLES: Record<string, string> = {
   'party-to-party': '1–2. Party-to-party Session PATCHes, and the bare pass-through yardstick',
   broadcast: '3. Broadcast of EVSE status changes',
   authorize: '4. Real-time authorization round trip',
   scale: '5. Scale: one million EVSEs',
   restart: '6. Restart under load',
+  start: '7. Start time of the compiled hub',
 }
 
 function commit(): string {
