@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { createPGliteTemplate, openStore, type StoreEngine } from '../../src/storage/database.ts'
 import { freePort } from '../../test/support/free-port.ts'
@@ -21,7 +22,25 @@ export interface DataPlace {
   readonly engine: StoreEngine
   readonly env: Record<string, string>
   sizeBytes(): Promise<number>
+  /**
+   * pg_total_relation_size (rows, indexes, TOAST) of every table, by name. On PGlite the folder is opened
+   * by one process at a time: call it only after the hub stopped.
+   */
+  tableBytes(): Promise<Record<string, number>>
   dispose(): Promise<void>
+}
+
+async function tableBytesOf(options: { dataDir: string } | { databaseUrl: string }) {
+  const store = await openStore(options)
+  try {
+    const { rows } = await sql<{ name: string; bytes: string }>`
+      select c.relname as name, pg_total_relation_size(c.oid) as bytes
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p') and n.nspname = 'public'`.execute(store.db)
+    return Object.fromEntries(rows.map((row) => [row.name, Number(row.bytes)]))
+  } finally {
+    await store.close()
+  }
 }
 
 function folderBytes(path: string): number {
@@ -48,6 +67,7 @@ export async function dataPlace(engine: StoreEngine): Promise<DataPlace> {
       engine,
       env: { DATA_DIR: dataDir, DATABASE_URL: '' },
       sizeBytes: async () => folderBytes(dataDir),
+      tableBytes: () => tableBytesOf({ dataDir }),
       dispose: async () => rmSync(folder, { recursive: true, force: true }),
     }
   }
@@ -71,6 +91,7 @@ export async function dataPlace(engine: StoreEngine): Promise<DataPlace> {
       await client.end()
       return Number(result.rows[0]?.size ?? 0)
     },
+    tableBytes: () => tableBytesOf({ databaseUrl }),
     async dispose() {
       const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
       await client.connect()

@@ -8,7 +8,8 @@ import { benchLocation, evseUids, statusPatch, waitForArrivals } from './locatio
 /**
  * Scenario 6: a CPO broadcasts EVSE status changes faster than the hub delivers them, so messages wait in
  * the outbox; the hub is killed with SIGKILL in the middle of the load and started again on the same
- * store. Measured: from the SIGKILL until every push the hub had accepted reached every eMSP.
+ * store. Measured: from the SIGKILL, and from the new process serving, until every push the hub had
+ * accepted reached every eMSP.
  */
 
 const now = () => performance.timeOrigin + performance.now()
@@ -96,6 +97,13 @@ export const restart: Scenario = {
       },
       { label: 'SIGKILL → hub serving again', value: outcome.restartMs, unit: 'ms' },
       { label: 'SIGKILL → every accepted push delivered everywhere', value: outcome.drainMs, unit: 'ms' },
+      {
+        label: 'New process serving → every accepted push delivered everywhere',
+        value: outcome.drainMs - outcome.restartMs,
+        unit: 'ms',
+        target: '≤ 5000 ms',
+        met: outcome.drainMs - outcome.restartMs <= 5000,
+      },
       { label: 'Delivered twice (at-least-once)', value: outcome.redelivered, unit: 'messages' },
     ]
     return { figures, details: { ...outcome } }

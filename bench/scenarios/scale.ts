@@ -13,6 +13,9 @@ import { benchLocation } from './locations.ts'
 /** The hub's PAGE_LIMIT_MAX default: the largest page it serves. */
 const PAGE_LIMIT = 1000
 
+/** The issue's budget for loading a million EVSEs; a smaller run is held to its share of it. */
+const MILLION_EVSE_SECONDS = { postgres: 180, pglite: 300 } as const
+
 export const scale: Scenario = {
   name: 'scale',
   title: 'One million EVSEs: load, then GET All',
@@ -58,12 +61,21 @@ export const scale: Scenario = {
       context.log(
         `  pulled ${pull.result.objects} Locations in ${pull.result.pages} pages, ${round(pull.result.totalMs / 1000, 1)} s`,
       )
-      return { load, pull, memoryAfterLoad, databaseBytes, loaded: load.result.ok }
+      // Read before the stop, which ends the process and its /proc entry; a PGlite folder opens only then.
+      const peakRss = peakRssMiB(hub.pid)
+      await hub.stop()
+      const tableBytes = await place.tableBytes()
+      return { load, pull, memoryAfterLoad, databaseBytes, tableBytes, peakRss, loaded: load.result.ok }
     })
-    const { load, pull, databaseBytes, loaded } = outcome
+    const { load, pull, databaseBytes, tableBytes, peakRss, loaded } = outcome
+    const messageLogBytes = tableBytes['message_log'] ?? 0
+    const objectBytes = tableBytes['ocpi_objects'] ?? 0
+    const mib = (bytes: number) => round(bytes / 2 ** 20, 1)
     const evsesLoaded = loaded * sizes.evsesPerLocation
     const complete = loaded >= locations
     const loadSeconds = load.result.durationMs / 1000
+    const extrapolatedSeconds = round((sizes.evses / Math.max(evsesLoaded, 1)) * loadSeconds, 0)
+    const loadTargetSeconds = round((MILLION_EVSE_SECONDS[context.engine] * sizes.evses) / 1_000_000, 1)
     const pages = pull.result.pageMs
     const edge = Math.min(5, Math.max(1, Math.floor(pages.length / 2)))
     const firstPages = summarise(pages.slice(0, edge)).mean
@@ -80,6 +92,7 @@ export const scale: Scenario = {
         label: 'Load time',
         value: round(loadSeconds, 1),
         unit: 's',
+        ...(complete ? { target: `≤ ${loadTargetSeconds} s`, met: loadSeconds <= loadTargetSeconds } : {}),
         limit: likelyLimit(load.cpu),
         cpu: load.cpu,
       },
@@ -89,8 +102,10 @@ export const scale: Scenario = {
         : [
             {
               label: `Load time extrapolated to ${sizes.evses} EVSEs (budget reached)`,
-              value: round((sizes.evses / Math.max(evsesLoaded, 1)) * loadSeconds, 0),
+              value: extrapolatedSeconds,
               unit: 's',
+              target: `≤ ${loadTargetSeconds} s`,
+              met: extrapolatedSeconds <= loadTargetSeconds,
             },
           ]),
       {
@@ -109,13 +124,27 @@ export const scale: Scenario = {
         target: '≈ 1 (last page as fast as first)',
         met: lastPages <= firstPages * 1.5,
       },
-      { label: 'Database size', value: round(databaseBytes / 2 ** 20, 0), unit: 'MiB' },
+      { label: 'Database size', value: mib(databaseBytes), unit: 'MiB' },
+      {
+        label: 'Database bytes per EVSE',
+        value: round(databaseBytes / Math.max(evsesLoaded, 1), 0),
+        unit: 'B',
+      },
+      { label: 'Objects (ocpi_objects, with indexes)', value: mib(objectBytes), unit: 'MiB' },
+      { label: 'Message log (message_log, with indexes)', value: mib(messageLogBytes), unit: 'MiB' },
+      {
+        label: 'Message log / objects',
+        value: round(messageLogBytes / Math.max(objectBytes, 1)),
+        unit: '×',
+        target: '< 1 (a fraction of the objects)',
+        met: messageLogBytes < objectBytes,
+      },
       {
         label: 'Hub peak memory (RSS)',
-        value: outcome.hubPeakRssMiB,
+        value: peakRss,
         unit: 'MiB',
         target: '< 1024 MiB',
-        met: outcome.hubPeakRssMiB < 1024,
+        met: peakRss < 1024,
       },
     ]
     return {
@@ -131,7 +160,8 @@ export const scale: Scenario = {
           pageMs10: pages.filter((_, i) => i % 10 === 0),
         },
         memoryAfterLoadMiB: outcome.memoryAfterLoad,
-        hubPeakRssMiB: outcome.hubPeakRssMiB,
+        hubPeakRssMiB: peakRss,
+        tableBytes,
       },
     }
   },
