@@ -19,6 +19,7 @@ import { repoRoot } from './lib/hub-under-test.ts'
 import { RpcChild } from './lib/rpc.ts'
 import { FULL, SMOKE, withOverrides } from './lib/sizes.ts'
 import type { PartnerHandlers } from './partners/partner-host.ts'
+import type { FanOutHandlers } from './passthrough/fan-out.ts'
 import type { ForwarderHandlers } from './passthrough/forwarder.ts'
 import { summariseCpuProfiles } from './report/cpu-profile.ts'
 import { writeResults } from './report/results.ts'
@@ -70,6 +71,7 @@ async function main(): Promise<number> {
     new URL('./passthrough/forwarder.ts', import.meta.url),
     'forwarder',
   )
+  const fanOut = new RpcChild<FanOutHandlers>(new URL('./passthrough/fan-out.ts', import.meta.url), 'fan-out')
   const results: ScenarioResult[] = []
   const profiles: Record<string, unknown> = {}
   let failed = false
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
           partners,
           load,
           forwarder,
+          fanOut,
           cpuProfileDir,
           log: (line) => console.log(line),
         }
@@ -117,7 +120,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
-    await Promise.all([partners.close(), load.close(), forwarder.close()])
+    await Promise.all([partners.close(), load.close(), forwarder.close(), fanOut.close()])
   }
   const written = await writeResults({
     smoke: values.smoke,

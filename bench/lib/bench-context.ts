@@ -1,6 +1,7 @@
 import type { StoreEngine } from '../../src/storage/database.ts'
 import type { LoadGeneratorHandlers } from '../load/load-generator.ts'
 import type { PartnerHandlers } from '../partners/partner-host.ts'
+import type { FanOutHandlers } from '../passthrough/fan-out.ts'
 import type { ForwarderHandlers } from '../passthrough/forwarder.ts'
 import { dataPlace, HubUnderTest, type DataPlace } from './hub-under-test.ts'
 import { loadAverage1m, measureCpu, peakRssMiB, type CpuUse } from './machine.ts'
@@ -14,6 +15,7 @@ export interface BenchContext {
   readonly partners: RpcChild<PartnerHandlers>
   readonly load: RpcChild<LoadGeneratorHandlers>
   readonly forwarder: RpcChild<ForwarderHandlers>
+  readonly fanOut: RpcChild<FanOutHandlers>
   /** When set, the hub runs with `node --cpu-prof` and writes its profile here on stop. */
   readonly cpuProfileDir: string | undefined
   readonly log: (line: string) => void
@@ -70,18 +72,23 @@ export async function withHub<T>(
   }
 }
 
-/** Measures the CPU of the hub and the helpers while `body` runs. */
+/**
+ * Measures the CPU of the hub (or of two hub processes) and the helpers while `body` runs; `yardstickPid`
+ * is the bare forwarder's or fan-out's process when the figure is theirs.
+ */
 export async function withCpu<T>(
   context: BenchContext,
-  hubPid: number,
+  hubPid: number | readonly [number, number],
   body: () => Promise<T>,
-  withForwarder = false,
+  yardstickPid?: number,
 ): Promise<{ result: T; cpu: CpuUse }> {
+  const [hub, secondHub] = typeof hubPid === 'number' ? [hubPid, undefined] : hubPid
   const stop = measureCpu({
-    hub: hubPid,
+    hub,
+    ...(secondHub ? { secondHub } : {}),
     loadGenerator: context.load.pid,
     partners: context.partners.pid,
-    ...(withForwarder ? { forwarder: context.forwarder.pid } : {}),
+    ...(yardstickPid ? { forwarder: yardstickPid } : {}),
   })
   const result = await body()
   return { result, cpu: stop() }

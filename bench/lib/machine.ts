@@ -74,8 +74,11 @@ function machineTicks(): { busy: number; total: number } {
 /** CPU use over a measured span, in % of one core per process and in % of the whole machine. */
 export interface CpuUse {
   readonly hub: number
+  /** The second hub process of the two-process runs, on the same database. */
+  readonly secondHub?: number
   readonly loadGenerator: number
   readonly partners: number
+  /** The yardstick process measured with the figure: the bare forwarder or the bare fan-out. */
   readonly forwarder?: number
   /** Every PostgreSQL process on the machine (0 on PGlite runs, whose store runs inside the hub). */
   readonly postgres: number
@@ -84,6 +87,7 @@ export interface CpuUse {
 
 export interface WatchedPids {
   readonly hub: number
+  readonly secondHub?: number
   readonly loadGenerator: number
   readonly partners: number
   readonly forwarder?: number
@@ -96,6 +100,7 @@ export function measureCpu(pids: WatchedPids): () => CpuUse {
   const postgresCpu = () => new Map(postgresPids().map((pid) => [pid, processCpuSeconds(pid)]))
   const sample = () => ({
     hub: processCpuSeconds(pids.hub),
+    secondHub: pids.secondHub ? processCpuSeconds(pids.secondHub) : 0,
     loadGenerator: processCpuSeconds(pids.loadGenerator),
     partners: processCpuSeconds(pids.partners),
     forwarder: pids.forwarder ? processCpuSeconds(pids.forwarder) : 0,
@@ -112,6 +117,7 @@ export function measureCpu(pids: WatchedPids): () => CpuUse {
     const ticks = after.machine.total - before.machine.total
     return {
       hub: percent(after.hub - before.hub),
+      ...(pids.secondHub ? { secondHub: percent(after.secondHub - before.secondHub) } : {}),
       loadGenerator: percent(after.loadGenerator - before.loadGenerator),
       partners: percent(after.partners - before.partners),
       ...(pids.forwarder ? { forwarder: percent(after.forwarder - before.forwarder) } : {}),
@@ -129,10 +135,11 @@ export function likelyLimit(cpu: CpuUse): string {
   const saturated = (value: number | undefined) => (value ?? 0) >= 90
   const limits: string[] = []
   if (saturated(cpu.hub)) limits.push('hub CPU (its event loop)')
+  if (saturated(cpu.secondHub)) limits.push('second hub CPU (its event loop)')
   if (saturated(cpu.postgres)) limits.push('store (PostgreSQL CPU)')
   if (saturated(cpu.loadGenerator)) limits.push('load generator CPU')
   if (saturated(cpu.partners)) limits.push('partners process CPU')
-  if (saturated(cpu.forwarder)) limits.push('forwarder CPU')
+  if (saturated(cpu.forwarder)) limits.push('yardstick (forwarder or fan-out) CPU')
   if (cpu.machine >= 90) limits.push('machine CPU (all cores busy)')
   return limits.length > 0 ? limits.join(' + ') : 'none saturated (latency-bound: round trips, waits)'
 }

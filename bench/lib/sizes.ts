@@ -19,11 +19,14 @@ export interface Sizes {
     readonly cpos: number
     readonly emsps: number
     readonly locationsPerCpo: number
-    /** Status changes per second offered (the issue's target: 1,000/s). */
-    readonly rate: number
-    readonly durationMs: number
-    /** Longest wait for the deliveries after the load; what has not arrived then is reported as such. */
-    readonly drainBudgetMs: number
+    /** First open-loop step (status changes per second); each next step is `stepFactor` times the last. */
+    readonly startRate: number
+    readonly stepFactor: number
+    /** No step above this rate. */
+    readonly maxRate: number
+    readonly stepMs: number
+    /** Wait after a step for its deliveries; a change not everywhere by then makes the step unsustained. */
+    readonly settleMs: number
   }
   readonly authorize: {
     readonly emsps: number
@@ -66,9 +69,11 @@ export const FULL: Sizes = {
     cpos: 2,
     emsps: 50,
     locationsPerCpo: 5,
-    rate: 1_000,
-    durationMs: 1_000,
-    drainBudgetMs: 45_000,
+    startRate: 2,
+    stepFactor: 1.5,
+    maxRate: 5_000,
+    stepMs: 3_000,
+    settleMs: 3_000,
   },
   authorize: { emsps: 4, rate: 25, durationMs: 8_000 },
   scale: { evses: 1_000_000, evsesPerLocation: 4, cpos: 4, concurrency: 32, loadBudgetMs: 150_000 },
@@ -79,7 +84,16 @@ export const FULL: Sizes = {
 
 export const SMOKE: Sizes = {
   partyToParty: { cpos: 2, emsps: 2, concurrency: 4, stepMs: 300, stepFractions: [0.5, 1], latencyMs: 300 },
-  broadcast: { cpos: 1, emsps: 3, locationsPerCpo: 2, rate: 20, durationMs: 300, drainBudgetMs: 30_000 },
+  broadcast: {
+    cpos: 1,
+    emsps: 3,
+    locationsPerCpo: 2,
+    startRate: 5,
+    stepFactor: 2,
+    maxRate: 20,
+    stepMs: 300,
+    settleMs: 2_000,
+  },
   authorize: { emsps: 2, rate: 20, durationMs: 300 },
   scale: { evses: 400, evsesPerLocation: 4, cpos: 2, concurrency: 8, loadBudgetMs: 30_000 },
   restart: { emsps: 2, locations: 2, rate: 20, beforeKillMs: 300 },

@@ -34,7 +34,7 @@ export async function measureThroughput(
   context: BenchContext,
   label: string,
   templates: readonly RequestTemplate[],
-  pids: { hub: number; forwarder?: boolean },
+  pids: { hub: number | readonly [number, number]; forwarder?: boolean },
 ): Promise<ThroughputMeasurement> {
   const sizes = context.sizes.partyToParty
   const connections = sizes.concurrency
@@ -53,7 +53,7 @@ export async function measureThroughput(
         connections,
         mode: { kind: 'closed', concurrency: sizes.concurrency, durationMs: sizes.stepMs },
       }),
-    pids.forwarder,
+    pids.forwarder ? context.forwarder.pid : undefined,
   )
   context.log(`  ${label}: closed loop ${closed.result.okPerSecond}/s (cpu ${JSON.stringify(closed.cpu)})`)
   const steps: RateStep[] = []
@@ -68,7 +68,7 @@ export async function measureThroughput(
           connections,
           mode: { kind: 'open', rate: offered, durationMs: sizes.stepMs },
         }),
-      pids.forwarder,
+      pids.forwarder ? context.forwarder.pid : undefined,
     )
     const sustained =
       result.failed === 0 &&
