@@ -24,13 +24,14 @@ import type { ForwarderHandlers } from './passthrough/forwarder.ts'
 import { summariseCpuProfiles } from './report/cpu-profile.ts'
 import { writeResults } from './report/results.ts'
 import { authorize } from './scenarios/authorize.ts'
+import { backlog } from './scenarios/backlog.ts'
 import { broadcast } from './scenarios/broadcast.ts'
 import { partyToParty } from './scenarios/party-to-party.ts'
 import { restart } from './scenarios/restart.ts'
 import { scale } from './scenarios/scale.ts'
 import { start } from './scenarios/start.ts'
 
-const SCENARIOS: readonly Scenario[] = [partyToParty, broadcast, authorize, scale, restart, start]
+const SCENARIOS: readonly Scenario[] = [partyToParty, broadcast, backlog, authorize, scale, restart, start]
 
 const USAGE = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')} ...] [--smoke] [--store pglite|postgres|both] [--profile] [--set group.size=value ...]`
 

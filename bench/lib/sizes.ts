@@ -48,6 +48,17 @@ export interface Sizes {
     /** Load before the SIGKILL. */
     readonly beforeKillMs: number
   }
+  readonly backlog: {
+    readonly emsps: number
+    /** Deliveries queued while the receivers are held down (Locations PUT × eMSPs). */
+    readonly deliveries: number
+    /** The same run with an almost empty queue: the reference rate. */
+    readonly referenceDeliveries: number
+    /** Queuing stops after this long; the figures then give the backlog reached. */
+    readonly buildBudgetMs: number
+    /** The drain is measured for at most this long after the release. */
+    readonly drainBudgetMs: number
+  }
   readonly start: {
     /** Starts measured (after one unmeasured start that prepares the store); the median is reported. */
     readonly starts: number
@@ -78,6 +89,13 @@ export const FULL: Sizes = {
   authorize: { emsps: 4, rate: 25, durationMs: 8_000 },
   scale: { evses: 1_000_000, evsesPerLocation: 4, cpos: 4, concurrency: 32, loadBudgetMs: 150_000 },
   restart: { emsps: 10, locations: 20, rate: 300, beforeKillMs: 3_000 },
+  backlog: {
+    emsps: 10,
+    deliveries: 100_000,
+    referenceDeliveries: 2_000,
+    buildBudgetMs: 120_000,
+    drainBudgetMs: 180_000,
+  },
   start: { starts: 5 },
   drainTimeoutMs: 300_000,
 }
@@ -97,6 +115,13 @@ export const SMOKE: Sizes = {
   authorize: { emsps: 2, rate: 20, durationMs: 300 },
   scale: { evses: 400, evsesPerLocation: 4, cpos: 2, concurrency: 8, loadBudgetMs: 30_000 },
   restart: { emsps: 2, locations: 2, rate: 20, beforeKillMs: 300 },
+  backlog: {
+    emsps: 2,
+    deliveries: 200,
+    referenceDeliveries: 20,
+    buildBudgetMs: 30_000,
+    drainBudgetMs: 30_000,
+  },
   start: { starts: 2 },
   drainTimeoutMs: 60_000,
 }

@@ -33,6 +33,8 @@ const envelope = (data: unknown) =>
   JSON.stringify({ data, status_code: 1000, timestamp: new Date().toISOString() })
 
 const platforms = new Map<string, Platform>()
+/** While set, every Locations receiver answers 503 with this Retry-After (seconds): receivers held down. */
+let holdRetryAfterSeconds: number | undefined
 const recording = {
   dedupe: false,
   total: 0,
@@ -99,6 +101,10 @@ async function handle(platform: Platform, req: IncomingMessage, res: ServerRespo
       envelope({ token: platform.tokenFromHub, url: `${platform.url}/versions`, roles: [] }),
     )
   if (path.startsWith('/2.3.0/receiver/locations/')) {
+    if (holdRetryAfterSeconds !== undefined) {
+      res.setHeader('retry-after', String(holdRetryAfterSeconds))
+      return send(res, 503, JSON.stringify({ status_code: 3000, timestamp: new Date().toISOString() }))
+    }
     const body = JSON.parse(text) as { last_updated?: string }
     record(platform.spec.name, `${path.slice('/2.3.0/receiver/locations'.length)}|${body.last_updated ?? ''}`)
     return send(res, 200, envelope(null))
@@ -200,6 +206,11 @@ const handlers = {
     Object.assign(recording, { dedupe: params.dedupe, total: 0, unique: 0, seen: new Set(), keys: new Map() })
     return null
   },
+  /** Holds the Locations receivers down (503 + Retry-After) or, with null, lets them answer again. */
+  hold(params: { retryAfterSeconds: number } | null): null {
+    holdRetryAfterSeconds = params?.retryAfterSeconds
+    return null
+  },
   /** Requests received and distinct (platform, key) deliveries so far: cheap enough to poll. */
   counts(_params: null): { total: number; unique: number } {
     return { total: recording.total, unique: recording.unique }
@@ -222,6 +233,7 @@ const handlers = {
       ),
     )
     platforms.clear()
+    holdRetryAfterSeconds = undefined
     return null
   },
 }

@@ -37,7 +37,7 @@ interface ProfileFile {
   >
 }
 
-const SCENARIO_ORDER = ['party-to-party', 'broadcast', 'authorize', 'scale', 'restart', 'start']
+const SCENARIO_ORDER = ['party-to-party', 'broadcast', 'backlog', 'authorize', 'scale', 'restart', 'start']
 const TITLES: Record<string, string> = {
   'party-to-party': '1–2. Party-to-party Session PATCHes, and the bare pass-through yardstick',
   broadcast: '3. Broadcast of EVSE status changes',
@@ -45,6 +45,7 @@ const TITLES: Record<string, string> = {
   scale: '5. Scale: one million EVSEs',
   restart: '6. Restart under load',
   start: '7. Start time of the compiled hub',
+  backlog: '8. Backlog drain',
 }
 
 function commit(): string {
