@@ -30,8 +30,18 @@ import { partyToParty } from './scenarios/party-to-party.ts'
 import { restart } from './scenarios/restart.ts'
 import { scale } from './scenarios/scale.ts'
 import { start } from './scenarios/start.ts'
+import { twoProcesses } from './scenarios/two-processes.ts'
 
-const SCENARIOS: readonly Scenario[] = [partyToParty, broadcast, backlog, authorize, scale, restart, start]
+const SCENARIOS: readonly Scenario[] = [
+  partyToParty,
+  broadcast,
+  backlog,
+  authorize,
+  scale,
+  restart,
+  start,
+  twoProcesses,
+]
 
 const USAGE = `usage: npm run bench -- [${SCENARIOS.map((s) => s.name).join('|')} ...] [--smoke] [--store pglite|postgres|both] [--profile] [--set group.size=value ...]`
 

@@ -94,7 +94,7 @@ export const FULL: Sizes = {
     deliveries: 100_000,
     referenceDeliveries: 2_000,
     buildBudgetMs: 120_000,
-    drainBudgetMs: 180_000,
+    drainBudgetMs: 120_000,
   },
   start: { starts: 5 },
   drainTimeoutMs: 300_000,

@@ -37,7 +37,16 @@ interface ProfileFile {
   >
 }
 
-const SCENARIO_ORDER = ['party-to-party', 'broadcast', 'backlog', 'authorize', 'scale', 'restart', 'start']
+const SCENARIO_ORDER = [
+  'party-to-party',
+  'broadcast',
+  'backlog',
+  'authorize',
+  'scale',
+  'restart',
+  'start',
+  'two-processes',
+]
 const TITLES: Record<string, string> = {
   'party-to-party': '1–2. Party-to-party Session PATCHes, and the bare pass-through yardstick',
   broadcast: '3. Broadcast of EVSE status changes',
@@ -46,6 +55,7 @@ const TITLES: Record<string, string> = {
   restart: '6. Restart under load',
   start: '7. Start time of the compiled hub',
   backlog: '8. Backlog drain',
+  'two-processes': '9. Two hub processes on one PostgreSQL database',
 }
 
 function commit(): string {

@@ -21,7 +21,7 @@ const SESSION_PATCH = JSON.stringify({
   last_updated: '{ts}',
 })
 
-function sessionPatches(
+export function sessionPatches(
   cpos: readonly (BenchParty & { token: string })[],
   emsps: readonly BenchParty[],
   target: (emsp: BenchParty) => { origin: string; prefix: string },
