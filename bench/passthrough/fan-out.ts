@@ -17,11 +17,11 @@ const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 })
 const authorization = `Token ${Buffer.from(DIRECT_TOKEN).toString('base64')}`
 const accepted = Buffer.from(JSON.stringify({ status_code: 1000, timestamp: new Date().toISOString() }))
 
-async function sendTo(origin: string, path: string, method: string, body: Buffer): Promise<boolean> {
+async function sendTo(origin: string, path: string, body: Buffer): Promise<boolean> {
   const answer = await agent.request({
     origin,
     path,
-    method: method as 'PATCH',
+    method: 'PATCH',
     headers: { 'content-type': 'application/json', authorization },
     body,
   })
@@ -35,7 +35,7 @@ async function fanOut(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const body = Buffer.concat(chunks)
   // The hub's URL /ocpi/2.3.0/receiver/locations/… is the partner's /2.3.0/receiver/locations/…
   const path = (req.url ?? '/').replace(/^\/ocpi/, '')
-  const sent = await Promise.all(receivers.map((origin) => sendTo(origin, path, req.method ?? 'PATCH', body)))
+  const sent = await Promise.all(receivers.map((origin) => sendTo(origin, path, body)))
   if (!sent.every(Boolean)) {
     res.writeHead(502).end()
     return
