@@ -165,7 +165,7 @@ function renderResults(results: ResultsFile, profile: ProfileFile | undefined): 
     lines.push(`### CPU profile of the hub (node --cpu-prof), ${profile.date}, commit ${profile.commit}`, '')
     for (const [run, summary] of Object.entries(profile.profiles)) {
       lines.push(
-        `${run}: ${summary.totalMs.toLocaleString('en-US')} ms profiled (main thread and the tsx loader thread); shares are of the busy, non-idle time`,
+        `${run}: ${summary.totalMs.toLocaleString('en-US')} ms profiled (every thread of the hub process); shares are of the busy, non-idle time`,
         '',
       )
       if (summary.areas) {
