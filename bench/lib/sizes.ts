@@ -80,7 +80,7 @@ export const FULL: Sizes = {
     cpos: 2,
     emsps: 50,
     locationsPerCpo: 5,
-    startRate: 2,
+    startRate: 1,
     stepFactor: 1.5,
     maxRate: 5_000,
     stepMs: 3_000,
