@@ -152,7 +152,7 @@ function renderResults(results: ResultsFile, profile: ProfileFile | undefined): 
       for (const f of r.figures) {
         const target = f.target ? `${f.target}: ${f.met ? 'met' : '**missed**'}` : ''
         const cpu = f.cpu
-          ? ` (${f.cpu.hub} / ${r.store === 'postgres' ? f.cpu.postgres : 'in hub'} / ${f.cpu.loadGenerator} / ${f.cpu.partners} / ${f.cpu.machine}% of all)`
+          ? ` (${f.cpu.hub}${f.cpu.secondHub === undefined ? '' : ` + ${f.cpu.secondHub}`} / ${r.store === 'postgres' ? f.cpu.postgres : 'in hub'} / ${f.cpu.loadGenerator} / ${f.cpu.partners} / ${f.cpu.machine}% of all)`
           : ''
         lines.push(
           `| ${r.store} | ${cell(f.label)} | ${f.value.toLocaleString('en-US')} ${cell(f.unit)} | ${cell(target)} | ${cell(`${f.limit ?? ''}${cpu}`)} |`,
