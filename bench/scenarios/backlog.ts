@@ -83,8 +83,10 @@ async function drainOnce(
   }
   const [endAt, delivered] = samples.at(-1)!
   const first = (share: number) => samples.find(([, total]) => total >= backlog * share)
-  const [fromAt, fromCount] = first(FROM_SHARE) ?? [released, 0]
-  const [toAt, toCount] = first(TO_SHARE) ?? [endAt, delivered]
+  let [fromAt, fromCount] = first(FROM_SHARE) ?? [released, 0]
+  let [toAt, toCount] = first(TO_SHARE) ?? [endAt, delivered]
+  // A drain over within a few polls has no middle to measure: the whole of it is taken instead.
+  if (toAt - fromAt < 4 * POLL_MS) [fromAt, fromCount, toAt, toCount] = [released, 0, endAt, delivered]
   return {
     backlog,
     buildSeconds: round(built.durationMs / 1000, 1),
