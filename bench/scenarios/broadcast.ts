@@ -186,7 +186,11 @@ export async function findSustainedBroadcast(
     context.log(
       `  ${label}: ${rate}/s offered → ${step.accepted}/s accepted (answer p99 ${step.answerP99} ms), ${step.delivered} of ${step.deliveries} delivered, accept→last p50 ${delays.p50} p99 ${delays.p99} ms${step.sustained ? '' : ' (not sustained)'}`,
     )
-    if (!step.sustained) break
+    if (!step.sustained) {
+      // Its late deliveries would land in what is measured next (the yardstick, another search).
+      await waitForArrivals(context, step.deliveries)
+      break
+    }
   }
   const best = steps.filter((s) => s.sustained).at(-1)
   return { steps, best, limit: likelyLimit((best ?? steps[0])!.cpu) }
