@@ -83,10 +83,13 @@ async function drainOnce(
   }
   const [endAt, delivered] = samples.at(-1)!
   const first = (share: number) => samples.find(([, total]) => total >= backlog * share)
-  let [fromAt, fromCount] = first(FROM_SHARE) ?? [released, 0]
-  let [toAt, toCount] = first(TO_SHARE) ?? [endAt, delivered]
-  // A drain over within a few polls has no middle to measure: the whole of it is taken instead.
-  if (toAt - fromAt < 4 * POLL_MS) [fromAt, fromCount, toAt, toCount] = [released, 0, endAt, delivered]
+  const middle = [first(FROM_SHARE) ?? [released, 0], first(TO_SHARE) ?? [endAt, delivered]] as const
+  // A drain over within a few polls has no middle to measure: it is taken from the first arrival on (the
+  // receivers' Retry-After pause before it is not the queue's doing).
+  const [[fromAt, fromCount], [toAt, toCount]] =
+    middle[1][0] - middle[0][0] >= 4 * POLL_MS
+      ? middle
+      : ([samples.find(([, total]) => total > 0) ?? [released, 0], [endAt, delivered]] as const)
   return {
     backlog,
     buildSeconds: round(built.durationMs / 1000, 1),
