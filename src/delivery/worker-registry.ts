@@ -20,10 +20,10 @@ export interface WorkerRegistryOptions {
  * Which delivery workers are alive (the `delivery_workers` table), so that the messages a dead process was
  * sending are sent again within seconds instead of when their leases run out.
  *
- * Every worker registers at start and, on PostgreSQL, beats (one UPDATE) every `heartbeatIntervalMs`.
- * After each beat it sweeps: workers silent for `staleAfterMs` are deleted and their leases released, in
- * one statement, with their attempt handed back (it never finished). On PGlite the process holding the data
- * folder is the only one, so at start every lease of another worker id is released and no beat runs.
+ * Every worker registers at start and, on PostgreSQL, beats every `heartbeatIntervalMs`: one UPDATE, which
+ * also tells whether another worker has been silent for `staleAfterMs`. Those are then deleted and their
+ * leases released, with their attempt handed back (it never finished). On PGlite the process holding the
+ * data folder is the only one, so at start every lease of another worker id is released and no beat runs.
  *
  * At least once: a worker that was only paused (a long GC, a stalled host, a network partition) and swept
  * meanwhile finds its row gone at its next beat, says so and registers again. The messages it was sending
@@ -53,8 +53,7 @@ export class WorkerRegistry {
     this.#stopped = false
     this.#beating = this.#beat()
     await this.#beating
-    if (this.#options.soleProcess || this.#stopped) return
-    this.#scheduleBeat()
+    if (this.#beatsNeeded()) this.#scheduleBeat()
   }
 
   /** Stops beating and removes this worker's row: a graceful stop leaves no lease behind to release. */
@@ -75,22 +74,31 @@ export class WorkerRegistry {
     // One beat at a time: the next is timed from the end of the last, so a slow database never piles them up.
     this.#timer = setTimeout(() => {
       this.#beating = this.#beat().finally(() => {
-        if (!this.#stopped) this.#scheduleBeat()
+        if (this.#beatsNeeded()) this.#scheduleBeat()
       })
     }, this.#options.heartbeatIntervalMs)
     this.#timer.unref()
   }
 
+  /** On PGlite beats only until the start's registration went through: nobody else reads them. */
+  #beatsNeeded(): boolean {
+    return !this.#stopped && !(this.#options.soleProcess && this.#registered)
+  }
+
   async #beat(): Promise<void> {
     try {
-      if (!this.#registered) await this.#register()
-      else if (!(await this.#refresh())) {
+      const beat = this.#registered ? await this.#refresh() : 'unregistered'
+      if (beat === 'swept') {
         this.#log.warn(
           'this delivery worker was taken for dead by another process (paused longer than DELIVERY_WORKER_STALE_AFTER_MS): its messages in flight were released and may be delivered twice; registering again',
         )
-        await this.#register()
       }
-      if (!this.#options.soleProcess) await this.#releaseDeadWorkers('stale')
+      // The holder of the data folder is alone: whatever another worker id holds was left by a dead process
+      // (also by one of a release before this registry, which never registered). Released before this
+      // worker counts as registered, so a failure is tried again at the next beat.
+      if (this.#options.soleProcess && beat === 'unregistered') await this.#releaseDeadWorkers('every-other')
+      if (beat === 'unregistered' || beat === 'swept') await this.#register()
+      if (!this.#options.soleProcess && beat !== 'others-alive') await this.#releaseDeadWorkers('stale')
       if (this.#failing) this.#log.info('the delivery worker registry can be written again')
       this.#failing = false
     } catch (error) {
@@ -106,52 +114,67 @@ export class WorkerRegistry {
       .values({ id: this.#workerId })
       .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: sql<Date>`now()` }))
       .execute()
-    const firstTime = !this.#registered
     this.#registered = true
-    // The holder of the data folder is alone: whatever another worker id holds was left by a dead process
-    // (also one of a release before this registry, which never registered).
-    if (this.#options.soleProcess && firstTime) await this.#releaseDeadWorkers('every-other')
-  }
-
-  /** False when this worker's row is gone: another process took it for dead. */
-  async #refresh(): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('delivery_workers')
-      .set({ heartbeat_at: sql<Date>`now()` })
-      .where('id', '=', this.#workerId)
-      .executeTakeFirst()
-    return Number(result.numUpdatedRows) > 0
   }
 
   /**
-   * Deletes the rows of dead workers and releases their leases, in one statement, so a crash in between
+   * The beat, in one statement: this worker's row refreshed, and whether another worker is silent too long
+   * (only then does the sweep run). `swept` when the row is gone: another process took this one for dead.
+   */
+  async #refresh(): Promise<'swept' | 'others-alive' | 'someone-silent'> {
+    const me = this.#workerId
+    const { rows } = await sql<{ someone_silent: boolean }>`
+      update delivery_workers set heartbeat_at = now() where id = ${me}
+      returning exists (
+        select 1 from delivery_workers where id <> ${me} and ${this.#silentTooLong()}
+      ) as someone_silent`.execute(this.#db)
+    const [row] = rows
+    if (!row) return 'swept'
+    return row.someone_silent ? 'someone-silent' : 'others-alive'
+  }
+
+  #silentTooLong() {
+    return sql<boolean>`heartbeat_at < now() - make_interval(secs => ${this.#options.staleAfterMs / 1000})`
+  }
+
+  /**
+   * Deletes the rows of dead workers and releases their leases, in one transaction, so a crash in between
    * cannot leave leases whose owner is no longer listed. `stale`: the workers silent longer than the bound.
    * `every-other`: every other worker, and every other id holding a lease, registered or not (a process of
-   * a release before this registry). The released messages keep their place and retry time (due already:
-   * they were claimed); their attempt is handed back, as it never finished.
+   * a release before this registry). The queue is only touched when someone died. The released messages keep their place
+   * and retry time (due already: they were claimed); their attempt is handed back, as it never finished.
    */
   async #releaseDeadWorkers(which: 'stale' | 'every-other'): Promise<void> {
     const me = this.#workerId
-    const [silentTooLong, unlistedHolders] =
-      which === 'stale'
-        ? [sql`and heartbeat_at < now() - make_interval(secs => ${this.#options.staleAfterMs / 1000})`, sql``]
-        : [
-            sql``,
-            sql`union select locked_by from deliveries where locked_by is not null and locked_by <> ${me}`,
-          ]
-    const { rows } = await sql<{ workers: string[]; released: number }>`
-      with gone as (delete from delivery_workers where id <> ${me} ${silentTooLong} returning id),
-      dead as (select id from gone ${unlistedHolders}),
-      released as (
-        update deliveries
-        set locked_until = null, locked_by = null, attempts = greatest(attempts - 1, 0), updated_at = now()
-        where locked_by in (select id from dead)
-        returning 1
-      )
-      select coalesce((select array_agg(id) from dead), '{}') as workers,
-             (select count(*) from released)::int as released`.execute(this.#db)
-    const { workers, released } = rows[0] ?? { workers: [], released: 0 }
-    if (workers.length === 0) return
+    const outcome = await this.#db.transaction().execute(async (trx) => {
+      let gone = trx.deleteFrom('delivery_workers').where('id', '<>', me)
+      if (which === 'stale') gone = gone.where(this.#silentTooLong())
+      const dead = new Set((await gone.returning('id').execute()).map((row) => row.id))
+      if (which === 'every-other') {
+        const holders = await trx
+          .selectFrom('deliveries')
+          .select('locked_by')
+          .distinct()
+          .where('locked_by', 'is not', null)
+          .where('locked_by', '<>', me)
+          .execute()
+        for (const { locked_by } of holders) if (locked_by !== null) dead.add(locked_by)
+      }
+      if (dead.size === 0) return undefined
+      const released = await trx
+        .updateTable('deliveries')
+        .set((eb) => ({
+          locked_until: null,
+          locked_by: null,
+          attempts: sql<number>`greatest(${eb.ref('attempts')} - 1, 0)`,
+          updated_at: new Date(),
+        }))
+        .where('locked_by', 'in', [...dead])
+        .executeTakeFirst()
+      return { workers: [...dead], released: Number(released.numUpdatedRows) }
+    })
+    if (outcome === undefined) return
+    const { workers, released } = outcome
     this.#log.warn(
       { deadWorkers: workers, releasedMessages: released },
       'delivery workers stopped without a goodbye: the messages they were sending are due again now',

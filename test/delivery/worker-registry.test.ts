@@ -53,6 +53,21 @@ async function registeredWorker(db: Db, id: string, secondsAgo: number): Promise
             values (${id}, now() - make_interval(secs => ${secondsAgo}))`.execute(db)
 }
 
+/** A plugin failing every query while `failing` is true, as a database that cannot be reached. */
+function databaseAway(): { failing: boolean; readonly plugin: KyselyPlugin } {
+  const away = {
+    failing: true,
+    plugin: {
+      transformQuery(args) {
+        if (away.failing) throw new Error('the database is away')
+        return args.node
+      },
+      transformResult: async (args) => args.result,
+    } satisfies KyselyPlugin,
+  }
+  return away
+}
+
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: the delivery worker registry`, () => {
     let testStore: TestStore | undefined
@@ -152,6 +167,20 @@ for (const engine of STORE_VARIANTS) {
       expect(releases()).toBe(1)
     })
 
+    it('as the sole process, a start that met a failing database releases the leases once it answers', async () => {
+      const away = databaseAway()
+      const { db, registry, releases } = await setUp({ soleProcess: true }, away.plugin)
+      const ofKilled = await leasedDelivery(db, 'killed', 1)
+
+      await registry.start()
+      expect(await lease(db, ofKilled)).toMatchObject({ locked_by: 'killed' })
+
+      away.failing = false
+      await eventually(async () => expect(await lease(db, ofKilled)).toMatchObject({ locked_by: null }))
+      expect(releases()).toBe(1)
+      expect(await workerIds(db)).toEqual(['me'])
+    })
+
     it('a worker swept while it was paused notices at its next beat, warns and registers again', async () => {
       const { db, registry, logs } = await setUp()
       await registry.start()
@@ -162,29 +191,22 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it('lives through a failing database: logged once, tried again each beat, and back when it answers', async () => {
-      let failing = true
-      const failWhileAway: KyselyPlugin = {
-        transformQuery(args) {
-          if (failing) throw new Error('the database is away')
-          return args.node
-        },
-        transformResult: async (args) => args.result,
-      }
-      const { db, registry, logs } = await setUp({}, failWhileAway)
+      const away = databaseAway()
+      const { db, registry, logs } = await setUp({}, away.plugin)
 
       await registry.start()
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(logs.filter((line) => line.msg.includes('heartbeat failed'))).toHaveLength(1)
       expect(await workerIds(db)).toEqual([])
 
-      failing = false
+      away.failing = false
       await eventually(async () => expect(await workerIds(db)).toEqual(['me']))
       await eventually(() =>
         expect(logs.map((line) => line.msg)).toContain('the delivery worker registry can be written again'),
       )
 
       // Stopping while the database is away only warns: the others sweep the row later.
-      failing = true
+      away.failing = true
       await registry.stop()
       expect(logs.map((line) => line.msg)).toContain(
         'could not remove this delivery worker from the registry',
