@@ -99,7 +99,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.#running) return
     this.#running = true
-    // Claiming starts once registered: a lease taken from then on is one the others release if this process
+    // Polling starts once registered: a lease taken from then on is one the others release if this process
     // dies, and the leases a killed predecessor left are already released for the first claim.
     void this.#registry.start().then(() => {
       if (!this.#running) return
