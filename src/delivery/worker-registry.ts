@@ -141,8 +141,9 @@ export class WorkerRegistry {
    * Deletes the rows of dead workers and releases their leases, in one transaction, so a crash in between
    * cannot leave leases whose owner is no longer listed. `stale`: the workers silent longer than the bound.
    * `every-other`: every other worker, and every other id holding a lease, registered or not (a process of
-   * a release before this registry). The queue is only touched when someone died. The released messages keep their place
-   * and retry time (due already: they were claimed); their attempt is handed back, as it never finished.
+   * a release before this registry). The queue is only touched when someone died. The released messages
+   * keep their place and retry time (due already: they were claimed); their attempt is handed back, as it
+   * never finished.
    */
   async #releaseDeadWorkers(which: 'stale' | 'every-other'): Promise<void> {
     const me = this.#workerId
