@@ -89,6 +89,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     events,
     timeoutMs: config.outboundTimeoutMs,
     directory,
+    soleProcess: store.engine === 'pglite',
     markReceiverOffline: (platformId) =>
       markReceiverOffline(directory, hubIdentity(config), events, platformId),
   })

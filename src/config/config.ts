@@ -95,6 +95,18 @@ export const SETTINGS = [
       'How often a hub process looks at the queue for messages it was not woken for (retries, other processes).',
   },
   {
+    env: 'DELIVERY_HEARTBEAT_INTERVAL_MS',
+    default: '1000',
+    description:
+      "How often each hub process's delivery worker tells the database it is alive (PostgreSQL), and looks for workers that stopped doing so.",
+  },
+  {
+    env: 'DELIVERY_WORKER_STALE_AFTER_MS',
+    default: '3000',
+    description:
+      'A delivery worker silent for this long counts as dead (PostgreSQL): another process releases the messages it was sending, which are sent again at once instead of after their lease (`OUTBOUND_TIMEOUT_MS` + 5 s). At least twice `DELIVERY_HEARTBEAT_INTERVAL_MS`. A live process paused longer (a stalled host, a network partition) may send those messages twice.',
+  },
+  {
     env: 'PAGE_LIMIT_MAX',
     default: '1000',
     description: 'Largest page the hub serves on its own paginated GETs (sent as X-Limit).',
@@ -280,6 +292,8 @@ export interface HubConfig {
     readonly retryMaxMs: number
     readonly maxInFlight: number
     readonly pollIntervalMs: number
+    readonly heartbeatIntervalMs: number
+    readonly workerStaleAfterMs: number
     readonly maxInFlightPerReceiver: number
     readonly offlineAfterFailures: number
   }
@@ -391,6 +405,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       retryMaxMs: readInt(env, 'DELIVERY_RETRY_MAX_MS', 1, 86_400_000),
       maxInFlight: readInt(env, 'DELIVERY_MAX_IN_FLIGHT', 1, 10_000),
       pollIntervalMs: readInt(env, 'DELIVERY_POLL_INTERVAL_MS', 10, 60_000),
+      ...readWorkerLiveness(env),
       maxInFlightPerReceiver: readInt(env, 'DELIVERY_MAX_IN_FLIGHT_PER_RECEIVER', 1, 10_000),
       offlineAfterFailures: readInt(env, 'DELIVERY_OFFLINE_AFTER_FAILURES', 1, 1_000_000),
     },
@@ -432,6 +447,20 @@ function readDatabaseUrl(env: Env): string | undefined {
     )
   }
   return raw
+}
+
+/** A worker counts as dead only after several missed beats: one late beat (a busy pool) is not a death. */
+function readWorkerLiveness(
+  env: Env,
+): Pick<HubConfig['delivery'], 'heartbeatIntervalMs' | 'workerStaleAfterMs'> {
+  const heartbeatIntervalMs = readInt(env, 'DELIVERY_HEARTBEAT_INTERVAL_MS', 50, 60_000)
+  const workerStaleAfterMs = readInt(env, 'DELIVERY_WORKER_STALE_AFTER_MS', 100, 600_000)
+  if (workerStaleAfterMs < 2 * heartbeatIntervalMs) {
+    throw new ConfigError(
+      `DELIVERY_WORKER_STALE_AFTER_MS (${workerStaleAfterMs}) must be at least twice DELIVERY_HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`,
+    )
+  }
+  return { heartbeatIntervalMs, workerStaleAfterMs }
 }
 
 /** The idle time is kept at least this much above the longest wait of a forwarded request. */

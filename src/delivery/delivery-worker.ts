@@ -16,6 +16,7 @@ import { storedOutboundPath, type OutboundPath } from '../core/outbound-path.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
+import { WorkerRegistry } from './worker-registry.ts'
 
 export interface DeliveryWorkerOptions {
   /** Messages being sent at the same time by this process. */
@@ -41,6 +42,12 @@ export interface DeliveryWorkerOptions {
   readonly events: EventSink<Pick<HubEvents, 'delivery.delivered' | 'delivery.failed' | 'delivery.dead'>>
   /** Where a receiver's version, endpoints and token are read. */
   readonly directory: PartyDirectory
+  /** How often this worker tells the others it is alive (worker-registry.ts). */
+  readonly heartbeatIntervalMs: number
+  /** A worker silent this long is dead: the messages it was sending are released at once. */
+  readonly workerStaleAfterMs: number
+  /** Only this process uses the database (PGlite): at start, every other worker's lease is dead. */
+  readonly soleProcess: boolean
 }
 
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
@@ -58,6 +65,7 @@ export class DeliveryWorker {
   readonly #log: FastifyBaseLogger
   readonly #options: DeliveryWorkerOptions
   readonly #workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+  readonly #registry: WorkerRegistry
   #running = false
   #timer: NodeJS.Timeout | undefined
   #inFlight = 0
@@ -80,14 +88,25 @@ export class DeliveryWorker {
     this.#partners = partners
     this.#log = log.child({ component: 'delivery', worker: this.#workerId })
     this.#options = options
+    this.#registry = new WorkerRegistry(db, this.#workerId, this.#log, {
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      staleAfterMs: options.workerStaleAfterMs,
+      soleProcess: options.soleProcess,
+      onLeasesReleased: () => this.wake(),
+    })
   }
 
   start(): void {
     if (this.#running) return
     this.#running = true
-    this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs)
-    this.#timer.unref()
-    this.wake()
+    // Polling starts once registered: a lease taken from then on is one the others release if this process
+    // dies, and the leases a killed predecessor left are already released for the first claim.
+    void this.#registry.start().then(() => {
+      if (!this.#running) return
+      this.#timer = setInterval(() => this.wake(), this.#options.pollIntervalMs)
+      this.#timer.unref()
+      this.wake()
+    })
   }
 
   /** Something was queued or finished: look at the queue soon (coalesced to once per tick). */
@@ -104,8 +123,8 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.#running = false
     clearInterval(this.#timer)
-    if (this.#inFlight === 0 && !this.#claiming) return
-    await new Promise<void>((resolve) => (this.#idle = resolve))
+    if (this.#inFlight > 0 || this.#claiming) await new Promise<void>((resolve) => (this.#idle = resolve))
+    await this.#registry.stop()
   }
 
   async #pump(): Promise<void> {

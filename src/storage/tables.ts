@@ -16,6 +16,7 @@ export interface Database {
   async_callbacks: AsyncCallbacksTable
   message_log: MessageLogTable
   directory_version: DirectoryVersionTable
+  delivery_workers: DeliveryWorkersTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -68,6 +69,13 @@ export interface PartiesTable {
 export interface DirectoryVersionTable {
   singleton: ColumnType<boolean, never, never>
   version: ColumnType<number, never, never>
+}
+
+/** The delivery workers alive now: one row per hub process, its beat kept fresh (src/delivery/worker-registry.ts). */
+export interface DeliveryWorkersTable {
+  id: string
+  started_at: Timestamp
+  heartbeat_at: Timestamp
 }
 
 export interface HubSettingsTable {

@@ -264,3 +264,19 @@ describe('connection limits (HTTP_*)', () => {
     )
   })
 })
+
+describe('delivery worker liveness (DELIVERY_HEARTBEAT_INTERVAL_MS, DELIVERY_WORKER_STALE_AFTER_MS)', () => {
+  it('beats every second and takes a worker silent for 3 s for dead, by default', () => {
+    expect(loadConfig({}).delivery).toMatchObject({ heartbeatIntervalMs: 1_000, workerStaleAfterMs: 3_000 })
+  })
+
+  it('refuses a bound shorter than two beats: one late beat must not make a live worker dead', () => {
+    expect(
+      configErrorOf({ DELIVERY_HEARTBEAT_INTERVAL_MS: '2000', DELIVERY_WORKER_STALE_AFTER_MS: '3000' })
+        .message,
+    ).toMatch(/DELIVERY_WORKER_STALE_AFTER_MS .* DELIVERY_HEARTBEAT_INTERVAL_MS/)
+    expect(
+      loadConfig({ DELIVERY_HEARTBEAT_INTERVAL_MS: '200', DELIVERY_WORKER_STALE_AFTER_MS: '400' }).delivery,
+    ).toMatchObject({ heartbeatIntervalMs: 200, workerStaleAfterMs: 400 })
+  })
+})
