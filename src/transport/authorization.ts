@@ -3,10 +3,11 @@ import { OcpiError } from '../core/errors.ts'
 import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
 import { hashToken, isValidToken } from '../core/tokens.ts'
 
+/** A token an Authorization header may stand for, with its hash. */
+export type TokenCandidate = { readonly token: string; readonly hash: string }
+
 /** Finds the platform that holds one of these token hashes; supplied by the party directory. */
-export type TokenLookup = (
-  candidates: readonly { token: string; hash: string }[],
-) => Promise<AuthenticatedPartner | undefined>
+export type TokenLookup = (candidates: readonly TokenCandidate[]) => Promise<AuthenticatedPartner | undefined>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,16 +43,38 @@ export function tokenCandidates(header: string): string[] {
   return candidates
 }
 
+/** Most Authorization headers remembered with their candidates; past that the memory starts again. */
+const REMEMBERED_HEADERS = 1_024
+
+/**
+ * The candidates of each Authorization header seen lately, hashed: partners send the same header on every
+ * request, and parsing, decoding and hashing it anew was a share of every request's CPU. Bounded, so a
+ * caller sending endless made-up tokens cannot grow it.
+ */
+function rememberingCandidates(): (header: string) => readonly TokenCandidate[] {
+  const known = new Map<string, readonly TokenCandidate[]>()
+  return (header) => {
+    let candidates = known.get(header)
+    if (candidates === undefined) {
+      candidates = tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) }))
+      if (known.size >= REMEMBERED_HEADERS) known.clear()
+      known.set(header, candidates)
+    }
+    return candidates
+  }
+}
+
 /**
  * Authenticates every request of the scope it is registered in. A missing or unknown token is HTTP 401;
  * so is a token of an unfinished handshake (token A) on anything but versions and credentials.
  */
 export function registerPartnerAuthentication(app: FastifyInstance, lookup: TokenLookup): void {
   app.decorateRequest('partner', undefined)
+  const candidatesOf = rememberingCandidates()
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     if (!header) throw new OcpiError('HUB_ERR_AUTH_MISSING')
-    const candidates = tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) }))
+    const candidates = candidatesOf(header)
     const partner = candidates.length > 0 ? await lookup(candidates) : undefined
     if (!partner) throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
     if (!partner.registered && !request.routeOptions.config.allowUnregistered) {
