@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
+import { rememberLatest } from '../core/remember-latest.ts'
 import { hashToken, isValidToken } from '../core/tokens.ts'
 
 /** A token an Authorization header may stand for, with its hash. */
@@ -43,34 +44,19 @@ export function tokenCandidates(header: string): string[] {
   return candidates
 }
 
-/** Most Authorization headers remembered with their candidates; past that the memory starts again. */
-const REMEMBERED_HEADERS = 1_024
-
-/**
- * The candidates of each Authorization header seen lately, hashed: partners send the same header on every
- * request, and parsing, decoding and hashing it anew was a share of every request's CPU. Bounded, so a
- * caller sending endless made-up tokens cannot grow it.
- */
-function rememberingCandidates(): (header: string) => readonly TokenCandidate[] {
-  const known = new Map<string, readonly TokenCandidate[]>()
-  return (header) => {
-    let candidates = known.get(header)
-    if (candidates === undefined) {
-      candidates = tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) }))
-      if (known.size >= REMEMBERED_HEADERS) known.clear()
-      known.set(header, candidates)
-    }
-    return candidates
-  }
-}
-
 /**
  * Authenticates every request of the scope it is registered in. A missing or unknown token is HTTP 401;
  * so is a token of an unfinished handshake (token A) on anything but versions and credentials.
  */
 export function registerPartnerAuthentication(app: FastifyInstance, lookup: TokenLookup): void {
   app.decorateRequest('partner', undefined)
-  const candidatesOf = rememberingCandidates()
+  // Partners send the same header on every request: parsed, decoded and hashed once (bounded, so a caller
+  // sending endless made-up tokens cannot grow the memory).
+  const candidatesOf = rememberLatest(
+    (header: string): readonly TokenCandidate[] =>
+      tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) })),
+    1_024,
+  )
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     if (!header) throw new OcpiError('HUB_ERR_AUTH_MISSING')
