@@ -151,8 +151,9 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       registerOcpiTransport(ocpi, context)
       // After authentication: a registered partner that calls is alive (the still-alive check skips it).
       const lastSeen = new LastSeenRecorder(context.directory, context.log)
-      ocpi.addHook('onRequest', async (request) => {
+      ocpi.addHook('onRequest', (request, _reply, done) => {
         if (request.partner?.registered) lastSeen.record(request.partner.platformId)
+        done()
       })
       await registerModules(ocpi, context)
     },

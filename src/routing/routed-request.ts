@@ -26,8 +26,11 @@ export interface PartyBoundRequest {
    * session's parties) when there are no TO headers. Undefined when the content does not tell.
    */
   readonly destinationFromContent?: (requester: Requester) => Promise<PartyRef | undefined>
-  /** What the requester is told when neither TO nor the content names a destination. */
-  readonly noDestination: OcpiError
+  /**
+   * What the requester is told when neither TO nor the content names a destination. Made only then: an
+   * Error captures its stack when constructed, a cost every routed request would otherwise pay.
+   */
+  readonly noDestination: () => OcpiError
   readonly timeoutMs?: number
   /**
    * Roles the requester must speak in (a CPO asking for an authorization, a PTP creating a terminal):
@@ -81,7 +84,7 @@ export async function routeToOneParty(
   checkFromHeader(requester, routing)
   const from = speakingParty(requester, routing.from, bound)
   const to = routing.to ?? (await bound.destinationFromContent?.(requester))
-  if (!to) throw bound.noDestination
+  if (!to) throw bound.noDestination()
   const destination = await resolveDestination(context, to, requester.platformId, bound)
   if (destination?.kind !== 'party') {
     throw new OcpiError(

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
+import { rememberLatest } from '../core/remember-latest.ts'
 import { hashToken, isValidToken } from '../core/tokens.ts'
 
+/** A token an Authorization header may stand for, with its hash. */
+export type TokenCandidate = { readonly token: string; readonly hash: string }
+
 /** Finds the platform that holds one of these token hashes; supplied by the party directory. */
-export type TokenLookup = (
-  candidates: readonly { token: string; hash: string }[],
-) => Promise<AuthenticatedPartner | undefined>
+export type TokenLookup = (candidates: readonly TokenCandidate[]) => Promise<AuthenticatedPartner | undefined>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,10 +50,17 @@ export function tokenCandidates(header: string): string[] {
  */
 export function registerPartnerAuthentication(app: FastifyInstance, lookup: TokenLookup): void {
   app.decorateRequest('partner', undefined)
+  // Partners send the same header on every request: parsed, decoded and hashed once (bounded, so a caller
+  // sending endless made-up tokens cannot grow the memory).
+  const candidatesOf = rememberLatest(
+    (header: string): readonly TokenCandidate[] =>
+      tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) })),
+    1_024,
+  )
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     if (!header) throw new OcpiError('HUB_ERR_AUTH_MISSING')
-    const candidates = tokenCandidates(header).map((token) => ({ token, hash: hashToken(token) }))
+    const candidates = candidatesOf(header)
     const partner = candidates.length > 0 ? await lookup(candidates) : undefined
     if (!partner) throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
     if (!partner.registered && !request.routeOptions.config.allowUnregistered) {

@@ -71,8 +71,8 @@ export function registerJsonBodyParser(app: FastifyInstance, bodyLimit: number, 
       (mayHoldUnstorableText(text) ? findUnstorableText(value) : undefined) ?? findInexactNumber(text)
     done(flaw ? invalidInput('body', flaw.path, flaw.message) : null, flaw ? undefined : value)
   })
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const flaw = findUnstorableText(request.query)
-    if (flaw) throw invalidInput('querystring', flaw.path, flaw.message)
+    done(flaw ? invalidInput('querystring', flaw.path, flaw.message) : undefined)
   })
 }

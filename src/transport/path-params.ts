@@ -50,15 +50,18 @@ export function unsafePathParameter(value: string): string | undefined {
  * Every route is covered, including those added later, whatever its own params schema allows.
  */
 export function registerPathParameterCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    if (request.is404) return
-    const params = request.params as Record<string, unknown> | undefined
-    for (const [name, value] of Object.entries(params ?? {})) {
-      if (typeof value !== 'string') continue
-      const reason = unsafePathParameter(value)
-      if (reason) {
-        throw new OcpiError('HUB_ERR_INVALID_PATH_PARAMETER', `${name}: ${reason}: it cannot be an OCPI id`)
+  // A callback hook: no promise per request (Fastify passes a thrown error on like a rejected one).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.is404) {
+      const params = request.params as Record<string, unknown> | undefined
+      for (const [name, value] of Object.entries(params ?? {})) {
+        if (typeof value !== 'string') continue
+        const reason = unsafePathParameter(value)
+        if (reason) {
+          throw new OcpiError('HUB_ERR_INVALID_PATH_PARAMETER', `${name}: ${reason}: it cannot be an OCPI id`)
+        }
       }
     }
+    done()
   })
 }

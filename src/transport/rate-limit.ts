@@ -69,14 +69,17 @@ export class RateLimiter {
  */
 export function registerRateLimit(app: FastifyInstance, limiter: RateLimiter): void {
   if (!limiter.enabled) return
-  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+  // A callback hook (no promise per request); a refusal is answered here and the request goes no further.
+  app.addHook('onRequest', (request: FastifyRequest, reply, done) => {
     const platformId = request.partner?.platformId
-    if (!platformId) return
-    const module = ocpiModuleOfRoute(request.routeOptions.url) ?? 'unknown'
-    const decision = limiter.take(platformId, module)
-    if (decision.allowed) return
+    const module = platformId ? (ocpiModuleOfRoute(request.routeOptions.url) ?? 'unknown') : ''
+    const decision = platformId ? limiter.take(platformId, module) : undefined
+    if (!decision || decision.allowed) {
+      done()
+      return
+    }
     request.log.info({ platformId, module, retryAfter: decision.retryAfterSeconds }, 'rate limit reached')
-    return reply
+    void reply
       .code(429)
       .header('retry-after', String(decision.retryAfterSeconds))
       .send(

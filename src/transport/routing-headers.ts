@@ -58,14 +58,16 @@ export function setResponseRouting(reply: FastifyReply, from: PartyRef, to: Part
  * yet is from the hub, to the party the requester spoke as (its FROM header, when it is well formed).
  */
 export function answerWithRoutingHeaders(scope: FastifyInstance, hub: PartyRef): void {
-  scope.addHook('onSend', async (request, reply) => {
-    if (reply.hasHeader(ROUTING_HEADERS.fromPartyId)) return
-    let requester: PartyRef | undefined
-    try {
-      requester = routingHeadersOf(request).from
-    } catch {
-      requester = undefined // a malformed FROM names nobody
+  scope.addHook('onSend', (request, reply, payload, done) => {
+    if (!reply.hasHeader(ROUTING_HEADERS.fromPartyId)) {
+      let requester: PartyRef | undefined
+      try {
+        requester = routingHeadersOf(request).from
+      } catch {
+        requester = undefined // a malformed FROM names nobody
+      }
+      setResponseRouting(reply, hub, requester)
     }
-    setResponseRouting(reply, hub, requester)
+    done(null, payload)
   })
 }

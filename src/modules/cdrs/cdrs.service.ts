@@ -104,7 +104,7 @@ export async function postCdr(context: HubContext, source: MessageSource, cdr: C
         country_code: cdr.cdr_token.country_code.toUpperCase(),
         party_id: cdr.cdr_token.party_id.toUpperCase(),
       }),
-    noDestination: new OcpiError('HUB_ERR_INVALID_PARAMETERS', 'cdr_token: is required'),
+    noDestination: () => new OcpiError('HUB_ERR_INVALID_PARAMETERS', 'cdr_token: is required'),
   })
   const forward = { ...routed.forward, from: cpo }
   const staleAfterMs = context.config.outboundTimeoutMs + STALE_CLAIM_MARGIN_MS
@@ -187,10 +187,11 @@ export async function listCdrs(
     method: 'GET',
     pathAndQuery: outboundPath([], list.query),
     body: undefined,
-    noDestination: new OcpiError(
-      'HUB_ERR_ROUTING_HEADERS',
-      'The hub keeps no CDRs: name the CPO whose CDRs to list in OCPI-to-* (or route_to=CC-PID)',
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        'The hub keeps no CDRs: name the CPO whose CDRs to list in OCPI-to-* (or route_to=CC-PID)',
+      ),
   })
   const from = speakerOf(routed.requester, source.routing, CDR_RECEIVERS)
   return forwardAndRelay(context, { ...routed.forward, from })

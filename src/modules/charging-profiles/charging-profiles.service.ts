@@ -38,7 +38,7 @@ async function toSessionCpo(
     requesterRoles: PROFILE_SETTER_ROLES,
     destinationFromContent: (requester) =>
       ownerForCounterpart(context.db, 'session', call.sessionId, requester),
-    noDestination: nameTheReceiver(`The hub knows no session ${call.sessionId} of yours`),
+    noDestination: () => nameTheReceiver(`The hub knows no session ${call.sessionId} of yours`),
   })
   const outcome = await forwardWithCallback(context, routed, {
     module: 'chargingprofiles',
@@ -127,9 +127,8 @@ export async function updateActiveProfile(
     requesterRoles: ['CPO'],
     destinationFromContent: (requester) =>
       counterpartForOwner(context.db, 'chargingprofile', sessionId, requester),
-    noDestination: nameTheReceiver(
-      `Nobody set a charging profile on your session ${sessionId} through the hub`,
-    ),
+    noDestination: () =>
+      nameTheReceiver(`Nobody set a charging profile on your session ${sessionId} through the hub`),
   })
   return forwardAndRelay(context, routed.forward)
 }

@@ -92,7 +92,7 @@ export async function sendCommand(
     body: command.body,
     requesterRoles: COMMAND_REQUESTER_ROLES,
     destinationFromContent: destinationOf(context, command),
-    noDestination: noDestination(name, command),
+    noDestination: () => noDestination(name, command),
   })
   checkTokenIsTheRequesters(command, routed.requester)
   const outcome = await forwardWithCallback(context, routed, {

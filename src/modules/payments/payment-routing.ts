@@ -48,10 +48,11 @@ export async function routePayments(
     pathAndQuery: outboundPath(call.segments, call.query),
     body: call.body,
     requesterRoles: parties.requester,
-    noDestination: new OcpiError(
-      'HUB_ERR_ROUTING_HEADERS',
-      `Payments are routed by the OCPI-to-* headers only: name the ${parties.receiver.join(' or ')} this is for`,
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        `Payments are routed by the OCPI-to-* headers only: name the ${parties.receiver.join(' or ')} this is for`,
+      ),
   })
   // The destination holds the role behind the interface (a PTP behind SENDER, a CPO behind RECEIVER):
   // routed-request looks it up that way (INTERFACE_IMPLEMENTERS).

@@ -40,7 +40,7 @@ interface OwnerMessage extends SessionRef {
   readonly idsInBody?: { country_code?: unknown; party_id?: unknown; id?: unknown }
   /** Open routing: the eMSP worked out from the content, when there are no TO headers. */
   readonly destinationFromContent: () => Promise<PartyRef | undefined>
-  readonly noDestination: OcpiError
+  readonly noDestination: () => OcpiError
 }
 
 /** What an eMSP's request to a CPO (list, charging preferences) needs to find the CPO. */
@@ -51,7 +51,7 @@ interface ReaderMessage {
   readonly destinationFromContent?: (requester: Requester) => Promise<PartyRef | undefined>
   /** The party the requester speaks as when it sends no FROM (the session's eMSP). */
   readonly preferredSpeaker?: () => PartyRef | undefined
-  readonly noDestination: OcpiError
+  readonly noDestination: () => OcpiError
 }
 
 /**
@@ -117,7 +117,7 @@ export async function putSession(
     idsInBody: session,
     // The eMSP of the driver: a Session PUT always carries its cdr_token.
     destinationFromContent: () => Promise.resolve(tokenOwner(session.cdr_token)),
-    noDestination: new OcpiError('HUB_ERR_INVALID_PARAMETERS', 'cdr_token: is required'),
+    noDestination: () => new OcpiError('HUB_ERR_INVALID_PARAMETERS', 'cdr_token: is required'),
   })
   const answer = await callDestination(context, forward)
   if (isAccepted(answer)) {
@@ -153,10 +153,11 @@ export async function patchSession(
     idsInBody: patch.patch,
     destinationFromContent: async () =>
       (await sessionCounterpart(context.db, owner, sessionId)) ?? tokenOwner(patch.patch.cdr_token),
-    noDestination: new OcpiError(
-      'HUB_ERR_ROUTING_HEADERS',
-      `No receiver for session ${sessionId}: no OCPI-to-* headers, no cdr_token in the PATCH, and the hub has not passed on a PUT of this session from ${owner.country_code}*${owner.party_id}`,
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        `No receiver for session ${sessionId}: no OCPI-to-* headers, no cdr_token in the PATCH, and the hub has not passed on a PUT of this session from ${owner.country_code}*${owner.party_id}`,
+      ),
   })
   const answer = await callDestination(context, forward)
   if (isAccepted(answer)) {
@@ -189,10 +190,11 @@ export async function readSessionCopy(
     sessionId,
     body: undefined,
     destinationFromContent: () => sessionCounterpart(context.db, owner, sessionId),
-    noDestination: new OcpiError(
-      'HUB_ERR_GET_NEEDS_DESTINATION',
-      `The hub does not know the eMSP of session ${sessionId} of ${owner.country_code}*${owner.party_id}: name it in OCPI-to-*`,
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_GET_NEEDS_DESTINATION',
+        `The hub does not know the eMSP of session ${sessionId} of ${owner.country_code}*${owner.party_id}: name it in OCPI-to-*`,
+      ),
   })
   return relayedAnswer(await callDestination(context, forward), forward)
 }
@@ -207,10 +209,11 @@ export async function listSessions(
     method: 'GET',
     pathAndQuery: outboundPath([], list.query),
     body: undefined,
-    noDestination: new OcpiError(
-      'HUB_ERR_ROUTING_HEADERS',
-      'The hub keeps no sessions: name the CPO whose sessions to list in OCPI-to-* (or route_to=CC-PID)',
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        'The hub keeps no sessions: name the CPO whose sessions to list in OCPI-to-* (or route_to=CC-PID)',
+      ),
   })
   return relayedAnswer(await callDestination(context, forward), forward)
 }
@@ -236,10 +239,11 @@ export async function setChargingPreferences(
       return known?.owner
     },
     preferredSpeaker: () => sessionReceiver,
-    noDestination: new OcpiError(
-      'HUB_ERR_ROUTING_HEADERS',
-      `The hub has not passed on a session ${sessionId} to you: name its CPO in OCPI-to-*`,
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        `The hub has not passed on a session ${sessionId} to you: name its CPO in OCPI-to-*`,
+      ),
   })
   return relayedAnswer(await callDestination(context, forward), forward)
 }

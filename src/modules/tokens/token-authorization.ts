@@ -65,10 +65,11 @@ export async function authorizeThroughHub(
     requesterRoles: ['CPO'],
     destinationFromContent: () => findTokenOwner(context.db, tokenUid, tokenType),
     // mod_tokens: an unknown token is HTTP 404 + 2004. The hub knows no eMSP for it, so it is unknown here.
-    noDestination: new OcpiError(
-      'HUB_ERR_UNKNOWN_TOKEN',
-      `Unknown token: no eMSP has shared a ${tokenType} token ${tokenUid} with the hub; name its eMSP in the OCPI-to-* headers`,
-    ),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_UNKNOWN_TOKEN',
+        `Unknown token: no eMSP has shared a ${tokenType} token ${tokenUid} with the hub; name its eMSP in the OCPI-to-* headers`,
+      ),
     timeoutMs: context.config.authorizationTimeoutMs,
   })
   return forwardAndRelay(context, routed.forward)

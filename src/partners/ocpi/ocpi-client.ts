@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
 import { Agent, request } from 'undici'
 import type { EventSink } from '../../core/events.ts'
-import { hashToken } from '../../core/tokens.ts'
-import { encodeToken } from '../../core/tokens.ts'
+import { rememberLatest } from '../../core/remember-latest.ts'
+import { encodeToken, hashToken } from '../../core/tokens.ts'
 import { isEnvelope, type OcpiEnvelope } from '../../core/envelope.ts'
 import type { HttpMethod, PartnerCallFailure } from '../partner-channel.ts'
 import { guardedLookup, isPrivateAddress, PeerAddressRefused } from './peer-address-guard.ts'
@@ -74,6 +74,9 @@ export interface OcpiClientOptions {
   readonly events?: EventSink<{ 'partner.exchange': PartnerExchange }> | undefined
 }
 
+/** Tokens remembered encoded and hashed: more than the partners of any hub. */
+const KNOWN_TOKENS = 4_096
+
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
 /**
@@ -87,6 +90,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 export class OcpiClient {
   readonly #options: OcpiClientOptions
   readonly #agent: Agent
+  // The hub presents the same few tokens on every call: encoded and hashed once each.
+  readonly #encodedToken = rememberLatest(encodeToken, KNOWN_TOKENS)
+  readonly #tokenHash = rememberLatest(hashToken, KNOWN_TOKENS)
 
   constructor(options: OcpiClientOptions) {
     this.#options = options
@@ -103,7 +109,7 @@ export class OcpiClient {
     const timeoutMs = call.timeoutMs ?? this.#options.timeoutMs
     const requestId = randomUUID()
     const headers: Record<string, string> = {
-      authorization: `Token ${call.tokenEncoding === 'raw' ? call.token : encodeToken(call.token)}`,
+      authorization: `Token ${call.tokenEncoding === 'raw' ? call.token : this.#encodedToken(call.token)}`,
       'x-request-id': requestId,
       'x-correlation-id': call.correlationId ?? randomUUID(),
       ...call.headers,
@@ -122,7 +128,7 @@ export class OcpiClient {
         durationMs: performance.now() - started,
         method: call.method,
         url: call.url,
-        tokenHash: hashToken(call.token),
+        tokenHash: this.#tokenHash(call.token),
         headers: call.headers ?? {},
         requestId: headers['x-request-id'] ?? requestId,
         correlationId: headers['x-correlation-id'] ?? '',
@@ -131,6 +137,13 @@ export class OcpiClient {
         ...outcome,
       })
     }
+    // The whole call's deadline. A timer cleared when the call ends costs less than AbortSignal.timeout,
+    // whose timer and weak reference stay until it fires; the abort reason is the same TimeoutError.
+    const deadline = new AbortController()
+    const timer = setTimeout(
+      () => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      timeoutMs,
+    )
     try {
       const url = this.#checkUrl(call.url)
       const response = await request(url, {
@@ -140,7 +153,7 @@ export class OcpiClient {
         dispatcher: this.#agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline.signal,
       })
       const text = await readAnswer(
         response,
@@ -159,6 +172,8 @@ export class OcpiClient {
       const failure = error instanceof PartnerCallError ? error : classify(error, call.url, timeoutMs)
       observe({ httpStatus: undefined, responseBody: undefined, ocpiStatus: undefined, failure })
       throw failure
+    } finally {
+      clearTimeout(timer)
     }
   }
 
@@ -207,14 +222,19 @@ async function readAnswer(
   }
   const announced = Number(response.headers['content-length'])
   if (Number.isFinite(announced) && announced > limit) throw tooLarge()
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw tooLarge()
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks, size).toString('utf8')
+  // Read through events rather than an async iterator, which costs a promise per chunk.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const body = response.body
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) reject(tooLarge())
+      else chunks.push(chunk)
+    })
+    body.on('error', reject)
+    body.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')))
+  })
 }
 
 function parseEnvelope(text: string): OcpiEnvelope | undefined {
