@@ -196,7 +196,13 @@ export const SETTINGS = [
     env: 'MESSAGE_LOG_BODY_LIMIT_BYTES',
     default: '65536',
     description:
-      'Bytes of each request and response body kept in the message log; longer bodies are cut (and marked). `0` keeps no bodies.',
+      'Bytes of each request and response body kept in the message log for an exchange that failed or was refused (an HTTP status other than 2xx, an OCPI status other than 1xxx, no answer); longer bodies are cut (and marked). `0` keeps no bodies.',
+  },
+  {
+    env: 'MESSAGE_LOG_ACCEPTED_BODY_LIMIT_BYTES',
+    default: '256',
+    description:
+      'Bytes of each body kept for an accepted exchange (HTTP 2xx and OCPI 1xxx): enough for the ids and the start of the object, so the log stays a fraction of the objects the hub stores (docs/decisions/0008-message-log-bodies.md). At most `MESSAGE_LOG_BODY_LIMIT_BYTES`; set it as high to keep every body, `0` to keep none of accepted exchanges.',
   },
   {
     env: 'MESSAGE_LOG_RETENTION_DAYS',
@@ -305,6 +311,7 @@ export interface HubConfig {
   readonly messageLog: {
     readonly enabled: boolean
     readonly bodyLimitBytes: number
+    readonly acceptedBodyLimitBytes: number
     readonly retentionDays: number
   }
   /** How long start-up waits for an unreachable PostgreSQL before giving up. */
@@ -422,6 +429,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     messageLog: {
       enabled: readBoolean(env, 'MESSAGE_LOG_ENABLED'),
       bodyLimitBytes: readInt(env, 'MESSAGE_LOG_BODY_LIMIT_BYTES', 0, 16 * 1024 * 1024),
+      acceptedBodyLimitBytes: readInt(env, 'MESSAGE_LOG_ACCEPTED_BODY_LIMIT_BYTES', 0, 16 * 1024 * 1024),
       retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
     databaseStartupTimeoutMs: readInt(env, 'DATABASE_STARTUP_TIMEOUT_MS', 0, 3_600_000),

@@ -6,12 +6,12 @@ import type { MessageLogWriter } from './message-log-writer.ts'
 /**
  * Logs every request of the scope (the OCPI API) once its answer has gone out: `onSend` keeps a reference
  * to the serialised answer, `onResponse` (after the response is written, so the caller never waits for it)
- * builds the entry and hands it to the writer's buffer. Requests refused before their body was read (no
+ * builds the entry and hands it to the writer's buffer, with as much of the bodies as the writer keeps for
+ * an exchange that ended so (failures in full, accepted ones a prefix). Requests refused before their body was read (no
  * or an unknown token) are logged without a body.
  */
 export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLogWriter): void {
   if (!writer.enabled) return
-  const limit = writer.bodyLimitBytes
   const answers = new WeakMap<FastifyRequest, string>()
 
   app.addHook('onSend', (request, _reply, payload, done) => {
@@ -23,7 +23,10 @@ export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLog
     const answer = answers.get(request)
     const elapsedMs = reply.elapsedTime
     const { from, to } = routingPartiesOf(request.headers)
+    const outcome = { httpStatus: reply.statusCode, ocpiStatus: statusCodeOf(answer), error: null }
+    const limit = writer.bodyLimitFor(outcome)
     writer.add({
+      ...outcome,
       loggedAt: new Date(Date.now() - elapsedMs),
       direction: 'in',
       platformId: request.partner?.platformId ?? null,
@@ -32,12 +35,9 @@ export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLog
       module: ocpiModuleOfRoute(request.routeOptions.url) ?? null,
       method: request.method,
       path: loggablePath(request.url),
-      httpStatus: reply.statusCode,
-      ocpiStatus: statusCodeOf(answer),
       latencyMs: elapsedMs,
       requestId: request.id,
       correlationId: request.correlationId || null,
-      error: null,
       note: request.handlingNote ?? null,
       // The body as parsed, written out again: the same JSON, not necessarily the same bytes.
       requestBody:

@@ -33,6 +33,22 @@ export interface KeptBody {
 
 export const NO_BODY: KeptBody = { text: null, truncated: false }
 
+/** What tells whether an exchange was accepted: its answer, or the failure that stood for one. */
+export interface ExchangeOutcome {
+  readonly httpStatus: number | null
+  readonly ocpiStatus: number | null
+  readonly error: string | null
+}
+
+/**
+ * An exchange that went as planned: answered with HTTP 2xx, an OCPI success (1xxx) or no OCPI status, and
+ * no transport failure. Every other one is a failure, whose bodies the log keeps in full.
+ */
+export function wasAccepted({ httpStatus, ocpiStatus, error }: ExchangeOutcome): boolean {
+  if (error !== null || httpStatus === null || httpStatus < 200 || httpStatus >= 300) return false
+  return ocpiStatus === null || (ocpiStatus >= 1000 && ocpiStatus < 2000)
+}
+
 /**
  * Cuts a body at `limitBytes` of UTF-8. A cut body is copied, so the log never keeps a large payload
  * alive through a slice of it. Cheap for the common case: a string of at most limit/3 characters always fits.

@@ -7,6 +7,8 @@ import {
   loggableUrl,
   maskTokens,
   routingPartiesOf,
+  wasAccepted,
+  type ExchangeOutcome,
   type MessageLogEntry,
 } from './message-log-entry.ts'
 import { insertEntries, pruneMessages } from './message-log.store.ts'
@@ -14,7 +16,10 @@ import { OutboundReceivers } from './outbound-receivers.ts'
 
 export interface MessageLogOptions {
   readonly enabled: boolean
+  /** Bytes of each body kept for a failed, refused or erroneous exchange. */
   readonly bodyLimitBytes: number
+  /** Bytes of each body kept for an accepted exchange (at most `bodyLimitBytes`); without it, `bodyLimitBytes`. */
+  readonly acceptedBodyLimitBytes?: number
   readonly retentionDays: number
   /** How often buffered entries are written. */
   readonly flushIntervalMs?: number
@@ -72,6 +77,10 @@ export class MessageLogWriter {
     this.#log = log.child({ component: 'message-log' })
     this.#options = {
       ...options,
+      acceptedBodyLimitBytes: Math.min(
+        options.acceptedBodyLimitBytes ?? options.bodyLimitBytes,
+        options.bodyLimitBytes,
+      ),
       flushIntervalMs: options.flushIntervalMs ?? DEFAULTS.flushIntervalMs,
       batchSize: options.batchSize ?? DEFAULTS.batchSize,
       maxBufferedEntries: options.maxBufferedEntries ?? DEFAULTS.maxBufferedEntries,
@@ -85,8 +94,13 @@ export class MessageLogWriter {
     return this.#options.enabled
   }
 
-  get bodyLimitBytes(): number {
-    return this.#options.bodyLimitBytes
+  /**
+   * Bytes of each body the log keeps of an exchange: failures in full (up to the body limit), so that the
+   * integration engineer sees what was refused; accepted exchanges a prefix, so that the log of a busy hub
+   * stays a fraction of the objects it carries (docs/decisions/0008-message-log-bodies.md).
+   */
+  bodyLimitFor(outcome: ExchangeOutcome): number {
+    return wasAccepted(outcome) ? this.#options.acceptedBodyLimitBytes : this.#options.bodyLimitBytes
   }
 
   /** Entries dropped since start (buffer full while the store was slow, or a failed insert). */
@@ -146,7 +160,14 @@ export class MessageLogWriter {
   readonly observeExchange = (exchange: PartnerExchange): void => {
     if (!this.#options.enabled) return
     const { from, to } = routingPartiesOf(exchange.headers)
+    const outcome = {
+      httpStatus: exchange.httpStatus ?? null,
+      ocpiStatus: exchange.ocpiStatus ?? null,
+      error: exchange.failure ? `${exchange.failure.failure}: ${exchange.failure.message}` : null,
+    }
+    const limit = this.bodyLimitFor(outcome)
     this.add({
+      ...outcome,
       loggedAt: exchange.startedAt,
       direction: 'out',
       platformId: null,
@@ -155,15 +176,12 @@ export class MessageLogWriter {
       module: null,
       method: exchange.method,
       path: loggableUrl(exchange.url),
-      httpStatus: exchange.httpStatus ?? null,
-      ocpiStatus: exchange.ocpiStatus ?? null,
       latencyMs: exchange.durationMs,
       requestId: exchange.requestId,
       correlationId: exchange.correlationId || null,
-      error: exchange.failure ? `${exchange.failure.failure}: ${exchange.failure.message}` : null,
       note: exchange.note ?? null,
-      requestBody: keepBody(exchange.requestBody, this.#options.bodyLimitBytes),
-      responseBody: keepBody(exchange.responseBody, this.#options.bodyLimitBytes),
+      requestBody: keepBody(exchange.requestBody, limit),
+      responseBody: keepBody(exchange.responseBody, limit),
       tokenHash: exchange.tokenHash,
     })
   }

@@ -11,8 +11,10 @@ import {
   lockObject,
   saveObject,
   type OcpiObject,
+  type OwnedObjectKey,
   type StoredObjects,
 } from '../storage/owned-objects.store.ts'
+import type { Db } from '../storage/database.ts'
 import { successEnvelope } from '../core/envelope.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
@@ -43,6 +45,11 @@ export interface OwnerWrite {
   /** What follows the module endpoint in the URL, query included: `/NL/ABC/LOC1/EVSE1` (outboundPath). */
   readonly pathAndQuery: OutboundPath
   readonly body: unknown
+  /**
+   * A PUT of the whole object: `apply` does not depend on the stored object, so it is written without
+   * being read first (the store tells whether it was new or changed).
+   */
+  readonly replacesObject?: boolean
   /** The hub's object after the write, from the stored one; throws for a write it cannot apply. */
   apply(current: OcpiObject | undefined): AppliedWrite
 }
@@ -119,6 +126,7 @@ function checkOwner(requester: Requester, write: OwnerWrite, owners: readonly st
 /**
  * The write applied to the hub's copy and queued for the audience, in one transaction: the receivers of
  * the module's audience except the requester's platform, those whose version cannot carry it skipped.
+ * A whole object with nobody to queue it for is one statement, which needs no transaction.
  */
 async function storeAndQueue(context: HubContext, source: MessageSource, write: OwnerWrite) {
   const audience = MODULE_AUDIENCE[write.module]
@@ -132,12 +140,11 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
   // A broadcast reaches a partner that connected through another hub process a moment ago (one version
   // query; none with PGlite).
   await context.directory.catchUp()
-  const outcome = await context.db.transaction().execute(async (trx) => {
-    const current = await lockObject(trx, key)
-    const applied = write.apply(current)
-    if (sameJson(applied.next, current))
-      return { ...applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
-    const targets = broadcastTargets(context.directory, write.module, audience, source.requester.platformId)
+  const targets = broadcastTargets(context.directory, write.module, audience, source.requester.platformId)
+  const storeAndQueueIn = async (trx: Db) => {
+    const stored = await storeWrite(trx, key, write)
+    if (!stored.changed)
+      return { ...stored.applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
     const call = {
       module: write.module,
       interfaceRole: 'RECEIVER' as const,
@@ -157,11 +164,7 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
     })
     // A skipped receiver may hold an earlier copy that now misleads it: a Tariff, the one owned object
     // with a receiver DELETE, is withdrawn there.
-    const withdraw = write.module === 'tariffs' && write.method === 'PUT' && current !== undefined
-    // Cast: the module's write built the object from bodies its route schema validated.
-    const next = applied.next as StoredObjects[OwnedObjectModule] | undefined
-    if (next) await saveObject(trx, key, next, next.last_updated)
-    else await deleteObject(trx, key)
+    const withdraw = write.module === 'tariffs' && write.method === 'PUT' && stored.existed
     const message = (target: BroadcastTarget, method: OwnerWrite['method'], body: unknown) => ({
       receiverPlatformId: target.platformId,
       to: target.to,
@@ -180,9 +183,45 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
       return withdraw ? [message(target, 'DELETE', undefined)] : []
     })
     await enqueue(trx, messages)
-    return { ...applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
-  })
+    return { ...stored.applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
+  }
+  const outcome =
+    write.replacesObject && targets.length === 0
+      ? await storeAndQueueIn(context.db)
+      : await context.db.transaction().execute(storeAndQueueIn)
   return { ...outcome, key }
+}
+
+/**
+ * The write applied to the stored object, which stays locked until the transaction ends. A whole object is
+ * written without reading the stored one; any other write reads it, applies itself and is saved unless it
+ * changes nothing.
+ */
+async function storeWrite(
+  trx: Db,
+  key: OwnedObjectKey<OwnedObjectModule>,
+  write: OwnerWrite,
+): Promise<{ applied: AppliedWrite; changed: boolean; existed: boolean }> {
+  if (write.replacesObject) {
+    const { next } = write.apply(undefined)
+    if (!next) throw new Error(`a whole-object ${write.method} of ${write.module} stores no object`)
+    const object = storable(next)
+    const saved = await saveObject(trx, key, object, object.last_updated)
+    return { applied: { next, created: saved.created }, changed: saved.changed, existed: !saved.created }
+  }
+  const current = await lockObject(trx, key)
+  const applied = write.apply(current)
+  const existed = current !== undefined
+  if (sameJson(applied.next, current)) return { applied, changed: false, existed }
+  const next = applied.next && storable(applied.next)
+  if (next) await saveObject(trx, key, next, next.last_updated)
+  else await deleteObject(trx, key)
+  return { applied, changed: true, existed }
+}
+
+/** Cast: the module's write built the object from bodies its route schema validated. */
+function storable(next: OcpiObject): StoredObjects[OwnedObjectModule] {
+  return next as StoredObjects[OwnedObjectModule]
 }
 
 /**

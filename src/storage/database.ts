@@ -11,6 +11,7 @@ import * as createMessageLog from './migrations/2026_11_28_0005_create_message_l
 import * as addMessageLogNote from './migrations/2026_11_29_0006_add_message_log_note.ts'
 import * as createDirectoryVersion from './migrations/2026_12_06_0007_create_directory_version.ts'
 import * as createDeliveryWorkers from './migrations/2026_12_06_0009_create_delivery_workers.ts'
+import * as objectsKeyLeadsWithId from './migrations/2026_12_06_0010_objects_key_leads_with_id.ts'
 
 export type Db = Kysely<Database>
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_29_0006_add_message_log_note': addMessageLogNote,
   '2026_12_06_0007_create_directory_version': createDirectoryVersion,
   '2026_12_06_0009_create_delivery_workers': createDeliveryWorkers,
+  '2026_12_06_0010_objects_key_leads_with_id': objectsKeyLeadsWithId,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

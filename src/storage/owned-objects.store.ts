@@ -79,22 +79,41 @@ export async function lockObject<Module extends StoredModule>(
   return row && stored<Module>(row.data)
 }
 
+/** What `saveObject` did: `changed` false when the stored object was the same JSON already (left alone). */
+export interface SavedObject {
+  readonly created: boolean
+  readonly changed: boolean
+}
+
+/**
+ * Stores an object in one statement, without reading it first: inserted, replaced when it differs (JSONB
+ * equality, so key order does not count), or left as it was. The row stays locked until the transaction
+ * ends, as after `lockObject`.
+ */
 export async function saveObject<Module extends StoredModule>(
   trx: Db,
   key: OwnedObjectKey<Module>,
   data: StoredObjects[Module],
   lastUpdated: string,
-): Promise<void> {
-  const json = JSON.stringify(data)
-  await trx
+): Promise<SavedObject> {
+  const row = await trx
     .insertInto('ocpi_objects')
-    .values({ ...key, data: json, last_updated: utcInstant(lastUpdated) })
+    .values({ ...key, data: JSON.stringify(data), last_updated: utcInstant(lastUpdated) })
     .onConflict((oc) =>
       oc
         .columns(['module', 'country_code', 'party_id', 'object_id', 'object_type'])
-        .doUpdateSet({ data: json, last_updated: utcInstant(lastUpdated), stored_at: new Date() }),
+        // The new values by reference: the JSON is sent once, not twice.
+        .doUpdateSet((eb) => ({
+          data: eb.ref('excluded.data'),
+          last_updated: eb.ref('excluded.last_updated'),
+          stored_at: sql<Date>`now()`,
+        }))
+        .where(sql<boolean>`ocpi_objects.data is distinct from excluded.data`),
     )
-    .execute()
+    // A row inserted by this statement has no deleting transaction yet (xmax 0); an updated one has ours.
+    .returning(sql<boolean>`xmax = 0`.as('created'))
+    .executeTakeFirst()
+  return row ? { created: row.created, changed: true } : { created: false, changed: false }
 }
 
 export async function deleteObject(trx: Db, key: OwnedObjectKey): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { keepBody, maskTokens, statusCodeOf } from '../../src/message-log/message-log-entry.ts'
+import { keepBody, maskTokens, statusCodeOf, wasAccepted } from '../../src/message-log/message-log-entry.ts'
 
 describe('message log entries', () => {
   it('keeps a body up to the limit in UTF-8 bytes and never splits a character', () => {
@@ -36,5 +36,19 @@ describe('message log entries', () => {
     expect(statusCodeOf('{"status_code": 1000}')).toBe(1000)
     expect(statusCodeOf('<html>')).toBeNull()
     expect(statusCodeOf(undefined)).toBeNull()
+  })
+
+  it('counts an exchange as accepted only with HTTP 2xx, an OCPI 1xxx or no OCPI status, and no failure', () => {
+    const accepted = (httpStatus: number | null, ocpiStatus: number | null, error: string | null = null) =>
+      wasAccepted({ httpStatus, ocpiStatus, error })
+    expect(accepted(200, 1000)).toBe(true)
+    expect(accepted(201, 1000)).toBe(true)
+    expect(accepted(204, null)).toBe(true)
+    expect(accepted(200, 2001)).toBe(false)
+    expect(accepted(200, 3000)).toBe(false)
+    expect(accepted(400, 2001)).toBe(false)
+    expect(accepted(401, null)).toBe(false)
+    expect(accepted(null, null, 'unreachable: connection refused')).toBe(false)
+    expect(accepted(200, 1000, 'invalid answer: not an envelope')).toBe(false)
   })
 })

@@ -47,7 +47,11 @@ for (const engine of STORE_VARIANTS) {
     const extraPlatforms: FakePlatform[] = []
 
     beforeAll(async () => {
-      hub = await startTestHub(engine, { MESSAGE_LOG_BODY_LIMIT_BYTES: String(BODY_LIMIT) })
+      // Every body kept up to the limit, accepted or not (the default policy: body-policy.test.ts).
+      hub = await startTestHub(engine, {
+        MESSAGE_LOG_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+        MESSAGE_LOG_ACCEPTED_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+      })
       cpo = await connectParty(hub, 'CPO', 'NL', 'CPO')
       emspA = await connectParty(hub, 'EMSP', 'DE', 'EMA')
       emspB = await connectParty(hub, 'EMSP', 'FR', 'EMB')

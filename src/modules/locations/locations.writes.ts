@@ -143,6 +143,7 @@ export function locationWrite(
     targetPath: path.join('/').toUpperCase(),
     pathAndQuery: outboundPath([owner.country_code, owner.party_id, ...path]),
     body,
+    replacesObject: method === 'PUT' && path.length === 1,
     apply: (current) =>
       method === 'PUT' ? applyLocationPut(current, path, body) : applyLocationPatch(current, path, body),
   }

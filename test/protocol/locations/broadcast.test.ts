@@ -83,5 +83,26 @@ for (const engine of STORE_VARIANTS) {
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(emsps[1]!.inbox('locations').filter((r) => r.path.includes('LOC2'))).toHaveLength(2)
     })
+
+    it('[locations PUT again] 200 for a known Location; the same JSON (keys in another order) is not delivered again, a change is', async () => {
+      const location = aLocation({ id: 'LOC3' }, cpo.party)
+      const inbox = () => emsps[0]!.inbox('locations').filter((r) => r.path.endsWith('/LOC3'))
+      const first = await cpo.call('/receiver/locations/NL/CP1/LOC3', { method: 'PUT', body: location })
+      expect(first.status).toBe(201)
+      await eventually(() => expect(inbox()).toHaveLength(1))
+
+      const reordered = Object.fromEntries(Object.entries(location).reverse())
+      const repeat = await cpo.call('/receiver/locations/NL/CP1/LOC3', { method: 'PUT', body: reordered })
+      expect(repeat.status).toBe(200)
+      expect(repeat.body.status_code).toBe(1000)
+
+      const changed = { ...location, name: 'Renamed', last_updated: '2026-11-29T08:00:00Z' }
+      const update = await cpo.call('/receiver/locations/NL/CP1/LOC3', { method: 'PUT', body: changed })
+      expect(update.status).toBe(200)
+      await eventually(() => expect(inbox()).toHaveLength(2))
+      expect(inbox()[1]!.body).toEqual(changed)
+      const stored = await emsps[0]!.call<{ data: unknown }>('/sender/locations/LOC3')
+      expect(stored.body.data).toEqual(changed)
+    })
   })
 }
