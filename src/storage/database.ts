@@ -10,6 +10,7 @@ import * as createRouteIndexAndCallbacks from './migrations/2026_11_28_0003_crea
 import * as createMessageLog from './migrations/2026_11_28_0005_create_message_log.ts'
 import * as addMessageLogNote from './migrations/2026_11_29_0006_add_message_log_note.ts'
 import * as createDirectoryVersion from './migrations/2026_12_06_0007_create_directory_version.ts'
+import * as addDeliveryQueueHeads from './migrations/2026_12_06_0008_add_delivery_queue_heads.ts'
 
 export type Db = Kysely<Database>
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_28_0005_create_message_log': createMessageLog,
   '2026_11_29_0006_add_message_log_note': addMessageLogNote,
   '2026_12_06_0007_create_directory_version': createDirectoryVersion,
+  '2026_12_06_0008_add_delivery_queue_heads': addDeliveryQueueHeads,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.
