@@ -1,4 +1,4 @@
-import type { DeliveredMessage } from './outbox.ts'
+import type { ClaimedMessage } from './outbox.ts'
 
 /**
  * Gathers the messages receivers accepted and removes them from the queue together: one transaction for
@@ -6,14 +6,14 @@ import type { DeliveredMessage } from './outbox.ts'
  * that dies before its flush sends those messages again after their leases run out (at-least-once).
  */
 export class CompletionBatch {
-  readonly #complete: (batch: readonly DeliveredMessage[]) => Promise<void>
+  readonly #complete: (batch: readonly ClaimedMessage[]) => Promise<void>
   readonly #maxBatch: number
   readonly #maxDelayMs: number
-  #gathered: { message: DeliveredMessage; recorded: (failure: unknown) => void }[] = []
+  #gathered: { message: ClaimedMessage; recorded: (failure: unknown) => void }[] = []
   #timer: NodeJS.Timeout | undefined
 
   constructor(
-    complete: (batch: readonly DeliveredMessage[]) => Promise<void>,
+    complete: (batch: readonly ClaimedMessage[]) => Promise<void>,
     options: { readonly maxBatch: number; readonly maxDelayMs: number },
   ) {
     this.#complete = complete
@@ -22,7 +22,7 @@ export class CompletionBatch {
   }
 
   /** Resolves once the message left the queue (to undefined), or to the error that kept its batch in. */
-  add(message: DeliveredMessage): Promise<unknown> {
+  add(message: ClaimedMessage): Promise<unknown> {
     const recorded = new Promise<unknown>((resolve) => this.#gathered.push({ message, recorded: resolve }))
     if (this.#gathered.length >= this.#maxBatch) void this.flush()
     else this.#timer ??= setTimeout(() => void this.flush(), this.#maxDelayMs)

@@ -78,7 +78,7 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
         .where('method', '=', 'PATCH')
         // Every top-level field of the waiting PATCH is in the new one, which is newer.
         .where(
-          sql<boolean>`jsonb_typeof(body::jsonb) = 'object' and body::jsonb - ${fields}::text[] = '{}'::jsonb`,
+          sql<boolean>`case when jsonb_typeof(body::jsonb) = 'object' then body::jsonb - ${fields}::text[] = '{}'::jsonb else false end`,
         )
         .returning(['ordering_key', 'head'])
         .execute()),
@@ -305,8 +305,8 @@ export async function claimDue(
   return result.rows.map((row) => ({ ...row, id: Number(row.id) }))
 }
 
-/** A message the receiver accepted, as its worker claimed it. */
-export type DeliveredMessage = Pick<DeliveryRow, 'id' | 'ordering_key'>
+/** A claimed message, as much of it as recording its outcome needs. */
+export type ClaimedMessage = Pick<DeliveryRow, 'id' | 'ordering_key'>
 
 /**
  * The receivers accepted these messages: they leave the queue together, in one transaction, and the next
@@ -316,7 +316,7 @@ export type DeliveredMessage = Pick<DeliveryRow, 'id' | 'ordering_key'>
 export async function markDelivered(
   db: Db,
   workerId: string,
-  delivered: readonly DeliveredMessage[],
+  delivered: readonly ClaimedMessage[],
 ): Promise<void> {
   if (delivered.length === 0) return
   await db.transaction().execute(async (trx) => {
@@ -354,7 +354,7 @@ export interface FailedAttempt {
  */
 export async function markFailed(
   db: Db,
-  message: DeliveredMessage,
+  message: ClaimedMessage,
   workerId: string,
   attempt: FailedAttempt,
 ): Promise<void> {
