@@ -142,10 +142,14 @@ function patchFieldsGroup(message: OutboundMessage): string | false {
   return JSON.stringify({ targetPath: message.targetPath, fields: Object.keys(body).sort() })
 }
 
-/** Rows not yet sent, nor being sent now (a lease that ran out counts as not being sent). */
+/**
+ * Rows not yet sent, nor being sent now (a lease that ran out counts as not being sent). `<> 'dead'`, not
+ * `in ('pending', 'failed')`: the planner then finds them by ordering key, not by state over the whole
+ * queue, even when its statistics are stale (PGlite has no autovacuum).
+ */
 function waitingUnleased<Query extends WhereOn<'deliveries'>>(query: Query): Query {
   return query
-    .where('state', 'in', ['pending', 'failed'])
+    .where('state', '<>', 'dead')
     .where((eb) =>
       eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]),
     ) as Query
