@@ -64,6 +64,9 @@ for (const engine of STORE_VARIANTS) {
           () => cpo.platform.close(),
           () => emsp.platform.close(),
         )
+        // The other process's directory may be up to its bound (1 s) behind the registrations: a message it
+        // claimed before would be parked as dead for want of an endpoint, and the next one would go first.
+        if (running.length > 1) await pause(1_500)
         // Receivers that take a little time, so completions overlap the next pushes.
         const slowly = async () => {
           await pause(Math.random() * 4)
