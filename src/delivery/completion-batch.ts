@@ -24,12 +24,12 @@ export class CompletionBatch {
   /** Resolves once the message left the queue (to undefined), or to the error that kept its batch in. */
   add(message: ClaimedMessage): Promise<unknown> {
     const recorded = new Promise<unknown>((resolve) => this.#gathered.push({ message, recorded: resolve }))
-    if (this.#gathered.length >= this.#maxBatch) void this.flush()
-    else this.#timer ??= setTimeout(() => void this.flush(), this.#maxDelayMs)
+    if (this.#gathered.length >= this.#maxBatch) void this.#flush()
+    else this.#timer ??= setTimeout(() => void this.#flush(), this.#maxDelayMs)
     return recorded
   }
 
-  async flush(): Promise<void> {
+  async #flush(): Promise<void> {
     clearTimeout(this.#timer)
     this.#timer = undefined
     const batch = this.#gathered
