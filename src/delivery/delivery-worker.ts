@@ -17,6 +17,7 @@ import type { PartyDirectory } from '../directory/party-directory.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
 import { WorkerRegistry } from './worker-registry.ts'
+import { CompletionBatch } from './completion-batch.ts'
 
 export interface DeliveryWorkerOptions {
   /** Messages being sent at the same time by this process. */
@@ -50,6 +51,9 @@ export interface DeliveryWorkerOptions {
   readonly soleProcess: boolean
 }
 
+/** Accepted messages leave the queue in one transaction per this many, or this long after the first. */
+const COMPLETION_BATCH = { maxBatch: 100, maxDelayMs: 2 }
+
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
 const LOCAL_FAILURE_LOG_INTERVAL_MS = 10_000
 
@@ -82,6 +86,7 @@ export class DeliveryWorker {
   /** Deliveries postponed for a local resource since the last log line, and when that line was written. */
   #localFailuresSinceLog = 0
   #localFailureLoggedAt = -Infinity
+  readonly #completions: CompletionBatch
 
   constructor(db: Db, partners: PartnerChannel, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
     this.#db = db
@@ -94,6 +99,10 @@ export class DeliveryWorker {
       soleProcess: options.soleProcess,
       onLeasesReleased: () => this.wake(),
     })
+    this.#completions = new CompletionBatch(
+      (batch) => markDelivered(this.#db, this.#workerId, batch),
+      COMPLETION_BATCH,
+    )
   }
 
   start(): void {
@@ -223,8 +232,8 @@ export class DeliveryWorker {
   async #record(row: DeliveryRow, log: FastifyBaseLogger, outcome: PartnerOutcome): Promise<void> {
     switch (outcome.kind) {
       case 'delivered': {
-        await markDelivered(this.#db, row.id, this.#workerId)
         this.#failureStreaks.delete(row.receiver_platform_id)
+        if (!(await this.#complete(row, log))) return
         this.#emitOutcome(row)
         const { answer } = outcome
         if (answer.losses.length > 0) {
@@ -255,7 +264,7 @@ export class DeliveryWorker {
         return
       case 'not-in-version':
         // Not dead: nothing will ever make it deliverable to that version.
-        await markDelivered(this.#db, row.id, this.#workerId)
+        if (!(await this.#complete(row, log))) return
         log.info(
           { version: outcome.version, reason: outcome.reason },
           'not sent: the receiver speaks a version without it',
@@ -287,6 +296,14 @@ export class DeliveryWorker {
         return
       }
     }
+  }
+
+  /** The message leaves the queue with the next batch; false when that batch could not be recorded. */
+  async #complete(row: DeliveryRow, log: FastifyBaseLogger): Promise<boolean> {
+    const failure = await this.#completions.add(row)
+    if (failure === undefined) return true
+    log.error({ err: failure }, 'could not record a delivery: it will be sent again')
+    return false
   }
 
   /**
@@ -344,7 +361,7 @@ export class DeliveryWorker {
   }
 
   async #fail(row: DeliveryRow, log: FastifyBaseLogger, attempt: FailedAttempt): Promise<void> {
-    await markFailed(this.#db, row.id, this.#workerId, attempt)
+    await markFailed(this.#db, row, this.#workerId, attempt)
     this.#emitOutcome(row, attempt)
     if (attempt.retryAt) {
       log.info(

@@ -1,8 +1,8 @@
-import { sql } from 'kysely'
+import { sql, type WhereInterface } from 'kysely'
 import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
-import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
+import type { Database, DeliveryRow, DeliveryState } from '../storage/tables.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
 
 /** One message the hub must send to one receiver platform, as the module that caused it describes it. */
@@ -28,66 +28,171 @@ function orderingKey(message: OutboundMessage): string {
   return `${message.receiverPlatformId}|${message.module}|${message.objectKey}`
 }
 
+/** The sending party, `{country_code}/{party_id}` at the start of the object key: the message's lane. */
+function laneOf(message: OutboundMessage): string {
+  return /^[^/]*\/[^/]*/.exec(message.objectKey)?.[0] ?? ''
+}
+
+/**
+ * Modules whose objects are latest state (a Location with its EVSEs and Connectors, a Tariff): a receiver
+ * that gets the newest write does not need the waiting older ones. Sessions, CDRs, commands, tokens and
+ * the others are never coalesced.
+ */
+const COALESCING_MODULES: ReadonlySet<ModuleId> = new Set(['locations', 'tariffs'])
+
 /**
  * Queues messages in the caller's transaction (transactional outbox): they exist exactly when the change
- * that caused them is committed. A full write first drops the waiting, not yet sent, messages it makes
- * obsolete; a message being sent right now is left alone and keeps its place in front.
+ * that caused them is committed. Waiting messages a new one makes obsolete are dropped first: a full write
+ * (PUT, DELETE) drops the waiting writes at or below its target; a PATCH of a latest-state object drops a
+ * waiting PATCH of the same target whose fields it all carries again. A message being sent right now is
+ * left alone and keeps its place in front. One statement per kind of work, not per receiver: a broadcast
+ * to 50 eMSPs is one insert.
  */
 export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Promise<void> {
   if (messages.length === 0) return
-  // One statement per written part, not one per receiver: a broadcast PUT to 50 eMSPs is one DELETE.
-  const supersededKeys = new Map<string, string[]>()
-  for (const message of messages) {
-    if (!message.replacesTarget) continue
-    const keys = supersededKeys.get(message.targetPath) ?? []
-    keys.push(orderingKey(message))
-    supersededKeys.set(message.targetPath, keys)
+  // The advisory locks below must last until the change commits.
+  if (!trx.isTransaction) return trx.transaction().execute((inner) => enqueue(inner, messages))
+  const keys = messages.map(orderingKey)
+  await lockOrderingKeys(trx, keys)
+  const dropped: { ordering_key: string; head: boolean }[] = []
+  for (const [targetPath, supersededKeys] of groupKeys(messages, (m) => m.replacesTarget && m.targetPath)) {
+    dropped.push(
+      ...(await waitingUnleased(trx.deleteFrom('deliveries'))
+        .where('ordering_key', 'in', supersededKeys)
+        .where((eb) =>
+          eb.or([
+            eb('target_path', '=', targetPath),
+            eb('target_path', 'like', `${escapeLike(targetPath)}/%`),
+          ]),
+        )
+        .returning(['ordering_key', 'head'])
+        .execute()),
+    )
   }
-  for (const [targetPath, keys] of supersededKeys) {
-    await trx
-      .deleteFrom('deliveries')
-      .where('ordering_key', 'in', keys)
-      .where('state', 'in', ['pending', 'failed'])
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
-      .where((eb) =>
-        eb.or([eb('target_path', '=', targetPath), eb('target_path', 'like', `${escapeLike(targetPath)}/%`)]),
-      )
-      .execute()
+  for (const [group, coalescedKeys] of groupKeys(messages, patchFieldsGroup)) {
+    const { targetPath, fields } = JSON.parse(group) as { targetPath: string; fields: string[] }
+    dropped.push(
+      ...(await waitingUnleased(trx.deleteFrom('deliveries'))
+        .where('ordering_key', 'in', coalescedKeys)
+        .where('target_path', '=', targetPath)
+        .where('method', '=', 'PATCH')
+        // Every top-level field of the waiting PATCH is in the new one, which is newer.
+        .where(
+          sql<boolean>`case when jsonb_typeof(body::jsonb) = 'object' then body::jsonb - ${fields}::text[] = '{}'::jsonb else false end`,
+        )
+        .returning(['ordering_key', 'head'])
+        .execute()),
+    )
   }
+  await promoteHeads(
+    trx,
+    dropped.filter((row) => row.head).map((row) => row.ordering_key),
+  )
+  const firstOfKey = new Set<string>()
   await trx
     .insertInto('deliveries')
     .values(
-      messages.map((message) => ({
-        receiver_platform_id: message.receiverPlatformId,
-        to_country_code: message.to.country_code,
-        to_party_id: message.to.party_id,
-        from_country_code: message.from.country_code,
-        from_party_id: message.from.party_id,
-        module: message.module,
-        method: message.method,
-        path: message.path,
-        body: message.body === undefined ? null : JSON.stringify(message.body),
-        correlation_id: message.correlationId,
-        ordering_key: orderingKey(message),
-        target_path: message.targetPath,
-      })),
+      messages.map((message, index) => {
+        const key = keys[index]!
+        const mayLead = !firstOfKey.has(key)
+        firstOfKey.add(key)
+        return {
+          receiver_platform_id: message.receiverPlatformId,
+          to_country_code: message.to.country_code,
+          to_party_id: message.to.party_id,
+          from_country_code: message.from.country_code,
+          from_party_id: message.from.party_id,
+          module: message.module,
+          method: message.method,
+          path: message.path,
+          body: message.body === undefined ? null : JSON.stringify(message.body),
+          correlation_id: message.correlationId,
+          ordering_key: key,
+          target_path: message.targetPath,
+          lane: laneOf(message),
+          // The head when nothing of its key is waiting (its key's lock is held: nobody adds one meanwhile).
+          head: mayLead
+            ? sql<boolean>`not exists (select 1 from deliveries w where w.ordering_key = ${key} and w.state <> 'dead')`
+            : false,
+        }
+      }),
     )
     .execute()
 }
+
+/** The ordering keys of the messages, grouped by what `groupOf` says (false: not in any group). */
+function groupKeys(
+  messages: readonly OutboundMessage[],
+  groupOf: (message: OutboundMessage) => string | false,
+): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  for (const message of messages) {
+    const group = groupOf(message)
+    if (group === false) continue
+    groups.set(group, [...(groups.get(group) ?? []), orderingKey(message)])
+  }
+  return groups
+}
+
+/** A PATCH that may replace older waiting PATCHes: same target, and the top-level fields it carries. */
+function patchFieldsGroup(message: OutboundMessage): string | false {
+  const { body } = message
+  if (message.method !== 'PATCH' || !COALESCING_MODULES.has(message.module)) return false
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
+  return JSON.stringify({ targetPath: message.targetPath, fields: Object.keys(body).sort() })
+}
+
+/**
+ * Rows not yet sent, nor being sent now (a lease that ran out counts as not being sent). `<> 'dead'`, not
+ * `in ('pending', 'failed')`: the planner then finds them by ordering key, not by state over the whole
+ * queue, even when its statistics are stale (PGlite has no autovacuum).
+ */
+function waitingUnleased<Query extends WhereOn<'deliveries'>>(query: Query): Query {
+  return query
+    .where('state', '<>', 'dead')
+    .where((eb) =>
+      eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]),
+    ) as Query
+}
+
+type WhereOn<Table extends keyof Database> = WhereInterface<Database, Table>
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
 /**
- * The party whose write a queued message carries (the `{country_code}/{party_id}` that starts its object
- * key, inside its ordering key `{receiver}|{module}|{object key}`): the lane it waits in for its fair share.
- * Messages of the hub's own (ClientInfo) have the party they are about in that place.
+ * Serialises, per ordering key, the writers that decide which message is a key's head: an enqueue (in the
+ * request's transaction) and the completion of the head (in any process). Without it a completion could
+ * miss a row added by a transaction not yet committed, and that row would never be claimed. Locks are
+ * taken in one statement, in hash order, so two writers never wait for each other in a circle.
  */
-const SENDER_OF = (table: string) =>
-  sql.raw(
-    `substring(substr(${table}.ordering_key, length(${table}.receiver_platform_id) + length(${table}.module) + 3) from '^[^/]*/[^/]*')`,
-  )
+async function lockOrderingKeys(trx: Db, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return
+  await sql`
+    select pg_advisory_xact_lock(lock) from (
+      select distinct hashtext(key) as lock from unnest(${[...new Set(keys)]}::text[]) key order by lock
+    ) locks`.execute(trx)
+}
+
+/**
+ * Makes the lowest-id message that is not dead the head of each key that has no head (its head was sent,
+ * dropped or parked as dead). The caller holds the keys' locks. O(keys · log n).
+ */
+async function promoteHeads(trx: Db, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return
+  await sql`
+    update deliveries set head = true
+    where id in (
+      select (
+        select next.id from deliveries next
+        where next.ordering_key = key and next.state <> 'dead'
+        order by next.id limit 1
+      )
+      from unnest(${[...new Set(keys)]}::text[]) key
+      where not exists (select 1 from deliveries current where current.ordering_key = key and current.head)
+    )`.execute(trx)
+}
 
 export interface ClaimLimits {
   /** Messages this worker may claim now (its free in-flight slots). */
@@ -102,19 +207,23 @@ export interface ClaimLimits {
 }
 
 /**
- * Claims due messages for this worker for `leaseMs`. Only the oldest unfinished message of each ordering
- * key is due, so a PATCH never overtakes the PUT before it; rows another worker holds are skipped (several
- * hub processes share one PostgreSQL). A lease that runs out (crashed worker) frees the message for
- * another try. Receivers marked OFFLINE wait: their messages are neither sent nor count attempts until the
- * still-alive check finds them again. No receiver gets more than `perReceiver` messages in flight, so a
- * receiver that hangs cannot take every slot (two processes claiming at the same instant may each take
- * the receiver's free slots: the cap holds per claim, not as a strict global bound).
+ * Claims due messages for this worker for `leaseMs`. Only heads are claimed, the oldest unfinished
+ * message of each ordering key, so a PATCH never overtakes the PUT before it; rows another worker holds
+ * are skipped (several hub processes share one PostgreSQL). A lease that runs out (crashed worker) frees
+ * the message for another try. Receivers marked OFFLINE wait: their messages are neither sent nor count
+ * attempts until the still-alive check finds them again. No receiver gets more than `perReceiver` messages
+ * in flight, so a receiver that hangs cannot take every slot (two processes claiming at the same instant
+ * may each take the receiver's free slots: the cap holds per claim, not as a strict global bound).
  *
- * Senders share a receiver fairly (round robin by sending party, SENDER_OF): each due message gets a
- * turn, the number of its sender's messages to that receiver already in flight plus its place in that
- * sender's own line, and the receiver's free slots go to the lowest turns, the older message first on a tie. A
- * partner flooding one receiver holds at most about its share of the receiver's slots, and another
- * sender's next message goes out at the next free slot instead of after the whole flood.
+ * Senders share a receiver fairly (round robin by lane, the sending party): each due message gets a turn,
+ * the number of its lane's messages to that receiver already in flight plus its place in that lane, and
+ * the receiver's free slots go to the lowest turns, the older message first on a tie. A partner flooding
+ * one receiver holds at most about its share of the receiver's slots, and another sender's next message
+ * goes out at the next free slot instead of after the whole flood.
+ *
+ * The cost does not grow with the queue (docs/decisions/0006): the lanes that have heads are found by a
+ * skip scan of the claimable-heads index (one probe per lane), and each lane gives at most `perReceiver`
+ * due heads in due order; the turns are ranked over that small set.
  */
 export async function claimDue(
   db: Db,
@@ -124,37 +233,55 @@ export async function claimDue(
 ): Promise<DeliveryRow[]> {
   const waiting = limits.waitingReceivers.length > 0 ? limits.waitingReceivers : ['']
   const result = await sql<DeliveryRow>`
-    with busy as (
-      select receiver_platform_id, ${SENDER_OF('deliveries')} as sender, count(*) as in_flight
+    with recursive lanes as (
+      (
+        select receiver_platform_id, lane from deliveries
+        where head and state in ('pending', 'failed')
+        order by receiver_platform_id, lane
+        limit 1
+      )
+      union all
+      select following.receiver_platform_id, following.lane
+      from lanes
+      cross join lateral (
+        select d.receiver_platform_id, d.lane from deliveries d
+        where d.head and d.state in ('pending', 'failed')
+          and (d.receiver_platform_id, d.lane) > (lanes.receiver_platform_id, lanes.lane)
+        order by d.receiver_platform_id, d.lane
+        limit 1
+      ) following
+    ),
+    busy as (
+      select receiver_platform_id, lane, count(*) as in_flight
       from deliveries
       where locked_until >= now()
-      group by receiver_platform_id, sender
+      group by receiver_platform_id, lane
     ),
     receiver_busy as (
       select receiver_platform_id, sum(in_flight) as in_flight from busy group by receiver_platform_id
     ),
-    waiting as (
-      select d.id, d.receiver_platform_id, d.next_attempt_at, ${SENDER_OF('d')} as sender
-      from deliveries d
-      where d.state in ('pending', 'failed')
-        and d.next_attempt_at <= now()
-        and (d.locked_until is null or d.locked_until < now())
-        and d.receiver_platform_id <> all(${waiting}::text[])
-        and not exists (
-          select 1 from deliveries earlier
-          where earlier.ordering_key = d.ordering_key and earlier.id < d.id and earlier.state <> 'dead'
-        )
-    ),
     ready as (
-      select w.id, w.receiver_platform_id, w.next_attempt_at,
-             coalesce(sender_busy.in_flight, 0)
-               + row_number() over (partition by w.receiver_platform_id, w.sender order by w.next_attempt_at, w.id)
+      select head.id, head.receiver_platform_id, head.next_attempt_at,
+             coalesce(lane_busy.in_flight, 0)
+               + row_number() over (partition by lanes.receiver_platform_id, lanes.lane order by head.next_attempt_at, head.id)
                as turn,
              coalesce(receiver_busy.in_flight, 0) as in_flight
-      from waiting w
-      left join receiver_busy on receiver_busy.receiver_platform_id = w.receiver_platform_id
-      left join busy sender_busy
-        on sender_busy.receiver_platform_id = w.receiver_platform_id and sender_busy.sender = w.sender
+      from lanes
+      left join receiver_busy on receiver_busy.receiver_platform_id = lanes.receiver_platform_id
+      left join busy lane_busy
+        on lane_busy.receiver_platform_id = lanes.receiver_platform_id and lane_busy.lane = lanes.lane
+      cross join lateral (
+        select d.id, d.receiver_platform_id, d.next_attempt_at from deliveries d
+        where d.receiver_platform_id = lanes.receiver_platform_id and d.lane = lanes.lane
+          and d.head and d.state in ('pending', 'failed')
+          and d.next_attempt_at <= now()
+          and (d.locked_until is null or d.locked_until < now())
+        order by d.next_attempt_at, d.id
+        -- A lane gives no more than its receiver's free slots: the others could not be chosen.
+        limit ${limits.perReceiver} - coalesce(receiver_busy.in_flight, 0)
+      ) head
+      where lanes.receiver_platform_id <> all(${waiting}::text[])
+        and coalesce(receiver_busy.in_flight, 0) < ${limits.perReceiver}
     ),
     ranked as (
       select id, turn, next_attempt_at, in_flight,
@@ -165,6 +292,7 @@ export async function claimDue(
       select d.id from deliveries d
       join ranked on ranked.id = d.id
       where ranked.place + ranked.in_flight <= ${limits.perReceiver}
+        and d.head and d.state in ('pending', 'failed')
         and (d.locked_until is null or d.locked_until < now())
       order by ranked.turn, ranked.next_attempt_at, ranked.id
       limit ${limits.limit}
@@ -181,9 +309,40 @@ export async function claimDue(
   return result.rows.map((row) => ({ ...row, id: Number(row.id) }))
 }
 
-/** The receiver accepted the message: it leaves the queue. */
-export async function markDelivered(db: Db, id: number, workerId: string): Promise<void> {
-  await db.deleteFrom('deliveries').where('id', '=', id).where('locked_by', '=', workerId).execute()
+/** A claimed message, as much of it as recording its outcome needs. */
+export type ClaimedMessage = Pick<DeliveryRow, 'id' | 'ordering_key'>
+
+/**
+ * The receivers accepted these messages: they leave the queue together, in one transaction, and the next
+ * message of each of their keys becomes its head. A message whose lease this worker lost stays (another
+ * worker sends it again: at-least-once).
+ */
+export async function markDelivered(
+  db: Db,
+  workerId: string,
+  delivered: readonly ClaimedMessage[],
+): Promise<void> {
+  if (delivered.length === 0) return
+  await db.transaction().execute(async (trx) => {
+    await lockOrderingKeys(
+      trx,
+      delivered.map((message) => message.ordering_key),
+    )
+    const removed = await trx
+      .deleteFrom('deliveries')
+      .where(
+        'id',
+        'in',
+        delivered.map((message) => message.id),
+      )
+      .where('locked_by', '=', workerId)
+      .returning(['ordering_key', 'head'])
+      .execute()
+    await promoteHeads(
+      trx,
+      removed.filter((row) => row.head).map((row) => row.ordering_key),
+    )
+  })
 }
 
 export interface FailedAttempt {
@@ -193,26 +352,40 @@ export interface FailedAttempt {
   readonly retryAt: Date | undefined
 }
 
+/**
+ * The try failed: the message waits for its retry, and stays its key's head so nothing overtakes it; or it
+ * is parked as dead, and the next message of its key becomes the head.
+ */
 export async function markFailed(
   db: Db,
-  id: number,
+  message: ClaimedMessage,
   workerId: string,
   attempt: FailedAttempt,
 ): Promise<void> {
-  await db
-    .updateTable('deliveries')
-    .set({
-      state: attempt.retryAt ? 'failed' : 'dead',
-      next_attempt_at: attempt.retryAt ?? new Date(),
-      locked_until: null,
-      locked_by: null,
-      last_error: attempt.error.slice(0, 1000),
-      last_http_status: attempt.httpStatus ?? null,
-      updated_at: new Date(),
-    })
-    .where('id', '=', id)
-    .where('locked_by', '=', workerId)
-    .execute()
+  const record = (trx: Db) =>
+    trx
+      .updateTable('deliveries')
+      .set({
+        state: attempt.retryAt ? 'failed' : 'dead',
+        next_attempt_at: attempt.retryAt ?? new Date(),
+        locked_until: null,
+        locked_by: null,
+        last_error: attempt.error.slice(0, 1000),
+        last_http_status: attempt.httpStatus ?? null,
+        updated_at: new Date(),
+        ...(attempt.retryAt ? {} : { head: false }),
+      })
+      .where('id', '=', message.id)
+      .where('locked_by', '=', workerId)
+  if (attempt.retryAt) {
+    await record(db).execute()
+    return
+  }
+  await db.transaction().execute(async (trx) => {
+    await lockOrderingKeys(trx, [message.ordering_key])
+    const parked = await record(trx).executeTakeFirst()
+    if (Number(parked.numUpdatedRows) > 0) await promoteHeads(trx, [message.ordering_key])
+  })
 }
 
 /**
@@ -263,14 +436,27 @@ export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<De
 
 /**
  * Puts a failed or dead message back in line for an immediate try, with a fresh count of attempts (an
- * operator retries after fixing the cause); false when there is no such message.
+ * operator retries after fixing the cause); false when there is no such message. A dead message becomes
+ * its key's head again if the key has none; otherwise it goes out right after the message that is the
+ * head now (it is the lowest-id one behind it), not before it: that one may be in flight already.
  */
 export async function retryNow(db: Db, id: number): Promise<boolean> {
-  const result = await dueAgainWithFreshAttempts(db)
-    .where('id', '=', id)
-    .where('state', 'in', ['failed', 'dead', 'pending'])
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  return db.transaction().execute(async (trx) => {
+    const message = await trx
+      .selectFrom('deliveries')
+      .select('ordering_key')
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!message) return false
+    await lockOrderingKeys(trx, [message.ordering_key])
+    const result = await dueAgainWithFreshAttempts(trx)
+      .where('id', '=', id)
+      .where('state', 'in', ['failed', 'dead', 'pending'])
+      .executeTakeFirst()
+    if (Number(result.numUpdatedRows) === 0) return false
+    await promoteHeads(trx, [message.ordering_key])
+    return true
+  })
 }
 
 /**

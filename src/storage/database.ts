@@ -10,6 +10,7 @@ import * as createRouteIndexAndCallbacks from './migrations/2026_11_28_0003_crea
 import * as createMessageLog from './migrations/2026_11_28_0005_create_message_log.ts'
 import * as addMessageLogNote from './migrations/2026_11_29_0006_add_message_log_note.ts'
 import * as createDirectoryVersion from './migrations/2026_12_06_0007_create_directory_version.ts'
+import * as addDeliveryQueueHeads from './migrations/2026_12_06_0008_add_delivery_queue_heads.ts'
 import * as createDeliveryWorkers from './migrations/2026_12_06_0009_create_delivery_workers.ts'
 import * as objectsKeyLeadsWithId from './migrations/2026_12_06_0010_objects_key_leads_with_id.ts'
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_28_0005_create_message_log': createMessageLog,
   '2026_11_29_0006_add_message_log_note': addMessageLogNote,
   '2026_12_06_0007_create_directory_version': createDirectoryVersion,
+  '2026_12_06_0008_add_delivery_queue_heads': addDeliveryQueueHeads,
   '2026_12_06_0009_create_delivery_workers': createDeliveryWorkers,
   '2026_12_06_0010_objects_key_leads_with_id': objectsKeyLeadsWithId,
 }

@@ -116,6 +116,10 @@ export interface DeliveriesTable {
   ordering_key: string
   /** The object the message writes (`LOC1/EVSE1`): a full PUT replaces waiting messages at or below it. */
   target_path: string
+  /** The lowest-id message of its ordering key that is not dead: the only one of the key that may be claimed. */
+  head: ColumnType<boolean, boolean | undefined, boolean>
+  /** The sending party (`{cc}/{pid}` starting the object key): the line it waits in for its fair share. */
+  lane: ColumnType<string, string | undefined, string>
   state: ColumnType<DeliveryState, DeliveryState | undefined, DeliveryState>
   attempts: ColumnType<number, number | undefined, number>
   next_attempt_at: Timestamp

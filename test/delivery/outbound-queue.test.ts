@@ -44,32 +44,48 @@ for (const engine of STORE_VARIANTS) {
 
     const locationPuts = (emsp: ConnectedParty) => emsp.inbox('locations').filter((r) => r.method !== 'GET')
 
-    it('a receiver that is down gets its messages, in order, once it is back', async () => {
+    it('a receiver that is down gets its messages, in order, once it is back; waiting status PATCHes coalesce to the latest', async () => {
       const { cpo, emsp } = await network()
       emsp.platform.setDown(true)
       await cpo.call('/receiver/locations/NL/CPO/L1', {
         method: 'PUT',
-        body: aLocation({ id: 'L1', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
+        body: aLocation(
+          { id: 'L1', evses: [anEvse('E1', {}, cpo.party), anEvse('E2', {}, cpo.party)] },
+          cpo.party,
+        ),
       })
-      for (const [index, status] of ['CHARGING', 'AVAILABLE', 'BLOCKED'].entries()) {
+      const statuses = ['CHARGING', 'AVAILABLE', 'BLOCKED', 'OUTOFORDER', 'INOPERATIVE'] as const
+      for (let change = 0; change < 20; change++) {
         await cpo.call('/receiver/locations/NL/CPO/L1/E1', {
           method: 'PATCH',
-          body: { status, last_updated: `2026-11-28T10:0${index}:00Z` },
+          body: {
+            status: statuses[change % statuses.length],
+            last_updated: `2026-11-28T10:${String(change).padStart(2, '0')}:00Z`,
+          },
         })
+        // Another EVSE's PATCH in the middle keeps its place: it is another target.
+        if (change === 9) {
+          await cpo.call('/receiver/locations/NL/CPO/L1/E2', {
+            method: 'PATCH',
+            body: { status: 'RESERVED', last_updated: '2026-11-28T10:09:30Z' },
+          })
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 300))
       emsp.platform.setDown(false)
 
       const received = await eventually(() => {
         const delivered = locationPuts(emsp)
-        expect(delivered.map((r) => r.method)).toEqual(['PUT', 'PATCH', 'PATCH', 'PATCH'])
+        expect(delivered.map((r) => [r.method, r.path])).toEqual([
+          ['PUT', '/2.3.0/receiver/locations/NL/CPO/L1'],
+          ['PATCH', '/2.3.0/receiver/locations/NL/CPO/L1/E2'],
+          ['PATCH', '/2.3.0/receiver/locations/NL/CPO/L1/E1'],
+        ])
         return delivered
       })
-      expect(received.slice(1).map((r) => (r.body as { status: string }).status)).toEqual([
-        'CHARGING',
-        'AVAILABLE',
-        'BLOCKED',
-      ])
+      expect(received[2]!.body).toEqual({ status: 'INOPERATIVE', last_updated: '2026-11-28T10:19:00Z' })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(locationPuts(emsp)).toHaveLength(3)
     })
 
     it('a PATCH never overtakes the PUT before it, even when the PUT needs a retry', async () => {

@@ -172,8 +172,15 @@ for (const engine of STORE_VARIANTS) {
             expect(update.lastUpdated >= previous, `${update.key} went back in time`).toBe(true)
           seen.set(update.key, update.lastUpdated)
         }
-        // Nothing lost: every accepted update of an EVSE arrived, or a later full PUT replaced it in the queue.
+        // Nothing lost: every accepted update of an EVSE arrived, or a later full PUT replaced it in the
+        // queue, or a later status PATCH of that EVSE did (it carries every field: coalesced, decision 0006).
         const delivered = new Set(updates.map((u) => `${u.key}@${u.lastUpdated}`))
+        const latestPatch = new Map<string, string>()
+        for (const request of emsp.inbox('locations')) {
+          if (request.method !== 'PATCH') continue
+          for (const u of evseUpdates(request))
+            if (u.lastUpdated > (latestPatch.get(u.key) ?? '')) latestPatch.set(u.key, u.lastUpdated)
+        }
         const putTimes = new Map<string, string[]>()
         for (const request of emsp.inbox('locations')) {
           if (request.method !== 'PUT') continue
@@ -187,6 +194,11 @@ for (const engine of STORE_VARIANTS) {
           Object.entries(push.evses)
             .filter(([evse, update]) => {
               if (delivered.has(`${push.location}/${evse}@${update.lastUpdated}`)) return false
+              if (
+                push.kind === 'PATCH' &&
+                (latestPatch.get(`${push.location}/${evse}`) ?? '') > update.lastUpdated
+              )
+                return false
               return !(putTimes.get(push.location) ?? []).some((time) => time > update.lastUpdated)
             })
             .map(([evse, update]) => `${push.kind} ${push.location}/${evse}@${update.lastUpdated}`),

@@ -581,6 +581,9 @@ for (const engine of STORE_VARIANTS) {
             correlation_id: correlationId,
             ordering_key: `${em1.platformId}|tariffs|${correlationId}`,
             target_path: correlationId,
+            // Each is alone in its ordering key: its head (docs/decisions/0006).
+            head: true,
+            lane: 'NL/CP1',
             next_attempt_at: new Date(),
           })),
         )
