@@ -200,7 +200,7 @@ export class DeliveryWorker {
     try {
       const receiver = await this.#receiver(row.receiver_platform_id)
       if (!receiver) {
-        await this.#fail(row, log, noEndpoint(row))
+        await this.#fail(row, log, await this.#noEndpoint(row))
         return
       }
       const path = await this.#queuedPath(row, log)
@@ -260,7 +260,7 @@ export class DeliveryWorker {
         return
       }
       case 'no-endpoint':
-        await this.#fail(row, log, noEndpoint(row))
+        await this.#fail(row, log, await this.#noEndpoint(row))
         return
       case 'not-in-version':
         // Not dead: nothing will ever make it deliverable to that version.
@@ -390,6 +390,16 @@ export class DeliveryWorker {
     }
   }
 
+  /**
+   * No endpoint for the message in this process's snapshot: parked as dead, unless the snapshot was behind
+   * (another process registered or updated the receiver a moment ago), then tried again at once.
+   */
+  async #noEndpoint(row: DeliveryRow): Promise<FailedAttempt> {
+    const seen = this.#options.directory.version
+    await this.#options.directory.catchUp()
+    return noEndpoint(row, this.#options.directory.version === seen ? undefined : new Date())
+  }
+
   async #receiver(platformId: string): Promise<PartnerPlatform | undefined> {
     // Within the directory's bound: a token another process rotated or revoked is not sent after it.
     await this.#options.directory.ensureCurrent()
@@ -423,10 +433,10 @@ export class DeliveryWorker {
   }
 }
 
-function noEndpoint(row: DeliveryRow): FailedAttempt {
+function noEndpoint(row: DeliveryRow, retryAt: Date | undefined): FailedAttempt {
   return {
     error: `the receiver has no ${row.module} RECEIVER endpoint or no token any more`,
     httpStatus: undefined,
-    retryAt: undefined,
+    retryAt,
   }
 }

@@ -215,6 +215,8 @@ export class MessageLogWriter {
         await this.#complete(batch)
         await insertEntries(this.#db, batch.map(withMaskedTokens))
         this.#written += batch.length
+        // Requests go first between batches (an embedded store's insert runs on this event loop).
+        if (this.#buffer.length > 0) await new Promise((resolve) => setImmediate(resolve))
       } catch (error) {
         // Not put back: a batch the store refuses would be refused again and block every later entry.
         this.#countDropped(batch.length, 'could not write to the message log: entries dropped', error)

@@ -1,7 +1,7 @@
 /**
  * Times one claim of the outbox with a backlog waiting (docs/decisions/0006-outbox-queue-heads.md).
  *
- *   npx tsx test/delivery/claim-cost.measure.ts [pglite|postgres] [sizes, e.g. 1000,10000,100000]
+ *   npx tsx bench/probes/claim-cost.ts [pglite|postgres] [sizes, e.g. 1000,10000,100000]
  *
  * postgres uses TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) and a database of its
  * own, dropped afterwards. The backlog is a broadcast-like queue: RECEIVERS receivers, 5 sending CPOs,
