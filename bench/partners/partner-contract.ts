@@ -23,9 +23,13 @@ export interface RegisteredPlatform {
   readonly tokenToHub: string
 }
 
-/** Arrivals of broadcast messages, per message key (path below the module endpoint + `|` + `last_updated`). */
-export interface Arrivals {
-  /** [key, receivers reached, last arrival (epoch ms)] */
-  readonly keys: [string, number, number][]
+/**
+ * How far broadcast messages got, per message key (path below the module endpoint + `|` + `last_updated`),
+ * in the order of the keys asked about: a key reached a platform when it, or a newer write of the same
+ * path (latest state coalesces in the hub), arrived there.
+ */
+export interface Coverage {
+  /** [platforms reached, last of those arrivals (epoch ms)] per key asked about */
+  readonly reached: [number, number][]
   readonly total: number
 }

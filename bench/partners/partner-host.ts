@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { serveRpc } from '../lib/rpc.ts'
 import {
   DIRECT_TOKEN,
-  type Arrivals,
+  type Coverage,
   type PlatformSpec,
   type RegisteredPlatform,
   type RegisterParams,
@@ -40,7 +40,8 @@ const recording = {
   total: 0,
   unique: 0,
   seen: new Set<string>(),
-  keys: new Map<string, { receivers: number; last: number }>(),
+  /** Per platform and path, the `last_updated` values that arrived and when, in arrival order. */
+  paths: new Map<string, Map<string, { stamps: string[]; at: number[] }>>(),
 }
 
 function record(platform: string, key: string): void {
@@ -51,12 +52,38 @@ function record(platform: string, key: string): void {
     recording.seen.add(seenKey)
   }
   recording.unique++
-  const arrival = now()
-  const entry = recording.keys.get(key)
-  if (entry) {
-    entry.receivers++
-    entry.last = arrival
-  } else recording.keys.set(key, { receivers: 1, last: arrival })
+  const split = key.lastIndexOf('|')
+  const path = key.slice(0, split)
+  let byPath = recording.paths.get(platform)
+  if (!byPath) {
+    byPath = new Map<string, { stamps: string[]; at: number[] }>()
+    recording.paths.set(platform, byPath)
+  }
+  let arrivals = byPath.get(path)
+  if (!arrivals) byPath.set(path, (arrivals = { stamps: [], at: [] }))
+  arrivals.stamps.push(key.slice(split + 1))
+  arrivals.at.push(now())
+}
+
+/**
+ * When `key` (path | last_updated) reached a platform: the first arrival there of the same path with a
+ * `last_updated` at or after it. The hub may replace a waiting status PATCH by a newer one of the same EVSE
+ * (latest state coalesces), so the newer one carries the change. Arrivals per path come in order (the hub
+ * keeps order per object), so their stamps are sorted: binary search.
+ */
+function reachedAt(
+  arrivals: { stamps: string[]; at: number[] } | undefined,
+  stamp: string,
+): number | undefined {
+  if (!arrivals) return undefined
+  let low = 0
+  let high = arrivals.stamps.length
+  while (low < high) {
+    const middle = (low + high) >> 1
+    if (arrivals.stamps[middle]! < stamp) low = middle + 1
+    else high = middle
+  }
+  return low < arrivals.at.length ? arrivals.at[low] : undefined
 }
 
 function tokenOf(req: IncomingMessage): string | undefined {
@@ -203,7 +230,13 @@ const handlers = {
   },
   /** Forgets what arrived so far; `dedupe` counts a key only once per platform (redeliveries after a crash). */
   reset(params: { dedupe: boolean }): null {
-    Object.assign(recording, { dedupe: params.dedupe, total: 0, unique: 0, seen: new Set(), keys: new Map() })
+    Object.assign(recording, {
+      dedupe: params.dedupe,
+      total: 0,
+      unique: 0,
+      seen: new Set(),
+      paths: new Map(),
+    })
     return null
   },
   /** Holds the Locations receivers down (503 + Retry-After) or, with null, lets them answer again. */
@@ -215,11 +248,23 @@ const handlers = {
   counts(_params: null): { total: number; unique: number } {
     return { total: recording.total, unique: recording.unique }
   },
-  arrivals(_params: null): Arrivals {
-    return {
-      keys: [...recording.keys].map(([key, entry]) => [key, entry.receivers, entry.last]),
-      total: recording.total,
-    }
+  /** For each key (path | last_updated): the platforms it (or a newer write of its path) reached, and when last. */
+  coverage(params: { keys: readonly string[] }): Coverage {
+    const reached = params.keys.map((key): [number, number] => {
+      const split = key.lastIndexOf('|')
+      const path = key.slice(0, split)
+      const stamp = key.slice(split + 1)
+      let platformsReached = 0
+      let last = 0
+      for (const byPath of recording.paths.values()) {
+        const at = reachedAt(byPath.get(path), stamp)
+        if (at === undefined) continue
+        platformsReached++
+        last = Math.max(last, at)
+      }
+      return [platformsReached, last]
+    })
+    return { reached, total: recording.total }
   },
   /** Stops the platforms of a hub that is gone. */
   async closeAll(_params: null): Promise<null> {

@@ -5,8 +5,8 @@ import type { HubUnderTest } from '../lib/hub-under-test.ts'
 import { likelyLimit, type CpuUse } from '../lib/machine.ts'
 import { connectParties, partyIds, tokenHeader } from '../lib/network.ts'
 import { round, summarise } from '../lib/stats.ts'
-import type { Arrivals } from '../partners/partner-contract.ts'
-import { benchLocation, evseUids, statusPatch, waitForArrivals } from './locations.ts'
+import type { Coverage } from '../partners/partner-contract.ts'
+import { benchLocation, evseUids, statusPatch, waitForArrivals, waitForCoverage } from './locations.ts'
 
 /**
  * Scenario 3: CPOs send EVSE status PATCHes (open routing: broadcast to every eMSP) in open-loop steps of
@@ -21,26 +21,28 @@ const MAX_SUSTAINED_P99_MS = 1_000
 const WARM_UP_CHANGES = 4
 
 /**
- * Joins what the load generator saw accepted with what the partners received. A push that had not reached
- * every eMSP when the wait ended counts with the time waited so far (a lower bound).
+ * Joins what the load generator saw accepted with how far each push got (it or a newer status of its EVSE,
+ * which the hub may send instead). A push that had not reached every eMSP when the wait ended counts with
+ * the time waited so far (a lower bound).
  */
 function acceptToLastDelivery(
   accepts: LoadResult['accepts'],
-  arrivals: Arrivals,
+  coverage: Coverage,
   receivers: number,
   endedAt: number,
 ) {
-  const byKey = new Map(arrivals.keys.map(([key, count, last]) => [key, { count, last }]))
   const delays: number[] = []
   let incomplete = 0
-  for (const [key, acceptedAt] of accepts) {
-    const arrival = byKey.get(key)
-    const complete = arrival !== undefined && arrival.count >= receivers
+  accepts.forEach(([, acceptedAt], i) => {
+    const [reached, last] = coverage.reached[i]!
+    const complete = reached >= receivers
     if (!complete) incomplete++
-    delays.push(Math.max(0, (complete ? arrival.last : endedAt) - acceptedAt))
-  }
+    delays.push(Math.max(0, (complete ? last : endedAt) - acceptedAt))
+  })
   return { delays: summarise(delays), incomplete }
 }
+
+const keysOf = (accepts: LoadResult['accepts']) => accepts.map(([key]) => key)
 
 /** A hub (or several on one database) with CPOs whose Locations every eMSP already has. */
 export interface BroadcastNetwork {
@@ -143,11 +145,11 @@ export async function findSustainedBroadcast(
     connections: 32,
     mode: { kind: 'closed', concurrency: 2, durationMs: 600_000, count: WARM_UP_CHANGES },
   })
-  await waitForArrivals(context, warmUp.ok * receivers)
+  await waitForCoverage(context, keysOf(warmUp.accepts), receivers)
   const steps: BroadcastStep[] = []
   for (let rate = sizes.startRate; rate <= sizes.maxRate; rate = Math.ceil(rate * sizes.stepFactor)) {
     await context.partners.call('reset', { dedupe: false })
-    const { result, cpu } = await withCpu(
+    const { result: outcome, cpu } = await withCpu(
       context,
       pids.hub,
       async () => {
@@ -156,21 +158,21 @@ export async function findSustainedBroadcast(
           connections: 32,
           mode: { kind: 'open', rate, durationMs: sizes.stepMs },
         })
-        await waitForArrivals(context, pushed.ok * receivers, 'total', sizes.settleMs)
-        return pushed
+        const { coverage } = await waitForCoverage(context, keysOf(pushed.accepts), receivers, sizes.settleMs)
+        return { pushed, coverage }
       },
       pids.yardstick,
     )
     const endedAt = performance.timeOrigin + performance.now()
-    const arrivals = await context.partners.call('arrivals', null)
-    const { delays, incomplete } = acceptToLastDelivery(result.accepts, arrivals, receivers, endedAt)
+    const { pushed: result, coverage } = outcome
+    const { delays, incomplete } = acceptToLastDelivery(result.accepts, coverage, receivers, endedAt)
     const step: BroadcastStep = {
       offered: rate,
       accepted: round(result.okPerSecond, 1),
       failed: result.failed + result.skipped,
       answerP99: result.latencyMs.p99,
       deliveries: result.ok * receivers,
-      delivered: Math.min(arrivals.total, result.ok * receivers),
+      delivered: coverage.reached.reduce((sum, [reached]) => sum + Math.min(reached, receivers), 0),
       delays,
       incomplete,
       sustained:
@@ -188,7 +190,8 @@ export async function findSustainedBroadcast(
     )
     if (!step.sustained) {
       // Its late deliveries would land in what is measured next (the yardstick, another search).
-      await waitForArrivals(context, step.deliveries)
+      const { complete } = await waitForCoverage(context, keysOf(result.accepts), receivers)
+      if (!complete) throw new Error(`the changes of the ${rate}/s step did not reach every eMSP`)
       break
     }
   }

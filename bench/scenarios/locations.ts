@@ -1,3 +1,4 @@
+import type { Coverage } from '../partners/partner-contract.ts'
 import type { PartyRef } from '../../src/core/party.ts'
 import { aLocation, anEvse } from '../../test/fixtures/locations.ts'
 import type { BenchContext } from '../lib/bench-context.ts'
@@ -50,5 +51,24 @@ export async function waitForArrivals(
       throw new Error(`only ${counts[field]} of ${expected} deliveries arrived within ${budgetMs} ms`)
     }
     await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/**
+ * Waits until every key (path | last_updated) reached `receivers` platforms, itself or through a newer write
+ * of its path (see Coverage), polling. Gives up after `budgetMs`: returns the last coverage either way.
+ */
+export async function waitForCoverage(
+  context: BenchContext,
+  keys: readonly string[],
+  receivers: number,
+  budgetMs = context.sizes.drainTimeoutMs,
+): Promise<{ coverage: Coverage; complete: boolean }> {
+  const started = Date.now()
+  for (;;) {
+    const coverage = await context.partners.call('coverage', { keys })
+    const complete = coverage.reached.every(([reached]) => reached >= receivers)
+    if (complete || Date.now() - started > budgetMs) return { coverage, complete }
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }

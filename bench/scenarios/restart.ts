@@ -3,7 +3,7 @@ import type { RequestTemplate } from '../load/load-contract.ts'
 import { withHub, type Figure, type Scenario } from '../lib/bench-context.ts'
 import { connectParties, partyIds, tokenHeader } from '../lib/network.ts'
 import { round } from '../lib/stats.ts'
-import { benchLocation, evseUids, statusPatch, waitForArrivals } from './locations.ts'
+import { benchLocation, evseUids, statusPatch, waitForArrivals, waitForCoverage } from './locations.ts'
 
 /**
  * Scenario 6: a CPO broadcasts EVSE status changes faster than the hub delivers them, so messages wait in
@@ -68,15 +68,14 @@ export const restart: Scenario = {
       const pushed = await loadDone
       const acceptedBeforeKill = pushed.accepts.filter(([, at]) => at < killedAt).length
       // Drained: every accepted push at every eMSP (redeliveries counted once).
-      let drainedAt = 0
-      const deadline = Date.now() + context.sizes.drainTimeoutMs
-      while (drainedAt === 0) {
-        const arrivals = await context.partners.call('arrivals', null)
-        const reached = new Map(arrivals.keys.map(([key, count]) => [key, count]))
-        if (pushed.accepts.every(([key]) => (reached.get(key) ?? 0) >= emsps.length)) drainedAt = now()
-        else if (Date.now() > deadline) throw new Error('the deliveries did not drain after the restart')
-        else await new Promise((resolve) => setTimeout(resolve, 50))
-      }
+      // (A push counts as delivered where a newer status of its EVSE arrived instead: latest state coalesces.)
+      const { coverage, complete } = await waitForCoverage(
+        context,
+        pushed.accepts.map(([key]) => key),
+        emsps.length,
+      )
+      if (!complete) throw new Error('the deliveries did not drain after the restart')
+      const drainedAt = coverage.reached.reduce((latest, [, at]) => Math.max(latest, at), 0)
       const final = await context.partners.call('counts', null)
       return {
         accepted: pushed.ok,
