@@ -288,14 +288,20 @@ export async function claimDue(
              row_number() over (partition by receiver_platform_id order by turn, next_attempt_at, id) as place
       from ready
     ),
-    due as (
-      select d.id from deliveries d
-      join ranked on ranked.id = d.id
+    chosen as (
+      select id from ranked
       where ranked.place + ranked.in_flight <= ${limits.perReceiver}
-        and d.head and d.state in ('pending', 'failed')
-        and (d.locked_until is null or d.locked_until < now())
       order by ranked.turn, ranked.next_attempt_at, ranked.id
       limit ${limits.limit}
+    ),
+    -- By primary key from an array: joined to ranked, whose size the planner overestimates (a lane's
+    -- limit), it hashed a scan of the whole queue instead (49 ms instead of 3 with 100,000 waiting). A row
+    -- another worker locked in the meantime is skipped; the claim is that much smaller.
+    due as (
+      select d.id from deliveries d
+      where d.id = any(array(select id from chosen))
+        and d.head and d.state in ('pending', 'failed')
+        and (d.locked_until is null or d.locked_until < now())
       for update of d skip locked
     )
     update deliveries
