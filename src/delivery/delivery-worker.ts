@@ -16,6 +16,7 @@ import { storedOutboundPath, type OutboundPath } from '../core/outbound-path.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
 import { claimDue, markDelivered, markFailed, postpone, type FailedAttempt } from './outbox.ts'
 import { retryDelayMs } from './retry-policy.ts'
+import { QueueUpkeep } from './queue-upkeep.ts'
 import { WorkerRegistry } from './worker-registry.ts'
 import { CompletionBatch } from './completion-batch.ts'
 
@@ -54,6 +55,9 @@ export interface DeliveryWorkerOptions {
 /** Accepted messages leave the queue in one transaction per this many, or this long after the first. */
 const COMPLETION_BATCH = { maxBatch: 100, maxDelayMs: 2 }
 
+/** On PGlite (no autovacuum) the queue is vacuumed and analysed this often (queue-upkeep.ts). */
+const PGLITE_QUEUE_UPKEEP = { rows: 5_000, ms: 10_000 }
+
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
 const LOCAL_FAILURE_LOG_INTERVAL_MS = 10_000
 
@@ -87,6 +91,7 @@ export class DeliveryWorker {
   #localFailuresSinceLog = 0
   #localFailureLoggedAt = -Infinity
   readonly #completions: CompletionBatch
+  readonly #upkeep: QueueUpkeep | undefined
 
   constructor(db: Db, partners: PartnerChannel, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
     this.#db = db
@@ -103,6 +108,7 @@ export class DeliveryWorker {
       (batch) => markDelivered(this.#db, this.#workerId, batch),
       COMPLETION_BATCH,
     )
+    this.#upkeep = options.soleProcess ? new QueueUpkeep(db, this.#log, PGLITE_QUEUE_UPKEEP) : undefined
   }
 
   start(): void {
@@ -133,6 +139,7 @@ export class DeliveryWorker {
     this.#running = false
     clearInterval(this.#timer)
     if (this.#inFlight > 0 || this.#claiming) await new Promise<void>((resolve) => (this.#idle = resolve))
+    await this.#upkeep?.settled()
     await this.#registry.stop()
   }
 
@@ -167,6 +174,7 @@ export class DeliveryWorker {
             this.wake()
           })
         }
+        this.#upkeep?.claimed(claimed.length)
         if (claimed.length === capacity) this.#claimAgain = true
       } while (this.#claimAgain)
     } catch (error) {
