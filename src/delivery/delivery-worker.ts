@@ -55,8 +55,8 @@ export interface DeliveryWorkerOptions {
 /** Accepted messages leave the queue in one transaction per this many, or this long after the first. */
 const COMPLETION_BATCH = { maxBatch: 100, maxDelayMs: 2 }
 
-/** On PGlite (no autovacuum) the queue is vacuumed and analysed this often (queue-upkeep.ts). */
-const PGLITE_QUEUE_UPKEEP = { rows: 5_000, ms: 10_000 }
+/** The queue is vacuumed and analysed this often (queue-upkeep.ts). */
+const QUEUE_UPKEEP = { rows: 5_000, ms: 10_000 }
 
 /** Postponements for the hub's own resource trouble are logged at most this often (with a count). */
 const LOCAL_FAILURE_LOG_INTERVAL_MS = 10_000
@@ -91,7 +91,7 @@ export class DeliveryWorker {
   #localFailuresSinceLog = 0
   #localFailureLoggedAt = -Infinity
   readonly #completions: CompletionBatch
-  readonly #upkeep: QueueUpkeep | undefined
+  readonly #upkeep: QueueUpkeep
 
   constructor(db: Db, partners: PartnerChannel, log: FastifyBaseLogger, options: DeliveryWorkerOptions) {
     this.#db = db
@@ -108,7 +108,7 @@ export class DeliveryWorker {
       (batch) => markDelivered(this.#db, this.#workerId, batch),
       COMPLETION_BATCH,
     )
-    this.#upkeep = options.soleProcess ? new QueueUpkeep(db, this.#log, PGLITE_QUEUE_UPKEEP) : undefined
+    this.#upkeep = new QueueUpkeep(db, this.#log, QUEUE_UPKEEP)
   }
 
   start(): void {
@@ -139,7 +139,7 @@ export class DeliveryWorker {
     this.#running = false
     clearInterval(this.#timer)
     if (this.#inFlight > 0 || this.#claiming) await new Promise<void>((resolve) => (this.#idle = resolve))
-    await this.#upkeep?.settled()
+    await this.#upkeep.settled()
     await this.#registry.stop()
   }
 
@@ -174,7 +174,7 @@ export class DeliveryWorker {
             this.wake()
           })
         }
-        this.#upkeep?.claimed(claimed.length)
+        this.#upkeep.claimed(claimed.length)
         if (claimed.length === capacity) this.#claimAgain = true
       } while (this.#claimAgain)
     } catch (error) {

@@ -4,12 +4,13 @@ import { sql } from 'kysely'
 import type { Db } from '../storage/database.ts'
 
 /**
- * Vacuums and analyses the queue of an embedded store. PGlite runs no autovacuum, so without this the
- * planner keeps the statistics of the queue from when it was created (empty): with 100,000 waiting, a
- * claim then took 40–65 ms instead of 6–7 (a backlog drained at 0.2× the rate of an empty queue), and
- * the dead row versions every claim and completion leave behind were never reclaimed. PostgreSQL's
- * autovacuum does this work there. One `vacuum (analyze)` per `everyRows` rows claimed, or after
- * `everyMs` when anything was claimed since the last one.
+ * Vacuums and analyses the queue as it churns. The claim's plan depends on the queue's statistics: PGlite
+ * runs no autovacuum, so it kept those of an empty queue (a claim with 100,000 waiting took 40–65 ms
+ * instead of 6–7), and PostgreSQL's autovacuum comes a minute apart at best, long after a backlog built up
+ * in seconds; in both a 100,000 backlog drained at 0.2–0.26× the rate of an empty queue, and at 1.2–1.3×
+ * with this (docs/benchmarks.md). It also reclaims the dead row versions every claim and completion leave.
+ * One `vacuum (analyze)` per `everyRows` rows claimed, or after `everyMs` when anything was claimed since;
+ * `skip_locked`: a process finding another one vacuuming the queue does not wait for it.
  */
 export class QueueUpkeep {
   readonly #db: Db
@@ -47,7 +48,7 @@ export class QueueUpkeep {
   async #vacuum(): Promise<void> {
     const started = performance.now()
     try {
-      await sql`vacuum (analyze) deliveries`.execute(this.#db)
+      await sql`vacuum (analyze, skip_locked) deliveries`.execute(this.#db)
       this.#log.debug({ ms: Math.round(performance.now() - started) }, 'delivery queue vacuumed')
     } catch (error) {
       this.#log.warn({ err: error }, 'could not vacuum the delivery queue; trying again later')
