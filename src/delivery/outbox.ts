@@ -89,6 +89,13 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
     dropped.filter((row) => row.head).map((row) => row.ordering_key),
   )
   const firstOfKey = new Set<string>()
+  // A broadcast hands every receiver the same body object: serialised once, not once per receiver.
+  const bodyTexts = new Map<unknown, string | null>()
+  const bodyText = (body: unknown) => {
+    let text = bodyTexts.get(body)
+    if (text === undefined) bodyTexts.set(body, (text = body === undefined ? null : JSON.stringify(body)))
+    return text
+  }
   await trx
     .insertInto('deliveries')
     .values(
@@ -105,7 +112,7 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
           module: message.module,
           method: message.method,
           path: message.path,
-          body: message.body === undefined ? null : JSON.stringify(message.body),
+          body: bodyText(message.body),
           correlation_id: message.correlationId,
           ordering_key: key,
           target_path: message.targetPath,
