@@ -229,8 +229,12 @@ async function readAnswer(
     const body = response.body
     body.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) reject(tooLarge())
-      else chunks.push(chunk)
+      if (size <= limit) chunks.push(chunk)
+      else {
+        // Stop reading the rest: an answer over the limit is refused, not downloaded.
+        body.destroy()
+        reject(tooLarge())
+      }
     })
     body.on('error', reject)
     body.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')))
