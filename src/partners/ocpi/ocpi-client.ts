@@ -6,7 +6,8 @@ import { rememberLatest } from '../../core/remember-latest.ts'
 import { encodeToken, hashToken } from '../../core/tokens.ts'
 import { isEnvelope, type OcpiEnvelope } from '../../core/envelope.ts'
 import type { HttpMethod, PartnerCallFailure } from '../partner-channel.ts'
-import { guardedLookup, isPrivateAddress, PeerAddressRefused } from './peer-address-guard.ts'
+import { isPrivateAddress, PeerAddressRefused } from './peer-address-guard.ts'
+import { PartnerConnector, type OutboundTlsMaterial } from './partner-connector.ts'
 import type { TokenEncoding } from './version-rules.ts'
 
 export interface PartnerRequest {
@@ -72,6 +73,8 @@ export interface OcpiClientOptions {
   readonly maxAnswerBytes?: number
   /** Told about every call when it ends (`partner.exchange`: the message log). */
   readonly events?: EventSink<{ 'partner.exchange': PartnerExchange }> | undefined
+  /** A client certificate for mutual TLS and extra CAs (OUTBOUND_TLS_*). */
+  readonly tls?: OutboundTlsMaterial | undefined
 }
 
 /** Tokens remembered encoded and hashed: more than the partners of any hub. */
@@ -90,17 +93,20 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 export class OcpiClient {
   readonly #options: OcpiClientOptions
   readonly #agent: Agent
+  readonly #connector: PartnerConnector
   // The hub presents the same few tokens on every call: encoded and hashed once each.
   readonly #encodedToken = rememberLatest(encodeToken, KNOWN_TOKENS)
   readonly #tokenHash = rememberLatest(hashToken, KNOWN_TOKENS)
 
   constructor(options: OcpiClientOptions) {
     this.#options = options
-    this.#agent = new Agent({
-      keepAliveTimeout: 30_000,
-      connections: 64,
-      ...(options.allowPrivatePeers ? {} : { connect: { lookup: guardedLookup } }),
-    })
+    this.#connector = new PartnerConnector(options)
+    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, connect: this.#connector.connect })
+  }
+
+  /** Replaces the client certificate and extra CAs (a reload): used by new connections. */
+  useTls(tls: OutboundTlsMaterial): void {
+    this.#connector.use(tls)
   }
 
   async send(call: PartnerRequest): Promise<PartnerResponse> {
