@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import type { Server as TlsServer } from 'node:tls'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import pino from 'pino'
 import { prepareAdminToken, type AdminToken } from './admin/admin-auth.ts'
@@ -17,7 +17,9 @@ import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/sti
 import { HubMetrics } from './operations/metrics.ts'
 import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
+import { CertificateReloader } from './operations/certificate-reload.ts'
 import { registerOperations } from './operations/plugin.ts'
+import { readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { QueryTablesPlugin } from './storage/query-tables.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
@@ -26,14 +28,20 @@ import { registerOcpiTransport } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
 import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
+import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
 
 /** Message-log entries per insert on PGlite: ~5 ms of the event loop each, measured (200 took 15–30 ms). */
 const PGLITE_MESSAGE_LOG_BATCH = 50
 
 export interface Hub {
+  /** The partners' listener (PORT): /ocpi, /health, /ready, and /admin and /metrics unless `adminApp`. */
   readonly app: FastifyInstance
+  /** With ADMIN_PORT: the operator's listener (/admin, /metrics, /health, /ready). */
+  readonly adminApp: FastifyInstance | undefined
   readonly context: HubContext
   readonly adminToken: AdminToken
+  /** Reads the certificate files again and applies the ones that changed (SIGHUP). */
+  reloadCertificates(): void
   /** Stops accepting requests, then closes the outbound pools and the store. */
   close(): Promise<void>
 }
@@ -81,8 +89,10 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     events.on('delivery.failed', (attempt) => metrics.observeDelivery(attempt, 'retry'))
     events.on('delivery.dead', (attempt) => metrics.observeDelivery(attempt, 'dead'))
   }
+  const outboundTls = readOutboundTls(config.outboundTls)
   const client = new OcpiClient({
     allowPrivatePeers: config.allowPrivatePeers,
+    tls: outboundTls,
     timeoutMs: config.outboundTimeoutMs,
     maxAnswerBytes: config.outboundAnswerLimitBytes,
     events,
@@ -116,11 +126,91 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   }
   const adminToken = await prepareAdminToken(db, config.adminToken)
 
+  const serverTls = config.tls ? readServerTls(config.tls) : undefined
+  const app = createHttpServer(config, logger, serverTls)
+  // ADMIN_PORT: /admin and /metrics on a listener of their own, which the partners' port does not serve.
+  const adminApp = config.admin ? createHttpServer(config, logger, serverTls) : undefined
+  // Before the /ocpi and /admin plugins: its request metrics hook must reach their routes.
+  registerOperations(app, { context, metrics, serveMetrics: !adminApp })
+  if (adminApp) registerOperations(adminApp, { context, metrics, serveMetrics: true })
+  await app.register(
+    async (ocpi) => {
+      // Every request in, refused ones included (src/message-log/).
+      registerMessageLogHooks(ocpi, messageLog)
+      registerOcpiTransport(ocpi, context)
+      // After authentication: a registered partner that calls is alive (the still-alive check skips it).
+      const lastSeen = new LastSeenRecorder(context.directory, context.log)
+      ocpi.addHook('onRequest', (request, _reply, done) => {
+        if (request.partner?.registered) lastSeen.record(request.partner.platformId)
+        done()
+      })
+      await registerModules(ocpi, context)
+    },
+    { prefix: '/ocpi' },
+  )
+  await (adminApp ?? app).register(adminPlugin, {
+    prefix: '/admin',
+    context,
+    adminTokenHash: adminToken.hash,
+  })
+  const certificates = new CertificateReloader(
+    config,
+    {
+      // With TLS configured Fastify made HTTPS servers, though its types name the plain HTTP one.
+      servers: serverTls
+        ? [app, adminApp].flatMap((server) => (server ? [server.server as unknown as TlsServer] : []))
+        : [],
+      client,
+    },
+    logger,
+    { server: serverTls, outbound: outboundTls },
+  )
+  certificates.start()
+  messageLog.start()
+  // Messages left from before a restart go out as soon as the hub is up.
+  delivery.start()
+  const stillAlive = new StillAliveCheck(context)
+  stillAlive.start()
+
+  return {
+    app,
+    adminApp,
+    context,
+    adminToken,
+    reloadCertificates: () => certificates.reload('SIGHUP'),
+    async close() {
+      certificates.stop()
+      // The worker stops claiming at once and finishes what it is sending while the requests drain; what is
+      // left stays queued, unlocked, for the other processes or the next start.
+      const deliveryStopped = delivery.stop()
+      await Promise.all([app.close(), adminApp?.close()])
+      await stillAlive.stop()
+      await deliveryStopped
+      // After every source of entries has stopped: the last ones are written, then the store can close.
+      await messageLog.stop()
+      await directory.close()
+      await client.close()
+      if (!options.store) await store.close()
+    },
+  }
+}
+
+/**
+ * A Fastify instance with what every listener of the hub shares: TLS, logging, body and connection limits,
+ * request ids, the JSON parser, and OCPI-style answers for unknown paths and errors.
+ */
+function createHttpServer(
+  config: HubConfig,
+  logger: FastifyBaseLogger,
+  tls: TlsPair | undefined,
+): FastifyInstance {
+  const trustedProxy = trustedProxyCheck(config.trustedProxies)
   const app = Fastify({
-    // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS served directly (read once at start; restart to renew).
-    ...(config.tls
-      ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } }
-      : {}),
+    // TLS_CERT_FILE + TLS_KEY_FILE: HTTPS served directly (reloaded by CertificateReloader).
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+    // TRUSTED_PROXIES: request.ip (the log's remoteAddress) is the client's from X-Forwarded-For, and only
+    // from those peers. The hub's own URLs never come from the request (HUB_PUBLIC_URL), whatever it says.
+    trustProxy: trustedProxy ? (address: string) => trustedProxy(address) : false,
     loggerInstance: logger,
     bodyLimit: config.bodyLimitBytes,
     // Connection limits (docs/operations.md): no socket stays open unused, and no request trickles in forever.
@@ -140,7 +230,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
         reply,
       ),
   })
-  limitConnections(app, config.http)
+  limitConnections(app, config.http, trustedProxy)
   registerRequestIds(app)
   registerJsonBodyParser(app, config.bodyLimitBytes, config.jsonDepthLimit)
   app.setNotFoundHandler(async (request, reply) =>
@@ -151,48 +241,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     ),
   )
   app.setErrorHandler(ocpiErrorHandler)
-  // Before the /ocpi and /admin plugins: its request metrics hook must reach their routes.
-  registerOperations(app, { context, metrics })
-  await app.register(
-    async (ocpi) => {
-      // Every request in, refused ones included (src/message-log/).
-      registerMessageLogHooks(ocpi, messageLog)
-      registerOcpiTransport(ocpi, context)
-      // After authentication: a registered partner that calls is alive (the still-alive check skips it).
-      const lastSeen = new LastSeenRecorder(context.directory, context.log)
-      ocpi.addHook('onRequest', (request, _reply, done) => {
-        if (request.partner?.registered) lastSeen.record(request.partner.platformId)
-        done()
-      })
-      await registerModules(ocpi, context)
-    },
-    { prefix: '/ocpi' },
-  )
-  await app.register(adminPlugin, { prefix: '/admin', context, adminTokenHash: adminToken.hash })
-  messageLog.start()
-  // Messages left from before a restart go out as soon as the hub is up.
-  delivery.start()
-  const stillAlive = new StillAliveCheck(context)
-  stillAlive.start()
-
-  return {
-    app,
-    context,
-    adminToken,
-    async close() {
-      // The worker stops claiming at once and finishes what it is sending while the requests drain; what is
-      // left stays queued, unlocked, for the other processes or the next start.
-      const deliveryStopped = delivery.stop()
-      await app.close()
-      await stillAlive.stop()
-      await deliveryStopped
-      // After every source of entries has stopped: the last ones are written, then the store can close.
-      await messageLog.stop()
-      await directory.close()
-      await client.close()
-      if (!options.store) await store.close()
-    },
-  }
+  return app
 }
 
 /**
@@ -200,7 +249,11 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
  * past their header or whole-request time (every 30 s by default: far too coarse for a 10 s limit), and the
  * cap on connections per client address.
  */
-function limitConnections(app: FastifyInstance, limits: HubConfig['http']): void {
+function limitConnections(
+  app: FastifyInstance,
+  limits: HubConfig['http'],
+  trustedProxy: TrustedProxyCheck | undefined,
+): void {
   const server = app.server
   server.headersTimeout = limits.headersTimeoutMs
   const shortest = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs || limits.headersTimeoutMs)
@@ -209,5 +262,5 @@ function limitConnections(app: FastifyInstance, limits: HubConfig['http']): void
     5_000,
     Math.max(100, Math.floor(shortest / 4)),
   )
-  capConnectionsPerAddress(server, limits.maxConnectionsPerAddress, app.log)
+  capConnectionsPerAddress(server, limits.maxConnectionsPerAddress, app.log, { uncapped: trustedProxy })
 }

@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino'
 import { buildHub } from './app.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
 import {
+  ADMIN_LISTENER,
   checkTlsFiles,
   listenProblem,
   openConfiguredStore,
@@ -20,8 +21,16 @@ async function main(): Promise<void> {
   startLog = log
   // Start-up checks (docs/operations.md): every setting is checked, cheapest first, before the store is
   // opened, anything is written or an admin token is generated; each failure is one line naming the setting.
-  checkTlsFiles(config.tls)
+  checkTlsFiles(config)
   const port = await reservePort(config.host, config.port)
+  const adminPort = config.admin
+    ? await reservePort(config.admin.host, config.admin.port, ADMIN_LISTENER).catch(
+        async (error: unknown) => {
+          await port.release()
+          throw error
+        },
+      )
+    : undefined
   const lock =
     !config.databaseUrl && config.dataDir !== 'memory' ? prepareDataDir(config.dataDir, log) : undefined
   // Whatever ends the process from here (a failed start, an exit), the lock goes with it.
@@ -39,14 +48,27 @@ async function main(): Promise<void> {
   await hub.app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
     throw listenProblem(error, config.host, config.port) ?? error
   })
+  if (hub.adminApp && config.admin && adminPort) {
+    const { host, port: adminPortNumber } = config.admin
+    await adminPort.release()
+    await hub.adminApp.listen({ port: adminPortNumber, host }).catch((error: unknown) => {
+      throw listenProblem(error, host, adminPortNumber, ADMIN_LISTENER) ?? error
+    })
+  }
 
   log.info(
     { store: hub.context.store.engine, dataDir: config.databaseUrl ? undefined : config.dataDir },
     `OCPI hub listening on ${config.host}:${config.port}`,
   )
+  if (config.admin) {
+    log.info(`admin API and metrics listening on ${config.admin.host}:${config.admin.port} (ADMIN_PORT)`)
+  }
   log.info(`OCPI versions endpoint for partners: ${hub.context.hub.versionsUrl}`)
+  const adminUrl = config.admin
+    ? `${config.tls ? 'https' : 'http'}://${urlHost(config.admin.host)}:${config.admin.port}`
+    : config.publicUrl
   log.info(
-    `Invite a partner: curl -X POST ${config.publicUrl}/admin/invitations -H "Authorization: Bearer <admin token>" ` +
+    `Invite a partner: curl -X POST ${adminUrl}/admin/invitations -H "Authorization: Bearer <admin token>" ` +
       `-H "Content-Type: application/json" -d '{"name":"Example CPO","roles":[{"role":"CPO","country_code":"NL","party_id":"ABC"}]}'`,
   )
 
@@ -78,6 +100,13 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  // Certificate renewal (docs/operations.md): `systemctl reload`, or `kill -HUP`, instead of a restart.
+  process.on('SIGHUP', () => hub.reloadCertificates())
+}
+
+/** A host as it is written in a URL: an IPv6 address in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
 }
 
 /** On exit: a lock that cannot be removed (the folder became read-only) is taken over at the next start. */

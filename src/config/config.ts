@@ -3,6 +3,7 @@
  * docs/configuration.md is generated from SETTINGS by `npm run docs:config`; a test keeps them in step.
  */
 
+import { isIP } from 'node:net'
 import { parseModuleRateLimits, type RateLimitSettings } from './rate-limit-settings.ts'
 
 export interface Setting {
@@ -179,12 +180,47 @@ export const SETTINGS = [
     env: 'TLS_CERT_FILE',
     default: '',
     description:
-      'PEM certificate (chain) file. With `TLS_KEY_FILE` set too, the hub serves HTTPS itself; otherwise plain HTTP (put a TLS proxy in front).',
+      'PEM certificate (chain) file. With `TLS_KEY_FILE` set too, the hub serves HTTPS itself; otherwise plain HTTP (put a TLS proxy in front). Both files are reloaded without a restart when they change on disk and on SIGHUP.',
   },
   {
     env: 'TLS_KEY_FILE',
     default: '',
     description: 'PEM private key file of `TLS_CERT_FILE`.',
+  },
+  {
+    env: 'OUTBOUND_TLS_CERT_FILE',
+    default: '',
+    description:
+      'PEM client certificate (chain) the hub presents on every outbound HTTPS call, for partners that require mutual TLS. Set with `OUTBOUND_TLS_KEY_FILE`; reloaded like `TLS_CERT_FILE`.',
+  },
+  {
+    env: 'OUTBOUND_TLS_KEY_FILE',
+    default: '',
+    description: 'PEM private key file of `OUTBOUND_TLS_CERT_FILE`.',
+  },
+  {
+    env: 'OUTBOUND_TLS_CA_FILE',
+    default: '',
+    description:
+      "PEM file of extra certificate authorities the hub trusts for partners' HTTPS certificates (a private PKI), besides the usual public ones.",
+  },
+  {
+    env: 'TRUSTED_PROXIES',
+    default: '',
+    description:
+      'Comma-separated addresses or CIDR ranges of the proxies or load balancers in front of the hub (e.g. `10.0.0.0/8,192.0.2.7`). From them the hub believes `X-Forwarded-For` (the client address in logs) and exempts them from `HTTP_MAX_CONNECTIONS_PER_ADDRESS`; from any other peer those headers are ignored. Empty: no proxy is trusted.',
+  },
+  {
+    env: 'ADMIN_PORT',
+    default: '',
+    description:
+      'When set, the admin API (/admin) and /metrics are served only on this port (and `ADMIN_HOST`), not on `PORT`; /health and /ready on both. Empty: everything on `PORT`.',
+  },
+  {
+    env: 'ADMIN_HOST',
+    default: '127.0.0.1',
+    description:
+      'Interface of the admin listener when `ADMIN_PORT` is set. It serves HTTPS with `TLS_CERT_FILE` when that is set, like `PORT`.',
   },
   {
     env: 'MESSAGE_LOG_ENABLED',
@@ -214,7 +250,7 @@ export const SETTINGS = [
     env: 'METRICS_ENABLED',
     default: 'true',
     description:
-      'Serve Prometheus metrics at `GET /metrics` on the main port, without authentication: firewall it or set `false` (docs/operations.md).',
+      'Serve Prometheus metrics at `GET /metrics` without authentication, on `ADMIN_PORT` when set, else on the main port: firewall it or set `false` (docs/operations.md).',
   },
   {
     env: 'LOG_LEVEL',
@@ -249,7 +285,7 @@ export const SETTINGS = [
     env: 'HTTP_MAX_CONNECTIONS_PER_ADDRESS',
     default: '128',
     description:
-      'Open connections one client IP address may hold at once; a further one is closed as soon as it is accepted (logged at most every 10 s, with a count). Behind a proxy every partner shares the proxy address: raise it or set `0` (no cap).',
+      'Open connections one client IP address may hold at once; a further one is closed as soon as it is accepted (logged at most every 10 s, with a count). Behind a proxy every partner shares the proxy address: list it in `TRUSTED_PROXIES` (never capped) or set `0` (no cap).',
   },
   {
     env: 'DATABASE_STARTUP_TIMEOUT_MS',
@@ -280,7 +316,13 @@ export interface HubConfig {
   readonly jsonDepthLimit: number
   readonly rateLimit: RateLimitSettings
   /** Both set: the hub serves HTTPS with this certificate and key (PEM file paths). */
-  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
+  readonly tls: TlsFiles | undefined
+  /** Outbound calls: the client certificate for mutual TLS, and extra CAs to trust (PEM file paths). */
+  readonly outboundTls: { readonly client: TlsFiles | undefined; readonly caFile: string | undefined }
+  /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); empty: none. */
+  readonly trustedProxies: readonly AddressRange[]
+  /** A listener of its own for /admin and /metrics (ADMIN_PORT); undefined: everything on `port`. */
+  readonly admin: { readonly port: number; readonly host: string } | undefined
   readonly logLevel: string
   /** Inbound connection limits (D4): idle, header and whole-request times, connections per address. */
   readonly http: {
@@ -316,6 +358,18 @@ export interface HubConfig {
   }
   /** How long start-up waits for an unreachable PostgreSQL before giving up. */
   readonly databaseStartupTimeoutMs: number
+}
+
+export interface TlsFiles {
+  readonly certFile: string
+  readonly keyFile: string
+}
+
+/** One address (prefix 32 or 128) or CIDR range. */
+export interface AddressRange {
+  readonly network: string
+  readonly prefix: number
+  readonly family: 'ipv4' | 'ipv6'
 }
 
 export class ConfigError extends Error {
@@ -376,10 +430,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
   }
   const outboundTimeoutMs = readInt(env, 'OUTBOUND_TIMEOUT_MS', 100, 600_000)
   const authorizationTimeoutMs = readInt(env, 'AUTHORIZATION_TIMEOUT_MS', 100, 600_000)
-  const certFile = read(env, 'TLS_CERT_FILE')
-  const keyFile = read(env, 'TLS_KEY_FILE')
-  if (Boolean(certFile) !== Boolean(keyFile)) {
-    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together (or neither)')
+  const adminPortText = read(env, 'ADMIN_PORT')
+  const adminPort = adminPortText ? readInt(env, 'ADMIN_PORT', 1, 65535) : undefined
+  if (adminPort !== undefined && adminPort === port) {
+    throw new ConfigError(`ADMIN_PORT must differ from PORT (${port}), or be empty to serve /admin on PORT`)
   }
   const databaseUrl = readDatabaseUrl(env)
   return {
@@ -402,7 +456,13 @@ export function loadConfig(env: Env = process.env): HubConfig {
       burst: readInt(env, 'RATE_LIMIT_BURST', 1, 100_000_000),
       moduleOverrides,
     },
-    tls: certFile ? { certFile, keyFile } : undefined,
+    tls: readTlsFiles(env, 'TLS_CERT_FILE', 'TLS_KEY_FILE'),
+    outboundTls: {
+      client: readTlsFiles(env, 'OUTBOUND_TLS_CERT_FILE', 'OUTBOUND_TLS_KEY_FILE'),
+      caFile: read(env, 'OUTBOUND_TLS_CA_FILE') || undefined,
+    },
+    trustedProxies: readAddressRanges(env, 'TRUSTED_PROXIES'),
+    admin: adminPort === undefined ? undefined : { port: adminPort, host: read(env, 'ADMIN_HOST') },
     logLevel,
     http: readHttpLimits(env, [outboundTimeoutMs, authorizationTimeoutMs]),
     metricsEnabled: readBoolean(env, 'METRICS_ENABLED'),
@@ -434,6 +494,35 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     databaseStartupTimeoutMs: readInt(env, 'DATABASE_STARTUP_TIMEOUT_MS', 0, 3_600_000),
   }
+}
+
+function readTlsFiles(env: Env, certSetting: SettingName, keySetting: SettingName): TlsFiles | undefined {
+  const certFile = read(env, certSetting)
+  const keyFile = read(env, keySetting)
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    throw new ConfigError(`${certSetting} and ${keySetting} must be set together (or neither)`)
+  }
+  return certFile ? { certFile, keyFile } : undefined
+}
+
+/** A comma-separated list of IP addresses and CIDR ranges (`10.0.0.0/8`, `2001:db8::/32`, `192.0.2.7`). */
+function readAddressRanges(env: Env, name: SettingName): AddressRange[] {
+  return read(env, name)
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [network = '', prefixText, ...rest] = entry.split('/')
+      const version = isIP(network)
+      const bits = version === 4 ? 32 : 128
+      const prefix = prefixText === undefined ? bits : Number(prefixText)
+      if (version === 0 || rest.length > 0 || !/^\d{1,3}$/.test(prefixText ?? '0') || prefix > bits) {
+        throw new ConfigError(
+          `${name} must list IP addresses or CIDR ranges separated by commas (e.g. 10.0.0.0/8,192.0.2.7), got "${entry}"`,
+        )
+      }
+      return { network, prefix, family: version === 4 ? 'ipv4' : 'ipv6' } as const
+    })
 }
 
 /**

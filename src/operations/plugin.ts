@@ -7,14 +7,23 @@ import { checkReadiness } from './readiness.ts'
 const READINESS_TIMEOUT_MS = 900
 
 /**
- * GET /health, GET /ready and (unless METRICS_ENABLED=false) GET /metrics, outside /ocpi and /admin: no
+ * GET /health, GET /ready and (unless METRICS_ENABLED=false or `serveMetrics` is false) GET /metrics, outside /ocpi and /admin: no
  * token, no partner rate limits, plain JSON. Also counts every request of the hub for the metrics and lets
  * connections go while the hub drains. Call on the root instance before the /ocpi and /admin plugins, so
  * the hooks reach their routes too.
  */
 export function registerOperations(
   app: FastifyInstance,
-  { context, metrics }: { context: HubContext; metrics: HubMetrics | undefined },
+  {
+    context,
+    metrics,
+    serveMetrics,
+  }: {
+    context: HubContext
+    metrics: HubMetrics | undefined
+    /** False on the partners' port when ADMIN_PORT serves /metrics: the requests are still counted. */
+    serveMetrics: boolean
+  },
 ): void {
   // Probes and scrapes come every few seconds: only their problems belong in the log (and nothing at all
   // when LOG_LEVEL is stricter: a route's level replaces the hub's).
@@ -55,10 +64,12 @@ export function registerOperations(
   })
 
   if (!metrics) return
-  app.get('/metrics', quiet, async (request, reply) => {
-    const { contentType, text } = await metrics.render(context.db, context.directory, request.log)
-    return reply.type(contentType).send(text)
-  })
+  if (serveMetrics) {
+    app.get('/metrics', quiet, async (request, reply) => {
+      const { contentType, text } = await metrics.render(context.db, context.directory, request.log)
+      return reply.type(contentType).send(text)
+    })
+  }
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(
       request.routeOptions.url,

@@ -1,9 +1,11 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
+import { X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
 import type { Logger } from 'pino'
-import type { HubConfig } from '../config/config.ts'
+import type { HubConfig, SettingName, TlsFiles } from '../config/config.ts'
+import type { OutboundTlsMaterial } from '../partners/ocpi/partner-connector.ts'
 import { DataDirLockedError, lockDataDir, type DataDirLock } from '../storage/data-dir-lock.ts'
 import {
   databaseProblem,
@@ -31,11 +33,52 @@ export class StartupError extends Error {
   }
 }
 
-/** TLS_CERT_FILE and TLS_KEY_FILE exist, are readable, hold PEM and belong together. */
-export function checkTlsFiles(tls: HubConfig['tls']): void {
-  if (!tls) return
-  const cert = readSettingFile('TLS_CERT_FILE', tls.certFile)
-  const key = readSettingFile('TLS_KEY_FILE', tls.keyFile)
+/** A certificate (chain) and its private key, read and checked. */
+export interface TlsPair {
+  readonly cert: Buffer
+  readonly key: Buffer
+}
+
+/** The settings naming a certificate and key, for the messages. */
+interface TlsSettings {
+  readonly cert: SettingName
+  readonly key: SettingName
+}
+
+const SERVER_TLS: TlsSettings = { cert: 'TLS_CERT_FILE', key: 'TLS_KEY_FILE' }
+const OUTBOUND_TLS: TlsSettings = { cert: 'OUTBOUND_TLS_CERT_FILE', key: 'OUTBOUND_TLS_KEY_FILE' }
+
+/** Every certificate setting (server and outbound): its files exist, are readable, hold PEM and belong together. */
+export function checkTlsFiles(config: Pick<HubConfig, 'tls' | 'outboundTls'>): void {
+  if (config.tls) readServerTls(config.tls)
+  readOutboundTls(config.outboundTls)
+}
+
+/** TLS_CERT_FILE and TLS_KEY_FILE, checked: a StartupError (one line naming the setting) when unusable. */
+export function readServerTls(files: TlsFiles): TlsPair {
+  return readTlsPair(files, SERVER_TLS)
+}
+
+/** The OUTBOUND_TLS_* files, checked like TLS_CERT_FILE; nothing set gives empty material. */
+export function readOutboundTls(outbound: HubConfig['outboundTls']): OutboundTlsMaterial {
+  const clientCertificate = outbound.client ? readTlsPair(outbound.client, OUTBOUND_TLS) : undefined
+  if (!outbound.caFile) return { clientCertificate }
+  const extraCa = readSettingFile('OUTBOUND_TLS_CA_FILE', outbound.caFile)
+  // createSecureContext accepts any text as `ca` without a word: parse the first certificate to be sure.
+  try {
+    new X509Certificate(extraCa)
+  } catch (error) {
+    throw new StartupError(
+      'OUTBOUND_TLS_CA_FILE',
+      `OUTBOUND_TLS_CA_FILE ${outbound.caFile} is not a PEM certificate (${(error as Error).message})`,
+    )
+  }
+  return { clientCertificate, extraCa }
+}
+
+function readTlsPair(files: TlsFiles, settings: TlsSettings): TlsPair {
+  const cert = readSettingFile(settings.cert, files.certFile)
+  const key = readSettingFile(settings.key, files.keyFile)
   const failure = (options: { cert?: Buffer; key?: Buffer }) => {
     try {
       createSecureContext(options)
@@ -47,24 +90,25 @@ export function checkTlsFiles(tls: HubConfig['tls']): void {
   const certFailure = failure({ cert })
   if (certFailure) {
     throw new StartupError(
-      'TLS_CERT_FILE',
-      `TLS_CERT_FILE ${tls.certFile} is not a PEM certificate (${certFailure})`,
+      settings.cert,
+      `${settings.cert} ${files.certFile} is not a PEM certificate (${certFailure})`,
     )
   }
   const keyFailure = failure({ key })
   if (keyFailure) {
     throw new StartupError(
-      'TLS_KEY_FILE',
-      `TLS_KEY_FILE ${tls.keyFile} is not an unencrypted PEM private key (${keyFailure})`,
+      settings.key,
+      `${settings.key} ${files.keyFile} is not an unencrypted PEM private key (${keyFailure})`,
     )
   }
   const pairFailure = failure({ cert, key })
   if (pairFailure) {
     throw new StartupError(
-      'TLS_KEY_FILE',
-      `TLS_KEY_FILE ${tls.keyFile} is not the key of the certificate in TLS_CERT_FILE ${tls.certFile} (${pairFailure})`,
+      settings.key,
+      `${settings.key} ${files.keyFile} is not the key of the certificate in ${settings.cert} ${files.certFile} (${pairFailure})`,
     )
   }
+  return { cert, key }
 }
 
 function readSettingFile(setting: string, path: string): Buffer {
@@ -81,17 +125,30 @@ export interface PortReservation {
   release(): Promise<void>
 }
 
+/** The settings of one listener, for the messages: the OCPI one (PORT, HOST) or the admin one. */
+export interface ListenerSettings {
+  readonly port: SettingName
+  readonly host: SettingName
+}
+
+export const OCPI_LISTENER: ListenerSettings = { port: 'PORT', host: 'HOST' }
+export const ADMIN_LISTENER: ListenerSettings = { port: 'ADMIN_PORT', host: 'ADMIN_HOST' }
+
 /**
- * Binds HOST:PORT at once, so that a port in use (or a HOST that is not an address of this machine) stops
+ * Binds host:port at once, so that a port in use (or a host that is not an address of this machine) stops
  * the start before the store is opened and before an admin token is generated. The port stays bound
  * until `release()`, right before the hub listens; a connection arriving meanwhile is closed (the hub is
- * not serving yet). PORT=0 (any free port) needs no reservation.
+ * not serving yet). Port 0 (any free port) needs no reservation.
  */
-export async function reservePort(host: string, port: number): Promise<PortReservation> {
+export async function reservePort(
+  host: string,
+  port: number,
+  settings: ListenerSettings = OCPI_LISTENER,
+): Promise<PortReservation> {
   if (port === 0) return { release: () => Promise.resolve() }
   const server = createServer((socket) => socket.destroy())
   await new Promise<void>((resolveListen, reject) => {
-    server.once('error', (error) => reject(listenProblem(error, host, port) ?? error))
+    server.once('error', (error) => reject(listenProblem(error, host, port, settings) ?? error))
     server.listen({ port, host, exclusive: true }, () => resolveListen())
   })
   return {
@@ -99,23 +156,32 @@ export async function reservePort(host: string, port: number): Promise<PortReser
   }
 }
 
-/** A StartupError for an error of listening on HOST:PORT, when the error is one of the settings'. */
-export function listenProblem(error: unknown, host: string, port: number): StartupError | undefined {
+/** A StartupError for an error of listening on host:port, when the error is one of the settings'. */
+export function listenProblem(
+  error: unknown,
+  host: string,
+  port: number,
+  settings: ListenerSettings = OCPI_LISTENER,
+): StartupError | undefined {
   const code = (error as { code?: unknown }).code
   const where = `${host}:${port}`
+  const { port: portSetting, host: hostSetting } = settings
   switch (code) {
     case 'EADDRINUSE':
-      return new StartupError('PORT', `PORT ${port}: ${where} is already in use by another process`)
+      return new StartupError(
+        portSetting,
+        `${portSetting} ${port}: ${where} is already in use by another process`,
+      )
     case 'EACCES':
       return new StartupError(
-        'PORT',
-        `PORT ${port}: permission denied to listen on ${where} (ports below 1024 need privileges)`,
+        portSetting,
+        `${portSetting} ${port}: permission denied to listen on ${where} (ports below 1024 need privileges)`,
       )
     case 'EADDRNOTAVAIL':
-      return new StartupError('HOST', `HOST ${host} is not an address of this machine`)
+      return new StartupError(hostSetting, `${hostSetting} ${host} is not an address of this machine`)
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new StartupError('HOST', `HOST ${host}: unknown host`)
+      return new StartupError(hostSetting, `${hostSetting} ${host}: unknown host`)
     default:
       return undefined
   }

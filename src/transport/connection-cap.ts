@@ -1,5 +1,6 @@
 import type { Server } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
+import type { TrustedProxyCheck } from './trusted-proxies.ts'
 
 /** A burst of refused connections is logged at most this often (one line with the count), never per connection. */
 export const REFUSED_LOG_INTERVAL_MS = 10_000
@@ -8,21 +9,24 @@ export const REFUSED_LOG_INTERVAL_MS = 10_000
  * Caps the connections one client IP address may hold open at once (HTTP_MAX_CONNECTIONS_PER_ADDRESS): a
  * connection over the cap is destroyed as soon as it is accepted, before a byte is read, so one address
  * cannot use up the hub's file descriptors. Counted per process on the socket's remote address (behind a
- * proxy, the proxy's). Refusals are logged at most once per REFUSED_LOG_INTERVAL_MS with how many there
+ * proxy, the proxy's: a trusted proxy (`uncapped`, TRUSTED_PROXIES) carries every partner's connections and
+ * is never capped). Refusals are logged at most once per REFUSED_LOG_INTERVAL_MS with how many there
  * were since the last line, so a flood of connections cannot flood the log.
  */
 export function capConnectionsPerAddress(
   server: Server,
   maxPerAddress: number,
   log: FastifyBaseLogger,
-  now: () => number = () => performance.now(),
+  options: { readonly uncapped?: TrustedProxyCheck | undefined; readonly now?: () => number } = {},
 ): void {
   if (maxPerAddress <= 0) return
+  const { uncapped, now = () => performance.now() } = options
   const open = new Map<string, number>()
   let refusedSinceLog = 0
   let loggedAt = -Infinity
   server.on('connection', (socket) => {
     const address = socket.remoteAddress ?? 'unknown'
+    if (uncapped?.(socket.remoteAddress)) return
     const count = open.get(address) ?? 0
     if (count >= maxPerAddress) {
       socket.destroy()

@@ -280,3 +280,46 @@ describe('delivery worker liveness (DELIVERY_HEARTBEAT_INTERVAL_MS, DELIVERY_WOR
     ).toMatchObject({ heartbeatIntervalMs: 200, workerStaleAfterMs: 400 })
   })
 })
+
+describe('the network edge (TRUSTED_PROXIES, ADMIN_PORT, OUTBOUND_TLS_*)', () => {
+  it('trusts no proxy, shares PORT with the admin API and presents no client certificate, by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      trustedProxies: [],
+      admin: undefined,
+      outboundTls: { client: undefined, caFile: undefined },
+    })
+  })
+
+  it('reads TRUSTED_PROXIES as addresses and CIDR ranges, and names a wrong entry', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.7,2001:db8::/32' }).trustedProxies).toEqual([
+      { network: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { network: '192.0.2.7', prefix: 32, family: 'ipv4' },
+      { network: '2001:db8::', prefix: 32, family: 'ipv6' },
+    ])
+    for (const wrong of ['10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/8', '10.0.0.0/', '::1/129']) {
+      expect(configErrorOf({ TRUSTED_PROXIES: wrong }).message, wrong).toMatch(
+        new RegExp(`^TRUSTED_PROXIES .*got "${wrong.replace(/[./]/g, '\\$&')}"`),
+      )
+    }
+  })
+
+  it('ADMIN_PORT gets its own listener on 127.0.0.1 unless ADMIN_HOST says otherwise; never PORT itself', () => {
+    expect(loadConfig({ ADMIN_PORT: '9100' }).admin).toEqual({ port: 9100, host: '127.0.0.1' })
+    expect(loadConfig({ ADMIN_PORT: '9100', ADMIN_HOST: '0.0.0.0' }).admin).toEqual({
+      port: 9100,
+      host: '0.0.0.0',
+    })
+    expect(configErrorOf({ PORT: '3000', ADMIN_PORT: '3000' }).message).toMatch(/^ADMIN_PORT must differ/)
+    expect(configErrorOf({ ADMIN_PORT: 'admin' }).message).toMatch(/^ADMIN_PORT must be a whole number/)
+  })
+
+  it('the outbound certificate and key come together; the CA file may come alone', () => {
+    expect(configErrorOf({ OUTBOUND_TLS_CERT_FILE: '/etc/hub/client.pem' }).message).toBe(
+      'OUTBOUND_TLS_CERT_FILE and OUTBOUND_TLS_KEY_FILE must be set together (or neither)',
+    )
+    expect(loadConfig({ OUTBOUND_TLS_CA_FILE: '/etc/hub/partners-ca.pem' }).outboundTls).toEqual({
+      client: undefined,
+      caFile: '/etc/hub/partners-ca.pem',
+    })
+  })
+})

@@ -114,6 +114,11 @@ export class HubProcess {
     await this.exited
   }
 
+  /** Sends `signal` to the process (SIGHUP: reload the certificates). */
+  signal(signal: NodeJS.Signals): void {
+    this.#child.kill(signal)
+  }
+
   async stop(): Promise<void> {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM')
     await this.exited

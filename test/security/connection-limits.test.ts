@@ -153,7 +153,7 @@ describe('connection limits (a real hub on loopback, raw sockets)', () => {
       warn: (fields: Record<string, unknown>) => lines.push(fields),
     } as unknown as FastifyBaseLogger
     let now = 0
-    capConnectionsPerAddress(server, 1, log, () => now)
+    capConnectionsPerAddress(server, 1, log, { now: () => now })
     const socket = () => {
       const fake = new EventEmitter() as EventEmitter & {
         remoteAddress: string
