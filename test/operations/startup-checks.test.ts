@@ -319,6 +319,35 @@ describe('start-up checks: TLS files, port, DATA_DIR', () => {
   )
 
   it(
+    'the outbound TLS files are checked like the server ones (OUTBOUND_TLS_CERT_FILE, OUTBOUND_TLS_CA_FILE)',
+    async () => {
+      const notPem = join(tmp, 'not-a-ca.pem')
+      writeFileSync(notPem, 'hello\n')
+      const missingCert = await startExpectingExit({
+        OUTBOUND_TLS_CERT_FILE: join(tmp, 'missing-client.pem'),
+        OUTBOUND_TLS_KEY_FILE: join(tmp, 'missing-client.key'),
+      })
+      expectOneFailureLine(missingCert, 'OUTBOUND_TLS_CERT_FILE', /missing-client\.pem: no such file/)
+      const garbageCa = await startExpectingExit({ OUTBOUND_TLS_CA_FILE: notPem })
+      expectOneFailureLine(garbageCa, 'OUTBOUND_TLS_CA_FILE', /not-a-ca\.pem is not a PEM certificate/)
+    },
+    TEST_TIMEOUT_MS * 2,
+  )
+
+  it(
+    'an admin port in use is named (ADMIN_PORT) before anything is written',
+    async () => {
+      const adminPort = await listening(createServer())
+      const dataDir = join(tmp, 'admin-port-in-use')
+      const run = await startExpectingExit({ ADMIN_PORT: String(adminPort), DATA_DIR: dataDir })
+      const failure = expectOneFailureLine(run, 'ADMIN_PORT', /already in use/)
+      expect(failure.msg).toContain(`127.0.0.1:${adminPort}`)
+      expect(existsSync(dataDir)).toBe(false)
+    },
+    TEST_TIMEOUT_MS,
+  )
+
+  it(
     'a port in use is named (PORT) before an admin token is generated or anything is written',
     async () => {
       const port = await listening(createServer())
