@@ -117,7 +117,7 @@ export class CertificateReloader {
       this.#seen[set] = seen
       this.#log.error(
         { setting: error.setting, trigger },
-        `${error.message}: not reloaded, the ${set === 'server' ? 'certificate served' : 'outbound TLS settings'} until now stay in force`,
+        `${error.message}: not reloaded, ${set === 'server' ? 'the certificate served until now stays' : 'the outbound TLS settings in use until now stay'} in force`,
       )
       return false
     }

@@ -94,6 +94,20 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     expect(Number(at(container, 'readinessProbe', 'timeoutSeconds'))).toBeGreaterThan(0.9)
   })
 
+  it('the admin API and metrics on ADMIN_PORT, reachable for Prometheus on the pod but not through the Service', () => {
+    const pod = at(byKind('Deployment'), 'spec', 'template')
+    const container = at(pod, 'spec', 'containers', 0)
+    const env = at(container, 'env') as { name: string; value?: string }[]
+    const adminPort = (at(container, 'ports') as { name: string; containerPort: number }[]).find(
+      (port) => port.name === 'admin',
+    )
+    expect(String(env.find((e) => e.name === 'ADMIN_PORT')?.value)).toBe(String(adminPort?.containerPort))
+    expect(env.find((e) => e.name === 'ADMIN_HOST')?.value).toBe('0.0.0.0')
+    expect(at(pod, 'metadata', 'annotations', 'prometheus.io/port')).toBe(String(adminPort?.containerPort))
+    const servicePorts = at(byKind('Service'), 'spec', 'ports') as { targetPort: string }[]
+    expect(servicePorts.map((port) => port.targetPort)).toEqual(['http'])
+  })
+
   it("the grace period covers preStop and the hub's own drain with the default timeouts", () => {
     const spec = at(byKind('Deployment'), 'spec', 'template', 'spec')
     const preStop = at(spec, 'containers', 0, 'lifecycle', 'preStop', 'exec', 'command') as string[]
@@ -173,6 +187,8 @@ describe('systemd unit (deploy/systemd)', () => {
   it('runs node dist/main.js itself, stops it with SIGTERM, and waits longer than its drain', () => {
     expect(unit).toMatch(/^ExecStart=\S*node dist\/main\.js$/m)
     expect(unit).toMatch(/^KillSignal=SIGTERM$/m)
+    // `systemctl reload` renews the certificates (SIGHUP) instead of killing the hub.
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m)
     expect(Number(/^TimeoutStopSec=(\d+)s$/m.exec(unit)?.[1])).toBeGreaterThanOrEqual(hubDrainSeconds() + 5)
   })
 
