@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { Writable } from 'node:stream'
+import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClientInfo } from '../../src/modules/hub-client-info/hub-client-info.schema.ts'
 import { aLocation } from '../fixtures/locations.ts'
@@ -59,9 +62,23 @@ function expectProblem(response: HttpResult<unknown>, status: number, title: str
 
 const HOUR_MS = 3_600_000
 
+/** The hub's log lines, as JSON objects: the tests read what the operator would see. */
+function capturedLog() {
+  const lines: Record<string, unknown>[] = []
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>)
+      done()
+    },
+  })
+  return { lines, logger: pino({ level: 'info' }, stream) }
+}
+
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: partner lifecycle in the admin API`, () => {
     let hub: TestHub
+    const log = capturedLog()
     const started: FakePlatform[] = []
     const network: ConnectedParty[] = []
 
@@ -92,11 +109,11 @@ for (const engine of STORE_VARIANTS) {
     }
 
     beforeAll(async () => {
-      hub = await startTestHub(engine, {
-        DELIVERY_RETRY_BASE_MS: '50',
-        DELIVERY_POLL_INTERVAL_MS: '50',
-        INVITATION_TTL_HOURS: '48',
-      })
+      hub = await startTestHub(
+        engine,
+        { DELIVERY_RETRY_BASE_MS: '50', DELIVERY_POLL_INTERVAL_MS: '50', INVITATION_TTL_HOURS: '48' },
+        { logger: log.logger },
+      )
     })
     afterAll(async () => {
       await hub?.close()
@@ -681,6 +698,51 @@ for (const engine of STORE_VARIANTS) {
         expect(problem.detail).toContain('1000')
         expectProblem(await hub.admin('POST', '/invitations/bulk', []), 400, 'ADMIN_INVALID_REQUEST')
         expect((await allPlatforms()).length).toBe(before)
+      })
+    })
+
+    describe('the log', () => {
+      it('every change through the admin API is one line naming the admin token (not the token) and the platform', async () => {
+        const admin = `admin-token:${createHash('sha256').update(ADMIN_TOKEN).digest('hex').slice(0, 12)}`
+        const invitation = await invite([{ role: 'CPO', country_code: 'PL', party_id: 'LG1' }])
+        await hub.admin('PATCH', `/platforms/${invitation.id}`, { notes: 'logged' })
+        await hub.admin('POST', `/platforms/${invitation.id}/roles`, {
+          role: 'EMSP',
+          country_code: 'PL',
+          party_id: 'LG1',
+        })
+        await hub.admin('DELETE', `/platforms/${invitation.id}/roles/PL/LG1/EMSP`)
+        await hub.admin('POST', `/platforms/${invitation.id}/reissue-token-a`, {})
+        await hub.admin('DELETE', `/platforms/${invitation.id}`)
+        const changes = log.lines.filter((line) => line['platformId'] === invitation.id && 'action' in line)
+        expect(changes.map((line) => line['action'])).toEqual([
+          'invite',
+          'change-details',
+          'add-role',
+          'remove-role',
+          'reissue-token-a',
+          'withdraw-invitation',
+        ])
+        for (const line of changes) {
+          expect(line['admin']).toBe(admin)
+          expect(line['msg']).toBe(`admin change: ${String(line['action'])}`)
+        }
+        expect(JSON.stringify(log.lines)).not.toContain(ADMIN_TOKEN)
+        expect(JSON.stringify(log.lines)).not.toContain(invitation.token_a)
+      })
+
+      it('an expired token A is logged as such, without the token', async () => {
+        const invitation = await invite([{ role: 'CPO', country_code: 'PL', party_id: 'LG2' }], 'P', {
+          expires_in_hours: 0.0003,
+        })
+        await eventually(async () =>
+          expect((await hub.ocpi('/versions', { token: invitation.token_a })).status).toBe(401),
+        )
+        const refusals = log.lines.filter(
+          (line) => line['platformId'] === invitation.id && String(line['msg']).includes('expired'),
+        )
+        expect(refusals.length).toBeGreaterThan(0)
+        expect(JSON.stringify(log.lines)).not.toContain(invitation.token_a)
       })
     })
   })
