@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { OcpiError, type HubErrorCode } from '../../core/errors.ts'
-import { partyKey } from '../../core/party.ts'
+import { roleKey, roleLabel } from '../../core/party.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { generateToken, hashToken } from '../../core/tokens.ts'
 import type { HubContext } from '../../hub-context.ts'
-import type { PartyRole } from '../../directory/party-directory.ts'
 import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
 import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
 import { schemaProblem } from '../../core/validation-messages.ts'
@@ -75,19 +74,15 @@ function toCredentialsRole(party: PartyRow): CredentialsRole {
   }
 }
 
-function roleLabel(role: PartyRole): string {
-  return `${role.role} ${role.country_code.toUpperCase()}/${role.party_id.toUpperCase()}`
-}
-
 /**
  * A partner may claim only roles its invitation allows, each once (credentials.asciidoc leaves party
  * authentication to the platform; OCPI issue #509).
  */
 function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonly PartyRow[]): void {
   const seen = new Set<string>()
-  const allowedKeys = new Set(allowed.map((p) => `${p.role}|${partyKey(p)}`))
+  const allowedKeys = new Set(allowed.map(roleKey))
   claimed.forEach((role, index) => {
-    const key = `${role.role}|${partyKey(role)}`
+    const key = roleKey(role)
     if (seen.has(key)) {
       throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `roles[${index}]: ${roleLabel(role)} is listed twice`)
     }

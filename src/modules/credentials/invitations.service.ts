@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { partyKey } from '../../core/party.ts'
+import { roleKey, roleLabel } from '../../core/party.ts'
 import { generateToken, hashToken } from '../../core/tokens.ts'
 import type { HubContext } from '../../hub-context.ts'
 import type { DirectoryTransaction } from '../../directory/directory-transaction.ts'
@@ -35,10 +35,6 @@ export class InvitationRefused extends Error {
     this.reason = reason
   }
 }
-
-const roleLabel = (role: PartyRole) =>
-  `${role.role} ${role.country_code.toUpperCase()}/${role.party_id.toUpperCase()}`
-const roleIdentity = (role: PartyRole) => `${role.role} ${partyKey(role)}`
 
 /** Refuses roles that another live platform or invitation holds, naming them. */
 async function refuseRolesHeldElsewhere(context: HubContext, roles: readonly PartyRole[]): Promise<void> {
@@ -93,7 +89,7 @@ async function insertInvitation(
  * 3. the other partners told of the invited parties (mod_hub_client_info), in the same transaction.
  */
 export async function invitePlatform(context: HubContext, invitation: Invitation): Promise<IssuedInvitation> {
-  const keys = invitation.roles.map(roleIdentity)
+  const keys = invitation.roles.map(roleKey)
   const duplicate = keys.find((key, index) => keys.indexOf(key) !== index)
   if (duplicate) throw new InvitationRefused('duplicate-role', `role ${duplicate} is listed twice`)
   await refuseRolesHeldElsewhere(context, invitation.roles)
@@ -143,7 +139,7 @@ function bulkRoleProblems(context: HubContext, invitations: readonly BulkInvitat
   const problems: RowProblem[] = []
   const firstRow = new Map<string, number>()
   for (const role of invitations.flatMap((invitation) => invitation.roles)) {
-    const key = roleIdentity(role)
+    const key = roleKey(role)
     const earlier = firstRow.get(key)
     if (earlier === undefined) firstRow.set(key, role.row)
     else

@@ -1,4 +1,4 @@
-import { partyKey, type Role } from '../../core/party.ts'
+import { roleKey, roleLabel, type Role } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import type { PartyRole } from '../../directory/party-directory.ts'
 import { isUniqueViolation } from '../../storage/database-errors.ts'
@@ -21,9 +21,6 @@ export class PlatformChangeRefused extends Error {
     super(message)
   }
 }
-
-const roleLabel = (role: PartyRole) =>
-  `${role.role} ${role.country_code.toUpperCase()}/${role.party_id.toUpperCase()}`
 
 /** Fields of a platform the operator may change; an absent field stays, null clears it. */
 export interface PlatformDetails {
@@ -128,7 +125,7 @@ export async function removePlatformRole(
   role: PartyRole,
   correlationId: string,
 ): Promise<void> {
-  const wanted = `${role.role} ${partyKey(role)}`
+  const wanted = roleKey(role)
   await currentPlatform(context, platformId)
   await context.directory.write(async (tx) => {
     const platform = await tx.lockPlatform(platformId)
@@ -139,7 +136,7 @@ export async function removePlatformRole(
         'the platform is unregistered (SUSPENDED): its roles are history',
       )
     const before = await tx.partiesOf(platformId)
-    if (!before.some((party) => `${party.role} ${partyKey(party)}` === wanted))
+    if (!before.some((party) => roleKey(party) === wanted))
       throw new PlatformChangeRefused('not-found', `platform ${platformId} has no role ${roleLabel(role)}`)
     if (before.length === 1)
       throw new PlatformChangeRefused(
