@@ -2,6 +2,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { OcpiError } from '../core/errors.ts'
 import { isDatabaseUnavailable } from '../storage/database-errors.ts'
 import { describeValidation } from '../core/validation-messages.ts'
+import {
+  BulkInvitationRefused,
+  InvitationRefused,
+  ReissueRefused,
+  type RowProblem,
+} from '../modules/credentials/invitations.service.ts'
+import { PlatformChangeRefused } from '../modules/credentials/platforms.service.ts'
 
 export type AdminErrorCode =
   | 'ADMIN_UNAUTHORIZED'
@@ -34,8 +41,33 @@ export class AdminError extends Error {
   }
 }
 
+/** The row problems of a bulk invitation as the admin API answers them: every row named, nothing created. */
+export function bulkRefusal(problems: readonly RowProblem[]): AdminError {
+  return new AdminError(
+    'ADMIN_INVALID_REQUEST',
+    `${problems.length} problem(s) in the invitations; nothing was created`,
+    { errors: problems },
+  )
+}
+
+/** The domain services' refusals of an operator's request, in the admin API's terms. */
+function fromDomainRefusal(error: unknown): AdminError | undefined {
+  if (error instanceof PlatformChangeRefused)
+    return new AdminError(error.reason === 'not-found' ? 'ADMIN_NOT_FOUND' : 'ADMIN_CONFLICT', error.message)
+  if (error instanceof InvitationRefused)
+    return new AdminError(
+      error.reason === 'duplicate-role' ? 'ADMIN_INVALID_REQUEST' : 'ADMIN_CONFLICT',
+      error.message,
+    )
+  if (error instanceof BulkInvitationRefused) return bulkRefusal(error.problems)
+  if (error instanceof ReissueRefused) return new AdminError('ADMIN_CONFLICT', error.message)
+  return undefined
+}
+
 function toAdminError(error: unknown): AdminError {
   if (error instanceof AdminError) return error
+  const refusal = fromDomainRefusal(error)
+  if (refusal) return refusal
   // The JSON body parser is shared with the OCPI routes and raises OCPI errors: answer them in the admin format.
   if (error instanceof OcpiError && error.hubCode === 'HUB_ERR_BODY_NOT_JSON')
     return new AdminError('ADMIN_INVALID_REQUEST', error.message)

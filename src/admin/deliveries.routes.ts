@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
 import { listDeliveries, retryNow } from '../delivery/outbox.ts'
 import type { DeliveryRow } from '../storage/tables.ts'
+import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
 
 const DeliveriesQuery = Type.Object({
@@ -62,7 +63,7 @@ export async function deliveriesRoutes(
     const id = Number(request.params.id)
     if (!(await retryNow(context.db, id))) throw new AdminError('ADMIN_NOT_FOUND', `no queued delivery ${id}`)
     context.delivery.wake()
-    request.log.info({ deliveryId: id }, 'delivery put back in line by an operator')
+    logAdminChange(request, 'retry-delivery', { deliveryId: id })
     return reply.code(202).send({ id, state: 'failed', next_attempt_at: new Date().toISOString() })
   })
 }

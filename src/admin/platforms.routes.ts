@@ -1,5 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 import type { FastifyInstance } from 'fastify'
+import { schemaProblem } from '../core/validation-messages.ts'
+import { tokenAExpired } from '../directory/party-directory.ts'
 import type { HubContext } from '../hub-context.ts'
 import {
   ConnectionError,
@@ -7,10 +10,33 @@ import {
   rotatePartnerToken,
   unregisterPlatform,
 } from '../modules/credentials/credentials.service.ts'
-import { InvitationRefused, invitePlatform } from '../modules/credentials/invitations.service.ts'
+import {
+  inviteBulk,
+  invitePlatform,
+  reissueTokenA,
+  type IssuedInvitation,
+} from '../modules/credentials/invitations.service.ts'
+import {
+  addPlatformRole,
+  changePlatformDetails,
+  listPlatforms,
+  removePlatformRole,
+  type PlatformCursor,
+} from '../modules/credentials/platforms.service.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
+import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
-import { ConnectionRequest, InvitationRequest, PlatformParams } from './admin.schema.ts'
+import {
+  ConnectionRequest,
+  InvitationRequest,
+  PlatformParams,
+  PlatformPatch,
+  PlatformRoleParams,
+  PlatformsQuery,
+  ReissueTokenARequest,
+  RoleRequest,
+} from './admin.schema.ts'
+import { bulkFromCsv, bulkFromJson } from './bulk-invitations.ts'
 
 /** What the admin API shows of a platform: never its tokens. */
 function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
@@ -22,6 +48,8 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
     version: platform.version,
     versions_url: platform.versions_url,
     hub_party_id: platform.hub_party_id,
+    contact: platform.contact,
+    notes: platform.notes,
     roles: parties
       .filter((p) => p.platform_id === platform.id)
       .map((p) => ({
@@ -32,6 +60,8 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
         business_details: p.business_details,
       })),
     endpoints: platform.endpoints,
+    token_a_expires_at: platform.invitation_token_hash ? platform.token_a_expires_at : null,
+    token_a_expired: tokenAExpired(platform),
     created_at: platform.created_at,
     updated_at: platform.updated_at,
     registered_at: platform.registered_at,
@@ -46,25 +76,78 @@ async function viewOf(context: HubContext, id: string) {
   return platformView(platform, context.directory.partiesOf(id))
 }
 
+function invitationView(invited: IssuedInvitation) {
+  return {
+    id: invited.platformId,
+    token_a: invited.tokenA,
+    versions_url: invited.versionsUrl,
+    token_a_expires_at: invited.tokenAExpiresAt,
+  }
+}
+
+const checkReissue = TypeCompiler.Compile(ReissueTokenARequest)
+
+/** The list's cursor: the last platform's creation time and id, opaque to the caller. */
+function encodeCursor(cursor: PlatformCursor): string {
+  return Buffer.from(`${cursor.createdAtMs}:${cursor.id}`, 'utf8').toString('base64url')
+}
+
+function decodeCursor(text: string): PlatformCursor {
+  const match = /^([0-9]{1,15}):(.{1,64})$/s.exec(Buffer.from(text, 'base64url').toString('utf8'))
+  if (!match) throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
+  return { createdAtMs: Number(match[1]), id: match[2]! }
+}
+
+const LIST_LIMIT_DEFAULT = 100
+const LIST_LIMIT_MAX = 1000
+
+function listLimit(text: string | undefined): number {
+  const limit = Number(text ?? LIST_LIMIT_DEFAULT)
+  if (limit < 1 || limit > LIST_LIMIT_MAX)
+    throw new AdminError('ADMIN_INVALID_REQUEST', `limit: must be from 1 to ${LIST_LIMIT_MAX}`)
+  return limit
+}
+
+/** The body of a bulk invitation, by its Content-Type: CSV text, or JSON (any other type, as everywhere). */
+function bulkInvitations(contentType: string | undefined, body: unknown) {
+  if (/^text\/csv\b/i.test(contentType ?? '')) return bulkFromCsv(typeof body === 'string' ? body : '')
+  return bulkFromJson(body)
+}
+
 export async function platformsRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  // Bulk invitations may come as a CSV file (curl --data-binary @partners.csv): kept as text, parsed by the route.
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: context.config.bodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  )
 
   routes.post('/invitations', { schema: { body: InvitationRequest } }, async (request, reply) => {
-    try {
-      const invited = await invitePlatform(context, { ...request.body, correlationId: request.correlationId })
-      return reply
-        .code(201)
-        .send({ id: invited.platformId, token_a: invited.tokenA, versions_url: invited.versionsUrl })
-    } catch (error) {
-      if (error instanceof InvitationRefused) {
-        const code = error.reason === 'duplicate-role' ? 'ADMIN_INVALID_REQUEST' : 'ADMIN_CONFLICT'
-        throw new AdminError(code, error.message)
-      }
-      throw error
-    }
+    const { name, roles, expires_in_hours } = request.body
+    const invited = await invitePlatform(context, {
+      name,
+      roles,
+      expiresInHours: expires_in_hours,
+      correlationId: request.correlationId,
+    })
+    logAdminChange(request, 'invite', { platformId: invited.platformId, name })
+    return reply.code(201).send(invitationView(invited))
+  })
+
+  routes.post('/invitations/bulk', async (request, reply) => {
+    const invitations = bulkInvitations(request.headers['content-type'], request.body)
+    const created = await inviteBulk(context, invitations, request.correlationId)
+    logAdminChange(request, 'invite-bulk', { platformIds: created.map((c) => c.platformId) })
+    return reply.code(201).send({
+      invitations: created.map((invited, index) => ({
+        name: invitations[index]!.name,
+        ...invitationView(invited),
+      })),
+    })
   })
 
   routes.post('/connections', { schema: { body: ConnectionRequest } }, async (request, reply) => {
@@ -90,20 +173,79 @@ export async function platformsRoutes(
       }
       throw error
     }
+    logAdminChange(request, 'connect', { platformId, versionsUrl: versions_url })
     return reply.code(201).send(await viewOf(context, platformId))
   })
 
-  routes.get('/platforms', async () => {
-    await context.directory.catchUp()
-    const platforms = context.directory.platforms()
+  routes.get('/platforms', { schema: { querystring: PlatformsQuery } }, async (request, reply) => {
+    const { status, role, name, limit, cursor } = request.query
+    const page = await listPlatforms(
+      context,
+      { status, role, name },
+      { after: cursor ? decodeCursor(cursor) : undefined, limit: listLimit(limit) },
+    )
+    const nextCursor = page.next ? encodeCursor(page.next) : null
+    if (nextCursor) {
+      const next = new URLSearchParams({
+        ...Object.fromEntries(Object.entries({ status, role, name, limit }).filter(([, v]) => v)),
+        cursor: nextCursor,
+      } as Record<string, string>)
+      reply.header('link', `</admin/platforms?${next.toString()}>; rel="next"`)
+    }
     return {
-      platforms: platforms.map((p) => platformView(p, context.directory.partiesOf(p.id))),
+      platforms: page.platforms.map((p) => platformView(p, context.directory.partiesOf(p.id))),
+      next_cursor: nextCursor,
     }
   })
 
   routes.get('/platforms/:id', { schema: { params: PlatformParams } }, async (request) =>
     viewOf(context, request.params.id),
   )
+
+  routes.patch(
+    '/platforms/:id',
+    { schema: { params: PlatformParams, body: PlatformPatch } },
+    async (request) => {
+      await changePlatformDetails(context, request.params.id, request.body)
+      logAdminChange(request, 'change-details', {
+        platformId: request.params.id,
+        fields: Object.keys(request.body),
+      })
+      return viewOf(context, request.params.id)
+    },
+  )
+
+  routes.post(
+    '/platforms/:id/roles',
+    { schema: { params: PlatformParams, body: RoleRequest } },
+    async (request, reply) => {
+      await addPlatformRole(context, request.params.id, request.body, request.correlationId)
+      logAdminChange(request, 'add-role', { platformId: request.params.id, role: request.body })
+      return reply.code(201).send(await viewOf(context, request.params.id))
+    },
+  )
+
+  routes.delete(
+    '/platforms/:id/roles/:country_code/:party_id/:role',
+    { schema: { params: PlatformRoleParams } },
+    async (request) => {
+      const { id, ...role } = request.params
+      await removePlatformRole(context, id, role, request.correlationId)
+      logAdminChange(request, 'remove-role', { platformId: id, role })
+      return viewOf(context, id)
+    },
+  )
+
+  routes.post('/platforms/:id/reissue-token-a', { schema: { params: PlatformParams } }, async (request) => {
+    const body = request.body ?? {}
+    const problem = schemaProblem(checkReissue, body, 'body')
+    if (problem) throw new AdminError('ADMIN_INVALID_REQUEST', problem)
+    const { expires_in_hours } = body as ReissueTokenARequest
+    const reissued = await reissueTokenA(context, request.params.id, expires_in_hours)
+    if (!reissued) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${request.params.id}`)
+    logAdminChange(request, 'reissue-token-a', { platformId: request.params.id })
+    return invitationView(reissued)
+  })
 
   // Hub-initiated credentials PUT with a fresh token for the partner (docs/admin-api.md).
   routes.post('/platforms/:id/rotate-token', { schema: { params: PlatformParams } }, async (request) => {
@@ -119,14 +261,24 @@ export async function platformsRoutes(
       }
       throw error
     }
+    logAdminChange(request, 'rotate-token', { platformId: request.params.id })
     return { platform: await viewOf(context, request.params.id), rotated: true }
   })
 
   routes.delete('/platforms/:id', { schema: { params: PlatformParams } }, async (request) => {
     const outcome = await unregisterPlatform(context, request.params.id)
     if (!outcome) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${request.params.id}`)
+    if (outcome.withdrawn) {
+      logAdminChange(request, 'withdraw-invitation', { platformId: request.params.id })
+      return { id: request.params.id, withdrawn: true, partner_notified: false }
+    }
+    logAdminChange(request, 'unregister', {
+      platformId: request.params.id,
+      partnerNotified: outcome.partnerNotified,
+    })
     return {
       platform: await viewOf(context, request.params.id),
+      withdrawn: false,
       partner_notified: outcome.partnerNotified,
       ...(outcome.partnerError ? { partner_error: outcome.partnerError } : {}),
     }

@@ -108,6 +108,12 @@ export const SETTINGS = [
       'A delivery worker silent for this long counts as dead (PostgreSQL): another process releases the messages it was sending, which are sent again at once instead of after their lease (`OUTBOUND_TIMEOUT_MS` + 5 s). At least twice `DELIVERY_HEARTBEAT_INTERVAL_MS`. A live process paused longer (a stalled host, a network partition) may send those messages twice.',
   },
   {
+    env: 'INVITATION_TTL_HOURS',
+    default: '168',
+    description:
+      'Hours an invitation token (token A) opens the hub when `POST /admin/invitations` names no `expires_in_hours`; after that it is refused like an unknown token (401) until the operator reissues one. `0`: token A never expires.',
+  },
+  {
     env: 'PAGE_LIMIT_MAX',
     default: '1000',
     description: 'Largest page the hub serves on its own paginated GETs (sent as X-Limit).',
@@ -346,6 +352,8 @@ export interface HubConfig {
     readonly offlineAfterFailures: number
   }
   readonly pageLimitMax: number
+  /** How long a new token A opens the hub unless the invitation says otherwise; 0: forever. */
+  readonly invitationTtlHours: number
   readonly authorizationTimeoutMs: number
   /** Commands and ChargingProfiles: how long the hub waits for an asynchronous result. */
   readonly asyncResults: { readonly waitSeconds: number; readonly graceSeconds: number }
@@ -400,6 +408,9 @@ function readBoolean(env: Env, name: SettingName): boolean {
   if (raw === 'false' || raw === '0') return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
 }
+
+/** A year: the longest an invitation token may stay valid, by setting or per invitation. */
+export const MAX_INVITATION_TTL_HOURS = 8_760
 
 // pino's levels: an unknown one would make the logger throw at start-up, far from the variable's name.
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -477,6 +488,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       offlineAfterFailures: readInt(env, 'DELIVERY_OFFLINE_AFTER_FAILURES', 1, 1_000_000),
     },
     pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
+    invitationTtlHours: readInt(env, 'INVITATION_TTL_HOURS', 0, MAX_INVITATION_TTL_HOURS),
     authorizationTimeoutMs,
     asyncResults: {
       waitSeconds: readInt(env, 'COMMAND_RESULT_WAIT_SECONDS', 1, 86_400),

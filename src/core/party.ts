@@ -15,3 +15,18 @@ export function partyKey(party: PartyRef): string {
 export function sameParty(a: PartyRef, b: PartyRef): boolean {
   return partyKey(a) === partyKey(b)
 }
+
+/** A party in one of its roles. */
+export interface PartyInRole extends PartyRef {
+  readonly role: string
+}
+
+/** A party in one role as messages name it: `CPO NL/ABC`. */
+export function roleLabel(party: PartyInRole): string {
+  return `${party.role} ${party.country_code.toUpperCase()}/${party.party_id.toUpperCase()}`
+}
+
+/** A party in one role, keyed case-insensitively as `partyKey` keys parties. */
+export function roleKey(party: PartyInRole): string {
+  return `${party.role} ${partyKey(party)}`
+}

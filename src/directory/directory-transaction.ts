@@ -4,6 +4,7 @@ import type {
   EndpointRow,
   NewPlatformRow,
   PartyRow,
+  PlatformContact,
   PlatformRow,
   PlatformUpdate,
 } from '../storage/tables.ts'
@@ -77,15 +78,19 @@ export class DirectoryTransaction {
 
   async updatePlatform(
     id: string,
-    update: Omit<PlatformUpdate, 'endpoints'> & { endpoints?: readonly EndpointRow[] },
+    update: Omit<PlatformUpdate, 'endpoints' | 'contact'> & {
+      endpoints?: readonly EndpointRow[]
+      contact?: PlatformContact | null
+    },
   ): Promise<void> {
     this.#changed = true
-    const { endpoints, ...rest } = update
+    const { endpoints, contact, ...rest } = update
     await this.db
       .updateTable('platforms')
       .set({
         ...rest,
         ...(endpoints ? { endpoints: JSON.stringify(endpoints) } : {}),
+        ...(contact !== undefined ? { contact: contact && JSON.stringify(contact) } : {}),
         updated_at: new Date(),
       })
       .where('id', '=', id)
@@ -121,6 +126,30 @@ export class DirectoryTransaction {
           status,
         })),
       )
+      .execute()
+  }
+
+  /** One party of the platform to `status`. */
+  async setPartyStatus(platformId: string, party: PartyRole, status: ConnectionStatus): Promise<void> {
+    this.#changed = true
+    await this.db
+      .updateTable('parties')
+      .set({ status, last_updated: new Date() })
+      .where('platform_id', '=', platformId)
+      .where('role', '=', party.role)
+      .where('country_code', '=', party.country_code.toUpperCase())
+      .where('party_id', '=', party.party_id.toUpperCase())
+      .execute()
+  }
+
+  async deleteParty(platformId: string, party: PartyRole): Promise<void> {
+    this.#changed = true
+    await this.db
+      .deleteFrom('parties')
+      .where('platform_id', '=', platformId)
+      .where('role', '=', party.role)
+      .where('country_code', '=', party.country_code.toUpperCase())
+      .where('party_id', '=', party.party_id.toUpperCase())
       .execute()
   }
 

@@ -132,6 +132,12 @@ function isRegistered(status: string): boolean {
   return status === 'CONNECTED' || status === 'OFFLINE'
 }
 
+/** True when the platform's invitation token (token A) has passed its expiry. */
+export function tokenAExpired(platform: PlatformRow | undefined, now: Date = new Date()): boolean {
+  const expiresAt = platform?.token_a_expires_at
+  return Boolean(platform?.invitation_token_hash && expiresAt && expiresAt.getTime() <= now.getTime())
+}
+
 /** Byte order, as PostgreSQL's "C" collation and the old `order by platforms.id` on ids of ASCII. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
@@ -202,10 +208,20 @@ export class PartyDirectory {
     candidates: readonly { token: string; hash: string }[],
   ): Promise<AuthenticatedPartner | undefined> {
     await this.ensureCurrent()
-    const found = this.#findPartner(candidates)
-    if (found || !this.#options.pollIntervalMs) return found
-    await this.#check()
-    return this.#findPartner(candidates)
+    let found = this.#findPartner(candidates)
+    if (!found && this.#options.pollIntervalMs) {
+      await this.#check()
+      found = this.#findPartner(candidates)
+    }
+    if (found?.usedInvitationToken && tokenAExpired(this.#snapshot.platform(found.platformId))) {
+      // Answered as an unknown token: the caller learns nothing; the operator sees why here.
+      this.#options.log.info(
+        { platformId: found.platformId, platformName: found.platformName },
+        'token A refused: the invitation expired (POST /admin/platforms/{id}/reissue-token-a gives a new one)',
+      )
+      return undefined
+    }
+    return found
   }
 
   /** Resolves once the snapshot is known to be at most the bound old; rejects when the store cannot tell. */

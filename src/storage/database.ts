@@ -13,6 +13,7 @@ import * as createDirectoryVersion from './migrations/2026_12_06_0007_create_dir
 import * as addDeliveryQueueHeads from './migrations/2026_12_06_0008_add_delivery_queue_heads.ts'
 import * as createDeliveryWorkers from './migrations/2026_12_06_0009_create_delivery_workers.ts'
 import * as objectsKeyLeadsWithId from './migrations/2026_12_06_0010_objects_key_leads_with_id.ts'
+import * as addPlatformLifecycle from './migrations/2026_12_07_0011_add_platform_lifecycle.ts'
 
 export type Db = Kysely<Database>
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_06_0008_add_delivery_queue_heads': addDeliveryQueueHeads,
   '2026_12_06_0009_create_delivery_workers': createDeliveryWorkers,
   '2026_12_06_0010_objects_key_leads_with_id': objectsKeyLeadsWithId,
+  '2026_12_07_0011_add_platform_lifecycle': addPlatformLifecycle,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

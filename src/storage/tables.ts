@@ -53,6 +53,18 @@ export interface PlatformsTable {
   registered_at: Timestamp | null
   /** Last time the partner called the hub (written at most once a minute). */
   last_seen_at: Timestamp | null
+  /** Who to reach at the partner, as the operator recorded it. */
+  contact: Json<PlatformContact> | null
+  /** The operator's free-text notes about the partner. */
+  notes: string | null
+  /** When token A stops opening the hub; null: never (or no token A). */
+  token_a_expires_at: Timestamp | null
+}
+
+export interface PlatformContact {
+  email?: string
+  phone?: string
+  person?: string
 }
 
 export interface PartiesTable {

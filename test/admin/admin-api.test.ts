@@ -151,14 +151,19 @@ for (const engine of STORE_VARIANTS) {
     })
 
     describe('POST /admin/invitations', () => {
-      it('201 with exactly {id, token_a, versions_url}; token A opens the hub versions', async () => {
+      it('201 with exactly {id, token_a, versions_url, token_a_expires_at}; token A opens the hub versions', async () => {
         const response = await hub.admin<Invitation>('POST', '/invitations', {
           name: 'Dutch CPO',
           roles: [{ role: 'CPO', country_code: 'NL', party_id: 'INV' }],
         })
         expect(response.status).toBe(201)
         expect(response.headers.get('content-type')).toMatch(/^application\/json/)
-        expect(Object.keys(response.body).sort()).toEqual(['id', 'token_a', 'versions_url'])
+        expect(Object.keys(response.body).sort()).toEqual([
+          'id',
+          'token_a',
+          'token_a_expires_at',
+          'versions_url',
+        ])
         expect(response.body.id).toMatch(/\S/)
         expect(response.body.token_a).toMatch(/^[\x21-\x7E]{1,64}$/)
         expect(response.body.versions_url).toBe(hub.versionsUrl)
@@ -421,13 +426,17 @@ for (const engine of STORE_VARIANTS) {
         expect(response.body.platform.status).toBe('SUSPENDED')
       })
 
-      it('withdraws an invitation: no call to anyone, token A stops working', async () => {
+      it('withdraws an invitation for good: no call to anyone, token A stops working, gone from the lists', async () => {
         const invitation = await invite([{ role: 'CPO', country_code: 'IT', party_id: 'WDR' }])
-        const response = await hub.admin<Removal>('DELETE', `/platforms/${invitation.id}`)
+        const response = await hub.admin('DELETE', `/platforms/${invitation.id}`)
         expect(response.status).toBe(200)
-        expect(response.body.partner_notified).toBe(false)
-        expect(response.body.platform.status).toBe('SUSPENDED')
+        expect(response.body).toEqual({ id: invitation.id, withdrawn: true, partner_notified: false })
         expect((await hub.ocpi('/versions', { token: invitation.token_a })).status).toBe(401)
+        expectProblem(await hub.admin('GET', `/platforms/${invitation.id}`), 404, 'ADMIN_NOT_FOUND')
+        expect((await listPlatforms()).map((p) => p.id)).not.toContain(invitation.id)
+        expectProblem(await hub.admin('DELETE', `/platforms/${invitation.id}`), 404, 'ADMIN_NOT_FOUND')
+        // The role is free again.
+        await invite([{ role: 'CPO', country_code: 'IT', party_id: 'WDR' }])
       })
 
       it('a second DELETE does not call the partner again', async () => {

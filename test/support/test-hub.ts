@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify'
 import { buildHub, type Hub } from '../../src/app.ts'
 import { freePort } from './free-port.ts'
 import { loadConfig } from '../../src/config/config.ts'
@@ -22,13 +23,13 @@ export interface TestHub {
 
 /**
  * A real hub listening on 127.0.0.1 with a fresh store of the given engine, or with `sharedStore` (a hub
- * restarted on the same data, or a second hub process on the same database; the caller disposes of it). Partners on loopback are
- * allowed (HUB_ALLOW_PRIVATE_PEERS=true) unless the environment overrides say otherwise.
+ * restarted on the same data, or a second hub process on the same database; the caller disposes of it), and with `logger` (a
+ * test reading the log lines) instead of one at TEST_LOG_LEVEL. Partners on loopback are allowed (HUB_ALLOW_PRIVATE_PEERS=true) unless the environment overrides say otherwise.
  */
 export async function startTestHub(
   engine: StoreEngine,
   env: Record<string, string> = {},
-  options: { readonly sharedStore?: TestStore } = {},
+  options: { readonly sharedStore?: TestStore; readonly logger?: FastifyBaseLogger } = {},
 ): Promise<TestHub> {
   const testStore = options.sharedStore ?? (await createTestStore(engine))
   const port = await freePort()
@@ -45,7 +46,7 @@ export async function startTestHub(
     RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   })
-  const hub = await buildHub(config, { store: testStore.store })
+  const hub = await buildHub(config, { store: testStore.store, logger: options.logger })
   await hub.app.listen({ port, host: '127.0.0.1' })
   return {
     hub,

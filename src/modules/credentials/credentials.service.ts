@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { OcpiError, type HubErrorCode } from '../../core/errors.ts'
-import { partyKey } from '../../core/party.ts'
+import { roleKey, roleLabel } from '../../core/party.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { generateToken, hashToken } from '../../core/tokens.ts'
 import type { HubContext } from '../../hub-context.ts'
-import type { PartyRole } from '../../directory/party-directory.ts'
 import type { PartyRow, PlatformRow } from '../../storage/tables.ts'
 import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
-import { describeValidation } from '../../core/validation-messages.ts'
+import { schemaProblem } from '../../core/validation-messages.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
 import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { partyStatuses, queueClientInfoChanges } from '../hub-client-info/hub-client-info.service.ts'
 import { CANONICAL_VERSION, type OcpiVersion, versionOf } from '../../core/ocpi-versions.ts'
 import { Credentials211, withRole } from './credentials-211.ts'
 import { hubCredentialsIn } from './credentials-221.ts'
+import { withdrawInvitation } from './invitations.service.ts'
 import { Credentials, type CredentialsRole } from './credentials.schema.ts'
 import { discoverPartner, DiscoveryError, endpointUrl, type DiscoveredPartner } from './partner-discovery.ts'
 
@@ -74,19 +74,15 @@ function toCredentialsRole(party: PartyRow): CredentialsRole {
   }
 }
 
-function roleLabel(role: PartyRole): string {
-  return `${role.role} ${role.country_code.toUpperCase()}/${role.party_id.toUpperCase()}`
-}
-
 /**
  * A partner may claim only roles its invitation allows, each once (credentials.asciidoc leaves party
  * authentication to the platform; OCPI issue #509).
  */
 function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonly PartyRow[]): void {
   const seen = new Set<string>()
-  const allowedKeys = new Set(allowed.map((p) => `${p.role}|${partyKey(p)}`))
+  const allowedKeys = new Set(allowed.map(roleKey))
   claimed.forEach((role, index) => {
-    const key = `${role.role}|${partyKey(role)}`
+    const key = roleKey(role)
     if (seen.has(key)) {
       throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `roles[${index}]: ${roleLabel(role)} is listed twice`)
     }
@@ -161,6 +157,7 @@ export async function registerPartner(
     await tx.updatePlatform(partner.platformId, {
       status: 'CONNECTED',
       invitation_token_hash: null,
+      token_a_expires_at: null,
       inbound_token_hash: hashToken(tokenC),
       outbound_token: body.token,
       versions_url: body.url,
@@ -231,6 +228,7 @@ async function suspendPlatform(
     await tx.updatePlatform(platformId, {
       status: 'SUSPENDED',
       invitation_token_hash: null,
+      token_a_expires_at: null,
       inbound_token_hash: null,
       outbound_token: null,
     })
@@ -266,14 +264,7 @@ const checkCredentials = TypeCompiler.Compile(Credentials)
 const checkCredentials211 = TypeCompiler.Compile(Credentials211)
 
 function invalidCredentialsReason(data: unknown, is211: boolean): string | undefined {
-  const check = is211 ? checkCredentials211 : checkCredentials
-  if (check.Check(data)) return undefined
-  const issues = [...check.Errors(data)].map((e) => ({
-    instancePath: e.path,
-    message: e.message,
-    params: {},
-  }))
-  return describeValidation(issues, 'body')
+  return schemaProblem(is211 ? checkCredentials211 : checkCredentials, data, 'body')
 }
 
 /**
@@ -500,6 +491,8 @@ async function undoRegistrationAtPartner(
 
 export interface UnregisterOutcome {
   readonly platform: PlatformRow
+  /** It was an invitation nobody used: deleted for good, no partner to tell. */
+  readonly withdrawn: boolean
   /** The partner acknowledged the hub's credentials DELETE. */
   readonly partnerNotified: boolean
   readonly partnerError?: string
@@ -507,7 +500,8 @@ export interface UnregisterOutcome {
 
 /**
  * The operator ends a connection: the hub tells the partner (credentials DELETE, best effort) and
- * suspends the platform whatever the partner answers.
+ * suspends the platform whatever the partner answers; suspended rows stay as history. An invitation
+ * not used yet (PLANNED) is withdrawn instead: deleted for good.
  */
 export async function unregisterPlatform(
   context: HubContext,
@@ -516,15 +510,14 @@ export async function unregisterPlatform(
   await context.directory.catchUp()
   const platform = context.directory.platform(platformId)
   if (!platform) return undefined
+  if (platform.status === 'PLANNED') {
+    await withdrawInvitation(context, platform)
+    return { platform, withdrawn: true, partnerNotified: false }
+  }
   let partnerNotified = false
   let partnerError: string | undefined
   const credentialsUrl = endpointUrl(platform.endpoints, 'credentials')
-  if (
-    platform.status !== 'SUSPENDED' &&
-    platform.status !== 'PLANNED' &&
-    platform.outbound_token &&
-    credentialsUrl
-  ) {
+  if (platform.status !== 'SUSPENDED' && platform.outbound_token && credentialsUrl) {
     try {
       const response = await context.client.send({
         method: 'DELETE',
@@ -544,6 +537,6 @@ export async function unregisterPlatform(
   context.log.info({ platformId, partnerNotified, partnerError }, 'platform unregistered by the operator')
   const updated = context.directory.platform(platformId) ?? platform
   return partnerError === undefined
-    ? { platform: updated, partnerNotified }
-    : { platform: updated, partnerNotified, partnerError }
+    ? { platform: updated, withdrawn: false, partnerNotified }
+    : { platform: updated, withdrawn: false, partnerNotified, partnerError }
 }
