@@ -55,7 +55,7 @@ export const start: Scenario = {
           target: `< ${IDLE_RSS_BOUND_MIB[context.engine]} MiB`,
           met: memory.idleRssMiB > 0 && memory.idleRssMiB < IDLE_RSS_BOUND_MIB[context.engine],
         },
-        { label: 'Peak memory (RSS) of that start', value: memory.peakRssMiB, unit: 'MiB' },
+        { label: 'Peak memory (RSS) of that process', value: memory.peakRssMiB, unit: 'MiB' },
       ]
       return { figures, details: { startsMs, ...memory } }
     } finally {
