@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import { scaled } from './test/support/time-limits.ts'
 
 export default defineConfig({
   test: {
@@ -9,7 +10,8 @@ export default defineConfig({
     // (Vitest's default there is one).
     maxWorkers: 2,
     minWorkers: 1,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // TEST_TIMEOUT_SCALE gives a busy machine more time (test/support/time-limits.ts).
+    testTimeout: scaled(30_000),
+    hookTimeout: scaled(60_000),
   },
 })

@@ -146,9 +146,18 @@ export function likelyLimit(cpu: CpuUse): string {
 
 /** Peak resident memory of a process so far (VmHWM), in MiB; 0 when unknown. */
 export function peakRssMiB(pid: number): number {
+  return statusMiB(pid, 'VmHWM')
+}
+
+/** Resident memory of a process now (VmRSS), in MiB; 0 when unknown. */
+export function rssMiB(pid: number): number {
+  return statusMiB(pid, 'VmRSS')
+}
+
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0)
+    const kib = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0)
     return Math.round(kib / 1024)
   } catch {
     return 0

@@ -53,7 +53,7 @@ const TITLES: Record<string, string> = {
   authorize: '4. Real-time authorization round trip',
   scale: '5. Scale: one million EVSEs',
   restart: '6. Restart under load',
-  start: '7. Start time of the compiled hub',
+  start: '7. Start time and idle memory of the compiled hub',
   backlog: '8. Backlog drain',
   'two-processes': '9. Two hub processes on one PostgreSQL database',
 }

@@ -95,9 +95,18 @@ function openPostgres(
   return { db, engine: 'postgres', supportsMultipleConnections: true, close: () => db.destroy() }
 }
 
+/**
+ * Postgres settings of the embedded store, added to PGlite's own start parameters. PGlite's WebAssembly
+ * heap zero-fills Postgres' shared memory when it starts, so all of shared_buffers is resident for the
+ * life of the process, used or not, and a WebAssembly memory never shrinks. Postgres' 128 MB default was
+ * most of an idle hub's memory (docs/benchmarks.md, "Idle memory"); pages that fall out of this cache are
+ * read again from the operating system's page cache (a data folder) or from memory (`DATA_DIR=memory`).
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
+
 function openPGlite(dataDir: string, template: Blob | undefined): Store {
   if (dataDir !== 'memory') mkdirSync(dataDir, { recursive: true })
-  const options = template ? { loadDataDir: template } : {}
+  const options = { startParams: PGLITE_START_PARAMS, ...(template ? { loadDataDir: template } : {}) }
   const pglite = dataDir === 'memory' ? new PGlite(options) : new PGlite(dataDir, options)
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   return { db, engine: 'pglite', supportsMultipleConnections: false, close: () => db.destroy() }
@@ -108,7 +117,7 @@ function openPGlite(dataDir: string, template: Blob | undefined): Store {
  * which is most of PGlite's start-up time.
  */
 export async function createPGliteTemplate(): Promise<Blob> {
-  const pglite = new PGlite()
+  const pglite = new PGlite({ startParams: PGLITE_START_PARAMS })
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   await migrateToLatest(db)
   const dump = await pglite.dumpDataDir('none')

@@ -7,6 +7,7 @@ import { envelope } from '../support/fake-platform.ts'
 import { connectParty, eventually, HUB_PARTY, routeHeaders } from '../support/roaming-network.ts'
 import { createTestStore, STORE_VARIANTS, type TestStore } from '../support/test-store.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
+import { scaled } from '../support/time-limits.ts'
 
 const CHANGES = 40
 const FAST_RETRIES = {
@@ -54,7 +55,7 @@ for (const engine of STORE_VARIANTS) {
     // 80 pushes one after the other, and hubs to start: more than the default 30 s on a busy machine.
     it(
       'every token PATCH arrives in order; EVSE status PATCHes arrive in order and end with the latest',
-      { timeout: 120_000 },
+      { timeout: scaled(120_000) },
       async () => {
         const running = await hubs()
         const [first] = running

@@ -4,6 +4,7 @@ import { connectParty, routeHeaders, type ConnectedParty } from '../support/roam
 import { aSession } from '../fixtures/sessions.ts'
 import { freePort } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
+import { scaled } from '../support/time-limits.ts'
 
 /**
  * The party directory across two real hub processes on one PostgreSQL database: a change made through one
@@ -53,7 +54,7 @@ describe.skipIf(!hasPostgres)('postgres: the party directory in two hub processe
     // One after the other: both would otherwise apply the migrations at the same time on a fresh database.
     hubA = await HubProcess.start(await freePort(), env)
     hubB = await HubProcess.start(await freePort(), env)
-  }, 120_000)
+  }, scaled(120_000))
 
   afterAll(async () => {
     await Promise.all([hubA?.stop(), hubB?.stop()])

@@ -5,6 +5,7 @@ import { connectParty, routeHeaders, type ConnectedParty } from '../support/roam
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { parseMetrics, sumOf } from '../operations/metrics-text.ts'
+import { scaled } from '../support/time-limits.ts'
 
 const PATCHES = 20
 
@@ -34,7 +35,7 @@ for (const engine of STORE_VARIANTS) {
       })
       cpo = await connectParty(hub, 'CPO', 'NL', 'DIR', { modules: ['sessions'] })
       emsp = await connectParty(hub, 'EMSP', 'DE', 'DIR', { modules: ['sessions'] })
-    }, 60_000)
+    }, scaled(60_000))
 
     afterAll(async () => {
       await hub?.close()

@@ -10,6 +10,7 @@ import { call, type HttpResult } from '../support/http.ts'
 import { connectParty, routeHeaders, type ConnectedParty } from '../support/roaming-network.ts'
 import { ADMIN_TOKEN, freePort, type TestHub } from '../support/test-hub.ts'
 import { createTestStore, STORE_VARIANTS } from '../support/test-store.ts'
+import { scaled } from '../support/time-limits.ts'
 
 /**
  * SIGTERM and SIGINT on `npm start`'s process (src/main.ts run as a real process, as an orchestrator stops
@@ -83,7 +84,7 @@ class HubProcess {
   }
 
   async waitFor(pattern: RegExp, timeoutMs = 150_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
+    const deadline = Date.now() + scaled(timeoutMs)
     while (!pattern.test(this.output)) {
       if (!this.running || Date.now() > deadline)
         throw new Error(`hub did not print ${String(pattern)}:\n${this.output}`)

@@ -7,6 +7,7 @@ import { openStore, type StoreEngine } from '../../src/storage/database.ts'
 import { call, type CallOptions, type HttpResult, type OcpiEnvelopeBody } from '../support/http.ts'
 import { ADMIN_TOKEN, type TestHub } from '../support/test-hub.ts'
 import { createTestStore } from '../support/test-store.ts'
+import { scaled } from '../support/time-limits.ts'
 
 /** Test-only: hubs as real `npm start` processes, on a PGlite folder or a PostgreSQL database of their own. */
 
@@ -85,7 +86,7 @@ export class HubProcess {
   async waitUntilServing(timeoutMs = 60_000): Promise<void> {
     let exited = false
     void this.exited.then(() => (exited = true))
-    const deadline = Date.now() + timeoutMs
+    const deadline = Date.now() + scaled(timeoutMs)
     for (;;) {
       const answered = await fetch(`${this.url}/ocpi/versions`).then(
         () => true,
@@ -100,7 +101,7 @@ export class HubProcess {
   async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
     let exited = false
     void this.exited.then(() => (exited = true))
-    const deadline = Date.now() + timeoutMs
+    const deadline = Date.now() + scaled(timeoutMs)
     while (!pattern.test(this.output)) {
       if (exited || Date.now() > deadline)
         throw new Error(`hub did not print ${String(pattern)}:\n${this.output}`)

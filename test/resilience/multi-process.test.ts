@@ -8,6 +8,7 @@ import { connectParty, eventually, type ConnectedParty } from '../support/roamin
 import { freePort } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { dataPlace, HubProcess, type DataPlace } from './hub-process.ts'
+import { scaled } from '../support/time-limits.ts'
 
 /**
  * Two real hub processes on one PostgreSQL database, as behind a load balancer: partners call either
@@ -68,7 +69,7 @@ describe.skipIf(!hasPostgres)('postgres: two hub processes on one database', () 
     // Offers no module: nothing is ever delivered to it, it only answers (or not) the still-alive probe.
     sleepy = await connectParty(hubB.network, 'EMSP', 'FR', 'SLP', { modules: [] })
     everyone = [cpo, emsp1, emsp2, sleepy]
-  }, 120_000)
+  }, scaled(120_000))
 
   afterAll(async () => {
     await Promise.all([hubA?.stop(), hubB?.stop()])

@@ -5,6 +5,7 @@ import { connectParty, eventually, type ConnectedParty } from '../support/roamin
 import { freePort } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { dataPlace, HubProcess, type DataPlace } from './hub-process.ts'
+import { scaled } from '../support/time-limits.ts'
 
 /**
  * A hub process killed with SIGKILL while it is sending messages leaves them leased to itself for
@@ -90,7 +91,7 @@ describe('a hub process killed while it sends messages', () => {
     it(
       `${engine}: started again, it sends them again within seconds, well before their leases end`,
       {
-        timeout: 120_000,
+        timeout: scaled(120_000),
       },
       async () => {
         place = await dataPlace(engine)
@@ -121,7 +122,7 @@ describe('a hub process killed while it sends messages', () => {
 
   it.runIf(STORE_VARIANTS.includes('postgres'))(
     'postgres: the other process takes over its messages once it has been silent for the staleness bound',
-    { timeout: 120_000 },
+    { timeout: scaled(120_000) },
     async () => {
       place = await dataPlace('postgres')
       const env = { ...HUB_ENV, ...place.env }

@@ -11,6 +11,7 @@ import { aRole, FakePlatform } from '../support/fake-platform.ts'
 import { call } from '../support/http.ts'
 import { ADMIN_TOKEN, freePort } from '../support/test-hub.ts'
 import { createTestStore, STORE_VARIANTS, type TestStore } from '../support/test-store.ts'
+import { scaled } from '../support/time-limits.ts'
 
 /**
  * Restarts on the same data: what a partner and the operator had before a restart still holds after it.
@@ -224,7 +225,7 @@ class HubProcess {
   async waitFor(pattern: RegExp, timeoutMs = 150_000): Promise<void> {
     let exited = false
     void this.exited.then(() => (exited = true))
-    const deadline = Date.now() + timeoutMs
+    const deadline = Date.now() + scaled(timeoutMs)
     while (!pattern.test(this.output)) {
       if (exited || Date.now() > deadline) {
         throw new Error(`hub did not print ${String(pattern)}; its output:\n${this.output}`)

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { CredentialsRole } from '../../src/modules/credentials/credentials.schema.ts'
 import type { OcpiVersion } from '../../src/core/ocpi-versions.ts'
 import { call, type OcpiEnvelopeBody } from './http.ts'
+import { scaled } from './time-limits.ts'
 
 export interface RecordedRequest {
   readonly method: string
@@ -154,9 +155,9 @@ export class FakePlatform {
     return this.received.filter((r) => r.path.startsWith(prefix))
   }
 
-  /** Waits until `count` requests under `prefix` have arrived; fails after `timeoutMs`. */
+  /** Waits until `count` requests under `prefix` have arrived; fails after `timeoutMs` (times TEST_TIMEOUT_SCALE). */
   async waitForRequests(prefix: string, count: number, timeoutMs = 10_000): Promise<RecordedRequest[]> {
-    const deadline = Date.now() + timeoutMs
+    const deadline = Date.now() + scaled(timeoutMs)
     while (this.requestsUnder(prefix).length < count) {
       if (Date.now() > deadline) {
         throw new Error(

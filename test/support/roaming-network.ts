@@ -5,6 +5,7 @@ import { hasModule, MODULE_FACTS, MODULE_IDS, type ModuleId } from '../../src/co
 import { aRole, FakePlatform } from './fake-platform.ts'
 import type { CallOptions, HttpResult, OcpiEnvelopeBody } from './http.ts'
 import type { TestHub } from './test-hub.ts'
+import { scaled } from './time-limits.ts'
 
 /** Every functional module of the hub's catalogue: what a test platform offers unless told otherwise. */
 export const FUNCTIONAL_MODULES: readonly ModuleId[] = MODULE_IDS.filter(
@@ -110,9 +111,12 @@ export function routeHeaders(from: PartyRef, to: PartyRef): Record<string, strin
 
 export const HUB_PARTY: PartyRef = { country_code: 'XX', party_id: 'HUB' }
 
-/** Waits until `check` stops throwing (deliveries are asynchronous); rethrows its last error after `timeoutMs`. */
+/**
+ * Waits until `check` stops throwing (deliveries are asynchronous); rethrows its last error after
+ * `timeoutMs` (times TEST_TIMEOUT_SCALE).
+ */
 export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + scaled(timeoutMs)
   for (;;) {
     try {
       return await check()

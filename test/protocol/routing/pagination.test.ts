@@ -4,6 +4,7 @@ import { aLocation } from '../../fixtures/locations.ts'
 import { connectParty, HUB_PARTY, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
+import { scaled } from '../../support/time-limits.ts'
 
 const OBJECT_COUNT = 300
 /** The hub's X-Limit in this file: below the object count, so that a page is capped by it. */
@@ -104,7 +105,7 @@ for (const engine of STORE_VARIANTS) {
       }
       // Connected after the pushes: nothing is queued for it, and GET All is how it learns them.
       emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
-    }, 120_000)
+    }, scaled(120_000))
     afterAll(async () => {
       await hub?.close()
       await Promise.all([...(cpos ?? []), ...(emsp ? [emsp] : [])].map((p) => p.platform.close()))
