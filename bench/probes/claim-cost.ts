@@ -8,12 +8,11 @@
  * chains of CHAIN messages per object (Session PATCHes: never coalesced), all due. Each figure is the
  * median of a few claims of 64 messages, each released again so the next claim sees the same queue.
  */
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { sql } from 'kysely'
-import { openStore, type Store } from '../../src/storage/database.ts'
+import type { Store } from '../../src/storage/database.ts'
 import { claimDue, enqueue, type OutboundMessage } from '../../src/delivery/outbox.ts'
 import { outboundPath } from '../../src/core/outbound-path.ts'
+import { addReceivers, withProbeStore } from './probe-store.ts'
 
 const RECEIVERS = 50
 const SENDERS = 5
@@ -22,42 +21,6 @@ const CLAIMS = 9
 
 const engine = process.argv[2] === 'postgres' ? 'postgres' : 'pglite'
 const sizes = (process.argv[3] ?? '1000,10000,100000').split(',').map(Number)
-const adminUrl = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-async function withStore(run: (store: Store) => Promise<void>): Promise<void> {
-  if (engine === 'pglite') {
-    const store = await openStore({ dataDir: 'memory' })
-    try {
-      await run(store)
-    } finally {
-      await store.close()
-    }
-    return
-  }
-  const name = `hub_measure_${randomBytes(4).toString('hex')}`
-  await adminQuery(`create database ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const store = await openStore({ databaseUrl: url.toString(), poolSize: 2 })
-  try {
-    await run(store)
-  } finally {
-    await store.close()
-    // KEEP=1 leaves the database for EXPLAIN ANALYZE by hand.
-    if (process.env['KEEP']) console.log(`kept database ${name}`)
-    else await adminQuery(`drop database if exists ${name} with (force)`)
-  }
-}
-
-async function adminQuery(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
 
 /** One change of one session, sent to every receiver: RECEIVERS rows in one enqueue. */
 function broadcast(change: number): OutboundMessage[] {
@@ -108,19 +71,8 @@ async function timeClaims(store: Store): Promise<number[]> {
   return times.sort((a, b) => a - b)
 }
 
-await withStore(async (store) => {
-  await store.db
-    .insertInto('platforms')
-    .values(
-      Array.from({ length: RECEIVERS }, (_, receiver) => ({
-        id: `em${receiver}`,
-        name: `eMSP ${receiver}`,
-        status: 'CONNECTED',
-        initiated_by: 'partner',
-        endpoints: '[]',
-      })),
-    )
-    .execute()
+await withProbeStore(engine, { poolSize: 2 }, async (store) => {
+  await addReceivers(store, RECEIVERS)
   let filled = 0
   for (const size of sizes) {
     await fill(store, size - filled)

@@ -1,8 +1,8 @@
-import { sql, type WhereInterface } from 'kysely'
+import { sql } from 'kysely'
 import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
-import type { Database, DeliveryRow, DeliveryState } from '../storage/tables.ts'
+import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
 
 /** One message the hub must send to one receiver platform, as the module that caused it describes it. */
@@ -45,8 +45,12 @@ const COALESCING_MODULES: ReadonlySet<ModuleId> = new Set(['locations', 'tariffs
  * that caused them is committed. Waiting messages a new one makes obsolete are dropped first: a full write
  * (PUT, DELETE) drops the waiting writes at or below its target; a PATCH of a latest-state object drops a
  * waiting PATCH of the same target whose fields it all carries again. A message being sent right now is
- * left alone and keeps its place in front. One statement per kind of work, not per receiver: a broadcast
- * to 50 eMSPs is one insert.
+ * left alone and keeps its place in front.
+ *
+ * Two statements, whatever the number of receivers: the keys' locks, then one statement that drops,
+ * promotes and inserts for every message at once, its rows passed as one array per column (a plan the
+ * size of one message, not of 50 rows of values). The locks are a statement of their own: under READ
+ * COMMITTED the next statement's snapshot then includes what a completer holding a lock committed.
  */
 export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Promise<void> {
   if (messages.length === 0) return
@@ -54,41 +58,6 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
   if (!trx.isTransaction) return trx.transaction().execute((inner) => enqueue(inner, messages))
   const keys = messages.map(orderingKey)
   await lockOrderingKeys(trx, keys)
-  const dropped: { ordering_key: string; head: boolean }[] = []
-  for (const [targetPath, supersededKeys] of groupKeys(messages, (m) => m.replacesTarget && m.targetPath)) {
-    dropped.push(
-      ...(await waitingUnleased(trx.deleteFrom('deliveries'))
-        .where('ordering_key', 'in', supersededKeys)
-        .where((eb) =>
-          eb.or([
-            eb('target_path', '=', targetPath),
-            eb('target_path', 'like', `${escapeLike(targetPath)}/%`),
-          ]),
-        )
-        .returning(['ordering_key', 'head'])
-        .execute()),
-    )
-  }
-  for (const [group, coalescedKeys] of groupKeys(messages, patchFieldsGroup)) {
-    const { targetPath, fields } = JSON.parse(group) as { targetPath: string; fields: string[] }
-    dropped.push(
-      ...(await waitingUnleased(trx.deleteFrom('deliveries'))
-        .where('ordering_key', 'in', coalescedKeys)
-        .where('target_path', '=', targetPath)
-        .where('method', '=', 'PATCH')
-        // Every top-level field of the waiting PATCH is in the new one, which is newer.
-        .where(
-          sql<boolean>`case when jsonb_typeof(body::jsonb) = 'object' then body::jsonb - ${fields}::text[] = '{}'::jsonb else false end`,
-        )
-        .returning(['ordering_key', 'head'])
-        .execute()),
-    )
-  }
-  await promoteHeads(
-    trx,
-    dropped.filter((row) => row.head).map((row) => row.ordering_key),
-  )
-  const firstOfKey = new Set<string>()
   // A broadcast hands every receiver the same body object: serialised once, not once per receiver.
   const bodyTexts = new Map<unknown, string | null>()
   const bodyText = (body: unknown) => {
@@ -96,73 +65,85 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
     if (text === undefined) bodyTexts.set(body, (text = body === undefined ? null : JSON.stringify(body)))
     return text
   }
-  await trx
-    .insertInto('deliveries')
-    .values(
-      messages.map((message, index) => {
-        const key = keys[index]!
-        const mayLead = !firstOfKey.has(key)
-        firstOfKey.add(key)
-        return {
-          receiver_platform_id: message.receiverPlatformId,
-          to_country_code: message.to.country_code,
-          to_party_id: message.to.party_id,
-          from_country_code: message.from.country_code,
-          from_party_id: message.from.party_id,
-          module: message.module,
-          method: message.method,
-          path: message.path,
-          body: bodyText(message.body),
-          correlation_id: message.correlationId,
-          ordering_key: key,
-          target_path: message.targetPath,
-          lane: laneOf(message),
-          // The head when nothing of its key is waiting (its key's lock is held: nobody adds one meanwhile).
-          head: mayLead
-            ? sql<boolean>`not exists (select 1 from deliveries w where w.ordering_key = ${key} and w.state <> 'dead')`
-            : false,
-        }
-      }),
+  const firstOfKey = new Set<string>()
+  const column = <T>(value: (message: OutboundMessage, index: number) => T): T[] => messages.map(value)
+  await sql`
+    with message as (
+      select * from unnest(
+        ${column((m) => m.receiverPlatformId)}::text[], ${column((m) => m.to.country_code)}::text[],
+        ${column((m) => m.to.party_id)}::text[], ${column((m) => m.from.country_code)}::text[],
+        ${column((m) => m.from.party_id)}::text[], ${column((m) => m.module)}::text[],
+        ${column((m) => m.method)}::text[], ${column((m) => m.path)}::text[],
+        ${column((m) => bodyText(m.body))}::text[], ${column((m) => m.correlationId)}::text[],
+        ${keys}::text[], ${column((m) => m.targetPath)}::text[], ${column(laneOf)}::text[],
+        ${column((_, index) => {
+          const lead = !firstOfKey.has(keys[index]!)
+          firstOfKey.add(keys[index]!)
+          return lead
+        })}::boolean[],
+        ${column((m) => (m.replacesTarget ? `${escapeLike(m.targetPath)}/%` : null))}::text[],
+        ${column(coalescedFields)}::text[]
+      ) with ordinality as m(
+        receiver_platform_id, to_country_code, to_party_id, from_country_code, from_party_id, module,
+        method, path, body, correlation_id, ordering_key, target_path, lane, may_lead, below_target,
+        fields, position
+      )
+    ),
+    -- Probed key by key (ordering_key index), never a join the planner could turn into a scan of the queue.
+    dropped as (
+      delete from deliveries
+      where id in (
+        select obsolete.id from message m
+        cross join lateral (
+          select w.id from deliveries w
+          -- Waiting and not being sent now (a lease that ran out is not). <> 'dead', not
+          -- in ('pending', 'failed'): the planner then finds them by key, not by state over the whole
+          -- queue, even with stale statistics (PGlite has no autovacuum).
+          where w.ordering_key = m.ordering_key
+            and w.state <> 'dead'
+            and (w.locked_until is null or w.locked_until < now())
+            and (
+              -- A full write: the waiting writes at or below its target.
+              (m.below_target is not null
+                and (w.target_path = m.target_path or w.target_path like m.below_target))
+              -- A latest-state PATCH: a waiting PATCH of its target whose top-level fields it all has.
+              or (m.fields is not null and w.target_path = m.target_path and w.method = 'PATCH'
+                and case when jsonb_typeof(w.body::jsonb) = 'object'
+                  then w.body::jsonb - array(select jsonb_array_elements_text(m.fields::jsonb)) = '{}'::jsonb
+                  else false end)
+            )
+        ) obsolete
+      )
+      returning id, ordering_key, head
+    ),
+    promoted as (${promoteAfterRemoval('dropped')})
+    insert into deliveries (
+      receiver_platform_id, to_country_code, to_party_id, from_country_code, from_party_id, module,
+      method, path, body, correlation_id, ordering_key, target_path, lane, head
     )
-    .execute()
-}
-
-/** The ordering keys of the messages, grouped by what `groupOf` says (false: not in any group). */
-function groupKeys(
-  messages: readonly OutboundMessage[],
-  groupOf: (message: OutboundMessage) => string | false,
-): Map<string, string[]> {
-  const groups = new Map<string, string[]>()
-  for (const message of messages) {
-    const group = groupOf(message)
-    if (group === false) continue
-    groups.set(group, [...(groups.get(group) ?? []), orderingKey(message)])
-  }
-  return groups
-}
-
-/** A PATCH that may replace older waiting PATCHes: same target, and the top-level fields it carries. */
-function patchFieldsGroup(message: OutboundMessage): string | false {
-  const { body } = message
-  if (message.method !== 'PATCH' || !COALESCING_MODULES.has(message.module)) return false
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false
-  return JSON.stringify({ targetPath: message.targetPath, fields: Object.keys(body).sort() })
+    select m.receiver_platform_id, m.to_country_code, m.to_party_id, m.from_country_code,
+           m.from_party_id, m.module, m.method, m.path, m.body, m.correlation_id, m.ordering_key,
+           m.target_path, m.lane,
+           -- The head when nothing of its key is left waiting (its key's lock is held: nobody adds one).
+           m.may_lead and not exists (
+             select 1 from deliveries w
+             where w.ordering_key = m.ordering_key and w.state <> 'dead'
+               and w.id not in (select id from dropped)
+           )
+    from message m
+    order by m.position`.execute(trx)
 }
 
 /**
- * Rows not yet sent, nor being sent now (a lease that ran out counts as not being sent). `<> 'dead'`, not
- * `in ('pending', 'failed')`: the planner then finds them by ordering key, not by state over the whole
- * queue, even when its statistics are stale (PGlite has no autovacuum).
+ * The top-level fields of a PATCH that may replace older waiting PATCHes of its target (JSON array text),
+ * or null: only latest-state objects coalesce, and only PATCHes of an object body.
  */
-function waitingUnleased<Query extends WhereOn<'deliveries'>>(query: Query): Query {
-  return query
-    .where('state', '<>', 'dead')
-    .where((eb) =>
-      eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]),
-    ) as Query
+function coalescedFields(message: OutboundMessage): string | null {
+  const { body } = message
+  if (message.method !== 'PATCH' || !COALESCING_MODULES.has(message.module)) return null
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null
+  return JSON.stringify(Object.keys(body))
 }
-
-type WhereOn<Table extends keyof Database> = WhereInterface<Database, Table>
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`)
@@ -199,6 +180,26 @@ async function promoteHeads(trx: Db, keys: readonly string[]): Promise<void> {
       from unnest(${[...new Set(keys)]}::text[]) key
       where not exists (select 1 from deliveries current where current.ordering_key = key and current.head)
     )`.execute(trx)
+}
+
+/**
+ * The update that hands each head among the rows a CTE of the same statement removed (`removedCte`: id,
+ * ordering_key, head) to the lowest-id message of its key left that is not dead. The statement's snapshot
+ * still sees the removed rows, so they are left out by id. The caller holds the keys' locks.
+ */
+function promoteAfterRemoval(removedCte: string) {
+  const removed = sql.table(removedCte)
+  return sql`
+    update deliveries set head = true
+    where id in (
+      select (
+        select next.id from deliveries next
+        where next.ordering_key = orphaned.ordering_key and next.state <> 'dead'
+          and next.id not in (select id from ${removed})
+        order by next.id limit 1
+      )
+      from (select distinct ordering_key from ${removed} where head) orphaned
+    )`
 }
 
 export interface ClaimLimits {
@@ -328,33 +329,27 @@ export type ClaimedMessage = Pick<DeliveryRow, 'id' | 'ordering_key'>
 /**
  * The receivers accepted these messages: they leave the queue together, in one transaction, and the next
  * message of each of their keys becomes its head. A message whose lease this worker lost stays (another
- * worker sends it again: at-least-once).
+ * worker sends it again: at-least-once). Returns the number of heads promoted (messages now due).
  */
 export async function markDelivered(
   db: Db,
   workerId: string,
   delivered: readonly ClaimedMessage[],
-): Promise<void> {
-  if (delivered.length === 0) return
-  await db.transaction().execute(async (trx) => {
+): Promise<number> {
+  if (delivered.length === 0) return 0
+  return db.transaction().execute(async (trx) => {
     await lockOrderingKeys(
       trx,
       delivered.map((message) => message.ordering_key),
     )
-    const removed = await trx
-      .deleteFrom('deliveries')
-      .where(
-        'id',
-        'in',
-        delivered.map((message) => message.id),
+    const promoted = await sql`
+      with removed as (
+        delete from deliveries
+        where id = any(${delivered.map((message) => message.id)}::bigint[]) and locked_by = ${workerId}
+        returning id, ordering_key, head
       )
-      .where('locked_by', '=', workerId)
-      .returning(['ordering_key', 'head'])
-      .execute()
-    await promoteHeads(
-      trx,
-      removed.filter((row) => row.head).map((row) => row.ordering_key),
-    )
+      ${promoteAfterRemoval('removed')}`.execute(trx)
+    return Number(promoted.numAffectedRows ?? 0)
   })
 }
 
