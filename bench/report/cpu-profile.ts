@@ -44,7 +44,8 @@ function areaOf(functionName: string, url: string): string {
   if (url.includes('node_modules/undici')) return 'undici (outbound HTTP)'
   if (/node_modules\/(pino|sonic-boom)/.test(url)) return 'pino (logging)'
   if (url.includes('node_modules/prom-client')) return 'prom-client (metrics)'
-  if (url.includes('/src/')) return 'hub code (src/)'
+  // The bench runs the compiled hub: its code is under dist/, the sources' mirror.
+  if (!url.includes('node_modules/') && /\/(src|dist)\//.test(url)) return 'hub code (src/)'
   if (url.includes('node:internal/modules') || url.includes('node_modules/tsx'))
     return 'module loading (start-up)'
   if (url === '')

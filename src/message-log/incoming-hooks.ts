@@ -1,7 +1,14 @@
 import { ocpiModuleOfRoute } from '../core/route-module.ts'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { keepBody, loggablePath, NO_BODY, routingPartiesOf, statusCodeOf } from './message-log-entry.ts'
 import type { MessageLogWriter } from './message-log-writer.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The serialised answer as it went out, kept by `onSend` for the message log's `onResponse`. */
+    loggedAnswer: string | undefined
+  }
+}
 
 /**
  * Logs every request of the scope (the OCPI API) once its answer has gone out: `onSend` keeps a reference
@@ -12,15 +19,17 @@ import type { MessageLogWriter } from './message-log-writer.ts'
  */
 export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLogWriter): void {
   if (!writer.enabled) return
-  const answers = new WeakMap<FastifyRequest, string>()
+  // A request property rather than a WeakMap keyed by request: a WeakMap entry per request costs a hash
+  // insert and ephemeron work in every garbage collection, on the path every request takes.
+  app.decorateRequest('loggedAnswer', undefined)
 
   app.addHook('onSend', (request, _reply, payload, done) => {
-    if (typeof payload === 'string') answers.set(request, payload)
+    if (typeof payload === 'string') request.loggedAnswer = payload
     done(null, payload)
   })
 
   app.addHook('onResponse', (request, reply, done) => {
-    const answer = answers.get(request)
+    const answer = request.loggedAnswer
     const elapsedMs = reply.elapsedTime
     const { from, to } = routingPartiesOf(request.headers)
     const outcome = { httpStatus: reply.statusCode, ocpiStatus: statusCodeOf(answer), error: null }

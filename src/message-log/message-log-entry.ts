@@ -57,10 +57,11 @@ export function keepBody(text: string | undefined | null, limitBytes: number): K
   if (text === undefined || text === null || text === '') return NO_BODY
   if (limitBytes === 0) return NO_BODY
   if (text.length * 3 <= limitBytes) return { text: withoutNul(text), truncated: false }
+  // Counted, not encoded: most bodies fit whole, and then nothing needs copying.
+  if (text.length <= limitBytes && Buffer.byteLength(text, 'utf8') <= limitBytes)
+    return { text: withoutNul(text), truncated: false }
   // UTF-8 takes at least one byte per UTF-16 unit: the first `limitBytes` units hold the kept bytes.
   const head = Buffer.from(text.length > limitBytes ? text.slice(0, limitBytes) : text, 'utf8')
-  if (head.length <= limitBytes && text.length <= limitBytes)
-    return { text: withoutNul(text), truncated: false }
   // A multi-byte character cut in half decodes to U+FFFD: drop it rather than store a broken character.
   const kept = head
     .subarray(0, limitBytes)

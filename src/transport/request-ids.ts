@@ -26,16 +26,19 @@ export function requestIdFromHeaders(request: {
   return usableId(request.headers['x-request-id']) ?? randomUUID()
 }
 
-/** The correlation id chosen for each raw request when its logger was made, so the request keeps that one. */
-const correlationIds = new WeakMap<object, string>()
+/**
+ * The correlation id chosen for a raw request when its logger was made, kept on the raw request so the
+ * request keeps that one (a property, not a WeakMap: no hash insert and no GC ephemeron per request).
+ */
+const CORRELATION_ID = Symbol('correlationId')
 
-function correlationIdOf(raw: { headers: Record<string, string | string[] | undefined> }): string {
-  let id = correlationIds.get(raw)
-  if (id === undefined) {
-    id = usableId(raw.headers['x-correlation-id']) ?? randomUUID()
-    correlationIds.set(raw, id)
-  }
-  return id
+interface RawRequest {
+  readonly headers: Record<string, string | string[] | undefined>
+  [CORRELATION_ID]?: string
+}
+
+function correlationIdOf(raw: RawRequest): string {
+  return (raw[CORRELATION_ID] ??= usableId(raw.headers['x-correlation-id']) ?? randomUUID())
 }
 
 /**

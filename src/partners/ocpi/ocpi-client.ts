@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
-import { Agent, request } from 'undici'
+import { Agent, util as undiciUtil, type Dispatcher } from 'undici'
 import type { EventSink } from '../../core/events.ts'
 import { rememberLatest } from '../../core/remember-latest.ts'
 import { encodeToken, hashToken } from '../../core/tokens.ts'
@@ -143,43 +143,29 @@ export class OcpiClient {
         ...outcome,
       })
     }
-    // The whole call's deadline. A timer cleared when the call ends costs less than AbortSignal.timeout,
-    // whose timer and weak reference stay until it fires; the abort reason is the same TimeoutError.
-    const deadline = new AbortController()
-    const timer = setTimeout(
-      () => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-      timeoutMs,
-    )
     try {
       const url = this.#checkUrl(call.url)
-      const response = await request(url, {
+      const answer = await exchange(this.#agent, {
+        url,
+        describedAs: call.url,
         method: call.method,
         headers,
         body,
-        dispatcher: this.#agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: deadline.signal,
+        timeoutMs,
+        maxAnswerBytes: this.#options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
       })
-      const text = await readAnswer(
-        response,
-        this.#options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
-        call.url,
-      )
-      const envelope = parseEnvelope(text)
+      const envelope = parseEnvelope(answer.text)
       observe({
-        httpStatus: response.statusCode,
-        responseBody: text,
+        httpStatus: answer.statusCode,
+        responseBody: answer.text,
         ocpiStatus: envelope?.status_code,
         failure: undefined,
       })
-      return { httpStatus: response.statusCode, headers: response.headers, envelope, requestId }
+      return { httpStatus: answer.statusCode, headers: answer.headers, envelope, requestId }
     } catch (error) {
       const failure = error instanceof PartnerCallError ? error : classify(error, call.url, timeoutMs)
       observe({ httpStatus: undefined, responseBody: undefined, ocpiStatus: undefined, failure })
       throw failure
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -208,42 +194,105 @@ export class OcpiClient {
 
 const DEFAULT_MAX_ANSWER_BYTES = 10 * 1024 * 1024
 
+/** One call as it goes on the wire. */
+interface OutboundCall {
+  readonly url: URL
+  /** The URL as the caller gave it, for error messages. */
+  readonly describedAs: string
+  readonly method: HttpMethod
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | undefined
+  readonly timeoutMs: number
+  readonly maxAnswerBytes: number
+}
+
+/** A partner's answer as read: status, headers and the body as text. */
+interface ReadAnswer {
+  readonly statusCode: number
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  readonly text: string
+}
+
 /**
- * A partner's answer as text, read only up to `limit` bytes: a larger one (announced by Content-Length
- * or found while reading) is not read further, its connection is closed (undici destroys the socket of
- * a body abandoned half way), and the call fails with 'answer-too-large'. Keeps one hostile partner from
- * filling the hub's memory.
+ * One call through the agent's pool for the URL's origin, over undici's handler interface rather than
+ * `request()`, which costs an AsyncResource, a body stream and its events per call on the path every
+ * routed message takes. The whole call has `timeoutMs` (failing with a `TimeoutError`, as
+ * `AbortSignal.timeout` would). An answer over `maxAnswerBytes` (announced by Content-Length or found
+ * while reading) is not read further: the call is aborted, which closes its connection (undici destroys
+ * the socket of a request aborted half way), and fails with 'answer-too-large'. Keeps one hostile partner
+ * from filling the hub's memory.
  */
-async function readAnswer(
-  response: Awaited<ReturnType<typeof request>>,
-  limit: number,
-  url: string,
-): Promise<string> {
-  const tooLarge = () => {
-    response.body.destroy()
-    return new PartnerCallError(
-      'answer-too-large',
-      `${url} answered more than ${limit} bytes (OUTBOUND_ANSWER_LIMIT_BYTES): the answer was cut off`,
-    )
-  }
-  const announced = Number(response.headers['content-length'])
-  if (Number.isFinite(announced) && announced > limit) throw tooLarge()
-  // Read through events rather than an async iterator, which costs a promise per chunk.
+function exchange(agent: Agent, call: OutboundCall): Promise<ReadAnswer> {
   return new Promise((resolve, reject) => {
+    let abortCall: ((reason: Error) => void) | undefined
+    let stoppedBy: Error | undefined
+    let settled = false
+    let statusCode = 0
+    let answerHeaders: Record<string, string | string[] | undefined> = {}
     const chunks: Buffer[] = []
     let size = 0
-    const body = response.body
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= limit) chunks.push(chunk)
-      else {
+    const settle = (error: Error | undefined) => {
+      if (settled) return
+      settled = true
+      clearTimeout(deadline)
+      if (error) reject(error)
+      else resolve({ statusCode, headers: answerHeaders, text: Buffer.concat(chunks, size).toString('utf8') })
+    }
+    // Ends the call now; a call still waiting for a connection is aborted as soon as it gets one.
+    const stop = (reason: Error) => {
+      stoppedBy ??= reason
+      abortCall?.(reason)
+      settle(reason)
+    }
+    const tooLarge = () =>
+      new PartnerCallError(
+        'answer-too-large',
+        `${call.describedAs} answered more than ${call.maxAnswerBytes} bytes (OUTBOUND_ANSWER_LIMIT_BYTES): the answer was cut off`,
+      )
+    const deadline = setTimeout(
+      () => stop(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      call.timeoutMs,
+    )
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect(abort) {
+        if (stoppedBy) abort(stoppedBy)
+        else abortCall = abort
+      },
+      onHeaders(status, rawHeaders) {
+        // 1xx: informational, the answer follows.
+        if (status < 200) return true
+        statusCode = status
+        answerHeaders = undiciUtil.parseHeaders(rawHeaders)
+        const announced = Number(answerHeaders['content-length'])
+        if (Number.isFinite(announced) && announced > call.maxAnswerBytes) stop(tooLarge())
+        return !settled
+      },
+      onData(chunk) {
+        size += chunk.length
         // Stop reading the rest: an answer over the limit is refused, not downloaded.
-        body.destroy()
-        reject(tooLarge())
-      }
-    })
-    body.on('error', reject)
-    body.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')))
+        if (size > call.maxAnswerBytes) stop(tooLarge())
+        else chunks.push(chunk)
+        return !settled
+      },
+      onComplete() {
+        settle(undefined)
+      },
+      onError(error) {
+        settle(error)
+      },
+    }
+    agent.dispatch(
+      {
+        origin: call.url.origin,
+        path: `${call.url.pathname}${call.url.search}`,
+        method: call.method,
+        headers: call.headers,
+        body: call.body,
+        headersTimeout: call.timeoutMs,
+        bodyTimeout: call.timeoutMs,
+      },
+      handler,
+    )
   })
 }
 
