@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, Migrator, PostgresDialect, type Migration } from 'kysely'
 import pg from 'pg'
@@ -71,13 +74,33 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const store = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError)
     : openPGlite(options.dataDir ?? 'memory', options.pgliteTemplate)
+  const createsCluster =
+    !options.databaseUrl && !options.pgliteTemplate && !hasPGliteCluster(options.dataDir ?? 'memory')
   try {
     await migrateToLatest(store.db)
   } catch (error) {
     await store.close()
     throw error
   }
+  // Soon after, not now: PGlite still holds initdb's buffers for a moment after it opened.
+  if (createsCluster) setTimeout(collectGarbageNow, 2_000).unref()
   return store
+}
+
+function hasPGliteCluster(dataDir: string): boolean {
+  return dataDir !== 'memory' && existsSync(join(dataDir, 'PG_VERSION'))
+}
+
+/**
+ * One full garbage collection, run once shortly after PGlite created a new cluster: its initdb leaves about
+ * 350 MiB of JavaScript garbage that V8 would otherwise keep until a full collection it has no reason to
+ * start while the hub idles (minutes; docs/benchmarks.md, "Idle memory"). Node offers no collection without
+ * the `--expose-gc` flag, so the flag is set here and `gc` taken from a new context, which sees it.
+ */
+function collectGarbageNow(): void {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  gc()
 }
 
 function openPostgres(
