@@ -80,10 +80,6 @@ export class DeliveryWorker {
   #claiming = false
   #claimAgain = false
   #wakeScheduled = false
-  /** Messages in flight from this process, per receiver. */
-  readonly #inFlightTo = new Map<string, number>()
-  /** The last claim took every free slot: more may be due, and each slot that frees up should be used. */
-  #lastClaimFilledSlots = false
   #idle: (() => void) | undefined
   /** Failed attempts in a row per receiver, as this process saw them. */
   readonly #failureStreaks = new Map<string, number>()
@@ -108,10 +104,10 @@ export class DeliveryWorker {
       soleProcess: options.soleProcess,
       onLeasesReleased: () => this.wake(),
     })
-    this.#completions = new CompletionBatch(async (batch) => {
-      // The next message of a key whose head was sent is due now.
-      if ((await markDelivered(this.#db, this.#workerId, batch)) > 0) this.wake()
-    }, COMPLETION_BATCH)
+    this.#completions = new CompletionBatch(
+      (batch) => markDelivered(this.#db, this.#workerId, batch),
+      COMPLETION_BATCH,
+    )
     this.#upkeep = new QueueUpkeep(db, this.#log, QUEUE_UPKEEP)
   }
 
@@ -172,13 +168,14 @@ export class DeliveryWorker {
         )
         for (const row of claimed) {
           this.#inFlight += 1
-          const receiver = row.receiver_platform_id
-          this.#inFlightTo.set(receiver, (this.#inFlightTo.get(receiver) ?? 0) + 1)
-          void this.#deliver(row).finally(() => this.#slotFreed(receiver))
+          void this.#deliver(row).finally(() => {
+            this.#inFlight -= 1
+            this.#settle()
+            this.wake()
+          })
         }
         this.#upkeep.claimed(claimed.length)
-        this.#lastClaimFilledSlots = claimed.length === capacity
-        if (this.#lastClaimFilledSlots) this.#claimAgain = true
+        if (claimed.length === capacity) this.#claimAgain = true
       } while (this.#claimAgain)
     } catch (error) {
       this.#log.error({ err: error }, 'could not read the delivery queue')
@@ -186,23 +183,6 @@ export class DeliveryWorker {
       this.#claiming = false
       this.#settle()
     }
-  }
-
-  /**
-   * A message is done with (its batch committed, or its failure recorded). Its slot is claimed again only
-   * when something may be waiting for it: the last claim was short of slots, or the receiver was at its
-   * in-flight cap here, so messages of its may have been held back. Otherwise a claim now would most
-   * likely come back empty, and claims are most of the queue's cost per delivery (docs/benchmarks.md);
-   * new work wakes the worker by itself (enqueue, a promoted head, a message parked as dead), and the poll
-   * finds the rest (retries, another process's messages or in-flight share of a receiver).
-   */
-  #slotFreed(receiver: string): void {
-    this.#inFlight -= 1
-    const sending = this.#inFlightTo.get(receiver) ?? 0
-    if (sending <= 1) this.#inFlightTo.delete(receiver)
-    else this.#inFlightTo.set(receiver, sending - 1)
-    this.#settle()
-    if (this.#lastClaimFilledSlots || sending >= this.#options.maxInFlightPerReceiver) this.wake()
   }
 
   #pausedReceivers(): string[] {
@@ -390,8 +370,6 @@ export class DeliveryWorker {
 
   async #fail(row: DeliveryRow, log: FastifyBaseLogger, attempt: FailedAttempt): Promise<void> {
     await markFailed(this.#db, row, this.#workerId, attempt)
-    // Parked as dead (the next message of its key is the head now), or due again at once.
-    if (!attempt.retryAt || attempt.retryAt.getTime() <= Date.now()) this.wake()
     this.#emitOutcome(row, attempt)
     if (attempt.retryAt) {
       log.info(
