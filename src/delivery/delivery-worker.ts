@@ -104,10 +104,10 @@ export class DeliveryWorker {
       soleProcess: options.soleProcess,
       onLeasesReleased: () => this.wake(),
     })
-    this.#completions = new CompletionBatch(
-      (batch) => markDelivered(this.#db, this.#workerId, batch),
-      COMPLETION_BATCH,
-    )
+    this.#completions = new CompletionBatch(async (batch) => {
+      // The next message of a key whose head was sent is due now.
+      if ((await markDelivered(this.#db, this.#workerId, batch)) > 0) this.wake()
+    }, COMPLETION_BATCH)
     this.#upkeep = new QueueUpkeep(db, this.#log, QUEUE_UPKEEP)
   }
 
