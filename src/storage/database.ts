@@ -71,11 +71,12 @@ export interface StoreOptions {
  * const store = await openStore({ databaseUrl: 'postgres://…' })  // PostgreSQL
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  // Asked before PGlite opens the folder: opening it starts writing the new cluster.
+  const createsCluster =
+    !options.databaseUrl && !options.pgliteTemplate && !hasPGliteCluster(options.dataDir ?? 'memory')
   const store = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10, options.onConnectionError)
     : openPGlite(options.dataDir ?? 'memory', options.pgliteTemplate)
-  const createsCluster =
-    !options.databaseUrl && !options.pgliteTemplate && !hasPGliteCluster(options.dataDir ?? 'memory')
   try {
     await migrateToLatest(store.db)
   } catch (error) {
