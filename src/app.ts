@@ -26,7 +26,7 @@ import { registerJsonBodyParser } from './transport/body-parser.ts'
 import { ocpiErrorHandler } from './transport/error-handler.ts'
 import { registerOcpiTransport } from './transport/plugin.ts'
 import { registerRequestIds, requestIdFromHeaders } from './transport/request-ids.ts'
-import { OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
+import { buildValidatorsOnFirstUse, OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
 
@@ -220,6 +220,7 @@ function createHttpServer(
     genReqId: requestIdFromHeaders,
     // OCPI payloads pass through the hub: never coerce types or drop fields the schema does not name.
     ajv: { customOptions: OCPI_AJV_OPTIONS },
+    schemaController: { compilersFactory: { buildValidator: buildValidatorsOnFirstUse() } },
     return503OnClosing: true,
     // A malformed URL or a path segment longer than any OCPI id (maxParamLength, 100) never matches a route:
     // answered like any unknown path, with the envelope, instead of Fastify's own JSON.
