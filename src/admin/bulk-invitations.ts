@@ -1,4 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import type { Options } from 'csv-parse'
+import { parse } from 'csv-parse/sync'
 import { schemaProblem } from '../core/validation-messages.ts'
 import type { BulkInvitation, BulkRole, RowProblem } from '../modules/credentials/invitations.service.ts'
 import { AdminError, bulkRefusal } from './admin-errors.ts'
@@ -61,38 +63,26 @@ export function bulkFromJson(body: unknown): BulkInvitation[] {
   return invitations
 }
 
-/** RFC 4180 records: fields split on commas, double quotes around fields holding commas, quotes or line breaks. */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = []
-  let record: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!
-    if (quoted) {
-      if (char !== '"') field += char
-      else if (text[i + 1] === '"') {
-        field += '"'
-        i++
-      } else quoted = false
-    } else if (char === '"' && field === '') quoted = true
-    else if (char === ',') {
-      record.push(field)
-      field = ''
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++
-      record.push(field)
-      records.push(record)
-      record = []
-      field = ''
-    } else field += char
+/**
+ * RFC 4180 records (csv-parse). Rows of different lengths are kept for the row checks to name them, blank
+ * lines are kept so that row numbers stay line numbers, and a file may end its lines as any editor does.
+ */
+const CSV_OPTIONS: Options = {
+  bom: true,
+  relax_column_count: true,
+  skip_empty_lines: false,
+  record_delimiter: ['\r\n', '\n', '\r'],
+}
+
+function parseCsv(text: string): string[][] {
+  try {
+    return parse(text, CSV_OPTIONS)
+  } catch (error) {
+    throw new AdminError(
+      'ADMIN_INVALID_REQUEST',
+      `CSV: ${error instanceof Error ? error.message : String(error)}`,
+    )
   }
-  if (quoted) throw new AdminError('ADMIN_INVALID_REQUEST', 'CSV: a quoted field is not closed')
-  if (field !== '' || record.length > 0) {
-    record.push(field)
-    records.push(record)
-  }
-  return records
 }
 
 /** The rows of one name so far, with the first row giving each expires_in_hours seen. */
@@ -109,7 +99,7 @@ interface CsvPlatform {
  * skipped.
  */
 export function bulkFromCsv(text: string): BulkInvitation[] {
-  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''))
+  const [header, ...rows] = parseCsv(text)
   const columns = (header ?? []).map((column) => column.trim().toLowerCase())
   const missing = CSV_COLUMNS.filter((column) => !columns.includes(column))
   if (missing.length > 0)

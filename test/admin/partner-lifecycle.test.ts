@@ -616,6 +616,15 @@ for (const engine of STORE_VARIANTS) {
         expect(Date.parse(invitations[1]!.token_a_expires_at!) - Date.now()).toBeGreaterThan(47 * HOUR_MS)
       })
 
+      it('CSV: a file mixing line endings, with quotes inside a quoted name, is read as a spreadsheet writes it', async () => {
+        const csv =
+          'name,role,country_code,party_id\r\n"Mixed ""Quotes"", Inc.",CPO,SE,BM1\nPlain,EMSP,SE,BM2\r'
+        const response = await sendCsv(csv)
+        expect(response.status, response.text).toBe(201)
+        const { invitations } = response.body as { invitations: { name: string }[] }
+        expect(invitations.map((i) => i.name)).toEqual(['Mixed "Quotes", Inc.', 'Plain'])
+      })
+
       it('JSON: a list of invitations, or {invitations: [...]}', async () => {
         const list = await hub.admin<{ invitations: Invitation[] }>('POST', '/invitations/bulk', [
           { name: 'Json One', roles: [{ role: 'CPO', country_code: 'SE', party_id: 'BJ1' }] },
@@ -681,7 +690,7 @@ for (const engine of STORE_VARIANTS) {
         ['no header row', 'Fine,CPO,SE,BY1\n', 'header'],
         ['an unknown column', 'name,role,country_code,party_id,colour\nA,CPO,SE,BY1,red\n', 'colour'],
         ['only a header', 'name,role,country_code,party_id\n', 'no invitation rows'],
-        ['an unclosed quote', 'name,role,country_code,party_id\n"A,CPO,SE,BY1\n', 'quoted'],
+        ['an unclosed quote', 'name,role,country_code,party_id\n"A,CPO,SE,BY1\n', 'opening quote at line 2'],
       ])('CSV with %s → 400', async (_case, csv, named) => {
         const problem = expectProblem(await sendCsv(csv), 400, 'ADMIN_INVALID_REQUEST')
         expect(problem.detail).toContain(named)
