@@ -23,7 +23,7 @@ export type CdrToCheck = Pick<
   | 'total_time_cost'
   | 'total_parking_cost'
   | 'total_reservation_cost'
-> & { tariffs?: readonly PricedTariff[] }
+> & { tariffs?: readonly PricedTariff[] | null }
 
 export type CdrCostField =
   | 'total_cost'
