@@ -41,7 +41,7 @@ const FIELD_OF_DIMENSION: Record<CostDimension, CdrCostField> = {
   reservation: 'total_reservation_cost',
 }
 
-/** A CDR amount that differs from the recomputed one by more than one cent (one hundredth of the unit). */
+/** A CDR amount that differs from the recomputed one by more than the tolerance (one cent by default). */
 export interface PriceDifference {
   field: CdrCostField
   taxes: 'before_taxes' | 'after_taxes'
@@ -55,12 +55,14 @@ export type CdrPriceCheck =
   | { outcome: 'CHECKED'; recomputed: SessionPrice; differences: PriceDifference[] }
   | { outcome: 'NOT_CHECKED'; reason: 'NO_TARIFFS' | PricingError['code']; detail: string }
 
-const ONE_CENT_MICRO = 10_000
+/** One hundredth of the currency unit: "more than one cent" (issue 16). */
+const DEFAULT_TOLERANCE = 0.01
 
 /**
  * Prices a CDR again from the tariffs it carries (else `published`, the CPO's tariffs at the session's
- * time) and lists each cost field the CDR states whose amount before or after taxes is more than one cent
- * off. A credit CDR is compared with the negated price. The per-dimension fields are not compared when a
+ * time) and lists each cost field the CDR states whose amount before or after taxes is off by more than
+ * `tolerance` (one cent). A CPO that rounds each dimension's taxes to cents can be more than a cent off
+ * on the total with three or more dimensions: the tolerance is the caller's to choose. A credit CDR is compared with the negated price. The per-dimension fields are not compared when a
  * `min_price` or `max_price` made the total: the spec does not say how a bounded total splits.
  *
  * @example
@@ -69,7 +71,7 @@ const ONE_CENT_MICRO = 10_000
  */
 export function checkCdrPrice(
   cdr: CdrToCheck,
-  context: { time_zone: string; published?: readonly PricedTariff[] },
+  context: { time_zone: string; published?: readonly PricedTariff[]; tolerance?: number },
 ): CdrPriceCheck {
   const tariffs = cdr.tariffs && cdr.tariffs.length > 0 ? cdr.tariffs : (context.published ?? [])
   if (tariffs.length === 0) {
@@ -102,27 +104,31 @@ export function checkCdrPrice(
       compared.push([field, cdr[field], recomputed.costs[dimension]])
     }
   }
+  const tolerance = toMicro(context.tolerance ?? DEFAULT_TOLERANCE)
+  const differ = (
+    field: CdrCostField,
+    taxes: PriceDifference['taxes'],
+    stated: number,
+    recomputedAmount: number,
+  ) => {
+    const cdrMicro = toMicro(stated)
+    const difference = cdrMicro - toMicro(recomputedAmount)
+    if (Math.abs(difference) <= tolerance) return
+    differences.push({
+      field,
+      taxes,
+      cdr: fromMicro(cdrMicro),
+      recomputed: recomputedAmount,
+      difference: fromMicro(difference),
+    })
+  }
   const differences: PriceDifference[] = []
   for (const [field, stated, amount] of compared) {
     if (!stated) continue
     const afterTaxes =
       stated.before_taxes + (stated.taxes ?? []).reduce((total, tax) => total + tax.amount, 0)
-    if (recomputed.excl_vat_known)
-      differ(differences, field, 'before_taxes', stated.before_taxes, sign * amount.excl_vat)
-    if (recomputed.incl_vat_known)
-      differ(differences, field, 'after_taxes', afterTaxes, sign * amount.incl_vat)
+    if (recomputed.excl_vat_known) differ(field, 'before_taxes', stated.before_taxes, sign * amount.excl_vat)
+    if (recomputed.incl_vat_known) differ(field, 'after_taxes', afterTaxes, sign * amount.incl_vat)
   }
   return { outcome: 'CHECKED', recomputed, differences }
-}
-
-function differ(
-  differences: PriceDifference[],
-  field: CdrCostField,
-  taxes: PriceDifference['taxes'],
-  cdr: number,
-  recomputed: number,
-): void {
-  const difference = toMicro(cdr) - toMicro(recomputed)
-  if (Math.abs(difference) <= ONE_CENT_MICRO) return
-  differences.push({ field, taxes, cdr, recomputed, difference: fromMicro(difference) })
 }
