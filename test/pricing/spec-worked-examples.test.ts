@@ -263,6 +263,14 @@ describe.skipIf(!examplesPresent)('mod_tariffs worked examples (Tariff examples 
         [2.4, hours(20), 0.8],
       ])
       expect(result.total.excl_vat).toBe(1.3)
+      // The same session as docs/pricing.md's worked example writes it: one TIME dimension, no VAT.
+      const asDocumented = priceSession({
+        tariffs: [tariff()],
+        charging_periods: [{ start_date_time: start, dimensions: [{ type: 'TIME', volume: 35 / 60 }] }],
+        end_date_time: '2025-01-06T16:10:00Z',
+        time_zone: BERLIN,
+      })
+      expect(asDocumented.total).toEqual({ excl_vat: 1.3, incl_vat: 1.3 })
     })
 
     it('switching to a Free-of-Charge Tariff Element: 19:40, 12 minutes charging, 20 parked: € 0.73 (edition-2 erratum; v2.3.0 printed € 0.80)', () => {
