@@ -116,12 +116,13 @@ export function priceSession(session: SessionToPrice): SessionPrice {
   }
   const currency = sessionCurrency(session)
   const versions = session.tariffs.map(parseVersion)
-  const slices = sliceSession(session, versions)
+  const periods = periodSlices(session)
+  const slices = sliceSession(periods, versions, session.time_zone)
   const notes: PricingNote[] = []
   const lines = billLines(slices, versions, session.time_zone, notes)
   roundSteps(lines)
   priceLines(lines)
-  return summarize(session, currency, lines, notes)
+  return summarize(periods, currency, lines, notes)
 }
 
 function sessionCurrency(session: SessionToPrice): string {
@@ -254,8 +255,11 @@ function splitSlice(slice: Slice, at: number, energyBefore?: number): [Slice, Sl
   return [first, second]
 }
 
-function sliceSession(session: SessionToPrice, versions: readonly TariffVersion[]): Slice[] {
-  const periods = periodSlices(session)
+function sliceSession(
+  periods: readonly Slice[],
+  versions: readonly TariffVersion[],
+  timeZone: string,
+): Slice[] {
   const first = periods[0]!
   const last = periods[periods.length - 1]!
   if (last.end - first.start > LONGEST_SESSION_DAYS * MS_PER_DAY) {
@@ -265,7 +269,7 @@ function sliceSession(session: SessionToPrice, versions: readonly TariffVersion[
     version.tariff.elements.map((element: TariffElement) => element.restrictions),
   )
   const sessionStart = chargingStart(periods)
-  const cuts = cutInstants(first.start, last.end, sessionStart, versions, restrictions, session.time_zone)
+  const cuts = cutInstants(first.start, last.end, sessionStart, versions, restrictions, timeZone)
   const byTime = periods.flatMap((period) => {
     const pieces: Slice[] = []
     let rest = period
@@ -553,7 +557,7 @@ function sum(lines: readonly Line[]): MicroAmount {
 }
 
 function summarize(
-  session: SessionToPrice,
+  periods: readonly Slice[],
   currency: string,
   lines: Line[],
   notes: PricingNote[],
@@ -577,7 +581,7 @@ function summarize(
     currency,
     total: amountOf(limited.total),
     costs,
-    periods: periodPrices(session, lines),
+    periods: periodPrices(periods, lines),
     billed: {
       energy_kwh: billedHours('energy', 'ENERGY'),
       time_hours: billedHours('time', 'TIME'),
@@ -597,7 +601,7 @@ function summarize(
 }
 
 /**
- * `min_price` and `max_price` of the tariff that priced the session's first charge bound the total, before
+ * `min_price` and `max_price` of the tariff that priced the session's first billed stretch bound the total, before
  * and after taxes each on its own (mod_tariffs, Tariff object notes). Where a limit gives no `after_taxes`,
  * the total after taxes moves in proportion with the one before.
  */
@@ -641,13 +645,13 @@ function applyPriceLimits(
   }
 }
 
-function periodPrices(session: SessionToPrice, lines: readonly Line[]): PeriodPrice[] {
-  const slicesOfPeriods = periodSlices(session)
-  return session.charging_periods.map((_, periodIndex) => {
-    const span = slicesOfPeriods.find((slice) => slice.periodIndex === periodIndex)!
-    const own = lines.filter((line) => line.slice.periodIndex === periodIndex)
+/** One entry per input period, in input order. */
+function periodPrices(periods: readonly Slice[], lines: readonly Line[]): PeriodPrice[] {
+  const inInputOrder = [...periods].sort((a, b) => a.periodIndex - b.periodIndex)
+  return inInputOrder.map((span) => {
+    const own = lines.filter((line) => line.slice.periodIndex === span.periodIndex)
     return {
-      period_index: periodIndex,
+      period_index: span.periodIndex,
       start_date_time: formatInstant(span.start),
       end_date_time: formatInstant(span.end),
       charges: mergedCharges(own),

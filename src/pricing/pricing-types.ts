@@ -89,7 +89,7 @@ export interface PriceLimitApplied {
 
 export interface SessionPrice {
   currency: string
-  /** The sum of `costs`, then `min_price`/`max_price` of the tariff that priced the session's start. */
+  /** The sum of `costs`, then `min_price`/`max_price` of the tariff that priced the first billed stretch. */
   total: Amount
   costs: Record<CostDimension, Amount>
   price_limit?: PriceLimitApplied
