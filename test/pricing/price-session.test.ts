@@ -146,6 +146,44 @@ describe('session restrictions', () => {
   })
 })
 
+describe('flat fees and reservations', () => {
+  it('a flat fee is due once, at the first stretch where a FLAT component applies (here after 30 minutes)', () => {
+    const tariff = ourTariff({
+      elements: [
+        {
+          price_components: [{ type: 'FLAT', price: 1.5, step_size: 1 }],
+          restrictions: { min_duration: 1800 },
+        },
+        timePrice(2),
+      ],
+    })
+    const result = priceSession({
+      tariffs: [tariff],
+      charging_periods: [
+        period('2025-01-06T08:00:00Z', { TIME: 0.5 }),
+        period('2025-01-06T08:30:00Z', { TIME: 0.5 }),
+        period('2025-01-06T09:00:00Z', { TIME: 0.5 }),
+      ],
+      time_zone: 'UTC',
+    })
+    expect(result.costs.fixed.excl_vat).toBe(1.5)
+    expect(result.periods[1]!.charges.map((charge) => charge.dimension)).toEqual(['FLAT', 'TIME'])
+  })
+
+  it('reservation time is free under a tariff without reservation elements, and a charge’s TIME element does not price it', () => {
+    const result = priceSession({
+      tariffs: [ourTariff({ elements: [timePrice(2)] })],
+      charging_periods: [
+        period('2025-01-06T08:00:00Z', { RESERVATION_TIME: 0.5 }),
+        period('2025-01-06T08:30:00Z', { TIME: 1 }),
+      ],
+      time_zone: 'UTC',
+    })
+    expect(result.costs.reservation.excl_vat).toBe(0)
+    expect(result.total.excl_vat).toBe(2)
+  })
+})
+
 describe('tariff validity and versions', () => {
   const start = '2025-01-06T11:00:00Z'
 
@@ -172,6 +210,13 @@ describe('tariff validity and versions', () => {
       { period_index: 0, reason: 'TARIFF_NOT_VALID', tariff_id: 'OLD' },
       { period_index: 1, reason: 'UNKNOWN_TARIFF', tariff_id: 'GONE' },
     ])
+  })
+
+  it('a period without tariff_id when no tariff is valid then is free, with a note', () => {
+    const future = ourTariff({ start_date_time: '2025-02-01T00:00:00Z', elements: [timePrice(2)] })
+    const result = chargeOf([future], start, 60)
+    expect(result.total.excl_vat).toBe(0)
+    expect(result.notes).toEqual([{ period_index: 0, reason: 'NO_VALID_TARIFF' }])
   })
 
   it('dynamic pricing: each moment is priced by the version of the tariff valid then', () => {
