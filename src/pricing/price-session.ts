@@ -158,13 +158,13 @@ function parseVersion(tariff: PricedTariff, order: number): TariffVersion {
 
 // ----- 1. Slices
 
-function volumeOf(dimensions: readonly CdrDimension[], type: CdrDimensionType): number | null | undefined {
+function volumeOf(dimensions: readonly CdrDimension[], type: CdrDimensionType): number | undefined {
   const found = dimensions.filter((dimension) => dimension.type === type)
   return found.length === 0 ? undefined : found.reduce((sum, dimension) => sum + dimension.volume, 0)
 }
 
 /** Negative volumes (energy fed back to the grid) are not billed. */
-function billable(volume: number | null | undefined): number {
+function billable(volume: number | undefined): number {
   return Math.max(0, volume ?? 0)
 }
 

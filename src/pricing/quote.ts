@@ -24,7 +24,7 @@ export interface ExpectedCharge {
 
 const MS_PER_MINUTE = 60_000
 
-function nonNegative(value: number | null | undefined, field: string): void {
+function nonNegative(value: number | undefined, field: string): void {
   if (value != null && !(Number.isFinite(value) && value >= 0)) {
     throw new PricingError('INVALID_INPUT', `${field} must be a number of at least 0`)
   }

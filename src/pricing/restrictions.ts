@@ -62,7 +62,10 @@ function reservationHolds(restriction: TariffRestrictions['reservation'], state:
   return state === 'EXPIRED'
 }
 
-/** True when every restriction that is set holds at `moment` (they are a logical AND; none set: always). */
+/**
+ * True when every restriction that is set holds at `moment` (they are a logical AND; none set: always).
+ * A field that is `null` is not set: OCPI reads absent and null alike (types.asciidoc, cardinality).
+ */
 export function restrictionsHold(
   restrictions: TariffRestrictions | null | undefined,
   moment: PricingMoment,
