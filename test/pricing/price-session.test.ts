@@ -259,6 +259,13 @@ describe('taxes', () => {
 describe('input', () => {
   const tariff = ourTariff({ elements: [timePrice(2)] })
 
+  it('reads a restriction field that is null as absent (OCPI: absent and null are alike)', () => {
+    const tariff = ourTariff({
+      elements: [{ ...timePrice(3), restrictions: { max_kwh: null, day_of_week: null, start_time: null } }],
+    })
+    expect(chargeOf([tariff], '2025-01-06T08:00:00Z', 60).total.excl_vat).toBe(3)
+  })
+
   it('periods out of order are priced in time order and reported at their input index', () => {
     const result = priceSession({
       tariffs: [tariff],
