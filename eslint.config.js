@@ -25,6 +25,7 @@ const LAYER_OF_FILES = [
   // The edge hooks of the older versions' scopes are Fastify hooks: HTTP, like the transport.
   ['http', 'src/version-adapters/inbound.ts'],
   ['adapters', 'src/{version-adapters/**,modules/*/*.schema.ts,modules/canonical.ts}'],
+  ['adapters', 'src/pricing/**'],
   ['partners', 'src/partners/**'],
   ['events', 'src/events/**'],
   // What every domain service is handed: built from the layers below it.
