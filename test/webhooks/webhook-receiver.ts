@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -76,8 +75,13 @@ export async function documentedVerifier(): Promise<Verify> {
   const marker = doc.indexOf('<!-- verification snippet')
   const code = /```js\n([\s\S]*?)```/.exec(doc.slice(marker))?.[1]
   if (marker < 0 || !code) throw new Error('docs/webhooks.md has no verification snippet')
-  const file = join(mkdtempSync(join(tmpdir(), 'hub-webhook-snippet-')), 'verify.mjs')
+  const folder = mkdtempSync(join(tmpdir(), 'hub-webhook-snippet-'))
+  const file = join(folder, 'verify.mjs')
   writeFileSync(file, code)
-  const module = (await import(pathToFileURL(file).href)) as { verifyHubSignature: Verify }
-  return module.verifyHubSignature
+  try {
+    const module = (await import(pathToFileURL(file).href)) as { verifyHubSignature: Verify }
+    return module.verifyHubSignature
+  } finally {
+    rmSync(folder, { recursive: true, force: true })
+  }
 }
