@@ -9,6 +9,7 @@ import { markReceiverOffline } from './delivery/receiver-offline.ts'
 import type { HubConfig } from './config/config.ts'
 import { OcpiError } from './core/errors.ts'
 import { hubIdentity, type HubContext } from './hub-context.ts'
+import { hubParty } from './core/hub-identity.ts'
 import { registerMessageLogHooks } from './message-log/incoming-hooks.ts'
 import { createHubEvents } from './events/hub-events.ts'
 import { MessageLogWriter } from './message-log/message-log-writer.ts'
@@ -29,9 +30,16 @@ import { registerRequestIds, requestIdFromHeaders } from './transport/request-id
 import { buildValidatorsOnFirstUse, OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
+import { translateHubEvents } from './webhooks/webhook-events.ts'
+import { WebhookPublisher } from './webhooks/webhook-publisher.ts'
+import { WebhookSender } from './webhooks/webhook-sender.ts'
+import { WebhookSubscriptions } from './webhooks/webhook-subscriptions.ts'
 
 /** Message-log entries per insert on PGlite: ~5 ms of the event loop each, measured (200 took 15–30 ms). */
 const PGLITE_MESSAGE_LOG_BATCH = 50
+
+/** How often a process sharing PostgreSQL reads the webhook subscriptions again (others may change them). */
+const WEBHOOK_SUBSCRIPTIONS_POLL_MS = 2_000
 
 export interface Hub {
   /** The partners' listener (PORT): /ocpi, /health, /ready, and /admin and /metrics unless `adminApp`. */
@@ -103,6 +111,14 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     client,
     commandTimeoutSeconds: config.asyncResults.waitSeconds,
   })
+  // Webhooks (src/webhooks/): the subscriptions in memory, their deliveries through the same outbox.
+  const webhookSubscriptions = await WebhookSubscriptions.open(db, logger, {
+    pollIntervalMs: store.engine === 'pglite' ? 0 : WEBHOOK_SUBSCRIPTIONS_POLL_MS,
+  })
+  const webhookSender = new WebhookSender(webhookSubscriptions, {
+    allowPrivatePeers: config.allowPrivatePeers,
+    tls: outboundTls,
+  })
   const delivery = new DeliveryWorker(db, partners, logger, {
     ...config.delivery,
     events,
@@ -111,7 +127,13 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     soleProcess: store.engine === 'pglite',
     markReceiverOffline: (platformId) =>
       markReceiverOffline(directory, hubIdentity(config), events, platformId),
+    webhooks: webhookSender,
   })
+  const webhooks = new WebhookPublisher(db, webhookSubscriptions, logger, {
+    hub: hubParty(hubIdentity(config)),
+    wake: () => delivery.wake(),
+  })
+  translateHubEvents(events, webhooks)
   const context: HubContext = {
     config,
     store,
@@ -152,6 +174,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     prefix: '/admin',
     context,
     adminTokenHash: adminToken.hash,
+    webhooks: { subscriptions: webhookSubscriptions, publisher: webhooks },
   })
   const certificates = new CertificateReloader(
     config,
@@ -186,6 +209,10 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       await Promise.all([app.close(), adminApp?.close()])
       await stillAlive.stop()
       await deliveryStopped
+      // Events published until now are queued before the store closes; then no more subscriptions are read.
+      await webhooks.settled()
+      webhookSubscriptions.close()
+      await webhookSender.close()
       // After every source of entries has stopped: the last ones are written, then the store can close.
       await messageLog.stop()
       await directory.close()

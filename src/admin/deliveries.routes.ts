@@ -21,6 +21,8 @@ function deliveryView(row: DeliveryRow) {
     id: row.id,
     state: row.state,
     receiver_platform_id: row.receiver_platform_id,
+    /** A webhook delivery: the subscription it goes to (docs/webhooks.md); null for a partner's message. */
+    webhook_id: row.webhook_id,
     to: { country_code: row.to_country_code, party_id: row.to_party_id },
     from: { country_code: row.from_country_code, party_id: row.from_party_id },
     module: row.module,

@@ -5,11 +5,16 @@ import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
+import { webhooksRoutes, type WebhooksRoutesOptions } from './webhooks.routes.ts'
 
 /** The admin API under /admin: its own bearer token and its own error format (problem details). */
 export async function adminPlugin(
   app: FastifyInstance,
-  options: { context: HubContext; adminTokenHash: string },
+  options: {
+    context: HubContext
+    adminTokenHash: string
+    webhooks: Omit<WebhooksRoutesOptions, 'context'>
+  },
 ): Promise<void> {
   app.setErrorHandler(adminErrorHandler)
   registerAdminAuthentication(app, options.adminTokenHash)
@@ -20,4 +25,5 @@ export async function adminPlugin(
   await app.register(platformsRoutes, { context: options.context })
   await app.register(deliveriesRoutes, { context: options.context })
   await app.register(messagesRoutes, { context: options.context })
+  await app.register(webhooksRoutes, { context: options.context, ...options.webhooks })
 }

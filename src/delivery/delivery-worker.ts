@@ -19,6 +19,7 @@ import { retryDelayMs } from './retry-policy.ts'
 import { QueueUpkeep } from './queue-upkeep.ts'
 import { WorkerRegistry } from './worker-registry.ts'
 import { CompletionBatch } from './completion-batch.ts'
+import { isPartnerMessage, type WebhookChannel } from './webhook-channel.ts'
 
 export interface DeliveryWorkerOptions {
   /** Messages being sent at the same time by this process. */
@@ -50,6 +51,8 @@ export interface DeliveryWorkerOptions {
   readonly workerStaleAfterMs: number
   /** Only this process uses the database (PGlite): at start, every other worker's lease is dead. */
   readonly soleProcess: boolean
+  /** Sends the messages queued for webhook subscriptions; without it they fail and wait for their retries. */
+  readonly webhooks?: WebhookChannel | undefined
 }
 
 /** Accepted messages leave the queue in one transaction per this many, or this long after the first. */
@@ -162,7 +165,11 @@ export class DeliveryWorker {
           {
             limit: capacity,
             perReceiver: this.#options.maxInFlightPerReceiver,
-            waitingReceivers: [...this.#pausedReceivers(), ...this.#options.directory.offlinePlatformIds()],
+            waitingReceivers: [
+              ...this.#pausedReceivers(),
+              ...this.#options.directory.offlinePlatformIds(),
+              ...(this.#options.webhooks?.waitingReceivers() ?? []),
+            ],
           },
           leaseMs,
         )
@@ -206,6 +213,7 @@ export class DeliveryWorker {
       correlationId: row.correlation_id,
     })
     try {
+      if (!isPartnerMessage(row)) return await this.#deliverWebhook(row, log)
       const receiver = await this.#receiver(row.receiver_platform_id)
       if (!receiver) {
         await this.#fail(row, log, await this.#noEndpoint(row))
@@ -232,7 +240,48 @@ export class DeliveryWorker {
         httpStatus: undefined,
         retryAt: this.#retryAt(row.attempts, undefined),
       }).catch((markError: unknown) => log.error({ err: markError }, 'could not record a failed delivery'))
-      await this.#countFailure(row.receiver_platform_id, log)
+      // A webhook subscription has no OFFLINE state: its deliveries keep their retries.
+      if (isPartnerMessage(row)) await this.#countFailure(row.receiver_platform_id, log)
+    }
+  }
+
+  /**
+   * A message to a webhook subscription: accepted (2xx), or failed and retried with the same backoff and
+   * dead letters as a partner's, without the OFFLINE verdict and Retry-After pause of partners.
+   */
+  async #deliverWebhook(row: DeliveryRow, log: FastifyBaseLogger): Promise<void> {
+    const outcome = this.#options.webhooks
+      ? await this.#options.webhooks.send(row, this.#options.timeoutMs)
+      : undefined
+    if (!outcome) {
+      await this.#fail(row, log, {
+        error: 'this hub process sends no webhooks',
+        httpStatus: undefined,
+        retryAt: this.#retryAt(row.attempts, undefined),
+      })
+      return
+    }
+    switch (outcome.kind) {
+      case 'delivered':
+        if (!(await this.#complete(row, log))) return
+        this.#emitOutcome(row)
+        log.debug({ attempts: row.attempts, httpStatus: outcome.httpStatus }, 'webhook delivered')
+        return
+      case 'unsubscribed':
+        if (await this.#complete(row, log)) log.info('not sent: its webhook subscription was deleted')
+        return
+      case 'local-resource':
+        await this.#postponeForLocalResource(row, log, outcome.error).catch((markError: unknown) =>
+          log.error({ err: markError }, 'could not record a postponed delivery'),
+        )
+        return
+      case 'failed':
+        await this.#fail(row, log, {
+          error: outcome.error,
+          httpStatus: outcome.httpStatus,
+          retryAt: outcome.permanent ? undefined : this.#retryAt(row.attempts, outcome.retryAfterMs),
+        })
+        return
     }
   }
 

@@ -1,8 +1,7 @@
 import { sql } from 'kysely'
-import type { ModuleId } from '../core/modules.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
-import type { DeliveryRow, DeliveryState } from '../storage/tables.ts'
+import type { DeliveryModule, DeliveryRow, DeliveryState } from '../storage/tables.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
 
 /** One message the hub must send to one receiver platform, as the module that caused it describes it. */
@@ -10,7 +9,7 @@ export interface OutboundMessage {
   readonly receiverPlatformId: string
   readonly to: PartyRef
   readonly from: PartyRef
-  readonly module: ModuleId
+  readonly module: DeliveryModule
   readonly method: 'PUT' | 'PATCH' | 'DELETE' | 'POST'
   /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1` (outboundPath). */
   readonly path: OutboundPath
@@ -22,6 +21,8 @@ export interface OutboundMessage {
   readonly targetPath: string
   /** The message replaces the whole of `targetPath` (PUT, DELETE). */
   readonly replacesTarget: boolean
+  /** A webhook delivery: the subscription it goes to (then `receiverPlatformId` is its id too). */
+  readonly webhookId?: string | undefined
 }
 
 function orderingKey(message: OutboundMessage): string {
@@ -38,7 +39,7 @@ function laneOf(message: OutboundMessage): string {
  * that gets the newest write does not need the waiting older ones. Sessions, CDRs, commands, tokens and
  * the others are never coalesced.
  */
-const COALESCING_MODULES: ReadonlySet<ModuleId> = new Set(['locations', 'tariffs'])
+const COALESCING_MODULES: ReadonlySet<DeliveryModule> = new Set(['locations', 'tariffs'])
 
 /**
  * Queues messages in the caller's transaction (transactional outbox): they exist exactly when the change
@@ -82,11 +83,11 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
           return lead
         })}::boolean[],
         ${column((m) => (m.replacesTarget ? `${escapeLike(m.targetPath)}/%` : null))}::text[],
-        ${column(coalescedFields)}::text[]
+        ${column(coalescedFields)}::text[], ${column((m) => m.webhookId ?? null)}::text[]
       ) with ordinality as m(
         receiver_platform_id, to_country_code, to_party_id, from_country_code, from_party_id, module,
         method, path, body, correlation_id, ordering_key, target_path, lane, may_lead, below_target,
-        fields, position
+        fields, webhook_id, position
       )
     ),
     -- Probed key by key (ordering_key index), never a join the planner could turn into a scan of the queue.
@@ -119,11 +120,11 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
     promoted as (${promoteAfterRemoval('dropped')})
     insert into deliveries (
       receiver_platform_id, to_country_code, to_party_id, from_country_code, from_party_id, module,
-      method, path, body, correlation_id, ordering_key, target_path, lane, head
+      method, path, body, correlation_id, ordering_key, target_path, lane, webhook_id, head
     )
     select m.receiver_platform_id, m.to_country_code, m.to_party_id, m.from_country_code,
            m.from_party_id, m.module, m.method, m.path, m.body, m.correlation_id, m.ordering_key,
-           m.target_path, m.lane,
+           m.target_path, m.lane, m.webhook_id,
            -- The head when nothing of its key is left waiting (its key's lock is held: nobody adds one).
            m.may_lead and not exists (
              select 1 from deliveries w

@@ -17,6 +17,7 @@ export interface Database {
   message_log: MessageLogTable
   directory_version: DirectoryVersionTable
   delivery_workers: DeliveryWorkersTable
+  webhook_subscriptions: WebhookSubscriptionsTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -110,14 +111,18 @@ export interface OcpiObjectsTable {
 /** pending: never tried; failed: tried, waiting for its retry; dead: given up, parked for an operator. */
 export type DeliveryState = 'pending' | 'failed' | 'dead'
 
+/** What a queued message is for: a module of a partner's platform, or a webhook subscription's events. */
+export type DeliveryModule = ModuleId | 'webhooks'
+
 export interface DeliveriesTable {
   id: ColumnType<number, never, never>
+  /** The platform the message goes to, or the webhook subscription (`webhook_id`). */
   receiver_platform_id: string
   to_country_code: string
   to_party_id: string
   from_country_code: string
   from_party_id: string
-  module: ModuleId
+  module: DeliveryModule
   method: string
   /** Below the receiver's module endpoint URL, e.g. `/NL/ABC/LOC1/EVSE1`. */
   path: string
@@ -139,6 +144,22 @@ export interface DeliveriesTable {
   locked_by: string | null
   last_error: string | null
   last_http_status: number | null
+  created_at: Timestamp
+  updated_at: Timestamp
+  /** The webhook subscription a webhook delivery goes to; null for messages to partners. */
+  webhook_id: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** A URL subscribed to some of the hub's events (src/webhooks/, docs/webhooks.md). */
+export interface WebhookSubscriptionsTable {
+  id: string
+  url: string
+  /** The webhook event types it receives. */
+  events: Json<string[]>
+  description: string | null
+  enabled: ColumnType<boolean, boolean | undefined, boolean>
+  /** The HMAC key of its signatures, kept as is: the hub needs it for every delivery. */
+  secret: string
   created_at: Timestamp
   updated_at: Timestamp
 }
@@ -225,6 +246,7 @@ export type PartyRow = Selectable<PartiesTable>
 export type OcpiObjectRow = Selectable<OcpiObjectsTable>
 export type DeliveryRow = Selectable<DeliveriesTable>
 export type NewDeliveryRow = Insertable<DeliveriesTable>
+export type WebhookSubscriptionRow = Selectable<WebhookSubscriptionsTable>
 export type AsyncCallbackRow = Selectable<AsyncCallbacksTable>
 export type CdrRouteRow = Selectable<CdrRoutesTable>
 export type MessageLogRow = Selectable<MessageLogTable>
