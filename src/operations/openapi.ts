@@ -41,7 +41,7 @@ export async function registerApiReference(app: FastifyInstance): Promise<void> 
   })
   app.get(
     '/openapi.json',
-    { schema: { summary: 'This OpenAPI 3.1 document', tags: ['Reference'] } },
+    { schema: { summary: 'This OpenAPI 3.1 document', tags: ['Operations'] } },
     async () => app.swagger(),
   )
 }
