@@ -9,6 +9,14 @@ const DESCRIPTION = [
   'schemas the routes validate with. OCPI answers carry the OCPI envelope; admin errors are problem details.',
 ].join(' ')
 
+/** Per listener: the routes that ask to stay out of the document (`hide: true`), as `GET /docs/static/*`. */
+const hiddenRoutes = new WeakMap<FastifyInstance, Set<string>>()
+
+/** The routes of a listener the document leaves out on purpose: the files of pages (`hide: true`). */
+export function routesHiddenFromReference(app: FastifyInstance): ReadonlySet<string> {
+  return hiddenRoutes.get(app) ?? new Set()
+}
+
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document of every route of this listener) and `GET /docs` (an
  * interactive reference, its assets served by the hub itself). Call on the root instance before any route
@@ -16,6 +24,11 @@ const DESCRIPTION = [
  * request, not while the hub starts, and kept.
  */
 export async function registerApiReference(app: FastifyInstance): Promise<void> {
+  const hidden = new Set<string>()
+  hiddenRoutes.set(app, hidden)
+  app.addHook('onRoute', (route) => {
+    if (route.schema?.hide) for (const method of [route.method].flat()) hidden.add(`${method} ${route.url}`)
+  })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

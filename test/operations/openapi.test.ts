@@ -1,9 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { registerApiReference } from '../../src/operations/openapi.ts'
+import { registerApiReference, routesHiddenFromReference } from '../../src/operations/openapi.ts'
 import { call } from '../support/http.ts'
-import { servedRoutes } from '../support/route-table.ts'
+import { servedRoutes, type ServedRoute } from '../support/route-table.ts'
 import { freePort, startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 
@@ -43,12 +43,23 @@ interface OpenApiDocument {
 
 /**
  * The served routes the document must show: every route of the listener except HEAD (Fastify adds one to each
- * GET; it answers as the GET without a body) and the reference page's own files under /docs (HTML, scripts,
- * styles: not API).
+ * GET; it answers as the GET without a body) and the files of pages, which ask to stay out (`hide: true`: the
+ * reference's own HTML, scripts and styles under /docs are not API).
  */
 function documentedRoutes(app: FastifyInstance): string[] {
+  const hidden = [...routesHiddenFromReference(app)].map((route) => route.split(' ') as [string, string])
+  // The route tree also prints a prefix's `/docs/` twin and shortens wildcard paths (`/docs/*` for
+  // `/docs/static/*`): both count as the hidden route they stand for.
+  const trim = (url: string) => url.replace(/\/$/, '')
+  const isHidden = ({ method, url }: ServedRoute) =>
+    hidden.some(
+      ([hiddenMethod, hiddenUrl]) =>
+        method === hiddenMethod &&
+        (trim(url) === trim(hiddenUrl) ||
+          (url.endsWith('*') && hiddenUrl.endsWith('*') && hiddenUrl.startsWith(url.slice(0, -1)))),
+    )
   return servedRoutes(app)
-    .filter((route) => route.url !== '/docs' && !route.url.startsWith('/docs/'))
+    .filter((route) => !isHidden(route))
     .map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`)
     .sort()
 }
