@@ -10,6 +10,7 @@ import { OcpiStatus } from '../core/status-codes.ts'
 import { ROUTING_HEADERS } from '../core/routing-headers.ts'
 import { CANONICAL_SCHEMAS } from '../modules/canonical.ts'
 import { Credentials211 } from '../modules/credentials/credentials-211.ts'
+import { COMMAND_TYPES } from '../modules/commands/commands.schema.ts'
 import { Credentials } from '../modules/credentials/credentials.schema.ts'
 import { messageKinds } from '../version-adapters/message-kinds.ts'
 
@@ -246,8 +247,16 @@ const namedObjects = new Map<unknown, string>(
  * the partner sends is that version's object, converted before the route's 2.3.0 schema checks it.
  */
 function requestBody(route: OcpiRoute, method: string, body: unknown): unknown {
-  if (body === undefined) return undefined
   const { version, module, role } = route
+  if (body === undefined) {
+    // The command route checks its body by the command in the URL, in the handler: any of the commands.
+    if (module !== 'commands' || role !== 'RECEIVER' || method !== 'POST' || !version) return undefined
+    const kinds = COMMAND_TYPES.flatMap((type) => messageKinds(module, role, method, [type]).request ?? [])
+    const commands = kinds.map((kind) =>
+      version === CANONICAL_VERSION ? ref(kind) : olderObject(version, kind),
+    )
+    return Type.Union(commands, { description: 'The object of the command named in the URL' })
+  }
   if (
     version &&
     version !== CANONICAL_VERSION &&
@@ -278,6 +287,7 @@ function ocpiOperation(schema: FastifySchema, method: string, route: OcpiRoute):
     module !== undefined && module !== 'versions' && MODULE_FACTS[module].kind === 'functional'
   const routed = functional && version !== '2.1.1'
   const list = isList(route, method)
+  const body = requestBody(route, method, schema.body)
   const security: FastifySchema['security'] =
     version === undefined
       ? [{ ocpiToken: [] }, { ocpiToken211: [] }]
@@ -288,7 +298,7 @@ function ocpiOperation(schema: FastifySchema, method: string, route: OcpiRoute):
     security: schema.security ?? security,
     headers: objectOf({ ...REQUEST_ID_HEADERS, ...(routed ? ROUTING_REQUEST_HEADERS : {}) }, schema.headers),
     ...(list ? { querystring: objectOf(PAGINATION_QUERY, schema.querystring) } : {}),
-    ...(schema.body === undefined ? {} : { body: requestBody(route, method, schema.body) }),
+    ...(body === undefined ? {} : { body }),
     response: {
       '200': {
         description: `OCPI envelope: status_code 1000 on success; the hub's own refusals that keep HTTP 200 carry ${ERRORS_WITH_HTTP_200}. A forwarded request is answered with the receiver's HTTP status and envelope.`,

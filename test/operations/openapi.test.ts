@@ -213,6 +213,13 @@ for (const engine of STORE_VARIANTS) {
       expect(Object.keys((one.responses['200'] as Response).headers!)).not.toContain('X-Total-Count')
     })
 
+    it('describes a command body as one of the commands, checked by the handler against the one in the URL', () => {
+      const send = document.paths['/ocpi/2.3.0/receiver/commands/{command}']!['post']!
+      const body = send.requestBody!.content['application/json']!.schema as { anyOf: unknown[] }
+      expect(body.anyOf).toContainEqual({ $ref: '#/components/schemas/StartSession' })
+      expect(body.anyOf).toHaveLength(5)
+    })
+
     it('puts the admin API behind the bearer token or an operator session, with problem details', () => {
       const invite = document.paths['/admin/invitations']!['post']!
       expect(invite.tags).toEqual(['Admin · invitations'])
