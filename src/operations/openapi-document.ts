@@ -132,26 +132,25 @@ const REQUEST_ID_HEADERS = {
   ),
 }
 
-const PARTY_HEADER = { minLength: 2, maxLength: 3 }
-/** The header names as the spec writes them; ROUTING_HEADERS has the lower-case forms the hub reads. */
-const ROUTING_HEADER_NAMES = Object.fromEntries(
-  Object.values(ROUTING_HEADERS).map((name) => [name, name.replace(/^ocpi/, 'OCPI')]),
-)
+/** `ocpi-to-party-id` → `OCPI-to-party-id`: ROUTING_HEADERS has the lower-case names the hub reads. */
+const specName = (name: string) => name.replace(/^ocpi/, 'OCPI')
+const COUNTRY_CODE = { minLength: 2, maxLength: 2 }
+const PARTY_ID = { minLength: 3, maxLength: 3 }
 const ROUTING_REQUEST_HEADERS = {
-  [ROUTING_HEADER_NAMES[ROUTING_HEADERS.toCountryCode]!]: Type.Optional(
+  [specName(ROUTING_HEADERS.toCountryCode)]: Type.Optional(
     Type.String({
-      ...PARTY_HEADER,
+      ...COUNTRY_CODE,
       description: 'Country code of the party the message is for; absent: the hub works out the receiver',
     }),
   ),
-  [ROUTING_HEADER_NAMES[ROUTING_HEADERS.toPartyId]!]: Type.Optional(
-    Type.String({ ...PARTY_HEADER, description: 'Party id of the party the message is for' }),
+  [specName(ROUTING_HEADERS.toPartyId)]: Type.Optional(
+    Type.String({ ...PARTY_ID, description: 'Party id of the party the message is for' }),
   ),
-  [ROUTING_HEADER_NAMES[ROUTING_HEADERS.fromCountryCode]!]: Type.Optional(
-    Type.String({ ...PARTY_HEADER, description: 'Country code of the sending party (one of your roles)' }),
+  [specName(ROUTING_HEADERS.fromCountryCode)]: Type.Optional(
+    Type.String({ ...COUNTRY_CODE, description: 'Country code of the sending party (one of your roles)' }),
   ),
-  [ROUTING_HEADER_NAMES[ROUTING_HEADERS.fromPartyId]!]: Type.Optional(
-    Type.String({ ...PARTY_HEADER, description: 'Party id of the sending party' }),
+  [specName(ROUTING_HEADERS.fromPartyId)]: Type.Optional(
+    Type.String({ ...PARTY_ID, description: 'Party id of the sending party' }),
   ),
 }
 
@@ -162,14 +161,16 @@ const REQUEST_ID_ANSWER_HEADERS = {
   'X-Correlation-ID': header("The request's X-Correlation-ID, or the one the hub made"),
 }
 const ROUTING_ANSWER_HEADERS = Object.fromEntries(
-  Object.values(ROUTING_HEADER_NAMES).map((name) => [
-    name,
-    header(
-      name.startsWith('OCPI-to')
-        ? 'The party the answer is for: the requester, as its OCPI-from-* headers named it'
-        : 'The party that answered: the receiver, or the hub for its own answers',
-    ),
-  ]),
+  Object.values(ROUTING_HEADERS)
+    .map(specName)
+    .map((name) => [
+      name,
+      header(
+        name.startsWith('OCPI-to')
+          ? 'The party the answer is for: the requester, as its OCPI-from-* headers named it'
+          : 'The party that answered: the receiver, or the hub for its own answers',
+      ),
+    ]),
 )
 const PAGINATION_ANSWER_HEADERS = {
   Link: header('`<next page URL>; rel="next"`, absent on the last page'),
@@ -320,7 +321,8 @@ function adminOperation(schema: FastifySchema): FastifySchema {
     headers: objectOf(REQUEST_ID_HEADERS, schema.headers),
     response: {
       '2XX': {
-        description: 'JSON (201 when something was created)',
+        description:
+          'The answer, as JSON: 201 when the request created something, 202 when it queued something',
         content: { 'application/json': { schema: { type: 'object' } } },
         headers: REQUEST_ID_ANSWER_HEADERS,
       },
