@@ -19,6 +19,7 @@ import { HubMetrics } from './operations/metrics.ts'
 import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
 import { CertificateReloader } from './operations/certificate-reload.ts'
+import { registerApiReference } from './operations/openapi.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
 import { openStore, type Store } from './storage/database.ts'
@@ -152,6 +153,9 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const app = createHttpServer(config, logger, serverTls)
   // ADMIN_PORT: /admin and /metrics on a listener of their own, which the partners' port does not serve.
   const adminApp = config.admin ? createHttpServer(config, logger, serverTls) : undefined
+  // First: each listener documents the routes it serves (/openapi.json, /docs), collected as they are added.
+  await registerApiReference(app)
+  if (adminApp) await registerApiReference(adminApp)
   // Before the /ocpi and /admin plugins: its request metrics hook must reach their routes.
   registerOperations(app, { context, metrics, serveMetrics: !adminApp })
   if (adminApp) registerOperations(adminApp, { context, metrics, serveMetrics: true })

@@ -19,7 +19,8 @@ export type AdminErrorCode =
   | 'ADMIN_UNAVAILABLE'
   | 'ADMIN_INTERNAL'
 
-const STATUS: Record<AdminErrorCode, number> = {
+/** The HTTP status of each admin error (the OpenAPI document lists them as responses). */
+export const STATUS: Record<AdminErrorCode, number> = {
   ADMIN_UNAUTHORIZED: 401,
   ADMIN_INVALID_REQUEST: 400,
   ADMIN_NOT_FOUND: 404,

@@ -46,8 +46,14 @@ export async function deliveriesRoutes(
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const DELIVERIES = ['Admin · deliveries']
 
-  routes.get('/deliveries', { schema: { querystring: DeliveriesQuery } }, async (request) => {
+  const listSchema = {
+    summary: 'Waiting, failed and dead deliveries',
+    tags: DELIVERIES,
+    querystring: DeliveriesQuery,
+  }
+  routes.get('/deliveries', { schema: listSchema }, async (request) => {
     const { state, party, limit } = request.query
     const partyMatch = party ? PARTY.exec(party) : null
     const rows = await listDeliveries(context.db, {
@@ -61,7 +67,12 @@ export async function deliveriesRoutes(
     return { deliveries: rows.map(deliveryView) }
   })
 
-  routes.post('/deliveries/:id/retry', { schema: { params: DeliveryParams } }, async (request, reply) => {
+  const retrySchema = {
+    summary: 'Send a waiting or dead delivery again now',
+    tags: DELIVERIES,
+    params: DeliveryParams,
+  }
+  routes.post('/deliveries/:id/retry', { schema: retrySchema }, async (request, reply) => {
     const id = Number(request.params.id)
     if (!(await retryNow(context.db, id))) throw new AdminError('ADMIN_NOT_FOUND', `no queued delivery ${id}`)
     context.delivery.wake()

@@ -69,7 +69,12 @@ export async function messagesRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
-  routes.get('/messages', { schema: { querystring: MessagesQuery } }, async (request) => {
+  const searchSchema = {
+    summary: 'Search the message log: correlation id, party, module, status, time',
+    tags: ['Admin · messages'],
+    querystring: MessagesQuery,
+  }
+  routes.get('/messages', { schema: searchSchema }, async (request) => {
     const query = request.query
     const since = instant('since', query.since)
     const until = instant('until', query.until)

@@ -85,6 +85,10 @@ function invitationView(invited: IssuedInvitation) {
   }
 }
 
+/** The OpenAPI tags of these routes (docs/openapi.md). */
+const PLATFORMS = ['Admin · platforms']
+const INVITATIONS = ['Admin · invitations']
+
 const checkReissue = TypeCompiler.Compile(ReissueTokenARequest)
 
 /** The list's cursor: the last platform's creation time and id, opaque to the caller. */
@@ -126,7 +130,12 @@ export async function platformsRoutes(
     (_request, body, done) => done(null, body),
   )
 
-  routes.post('/invitations', { schema: { body: InvitationRequest } }, async (request, reply) => {
+  const inviteSchema = {
+    summary: 'Invite a partner platform: its token A and versions URL',
+    tags: INVITATIONS,
+    body: InvitationRequest,
+  }
+  routes.post('/invitations', { schema: inviteSchema }, async (request, reply) => {
     const { name, roles, expires_in_hours } = request.body
     const invited = await invitePlatform(context, {
       name,
@@ -138,7 +147,11 @@ export async function platformsRoutes(
     return reply.code(201).send(invitationView(invited))
   })
 
-  routes.post('/invitations/bulk', async (request, reply) => {
+  const inviteBulkSchema = {
+    summary: 'Invite many platforms at once (JSON, or CSV as text/csv): all or none',
+    tags: INVITATIONS,
+  }
+  routes.post('/invitations/bulk', { schema: inviteBulkSchema }, async (request, reply) => {
     const invitations = bulkInvitations(request.headers['content-type'], request.body)
     const created = await inviteBulk(context, invitations, request.correlationId)
     logAdminChange(request, 'invite-bulk', { platformIds: created.map((c) => c.platformId) })
@@ -150,7 +163,12 @@ export async function platformsRoutes(
     })
   })
 
-  routes.post('/connections', { schema: { body: ConnectionRequest } }, async (request, reply) => {
+  const connectSchema = {
+    summary: "Connect the hub to a partner with the partner's token A",
+    tags: PLATFORMS,
+    body: ConnectionRequest,
+  }
+  routes.post('/connections', { schema: connectSchema }, async (request, reply) => {
     const { versions_url, token_a, name, role } = request.body
     let platformId: string
     try {
@@ -177,7 +195,12 @@ export async function platformsRoutes(
     return reply.code(201).send(await viewOf(context, platformId))
   })
 
-  routes.get('/platforms', { schema: { querystring: PlatformsQuery } }, async (request, reply) => {
+  const listSchema = {
+    summary: 'List platforms (filters; cursor pages with Link)',
+    tags: PLATFORMS,
+    querystring: PlatformsQuery,
+  }
+  routes.get('/platforms', { schema: listSchema }, async (request, reply) => {
     const { status, role, name, limit, cursor } = request.query
     const page = await listPlatforms(
       context,
@@ -198,13 +221,23 @@ export async function platformsRoutes(
     }
   })
 
-  routes.get('/platforms/:id', { schema: { params: PlatformParams } }, async (request) =>
-    viewOf(context, request.params.id),
-  )
+  const readSchema = {
+    summary: 'One platform: roles, endpoints, status',
+    tags: PLATFORMS,
+    params: PlatformParams,
+  }
+  routes.get('/platforms/:id', { schema: readSchema }, async (request) => viewOf(context, request.params.id))
 
   routes.patch(
     '/platforms/:id',
-    { schema: { params: PlatformParams, body: PlatformPatch } },
+    {
+      schema: {
+        summary: "Change a platform's name, contact or notes",
+        tags: PLATFORMS,
+        params: PlatformParams,
+        body: PlatformPatch,
+      },
+    },
     async (request) => {
       await changePlatformDetails(context, request.params.id, request.body)
       logAdminChange(request, 'change-details', {
@@ -217,7 +250,14 @@ export async function platformsRoutes(
 
   routes.post(
     '/platforms/:id/roles',
-    { schema: { params: PlatformParams, body: RoleRequest } },
+    {
+      schema: {
+        summary: 'Add a role (party) to a platform',
+        tags: PLATFORMS,
+        params: PlatformParams,
+        body: RoleRequest,
+      },
+    },
     async (request, reply) => {
       await addPlatformRole(context, request.params.id, request.body, request.correlationId)
       logAdminChange(request, 'add-role', { platformId: request.params.id, role: request.body })
@@ -227,7 +267,13 @@ export async function platformsRoutes(
 
   routes.delete(
     '/platforms/:id/roles/:country_code/:party_id/:role',
-    { schema: { params: PlatformRoleParams } },
+    {
+      schema: {
+        summary: 'Remove a role (party) from a platform',
+        tags: PLATFORMS,
+        params: PlatformRoleParams,
+      },
+    },
     async (request) => {
       const { id, ...role } = request.params
       await removePlatformRole(context, id, role, request.correlationId)
@@ -236,7 +282,12 @@ export async function platformsRoutes(
     },
   )
 
-  routes.post('/platforms/:id/reissue-token-a', { schema: { params: PlatformParams } }, async (request) => {
+  const reissueSchema = {
+    summary: 'Issue a new token A to a platform that has not registered yet',
+    tags: PLATFORMS,
+    params: PlatformParams,
+  }
+  routes.post('/platforms/:id/reissue-token-a', { schema: reissueSchema }, async (request) => {
     const body = request.body ?? {}
     const problem = schemaProblem(checkReissue, body, 'body')
     if (problem) throw new AdminError('ADMIN_INVALID_REQUEST', problem)
@@ -248,7 +299,12 @@ export async function platformsRoutes(
   })
 
   // Hub-initiated credentials PUT with a fresh token for the partner (docs/admin-api.md).
-  routes.post('/platforms/:id/rotate-token', { schema: { params: PlatformParams } }, async (request) => {
+  const rotateSchema = {
+    summary: "Rotate the partner's token (a credentials PUT from the hub)",
+    tags: PLATFORMS,
+    params: PlatformParams,
+  }
+  routes.post('/platforms/:id/rotate-token', { schema: rotateSchema }, async (request) => {
     try {
       if (!(await rotatePartnerToken(context, request.params.id)))
         throw new AdminError('ADMIN_NOT_FOUND', `no platform ${request.params.id}`)
@@ -265,7 +321,12 @@ export async function platformsRoutes(
     return { platform: await viewOf(context, request.params.id), rotated: true }
   })
 
-  routes.delete('/platforms/:id', { schema: { params: PlatformParams } }, async (request) => {
+  const removeSchema = {
+    summary: 'Unregister a platform, or withdraw its invitation',
+    tags: PLATFORMS,
+    params: PlatformParams,
+  }
+  routes.delete('/platforms/:id', { schema: removeSchema }, async (request) => {
     const outcome = await unregisterPlatform(context, request.params.id)
     if (!outcome) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${request.params.id}`)
     if (outcome.withdrawn) {

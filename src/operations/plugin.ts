@@ -5,6 +5,8 @@ import { checkReadiness } from './readiness.ts'
 
 /** Orchestrators' probes give up after about a second: /ready answers 503 before they do. */
 const READINESS_TIMEOUT_MS = 900
+/** The OpenAPI tag of these routes (docs/openapi.md). */
+const OPERATIONS = ['Operations']
 
 /**
  * GET /health, GET /ready and (unless METRICS_ENABLED=false or `serveMetrics` is false) GET /metrics, outside /ocpi and /admin: no
@@ -29,10 +31,15 @@ export function registerOperations(
   // when LOG_LEVEL is stricter: a route's level replaces the hub's).
   const quiet = { logLevel: stricterLevel('warn', context.config.logLevel) }
 
-  app.get('/health', quiet, async () => ({ status: 'ok' }))
+  app.get(
+    '/health',
+    { ...quiet, schema: { summary: 'Liveness: the process serves HTTP', tags: OPERATIONS } },
+    async () => ({ status: 'ok' }),
+  )
 
   let wasReady = true
-  app.get('/ready', quiet, async (_request, reply) => {
+  const readySchema = { summary: 'Readiness: the database answers and is migrated', tags: OPERATIONS }
+  app.get('/ready', { ...quiet, schema: readySchema }, async (_request, reply) => {
     const readiness = await checkReadiness(context.db, READINESS_TIMEOUT_MS)
     if (readiness.ready !== wasReady) {
       wasReady = readiness.ready
@@ -65,7 +72,8 @@ export function registerOperations(
 
   if (!metrics) return
   if (serveMetrics) {
-    app.get('/metrics', quiet, async (request, reply) => {
+    const metricsSchema = { summary: 'Prometheus metrics (text format)', tags: OPERATIONS }
+    app.get('/metrics', { ...quiet, schema: metricsSchema }, async (request, reply) => {
       const { contentType, text } = await metrics.render(context.db, context.directory, request.log)
       return reply.type(contentType).send(text)
     })

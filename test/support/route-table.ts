@@ -7,11 +7,11 @@ export interface ServedRoute {
 }
 
 /**
- * Every OCPI route (method and URL pattern) a built hub serves, HEAD left out, read from Fastify's route
- * tree: tests that must cover every endpoint compare their tables with it, so a new route without a row
- * fails them.
+ * Every route (method and URL pattern) a built hub's listener serves, HEAD left out (Fastify adds one to each
+ * GET), read from Fastify's route tree: tests that must cover every endpoint compare their tables with it, so
+ * a new route without a row fails them.
  */
-export function servedOcpiRoutes(app: FastifyInstance): ServedRoute[] {
+export function servedRoutes(app: FastifyInstance): ServedRoute[] {
   const tree = app.printRoutes({ commonPrefix: false })
   const stack: string[] = []
   const routes: ServedRoute[] = []
@@ -21,9 +21,14 @@ export function servedOcpiRoutes(app: FastifyInstance): ServedRoute[] {
     const depth = match[1]!.length / 4
     stack[depth] = match[2]!
     stack.length = depth + 1
+    if (!match[3]) continue
     const url = stack.join('')
-    if (!match[3] || !url.startsWith('/ocpi/')) continue
     for (const method of match[3].split(', ')) if (method !== 'HEAD') routes.push({ method, url })
   }
   return routes
+}
+
+/** Every OCPI route of a built hub (servedRoutes under /ocpi/). */
+export function servedOcpiRoutes(app: FastifyInstance): ServedRoute[] {
+  return servedRoutes(app).filter((route) => route.url.startsWith('/ocpi/'))
 }

@@ -20,6 +20,9 @@ async function immutable(): Promise<never> {
   )
 }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['cdrs']
+
 /**
  * CDRs module (mod_cdrs), both interfaces of the hub, as thin adapters over cdrs.service.ts. RECEIVER: a
  * CPO POSTs a CDR, which goes to one eMSP (TO, else the `cdr_token` owner), once: a retry of the same CDR
@@ -30,24 +33,36 @@ export async function cdrsRoutes(app: FastifyInstance, { context }: { context: H
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const receiver = `/${interfacePath('cdrs', 'RECEIVER')}`
 
-  routes.post(receiver, { schema: { body: Cdr } }, (request, reply) =>
+  const postSchema = {
+    summary: 'Send a CDR to its eMSP (once; a retry is answered from the hub)',
+    tags: TAGS,
+    body: Cdr,
+  }
+  routes.post(receiver, { schema: postSchema }, (request, reply) =>
     answerThrough(context, request, reply, (source) => postCdr(context, source, request.body), links),
   )
 
-  routes.get(`${receiver}/:hub_id`, { schema: { params: HubCdrParams } }, (request, reply) => {
+  const readSchema = {
+    summary: 'Read a CDR the hub delivered (the Location it answered)',
+    tags: TAGS,
+    params: HubCdrParams,
+  }
+  routes.get(`${receiver}/:hub_id`, { schema: readSchema }, (request, reply) => {
     const hubId = request.params.hub_id
     // The eMSP is the one the CDR went to: neither TO nor `route_to` chooses it.
     return answerThrough(context, request, reply, (source) => readDeliveredCdr(context, source, hubId))
   })
 
+  const immutableSchema = { summary: 'Refused (405): CDRs are immutable, send a credit CDR', tags: TAGS }
   for (const url of [receiver, `${receiver}/:hub_id`]) {
-    routes.put(url, immutable)
-    routes.patch(url, immutable)
-    routes.delete(url, immutable)
+    routes.put(url, { schema: immutableSchema }, immutable)
+    routes.patch(url, { schema: immutableSchema }, immutable)
+    routes.delete(url, { schema: immutableSchema }, immutable)
   }
-  routes.post(`${receiver}/:hub_id`, immutable)
+  routes.post(`${receiver}/:hub_id`, { schema: immutableSchema }, immutable)
 
-  routes.get(`/${interfacePath('cdrs', 'SENDER')}`, (request, reply) => {
+  const listSchema = { summary: "List a CPO's CDRs (paginated)", tags: TAGS }
+  routes.get(`/${interfacePath('cdrs', 'SENDER')}`, { schema: listSchema }, (request, reply) => {
     const list = { query: queryPassedOn(request.url) }
     return answerThrough(context, request, reply, (source) => listCdrs(context, source, list), links)
   })

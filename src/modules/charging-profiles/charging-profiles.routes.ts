@@ -38,6 +38,9 @@ const AnyProfileResult = ActiveChargingProfileResult
 /** Each message goes to one party, named in TO or in the `route_to` of a hub Link, else found from the session. */
 const links = { followsHubLinks: true }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['chargingprofiles']
+
 /**
  * ChargingProfiles module (mod_charging_profiles) through the hub, as thin adapters over
  * charging-profiles.service.ts. RECEIVER: an eMSP or SCSP reads
@@ -60,7 +63,14 @@ export async function chargingProfilesRoutes(
 
   routes.get(
     receiver,
-    { schema: { params: SessionParams, querystring: GetProfileQuery } },
+    {
+      schema: {
+        summary: "Ask a session's CPO for the active charging profile (result by callback)",
+        tags: TAGS,
+        params: SessionParams,
+        querystring: GetProfileQuery,
+      },
+    },
     (request, reply) => {
       const get = {
         sessionId: request.params.session_id,
@@ -77,14 +87,27 @@ export async function chargingProfilesRoutes(
     },
   )
 
-  routes.put(receiver, { schema: { params: SessionParams, body: SetChargingProfile } }, (request, reply) => {
+  const setSchema = {
+    summary: 'Set a charging profile on a session at its CPO',
+    tags: TAGS,
+    params: SessionParams,
+    body: SetChargingProfile,
+  }
+  routes.put(receiver, { schema: setSchema }, (request, reply) => {
     const set = { sessionId: request.params.session_id, profile: request.body }
     return answerThrough(context, request, reply, (source) => setChargingProfile(context, source, set), links)
   })
 
   routes.delete(
     receiver,
-    { schema: { params: SessionParams, querystring: ClearProfileQuery } },
+    {
+      schema: {
+        summary: "Clear a session's charging profile at its CPO",
+        tags: TAGS,
+        params: SessionParams,
+        querystring: ClearProfileQuery,
+      },
+    },
     (request, reply) => {
       const clear = { sessionId: request.params.session_id, responseUrl: request.query.response_url }
       return answerThrough(
@@ -99,7 +122,14 @@ export async function chargingProfilesRoutes(
 
   routes.post(
     `${sender}/callbacks/:id`,
-    { schema: { params: CallbackParams, body: AnyProfileResult } },
+    {
+      schema: {
+        summary: "A CPO's asynchronous result, relayed to the requester's response_url",
+        tags: TAGS,
+        params: CallbackParams,
+        body: AnyProfileResult,
+      },
+    },
     async (request, reply) => {
       const answer = await relayCallbackResult(context, {
         module: 'chargingprofiles',
@@ -114,7 +144,14 @@ export async function chargingProfilesRoutes(
 
   routes.put(
     `${sender}/:session_id`,
-    { schema: { params: SessionParams, body: ActiveChargingProfile } },
+    {
+      schema: {
+        summary: 'Push a changed active charging profile to the eMSP',
+        tags: TAGS,
+        params: SessionParams,
+        body: ActiveChargingProfile,
+      },
+    },
     (request, reply) => {
       const update = { sessionId: request.params.session_id, profile: request.body }
       return answerThrough(

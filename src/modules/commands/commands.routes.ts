@@ -46,6 +46,9 @@ function parseCommand(name: string, body: unknown): ParsedCommand {
   return { type: isKnown(type) ? type : undefined, body: result.value } as ParsedCommand
 }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['commands']
+
 /**
  * Commands module (mod_commands) through the hub. RECEIVER: an eMSP (or other requester) POSTs a command
  * for a CPO; the hub routes it (TO, else the location's, session's or reservation's CPO), puts its own
@@ -64,7 +67,12 @@ export async function commandsRoutes(
   const receiver = `/${interfacePath('commands', 'RECEIVER')}`
   const sender = `/${interfacePath('commands', 'SENDER')}`
 
-  routes.post(`${receiver}/:command`, { schema: { params: CommandParams } }, (request, reply) => {
+  const sendSchema = {
+    summary: 'Send a command to a CPO (result by callback)',
+    tags: TAGS,
+    params: CommandParams,
+  }
+  routes.post(`${receiver}/:command`, { schema: sendSchema }, (request, reply) => {
     const name = request.params.command
     const command = parseCommand(name, request.body)
     // A command goes to one CPO, named in TO or in the `route_to` of a hub Link, else found from its content.
@@ -80,7 +88,14 @@ export async function commandsRoutes(
 
   routes.post(
     `${sender}/callbacks/:id`,
-    { schema: { params: CallbackParams, body: CommandResult } },
+    {
+      schema: {
+        summary: "A CPO's command result, relayed to the eMSP's response_url",
+        tags: TAGS,
+        params: CallbackParams,
+        body: CommandResult,
+      },
+    },
     async (request, reply) => {
       const answer = await relayCallbackResult(context, {
         module: 'commands',

@@ -33,13 +33,13 @@ export async function credentialsRoutes(
   // 2.2.1 and 2.3.0 partners send the same object; the hub describes itself as each version expects.
   const inVersion = (credentials: Credentials) => hubCredentialsIn(version, credentials)
 
-  routes.get('/credentials', { config }, async (request) => {
+  routes.get('/credentials', { config, schema: READ }, async (request) => {
     return successEnvelope(inVersion(await credentialsForCaller(context, partnerOf(request))))
   })
 
   routes.post(
     '/credentials',
-    { config, schema: { body: Credentials }, preValidation: alreadyRegistered },
+    { config, schema: { ...REGISTER, body: Credentials }, preValidation: alreadyRegistered },
     async (request) =>
       successEnvelope(
         inVersion(
@@ -50,7 +50,7 @@ export async function credentialsRoutes(
 
   routes.put(
     '/credentials',
-    { config, schema: { body: Credentials }, preValidation: notRegistered },
+    { config, schema: { ...UPDATE, body: Credentials }, preValidation: notRegistered },
     async (request) =>
       successEnvelope(
         inVersion(
@@ -64,6 +64,17 @@ export async function credentialsRoutes(
 
 const config = { allowUnregistered: true }
 
+/** The OpenAPI summaries and tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['credentials']
+const READ = { summary: "The hub's credentials, as this partner sees them", tags: TAGS }
+const REGISTER = {
+  summary: 'Register with token A: the hub answers with its credentials and token',
+  tags: TAGS,
+}
+const UPDATE = { summary: 'Update your credentials and rotate the token', tags: TAGS }
+const UNREGISTER = { summary: 'Unregister: the hub stops using this connection', tags: TAGS }
+const NO_PATCH = { summary: 'Refused (405): use PUT to change credentials', tags: TAGS }
+
 // The 405 rules come before the body is checked: a second POST is 405 whatever its body.
 async function alreadyRegistered(request: FastifyRequest): Promise<void> {
   if (!partnerOf(request).usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
@@ -73,11 +84,11 @@ async function notRegistered(request: FastifyRequest): Promise<void> {
 }
 
 function registerDeleteAndPatch(app: FastifyInstance, context: HubContext): void {
-  app.delete('/credentials', { config }, async (request) => {
+  app.delete('/credentials', { config, schema: UNREGISTER }, async (request) => {
     await unregisterPartner(context, partnerOf(request), request.correlationId)
     return successEnvelope(null)
   })
-  app.patch('/credentials', { config }, async () => {
+  app.patch('/credentials', { config, schema: NO_PATCH }, async () => {
     throw new OcpiError('HUB_ERR_METHOD_NOT_ALLOWED', 'PATCH is not defined for credentials: use PUT')
   })
 }
@@ -88,12 +99,12 @@ async function credentials211Routes(app: FastifyInstance, context: HubContext): 
   const canonical = async (request: FastifyRequest, body: Credentials211) =>
     credentialsFrom211(body, await claimableParties(context, partnerOf(request).platformId))
 
-  routes.get('/credentials', { config }, async (request) => {
+  routes.get('/credentials', { config, schema: READ }, async (request) => {
     return successEnvelope(credentialsTo211(await credentialsForCaller(context, partnerOf(request))))
   })
   routes.post(
     '/credentials',
-    { config, schema: { body: Credentials211 }, preValidation: alreadyRegistered },
+    { config, schema: { ...REGISTER, body: Credentials211 }, preValidation: alreadyRegistered },
     async (request) => {
       const body = await canonical(request, request.body)
       const partner = partnerOf(request)
@@ -103,7 +114,7 @@ async function credentials211Routes(app: FastifyInstance, context: HubContext): 
   )
   routes.put(
     '/credentials',
-    { config, schema: { body: Credentials211 }, preValidation: notRegistered },
+    { config, schema: { ...UPDATE, body: Credentials211 }, preValidation: notRegistered },
     async (request) => {
       const body = await canonical(request, request.body)
       const partner = partnerOf(request)

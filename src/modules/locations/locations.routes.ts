@@ -45,6 +45,9 @@ function locationPath(params: {
   return [params.location_id, params.evse_uid, params.connector_id]
 }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['locations']
+
 /**
  * Locations module (mod_locations), both interfaces of the hub. RECEIVER: CPOs push Locations, EVSEs and
  * Connectors (PUT/PATCH at three depths), broadcast to the audience or routed to one party. SENDER: GET
@@ -61,18 +64,21 @@ export async function locationsRoutes(
   const depths = [
     {
       url: `${receiver}/:country_code/:party_id/:location_id`,
+      object: 'a Location',
       params: LocationParams,
       put: Location,
       patch: LocationPatch,
     },
     {
       url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid`,
+      object: 'an EVSE',
       params: EvseParams,
       put: Evse,
       patch: EvsePatch,
     },
     {
       url: `${receiver}/:country_code/:party_id/:location_id/:evse_uid/:connector_id`,
+      object: 'a Connector',
       params: ConnectorParams,
       put: Connector,
       patch: ConnectorPatch,
@@ -81,17 +87,34 @@ export async function locationsRoutes(
 
   const links = { followsHubLinks: true }
   for (const depth of depths) {
-    routes.put(depth.url, { schema: { params: depth.params, body: depth.put } }, (request, reply) => {
+    const putSchema = {
+      summary: `Push ${depth.object}; sent to its audience`,
+      tags: TAGS,
+      params: depth.params,
+      body: depth.put,
+    }
+    routes.put(depth.url, { schema: putSchema }, (request, reply) => {
       const { params, body } = request
       const pushed = locationWrite('PUT', ownerFromParams(params), locationPath(params), body)
       return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, pushed))
     })
-    routes.patch(depth.url, { schema: { params: depth.params, body: depth.patch } }, (request, reply) => {
+    const patchSchema = {
+      summary: `Update part of ${depth.object}; sent to its audience`,
+      tags: TAGS,
+      params: depth.params,
+      body: depth.patch,
+    }
+    routes.patch(depth.url, { schema: patchSchema }, (request, reply) => {
       const { params, body } = request
       const pushed = locationWrite('PATCH', ownerFromParams(params), locationPath(params), body)
       return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, pushed))
     })
-    routes.get(depth.url, { schema: { params: depth.params } }, (request, reply) => {
+    const readSchema = {
+      summary: `Read a receiver's copy of ${depth.object}`,
+      tags: TAGS,
+      params: depth.params,
+    }
+    routes.get(depth.url, { schema: readSchema }, (request, reply) => {
       const params = request.params as ReceiverParams
       const owner = ownerFromParams(params)
       const read = {
@@ -111,7 +134,8 @@ export async function locationsRoutes(
     })
   }
 
-  routes.get(sender, (request, reply) => {
+  const listSchema = { summary: 'List the Locations this party may read (paginated)', tags: TAGS }
+  routes.get(sender, { schema: listSchema }, (request, reply) => {
     const read = {
       module: 'locations' as const,
       query: request.query as Record<string, unknown>,
@@ -119,12 +143,13 @@ export async function locationsRoutes(
     }
     return answerThrough(context, request, reply, (source) => listForReader(context, source, read), links)
   })
-  for (const [url, params] of [
-    [`${sender}/:location_id`, SenderLocationParams],
-    [`${sender}/:location_id/:evse_uid`, SenderEvseParams],
-    [`${sender}/:location_id/:evse_uid/:connector_id`, SenderConnectorParams],
+  for (const [url, params, object] of [
+    [`${sender}/:location_id`, SenderLocationParams, 'a Location'],
+    [`${sender}/:location_id/:evse_uid`, SenderEvseParams, 'an EVSE'],
+    [`${sender}/:location_id/:evse_uid/:connector_id`, SenderConnectorParams, 'a Connector'],
   ] as const) {
-    routes.get(url, { schema: { params } }, (request, reply) => {
+    const readSchema = { summary: `Read ${object} through the hub`, tags: TAGS, params }
+    routes.get(url, { schema: readSchema }, (request, reply) => {
       const path = locationPath(request.params)
       const read = {
         module: 'locations' as const,

@@ -32,6 +32,9 @@ function checkTerminalId(inBody: string | undefined, inUrl: string): void {
   }
 }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['payments']
+
 /**
  * Payments module (mod_payments), both interfaces, routed party-to-party by the OCPI-to-* headers only
  * (payment-routing.ts). Each interface has one endpoint with the fixed sub-paths `/terminals` and
@@ -58,7 +61,8 @@ export async function paymentsRoutes(
 
   // ----- SENDER: a CPO reaches a PTP
 
-  routes.get(`${sender}/${TERMINALS}`, (request, reply) =>
+  const listTerminalsSchema = { summary: "List a PTP's terminals (paginated)", tags: TAGS }
+  routes.get(`${sender}/${TERMINALS}`, { schema: listTerminalsSchema }, (request, reply) =>
     route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
@@ -67,7 +71,8 @@ export async function paymentsRoutes(
     }),
   )
 
-  routes.post(`${sender}/${TERMINALS}/activate`, { schema: { body: TerminalActivation } }, (request, reply) =>
+  const activateSchema = { summary: 'Activate a terminal at its PTP', tags: TAGS, body: TerminalActivation }
+  routes.post(`${sender}/${TERMINALS}/activate`, { schema: activateSchema }, (request, reply) =>
     route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'POST',
@@ -78,7 +83,7 @@ export async function paymentsRoutes(
 
   routes.get(
     `${sender}/${TERMINALS}/:terminal_id`,
-    { schema: { params: TerminalParams } },
+    { schema: { summary: 'Read one terminal from its PTP', tags: TAGS, params: TerminalParams } },
     (request, reply) =>
       route(request, reply, {
         interfaceRole: 'SENDER',
@@ -91,7 +96,7 @@ export async function paymentsRoutes(
   // mod_payments gives this POST no body; whatever the CPO sends goes along unchanged.
   routes.post(
     `${sender}/${TERMINALS}/:terminal_id/deactivate`,
-    { schema: { params: TerminalParams } },
+    { schema: { summary: 'Deactivate a terminal at its PTP', tags: TAGS, params: TerminalParams } },
     (request, reply) =>
       route(request, reply, {
         interfaceRole: 'SENDER',
@@ -103,7 +108,14 @@ export async function paymentsRoutes(
 
   routes.put(
     `${sender}/${TERMINALS}/:terminal_id`,
-    { schema: { params: TerminalParams, body: Terminal } },
+    {
+      schema: {
+        summary: 'Replace a terminal at its PTP',
+        tags: TAGS,
+        params: TerminalParams,
+        body: Terminal,
+      },
+    },
     (request, reply) => {
       checkTerminalId(request.body.terminal_id, request.params.terminal_id)
       return route(request, reply, {
@@ -117,7 +129,14 @@ export async function paymentsRoutes(
 
   routes.patch(
     `${sender}/${TERMINALS}/:terminal_id`,
-    { schema: { params: TerminalParams, body: TerminalPatch } },
+    {
+      schema: {
+        summary: 'Update part of a terminal at its PTP',
+        tags: TAGS,
+        params: TerminalParams,
+        body: TerminalPatch,
+      },
+    },
     (request, reply) => {
       checkTerminalId(request.body.terminal_id, request.params.terminal_id)
       return route(request, reply, {
@@ -129,7 +148,11 @@ export async function paymentsRoutes(
     },
   )
 
-  routes.get(`${sender}/${CONFIRMATIONS}`, (request, reply) =>
+  const listConfirmationsSchema = {
+    summary: "List a PTP's financial advice confirmations (paginated)",
+    tags: TAGS,
+  }
+  routes.get(`${sender}/${CONFIRMATIONS}`, { schema: listConfirmationsSchema }, (request, reply) =>
     route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
@@ -138,7 +161,12 @@ export async function paymentsRoutes(
     }),
   )
 
-  routes.get(`${sender}/${CONFIRMATIONS}/:id`, { schema: { params: ConfirmationParams } }, (request, reply) =>
+  const readConfirmationSchema = {
+    summary: 'Read one financial advice confirmation from its PTP',
+    tags: TAGS,
+    params: ConfirmationParams,
+  }
+  routes.get(`${sender}/${CONFIRMATIONS}/:id`, { schema: readConfirmationSchema }, (request, reply) =>
     route(request, reply, {
       interfaceRole: 'SENDER',
       method: 'GET',
@@ -149,7 +177,8 @@ export async function paymentsRoutes(
 
   // ----- RECEIVER: a PTP reaches a CPO
 
-  routes.post(`${receiver}/${TERMINALS}`, { schema: { body: TerminalCreate } }, (request, reply) =>
+  const createTerminalSchema = { summary: 'Create a terminal at a CPO', tags: TAGS, body: TerminalCreate }
+  routes.post(`${receiver}/${TERMINALS}`, { schema: createTerminalSchema }, (request, reply) =>
     route(request, reply, {
       interfaceRole: 'RECEIVER',
       method: 'POST',
@@ -160,7 +189,7 @@ export async function paymentsRoutes(
 
   routes.get(
     `${receiver}/${TERMINALS}/:terminal_id`,
-    { schema: { params: TerminalParams } },
+    { schema: { summary: 'Read one terminal from a CPO', tags: TAGS, params: TerminalParams } },
     (request, reply) =>
       route(request, reply, {
         interfaceRole: 'RECEIVER',
@@ -172,7 +201,13 @@ export async function paymentsRoutes(
 
   routes.post(
     `${receiver}/${CONFIRMATIONS}`,
-    { schema: { body: FinancialAdviceConfirmation } },
+    {
+      schema: {
+        summary: 'Send a financial advice confirmation to a CPO',
+        tags: TAGS,
+        body: FinancialAdviceConfirmation,
+      },
+    },
     (request, reply) =>
       route(request, reply, {
         interfaceRole: 'RECEIVER',
@@ -184,7 +219,13 @@ export async function paymentsRoutes(
 
   routes.get(
     `${receiver}/${CONFIRMATIONS}/:id`,
-    { schema: { params: ConfirmationParams } },
+    {
+      schema: {
+        summary: 'Read one financial advice confirmation from a CPO',
+        tags: TAGS,
+        params: ConfirmationParams,
+      },
+    },
     (request, reply) =>
       route(request, reply, {
         interfaceRole: 'RECEIVER',

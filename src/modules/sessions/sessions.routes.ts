@@ -23,6 +23,9 @@ const SessionListQuery = Type.Object({ date_from: DateTime, date_to: Type.Option
 /** Every session message goes to one party, named in TO or in the `route_to` of a hub Link. */
 const links = { followsHubLinks: true }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['sessions']
+
 /**
  * Sessions module (mod_sessions), both interfaces of the hub, as thin adapters over sessions.service.ts.
  * RECEIVER: a CPO's PUT/PATCH/GET of `{cc}/{pid}/{session_id}` goes to the eMSP of the session (TO, else
@@ -38,7 +41,13 @@ export async function sessionsRoutes(
   const sender = `/${interfacePath('sessions', 'SENDER')}`
   const objectUrl = `${receiver}/:country_code/:party_id/:session_id`
 
-  routes.put(objectUrl, { schema: { params: SessionParams, body: Session } }, (request, reply) => {
+  const putSchema = {
+    summary: 'Push a whole Session to its eMSP',
+    tags: TAGS,
+    params: SessionParams,
+    body: Session,
+  }
+  routes.put(objectUrl, { schema: putSchema }, (request, reply) => {
     const put = {
       owner: ownerFromParams(request.params),
       sessionId: request.params.session_id,
@@ -47,7 +56,13 @@ export async function sessionsRoutes(
     return answerThrough(context, request, reply, (source) => putSession(context, source, put), links)
   })
 
-  routes.patch(objectUrl, { schema: { params: SessionParams, body: SessionPatch } }, (request, reply) => {
+  const patchSchema = {
+    summary: 'Update part of a Session at its eMSP',
+    tags: TAGS,
+    params: SessionParams,
+    body: SessionPatch,
+  }
+  routes.patch(objectUrl, { schema: patchSchema }, (request, reply) => {
     const patch = {
       owner: ownerFromParams(request.params),
       sessionId: request.params.session_id,
@@ -56,7 +71,8 @@ export async function sessionsRoutes(
     return answerThrough(context, request, reply, (source) => patchSession(context, source, patch), links)
   })
 
-  routes.get(objectUrl, { schema: { params: SessionParams } }, (request, reply) => {
+  const readSchema = { summary: "Read the eMSP's copy of a Session", tags: TAGS, params: SessionParams }
+  routes.get(objectUrl, { schema: readSchema }, (request, reply) => {
     const session = { owner: ownerFromParams(request.params), sessionId: request.params.session_id }
     return answerThrough(
       context,
@@ -67,14 +83,26 @@ export async function sessionsRoutes(
     )
   })
 
-  routes.get(sender, { schema: { querystring: SessionListQuery } }, (request, reply) => {
+  const listSchema = {
+    summary: "List a CPO's Sessions (paginated)",
+    tags: TAGS,
+    querystring: SessionListQuery,
+  }
+  routes.get(sender, { schema: listSchema }, (request, reply) => {
     const list = { query: queryPassedOn(request.url) }
     return answerThrough(context, request, reply, (source) => listSessions(context, source, list), links)
   })
 
   routes.put(
     `${sender}/:session_id/charging_preferences`,
-    { schema: { params: SenderSessionParams, body: ChargingPreferences } },
+    {
+      schema: {
+        summary: "Set a session's charging preferences at its CPO",
+        tags: TAGS,
+        params: SenderSessionParams,
+        body: ChargingPreferences,
+      },
+    },
     (request, reply) => {
       const put = { sessionId: request.params.session_id, preferences: request.body }
       return answerThrough(

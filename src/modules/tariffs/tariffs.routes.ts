@@ -13,6 +13,9 @@ import { Tariff } from './tariffs.schema.ts'
 
 const TariffParams = OwnedObjectParams({ tariff_id: ObjectIdParam })
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['tariffs']
+
 /**
  * Tariffs module (mod_tariffs), both interfaces of the hub. RECEIVER: CPOs PUT and DELETE Tariffs
  * (broadcast, DELETE too, or routed to one party); there is no PATCH. SENDER: GET All via the hub or
@@ -25,7 +28,13 @@ export async function tariffsRoutes(
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const objectUrl = `/${interfacePath('tariffs', 'RECEIVER')}/:country_code/:party_id/:tariff_id`
 
-  routes.put(objectUrl, { schema: { params: TariffParams, body: Tariff } }, (request, reply) => {
+  const putSchema = {
+    summary: 'Push a Tariff; the hub keeps a copy and sends it to its audience',
+    tags: TAGS,
+    params: TariffParams,
+    body: Tariff,
+  }
+  routes.put(objectUrl, { schema: putSchema }, (request, reply) => {
     const owner = ownerFromParams(request.params)
     const id = request.params.tariff_id
     checkBodyOwner(request.body, owner)
@@ -51,7 +60,12 @@ export async function tariffsRoutes(
     return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
   })
 
-  routes.delete(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
+  const removeSchema = {
+    summary: 'Remove a Tariff; the hub sends the removal to its audience',
+    tags: TAGS,
+    params: TariffParams,
+  }
+  routes.delete(objectUrl, { schema: removeSchema }, (request, reply) => {
     const owner = ownerFromParams(request.params)
     const id = request.params.tariff_id
     const write: OwnerWrite = {
@@ -71,7 +85,8 @@ export async function tariffsRoutes(
     return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
   })
 
-  routes.get(objectUrl, { schema: { params: TariffParams } }, (request, reply) => {
+  const readSchema = { summary: "Read a receiver's copy of a Tariff", tags: TAGS, params: TariffParams }
+  routes.get(objectUrl, { schema: readSchema }, (request, reply) => {
     const owner = ownerFromParams(request.params)
     const read = {
       module: 'tariffs' as const,
@@ -85,14 +100,16 @@ export async function tariffsRoutes(
     })
   })
 
-  routes.patch(objectUrl, async () => {
+  const patchSchema = { summary: 'Refused (405): Tariffs have no PATCH, PUT the whole Tariff', tags: TAGS }
+  routes.patch(objectUrl, { schema: patchSchema }, async () => {
     throw new OcpiError(
       'HUB_ERR_METHOD_NOT_ALLOWED',
       'Tariffs have no PATCH (mod_tariffs): PUT the whole Tariff',
     )
   })
 
-  routes.get(`/${interfacePath('tariffs', 'SENDER')}`, (request, reply) => {
+  const listSchema = { summary: 'List the Tariffs this party may read (paginated)', tags: TAGS }
+  routes.get(`/${interfacePath('tariffs', 'SENDER')}`, { schema: listSchema }, (request, reply) => {
     const read = {
       module: 'tariffs' as const,
       query: request.query as Record<string, unknown>,

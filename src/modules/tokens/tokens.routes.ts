@@ -33,6 +33,9 @@ function checkSame(field: string, inBody: unknown, inUrl: string): void {
   }
 }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version (docs/openapi.md). */
+const TAGS = ['tokens']
+
 /**
  * Tokens module (mod_tokens), both interfaces of the hub. Note the reversed roles: eMSPs own Tokens and
  * push them to the hub's RECEIVER (PUT/PATCH, `?type=`), which passes them to every CPO; CPOs read them
@@ -58,7 +61,15 @@ export async function tokensRoutes(
 
   routes.put(
     objectUrl,
-    { schema: { params: TokenParams, querystring: TokenQuery, body: Token } },
+    {
+      schema: {
+        summary: 'Push a Token; the hub keeps a copy and sends it to its audience',
+        tags: TAGS,
+        params: TokenParams,
+        querystring: TokenQuery,
+        body: Token,
+      },
+    },
     (request, reply) => {
       const type = request.query.type ?? request.body.type ?? DEFAULT_TOKEN_TYPE
       const where = target(request.params, type)
@@ -78,7 +89,15 @@ export async function tokensRoutes(
 
   routes.patch(
     objectUrl,
-    { schema: { params: TokenParams, querystring: TokenQuery, body: TokenPatch } },
+    {
+      schema: {
+        summary: 'Update part of a Token; sent to its audience',
+        tags: TAGS,
+        params: TokenParams,
+        querystring: TokenQuery,
+        body: TokenPatch,
+      },
+    },
     (request, reply) => {
       const type = request.query.type ?? DEFAULT_TOKEN_TYPE
       const where = target(request.params, type)
@@ -104,7 +123,13 @@ export async function tokensRoutes(
     },
   )
 
-  routes.get(objectUrl, { schema: { params: TokenParams, querystring: TokenQuery } }, (request, reply) => {
+  const readSchema = {
+    summary: "Read a receiver's copy of a Token",
+    tags: TAGS,
+    params: TokenParams,
+    querystring: TokenQuery,
+  }
+  routes.get(objectUrl, { schema: readSchema }, (request, reply) => {
     const owner = ownerFromParams(request.params)
     const read = {
       module: 'tokens' as const,
@@ -118,7 +143,8 @@ export async function tokensRoutes(
     })
   })
 
-  routes.get(`/${interfacePath('tokens', 'SENDER')}`, (request, reply) => {
+  const listSchema = { summary: 'List the Tokens this party may read (paginated)', tags: TAGS }
+  routes.get(`/${interfacePath('tokens', 'SENDER')}`, { schema: listSchema }, (request, reply) => {
     const read = {
       module: 'tokens' as const,
       query: request.query as Record<string, unknown>,
@@ -132,7 +158,15 @@ export async function tokensRoutes(
   // Real-time authorization: a CPO asks the token's eMSP through the hub (see token-authorization.ts).
   routes.post(
     `/${interfacePath('tokens', 'SENDER')}/:token_uid/authorize`,
-    { schema: { params: AuthorizeParams, querystring: TokenQuery, body: AuthorizeBody } },
+    {
+      schema: {
+        summary: 'Real-time authorization of a Token by its eMSP',
+        tags: TAGS,
+        params: AuthorizeParams,
+        querystring: TokenQuery,
+        body: AuthorizeBody,
+      },
+    },
     (request, reply) => {
       // The hub's own refusals (2004, 4001, 4003, 2001) come from the hub; a relayed answer replaces these.
       setResponseRouting(reply, hubParty(context.hub), undefined)

@@ -45,18 +45,24 @@ async function versionDetails211(context: HubContext, platformId: string) {
   }
 }
 
+/** The OpenAPI tag of these routes; the document prefixes the OCPI version of the details (docs/openapi.md). */
+const TAGS = ['versions']
+
 /** Versions module (version_information_endpoint.asciidoc): open to partners still in their handshake. */
 export async function versionsRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
 ): Promise<void> {
   const config = { allowUnregistered: true }
-  app.get('/versions', { config }, async () => successEnvelope(listVersions(context)))
+  const listSchema = { summary: 'The OCPI versions the hub speaks', tags: TAGS }
+  app.get('/versions', { config, schema: listSchema }, async () => successEnvelope(listVersions(context)))
   for (const version of ['2.3.0', '2.2.1'] as const) {
     const details = versionDetails(context, version)
-    app.get(`/${version}`, { config }, async () => successEnvelope(details))
+    const detailsSchema = { summary: `The hub's endpoints in OCPI ${version}`, tags: TAGS }
+    app.get(`/${version}`, { config, schema: detailsSchema }, async () => successEnvelope(details))
   }
-  app.get('/2.1.1', { config }, async (request) =>
+  const details211Schema = { summary: "The hub's endpoints in OCPI 2.1.1, for the caller's role", tags: TAGS }
+  app.get('/2.1.1', { config, schema: details211Schema }, async (request) =>
     successEnvelope(await versionDetails211(context, partnerOf(request).platformId)),
   )
 }
