@@ -3,6 +3,7 @@ import type { HubContext } from '../hub-context.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
+import { eventsRoutes } from './events.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
 
@@ -20,4 +21,5 @@ export async function adminPlugin(
   await app.register(platformsRoutes, { context: options.context })
   await app.register(deliveriesRoutes, { context: options.context })
   await app.register(messagesRoutes, { context: options.context })
+  await app.register(eventsRoutes, { context: options.context })
 }
