@@ -6,6 +6,7 @@ import { deliveriesRoutes } from './deliveries.routes.ts'
 import { eventsRoutes } from './events.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
+import { statsRoutes } from './stats.routes.ts'
 
 /** The admin API under /admin: its own bearer token and its own error format (problem details). */
 export async function adminPlugin(
@@ -22,4 +23,5 @@ export async function adminPlugin(
   await app.register(deliveriesRoutes, { context: options.context })
   await app.register(messagesRoutes, { context: options.context })
   await app.register(eventsRoutes, { context: options.context })
+  await app.register(statsRoutes, { context: options.context })
 }
