@@ -4,6 +4,7 @@ import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { eventsRoutes } from './events.routes.ts'
+import { locationsRoutes } from './locations.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
 import { statsRoutes } from './stats.routes.ts'
@@ -24,4 +25,5 @@ export async function adminPlugin(
   await app.register(messagesRoutes, { context: options.context })
   await app.register(eventsRoutes, { context: options.context })
   await app.register(statsRoutes, { context: options.context })
+  await app.register(locationsRoutes, { context: options.context })
 }
