@@ -88,7 +88,7 @@ export async function deliveriesRoutes(
     {
       schema: {
         summary: 'The queue per receiver: waiting and dead messages, the oldest waiting, the last error',
-        tags: ['Admin · console'],
+        tags: ['Admin · deliveries'],
       },
     },
     async () => {
@@ -102,7 +102,7 @@ export async function deliveriesRoutes(
     {
       schema: {
         summary: 'Puts every dead message of a receiver back in line, in its order',
-        tags: ['Admin · console'],
+        tags: ['Admin · deliveries'],
         body: RetryDeadRequest,
       },
     },

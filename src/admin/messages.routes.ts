@@ -97,7 +97,7 @@ export async function messagesRoutes(
     {
       schema: {
         summary: 'The message log: OCPI requests in and out, filtered, a page at a time',
-        tags: ['Admin · console'],
+        tags: ['Admin · messages'],
         querystring: MessagesQuery,
       },
     },

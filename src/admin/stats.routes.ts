@@ -97,7 +97,7 @@ export async function statsRoutes(app: FastifyInstance, { context }: { context: 
     {
       schema: {
         summary: "One platform's requests over the last hour and day, and its waiting and dead deliveries",
-        tags: ['Admin · console'],
+        tags: ['Admin · platforms'],
         params: PlatformParams,
       },
     },
