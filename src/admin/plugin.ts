@@ -3,9 +3,12 @@ import type { HubContext } from '../hub-context.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
+import { eventsRoutes } from './events.routes.ts'
+import { locationsRoutes } from './locations.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
 import { webhooksRoutes, type WebhooksRoutesOptions } from './webhooks.routes.ts'
+import { statsRoutes } from './stats.routes.ts'
 
 /** The admin API under /admin: its own bearer token and its own error format (problem details). */
 export async function adminPlugin(
@@ -26,4 +29,7 @@ export async function adminPlugin(
   await app.register(deliveriesRoutes, { context: options.context })
   await app.register(messagesRoutes, { context: options.context })
   await app.register(webhooksRoutes, { context: options.context, ...options.webhooks })
+  await app.register(eventsRoutes, { context: options.context })
+  await app.register(statsRoutes, { context: options.context })
+  await app.register(locationsRoutes, { context: options.context })
 }

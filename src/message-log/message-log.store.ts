@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import type { MessageLogRow, NewMessageLogRow } from '../storage/tables.ts'
@@ -44,10 +45,24 @@ export interface MessageFilter {
   readonly module?: string | undefined
   readonly since?: Date | undefined
   readonly until?: Date | undefined
+  /** `ok`: answered with HTTP below 400 and OCPI 1000 (or no envelope); `error`: the others; a number: that HTTP status. */
+  readonly status?: 'ok' | 'error' | number | undefined
   readonly order: 'asc' | 'desc'
+  /** Only entries after this one in `order` (the last entry of the page before). */
+  readonly after?: MessageCursor | undefined
   readonly limit: number
   readonly withBodies: boolean
 }
+
+/** Where a page of the log starts: just after this entry, in (logged_at, direction, id) order. */
+export interface MessageCursor {
+  readonly loggedAt: Date
+  readonly direction: 'in' | 'out'
+  readonly id: number
+}
+
+/** An exchange that failed: HTTP 400 or above, an OCPI status other than 1000, or no answer at all. */
+const FAILED_EXCHANGE = sql<boolean>`(http_status is null or http_status >= 400 or coalesce(ocpi_status, 1000) <> 1000)`
 
 export type MessageLogListRow = Omit<MessageLogRow, 'request_body' | 'response_body'> &
   Partial<Pick<MessageLogRow, 'request_body' | 'response_body'>>
@@ -91,6 +106,19 @@ export async function listMessages(db: Db, filter: MessageFilter): Promise<Messa
   if (filter.module !== undefined) query = query.where('module', '=', filter.module)
   if (filter.since) query = query.where('logged_at', '>=', filter.since)
   if (filter.until) query = query.where('logged_at', '<', filter.until)
+  if (filter.status === 'error') query = query.where(FAILED_EXCHANGE)
+  else if (filter.status === 'ok') query = query.where(sql<boolean>`not ${FAILED_EXCHANGE}`)
+  else if (filter.status !== undefined) query = query.where('http_status', '=', filter.status)
+  const after = filter.after
+  if (after) {
+    const beyond = filter.order === 'asc' ? sql`>` : sql`<`
+    // The time bound alone lets the time index start at the cursor; the row comparison breaks its ties.
+    query = query
+      .where('logged_at', filter.order === 'asc' ? '>=' : '<=', after.loggedAt)
+      .where(
+        sql<boolean>`(logged_at, direction, id) ${beyond} (${after.loggedAt}::timestamptz, ${after.direction}, ${after.id})`,
+      )
+  }
   const party = filter.party
   if (party) {
     query = query.where((eb) =>
@@ -125,4 +153,55 @@ export async function pruneMessages(db: Db, before: Date): Promise<number> {
     total += deleted
     if (deleted < PRUNE_BATCH) return total
   }
+}
+
+/** Requests in and out in one time bucket, and how many of them failed. */
+export interface TrafficCounts {
+  readonly requestsIn: number
+  readonly requestsOut: number
+  /** HTTP status 400 or above, an OCPI status other than 1000, or no answer at all. */
+  readonly errorsIn: number
+  readonly errorsOut: number
+}
+
+export interface TrafficRange {
+  readonly from: Date
+  readonly until: Date
+  /** Buckets start at multiples of this many seconds since the epoch. */
+  readonly bucketSeconds: number
+  /** Only this platform's requests (it called, or was called). */
+  readonly platformId?: string | undefined
+}
+
+/**
+ * The message log's requests from `from` (inclusive) to `until` (exclusive), counted per bucket: bucket
+ * start (ms since the epoch) → counts; buckets without requests are absent. One range scan of the time
+ * index (or of the platform's index), so the cost follows the requests in the range, not the log.
+ */
+export async function countTrafficByBucket(db: Db, range: TrafficRange): Promise<Map<number, TrafficCounts>> {
+  let query = db
+    .selectFrom('message_log')
+    .select([
+      sql<string>`floor(extract(epoch from logged_at) / ${range.bucketSeconds})::bigint`.as('bucket'),
+      sql<string>`count(*) filter (where direction = 'in')`.as('requests_in'),
+      sql<string>`count(*) filter (where direction = 'out')`.as('requests_out'),
+      sql<string>`count(*) filter (where direction = 'in' and ${FAILED_EXCHANGE})`.as('errors_in'),
+      sql<string>`count(*) filter (where direction = 'out' and ${FAILED_EXCHANGE})`.as('errors_out'),
+    ])
+    .where('logged_at', '>=', range.from)
+    .where('logged_at', '<', range.until)
+    .groupBy(sql`1`)
+  if (range.platformId !== undefined) query = query.where('platform_id', '=', range.platformId)
+  const rows = await query.execute()
+  return new Map(
+    rows.map((row) => [
+      Number(row.bucket) * range.bucketSeconds * 1000,
+      {
+        requestsIn: Number(row.requests_in),
+        requestsOut: Number(row.requests_out),
+        errorsIn: Number(row.errors_in),
+        errorsOut: Number(row.errors_out),
+      },
+    ]),
+  )
 }
