@@ -89,6 +89,10 @@ export async function sessionRoutes(
     '/session',
     { schema: { body: SignInRequest }, config: { adminAccess: 'public' } },
     async (request, reply) => {
+      // Login CSRF: a page of another site must not sign the browser in to an account of its choosing.
+      // Browsers say where a request comes from; other clients send no such header.
+      if (request.headers['sec-fetch-site'] === 'cross-site')
+        throw new AdminError('ADMIN_FORBIDDEN', 'sign-in from a page of another site')
       const attempt = { email: normalizeEmail(request.body.email), address: request.ip }
       // Before the password is looked at: a throttled guess learns nothing, even when it is right.
       const retryAfter = await signInRetryAfter(context.db, attempt, context.config.operators.signIn)

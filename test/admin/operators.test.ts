@@ -142,6 +142,18 @@ for (const engine of STORE_VARIANTS) {
       expect(expectProblem(mistyped, 401, 'ADMIN_UNAUTHORIZED').detail).toBe(wrongProblem.detail)
     })
 
+    it('refuses a sign-in a page of another site sends (login CSRF) with 403 and no cookie', async () => {
+      const crossSite = kept(
+        await call(`${hub.url}/admin/session`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'cross-site' },
+          body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+        }),
+      )
+      expectProblem(crossSite, 403, 'ADMIN_FORBIDDEN')
+      expect(crossSite.headers.getSetCookie()).toEqual([])
+    })
+
     it('signs in with an HttpOnly, SameSite=Strict cookie; the cookie reads the admin API', async () => {
       const response = kept(await signInRequest(hub.url, 'ada.admin@EXAMPLE.com', ADMIN_PASSWORD))
       expect(response.status, response.text).toBe(200)
