@@ -12,6 +12,8 @@ import { PlatformChangeRefused } from '../modules/credentials/platforms.service.
 
 export type AdminErrorCode =
   | 'ADMIN_UNAUTHORIZED'
+  | 'ADMIN_FORBIDDEN'
+  | 'ADMIN_THROTTLED'
   | 'ADMIN_INVALID_REQUEST'
   | 'ADMIN_NOT_FOUND'
   | 'ADMIN_CONFLICT'
@@ -22,6 +24,8 @@ export type AdminErrorCode =
 /** The HTTP status of each admin error (the OpenAPI document lists them as responses). */
 export const STATUS: Record<AdminErrorCode, number> = {
   ADMIN_UNAUTHORIZED: 401,
+  ADMIN_FORBIDDEN: 403,
+  ADMIN_THROTTLED: 429,
   ADMIN_INVALID_REQUEST: 400,
   ADMIN_NOT_FOUND: 404,
   ADMIN_CONFLICT: 409,
