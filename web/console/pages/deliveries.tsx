@@ -3,9 +3,26 @@ import { query } from '../../shared/api.ts'
 import { ErrorNote, formatTime, Link, StatusBadge, useAction, useLoad } from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
-import { partyName, type Delivery } from '../hub-types.ts'
+import { partyName, type Delivery, type PartyRef } from '../hub-types.ts'
 
 export const DELIVERY_EVENTS = ['delivery.delivered', 'delivery.failed', 'delivery.dead'] as const
+
+/** What the live stream says of one try (GET /admin/events). */
+interface DeliveryEvent {
+  readonly delivery_id: number | string
+  readonly to: PartyRef
+  readonly module: string
+  readonly attempts: number
+  readonly error?: string
+}
+
+type DeliveryOutcome = DeliveryEvent & { readonly name: string }
+
+const OUTCOME_WORDS: Record<string, string> = {
+  'delivery.delivered': 'Delivered',
+  'delivery.failed': 'Failed, will retry',
+  'delivery.dead': 'Gave up (dead)',
+}
 
 /** One receiver's line of GET /admin/deliveries/summary. */
 interface ReceiverSummary {
@@ -26,7 +43,12 @@ export function DeliveriesPage() {
     summary.reload()
     dead.reload()
   }
-  useHubEvents(DELIVERY_EVENTS, reload)
+  const [recent, setRecent] = useState<readonly DeliveryOutcome[]>([])
+  useHubEvents(DELIVERY_EVENTS, (event) => {
+    reload()
+    const outcome = { ...(event.data as DeliveryEvent), name: event.name }
+    setRecent((previous) => [outcome, ...previous].slice(0, 10))
+  })
   const [outcome, setOutcome] = useState('')
   const retryAll = useAction(async (receiver: ReceiverSummary) => {
     await api.post('/deliveries/retry-dead', { receiver_platform_id: receiver.receiver_platform_id })
@@ -87,6 +109,17 @@ export function DeliveriesPage() {
           </table>
         </div>
       )}
+      <h2>Live</h2>
+      <ul class="live" aria-live="polite" aria-label="Delivery outcomes as they happen">
+        {recent.length === 0 && <li>Outcomes of the next tries appear here as they happen.</li>}
+        {recent.map((one, index) => (
+          <li key={`${one.delivery_id}-${one.attempts}-${index}`}>
+            {OUTCOME_WORDS[one.name] ?? one.name}: delivery {one.delivery_id}, {one.module} to{' '}
+            {partyName(one.to)}
+            {one.error ? ` (${one.error})` : ''}
+          </li>
+        ))}
+      </ul>
       <h2>Dead letters</h2>
       <ErrorNote error={dead.error} />
       {dead.data && (
