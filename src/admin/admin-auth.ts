@@ -1,7 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import fastifyCookie from '@fastify/cookie'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { generateToken, hashesEqual, hashToken } from '../core/tokens.ts'
+import type { HubContext } from '../hub-context.ts'
 import type { Db } from '../storage/database.ts'
+import type { OperatorRole } from '../storage/tables.ts'
 import { AdminError } from './admin-errors.ts'
+import { insertAuditEntry, type AuditEntry } from './audit.store.ts'
+import { resumeSession, type SessionOperator } from './session.store.ts'
 
 const ADMIN_TOKEN_SETTING = 'admin_token_hash'
 
@@ -37,10 +43,46 @@ export async function prepareAdminToken(db: Db, configured: string | undefined):
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i
 
+/** The operator's session cookie (docs/admin-api.md, "Operators and sessions"). */
+export const SESSION_COOKIE = 'hub_session'
+
+/** What a caller may do: `admin` (the admin token, admin operators) changes things, `viewer` only reads. */
+export type AdminRole = OperatorRole
+
+/** A request that came with a live session cookie. */
+export interface OperatorSession {
+  readonly tokenHash: string
+  /** The value the request must echo in X-CSRF-Token when its method changes something. */
+  readonly csrfToken: string
+  readonly operator: SessionOperator
+}
+
+/** The audit entries a request's changes are writing: its answer waits for them. */
+interface PendingAudit {
+  readonly write: (entry: AuditEntry) => Promise<void>
+  readonly writes: Promise<void>[]
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Who the admin API caller is in the log: the start of its token's hash, never the token. */
+    /**
+     * Who the admin API caller is, in the log and the audit log: `operator:<email>`, or `admin-token:` and
+     * the start of the token's hash (never the token).
+     */
     adminId: string | undefined
+    /** What the caller may do; routes that change something are refused to a `viewer` before they run. */
+    adminRole: AdminRole | undefined
+    /** Set when the caller came with the `hub_session` cookie (not with the admin token). */
+    operatorSession: OperatorSession | undefined
+    adminAudit: PendingAudit | undefined
+  }
+  interface FastifyContextConfig {
+    /**
+     * How the admin authentication treats the route. `public`: anyone may call it (signing in).
+     * `own-session`: the route reads or ends the caller's own session; the hook refuses nobody, and a
+     * viewer may call it with any method.
+     */
+    adminAccess?: 'public' | 'own-session'
   }
 }
 
@@ -49,22 +91,137 @@ export function adminIdOf(tokenHash: string): string {
   return `admin-token:${tokenHash.slice(0, 12)}`
 }
 
-export function registerAdminAuthentication(app: FastifyInstance, tokenHash: string): void {
+/** How the log and the audit log name an operator. */
+export function operatorIdOf(email: string): string {
+  return `operator:${email}`
+}
+
+/**
+ * The CSRF token of a session: an HMAC of the session's token, so it needs no storage, cannot be derived
+ * from what the database holds, and dies with the session (docs/decisions/0010-operator-accounts.md).
+ */
+export function csrfTokenOf(sessionToken: string): string {
+  return createHmac('sha256', sessionToken).update('hub_session csrf').digest('base64url')
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
+}
+
+const UNAUTHORIZED =
+  'Admin API: send Authorization: Bearer <HUB_ADMIN_TOKEN>, or sign in (POST /admin/session)'
+
+/**
+ * Every /admin request: the admin token (`Authorization: Bearer`), or an operator's `hub_session` cookie. With
+ * the cookie, a request that changes something must carry the session's X-CSRF-Token and come from an admin.
+ */
+export async function registerAdminAuthentication(
+  app: FastifyInstance,
+  { context, tokenHash }: { context: HubContext; tokenHash: string },
+): Promise<void> {
+  await app.register(fastifyCookie)
   app.decorateRequest('adminId', undefined)
+  app.decorateRequest('adminRole', undefined)
+  app.decorateRequest('operatorSession', undefined)
+  app.decorateRequest('adminAudit', undefined)
+  const sessionLimits = context.config.operators
   app.addHook('onRequest', async (request) => {
-    const presented = BEARER.exec(request.headers.authorization ?? '')?.[1]
-    if (!presented || !hashesEqual(hashToken(presented), tokenHash)) {
-      throw new AdminError('ADMIN_UNAUTHORIZED', 'Admin API: send Authorization: Bearer <HUB_ADMIN_TOKEN>')
+    request.adminAudit = {
+      writes: [],
+      write: (entry) =>
+        insertAuditEntry(context.db, entry).catch((error: unknown) =>
+          // The change itself has committed: the answer says so, and the log keeps what the audit log missed.
+          request.log.error({ err: error, audit: entry }, 'audit entry could not be written'),
+        ),
     }
-    request.adminId = adminIdOf(tokenHash)
+    const access = request.routeOptions.config.adminAccess
+    if (access === 'public') return
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      const presented = BEARER.exec(authorization)?.[1]
+      if (!presented || !hashesEqual(hashToken(presented), tokenHash))
+        throw new AdminError('ADMIN_UNAUTHORIZED', UNAUTHORIZED)
+      request.adminId = adminIdOf(tokenHash)
+      request.adminRole = 'admin'
+      return
+    }
+    const sessionToken = request.cookies[SESSION_COOKIE]
+    const sessionHash = sessionToken ? hashToken(sessionToken) : undefined
+    const operator = sessionHash ? await resumeSession(context.db, sessionHash, sessionLimits) : undefined
+    if (!sessionToken || !sessionHash || !operator) {
+      if (access === 'own-session') return
+      throw new AdminError('ADMIN_UNAUTHORIZED', UNAUTHORIZED)
+    }
+    const csrfToken = csrfTokenOf(sessionToken)
+    request.operatorSession = { tokenHash: sessionHash, csrfToken, operator }
+    request.adminId = operatorIdOf(operator.email)
+    request.adminRole = operator.role
+    if (SAFE_METHODS.has(request.method)) return
+    // A page of another site can make the browser send the cookie, never this header (SameSite=Strict aside).
+    const presentedCsrf = request.headers['x-csrf-token']
+    if (typeof presentedCsrf !== 'string' || !sameText(presentedCsrf, csrfToken))
+      throw new AdminError(
+        'ADMIN_FORBIDDEN',
+        'X-CSRF-Token missing or wrong: send the csrf_token of the session',
+      )
+    if (operator.role !== 'admin' && access !== 'own-session')
+      throw new AdminError('ADMIN_FORBIDDEN', `operator role ${operator.role} may only read`)
+  })
+  // The audit entries of a change are in the database before its answer leaves.
+  app.addHook('onSend', async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+    const writes = request.adminAudit?.writes
+    if (writes?.length) await Promise.all(writes)
+    return payload
   })
 }
 
-/** One line in the log for every change made through the admin API: who, what, to which platform. */
+/**
+ * An audit entry for a change `request` made. `target` names what changed as `<kind>:<id>`: the detail
+ * `target` when given, else the first detail named `<kind>Id` (`platformId: 'p1'` → `platform:p1`).
+ */
+export function adminChangeEntry(
+  request: FastifyRequest,
+  action: string,
+  details: Record<string, unknown>,
+): AuditEntry {
+  const { target, ...rest } = details
+  const idDetail = Object.entries(rest).find(
+    ([key, value]) =>
+      /^[a-z][A-Za-z]*Id$/.test(key) && (typeof value === 'string' || typeof value === 'number'),
+  )
+  return {
+    actor: request.adminId ?? 'anonymous',
+    action,
+    target:
+      typeof target === 'string'
+        ? target
+        : idDetail
+          ? `${idDetail[0].slice(0, -2)}:${String(idDetail[1])}`
+          : null,
+    details: rest,
+    remoteAddress: request.ip,
+    requestId: request.id,
+  }
+}
+
+/**
+ * One line in the log and one entry in the audit log (GET /admin/audit) for every change made through the
+ * admin API: who, what, to what. Call it once the change has committed. The audit entry is written right
+ * after, and the answer waits for it; `auditedInTransaction`: the caller already wrote it, with
+ * `adminChangeEntry`, in the change's own transaction.
+ */
 export function logAdminChange(
   request: FastifyRequest,
   action: string,
   details: Record<string, unknown>,
+  options: { auditedInTransaction?: boolean } = {},
 ): void {
   request.log.info({ admin: request.adminId, action, ...details }, `admin change: ${action}`)
+  const audit = request.adminAudit
+  if (audit && !options.auditedInTransaction)
+    audit.writes.push(audit.write(adminChangeEntry(request, action, details)))
 }

@@ -12,6 +12,8 @@ import { PlatformChangeRefused } from '../modules/credentials/platforms.service.
 
 export type AdminErrorCode =
   | 'ADMIN_UNAUTHORIZED'
+  | 'ADMIN_FORBIDDEN'
+  | 'ADMIN_THROTTLED'
   | 'ADMIN_INVALID_REQUEST'
   | 'ADMIN_NOT_FOUND'
   | 'ADMIN_CONFLICT'
@@ -21,6 +23,8 @@ export type AdminErrorCode =
 
 const STATUS: Record<AdminErrorCode, number> = {
   ADMIN_UNAUTHORIZED: 401,
+  ADMIN_FORBIDDEN: 403,
+  ADMIN_THROTTLED: 429,
   ADMIN_INVALID_REQUEST: 400,
   ADMIN_NOT_FOUND: 404,
   ADMIN_CONFLICT: 409,

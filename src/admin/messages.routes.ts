@@ -6,7 +6,7 @@ import type { HubContext } from '../hub-context.ts'
 import { listMessages, type MessageLogListRow } from '../message-log/message-log.store.ts'
 import { AdminError } from './admin-errors.ts'
 
-const RFC_3339 =
+export const RFC_3339 =
   '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$'
 
 const MessagesQuery = Type.Object({
@@ -23,7 +23,7 @@ const MessagesQuery = Type.Object({
 
 const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
 
-function instant(name: string, value: string | undefined): Date | undefined {
+export function instant(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined
   const time = Date.parse(value)
   // Date.parse moves `2026-02-31` on to March and takes year 0000, which PostgreSQL refuses: no 500 for that.

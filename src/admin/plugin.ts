@@ -2,17 +2,23 @@ import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
+import { auditRoutes } from './audit.routes.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
+import { operatorsRoutes } from './operators.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
+import { sessionRoutes } from './session.routes.ts'
 
-/** The admin API under /admin: its own bearer token and its own error format (problem details). */
+/**
+ * The admin API under /admin: the admin bearer token or an operator's session cookie, and its own error
+ * format (problem details).
+ */
 export async function adminPlugin(
   app: FastifyInstance,
   options: { context: HubContext; adminTokenHash: string },
 ): Promise<void> {
   app.setErrorHandler(adminErrorHandler)
-  registerAdminAuthentication(app, options.adminTokenHash)
+  await registerAdminAuthentication(app, { context: options.context, tokenHash: options.adminTokenHash })
   // Unknown admin paths are answered after the token check: without the token nothing is revealed.
   app.setNotFoundHandler(async (request) => {
     throw new AdminError('ADMIN_NOT_FOUND', `no such admin resource: ${request.method} ${request.url}`)
@@ -20,4 +26,7 @@ export async function adminPlugin(
   await app.register(platformsRoutes, { context: options.context })
   await app.register(deliveriesRoutes, { context: options.context })
   await app.register(messagesRoutes, { context: options.context })
+  await app.register(sessionRoutes, { context: options.context })
+  await app.register(operatorsRoutes, { context: options.context })
+  await app.register(auditRoutes, { context: options.context })
 }

@@ -40,6 +40,35 @@ export const SETTINGS = [
       'Bearer token of the admin API. When empty, one is generated on first start, stored (hashed) and printed once.',
   },
   {
+    env: 'SESSION_IDLE_TIMEOUT_MINUTES',
+    default: '30',
+    description:
+      "An operator's sign-in session (the `hub_session` cookie) ends after this many minutes without a request.",
+  },
+  {
+    env: 'SESSION_MAX_AGE_HOURS',
+    default: '12',
+    description:
+      "An operator's sign-in session ends this many hours after signing in, however busy it is: sign in again.",
+  },
+  {
+    env: 'SIGN_IN_MAX_FAILURES',
+    default: '5',
+    description:
+      'Failed sign-ins for one email within `SIGN_IN_FAILURE_WINDOW_SECONDS` after which further tries for that email get HTTP 429 with `Retry-After` until the oldest of them is out of the window. Counted in the database: every hub process agrees.',
+  },
+  {
+    env: 'SIGN_IN_MAX_FAILURES_PER_ADDRESS',
+    default: '20',
+    description:
+      'The same throttle per client address (whatever email it tries): higher than `SIGN_IN_MAX_FAILURES`, as colleagues may share an address.',
+  },
+  {
+    env: 'SIGN_IN_FAILURE_WINDOW_SECONDS',
+    default: '900',
+    description: 'The sliding window in which failed sign-ins are counted for the throttle.',
+  },
+  {
     env: 'HUB_ALLOW_PRIVATE_PEERS',
     default: 'false',
     description:
@@ -325,6 +354,8 @@ export interface HubConfig {
   readonly databaseUrl: string | undefined
   readonly dataDir: string
   readonly adminToken: string | undefined
+  /** Operators' sign-in sessions and the throttle of failed sign-ins. */
+  readonly operators: OperatorSettings
   readonly allowPrivatePeers: boolean
   readonly outboundTimeoutMs: number
   /** Largest answer read from a partner; a larger one fails the call. */
@@ -380,6 +411,16 @@ export interface HubConfig {
   readonly consoleMap: { readonly tileUrl: string | undefined; readonly attribution: string }
   /** How long start-up waits for an unreachable PostgreSQL before giving up. */
   readonly databaseStartupTimeoutMs: number
+}
+
+export interface OperatorSettings {
+  readonly sessionIdleMinutes: number
+  readonly sessionMaxAgeHours: number
+  readonly signIn: {
+    readonly maxFailuresPerEmail: number
+    readonly maxFailuresPerAddress: number
+    readonly windowSeconds: number
+  }
 }
 
 export interface TlsFiles {
@@ -471,6 +512,15 @@ export function loadConfig(env: Env = process.env): HubConfig {
     databaseUrl,
     dataDir: read(env, 'DATA_DIR'),
     adminToken: read(env, 'HUB_ADMIN_TOKEN') || undefined,
+    operators: {
+      sessionIdleMinutes: readInt(env, 'SESSION_IDLE_TIMEOUT_MINUTES', 1, 10_080),
+      sessionMaxAgeHours: readInt(env, 'SESSION_MAX_AGE_HOURS', 1, 720),
+      signIn: {
+        maxFailuresPerEmail: readInt(env, 'SIGN_IN_MAX_FAILURES', 1, 1_000),
+        maxFailuresPerAddress: readInt(env, 'SIGN_IN_MAX_FAILURES_PER_ADDRESS', 1, 100_000),
+        windowSeconds: readInt(env, 'SIGN_IN_FAILURE_WINDOW_SECONDS', 1, 86_400),
+      },
+    },
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
     outboundTimeoutMs,
     outboundAnswerLimitBytes: readInt(env, 'OUTBOUND_ANSWER_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),

@@ -17,6 +17,7 @@ import * as addDeliveryQueueHeads from './migrations/2026_12_06_0008_add_deliver
 import * as createDeliveryWorkers from './migrations/2026_12_06_0009_create_delivery_workers.ts'
 import * as objectsKeyLeadsWithId from './migrations/2026_12_06_0010_objects_key_leads_with_id.ts'
 import * as addPlatformLifecycle from './migrations/2026_12_07_0011_add_platform_lifecycle.ts'
+import * as createOperatorsAndAudit from './migrations/2026_12_08_0012_create_operators_and_audit.ts'
 
 export type Db = Kysely<Database>
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_06_0009_create_delivery_workers': createDeliveryWorkers,
   '2026_12_06_0010_objects_key_leads_with_id': objectsKeyLeadsWithId,
   '2026_12_07_0011_add_platform_lifecycle': addPlatformLifecycle,
+  '2026_12_08_0012_create_operators_and_audit': createOperatorsAndAudit,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

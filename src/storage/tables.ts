@@ -17,6 +17,10 @@ export interface Database {
   message_log: MessageLogTable
   directory_version: DirectoryVersionTable
   delivery_workers: DeliveryWorkersTable
+  operators: OperatorsTable
+  operator_sessions: OperatorSessionsTable
+  sign_in_failures: SignInFailuresTable
+  audit_log: AuditLogTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -218,6 +222,52 @@ export interface MessageLogTable {
   response_body_truncated: ColumnType<boolean, boolean | undefined, boolean>
 }
 
+/** `admin` may change things; `viewer` may only read. */
+export type OperatorRole = 'admin' | 'viewer'
+
+/** A person who signs in to the admin API and the console (src/admin/operators*.ts). */
+export interface OperatorsTable {
+  id: string
+  /** Lower case: one account per address whatever its spelling. */
+  email: string
+  role: OperatorRole
+  /** `$scrypt$ln=…,r=…,p=…$<salt>$<hash>`: the parameters and salt travel with the hash. */
+  password_hash: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** A signed-in operator: the SHA-256 of the cookie's token, never the token. */
+export interface OperatorSessionsTable {
+  token_hash: string
+  operator_id: string
+  created_at: Timestamp
+  /** Last request with the session (written at most once a minute): the idle expiry counts from it. */
+  last_seen_at: Timestamp
+  remote_address: string | null
+}
+
+/** One failed sign-in, under `email:<email>` and again under `address:<ip>`: the throttle counts them. */
+export interface SignInFailuresTable {
+  id: ColumnType<number, never, never>
+  key: string
+  failed_at: Timestamp
+}
+
+/** One change made through the admin API, or one sign-in (src/admin/audit*.ts). */
+export interface AuditLogTable {
+  id: ColumnType<number, never, never>
+  at: Timestamp
+  /** `operator:<email>`, `admin-token:<hash prefix>`, or `anonymous` (a failed sign-in). */
+  actor: string
+  action: string
+  /** What was changed, as `<kind>:<id>` (`platform:…`, `operator:…`); null when nothing in particular. */
+  target: string | null
+  details: Json<Record<string, unknown>>
+  remote_address: string | null
+  request_id: string | null
+}
+
 export type PlatformRow = Selectable<PlatformsTable>
 export type NewPlatformRow = Insertable<PlatformsTable>
 export type PlatformUpdate = Updateable<PlatformsTable>
@@ -229,3 +279,6 @@ export type AsyncCallbackRow = Selectable<AsyncCallbacksTable>
 export type CdrRouteRow = Selectable<CdrRoutesTable>
 export type MessageLogRow = Selectable<MessageLogTable>
 export type NewMessageLogRow = Insertable<MessageLogTable>
+export type OperatorRow = Selectable<OperatorsTable>
+export type AuditLogRow = Selectable<AuditLogTable>
+export type NewAuditLogRow = Insertable<AuditLogTable>

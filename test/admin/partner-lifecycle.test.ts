@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto'
-import { Writable } from 'node:stream'
-import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClientInfo } from '../../src/modules/hub-client-info/hub-client-info.schema.ts'
 import { aLocation } from '../fixtures/locations.ts'
 import { aToken } from '../fixtures/tokens.ts'
+import { capturedLog } from '../support/captured-log.ts'
 import { aRole, FakePlatform } from '../support/fake-platform.ts'
 import { call, type HttpResult } from '../support/http.ts'
 import {
@@ -61,19 +60,6 @@ function expectProblem(response: HttpResult<unknown>, status: number, title: str
 }
 
 const HOUR_MS = 3_600_000
-
-/** The hub's log lines, as JSON objects: the tests read what the operator would see. */
-function capturedLog() {
-  const lines: Record<string, unknown>[] = []
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>)
-      done()
-    },
-  })
-  return { lines, logger: pino({ level: 'info' }, stream) }
-}
 
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: partner lifecycle in the admin API`, () => {

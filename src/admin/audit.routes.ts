@@ -1,0 +1,66 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { HubContext } from '../hub-context.ts'
+import type { AuditLogRow } from '../storage/tables.ts'
+import { AdminError } from './admin-errors.ts'
+import { listAuditEntries } from './audit.store.ts'
+import { instant, RFC_3339 } from './messages.routes.ts'
+
+const AuditQuery = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    since: Type.Optional(Type.String({ pattern: RFC_3339 })),
+    until: Type.Optional(Type.String({ pattern: RFC_3339 })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' })),
+  },
+  { additionalProperties: false },
+)
+
+function auditView(row: AuditLogRow) {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    details: row.details,
+    remote_address: row.remote_address,
+    request_id: row.request_id,
+  }
+}
+
+/** The cursor of the next page: the last entry's id, opaque to the caller. */
+function encodeCursor(id: number): string {
+  return Buffer.from(`audit:${id}`, 'utf8').toString('base64url')
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^audit:([0-9]{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
+  if (!match) throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
+  return Number(match[1])
+}
+
+/** The audit log for operators: every change through the admin API and every sign-in, newest first. */
+export async function auditRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.get('/audit', { schema: { querystring: AuditQuery } }, async (request) => {
+    const query = request.query
+    const page = await listAuditEntries(context.db, {
+      actor: query.actor,
+      action: query.action,
+      since: instant('since', query.since),
+      until: instant('until', query.until),
+      beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+      limit: Math.max(1, Math.min(Number(query.limit ?? 100), 1000)),
+    })
+    const last = page.entries.at(-1)
+    return {
+      entries: page.entries.map(auditView),
+      next_cursor: page.more && last ? encodeCursor(last.id) : null,
+    }
+  })
+}
