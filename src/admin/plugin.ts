@@ -4,10 +4,12 @@ import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
+import { eventsRoutes } from './events.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { operatorsRoutes } from './operators.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
 import { sessionRoutes } from './session.routes.ts'
+import { statsRoutes } from './stats.routes.ts'
 
 /**
  * The admin API under /admin: the admin bearer token or an operator's session cookie, and its own error
@@ -29,4 +31,6 @@ export async function adminPlugin(
   await app.register(sessionRoutes, { context: options.context })
   await app.register(operatorsRoutes, { context: options.context })
   await app.register(auditRoutes, { context: options.context })
+  await app.register(eventsRoutes, { context: options.context })
+  await app.register(statsRoutes, { context: options.context })
 }

@@ -258,6 +258,18 @@ export const SETTINGS = [
       'Interface of the admin listener when `ADMIN_PORT` is set. It serves HTTPS with `TLS_CERT_FILE` when that is set, like `PORT`.',
   },
   {
+    env: 'ADMIN_EVENT_STREAMS_MAX',
+    default: '20',
+    description:
+      "Event streams (`GET /admin/events`, the console's live pages) one hub process keeps open at once; one more is refused with 503 until another closes.",
+  },
+  {
+    env: 'ADMIN_EVENT_STREAM_HEARTBEAT_MS',
+    default: '15000',
+    description:
+      "How often an open event stream gets a comment line when no event came, so proxies and browsers do not close it as idle. Keep it below `HTTP_IDLE_TIMEOUT_MS` and any proxy's read timeout.",
+  },
+  {
     env: 'MESSAGE_LOG_ENABLED',
     default: 'true',
     description:
@@ -373,6 +385,8 @@ export interface HubConfig {
   /** A listener of its own for /admin and /metrics (ADMIN_PORT); undefined: everything on `port`. */
   readonly admin: { readonly port: number; readonly host: string } | undefined
   readonly logLevel: string
+  /** GET /admin/events: open streams per process, and the heartbeat of an idle one. */
+  readonly eventStreams: { readonly max: number; readonly heartbeatMs: number }
   /** Inbound connection limits (D4): idle, header and whole-request times, connections per address. */
   readonly http: {
     readonly idleTimeoutMs: number
@@ -539,6 +553,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
     trustedProxies: readAddressRanges(env, 'TRUSTED_PROXIES'),
     admin: adminPort === undefined ? undefined : { port: adminPort, host: read(env, 'ADMIN_HOST') },
     logLevel,
+    eventStreams: {
+      max: readInt(env, 'ADMIN_EVENT_STREAMS_MAX', 1, 10_000),
+      heartbeatMs: readInt(env, 'ADMIN_EVENT_STREAM_HEARTBEAT_MS', 100, 3_600_000),
+    },
     http: readHttpLimits(env, [outboundTimeoutMs, authorizationTimeoutMs]),
     metricsEnabled: readBoolean(env, 'METRICS_ENABLED'),
     delivery: {

@@ -493,3 +493,75 @@ function dueAgainWithFreshAttempts(db: Db) {
     })
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', sql<Date>`now()`)]))
 }
+
+/** Messages in the queue by state; `receiverPlatformId`: only that receiver's. */
+export async function countQueued(
+  db: Db,
+  receiverPlatformId?: string,
+): Promise<Record<DeliveryState, number>> {
+  let query = db
+    .selectFrom('deliveries')
+    .select(['state', (eb) => eb.fn.countAll<string>().as('count')])
+    .groupBy('state')
+  if (receiverPlatformId !== undefined) query = query.where('receiver_platform_id', '=', receiverPlatformId)
+  const counts: Record<DeliveryState, number> = { pending: 0, failed: 0, dead: 0 }
+  for (const row of await query.execute()) counts[row.state] = Number(row.count)
+  return counts
+}
+
+/** One receiver's part of the queue, for the operator. */
+export interface ReceiverQueue {
+  readonly receiverPlatformId: string
+  readonly pending: number
+  readonly failed: number
+  readonly dead: number
+  /** When its oldest message still to be sent (pending or failed) was queued; null when none waits. */
+  readonly oldestWaitingAt: Date | null
+  /** The reason of its most recent failed try, and when; null when none of its messages failed. */
+  readonly lastError: { readonly error: string; readonly at: Date } | null
+}
+
+/**
+ * Every receiver with messages in the queue, in platform id order. One pass over the receiver index
+ * (`deliveries_by_receiver`), and for each receiver one probe for its latest error: the cost follows the
+ * queue's length, which the worker keeps short unless receivers are away.
+ */
+export async function summarizeQueueByReceiver(db: Db): Promise<ReceiverQueue[]> {
+  const result = await sql<{
+    receiver_platform_id: string
+    pending: string
+    failed: string
+    dead: string
+    oldest_waiting_at: Date | null
+    last_error: string | null
+    last_error_at: Date | null
+  }>`
+    select q.*, latest.last_error, latest.updated_at as last_error_at
+    from (
+      select receiver_platform_id,
+             count(*) filter (where state = 'pending') as pending,
+             count(*) filter (where state = 'failed') as failed,
+             count(*) filter (where state = 'dead') as dead,
+             min(created_at) filter (where state <> 'dead') as oldest_waiting_at
+      from deliveries
+      group by receiver_platform_id
+    ) q
+    left join lateral (
+      select d.last_error, d.updated_at from deliveries d
+      where d.receiver_platform_id = q.receiver_platform_id and d.last_error is not null
+      order by d.updated_at desc
+      limit 1
+    ) latest on true
+    order by q.receiver_platform_id`.execute(db)
+  return result.rows.map((row) => ({
+    receiverPlatformId: row.receiver_platform_id,
+    pending: Number(row.pending),
+    failed: Number(row.failed),
+    dead: Number(row.dead),
+    oldestWaitingAt: row.oldest_waiting_at && new Date(row.oldest_waiting_at),
+    lastError:
+      row.last_error !== null && row.last_error_at !== null
+        ? { error: row.last_error, at: new Date(row.last_error_at) }
+        : null,
+  }))
+}

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
 import type { MessageLogRow, NewMessageLogRow } from '../storage/tables.ts'
@@ -125,4 +126,56 @@ export async function pruneMessages(db: Db, before: Date): Promise<number> {
     total += deleted
     if (deleted < PRUNE_BATCH) return total
   }
+}
+
+/** Requests in and out in one time bucket, and how many of them failed. */
+export interface TrafficCounts {
+  readonly requestsIn: number
+  readonly requestsOut: number
+  /** HTTP status 400 or above, an OCPI status other than 1000, or no answer at all. */
+  readonly errorsIn: number
+  readonly errorsOut: number
+}
+
+export interface TrafficRange {
+  readonly from: Date
+  readonly until: Date
+  /** Buckets start at multiples of this many seconds since the epoch. */
+  readonly bucketSeconds: number
+  /** Only this platform's requests (it called, or was called). */
+  readonly platformId?: string | undefined
+}
+
+/**
+ * The message log's requests from `from` (inclusive) to `until` (exclusive), counted per bucket: bucket
+ * start (ms since the epoch) → counts; buckets without requests are absent. One range scan of the time
+ * index (or of the platform's index), so the cost follows the requests in the range, not the log.
+ */
+export async function countTrafficByBucket(db: Db, range: TrafficRange): Promise<Map<number, TrafficCounts>> {
+  const failed = sql`(http_status is null or http_status >= 400 or coalesce(ocpi_status, 1000) <> 1000)`
+  let query = db
+    .selectFrom('message_log')
+    .select([
+      sql<string>`floor(extract(epoch from logged_at) / ${range.bucketSeconds})::bigint`.as('bucket'),
+      sql<string>`count(*) filter (where direction = 'in')`.as('requests_in'),
+      sql<string>`count(*) filter (where direction = 'out')`.as('requests_out'),
+      sql<string>`count(*) filter (where direction = 'in' and ${failed})`.as('errors_in'),
+      sql<string>`count(*) filter (where direction = 'out' and ${failed})`.as('errors_out'),
+    ])
+    .where('logged_at', '>=', range.from)
+    .where('logged_at', '<', range.until)
+    .groupBy(sql`1`)
+  if (range.platformId !== undefined) query = query.where('platform_id', '=', range.platformId)
+  const rows = await query.execute()
+  return new Map(
+    rows.map((row) => [
+      Number(row.bucket) * range.bucketSeconds * 1000,
+      {
+        requestsIn: Number(row.requests_in),
+        requestsOut: Number(row.requests_out),
+        errorsIn: Number(row.errors_in),
+        errorsOut: Number(row.errors_out),
+      },
+    ]),
+  )
 }
