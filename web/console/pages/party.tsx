@@ -13,18 +13,39 @@ import { useHubEvents } from '../../shared/events.ts'
 import { navigate } from '../../shared/router.ts'
 import { useConsole } from '../console-context.ts'
 import type { Delivery, LoggedMessage, Platform } from '../hub-types.ts'
-import { DeliveryTable } from './deliveries.tsx'
+import { DELIVERY_EVENTS, DeliveryTable } from './deliveries.tsx'
 import { MessageTable } from './messages.tsx'
 import { PARTY_EVENTS } from './parties.tsx'
+
+interface TrafficCounts {
+  readonly requests_in: number
+  readonly requests_out: number
+  readonly errors_in: number
+  readonly errors_out: number
+}
+
+/** GET /admin/platforms/{id}/traffic. */
+interface PlatformTraffic {
+  readonly last_hour: TrafficCounts
+  readonly last_day: TrafficCounts
+  readonly deliveries: { readonly waiting: number; readonly dead: number }
+}
+
+function describeTraffic(counts: TrafficCounts | undefined): string {
+  if (!counts) return '–'
+  const errors = counts.errors_in + counts.errors_out
+  return `${counts.requests_in} in, ${counts.requests_out} out, ${errors} ${errors === 1 ? 'error' : 'errors'}`
+}
 
 export function PartyPage({ id }: { id: string }) {
   const { api, canChange } = useConsole()
   const platform = useLoad(() => api.get<Platform>(`/platforms/${encodeURIComponent(id)}`), id)
-  const traffic = useLoad(
+  const recent = useLoad(
     () =>
       api.get<{ messages: LoggedMessage[] }>(`/messages${query({ party: id, bodies: 'false', limit: 20 })}`),
     id,
   )
+  const traffic = useLoad(() => api.get<PlatformTraffic>(`/platforms/${encodeURIComponent(id)}/traffic`), id)
   const deliveries = useLoad(async () => {
     const [waiting, dead] = await Promise.all([
       api.get<{ deliveries: Delivery[] }>(`/deliveries${query({ party: id, state: 'failed' })}`),
@@ -33,7 +54,10 @@ export function PartyPage({ id }: { id: string }) {
     return { waiting: waiting.deliveries, dead: dead.deliveries }
   }, id)
   useHubEvents(PARTY_EVENTS, platform.reload)
-  useHubEvents(['delivery.delivered', 'delivery.failed', 'delivery.dead'], deliveries.reload)
+  useHubEvents(DELIVERY_EVENTS, () => {
+    deliveries.reload()
+    traffic.reload()
+  })
 
   const [confirming, setConfirming] = useState(false)
   const [outcome, setOutcome] = useState('')
@@ -179,6 +203,19 @@ export function PartyPage({ id }: { id: string }) {
         </div>
       )}
 
+      <h2>Traffic</h2>
+      <ErrorNote error={traffic.error} />
+      <div class="card">
+        <Details
+          rows={[
+            ['Last hour', describeTraffic(traffic.data?.last_hour)],
+            ['Last day', describeTraffic(traffic.data?.last_day)],
+            ['Deliveries waiting', traffic.data?.deliveries.waiting],
+            ['Dead letters', traffic.data?.deliveries.dead],
+          ]}
+        />
+      </div>
+
       <h2>Waiting and dead deliveries</h2>
       <ErrorNote error={deliveries.error} />
       {deliveries.data && (
@@ -189,11 +226,11 @@ export function PartyPage({ id }: { id: string }) {
         />
       )}
 
-      <h2>Recent traffic</h2>
-      <ErrorNote error={traffic.error} />
-      {traffic.data && (
+      <h2>Recent messages</h2>
+      <ErrorNote error={recent.error} />
+      {recent.data && (
         <MessageTable
-          messages={traffic.data.messages}
+          messages={recent.data.messages}
           onSelect={(message) =>
             navigate(`/messages${query({ correlation_id: message.correlation_id ?? undefined })}`)
           }
