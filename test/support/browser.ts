@@ -65,3 +65,23 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: false })
 }
+
+/** Opens the console and signs in through its form, as an operator would; resolves on the overview. */
+export async function signInThroughPage(
+  page: Page,
+  hubUrl: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${hubUrl}/console/`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor()
+}
+
+/** Goes to a page through the console's menu and waits for its heading. */
+export async function openConsolePage(page: Page, title: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: title }).click()
+  await page.getByRole('heading', { level: 1, name: title }).waitFor()
+}

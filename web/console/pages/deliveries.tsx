@@ -27,9 +27,10 @@ const OUTCOME_WORDS: Record<string, string> = {
 /** One receiver's line of GET /admin/deliveries/summary. */
 interface ReceiverSummary {
   readonly receiver_platform_id: string
-  readonly name?: string
+  readonly name: string | null
   readonly waiting: number
   readonly dead: number
+  readonly last_error: string | null
 }
 
 export function DeliveriesPage() {
@@ -76,6 +77,7 @@ export function DeliveriesPage() {
                 <th scope="col">Receiver</th>
                 <th scope="col">Waiting</th>
                 <th scope="col">Dead</th>
+                <th scope="col">Last error</th>
                 {canChange && <th scope="col">Action</th>}
               </tr>
             </thead>
@@ -89,6 +91,7 @@ export function DeliveriesPage() {
                   </td>
                   <td>{receiver.waiting}</td>
                   <td>{receiver.dead}</td>
+                  <td>{receiver.last_error ?? '–'}</td>
                   {canChange && (
                     <td>
                       {receiver.dead > 0 && (
