@@ -5,6 +5,12 @@ import { navigate, useLocation } from '../../shared/router.ts'
 import { useConsole } from '../console-context.ts'
 import { partyName, type LoggedMessage } from '../hub-types.ts'
 
+/** GET /admin/messages: a page of the log, and where the next one starts (null: the last page). */
+interface MessagePage {
+  readonly messages: readonly LoggedMessage[]
+  readonly next_cursor?: string | null
+}
+
 const FILTERS = ['correlation_id', 'party', 'module', 'status', 'since', 'until'] as const
 type Filter = (typeof FILTERS)[number]
 
@@ -18,19 +24,23 @@ export function MessagesPage() {
   >
   const [form, setForm] = useState(applied)
   const [selected, setSelected] = useState<LoggedMessage | undefined>(undefined)
+  // The pages read so far, newest first: "Older messages" adds the next one below.
+  const [cursors, setCursors] = useState<readonly string[]>([])
   const searchPath = `/messages${query({
     ...applied,
     since: toIso(applied.since),
     until: toIso(applied.until),
     bodies: 'false',
     limit: 100,
+    cursor: cursors.at(-1),
   })}`
-  const results = useLoad(() => api.get<{ messages: LoggedMessage[] }>(searchPath), searchPath)
+  const results = useLoad(() => api.get<MessagePage>(searchPath), searchPath)
   const correlationId = selected?.correlation_id ?? (applied.correlation_id || undefined)
 
   const submit = (event: Event) => {
     event.preventDefault()
     setSelected(undefined)
+    setCursors([])
     navigate(`/messages${query(form)}`)
   }
   const onInput = (name: Filter) => (event: { currentTarget: HTMLInputElement }) =>
@@ -73,6 +83,22 @@ export function MessagesPage() {
       {results.data && (
         <MessageTable messages={results.data.messages} onSelect={setSelected} selected={selected?.id} />
       )}
+      <div class="actions">
+        {cursors.length > 0 && (
+          <button type="button" class="secondary" onClick={() => setCursors([])}>
+            Newest messages
+          </button>
+        )}
+        {results.data?.next_cursor && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setCursors((previous) => [...previous, results.data?.next_cursor ?? ''])}
+          >
+            Older messages
+          </button>
+        )}
+      </div>
       {correlationId && <Exchange correlationId={correlationId} selectedId={selected?.id} />}
     </>
   )
