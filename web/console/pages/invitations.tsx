@@ -201,7 +201,7 @@ export function InvitationsPage() {
 }
 
 /** Token A is shown this once: the hub keeps only its hash. */
-function CreatedInvitation({
+export function CreatedInvitation({
   invitation,
   onDone,
 }: {

@@ -12,8 +12,9 @@ import {
 import { useHubEvents } from '../../shared/events.ts'
 import { navigate } from '../../shared/router.ts'
 import { useConsole } from '../console-context.ts'
-import type { Delivery, LoggedMessage, Platform } from '../hub-types.ts'
+import type { Delivery, Invitation, LoggedMessage, Platform } from '../hub-types.ts'
 import { DELIVERY_EVENTS, DeliveryTable } from './deliveries.tsx'
+import { CreatedInvitation } from './invitations.tsx'
 import { MessageTable } from './messages.tsx'
 import { PARTY_EVENTS } from './parties.tsx'
 
@@ -67,6 +68,11 @@ export function PartyPage({ id }: { id: string }) {
     setOutcome('Disconnected: its tokens no longer open the hub.')
     platform.reload()
   })
+  const [reissued, setReissued] = useState<Invitation | undefined>(undefined)
+  const reissue = useAction(async () => {
+    setReissued(await api.post<Invitation>(`/platforms/${encodeURIComponent(id)}/reissue-token-a`))
+    platform.reload()
+  })
   const rotate = useAction(async () => {
     await api.post(`/platforms/${encodeURIComponent(id)}/rotate-token`)
     setOutcome('Token rotated: the partner now uses a new token to call the hub.')
@@ -118,6 +124,16 @@ export function PartyPage({ id }: { id: string }) {
                 Rotate token
               </button>
             )}
+            {data.status === 'PLANNED' && data.initiated_by === 'partner' && (
+              <button
+                type="button"
+                class="secondary"
+                disabled={reissue.busy}
+                onClick={() => void reissue.run()}
+              >
+                Issue a new token A
+              </button>
+            )}
             {data.status !== 'SUSPENDED' && !confirming && (
               <button type="button" class="danger" onClick={() => setConfirming(true)}>
                 Disconnect
@@ -146,8 +162,14 @@ export function PartyPage({ id }: { id: string }) {
           </div>
         )}
         {outcome && <p role="status">{outcome}</p>}
-        <ErrorNote error={disconnect.error ?? rotate.error} />
+        <ErrorNote error={disconnect.error ?? rotate.error ?? reissue.error} />
       </section>
+      {reissued && (
+        <CreatedInvitation
+          invitation={{ ...reissued, name: data.name }}
+          onDone={() => setReissued(undefined)}
+        />
+      )}
 
       <h2>Roles</h2>
       <div class="table-wrap">
