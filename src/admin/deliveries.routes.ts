@@ -2,7 +2,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
-import { listDeliveries, retryNow } from '../delivery/outbox.ts'
+import {
+  listDeliveries,
+  retryDeadOf,
+  retryNow,
+  summarizeQueueByReceiver,
+  type ReceiverQueue,
+} from '../delivery/outbox.ts'
 import type { DeliveryRow } from '../storage/tables.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
@@ -14,6 +20,10 @@ const DeliveriesQuery = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
 })
 const DeliveryParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) })
+const RetryDeadRequest = Type.Object(
+  { receiver_platform_id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+)
 
 /** What an operator sees of a queued message. */
 function deliveryView(row: DeliveryRow) {
@@ -33,6 +43,20 @@ function deliveryView(row: DeliveryRow) {
     last_http_status: row.last_http_status,
     created_at: row.created_at,
     updated_at: row.updated_at,
+  }
+}
+
+function receiverView(context: HubContext, queue: ReceiverQueue) {
+  return {
+    receiver_platform_id: queue.receiverPlatformId,
+    name: context.directory.platform(queue.receiverPlatformId)?.name ?? null,
+    waiting: queue.pending + queue.failed,
+    pending: queue.pending,
+    failed: queue.failed,
+    dead: queue.dead,
+    oldest_waiting_at: queue.oldestWaitingAt,
+    last_error: queue.lastError?.error ?? null,
+    last_error_at: queue.lastError?.at ?? null,
   }
 }
 
@@ -58,6 +82,41 @@ export async function deliveriesRoutes(
     })
     return { deliveries: rows.map(deliveryView) }
   })
+
+  routes.get(
+    '/deliveries/summary',
+    {
+      schema: {
+        summary: 'The queue per receiver: waiting and dead messages, the oldest waiting, the last error',
+        tags: ['Admin · console'],
+      },
+    },
+    async () => {
+      const receivers = await summarizeQueueByReceiver(context.db)
+      return { receivers: receivers.map((queue) => receiverView(context, queue)) }
+    },
+  )
+
+  routes.post(
+    '/deliveries/retry-dead',
+    {
+      schema: {
+        summary: 'Puts every dead message of a receiver back in line, in its order',
+        tags: ['Admin · console'],
+        body: RetryDeadRequest,
+      },
+    },
+    async (request, reply) => {
+      const receiver = request.body.receiver_platform_id
+      await context.directory.catchUp()
+      if (!context.directory.platform(receiver))
+        throw new AdminError('ADMIN_NOT_FOUND', `no platform ${receiver}`)
+      const retried = await retryDeadOf(context.db, receiver)
+      if (retried > 0) context.delivery.wake()
+      logAdminChange(request, 'retry-dead', { platformId: receiver, retried })
+      return reply.code(202).send({ retried })
+    },
+  )
 
   routes.post('/deliveries/:id/retry', { schema: { params: DeliveryParams } }, async (request, reply) => {
     const id = Number(request.params.id)

@@ -565,3 +565,32 @@ export async function summarizeQueueByReceiver(db: Db): Promise<ReceiverQueue[]>
         : null,
   }))
 }
+
+/**
+ * Puts every dead message of a receiver back in line, as `retryNow` does one (due now, fresh attempts),
+ * in one transaction holding their keys' locks; returns how many. Within a key they keep their order: the
+ * lowest id becomes the head when the key has none, else they follow the current head. A message parked
+ * while this runs, under a key not locked here, stays dead.
+ */
+export async function retryDeadOf(db: Db, receiverPlatformId: string): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const keys = (
+      await trx
+        .selectFrom('deliveries')
+        .select('ordering_key')
+        .distinct()
+        .where('receiver_platform_id', '=', receiverPlatformId)
+        .where('state', '=', 'dead')
+        .execute()
+    ).map((row) => row.ordering_key)
+    if (keys.length === 0) return 0
+    await lockOrderingKeys(trx, keys)
+    const result = await dueAgainWithFreshAttempts(trx)
+      .where('receiver_platform_id', '=', receiverPlatformId)
+      .where('state', '=', 'dead')
+      .where('ordering_key', 'in', keys)
+      .executeTakeFirst()
+    await promoteHeads(trx, keys)
+    return Number(result.numUpdatedRows)
+  })
+}

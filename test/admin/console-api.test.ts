@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aLocation, anEvse } from '../fixtures/locations.ts'
+import { envelope } from '../support/fake-platform.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
@@ -227,6 +228,101 @@ for (const engine of STORE_VARIANTS) {
         const response = await hub.admin('GET', '/platforms/nope/traffic')
         expect(response.status).toBe(404)
         expect(response.body).toMatchObject({ title: 'ADMIN_NOT_FOUND' })
+      })
+    })
+
+    // Last: it sends the dead letters the figures above count.
+    describe('GET /admin/deliveries/summary and POST /admin/deliveries/retry-dead', () => {
+      interface ReceiverSummary {
+        receiver_platform_id: string
+        name: string | null
+        waiting: number
+        pending: number
+        failed: number
+        dead: number
+        oldest_waiting_at: string | null
+        last_error: string | null
+        last_error_at: string | null
+      }
+
+      async function summary(): Promise<ReceiverSummary[]> {
+        const response = await hub.admin<{ receivers: ReceiverSummary[] }>('GET', '/deliveries/summary')
+        expect(response.status, response.text).toBe(200)
+        return response.body.receivers
+      }
+
+      it('lists each receiver with messages queued: waiting, dead, the oldest waiting, the last error', async () => {
+        const [away, ...others] = await summary()
+        expect(others).toEqual([])
+        expect(away).toMatchObject({
+          receiver_platform_id: awayEmsp.platformId,
+          name: 'EMSP BEEMS',
+          waiting: 0,
+          pending: 0,
+          failed: 0,
+          dead: 2,
+          oldest_waiting_at: null,
+        })
+        expect(away!.last_error).toMatch(/unreachable|socket|closed/i)
+        expect(Date.parse(away!.last_error_at!)).toBeLessThanOrEqual(Date.now())
+
+        // A new message for it, held by the receiver until released, then refused: it waits, and its age shows.
+        awayEmsp.platform.setDown(false)
+        let release!: () => void
+        const released = new Promise<void>((resolve) => (release = resolve))
+        awayEmsp.platform.answer('PATCH', '/2.3.0/receiver/locations/NL/CPO/LOC1/E1', async () => {
+          await released
+          return { status: 503, body: envelope(null, 3000, 'busy') }
+        })
+        const queuedAt = Date.now()
+        await cpo.call('/receiver/locations/NL/CPO/LOC1/E1', {
+          method: 'PATCH',
+          body: { status: 'BLOCKED', last_updated: '2026-12-06T11:00:00Z' },
+        })
+        await awayEmsp.platform.waitForRequests('/2.3.0/receiver/locations', 1)
+        const waiting = (await summary()).find((r) => r.receiver_platform_id === awayEmsp.platformId)!
+        expect(waiting).toMatchObject({ waiting: 1, dead: 2 })
+        expect(Math.abs(Date.parse(waiting.oldest_waiting_at!) - queuedAt)).toBeLessThan(5_000)
+        release()
+        await eventually(async () => {
+          const [again] = await summary()
+          expect(again).toMatchObject({ waiting: 0, dead: 3, oldest_waiting_at: null })
+          expect(again!.last_error).toContain('503')
+        })
+      })
+
+      it('retry-dead puts every dead letter of the receiver back in line; they arrive in their order', async () => {
+        awayEmsp.platform.answer('PATCH', '/2.3.0/receiver/locations/NL/CPO/LOC1/E1', () => ({
+          status: 200,
+          body: envelope(null),
+        }))
+        const triedBefore = awayEmsp.inbox('locations').length
+        const retry = await hub.admin('POST', '/deliveries/retry-dead', {
+          receiver_platform_id: awayEmsp.platformId,
+        })
+        expect(retry.status, retry.text).toBe(202)
+        expect(retry.body).toEqual({ retried: 3 })
+        const arrived = await awayEmsp.platform.waitForRequests('/2.3.0/receiver/locations', triedBefore + 3)
+        expect(arrived.slice(triedBefore).map((r) => `${r.method} ${r.path}`)).toEqual([
+          'PUT /2.3.0/receiver/locations/NL/CPO/LOC1',
+          'PATCH /2.3.0/receiver/locations/NL/CPO/LOC1/E2',
+          'PATCH /2.3.0/receiver/locations/NL/CPO/LOC1/E1',
+        ])
+        await eventually(async () => expect(await summary()).toEqual([]))
+        const again = await hub.admin('POST', '/deliveries/retry-dead', {
+          receiver_platform_id: awayEmsp.platformId,
+        })
+        expect(again.body).toEqual({ retried: 0 })
+      })
+
+      it('retry-dead: an unknown receiver is 404, a bad body 400', async () => {
+        const unknown = await hub.admin('POST', '/deliveries/retry-dead', { receiver_platform_id: 'nope' })
+        expect(unknown.status).toBe(404)
+        for (const body of [{}, { receiver_platform_id: '' }, { receiver_platform_id: 'x', more: 1 }]) {
+          const response = await hub.admin('POST', '/deliveries/retry-dead', body)
+          expect(response.status, JSON.stringify(body)).toBe(400)
+          expect(response.body).toMatchObject({ title: 'ADMIN_INVALID_REQUEST' })
+        }
       })
     })
   })
