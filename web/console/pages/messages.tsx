@@ -115,7 +115,7 @@ function Exchange({ correlationId, selectedId }: { correlationId: string; select
       <ErrorNote error={hops.error} />
       {hops.data?.messages.length === 0 && <p class="muted">No message carries this correlation id.</p>}
       <ol>
-        {hops.data?.messages.map((hop) => (
+        {hops.data?.messages.map((hop, index) => (
           <li key={hop.id}>
             <details open={hop.id === selectedId || hops.data?.messages.length === 1}>
               <summary>
@@ -129,9 +129,13 @@ function Exchange({ correlationId, selectedId }: { correlationId: string; select
                 {hop.note ? `. ${hop.note}` : ''}
               </p>
               <h3>Request</h3>
-              <pre>{pretty(hop.request_body)}</pre>
+              <pre tabIndex={0} role="region" aria-label={`Request body of hop ${index + 1}`}>
+                {pretty(hop.request_body)}
+              </pre>
               <h3>Answer</h3>
-              <pre>{pretty(hop.response_body)}</pre>
+              <pre tabIndex={0} role="region" aria-label={`Answer body of hop ${index + 1}`}>
+                {pretty(hop.response_body)}
+              </pre>
             </details>
           </li>
         ))}
