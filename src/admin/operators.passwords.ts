@@ -57,6 +57,12 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; key: Buffer } 
   return { cost, salt: Buffer.from(match[4]!, 'base64'), key: Buffer.from(match[5]!, 'base64') }
 }
 
+/** True when `stored` was hashed with other parameters than today's: hash the password again on sign-in. */
+export function needsRehash(stored: string): boolean {
+  const cost = parse(stored)?.cost
+  return !cost || cost.ln !== COST.ln || cost.r !== COST.r || cost.p !== COST.p
+}
+
 /** Hashed once, for sign-ins with an unknown email: they cost as long as a wrong password. */
 let standInHash: Promise<string> | undefined
 

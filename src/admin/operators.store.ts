@@ -72,6 +72,16 @@ export async function updateOperator(
     .executeTakeFirstOrThrow()
 }
 
+/** Replaces a stored hash with one of today's parameters, unless the password changed meanwhile. */
+export async function replacePasswordHash(db: Db, id: string, from: string, to: string): Promise<void> {
+  await db
+    .updateTable('operators')
+    .set({ password_hash: to })
+    .where('id', '=', id)
+    .where('password_hash', '=', from)
+    .execute()
+}
+
 /** Deletes the operator; its sessions go with it (foreign key, on delete cascade). */
 export async function deleteOperator(trx: Kysely<Database>, id: string): Promise<void> {
   await trx.deleteFrom('operators').where('id', '=', id).execute()

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { generateToken, hashToken } from '../core/tokens.ts'
 import type { HubContext } from '../hub-context.ts'
+import type { OperatorRow } from '../storage/tables.ts'
 import {
   csrfTokenOf,
   logAdminChange,
@@ -10,12 +11,17 @@ import {
   type OperatorSession,
 } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
-import { verifyPassword } from './operators.passwords.ts'
+import { hashPassword, needsRehash, verifyPassword } from './operators.passwords.ts'
 import { normalizeEmail, SignInRequest } from './operators.schema.ts'
-import { findOperatorByEmail } from './operators.store.ts'
+import { findOperatorByEmail, replacePasswordHash } from './operators.store.ts'
 import { insertAuditEntry } from './audit.store.ts'
 import { createSession, deleteExpiredSessions, deleteSession, type SessionOperator } from './session.store.ts'
-import { clearSignInFailures, recordSignInFailure, signInRetryAfter } from './session.throttle.ts'
+import {
+  clearSignInFailures,
+  recordSignInFailure,
+  signInRetryAfter,
+  type SignInAttempt,
+} from './session.throttle.ts'
 
 function sessionView(operator: SessionOperator, csrfToken: string) {
   return { operator: { id: operator.id, email: operator.email, role: operator.role }, csrf_token: csrfToken }
@@ -26,53 +32,82 @@ function cookieOptions(request: FastifyRequest) {
   return { httpOnly: true, sameSite: 'strict', path: '/', secure: request.protocol === 'https' } as const
 }
 
+/** A wrong email or password: counted for the throttle, audited, logged, answered 401 (the same for both). */
+async function refuseSignIn(
+  context: HubContext,
+  request: FastifyRequest,
+  attempt: SignInAttempt,
+): Promise<never> {
+  await recordSignInFailure(context.db, attempt, context.config.operators.signIn)
+  await insertAuditEntry(context.db, {
+    actor: 'anonymous',
+    action: 'sign-in-failed',
+    target: operatorIdOf(attempt.email),
+    details: {},
+    remoteAddress: request.ip,
+    requestId: request.id,
+  })
+  request.log.info({ email: attempt.email }, 'sign-in failed: wrong email or password')
+  throw new AdminError('ADMIN_UNAUTHORIZED', 'wrong email or password')
+}
+
+/** A new session for an operator whose password matched; returns the token for the cookie. */
+async function openSession(
+  context: HubContext,
+  request: FastifyRequest,
+  operator: OperatorRow,
+  password: string,
+): Promise<string> {
+  await clearSignInFailures(context.db, operator.email)
+  if (needsRehash(operator.password_hash)) {
+    const rehashed = await hashPassword(password)
+    await replacePasswordHash(context.db, operator.id, operator.password_hash, rehashed)
+  }
+  // The session this browser had, if any, is replaced rather than left to expire.
+  const previous = request.cookies[SESSION_COOKIE]
+  if (previous) await deleteSession(context.db, hashToken(previous))
+  await deleteExpiredSessions(context.db, context.config.operators)
+  const token = generateToken()
+  await createSession(context.db, {
+    tokenHash: hashToken(token),
+    operatorId: operator.id,
+    remoteAddress: request.ip,
+  })
+  request.adminId = operatorIdOf(operator.email)
+  request.adminRole = operator.role
+  logAdminChange(request, 'sign-in', { target: operatorIdOf(operator.email) })
+  return token
+}
+
 /** Signing in and out with email and password: the `hub_session` cookie and its CSRF token. */
 export async function sessionRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
-  const settings = context.config.operators
 
   routes.post(
     '/session',
     { schema: { body: SignInRequest }, config: { adminAccess: 'public' } },
     async (request, reply) => {
-      const email = normalizeEmail(request.body.email)
-      const attempt = { email, address: request.ip }
-      const retryAfter = await signInRetryAfter(context.db, attempt, settings.signIn)
+      const attempt = { email: normalizeEmail(request.body.email), address: request.ip }
+      // Before the password is looked at: a throttled guess learns nothing, even when it is right.
+      const retryAfter = await signInRetryAfter(context.db, attempt, context.config.operators.signIn)
       if (retryAfter !== undefined) {
-        request.log.warn({ email, retryAfterSeconds: retryAfter }, 'sign-in throttled: too many failures')
+        request.log.warn(
+          { email: attempt.email, retryAfterSeconds: retryAfter },
+          'sign-in throttled: too many failures',
+        )
         reply.header('retry-after', String(retryAfter))
         throw new AdminError('ADMIN_THROTTLED', `too many failed sign-ins: try again in ${retryAfter} s`)
       }
-      const operator = await findOperatorByEmail(context.db, email)
-      if (!(await verifyPassword(request.body.password, operator?.password_hash))) {
-        await recordSignInFailure(context.db, attempt, settings.signIn)
-        await insertAuditEntry(context.db, {
-          actor: 'anonymous',
-          action: 'sign-in-failed',
-          target: operatorIdOf(email),
-          details: {},
-          remoteAddress: request.ip,
-          requestId: request.id,
-        })
-        request.log.info({ email }, 'sign-in failed: wrong email or password')
-        throw new AdminError('ADMIN_UNAUTHORIZED', 'wrong email or password')
-      }
-      await clearSignInFailures(context.db, email)
-      await deleteExpiredSessions(context.db, settings)
-      const token = generateToken()
-      await createSession(context.db, {
-        tokenHash: hashToken(token),
-        operatorId: operator!.id,
-        remoteAddress: request.ip,
-      })
-      request.adminId = operatorIdOf(email)
-      request.adminRole = operator!.role
-      logAdminChange(request, 'sign-in', { target: operatorIdOf(email) })
+      const operator = await findOperatorByEmail(context.db, attempt.email)
+      // Without such an operator the password is hashed all the same: the answer takes as long either way.
+      const matches = await verifyPassword(request.body.password, operator?.password_hash)
+      if (!operator || !matches) return refuseSignIn(context, request, attempt)
+      const token = await openSession(context, request, operator, request.body.password)
       reply.setCookie(SESSION_COOKIE, token, cookieOptions(request))
-      return sessionView(operator!, csrfTokenOf(token))
+      return sessionView(operator, csrfTokenOf(token))
     },
   )
 

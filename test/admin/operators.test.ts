@@ -1,4 +1,7 @@
+import { randomBytes, scryptSync } from 'node:crypto'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hashToken } from '../../src/core/tokens.ts'
 import { capturedLog } from '../support/captured-log.ts'
 import { call, type HttpResult } from '../support/http.ts'
 import {
@@ -7,7 +10,9 @@ import {
   sessionFor,
   signIn,
   signInRequest,
+  type OperatorSession,
   type OperatorView,
+  type SessionBody,
 } from '../support/operator-session.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 import { createTestStore, STORE_VARIANTS } from '../support/test-store.ts'
@@ -35,7 +40,15 @@ const VIEWER_PASSWORD = 'viewer passphrase 0002'
 const NEW_PASSWORD = 'a brand new passphrase 0003'
 const WEAK_PASSWORD = 'short-0004'
 const WRONG_PASSWORD = 'not the passphrase 0005'
-const PASSWORDS = [ADMIN_PASSWORD, VIEWER_PASSWORD, NEW_PASSWORD, WEAK_PASSWORD, WRONG_PASSWORD]
+const LEGACY_PASSWORD = 'an old passphrase 0006'
+const PASSWORDS = [
+  ADMIN_PASSWORD,
+  VIEWER_PASSWORD,
+  NEW_PASSWORD,
+  WEAK_PASSWORD,
+  WRONG_PASSWORD,
+  LEGACY_PASSWORD,
+]
 
 const INVITATION = { name: 'Via cookie', roles: [{ role: 'CPO', country_code: 'NL', party_id: 'OPS' }] }
 
@@ -255,6 +268,62 @@ for (const engine of STORE_VARIANTS) {
       const removed = kept(await hub.admin('DELETE', `/operators/${viewerId}`))
       expect(removed.status, removed.text).toBe(204)
       expectProblem(kept(await session.call('GET', '/platforms')), 401, 'ADMIN_UNAUTHORIZED')
+    })
+
+    it('signing in again replaces the session the browser had', async () => {
+      const first = await signIn(hub.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+      const again = await call<SessionBody>(`${hub.url}/admin/session`, {
+        method: 'POST',
+        headers: { cookie: first.cookie },
+        body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+      })
+      expect(again.status, again.text).toBe(200)
+      expectProblem(kept(await first.call('GET', '/session')), 401, 'ADMIN_UNAUTHORIZED')
+      const second = sessionFor(hub.url, sessionCookieOf(again)!, again.body)
+      expect((await second.call('GET', '/session')).status).toBe(200)
+    })
+
+    it('a hash stored with older scrypt parameters still signs in, and is stored again with today’s', async () => {
+      const email = 'legacy@example.com'
+      const salt = randomBytes(16)
+      const key = scryptSync(LEGACY_PASSWORD, salt, 32, { N: 2 ** 10, r: 8, p: 1 })
+      const unpadded = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '')
+      const legacyHash = `$scrypt$ln=10,r=8,p=1$${unpadded(salt)}$${unpadded(key)}`
+      const db = hub.testStore.store.db
+      await db
+        .insertInto('operators')
+        .values({ id: 'legacy-operator', email, role: 'viewer', password_hash: legacyHash })
+        .execute()
+      expectProblem(kept(await signInRequest(hub.url, email, WRONG_PASSWORD)), 401, 'ADMIN_UNAUTHORIZED')
+      await signIn(hub.url, email, LEGACY_PASSWORD)
+      const stored = await db
+        .selectFrom('operators')
+        .select('password_hash')
+        .where('id', '=', 'legacy-operator')
+        .executeTakeFirstOrThrow()
+      expect(stored.password_hash).toMatch(/^\$scrypt\$ln=15,r=8,p=3\$/)
+      await signIn(hub.url, email, LEGACY_PASSWORD)
+      expect((await hub.admin('DELETE', '/operators/legacy-operator')).status).toBe(204)
+    })
+
+    it('a session ends after SESSION_IDLE_TIMEOUT_MINUTES without a request, and SESSION_MAX_AGE_HOURS after sign-in', async () => {
+      const db = hub.testStore.store.db
+      const idle = await signIn(hub.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+      const old = await signIn(hub.url, ADMIN_EMAIL, ADMIN_PASSWORD)
+      const hashOf = (session: OperatorSession) => hashToken(session.cookie.replace(/^hub_session=/, ''))
+      // Defaults: 30 minutes idle, 12 hours in all. Moved back in time rather than waited for.
+      await db
+        .updateTable('operator_sessions')
+        .set({ last_seen_at: sql`now() - interval '31 minutes'` })
+        .where('token_hash', '=', hashOf(idle))
+        .execute()
+      await db
+        .updateTable('operator_sessions')
+        .set({ created_at: sql`now() - interval '12 hours 1 minute'` })
+        .where('token_hash', '=', hashOf(old))
+        .execute()
+      expectProblem(kept(await idle.call('GET', '/platforms')), 401, 'ADMIN_UNAUTHORIZED')
+      expectProblem(kept(await old.call('GET', '/platforms')), 401, 'ADMIN_UNAUTHORIZED')
     })
 
     it('no password appears in any answer or any log line', () => {
