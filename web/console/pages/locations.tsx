@@ -7,14 +7,20 @@ import { useConsole } from '../console-context.ts'
 import type { PartyRef } from '../hub-types.ts'
 
 /** One Location of GET /admin/locations: the hub's copy, as its owner broadcast it. */
-interface HubLocation extends PartyRef {
+interface HubLocation {
   readonly id: string
+  readonly owner: PartyRef
   readonly name?: string | null
   readonly address?: string
   readonly city?: string
-  readonly coordinates: { readonly latitude: string; readonly longitude: string }
-  readonly evses?: readonly { readonly uid: string; readonly status: string }[]
+  readonly coordinates: { readonly latitude: number; readonly longitude: number } | null
+  readonly evses: readonly { readonly uid: string; readonly status: string }[]
   readonly last_updated?: string
+}
+
+interface LocationPage {
+  readonly locations: readonly HubLocation[]
+  readonly next_cursor: string | null
 }
 
 /** The `location.changed` event of the live stream: the EVSEs it touched, with their new status. */
@@ -34,18 +40,17 @@ const STATUS_COLOURS: Record<string, string> = {
 
 export function LocationsPage() {
   const { api } = useConsole()
-  const [filter, setFilter] = useState('')
+  const [search, setSearch] = useState('')
+  const [cursor, setCursor] = useState<string | undefined>(undefined)
   const settings = useLoad(() => fetchSettings(), 'settings')
-  const locations = useLoad(
-    () => api.get<{ locations: HubLocation[] }>(`/locations${query({ limit: 1000 })}`),
-    'locations',
-  )
+  const path = `/locations${query({ q: search.trim(), limit: 1000, cursor })}`
+  const locations = useLoad(() => api.get<LocationPage>(path), path)
   // EVSE statuses that changed since the page loaded, by owner/location/uid.
   const [liveStatus, setLiveStatus] = useState<Record<string, string>>({})
   useHubEvents(['location.changed'], (event: HubEvent) => {
     const change = event.data as LocationChanged
     const known = locations.data?.locations.some(
-      (location) => key(location, location.id) === key(change.owner, change.location_id),
+      (location) => key(location.owner, location.id) === key(change.owner, change.location_id),
     )
     if (!known) return locations.reload()
     setLiveStatus((previous) => {
@@ -56,26 +61,21 @@ export function LocationsPage() {
     })
   })
 
-  const rows = (locations.data?.locations ?? []).filter((location) =>
-    `${location.name ?? ''} ${location.id} ${location.city ?? ''}`
-      .toLowerCase()
-      .includes(filter.toLowerCase()),
-  )
+  const rows = locations.data?.locations ?? []
   const evsesOf = (location: HubLocation) =>
-    (location.evses ?? []).map((evse) => ({
+    location.evses.map((evse) => ({
       uid: evse.uid,
-      status: liveStatus[`${key(location, location.id)}/${evse.uid}`] ?? evse.status,
+      status: liveStatus[`${key(location.owner, location.id)}/${evse.uid}`] ?? evse.status,
     }))
   const points: MapPoint[] = rows.flatMap((location) => {
-    const latitude = Number(location.coordinates.latitude)
-    const longitude = Number(location.coordinates.longitude)
-    if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return []
+    if (!location.coordinates) return []
+    const { latitude, longitude } = location.coordinates
     const evses = evsesOf(location)
     const available = evses.filter((evse) => evse.status === 'AVAILABLE').length
     const colour = STATUS_COLOURS[available > 0 ? 'AVAILABLE' : (evses[0]?.status ?? '')] ?? '#6b7280'
     return [
       {
-        id: key(location, location.id),
+        id: key(location.owner, location.id),
         latitude,
         longitude,
         color: colour,
@@ -94,7 +94,14 @@ export function LocationsPage() {
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
         <label>
           Search locations
-          <input type="search" value={filter} onInput={(event) => setFilter(event.currentTarget.value)} />
+          <input
+            type="search"
+            value={search}
+            onInput={(event) => {
+              setCursor(undefined)
+              setSearch(event.currentTarget.value)
+            }}
+          />
         </label>
       </form>
       {locations.data && rows.length === 0 && <p class="muted">No location has been broadcast yet.</p>}
@@ -112,10 +119,10 @@ export function LocationsPage() {
             </thead>
             <tbody>
               {rows.map((location) => (
-                <tr key={key(location, location.id)}>
+                <tr key={key(location.owner, location.id)}>
                   <td>{location.name ?? location.id}</td>
                   <td>
-                    {location.country_code}*{location.party_id}
+                    {location.owner.country_code}*{location.owner.party_id}
                   </td>
                   <td>{[location.address, location.city].filter(Boolean).join(', ') || '–'}</td>
                   <td>
@@ -132,6 +139,22 @@ export function LocationsPage() {
           </table>
         </div>
       )}
+      <div class="actions">
+        {cursor && (
+          <button type="button" class="secondary" onClick={() => setCursor(undefined)}>
+            First page
+          </button>
+        )}
+        {locations.data?.next_cursor && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setCursor(locations.data?.next_cursor ?? undefined)}
+          >
+            Next page
+          </button>
+        )}
+      </div>
     </>
   )
 }
