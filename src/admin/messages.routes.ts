@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { hasCalendarDate } from '../core/date-time.ts'
 import type { HubContext } from '../hub-context.ts'
-import { listMessages, type MessageLogListRow } from '../message-log/message-log.store.ts'
+import { listMessages, type MessageCursor, type MessageLogListRow } from '../message-log/message-log.store.ts'
 import { AdminError } from './admin-errors.ts'
 
 export const RFC_3339 =
@@ -18,7 +18,10 @@ const MessagesQuery = Type.Object({
   until: Type.Optional(Type.String({ pattern: RFC_3339 })),
   order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
   bodies: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  /** `ok`, `error`, or an HTTP status code. */
+  status: Type.Optional(Type.String({ pattern: '^(ok|error|[1-5][0-9]{2})$' })),
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
 })
 
 const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
@@ -34,6 +37,26 @@ export function instant(name: string, value: string | undefined): Date | undefin
 
 function partyView(country_code: string | null, party_id: string | null) {
   return country_code && party_id ? { country_code, party_id } : null
+}
+
+/** The list's cursor: the order it was handed out in and the last entry's time, direction and id; opaque to the caller. */
+function encodeCursor(order: 'asc' | 'desc', row: MessageLogListRow): string {
+  const text = `${order}:${row.logged_at.getTime()}:${row.direction}:${row.id}`
+  return Buffer.from(text, 'utf8').toString('base64url')
+}
+
+function decodeCursor(text: string, order: 'asc' | 'desc'): MessageCursor {
+  const match = /^(asc|desc):([0-9]{1,15}):(in|out):([0-9]{1,18})$/.exec(
+    Buffer.from(text, 'base64url').toString('utf8'),
+  )
+  if (!match) throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
+  if (match[1] !== order)
+    throw new AdminError('ADMIN_INVALID_REQUEST', `cursor: handed out for order=${match[1]}, not ${order}`)
+  return { loggedAt: new Date(Number(match[2])), direction: match[3] as 'in' | 'out', id: Number(match[4]) }
+}
+
+function statusFilter(status: string | undefined): 'ok' | 'error' | number | undefined {
+  return status === undefined || status === 'ok' || status === 'error' ? status : Number(status)
 }
 
 /** What an operator sees of one logged request. */
@@ -69,25 +92,46 @@ export async function messagesRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
-  routes.get('/messages', { schema: { querystring: MessagesQuery } }, async (request) => {
-    const query = request.query
-    const since = instant('since', query.since)
-    const until = instant('until', query.until)
-    const partyMatch = query.party ? PARTY.exec(query.party) : null
-    const rows = await listMessages(context.db, {
-      correlationId: query.correlation_id,
-      party: partyMatch
-        ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
-        : undefined,
-      platformId: query.party && !partyMatch ? query.party : undefined,
-      module: query.module?.toLowerCase(),
-      since,
-      until,
+  routes.get(
+    '/messages',
+    {
+      schema: {
+        summary: 'The message log: OCPI requests in and out, filtered, a page at a time',
+        tags: ['Admin · console'],
+        querystring: MessagesQuery,
+      },
+    },
+    async (request, reply) => {
+      const query = request.query
+      const since = instant('since', query.since)
+      const until = instant('until', query.until)
+      const partyMatch = query.party ? PARTY.exec(query.party) : null
       // One correlation id is a story: read it from the start. Everything else: the newest first.
-      order: query.order ?? (query.correlation_id ? 'asc' : 'desc'),
-      limit: Math.max(1, Math.min(Number(query.limit ?? 100), 1000)),
-      withBodies: query.bodies !== 'false',
-    })
-    return { messages: rows.map(messageView) }
-  })
+      const order = query.order ?? (query.correlation_id ? 'asc' : 'desc')
+      const limit = Math.max(1, Math.min(Number(query.limit ?? 100), 1000))
+      const rows = await listMessages(context.db, {
+        correlationId: query.correlation_id,
+        party: partyMatch
+          ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
+          : undefined,
+        platformId: query.party && !partyMatch ? query.party : undefined,
+        module: query.module?.toLowerCase(),
+        since,
+        until,
+        status: statusFilter(query.status),
+        order,
+        after: query.cursor ? decodeCursor(query.cursor, order) : undefined,
+        // One more than asked: whether there is a next page.
+        limit: limit + 1,
+        withBodies: query.bodies !== 'false',
+      })
+      const page = rows.slice(0, limit)
+      const nextCursor = rows.length > limit ? encodeCursor(order, page.at(-1)!) : null
+      if (nextCursor) {
+        const next = new URLSearchParams({ ...query, cursor: nextCursor })
+        void reply.header('link', `</admin/messages?${next.toString()}>; rel="next"`)
+      }
+      return { messages: page.map(messageView), next_cursor: nextCursor }
+    },
+  )
 }

@@ -45,10 +45,24 @@ export interface MessageFilter {
   readonly module?: string | undefined
   readonly since?: Date | undefined
   readonly until?: Date | undefined
+  /** `ok`: answered with HTTP below 400 and OCPI 1000 (or no envelope); `error`: the others; a number: that HTTP status. */
+  readonly status?: 'ok' | 'error' | number | undefined
   readonly order: 'asc' | 'desc'
+  /** Only entries after this one in `order` (the last entry of the page before). */
+  readonly after?: MessageCursor | undefined
   readonly limit: number
   readonly withBodies: boolean
 }
+
+/** Where a page of the log starts: just after this entry, in (logged_at, direction, id) order. */
+export interface MessageCursor {
+  readonly loggedAt: Date
+  readonly direction: 'in' | 'out'
+  readonly id: number
+}
+
+/** An exchange that failed: HTTP 400 or above, an OCPI status other than 1000, or no answer at all. */
+const FAILED_EXCHANGE = sql<boolean>`(http_status is null or http_status >= 400 or coalesce(ocpi_status, 1000) <> 1000)`
 
 export type MessageLogListRow = Omit<MessageLogRow, 'request_body' | 'response_body'> &
   Partial<Pick<MessageLogRow, 'request_body' | 'response_body'>>
@@ -92,6 +106,19 @@ export async function listMessages(db: Db, filter: MessageFilter): Promise<Messa
   if (filter.module !== undefined) query = query.where('module', '=', filter.module)
   if (filter.since) query = query.where('logged_at', '>=', filter.since)
   if (filter.until) query = query.where('logged_at', '<', filter.until)
+  if (filter.status === 'error') query = query.where(FAILED_EXCHANGE)
+  else if (filter.status === 'ok') query = query.where(sql<boolean>`not ${FAILED_EXCHANGE}`)
+  else if (filter.status !== undefined) query = query.where('http_status', '=', filter.status)
+  const after = filter.after
+  if (after) {
+    const beyond = filter.order === 'asc' ? sql`>` : sql`<`
+    // The time bound alone lets the time index start at the cursor; the row comparison breaks its ties.
+    query = query
+      .where('logged_at', filter.order === 'asc' ? '>=' : '<=', after.loggedAt)
+      .where(
+        sql<boolean>`(logged_at, direction, id) ${beyond} (${after.loggedAt}::timestamptz, ${after.direction}, ${after.id})`,
+      )
+  }
   const party = filter.party
   if (party) {
     query = query.where((eb) =>
@@ -152,15 +179,14 @@ export interface TrafficRange {
  * index (or of the platform's index), so the cost follows the requests in the range, not the log.
  */
 export async function countTrafficByBucket(db: Db, range: TrafficRange): Promise<Map<number, TrafficCounts>> {
-  const failed = sql`(http_status is null or http_status >= 400 or coalesce(ocpi_status, 1000) <> 1000)`
   let query = db
     .selectFrom('message_log')
     .select([
       sql<string>`floor(extract(epoch from logged_at) / ${range.bucketSeconds})::bigint`.as('bucket'),
       sql<string>`count(*) filter (where direction = 'in')`.as('requests_in'),
       sql<string>`count(*) filter (where direction = 'out')`.as('requests_out'),
-      sql<string>`count(*) filter (where direction = 'in' and ${failed})`.as('errors_in'),
-      sql<string>`count(*) filter (where direction = 'out' and ${failed})`.as('errors_out'),
+      sql<string>`count(*) filter (where direction = 'in' and ${FAILED_EXCHANGE})`.as('errors_in'),
+      sql<string>`count(*) filter (where direction = 'out' and ${FAILED_EXCHANGE})`.as('errors_out'),
     ])
     .where('logged_at', '>=', range.from)
     .where('logged_at', '<', range.until)

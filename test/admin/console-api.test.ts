@@ -231,6 +231,83 @@ for (const engine of STORE_VARIANTS) {
       })
     })
 
+    describe('GET /admin/messages: status and cursor', () => {
+      it('status=error, status=ok and status=<HTTP code> split the log as the figures do', async () => {
+        const refused = await hub.ocpi('/2.3.0/sender/tariffs', { token: 'still-not-a-token' })
+        expect(refused.status).toBe(401)
+        await eventually(async () => {
+          const all = await messages()
+          expect(all.filter((m) => m.http_status === 401).length).toBeGreaterThanOrEqual(1)
+          const errors = await messages('&status=error')
+          const ok = await messages('&status=ok')
+          expect(errors.map((m) => m.id)).toEqual(all.filter(isError).map((m) => m.id))
+          expect(ok.map((m) => m.id)).toEqual(all.filter((m) => !isError(m)).map((m) => m.id))
+          const unauthorized = await messages('&status=401')
+          expect(unauthorized.map((m) => m.id)).toEqual(
+            all.filter((m) => m.http_status === 401).map((m) => m.id),
+          )
+        })
+      })
+
+      it('pages follow next_cursor and the Link header, in either order, each entry once', async () => {
+        for (const order of ['desc', 'asc']) {
+          const all = await messages(`&order=${order}`)
+          expect(all.length).toBeGreaterThan(10)
+          const walked: number[] = []
+          let cursor: string | null = null
+          let pages = 0
+          do {
+            const query: string = `/messages?bodies=false&limit=4&order=${order}${cursor ? `&cursor=${cursor}` : ''}`
+            const page = await hub.admin<{ messages: LoggedMessage[]; next_cursor: string | null }>(
+              'GET',
+              query,
+            )
+            expect(page.status, page.text).toBe(200)
+            expect(page.body.messages.length).toBeLessThanOrEqual(4)
+            walked.push(...page.body.messages.map((m) => m.id))
+            cursor = page.body.next_cursor
+            const link = page.headers.get('link')
+            if (cursor) expect(link).toContain(`cursor=${cursor}`)
+            else expect(link).toBeNull()
+            pages++
+          } while (cursor && pages < 1000)
+          expect(walked).toEqual(all.map((m) => m.id))
+        }
+        // A whole page: no cursor when nothing follows.
+        const whole = await hub.admin<{ next_cursor: string | null }>(
+          'GET',
+          '/messages?limit=1000&bodies=false',
+        )
+        expect(whole.body.next_cursor).toBeNull()
+      })
+
+      it('refuses a bad status, a cursor it did not hand out, or one of the other order, with 400', async () => {
+        const first = await hub.admin<{ next_cursor: string }>('GET', '/messages?limit=1&order=desc')
+        for (const query of [
+          'status=fine',
+          'status=99',
+          'cursor=bm90LWEtY3Vyc29y',
+          `cursor=${first.body.next_cursor}&order=asc`,
+          'cursor=a+b',
+        ]) {
+          const response = await hub.admin('GET', `/messages?${query}`)
+          expect(response.status, query).toBe(400)
+          expect(response.body).toMatchObject({ title: 'ADMIN_INVALID_REQUEST' })
+        }
+      })
+
+      it('never shows an Authorization header or a token, bodies included', async () => {
+        const logged = await hub.admin('GET', '/messages?limit=1000')
+        expect(logged.status).toBe(200)
+        expect(logged.text).toContain('credentials')
+        expect(logged.text.toLowerCase()).not.toContain('authorization')
+        for (const party of [cpo, emsp, awayEmsp]) {
+          expect(logged.text).not.toContain(party.platform.tokenToHub!)
+          expect(logged.text).not.toContain(party.platform.tokenFromHub!)
+        }
+      })
+    })
+
     // Last: it sends the dead letters the figures above count.
     describe('GET /admin/deliveries/summary and POST /admin/deliveries/retry-dead', () => {
       interface ReceiverSummary {
