@@ -99,3 +99,19 @@ describe('a hub whose console was not built', () => {
     expect(response.body).toContain('npm run build')
   })
 })
+
+describe('CONSOLE_MAP_TILE_URL', () => {
+  it('takes an http or https URL template and refuses anything else at start-up', () => {
+    expect(
+      loadConfig({ CONSOLE_MAP_TILE_URL: 'https://tile.example.org/{z}/{x}/{y}.png' }).consoleMap,
+    ).toEqual({
+      tileUrl: 'https://tile.example.org/{z}/{x}/{y}.png',
+      attribution: '',
+    })
+    expect(loadConfig({}).consoleMap.tileUrl).toBeUndefined()
+    expect(() => loadConfig({ CONSOLE_MAP_TILE_URL: 'javascript:alert(1)//{z}' })).toThrow(
+      /CONSOLE_MAP_TILE_URL/,
+    )
+    expect(() => loadConfig({ CONSOLE_MAP_TILE_URL: 'tiles/{z}/{x}/{y}.png' })).toThrow(/http or https/)
+  })
+})
