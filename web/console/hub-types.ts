@@ -82,6 +82,8 @@ export interface LoggedMessage {
   readonly note: string | null
   readonly request_body?: string | null
   readonly response_body?: string | null
+  readonly request_body_truncated?: boolean
+  readonly response_body_truncated?: boolean
 }
 
 export function partyName(party: PartyRef | null | undefined): string {

@@ -132,10 +132,12 @@ function Exchange({ correlationId, selectedId }: { correlationId: string; select
               <pre tabIndex={0} role="region" aria-label={`Request body of hop ${index + 1}`}>
                 {pretty(hop.request_body)}
               </pre>
+              {hop.request_body_truncated && <p class="muted">{CUT}</p>}
               <h3>Answer</h3>
               <pre tabIndex={0} role="region" aria-label={`Answer body of hop ${index + 1}`}>
                 {pretty(hop.response_body)}
               </pre>
+              {hop.response_body_truncated && <p class="muted">{CUT}</p>}
             </details>
           </li>
         ))}
@@ -198,6 +200,9 @@ function outcome(message: LoggedMessage): string {
   if (message.ocpi_status !== null) parts.push(`OCPI ${message.ocpi_status}`)
   return parts.filter(Boolean).join(', ') || '–'
 }
+
+const CUT =
+  'Only the start of this body is kept (MESSAGE_LOG_BODY_LIMIT_BYTES; accepted exchanges keep less, MESSAGE_LOG_ACCEPTED_BODY_LIMIT_BYTES).'
 
 /** Bodies are JSON text (secrets already masked by the hub): indented when they parse, as they are if not. */
 function pretty(body: string | null | undefined): string {
