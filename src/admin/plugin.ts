@@ -5,6 +5,7 @@ import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { eventsRoutes } from './events.routes.ts'
+import { locationsRoutes } from './locations.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { operatorsRoutes } from './operators.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
@@ -33,4 +34,5 @@ export async function adminPlugin(
   await app.register(auditRoutes, { context: options.context })
   await app.register(eventsRoutes, { context: options.context })
   await app.register(statsRoutes, { context: options.context })
+  await app.register(locationsRoutes, { context: options.context })
 }

@@ -1,0 +1,106 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { HubContext } from '../hub-context.ts'
+import {
+  listLocationOverviews,
+  type LocationCursor,
+  type LocationOverview,
+} from '../storage/location-overview.store.ts'
+import { AdminError } from './admin-errors.ts'
+
+const LocationsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,400}$' })),
+    /** Part of a Location's id, name, address or city. */
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    country_code: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+    party_id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{3}$' })),
+  },
+  { additionalProperties: false },
+)
+
+const LIMIT_DEFAULT = 100
+const LIMIT_MAX = 1000
+
+/** The list's cursor: the last Location's id and owner, opaque to the caller. */
+function encodeCursor(cursor: LocationCursor): string {
+  return Buffer.from(JSON.stringify([cursor.object_id, cursor.country_code, cursor.party_id])).toString(
+    'base64url',
+  )
+}
+
+function decodeCursor(text: string): LocationCursor {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
+  } catch {
+    parsed = undefined
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((part) => typeof part === 'string'))
+    throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
+  const [object_id, country_code, party_id] = parsed as [string, string, string]
+  return { object_id, country_code, party_id }
+}
+
+/** OCPI sends coordinates as decimal strings; a map wants numbers. */
+function coordinate(text: string | undefined): number | null {
+  const value = Number(text)
+  return text !== undefined && Number.isFinite(value) ? value : null
+}
+
+function locationView(location: LocationOverview) {
+  const statuses: Record<string, number> = {}
+  for (const evse of location.evses) statuses[evse.status] = (statuses[evse.status] ?? 0) + 1
+  const latitude = coordinate(location.coordinates?.latitude)
+  const longitude = coordinate(location.coordinates?.longitude)
+  return {
+    id: location.id,
+    owner: { country_code: location.country_code, party_id: location.party_id },
+    name: location.name,
+    address: location.address,
+    city: location.city,
+    coordinates: latitude !== null && longitude !== null ? { latitude, longitude } : null,
+    evse_count: location.evses.length,
+    evse_statuses: statuses,
+    evses: location.evses,
+    last_updated: location.last_updated,
+  }
+}
+
+/** The broadcast Locations the hub stores, for the console's map and table. */
+export async function locationsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.get(
+    '/locations',
+    {
+      schema: {
+        summary: 'The Locations the hub stores, with their EVSE statuses, a page at a time',
+        tags: ['Admin · console'],
+        querystring: LocationsQuery,
+      },
+    },
+    async (request, reply) => {
+      const { limit: limitText, cursor, q, country_code, party_id } = request.query
+      const limit = Number(limitText ?? LIMIT_DEFAULT)
+      if (limit < 1 || limit > LIMIT_MAX)
+        throw new AdminError('ADMIN_INVALID_REQUEST', `limit: must be from 1 to ${LIMIT_MAX}`)
+      const page = await listLocationOverviews(
+        context.db,
+        { q, countryCode: country_code?.toUpperCase(), partyId: party_id?.toUpperCase() },
+        { limit, after: cursor ? decodeCursor(cursor) : undefined },
+      )
+      const nextCursor = page.next ? encodeCursor(page.next) : null
+      if (nextCursor) {
+        const next = new URLSearchParams({ ...request.query, cursor: nextCursor })
+        void reply.header('link', `</admin/locations?${next.toString()}>; rel="next"`)
+      }
+      return { locations: page.locations.map(locationView), next_cursor: nextCursor }
+    },
+  )
+}
