@@ -71,7 +71,8 @@ export function PointMap(props: { settings: MapSettings; points: readonly MapPoi
     if (props.points.length > 0) {
       map.current.fitBounds(
         L.latLngBounds(props.points.map((point) => [point.latitude, point.longitude] as L.LatLngTuple)),
-        { maxZoom: 12, padding: [30, 30] },
+        // Country outlines say nothing closer in: offline, stop where a country still shows its borders.
+        { maxZoom: props.settings.tile_url ? 14 : 6, padding: [30, 30] },
       )
     }
   }, [pointsKey])
