@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
+// `hide` on a route schema (@fastify/swagger declares it): the console's files are not API, so not in /openapi.json.
+import type {} from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import type { HubConfig } from '../config/config.ts'
 
@@ -40,14 +42,15 @@ export async function consolePlugin(
   })
 
   const settings: ConsoleSettings = { map: { tile_url: tileUrl ?? null, attribution } }
-  app.get('/settings.json', async (_request, reply) =>
+  const hidden = { schema: { hide: true } }
+  app.get('/settings.json', hidden, async (_request, reply) =>
     reply.header('cache-control', 'no-cache').send(settings),
   )
 
   if (!existsSync(`${root}/index.html`)) {
     // Started from a tree where only tsc ran: the API works, the console says how to get it.
     app.log.warn({ root }, 'the console is not built: /console answers 503 until `npm run build` builds it')
-    app.get('/*', async (_request, reply) =>
+    app.get('/*', hidden, async (_request, reply) =>
       reply
         .code(503)
         .type('text/plain; charset=utf-8')
