@@ -123,7 +123,8 @@ export async function registerAdminAuthentication(
   app: FastifyInstance,
   { context, tokenHash }: { context: HubContext; tokenHash: string },
 ): Promise<void> {
-  await app.register(fastifyCookie)
+  // The console may have registered the cookie parser for the whole server already.
+  if (!app.hasRequestDecorator('cookies')) await app.register(fastifyCookie)
   app.decorateRequest('adminId', undefined)
   app.decorateRequest('adminRole', undefined)
   app.decorateRequest('operatorSession', undefined)
@@ -208,6 +209,16 @@ export function adminChangeEntry(
   }
 }
 
+/** Writes an audit entry for `request` without a log line; the answer waits for it. */
+export function auditAdminEvent(
+  request: FastifyRequest,
+  action: string,
+  details: Record<string, unknown>,
+): void {
+  const audit = request.adminAudit
+  if (audit) audit.writes.push(audit.write(adminChangeEntry(request, action, details)))
+}
+
 /**
  * One line in the log and one entry in the audit log (GET /admin/audit) for every change made through the
  * admin API: who, what, to what. Call it once the change has committed. The audit entry is written right
@@ -221,7 +232,5 @@ export function logAdminChange(
   options: { auditedInTransaction?: boolean } = {},
 ): void {
   request.log.info({ admin: request.adminId, action, ...details }, `admin change: ${action}`)
-  const audit = request.adminAudit
-  if (audit && !options.auditedInTransaction)
-    audit.writes.push(audit.write(adminChangeEntry(request, action, details)))
+  if (!options.auditedInTransaction) auditAdminEvent(request, action, details)
 }

@@ -4,6 +4,7 @@ import { generateToken, hashToken } from '../core/tokens.ts'
 import type { HubContext } from '../hub-context.ts'
 import type { OperatorRow } from '../storage/tables.ts'
 import {
+  auditAdminEvent,
   csrfTokenOf,
   logAdminChange,
   operatorIdOf,
@@ -14,7 +15,6 @@ import { AdminError } from './admin-errors.ts'
 import { hashPassword, needsRehash, verifyPassword } from './operators.passwords.ts'
 import { normalizeEmail, SignInRequest } from './operators.schema.ts'
 import { findOperatorByEmail, replacePasswordHash } from './operators.store.ts'
-import { insertAuditEntry } from './audit.store.ts'
 import { createSession, deleteExpiredSessions, deleteSession, type SessionOperator } from './session.store.ts'
 import {
   clearSignInFailures,
@@ -32,22 +32,21 @@ function cookieOptions(request: FastifyRequest) {
   return { httpOnly: true, sameSite: 'strict', path: '/', secure: request.protocol === 'https' } as const
 }
 
-/** A wrong email or password: counted for the throttle, audited, logged, answered 401 (the same for both). */
+/**
+ * A wrong email or password: counted for the throttle, audited, logged, answered 401 (the same for both).
+ * What was typed as the email is named in the log and the audit log only when it is an operator's: an
+ * unknown one may be a password typed into the wrong field.
+ */
 async function refuseSignIn(
   context: HubContext,
   request: FastifyRequest,
   attempt: SignInAttempt,
+  knownOperator: boolean,
 ): Promise<never> {
   await recordSignInFailure(context.db, attempt, context.config.operators.signIn)
-  await insertAuditEntry(context.db, {
-    actor: 'anonymous',
-    action: 'sign-in-failed',
-    target: operatorIdOf(attempt.email),
-    details: {},
-    remoteAddress: request.ip,
-    requestId: request.id,
-  })
-  request.log.info({ email: attempt.email }, 'sign-in failed: wrong email or password')
+  const target = knownOperator ? operatorIdOf(attempt.email) : null
+  auditAdminEvent(request, 'sign-in-failed', { target, known_operator: knownOperator })
+  request.log.info({ operator: target, knownOperator }, 'sign-in failed: wrong email or password')
   throw new AdminError('ADMIN_UNAUTHORIZED', 'wrong email or password')
 }
 
@@ -90,12 +89,16 @@ export async function sessionRoutes(
     '/session',
     { schema: { body: SignInRequest }, config: { adminAccess: 'public' } },
     async (request, reply) => {
+      // Login CSRF: a page of another site must not sign the browser in to an account of its choosing.
+      // Browsers say where a request comes from; other clients send no such header.
+      if (request.headers['sec-fetch-site'] === 'cross-site')
+        throw new AdminError('ADMIN_FORBIDDEN', 'sign-in from a page of another site')
       const attempt = { email: normalizeEmail(request.body.email), address: request.ip }
       // Before the password is looked at: a throttled guess learns nothing, even when it is right.
       const retryAfter = await signInRetryAfter(context.db, attempt, context.config.operators.signIn)
       if (retryAfter !== undefined) {
         request.log.warn(
-          { email: attempt.email, retryAfterSeconds: retryAfter },
+          { address: request.ip, retryAfterSeconds: retryAfter },
           'sign-in throttled: too many failures',
         )
         reply.header('retry-after', String(retryAfter))
@@ -104,7 +107,7 @@ export async function sessionRoutes(
       const operator = await findOperatorByEmail(context.db, attempt.email)
       // Without such an operator the password is hashed all the same: the answer takes as long either way.
       const matches = await verifyPassword(request.body.password, operator?.password_hash)
-      if (!operator || !matches) return refuseSignIn(context, request, attempt)
+      if (!operator || !matches) return refuseSignIn(context, request, attempt, operator !== undefined)
       const token = await openSession(context, request, operator, request.body.password)
       reply.setCookie(SESSION_COOKIE, token, cookieOptions(request))
       return sessionView(operator, csrfTokenOf(token))

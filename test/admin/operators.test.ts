@@ -41,6 +41,8 @@ const NEW_PASSWORD = 'a brand new passphrase 0003'
 const WEAK_PASSWORD = 'short-0004'
 const WRONG_PASSWORD = 'not the passphrase 0005'
 const LEGACY_PASSWORD = 'an old passphrase 0006'
+/** A password typed into the email field by mistake. */
+const MISTYPED_PASSWORD = 'typed.in@the.wrong.field 0007'
 const PASSWORDS = [
   ADMIN_PASSWORD,
   VIEWER_PASSWORD,
@@ -48,6 +50,7 @@ const PASSWORDS = [
   WEAK_PASSWORD,
   WRONG_PASSWORD,
   LEGACY_PASSWORD,
+  MISTYPED_PASSWORD,
 ]
 
 const INVITATION = { name: 'Via cookie', roles: [{ role: 'CPO', country_code: 'NL', party_id: 'OPS' }] }
@@ -135,6 +138,20 @@ for (const engine of STORE_VARIANTS) {
       expect(unknownProblem.detail).toBe(wrongProblem.detail)
       expect(wrong.headers.getSetCookie()).toEqual([])
       expect(unknown.headers.getSetCookie()).toEqual([])
+      const mistyped = kept(await signInRequest(hub.url, MISTYPED_PASSWORD, ADMIN_PASSWORD))
+      expect(expectProblem(mistyped, 401, 'ADMIN_UNAUTHORIZED').detail).toBe(wrongProblem.detail)
+    })
+
+    it('refuses a sign-in a page of another site sends (login CSRF) with 403 and no cookie', async () => {
+      const crossSite = kept(
+        await call(`${hub.url}/admin/session`, {
+          method: 'POST',
+          headers: { 'sec-fetch-site': 'cross-site' },
+          body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD },
+        }),
+      )
+      expectProblem(crossSite, 403, 'ADMIN_FORBIDDEN')
+      expect(crossSite.headers.getSetCookie()).toEqual([])
     })
 
     it('signs in with an HttpOnly, SameSite=Strict cookie; the cookie reads the admin API', async () => {
@@ -326,7 +343,10 @@ for (const engine of STORE_VARIANTS) {
       expectProblem(kept(await old.call('GET', '/platforms')), 401, 'ADMIN_UNAUTHORIZED')
     })
 
-    it('no password appears in any answer or any log line', () => {
+    it('no password appears in any answer, any log line or the audit log', async () => {
+      const audit = await hub.admin('GET', '/audit?limit=1000')
+      expect(audit.status).toBe(200)
+      answers.push(audit.text)
       const logText = log.lines.map((line) => JSON.stringify(line)).join('\n')
       expect(log.lines.some((line) => line['msg'] === 'admin change: create-operator')).toBe(true)
       expect(log.lines.some((line) => line['msg'] === 'sign-in failed: wrong email or password')).toBe(true)
