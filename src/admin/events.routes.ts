@@ -123,7 +123,7 @@ function deliveryView(event: HubEvents['delivery.delivered']) {
   }
 }
 
-export const STREAMED_EVENTS = Object.keys(VIEWS) as StreamedName[]
+const STREAMED_EVENTS = Object.keys(VIEWS) as StreamedName[]
 
 function isStreamed(name: string): name is StreamedName {
   return Object.hasOwn(VIEWS, name)
@@ -213,6 +213,7 @@ export async function eventsRoutes(
       }
       const unsubscribe = names.map((name) =>
         context.events.on(name, (event: StreamedEvents[typeof name]) => {
+          // `name` is one of a union: TypeScript cannot pair VIEWS[name] with its own payload type.
           const view = (VIEWS[name] as (e: typeof event, d: PartyDirectory) => object)(
             event,
             context.directory,

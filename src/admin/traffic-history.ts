@@ -18,7 +18,7 @@ export type WindowName = keyof typeof WINDOWS
 const NO_TRAFFIC: TrafficCounts = { requestsIn: 0, requestsOut: 0, errorsIn: 0, errorsOut: 0 }
 
 /** Bucket starts (ms since the epoch) of a window ending with the bucket of `now`, oldest first. */
-export function bucketStarts(window: BucketWindow, now: number): number[] {
+function bucketStarts(window: BucketWindow, now: number): number[] {
   const size = window.bucketSeconds * 1000
   const current = Math.floor(now / size) * size
   return Array.from({ length: window.count }, (_, index) => current - (window.count - 1 - index) * size)
