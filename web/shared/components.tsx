@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact'
-import { useCallback, useEffect, useState } from 'preact/hooks'
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError } from './api.ts'
 import { followLink, href } from './router.ts'
 
@@ -66,13 +66,35 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
     loading: true,
   })
   const [generation, setGeneration] = useState(0)
-  const reload = useCallback(() => setGeneration((value) => value + 1), [])
+  // A busy hub sends many events a second: while a load is under way, further reloads make one more, not many.
+  const inFlight = useRef(false)
+  const reloadWanted = useRef(false)
+  const reload = useCallback(() => {
+    if (inFlight.current) reloadWanted.current = true
+    else setGeneration((value) => value + 1)
+  }, [])
   useEffect(() => {
     let current = true
+    inFlight.current = true
     setState((previous) => ({ ...previous, loading: true }))
+    const settle = () => {
+      inFlight.current = false
+      if (reloadWanted.current) {
+        reloadWanted.current = false
+        setGeneration((value) => value + 1)
+      }
+    }
     load().then(
-      (data) => current && setState({ data, error: undefined, loading: false }),
-      (error: unknown) => current && setState((previous) => ({ ...previous, error, loading: false })),
+      (data) => {
+        if (!current) return
+        setState({ data, error: undefined, loading: false })
+        settle()
+      },
+      (error: unknown) => {
+        if (!current) return
+        setState((previous) => ({ ...previous, error, loading: false }))
+        settle()
+      },
     )
     return () => {
       current = false
