@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Open OCPI Hub container image (docs/deployment.md). Three stages: compile the TypeScript with the dev
-# dependencies, install the production dependencies alone, then a runtime image with just those two.
+# Open OCPI Hub container image (docs/deployment.md). Three stages: compile the TypeScript and build the
+# console (Vite) with the dev dependencies, install the production dependencies alone, then a runtime image
+# with just those two.
 # Build: docker build -t open-ocpi-hub .
 
 ARG NODE_IMAGE=node:20-bookworm-slim
@@ -9,8 +10,9 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json vite.config.ts ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS production-dependencies

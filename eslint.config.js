@@ -78,6 +78,38 @@ export default tseslint.config(
     },
   },
   {
+    // The front ends (web/, built by Vite) run in the browser: they reach the hub over HTTP only, and the
+    // shared set (web/shared/) serves every app, so it never imports one of them.
+    files: ['web/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/**'], message: 'The front ends call the hub over HTTP, not its code.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['web/shared/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/src/**'], message: 'The front ends call the hub over HTTP, not its code.' },
+            {
+              group: ['**/console/**'],
+              message: 'web/shared/ serves every front end: it imports none of them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,9 +1,11 @@
 #!/bin/sh
-# npm start's first step: compile src/ to dist/ (npm run build) unless dist/ is newer than every file that
-# goes into it. A fresh clone has no dist/ and builds; an unchanged tree starts at once.
+# npm start's first step: compile src/ to dist/ and build the front ends (web/ → dist/web/) with `npm run build`,
+# unless dist/ is newer than every file that goes into it. A fresh clone has no dist/ and builds; an unchanged
+# tree starts at once.
 set -eu
 stamp=dist/.tsbuildinfo
-if [ -f "$stamp" ] && [ -z "$(find src tsconfig.json tsconfig.build.json package-lock.json -newer "$stamp" -print -quit)" ]; then
+if [ -f "$stamp" ] && [ -f dist/web/console/index.html ] &&
+  [ -z "$(find src web tsconfig.json tsconfig.build.json vite.config.ts package-lock.json -newer "$stamp" -print -quit)" ]; then
   exit 0
 fi
 exec npm run build

@@ -20,6 +20,7 @@ import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
 import { CertificateReloader } from './operations/certificate-reload.ts'
 import { registerApiReference } from './operations/openapi.ts'
+import { consolePlugin } from './operations/console.ts'
 import { registerOperations } from './operations/plugin.ts'
 import { readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
 import { openStore, type Store } from './storage/database.ts'
@@ -180,6 +181,8 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     adminTokenHash: adminToken.hash,
     webhooks: { subscriptions: webhookSubscriptions, publisher: webhooks },
   })
+  // The console calls /admin from its own origin: it is served by the same listener.
+  await (adminApp ?? app).register(consolePlugin, { prefix: '/console', config })
   const certificates = new CertificateReloader(
     config,
     {

@@ -335,6 +335,18 @@ export const SETTINGS = [
       'Open connections one client IP address may hold at once; a further one is closed as soon as it is accepted (logged at most every 10 s, with a count). Behind a proxy every partner shares the proxy address: list it in `TRUSTED_PROXIES` (never capped) or set `0` (no cap).',
   },
   {
+    env: 'CONSOLE_MAP_TILE_URL',
+    default: '',
+    description:
+      "Map tiles of the console's Locations page, as a Leaflet URL template (`https://tile.example.org/{z}/{x}/{y}.png`); the Content-Security-Policy allows its origin. Empty: the offline country outlines shipped with the console, for hosts that cannot reach a tile server.",
+  },
+  {
+    env: 'CONSOLE_MAP_ATTRIBUTION',
+    default: '',
+    description:
+      'Attribution text shown on the map for the tiles of `CONSOLE_MAP_TILE_URL` (their licence usually requires it).',
+  },
+  {
     env: 'DATABASE_STARTUP_TIMEOUT_MS',
     default: '30000',
     description:
@@ -409,6 +421,8 @@ export interface HubConfig {
     readonly acceptedBodyLimitBytes: number
     readonly retentionDays: number
   }
+  /** The console's map: a tile URL template (undefined: the offline basemap) and its attribution. */
+  readonly consoleMap: { readonly tileUrl: string | undefined; readonly attribution: string }
   /** How long start-up waits for an unreachable PostgreSQL before giving up. */
   readonly databaseStartupTimeoutMs: number
 }
@@ -573,7 +587,24 @@ export function loadConfig(env: Env = process.env): HubConfig {
       retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
     databaseStartupTimeoutMs: readInt(env, 'DATABASE_STARTUP_TIMEOUT_MS', 0, 3_600_000),
+    consoleMap: {
+      tileUrl: readTileUrl(env),
+      attribution: read(env, 'CONSOLE_MAP_ATTRIBUTION'),
+    },
   }
+}
+
+/** CONSOLE_MAP_TILE_URL: an http(s) URL template once `{z}`, `{x}`, `{y}` and `{s}` are filled in. */
+function readTileUrl(env: Env): string | undefined {
+  const raw = read(env, 'CONSOLE_MAP_TILE_URL')
+  if (!raw) return undefined
+  const filled = raw.replace(/\{[a-z]+\}/g, '0')
+  if (!URL.canParse(filled) || !['http:', 'https:'].includes(new URL(filled).protocol)) {
+    throw new ConfigError(
+      `CONSOLE_MAP_TILE_URL must be an http or https URL template such as https://tile.example.org/{z}/{x}/{y}.png, got "${raw}"`,
+    )
+  }
+  return raw
 }
 
 function readTlsFiles(env: Env, certSetting: SettingName, keySetting: SettingName): TlsFiles | undefined {
