@@ -89,3 +89,8 @@ export interface LoggedMessage {
 export function partyName(party: PartyRef | null | undefined): string {
   return party ? `${party.country_code}*${party.party_id}` : '–'
 }
+
+/** A platform's roles in one line: `CPO NL*ABC, EMSP NL*ABC`. */
+export function rolesText(roles: readonly PartyRole[]): string {
+  return roles.map((role) => `${role.role} ${partyName(role)}`).join(', ')
+}

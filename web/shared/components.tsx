@@ -143,3 +143,26 @@ export function Details({ rows }: { rows: readonly (readonly [string, ComponentC
     </dl>
   )
 }
+
+/** The pager of a cursor-paged list: back to the first page, on to the next while the API gives a cursor. */
+export function CursorPager(props: {
+  cursor: string | undefined
+  nextCursor: string | null | undefined
+  onPage: (cursor: string | undefined) => void
+}) {
+  const { cursor, nextCursor, onPage } = props
+  return (
+    <div class="actions">
+      {cursor && (
+        <button type="button" class="secondary" onClick={() => onPage(undefined)}>
+          First page
+        </button>
+      )}
+      {nextCursor && (
+        <button type="button" class="secondary" onClick={() => onPage(nextCursor)}>
+          Next page
+        </button>
+      )}
+    </div>
+  )
+}

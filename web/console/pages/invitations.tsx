@@ -11,7 +11,7 @@ import {
 } from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
-import { ROLES, type Invitation, type PlatformPage, type Role } from '../hub-types.ts'
+import { ROLES, type Invitation, type PlatformPage, type Role, rolesText } from '../hub-types.ts'
 import { PARTY_EVENTS } from './parties.tsx'
 
 interface RoleRow {
@@ -161,11 +161,7 @@ export function InvitationsPage() {
                   <td>
                     <StatusBadge status={platform.status} />
                   </td>
-                  <td>
-                    {platform.roles
-                      .map((role) => `${role.role} ${role.country_code}*${role.party_id}`)
-                      .join(', ')}
-                  </td>
+                  <td>{rolesText(platform.roles)}</td>
                   <td>
                     {platform.status !== 'PLANNED'
                       ? '–'

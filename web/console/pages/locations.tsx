@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { query } from '../../shared/api.ts'
-import { ErrorNote, formatTime, StatusBadge, useLoad } from '../../shared/components.tsx'
+import { CursorPager, ErrorNote, StatusBadge, formatTime, useLoad } from '../../shared/components.tsx'
 import { useHubEvents, type HubEvent } from '../../shared/events.ts'
 import { PointMap, type MapPoint, type MapSettings } from '../../shared/map.tsx'
 import { useConsole } from '../console-context.ts'
@@ -139,22 +139,7 @@ export function LocationsPage() {
           </table>
         </div>
       )}
-      <div class="actions">
-        {cursor && (
-          <button type="button" class="secondary" onClick={() => setCursor(undefined)}>
-            First page
-          </button>
-        )}
-        {locations.data?.next_cursor && (
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => setCursor(locations.data?.next_cursor ?? undefined)}
-          >
-            Next page
-          </button>
-        )}
-      </div>
+      <CursorPager cursor={cursor} nextCursor={locations.data?.next_cursor} onPage={setCursor} />
     </>
   )
 }

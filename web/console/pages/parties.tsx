@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks'
 import { query } from '../../shared/api.ts'
-import { ErrorNote, formatTime, Link, StatusBadge, useLoad } from '../../shared/components.tsx'
+import { CursorPager, ErrorNote, Link, StatusBadge, formatTime, useLoad } from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
-import { ROLES, type PlatformPage } from '../hub-types.ts'
+import { ROLES, type PlatformPage, rolesText } from '../hub-types.ts'
 
 const STATUSES = ['PLANNED', 'CONNECTED', 'OFFLINE', 'SUSPENDED'] as const
 
@@ -73,11 +73,7 @@ export function PartiesPage() {
                 <td>
                   <StatusBadge status={platform.status} />
                 </td>
-                <td>
-                  {platform.roles
-                    .map((role) => `${role.role} ${role.country_code}*${role.party_id}`)
-                    .join(', ')}
-                </td>
+                <td>{rolesText(platform.roles)}</td>
                 <td>{platform.version ?? '–'}</td>
                 <td>{formatTime(platform.registered_at)}</td>
               </tr>
@@ -86,22 +82,7 @@ export function PartiesPage() {
         </table>
         {page.data?.platforms.length === 0 && <p class="muted">No party matches.</p>}
       </div>
-      <div class="actions">
-        {cursor && (
-          <button type="button" class="secondary" onClick={() => setCursor(undefined)}>
-            First page
-          </button>
-        )}
-        {page.data?.next_cursor && (
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => setCursor(page.data?.next_cursor ?? undefined)}
-          >
-            Next page
-          </button>
-        )}
-      </div>
+      <CursorPager cursor={cursor} nextCursor={page.data?.next_cursor} onPage={setCursor} />
     </>
   )
 }
