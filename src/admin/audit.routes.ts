@@ -47,20 +47,30 @@ function decodeCursor(cursor: string): number {
 export async function auditRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
-  routes.get('/audit', { schema: { querystring: AuditQuery } }, async (request) => {
-    const query = request.query
-    const page = await listAuditEntries(context.db, {
-      actor: query.actor,
-      action: query.action,
-      since: instant('since', query.since),
-      until: instant('until', query.until),
-      beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
-      limit: Math.max(1, Math.min(Number(query.limit ?? 100), 1000)),
-    })
-    const last = page.entries.at(-1)
-    return {
-      entries: page.entries.map(auditView),
-      next_cursor: page.more && last ? encodeCursor(last.id) : null,
-    }
-  })
+  routes.get(
+    '/audit',
+    {
+      schema: {
+        summary: 'The audit log: every change and sign-in, newest first',
+        tags: ['Admin · audit'],
+        querystring: AuditQuery,
+      },
+    },
+    async (request) => {
+      const query = request.query
+      const page = await listAuditEntries(context.db, {
+        actor: query.actor,
+        action: query.action,
+        since: instant('since', query.since),
+        until: instant('until', query.until),
+        beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        limit: Math.max(1, Math.min(Number(query.limit ?? 100), 1000)),
+      })
+      const last = page.entries.at(-1)
+      return {
+        entries: page.entries.map(auditView),
+        next_cursor: page.more && last ? encodeCursor(last.id) : null,
+      }
+    },
+  )
 }

@@ -27,6 +27,8 @@ function operatorView(operator: OperatorView) {
   }
 }
 
+const OPERATORS = ['Admin · operators']
+
 const LAST_ADMIN =
   'the last admin operator cannot be removed or made a viewer: make another operator admin first'
 
@@ -40,26 +42,41 @@ export async function operatorsRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
-  routes.post('/operators', { schema: { body: OperatorRequest } }, async (request, reply) => {
-    const email = normalizeEmail(request.body.email)
-    const { role } = request.body
-    const passwordHash = await hashPassword(request.body.password)
-    const details = { target: operatorIdOf(email), role }
-    const created = await context.db.transaction().execute(async (trx) => {
-      const operator = await insertOperator(trx, { email, role, passwordHash })
-      if (operator) await insertAuditEntry(trx, adminChangeEntry(request, 'create-operator', details))
-      return operator
-    })
-    if (!created) throw new AdminError('ADMIN_CONFLICT', `an operator with email ${email} exists`)
-    logAdminChange(request, 'create-operator', details, { auditedInTransaction: true })
-    return reply.code(201).send(operatorView(created))
-  })
+  routes.post(
+    '/operators',
+    { schema: { summary: 'Create an operator account', tags: OPERATORS, body: OperatorRequest } },
+    async (request, reply) => {
+      const email = normalizeEmail(request.body.email)
+      const { role } = request.body
+      const passwordHash = await hashPassword(request.body.password)
+      const details = { target: operatorIdOf(email), role }
+      const created = await context.db.transaction().execute(async (trx) => {
+        const operator = await insertOperator(trx, { email, role, passwordHash })
+        if (operator) await insertAuditEntry(trx, adminChangeEntry(request, 'create-operator', details))
+        return operator
+      })
+      if (!created) throw new AdminError('ADMIN_CONFLICT', `an operator with email ${email} exists`)
+      logAdminChange(request, 'create-operator', details, { auditedInTransaction: true })
+      return reply.code(201).send(operatorView(created))
+    },
+  )
 
-  routes.get('/operators', async () => ({ operators: (await listOperators(context.db)).map(operatorView) }))
+  routes.get(
+    '/operators',
+    { schema: { summary: 'List the operator accounts', tags: OPERATORS } },
+    async () => ({ operators: (await listOperators(context.db)).map(operatorView) }),
+  )
 
   routes.patch(
     '/operators/:id',
-    { schema: { params: OperatorParams, body: OperatorPatch } },
+    {
+      schema: {
+        summary: "Change an operator's role or password",
+        tags: OPERATORS,
+        params: OperatorParams,
+        body: OperatorPatch,
+      },
+    },
     async (request) => {
       const { id } = request.params
       const { role, password } = request.body
@@ -89,19 +106,30 @@ export async function operatorsRoutes(
     },
   )
 
-  routes.delete('/operators/:id', { schema: { params: OperatorParams } }, async (request, reply) => {
-    const { id } = request.params
-    const removed = await context.db.transaction().execute(async (trx) => {
-      const admins = await lockAdminOperators(trx)
-      const operator = await findOperatorForUpdate(trx, id)
-      if (!operator) throw new AdminError('ADMIN_NOT_FOUND', `no operator ${id}`)
-      if (operator.role === 'admin' && admins.length <= 1) throw new AdminError('ADMIN_CONFLICT', LAST_ADMIN)
-      await deleteOperator(trx, id)
-      const details = { target: operatorIdOf(operator.email), role: operator.role }
-      await insertAuditEntry(trx, adminChangeEntry(request, 'delete-operator', details))
-      return details
-    })
-    logAdminChange(request, 'delete-operator', removed, { auditedInTransaction: true })
-    return reply.code(204).send()
-  })
+  routes.delete(
+    '/operators/:id',
+    {
+      schema: {
+        summary: 'Delete an operator account and end its sessions',
+        tags: OPERATORS,
+        params: OperatorParams,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params
+      const removed = await context.db.transaction().execute(async (trx) => {
+        const admins = await lockAdminOperators(trx)
+        const operator = await findOperatorForUpdate(trx, id)
+        if (!operator) throw new AdminError('ADMIN_NOT_FOUND', `no operator ${id}`)
+        if (operator.role === 'admin' && admins.length <= 1)
+          throw new AdminError('ADMIN_CONFLICT', LAST_ADMIN)
+        await deleteOperator(trx, id)
+        const details = { target: operatorIdOf(operator.email), role: operator.role }
+        await insertAuditEntry(trx, adminChangeEntry(request, 'delete-operator', details))
+        return details
+      })
+      logAdminChange(request, 'delete-operator', removed, { auditedInTransaction: true })
+      return reply.code(204).send()
+    },
+  )
 }

@@ -79,6 +79,8 @@ async function openSession(
 }
 
 /** Signing in and out with email and password: the `hub_session` cookie and its CSRF token. */
+const SESSION = ['Admin · session']
+
 export async function sessionRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
@@ -87,7 +89,14 @@ export async function sessionRoutes(
 
   routes.post(
     '/session',
-    { schema: { body: SignInRequest }, config: { adminAccess: 'public' } },
+    {
+      schema: {
+        summary: 'Sign an operator in: sets the hub_session cookie',
+        tags: SESSION,
+        body: SignInRequest,
+      },
+      config: { adminAccess: 'public' },
+    },
     async (request, reply) => {
       // Login CSRF: a page of another site must not sign the browser in to an account of its choosing.
       // Browsers say where a request comes from; other clients send no such header.
@@ -114,21 +123,35 @@ export async function sessionRoutes(
     },
   )
 
-  routes.get('/session', { config: { adminAccess: 'own-session' } }, async (request) => {
-    const session = request.operatorSession
-    if (!session)
-      throw new AdminError('ADMIN_UNAUTHORIZED', 'no operator session: sign in (POST /admin/session)')
-    return sessionView(session.operator, session.csrfToken)
-  })
+  routes.get(
+    '/session',
+    {
+      schema: { summary: "The signed-in operator and the session's CSRF token", tags: SESSION },
+      config: { adminAccess: 'own-session' },
+    },
+    async (request) => {
+      const session = request.operatorSession
+      if (!session)
+        throw new AdminError('ADMIN_UNAUTHORIZED', 'no operator session: sign in (POST /admin/session)')
+      return sessionView(session.operator, session.csrfToken)
+    },
+  )
 
   // Signing out of a session that already ended is no error: the cookie goes either way.
-  routes.delete('/session', { config: { adminAccess: 'own-session' } }, async (request, reply) => {
-    const session: OperatorSession | undefined = request.operatorSession
-    if (session) {
-      await deleteSession(context.db, session.tokenHash)
-      logAdminChange(request, 'sign-out', { target: operatorIdOf(session.operator.email) })
-    }
-    reply.clearCookie(SESSION_COOKIE, cookieOptions(request))
-    return reply.code(204).send()
-  })
+  routes.delete(
+    '/session',
+    {
+      schema: { summary: 'Sign out: the session ends on the server', tags: SESSION },
+      config: { adminAccess: 'own-session' },
+    },
+    async (request, reply) => {
+      const session: OperatorSession | undefined = request.operatorSession
+      if (session) {
+        await deleteSession(context.db, session.tokenHash)
+        logAdminChange(request, 'sign-out', { target: operatorIdOf(session.operator.email) })
+      }
+      reply.clearCookie(SESSION_COOKIE, cookieOptions(request))
+      return reply.code(204).send()
+    },
+  )
 }
