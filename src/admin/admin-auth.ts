@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 import fastifyCookie from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { generateToken, hashesEqual, hashToken } from '../core/tokens.ts'
@@ -106,12 +106,6 @@ export function csrfTokenOf(sessionToken: string): string {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return left.length === right.length && timingSafeEqual(left, right)
-}
-
 const UNAUTHORIZED =
   'Admin API: send Authorization: Bearer <HUB_ADMIN_TOKEN>, or sign in (POST /admin/session)'
 
@@ -135,7 +129,7 @@ export async function registerAdminAuthentication(
       writes: [],
       write: (entry) =>
         insertAuditEntry(context.db, entry).catch((error: unknown) =>
-          // The change itself has committed: the answer says so, and the log keeps what the audit log missed.
+          // The change itself has committed and is answered as done; the log keeps what the audit log missed.
           request.log.error({ err: error, audit: entry }, 'audit entry could not be written'),
         ),
     }
@@ -164,7 +158,7 @@ export async function registerAdminAuthentication(
     if (SAFE_METHODS.has(request.method)) return
     // A page of another site can make the browser send the cookie, never this header (SameSite=Strict aside).
     const presentedCsrf = request.headers['x-csrf-token']
-    if (typeof presentedCsrf !== 'string' || !sameText(presentedCsrf, csrfToken))
+    if (typeof presentedCsrf !== 'string' || !hashesEqual(hashToken(presentedCsrf), hashToken(csrfToken)))
       throw new AdminError(
         'ADMIN_FORBIDDEN',
         'X-CSRF-Token missing or wrong: send the csrf_token of the session',
