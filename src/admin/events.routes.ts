@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http'
 // Route schemas carry OpenAPI's `summary` and `tags`: @fastify/swagger declares them on FastifySchema.
-import type {} from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'

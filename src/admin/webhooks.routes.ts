@@ -2,7 +2,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 // Its augmentation of FastifySchema: `summary` and `tags`, read by the OpenAPI document.
-import type {} from '@fastify/swagger'
 import type { HubContext } from '../hub-context.ts'
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../webhooks/webhook-events.ts'
 import type { WebhookPublisher } from '../webhooks/webhook-publisher.ts'

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 // `hide` on a route schema (@fastify/swagger declares it): the console's files are not API, so not in /openapi.json.
-import type {} from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
 import type { HubConfig } from '../config/config.ts'
 
