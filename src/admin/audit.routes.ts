@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
 import type { AuditLogRow } from '../storage/tables.ts'
-import { AdminError } from './admin-errors.ts'
+import { encodeListCursor } from '../core/list-cursor.ts'
+import { readAdminCursor } from './list-pages.ts'
 import { listAuditEntries } from './audit.store.ts'
 import { instant, RFC_3339 } from './messages.routes.ts'
 
@@ -32,17 +33,6 @@ function auditView(row: AuditLogRow) {
   }
 }
 
-/** The cursor of the next page: the last entry's id, opaque to the caller. */
-function encodeCursor(id: number): string {
-  return Buffer.from(`audit:${id}`, 'utf8').toString('base64url')
-}
-
-function decodeCursor(cursor: string): number {
-  const match = /^audit:([0-9]{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'))
-  if (!match) throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
-  return Number(match[1])
-}
-
 /** The audit log for operators: every change through the admin API and every sign-in, newest first. */
 export async function auditRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
@@ -63,13 +53,13 @@ export async function auditRoutes(app: FastifyInstance, { context }: { context: 
         action: query.action,
         since: instant('since', query.since),
         until: instant('until', query.until),
-        beforeId: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        beforeId: query.cursor === undefined ? undefined : readAdminCursor(query.cursor, ['number'])[0],
         limit: Math.max(1, Math.min(Number(query.limit ?? 100), 1000)),
       })
       const last = page.entries.at(-1)
       return {
         entries: page.entries.map(auditView),
-        next_cursor: page.more && last ? encodeCursor(last.id) : null,
+        next_cursor: page.more && last ? encodeListCursor([last.id]) : null,
       }
     },
   )

@@ -7,6 +7,8 @@ import {
   type LocationCursor,
   type LocationOverview,
 } from '../storage/location-overview.store.ts'
+import { encodeListCursor } from '../core/list-cursor.ts'
+import { linkNextPage, readAdminCursor } from './list-pages.ts'
 import { AdminError } from './admin-errors.ts'
 
 const LocationsQuery = Type.Object(
@@ -24,23 +26,9 @@ const LocationsQuery = Type.Object(
 const LIMIT_DEFAULT = 100
 const LIMIT_MAX = 1000
 
-/** The list's cursor: the last Location's id and owner, opaque to the caller. */
-function encodeCursor(cursor: LocationCursor): string {
-  return Buffer.from(JSON.stringify([cursor.object_id, cursor.country_code, cursor.party_id])).toString(
-    'base64url',
-  )
-}
-
-function decodeCursor(text: string): LocationCursor {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'))
-  } catch {
-    parsed = undefined
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((part) => typeof part === 'string'))
-    throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
-  const [object_id, country_code, party_id] = parsed as [string, string, string]
+/** The list's cursor: the last Location's id and owner. */
+function locationCursor(text: string): LocationCursor {
+  const [object_id, country_code, party_id] = readAdminCursor(text, ['string', 'string', 'string'])
   return { object_id, country_code, party_id }
 }
 
@@ -93,13 +81,11 @@ export async function locationsRoutes(
       const page = await listLocationOverviews(
         context.db,
         { q, countryCode: country_code?.toUpperCase(), partyId: party_id?.toUpperCase() },
-        { limit, after: cursor ? decodeCursor(cursor) : undefined },
+        { limit, after: cursor ? locationCursor(cursor) : undefined },
       )
-      const nextCursor = page.next ? encodeCursor(page.next) : null
-      if (nextCursor) {
-        const next = new URLSearchParams({ ...request.query, cursor: nextCursor })
-        void reply.header('link', `</admin/locations?${next.toString()}>; rel="next"`)
-      }
+      const { next } = page
+      const nextCursor = next ? encodeListCursor([next.object_id, next.country_code, next.party_id]) : null
+      if (nextCursor) linkNextPage(reply, '/admin/locations', request.query, nextCursor)
       return { locations: page.locations.map(locationView), next_cursor: nextCursor }
     },
   )

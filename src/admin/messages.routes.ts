@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { hasCalendarDate } from '../core/date-time.ts'
 import type { HubContext } from '../hub-context.ts'
 import { listMessages, type MessageCursor, type MessageLogListRow } from '../message-log/message-log.store.ts'
+import { encodeListCursor } from '../core/list-cursor.ts'
+import { linkNextPage, readAdminCursor } from './list-pages.ts'
 import { AdminError } from './admin-errors.ts'
 
 export const RFC_3339 =
@@ -39,20 +41,19 @@ function partyView(country_code: string | null, party_id: string | null) {
   return country_code && party_id ? { country_code, party_id } : null
 }
 
-/** The list's cursor: the order it was handed out in and the last entry's time, direction and id; opaque to the caller. */
-function encodeCursor(order: 'asc' | 'desc', row: MessageLogListRow): string {
-  const text = `${order}:${row.logged_at.getTime()}:${row.direction}:${row.id}`
-  return Buffer.from(text, 'utf8').toString('base64url')
-}
-
-function decodeCursor(text: string, order: 'asc' | 'desc'): MessageCursor {
-  const match = /^(asc|desc):([0-9]{1,15}):(in|out):([0-9]{1,18})$/.exec(
-    Buffer.from(text, 'base64url').toString('utf8'),
-  )
-  if (!match) throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
-  if (match[1] !== order)
-    throw new AdminError('ADMIN_INVALID_REQUEST', `cursor: handed out for order=${match[1]}, not ${order}`)
-  return { loggedAt: new Date(Number(match[2])), direction: match[3] as 'in' | 'out', id: Number(match[4]) }
+/** The list's cursor: the order it was handed out in, and the last entry's time, direction and id. */
+function messageCursor(text: string, order: 'asc' | 'desc'): MessageCursor {
+  const [givenOrder, loggedAtMs, direction, id] = readAdminCursor(text, [
+    'string',
+    'number',
+    'string',
+    'number',
+  ])
+  if (direction !== 'in' && direction !== 'out')
+    throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
+  if (givenOrder !== order)
+    throw new AdminError('ADMIN_INVALID_REQUEST', `cursor: handed out for order=${givenOrder}, not ${order}`)
+  return { loggedAt: new Date(loggedAtMs), direction, id }
 }
 
 function statusFilter(status: string | undefined): 'ok' | 'error' | number | undefined {
@@ -120,17 +121,18 @@ export async function messagesRoutes(
         until,
         status: statusFilter(query.status),
         order,
-        after: query.cursor ? decodeCursor(query.cursor, order) : undefined,
+        after: query.cursor ? messageCursor(query.cursor, order) : undefined,
         // One more than asked: whether there is a next page.
         limit: limit + 1,
         withBodies: query.bodies !== 'false',
       })
       const page = rows.slice(0, limit)
-      const nextCursor = rows.length > limit ? encodeCursor(order, page.at(-1)!) : null
-      if (nextCursor) {
-        const next = new URLSearchParams({ ...query, cursor: nextCursor })
-        void reply.header('link', `</admin/messages?${next.toString()}>; rel="next"`)
-      }
+      const last = page.at(-1)!
+      const nextCursor =
+        rows.length > limit
+          ? encodeListCursor([order, last.logged_at.getTime(), last.direction, last.id])
+          : null
+      if (nextCursor) linkNextPage(reply, '/admin/messages', query, nextCursor)
       return { messages: page.map(messageView), next_cursor: nextCursor }
     },
   )

@@ -25,6 +25,8 @@ import {
 } from '../modules/credentials/platforms.service.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { logAdminChange } from './admin-auth.ts'
+import { encodeListCursor } from '../core/list-cursor.ts'
+import { linkNextPage, readAdminCursor } from './list-pages.ts'
 import { AdminError } from './admin-errors.ts'
 import {
   ConnectionRequest,
@@ -91,15 +93,10 @@ const INVITATIONS = ['Admin · invitations']
 
 const checkReissue = TypeCompiler.Compile(ReissueTokenARequest)
 
-/** The list's cursor: the last platform's creation time and id, opaque to the caller. */
-function encodeCursor(cursor: PlatformCursor): string {
-  return Buffer.from(`${cursor.createdAtMs}:${cursor.id}`, 'utf8').toString('base64url')
-}
-
-function decodeCursor(text: string): PlatformCursor {
-  const match = /^([0-9]{1,15}):(.{1,64})$/s.exec(Buffer.from(text, 'base64url').toString('utf8'))
-  if (!match) throw new AdminError('ADMIN_INVALID_REQUEST', 'cursor: not a cursor this list handed out')
-  return { createdAtMs: Number(match[1]), id: match[2]! }
+/** The list's cursor: the last platform's creation time and id. */
+function platformCursor(text: string): PlatformCursor {
+  const [createdAtMs, id] = readAdminCursor(text, ['number', 'string'])
+  return { createdAtMs, id }
 }
 
 const LIST_LIMIT_DEFAULT = 100
@@ -205,16 +202,10 @@ export async function platformsRoutes(
     const page = await listPlatforms(
       context,
       { status, role, name },
-      { after: cursor ? decodeCursor(cursor) : undefined, limit: listLimit(limit) },
+      { after: cursor ? platformCursor(cursor) : undefined, limit: listLimit(limit) },
     )
-    const nextCursor = page.next ? encodeCursor(page.next) : null
-    if (nextCursor) {
-      const next = new URLSearchParams({
-        ...Object.fromEntries(Object.entries({ status, role, name, limit }).filter(([, v]) => v)),
-        cursor: nextCursor,
-      } as Record<string, string>)
-      reply.header('link', `</admin/platforms?${next.toString()}>; rel="next"`)
-    }
+    const nextCursor = page.next ? encodeListCursor([page.next.createdAtMs, page.next.id]) : null
+    if (nextCursor) linkNextPage(reply, '/admin/platforms', { status, role, name, limit }, nextCursor)
     return {
       platforms: page.platforms.map((p) => platformView(p, context.directory.partiesOf(p.id))),
       next_cursor: nextCursor,

@@ -1,5 +1,6 @@
 import { hasCalendarDate, isOcpiDateTime, utcInstant } from '../core/date-time.ts'
 import { OcpiError } from '../core/errors.ts'
+import { decodeListCursor, encodeListCursor } from '../core/list-cursor.ts'
 import type { PageCursor } from '../storage/owned-objects.store.ts'
 
 /** Query parameters of a paginated GET (transport_and_format: pagination), read and checked. */
@@ -46,44 +47,28 @@ function dateTime(query: Readonly<Record<string, unknown>>, name: string): strin
 
 function decodeCursor(text: string | undefined): PageCursor | undefined {
   if (text === undefined) return undefined
-  try {
-    const [last_updated, country_code, party_id, object_id, object_type] = JSON.parse(
-      Buffer.from(text, 'base64url').toString('utf8'),
-    ) as string[]
-    // The cursor comes back from the client: every value goes into a query, so each must be one the
-    // hub could have handed out (an instant on a real day, short printable ASCII), or the database would
-    // refuse it and the client would get a 500.
-    if (
-      typeof last_updated === 'string' &&
-      CURSOR_INSTANT.test(last_updated) &&
-      hasCalendarDate(last_updated) &&
-      [country_code, party_id, object_id, object_type].every(
-        (v) => typeof v === 'string' && CURSOR_VALUE.test(v),
-      )
-    ) {
-      return {
-        last_updated,
-        country_code: country_code!,
-        party_id: party_id!,
-        object_id: object_id!,
-        object_type: object_type!,
-      }
-    }
-  } catch {
-    // answered below
+  const [last_updated, country_code, party_id, object_id, object_type] = decodeListCursor(text) ?? []
+  // The cursor comes back from the client: every value goes into a query, so each must be one the
+  // hub could have handed out (an instant on a real day, short printable ASCII), or the database would
+  // refuse it and the client would get a 500.
+  const printable = (v: unknown): v is string => typeof v === 'string' && CURSOR_VALUE.test(v)
+  if (
+    typeof last_updated === 'string' &&
+    CURSOR_INSTANT.test(last_updated) &&
+    hasCalendarDate(last_updated) &&
+    printable(country_code) &&
+    printable(party_id) &&
+    printable(object_id) &&
+    printable(object_type)
+  ) {
+    return { last_updated, country_code, party_id, object_id, object_type }
   }
   throw new OcpiError('HUB_ERR_INVALID_PARAMETERS', `${CURSOR_PARAMETER}: not a cursor the hub handed out`)
 }
 
 function encodeCursor(cursor: PageCursor): string {
-  const values = [
-    cursor.last_updated,
-    cursor.country_code,
-    cursor.party_id,
-    cursor.object_id,
-    cursor.object_type,
-  ]
-  return Buffer.from(JSON.stringify(values), 'utf8').toString('base64url')
+  const { last_updated, country_code, party_id, object_id, object_type } = cursor
+  return encodeListCursor([last_updated, country_code, party_id, object_id, object_type])
 }
 
 /** Reads offset, limit, date_from and date_to; a limit above the hub's maximum is lowered to it. */

@@ -51,6 +51,9 @@ interface PlatformList {
 
 type RoleRequest = { role: string; country_code: string; party_id: string }
 
+/** A cursor in the admin lists' encoding (base64url of a JSON array), with values of the test's choosing. */
+const listCursor = (values: unknown[]) => Buffer.from(JSON.stringify(values), 'utf8').toString('base64url')
+
 function expectProblem(response: HttpResult<unknown>, status: number, title: string): Problem {
   expect(response.status, response.text).toBe(status)
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/)
@@ -565,6 +568,11 @@ for (const engine of STORE_VARIANTS) {
         ['role=DRIVER', 'role'],
         ['cursor=not*a*cursor', 'cursor'],
         ['cursor=bm9wZQ', 'cursor'],
+        // Cursors of the right encoding whose values no list hands out: they must never reach a query.
+        [`cursor=${listCursor([1, 'id\u0000'])}`, 'cursor'],
+        [`cursor=${listCursor([-1, 'id'])}`, 'cursor'],
+        [`cursor=${listCursor(['1', 'id'])}`, 'cursor'],
+        [`cursor=${listCursor([1, 'id', 'extra'])}`, 'cursor'],
         ['colour=blue', 'colour'],
       ])('%s → 400 naming it', async (query, named) => {
         const problem = expectProblem(
