@@ -73,6 +73,17 @@ for (const engine of STORE_VARIANTS) {
     let awayEmsp: ConnectedParty
     let plannedId: string
 
+    /** Waits until the message log holds the same entries twice, a second apart. */
+    async function settledLog(): Promise<void> {
+      let before = (await messages()).length
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+        const now = (await messages()).length
+        if (now === before) return
+        before = now
+      }
+    }
+
     async function messages(query = ''): Promise<LoggedMessage[]> {
       const response = await hub.admin<{ messages: LoggedMessage[] }>(
         'GET',
@@ -250,6 +261,8 @@ for (const engine of STORE_VARIANTS) {
       })
 
       it('pages follow next_cursor and the Link header, in either order, each entry once', async () => {
+        // Entries are written in batches up to a second after their request: walk a log that has settled.
+        await settledLog()
         for (const order of ['desc', 'asc']) {
           const all = await messages(`&order=${order}`)
           expect(all.length).toBeGreaterThan(10)
