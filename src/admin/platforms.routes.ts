@@ -41,7 +41,11 @@ import {
 import { bulkFromCsv, bulkFromJson } from './bulk-invitations.ts'
 
 /** What the admin API shows of a platform: never its tokens. */
-function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
+function platformView(
+  platform: PlatformRow,
+  parties: readonly PartyRow[],
+  lastSeenAt = platform.last_seen_at,
+) {
   return {
     id: platform.id,
     name: platform.name,
@@ -67,6 +71,7 @@ function platformView(platform: PlatformRow, parties: readonly PartyRow[]) {
     created_at: platform.created_at,
     updated_at: platform.updated_at,
     registered_at: platform.registered_at,
+    last_seen_at: lastSeenAt,
   }
 }
 
@@ -75,7 +80,7 @@ async function viewOf(context: HubContext, id: string) {
   await context.directory.catchUp()
   const platform = context.directory.platform(id)
   if (!platform) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
-  return platformView(platform, context.directory.partiesOf(id))
+  return platformView(platform, context.directory.partiesOf(id), await context.directory.lastSeenAt(id))
 }
 
 function invitationView(invited: IssuedInvitation) {

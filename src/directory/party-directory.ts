@@ -367,6 +367,19 @@ export class PartyDirectory {
     if (platform) platform.last_seen_at = at
   }
 
+  /**
+   * When a partner last called, read from the store: another hub process may have recorded a later call
+   * than this process's snapshot holds.
+   */
+  async lastSeenAt(platformId: string): Promise<Date | null> {
+    const row = await this.#db
+      .selectFrom('platforms')
+      .select('last_seen_at')
+      .where('id', '=', platformId)
+      .executeTakeFirst()
+    return row?.last_seen_at ?? null
+  }
+
   // ── Keeping the snapshot current ───────────────────────────────────────────────────────────────────
 
   #findPartner(candidates: readonly { token: string; hash: string }[]): AuthenticatedPartner | undefined {

@@ -368,6 +368,23 @@ for (const engine of STORE_VARIANTS) {
         expectProblem(await hub.admin('GET', '/platforms/not-a-uuid'), 404, 'ADMIN_NOT_FOUND')
       })
 
+      it("GET /admin/platforms/{id} gives when the partner last called: none before its first call, then that call's time", async () => {
+        const invited = await invite([{ role: 'NSP', country_code: 'FR', party_id: 'SEN' }], 'Seen')
+        const before = await hub.admin<{ last_seen_at: string | null }>('GET', `/platforms/${invited.id}`)
+        expect(before.body.last_seen_at).toBeNull()
+
+        const { partner, invitation } = await registeredPartner('FR', 'SEE')
+        const calledAt = Date.now()
+        const versions = await call(hub.versionsUrl, { token: partner.tokenToHub! })
+        expect(versions.status).toBe(200)
+        const after = await hub.admin<{ last_seen_at: string | null }>('GET', `/platforms/${invitation.id}`)
+        expect(after.status).toBe(200)
+        expect(after.body.last_seen_at).not.toBeNull()
+        // The store keeps the time of the call (to the second at least), never a later or a made-up one.
+        expect(Date.parse(after.body.last_seen_at!)).toBeGreaterThanOrEqual(calledAt - 1000)
+        expect(Date.parse(after.body.last_seen_at!)).toBeLessThanOrEqual(Date.now())
+      })
+
       it('an unknown admin path → HTTP 404 in the admin format', async () => {
         expectProblem(await hub.admin('GET', '/no-such-thing'), 404, 'ADMIN_NOT_FOUND')
       })
