@@ -10,6 +10,7 @@ import {
   type ReceiverQueue,
 } from '../delivery/outbox.ts'
 import type { DeliveryRow } from '../storage/tables.ts'
+import type { WebhookSubscriptions } from '../webhooks/webhook-subscriptions.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
 
@@ -48,10 +49,15 @@ function deliveryView(row: DeliveryRow) {
   }
 }
 
-function receiverView(context: HubContext, queue: ReceiverQueue) {
+function receiverView(context: HubContext, subscriptions: WebhookSubscriptions, queue: ReceiverQueue) {
+  const webhook = subscriptions.get(queue.receiverPlatformId)
   return {
     receiver_platform_id: queue.receiverPlatformId,
-    name: context.directory.platform(queue.receiverPlatformId)?.name ?? null,
+    /** A partner platform, or a webhook subscription (its deliveries share the queue: docs/webhooks.md). */
+    kind: webhook ? 'webhook' : 'partner',
+    name: webhook
+      ? `Webhook ${webhook.url}`
+      : (context.directory.platform(queue.receiverPlatformId)?.name ?? null),
     waiting: queue.pending + queue.failed,
     pending: queue.pending,
     failed: queue.failed,
@@ -67,7 +73,7 @@ const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
 /** The outbound queue for operators: what waits, what failed, what was parked, and a manual retry. */
 export async function deliveriesRoutes(
   app: FastifyInstance,
-  { context }: { context: HubContext },
+  { context, subscriptions }: { context: HubContext; subscriptions: WebhookSubscriptions },
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const DELIVERIES = ['Admin · deliveries']
@@ -100,8 +106,8 @@ export async function deliveriesRoutes(
       },
     },
     async () => {
-      const receivers = await summarizeQueueByReceiver(context.db)
-      return { receivers: receivers.map((queue) => receiverView(context, queue)) }
+      const [receivers] = await Promise.all([summarizeQueueByReceiver(context.db), subscriptions.reload()])
+      return { receivers: receivers.map((queue) => receiverView(context, subscriptions, queue)) }
     },
   )
 
@@ -109,16 +115,17 @@ export async function deliveriesRoutes(
     '/deliveries/retry-dead',
     {
       schema: {
-        summary: 'Puts every dead message of a receiver back in line, in its order',
+        summary:
+          'Puts every dead message of a receiver (a platform or a webhook subscription) back in line, in its order',
         tags: DELIVERIES,
         body: RetryDeadRequest,
       },
     },
     async (request, reply) => {
       const receiver = request.body.receiver_platform_id
-      await context.directory.catchUp()
-      if (!context.directory.platform(receiver))
-        throw new AdminError('ADMIN_NOT_FOUND', `no platform ${receiver}`)
+      await Promise.all([context.directory.catchUp(), subscriptions.reload()])
+      if (!context.directory.platform(receiver) && !subscriptions.get(receiver))
+        throw new AdminError('ADMIN_NOT_FOUND', `no platform or webhook subscription ${receiver}`)
       const retried = await retryDeadOf(context.db, receiver)
       if (retried > 0) context.delivery.wake()
       logAdminChange(request, 'retry-dead', { platformId: receiver, retried })

@@ -32,7 +32,10 @@ export async function adminPlugin(
     throw new AdminError('ADMIN_NOT_FOUND', `no such admin resource: ${request.method} ${request.url}`)
   })
   await app.register(platformsRoutes, { context: options.context })
-  await app.register(deliveriesRoutes, { context: options.context })
+  await app.register(deliveriesRoutes, {
+    context: options.context,
+    subscriptions: options.webhooks.subscriptions,
+  })
   await app.register(messagesRoutes, { context: options.context })
   await app.register(webhooksRoutes, { context: options.context, ...options.webhooks })
   await app.register(eventsRoutes, { context: options.context })

@@ -121,7 +121,8 @@ export async function webhooksRoutes(
 
   routes.get('/webhooks', { schema: { summary: 'List the webhook subscriptions', tags: TAGS } }, async () => {
     await subscriptions.reload()
-    return { webhooks: subscriptions.list().map(webhookView) }
+    // The event types travel with the list: a client offers them without keeping its own copy.
+    return { webhooks: subscriptions.list().map(webhookView), event_types: WEBHOOK_EVENT_TYPES }
   })
 
   routes.get(

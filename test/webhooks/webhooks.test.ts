@@ -282,6 +282,55 @@ for (const engine of STORE_VARIANTS) {
       await eventually(async () => expect(await deliveriesOf(hub, subscription.id)).toEqual([]))
     })
 
+    it("a subscription's dead letters are in the queue summary under its URL, and retrying all of them by its id delivers them in order", async () => {
+      const hub = await hubWith({ DELIVERY_MAX_ATTEMPTS: '1' })
+      const target = await receiver()
+      target.status = 500
+      const subscription = await subscribe(hub, target.url, ['delivery.dead'])
+      const first = await hub.admin<{ event_id: string }>('POST', `/webhooks/${subscription.id}/ping`)
+      const second = await hub.admin<{ event_id: string }>('POST', `/webhooks/${subscription.id}/ping`)
+      await eventually(async () => expect(await deliveriesOf(hub, subscription.id, 'dead')).toHaveLength(2))
+
+      const summary = await hub.admin<{ receivers: Record<string, unknown>[] }>('GET', '/deliveries/summary')
+      expect(summary.body.receivers).toContainEqual(
+        expect.objectContaining({
+          receiver_platform_id: subscription.id,
+          kind: 'webhook',
+          name: `Webhook ${target.url}`,
+          dead: 2,
+        }),
+      )
+      const unknown = await hub.admin('POST', '/deliveries/retry-dead', {
+        receiver_platform_id: 'wh_unknown',
+      })
+      expect(unknown.status).toBe(404)
+
+      target.status = 200
+      const retry = await hub.admin<{ retried: number }>('POST', '/deliveries/retry-dead', {
+        receiver_platform_id: subscription.id,
+      })
+      expect(retry.status, retry.text).toBe(202)
+      expect(retry.body.retried).toBe(2)
+      await eventually(() => expect(target.received).toHaveLength(2))
+      expect(target.received.map((delivery) => delivery.event.id)).toEqual([
+        first.body.event_id,
+        second.body.event_id,
+      ])
+    })
+
+    it('the subscription list carries the event types a subscription may ask for', async () => {
+      const hub = await hubWith()
+      const list = await hub.admin<{ event_types: string[] }>('GET', '/webhooks')
+      expect(list.status).toBe(200)
+      expect(list.body.event_types).toEqual(
+        expect.arrayContaining(['location.changed', 'cdr.received', 'delivery.dead']),
+      )
+      for (const type of list.body.event_types) {
+        const made = await hub.admin('POST', '/webhooks', { url: 'https://example.com/hook', events: [type] })
+        expect(made.status, `${type}: ${made.text}`).toBe(201)
+      }
+    })
+
     it('a disabled subscription gets no new events, and its waiting deliveries go out once it is enabled again', async () => {
       const hub = await hubWith()
       const target = await receiver()
