@@ -104,6 +104,9 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console for an ad
     await page.getByRole('cell', { name: 'credentials' }).first().waitFor()
     await page.getByRole('button', { name: 'Rotate token' }).waitFor()
     await page.getByRole('button', { name: 'Disconnect' }).waitFor()
+    // The sample partner called the hub when it registered: the page says when, not "–".
+    const lastSeen = page.locator('dl.details > div').filter({ hasText: 'Last seen' }).locator('dd')
+    expect((await lastSeen.textContent())?.trim()).toMatch(/\d/)
     await expectAccessible()
     await shoot('party')
   })

@@ -86,6 +86,33 @@ export interface LoggedMessage {
   readonly response_body_truncated?: boolean
 }
 
+/** One receiver's line of GET /admin/deliveries/summary: a partner platform or a webhook subscription. */
+export interface ReceiverSummary {
+  readonly receiver_platform_id: string
+  readonly kind: 'partner' | 'webhook'
+  readonly name: string | null
+  readonly waiting: number
+  readonly dead: number
+  readonly last_error: string | null
+  readonly last_error_at: string | null
+}
+
+/** A webhook subscription as GET /admin/webhooks shows it (never its secret). */
+export interface Webhook {
+  readonly id: string
+  readonly url: string
+  readonly events: readonly string[]
+  readonly description: string | null
+  readonly enabled: boolean
+  readonly created_at: string
+  readonly updated_at: string
+}
+
+export interface WebhookList {
+  readonly webhooks: readonly Webhook[]
+  readonly event_types: readonly string[]
+}
+
 export function partyName(party: PartyRef | null | undefined): string {
   return party ? `${party.country_code}*${party.party_id}` : '–'
 }

@@ -13,6 +13,7 @@ import { OverviewPage } from './pages/overview.tsx'
 import { PartiesPage } from './pages/parties.tsx'
 import { PartyPage } from './pages/party.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
+import { WebhooksPage } from './pages/webhooks.tsx'
 
 const api = new AdminApi()
 
@@ -23,6 +24,7 @@ const PAGES = [
   { path: '/messages', title: 'Message log' },
   { path: '/deliveries', title: 'Deliveries' },
   { path: '/locations', title: 'Locations' },
+  { path: '/webhooks', title: 'Webhooks' },
 ] as const
 
 function App() {
@@ -99,6 +101,8 @@ function Page({ path }: { path: string }) {
       return <DeliveriesPage />
     case 'locations':
       return <LocationsPage />
+    case 'webhooks':
+      return <WebhooksPage />
     default:
       return (
         <>

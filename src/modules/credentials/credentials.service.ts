@@ -148,6 +148,8 @@ export async function registerPartner(
   checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
+  // The registration is the partner's first call: the console's "last seen" starts here.
+  const registeredAt = new Date()
   await context.directory.write(async (tx) => {
     const platform = await tx.lockPlatform(partner.platformId)
     // A second POST with the same token A that raced this one finds the invitation already used.
@@ -164,7 +166,8 @@ export async function registerPartner(
       version: discovered.version,
       endpoints: discovered.endpoints,
       hub_party_id: body.hub_party_id ?? null,
-      registered_at: new Date(),
+      registered_at: registeredAt,
+      last_seen_at: registeredAt,
     })
     await tx.applyClaimedRoles(partner.platformId, body.roles)
     await queueClientInfoChanges(tx, context.hub, partner.platformId, before, correlationId)

@@ -3,7 +3,7 @@ import { query } from '../../shared/api.ts'
 import { ErrorNote, formatTime, Link, StatusBadge, useAction, useLoad } from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
-import { partyName, type Delivery, type PartyRef } from '../hub-types.ts'
+import { partyName, type Delivery, type PartyRef, type ReceiverSummary } from '../hub-types.ts'
 
 export const DELIVERY_EVENTS = ['delivery.delivered', 'delivery.failed', 'delivery.dead'] as const
 
@@ -22,15 +22,6 @@ const OUTCOME_WORDS: Record<string, string> = {
   'delivery.delivered': 'Delivered',
   'delivery.failed': 'Failed, will retry',
   'delivery.dead': 'Gave up (dead)',
-}
-
-/** One receiver's line of GET /admin/deliveries/summary. */
-interface ReceiverSummary {
-  readonly receiver_platform_id: string
-  readonly name: string | null
-  readonly waiting: number
-  readonly dead: number
-  readonly last_error: string | null
 }
 
 export function DeliveriesPage() {
