@@ -190,7 +190,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       servers: serverTls
         ? [app, adminApp].flatMap((server) => (server ? [server.server as unknown as TlsServer] : []))
         : [],
-      client,
+      clients: [client, webhookSender],
     },
     logger,
     { server: serverTls, outbound: outboundTls },

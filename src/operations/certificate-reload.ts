@@ -17,8 +17,8 @@ type CertificateSet = 'server' | 'outbound'
 export interface CertificateTargets {
   /** The hub's HTTPS listeners (the OCPI one, the admin one): empty without TLS_CERT_FILE. */
   readonly servers: readonly TlsServer[]
-  /** The outbound pool. */
-  readonly client: { useTls(tls: OutboundTlsMaterial): void }
+  /** The outbound pools: the partners' and the webhooks' (both present the same client certificate). */
+  readonly clients: readonly { useTls(tls: OutboundTlsMaterial): void }[]
 }
 
 /**
@@ -140,14 +140,14 @@ export class CertificateReloader {
     const material = readOutboundTls(outbound)
     const seen = outboundFingerprint(material)
     if (seen === this.#seen.outbound) return false
-    this.#targets.client.useTls(material)
+    for (const client of this.#targets.clients) client.useTls(material)
     this.#seen.outbound = seen
     this.#log.info(
       {
         setting: 'OUTBOUND_TLS_CERT_FILE',
         ...(material.clientCertificate ? describeCertificate(material.clientCertificate.cert) : {}),
       },
-      'outbound TLS settings reloaded: new connections to partners use them',
+      'outbound TLS settings reloaded: new connections to partners and webhook receivers use them',
     )
     return true
   }

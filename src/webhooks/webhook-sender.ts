@@ -25,12 +25,18 @@ export class WebhookSender implements WebhookChannel {
   readonly #subscriptions: WebhookSubscriptions
   readonly #options: WebhookSenderOptions
   readonly #agent: Agent
+  readonly #connector: PartnerConnector
 
   constructor(subscriptions: WebhookSubscriptions, options: WebhookSenderOptions) {
     this.#subscriptions = subscriptions
     this.#options = options
-    const connector = new PartnerConnector({ allowPrivatePeers: options.allowPrivatePeers, tls: options.tls })
-    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, connect: connector.connect })
+    this.#connector = new PartnerConnector({ allowPrivatePeers: options.allowPrivatePeers, tls: options.tls })
+    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, connect: this.#connector.connect })
+  }
+
+  /** Replaces the client certificate and extra CAs (a reload on SIGHUP): used by new connections. */
+  useTls(tls: OutboundTlsMaterial): void {
+    this.#connector.use(tls)
   }
 
   waitingReceivers(): readonly string[] {

@@ -168,6 +168,56 @@ describe.skipIf(missing !== undefined)('mutual TLS towards partners (OUTBOUND_TL
         },
         TEST_TIMEOUT_MS + RELOAD_WAIT_MS,
       )
+
+      it(
+        'webhook receivers get the same client certificate, and its replacement on disk too, without a restart',
+        async () => {
+          const live = mkdtempSync(join(folder, 'live-hooks-'))
+          const certFile = join(live, 'client.pem')
+          const keyFile = join(live, 'client.key')
+          copyFileSync(hubClient.certFile, certFile)
+          copyFileSync(hubClient.keyFile, keyFile)
+          const hub = await startTestHub(engine, {
+            OUTBOUND_TLS_CERT_FILE: certFile,
+            OUTBOUND_TLS_KEY_FILE: keyFile,
+            OUTBOUND_TLS_CA_FILE: authority.certFile,
+            // The strict partner answers 401: each event is tried once and parked, which ends the wait.
+            DELIVERY_MAX_ATTEMPTS: '1',
+          })
+          hubs.push(hub)
+          /** Subscribes `path` at the partner, sends it a test event and waits until the try is over. */
+          const pingAt = async (path: string) => {
+            const subscribed = await hub.admin<{ id: string }>('POST', '/webhooks', {
+              url: `${partner.url}${path}`,
+              events: ['delivery.dead'],
+            })
+            expect(subscribed.status, subscribed.text).toBe(201)
+            await hub.admin('POST', `/webhooks/${subscribed.body.id}/ping`)
+            return eventually(async () => {
+              const dead = await hub.admin<{ deliveries: { last_error: string }[] }>(
+                'GET',
+                `/deliveries?state=dead&party=${subscribed.body.id}`,
+              )
+              expect(dead.body.deliveries).toHaveLength(1)
+              return dead.body.deliveries[0]!
+            })
+          }
+
+          await pingAt(`/hook-before-renewal-${engine}`)
+          const before = partner.calls.filter((call) => call.path === `/hook-before-renewal-${engine}`)
+          expect(before.map((call) => call.clientName)).toEqual(['hub-client'])
+
+          copyFileSync(outsider.certFile, certFile)
+          copyFileSync(outsider.keyFile, keyFile)
+          await eventually(async () => {
+            const path = `/hook-after-renewal-${Date.now()}`
+            const parked = await pingAt(path)
+            expect(partner.calls.some((call) => call.path === path)).toBe(false)
+            expect(parked.last_error).not.toMatch(/HTTP 401/)
+          }, RELOAD_WAIT_MS)
+        },
+        TEST_TIMEOUT_MS + RELOAD_WAIT_MS,
+      )
     })
   }
 })
