@@ -76,7 +76,13 @@ export function DeliveriesPage() {
               {summary.data.receivers.map((receiver) => (
                 <tr key={receiver.receiver_platform_id}>
                   <td>
-                    <Link to={`/parties/${receiver.receiver_platform_id}`}>
+                    <Link
+                      to={
+                        receiver.kind === 'webhook'
+                          ? '/webhooks'
+                          : `/parties/${receiver.receiver_platform_id}`
+                      }
+                    >
                       {receiver.name ?? receiver.receiver_platform_id}
                     </Link>
                   </td>

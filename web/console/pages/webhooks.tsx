@@ -93,85 +93,63 @@ export function WebhooksPage() {
                     </td>
                     {canChange && (
                       <td class="actions">
-                        <button
-                          type="button"
-                          class="secondary"
+                        <RowAction
+                          words="Send test event"
+                          label={`Send test event to ${webhook.url}`}
                           disabled={change.busy || !webhook.enabled}
-                          onClick={() =>
-                            void change.run(async () => {
-                              await api.post(`${path}/ping`)
-                              return `A test event is queued for ${webhook.url}.`
-                            })
-                          }
-                          aria-label={`Send test event to ${webhook.url}`}
-                        >
-                          Send test event
-                        </button>
-                        {(waiting?.dead ?? 0) > 0 && (
-                          <button
-                            type="button"
-                            disabled={change.busy}
-                            onClick={() =>
-                              void change.run(async () => {
-                                await api.post('/deliveries/retry-dead', { receiver_platform_id: webhook.id })
-                                return `The dead events for ${webhook.url} are queued again.`
-                              })
-                            }
-                            aria-label={`Retry dead events of ${webhook.url}`}
-                          >
-                            Retry dead
-                          </button>
-                        )}
-                        <button
-                          type="button"
-                          class="secondary"
-                          disabled={change.busy}
-                          onClick={() =>
-                            void change.run(async () => {
-                              await api.patch(path, { enabled: !webhook.enabled })
-                              return webhook.enabled
-                                ? `${webhook.url} gets no new events until you enable it again.`
-                                : `${webhook.url} gets events again.`
-                            })
-                          }
-                          aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.url}`}
-                        >
-                          {webhook.enabled ? 'Disable' : 'Enable'}
-                        </button>
-                        <button
-                          type="button"
-                          class="secondary"
-                          disabled={change.busy}
-                          onClick={() =>
-                            void change.run(async () => {
-                              setShown(await api.post<WebhookWithSecret>(`${path}/rotate-secret`))
-                              return `${webhook.url} has a new secret: the next events are signed with it.`
-                            })
-                          }
-                          aria-label={`New secret for ${webhook.url}`}
-                        >
-                          New secret
-                        </button>
-                        <button
-                          type="button"
-                          class="danger"
-                          disabled={change.busy}
-                          onClick={() => {
-                            if (
-                              !window.confirm(
-                                `Delete the subscription of ${webhook.url} and its waiting events?`,
-                              )
-                            )
-                              return
-                            void change.run(async () => {
-                              await api.delete(path)
-                              return `The subscription of ${webhook.url} is deleted.`
-                            })
+                          run={async () => {
+                            await api.post(`${path}/ping`)
+                            return `A test event is queued for ${webhook.url}.`
                           }}
-                          aria-label={`Delete the subscription of ${webhook.url}`}
-                        >
-                          Delete
-                        </button>
+                          onRun={change.run}
+                        />
+                        {(waiting?.dead ?? 0) > 0 && (
+                          <RowAction
+                            words="Retry dead"
+                            label={`Retry dead events of ${webhook.url}`}
+                            primary
+                            disabled={change.busy}
+                            run={async () => {
+                              await api.post('/deliveries/retry-dead', { receiver_platform_id: webhook.id })
+                              return `The dead events for ${webhook.url} are queued again.`
+                            }}
+                            onRun={change.run}
+                          />
+                        )}
+                        <RowAction
+                          words={webhook.enabled ? 'Disable' : 'Enable'}
+                          label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.url}`}
+                          disabled={change.busy}
+                          run={async () => {
+                            await api.patch(path, { enabled: !webhook.enabled })
+                            return webhook.enabled
+                              ? `${webhook.url} gets no new events until you enable it again.`
+                              : `${webhook.url} gets events again.`
+                          }}
+                          onRun={change.run}
+                        />
+                        <RowAction
+                          words="New secret"
+                          label={`New secret for ${webhook.url}`}
+                          disabled={change.busy}
+                          run={async () => {
+                            setShown(await api.post<WebhookWithSecret>(`${path}/rotate-secret`))
+                            return `${webhook.url} has a new secret: the next events are signed with it.`
+                          }}
+                          onRun={change.run}
+                        />
+                        <RowAction
+                          words="Delete"
+                          label={`Delete the subscription of ${webhook.url}`}
+                          danger
+                          confirm={`Delete the subscription of ${webhook.url} and its waiting events?`}
+                          disabled={change.busy}
+                          run={async () => {
+                            await api.delete(path)
+                            return `The subscription of ${webhook.url} is deleted.`
+                          }}
+                          onRun={change.run}
+                        />
                       </td>
                     )}
                   </tr>
@@ -182,6 +160,37 @@ export function WebhooksPage() {
         </div>
       )}
     </>
+  )
+}
+
+/**
+ * One change of a subscription's row. Its accessible name starts with its visible words (axe:
+ * label-content-name-mismatch) and names the URL, since every row has the same buttons.
+ */
+function RowAction(props: {
+  words: string
+  label: string
+  primary?: boolean
+  danger?: boolean
+  confirm?: string
+  disabled: boolean
+  run: () => Promise<string>
+  onRun: (run: () => Promise<string>) => Promise<void>
+}) {
+  const { words, label, primary, danger, confirm, disabled, run, onRun } = props
+  return (
+    <button
+      type="button"
+      class={danger ? 'danger' : primary ? undefined : 'secondary'}
+      disabled={disabled}
+      onClick={() => {
+        if (confirm && !window.confirm(confirm)) return
+        void onRun(run)
+      }}
+      aria-label={label}
+    >
+      {words}
+    </button>
   )
 }
 
