@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { encodeListCursor } from '../core/list-cursor.ts'
 import type { HubContext } from '../hub-context.ts'
 import {
   listDeliveries,
@@ -13,12 +14,15 @@ import type { DeliveryRow } from '../storage/tables.ts'
 import type { WebhookSubscriptions } from '../webhooks/webhook-subscriptions.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
+import { linkNextPage, readAdminCursor } from './list-pages.ts'
 
 const DeliveriesQuery = Type.Object({
   state: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('failed'), Type.Literal('dead')])),
   /** A receiver: a platform id, or a party as `NL-ABC` / `NL*ABC`. */
   party: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  /** `next_cursor` of the previous page. */
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' })),
 })
 const DeliveryParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) })
 const RetryDeadRequest = Type.Object(
@@ -83,18 +87,22 @@ export async function deliveriesRoutes(
     tags: DELIVERIES,
     querystring: DeliveriesQuery,
   }
-  routes.get('/deliveries', { schema: listSchema }, async (request) => {
-    const { state, party, limit } = request.query
+  routes.get('/deliveries', { schema: listSchema }, async (request, reply) => {
+    const { state, party, limit, cursor } = request.query
     const partyMatch = party ? PARTY.exec(party) : null
-    const rows = await listDeliveries(context.db, {
+    const page = await listDeliveries(context.db, {
       state,
       platformId: party && !partyMatch ? party : undefined,
       party: partyMatch
         ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
         : undefined,
-      limit: Math.min(Number(limit ?? 100), 1000),
+      afterId: cursor === undefined ? undefined : readAdminCursor(cursor, ['number'])[0],
+      limit: Math.max(1, Math.min(Number(limit ?? 100), 1000)),
     })
-    return { deliveries: rows.map(deliveryView) }
+    const last = page.deliveries.at(-1)
+    const nextCursor = page.more && last ? encodeListCursor([last.id]) : null
+    if (nextCursor) linkNextPage(reply, '/admin/deliveries', request.query, nextCursor)
+    return { deliveries: page.deliveries.map(deliveryView), next_cursor: nextCursor }
   })
 
   routes.get(

@@ -427,11 +427,22 @@ export interface DeliveryFilter {
   readonly state?: DeliveryState | undefined
   readonly platformId?: string | undefined
   readonly party?: PartyRef | undefined
+  /** Messages queued after this id (the cursor of the previous page). */
+  readonly afterId?: number | undefined
   readonly limit: number
 }
 
-export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<DeliveryRow[]> {
-  let query = db.selectFrom('deliveries').selectAll().orderBy('id').limit(filter.limit)
+/** Oldest first (by id: the order they were queued in), one page of `limit` and whether more follow. */
+export async function listDeliveries(
+  db: Db,
+  filter: DeliveryFilter,
+): Promise<{ deliveries: DeliveryRow[]; more: boolean }> {
+  let query = db
+    .selectFrom('deliveries')
+    .selectAll()
+    .orderBy('id')
+    .limit(filter.limit + 1)
+  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId)
   if (filter.state) query = query.where('state', '=', filter.state)
   if (filter.platformId) query = query.where('receiver_platform_id', '=', filter.platformId)
   if (filter.party) {
@@ -440,7 +451,10 @@ export async function listDeliveries(db: Db, filter: DeliveryFilter): Promise<De
       .where('to_party_id', '=', filter.party.party_id)
   }
   const rows = await query.execute()
-  return rows.map((row) => ({ ...row, id: Number(row.id) }))
+  return {
+    deliveries: rows.slice(0, filter.limit).map((row) => ({ ...row, id: Number(row.id) })),
+    more: rows.length > filter.limit,
+  }
 }
 
 /**

@@ -143,6 +143,45 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all([cpo, emsp, awayEmsp].map((party) => party?.platform.close()))
     })
 
+    describe('GET /admin/deliveries', () => {
+      interface DeliveryPage {
+        deliveries: { id: number; state: string }[]
+        next_cursor: string | null
+      }
+
+      it('pages oldest first through next_cursor and the Link header, each delivery once', async () => {
+        const whole = await hub.admin<DeliveryPage>('GET', '/deliveries?state=dead')
+        expect(whole.body.deliveries).toHaveLength(2)
+        expect(whole.body.next_cursor).toBeNull()
+        expect(whole.headers.get('link')).toBeNull()
+
+        const first = await hub.admin<DeliveryPage>('GET', '/deliveries?state=dead&limit=1')
+        expect(first.body.deliveries.map((d) => d.id)).toEqual([whole.body.deliveries[0]!.id])
+        expect(first.body.next_cursor).toEqual(expect.any(String))
+        const link = /^<\/admin(\/deliveries\?[^>]+)>; rel="next"$/.exec(first.headers.get('link') ?? '')
+        expect(link, first.headers.get('link') ?? 'no Link').not.toBeNull()
+        expect(link![1]).toContain('state=dead')
+
+        const second = await hub.admin<DeliveryPage>('GET', link![1]!)
+        expect(second.body.deliveries.map((d) => d.id)).toEqual([whole.body.deliveries[1]!.id])
+        expect(second.body.next_cursor).toBeNull()
+        const byCursor = await hub.admin<DeliveryPage>(
+          'GET',
+          `/deliveries?state=dead&limit=1&cursor=${first.body.next_cursor}`,
+        )
+        expect(byCursor.body).toEqual(second.body)
+      })
+
+      it('refuses a cursor it did not hand out with 400', async () => {
+        const notOurs = Buffer.from(JSON.stringify(['x'])).toString('base64url')
+        for (const cursor of [notOurs, 'AAAA']) {
+          const response = await hub.admin('GET', `/deliveries?cursor=${cursor}`)
+          expect(response.status, cursor).toBe(400)
+          expect(response.body).toMatchObject({ title: 'ADMIN_INVALID_REQUEST' })
+        }
+      })
+    })
+
     describe('GET /admin/stats', () => {
       it('counts parties by role and status, the queue by state, and the deliveries of the window', async () => {
         const figures = await stats()

@@ -1,6 +1,14 @@
 import { useState } from 'preact/hooks'
 import { query } from '../../shared/api.ts'
-import { ErrorNote, formatTime, Link, StatusBadge, useAction, useLoad } from '../../shared/components.tsx'
+import {
+  CursorPager,
+  ErrorNote,
+  formatTime,
+  Link,
+  StatusBadge,
+  useAction,
+  useLoad,
+} from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
 import { partyName, type Delivery, type PartyRef, type ReceiverSummary } from '../hub-types.ts'
@@ -27,9 +35,13 @@ const OUTCOME_WORDS: Record<string, string> = {
 export function DeliveriesPage() {
   const { api, canChange } = useConsole()
   const summary = useLoad(() => api.get<{ receivers: ReceiverSummary[] }>('/deliveries/summary'), 'summary')
+  const [deadCursor, setDeadCursor] = useState<string | undefined>(undefined)
   const dead = useLoad(
-    () => api.get<{ deliveries: Delivery[] }>(`/deliveries${query({ state: 'dead' })}`),
-    'dead',
+    () =>
+      api.get<{ deliveries: Delivery[]; next_cursor: string | null }>(
+        `/deliveries${query({ state: 'dead', cursor: deadCursor })}`,
+      ),
+    `dead ${deadCursor ?? ''}`,
   )
   const reload = () => {
     summary.reload()
@@ -125,6 +137,7 @@ export function DeliveriesPage() {
       {dead.data && (
         <DeliveryTable deliveries={dead.data.deliveries} onRetried={reload} empty="No dead letters." />
       )}
+      <CursorPager cursor={deadCursor} nextCursor={dead.data?.next_cursor} onPage={setDeadCursor} />
     </>
   )
 }
