@@ -13,6 +13,8 @@ import { hubParty } from './core/hub-identity.ts'
 import { registerMessageLogHooks } from './message-log/incoming-hooks.ts'
 import { createHubEvents } from './events/hub-events.ts'
 import { MessageLogWriter } from './message-log/message-log-writer.ts'
+import { RetentionJob } from './storage/retention.ts'
+import { pruneAuditEntries } from './admin/audit.store.ts'
 import { registerModules } from './modules/catalogue.ts'
 import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { HubMetrics } from './operations/metrics.ts'
@@ -197,6 +199,12 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   )
   certificates.start()
   messageLog.start()
+  const auditRetention = new RetentionJob(logger, {
+    name: 'audit log',
+    retentionDays: config.operators.auditRetentionDays,
+    prune: (before) => pruneAuditEntries(db, before),
+  })
+  auditRetention.start()
   // Messages left from before a restart go out as soon as the hub is up.
   delivery.start()
   const stillAlive = new StillAliveCheck(context)
@@ -222,6 +230,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       await webhookSender.close()
       // After every source of entries has stopped: the last ones are written, then the store can close.
       await messageLog.stop()
+      await auditRetention.stop()
       await directory.close()
       await client.close()
       if (!options.store) await store.close()

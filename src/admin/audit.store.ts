@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Db } from '../storage/database.ts'
+import { deleteInBatches } from '../storage/retention.ts'
 import type { AuditLogRow, Database } from '../storage/tables.ts'
 
 /** One audit entry before it is stored: `at` and `id` come from the database. */
@@ -54,4 +55,15 @@ export async function listAuditEntries(
     .limit(filter.limit + 1)
     .execute()
   return { entries: rows.slice(0, filter.limit), more: rows.length > filter.limit }
+}
+
+/** Deletes the entries written before `before`; returns how many. */
+export function pruneAuditEntries(db: Db, before: Date): Promise<number> {
+  return deleteInBatches(async (limit) => {
+    const result = await db
+      .deleteFrom('audit_log')
+      .where('id', 'in', db.selectFrom('audit_log').select('id').where('at', '<', before).limit(limit))
+      .executeTakeFirst()
+    return Number(result.numDeletedRows)
+  })
 }

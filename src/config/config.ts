@@ -69,6 +69,12 @@ export const SETTINGS = [
     description: 'The sliding window in which failed sign-ins are counted for the throttle.',
   },
   {
+    env: 'AUDIT_LOG_RETENTION_DAYS',
+    default: '400',
+    description:
+      'Days the audit log (`GET /admin/audit`: every change and sign-in) keeps its entries; older ones are deleted every hour. The default covers a yearly review with a margin.',
+  },
+  {
     env: 'HUB_ALLOW_PRIVATE_PEERS',
     default: 'false',
     description:
@@ -430,6 +436,7 @@ export interface HubConfig {
 export interface OperatorSettings {
   readonly sessionIdleMinutes: number
   readonly sessionMaxAgeHours: number
+  readonly auditRetentionDays: number
   readonly signIn: {
     readonly maxFailuresPerEmail: number
     readonly maxFailuresPerAddress: number
@@ -529,6 +536,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     operators: {
       sessionIdleMinutes: readInt(env, 'SESSION_IDLE_TIMEOUT_MINUTES', 1, 10_080),
       sessionMaxAgeHours: readInt(env, 'SESSION_MAX_AGE_HOURS', 1, 720),
+      auditRetentionDays: readInt(env, 'AUDIT_LOG_RETENTION_DAYS', 1, 36_500),
       signIn: {
         maxFailuresPerEmail: readInt(env, 'SIGN_IN_MAX_FAILURES', 1, 1_000),
         maxFailuresPerAddress: readInt(env, 'SIGN_IN_MAX_FAILURES_PER_ADDRESS', 1, 100_000),

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { Db } from '../storage/database.ts'
+import { RetentionJob } from '../storage/retention.ts'
 import type { PartnerExchange } from '../partners/ocpi/ocpi-client.ts'
 import {
   keepBody,
@@ -36,12 +37,11 @@ const DEFAULTS = {
   batchSize: 200,
   maxBufferedEntries: 20_000,
   maxBufferedBytes: 64 * 1024 * 1024,
-  pruneIntervalMs: 60 * 60 * 1000,
 }
 
 /** Warnings about dropped entries or failed writes: at most one per this many ms. */
 const WARN_EVERY_MS = 10_000
-const DAY_MS = 24 * 60 * 60 * 1000
+const HOUR_MS = 60 * 60 * 1000
 
 /**
  * The message log's writer. Requests only hand it an entry (no I/O, no waiting); it buffers them and writes
@@ -63,9 +63,8 @@ export class MessageLogWriter {
   #bufferedBytes = 0
   #flushing: Promise<void> | undefined
   #flushSoon = false
-  #pruning: Promise<void> | undefined
+  readonly #retention: RetentionJob
   #flushTimer: NodeJS.Timeout | undefined
-  #pruneTimer: NodeJS.Timeout | undefined
   #dropped = 0
   #droppedSinceWarning = 0
   #lastWarningAt = 0
@@ -85,9 +84,15 @@ export class MessageLogWriter {
       batchSize: options.batchSize ?? DEFAULTS.batchSize,
       maxBufferedEntries: options.maxBufferedEntries ?? DEFAULTS.maxBufferedEntries,
       maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
-      pruneIntervalMs: options.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs,
+      pruneIntervalMs: options.pruneIntervalMs ?? HOUR_MS,
     }
     this.#receivers = directory && new OutboundReceivers(directory)
+    this.#retention = new RetentionJob(this.#log, {
+      name: 'message log',
+      retentionDays: options.retentionDays,
+      intervalMs: this.#options.pruneIntervalMs,
+      prune: (before) => pruneMessages(db, before),
+    })
   }
 
   get enabled(): boolean {
@@ -114,24 +119,19 @@ export class MessageLogWriter {
   }
 
   start(): void {
-    if (this.#flushTimer || this.#pruneTimer) return
-    if (this.#options.enabled) {
+    if (this.#options.enabled && !this.#flushTimer) {
       this.#flushTimer = setInterval(() => void this.flush(), this.#options.flushIntervalMs)
       this.#flushTimer.unref()
     }
     // Pruning goes on when logging is off: entries from before still expire.
-    void this.prune()
-    this.#pruneTimer = setInterval(() => void this.prune(), this.#options.pruneIntervalMs)
-    this.#pruneTimer.unref()
+    this.#retention.start()
   }
 
   /** Stops the timers and writes everything still buffered. */
   async stop(): Promise<void> {
     clearInterval(this.#flushTimer)
-    clearInterval(this.#pruneTimer)
     this.#flushTimer = undefined
-    this.#pruneTimer = undefined
-    await this.#pruning
+    await this.#retention.stop()
     await this.flush()
   }
 
@@ -192,19 +192,6 @@ export class MessageLogWriter {
     if (this.#buffer.length === 0) return
     this.#flushing = this.#drain().finally(() => (this.#flushing = undefined))
     await this.#flushing
-  }
-
-  /** Deletes entries older than the retention. */
-  async prune(): Promise<void> {
-    if (this.#pruning) return this.#pruning
-    const before = new Date(Date.now() - this.#options.retentionDays * DAY_MS)
-    this.#pruning = pruneMessages(this.#db, before)
-      .then((deleted) => {
-        if (deleted > 0) this.#log.info({ deleted, before }, 'message log pruned')
-      })
-      .catch((error: unknown) => this.#log.error({ err: error }, 'could not prune the message log'))
-      .finally(() => (this.#pruning = undefined))
-    return this.#pruning
   }
 
   async #drain(): Promise<void> {

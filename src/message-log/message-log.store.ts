@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
+import { deleteInBatches } from '../storage/retention.ts'
 import type { MessageLogRow, NewMessageLogRow } from '../storage/tables.ts'
 import type { MessageLogEntry } from './message-log-entry.ts'
 
@@ -132,27 +133,22 @@ export async function listMessages(db: Db, filter: MessageFilter): Promise<Messa
   return rows.map((row) => ({ ...row, id: Number(row.id) }))
 }
 
-const PRUNE_BATCH = 5_000
-
 /**
  * Deletes entries logged before `before`, a few thousand at a time so that no single statement holds the
  * table (or PGlite's one connection) for long. Returns how many went.
  */
-export async function pruneMessages(db: Db, before: Date): Promise<number> {
-  let total = 0
-  for (;;) {
+export function pruneMessages(db: Db, before: Date): Promise<number> {
+  return deleteInBatches(async (limit) => {
     const result = await db
       .deleteFrom('message_log')
       .where(
         'id',
         'in',
-        db.selectFrom('message_log').select('id').where('logged_at', '<', before).limit(PRUNE_BATCH),
+        db.selectFrom('message_log').select('id').where('logged_at', '<', before).limit(limit),
       )
       .executeTakeFirst()
-    const deleted = Number(result.numDeletedRows)
-    total += deleted
-    if (deleted < PRUNE_BATCH) return total
-  }
+    return Number(result.numDeletedRows)
+  })
 }
 
 /** Requests in and out in one time bucket, and how many of them failed. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, type HttpResult } from '../support/http.ts'
 import { createOperator, signIn, signInRequest, type OperatorSession } from '../support/operator-session.ts'
+import { eventually } from '../support/roaming-network.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 
@@ -179,6 +180,37 @@ for (const engine of STORE_VARIANTS) {
           headers: { authorization: 'Bearer test-admin-token' },
         })
         expect(response.status, `${query}: ${response.text}`).toBe(400)
+      }
+    })
+
+    it('entries older than AUDIT_LOG_RETENTION_DAYS are pruned at start (and every hour)', async () => {
+      const db = hub.testStore.store.db
+      const row = (daysAgo: number, action: string) => ({
+        at: new Date(Date.now() - daysAgo * 24 * 60 * 60 * 1000),
+        actor: 'admin-token',
+        action,
+        target: null,
+        details: '{}',
+        remote_address: '127.0.0.1',
+        request_id: null,
+      })
+      await db
+        .insertInto('audit_log')
+        .values([row(50, 'prune-old'), row(41, 'prune-old'), row(30, 'prune-recent')])
+        .execute()
+      expect((await audit('?action=prune-old')).entries).toHaveLength(2)
+
+      // A hub process starting on the same store prunes at once.
+      const second = await startTestHub(
+        engine,
+        { AUDIT_LOG_RETENTION_DAYS: '40' },
+        { sharedStore: hub.testStore },
+      )
+      try {
+        await eventually(async () => expect((await audit('?action=prune-old')).entries).toEqual([]))
+        expect((await audit('?action=prune-recent')).entries).toHaveLength(1)
+      } finally {
+        await second.close()
       }
     })
   })
