@@ -24,3 +24,5 @@ export type ObjectKind =
   | 'ChargingProfileResult'
   | 'ClearProfileResult'
   | 'ClientInfo'
+  | 'BookingLocation'
+  | 'Calendar'
