@@ -26,3 +26,5 @@ export type ObjectKind =
   | 'ClientInfo'
   | 'BookingLocation'
   | 'Calendar'
+  | 'Booking'
+  | 'BookingRequest'

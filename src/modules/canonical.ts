@@ -1,6 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { ObjectKind } from '../core/object-kinds.ts'
-import { BookingLocation, Calendar } from './bookings/bookings.schema.ts'
+import { Booking, BookingLocation, BookingRequest, Calendar } from './bookings/bookings.schema.ts'
 import { Cdr } from './cdrs/cdrs.schema.ts'
 import {
   ActiveChargingProfile,
@@ -59,6 +59,8 @@ export const CANONICAL_SCHEMAS = {
   ClientInfo,
   BookingLocation,
   Calendar,
+  Booking,
+  BookingRequest,
 } as const satisfies Readonly<Record<ObjectKind, TSchema>>
 
 /** The canonical (OCPI 2.3.0) object of a kind. `satisfies` keeps the table complete: a kind added to ObjectKind without its schema here does not compile. */

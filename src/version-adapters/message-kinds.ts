@@ -63,6 +63,14 @@ export function messageKinds(
         ? { request: 'SetChargingProfile', answer: 'ChargingProfileResponse' }
         : { answer: 'ChargingProfileResponse' }
     case 'bookings': {
+      // A BookingRequest to the CPO answered by a Booking; a Booking pushed to the eMSP (`{owner}/{id}`).
+      if (role === 'SENDER' && segments.length === 0) {
+        return method === 'POST' ? { request: 'BookingRequest', answer: 'Booking' } : { answer: 'Booking' }
+      }
+      if (role === 'RECEIVER' && segments.length === 3) {
+        if (method === 'DELETE') return NONE
+        return isWrite(method) ? { request: 'Booking' } : { answer: 'Booking' }
+      }
       // `…/booking_locations/{id}[/{calendar_id}]`, after the owner on the Receiver interface.
       const below = role === 'RECEIVER' ? segments.slice(3) : segments.slice(1)
       const kind = below.length === 2 ? 'Calendar' : 'BookingLocation'

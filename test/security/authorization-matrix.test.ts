@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { aBookingLocation, aCalendar } from '../fixtures/bookings.ts'
+import { aBooking, aBookingLocation, aBookingRequest, aCalendar } from '../fixtures/bookings.ts'
 import { aCdr } from '../fixtures/cdrs.ts'
 import { aChargingProfile } from '../fixtures/charging-profiles.ts'
 import { aCommandResponse, aCommandResult, aStartSession, aStopSession } from '../fixtures/commands.ts'
@@ -229,6 +229,39 @@ const ATTEMPTS: readonly Attempt[] = [
       ]
     }),
   ),
+  ...(['PUT', 'PATCH', 'GET'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/bookings/:country_code/:party_id/:booking_id`,
+    what: `CP2 ${method === 'GET' ? 'reads' : `${method}s`} a booking of CP1's at EM1`,
+    by: 'CP2',
+    method,
+    path: () => '/receiver/bookings/NL/CP1/BK1',
+    headers: () => routeHeaders(CP2, EM1),
+    body: () =>
+      method === 'GET'
+        ? undefined
+        : method === 'PUT'
+          ? aBooking(CP1, EM1)
+          : { reservation_status: 'CANCELED', last_updated: '2026-12-09T00:00:00Z' },
+    expect: NOT_FOUND,
+  })),
+  {
+    route: 'POST /ocpi/2.3.0/sender/bookings',
+    what: 'EM2 books in the name of EM1',
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/sender/bookings',
+    body: () => aBookingRequest(EM1),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/sender/bookings',
+    what: "EM2 books with EM1's token",
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/sender/bookings',
+    body: () => aBookingRequest(EM2, { tokens: aBookingRequest(EM1).tokens }),
+    expect: REFUSED,
+  },
   {
     route: 'GET /ocpi/2.3.0/sender/bookings/booking_locations',
     what: 'CP2 pulls the booking location list while claiming to be CP1',

@@ -9,7 +9,16 @@ import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transpo
 import { answerThrough } from '../../transport/service-adapter.ts'
 import { Type } from '@sinclair/typebox'
 import { interfacePath } from '../registry.ts'
-import { BookingLocation, BookingLocationPatch, Calendar, CalendarPatch } from './bookings.schema.ts'
+import {
+  Booking,
+  BookingLocation,
+  BookingLocationPatch,
+  BookingPatch,
+  BookingRequest,
+  Calendar,
+  CalendarPatch,
+} from './bookings.schema.ts'
+import { requestBooking, routeBookingUpdate } from './bookings.routing.ts'
 import {
   BOOKING_LOCATIONS_SEGMENT,
   bookingLocationWrite,
@@ -19,6 +28,7 @@ import {
 
 const BookingLocationParams = OwnedObjectParams({ booking_location_id: ObjectIdParam })
 const CalendarParams = OwnedObjectParams({ booking_location_id: ObjectIdParam, calendar_id: ObjectIdParam })
+const BookingParams = OwnedObjectParams({ booking_id: ObjectIdParam })
 const SenderBookingLocationParams = Type.Object({ booking_location_id: ObjectIdParam })
 const SenderCalendarParams = Type.Object({ booking_location_id: ObjectIdParam, calendar_id: ObjectIdParam })
 
@@ -35,9 +45,11 @@ function pathOf(params: { booking_location_id: string; calendar_id?: string }): 
 }
 
 /**
- * Bookings add-on (Booking 1.1, 2.3.0 only), the BookingLocations part: CPOs PUT and PATCH BookingLocations
- * and their Calendars on the hub's RECEIVER interface (stored and broadcast, or routed to one party with
- * TO); GET All of BookingLocations via the hub on the SENDER interface, and one BookingLocation or Calendar.
+ * Bookings add-on (Booking 1.1, 2.3.0 only). BookingLocations: CPOs PUT and PATCH BookingLocations and
+ * their Calendars on the hub's RECEIVER interface (stored and broadcast, or routed to one party with TO);
+ * GET All of BookingLocations via the hub on the SENDER interface, and one BookingLocation or Calendar.
+ * Bookings: an eMSP POSTs a BookingRequest to the SENDER interface (to the BookingLocation's CPO); the
+ * CPO PUTs and PATCHes the Booking on the RECEIVER interface (to the eMSP that asked).
  */
 export async function bookingsRoutes(
   app: FastifyInstance,
@@ -128,6 +140,55 @@ export async function bookingsRoutes(
       })
     }
   }
+
+  const bookingUrl = `${receiver}/:country_code/:party_id/:booking_id`
+  for (const [method, body] of [
+    ['PUT', Booking],
+    ['PATCH', BookingPatch],
+  ] as const) {
+    const schema = {
+      summary: `${method === 'PUT' ? 'Push a Booking' : 'Update part of a Booking'}; sent to the eMSP that requested it`,
+      tags: TAGS,
+      params: BookingParams,
+      body,
+    }
+    routes.route({
+      method,
+      url: bookingUrl,
+      schema,
+      handler: (request, reply) => {
+        const update = {
+          method,
+          owner: ownerFromParams(request.params),
+          bookingId: request.params.booking_id,
+          body: request.body,
+        }
+        return answerThrough(context, request, reply, (source) => routeBookingUpdate(context, source, update))
+      },
+    })
+  }
+  const readBookingSchema = {
+    summary: "Read the requesting eMSP's copy of a Booking",
+    tags: TAGS,
+    params: BookingParams,
+  }
+  routes.get(bookingUrl, { schema: readBookingSchema }, (request, reply) => {
+    const update = {
+      method: 'GET' as const,
+      owner: ownerFromParams(request.params),
+      bookingId: request.params.booking_id,
+      body: undefined,
+    }
+    return answerThrough(context, request, reply, (source) => routeBookingUpdate(context, source, update))
+  })
+  const requestSchema = {
+    summary: "Request, change or cancel a booking; sent to the BookingLocation's CPO",
+    tags: TAGS,
+    body: BookingRequest,
+  }
+  routes.post(sender, { schema: requestSchema }, (request, reply) =>
+    answerThrough(context, request, reply, (source) => requestBooking(context, source, request.body)),
+  )
 
   const listSchema = { summary: 'List the BookingLocations this party may read (paginated)', tags: TAGS }
   routes.get(`${sender}/${BOOKING_LOCATIONS_SEGMENT}`, { schema: listSchema }, (request, reply) => {

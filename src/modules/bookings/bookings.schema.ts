@@ -50,3 +50,49 @@ export type BookingLocation = Static<typeof BookingLocation>
 
 export const BookingLocationPatch = PatchOf(BookingLocation)
 export type BookingLocationPatch = Static<typeof BookingLocationPatch>
+
+/** BookingToken: a token of the requesting eMSP the booking may be used with. */
+export const BookingToken = Type.Object({
+  country_code: CountryCode,
+  party_id: PartyId,
+  uid: CiString(36),
+  type: OcpiString(255),
+  contract_id: CiString(36),
+})
+export type BookingToken = Static<typeof BookingToken>
+
+/**
+ * BookingRequest: an eMSP asks the CPO of a BookingLocation for a slot, or changes or cancels (`canceled`)
+ * its booking with the same `request_id`. Loose: the draft's examples name the tokens `booking_tokens`
+ * as in a Booking, and 1.0 senders send no `booking_location_id`, so the hub then routes by TO headers.
+ */
+export const BookingRequest = Type.Object({
+  country_code: CountryCode,
+  party_id: PartyId,
+  request_id: CiString(36),
+  location_id: CiString(36),
+  booking_location_id: Optional(CiString(36)),
+  booking_option: Optional(PassedOnClass),
+  tokens: Optional(Type.Array(BookingToken)),
+  booking_tokens: Optional(Type.Array(BookingToken)),
+  period: PassedOnClass,
+  authorization_reference: CiString(36),
+  canceled: Optional(PassedOnClass),
+})
+export type BookingRequest = Static<typeof BookingRequest>
+
+/** Booking: the CPO's answer to a BookingRequest and what it pushes later. The hub routes by its ids. */
+export const Booking = Type.Object({
+  id: CiString(36),
+  country_code: CountryCode,
+  party_id: PartyId,
+  request_id: CiString(36),
+  location_id: CiString(36),
+  booking_tokens: Optional(Type.Array(BookingToken)),
+  reservation_status: OcpiString(255),
+  last_updated: DateTime,
+})
+export type Booking = Static<typeof Booking>
+
+export const BookingPatch = PatchOf(Booking)
+export type BookingPatch = Static<typeof BookingPatch>
