@@ -1,5 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs'
 import type { TSchema } from '@sinclair/typebox'
 import { describe, expect, it } from 'vitest'
+import { Booking, BookingPatch } from '../../src/modules/bookings/bookings.schema.ts'
 import { Cdr } from '../../src/modules/cdrs/cdrs.schema.ts'
 import { Tariff } from '../../src/modules/tariffs/tariffs.schema.ts'
 import { compileOcpiValidator } from '../../src/transport/schema-validation.ts'
@@ -150,5 +152,33 @@ describe('2.2.1 and 2.1.1 receivers get nothing of bookings', () => {
     expect(() => fromCanonical(version, 'Tariff', onlyBookings, FULL)).toThrow(
       /every element prices a booking|no element of this Tariff prices charging/,
     )
+  })
+})
+
+const EXAMPLES = new URL('../../../shared/spec/examples/bookings-addon/', import.meta.url)
+const examplesPresent = existsSync(EXAMPLES)
+if (!examplesPresent) console.warn(`bookings: spec examples skipped, ${EXAMPLES.pathname} is absent`)
+const example = (file: string) =>
+  JSON.parse(readFileSync(new URL(file, EXAMPLES), 'utf8')) as Record<string, unknown>
+
+describe.skipIf(!examplesPresent)('spec Booking examples (draft quality, examples README)', () => {
+  const checkBooking = validator(Booking)
+  const checkBookingPatch = validator(BookingPatch)
+
+  it('the Booking example is refused for its 5-character party ids, valid once they are 3', () => {
+    const booking = example('examples__booking_example.json')
+    expect(checkBooking(booking)).toBe('party_id: must NOT have more than 3 characters')
+    const tokens = booking.booking_tokens as Record<string, unknown>[]
+    const fixed = {
+      ...booking,
+      party_id: 'INF',
+      booking_tokens: tokens.map((t) => ({ ...t, party_id: 'INF' })),
+    }
+    expect(checkBooking(fixed)).toBe('valid')
+  })
+
+  it('the Booking PATCH examples are valid: a status update, and the 1.0 top-level evse_uid passed on', () => {
+    expect(checkBookingPatch(example('examples__booking_patch_example_status_update.json'))).toBe('valid')
+    expect(checkBookingPatch(example('examples__booking_patch_example_evse_uid.json'))).toBe('valid')
   })
 })
