@@ -50,6 +50,7 @@ for (const engine of STORE_VARIANTS) {
       const response = await emsp.call<{ data: unknown; status_code: number }>('/sender/bookings', {
         method: 'POST',
         body: request,
+        headers: { 'x-correlation-id': 'booking-request-1' },
       })
       expect(response.status).toBe(200)
       expect(response.body.status_code).toBe(1000)
@@ -59,6 +60,20 @@ for (const engine of STORE_VARIANTS) {
       expect(received!.headers['ocpi-from-party-id']).toBe('EM1')
       expect(received!.headers['ocpi-to-party-id']).toBe('CP1')
       expect(otherCpo.platform.requestsTo('POST', '/2.3.0/sender/bookings')).toEqual([])
+
+      // The message log holds both legs, under the module's name (written in batches: wait for them).
+      const logged = await eventually(async () => {
+        const found = await hub.admin<{ messages: { direction: string; module: string; method: string }[] }>(
+          'GET',
+          '/messages?correlation_id=booking-request-1',
+        )
+        expect(found.body.messages).toHaveLength(2)
+        return found.body.messages
+      })
+      expect(logged.map((m) => [m.direction, m.module, m.method]).sort()).toEqual([
+        ['in', 'bookings', 'POST'],
+        ['out', 'bookings', 'POST'],
+      ])
     })
 
     it('the CPO PATCHes the booking to RESERVED and then PUTs it CANCELED: only the eMSP that asked gets them', async () => {
