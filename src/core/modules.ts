@@ -127,6 +127,18 @@ const MODULES = {
     versions: ['2.3.0'],
     implementers: { SENDER: PTP_ROLES, RECEIVER: ['CPO'] },
   },
+  // Bookings add-on (Booking 1.1, on top of 2.3.0 only): CPOs publish BookingLocations, which the hub
+  // stores and broadcasts like Locations. The draft writes the id `Booking` (endpoint identifiers:
+  // moduleOfEndpoint).
+  bookings: {
+    kind: 'functional',
+    hubInterfaces: BOTH,
+    versions: ['2.3.0'],
+    implementers: CPO_DATA,
+    broadcast: true,
+    objectKind: 'BookingLocation',
+    ownerInReceiverUrl: true,
+  },
 } as const satisfies Record<string, ModuleFacts>
 
 /** The id (ModuleID of version_information_endpoint) of a module the hub serves. */
@@ -149,6 +161,15 @@ export const MODULE_IDS = Object.keys(MODULES) as readonly ModuleId[]
 
 export function isModuleId(value: unknown): value is ModuleId {
   return typeof value === 'string' && Object.hasOwn(MODULES, value)
+}
+
+/**
+ * The module id a partner's endpoint identifier names: ids compare case-insensitively, and the Bookings
+ * draft writes `Booking` where the URLs say `bookings` (docs/modules/bookings.md).
+ */
+export function moduleOfEndpoint(identifier: string): string {
+  const id = identifier.toLowerCase()
+  return id === 'booking' ? 'bookings' : id
 }
 
 /** Whether `version` has `module` (ids compare case-insensitively: partners' version details vary). */

@@ -24,3 +24,7 @@ export type ObjectKind =
   | 'ChargingProfileResult'
   | 'ClearProfileResult'
   | 'ClientInfo'
+  | 'BookingLocation'
+  | 'Calendar'
+  | 'Booking'
+  | 'BookingRequest'

@@ -17,6 +17,7 @@ export interface HubEvents {
   'location.changed': OwnedObjectChanged<'Location'>
   'tariff.changed': OwnedObjectChanged<'Tariff'>
   'token.changed': OwnedObjectChanged<'Token'>
+  'booking_location.changed': OwnedObjectChanged<'BookingLocation'>
   /** A CPO's Session PUT or PATCH was accepted by the party it was routed to. */
   'session.updated': SessionUpdated
   /** A CPO's CDR was accepted by the eMSP it was routed to (once: a retry answered from the hub's record is no new event). */
@@ -44,7 +45,7 @@ export interface PartyDisconnected {
   readonly reason: 'unregistered' | 'stopped_answering'
 }
 
-export interface OwnedObjectChanged<Kind extends 'Location' | 'Tariff' | 'Token'> {
+export interface OwnedObjectChanged<Kind extends 'Location' | 'Tariff' | 'Token' | 'BookingLocation'> {
   readonly owner: PartyRef
   readonly objectId: string
   /** The part written below the owner: `LOC1/EVSE1` for an EVSE of Location LOC1. */
@@ -62,6 +63,7 @@ const OBJECT_CHANGED_EVENTS = {
   locations: 'location.changed',
   tariffs: 'tariff.changed',
   tokens: 'token.changed',
+  bookings: 'booking_location.changed',
 } as const satisfies Record<string, keyof HubEvents>
 
 /**

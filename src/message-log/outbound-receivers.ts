@@ -1,3 +1,4 @@
+import { moduleOfEndpoint } from '../core/modules.ts'
 import { hashToken } from '../core/tokens.ts'
 import type { PartyRef } from '../core/party.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
@@ -84,7 +85,7 @@ export class OutboundReceivers {
         id: row.id,
         versionsUrl: row.versions_url,
         endpoints: row.endpoints
-          .map((e) => ({ url: e.url.replace(/\/+$/, ''), module: e.identifier.toLowerCase() }))
+          .map((e) => ({ url: e.url.replace(/\/+$/, ''), module: moduleOfEndpoint(e.identifier) }))
           .sort((a, b) => b.url.length - a.url.length),
         parties: this.#directory
           .partiesOf(row.id)

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import type { ObjectKind } from '../core/object-kinds.ts'
+import { Booking, BookingLocation, BookingRequest, Calendar } from './bookings/bookings.schema.ts'
 import { Cdr } from './cdrs/cdrs.schema.ts'
 import {
   ActiveChargingProfile,
@@ -56,6 +57,10 @@ export const CANONICAL_SCHEMAS = {
   ChargingProfileResult,
   ClearProfileResult,
   ClientInfo,
+  BookingLocation,
+  Calendar,
+  Booking,
+  BookingRequest,
 } as const satisfies Readonly<Record<ObjectKind, TSchema>>
 
 /** The canonical (OCPI 2.3.0) object of a kind. `satisfies` keeps the table complete: a kind added to ObjectKind without its schema here does not compile. */
@@ -73,5 +78,6 @@ declare module '../storage/owned-objects.store.ts' {
     locations: Location
     tariffs: Tariff
     tokens: Token
+    bookings: BookingLocation
   }
 }

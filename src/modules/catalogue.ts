@@ -5,6 +5,7 @@ import { type HubContext } from '../hub-context.ts'
 import { hubParty } from '../core/hub-identity.ts'
 import { answerWithRoutingHeaders } from '../transport/routing-headers.ts'
 import { registerVersionAdapters } from '../version-adapters/inbound.ts'
+import { bookingsRoutes } from './bookings/bookings.routes.ts'
 import { cdrsRoutes } from './cdrs/cdrs.routes.ts'
 import { chargingProfilesRoutes } from './charging-profiles/charging-profiles.routes.ts'
 import { commandsRoutes } from './commands/commands.routes.ts'
@@ -35,6 +36,7 @@ const MODULE_ROUTES: Readonly<Record<ModuleId, ModuleRoutes>> = {
   chargingprofiles: chargingProfilesRoutes,
   hubclientinfo: hubClientInfoRoutes,
   payments: paymentsRoutes,
+  bookings: bookingsRoutes,
 }
 
 /** The versions module, and under `/{version}` every module that version has. */

@@ -1,7 +1,7 @@
 import type { PartyRef } from '../core/party.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
-import type { ModuleAudience, ModuleId } from '../core/modules.ts'
+import { hasModule, moduleOfEndpoint, type ModuleAudience, type ModuleId } from '../core/modules.ts'
 
 export interface BroadcastTarget {
   readonly platformId: string
@@ -13,7 +13,8 @@ export interface BroadcastTarget {
 
 /**
  * Every registered platform, other than the sender's, that has a registered party of an audience role and
- * offers the module's RECEIVER interface. Registered: CONNECTED, or OFFLINE because it stopped answering;
+ * offers the module's RECEIVER interface in the version it speaks (a 2.2.1 platform announcing the
+ * 2.3.0-only Bookings is not a target). Registered: CONNECTED, or OFFLINE because it stopped answering;
  * an OFFLINE receiver's messages wait in the queue until it answers again, so it misses nothing. One
  * message per platform: a platform hosting an eMSP and an NSP stores what it receives once.
  */
@@ -29,13 +30,14 @@ export function broadcastTargets(
     const to = parties.find((party) => audience.audience.includes(party.role as never))
     if (!to) continue
     const hasReceiver = platform.endpoints.some(
-      (e) => e.identifier.toLowerCase() === module && e.role === 'RECEIVER',
+      (e) => moduleOfEndpoint(e.identifier) === module && e.role === 'RECEIVER',
     )
-    if (!hasReceiver) continue
+    const version = versionOf(platform)
+    if (!hasReceiver || !hasModule(version, module)) continue
     targets.push({
       platformId: platform.id,
       to: { country_code: to.country_code, party_id: to.party_id },
-      version: versionOf(platform),
+      version,
     })
   }
   return targets

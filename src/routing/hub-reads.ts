@@ -21,6 +21,8 @@ export interface ReadRequest {
   readonly module: OwnedObjectModule
   readonly query: Readonly<Record<string, unknown>>
   readonly passedOnQuery: URLSearchParams
+  /** Where the list is below the module's SENDER URL (Bookings: `/booking_locations`); default: at it. */
+  readonly listPath?: OutboundPath
 }
 
 interface ReadRoute {
@@ -125,7 +127,15 @@ export async function listForReader(
   const { module } = read
   const route = await routeRead(context, source, module, 'SENDER')
   if (route.destination?.kind === 'party') {
-    return forwardRead(context, source, route, route.destination, read, 'SENDER', AT_ENDPOINT)
+    return forwardRead(
+      context,
+      source,
+      route,
+      route.destination,
+      read,
+      'SENDER',
+      read.listPath ?? AT_ENDPOINT,
+    )
   }
   const maxLimit = context.config.pageLimitMax
   const page = readPageRequest(read.query, maxLimit)
@@ -140,7 +150,7 @@ export async function listForReader(
     page,
   )
   const headers = pageHeaders(
-    hubInterfaceUrl(context.hub, module, 'SENDER'),
+    `${hubInterfaceUrl(context.hub, module, 'SENDER')}${read.listPath ?? ''}`,
     page,
     { returned: result.objects.length, total: result.total, last: result.last },
     maxLimit,

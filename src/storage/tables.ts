@@ -169,7 +169,7 @@ export interface WebhookSubscriptionsTable {
 }
 
 /** session: owner CPO → eMSP; reservation: owner CPO → eMSP; chargingprofile: owner CPO → profile setter. */
-export type RouteKind = 'session' | 'reservation' | 'chargingprofile'
+export type RouteKind = 'session' | 'reservation' | 'chargingprofile' | 'booking'
 
 export interface RouteIndexTable {
   kind: RouteKind

@@ -62,6 +62,21 @@ export function messageKinds(
       return method === 'PUT'
         ? { request: 'SetChargingProfile', answer: 'ChargingProfileResponse' }
         : { answer: 'ChargingProfileResponse' }
+    case 'bookings': {
+      // A BookingRequest to the CPO answered by a Booking; a Booking pushed to the eMSP (`{owner}/{id}`).
+      if (role === 'SENDER' && segments.length === 0) {
+        return method === 'POST' ? { request: 'BookingRequest', answer: 'Booking' } : { answer: 'Booking' }
+      }
+      if (role === 'RECEIVER' && segments.length === 3) {
+        if (method === 'DELETE') return NONE
+        return isWrite(method) ? { request: 'Booking' } : { answer: 'Booking' }
+      }
+      // `…/booking_locations/{id}[/{calendar_id}]`, after the owner on the Receiver interface.
+      const below = role === 'RECEIVER' ? segments.slice(3) : segments.slice(1)
+      const kind = below.length === 2 ? 'Calendar' : 'BookingLocation'
+      if (below.length > 2 || method === 'DELETE') return NONE
+      return isWrite(method) ? { request: kind } : { answer: kind }
+    }
     case 'hubclientinfo':
       return method === 'PUT' ? { request: 'ClientInfo' } : { answer: 'ClientInfo' }
     default:

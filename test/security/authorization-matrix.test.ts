@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { aBooking, aBookingLocation, aBookingRequest, aCalendar } from '../fixtures/bookings.ts'
 import { aCdr } from '../fixtures/cdrs.ts'
 import { aChargingProfile } from '../fixtures/charging-profiles.ts'
 import { aCommandResponse, aCommandResult, aStartSession, aStopSession } from '../fixtures/commands.ts'
@@ -193,6 +194,80 @@ const ATTEMPTS: readonly Attempt[] = [
     by: 'CP2',
     method: 'GET',
     path: () => '/sender/tariffs',
+    headers: () => ({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'CP1' }),
+    expect: REFUSED,
+  },
+  // bookings (BookingLocations and their Calendars; `bookinglocations`: the draft examples' spelling)
+  ...(['booking_locations', 'bookinglocations'] as const).flatMap((segment) =>
+    (['', '/CAL1'] as const).flatMap((depth): Attempt[] => {
+      const route = `/ocpi/2.3.0/receiver/bookings/:country_code/:party_id/${segment}/:booking_location_id${depth && '/:calendar_id'}`
+      const path = () => `/receiver/bookings/NL/CP1/${segment}/BL1${depth}`
+      return [
+        ...(['PUT', 'PATCH'] as const).map((method): Attempt => ({
+          route: `${method} ${route}`,
+          what: `CP2 ${method}s CP1's booking location${depth && ' calendar'}`,
+          by: 'CP2',
+          method,
+          path,
+          body: () =>
+            method === 'PATCH'
+              ? { last_updated: '2026-12-09T00:00:00Z' }
+              : depth
+                ? aCalendar('CAL1')
+                : aBookingLocation({ id: 'BL1' }, CP1),
+          expect: NOT_FOUND,
+        })),
+        {
+          route: `GET ${route}`,
+          what: `CP2 reads EM1's copy of CP1's booking location${depth && ' calendar'}`,
+          by: 'CP2',
+          method: 'GET',
+          path,
+          headers: () => routeHeaders(CP2, EM1),
+          expect: NOT_FOUND,
+        },
+      ]
+    }),
+  ),
+  ...(['PUT', 'PATCH', 'GET'] as const).map((method): Attempt => ({
+    route: `${method} /ocpi/2.3.0/receiver/bookings/:country_code/:party_id/:booking_id`,
+    what: `CP2 ${method === 'GET' ? 'reads' : `${method}s`} a booking of CP1's at EM1`,
+    by: 'CP2',
+    method,
+    path: () => '/receiver/bookings/NL/CP1/BK1',
+    headers: () => routeHeaders(CP2, EM1),
+    body: () =>
+      method === 'GET'
+        ? undefined
+        : method === 'PUT'
+          ? aBooking(CP1, EM1)
+          : { reservation_status: 'CANCELED', last_updated: '2026-12-09T00:00:00Z' },
+    expect: NOT_FOUND,
+  })),
+  {
+    route: 'POST /ocpi/2.3.0/sender/bookings',
+    what: 'EM2 books in the name of EM1',
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/sender/bookings',
+    body: () => aBookingRequest(EM1),
+    expect: REFUSED,
+  },
+  {
+    route: 'POST /ocpi/2.3.0/sender/bookings',
+    what: "EM2 books with EM1's token",
+    by: 'EM2',
+    method: 'POST',
+    path: () => '/sender/bookings',
+    body: () => aBookingRequest(EM2, { tokens: aBookingRequest(EM1).tokens }),
+    expect: REFUSED,
+  },
+  {
+    route: 'GET /ocpi/2.3.0/sender/bookings/booking_locations',
+    what: 'CP2 pulls the booking location list while claiming to be CP1',
+    by: 'CP2',
+    method: 'GET',
+    path: () => '/sender/bookings/booking_locations',
     headers: () => ({ 'ocpi-from-country-code': 'NL', 'ocpi-from-party-id': 'CP1' }),
     expect: REFUSED,
   },
@@ -589,6 +664,16 @@ const ATTEMPTS: readonly Attempt[] = [
         "CP1's EVSE",
       ],
       ['GET /ocpi/2.3.0/sender/tariffs', '/sender/tariffs', "CP1's tariff list"],
+      [
+        'GET /ocpi/2.3.0/sender/bookings/booking_locations/:booking_location_id',
+        '/sender/bookings/booking_locations/BL1',
+        "CP1's booking location",
+      ],
+      [
+        'GET /ocpi/2.3.0/sender/bookings/booking_locations/:booking_location_id/:calendar_id',
+        '/sender/bookings/booking_locations/BL1/CAL1',
+        "CP1's booking calendar",
+      ],
     ] as const
   ).flatMap(([route, path, what]): Attempt[] => [
     {
@@ -620,6 +705,12 @@ const ID_ESCAPES: readonly Attempt[] = (
     ['PUT', 'CP2', EM1, '/receiver/tariffs/:country_code/:party_id/:tariff_id'],
     ['DELETE', 'CP2', undefined, '/receiver/tariffs/:country_code/:party_id/:tariff_id'],
     ['PUT', 'CP2', undefined, '/receiver/locations/:country_code/:party_id/:location_id'],
+    [
+      'PATCH',
+      'CP2',
+      EM1,
+      '/receiver/bookings/:country_code/:party_id/booking_locations/:booking_location_id',
+    ],
     ['PATCH', 'EM2', CP1, '/receiver/tokens/:country_code/:party_id/:token_uid'],
     ['POST', 'CP2', EM1, '/sender/tokens/:token_uid/authorize'],
     ['GET', 'CP2', EM1, '/receiver/sessions/:country_code/:party_id/:session_id'],
@@ -690,6 +781,12 @@ for (const engine of STORE_VARIANTS) {
         await cp1.call('/receiver/tariffs/NL/CP1/TAR1', {
           method: 'PUT',
           body: aTariff({ id: 'TAR1' }, CP1),
+        }),
+      )
+      ok(
+        await cp1.call('/receiver/bookings/NL/CP1/booking_locations/BL1', {
+          method: 'PUT',
+          body: aBookingLocation({ id: 'BL1' }, CP1),
         }),
       )
       ok(
@@ -785,6 +882,8 @@ for (const engine of STORE_VARIANTS) {
       expect(location.body.data.evses[0]!.status).toBe('AVAILABLE')
       const tariffs = await em1.call<{ data: { id: string; country_code: string }[] }>('/sender/tariffs')
       expect(tariffs.body.data.map((t) => `${t.country_code}/${t.id}`)).toEqual(['NL/TAR1'])
+      const bookingLocations = await em1.call<{ data: unknown[] }>('/sender/bookings/booking_locations')
+      expect(bookingLocations.body.data).toEqual([aBookingLocation({ id: 'BL1' }, CP1)])
       const tokens = await party('CP1').call<{ data: { uid: string; valid: boolean }[] }>('/sender/tokens')
       expect(tokens.body.data.map((t) => [t.uid, t.valid])).toEqual([['TOK1', true]])
     })

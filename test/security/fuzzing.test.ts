@@ -8,6 +8,7 @@ import { aConnector, aLocation, anEvse } from '../fixtures/locations.ts'
 import { aFinancialAdviceConfirmation, aTerminal } from '../fixtures/payments.ts'
 import { aSession } from '../fixtures/sessions.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
+import { aBookingLocation, aCalendar } from '../fixtures/bookings.ts'
 import { aToken } from '../fixtures/tokens.ts'
 import { call } from '../support/http.ts'
 import { connectParty, routeHeaders, type ConnectedParty } from '../support/roaming-network.ts'
@@ -39,6 +40,8 @@ const VALID_BODIES: Readonly<Record<string, () => unknown>> = {
   evse: () => anEvse('EVSE-A', {}, CPO),
   connector: () => aConnector('1'),
   tariff: () => aTariff({ id: 'TAR1' }, CPO),
+  bookingLocation: () => aBookingLocation({ id: 'BL1' }, CPO),
+  calendar: () => aCalendar('CAL1'),
   token: () => aToken({ uid: 'TOK1' }, EMSP),
   session: () => aSession({ id: 'S1' }, CPO, EMSP),
   cdr: () => aCdr({ id: 'CDR1' }, CPO, EMSP),
@@ -53,6 +56,9 @@ const VALID_BODIES: Readonly<Record<string, () => unknown>> = {
 /** The valid body that fits a route best, so that mutations of it get past the first checks. */
 function fittingBody(url: string): string {
   const fits: [RegExp, string][] = [
+    // Before the Locations patterns: `booking_locations` contains `locations`.
+    [/bookings\/.*:calendar_id$/, 'calendar'],
+    [/bookings/, 'bookingLocation'],
     [/locations\/.*:connector_id$/, 'connector'],
     [/locations\/.*:evse_uid$/, 'evse'],
     [/locations/, 'location'],

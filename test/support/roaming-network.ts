@@ -34,6 +34,11 @@ export interface ConnectOptions {
   readonly modules?: readonly string[]
   /** The OCPI version the platform registers in (default 2.3.0). */
   readonly version?: OcpiVersion
+  /**
+   * RECEIVER endpoints announced on top, whatever the version has, by the identifier the partner writes:
+   * `{ Booking: 'bookings' }` announces `Booking` at `{base}/{version}/receiver/bookings`.
+   */
+  readonly extraReceivers?: Readonly<Record<string, string>>
 }
 
 /**
@@ -72,7 +77,14 @@ export async function connectParty(
   const platform = await FakePlatform.start({
     name: `${role} ${country_code}${party_id}`,
     roles: [aRole(role, country_code, party_id)],
-    endpoints: endpointsOf(version, options.modules ?? FUNCTIONAL_MODULES),
+    endpoints: [
+      ...endpointsOf(version, options.modules ?? FUNCTIONAL_MODULES),
+      ...Object.entries(options.extraReceivers ?? {}).map(([identifier, module]) => ({
+        identifier,
+        role: 'RECEIVER',
+        url: `{base}/${version}/receiver/${module}`,
+      })),
+    ],
     version,
   })
   const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(

@@ -44,6 +44,10 @@ export const CDR_DIMENSION_TYPES = [
   'RESERVATION_TIME',
   'STATE_OF_CHARGE',
   'TIME',
+  // Bookings add-on (Booking 1.1, mod_cdrs of 2.3.0/release/bookings): time reserved but not used, and
+  // charging after the booked slot.
+  'RESERVATION_EXPIRES',
+  'RESERVATION_OVERTIME',
 ] as const
 export const CdrDimensionType = ClosedEnum(CDR_DIMENSION_TYPES)
 export type CdrDimensionType = Static<typeof CdrDimensionType>
@@ -156,6 +160,8 @@ export const Cdr = Type.Object(
     cdr_token: CdrToken,
     auth_method: AuthMethod,
     authorization_reference: Optional(CiString(36)),
+    // Bookings add-on: the Booking this charge was made under.
+    booking_id: Optional(CiString(36)),
     cdr_location: CdrLocation,
     meter_id: Optional(OcpiString(255)),
     currency: CurrencyCode,

@@ -50,6 +50,16 @@ export const RESERVATION_RESTRICTION_TYPES = ['RESERVATION', 'RESERVATION_EXPIRE
 export const ReservationRestrictionType = ClosedEnum(RESERVATION_RESTRICTION_TYPES)
 export type ReservationRestrictionType = Static<typeof ReservationRestrictionType>
 
+/** Bookings add-on (Booking 1.1, mod_tariffs): an element that prices a booking, not a charge. */
+export const BOOKING_RESTRICTION_TYPES = [
+  'BOOKING',
+  'BOOKING_EXPIRES',
+  'BOOKING_CANCELLATION_FEES',
+  'BOOKING_OVERTIME',
+] as const
+export const BookingRestrictionType = ClosedEnum(BOOKING_RESTRICTION_TYPES)
+export type BookingRestrictionType = Static<typeof BookingRestrictionType>
+
 export const PriceComponent = Type.Object({
   type: TariffDimensionType,
   price: Type.Number(),
@@ -73,6 +83,7 @@ export const TariffRestrictions = Type.Object({
   max_duration: Optional(Type.Integer()),
   day_of_week: Optional(Type.Array(DayOfWeek)),
   reservation: Optional(ReservationRestrictionType),
+  booking: Optional(BookingRestrictionType),
 })
 export type TariffRestrictions = Static<typeof TariffRestrictions>
 

@@ -1,3 +1,4 @@
+import { moduleOfEndpoint } from '../../core/modules.ts'
 import type { HubIdentity } from '../../core/hub-identity.ts'
 import type { Db } from '../../storage/database.ts'
 import { outboundUrl, type OutboundPath } from '../../core/outbound-path.ts'
@@ -49,7 +50,7 @@ export class OcpiChannel implements PartnerChannel {
 
   async deliver(partner: PartnerPlatform, message: PartnerMessage): Promise<PartnerOutcome> {
     const endpoint = partner.endpoints.find(
-      (e) => e.identifier.toLowerCase() === message.module && e.role === message.interfaceRole,
+      (e) => moduleOfEndpoint(e.identifier) === message.module && e.role === message.interfaceRole,
     )
     const token = partner.outbound_token
     if ((!endpoint && !message.url) || !token) return { kind: 'no-endpoint' }

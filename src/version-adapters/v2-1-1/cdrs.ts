@@ -38,6 +38,7 @@ const DROPPED_FIELDS = [
   'total_reservation_cost',
   'invoice_reference_id',
   'home_charging_compensation',
+  'booking_id',
 ] as const
 
 /** CdrLocation fields that are Location fields of the same name. */

@@ -22,7 +22,7 @@ import { energyMixDown, energyMixUp } from './energy-mix.ts'
  * min_price/max_price, a start_date_time (a future Tariff would look current), and min_current/
  * max_current restrictions (the element would apply at every current). Elements restricted to a
  * reservation are left out: 2.1.1 prices no reservations, so without them the Tariff still prices charging
- * right.
+ * right. Elements that price a booking (Bookings add-on) are left out for the same reason.
  */
 
 const REFUSED_FIELDS = ['min_price', 'max_price', 'start_date_time'] as const
@@ -31,6 +31,10 @@ const REFUSED_RESTRICTIONS = ['min_current', 'max_current'] as const
 function elementDown(element: OcpiObject, run: ConversionRun, path: string): OcpiObject | undefined {
   const restrictions = element.restrictions
   if (isObject(restrictions)) {
+    if (isSet(restrictions.booking)) {
+      lose(run, path, `left out (priced for ${String(restrictions.booking)}; 2.1.1 has no bookings)`)
+      return undefined
+    }
     if (isSet(restrictions.reservation)) {
       lose(
         run,
@@ -47,7 +51,10 @@ function elementDown(element: OcpiObject, run: ConversionRun, path: string): Ocp
         )
       }
     }
-    element = { ...element, restrictions: omitFields(restrictions, ['reservation', ...REFUSED_RESTRICTIONS]) }
+    element = {
+      ...element,
+      restrictions: omitFields(restrictions, ['reservation', ...REFUSED_RESTRICTIONS]),
+    }
   }
   return mapList(
     element,

@@ -1,4 +1,5 @@
 import type { OcpiObject } from '../contract.ts'
+import { withoutBookingDimensions, withoutBookingId } from '../shared/booking-addon.ts'
 import {
   mapField,
   mapList,
@@ -16,6 +17,7 @@ import { tokenDown } from './tokens.ts'
  * CDRs 2.3.0 ↔ 2.2.1: every cost is a Price, the embedded Tariffs convert like pushed ones (a Tariff that
  * cannot go down is left out of the CDR, which stays a valid billing record), cdr_token.type narrows. A
  * connector standard 2.2.1 does not know (MCS, SAE_J3400) is refused: the CDR would name a wrong plug.
+ * The Bookings add-on's booking_id and reservation dimensions are dropped.
  */
 
 const CDR_PRICE_FIELDS = [
@@ -27,8 +29,10 @@ const CDR_PRICE_FIELDS = [
   'total_reservation_cost',
 ] as const
 
+const bookingDimensionsOut = withoutBookingDimensions('2.2.1')
+
 export const cdrDown: Step = (cdr, run, path) => {
-  let down = cdr
+  let down = bookingDimensionsOut(withoutBookingId(cdr, run, path, '2.2.1'), run, path)
   for (const field of CDR_PRICE_FIELDS) down = mapField(down, field, priceDownTo221, run, path)
   down = mapField(down, 'cdr_token', tokenDown, run, path)
   down = mapField(

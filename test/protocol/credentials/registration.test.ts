@@ -247,6 +247,7 @@ for (const engine of STORE_VARIANTS) {
           ...both('chargingprofiles'),
           { identifier: 'hubclientinfo', role: 'SENDER', url: `${base}/sender/hubclientinfo` },
           ...both('payments'),
+          ...both('bookings'),
         ],
       })
     })

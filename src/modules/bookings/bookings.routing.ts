@@ -1,0 +1,137 @@
+import { OcpiError } from '../../core/errors.ts'
+import { AT_ENDPOINT, outboundPath } from '../../core/outbound-path.ts'
+import { sameParty, type PartyRef } from '../../core/party.ts'
+import type { HubContext } from '../../hub-context.ts'
+import { callDestination } from '../../routing/forward.ts'
+import { relayedAnswer, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
+import { actsAs } from '../../routing/requester.ts'
+import { findRoutes, rememberRoute } from '../../routing/route-index.store.ts'
+import { routeToOneParty } from '../../routing/routed-request.ts'
+import { findObjectsById } from '../../storage/owned-objects.store.ts'
+import { MODULE_AUDIENCE } from '../../core/modules.ts'
+import type { HttpMethod } from '../../partners/partner-channel.ts'
+import { isAccepted } from '../sessions/sessions.routing.ts'
+import type { BookingRequest } from './bookings.schema.ts'
+
+/**
+ * Bookings between one eMSP and one CPO (mod_bookings, Booking 1.1): the eMSP's BookingRequest goes to the
+ * CPO of the BookingLocation, and the CPO's Booking, its updates and cancellations go back only to the
+ * eMSP that asked. A Booking is about one driver: never broadcast, no copy kept, only the route.
+ */
+
+const REQUESTERS = MODULE_AUDIENCE.bookings.audience
+const CPOS = MODULE_AUDIENCE.bookings.owners
+
+/** The Booking id in the CPO's answer, if it gave one. */
+function bookingIdOf(data: unknown): string | undefined {
+  const id = typeof data === 'object' && data !== null ? (data as { id?: unknown }).id : undefined
+  return typeof id === 'string' && id !== '' ? id : undefined
+}
+
+/**
+ * An eMSP's BookingRequest (POST to the hub's SENDER interface):
+ * 1. its country_code/party_id must be one of the requester's eMSP roles, and every token its own (as
+ *    for commands: a booking on another eMSP's contract would bill that eMSP's driver);
+ * 2. routed to TO, else the CPO whose stored BookingLocation has `booking_location_id`;
+ * 3. when the CPO accepts and names the Booking, the route is remembered for its later updates.
+ */
+export async function requestBooking(
+  context: HubContext,
+  source: MessageSource,
+  request: BookingRequest,
+): Promise<HubAnswer> {
+  const emsp = { country_code: request.country_code.toUpperCase(), party_id: request.party_id.toUpperCase() }
+  if (!actsAs(source.requester, emsp, REQUESTERS)) {
+    throw new OcpiError(
+      'HUB_ERR_INVALID_PARAMETERS',
+      `${emsp.country_code}*${emsp.party_id} is not one of your ${REQUESTERS.join('/')} roles: you can only book for yourself`,
+    )
+  }
+  for (const [field, tokens] of [
+    ['tokens', request.tokens],
+    ['booking_tokens', request.booking_tokens],
+  ] as const) {
+    const foreign = (tokens ?? []).find((token) => !sameParty(token, emsp))
+    if (foreign) {
+      throw new OcpiError(
+        'HUB_ERR_INVALID_PARAMETERS',
+        `${field}: ${foreign.country_code}*${foreign.party_id} is not ${emsp.country_code}*${emsp.party_id}: a booking may only use your own tokens`,
+      )
+    }
+  }
+  const routed = await routeToOneParty(context, source, {
+    module: 'bookings',
+    interfaceRole: 'SENDER',
+    method: 'POST',
+    pathAndQuery: AT_ENDPOINT,
+    body: request,
+    requesterRoles: REQUESTERS,
+    destinationFromContent: () => bookingLocationOwner(context, request.booking_location_id ?? undefined),
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        `The hub knows no BookingLocation ${request.booking_location_id ?? '(no booking_location_id)'}: name its CPO in OCPI-to-*`,
+      ),
+  })
+  const forward = { ...routed.forward, from: emsp }
+  const answer = await callDestination(context, forward)
+  const bookingId = bookingIdOf(answer.envelope.data)
+  if (isAccepted(answer) && bookingId) await rememberRoute(context.db, 'booking', bookingId, forward.to, emsp)
+  source.log.info(
+    { cpo: forward.to, emsp, bookingId, accepted: isAccepted(answer) },
+    'booking request forwarded',
+  )
+  return relayedAnswer(answer, forward)
+}
+
+async function bookingLocationOwner(
+  context: HubContext,
+  bookingLocationId: string | undefined,
+): Promise<PartyRef | undefined> {
+  if (!bookingLocationId) return undefined
+  const found = await findObjectsById(context.db, { module: 'bookings' }, bookingLocationId.toUpperCase())
+  if (found.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
+  const owner = found[0]
+  return owner && { country_code: owner.country_code.toUpperCase(), party_id: owner.party_id.toUpperCase() }
+}
+
+/**
+ * A CPO's Booking PUT, PATCH or GET on the hub's RECEIVER interface (`{country_code}/{party_id}/{booking_id}`):
+ * the URL owner must be one of the caller's CPO roles; routed to TO, else to the eMSP whose request the
+ * Booking answered (the route index), never to anyone else.
+ */
+export async function routeBookingUpdate(
+  context: HubContext,
+  source: MessageSource,
+  update: {
+    readonly method: HttpMethod
+    readonly owner: PartyRef
+    readonly bookingId: string
+    readonly body: unknown
+  },
+): Promise<HubAnswer> {
+  const { owner, bookingId } = update
+  if (!actsAs(source.requester, owner, CPOS)) {
+    throw new OcpiError(
+      'HUB_ERR_NOT_OWNER',
+      `${owner.country_code}*${owner.party_id} is not one of your ${CPOS.join('/')} roles: you can only update your own bookings`,
+    )
+  }
+  const routed = await routeToOneParty(context, source, {
+    module: 'bookings',
+    interfaceRole: 'RECEIVER',
+    method: update.method,
+    pathAndQuery: outboundPath([owner.country_code, owner.party_id, bookingId]),
+    body: update.body,
+    destinationFromContent: async () =>
+      (await findRoutes(context.db, 'booking', bookingId)).find((route) => sameParty(route.owner, owner))
+        ?.counterpart,
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        `The hub passed on no booking request answered by booking ${bookingId} of ${owner.country_code}*${owner.party_id}: name its eMSP in OCPI-to-*`,
+      ),
+  })
+  const forward = { ...routed.forward, from: owner }
+  return relayedAnswer(await callDestination(context, forward), forward)
+}
