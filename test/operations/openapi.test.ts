@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
+import { Ajv } from 'ajv'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerApiReference, routesHiddenFromReference } from '../../src/operations/openapi.ts'
@@ -241,6 +242,23 @@ for (const engine of STORE_VARIANTS) {
       // Public: no scheme at all.
       expect(document.paths['/health']!['get']!.security).toEqual([])
       expect(document.paths['/openapi.json']!['get']!.security).toEqual([])
+    })
+
+    it("gives an admin route's success body its schema where the route names one, and it fits a real answer", async () => {
+      const stats = document.paths['/admin/stats']!['get']!.responses['2XX'] as Response
+      const schema = stats.content!['application/json']!.schema as {
+        properties: Record<string, unknown>
+        required: string[]
+      }
+      const answer = await hub.admin('GET', '/stats?window=day')
+      expect(answer.status).toBe(200)
+      // Formats are the document's words to a reader; the shape is what must hold.
+      const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema)
+      expect(validate(answer.body), JSON.stringify(validate.errors)).toBe(true)
+      expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(answer.body).sort())
+      // A route that names none still says "a JSON object".
+      const invite = document.paths['/admin/invitations']!['post']!.responses['2XX'] as Response
+      expect(invite.content!['application/json']!.schema).toEqual({ type: 'object' })
     })
 
     it('is public and holds no secret', async () => {
