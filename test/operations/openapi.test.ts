@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerApiReference, routesHiddenFromReference } from '../../src/operations/openapi.ts'
 import { aLocation } from '../fixtures/locations.ts'
 import { call } from '../support/http.ts'
-import { connectParty } from '../support/roaming-network.ts'
+import { connectParty, eventually } from '../support/roaming-network.ts'
 import { servedRoutes, type ServedRoute } from '../support/route-table.ts'
 import { freePort, startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
@@ -258,9 +258,14 @@ for (const engine of STORE_VARIANTS) {
       } finally {
         await cpo.platform.close()
       }
+      // The message log is written in batches.
+      await eventually(async () => {
+        const logged = await hub.admin<{ messages: unknown[] }>('GET', '/messages?module=locations')
+        expect(logged.body.messages).not.toHaveLength(0)
+      })
       // Formats are the document's words to a reader; the shape is what must hold.
       const ajv = new Ajv({ strict: false, validateFormats: false })
-      for (const path of ['/stats', '/audit', '/locations']) {
+      for (const path of ['/stats', '/audit', '/locations', '/messages']) {
         const success = document.paths[`/admin${path}`]!['get']!.responses['2XX'] as Response
         const schema = success.content!['application/json']!.schema as { properties: Record<string, unknown> }
         const answer = await hub.admin('GET', path)
