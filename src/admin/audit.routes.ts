@@ -20,6 +20,25 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 )
 
+/** GET /admin/audit, for the document. */
+const AuditAnswer = Type.Object({
+  entries: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      at: Type.String({ format: 'date-time' }),
+      actor: Type.String({ description: '`operator:<email>`, `admin-token:<hash prefix>` or `anonymous`' }),
+      action: Type.String(),
+      target: Type.Union([Type.String(), Type.Null()], { description: '`<kind>:<id>`' }),
+      details: Type.Record(Type.String(), Type.Unknown()),
+      remote_address: Type.Union([Type.String(), Type.Null()]),
+      request_id: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'The next page: pass it as `cursor`',
+  }),
+})
+
 function auditView(row: AuditLogRow) {
   return {
     id: row.id,
@@ -44,6 +63,7 @@ export async function auditRoutes(app: FastifyInstance, { context }: { context: 
         summary: 'The audit log: every change and sign-in, newest first',
         tags: ['Admin · audit'],
         querystring: AuditQuery,
+        answer: AuditAnswer,
       },
     },
     async (request) => {

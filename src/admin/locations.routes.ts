@@ -23,6 +23,32 @@ const LocationsQuery = Type.Object(
   { additionalProperties: false },
 )
 
+/** GET /admin/locations, for the document. */
+const LocationsAnswer = Type.Object({
+  locations: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      owner: Type.Object({ country_code: Type.String(), party_id: Type.String() }),
+      name: Type.Union([Type.String(), Type.Null()]),
+      address: Type.Union([Type.String(), Type.Null()]),
+      city: Type.Union([Type.String(), Type.Null()]),
+      coordinates: Type.Union([
+        Type.Object({ latitude: Type.Number(), longitude: Type.Number() }),
+        Type.Null(),
+      ]),
+      evse_count: Type.Integer({ minimum: 0 }),
+      evse_statuses: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+        description: 'EVSEs counted by status',
+      }),
+      evses: Type.Array(Type.Object({ uid: Type.String(), status: Type.String() })),
+      last_updated: Type.String({ format: 'date-time' }),
+    }),
+  ),
+  next_cursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'The next page: pass it as `cursor`',
+  }),
+})
+
 const LIMIT_DEFAULT = 100
 const LIMIT_MAX = 1000
 
@@ -71,6 +97,7 @@ export async function locationsRoutes(
         summary: 'The Locations the hub stores, with their EVSE statuses, a page at a time',
         tags: ['Admin · console'],
         querystring: LocationsQuery,
+        answer: LocationsAnswer,
       },
     },
     async (request, reply) => {

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { hasCalendarDate } from '../core/date-time.ts'
 import type { HubContext } from '../hub-context.ts'
@@ -60,6 +60,38 @@ function statusFilter(status: string | undefined): 'ok' | 'error' | number | und
   return status === undefined || status === 'ok' || status === 'error' ? status : Number(status)
 }
 
+const OrNull = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const LoggedParty = OrNull(Type.Object({ country_code: Type.String(), party_id: Type.String() }))
+
+/** GET /admin/messages, for the document. */
+const MessagesAnswer = Type.Object({
+  messages: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      time: Type.String({ format: 'date-time', description: 'When the request started' }),
+      direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
+      platform_id: OrNull(Type.String()),
+      from: LoggedParty,
+      to: LoggedParty,
+      module: OrNull(Type.String()),
+      method: Type.String(),
+      path: Type.String({ description: "In: the hub's path with the query. Out: the partner's URL" }),
+      http_status: OrNull(Type.Integer()),
+      ocpi_status: OrNull(Type.Integer()),
+      latency_ms: Type.Number(),
+      request_id: OrNull(Type.String()),
+      correlation_id: OrNull(Type.String()),
+      error: OrNull(Type.String({ description: 'Out: why no answer came back' })),
+      note: OrNull(Type.String({ description: 'Out: what the hub changed on the way' })),
+      request_body: Type.Optional(OrNull(Type.String({ description: 'Absent with `bodies=false`' }))),
+      request_body_truncated: Type.Boolean(),
+      response_body: Type.Optional(OrNull(Type.String({ description: 'Absent with `bodies=false`' }))),
+      response_body_truncated: Type.Boolean(),
+    }),
+  ),
+  next_cursor: OrNull(Type.String({ description: 'The next page: pass it as `cursor`' })),
+})
+
 /** What an operator sees of one logged request. */
 function messageView(row: MessageLogListRow) {
   return {
@@ -100,6 +132,7 @@ export async function messagesRoutes(
         summary: 'The message log: OCPI requests in and out, filtered, a page at a time',
         tags: ['Admin · messages'],
         querystring: MessagesQuery,
+        answer: MessagesAnswer,
       },
     },
     async (request, reply) => {

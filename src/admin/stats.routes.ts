@@ -14,6 +14,44 @@ const StatsQuery = Type.Object(
   { additionalProperties: false },
 )
 
+const Counts = Type.Record(Type.String(), Type.Integer({ minimum: 0 }))
+const Traffic = {
+  requests_in: Type.Integer({ minimum: 0 }),
+  requests_out: Type.Integer({ minimum: 0 }),
+  errors_in: Type.Integer({ minimum: 0 }),
+  errors_out: Type.Integer({ minimum: 0 }),
+}
+const QueueCounts = {
+  pending: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  dead: Type.Integer({ minimum: 0 }),
+}
+
+/** GET /admin/stats, for the document (docs/admin-api.md, Overview figures). */
+const StatsAnswer = Type.Object({
+  window: Type.Union([Type.Literal('hour'), Type.Literal('day')]),
+  bucket_seconds: Type.Integer(),
+  parties: Type.Object({ total: Type.Integer({ minimum: 0 }), by_role: Counts, by_status: Counts }),
+  buckets: Type.Array(
+    Type.Object({
+      start: Type.String({ format: 'date-time' }),
+      ...Traffic,
+      deliveries_delivered: Type.Integer({ minimum: 0 }),
+      deliveries_failed: Type.Integer({ minimum: 0 }),
+      deliveries_dead: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+  queue: Type.Object(QueueCounts),
+})
+
+/** GET /admin/platforms/{id}/traffic, for the document. */
+const PlatformTrafficAnswer = Type.Object({
+  platform_id: Type.String(),
+  last_hour: Type.Object(Traffic),
+  last_day: Type.Object(Traffic),
+  deliveries: Type.Object({ waiting: Type.Integer({ minimum: 0 }), ...QueueCounts }),
+})
+
 /** Margin after the longest wait of a logged request: its entry's batch is written by then. */
 const LOG_WRITE_MARGIN_MS = 5_000
 
@@ -62,6 +100,7 @@ export async function statsRoutes(app: FastifyInstance, { context }: { context: 
         summary: 'Overview figures: parties, requests and deliveries over the last hour or day, the queue',
         tags: ['Admin · console'],
         querystring: StatsQuery,
+        answer: StatsAnswer,
       },
     },
     async (request) => {
@@ -99,6 +138,7 @@ export async function statsRoutes(app: FastifyInstance, { context }: { context: 
         summary: "One platform's requests over the last hour and day, and its waiting and dead deliveries",
         tags: ['Admin · platforms'],
         params: PlatformParams,
+        answer: PlatformTrafficAnswer,
       },
     },
     async (request) => {

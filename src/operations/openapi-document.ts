@@ -22,6 +22,16 @@ import { messageKinds } from '../version-adapters/message-kinds.ts'
  * does not name, and the hub relays partners' answers as they are.
  */
 
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * An admin route's success body, for the document only: unlike `response`, Fastify neither checks nor
+     * serializes answers with it. Without it the document says "a JSON object".
+     */
+    answer?: TSchema
+  }
+}
+
 const SCHEMAS = '#/components/schemas/'
 const ref = (name: string) => Type.Unsafe({ $ref: `${SCHEMAS}${name}` })
 
@@ -314,7 +324,7 @@ function ocpiOperation(schema: FastifySchema, method: string, route: OcpiRoute):
   }
 }
 
-function adminOperation(schema: FastifySchema): FastifySchema {
+function adminOperation({ answer, ...schema }: FastifySchema): FastifySchema {
   return {
     ...schema,
     security: schema.security ?? [{ adminToken: [] }, { operatorSession: [] }],
@@ -323,7 +333,7 @@ function adminOperation(schema: FastifySchema): FastifySchema {
       '2XX': {
         description:
           'The answer, as JSON: 201 when the request created something, 202 when it queued something',
-        content: { 'application/json': { schema: { type: 'object' } } },
+        content: { 'application/json': { schema: answer ?? { type: 'object' } } },
         headers: REQUEST_ID_ANSWER_HEADERS,
       },
     },

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { aLocation } from '../fixtures/locations.ts'
+import { aLocation, anEvse } from '../fixtures/locations.ts'
 import {
   browserAvailable,
   openBrowser,
@@ -167,6 +167,16 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console for an ad
     await page.getByText(/^Delivered: delivery \d+, locations to DE\*EMA/).waitFor()
     await page.getByText('No dead letters.').waitFor()
     expect(emsp.platform.requestsTo('PUT', '/2.3.0/receiver/locations/NL/CPA/LOC-CONSOLE')).toHaveLength(2)
+
+    // A push that dies while the page is open shows up in the summary and the dead letters from the stream alone.
+    emsp.platform.failNext('PUT', '/2.3.0/receiver/locations/NL/CPA/LOC-LATE', 500)
+    const late = await cpo.call('/receiver/locations/NL/CPA/LOC-LATE', {
+      method: 'PUT',
+      body: aLocation({ id: 'LOC-LATE', name: 'Late Lane' }, cpo.party),
+    })
+    expect(late.body.status_code, late.text).toBe(1000)
+    await page.getByText(/^Gave up \(dead\): delivery \d+, locations to DE\*EMA/).waitFor()
+    await page.getByRole('row').filter({ hasText: 'DE*EMA' }).filter({ hasText: 'dead' }).waitFor()
   })
 
   it('shows the broadcast locations on a map and in a table, with EVSE status live', async () => {
@@ -182,6 +192,15 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console for an ad
     })
     expect(patched.body.status_code, patched.text).toBe(1000)
     await row.getByText('CHARGING').waitFor()
+
+    // An EVSE the row did not have appears too: the page fetches the hub's copy when the event names one.
+    const added = await cpo.call('/receiver/locations/NL/CPA/LOC-CONSOLE/EVSE-NEW', {
+      method: 'PUT',
+      body: anEvse('EVSE-NEW', { status: 'OUTOFORDER' }, cpo.party),
+    })
+    expect(added.body.status_code, added.text).toBe(1000)
+    await row.getByText('EVSE-NEW').waitFor()
+    await row.getByText('OUTOFORDER').waitFor()
     await expectAccessible()
     await shoot('locations')
   })

@@ -1,8 +1,11 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
+import { Ajv } from 'ajv'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerApiReference, routesHiddenFromReference } from '../../src/operations/openapi.ts'
+import { aLocation } from '../fixtures/locations.ts'
 import { call } from '../support/http.ts'
+import { connectParty, eventually } from '../support/roaming-network.ts'
 import { servedRoutes, type ServedRoute } from '../support/route-table.ts'
 import { freePort, startTestHub, type TestHub } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
@@ -241,6 +244,41 @@ for (const engine of STORE_VARIANTS) {
       // Public: no scheme at all.
       expect(document.paths['/health']!['get']!.security).toEqual([])
       expect(document.paths['/openapi.json']!['get']!.security).toEqual([])
+    })
+
+    it("gives an admin route's success body its schema where the route names one, and it fits a real answer", async () => {
+      // A change for the audit log to show, and a Location for the list.
+      const cpo = await connectParty(hub, 'CPO', 'NL', 'DOC')
+      try {
+        const pushed = await cpo.call('/receiver/locations/NL/DOC/LOC-DOC', {
+          method: 'PUT',
+          body: aLocation({ id: 'LOC-DOC' }, cpo.party),
+        })
+        expect(pushed.body.status_code, pushed.text).toBe(1000)
+      } finally {
+        await cpo.platform.close()
+      }
+      // The message log is written in batches.
+      await eventually(async () => {
+        const logged = await hub.admin<{ messages: unknown[] }>('GET', '/messages?module=locations')
+        expect(logged.body.messages).not.toHaveLength(0)
+      })
+      // Formats are the document's words to a reader; the shape is what must hold.
+      const ajv = new Ajv({ strict: false, validateFormats: false })
+      for (const path of ['/stats', '/audit', '/locations', '/messages']) {
+        const success = document.paths[`/admin${path}`]!['get']!.responses['2XX'] as Response
+        const schema = success.content!['application/json']!.schema as { properties: Record<string, unknown> }
+        const answer = await hub.admin('GET', path)
+        expect(answer.status).toBe(200)
+        const validate = ajv.compile(schema)
+        expect(validate(answer.body), `${path}: ${JSON.stringify(validate.errors)}`).toBe(true)
+        expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(answer.body).sort())
+      }
+      expect((await hub.admin<{ entries: unknown[] }>('GET', '/audit')).body.entries).not.toHaveLength(0)
+      expect((await hub.admin<{ locations: unknown[] }>('GET', '/locations')).body.locations).toHaveLength(1)
+      // A route that names none still says "a JSON object".
+      const invite = document.paths['/admin/invitations']!['post']!.responses['2XX'] as Response
+      expect(invite.content!['application/json']!.schema).toEqual({ type: 'object' })
     })
 
     it('is public and holds no secret', async () => {

@@ -27,6 +27,8 @@ interface LocationPage {
 interface LocationChanged {
   readonly owner: PartyRef
   readonly location_id: string
+  /** The part written below the owner: `LOC1` for the Location itself, `LOC1/EVSE1` for an EVSE of it. */
+  readonly target: string
   readonly evses: readonly { uid: string; status: string }[]
 }
 
@@ -49,10 +51,16 @@ export function LocationsPage() {
   const [liveStatus, setLiveStatus] = useState<Record<string, string>>({})
   useHubEvents(['location.changed'], (event: HubEvent) => {
     const change = event.data as LocationChanged
-    const known = locations.data?.locations.some(
+    const shown = locations.data?.locations.find(
       (location) => key(location.owner, location.id) === key(change.owner, change.location_id),
     )
-    if (!known) return locations.reload()
+    // Only a status change of an EVSE the row shows is patched in place; a new Location or EVSE, or a write
+    // of the whole Location (name, address), needs the hub's copy.
+    const statusOnly =
+      shown !== undefined &&
+      change.target.includes('/') &&
+      change.evses.every((evse) => shown.evses.some((known) => known.uid === evse.uid))
+    if (!statusOnly) return locations.reload()
     setLiveStatus((previous) => {
       const next = { ...previous }
       for (const evse of change.evses)

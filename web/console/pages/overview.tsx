@@ -30,13 +30,22 @@ interface Bucket {
   readonly deliveries_dead: number
 }
 
+/** Partner writes the hub accepted: each one is traffic, and a broadcast queues messages. */
+const TRAFFIC_EVENTS = [
+  'location.changed',
+  'tariff.changed',
+  'token.changed',
+  'session.updated',
+  'cdr.received',
+]
+
 const WINDOWS = { hour: 'Last hour', day: 'Last day' } as const
 
 export function OverviewPage() {
   const { api } = useConsole()
   const [window, setWindow] = useState<keyof typeof WINDOWS>('hour')
   const stats = useLoad(() => api.get<HubStats>(`/stats?window=${window}`), window)
-  useHubEvents([...PARTY_EVENTS, ...DELIVERY_EVENTS], stats.reload)
+  useHubEvents([...PARTY_EVENTS, ...DELIVERY_EVENTS, ...TRAFFIC_EVENTS], stats.reload)
   const data = stats.data
   return (
     <>
