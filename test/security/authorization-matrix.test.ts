@@ -263,6 +263,15 @@ const ATTEMPTS: readonly Attempt[] = [
     expect: REFUSED,
   },
   {
+    route: 'GET /ocpi/2.3.0/sender/bookings',
+    what: "EM2 lists CP1's bookings while claiming to be EM1",
+    by: 'EM2',
+    method: 'GET',
+    path: () => '/sender/bookings',
+    headers: () => routeHeaders(EM1, CP1),
+    expect: REFUSED,
+  },
+  {
     route: 'GET /ocpi/2.3.0/sender/bookings/booking_locations',
     what: 'CP2 pulls the booking location list while claiming to be CP1',
     by: 'CP2',

@@ -18,7 +18,7 @@ import {
   Calendar,
   CalendarPatch,
 } from './bookings.schema.ts'
-import { requestBooking, routeBookingUpdate } from './bookings.routing.ts'
+import { listBookings, requestBooking, routeBookingUpdate } from './bookings.routing.ts'
 import {
   BOOKING_LOCATIONS_SEGMENT,
   bookingLocationWrite,
@@ -189,6 +189,18 @@ export async function bookingsRoutes(
   routes.post(sender, { schema: requestSchema }, (request, reply) =>
     answerThrough(context, request, reply, (source) => requestBooking(context, source, request.body)),
   )
+
+  const bookingsListSchema = {
+    summary: "List the caller's Bookings at the CPO named in TO (paginated)",
+    tags: TAGS,
+  }
+  routes.get(sender, { schema: bookingsListSchema }, (request, reply) => {
+    const list = { query: queryPassedOn(request.url) }
+    // The next-page Link the hub relays names the CPO in route_to=CC-PID rather than in headers.
+    return answerThrough(context, request, reply, (source) => listBookings(context, source, list), {
+      followsHubLinks: true,
+    })
+  })
 
   const listSchema = { summary: 'List the BookingLocations this party may read (paginated)', tags: TAGS }
   routes.get(`${sender}/${BOOKING_LOCATIONS_SEGMENT}`, { schema: listSchema }, (request, reply) => {

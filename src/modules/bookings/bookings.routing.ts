@@ -84,6 +84,31 @@ export async function requestBooking(
   return relayedAnswer(answer, forward)
 }
 
+/**
+ * An eMSP's list of its Bookings at one CPO (the CPO's SENDER interface, `GET {bookings_url}`): the hub
+ * keeps no bookings, so the CPO is the one named in TO and the list is relayed as it answered.
+ */
+export async function listBookings(
+  context: HubContext,
+  source: MessageSource,
+  list: { readonly query: URLSearchParams },
+): Promise<HubAnswer> {
+  const routed = await routeToOneParty(context, source, {
+    module: 'bookings',
+    interfaceRole: 'SENDER',
+    method: 'GET',
+    pathAndQuery: outboundPath([], list.query),
+    body: undefined,
+    requesterRoles: REQUESTERS,
+    noDestination: () =>
+      new OcpiError(
+        'HUB_ERR_ROUTING_HEADERS',
+        'The hub keeps no bookings: name the CPO whose bookings to list in OCPI-to-* (or route_to=CC-PID)',
+      ),
+  })
+  return relayedAnswer(await callDestination(context, routed.forward), routed.forward)
+}
+
 async function bookingLocationOwner(
   context: HubContext,
   bookingLocationId: string | undefined,

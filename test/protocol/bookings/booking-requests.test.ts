@@ -109,6 +109,29 @@ for (const engine of STORE_VARIANTS) {
       )
     })
 
+    it('the eMSP lists its bookings at the CPO named in TO; without TO the hub says it keeps none', async () => {
+      cpo.platform.answer('GET', '/2.3.0/sender/bookings', () => ({
+        status: 200,
+        body: envelope([aBooking(cpo.party, emsp.party)]),
+        headers: { 'x-total-count': '1', 'x-limit': '50' },
+      }))
+      const listed = await emsp.call('/sender/bookings?limit=50', {
+        headers: routeHeaders(emsp.party, cpo.party),
+      })
+      expect(listed.status, listed.text).toBe(200)
+      expect(listed.body.status_code).toBe(1000)
+      expect(listed.body.data).toEqual([aBooking(cpo.party, emsp.party)])
+      const [asked] = (await cpo.platform.waitForRequests('/2.3.0/sender/bookings', 1)).filter(
+        (r) => r.method === 'GET',
+      )
+      expect(asked!.query).toContain('limit=50')
+      expect(asked!.headers['ocpi-from-party-id']).toBe('EM1')
+
+      const untargeted = await emsp.call('/sender/bookings')
+      expect(untargeted.body.status_code).not.toBe(1000)
+      expect(untargeted.body.status_message).toMatch(/keeps no bookings/)
+    })
+
     it("another eMSP's token is refused, as for commands; nothing reaches the CPO", async () => {
       const before = cpo.platform.requestsTo('POST', '/2.3.0/sender/bookings').length
       const foreignToken = aBookingRequest(emsp.party, {
