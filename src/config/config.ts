@@ -80,6 +80,18 @@ export const SETTINGS = [
     description: 'Time the hub waits for a partner to answer one outbound request (handshake, forwarding).',
   },
   {
+    env: 'CLEARING_FEE_PERCENT',
+    default: '0',
+    description:
+      "The hub's transaction fee on cleared CDRs, in percent of their amount before taxes (docs/clearing.md), invoiced to the CPO per eMSP, period and currency. Decimals allowed; `0`: none.",
+  },
+  {
+    env: 'CLEARING_FEE_PER_CDR',
+    default: '0',
+    description:
+      "The hub's fixed transaction fee per cleared CDR (credit CDRs take it back), in the statement's currency, invoiced to the CPO. `0`: none.",
+  },
+  {
     env: 'OUTBOUND_ANSWER_LIMIT_BYTES',
     default: '10485760',
     description:
@@ -368,6 +380,8 @@ export interface HubConfig {
   readonly adminToken: string | undefined
   /** Operators' sign-in sessions and the throttle of failed sign-ins. */
   readonly operators: OperatorSettings
+  /** The hub's transaction fee on cleared CDRs (docs/clearing.md). */
+  readonly clearingFees: { readonly percent: number; readonly perCdr: number }
   readonly allowPrivatePeers: boolean
   readonly outboundTimeoutMs: number
   /** Largest answer read from a partner; a larger one fails the call. */
@@ -471,6 +485,15 @@ function readInt(env: Env, name: SettingName, min: number, max: number): number 
   return value
 }
 
+function readDecimal(env: Env, name: SettingName, min: number, max: number): number {
+  const raw = read(env, name)
+  const value = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
 function readBoolean(env: Env, name: SettingName): boolean {
   const raw = read(env, name).toLowerCase()
   if (raw === 'true' || raw === '1') return true
@@ -536,6 +559,10 @@ export function loadConfig(env: Env = process.env): HubConfig {
       },
     },
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
+    clearingFees: {
+      percent: readDecimal(env, 'CLEARING_FEE_PERCENT', 0, 100),
+      perCdr: readDecimal(env, 'CLEARING_FEE_PER_CDR', 0, 1_000_000),
+    },
     outboundTimeoutMs,
     outboundAnswerLimitBytes: readInt(env, 'OUTBOUND_ANSWER_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
