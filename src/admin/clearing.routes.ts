@@ -51,7 +51,10 @@ function periodOf(query: PeriodRequest): Period {
   if (!query.month && query.from && query.to && Date.parse(query.from) < Date.parse(query.to)) {
     return { from: new Date(query.from).toISOString(), to: new Date(query.to).toISOString() }
   }
-  throw new AdminError('ADMIN_INVALID_REQUEST', 'name the period: month=YYYY-MM, or from and to (from before to)')
+  throw new AdminError(
+    'ADMIN_INVALID_REQUEST',
+    'name the period: month=YYYY-MM, or from and to (from before to)',
+  )
 }
 
 function filterOf(query: PeriodRequest) {
@@ -64,7 +67,11 @@ async function refusalsAsAdminErrors<T>(work: () => Promise<T>): Promise<T> {
     return await work()
   } catch (error) {
     if (!(error instanceof ClearingRefused)) throw error
-    const code = { conflict: 'ADMIN_CONFLICT', 'not-found': 'ADMIN_NOT_FOUND', invalid: 'ADMIN_INVALID_REQUEST' } as const
+    const code = {
+      conflict: 'ADMIN_CONFLICT',
+      'not-found': 'ADMIN_NOT_FOUND',
+      invalid: 'ADMIN_INVALID_REQUEST',
+    } as const
     throw new AdminError(code[error.kind], error.message)
   }
 }
@@ -91,7 +98,10 @@ async function download(
 }
 
 /** Clearing and settlement (docs/clearing.md): statements, their closing and corrections, disputes, invoices. */
-export async function clearingRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function clearingRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const hubName = context.hub.name
 
@@ -124,7 +134,11 @@ export async function clearingRoutes(app: FastifyInstance, { context }: { contex
       },
     },
     async (request, reply) => {
-      const statements = await listClosedStatements(context.db, periodOf(request.query), filterOf(request.query))
+      const statements = await listClosedStatements(
+        context.db,
+        periodOf(request.query),
+        filterOf(request.query),
+      )
       return download(reply, request.query.format, 'statements-closed', {
         json: { statements },
         csv: () => statementsCsv(statements),
@@ -137,14 +151,16 @@ export async function clearingRoutes(app: FastifyInstance, { context }: { contex
     '/clearing/periods/close',
     {
       schema: {
-        summary: "Closes a period: its statements become documents that never change (409 if closed before)",
+        summary: 'Closes a period: its statements become documents that never change (409 if closed before)',
         tags: TAGS,
         body: CloseRequest,
       },
     },
     async (request, reply) => {
       const period = periodOf(request.body)
-      const closed = await refusalsAsAdminErrors(() => closePeriod(context.db, period, filterOf(request.body)))
+      const closed = await refusalsAsAdminErrors(() =>
+        closePeriod(context.db, period, filterOf(request.body)),
+      )
       logAdminChange(request, 'close-clearing-period', {
         target: `clearing-period:${period.from}/${period.to}`,
         statements: closed.map((s) => s.id),
@@ -157,7 +173,8 @@ export async function clearingRoutes(app: FastifyInstance, { context }: { contex
     '/clearing/statements/:id/corrections',
     {
       schema: {
-        summary: 'Issues a correction of a closed statement: a new document, from the ledger now, that names it',
+        summary:
+          'Issues a correction of a closed statement: a new document, from the ledger now, that names it',
         tags: TAGS,
         params: StatementParams,
       },
@@ -184,7 +201,9 @@ export async function clearingRoutes(app: FastifyInstance, { context }: { contex
     },
     async (request) => {
       const cpo = partyOf(request.params.cpo)!
-      const line = await refusalsAsAdminErrors(() => setDispute(context.db, cpo, request.params.cdr_id, request.body))
+      const line = await refusalsAsAdminErrors(() =>
+        setDispute(context.db, cpo, request.params.cdr_id, request.body),
+      )
       logAdminChange(request, 'reason' in request.body ? 'dispute-cdr' : 'resolve-cdr-dispute', {
         target: `cdr:${request.params.cpo.toUpperCase()}/${line.cdr_id}`,
         ...request.body,

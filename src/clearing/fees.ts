@@ -31,7 +31,10 @@ const round = (value: number): number => Math.round(value * UNITS) / UNITS
  * takes its session's fixed fee back, so the count is the statement's net sessions.
  */
 export function invoicesOf(statements: readonly Statement[], fees: FeeSettings): Invoice[] {
-  const invoices = new Map<string, { party: PartyRef; period: Period; currency: string; lines: InvoiceLine[] }>()
+  const invoices = new Map<
+    string,
+    { party: PartyRef; period: Period; currency: string; lines: InvoiceLine[] }
+  >()
   for (const statement of statements) {
     const id = `${statement.cpo.country_code}*${statement.cpo.party_id}*${statement.currency}`
     const invoice = invoices.get(id) ?? {

@@ -56,7 +56,10 @@ export interface PriceDiscrepancy {
 }
 
 /** Seam for the pricing checks (a parallel branch): none until they are wired in. */
-export type PriceDiscrepancySource = (key: StatementKey, period: Period) => Promise<readonly PriceDiscrepancy[]>
+export type PriceDiscrepancySource = (
+  key: StatementKey,
+  period: Period,
+) => Promise<readonly PriceDiscrepancy[]>
 export const noPriceDiscrepancies: PriceDiscrepancySource = () => Promise.resolve([])
 
 export interface Statement extends StatementKey {
@@ -119,7 +122,13 @@ export async function computeStatements(
 
   const groups = new Map<string, { key: StatementKey; rows: typeof rows }>()
   for (const row of rows) {
-    const id = [row.cpo_country_code, row.cpo_party_id, row.emsp_country_code, row.emsp_party_id, row.currency].join('*')
+    const id = [
+      row.cpo_country_code,
+      row.cpo_party_id,
+      row.emsp_country_code,
+      row.emsp_party_id,
+      row.currency,
+    ].join('*')
     const group = groups.get(id) ?? {
       key: {
         cpo: { country_code: row.cpo_country_code, party_id: row.cpo_party_id },
@@ -213,7 +222,11 @@ function sumLines(rows: readonly LedgerRow[]): StatementFigures {
 type StatementRow = Selectable<ClearingStatementsTable>
 
 function closedStatement(row: StatementRow): Statement {
-  const document = row.figures as { figures: StatementFigures; lines: StatementLine[]; price_discrepancies: PriceDiscrepancy[] }
+  const document = row.figures as {
+    figures: StatementFigures
+    lines: StatementLine[]
+    price_discrepancies: PriceDiscrepancy[]
+  }
   return {
     id: row.id,
     cpo: { country_code: row.cpo_country_code, party_id: row.cpo_party_id },
@@ -229,7 +242,11 @@ function closedStatement(row: StatementRow): Statement {
 }
 
 /** The closed statements whose period overlaps `period`, corrections included. */
-export async function listClosedStatements(db: Db, period: Period, filter: Filter = {}): Promise<Statement[]> {
+export async function listClosedStatements(
+  db: Db,
+  period: Period,
+  filter: Filter = {},
+): Promise<Statement[]> {
   let query = db
     .selectFrom('clearing_statements')
     .selectAll()
@@ -357,7 +374,8 @@ export async function setDispute(
     .where('cpo_party_id', '=', cpo.party_id)
     .where('cdr_id', '=', cdrId.toUpperCase())
     .executeTakeFirst()
-  if (!row) throw new ClearingRefused('not-found', `Unknown CDR ${cdrId} of ${cpo.country_code}*${cpo.party_id}`)
+  if (!row)
+    throw new ClearingRefused('not-found', `Unknown CDR ${cdrId} of ${cpo.country_code}*${cpo.party_id}`)
   const emsp = { country_code: row.emsp_country_code, party_id: row.emsp_party_id }
   if (await periodClosed(db, cpo, emsp, new Date(row.end_date_time).toISOString())) {
     throw new ClearingRefused(

@@ -109,8 +109,16 @@ export async function claimCdrDelivery(
 }
 
 /** The financial facts of a CDR the clearing keeps (docs/clearing.md): never its token uid or contract id. */
-export function ledgerEntry(cdr: Cdr, cpo: PartyRef, emsp: PartyRef): Omit<Insertable<CdrLedgerTable>, 'hub_id'> {
-  const taxes = (cdr.total_cost.taxes ?? []).map(({ name, percentage, amount }) => ({ name, percentage, amount }))
+export function ledgerEntry(
+  cdr: Cdr,
+  cpo: PartyRef,
+  emsp: PartyRef,
+): Omit<Insertable<CdrLedgerTable>, 'hub_id'> {
+  const taxes = (cdr.total_cost.taxes ?? []).map(({ name, percentage, amount }) => ({
+    name,
+    percentage,
+    amount,
+  }))
   return {
     cpo_country_code: cpo.country_code,
     cpo_party_id: cpo.party_id,
@@ -150,7 +158,10 @@ export async function completeCdrDelivery(
       .where('receiver_location', '=', PENDING)
       .executeTakeFirst()
     if (result.numUpdatedRows === 0n) return false
-    await trx.insertInto('cdr_ledger').values({ hub_id: hubId, ...ledger }).execute()
+    await trx
+      .insertInto('cdr_ledger')
+      .values({ hub_id: hubId, ...ledger })
+      .execute()
     return true
   })
 }
