@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../clearing/documents.ts'
-import { invoicesOf } from '../clearing/fees.ts'
+import { countEvses, invoicesOf } from '../clearing/fees.ts'
 import {
   ClearingRefused,
   closePeriod,
@@ -13,7 +13,7 @@ import {
   setDispute,
   type Period,
 } from '../clearing/statements.ts'
-import type { PartyRef } from '../core/party.ts'
+import { partyKey, type PartyRef } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
@@ -222,8 +222,17 @@ export async function clearingRoutes(
       },
     },
     async (request, reply) => {
-      const statements = await computeStatements(context.db, periodOf(request.query), filterOf(request.query))
-      const invoices = invoicesOf(statements, context.config.clearingFees)
+      const period = periodOf(request.query)
+      const filter = filterOf(request.query)
+      const [statements, evses] = await Promise.all([
+        computeStatements(context.db, period, filter),
+        countEvses(context.db),
+      ])
+      // An eMSP filter names statements; a membership fee is a CPO's whatever its partners.
+      const members = new Map(
+        [...evses].filter(([, { party }]) => !filter.cpo || partyKey(party) === partyKey(filter.cpo)),
+      )
+      const invoices = invoicesOf(period, statements, context.config.clearingFees, members)
       return download(reply, request.query.format, 'invoices', {
         json: { invoices },
         csv: () => invoicesCsv(invoices),

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Cdr } from '../../src/modules/cdrs/cdrs.schema.ts'
 import { aCdr } from '../fixtures/cdrs.ts'
+import { aLocation, anEvse } from '../fixtures/locations.ts'
 import { aToken } from '../fixtures/tokens.ts'
 import { envelope } from '../support/fake-platform.ts'
 import { connectParty, type ConnectedParty } from '../support/roaming-network.ts'
@@ -11,6 +12,9 @@ import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/test-hub.ts'
 const CDRS = '/2.3.0/receiver/cdrs'
 const FEE_PERCENT = 1.5
 const FEE_PER_CDR = 0.05
+/** Free below 2 EVSEs; the CPO has 2 live EVSEs (and a REMOVED one): 25 EUR. */
+const MEMBERSHIP_TIERS = '0:0,2:25,10:80'
+const MEMBERSHIP_FEE = 25
 
 interface Figures {
   sessions: number
@@ -128,6 +132,7 @@ for (const engine of STORE_VARIANTS) {
       hub = await startTestHub(engine, {
         CLEARING_FEE_PERCENT: String(FEE_PERCENT),
         CLEARING_FEE_PER_CDR: String(FEE_PER_CDR),
+        CLEARING_MEMBERSHIP_TIERS: MEMBERSHIP_TIERS,
       })
       cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
       emsps = [await connectParty(hub, 'EMSP', 'DE', 'EM1'), await connectParty(hub, 'EMSP', 'CH', 'EM2')]
@@ -138,6 +143,13 @@ for (const engine of STORE_VARIANTS) {
           headers: { location: `${emsp.platform.url}${CDRS}/stored/${(request.body as Cdr).id}` },
         }))
       }
+      const location = aLocation({}, cpo.party)
+      location.evses = [...location.evses!, anEvse('EVSE-C', { status: 'REMOVED' }, cpo.party)]
+      const put = await cpo.call(`/receiver/locations/NL/CP1/${location.id}`, {
+        method: 'PUT',
+        body: location,
+      })
+      expect(put.status, put.text).toBeLessThan(300)
       // A month of CDRs: EM1 in EUR, EM2 in EUR and CHF.
       const next = amounts(7)
       for (let day = 1; day <= 30; day++) {
@@ -240,7 +252,7 @@ for (const engine of STORE_VARIANTS) {
       )
     })
 
-    it("the hub's invoices charge each statement's transaction fee to the CPO", async () => {
+    it("the hub's invoices charge the CPO its membership tier and each statement's transaction fee", async () => {
       const response = await hub.admin<{ invoices: Invoice[] }>('GET', '/clearing/invoices?month=2026-03')
       expect(response.status, response.text).toBe(200)
       const byCurrency = new Map(response.body.invoices.map((i) => [i.currency, i]))
@@ -252,6 +264,15 @@ for (const engine of STORE_VARIANTS) {
           if (!key.endsWith(`/${currency}`)) continue
           // In ten-thousandths: percent of the cents, plus the fixed fee per net session.
           total += Math.round(sums.exclCents * FEE_PERCENT) + sums.sessions * FEE_PER_CDR * 10_000
+        }
+        if (currency === 'EUR') {
+          expect(invoice.lines[0]).toEqual({
+            description: 'Membership, 2 EVSEs',
+            cdrs: 0,
+            basis_excl_vat: 0,
+            amount: MEMBERSHIP_FEE,
+          })
+          total += MEMBERSHIP_FEE * 10_000
         }
         expect(Math.round(invoice.total * 10_000)).toBe(total)
       }
