@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../clearing/documents.ts'
+import { networkInsights, partyAnalytics } from '../clearing/analytics.ts'
 import { countEvses, invoicesOf } from '../clearing/fees.ts'
 import {
   ClearingRefused,
@@ -32,6 +33,11 @@ const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv
 const StatementsQuery = Type.Object({ ...PeriodFields, format: Format }, { additionalProperties: false })
 const CloseRequest = Type.Object(PeriodFields, { additionalProperties: false })
 type PeriodRequest = Static<typeof CloseRequest>
+const PeriodQuery = Type.Object(
+  { month: PeriodFields.month, from: PeriodFields.from, to: PeriodFields.to },
+  { additionalProperties: false },
+)
+const PartyParams = Type.Object({ party: PartyText })
 const StatementParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 const CdrParams = Type.Object({ cpo: PartyText, cdr_id: Type.String({ minLength: 1, maxLength: 39 }) })
 const DisputeRequest = Type.Union([
@@ -97,7 +103,10 @@ async function download(
   return documents.json
 }
 
-/** Clearing and settlement (docs/clearing.md): statements, their closing and corrections, disputes, invoices. */
+/**
+ * Clearing and settlement (docs/clearing.md): statements, their closing and corrections, disputes,
+ * invoices, analytics.
+ */
 export async function clearingRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
@@ -239,5 +248,30 @@ export async function clearingRoutes(
         pdf: () => invoicesPdf(invoices, hubName),
       })
     },
+  )
+
+  routes.get(
+    '/clearing/analytics/parties/:party',
+    {
+      schema: {
+        summary: "One party's sessions, energy, utilisation per Location and hour, and top partners",
+        tags: TAGS,
+        params: PartyParams,
+        querystring: PeriodQuery,
+      },
+    },
+    async (request) => partyAnalytics(context.db, periodOf(request.query), partyOf(request.params.party)!),
+  )
+
+  routes.get(
+    '/clearing/analytics/network',
+    {
+      schema: {
+        summary: 'Anonymised figures of the whole network: no party, Location or token named',
+        tags: TAGS,
+        querystring: PeriodQuery,
+      },
+    },
+    async (request) => networkInsights(context.db, periodOf(request.query)),
   )
 }

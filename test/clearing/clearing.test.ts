@@ -321,6 +321,60 @@ for (const engine of STORE_VARIANTS) {
       }
     })
 
+    it("a party's analytics: per Location sessions by hour and utilisation, top partners; the network's name nobody", async () => {
+      const credited = new Set(sent.filter((c) => c.credit).map((c) => c.credit_reference_id))
+      const counted = sent.filter(
+        (c) => !c.credit && !credited.has(c.id) && c.end_date_time.startsWith('2026-03'),
+      )
+      const response = await hub.admin<{
+        as_cpo: {
+          sessions: number
+          locations: {
+            location_id: string
+            sessions: number
+            sessions_by_hour: number[]
+            evses: number
+            utilisation: number
+          }[]
+          top_partners: { party: { party_id: string }; sessions: number; share: number }[]
+        }
+        as_emsp: { sessions: number }
+      }>('GET', '/clearing/analytics/parties/NL*CP1?month=2026-03')
+      expect(response.status, response.text).toBe(200)
+      const { as_cpo: asCpo, as_emsp: asEmsp } = response.body
+      expect(asCpo.sessions).toBe(counted.length)
+      expect(asEmsp.sessions).toBe(0)
+      const [location, ...others] = asCpo.locations
+      expect(others).toEqual([])
+      expect(location!.location_id).toBe(counted[0]!.cdr_location.id)
+      expect(location!.sessions_by_hour[8]).toBe(counted.length)
+      expect(location!.evses).toBe(2)
+      const hours = counted.reduce((sum, c) => sum + c.total_time, 0)
+      expect(location!.utilisation).toBeCloseTo(hours / (2 * 31 * 24), 4)
+      for (const partner of asCpo.top_partners) {
+        const sessions = counted.filter((c) => c.cdr_token.party_id === partner.party.party_id).length
+        expect(partner.sessions).toBe(sessions)
+        expect(partner.share).toBeCloseTo(sessions / counted.length, 4)
+      }
+      expect(asCpo.top_partners.map((p) => p.party.party_id).sort()).toEqual(['EM1', 'EM2'])
+
+      const emsp = await hub.admin<{ as_emsp: { sessions: number } }>(
+        'GET',
+        '/clearing/analytics/parties/DE*EM1?month=2026-03',
+      )
+      expect(emsp.body.as_emsp.sessions).toBe(counted.filter((c) => c.cdr_token.party_id === 'EM1').length)
+
+      const network = await hub.admin<{ sessions: number; active_cpos: number; active_emsps: number }>(
+        'GET',
+        '/clearing/analytics/network?month=2026-03',
+      )
+      expect(network.status).toBe(200)
+      expect(network.body).toMatchObject({ sessions: counted.length, active_cpos: 1, active_emsps: 2 })
+      for (const name of ['CP1', 'EM1', 'EM2', counted[0]!.cdr_location.id, counted[0]!.cdr_token.uid]) {
+        expect(network.text).not.toContain(name)
+      }
+    })
+
     it('closing the month makes its statements immutable; a correction is a new document naming the old one', async () => {
       const before = await statementsOf()
       const closed = await hub.admin<{ statements: Statement[] }>('POST', '/clearing/periods/close', {
