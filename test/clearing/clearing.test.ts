@@ -5,6 +5,7 @@ import { aCdr } from '../fixtures/cdrs.ts'
 import { aLocation, anEvse } from '../fixtures/locations.ts'
 import { aToken } from '../fixtures/tokens.ts'
 import { envelope } from '../support/fake-platform.ts'
+import { createOperator, signIn } from '../support/operator-session.ts'
 import { connectParty, type ConnectedParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/test-hub.ts'
@@ -34,7 +35,7 @@ interface Statement {
   currency: string
   corrects_id: string | null
   figures: Figures
-  lines: { cdr_id: string }[]
+  lines: { cdr_id: string; dispute: unknown }[]
 }
 interface Invoice {
   party: { party_id: string }
@@ -373,6 +374,32 @@ for (const engine of STORE_VARIANTS) {
       for (const name of ['CP1', 'EM1', 'EM2', counted[0]!.cdr_location.id, counted[0]!.cdr_token.uid]) {
         expect(network.text).not.toContain(name)
       }
+    })
+
+    it('a viewer reads statements, invoices and analytics, and closes or disputes nothing (403)', async () => {
+      await createOperator(hub, 'vic.viewer@example.com', 'viewer passphrase 0002', 'viewer')
+      const viewer = await signIn(hub.url, 'vic.viewer@example.com', 'viewer passphrase 0002')
+      for (const path of [
+        '/clearing/statements?month=2026-03',
+        '/clearing/statements/closed?month=2026-03',
+        '/clearing/invoices?month=2026-03&format=csv',
+        '/clearing/analytics/network?month=2026-03',
+      ]) {
+        const read = await viewer.call('GET', path)
+        expect(read.status, `${path}: ${read.text}`).toBe(200)
+      }
+      const changes: [string, string, unknown][] = [
+        ['POST', '/clearing/periods/close', { month: '2026-03' }],
+        ['PUT', '/clearing/cdrs/NL*CP1/CDR-6/dispute', { reason: 'viewer' }],
+      ]
+      for (const [method, path, body] of changes) {
+        const refused = await viewer.call(method, path, body)
+        expect(refused.status, `${method} ${path}`).toBe(403)
+      }
+      const statements = await statementsOf('/clearing/statements/closed?month=2026-03')
+      expect(statements).toEqual([])
+      const line = (await statementsOf()).flatMap((s) => s.lines).find((l) => l.cdr_id === 'CDR-6')
+      expect(line).toMatchObject({ dispute: null })
     })
 
     it('closing the month makes its statements immutable; a correction is a new document naming the old one', async () => {
