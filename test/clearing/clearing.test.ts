@@ -278,7 +278,7 @@ for (const engine of STORE_VARIANTS) {
         expect(Math.round(invoice.total * 10_000)).toBe(total)
       }
       const csv = await hub.admin('GET', '/clearing/invoices?month=2026-03&format=csv')
-      const rows = parse(csv.text, { columns: true }) as Record<string, string>[]
+      const rows = parse<Record<string, string>>(csv.text, { columns: true })
       for (const invoice of byCurrency.values()) {
         const totalRow = rows.find((r) => r['description'] === 'TOTAL' && r['currency'] === invoice.currency)
         expect(Number(totalRow!['amount'])).toBe(invoice.total)
@@ -290,7 +290,7 @@ for (const engine of STORE_VARIANTS) {
       const csv = await hub.admin('GET', '/clearing/statements?month=2026-03&format=csv')
       expect(csv.status).toBe(200)
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/)
-      const rows = parse(csv.text, { columns: true }) as Record<string, string>[]
+      const rows = parse<Record<string, string>>(csv.text, { columns: true })
       for (const statement of statements) {
         const ofStatement = rows.filter(
           (r) =>
