@@ -316,25 +316,40 @@ function insertable(statement: Statement, id: string, correctsId: string | null)
 }
 
 /**
- * Closes a period: its statements become documents that are never changed again. Refused when a
- * statement of that period was closed before (a correction is the way to change it).
+ * Closes a period: its statements become documents that are never changed again. Refused, with nothing
+ * closed, when one of them was closed before or overlaps a closed one (a correction is the way to change
+ * it; `filter` closes the others).
  */
 export async function closePeriod(db: Db, period: Period, filter: Filter = {}): Promise<Statement[]> {
   const statements = await computeStatements(db, period, filter)
   return db.transaction().execute(async (trx) => {
     const closed: Statement[] = []
     for (const statement of statements) {
-      const id = randomUUID()
-      const inserted = await trx
-        .insertInto('clearing_statements')
-        .values(insertable(statement, id, null))
-        .onConflict((oc) => oc.doNothing())
-        .returningAll()
+      // A period overlapping a closed one would count its CDRs twice. The unique index catches two
+      // concurrent closes of the same period.
+      const overlapping = await trx
+        .selectFrom('clearing_statements')
+        .select('id')
+        .where('cpo_country_code', '=', statement.cpo.country_code)
+        .where('cpo_party_id', '=', statement.cpo.party_id)
+        .where('emsp_country_code', '=', statement.emsp.country_code)
+        .where('emsp_party_id', '=', statement.emsp.party_id)
+        .where('currency', '=', statement.currency)
+        .where('period_from', '<', new Date(period.to))
+        .where('period_to', '>', new Date(period.from))
         .executeTakeFirst()
+      const inserted = overlapping
+        ? undefined
+        : await trx
+            .insertInto('clearing_statements')
+            .values(insertable(statement, randomUUID(), null))
+            .onConflict((oc) => oc.doNothing())
+            .returningAll()
+            .executeTakeFirst()
       if (!inserted) {
         throw new ClearingRefused(
           'conflict',
-          `The statement of ${statement.cpo.country_code}*${statement.cpo.party_id} to ${statement.emsp.country_code}*${statement.emsp.party_id} in ${statement.currency} for ${period.from}..${period.to} is closed already: it cannot change; issue a correction instead`,
+          `The statement of ${statement.cpo.country_code}*${statement.cpo.party_id} to ${statement.emsp.country_code}*${statement.emsp.party_id} in ${statement.currency} for ${period.from}..${period.to} is closed already (or a period overlapping it): it cannot change; issue a correction instead`,
         )
       }
       closed.push(closedStatement(inserted))

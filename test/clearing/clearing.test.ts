@@ -419,6 +419,18 @@ for (const engine of STORE_VARIANTS) {
       })
       expect(again.status).toBe(409)
       expect(again.text).toContain('closed already')
+      const overlapping = await hub.admin('POST', '/clearing/periods/close', {
+        from: '2026-03-15T00:00:00Z',
+        to: '2026-04-15T00:00:00Z',
+      })
+      expect(overlapping.status).toBe(409)
+      const noPeriod = await hub.admin('POST', '/clearing/periods/close', {
+        month: '2026-03',
+        from: '2026-03-01T00:00:00Z',
+      })
+      expect(noPeriod.status).toBe(400)
+      const stored = await hub.testStore.store.db.selectFrom('clearing_statements').select('id').execute()
+      expect(stored).toHaveLength(closed.body.statements.length)
       const dispute = await hub.admin('PUT', '/clearing/cdrs/NL*CP1/CDR-5/dispute', { resolution: 'agreed' })
       expect(dispute.status).toBe(409)
       expect(dispute.text).toContain('closed statement')
