@@ -130,7 +130,8 @@ export function ledgerEntry(
     currency: cdr.currency,
     before_taxes: cdr.total_cost.before_taxes,
     taxes: JSON.stringify(taxes),
-    tax_amount: taxes.reduce((sum, tax) => sum + tax.amount, 0),
+    // Rounded to the ten-thousandths the clearing counts in: a float sum may carry 0.30000000000000004.
+    tax_amount: Math.round(taxes.reduce((sum, tax) => sum + tax.amount, 0) * 10_000) / 10_000,
     total_energy: cdr.total_energy,
     total_time: cdr.total_time,
     total_parking_time: cdr.total_parking_time ?? 0,
