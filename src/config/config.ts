@@ -86,6 +86,29 @@ export const SETTINGS = [
     description: 'Time the hub waits for a partner to answer one outbound request (handshake, forwarding).',
   },
   {
+    env: 'CLEARING_FEE_PERCENT',
+    default: '0',
+    description:
+      "The hub's transaction fee on cleared CDRs, in percent of their amount before taxes (docs/clearing.md), invoiced to the CPO per eMSP, period and currency. Decimals allowed; `0`: none.",
+  },
+  {
+    env: 'CLEARING_FEE_PER_CDR',
+    default: '0',
+    description:
+      "The hub's fixed transaction fee per cleared CDR (credit CDRs take it back), in the statement's currency, invoiced to the CPO. `0`: none.",
+  },
+  {
+    env: 'CLEARING_MEMBERSHIP_TIERS',
+    default: '0:0',
+    description:
+      "CPOs' membership fee per invoiced period by the number of EVSEs in their stored Locations (REMOVED ones not counted): `from:fee` pairs, comma-separated, each tier from that many EVSEs up (`0:0,25:40,250:150`: free below 25). The first tier starts at 0.",
+  },
+  {
+    env: 'CLEARING_MEMBERSHIP_CURRENCY',
+    default: 'EUR',
+    description: 'Currency of the membership fees (ISO 4217).',
+  },
+  {
     env: 'OUTBOUND_ANSWER_LIMIT_BYTES',
     default: '10485760',
     description:
@@ -374,6 +397,14 @@ export interface HubConfig {
   readonly adminToken: string | undefined
   /** Operators' sign-in sessions and the throttle of failed sign-ins. */
   readonly operators: OperatorSettings
+  /** The hub's transaction fee on cleared CDRs (docs/clearing.md). */
+  readonly clearingFees: {
+    readonly percent: number
+    readonly perCdr: number
+    /** Ascending by `fromEvses`; the first starts at 0. */
+    readonly membershipTiers: readonly { readonly fromEvses: number; readonly fee: number }[]
+    readonly membershipCurrency: string
+  }
   readonly allowPrivatePeers: boolean
   readonly outboundTimeoutMs: number
   /** Largest answer read from a partner; a larger one fails the call. */
@@ -478,6 +509,38 @@ function readInt(env: Env, name: SettingName, min: number, max: number): number 
   return value
 }
 
+function readDecimal(env: Env, name: SettingName, min: number, max: number): number {
+  const raw = read(env, name)
+  const value = Number(raw)
+  if (!/^\d+(\.\d+)?$/.test(raw) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`)
+  }
+  return value
+}
+
+function readCurrency(env: Env, name: SettingName): string {
+  const raw = read(env, name)
+  if (!/^[A-Z]{3}$/.test(raw))
+    throw new ConfigError(`${name} must be an ISO 4217 code like EUR, got "${raw}"`)
+  return raw
+}
+
+function readMembershipTiers(env: Env): HubConfig['clearingFees']['membershipTiers'] {
+  const raw = read(env, 'CLEARING_MEMBERSHIP_TIERS')
+  const tiers = raw.split(',').map((pair) => {
+    const match = /^\s*(\d+)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(pair)
+    if (!match) throw new ConfigError(`CLEARING_MEMBERSHIP_TIERS: "${pair}" is not from:fee (like 25:40)`)
+    return { fromEvses: Number(match[1]), fee: Number(match[2]) }
+  })
+  if (
+    tiers[0]?.fromEvses !== 0 ||
+    tiers.some((tier, i) => i > 0 && tier.fromEvses <= tiers[i - 1]!.fromEvses)
+  ) {
+    throw new ConfigError('CLEARING_MEMBERSHIP_TIERS: tiers must start at 0 EVSEs and ascend')
+  }
+  return tiers
+}
+
 function readBoolean(env: Env, name: SettingName): boolean {
   const raw = read(env, name).toLowerCase()
   if (raw === 'true' || raw === '1') return true
@@ -544,6 +607,12 @@ export function loadConfig(env: Env = process.env): HubConfig {
       },
     },
     allowPrivatePeers: readBoolean(env, 'HUB_ALLOW_PRIVATE_PEERS'),
+    clearingFees: {
+      percent: readDecimal(env, 'CLEARING_FEE_PERCENT', 0, 100),
+      perCdr: readDecimal(env, 'CLEARING_FEE_PER_CDR', 0, 1_000_000),
+      membershipTiers: readMembershipTiers(env),
+      membershipCurrency: readCurrency(env, 'CLEARING_MEMBERSHIP_CURRENCY'),
+    },
     outboundTimeoutMs,
     outboundAnswerLimitBytes: readInt(env, 'OUTBOUND_ANSWER_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1024, 1024 * 1024 * 1024),

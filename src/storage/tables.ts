@@ -22,6 +22,8 @@ export interface Database {
   operator_sessions: OperatorSessionsTable
   sign_in_failures: SignInFailuresTable
   audit_log: AuditLogTable
+  cdr_ledger: CdrLedgerTable
+  clearing_statements: ClearingStatementsTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -298,6 +300,47 @@ export type DeliveryRow = Selectable<DeliveriesTable>
 export type NewDeliveryRow = Insertable<DeliveriesTable>
 export type WebhookSubscriptionRow = Selectable<WebhookSubscriptionsTable>
 export type AsyncCallbackRow = Selectable<AsyncCallbacksTable>
+/** The financial facts of a delivered CDR (docs/clearing.md); numeric columns read back as strings. */
+export interface CdrLedgerTable {
+  hub_id: string
+  cpo_country_code: string
+  cpo_party_id: string
+  emsp_country_code: string
+  emsp_party_id: string
+  cdr_id: string
+  start_date_time: ColumnType<Date, string, string>
+  end_date_time: ColumnType<Date, string, string>
+  currency: string
+  before_taxes: ColumnType<string, number, number>
+  taxes: Json<readonly { name: string; percentage?: number; amount: number }[]>
+  tax_amount: ColumnType<string, number, number>
+  total_energy: ColumnType<string, number, number>
+  total_time: ColumnType<string, number, number>
+  total_parking_time: ColumnType<string, number, number>
+  credit: boolean
+  credit_reference_id: string | null
+  location_id: string
+  dispute_reason: ColumnType<string | null, string | null | undefined, string | null>
+  dispute_resolution: ColumnType<string | null, string | null | undefined, string | null>
+  created_at: Timestamp
+}
+
+/** A closed statement: never updated; a correction is a new row with `corrects_id`. */
+export interface ClearingStatementsTable {
+  id: string
+  cpo_country_code: string
+  cpo_party_id: string
+  emsp_country_code: string
+  emsp_party_id: string
+  period_from: ColumnType<Date, string, string>
+  period_to: ColumnType<Date, string, string>
+  currency: string
+  agreement_id: string | null
+  corrects_id: string | null
+  figures: Json<unknown>
+  closed_at: Timestamp
+}
+
 export type CdrRouteRow = Selectable<CdrRoutesTable>
 export type MessageLogRow = Selectable<MessageLogTable>
 export type NewMessageLogRow = Insertable<MessageLogTable>

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { sql } from 'kysely'
+import { sql, type Insertable } from 'kysely'
 import type { PartyRef } from '../../core/party.ts'
 import type { Db } from '../../storage/database.ts'
-import type { CdrRoutesTable } from '../../storage/tables.ts'
+import type { CdrLedgerTable, CdrRoutesTable } from '../../storage/tables.ts'
+import type { Cdr } from './cdrs.schema.ts'
 
 /**
  * The CDRs the hub passed on (table `cdr_routes`), so that a CDR is delivered once however often the
@@ -107,15 +108,63 @@ export async function claimCdrDelivery(
   }
 }
 
-/** The eMSP accepted the CDR: where it can be read. False when the claim was taken over meanwhile. */
-export async function completeCdrDelivery(db: Db, hubId: string, receiverLocation: string): Promise<boolean> {
-  const result = await db
-    .updateTable('cdr_routes')
-    .set({ receiver_location: receiverLocation })
-    .where('hub_id', '=', hubId)
-    .where('receiver_location', '=', PENDING)
-    .executeTakeFirst()
-  return result.numUpdatedRows > 0n
+/** The financial facts of a CDR the clearing keeps (docs/clearing.md): never its token uid or contract id. */
+export function ledgerEntry(
+  cdr: Cdr,
+  cpo: PartyRef,
+  emsp: PartyRef,
+): Omit<Insertable<CdrLedgerTable>, 'hub_id'> {
+  const taxes = (cdr.total_cost.taxes ?? []).map(({ name, percentage, amount }) => ({
+    name,
+    percentage,
+    amount,
+  }))
+  return {
+    cpo_country_code: cpo.country_code,
+    cpo_party_id: cpo.party_id,
+    emsp_country_code: emsp.country_code,
+    emsp_party_id: emsp.party_id,
+    cdr_id: cdr.id.toUpperCase(),
+    start_date_time: cdr.start_date_time,
+    end_date_time: cdr.end_date_time,
+    currency: cdr.currency,
+    before_taxes: cdr.total_cost.before_taxes,
+    taxes: JSON.stringify(taxes),
+    // Rounded to the ten-thousandths the clearing counts in: a float sum may carry 0.30000000000000004.
+    tax_amount: Math.round(taxes.reduce((sum, tax) => sum + tax.amount, 0) * 10_000) / 10_000,
+    total_energy: cdr.total_energy,
+    total_time: cdr.total_time,
+    total_parking_time: cdr.total_parking_time ?? 0,
+    credit: cdr.credit ?? false,
+    credit_reference_id: cdr.credit_reference_id?.toUpperCase() ?? null,
+    location_id: cdr.cdr_location.id,
+  }
+}
+
+/**
+ * The eMSP accepted the CDR: where it can be read, and its ledger entry, in one transaction so that a
+ * delivered CDR is never missing from the clearing. False when the claim was taken over meanwhile.
+ */
+export async function completeCdrDelivery(
+  db: Db,
+  hubId: string,
+  receiverLocation: string,
+  ledger: Omit<Insertable<CdrLedgerTable>, 'hub_id'>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('cdr_routes')
+      .set({ receiver_location: receiverLocation })
+      .where('hub_id', '=', hubId)
+      .where('receiver_location', '=', PENDING)
+      .executeTakeFirst()
+    if (result.numUpdatedRows === 0n) return false
+    await trx
+      .insertInto('cdr_ledger')
+      .values({ hub_id: hubId, ...ledger })
+      .execute()
+    return true
+  })
 }
 
 /** The delivery failed or left nothing to read: a retry of the CDR is delivered again. */

@@ -22,6 +22,7 @@ import {
   completeCdrDelivery,
   findCdrByHubId,
   findDeliveredCdr,
+  ledgerEntry,
   releaseCdrClaim,
   type CdrKey,
 } from './cdrs.deliveries.ts'
@@ -135,7 +136,7 @@ export async function postCdr(context: HubContext, source: MessageSource, cdr: C
     }
     return relayedAnswer(answer, forward)
   }
-  if (!(await completeCdrDelivery(context.db, claim.hubId, location))) {
+  if (!(await completeCdrDelivery(context.db, claim.hubId, location, ledgerEntry(cdr, cpo, forward.to)))) {
     source.log.warn({ cpo, cdrId: cdr.id }, 'CDR delivery took so long that a retry took over its claim')
   }
   const relayed = relayedAnswer(answer, forward)

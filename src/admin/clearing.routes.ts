@@ -1,0 +1,277 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type, type Static } from '@sinclair/typebox'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../clearing/documents.ts'
+import { networkInsights, partyAnalytics } from '../clearing/analytics.ts'
+import { countEvses, invoicesOf } from '../clearing/fees.ts'
+import {
+  ClearingRefused,
+  closePeriod,
+  computeStatements,
+  correctStatement,
+  listClosedStatements,
+  monthPeriod,
+  setDispute,
+  type Period,
+} from '../clearing/statements.ts'
+import { partyKey, type PartyRef } from '../core/party.ts'
+import type { HubContext } from '../hub-context.ts'
+import { logAdminChange } from './admin-auth.ts'
+import { AdminError } from './admin-errors.ts'
+
+const TAGS = ['Admin · clearing']
+const PartyText = Type.String({ pattern: '^[A-Za-z]{2}\\*[A-Za-z0-9]{3}$', description: 'CC*PID' })
+const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC)' })
+const PeriodFields = {
+  month: Type.Optional(Month),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  cpo: Type.Optional(PartyText),
+  emsp: Type.Optional(PartyText),
+}
+const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('pdf')]))
+const StatementsQuery = Type.Object({ ...PeriodFields, format: Format }, { additionalProperties: false })
+const CloseRequest = Type.Object(PeriodFields, { additionalProperties: false })
+type PeriodRequest = Static<typeof CloseRequest>
+const PeriodQuery = Type.Object(
+  { month: PeriodFields.month, from: PeriodFields.from, to: PeriodFields.to },
+  { additionalProperties: false },
+)
+const PartyParams = Type.Object({ party: PartyText })
+const StatementParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
+const CdrParams = Type.Object({ cpo: PartyText, cdr_id: Type.String({ minLength: 1, maxLength: 39 }) })
+const DisputeRequest = Type.Union([
+  Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+  Type.Object({ resolution: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+])
+
+function partyOf(text: string | undefined): PartyRef | undefined {
+  if (!text) return undefined
+  const [country_code, party_id] = text.toUpperCase().split('*') as [string, string]
+  return { country_code, party_id }
+}
+
+/** A month, or from/to; never both, never neither. */
+function periodOf(query: PeriodRequest): Period {
+  if (query.month && !query.from && !query.to) return monthPeriod(query.month)
+  if (!query.month && query.from && query.to && Date.parse(query.from) < Date.parse(query.to)) {
+    return { from: new Date(query.from).toISOString(), to: new Date(query.to).toISOString() }
+  }
+  throw new AdminError(
+    'ADMIN_INVALID_REQUEST',
+    'name the period: month=YYYY-MM, or from and to (from before to)',
+  )
+}
+
+function filterOf(query: PeriodRequest) {
+  return { cpo: partyOf(query.cpo), emsp: partyOf(query.emsp) }
+}
+
+/** The clearing's refusals as admin errors: a closed document is a conflict, never a silent change. */
+async function refusalsAsAdminErrors<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (!(error instanceof ClearingRefused)) throw error
+    const code = {
+      conflict: 'ADMIN_CONFLICT',
+      'not-found': 'ADMIN_NOT_FOUND',
+      invalid: 'ADMIN_INVALID_REQUEST',
+    } as const
+    throw new AdminError(code[error.kind], error.message)
+  }
+}
+
+async function download(
+  reply: FastifyReply,
+  format: 'json' | 'csv' | 'pdf' | undefined,
+  name: string,
+  documents: { json: unknown; csv: () => string; pdf: () => Promise<Buffer> },
+) {
+  if (format === 'csv') {
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${name}.csv"`)
+      .send(documents.csv())
+  }
+  if (format === 'pdf') {
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="${name}.pdf"`)
+      .send(await documents.pdf())
+  }
+  return documents.json
+}
+
+/**
+ * Clearing and settlement (docs/clearing.md): statements, their closing and corrections, disputes,
+ * invoices, analytics.
+ */
+export async function clearingRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const hubName = context.hub.name
+
+  routes.get(
+    '/clearing/statements',
+    {
+      schema: {
+        summary: "A period's statements as the ledger gives them now (open), as JSON, CSV or PDF",
+        tags: TAGS,
+        querystring: StatementsQuery,
+      },
+    },
+    async (request, reply) => {
+      const statements = await computeStatements(context.db, periodOf(request.query), filterOf(request.query))
+      return download(reply, request.query.format, 'statements', {
+        json: { statements },
+        csv: () => statementsCsv(statements),
+        pdf: () => statementsPdf(statements, hubName),
+      })
+    },
+  )
+
+  routes.get(
+    '/clearing/statements/closed',
+    {
+      schema: {
+        summary: 'The closed statements (and corrections) of a period, as JSON, CSV or PDF',
+        tags: TAGS,
+        querystring: StatementsQuery,
+      },
+    },
+    async (request, reply) => {
+      const statements = await listClosedStatements(
+        context.db,
+        periodOf(request.query),
+        filterOf(request.query),
+      )
+      return download(reply, request.query.format, 'statements-closed', {
+        json: { statements },
+        csv: () => statementsCsv(statements),
+        pdf: () => statementsPdf(statements, hubName),
+      })
+    },
+  )
+
+  routes.post(
+    '/clearing/periods/close',
+    {
+      schema: {
+        summary: 'Closes a period: its statements become documents that never change (409 if closed before)',
+        tags: TAGS,
+        body: CloseRequest,
+      },
+    },
+    async (request, reply) => {
+      const period = periodOf(request.body)
+      const closed = await refusalsAsAdminErrors(() =>
+        closePeriod(context.db, period, filterOf(request.body)),
+      )
+      logAdminChange(request, 'close-clearing-period', {
+        target: `clearing-period:${period.from}/${period.to}`,
+        statements: closed.map((s) => s.id),
+      })
+      return reply.code(201).send({ statements: closed })
+    },
+  )
+
+  routes.post(
+    '/clearing/statements/:id/corrections',
+    {
+      schema: {
+        summary:
+          'Issues a correction of a closed statement: a new document, from the ledger now, that names it',
+        tags: TAGS,
+        params: StatementParams,
+      },
+    },
+    async (request, reply) => {
+      const correction = await refusalsAsAdminErrors(() => correctStatement(context.db, request.params.id))
+      logAdminChange(request, 'correct-clearing-statement', {
+        statementId: request.params.id,
+        correction: correction.id,
+      })
+      return reply.code(201).send(correction)
+    },
+  )
+
+  routes.put(
+    '/clearing/cdrs/:cpo/:cdr_id/dispute',
+    {
+      schema: {
+        summary: "Disputes a CDR's statement line ({reason}) or records its resolution ({resolution})",
+        tags: TAGS,
+        params: CdrParams,
+        body: DisputeRequest,
+      },
+    },
+    async (request) => {
+      const cpo = partyOf(request.params.cpo)!
+      const line = await refusalsAsAdminErrors(() =>
+        setDispute(context.db, cpo, request.params.cdr_id, request.body),
+      )
+      logAdminChange(request, 'reason' in request.body ? 'dispute-cdr' : 'resolve-cdr-dispute', {
+        target: `cdr:${request.params.cpo.toUpperCase()}/${line.cdr_id}`,
+        ...request.body,
+      })
+      return line
+    },
+  )
+
+  routes.get(
+    '/clearing/invoices',
+    {
+      schema: {
+        summary: "The hub's fee invoices per party for a period, as JSON, CSV or PDF",
+        tags: TAGS,
+        querystring: StatementsQuery,
+      },
+    },
+    async (request, reply) => {
+      const period = periodOf(request.query)
+      const filter = filterOf(request.query)
+      const [statements, evses] = await Promise.all([
+        computeStatements(context.db, period, filter),
+        countEvses(context.db),
+      ])
+      // An eMSP filter names statements; a membership fee is a CPO's whatever its partners.
+      const members = new Map(
+        [...evses].filter(([, { party }]) => !filter.cpo || partyKey(party) === partyKey(filter.cpo)),
+      )
+      const invoices = invoicesOf(period, statements, context.config.clearingFees, members)
+      return download(reply, request.query.format, 'invoices', {
+        json: { invoices },
+        csv: () => invoicesCsv(invoices),
+        pdf: () => invoicesPdf(invoices, hubName),
+      })
+    },
+  )
+
+  routes.get(
+    '/clearing/analytics/parties/:party',
+    {
+      schema: {
+        summary: "One party's sessions, energy, utilisation per Location and hour, and top partners",
+        tags: TAGS,
+        params: PartyParams,
+        querystring: PeriodQuery,
+      },
+    },
+    async (request) => partyAnalytics(context.db, periodOf(request.query), partyOf(request.params.party)!),
+  )
+
+  routes.get(
+    '/clearing/analytics/network',
+    {
+      schema: {
+        summary: 'Anonymised figures of the whole network: no party, Location or token named',
+        tags: TAGS,
+        querystring: PeriodQuery,
+      },
+    },
+    async (request) => networkInsights(context.db, periodOf(request.query)),
+  )
+}
