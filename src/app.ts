@@ -32,6 +32,7 @@ import { registerRequestIds, requestIdFromHeaders } from './transport/request-id
 import { buildValidatorsOnFirstUse, OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
+import { checkCdrPricesOnDelivery } from './modules/cdrs/cdrs.price-check.ts'
 import { translateHubEvents } from './webhooks/webhook-events.ts'
 import { WebhookPublisher } from './webhooks/webhook-publisher.ts'
 import { WebhookSender } from './webhooks/webhook-sender.ts'
@@ -136,6 +137,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     wake: () => delivery.wake(),
   })
   translateHubEvents(events, webhooks)
+  checkCdrPricesOnDelivery(events, db, logger)
   const context: HubContext = {
     config,
     store,

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Cdr } from '../../src/modules/cdrs/cdrs.schema.ts'
+import { aCdr } from '../fixtures/cdrs.ts'
+import { aLocation } from '../fixtures/locations.ts'
+import { aTariff } from '../fixtures/tariffs.ts'
+import { capturedLog } from '../support/captured-log.ts'
+import { envelope } from '../support/fake-platform.ts'
+import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../support/test-store.ts'
+import { startTestHub, type TestHub } from '../support/test-hub.ts'
+
+const CDRS = '/2.3.0/receiver/cdrs'
+
+interface DiscrepancyPage {
+  discrepancies: {
+    cdr_id: string
+    cpo: { country_code: string; party_id: string }
+    emsp: { country_code: string; party_id: string }
+    tariff_source: string
+    differences: { field: string; taxes: string; cdr: number; recomputed: number }[]
+    recomputed: { total: { excl_vat: number; incl_vat: number } }
+  }[]
+  next_cursor: string | null
+}
+
+for (const engine of STORE_VARIANTS) {
+  describe(`${engine}: the CDR check stores price discrepancies`, () => {
+    let hub: TestHub
+    let cpo: ConnectedParty
+    let emsp: ConnectedParty
+    const log = capturedLog()
+
+    beforeAll(async () => {
+      hub = await startTestHub(engine, {}, { logger: log.logger })
+      cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
+      emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
+      emsp.platform.answer('POST', CDRS, (request) => ({
+        status: 201,
+        body: envelope(null, 1000, 'stored'),
+        headers: { location: `${emsp.platform.url}${CDRS}/stored/${(request.body as Cdr).id}` },
+      }))
+      const location = aLocation({}, cpo.party)
+      expect(
+        (await cpo.call(`/receiver/locations/NL/CP1/${location.id}`, { method: 'PUT', body: location })).body
+          .status_code,
+      ).toBe(1000)
+      const tariff = aTariff({}, cpo.party)
+      expect(
+        (await cpo.call(`/receiver/tariffs/NL/CP1/${tariff.id}`, { method: 'PUT', body: tariff })).body
+          .status_code,
+      ).toBe(1000)
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all([cpo, emsp].filter(Boolean).map((party) => party.platform.close()))
+    })
+
+    const checked = (cdrId: string) =>
+      eventually(() => {
+        const line = log.lines.find(
+          (entry) => entry['cdrId'] === cdrId && String(entry['msg']).startsWith('CDR price'),
+        )
+        if (!line) throw new Error(`CDR ${cdrId} not checked yet`)
+        return line
+      })
+
+    it('records a CDR whose total disagrees with the published tariff, not a correct one; both reach the eMSP unchanged', async () => {
+      // 8.90 before taxes and 21 % VAT of each component (1.869): right within a cent.
+      const correct = aCdr(
+        {
+          id: 'CDR-RIGHT',
+          tariffs: undefined,
+          total_cost: { before_taxes: 8.9, taxes: [{ name: 'VAT', percentage: 21, amount: 1.87 }] },
+        },
+        cpo.party,
+        emsp.party,
+      )
+      const wrong = aCdr(
+        {
+          id: 'CDR-WRONG',
+          tariffs: undefined,
+          total_cost: { before_taxes: 9.5, taxes: [{ name: 'VAT', percentage: 21, amount: 2 }] },
+        },
+        cpo.party,
+        emsp.party,
+      )
+      for (const cdr of [correct, wrong]) {
+        const answer = await cpo.call('/receiver/cdrs', { method: 'POST', body: cdr })
+        expect(answer.status).toBe(201)
+        expect(answer.body.status_code).toBe(1000)
+      }
+      await checked('CDR-RIGHT')
+      await checked('CDR-WRONG')
+
+      const page = await hub.admin<DiscrepancyPage>('GET', '/price-discrepancies')
+      expect(page.status).toBe(200)
+      expect(page.body.discrepancies).toHaveLength(1)
+      const [found] = page.body.discrepancies
+      expect(found).toMatchObject({
+        cdr_id: 'CDR-WRONG',
+        cpo: { country_code: 'NL', party_id: 'CP1' },
+        emsp: { country_code: 'DE', party_id: 'EM1' },
+        tariff_source: 'published',
+        recomputed: { total: { excl_vat: 8.9 } },
+      })
+      expect(found!.differences).toContainEqual(
+        expect.objectContaining({ field: 'total_cost', taxes: 'before_taxes', cdr: 9.5, recomputed: 8.9 }),
+      )
+
+      const delivered = emsp.platform.requestsTo('POST', CDRS).map((request) => request.body)
+      expect(delivered).toEqual([JSON.parse(JSON.stringify(correct)), JSON.parse(JSON.stringify(wrong))])
+    })
+
+    it('filters by CPO, eMSP and the period the session started in', async () => {
+      const count = async (query: string) =>
+        (await hub.admin<DiscrepancyPage>('GET', `/price-discrepancies?${query}`)).body.discrepancies.length
+      expect(await count('cpo=NL*CP1')).toBe(1)
+      expect(await count('cpo=NL-CP2')).toBe(0)
+      expect(await count('emsp=DE*EM1')).toBe(1)
+      expect(await count('emsp=DE*EM2')).toBe(0)
+      expect(await count('from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z')).toBe(1)
+      expect(await count('from=2026-03-03T00:00:00Z')).toBe(0)
+    })
+
+    it('refuses a malformed filter or cursor with 400', async () => {
+      expect((await hub.admin('GET', '/price-discrepancies?cpo=NLCP1')).status).toBe(400)
+      expect((await hub.admin('GET', '/price-discrepancies?from=yesterday')).status).toBe(400)
+      expect((await hub.admin('GET', '/price-discrepancies?cursor=bm90LWEtY3Vyc29y')).status).toBe(400)
+    })
+  })
+}
