@@ -23,6 +23,7 @@ export interface Database {
   sign_in_failures: SignInFailuresTable
   audit_log: AuditLogTable
   price_discrepancies: PriceDiscrepanciesTable
+  tariff_versions: TariffVersionsTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -323,6 +324,16 @@ export interface PriceDiscrepanciesTable {
   recomputed: Json<Record<string, unknown>>
   differences: Json<Record<string, unknown>[]>
   correlation_id: string
+}
+
+/** One version of a CPO's Tariff as the hub stored it; `data` null: the Tariff was deleted then. */
+export interface TariffVersionsTable {
+  id: ColumnType<number, never, never>
+  country_code: string
+  party_id: string
+  tariff_id: string
+  valid_from: Timestamp
+  data: ColumnType<Record<string, unknown> | null, string | null, string | null>
 }
 
 export type PriceDiscrepancyRow = Selectable<PriceDiscrepanciesTable>

@@ -6,6 +6,7 @@ import { aTariff } from '../fixtures/tariffs.ts'
 import { capturedLog } from '../support/captured-log.ts'
 import { envelope } from '../support/fake-platform.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
+import { pruneTariffVersions } from '../../src/storage/tariff-versions.store.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 
@@ -120,6 +121,78 @@ for (const engine of STORE_VARIANTS) {
       expect(await count('emsp=DE*EM2')).toBe(0)
       expect(await count('from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z')).toBe(1)
       expect(await count('from=2026-03-03T00:00:00Z')).toBe(0)
+    })
+
+    it('prices each moment of a session by the tariff version valid then (dynamic pricing)', async () => {
+      const push = async (price: number) => {
+        const tariff = aTariff({ id: 'AC-DYN' }, cpo.party)
+        tariff.elements[1] = { price_components: [{ type: 'ENERGY', price, vat: 21, step_size: 1 }] }
+        const answer = await cpo.call('/receiver/tariffs/NL/CP1/AC-DYN', { method: 'PUT', body: tariff })
+        expect(answer.body.status_code).toBe(1000)
+      }
+      await push(0.39)
+      await push(0.49)
+      const versions = await hub.testStore.store.db
+        .selectFrom('tariff_versions')
+        .select('valid_from')
+        .where('tariff_id', '=', 'AC-DYN')
+        .orderBy('id')
+        .execute()
+      expect(versions).toHaveLength(2)
+      // One hour around the price change: 10 kWh at 0.39 and 10 kWh at 0.49, plus the 0.50 start fee.
+      const change = Math.floor(new Date(versions[1]!.valid_from).getTime() / 1000) * 1000
+      const at = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
+      const dynamic = (id: string, beforeTaxes: number, vat: number) =>
+        aCdr(
+          {
+            id,
+            tariffs: undefined,
+            start_date_time: at(change - 1_800_000),
+            end_date_time: at(change + 1_800_000),
+            charging_periods: [
+              {
+                start_date_time: at(change - 1_800_000),
+                dimensions: [
+                  { type: 'ENERGY', volume: 20 },
+                  { type: 'TIME', volume: 1 },
+                ],
+                tariff_id: 'AC-DYN',
+              },
+            ],
+            total_cost: { before_taxes: beforeTaxes, taxes: [{ name: 'VAT', percentage: 21, amount: vat }] },
+            total_fixed_cost: undefined,
+            total_energy_cost: undefined,
+            total_time_cost: undefined,
+          },
+          cpo.party,
+          emsp.party,
+        )
+      // 9.30 is right; 10.30 prices the whole session at the newer version.
+      for (const cdr of [dynamic('CDR-DYN-RIGHT', 9.3, 1.95), dynamic('CDR-DYN-WRONG', 10.3, 2.16)]) {
+        expect((await cpo.call('/receiver/cdrs', { method: 'POST', body: cdr })).status).toBe(201)
+        await checked(cdr.id)
+      }
+      const page = await hub.admin<DiscrepancyPage>('GET', '/price-discrepancies')
+      const ids = page.body.discrepancies.map((found) => found.cdr_id)
+      expect(ids).toContain('CDR-DYN-WRONG')
+      expect(ids).not.toContain('CDR-DYN-RIGHT')
+      const wrong = page.body.discrepancies.find((found) => found.cdr_id === 'CDR-DYN-WRONG')
+      expect(wrong!.recomputed.total.excl_vat).toBeCloseTo(9.3, 2)
+    })
+
+    it("retention prunes the versions replaced before the cut-off and keeps each tariff's current one", async () => {
+      const db = hub.testStore.store.db
+      const before = await db
+        .selectFrom('tariff_versions')
+        .select(['tariff_id', 'id'])
+        .orderBy('id')
+        .execute()
+      expect(before.filter((row) => row.tariff_id === 'AC-DYN')).toHaveLength(2)
+      const deleted = await pruneTariffVersions(db, new Date(Date.now() + 86_400_000))
+      const after = await db.selectFrom('tariff_versions').select(['tariff_id', 'id']).orderBy('id').execute()
+      expect(deleted).toBe(1)
+      expect(after.map((row) => row.tariff_id).sort()).toEqual(['AC-DYN', 'AC-STANDARD'])
+      expect(after.find((row) => row.tariff_id === 'AC-DYN')!.id).toBe(before.at(-1)!.id)
     })
 
     it('refuses a malformed filter or cursor with 400', async () => {

@@ -3,6 +3,8 @@ import { checkCdrPrice } from '../../pricing/cdr-check.ts'
 import type { PricedTariff } from '../../pricing/pricing-types.ts'
 import type { CdrReceived, HubEventBus } from '../../events/hub-events.ts'
 import type { Db } from '../../storage/database.ts'
+import { tariffVersionsOf } from '../../storage/tariff-versions.store.ts'
+import { UNKNOWN_CDR_DATE_TIME } from './cdrs.schema.ts'
 
 /** The stored Location's IANA time zone, which the CDR's own cdr_location does not carry. */
 async function locationTimeZone(db: Db, event: CdrReceived): Promise<string | undefined> {
@@ -18,19 +20,44 @@ async function locationTimeZone(db: Db, event: CdrReceived): Promise<string | un
   return typeof zone === 'string' ? zone : undefined
 }
 
-/** The CPO's Tariffs stored at the hub in the CDR's currency (others could not price it). */
+/**
+ * The CPO's Tariffs in the CDR's currency (others could not price it) as they were during the session: each
+ * version the hub recorded until the session ended, with the time it took effect (a deletion ends the
+ * version before it), and Tariffs stored before the hub kept versions as they are now. The oldest version
+ * kept is taken as valid before it too: the hub knows no earlier price.
+ */
 async function publishedTariffs(db: Db, event: CdrReceived): Promise<PricedTariff[]> {
+  const { cdr, cpo } = event
+  const until = new Date(cdr.end_date_time === UNKNOWN_CDR_DATE_TIME ? Date.now() : cdr.end_date_time)
+  const versions = await tariffVersionsOf(db, cpo, until)
+  const tariffs: PricedTariff[] = []
+  const latest = new Map<string, number>()
+  const versioned = new Set<string>()
+  for (const version of versions) {
+    const validFrom = version.validFrom.toISOString()
+    const before = latest.get(version.tariffId)
+    if (version.data === null) {
+      const ended = before === undefined ? undefined : tariffs[before]
+      if (ended && !(ended.end_date_time && ended.end_date_time < validFrom))
+        tariffs[before!] = { ...ended, end_date_time: validFrom }
+      continue
+    }
+    // Stored Tariffs passed the Tariff schema on their way in.
+    const tariff = version.data as unknown as PricedTariff
+    const known = versioned.has(version.tariffId)
+    versioned.add(version.tariffId)
+    latest.set(version.tariffId, tariffs.push(known ? { ...tariff, valid_from: validFrom } : tariff) - 1)
+  }
   const rows = await db
     .selectFrom('ocpi_objects')
-    .select('data')
+    .select(['object_id', 'data'])
     .where('module', '=', 'tariffs')
-    .where('country_code', '=', event.cpo.country_code)
-    .where('party_id', '=', event.cpo.party_id)
+    .where('country_code', '=', cpo.country_code)
+    .where('party_id', '=', cpo.party_id)
     .orderBy('object_id')
     .execute()
-  // Stored Tariffs passed the Tariff schema on their way in.
-  const tariffs = rows.map((row) => row.data as unknown as PricedTariff)
-  return tariffs.filter((tariff) => tariff.currency === event.cdr.currency)
+  for (const row of rows) if (!versioned.has(row.object_id)) tariffs.push(row.data as unknown as PricedTariff)
+  return tariffs.filter((tariff) => tariff.currency === cdr.currency)
 }
 
 /** Prices one delivered CDR again and records a discrepancy when an amount is more than a cent off. */

@@ -26,4 +26,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index price_discrepancies_by_emsp on price_discrepancies (emsp_country_code, emsp_party_id, session_start)`.execute(
     db,
   )
+  // Every version of a Tariff a CPO pushed (data null: deleted), from when the hub stored it: the CDR check
+  // prices each moment of a session by the version valid then. Pruned after TARIFF_HISTORY_RETENTION_DAYS.
+  await sql`
+    create table tariff_versions (
+      id bigint generated always as identity primary key,
+      country_code text not null,
+      party_id text not null,
+      tariff_id text not null,
+      valid_from timestamptz not null default now(),
+      data jsonb
+    )`.execute(db)
+  await sql`create index tariff_versions_by_tariff on tariff_versions (country_code, party_id, tariff_id, valid_from)`.execute(
+    db,
+  )
+  await sql`create index tariff_versions_by_time on tariff_versions (valid_from)`.execute(db)
 }
