@@ -7,6 +7,7 @@ import { capturedLog } from '../support/captured-log.ts'
 import { envelope } from '../support/fake-platform.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { pruneTariffVersions } from '../../src/storage/tariff-versions.store.ts'
+import { quoteConnector } from '../../src/modules/tariffs/price-quote.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 
@@ -193,6 +194,36 @@ for (const engine of STORE_VARIANTS) {
       expect(deleted).toBe(1)
       expect(after.map((row) => row.tariff_id).sort()).toEqual(['AC-DYN', 'AC-STANDARD'])
       expect(after.find((row) => row.tariff_id === 'AC-DYN')!.id).toBe(before.at(-1)!.id)
+    })
+
+    it('quotes a charge at a connector with the tariffs it names, and says when it cannot', async () => {
+      const db = hub.hub.context.db
+      const at = { cpo: cpo.party, location_id: 'LOC-FIXTURE-1', evse_uid: 'EVSE-A', connector_id: '1' }
+      const charge = { start_date_time: '2026-12-08T08:00:00Z', energy_kwh: 20, power_kw: 10 }
+      // Two hours: 0.50 start fee, 20 kWh at 0.39, the second hour at 1.20/h.
+      const quote = await quoteConnector(db, { ...at, charge })
+      expect(quote).toMatchObject({
+        outcome: 'PRICED',
+        tariff_ids: ['AC-STANDARD'],
+        price: {
+          total: { excl_vat: 9.5 },
+          costs: { fixed: { excl_vat: 0.5 }, energy: { excl_vat: 7.8 }, time: { excl_vat: 1.2 } },
+        },
+      })
+      expect(await quoteConnector(db, { ...at, evse_uid: 'EVSE-B', charge })).toMatchObject({
+        outcome: 'NO_TARIFF',
+        detail: "None of the connector's tariffs (DC-FAST) is at the hub",
+      })
+      expect((await quoteConnector(db, { ...at, location_id: 'LOC-NONE', charge })).outcome).toBe(
+        'UNKNOWN_LOCATION',
+      )
+      expect((await quoteConnector(db, { ...at, evse_uid: 'EVSE-Z', charge })).outcome).toBe('UNKNOWN_EVSE')
+      expect((await quoteConnector(db, { ...at, connector_id: '9', charge })).outcome).toBe(
+        'UNKNOWN_CONNECTOR',
+      )
+      await expect(quoteConnector(db, { ...at, charge: { ...charge, energy_kwh: -1 } })).rejects.toThrow(
+        /energy_kwh/,
+      )
     })
 
     it('refuses a malformed filter or cursor with 400', async () => {
