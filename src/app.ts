@@ -34,6 +34,8 @@ import { registerRequestIds, requestIdFromHeaders } from './transport/request-id
 import { buildValidatorsOnFirstUse, OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
+import { TariffHistoryUpkeep } from './modules/tariffs/tariff-history.ts'
+import { checkCdrPricesOnDelivery } from './modules/cdrs/cdrs.price-check.ts'
 import { translateHubEvents } from './webhooks/webhook-events.ts'
 import { WebhookPublisher } from './webhooks/webhook-publisher.ts'
 import { WebhookSender } from './webhooks/webhook-sender.ts'
@@ -138,6 +140,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     wake: () => delivery.wake(),
   })
   translateHubEvents(events, webhooks)
+  checkCdrPricesOnDelivery(events, db, logger)
   const context: HubContext = {
     config,
     store,
@@ -209,6 +212,8 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   delivery.start()
   const stillAlive = new StillAliveCheck(context)
   stillAlive.start()
+  const tariffHistory = new TariffHistoryUpkeep(db, logger, config.tariffHistoryRetentionDays)
+  tariffHistory.start()
 
   return {
     app,
@@ -223,6 +228,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       const deliveryStopped = delivery.stop()
       await Promise.all([app.close(), adminApp?.close()])
       await stillAlive.stop()
+      await tariffHistory.stop()
       await deliveryStopped
       // Events published until now are queued before the store closes; then no more subscriptions are read.
       await webhooks.settled()

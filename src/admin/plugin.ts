@@ -4,6 +4,7 @@ import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { clearingRoutes } from './clearing.routes.ts'
+import { priceDiscrepanciesRoutes } from './price-discrepancies.routes.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { eventsRoutes } from './events.routes.ts'
 import { locationsRoutes } from './locations.routes.ts'
@@ -46,4 +47,5 @@ export async function adminPlugin(
   await app.register(operatorsRoutes, { context: options.context })
   await app.register(auditRoutes, { context: options.context })
   await app.register(clearingRoutes, { context: options.context })
+  await app.register(priceDiscrepanciesRoutes, { context: options.context })
 }

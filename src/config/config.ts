@@ -323,6 +323,12 @@ export const SETTINGS = [
       'Days the message log keeps its entries (bodies included); older ones are deleted every hour.',
   },
   {
+    env: 'TARIFF_HISTORY_RETENTION_DAYS',
+    default: '90',
+    description:
+      'Days the hub keeps a Tariff version after a newer one replaced it, for the CDR check of sessions at that time (docs/pricing.md); the version still valid is always kept. Pruned every hour.',
+  },
+  {
     env: 'METRICS_ENABLED',
     default: 'true',
     description:
@@ -458,6 +464,8 @@ export interface HubConfig {
     readonly acceptedBodyLimitBytes: number
     readonly retentionDays: number
   }
+  /** Days a replaced Tariff version is kept for the CDR check. */
+  readonly tariffHistoryRetentionDays: number
   /** The console's map: a tile URL template (undefined: the offline basemap) and its attribution. */
   readonly consoleMap: { readonly tileUrl: string | undefined; readonly attribution: string }
   /** How long start-up waits for an unreachable PostgreSQL before giving up. */
@@ -663,6 +671,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       acceptedBodyLimitBytes: readInt(env, 'MESSAGE_LOG_ACCEPTED_BODY_LIMIT_BYTES', 0, 16 * 1024 * 1024),
       retentionDays: readInt(env, 'MESSAGE_LOG_RETENTION_DAYS', 1, 3650),
     },
+    tariffHistoryRetentionDays: readInt(env, 'TARIFF_HISTORY_RETENTION_DAYS', 1, 3650),
     databaseStartupTimeoutMs: readInt(env, 'DATABASE_STARTUP_TIMEOUT_MS', 0, 3_600_000),
     consoleMap: {
       tileUrl: readTileUrl(env),

@@ -15,6 +15,7 @@ import {
   type StoredObjects,
 } from '../storage/owned-objects.store.ts'
 import type { Db } from '../storage/database.ts'
+import { recordTariffVersion } from '../storage/tariff-versions.store.ts'
 import { successEnvelope } from '../core/envelope.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
@@ -183,10 +184,12 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
       return withdraw ? [message(target, 'DELETE', undefined)] : []
     })
     await enqueue(trx, messages)
+    if (write.module === 'tariffs') await recordTariffVersion(trx, key, stored.applied.next ?? null)
     return { ...stored.applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
   }
   const outcome =
-    write.replacesObject && targets.length === 0
+    // A Tariff's write also records its version (two statements): always a transaction.
+    write.replacesObject && targets.length === 0 && write.module !== 'tariffs'
       ? await storeAndQueueIn(context.db)
       : await context.db.transaction().execute(storeAndQueueIn)
   return { ...outcome, key }

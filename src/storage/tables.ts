@@ -24,6 +24,8 @@ export interface Database {
   audit_log: AuditLogTable
   cdr_ledger: CdrLedgerTable
   clearing_statements: ClearingStatementsTable
+  price_discrepancies: PriceDiscrepanciesTable
+  tariff_versions: TariffVersionsTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -345,5 +347,38 @@ export type CdrRouteRow = Selectable<CdrRoutesTable>
 export type MessageLogRow = Selectable<MessageLogTable>
 export type NewMessageLogRow = Insertable<MessageLogTable>
 export type OperatorRow = Selectable<OperatorsTable>
+/** A delivered CDR whose amounts differ from the hub's recomputed price by more than a cent (docs/pricing.md). */
+export interface PriceDiscrepanciesTable {
+  id: ColumnType<number, never, never>
+  found_at: Timestamp
+  cdr_id: string
+  cpo_country_code: string
+  cpo_party_id: string
+  emsp_country_code: string
+  emsp_party_id: string
+  /** The CDR's start_date_time: the period filters read it. */
+  session_start: Timestamp
+  currency: string
+  /** `cdr`: the tariffs the CDR carried; `published`: the CPO's tariffs stored at the hub. */
+  tariff_source: 'cdr' | 'published'
+  /** The CDR's own total_cost. */
+  cdr_total: Json<Record<string, unknown>>
+  /** The hub's total and per-dimension costs, each `{ excl_vat, incl_vat }`. */
+  recomputed: Json<Record<string, unknown>>
+  differences: Json<Record<string, unknown>[]>
+  correlation_id: string
+}
+
+/** One version of a CPO's Tariff as the hub stored it; `data` null: the Tariff was deleted then. */
+export interface TariffVersionsTable {
+  id: ColumnType<number, never, never>
+  country_code: string
+  party_id: string
+  tariff_id: string
+  valid_from: Timestamp
+  data: ColumnType<Record<string, unknown> | null, string | null, string | null>
+}
+
+export type PriceDiscrepancyRow = Selectable<PriceDiscrepanciesTable>
 export type AuditLogRow = Selectable<AuditLogTable>
 export type NewAuditLogRow = Insertable<AuditLogTable>

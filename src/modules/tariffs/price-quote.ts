@@ -1,0 +1,81 @@
+import type { PartyRef } from '../../core/party.ts'
+import { quoteCharge, type ExpectedCharge } from '../../pricing/quote.ts'
+import type { PricedTariff, SessionPrice } from '../../pricing/pricing-types.ts'
+import type { Db } from '../../storage/database.ts'
+import type { Location } from '../locations/locations.schema.ts'
+
+/** Which connector a quote is for, and the charge expected there. */
+export interface QuoteRequest {
+  readonly cpo: PartyRef
+  readonly location_id: string
+  readonly evse_uid: string
+  readonly connector_id: string
+  readonly charge: Omit<ExpectedCharge, 'tariffs' | 'time_zone'>
+}
+
+export type ConnectorQuote =
+  | { readonly outcome: 'PRICED'; readonly tariff_ids: readonly string[]; readonly price: SessionPrice }
+  | { readonly outcome: 'NO_TARIFF'; readonly detail: string }
+  | { readonly outcome: 'UNKNOWN_LOCATION' | 'UNKNOWN_EVSE' | 'UNKNOWN_CONNECTOR'; readonly detail: string }
+
+async function storedObject(db: Db, module: 'locations' | 'tariffs', cpo: PartyRef, id: string) {
+  const row = await db
+    .selectFrom('ocpi_objects')
+    .select('data')
+    .where('module', '=', module)
+    .where('country_code', '=', cpo.country_code.toUpperCase())
+    .where('party_id', '=', cpo.party_id.toUpperCase())
+    .where('object_id', '=', id.toUpperCase())
+    .executeTakeFirst()
+  return row?.data
+}
+
+/**
+ * Prices an expected charge at a connector with the CPO's Tariffs stored at the hub that the connector
+ * names (`tariff_ids`, in order), in the Location's time zone. Input the engine refuses throws its
+ * `PricingError` (`INVALID_INPUT`, …).
+ *
+ * @example
+ * const quote = await quoteConnector(hub.context.db, { cpo: { country_code: 'NL', party_id: 'ACP' },
+ *   location_id: 'LOC-AMS-1', evse_uid: 'EVSE-1', connector_id: '1',
+ *   charge: { start_date_time: '2026-12-08T08:00:00Z', energy_kwh: 20, power_kw: 11 } })
+ */
+export async function quoteConnector(db: Db, request: QuoteRequest): Promise<ConnectorQuote> {
+  const { cpo } = request
+  // Stored Locations passed the Location schema on their way in.
+  const location = (await storedObject(db, 'locations', cpo, request.location_id)) as Location | undefined
+  if (!location)
+    return {
+      outcome: 'UNKNOWN_LOCATION',
+      detail: `No Location ${request.location_id} of ${cpo.country_code}*${cpo.party_id} at the hub`,
+    }
+  const evse = location.evses?.find(
+    (candidate) => candidate.uid.toUpperCase() === request.evse_uid.toUpperCase(),
+  )
+  if (!evse)
+    return { outcome: 'UNKNOWN_EVSE', detail: `Location ${location.id} has no EVSE ${request.evse_uid}` }
+  const connector = evse.connectors.find(
+    (candidate) => candidate.id.toUpperCase() === request.connector_id.toUpperCase(),
+  )
+  if (!connector)
+    return {
+      outcome: 'UNKNOWN_CONNECTOR',
+      detail: `EVSE ${evse.uid} has no connector ${request.connector_id}`,
+    }
+  const ids = connector.tariff_ids ?? []
+  const tariffs: PricedTariff[] = []
+  for (const id of ids) {
+    const tariff = await storedObject(db, 'tariffs', cpo, id)
+    if (tariff) tariffs.push(tariff as unknown as PricedTariff)
+  }
+  if (tariffs.length === 0)
+    return {
+      outcome: 'NO_TARIFF',
+      detail:
+        ids.length === 0
+          ? 'The connector names no tariff'
+          : `None of the connector's tariffs (${ids.join(', ')}) is at the hub`,
+    }
+  const price = quoteCharge({ ...request.charge, tariffs, time_zone: location.time_zone })
+  return { outcome: 'PRICED', tariff_ids: tariffs.map((tariff) => tariff.id), price }
+}
