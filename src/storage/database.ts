@@ -19,6 +19,7 @@ import * as objectsKeyLeadsWithId from './migrations/2026_12_06_0010_objects_key
 import * as addPlatformLifecycle from './migrations/2026_12_07_0011_add_platform_lifecycle.ts'
 import * as createOperatorsAndAudit from './migrations/2026_12_08_0012_create_operators_and_audit.ts'
 import * as createWebhookSubscriptions from './migrations/2026_12_08_0013_create_webhook_subscriptions.ts'
+import * as createAgreementsAndBlocks from './migrations/2026_12_08_0016_create_agreements_and_blocks.ts'
 
 export type Db = Kysely<Database>
 
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_07_0011_add_platform_lifecycle': addPlatformLifecycle,
   '2026_12_08_0012_create_operators_and_audit': createOperatorsAndAudit,
   '2026_12_08_0013_create_webhook_subscriptions': createWebhookSubscriptions,
+  '2026_12_08_0016_create_agreements_and_blocks': createAgreementsAndBlocks,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.
