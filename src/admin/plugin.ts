@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
+import { agreementsRoutes } from './agreements.routes.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { eventsRoutes } from './events.routes.ts'
@@ -41,4 +42,5 @@ export async function adminPlugin(
   await app.register(sessionRoutes, { context: options.context })
   await app.register(operatorsRoutes, { context: options.context })
   await app.register(auditRoutes, { context: options.context })
+  await app.register(agreementsRoutes, { context: options.context })
 }
