@@ -100,7 +100,10 @@ const MOVES: Record<'accept' | 'suspend' | 'end', { to: AgreementState; from: re
 }
 
 /** Roaming agreements and blocks (docs/agreements.md). Writes go through the party directory: every process sees them at once. */
-export async function agreementsRoutes(app: FastifyInstance, { context }: { context: HubContext }): Promise<void> {
+export async function agreementsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
 
   routes.post(
@@ -190,7 +193,11 @@ export async function agreementsRoutes(app: FastifyInstance, { context }: { cont
     async (request) => {
       const { query } = request
       const limit = Math.max(1, Math.min(Number(query.limit ?? 100), 1000))
-      let select = context.db.selectFrom('agreements').selectAll().orderBy('id').limit(limit + 1)
+      let select = context.db
+        .selectFrom('agreements')
+        .selectAll()
+        .orderBy('id')
+        .limit(limit + 1)
       if (query.cpo) {
         const cpo = partyOf(query.cpo)
         select = select

@@ -480,7 +480,11 @@ export class PartyDirectory {
           .orderBy('party_id')
           .orderBy('role')
           .execute()
-        const agreements = await trx.selectFrom('agreements').selectAll().where('state', '=', 'active').execute()
+        const agreements = await trx
+          .selectFrom('agreements')
+          .selectAll()
+          .where('state', '=', 'active')
+          .execute()
         const blocks = await trx.selectFrom('party_blocks').selectAll().execute()
         return new Snapshot(version, platforms, parties, new RoamingPolicy(roamingMode, agreements, blocks))
       })

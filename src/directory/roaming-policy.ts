@@ -89,9 +89,7 @@ export class RoamingPolicy {
     const key = pairKey(cpo, other)
     if (this.#blocked.has(key)) return 'blocked'
     if (this.mode === 'open') return undefined
-    const inScope = this.#agreements
-      .get(key)
-      ?.some((agreement) => covers(agreement, module, locationId, now))
+    const inScope = this.#agreements.get(key)?.some((agreement) => covers(agreement, module, locationId, now))
     return inScope ? undefined : 'no agreement'
   }
 }

@@ -61,8 +61,8 @@ function roamingOwners(
   if (owners || roaming.unrestricted) return owners
   const audience = MODULE_AUDIENCE[module]
   const ownerIsCpo = audience.owners.includes('CPO')
-  const readers = (from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties).filter((p) =>
-    audience.audience.includes(p.role as Role),
+  const readers = (from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties).filter(
+    (p) => audience.audience.includes(p.role as Role),
   )
   return context.directory
     .allParties()
