@@ -849,11 +849,11 @@ for (const engine of STORE_VARIANTS) {
     })
 
     it.each([
-      ['EM2', '/sender/locations', 'Locations'],
-      ['EM2', '/sender/tariffs', 'Tariffs'],
-      ['CP2', '/sender/tokens', 'Tokens'],
-    ] as const)('%s reads GET All %s: none of the other side’s %s', async (by, path) => {
-      const response = await party(by).call<{ data: unknown[] }>(path)
+      ['EM2', '/sender/locations'],
+      ['EM2', '/sender/tariffs'],
+      ['CP2', '/sender/tokens'],
+    ] as const)('%s reads GET All %s: nothing of the other side', async (by, path) => {
+      const response = await party(by).call<OcpiEnvelopeBody & { data: unknown[] }>(path)
       expect(response.body.status_code).toBe(1000)
       expect(response.body.data).toEqual([])
     })

@@ -13,7 +13,8 @@ import {
   routeHeaders,
   type ConnectedParty,
 } from '../../support/roaming-network.ts'
-import { STORE_VARIANTS } from '../../support/test-store.ts'
+import { openStore } from '../../../src/storage/database.ts'
+import { createTestStore, STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 
 interface AgreementView {
@@ -228,3 +229,65 @@ for (const engine of STORE_VARIANTS) {
     })
   })
 }
+
+/**
+ * Two hub processes on one PostgreSQL database: an agreement accepted or a block made through one is in
+ * force in the other within the directory's bound (docs/operations.md), with no restart.
+ */
+describe.skipIf(!STORE_VARIANTS.includes('postgres'))('postgres: agreements across two hub processes', () => {
+  const cleanups: (() => Promise<void>)[] = []
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup()
+  })
+
+  it('accepted through B: A forwards the command and B’s catch-up delivers the Location; blocked through B: A refuses', async () => {
+    const shared = await createTestStore('postgres')
+    const secondPool = await openStore({ databaseUrl: shared.databaseUrl, poolSize: 5 })
+    cleanups.push(async () => {
+      await secondPool.close()
+      await shared.dispose()
+    })
+    const env = { HUB_ROAMING_MODE: 'agreements', DELIVERY_POLL_INTERVAL_MS: '50' }
+    const hubA = await startTestHub('postgres', env, { sharedStore: shared })
+    cleanups.push(() => hubA.close())
+    const hubB = await startTestHub('postgres', env, {
+      sharedStore: { store: secondPool, databaseUrl: shared.databaseUrl, dispose: async () => {} },
+    })
+    cleanups.push(() => hubB.close())
+    const cpo = await connectParty(hubA, 'CPO', 'NL', 'MP1')
+    const emsp = await connectParty(hubA, 'EMSP', 'DE', 'MPE')
+    cleanups.push(
+      () => cpo.platform.close(),
+      () => emsp.platform.close(),
+    )
+    cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+      status: 200,
+      body: envelope(aCommandResponse()),
+    }))
+    const startSession = () =>
+      emsp.call('/receiver/commands/START_SESSION', {
+        method: 'POST',
+        body: aStartSession(
+          { response_url: `${emsp.platform.url}/2.3.0/sender/commands/results/mp` },
+          emsp.party,
+        ),
+        headers: routeHeaders(emsp.party, cpo.party),
+      })
+    await cpo.call('/receiver/locations/NL/MP1/LOC-MP-1', {
+      method: 'PUT',
+      body: aLocation({ id: 'LOC-MP-1' }, cpo.party),
+    })
+    expect((await startSession()).body.status_code).toBe(4001)
+
+    const created = await hubB.admin<AgreementView>('POST', '/agreements', {
+      cpo: cpo.party,
+      emsp: emsp.party,
+    })
+    await hubB.admin('POST', `/agreements/${created.body.id}/accept`)
+    await eventually(async () => expect((await startSession()).body.status_code).toBe(1000))
+    await eventually(() => expect(locationPuts(emsp, 'LOC-MP-1')).toHaveLength(1))
+
+    await hubB.admin('POST', '/blocks', { blocker: cpo.party, blocked: emsp.party })
+    await eventually(async () => expect((await startSession()).body.status_code).toBe(4001))
+  })
+})
