@@ -16,6 +16,7 @@ import {
 import { openStore } from '../../../src/storage/database.ts'
 import { createTestStore, STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
+import { createOperator, signIn } from '../../support/operator-session.ts'
 
 interface AgreementView {
   id: string
@@ -176,6 +177,22 @@ for (const engine of STORE_VARIANTS) {
       expect(next.body.agreements).toHaveLength(1)
       expect(next.body.agreements[0]!.id).not.toBe(listed.body.agreements[0]!.id)
       expect(next.body.next_cursor).toBeNull()
+    })
+
+    it('a viewer reads agreements and blocks but changes nothing (403), and nothing changes', async () => {
+      await createOperator(hub, 'vera.viewer@example.com', 'viewer passphrase 0017', 'viewer')
+      const viewer = await signIn(hub.url, 'vera.viewer@example.com', 'viewer passphrase 0017')
+      expect((await viewer.call('GET', '/agreements')).status).toBe(200)
+      expect((await viewer.call('GET', '/blocks')).status).toBe(200)
+      const proposed = await viewer.call('POST', '/agreements', { cpo: cpo.party, emsp: stranger.party })
+      expect(proposed.status).toBe(403)
+      expect((await viewer.call('POST', `/agreements/${agreement.id}/suspend`)).status).toBe(403)
+      const blocked = await viewer.call('POST', '/blocks', { blocker: cpo.party, blocked: stranger.party })
+      expect(blocked.status).toBe(403)
+      const blocks = await hub.admin<{ blocks: unknown[] }>('GET', '/blocks')
+      expect(blocks.body.blocks).toEqual([])
+      const stillEnded = await hub.admin<AgreementView>('GET', `/agreements/${agreement.id}`)
+      expect(stillEnded.body.state).toBe('ended')
     })
   })
 
