@@ -89,7 +89,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const metrics = config.metricsEnabled ? new HubMetrics() : undefined
   // Every query counted by table (hub_store_queries_total): how many store round trips a request costs.
   const db = metrics ? store.db.withPlugin(new QueryTablesPlugin(metrics.countStoreQuery)) : store.db
-  const directory = await PartyDirectory.open(store, db, logger)
+  const directory = await PartyDirectory.open(store, db, logger, config.roamingMode)
   // PGlite runs each insert on this event loop: smaller batches keep one from holding requests for long.
   const messageLog = new MessageLogWriter(
     db,

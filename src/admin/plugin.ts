@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
+import { agreementsRoutes } from './agreements.routes.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { clearingRoutes } from './clearing.routes.ts'
 import { priceDiscrepanciesRoutes } from './price-discrepancies.routes.ts'
@@ -48,4 +49,5 @@ export async function adminPlugin(
   await app.register(auditRoutes, { context: options.context })
   await app.register(clearingRoutes, { context: options.context })
   await app.register(priceDiscrepanciesRoutes, { context: options.context })
+  await app.register(agreementsRoutes, { context: options.context })
 }

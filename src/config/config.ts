@@ -177,6 +177,12 @@ export const SETTINGS = [
     description: 'Largest page the hub serves on its own paginated GETs (sent as X-Limit).',
   },
   {
+    env: 'HUB_ROAMING_MODE',
+    default: 'open',
+    description:
+      '`open`: every CPO roams with every eMSP unless one blocks the other. `agreements`: a pair roams only under an active agreement in scope (docs/agreements.md).',
+  },
+  {
     env: 'AUTHORIZATION_TIMEOUT_MS',
     default: '5000',
     description:
@@ -389,6 +395,8 @@ export const SETTINGS = [
   },
 ] as const satisfies readonly Setting[]
 
+export type RoamingMode = 'open' | 'agreements'
+
 export type SettingName = (typeof SETTINGS)[number]['env']
 
 export interface HubConfig {
@@ -452,6 +460,8 @@ export interface HubConfig {
     readonly offlineAfterFailures: number
   }
   readonly pageLimitMax: number
+  /** HUB_ROAMING_MODE: who roams with whom without an agreement (docs/agreements.md). */
+  readonly roamingMode: RoamingMode
   /** How long a new token A opens the hub unless the invitation says otherwise; 0: forever. */
   readonly invitationTtlHours: number
   readonly authorizationTimeoutMs: number
@@ -655,6 +665,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       offlineAfterFailures: readInt(env, 'DELIVERY_OFFLINE_AFTER_FAILURES', 1, 1_000_000),
     },
     pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
+    roamingMode: readRoamingMode(env),
     invitationTtlHours: readInt(env, 'INVITATION_TTL_HOURS', 0, MAX_INVITATION_TTL_HOURS),
     authorizationTimeoutMs,
     asyncResults: {
@@ -678,6 +689,12 @@ export function loadConfig(env: Env = process.env): HubConfig {
       attribution: read(env, 'CONSOLE_MAP_ATTRIBUTION'),
     },
   }
+}
+
+function readRoamingMode(env: Env): RoamingMode {
+  const raw = read(env, 'HUB_ROAMING_MODE')
+  if (raw === 'open' || raw === 'agreements') return raw
+  throw new ConfigError(`HUB_ROAMING_MODE must be open or agreements, got "${raw}"`)
 }
 
 /** CONSOLE_MAP_TILE_URL: an http(s) URL template once `{z}`, `{x}`, `{y}` and `{s}` are filled in. */

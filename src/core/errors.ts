@@ -101,6 +101,11 @@ export const HubErrors = {
       'A GET on a receiver interface is never broadcast: name the party whose copy to read in the OCPI-to-* headers',
   },
   HUB_ERR_UNKNOWN_RECEIVER: { status: OcpiStatus.UnknownReceiver, http: 200, message: 'Unknown receiver' },
+  HUB_ERR_NOT_ROAMING: {
+    status: OcpiStatus.UnknownReceiver,
+    http: 200,
+    message: 'You do not roam with this receiver: a block, or no active roaming agreement covers this module',
+  },
   HUB_ERR_RECEIVER_NOT_CONNECTED: {
     status: OcpiStatus.ConnectionProblem,
     http: 200,

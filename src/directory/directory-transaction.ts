@@ -1,5 +1,7 @@
 import type { Db } from '../storage/database.ts'
 import type {
+  AgreementRow,
+  AgreementState,
   ConnectionStatus,
   EndpointRow,
   NewPlatformRow,
@@ -9,6 +11,18 @@ import type {
   PlatformUpdate,
 } from '../storage/tables.ts'
 import type { PartyRole } from './party-directory.ts'
+import type { PartyRef } from '../core/party.ts'
+
+/** A new agreement as the admin API describes it (docs/agreements.md). */
+export interface NewAgreement {
+  readonly id: string
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  readonly modules: readonly string[] | undefined
+  readonly locationIds: readonly string[] | undefined
+  readonly validFrom: Date | undefined
+  readonly validUntil: Date | undefined
+}
 
 /** A platform and its first CONNECTED party (country_code, party_id, role order), read inside a transaction. */
 export interface ConnectedPlatformRow {
@@ -206,5 +220,74 @@ export class DirectoryTransaction {
     // The still-alive check confirms statuses that did not change: no reload for those (nor a version bump:
     // the store's trigger counts rows).
     if ((result?.numUpdatedRows ?? 0n) > 0n) this.#changed = true
+  }
+
+  // ── Roaming agreements and blocks: in the snapshot too (migration 0016) ─────────────────────────────
+
+  async createAgreement(agreement: NewAgreement): Promise<AgreementRow> {
+    this.#changed = true
+    return this.db
+      .insertInto('agreements')
+      .values({
+        id: agreement.id,
+        cpo_country_code: agreement.cpo.country_code.toUpperCase(),
+        cpo_party_id: agreement.cpo.party_id.toUpperCase(),
+        emsp_country_code: agreement.emsp.country_code.toUpperCase(),
+        emsp_party_id: agreement.emsp.party_id.toUpperCase(),
+        state: 'proposed',
+        modules: agreement.modules ? JSON.stringify(agreement.modules) : null,
+        location_ids: agreement.locationIds ? JSON.stringify(agreement.locationIds) : null,
+        valid_from: agreement.validFrom ?? null,
+        valid_until: agreement.validUntil ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
+
+  /** Reads an agreement and locks it until the transaction ends: its state changes one at a time. */
+  async lockAgreement(id: string): Promise<AgreementRow | undefined> {
+    return this.db.selectFrom('agreements').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
+  }
+
+  async setAgreementState(id: string, state: AgreementState): Promise<AgreementRow> {
+    this.#changed = true
+    return this.db
+      .updateTable('agreements')
+      .set({ state, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  }
+
+  /** False when `blocker` already blocked `blocked`. */
+  async addBlock(blocker: PartyRef, blocked: PartyRef): Promise<boolean> {
+    const result = await this.db
+      .insertInto('party_blocks')
+      .values({
+        blocker_country_code: blocker.country_code.toUpperCase(),
+        blocker_party_id: blocker.party_id.toUpperCase(),
+        blocked_country_code: blocked.country_code.toUpperCase(),
+        blocked_party_id: blocked.party_id.toUpperCase(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .returning('created_at')
+      .executeTakeFirst()
+    const added = result !== undefined
+    if (added) this.#changed = true
+    return added
+  }
+
+  /** False when there was no such block. */
+  async removeBlock(blocker: PartyRef, blocked: PartyRef): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('party_blocks')
+      .where('blocker_country_code', '=', blocker.country_code.toUpperCase())
+      .where('blocker_party_id', '=', blocker.party_id.toUpperCase())
+      .where('blocked_country_code', '=', blocked.country_code.toUpperCase())
+      .where('blocked_party_id', '=', blocked.party_id.toUpperCase())
+      .executeTakeFirst()
+    const removed = (result.numDeletedRows ?? 0n) > 0n
+    if (removed) this.#changed = true
+    return removed
   }
 }

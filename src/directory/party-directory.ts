@@ -6,6 +6,8 @@ import type { Db, Store } from '../storage/database.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { DirectoryTransaction } from './directory-transaction.ts'
 import { listPartiesPage, type PartyPage, type PartyPageRequest } from './party-page.ts'
+import { RoamingPolicy } from './roaming-policy.ts'
+import type { RoamingMode } from '../config/config.ts'
 
 /** A party (role, country_code, party_id) as the directory keeps it. */
 export interface PartyRole {
@@ -48,6 +50,7 @@ export interface PartyDirectoryOptions {
   /** How often the store's directory version is compared with the snapshot's; 0: never (PGlite). */
   readonly pollIntervalMs: number
   readonly log: FastifyBaseLogger
+  readonly roamingMode: RoamingMode
 }
 
 /** Bounds for PostgreSQL, where several hub processes share the directory (docs/operations.md). */
@@ -69,6 +72,8 @@ class Snapshot {
     readonly version: number,
     platforms: readonly PlatformRow[],
     parties: readonly PartyRow[],
+    /** Agreements and blocks at the same version (migration 0016 bumps it too). */
+    readonly roaming: RoamingPolicy,
   ) {
     this.platforms = platforms
     this.#parties = parties
@@ -180,12 +185,17 @@ export class PartyDirectory {
   }
 
   /** Loads the directory and, on a shared store, starts polling its version. */
-  static async open(store: Store, db: Db, log: FastifyBaseLogger): Promise<PartyDirectory> {
+  static async open(
+    store: Store,
+    db: Db,
+    log: FastifyBaseLogger,
+    roamingMode: RoamingMode,
+  ): Promise<PartyDirectory> {
     const options: PartyDirectoryOptions = store.supportsMultipleConnections
-      ? { ...SHARED_STORE_BOUNDS, log }
-      : { maxStalenessMs: Infinity, pollIntervalMs: 0, log }
+      ? { ...SHARED_STORE_BOUNDS, log, roamingMode }
+      : { maxStalenessMs: Infinity, pollIntervalMs: 0, log, roamingMode }
     const startedAt = Date.now()
-    const directory = new PartyDirectory(db, options, await PartyDirectory.#read(db), startedAt)
+    const directory = new PartyDirectory(db, options, await PartyDirectory.#read(db, roamingMode), startedAt)
     directory.#startPolling()
     return directory
   }
@@ -245,6 +255,11 @@ export class PartyDirectory {
 
   platform(id: string): PlatformRow | undefined {
     return this.#snapshot.platform(id)
+  }
+
+  /** Who roams with whom: agreements and blocks, at the snapshot's version (docs/agreements.md). */
+  get roaming(): RoamingPolicy {
+    return this.#snapshot.roaming
   }
 
   /** Every platform, oldest first. */
@@ -449,7 +464,7 @@ export class PartyDirectory {
       this.#loading ??= (async () => {
         const upTo = this.#loadsRequested
         const startedAt = Date.now()
-        this.#snapshot = await PartyDirectory.#read(this.#db)
+        this.#snapshot = await PartyDirectory.#read(this.#db, this.#options.roamingMode)
         this.#confirmedAt = Math.max(this.#confirmedAt, startedAt)
         this.#stale = false
         this.#loadsDone = upTo
@@ -459,7 +474,7 @@ export class PartyDirectory {
   }
 
   /** The whole directory at one version (one repeatable-read transaction). */
-  static async #read(db: Db): Promise<Snapshot> {
+  static async #read(db: Db, roamingMode: RoamingMode): Promise<Snapshot> {
     return db
       .transaction()
       .setIsolationLevel('repeatable read')
@@ -478,7 +493,13 @@ export class PartyDirectory {
           .orderBy('party_id')
           .orderBy('role')
           .execute()
-        return new Snapshot(version, platforms, parties)
+        const agreements = await trx
+          .selectFrom('agreements')
+          .selectAll()
+          .where('state', '=', 'active')
+          .execute()
+        const blocks = await trx.selectFrom('party_blocks').selectAll().execute()
+        return new Snapshot(version, platforms, parties, new RoamingPolicy(roamingMode, agreements, blocks))
       })
   }
 }

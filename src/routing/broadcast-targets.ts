@@ -11,23 +11,39 @@ export interface BroadcastTarget {
   readonly version: OcpiVersion
 }
 
+/** The object broadcast: its owner and id, for the roaming policy (docs/agreements.md). */
+export interface BroadcastObject {
+  readonly owner: PartyRef
+  readonly objectId: string
+}
+
 /**
  * Every registered platform, other than the sender's, that has a registered party of an audience role and
  * offers the module's RECEIVER interface in the version it speaks (a 2.2.1 platform announcing the
  * 2.3.0-only Bookings is not a target). Registered: CONNECTED, or OFFLINE because it stopped answering;
  * an OFFLINE receiver's messages wait in the queue until it answers again, so it misses nothing. One
- * message per platform: a platform hosting an eMSP and an NSP stores what it receives once.
+ * message per platform: a platform hosting an eMSP and an NSP stores what it receives once. A party the
+ * owner does not roam with (a block, or no agreement in agreements mode) is no audience; in open mode with
+ * no blocks the policy is skipped.
  */
 export function broadcastTargets(
   directory: PartyDirectory,
   module: ModuleId,
   audience: ModuleAudience,
   senderPlatformId: string,
+  object: BroadcastObject,
 ): BroadcastTarget[] {
   const targets: BroadcastTarget[] = []
+  const roaming = directory.roaming
+  const ownerIsCpo = audience.owners.includes('CPO')
   for (const { platform, parties } of directory.receivingPlatforms()) {
     if (platform.id === senderPlatformId) continue
-    const to = parties.find((party) => audience.audience.includes(party.role as never))
+    const to = parties.find(
+      (party) =>
+        audience.audience.includes(party.role as never) &&
+        (roaming.unrestricted ||
+          !roaming.objectRefusal(object.owner, party, module, ownerIsCpo, object.objectId)),
+    )
     if (!to) continue
     const hasReceiver = platform.endpoints.some(
       (e) => moduleOfEndpoint(e.identifier) === module && e.role === 'RECEIVER',

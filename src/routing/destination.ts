@@ -22,6 +22,24 @@ function who(party: PartyRef): string {
 }
 
 /**
+ * Refuses a request between two parties that do not roam (docs/agreements.md): 4001, as for a receiver the
+ * requester cannot address. Open mode with no blocks: one property read.
+ */
+export function checkRoaming(context: HubContext, from: PartyRef, to: PartyRef, module: string): void {
+  const roaming = context.directory.roaming
+  if (roaming.unrestricted) return
+  const refusal = roaming.pairRefusal(from, to, module)
+  if (!refusal) return
+  context.log.info({ from, to, module, refusal }, 'request refused: the parties do not roam with each other')
+  throw new OcpiError(
+    'HUB_ERR_NOT_ROAMING',
+    refusal === 'blocked'
+      ? `${who(from)} and ${who(to)} do not roam: one blocks the other`
+      : `${who(from)} and ${who(to)} do not roam: no active roaming agreement covers ${module}`,
+  )
+}
+
+/**
  * Resolves TO (or the party open routing worked out from the content) to a destination. No TO is left to
  * the caller, which knows the module's rules.
  *

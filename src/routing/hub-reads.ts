@@ -8,7 +8,7 @@ import { findObjectsById, listObjectsPage, type OcpiObject } from '../storage/ow
 import { successEnvelope } from '../core/envelope.ts'
 import { AT_ENDPOINT, withQuery, type OutboundPath } from '../core/outbound-path.ts'
 import { pageHeaders, readPageRequest } from './pagination.ts'
-import { resolveDestination, type Destination } from './destination.ts'
+import { checkRoaming, resolveDestination, type Destination } from './destination.ts'
 import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { actsAs, checkFromHeader, requesterParty, type Requester } from './requester.ts'
 
@@ -46,6 +46,33 @@ function readableOwners(
   const readers = from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties
   if (readers.some((p) => audience.audience.includes(p.role as Role))) return undefined
   return readers.filter((p) => audience.owners.includes(p.role as Role))
+}
+
+/**
+ * `readableOwners` narrowed by the roaming policy (docs/agreements.md): a reader of the audience sees the
+ * objects of the owners one of its parties roams with. Open mode with no blocks: unchanged, no lookup.
+ */
+function roamingOwners(
+  context: HubContext,
+  requester: Requester,
+  module: OwnedObjectModule,
+  from: PartyRef | undefined,
+): PartyRef[] | undefined {
+  const owners = readableOwners(requester, module, from)
+  const roaming = context.directory.roaming
+  if (owners || roaming.unrestricted) return owners
+  const audience = MODULE_AUDIENCE[module]
+  const ownerIsCpo = audience.owners.includes('CPO')
+  const readers = (from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties).filter(
+    (p) => audience.audience.includes(p.role as Role),
+  )
+  return context.directory
+    .allParties()
+    .filter(
+      (owner) =>
+        audience.owners.includes(owner.role as Role) &&
+        readers.some((reader) => !roaming.objectRefusal(owner, reader, module, ownerIsCpo)),
+    )
 }
 
 /**
@@ -88,6 +115,7 @@ async function routeRead(
     from = checkRoutedRead(requester, module, routing.from, to) ?? from
   }
   const destination = await resolveDestination(context, to, requester.platformId, { module, interfaceRole })
+  if (destination?.kind === 'party' && from) checkRoaming(context, from, destination.party, module)
   return { requester, from, destination }
 }
 
@@ -143,7 +171,7 @@ export async function listForReader(
     context.db,
     {
       module,
-      owners: readableOwners(route.requester, module, source.routing.from),
+      owners: roamingOwners(context, route.requester, module, source.routing.from),
       dateFrom: page.dateFrom,
       dateTo: page.dateTo,
     },
@@ -180,7 +208,7 @@ export async function readObject(
   if (route.destination?.kind === 'party') {
     return forwardRead(context, source, route, route.destination, read, 'SENDER', read.path)
   }
-  const owners = readableOwners(route.requester, read.module, source.routing.from)
+  const owners = roamingOwners(context, route.requester, read.module, source.routing.from)
   const candidates = await findObjectsById(context.db, { module: read.module, owners }, read.objectId)
   if (candidates.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
   const found = candidates[0] && read.pick(candidates[0])

@@ -141,7 +141,10 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
   // A broadcast reaches a partner that connected through another hub process a moment ago (one version
   // query; none with PGlite).
   await context.directory.catchUp()
-  const targets = broadcastTargets(context.directory, write.module, audience, source.requester.platformId)
+  const targets = broadcastTargets(context.directory, write.module, audience, source.requester.platformId, {
+    owner: write.owner,
+    objectId: write.objectId,
+  })
   const storeAndQueueIn = async (trx: Db) => {
     const stored = await storeWrite(trx, key, write)
     if (!stored.changed)

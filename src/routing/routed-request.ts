@@ -5,7 +5,7 @@ import { hubInterfaceUrl } from '../modules/registry.ts'
 import type { InterfaceRole, RoutedModule } from '../core/modules.ts'
 import type { HttpMethod } from '../partners/partner-channel.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
-import { resolveDestination } from './destination.ts'
+import { checkRoaming, resolveDestination } from './destination.ts'
 import type { ForwardedRequest } from './forward.ts'
 import type { MessageSource } from './hub-answer.ts'
 import { checkFromHeader, type Requester } from './requester.ts'
@@ -92,6 +92,9 @@ export async function routeToOneParty(
       `${bound.module} messages are for one party, never for the hub or everyone: name the receiver in OCPI-to-*`,
     )
   }
+  // Sessions and CDRs report charging that happened: never refused after the fact (docs/agreements.md).
+  if (bound.module !== 'sessions' && bound.module !== 'cdrs')
+    checkRoaming(context, from, destination.party, bound.module)
   return {
     requester,
     from,

@@ -20,6 +20,7 @@ import * as addPlatformLifecycle from './migrations/2026_12_07_0011_add_platform
 import * as createOperatorsAndAudit from './migrations/2026_12_08_0012_create_operators_and_audit.ts'
 import * as createWebhookSubscriptions from './migrations/2026_12_08_0013_create_webhook_subscriptions.ts'
 import * as createPriceDiscrepancies from './migrations/2026_12_08_0015_create_price_discrepancies.ts'
+import * as createAgreementsAndBlocks from './migrations/2026_12_08_0016_create_agreements_and_blocks.ts'
 import * as createClearing from './migrations/2026_12_08_0017_create_clearing.ts'
 
 export type Db = Kysely<Database>
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_08_0012_create_operators_and_audit': createOperatorsAndAudit,
   '2026_12_08_0013_create_webhook_subscriptions': createWebhookSubscriptions,
   '2026_12_08_0015_create_price_discrepancies': createPriceDiscrepancies,
+  '2026_12_08_0016_create_agreements_and_blocks': createAgreementsAndBlocks,
   '2026_12_08_0017_create_clearing': createClearing,
 }
 

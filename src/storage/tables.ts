@@ -26,6 +26,8 @@ export interface Database {
   clearing_statements: ClearingStatementsTable
   price_discrepancies: PriceDiscrepanciesTable
   tariff_versions: TariffVersionsTable
+  agreements: AgreementsTable
+  party_blocks: PartyBlocksTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -170,6 +172,35 @@ export interface WebhookSubscriptionsTable {
   secret: string
   created_at: Timestamp
   updated_at: Timestamp
+}
+
+export type AgreementState = 'proposed' | 'active' | 'suspended' | 'ended'
+
+/** A roaming agreement between a CPO party and an eMSP party (docs/agreements.md). */
+export interface AgreementsTable {
+  id: string
+  cpo_country_code: string
+  cpo_party_id: string
+  emsp_country_code: string
+  emsp_party_id: string
+  state: AgreementState
+  /** The modules it covers; null: every module. */
+  modules: ColumnType<string[] | null, string | null, string | null>
+  /** The CPO's Locations it covers; null: every Location. */
+  location_ids: ColumnType<string[] | null, string | null, string | null>
+  valid_from: Date | null
+  valid_until: Date | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** A party refusing to roam with another (either direction of the pair is blocked). */
+export interface PartyBlocksTable {
+  blocker_country_code: string
+  blocker_party_id: string
+  blocked_country_code: string
+  blocked_party_id: string
+  created_at: Timestamp
 }
 
 /** session: owner CPO → eMSP; reservation: owner CPO → eMSP; chargingprofile: owner CPO → profile setter. */
@@ -381,4 +412,6 @@ export interface TariffVersionsTable {
 
 export type PriceDiscrepancyRow = Selectable<PriceDiscrepanciesTable>
 export type AuditLogRow = Selectable<AuditLogTable>
+export type AgreementRow = Selectable<AgreementsTable>
+export type PartyBlockRow = Selectable<PartyBlocksTable>
 export type NewAuditLogRow = Insertable<AuditLogTable>

@@ -12,6 +12,7 @@ import { envelope } from '../support/fake-platform.ts'
 import type { OcpiEnvelopeBody } from '../support/http.ts'
 import {
   connectParty,
+  eventually,
   routeHeaders,
   trafficCounter,
   type ConnectedParty,
@@ -895,6 +896,132 @@ for (const engine of STORE_VARIANTS) {
       expect(bookingLocations.body.data).toEqual([aBookingLocation({ id: 'BL1' }, CP1)])
       const tokens = await party('CP1').call<{ data: { uid: string; valid: boolean }[] }>('/sender/tokens')
       expect(tokens.body.data.map((t) => [t.uid, t.valid])).toEqual([['TOK1', true]])
+    })
+  })
+}
+
+/**
+ * HUB_ROAMING_MODE=agreements (docs/agreements.md): CP1 and EM1 roam under an active agreement; EM2 and
+ * CP2 have none. A party without an agreement sees nothing of the other party in any read and reaches it
+ * with no request: every attempt is refused (4001) or answered empty, and nothing reaches anybody.
+ */
+for (const engine of STORE_VARIANTS) {
+  describe(`${engine}: without a roaming agreement a party sees and reaches nothing of the other`, () => {
+    let hub: TestHub
+    const parties = new Map<string, ConnectedParty>()
+    let everyone: ConnectedParty[] = []
+    const party = (name: string) => parties.get(name)!
+    const { now: countsNow, expectOnly } = trafficCounter(
+      () => everyone,
+      (p) =>
+        p.platform.received.filter((r) => !r.path.endsWith('/versions') && !r.path.includes('/hubclientinfo'))
+          .length,
+    )
+    const NOT_ROAMING = { http: 200, status: 4001 }
+
+    beforeAll(async () => {
+      hub = await startTestHub(engine, { OUTBOUND_TIMEOUT_MS: '1000', HUB_ROAMING_MODE: 'agreements' })
+      for (const [name, role, ref] of [
+        ['CP1', 'CPO', CP1],
+        ['CP2', 'CPO', CP2],
+        ['EM1', 'EMSP', EM1],
+        ['EM2', 'EMSP', EM2],
+      ] as const) {
+        parties.set(name, await connectParty(hub, role, ref.country_code, ref.party_id))
+      }
+      everyone = [...parties.values()]
+      const agreement = await hub.admin<{ id: string }>('POST', '/agreements', { cpo: CP1, emsp: EM1 })
+      expect((await hub.admin('POST', `/agreements/${agreement.body.id}/accept`)).status).toBe(200)
+      const [cp1, em1] = [party('CP1'), party('EM1')]
+      const ok = (response: { body: OcpiEnvelopeBody; text: string }) =>
+        expect(response.body.status_code, response.text).toBe(1000)
+      ok(
+        await cp1.call('/receiver/locations/NL/CP1/LOC1', {
+          method: 'PUT',
+          body: aLocation({ id: 'LOC1', evses: [anEvse('EVSE-A', {}, CP1)] }, CP1),
+        }),
+      )
+      ok(
+        await cp1.call('/receiver/tariffs/NL/CP1/TAR1', {
+          method: 'PUT',
+          body: aTariff({ id: 'TAR1' }, CP1),
+        }),
+      )
+      ok(
+        await em1.call('/receiver/tokens/DE/EM1/TOK1', { method: 'PUT', body: aToken({ uid: 'TOK1' }, EM1) }),
+      )
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all(everyone.map((p) => p.platform.close()))
+    })
+
+    it.each([
+      ['EM2', '/sender/locations'],
+      ['EM2', '/sender/tariffs'],
+      ['CP2', '/sender/tokens'],
+    ] as const)('%s reads GET All %s: nothing of the other side', async (by, path) => {
+      const response = await party(by).call<OcpiEnvelopeBody & { data: unknown[] }>(path)
+      expect(response.body.status_code).toBe(1000)
+      expect(response.body.data).toEqual([])
+    })
+
+    it('EM2 reads CP1’s Location by id: unknown to it', async () => {
+      const response = await party('EM2').call('/sender/locations/LOC1')
+      expect({ http: response.status, status: response.body.status_code }).toEqual(UNKNOWN_LOCATION)
+    })
+
+    it.each([
+      {
+        what: "EM2 reads CP1's Locations routed to CP1",
+        by: 'EM2',
+        method: 'GET',
+        path: '/sender/locations',
+        headers: routeHeaders(EM2, CP1),
+      },
+      {
+        what: 'EM2 sends CP1 a START_SESSION',
+        by: 'EM2',
+        method: 'POST',
+        path: '/receiver/commands/START_SESSION',
+        headers: routeHeaders(EM2, CP1),
+        body: aStartSession({ location_id: 'LOC1' }, EM2),
+      },
+      {
+        what: 'CP1 asks EM2 to authorize a token',
+        by: 'CP1',
+        method: 'POST',
+        path: '/sender/tokens/TOK2/authorize',
+        headers: routeHeaders(CP1, EM2),
+        body: { location_id: 'LOC1' },
+      },
+      {
+        what: 'CP2 asks EM1 to authorize its token',
+        by: 'CP2',
+        method: 'POST',
+        path: '/sender/tokens/TOK1/authorize',
+        headers: routeHeaders(CP2, EM1),
+        body: { location_id: 'LOC2' },
+      },
+    ])('$what: 4001, nothing reaches anybody', async (attempt) => {
+      const before = countsNow()
+      const response = await party(attempt.by).call(attempt.path, {
+        method: attempt.method,
+        headers: attempt.headers,
+        body: attempt.body,
+      })
+      expect({ http: response.status, status: response.body?.status_code }, response.text).toEqual(
+        NOT_ROAMING,
+      )
+      await expectOnly(before, undefined)
+    })
+
+    it('what the pair with the agreement shares reached only its side', async () => {
+      await eventually(() => expect(party('EM1').inbox('locations').length).toBeGreaterThan(0))
+      await eventually(() => expect(party('CP1').inbox('tokens').length).toBeGreaterThan(0))
+      expect(party('EM2').inbox('locations')).toEqual([])
+      expect(party('EM2').inbox('tariffs')).toEqual([])
+      expect(party('CP2').inbox('tokens')).toEqual([])
     })
   })
 }

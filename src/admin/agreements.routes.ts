@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { encodeListCursor } from '../core/list-cursor.ts'
+import { isModuleId, MODULE_IDS } from '../core/modules.ts'
+import { CountryCode, PartyId } from '../core/ocpi-types.schema.ts'
+import type { PartyRef } from '../core/party.ts'
+import type { HubContext } from '../hub-context.ts'
+import { queueCurrentObjects } from '../routing/roaming-catch-up.ts'
+import type { AgreementRow, AgreementState, PartyBlockRow } from '../storage/tables.ts'
+import { logAdminChange } from './admin-auth.ts'
+import { AdminError } from './admin-errors.ts'
+import { readAdminCursor } from './list-pages.ts'
+import { instant, RFC_3339 } from './messages.routes.ts'
+
+const TAGS = ['Admin · agreements']
+
+const Party = Type.Object({ country_code: CountryCode, party_id: PartyId }, { additionalProperties: false })
+const AgreementCreate = Type.Object(
+  {
+    cpo: Party,
+    emsp: Party,
+    modules: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 32 }), {
+        minItems: 1,
+        maxItems: MODULE_IDS.length,
+        uniqueItems: true,
+        description: 'OCPI module ids the agreement covers; absent: every module',
+      }),
+    ),
+    location_ids: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 36 }), {
+        minItems: 1,
+        maxItems: 10_000,
+        uniqueItems: true,
+        description: 'The CPO’s Locations it covers; absent: every Location',
+      }),
+    ),
+    valid_from: Type.Optional(Type.String({ pattern: RFC_3339 })),
+    valid_until: Type.Optional(Type.String({ pattern: RFC_3339 })),
+  },
+  { additionalProperties: false },
+)
+const AgreementParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+/** A party as `NL*ABC`. */
+const PartyText = Type.String({ pattern: '^[A-Za-z]{2}\\*[A-Za-z0-9]{3}$' })
+const AgreementsQuery = Type.Object(
+  {
+    cpo: Type.Optional(PartyText),
+    emsp: Type.Optional(PartyText),
+    state: Type.Optional(
+      Type.Union(['proposed', 'active', 'suspended', 'ended'].map((state) => Type.Literal(state))),
+    ),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
+  },
+  { additionalProperties: false },
+)
+const Block = Type.Object({ blocker: Party, blocked: Party }, { additionalProperties: false })
+const BlockQuery = Type.Object({ blocker: PartyText, blocked: PartyText }, { additionalProperties: false })
+
+function partyOf(text: string): PartyRef {
+  const [country_code, party_id] = text.toUpperCase().split('*') as [string, string]
+  return { country_code, party_id }
+}
+
+function upper(party: PartyRef): PartyRef {
+  return { country_code: party.country_code.toUpperCase(), party_id: party.party_id.toUpperCase() }
+}
+
+function agreementView(row: AgreementRow) {
+  return {
+    id: row.id,
+    cpo: { country_code: row.cpo_country_code, party_id: row.cpo_party_id },
+    emsp: { country_code: row.emsp_country_code, party_id: row.emsp_party_id },
+    state: row.state,
+    modules: row.modules,
+    location_ids: row.location_ids,
+    valid_from: row.valid_from?.toISOString() ?? null,
+    valid_until: row.valid_until?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  }
+}
+
+function blockView(row: PartyBlockRow) {
+  return {
+    blocker: { country_code: row.blocker_country_code, party_id: row.blocker_party_id },
+    blocked: { country_code: row.blocked_country_code, party_id: row.blocked_party_id },
+    created_at: row.created_at.toISOString(),
+  }
+}
+
+/** The states an agreement may move to each state from. */
+const MOVES: Record<'accept' | 'suspend' | 'end', { to: AgreementState; from: readonly AgreementState[] }> = {
+  accept: { to: 'active', from: ['proposed', 'suspended'] },
+  suspend: { to: 'suspended', from: ['active'] },
+  end: { to: 'ended', from: ['proposed', 'active', 'suspended'] },
+}
+
+/** Roaming agreements and blocks (docs/agreements.md). Writes go through the party directory: every process sees them at once. */
+export async function agreementsRoutes(
+  app: FastifyInstance,
+  { context }: { context: HubContext },
+): Promise<void> {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.post(
+    '/agreements',
+    {
+      schema: {
+        summary: 'Propose a roaming agreement between a CPO party and an eMSP party',
+        tags: TAGS,
+        body: AgreementCreate,
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const cpo = upper(body.cpo)
+      const emsp = upper(body.emsp)
+      if (cpo.country_code === emsp.country_code && cpo.party_id === emsp.party_id)
+        throw new AdminError('ADMIN_INVALID_REQUEST', 'cpo and emsp: an agreement is between two parties')
+      const unknown = (body.modules ?? []).filter((module) => !isModuleId(module))
+      if (unknown.length > 0)
+        throw new AdminError(
+          'ADMIN_INVALID_REQUEST',
+          `modules: unknown module ${unknown.map((m) => `"${m}"`).join(', ')}; known are ${MODULE_IDS.join(', ')}`,
+        )
+      const validFrom = instant('valid_from', body.valid_from)
+      const validUntil = instant('valid_until', body.valid_until)
+      if (validFrom && validUntil && validUntil <= validFrom)
+        throw new AdminError('ADMIN_INVALID_REQUEST', 'valid_until: must be after valid_from')
+      const created = await context.directory.write((tx) =>
+        tx.createAgreement({
+          id: randomUUID(),
+          cpo,
+          emsp,
+          modules: body.modules,
+          locationIds: body.location_ids?.map((id) => id.toUpperCase()),
+          validFrom,
+          validUntil,
+        }),
+      )
+      logAdminChange(request, 'create-agreement', { agreementId: created.id, cpo, emsp })
+      return reply.code(201).send(agreementView(created))
+    },
+  )
+
+  for (const move of ['accept', 'suspend', 'end'] as const) {
+    routes.post(
+      `/agreements/:id/${move}`,
+      {
+        schema: {
+          summary: {
+            accept: 'Accept a proposed (or resume a suspended) agreement: it becomes active',
+            suspend: 'Suspend an active agreement',
+            end: 'End an agreement for good',
+          }[move],
+          tags: TAGS,
+          params: AgreementParams,
+        },
+      },
+      async (request) => {
+        const { id } = request.params
+        const { to, from } = MOVES[move]
+        const changed = await context.directory.write(async (tx) => {
+          const agreement = await tx.lockAgreement(id)
+          if (!agreement) throw new AdminError('ADMIN_NOT_FOUND', `no agreement ${id}`)
+          if (!from.includes(agreement.state))
+            throw new AdminError('ADMIN_CONFLICT', `agreement ${id} is ${agreement.state}: it cannot ${move}`)
+          return tx.setAgreementState(id, to)
+        })
+        logAdminChange(request, `${move}-agreement`, { agreementId: id, state: to })
+        if (to === 'active' && context.config.roamingMode === 'agreements') {
+          const { cpo, emsp } = agreementView(changed)
+          await queueCurrentObjects(context, cpo, emsp)
+        }
+        return agreementView(changed)
+      },
+    )
+  }
+
+  routes.get(
+    '/agreements',
+    {
+      schema: {
+        summary: 'List roaming agreements, by party and state, one page at a time',
+        tags: TAGS,
+        querystring: AgreementsQuery,
+      },
+    },
+    async (request) => {
+      const { query } = request
+      const limit = Math.max(1, Math.min(Number(query.limit ?? 100), 1000))
+      let select = context.db
+        .selectFrom('agreements')
+        .selectAll()
+        .orderBy('id')
+        .limit(limit + 1)
+      if (query.cpo) {
+        const cpo = partyOf(query.cpo)
+        select = select
+          .where('cpo_country_code', '=', cpo.country_code)
+          .where('cpo_party_id', '=', cpo.party_id)
+      }
+      if (query.emsp) {
+        const emsp = partyOf(query.emsp)
+        select = select
+          .where('emsp_country_code', '=', emsp.country_code)
+          .where('emsp_party_id', '=', emsp.party_id)
+      }
+      if (query.state) select = select.where('state', '=', query.state as AgreementState)
+      if (query.cursor) select = select.where('id', '>', readAdminCursor(query.cursor, ['string'])[0])
+      const rows = await select.execute()
+      const page = rows.slice(0, limit)
+      return {
+        agreements: page.map(agreementView),
+        next_cursor: rows.length > limit ? encodeListCursor([page.at(-1)!.id]) : null,
+      }
+    },
+  )
+
+  routes.get(
+    '/agreements/:id',
+    { schema: { summary: 'One roaming agreement', tags: TAGS, params: AgreementParams } },
+    async (request) => {
+      const row = await context.db
+        .selectFrom('agreements')
+        .selectAll()
+        .where('id', '=', request.params.id)
+        .executeTakeFirst()
+      if (!row) throw new AdminError('ADMIN_NOT_FOUND', `no agreement ${request.params.id}`)
+      return agreementView(row)
+    },
+  )
+
+  routes.get('/blocks', { schema: { summary: 'List the blocks between parties', tags: TAGS } }, async () => {
+    const rows = await context.db
+      .selectFrom('party_blocks')
+      .selectAll()
+      .orderBy('blocker_country_code')
+      .orderBy('blocker_party_id')
+      .orderBy('blocked_country_code')
+      .orderBy('blocked_party_id')
+      .execute()
+    return { blocks: rows.map(blockView) }
+  })
+
+  routes.post(
+    '/blocks',
+    {
+      schema: {
+        summary: 'Block a party for another: the pair stops roaming, whatever the mode and agreements',
+        tags: TAGS,
+        body: Block,
+      },
+    },
+    async (request, reply) => {
+      const blocker = upper(request.body.blocker)
+      const blocked = upper(request.body.blocked)
+      if (blocker.country_code === blocked.country_code && blocker.party_id === blocked.party_id)
+        throw new AdminError('ADMIN_INVALID_REQUEST', 'blocked: a party cannot block itself')
+      const added = await context.directory.write((tx) => tx.addBlock(blocker, blocked))
+      if (added) logAdminChange(request, 'create-block', { blocker, blocked })
+      return reply.code(added ? 201 : 200).send({ blocker, blocked })
+    },
+  )
+
+  routes.delete(
+    '/blocks',
+    {
+      schema: {
+        summary: 'Lift a block (`?blocker=NL*ABC&blocked=DE*XYZ`); a pair that roams again catches up',
+        tags: TAGS,
+        querystring: BlockQuery,
+      },
+    },
+    async (request, reply) => {
+      const blocker = partyOf(request.query.blocker)
+      const blocked = partyOf(request.query.blocked)
+      const removed = await context.directory.write((tx) => tx.removeBlock(blocker, blocked))
+      if (!removed)
+        throw new AdminError(
+          'ADMIN_NOT_FOUND',
+          `no block of ${blocked.country_code}*${blocked.party_id} by ${blocker.country_code}*${blocker.party_id}`,
+        )
+      logAdminChange(request, 'delete-block', { blocker, blocked })
+      // Either may be the CPO; the catch-up queues only what the policy now lets through.
+      await queueCurrentObjects(context, blocker, blocked)
+      await queueCurrentObjects(context, blocked, blocker)
+      return reply.code(204).send()
+    },
+  )
+}

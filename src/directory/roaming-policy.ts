@@ -1,0 +1,104 @@
+import type { RoamingMode } from '../config/config.ts'
+import { partyKey, type PartyRef } from '../core/party.ts'
+import type { AgreementRow, PartyBlockRow } from '../storage/tables.ts'
+
+/** Why a pair does not roam, for the messages and logs of the places that refuse. */
+export type RoamingRefusal = 'blocked' | 'no agreement'
+
+function pairKey(cpo: PartyRef, other: PartyRef): string {
+  return `${partyKey(cpo)}|${partyKey(other)}`
+}
+
+/**
+ * Who roams with whom (docs/agreements.md), held in the party directory's snapshot so that every check
+ * on the hot path is a Map lookup. Open mode with no blocks is `unrestricted`: callers skip the check.
+ * Agreements are between a CPO party and the party on the other side (an eMSP, or any other role of a
+ * module's audience); blocks stop a pair whichever of the two blocked the other.
+ */
+export class RoamingPolicy {
+  /** Open mode and no blocks: everybody roams with everybody. */
+  readonly unrestricted: boolean
+  readonly #agreements = new Map<string, AgreementRow[]>()
+  readonly #blocked = new Set<string>()
+
+  constructor(
+    readonly mode: RoamingMode,
+    agreements: readonly AgreementRow[],
+    blocks: readonly PartyBlockRow[],
+  ) {
+    for (const agreement of agreements) {
+      if (agreement.state !== 'active') continue
+      const key = pairKey(
+        { country_code: agreement.cpo_country_code, party_id: agreement.cpo_party_id },
+        { country_code: agreement.emsp_country_code, party_id: agreement.emsp_party_id },
+      )
+      const list = this.#agreements.get(key)
+      if (list) list.push(agreement)
+      else this.#agreements.set(key, [agreement])
+    }
+    for (const block of blocks) {
+      const blocker = { country_code: block.blocker_country_code, party_id: block.blocker_party_id }
+      const blocked = { country_code: block.blocked_country_code, party_id: block.blocked_party_id }
+      this.#blocked.add(pairKey(blocker, blocked))
+      this.#blocked.add(pairKey(blocked, blocker))
+    }
+    this.unrestricted = mode === 'open' && this.#blocked.size === 0
+  }
+
+  /**
+   * Undefined when the CPO `cpo` and the party `other` roam for `module` (and the Location `locationId`,
+   * when the message is about one), else why not.
+   */
+  /**
+   * The same for an owned object crossing from its owner to a reader: the CPO side is the owner when the
+   * module's owners are CPOs (Locations, Tariffs), else the reader (Tokens). Only Locations have a scope of
+   * their own.
+   */
+  objectRefusal(
+    owner: PartyRef,
+    reader: PartyRef,
+    module: string,
+    ownerIsCpo: boolean,
+    objectId?: string,
+  ): RoamingRefusal | undefined {
+    if (this.unrestricted) return undefined
+    const locationId = module === 'locations' ? objectId : undefined
+    return ownerIsCpo
+      ? this.refusal(owner, reader, module, locationId)
+      : this.refusal(reader, owner, module, locationId)
+  }
+
+  /**
+   * For a request between two parties whose roles the caller does not sort out: they roam when they do in
+   * either orientation (an agreement names its CPO; blocks hold both ways).
+   */
+  pairRefusal(a: PartyRef, b: PartyRef, module: string): RoamingRefusal | undefined {
+    if (this.unrestricted) return undefined
+    const one = this.refusal(a, b, module)
+    return one && this.refusal(b, a, module)
+  }
+
+  refusal(
+    cpo: PartyRef,
+    other: PartyRef,
+    module: string,
+    locationId?: string,
+    now: Date = new Date(),
+  ): RoamingRefusal | undefined {
+    if (this.unrestricted) return undefined
+    const key = pairKey(cpo, other)
+    if (this.#blocked.has(key)) return 'blocked'
+    if (this.mode === 'open') return undefined
+    const inScope = this.#agreements.get(key)?.some((agreement) => covers(agreement, module, locationId, now))
+    return inScope ? undefined : 'no agreement'
+  }
+}
+
+function covers(agreement: AgreementRow, module: string, locationId: string | undefined, now: Date): boolean {
+  if (agreement.valid_from && agreement.valid_from > now) return false
+  if (agreement.valid_until && agreement.valid_until <= now) return false
+  if (agreement.modules && !agreement.modules.includes(module)) return false
+  if (locationId !== undefined && agreement.location_ids && !agreement.location_ids.includes(locationId))
+    return false
+  return true
+}
