@@ -34,7 +34,7 @@ import { registerRequestIds, requestIdFromHeaders } from './transport/request-id
 import { buildValidatorsOnFirstUse, OCPI_AJV_OPTIONS } from './transport/schema-validation.ts'
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
-import { TariffHistoryUpkeep } from './modules/tariffs/tariff-history.ts'
+import { pruneTariffVersions } from './storage/tariff-versions.store.ts'
 import { checkCdrPricesOnDelivery } from './modules/cdrs/cdrs.price-check.ts'
 import { translateHubEvents } from './webhooks/webhook-events.ts'
 import { WebhookPublisher } from './webhooks/webhook-publisher.ts'
@@ -212,7 +212,12 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   delivery.start()
   const stillAlive = new StillAliveCheck(context)
   stillAlive.start()
-  const tariffHistory = new TariffHistoryUpkeep(db, logger, config.tariffHistoryRetentionDays)
+  // The versions that stopped being valid before the retention go; the one still valid stays, however old.
+  const tariffHistory = new RetentionJob(logger, {
+    name: 'tariff version history',
+    retentionDays: config.tariffHistoryRetentionDays,
+    prune: (before) => pruneTariffVersions(db, before),
+  })
   tariffHistory.start()
 
   return {
