@@ -35,6 +35,7 @@ import { buildValidatorsOnFirstUse, OCPI_AJV_OPTIONS } from './transport/schema-
 import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
 import { pruneTariffVersions } from './storage/tariff-versions.store.ts'
+import { priceQuotesRoutes } from './modules/tariffs/price-quotes.routes.ts'
 import { checkCdrPricesOnDelivery } from './modules/cdrs/cdrs.price-check.ts'
 import { translateHubEvents } from './webhooks/webhook-events.ts'
 import { WebhookPublisher } from './webhooks/webhook-publisher.ts'
@@ -177,6 +178,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
         done()
       })
       await registerModules(ocpi, context)
+      await ocpi.register(priceQuotesRoutes, { context })
     },
     { prefix: '/ocpi' },
   )

@@ -80,9 +80,10 @@ declare module 'fastify' {
     /**
      * How the admin authentication treats the route. `public`: anyone may call it (signing in).
      * `own-session`: the route reads or ends the caller's own session; the hook refuses nobody, and a
-     * viewer may call it with any method.
+     * viewer may call it with any method. `read`: a POST that changes nothing (a computation such as a
+     * price quote), which a viewer may call like a GET.
      */
-    adminAccess?: 'public' | 'own-session'
+    adminAccess?: 'public' | 'own-session' | 'read'
   }
 }
 
@@ -163,7 +164,7 @@ export async function registerAdminAuthentication(
         'ADMIN_FORBIDDEN',
         'X-CSRF-Token missing or wrong: send the csrf_token of the session',
       )
-    if (operator.role !== 'admin' && access !== 'own-session')
+    if (operator.role !== 'admin' && access !== 'own-session' && access !== 'read')
       throw new AdminError('ADMIN_FORBIDDEN', `operator role ${operator.role} may only read`)
   })
   // The audit entries of a change are in the database before its answer leaves.

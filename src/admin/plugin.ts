@@ -6,6 +6,7 @@ import { agreementsRoutes } from './agreements.routes.ts'
 import { auditRoutes } from './audit.routes.ts'
 import { clearingRoutes } from './clearing.routes.ts'
 import { priceDiscrepanciesRoutes } from './price-discrepancies.routes.ts'
+import { priceQuotesAdminRoutes } from './price-quotes.routes.ts'
 import { deliveriesRoutes } from './deliveries.routes.ts'
 import { eventsRoutes } from './events.routes.ts'
 import { locationsRoutes } from './locations.routes.ts'
@@ -49,5 +50,6 @@ export async function adminPlugin(
   await app.register(auditRoutes, { context: options.context })
   await app.register(clearingRoutes, { context: options.context })
   await app.register(priceDiscrepanciesRoutes, { context: options.context })
+  await app.register(priceQuotesAdminRoutes, { context: options.context })
   await app.register(agreementsRoutes, { context: options.context })
 }

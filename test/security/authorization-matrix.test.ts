@@ -53,6 +53,8 @@ const NOTHING_OF_ANOTHER_PARTY: Readonly<Record<string, string>> = {
   'DELETE /ocpi/2.3.0/credentials': 'unregisters the caller itself',
   'GET /ocpi/2.3.0/sender/hubclientinfo':
     "every party's connection status is for every partner (mod_hub_client_info)",
+  'POST /ocpi/hub/price-quotes':
+    'prices a charge from Tariffs every eMSP receives anyway; under agreements a Location the caller may not read is unknown (test/pricing/price-quotes.test.ts)',
 }
 
 const CP1 = { country_code: 'NL', party_id: 'CP1' }

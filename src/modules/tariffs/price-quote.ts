@@ -3,6 +3,7 @@ import { quoteCharge, type ExpectedCharge } from '../../pricing/quote.ts'
 import type { PricedTariff, SessionPrice } from '../../pricing/pricing-types.ts'
 import type { Db } from '../../storage/database.ts'
 import type { Location } from '../locations/locations.schema.ts'
+import type { PriceQuote, PriceQuoteRequest } from './price-quotes.schema.ts'
 
 /** Which connector a quote is for, and the charge expected there. */
 export interface QuoteRequest {
@@ -78,4 +79,34 @@ export async function quoteConnector(db: Db, request: QuoteRequest): Promise<Con
     }
   const price = quoteCharge({ ...request.charge, tariffs, time_zone: location.time_zone })
   return { outcome: 'PRICED', tariff_ids: tariffs.map((tariff) => tariff.id), price }
+}
+
+/** The answer of a quote that found its connector: the price split by dimension, or why there is none. */
+export function priceQuoteView(
+  quote: Extract<ConnectorQuote, { outcome: 'PRICED' | 'NO_TARIFF' }>,
+): PriceQuote {
+  if (quote.outcome === 'NO_TARIFF') return { outcome: 'NO_TARIFF', detail: quote.detail }
+  const { currency, total, costs, billed, excl_vat_known, incl_vat_known } = quote.price
+  return {
+    outcome: 'PRICED',
+    tariff_ids: [...quote.tariff_ids],
+    currency,
+    total,
+    costs,
+    billed,
+    excl_vat_known,
+    incl_vat_known,
+  }
+}
+
+/** A quote request as the engine takes it. */
+export function quoteRequestOf(body: PriceQuoteRequest): QuoteRequest {
+  const { location, charge } = body
+  return {
+    cpo: { country_code: location.country_code.toUpperCase(), party_id: location.party_id.toUpperCase() },
+    location_id: location.location_id,
+    evse_uid: location.evse_uid,
+    connector_id: location.connector_id,
+    charge,
+  }
 }
