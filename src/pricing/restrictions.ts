@@ -74,6 +74,9 @@ export function restrictionsHold(
   const { local } = moment
   const days = r.day_of_week ?? []
   return (
+    // Bookings add-on: such an element prices a booking (its fee, cancellation, overtime), which the engine
+    // does not price; it never prices a charge or a reservation.
+    r.booking == null &&
     reservationHolds(r.reservation, moment.reservation) &&
     timeOfDayHolds(r.start_time, r.end_time, local.timeOfDayMs) &&
     (r.start_date == null || local.date >= r.start_date) &&

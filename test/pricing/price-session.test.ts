@@ -182,6 +182,12 @@ describe('flat fees and reservations', () => {
     expect(result.costs.reservation.excl_vat).toBe(0)
     expect(result.total.excl_vat).toBe(2)
   })
+
+  it('an element with a booking restriction (Bookings add-on) prices no charge: the next element does', () => {
+    const tariff = ourTariff({ elements: [energyPrice(5, { booking: 'BOOKING' }), energyPrice(0.3)] })
+    const result = chargeOf([tariff], '2025-01-06T08:00:00Z', 60)
+    expect(result.costs.energy.excl_vat).toBeCloseTo(11 * 0.3, 6)
+  })
 })
 
 describe('tariff validity and versions', () => {
