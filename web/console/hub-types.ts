@@ -113,6 +113,25 @@ export interface WebhookList {
   readonly event_types: readonly string[]
 }
 
+/** One finding of the CDR check (GET /admin/price-discrepancies). */
+export interface PriceDiscrepancy {
+  readonly id: number
+  readonly found_at: string
+  readonly cdr_id: string
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  readonly session_start: string
+  readonly currency: string
+  readonly tariff_source: 'cdr' | 'published'
+  readonly differences: readonly { field: string; taxes: string; cdr: number; recomputed: number }[]
+  readonly correlation_id: string
+}
+
+export interface PriceDiscrepancyPage {
+  readonly discrepancies: readonly PriceDiscrepancy[]
+  readonly next_cursor: string | null
+}
+
 export function partyName(party: PartyRef | null | undefined): string {
   return party ? `${party.country_code}*${party.party_id}` : '–'
 }

@@ -12,6 +12,7 @@ import { MessagesPage } from './pages/messages.tsx'
 import { OverviewPage } from './pages/overview.tsx'
 import { PartiesPage } from './pages/parties.tsx'
 import { PartyPage } from './pages/party.tsx'
+import { PriceDiscrepanciesPage } from './pages/price-discrepancies.tsx'
 import { SignInPage } from './pages/sign-in.tsx'
 import { WebhooksPage } from './pages/webhooks.tsx'
 
@@ -25,6 +26,7 @@ const PAGES = [
   { path: '/deliveries', title: 'Deliveries' },
   { path: '/locations', title: 'Locations' },
   { path: '/webhooks', title: 'Webhooks' },
+  { path: '/price-discrepancies', title: 'Price discrepancies' },
 ] as const
 
 function App() {
@@ -103,6 +105,8 @@ function Page({ path }: { path: string }) {
       return <LocationsPage />
     case 'webhooks':
       return <WebhooksPage />
+    case 'price-discrepancies':
+      return <PriceDiscrepanciesPage />
     default:
       return (
         <>
