@@ -3,8 +3,9 @@
  *
  * It starts a hub with an in-memory embedded store and four simulated partners (two CPOs, two eMSPs),
  * registers each through the real credentials handshake, then plays: Locations and Tariffs broadcast,
- * Tokens broadcast, a real-time authorization, START_SESSION with its asynchronous result, session
- * updates, STOP_SESSION, the CDR. Each step prints who sent what to whom, the answer and the latency,
+ * Tokens broadcast, a real-time authorization, a booking and a price quote before the charge,
+ * START_SESSION with its asynchronous result, session updates, STOP_SESSION, the CDR and the hub's check of
+ * its price. Each step prints who sent what to whom, the answer and the latency,
  * and checks the message arrived where it should (and nowhere else). Exit code 0 when every step did.
  *
  * The partners are the tests' fake platforms (test/support/fake-platform.ts), told how to answer.
@@ -13,6 +14,7 @@ import { randomBytes } from 'node:crypto'
 import { buildHub } from '../src/app.ts'
 import { loadConfig } from '../src/config/config.ts'
 import type { PartyRef } from '../src/core/party.ts'
+import { aBooking, aBookingLocation, aBookingRequest } from '../test/fixtures/bookings.ts'
 import { aCdr } from '../test/fixtures/cdrs.ts'
 import { aStartSession, aStopSession } from '../test/fixtures/commands.ts'
 import { aLocation } from '../test/fixtures/locations.ts'
@@ -32,6 +34,7 @@ const MODULES = [
   'commands',
   'chargingprofiles',
   'hubclientinfo',
+  'bookings',
 ]
 
 interface Partner {
@@ -217,6 +220,91 @@ async function main(): Promise<void> {
       },
     )
 
+    await step(`${cpoA.name} → hub: PUT BookingLocation BL-AMS-1 with its Calendar (broadcast)`, async () => {
+      const bookable = aBookingLocation(
+        { id: 'BL-AMS-1', location_id: 'LOC-AMS-1', booking_option: { evse_uid: 'EVSE-A' }, tariff_ids: [] },
+        cpoA.party,
+      )
+      const answer = expectOk(
+        await cpoA.send('PUT', '/receiver/bookings/NL/ACP/booking_locations/BL-AMS-1', bookable),
+        'BookingLocation PUT',
+      )
+      return `${answer}; ${await onlyTo([emspX, emspY], [cpoA, cpoB], '/2.3.0/receiver/bookings', 1)()}`
+    })
+    cpoA.platform.answer('POST', '/2.3.0/sender/bookings', () => ({
+      status: 200,
+      body: envelope(
+        aBooking(cpoA.party, emspX.party, {
+          id: 'BK-0001',
+          request_id: 'REQ-0001',
+          location_id: 'LOC-AMS-1',
+          booking_tokens: [{ ...token, contract_id: token.contract_id }],
+          reservation_status: 'RESERVED',
+        }),
+      ),
+    }))
+    await step(
+      `${emspX.name} → hub → ${cpoA.name}: book 10:00–11:00 at BL-AMS-1 (routed by booking location)`,
+      async () => {
+        const request = aBookingRequest(emspX.party, {
+          request_id: 'REQ-0001',
+          location_id: 'LOC-AMS-1',
+          booking_location_id: 'BL-AMS-1',
+          booking_option: { evse_uid: 'EVSE-A' },
+          tokens: [
+            {
+              country_code: 'DE',
+              party_id: 'XMS',
+              uid: 'DRIVER-0001',
+              type: 'RFID',
+              contract_id: token.contract_id,
+            },
+          ],
+        })
+        const response = await emspX.send('POST', '/sender/bookings', request)
+        const answer = expectOk(response, 'booking request')
+        const booked = response.body.data as { id?: string; reservation_status?: string } | undefined
+        if (booked?.reservation_status !== 'RESERVED')
+          throw new Error(`expected RESERVED, got ${booked?.reservation_status}`)
+        const reached = cpoA.platform.requestsTo('POST', '/2.3.0/sender/bookings').length
+        if (reached !== 1) throw new Error(`${cpoA.name} got ${reached} booking requests`)
+        return `${answer}, booking ${booked.id} ${booked.reservation_status}`
+      },
+    )
+    await step(
+      `${emspX.name} → hub: price quote for 20 kWh at LOC-AMS-1 EVSE-A before plugging in`,
+      async () => {
+        const response = await call<OcpiEnvelopeBody>(`${hubUrl}/ocpi/hub/price-quotes`, {
+          method: 'POST',
+          token: emspX.platform.tokenToHub!,
+          body: {
+            location: {
+              country_code: 'NL',
+              party_id: 'ACP',
+              location_id: 'LOC-AMS-1',
+              evse_uid: 'EVSE-A',
+              connector_id: '1',
+            },
+            charge: { start_date_time: '2026-11-28T10:00:00Z', energy_kwh: 20, power_kw: 11 },
+          },
+        })
+        const answer = expectOk(response, 'price quote')
+        const quote = response.body.data as
+          | {
+              outcome: string
+              currency: string
+              total: { excl_vat: number; incl_vat: number }
+              costs: Record<string, { excl_vat: number }>
+            }
+          | undefined
+        if (quote?.outcome !== 'PRICED') throw new Error(`expected a price, got ${JSON.stringify(quote)}`)
+        const parts = Object.entries(quote.costs)
+          .filter(([, cost]) => cost.excl_vat > 0)
+          .map(([dimension, cost]) => `${dimension} ${cost.excl_vat.toFixed(2)}`)
+        return `${answer}: ${quote.currency} ${quote.total.excl_vat.toFixed(2)} excl. VAT (${parts.join(', ')}), ${quote.total.incl_vat.toFixed(2)} incl. VAT`
+      },
+    )
+
     // The CPO accepts commands at once and sends the result to the URL it was given, as a charger would.
     const commandResults: string[] = []
     for (const command of ['START_SESSION', 'STOP_SESSION']) {
@@ -319,12 +407,39 @@ async function main(): Promise<void> {
       headers: { location: `${emspX.platform.url}/2.3.0/receiver/cdrs/stored/CDR-0001` },
     }))
     await step(`${cpoA.name} → hub → ${emspX.name}: POST CDR CDR-0001`, async () => {
-      const cdr = aCdr({ id: 'CDR-0001', session_id: 'SES-0001' }, cpoA.party, emspX.party)
+      const fixture = aCdr({ id: 'CDR-0001', session_id: 'SES-0001' }, cpoA.party, emspX.party)
+      // Billed at 9.50 before taxes where its tariff gives 8.90: the hub's check finds it (next step).
+      const cdr = {
+        ...fixture,
+        cdr_location: { ...fixture.cdr_location, id: 'LOC-AMS-1' },
+        total_cost: { before_taxes: 9.5, taxes: [{ name: 'VAT', percentage: 21, amount: 2 }] },
+      }
       const response = await cpoA.send('POST', '/receiver/cdrs', cdr)
       const answer = expectOk(response, 'CDR POST')
       const locationHeader = response.headers.get('location') ?? ''
       if (!locationHeader.startsWith(hubUrl)) throw new Error(`Location ${locationHeader} is not a hub URL`)
       return `${answer}, Location on the hub; ${await onlyTo([emspX], [emspY, cpoB], '/2.3.0/receiver/cdrs', 1)()}`
+    })
+    await step('hub: the CDR check priced CDR-0001 again from its tariffs', async () => {
+      for (let waited = 0; waited < 5_000; waited += 100) {
+        const found = await call<{
+          discrepancies: {
+            cdr_id: string
+            differences: { field: string; taxes: string; cdr: number; recomputed: number }[]
+          }[]
+        }>(`${hubUrl}/admin/price-discrepancies?cpo=NL*ACP`, {
+          headers: { authorization: `Bearer ${adminToken}` },
+        })
+        const mine = found.body.discrepancies.find((one) => one.cdr_id === 'CDR-0001')
+        if (mine) {
+          const total = mine.differences.find(
+            (one) => one.field === 'total_cost' && one.taxes === 'before_taxes',
+          )
+          return `discrepancy recorded: total_cost ${total?.cdr} billed, ${total?.recomputed} by the tariff; the CDR was delivered unchanged (GET /admin/price-discrepancies, console page "Price discrepancies")`
+        }
+        await wait(100)
+      }
+      throw new Error('no price discrepancy recorded for CDR-0001')
     })
   } finally {
     await hub.close()
