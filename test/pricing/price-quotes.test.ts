@@ -29,6 +29,18 @@ const EXPECTED = {
   costs: { fixed: { excl_vat: 0.5 }, energy: { excl_vat: 7.8 }, time: { excl_vat: 1.2 } },
 }
 
+/** A hub (with `env`) where CPO NL*CP1 published the fixture Location and its Tariff, and eMSP DE*`emspId`. */
+async function hubWithPricedLocation(engine: (typeof STORE_VARIANTS)[number], emspId: string, env = {}) {
+  const hub = await startTestHub(engine, env)
+  const cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
+  const emsp = await connectParty(hub, 'EMSP', 'DE', emspId)
+  const location = aLocation({}, cpo.party)
+  await cpo.call(`/receiver/locations/NL/CP1/${location.id}`, { method: 'PUT', body: location })
+  const tariff = aTariff({}, cpo.party)
+  await cpo.call(`/receiver/tariffs/NL/CP1/${tariff.id}`, { method: 'PUT', body: tariff })
+  return { hub, cpo, emsp }
+}
+
 interface Envelope {
   status_code: number
   status_message?: string
@@ -44,13 +56,7 @@ for (const engine of STORE_VARIANTS) {
       call<Envelope>(`${hub.url}/ocpi/hub/price-quotes`, { method: 'POST', body, token })
 
     beforeAll(async () => {
-      hub = await startTestHub(engine)
-      cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
-      emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
-      const location = aLocation({}, cpo.party)
-      await cpo.call(`/receiver/locations/NL/CP1/${location.id}`, { method: 'PUT', body: location })
-      const tariff = aTariff({}, cpo.party)
-      await cpo.call(`/receiver/tariffs/NL/CP1/${tariff.id}`, { method: 'PUT', body: tariff })
+      ;({ hub, cpo, emsp } = await hubWithPricedLocation(engine, 'EM1'))
     })
     afterAll(async () => {
       await hub?.close()
@@ -119,13 +125,11 @@ for (const engine of STORE_VARIANTS) {
     let stranger: ConnectedParty
 
     beforeAll(async () => {
-      hub = await startTestHub(engine, { HUB_ROAMING_MODE: 'agreements' })
-      cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
-      stranger = await connectParty(hub, 'EMSP', 'DE', 'EM2')
-      const location = aLocation({}, cpo.party)
-      await cpo.call(`/receiver/locations/NL/CP1/${location.id}`, { method: 'PUT', body: location })
-      const tariff = aTariff({}, cpo.party)
-      await cpo.call(`/receiver/tariffs/NL/CP1/${tariff.id}`, { method: 'PUT', body: tariff })
+      ;({
+        hub,
+        cpo,
+        emsp: stranger,
+      } = await hubWithPricedLocation(engine, 'EM2', { HUB_ROAMING_MODE: 'agreements' }))
     })
     afterAll(async () => {
       await hub?.close()
