@@ -9,6 +9,7 @@ import {
   type ConversionRun,
   type Step,
 } from './conversion-run.ts'
+import { periodKeepingDimensions } from './period-dimensions.ts'
 
 /**
  * What the Bookings add-on (Booking 1.1, on top of 2.3.0) adds to other modules, taken out for 2.2.1 and
@@ -25,24 +26,7 @@ export function withoutBookingId(cdr: OcpiObject, run: ConversionRun, path: stri
 
 /** Charging periods without the booking dimensions; a period left without any dimension is left out. */
 export function withoutBookingDimensions(version: OcpiVersion): Step {
-  const period = (value: OcpiObject, run: ConversionRun, path: string): OcpiObject | undefined => {
-    const kept = mapList(
-      value,
-      'dimensions',
-      (dimension, innerRun, dimensionPath) => {
-        if (!BOOKING_DIMENSION_TYPES.includes(dimension.type)) return dimension
-        lose(innerRun, dimensionPath, `${String(dimension.type)} left out (unknown in OCPI ${version})`)
-        return undefined
-      },
-      run,
-      path,
-    )
-    if (Array.isArray(kept.dimensions) && kept.dimensions.length === 0) {
-      lose(run, path, 'left out (no dimension left)')
-      return undefined
-    }
-    return kept
-  }
+  const period = periodKeepingDimensions((type) => !BOOKING_DIMENSION_TYPES.includes(type), version)
   return (value, run, path) => mapList(value, 'charging_periods', period, run, path)
 }
 

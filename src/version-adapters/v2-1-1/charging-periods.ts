@@ -1,6 +1,5 @@
-import type { OcpiObject } from '../contract.ts'
-import type { OcpiVersion } from '../../core/ocpi-versions.ts'
-import { dropFields, lose, mapList, type ConversionRun, type Step } from '../shared/conversion-run.ts'
+import { dropFields, mapList, type Step } from '../shared/conversion-run.ts'
+import { periodKeepingDimensions } from '../shared/period-dimensions.ts'
 import { CDR_DIMENSION_TYPES } from '../../modules/cdrs/cdrs.schema.ts'
 
 /**
@@ -18,29 +17,9 @@ const DIMENSION_TYPES_2_1_1 = [
   'TIME',
 ] as const
 
-function keepKnownDimensions(known: readonly string[], version: OcpiVersion) {
-  return (period: OcpiObject, run: ConversionRun, path: string): OcpiObject | undefined => {
-    const kept = mapList(
-      period,
-      'dimensions',
-      (dimension, innerRun, dimensionPath) => {
-        if (known.some((type) => type === dimension.type)) return dimension
-        lose(innerRun, dimensionPath, `${String(dimension.type)} left out (unknown in OCPI ${version})`)
-        return undefined
-      },
-      run,
-      path,
-    )
-    if (Array.isArray(kept.dimensions) && kept.dimensions.length === 0) {
-      lose(run, path, 'left out (no dimension left)')
-      return undefined
-    }
-    return kept
-  }
-}
-
-const periodDown = keepKnownDimensions(DIMENSION_TYPES_2_1_1, '2.1.1')
-const periodUp = keepKnownDimensions(CDR_DIMENSION_TYPES, '2.3.0')
+const known = (types: readonly string[]) => (type: unknown) => types.some((one) => one === type)
+const periodDown = periodKeepingDimensions(known(DIMENSION_TYPES_2_1_1), '2.1.1')
+const periodUp = periodKeepingDimensions(known(CDR_DIMENSION_TYPES), '2.3.0')
 
 export const chargingPeriodsDown: Step = (value, run, path) =>
   mapList(
