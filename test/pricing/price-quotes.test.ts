@@ -73,7 +73,8 @@ for (const engine of STORE_VARIANTS) {
     it('says when the connector has no tariff at the hub, and answers 404 (2003) for an unknown place', async () => {
       const none = await quote({ location: { ...AT, evse_uid: 'EVSE-B' }, charge: CHARGE })
       expect(none.status).toBe(200)
-      expect(none.body.data).toEqual({ outcome: 'NO_TARIFF', detail: expect.stringContaining('DC-FAST') })
+      expect(none.body.data?.['outcome']).toBe('NO_TARIFF')
+      expect(none.body.data?.['detail']).toContain('DC-FAST')
       for (const place of [{ location_id: 'LOC-NONE' }, { evse_uid: 'EVSE-Z' }, { connector_id: '9' }]) {
         const unknown = await quote({ location: { ...AT, ...place }, charge: CHARGE })
         expect(unknown.status, JSON.stringify(place)).toBe(404)
