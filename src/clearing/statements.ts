@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { PartyRef } from '../core/party.ts'
+import { listPriceDiscrepancies } from '../modules/cdrs/price-discrepancies.store.ts'
 import type { Db } from '../storage/database.ts'
 import type { CdrLedgerTable, ClearingStatementsTable } from '../storage/tables.ts'
 import type { Selectable } from 'kysely'
@@ -55,12 +56,41 @@ export interface PriceDiscrepancy {
   readonly description: string
 }
 
-/** Seam for the pricing checks (a parallel branch): none until they are wired in. */
+/** The price discrepancies listed beside a statement: by default the CDR check's (docs/pricing.md). */
 export type PriceDiscrepancySource = (
   key: StatementKey,
   period: Period,
 ) => Promise<readonly PriceDiscrepancy[]>
-export const noPriceDiscrepancies: PriceDiscrepancySource = () => Promise.resolve([])
+
+/** Discrepancies at most listed beside one statement; the admin API has them all. */
+const DISCREPANCIES_PER_STATEMENT = 1_000
+
+/**
+ * The CDR check's findings for a statement's CPO, eMSP and currency, of sessions that started in the
+ * period (a statement counts CDRs by their end: a session across the period's end is listed in the next).
+ */
+export function storedPriceDiscrepancies(db: Db): PriceDiscrepancySource {
+  return async (key, period) => {
+    const { entries } = await listPriceDiscrepancies(db, {
+      cpo: key.cpo,
+      emsp: key.emsp,
+      from: new Date(period.from),
+      to: new Date(period.to),
+      limit: DISCREPANCIES_PER_STATEMENT,
+    })
+    return entries
+      .filter((entry) => entry.currency === key.currency)
+      .map((entry) => ({
+        cdr_id: entry.cdr_id,
+        description: entry.differences
+          .map(
+            (difference) =>
+              `${String(difference['field'])} (${String(difference['taxes'])}): CDR ${String(difference['cdr'])}, tariffs ${String(difference['recomputed'])}`,
+          )
+          .join('; '),
+      }))
+  }
+}
 
 export interface Statement extends StatementKey {
   /** The closed document's id; absent while the period is open (a live computation). */
@@ -100,7 +130,7 @@ export async function computeStatements(
   db: Db,
   period: Period,
   filter: Filter = {},
-  discrepancies: PriceDiscrepancySource = noPriceDiscrepancies,
+  discrepancies: PriceDiscrepancySource = storedPriceDiscrepancies(db),
 ): Promise<Statement[]> {
   let query = db
     .selectFrom('cdr_ledger')

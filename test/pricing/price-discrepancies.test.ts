@@ -113,6 +113,25 @@ for (const engine of STORE_VARIANTS) {
       expect(delivered).toEqual([JSON.parse(JSON.stringify(correct)), JSON.parse(JSON.stringify(wrong))])
     })
 
+    it("lists the discrepancy beside the clearing statement of the CDR's CPO, eMSP and month", async () => {
+      const response = await hub.admin<{
+        statements: {
+          cpo: { party_id: string }
+          currency: string
+          price_discrepancies: { cdr_id: string; description: string }[]
+        }[]
+      }>('GET', '/clearing/statements?month=2026-03')
+      expect(response.status, response.text).toBe(200)
+      const [statement] = response.body.statements
+      expect(statement).toMatchObject({ cpo: { party_id: 'CP1' }, currency: 'EUR' })
+      expect(statement!.price_discrepancies).toEqual([
+        {
+          cdr_id: 'CDR-WRONG',
+          description: expect.stringContaining('total_cost (before_taxes): CDR 9.5, tariffs 8.9') as string,
+        },
+      ])
+    })
+
     it('filters by CPO, eMSP and the period the session started in', async () => {
       const count = async (query: string) =>
         (await hub.admin<DiscrepancyPage>('GET', `/price-discrepancies?${query}`)).body.discrepancies.length
