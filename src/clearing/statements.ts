@@ -3,7 +3,7 @@ import type { PartyRef } from '../core/party.ts'
 import { listPriceDiscrepancies } from '../modules/cdrs/price-discrepancies.store.ts'
 import type { Db } from '../storage/database.ts'
 import type { CdrLedgerTable, ClearingStatementsTable } from '../storage/tables.ts'
-import type { Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 
 /**
  * Clearing statements (docs/clearing.md): per CPO, eMSP, period and currency, the sums of the CDRs the hub
@@ -125,6 +125,29 @@ interface Filter {
   readonly currency?: string
 }
 
+/**
+ * The roaming agreement a statement comes under: of its CPO and eMSP, in force during part of the period
+ * and accepted at some time (not only proposed); the active one first, then the latest. None in open
+ * roaming without one (docs/agreements.md).
+ */
+async function agreementOf(db: Db, key: StatementKey, period: Period): Promise<string | null> {
+  const row = await db
+    .selectFrom('agreements')
+    .select('id')
+    .where('cpo_country_code', '=', key.cpo.country_code)
+    .where('cpo_party_id', '=', key.cpo.party_id)
+    .where('emsp_country_code', '=', key.emsp.country_code)
+    .where('emsp_party_id', '=', key.emsp.party_id)
+    .where('state', '!=', 'proposed')
+    .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<', new Date(period.to))]))
+    .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', new Date(period.from))]))
+    .orderBy(sql`state = 'active'`, 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.id ?? null
+}
+
 /** The statements of a period computed from the ledger, one per CPO, eMSP and currency. */
 export async function computeStatements(
   db: Db,
@@ -178,7 +201,7 @@ export async function computeStatements(
       id: null,
       period,
       status: 'OPEN',
-      agreement_id: null,
+      agreement_id: await agreementOf(db, key, period),
       corrects_id: null,
       closed_at: null,
       figures: sumLines(groupRows),

@@ -34,6 +34,7 @@ interface Statement {
   emsp: { country_code: string; party_id: string }
   currency: string
   corrects_id: string | null
+  agreement_id: string | null
   figures: Figures
   lines: { cdr_id: string; dispute: unknown }[]
 }
@@ -227,6 +228,23 @@ for (const engine of STORE_VARIANTS) {
       const text = JSON.stringify(statements)
       expect(text).not.toContain(token.uid)
       expect(text).not.toContain(token.contract_id)
+    })
+
+    it('a statement names the roaming agreement of its CPO and eMSP once one was accepted; a proposal is not one', async () => {
+      const created = await hub.admin<{ id: string }>('POST', '/agreements', {
+        cpo: { country_code: 'NL', party_id: 'CP1' },
+        emsp: { country_code: 'DE', party_id: 'EM1' },
+      })
+      expect(created.status, created.text).toBe(201)
+      const proposed = await statementsOf()
+      expect(proposed.map((statement) => statement.agreement_id)).toEqual(proposed.map(() => null))
+      expect((await hub.admin('POST', `/agreements/${created.body.id}/accept`)).status).toBe(200)
+      const statements = await statementsOf()
+      for (const statement of statements) {
+        expect(statement.agreement_id, `${statement.emsp.party_id} ${statement.currency}`).toBe(
+          statement.emsp.party_id === 'EM1' ? created.body.id : null,
+        )
+      }
     })
 
     it('a disputed line is counted as disputed until resolved; the audit log has it', async () => {
