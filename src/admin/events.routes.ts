@@ -20,6 +20,7 @@ type StreamedEvents = Pick<
   | 'token.changed'
   | 'session.updated'
   | 'cdr.received'
+  | 'cdr.price_discrepancy'
   | 'delivery.delivered'
   | 'delivery.failed'
   | 'delivery.dead'
@@ -100,6 +101,12 @@ const VIEWS: {
     cpo: party(event.cpo),
     emsp: party(event.emsp),
     cdr_id: event.cdr.id,
+    correlation_id: event.correlationId,
+  }),
+  'cdr.price_discrepancy': (event) => ({
+    cpo: party(event.cpo),
+    emsp: party(event.emsp),
+    cdr_id: event.cdrId,
     correlation_id: event.correlationId,
   }),
   'delivery.delivered': (event) => deliveryView(event),

@@ -22,6 +22,8 @@ export interface HubEvents {
   'session.updated': SessionUpdated
   /** A CPO's CDR was accepted by the eMSP it was routed to (once: a retry answered from the hub's record is no new event). */
   'cdr.received': CdrReceived
+  /** The price check of a received CDR recorded a discrepancy (docs/pricing.md): after `cdr.received`. */
+  'cdr.price_discrepancy': CdrPriceDiscrepancy
   /** A queued message was accepted by its receiver. */
   'delivery.delivered': DeliveryAttempt
   /** A queued message failed and will be tried again. */
@@ -107,6 +109,13 @@ interface SessionMessage {
 export type SessionUpdated =
   | (SessionMessage & { readonly method: 'PUT'; readonly session: CanonicalObject<'Session'> })
   | (SessionMessage & { readonly method: 'PATCH'; readonly session: CanonicalPatch<'Session'> })
+
+export interface CdrPriceDiscrepancy {
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  readonly cdrId: string
+  readonly correlationId: string
+}
 
 export interface CdrReceived {
   readonly cpo: PartyRef

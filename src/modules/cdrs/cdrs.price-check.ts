@@ -60,8 +60,15 @@ async function publishedTariffs(db: Db, event: CdrReceived): Promise<PricedTarif
   return tariffs.filter((tariff) => tariff.currency === cdr.currency)
 }
 
-/** Prices one delivered CDR again and records a discrepancy when an amount is more than a cent off. */
-export async function checkDeliveredCdr(db: Db, log: FastifyBaseLogger, event: CdrReceived): Promise<void> {
+/**
+ * Prices one delivered CDR again and records a discrepancy when an amount is more than a cent off; true
+ * when it recorded one.
+ */
+export async function checkDeliveredCdr(
+  db: Db,
+  log: FastifyBaseLogger,
+  event: CdrReceived,
+): Promise<boolean> {
   const { cdr, cpo, emsp } = event
   const where = { cpo, emsp, cdrId: cdr.id, correlationId: event.correlationId }
   const timeZone = await locationTimeZone(db, event)
@@ -70,7 +77,7 @@ export async function checkDeliveredCdr(db: Db, log: FastifyBaseLogger, event: C
       where,
       'CDR price not checked: its Location is not stored at the hub, so its time zone is unknown',
     )
-    return
+    return false
   }
   const own = cdr.tariffs != null && cdr.tariffs.length > 0
   const check = checkCdrPrice(cdr, {
@@ -79,11 +86,11 @@ export async function checkDeliveredCdr(db: Db, log: FastifyBaseLogger, event: C
   })
   if (check.outcome === 'NOT_CHECKED') {
     log.info({ ...where, reason: check.reason, detail: check.detail }, 'CDR price not checked')
-    return
+    return false
   }
   if (check.differences.length === 0) {
     log.info(where, 'CDR price checked: no amount differs from the tariffs by more than a cent')
-    return
+    return false
   }
   await db
     .insertInto('price_discrepancies')
@@ -106,6 +113,7 @@ export async function checkDeliveredCdr(db: Db, log: FastifyBaseLogger, event: C
     { ...where, differences: check.differences },
     'CDR price differs from the tariffs by more than a cent: price discrepancy recorded (the CDR was delivered unchanged)',
   )
+  return true
 }
 
 /**
@@ -115,11 +123,21 @@ export async function checkDeliveredCdr(db: Db, log: FastifyBaseLogger, event: C
 export function checkCdrPricesOnDelivery(events: HubEventBus, db: Db, log: FastifyBaseLogger): () => void {
   return events.on('cdr.received', (event) => {
     setImmediate(() => {
-      checkDeliveredCdr(db, log, event).catch((error: unknown) =>
-        log.error(
-          { err: error, cdrId: event.cdr.id, cpo: event.cpo },
-          'the CDR price check failed; the CDR was delivered as always',
-        ),
+      checkDeliveredCdr(db, log, event).then(
+        (recorded) => {
+          if (recorded)
+            events.emit('cdr.price_discrepancy', {
+              cpo: event.cpo,
+              emsp: event.emsp,
+              cdrId: event.cdr.id,
+              correlationId: event.correlationId,
+            })
+        },
+        (error: unknown) =>
+          log.error(
+            { err: error, cdrId: event.cdr.id, cpo: event.cpo },
+            'the CDR price check failed; the CDR was delivered as always',
+          ),
       )
     })
   })

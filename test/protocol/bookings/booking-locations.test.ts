@@ -183,8 +183,13 @@ for (const engine of STORE_VARIANTS) {
     )
 
     it('nothing about bookings ever reached the 2.2.1 and 2.1.1 eMSPs', async () => {
-      // The broadcasts above were delivered to the 2.3.0 eMSP: anything for the others was queued with them.
-      await eventually(() => expect(emsp.inbox('bookings').length).toBeGreaterThanOrEqual(4))
+      // Once the queue is empty, every broadcast above went out (a waiting PATCH may have been coalesced into
+      // a later one, so the 2.3.0 eMSP's count is not fixed); anything for the others was queued with them.
+      await eventually(async () => {
+        const queued = await hub.admin<{ deliveries: unknown[] }>('GET', '/deliveries')
+        expect(queued.body.deliveries).toEqual([])
+      })
+      expect(emsp.inbox('bookings').length).toBeGreaterThan(0)
       expect(emsp221.inbox('bookings')).toEqual([])
       expect(emsp221.platform.requestsUnder('/2.2.1').filter((r) => /booking/i.test(r.path))).toEqual([])
       expect(emsp211.platform.requestsUnder('/2.1.1').filter((r) => /booking/i.test(r.path))).toEqual([])

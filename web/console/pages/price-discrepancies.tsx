@@ -5,8 +5,8 @@ import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
 import { partyName, type PriceDiscrepancyPage } from '../hub-types.ts'
 
-/** The check runs once a CDR is delivered: a new finding can follow each of these. */
-const CDR_EVENTS = ['cdr.received'] as const
+/** The CDR check recorded a finding (it runs after the CDR's delivery). */
+const CDR_EVENTS = ['cdr.price_discrepancy'] as const
 
 const TAXES_WORDS: Record<string, string> = { before_taxes: 'excl. VAT', after_taxes: 'incl. VAT' }
 
