@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { encodeListCursor } from '../core/list-cursor.ts'
 import { isModuleId, MODULE_IDS } from '../core/modules.ts'
 import { CountryCode, PartyId } from '../core/ocpi-types.schema.ts'
-import type { PartyRef } from '../core/party.ts'
+import { partyFromText, upperParty } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { queueCurrentObjects } from '../routing/roaming-catch-up.ts'
 import type { AgreementRow, AgreementState, PartyBlockRow } from '../storage/tables.ts'
@@ -60,15 +60,6 @@ const AgreementsQuery = Type.Object(
 const Block = Type.Object({ blocker: Party, blocked: Party }, { additionalProperties: false })
 const BlockQuery = Type.Object({ blocker: PartyText, blocked: PartyText }, { additionalProperties: false })
 
-function partyOf(text: string): PartyRef {
-  const [country_code, party_id] = text.toUpperCase().split('*') as [string, string]
-  return { country_code, party_id }
-}
-
-function upper(party: PartyRef): PartyRef {
-  return { country_code: party.country_code.toUpperCase(), party_id: party.party_id.toUpperCase() }
-}
-
 function agreementView(row: AgreementRow) {
   return {
     id: row.id,
@@ -117,8 +108,8 @@ export async function agreementsRoutes(
     },
     async (request, reply) => {
       const body = request.body
-      const cpo = upper(body.cpo)
-      const emsp = upper(body.emsp)
+      const cpo = upperParty(body.cpo)
+      const emsp = upperParty(body.emsp)
       if (cpo.country_code === emsp.country_code && cpo.party_id === emsp.party_id)
         throw new AdminError('ADMIN_INVALID_REQUEST', 'cpo and emsp: an agreement is between two parties')
       const unknown = (body.modules ?? []).filter((module) => !isModuleId(module))
@@ -198,14 +189,14 @@ export async function agreementsRoutes(
         .selectAll()
         .orderBy('id')
         .limit(limit + 1)
-      if (query.cpo) {
-        const cpo = partyOf(query.cpo)
+      const cpo = partyFromText(query.cpo)
+      if (cpo) {
         select = select
           .where('cpo_country_code', '=', cpo.country_code)
           .where('cpo_party_id', '=', cpo.party_id)
       }
-      if (query.emsp) {
-        const emsp = partyOf(query.emsp)
+      const emsp = partyFromText(query.emsp)
+      if (emsp) {
         select = select
           .where('emsp_country_code', '=', emsp.country_code)
           .where('emsp_party_id', '=', emsp.party_id)
@@ -257,8 +248,8 @@ export async function agreementsRoutes(
       },
     },
     async (request, reply) => {
-      const blocker = upper(request.body.blocker)
-      const blocked = upper(request.body.blocked)
+      const blocker = upperParty(request.body.blocker)
+      const blocked = upperParty(request.body.blocked)
       if (blocker.country_code === blocked.country_code && blocker.party_id === blocked.party_id)
         throw new AdminError('ADMIN_INVALID_REQUEST', 'blocked: a party cannot block itself')
       const added = await context.directory.write((tx) => tx.addBlock(blocker, blocked))
@@ -277,8 +268,9 @@ export async function agreementsRoutes(
       },
     },
     async (request, reply) => {
-      const blocker = partyOf(request.query.blocker)
-      const blocked = partyOf(request.query.blocked)
+      // The query schema admits only parties.
+      const blocker = partyFromText(request.query.blocker)!
+      const blocked = partyFromText(request.query.blocked)!
       const removed = await context.directory.write((tx) => tx.removeBlock(blocker, blocked))
       if (!removed)
         throw new AdminError(

@@ -14,7 +14,7 @@ import {
   setDispute,
   type Period,
 } from '../clearing/statements.ts'
-import { partyKey, type PartyRef } from '../core/party.ts'
+import { partyFromText, partyKey } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
@@ -45,12 +45,6 @@ const DisputeRequest = Type.Union([
   Type.Object({ resolution: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
 ])
 
-function partyOf(text: string | undefined): PartyRef | undefined {
-  if (!text) return undefined
-  const [country_code, party_id] = text.toUpperCase().split('*') as [string, string]
-  return { country_code, party_id }
-}
-
 /** A month, or from/to; never both, never neither. */
 function periodOf(query: PeriodRequest): Period {
   if (query.month && !query.from && !query.to) return monthPeriod(query.month)
@@ -64,7 +58,7 @@ function periodOf(query: PeriodRequest): Period {
 }
 
 function filterOf(query: PeriodRequest) {
-  return { cpo: partyOf(query.cpo), emsp: partyOf(query.emsp) }
+  return { cpo: partyFromText(query.cpo), emsp: partyFromText(query.emsp) }
 }
 
 /** The clearing's refusals as admin errors: a closed document is a conflict, never a silent change. */
@@ -209,7 +203,7 @@ export async function clearingRoutes(
       },
     },
     async (request) => {
-      const cpo = partyOf(request.params.cpo)!
+      const cpo = partyFromText(request.params.cpo)!
       const line = await refusalsAsAdminErrors(() =>
         setDispute(context.db, cpo, request.params.cdr_id, request.body),
       )
@@ -260,7 +254,8 @@ export async function clearingRoutes(
         querystring: PeriodQuery,
       },
     },
-    async (request) => partyAnalytics(context.db, periodOf(request.query), partyOf(request.params.party)!),
+    async (request) =>
+      partyAnalytics(context.db, periodOf(request.query), partyFromText(request.params.party)!),
   )
 
   routes.get(

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { encodeListCursor } from '../core/list-cursor.ts'
+import { partyFromText } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import {
   listDeliveries,
@@ -72,8 +73,6 @@ function receiverView(context: HubContext, subscriptions: WebhookSubscriptions, 
   }
 }
 
-const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
-
 /** The outbound queue for operators: what waits, what failed, what was parked, and a manual retry. */
 export async function deliveriesRoutes(
   app: FastifyInstance,
@@ -89,13 +88,11 @@ export async function deliveriesRoutes(
   }
   routes.get('/deliveries', { schema: listSchema }, async (request, reply) => {
     const { state, party, limit, cursor } = request.query
-    const partyMatch = party ? PARTY.exec(party) : null
+    const partyRef = partyFromText(party)
     const page = await listDeliveries(context.db, {
       state,
-      platformId: party && !partyMatch ? party : undefined,
-      party: partyMatch
-        ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
-        : undefined,
+      platformId: party && !partyRef ? party : undefined,
+      party: partyRef,
       afterId: cursor === undefined ? undefined : readAdminCursor(cursor, ['number'])[0],
       limit: Math.max(1, Math.min(Number(limit ?? 100), 1000)),
     })

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { hasCalendarDate } from '../core/date-time.ts'
+import { partyFromText } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
 import { listMessages, type MessageCursor, type MessageLogListRow } from '../message-log/message-log.store.ts'
 import { encodeListCursor } from '../core/list-cursor.ts'
@@ -25,8 +26,6 @@ const MessagesQuery = Type.Object({
   limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
   cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,200}$' })),
 })
-
-const PARTY = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
 
 export function instant(name: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined
@@ -139,16 +138,14 @@ export async function messagesRoutes(
       const query = request.query
       const since = instant('since', query.since)
       const until = instant('until', query.until)
-      const partyMatch = query.party ? PARTY.exec(query.party) : null
+      const party = partyFromText(query.party)
       // One correlation id is a story: read it from the start. Everything else: the newest first.
       const order = query.order ?? (query.correlation_id ? 'asc' : 'desc')
       const limit = Math.max(1, Math.min(Number(query.limit ?? 100), 1000))
       const rows = await listMessages(context.db, {
         correlationId: query.correlation_id,
-        party: partyMatch
-          ? { country_code: partyMatch[1]!.toUpperCase(), party_id: partyMatch[2]!.toUpperCase() }
-          : undefined,
-        platformId: query.party && !partyMatch ? query.party : undefined,
+        party,
+        platformId: query.party && !party ? query.party : undefined,
         module: query.module?.toLowerCase(),
         since,
         until,

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
-import type { PartyRef } from '../core/party.ts'
+import { partyFromText } from '../core/party.ts'
 import { encodeListCursor } from '../core/list-cursor.ts'
 import { listPriceDiscrepancies } from '../modules/cdrs/price-discrepancies.store.ts'
 import type { PriceDiscrepancyRow } from '../storage/tables.ts'
@@ -23,11 +23,6 @@ const DiscrepanciesQuery = Type.Object(
   },
   { additionalProperties: false },
 )
-
-function party(text: string | undefined): PartyRef | undefined {
-  if (text === undefined) return undefined
-  return { country_code: text.slice(0, 2).toUpperCase(), party_id: text.slice(3).toUpperCase() }
-}
 
 function discrepancyView(row: PriceDiscrepancyRow) {
   return {
@@ -65,8 +60,8 @@ export async function priceDiscrepanciesRoutes(
     async (request, reply) => {
       const query = request.query
       const page = await listPriceDiscrepancies(context.db, {
-        cpo: party(query.cpo),
-        emsp: party(query.emsp),
+        cpo: partyFromText(query.cpo),
+        emsp: partyFromText(query.emsp),
         from: instant('from', query.from),
         to: instant('to', query.to),
         beforeId: query.cursor === undefined ? undefined : readAdminCursor(query.cursor, ['number'])[0],

@@ -30,3 +30,16 @@ export function roleLabel(party: PartyInRole): string {
 export function roleKey(party: PartyInRole): string {
   return `${party.role} ${partyKey(party)}`
 }
+
+/** The same party with its ids upper-cased: the form the hub stores and keys parties by. */
+export function upperParty(party: PartyRef): PartyRef {
+  return { country_code: party.country_code.toUpperCase(), party_id: party.party_id.toUpperCase() }
+}
+
+const PARTY_TEXT = /^([A-Za-z]{2})[-*]([A-Za-z0-9]{3})$/
+
+/** A party written `NL*ABC` or `NL-ABC` (admin query and path parameters), upper-cased; else undefined. */
+export function partyFromText(text: string | undefined): PartyRef | undefined {
+  const match = text === undefined ? null : PARTY_TEXT.exec(text)
+  return match ? upperParty({ country_code: match[1]!, party_id: match[2]! }) : undefined
+}

@@ -1,6 +1,6 @@
 import { OcpiError } from '../../core/errors.ts'
 import { AT_ENDPOINT, outboundPath } from '../../core/outbound-path.ts'
-import { sameParty, type PartyRef } from '../../core/party.ts'
+import { sameParty, upperParty, type PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { callDestination } from '../../routing/forward.ts'
 import { relayedAnswer, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
@@ -40,7 +40,7 @@ export async function requestBooking(
   source: MessageSource,
   request: BookingRequest,
 ): Promise<HubAnswer> {
-  const emsp = { country_code: request.country_code.toUpperCase(), party_id: request.party_id.toUpperCase() }
+  const emsp = upperParty(request)
   if (!actsAs(source.requester, emsp, REQUESTERS)) {
     throw new OcpiError(
       'HUB_ERR_INVALID_PARAMETERS',
@@ -117,7 +117,7 @@ async function bookingLocationOwner(
   const found = await findObjectsById(context.db, { module: 'bookings' }, bookingLocationId.toUpperCase())
   if (found.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
   const owner = found[0]
-  return owner && { country_code: owner.country_code.toUpperCase(), party_id: owner.party_id.toUpperCase() }
+  return owner && upperParty(owner)
 }
 
 /**
