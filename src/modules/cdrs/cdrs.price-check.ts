@@ -3,21 +3,18 @@ import { checkCdrPrice } from '../../pricing/cdr-check.ts'
 import type { PricedTariff } from '../../pricing/pricing-types.ts'
 import type { CdrReceived, HubEventBus } from '../../events/hub-events.ts'
 import type { Db } from '../../storage/database.ts'
+import { findObjectsById } from '../../storage/owned-objects.store.ts'
 import { tariffVersionsOf } from '../../storage/tariff-versions.store.ts'
 import { UNKNOWN_CDR_DATE_TIME } from './cdrs.schema.ts'
 
 /** The stored Location's IANA time zone, which the CDR's own cdr_location does not carry. */
 async function locationTimeZone(db: Db, event: CdrReceived): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('ocpi_objects')
-    .select('data')
-    .where('module', '=', 'locations')
-    .where('country_code', '=', event.cpo.country_code)
-    .where('party_id', '=', event.cpo.party_id)
-    .where('object_id', '=', event.cdr.cdr_location.id.toUpperCase())
-    .executeTakeFirst()
-  const zone = row?.data['time_zone']
-  return typeof zone === 'string' ? zone : undefined
+  const [location] = await findObjectsById(
+    db,
+    { module: 'locations', owners: [event.cpo] },
+    event.cdr.cdr_location.id.toUpperCase(),
+  )
+  return location?.time_zone
 }
 
 /**

@@ -1,8 +1,8 @@
-import type { PartyRef } from '../../core/party.ts'
+import { upperParty, type PartyRef } from '../../core/party.ts'
 import { quoteCharge, type ExpectedCharge } from '../../pricing/quote.ts'
 import type { PricedTariff, SessionPrice } from '../../pricing/pricing-types.ts'
 import type { Db } from '../../storage/database.ts'
-import type { Location } from '../locations/locations.schema.ts'
+import { findObjectsById } from '../../storage/owned-objects.store.ts'
 import type { PriceQuote, PriceQuoteRequest } from './price-quotes.schema.ts'
 
 /** Which connector a quote is for, and the charge expected there. */
@@ -19,16 +19,15 @@ export type ConnectorQuote =
   | { readonly outcome: 'NO_TARIFF'; readonly detail: string }
   | { readonly outcome: 'UNKNOWN_LOCATION' | 'UNKNOWN_EVSE' | 'UNKNOWN_CONNECTOR'; readonly detail: string }
 
-async function storedObject(db: Db, module: 'locations' | 'tariffs', cpo: PartyRef, id: string) {
-  const row = await db
-    .selectFrom('ocpi_objects')
-    .select('data')
-    .where('module', '=', module)
-    .where('country_code', '=', cpo.country_code.toUpperCase())
-    .where('party_id', '=', cpo.party_id.toUpperCase())
-    .where('object_id', '=', id.toUpperCase())
-    .executeTakeFirst()
-  return row?.data
+/** The CPO's object of this id in the hub's copy (ids compare case-insensitively). */
+async function ownObject<Module extends 'locations' | 'tariffs'>(
+  db: Db,
+  module: Module,
+  cpo: PartyRef,
+  id: string,
+) {
+  const [found] = await findObjectsById(db, { module, owners: [upperParty(cpo)] }, id.toUpperCase())
+  return found
 }
 
 /**
@@ -43,8 +42,7 @@ async function storedObject(db: Db, module: 'locations' | 'tariffs', cpo: PartyR
  */
 export async function quoteConnector(db: Db, request: QuoteRequest): Promise<ConnectorQuote> {
   const { cpo } = request
-  // Stored Locations passed the Location schema on their way in.
-  const location = (await storedObject(db, 'locations', cpo, request.location_id)) as Location | undefined
+  const location = await ownObject(db, 'locations', cpo, request.location_id)
   if (!location)
     return {
       outcome: 'UNKNOWN_LOCATION',
@@ -66,8 +64,8 @@ export async function quoteConnector(db: Db, request: QuoteRequest): Promise<Con
   const ids = connector.tariff_ids ?? []
   const tariffs: PricedTariff[] = []
   for (const id of ids) {
-    const tariff = await storedObject(db, 'tariffs', cpo, id)
-    if (tariff) tariffs.push(tariff as unknown as PricedTariff)
+    const tariff = await ownObject(db, 'tariffs', cpo, id)
+    if (tariff) tariffs.push(tariff)
   }
   if (tariffs.length === 0)
     return {
@@ -103,7 +101,7 @@ export function priceQuoteView(
 export function quoteRequestOf(body: PriceQuoteRequest): QuoteRequest {
   const { location, charge } = body
   return {
-    cpo: { country_code: location.country_code.toUpperCase(), party_id: location.party_id.toUpperCase() },
+    cpo: upperParty(location),
     location_id: location.location_id,
     evse_uid: location.evse_uid,
     connector_id: location.connector_id,
