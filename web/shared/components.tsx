@@ -50,6 +50,18 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
   )
 }
 
+/** A value shown once (a token, a secret, a URL to hand over), with its copy button. */
+export function CopyableValue({ value, label, testId }: { value: string; label: string; testId: string }) {
+  return (
+    <>
+      <code class="secret" data-testid={testId}>
+        {value}
+      </code>
+      <CopyButton text={value} label={label} />
+    </>
+  )
+}
+
 export interface Loaded<T> {
   readonly data: T | undefined
   readonly error: unknown

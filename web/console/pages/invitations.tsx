@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks'
 import { query } from '../../shared/api.ts'
 import {
-  CopyButton,
+  CopyableValue,
   ErrorNote,
   formatTime,
   Link,
@@ -214,18 +214,12 @@ export function CreatedInvitation({
       <p>
         <strong>Versions URL</strong>
       </p>
-      <code class="secret" data-testid="versions-url">
-        {invitation.versions_url}
-      </code>
-      <CopyButton text={invitation.versions_url} label="the versions URL" />
+      <CopyableValue value={invitation.versions_url} label="the versions URL" testId="versions-url" />
       <p>
         <strong>Token A</strong>
         {invitation.token_a_expires_at ? ` (valid until ${formatTime(invitation.token_a_expires_at)})` : ''}
       </p>
-      <code class="secret" data-testid="token-a">
-        {invitation.token_a}
-      </code>
-      <CopyButton text={invitation.token_a} label="token A" />
+      <CopyableValue value={invitation.token_a} label="token A" testId="token-a" />
       <div class="actions">
         <button type="button" class="secondary" onClick={onDone}>
           I have stored them

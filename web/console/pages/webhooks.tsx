@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import {
-  CopyButton,
+  CopyableValue,
   ErrorNote,
   formatTime,
   StatusBadge,
@@ -289,10 +289,7 @@ function ShownSecret({ webhook, onDone }: { webhook: WebhookWithSecret; onDone: 
         The receiver checks each event's signature with this secret (docs/webhooks.md shows how). It is shown
         only now: store it with the receiver.
       </p>
-      <code class="secret" data-testid="webhook-secret">
-        {webhook.secret}
-      </code>
-      <CopyButton text={webhook.secret} label="the signing secret" />
+      <CopyableValue value={webhook.secret} label="the signing secret" testId="webhook-secret" />
       <div class="actions">
         <button type="button" class="secondary" onClick={onDone}>
           I have stored it
