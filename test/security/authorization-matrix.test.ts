@@ -952,6 +952,13 @@ for (const engine of STORE_VARIANTS) {
       ok(
         await em1.call('/receiver/tokens/DE/EM1/TOK1', { method: 'PUT', body: aToken({ uid: 'TOK1' }, EM1) }),
       )
+      // The pushes above are delivered asynchronously: wait for them, or one arriving during an
+      // attempt below would count as traffic that attempt caused.
+      await eventually(() => {
+        expect(em1.inbox('locations')).toHaveLength(1)
+        expect(em1.inbox('tariffs')).toHaveLength(1)
+        expect(cp1.inbox('tokens')).toHaveLength(1)
+      })
     })
     afterAll(async () => {
       await hub?.close()
