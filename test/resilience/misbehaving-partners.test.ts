@@ -4,6 +4,7 @@ import { envelope } from '../support/fake-platform.ts'
 import {
   connectParty,
   eventually,
+  QUIET_MS,
   WITH_HUB_CLIENT_INFO,
   type ConnectedParty,
 } from '../support/roaming-network.ts'
@@ -99,18 +100,25 @@ for (const engine of STORE_VARIANTS) {
         {
           DELIVERY_MAX_IN_FLIGHT: '4',
           DELIVERY_MAX_IN_FLIGHT_PER_RECEIVER: '2',
-          OUTBOUND_TIMEOUT_MS: '3000',
+          // The fast receiver is down for a moment below: it must not be taken for OFFLINE.
+          DELIVERY_OFFLINE_AFTER_FAILURES: '1000',
+          // Longer than the test: a hanging request holds its slot until the platform closes.
+          OUTBOUND_TIMEOUT_MS: '120000',
         },
         ['EM1', 'EM2'],
       )
       const [hanging, fast] = emsps as [ConnectedParty, ConnectedParty]
-      const ids = Array.from({ length: 20 }, (_, i) => `H${i}`)
+      const ids = Array.from({ length: 40 }, (_, i) => `H${i}`)
       for (const id of ids) hanging.platform.hang('PUT', `/2.3.0/receiver/locations/NL/CPO/${id}`)
-      const started = Date.now()
-      for (const id of ids) expect((await put(cpo, id)).body.status_code).toBe(1000)
-      await fast.platform.waitForRequests('/2.3.0/receiver/locations', ids.length, 10_000)
-      // Without a per-receiver cap the hanging receiver would hold every slot for a whole timeout (3 s) at a time.
-      expect(Date.now() - started).toBeLessThan(2_500)
+      // The hanging receiver first has the slots to itself: without a per-receiver cap it would take all
+      // four and keep them, the fast one would get nothing, and the wait below would fail.
+      fast.platform.setDown(true)
+      for (const id of ids.slice(0, 4)) expect((await put(cpo, id)).body.status_code).toBe(1000)
+      await eventually(() => expect(hanging.inbox('locations').length).toBeGreaterThanOrEqual(2))
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS))
+      fast.platform.setDown(false)
+      for (const id of ids.slice(4)) expect((await put(cpo, id)).body.status_code).toBe(1000)
+      await fast.platform.waitForRequests('/2.3.0/receiver/locations', ids.length, 20_000)
       expect(hanging.inbox('locations').length).toBeLessThanOrEqual(2)
     })
 
