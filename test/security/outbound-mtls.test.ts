@@ -140,25 +140,38 @@ describe.skipIf(missing !== undefined)('mutual TLS towards partners (OUTBOUND_TL
         TEST_TIMEOUT_MS,
       )
 
+      /**
+       * A hub whose client certificate lives in files of its own, and `renew`, which replaces them on
+       * disk by a certificate the partner does not accept.
+       */
+      async function hubWithReplaceableCertificate(env: Record<string, string> = {}) {
+        const live = mkdtempSync(join(folder, 'live-'))
+        const certFile = join(live, 'client.pem')
+        const keyFile = join(live, 'client.key')
+        copyFileSync(hubClient.certFile, certFile)
+        copyFileSync(hubClient.keyFile, keyFile)
+        const hub = await startTestHub(engine, {
+          OUTBOUND_TLS_CERT_FILE: certFile,
+          OUTBOUND_TLS_KEY_FILE: keyFile,
+          OUTBOUND_TLS_CA_FILE: authority.certFile,
+          ...env,
+        })
+        hubs.push(hub)
+        const renew = () => {
+          copyFileSync(outsider.certFile, certFile)
+          copyFileSync(outsider.keyFile, keyFile)
+        }
+        return { hub, renew }
+      }
+
       it(
         'a client certificate replaced on disk is presented on new connections, without a restart',
         async () => {
-          const live = mkdtempSync(join(folder, 'live-'))
-          const certFile = join(live, 'client.pem')
-          const keyFile = join(live, 'client.key')
-          copyFileSync(hubClient.certFile, certFile)
-          copyFileSync(hubClient.keyFile, keyFile)
-          const hub = await startTestHub(engine, {
-            OUTBOUND_TLS_CERT_FILE: certFile,
-            OUTBOUND_TLS_KEY_FILE: keyFile,
-            OUTBOUND_TLS_CA_FILE: authority.certFile,
-          })
-          hubs.push(hub)
+          const { hub, renew } = await hubWithReplaceableCertificate()
           await connectAt(hub, '/before-renewal/versions')
           expect(partner.calls.some((call) => call.path.startsWith('/before-renewal'))).toBe(true)
           // Replaced by a certificate the partner does not accept: the hub's next connections are refused.
-          copyFileSync(outsider.certFile, certFile)
-          copyFileSync(outsider.keyFile, keyFile)
+          renew()
           await eventually(async () => {
             const path = `/after-renewal-${Date.now()}/versions`
             const refused = await connectAt(hub, path)
@@ -172,19 +185,10 @@ describe.skipIf(missing !== undefined)('mutual TLS towards partners (OUTBOUND_TL
       it(
         'webhook receivers get the same client certificate, and its replacement on disk too, without a restart',
         async () => {
-          const live = mkdtempSync(join(folder, 'live-hooks-'))
-          const certFile = join(live, 'client.pem')
-          const keyFile = join(live, 'client.key')
-          copyFileSync(hubClient.certFile, certFile)
-          copyFileSync(hubClient.keyFile, keyFile)
-          const hub = await startTestHub(engine, {
-            OUTBOUND_TLS_CERT_FILE: certFile,
-            OUTBOUND_TLS_KEY_FILE: keyFile,
-            OUTBOUND_TLS_CA_FILE: authority.certFile,
+          const { hub, renew } = await hubWithReplaceableCertificate({
             // The strict partner answers 401: each event is tried once and parked, which ends the wait.
             DELIVERY_MAX_ATTEMPTS: '1',
           })
-          hubs.push(hub)
           /** Subscribes `path` at the partner, sends it a test event and waits until the try is over. */
           const pingAt = async (path: string) => {
             const subscribed = await hub.admin<{ id: string }>('POST', '/webhooks', {
@@ -207,8 +211,7 @@ describe.skipIf(missing !== undefined)('mutual TLS towards partners (OUTBOUND_TL
           const before = partner.calls.filter((call) => call.path === `/hook-before-renewal-${engine}`)
           expect(before.map((call) => call.clientName)).toEqual(['hub-client'])
 
-          copyFileSync(outsider.certFile, certFile)
-          copyFileSync(outsider.keyFile, keyFile)
+          renew()
           await eventually(async () => {
             const path = `/hook-after-renewal-${Date.now()}`
             const parked = await pingAt(path)
