@@ -142,8 +142,14 @@ export interface StatementFilter {
   readonly cpo?: PartyRef
   readonly emsp?: PartyRef
   readonly currency?: string
-  /** One of these parties is the CPO or the eMSP: what a party may see of the clearing. */
-  readonly involving?: readonly PartyRef[]
+  /** The CPO is one of `cpos` or the eMSP one of `emsps`: what a party may see of the clearing. */
+  readonly involving?: PartyRoles
+}
+
+/** A partner's parties by the side of a CDR they are on: CPOs post CDRs, eMSPs receive them. */
+export interface PartyRoles {
+  readonly cpos: readonly PartyRef[]
+  readonly emsps: readonly PartyRef[]
 }
 
 const isParty = (role: 'cpo' | 'emsp', party: PartyRef): RawBuilder<boolean> =>
@@ -159,7 +165,10 @@ export function partiesCondition(filter: StatementFilter): RawBuilder<boolean> {
   if (filter.emsp) conditions.push(isParty('emsp', filter.emsp))
   if (filter.currency) conditions.push(sql<boolean>`currency = ${filter.currency}`)
   if (filter.involving) {
-    const sides = filter.involving.flatMap((party) => [isParty('cpo', party), isParty('emsp', party)])
+    const sides = [
+      ...filter.involving.cpos.map((party) => isParty('cpo', party)),
+      ...filter.involving.emsps.map((party) => isParty('emsp', party)),
+    ]
     conditions.push(sides.length ? sql<boolean>`(${sql.join(sides, sql` or `)})` : sql<boolean>`false`)
   }
   return conditions.length ? sql<boolean>`(${sql.join(conditions, sql` and `)})` : sql<boolean>`true`
