@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../clearing/documents.ts'
 import { networkInsights, partyAnalytics } from '../clearing/analytics.ts'
+import { backfillLedger } from '../clearing/backfill.ts'
 import { invoicesFor } from '../clearing/fees.ts'
 import {
   ClearingRefused,
@@ -179,6 +180,26 @@ export async function clearingRoutes(
         ...request.body,
       })
       return line
+    },
+  )
+
+  routes.post(
+    '/clearing/backfill',
+    {
+      schema: {
+        summary:
+          'Enters the CDRs delivered before the ledger existed, read back from their eMSPs: how many were added',
+        tags: TAGS,
+      },
+    },
+    async (request) => {
+      const outcome = await backfillLedger(context)
+      logAdminChange(request, 'backfill-cdr-ledger', {
+        target: 'cdr-ledger',
+        added: outcome.added,
+        unavailable: outcome.unavailable.length,
+      })
+      return outcome
     },
   )
 
