@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { PartyRef } from '../core/party.ts'
 import { listPriceDiscrepancies } from '../modules/cdrs/price-discrepancies.store.ts'
 import type { Db } from '../storage/database.ts'
+import { partiesCondition, type PartyColumnsFilter } from '../storage/party-columns.ts'
 import type { CdrLedgerTable, ClearingStatementsTable } from '../storage/tables.ts'
-import { sql, type RawBuilder, type Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 
 /**
  * Clearing statements (docs/clearing.md): per CPO, eMSP, period and currency, the sums of the CDRs the hub
@@ -137,42 +138,8 @@ export function requestedPeriod(request: PeriodRequest): Period | undefined {
   return undefined
 }
 
-/** Which statements (or ledger lines, closed documents, agreements): every condition given must hold. */
-export interface StatementFilter {
-  readonly cpo?: PartyRef
-  readonly emsp?: PartyRef
-  readonly currency?: string
-  /** The CPO is one of `cpos` or the eMSP one of `emsps`: what a party may see of the clearing. */
-  readonly involving?: PartyRoles
-}
-
-/** A partner's parties by the side of a CDR they are on: CPOs post CDRs, eMSPs receive them. */
-export interface PartyRoles {
-  readonly cpos: readonly PartyRef[]
-  readonly emsps: readonly PartyRef[]
-}
-
-const isParty = (role: 'cpo' | 'emsp', party: PartyRef): RawBuilder<boolean> =>
-  sql<boolean>`(${sql.ref(`${role}_country_code`)} = ${party.country_code} and ${sql.ref(`${role}_party_id`)} = ${party.party_id})`
-
-/**
- * The filter as one condition, for every clearing table that names a CPO and an eMSP in the same columns
- * (cdr_ledger, clearing_statements, agreements): the queries share it instead of each repeating it.
- */
-export function partiesCondition(filter: StatementFilter): RawBuilder<boolean> {
-  const conditions: RawBuilder<boolean>[] = []
-  if (filter.cpo) conditions.push(isParty('cpo', filter.cpo))
-  if (filter.emsp) conditions.push(isParty('emsp', filter.emsp))
-  if (filter.currency) conditions.push(sql<boolean>`currency = ${filter.currency}`)
-  if (filter.involving) {
-    const sides = [
-      ...filter.involving.cpos.map((party) => isParty('cpo', party)),
-      ...filter.involving.emsps.map((party) => isParty('emsp', party)),
-    ]
-    conditions.push(sides.length ? sql<boolean>`(${sql.join(sides, sql` or `)})` : sql<boolean>`false`)
-  }
-  return conditions.length ? sql<boolean>`(${sql.join(conditions, sql` and `)})` : sql<boolean>`true`
-}
+/** Which statements (ledger lines, closed documents): by CPO, eMSP, currency, or a party's own. */
+export type StatementFilter = PartyColumnsFilter
 
 /**
  * The roaming agreement a statement comes under: of its CPO and eMSP, in force during part of the period

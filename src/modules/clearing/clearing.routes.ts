@@ -11,7 +11,6 @@ import {
   PERIOD_REQUIRED,
   requestedPeriod,
   type Period,
-  type PartyRoles,
   type PeriodRequest,
 } from '../../clearing/statements.ts'
 import { successEnvelope } from '../../core/envelope.ts'
@@ -20,6 +19,7 @@ import { INTERFACE_IMPLEMENTERS } from '../../core/modules.ts'
 import { partyFromText, partyKey, sameParty, type PartyRef } from '../../core/party.ts'
 import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
 import type { HubContext } from '../../hub-context.ts'
+import type { PartyRoles } from '../../storage/party-columns.ts'
 import { loadRequester } from '../../routing/requester.ts'
 import { sendDocument } from '../../transport/downloads.ts'
 import { DocumentFormat, PartyText, PeriodFields } from './clearing.schema.ts'
