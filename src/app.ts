@@ -36,6 +36,7 @@ import { capConnectionsPerAddress } from './transport/connection-cap.ts'
 import { trustedProxyCheck, type TrustedProxyCheck } from './transport/trusted-proxies.ts'
 import { pruneTariffVersions } from './storage/tariff-versions.store.ts'
 import { priceQuotesRoutes } from './modules/tariffs/price-quotes.routes.ts'
+import { partyClearingRoutes } from './modules/clearing/clearing.routes.ts'
 import { checkCdrPricesOnDelivery } from './modules/cdrs/cdrs.price-check.ts'
 import { translateHubEvents } from './webhooks/webhook-events.ts'
 import { WebhookPublisher } from './webhooks/webhook-publisher.ts'
@@ -179,6 +180,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       })
       await registerModules(ocpi, context)
       await ocpi.register(priceQuotesRoutes, { context })
+      await ocpi.register(partyClearingRoutes, { context })
     },
     { prefix: '/ocpi' },
   )

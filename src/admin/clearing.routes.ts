@@ -1,42 +1,37 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../clearing/documents.ts'
 import { networkInsights, partyAnalytics } from '../clearing/analytics.ts'
-import { countEvses, invoicesOf } from '../clearing/fees.ts'
+import { backfillLedger } from '../clearing/backfill.ts'
+import { invoicesFor } from '../clearing/fees.ts'
 import {
   ClearingRefused,
   closePeriod,
   computeStatements,
   correctStatement,
   listClosedStatements,
-  monthPeriod,
+  PERIOD_REQUIRED,
+  requestedPeriod,
   setDispute,
   type Period,
+  type PeriodRequest,
 } from '../clearing/statements.ts'
-import { partyFromText, partyKey } from '../core/party.ts'
+import { partyFromText } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
+import { DocumentFormat, PartyText, PeriodFields } from '../modules/clearing/clearing.schema.ts'
+import { sendDocument } from '../transport/downloads.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
 
 const TAGS = ['Admin · clearing']
-const PartyText = Type.String({ pattern: '^[A-Za-z]{2}\\*[A-Za-z0-9]{3}$', description: 'CC*PID' })
-const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (UTC)' })
-const PeriodFields = {
-  month: Type.Optional(Month),
-  from: Type.Optional(Type.String({ format: 'date-time' })),
-  to: Type.Optional(Type.String({ format: 'date-time' })),
-  cpo: Type.Optional(PartyText),
-  emsp: Type.Optional(PartyText),
-}
-const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('pdf')]))
-const StatementsQuery = Type.Object({ ...PeriodFields, format: Format }, { additionalProperties: false })
-const CloseRequest = Type.Object(PeriodFields, { additionalProperties: false })
-type PeriodRequest = Static<typeof CloseRequest>
-const PeriodQuery = Type.Object(
-  { month: PeriodFields.month, from: PeriodFields.from, to: PeriodFields.to },
+const PartiesFields = { cpo: Type.Optional(PartyText), emsp: Type.Optional(PartyText) }
+const StatementsQuery = Type.Object(
+  { ...PeriodFields, ...PartiesFields, format: DocumentFormat },
   { additionalProperties: false },
 )
+const CloseRequest = Type.Object({ ...PeriodFields, ...PartiesFields }, { additionalProperties: false })
+const PeriodQuery = Type.Object(PeriodFields, { additionalProperties: false })
 const PartyParams = Type.Object({ party: PartyText })
 const StatementParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 const CdrParams = Type.Object({ cpo: PartyText, cdr_id: Type.String({ minLength: 1, maxLength: 39 }) })
@@ -45,19 +40,13 @@ const DisputeRequest = Type.Union([
   Type.Object({ resolution: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
 ])
 
-/** A month, or from/to; never both, never neither. */
 function periodOf(query: PeriodRequest): Period {
-  if (query.month && !query.from && !query.to) return monthPeriod(query.month)
-  if (!query.month && query.from && query.to && Date.parse(query.from) < Date.parse(query.to)) {
-    return { from: new Date(query.from).toISOString(), to: new Date(query.to).toISOString() }
-  }
-  throw new AdminError(
-    'ADMIN_INVALID_REQUEST',
-    'name the period: month=YYYY-MM, or from and to (from before to)',
-  )
+  const period = requestedPeriod(query)
+  if (!period) throw new AdminError('ADMIN_INVALID_REQUEST', PERIOD_REQUIRED)
+  return period
 }
 
-function filterOf(query: PeriodRequest) {
+function filterOf(query: Static<typeof CloseRequest>) {
   return { cpo: partyFromText(query.cpo), emsp: partyFromText(query.emsp) }
 }
 
@@ -74,27 +63,6 @@ async function refusalsAsAdminErrors<T>(work: () => Promise<T>): Promise<T> {
     } as const
     throw new AdminError(code[error.kind], error.message)
   }
-}
-
-async function download(
-  reply: FastifyReply,
-  format: 'json' | 'csv' | 'pdf' | undefined,
-  name: string,
-  documents: { json: unknown; csv: () => string; pdf: () => Promise<Buffer> },
-) {
-  if (format === 'csv') {
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${name}.csv"`)
-      .send(documents.csv())
-  }
-  if (format === 'pdf') {
-    return reply
-      .type('application/pdf')
-      .header('content-disposition', `attachment; filename="${name}.pdf"`)
-      .send(await documents.pdf())
-  }
-  return documents.json
 }
 
 /**
@@ -119,7 +87,7 @@ export async function clearingRoutes(
     },
     async (request, reply) => {
       const statements = await computeStatements(context.db, periodOf(request.query), filterOf(request.query))
-      return download(reply, request.query.format, 'statements', {
+      return sendDocument(reply, request.query.format, 'statements', {
         json: { statements },
         csv: () => statementsCsv(statements),
         pdf: () => statementsPdf(statements, hubName),
@@ -142,7 +110,7 @@ export async function clearingRoutes(
         periodOf(request.query),
         filterOf(request.query),
       )
-      return download(reply, request.query.format, 'statements-closed', {
+      return sendDocument(reply, request.query.format, 'statements-closed', {
         json: { statements },
         csv: () => statementsCsv(statements),
         pdf: () => statementsPdf(statements, hubName),
@@ -215,6 +183,26 @@ export async function clearingRoutes(
     },
   )
 
+  routes.post(
+    '/clearing/backfill',
+    {
+      schema: {
+        summary:
+          'Enters the CDRs delivered before the ledger existed, read back from their eMSPs: how many were added',
+        tags: TAGS,
+      },
+    },
+    async (request) => {
+      const outcome = await backfillLedger(context)
+      logAdminChange(request, 'backfill-cdr-ledger', {
+        target: 'cdr-ledger',
+        added: outcome.added,
+        unavailable: outcome.unavailable.length,
+      })
+      return outcome
+    },
+  )
+
   routes.get(
     '/clearing/invoices',
     {
@@ -225,18 +213,13 @@ export async function clearingRoutes(
       },
     },
     async (request, reply) => {
-      const period = periodOf(request.query)
-      const filter = filterOf(request.query)
-      const [statements, evses] = await Promise.all([
-        computeStatements(context.db, period, filter),
-        countEvses(context.db),
-      ])
-      // An eMSP filter names statements; a membership fee is a CPO's whatever its partners.
-      const members = new Map(
-        [...evses].filter(([, { party }]) => !filter.cpo || partyKey(party) === partyKey(filter.cpo)),
+      const invoices = await invoicesFor(
+        context.db,
+        periodOf(request.query),
+        filterOf(request.query),
+        context.config.clearingFees,
       )
-      const invoices = invoicesOf(period, statements, context.config.clearingFees, members)
-      return download(reply, request.query.format, 'invoices', {
+      return sendDocument(reply, request.query.format, 'invoices', {
         json: { invoices },
         csv: () => invoicesCsv(invoices),
         pdf: () => invoicesPdf(invoices, hubName),

@@ -93,11 +93,16 @@ function totals(charges: readonly Charge[]) {
 }
 
 /**
- * One party's figures for a period: as a CPO, per Location its sessions, energy, sessions by hour of the
+ * One party's figures for a period, in the roles asked for (both by default; `null` for the other): as a CPO, per Location its sessions, energy, sessions by hour of the
  * day (UTC) and utilisation (charging hours over its EVSEs' hours in the period); as either role, its top
  * partners with their share of its roaming sessions.
  */
-export async function partyAnalytics(db: Db, period: Period, party: PartyRef) {
+export async function partyAnalytics(
+  db: Db,
+  period: Period,
+  party: PartyRef,
+  roles: { readonly cpo: boolean; readonly emsp: boolean } = { cpo: true, emsp: true },
+) {
   const key = partyKey(party)
   const charges = await chargesOf(db, period)
   const asCpo = charges.filter((charge) => partyKey(charge.cpo) === key)
@@ -110,23 +115,28 @@ export async function partyAnalytics(db: Db, period: Period, party: PartyRef) {
   return {
     party,
     period,
-    as_cpo: {
-      ...totals(asCpo),
-      locations: [...locations].map(([locationId, ofLocation]) => {
-        const charged = ofLocation.reduce((sum, charge) => sum + charge.hours, 0)
-        const evseCount = evses.get(locationId)
-        return {
-          location_id: locationId,
-          ...totals(ofLocation),
-          charging_hours: round(charged),
-          evses: evseCount ?? null,
-          // Unknown without the Location stored at the hub.
-          utilisation: evseCount ? round(charged / (evseCount * periodHours)) : null,
-        }
-      }),
-      top_partners: topPartners(asCpo, (charge) => charge.emsp),
-    },
-    as_emsp: { ...totals(asEmsp), top_partners: topPartners(asEmsp, (charge) => charge.cpo) },
+    // null for a role the asker does not hold the party in: someone else's figures under the same ids.
+    as_cpo: !roles.cpo
+      ? null
+      : {
+          ...totals(asCpo),
+          locations: [...locations].map(([locationId, ofLocation]) => {
+            const charged = ofLocation.reduce((sum, charge) => sum + charge.hours, 0)
+            const evseCount = evses.get(locationId)
+            return {
+              location_id: locationId,
+              ...totals(ofLocation),
+              charging_hours: round(charged),
+              evses: evseCount ?? null,
+              // Unknown without the Location stored at the hub.
+              utilisation: evseCount ? round(charged / (evseCount * periodHours)) : null,
+            }
+          }),
+          top_partners: topPartners(asCpo, (charge) => charge.emsp),
+        },
+    as_emsp: !roles.emsp
+      ? null
+      : { ...totals(asEmsp), top_partners: topPartners(asEmsp, (charge) => charge.cpo) },
   }
 }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { HubConfig } from '../config/config.ts'
 import { partyKey, type PartyRef } from '../core/party.ts'
 import type { Db } from '../storage/database.ts'
-import type { Period, Statement } from './statements.ts'
+import { computeStatements, type Period, type Statement } from './statements.ts'
 
 /** The hub's fee settings (CLEARING_FEE_PERCENT, CLEARING_FEE_PER_CDR, CLEARING_MEMBERSHIP_*). */
 export type FeeSettings = HubConfig['clearingFees']
@@ -92,4 +92,21 @@ export function invoicesOf(
     ...invoice,
     total: round(invoice.lines.reduce((sum, line) => sum + line.amount, 0)),
   }))
+}
+
+/**
+ * The hub's invoices for a period from the ledger now: of every CPO, or of `cpo` alone; `emsp` narrows
+ * the transaction fees to its statements (a membership fee is the CPO's whatever its partners).
+ */
+export async function invoicesFor(
+  db: Db,
+  period: Period,
+  filter: { readonly cpo?: PartyRef; readonly emsp?: PartyRef },
+  fees: FeeSettings,
+): Promise<Invoice[]> {
+  const [statements, evses] = await Promise.all([computeStatements(db, period, filter), countEvses(db)])
+  const members = new Map(
+    [...evses].filter(([, { party }]) => !filter.cpo || partyKey(party) === partyKey(filter.cpo)),
+  )
+  return invoicesOf(period, statements, fees, members)
 }

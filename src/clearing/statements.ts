@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { PartyRef } from '../core/party.ts'
 import { listPriceDiscrepancies } from '../modules/cdrs/price-discrepancies.store.ts'
 import type { Db } from '../storage/database.ts'
+import { partiesCondition, type PartyColumnsFilter } from '../storage/party-columns.ts'
 import type { CdrLedgerTable, ClearingStatementsTable } from '../storage/tables.ts'
 import { sql, type Selectable } from 'kysely'
 
@@ -119,11 +120,26 @@ export function monthPeriod(month: string): Period {
   }
 }
 
-interface Filter {
-  readonly cpo?: PartyRef
-  readonly emsp?: PartyRef
-  readonly currency?: string
+/** The `month`, or `from` and `to`, of a request: never both, never neither. */
+export interface PeriodRequest {
+  readonly month?: string
+  readonly from?: string
+  readonly to?: string
 }
+
+export const PERIOD_REQUIRED = 'name the period: month=YYYY-MM, or from and to (from before to)'
+
+/** The period a request names; undefined when it names none, or both, or from not before to. */
+export function requestedPeriod(request: PeriodRequest): Period | undefined {
+  if (request.month && !request.from && !request.to) return monthPeriod(request.month)
+  if (!request.month && request.from && request.to && Date.parse(request.from) < Date.parse(request.to)) {
+    return { from: new Date(request.from).toISOString(), to: new Date(request.to).toISOString() }
+  }
+  return undefined
+}
+
+/** Which statements (ledger lines, closed documents): by CPO, eMSP, currency, or a party's own. */
+export type StatementFilter = PartyColumnsFilter
 
 /**
  * The roaming agreement a statement comes under: of its CPO and eMSP, in force during part of the period
@@ -134,10 +150,7 @@ async function agreementOf(db: Db, key: StatementKey, period: Period): Promise<s
   const row = await db
     .selectFrom('agreements')
     .select('id')
-    .where('cpo_country_code', '=', key.cpo.country_code)
-    .where('cpo_party_id', '=', key.cpo.party_id)
-    .where('emsp_country_code', '=', key.emsp.country_code)
-    .where('emsp_party_id', '=', key.emsp.party_id)
+    .where(partiesCondition({ cpo: key.cpo, emsp: key.emsp }))
     .where('state', '!=', 'proposed')
     .where((eb) => eb.or([eb('valid_from', 'is', null), eb('valid_from', '<', new Date(period.to))]))
     .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', new Date(period.from))]))
@@ -152,26 +165,18 @@ async function agreementOf(db: Db, key: StatementKey, period: Period): Promise<s
 export async function computeStatements(
   db: Db,
   period: Period,
-  filter: Filter = {},
+  filter: StatementFilter = {},
   discrepancies: PriceDiscrepancySource = storedPriceDiscrepancies(db),
 ): Promise<Statement[]> {
-  let query = db
+  const rows = await db
     .selectFrom('cdr_ledger')
     .selectAll()
     .where('end_date_time', '>=', new Date(period.from))
     .where('end_date_time', '<', new Date(period.to))
-  if (filter.cpo) {
-    query = query
-      .where('cpo_country_code', '=', filter.cpo.country_code)
-      .where('cpo_party_id', '=', filter.cpo.party_id)
-  }
-  if (filter.emsp) {
-    query = query
-      .where('emsp_country_code', '=', filter.emsp.country_code)
-      .where('emsp_party_id', '=', filter.emsp.party_id)
-  }
-  if (filter.currency) query = query.where('currency', '=', filter.currency)
-  const rows = await query.orderBy('end_date_time').orderBy('cdr_id').execute()
+    .where(partiesCondition(filter))
+    .orderBy('end_date_time')
+    .orderBy('cdr_id')
+    .execute()
 
   const groups = new Map<string, { key: StatementKey; rows: typeof rows }>()
   for (const row of rows) {
@@ -298,29 +303,32 @@ function closedStatement(row: StatementRow): Statement {
 export async function listClosedStatements(
   db: Db,
   period: Period,
-  filter: Filter = {},
+  filter: StatementFilter = {},
 ): Promise<Statement[]> {
-  let query = db
+  const rows = await db
     .selectFrom('clearing_statements')
     .selectAll()
     .where('period_from', '<', new Date(period.to))
     .where('period_to', '>', new Date(period.from))
-  if (filter.cpo) {
-    query = query
-      .where('cpo_country_code', '=', filter.cpo.country_code)
-      .where('cpo_party_id', '=', filter.cpo.party_id)
-  }
-  if (filter.emsp) {
-    query = query
-      .where('emsp_country_code', '=', filter.emsp.country_code)
-      .where('emsp_party_id', '=', filter.emsp.party_id)
-  }
-  const rows = await query.orderBy('closed_at').orderBy('id').execute()
+    .where(partiesCondition(filter))
+    .orderBy('closed_at')
+    .orderBy('id')
+    .execute()
   return rows.map(closedStatement)
 }
 
-export async function findClosedStatement(db: Db, id: string): Promise<Statement | undefined> {
-  const row = await db.selectFrom('clearing_statements').selectAll().where('id', '=', id).executeTakeFirst()
+/** A closed statement (or correction) by its id, if it is one `filter` lets through. */
+export async function findClosedStatement(
+  db: Db,
+  id: string,
+  filter: StatementFilter = {},
+): Promise<Statement | undefined> {
+  const row = await db
+    .selectFrom('clearing_statements')
+    .selectAll()
+    .where('id', '=', id)
+    .where(partiesCondition(filter))
+    .executeTakeFirst()
   return row && closedStatement(row)
 }
 
@@ -338,10 +346,7 @@ async function periodClosed(db: Db, cpo: PartyRef, emsp: PartyRef, endDateTime: 
   const row = await db
     .selectFrom('clearing_statements')
     .select('id')
-    .where('cpo_country_code', '=', cpo.country_code)
-    .where('cpo_party_id', '=', cpo.party_id)
-    .where('emsp_country_code', '=', emsp.country_code)
-    .where('emsp_party_id', '=', emsp.party_id)
+    .where(partiesCondition({ cpo, emsp }))
     .where('period_from', '<=', new Date(endDateTime))
     .where('period_to', '>', new Date(endDateTime))
     .executeTakeFirst()
@@ -369,25 +374,33 @@ function insertable(statement: Statement, id: string, correctsId: string | null)
 }
 
 /**
+ * The advisory lock closing a period takes: beyond int4, so no hashtext() lock of the outbox is it, and
+ * not the still-alive check's.
+ */
+const CLOSING_LOCK = 4_307_120_017
+
+/**
  * Closes a period: its statements become documents that are never changed again. Refused, with nothing
  * closed, when one of them was closed before or overlaps a closed one (a correction is the way to change
  * it; `filter` closes the others).
  */
-export async function closePeriod(db: Db, period: Period, filter: Filter = {}): Promise<Statement[]> {
+export async function closePeriod(
+  db: Db,
+  period: Period,
+  filter: StatementFilter = {},
+): Promise<Statement[]> {
   const statements = await computeStatements(db, period, filter)
   return db.transaction().execute(async (trx) => {
+    // One close at a time: two overlapping periods closed at once would each find no overlap and both
+    // insert (the unique index only catches the same period twice). Held until the transaction ends.
+    await sql`select pg_advisory_xact_lock(${CLOSING_LOCK}::bigint)`.execute(trx)
     const closed: Statement[] = []
     for (const statement of statements) {
-      // A period overlapping a closed one would count its CDRs twice. The unique index catches two
-      // concurrent closes of the same period.
+      // A period overlapping a closed one would count its CDRs twice.
       const overlapping = await trx
         .selectFrom('clearing_statements')
         .select('id')
-        .where('cpo_country_code', '=', statement.cpo.country_code)
-        .where('cpo_party_id', '=', statement.cpo.party_id)
-        .where('emsp_country_code', '=', statement.emsp.country_code)
-        .where('emsp_party_id', '=', statement.emsp.party_id)
-        .where('currency', '=', statement.currency)
+        .where(partiesCondition(statement))
         .where('period_from', '<', new Date(period.to))
         .where('period_to', '>', new Date(period.from))
         .executeTakeFirst()

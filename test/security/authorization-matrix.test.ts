@@ -69,6 +69,9 @@ const UNKNOWN_LOCATION = { http: 404, status: 2003 }
 const REFUSED = { http: 200, status: 2001 }
 const NOT_ALLOWED = { http: 405, status: 2000 }
 
+/** The hub's extensions (/ocpi/hub) as a path below /ocpi/2.3.0, where attempts are sent. */
+const HUB_EXTENSIONS = '/../hub'
+
 /** Callback URLs the hub handed to CP1 for EM1's command and charging profile; set up in beforeAll. */
 const callbacks = { command: '', chargingProfile: '' }
 const below = (url: string) => new URL(url).pathname.replace('/ocpi/2.3.0', '')
@@ -393,6 +396,31 @@ const ATTEMPTS: readonly Attempt[] = [
     headers: () => routeHeaders(EM1, CP1),
     expect: REFUSED,
   },
+  // clearing (hub extension): the statements, invoices and analytics of CP1 and EM1
+  ...(
+    [
+      ['statements?month=2026-03&party=NL*CP1', 'CP2', "CP1's open statements"],
+      ['statements?month=2026-03&party=DE*EM1', 'EM2', "EM1's open statements"],
+      ['statements/closed?month=2026-03&party=DE*EM1', 'EM2', "EM1's closed statements"],
+      ['invoices?month=2026-03&party=NL*CP1', 'CP2', "the hub's invoices to CP1"],
+      ['analytics?month=2026-03&party=DE*EM1', 'EM2', "EM1's analytics"],
+    ] as const
+  ).map(([path, by, what]): Attempt => ({
+    route: `GET /ocpi/hub/clearing/${path.split('?')[0]}`,
+    what: `${by} reads ${what}`,
+    by,
+    method: 'GET',
+    path: () => `${HUB_EXTENSIONS}/clearing/${path}`,
+    expect: NOT_FOUND,
+  })),
+  ...(['CP2', 'EM2'] as const).map((by): Attempt => ({
+    route: 'GET /ocpi/hub/clearing/statements/:id',
+    what: `${by} reads the closed statement of CP1 to EM1`,
+    by,
+    method: 'GET',
+    path: () => `${HUB_EXTENSIONS}/clearing/statements/${closedStatementId}`,
+    expect: NOT_FOUND,
+  })),
   // commands
   {
     route: 'POST /ocpi/2.3.0/receiver/commands/:command',
@@ -751,6 +779,8 @@ const ALL_ATTEMPTS = [...ATTEMPTS, ...ID_ESCAPES]
 
 /** The hub's id of CP1's CDR (its CDR URL); set up in beforeAll. */
 let cdrHubId = ''
+/** CP1's statement to EM1 of that CDR's month, closed; set up in beforeAll. */
+let closedStatementId = ''
 
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: nobody reads, changes or sends what belongs to another party`, () => {
@@ -819,6 +849,11 @@ for (const engine of STORE_VARIANTS) {
       const cdr = await cp1.call('/receiver/cdrs', { method: 'POST', body: aCdr({ id: 'CDR1' }, CP1, EM1) })
       ok(cdr)
       cdrHubId = cdr.headers.get('location')!.split('/').at(-1)!
+      const closed = await hub.admin<{ statements: { id: string }[] }>('POST', '/clearing/periods/close', {
+        month: '2026-03',
+      })
+      expect(closed.body.statements, closed.text).toHaveLength(1)
+      closedStatementId = closed.body.statements[0]!.id
       cp1.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
         status: 200,
         body: envelope(aCommandResponse()),

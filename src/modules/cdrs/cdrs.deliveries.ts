@@ -167,6 +167,43 @@ export async function completeCdrDelivery(
   })
 }
 
+/**
+ * A ledger entry for a CDR delivered before the ledger existed (docs/clearing.md: the backfill). False
+ * when it has one already: a CDR is never counted twice.
+ */
+export async function addToLedger(
+  db: Db,
+  hubId: string,
+  ledger: Omit<Insertable<CdrLedgerTable>, 'hub_id'>,
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('cdr_ledger')
+    .values({ hub_id: hubId, ...ledger })
+    .onConflict((oc) => oc.column('hub_id').doNothing())
+    .returning('hub_id')
+    .executeTakeFirst()
+  return inserted !== undefined
+}
+
+/** The CDRs delivered (their eMSP answered a Location) that have no ledger entry, oldest first. */
+export async function deliveredWithoutLedger(db: Db): Promise<(DeliveredCdr & CdrKey & { hubId: string })[]> {
+  const rows = await db
+    .selectFrom('cdr_routes')
+    .leftJoin('cdr_ledger', 'cdr_ledger.hub_id', 'cdr_routes.hub_id')
+    .selectAll('cdr_routes')
+    .where('cdr_routes.receiver_location', '<>', PENDING)
+    .where('cdr_ledger.hub_id', 'is', null)
+    .orderBy('cdr_routes.created_at')
+    .execute()
+  return rows.map((row) => ({
+    hubId: row.hub_id,
+    cdrId: row.cdr_id,
+    cpo: { country_code: row.cpo_country_code, party_id: row.cpo_party_id },
+    emsp: { country_code: row.emsp_country_code, party_id: row.emsp_party_id },
+    receiverLocation: row.receiver_location,
+  }))
+}
+
 /** The delivery failed or left nothing to read: a retry of the CDR is delivered again. */
 export async function releaseCdrClaim(db: Db, hubId: string): Promise<void> {
   await db

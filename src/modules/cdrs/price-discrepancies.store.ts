@@ -1,5 +1,6 @@
 import type { PartyRef } from '../../core/party.ts'
 import type { Db } from '../../storage/database.ts'
+import { partiesCondition } from '../../storage/party-columns.ts'
 import type { PriceDiscrepancyRow } from '../../storage/tables.ts'
 
 export interface PriceDiscrepancyFilter {
@@ -25,12 +26,7 @@ export async function listPriceDiscrepancies(
   const rows = await db
     .selectFrom('price_discrepancies')
     .selectAll()
-    .$if(cpo !== undefined, (query) =>
-      query.where('cpo_country_code', '=', cpo!.country_code).where('cpo_party_id', '=', cpo!.party_id),
-    )
-    .$if(emsp !== undefined, (query) =>
-      query.where('emsp_country_code', '=', emsp!.country_code).where('emsp_party_id', '=', emsp!.party_id),
-    )
+    .where(partiesCondition({ cpo, emsp }))
     .$if(from !== undefined, (query) => query.where('session_start', '>=', from!))
     .$if(to !== undefined, (query) => query.where('session_start', '<', to!))
     .$if(beforeId !== undefined, (query) => query.where('id', '<', beforeId!))
