@@ -26,6 +26,14 @@ const MODE_WORDS = {
     'Agreement-based roaming: a CPO and an eMSP roam only under an active agreement that covers the module (and the Location).',
 } as const
 
+/** The validity in words: either bound may be open. */
+function validity({ valid_from: from, valid_until: until }: Agreement): string {
+  if (from && until) return `${formatTime(from)} until ${formatTime(until)}`
+  if (from) return `from ${formatTime(from)}`
+  if (until) return `until ${formatTime(until)}`
+  return 'always'
+}
+
 /** The datalists of the parties the hub knows, for the party inputs. */
 const CPO_PARTIES = 'known-cpo-parties'
 const EMSP_PARTIES = 'known-emsp-parties'
@@ -210,11 +218,7 @@ function AgreementRow(props: {
       </td>
       <td>{agreement.modules?.join(', ') ?? 'all'}</td>
       <td>{agreement.location_ids?.join(', ') ?? 'all'}</td>
-      <td>
-        {agreement.valid_from || agreement.valid_until
-          ? `${formatTime(agreement.valid_from)} – ${formatTime(agreement.valid_until)}`
-          : 'always'}
-      </td>
+      <td>{validity(agreement)}</td>
       <td>{formatTime(agreement.updated_at)}</td>
       {onRun && (
         <td class="actions">
