@@ -9,6 +9,7 @@ import {
   useAction,
   useLoad,
 } from '../../shared/components.tsx'
+import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
 import { partyOf, PartyField } from '../form-fields.tsx'
 import {
@@ -20,6 +21,9 @@ import {
   type StatementLine,
   type TopPartner,
 } from '../hub-types.ts'
+
+/** A CDR crossed the hub (its ledger line is written), or the price check found it off its tariffs. */
+const CDR_EVENTS = ['cdr.received', 'cdr.price_discrepancy'] as const
 
 const VIEWS = { statements: 'Statements', invoices: 'Fee invoices', analytics: 'Analytics' } as const
 type View = keyof typeof VIEWS
@@ -118,6 +122,7 @@ function Statements({ month, cpo, emsp }: { month: string; cpo: string; emsp: st
     () => api.get<{ statements: Statement[] }>(`/clearing/statements/closed${search}`),
     `closed ${search}`,
   )
+  useHubEvents(CDR_EVENTS, open.reload)
   const [shownKey, setShownKey] = useState<string | undefined>(undefined)
   const [outcome, setOutcome] = useState('')
   const change = useAction(async (what: () => Promise<string>) => {
@@ -218,7 +223,7 @@ function Statements({ month, cpo, emsp }: { month: string; cpo: string; emsp: st
                       <button
                         type="button"
                         class="secondary"
-                        aria-label={`Show lines of ${name}`}
+                        aria-label={`${key === shownKey ? 'Hide' : 'Show'} lines of ${name}`}
                         aria-expanded={key === shownKey}
                         onClick={() => setShownKey(key === shownKey ? undefined : key)}
                       >
