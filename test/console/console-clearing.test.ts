@@ -197,7 +197,7 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console clearing 
         page.waitForEvent('download'),
         page.getByRole('link', { name }).click(),
       ])
-      return readFile((await file.path())!)
+      return readFile(await file.path())
     }
     const csv = (await download('Download the open statements as CSV')).toString('utf8')
     expect(csv).toContain('CDR-M-OVER')
