@@ -91,6 +91,7 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console agreement
       .waitFor()
     const row = page.getByRole('row').filter({ hasText: 'NL*CP1 → DE*EM1' })
     await row.getByText('proposed').waitFor()
+    await row.getByText(/^until /).waitFor()
     agreementId = (await row.getAttribute('data-agreement-id')) ?? ''
     const [stored] = await agreements()
     expect(stored).toMatchObject({
@@ -145,6 +146,20 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console agreement
     await page.getByRole('button', { name: 'Remove the block of NL*CP1 by DE*EM1' }).click()
     await page.getByText('No party blocks another.').waitFor()
     expect((await hub.admin<{ blocks: unknown[] }>('GET', '/blocks')).body.blocks).toEqual([])
+  })
+
+  it('fits a tablet held upright: only the tables scroll sideways', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 })
+    try {
+      await openConsolePage(page, 'Agreements')
+      await page.locator(`tr[data-agreement-id="${agreementId}"]`).waitFor()
+      const overflow = await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      )
+      expect(overflow).toBe(0)
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 })
+    }
   })
 
   it('a viewer sees agreements, blocks and the mode without a button that changes them', async () => {

@@ -266,6 +266,21 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console clearing 
     expect(await seriousAccessibilityViolations(page)).toEqual([])
   })
 
+  it('fits a tablet held upright: only the tables scroll sideways', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 })
+    try {
+      await openConsolePage(page, 'Clearing')
+      await page.getByLabel('Month').fill(MONTH)
+      await row('EM1').waitFor()
+      const overflow = await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      )
+      expect(overflow).toBe(0)
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 })
+    }
+  })
+
   it('a viewer reads the statements and their lines without a button that changes them', async () => {
     const viewer = await browser.newPage()
     viewer.setDefaultTimeout(scaled(15_000))

@@ -159,19 +159,21 @@ export function AgreementsPage() {
                     <td>{blocked}</td>
                     <td>{formatTime(block.created_at)}</td>
                     {canChange && (
-                      <td class="actions">
-                        <RowAction
-                          words="Remove"
-                          label={`Remove the block of ${blocked} by ${blocker}`}
-                          danger
-                          confirm={`Let ${blocked} roam with ${blocker} again (when the mode and agreements allow)?`}
-                          disabled={change.busy}
-                          run={async () => {
-                            await api.delete(`/blocks${query({ blocker, blocked })}`)
-                            return `${blocker} no longer blocks ${blocked}.`
-                          }}
-                          onRun={change.run}
-                        />
+                      <td>
+                        <div class="actions">
+                          <RowAction
+                            words="Remove"
+                            label={`Remove the block of ${blocked} by ${blocker}`}
+                            danger
+                            confirm={`Let ${blocked} roam with ${blocker} again (when the mode and agreements allow)?`}
+                            disabled={change.busy}
+                            run={async () => {
+                              await api.delete(`/blocks${query({ blocker, blocked })}`)
+                              return `${blocker} no longer blocks ${blocked}.`
+                            }}
+                            onRun={change.run}
+                          />
+                        </div>
                       </td>
                     )}
                   </tr>
@@ -221,35 +223,37 @@ function AgreementRow(props: {
       <td>{validity(agreement)}</td>
       <td>{formatTime(agreement.updated_at)}</td>
       {onRun && (
-        <td class="actions">
-          {agreement.state === 'proposed' &&
-            move(
-              'accept',
-              'Accept',
-              `Accept the agreement ${pair}? The pair roams under it at once.`,
-              `The agreement ${pair} is active.`,
-            )}
-          {agreement.state === 'suspended' &&
-            move(
-              'accept',
-              'Resume',
-              `Resume the agreement ${pair}? The pair roams under it again at once.`,
-              `The agreement ${pair} is active again.`,
-            )}
-          {agreement.state === 'active' &&
-            move(
-              'suspend',
-              'Suspend',
-              `Suspend the agreement ${pair}? It stops applying until resumed.`,
-              `The agreement ${pair} is suspended.`,
-            )}
-          {agreement.state !== 'ended' &&
-            move(
-              'end',
-              'End',
-              `End the agreement ${pair} for good? It cannot be resumed.`,
-              `The agreement ${pair} is ended.`,
-            )}
+        <td>
+          <div class="actions">
+            {agreement.state === 'proposed' &&
+              move(
+                'accept',
+                'Accept',
+                `Accept the agreement ${pair}? The pair roams under it at once.`,
+                `The agreement ${pair} is active.`,
+              )}
+            {agreement.state === 'suspended' &&
+              move(
+                'accept',
+                'Resume',
+                `Resume the agreement ${pair}? The pair roams under it again at once.`,
+                `The agreement ${pair} is active again.`,
+              )}
+            {agreement.state === 'active' &&
+              move(
+                'suspend',
+                'Suspend',
+                `Suspend the agreement ${pair}? It stops applying until resumed.`,
+                `The agreement ${pair} is suspended.`,
+              )}
+            {agreement.state !== 'ended' &&
+              move(
+                'end',
+                'End',
+                `End the agreement ${pair} for good? It cannot be resumed.`,
+                `The agreement ${pair} is ended.`,
+              )}
+          </div>
         </td>
       )}
     </tr>

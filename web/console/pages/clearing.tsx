@@ -219,31 +219,33 @@ function Statements({ month, cpo, emsp }: { month: string; cpo: string; emsp: st
                         ? `${figures.disputed_lines} (${money(figures.disputed_amount_excl_vat, currency)})`
                         : '–'}
                     </td>
-                    <td class="actions">
-                      <button
-                        type="button"
-                        class="secondary"
-                        aria-label={`${key === shownKey ? 'Hide' : 'Show'} lines of ${name}`}
-                        aria-expanded={key === shownKey}
-                        onClick={() => setShownKey(key === shownKey ? undefined : key)}
-                      >
-                        {key === shownKey ? 'Hide lines' : 'Show lines'}
-                      </button>
-                      {canChange && statement.id && (
-                        <RowAction
-                          words="Issue correction"
-                          label={`Issue correction of ${name}`}
-                          confirm={`Issue a correction of the closed statement ${name} from the CDRs as they are now?`}
-                          disabled={change.busy}
-                          run={async () => {
-                            await api.post(
-                              `/clearing/statements/${encodeURIComponent(statement.id!)}/corrections`,
-                            )
-                            return `A correction of ${name} is issued.`
-                          }}
-                          onRun={change.run}
-                        />
-                      )}
+                    <td>
+                      <div class="actions">
+                        <button
+                          type="button"
+                          class="secondary"
+                          aria-label={`${key === shownKey ? 'Hide' : 'Show'} lines of ${name}`}
+                          aria-expanded={key === shownKey}
+                          onClick={() => setShownKey(key === shownKey ? undefined : key)}
+                        >
+                          {key === shownKey ? 'Hide lines' : 'Show lines'}
+                        </button>
+                        {canChange && statement.id && (
+                          <RowAction
+                            words="Issue correction"
+                            label={`Issue correction of ${name}`}
+                            confirm={`Issue a correction of the closed statement ${name} from the CDRs as they are now?`}
+                            disabled={change.busy}
+                            run={async () => {
+                              await api.post(
+                                `/clearing/statements/${encodeURIComponent(statement.id!)}/corrections`,
+                              )
+                              return `A correction of ${name} is issued.`
+                            }}
+                            onRun={change.run}
+                          />
+                        )}
+                      </div>
                     </td>
                   </tr>
                 )
