@@ -271,6 +271,7 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console clearing 
     try {
       await openConsolePage(page, 'Clearing')
       await page.getByLabel('Month').fill(MONTH)
+      await page.getByRole('button', { name: 'Statements' }).click()
       await row('EM1').waitFor()
       const overflow = await page.evaluate(
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
