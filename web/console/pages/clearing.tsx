@@ -93,7 +93,12 @@ export function ClearingPage() {
   )
 }
 
-function Downloads({ path, parameters, what }: { path: string; parameters: object; what: string }) {
+function Downloads(props: {
+  path: string
+  parameters: Readonly<Record<string, string | undefined>>
+  what: string
+}) {
+  const { path, parameters, what } = props
   return (
     <p class="actions">
       {(['csv', 'pdf'] as const).map((format) => (
