@@ -142,6 +142,8 @@ function Statements({ month, cpo, emsp }: { month: string; cpo: string; emsp: st
     ...(open.data?.statements.filter((statement) => !closedKeys.has(statementKey(statement))) ?? []),
   ]
   const openLeft = statements.some((statement) => statement.status === 'OPEN')
+  // A party half typed is left out of the filters: closing then would close more than the operator meant.
+  const halfTyped = (cpo !== '' && !parameters.cpo) || (emsp !== '' && !parameters.emsp)
   const rowKey = (statement: Statement) => statement.id ?? statementKey(statement)
   const shown = statements.find((statement) => rowKey(statement) === shownKey)
   const periodWords = `${month}${parameters.cpo ? ` of ${parameters.cpo}` : ''}${parameters.emsp ? ` with ${parameters.emsp}` : ''}`
@@ -155,7 +157,7 @@ function Statements({ month, cpo, emsp }: { month: string; cpo: string; emsp: st
       )}
       <ErrorNote error={open.error ?? closed.error ?? change.error} />
       {outcome && <p role="status">{outcome}</p>}
-      {canChange && openLeft && (
+      {canChange && openLeft && !halfTyped && (
         <div class="actions">
           <RowAction
             words="Close the period"
