@@ -176,7 +176,8 @@ export async function agreementsRoutes(
     '/agreements',
     {
       schema: {
-        summary: 'List roaming agreements, by party and state, one page at a time',
+        summary:
+          "List roaming agreements, by party and state, one page at a time, with the hub's roaming mode",
         tags: TAGS,
         querystring: AgreementsQuery,
       },
@@ -206,6 +207,10 @@ export async function agreementsRoutes(
       const rows = await select.execute()
       const page = rows.slice(0, limit)
       return {
+        // The rule the list is read under: in `open` mode agreements only add terms.
+        roaming_mode: context.config.roamingMode,
+        // The modules an agreement may name, for the console's form.
+        module_ids: MODULE_IDS,
         agreements: page.map(agreementView),
         next_cursor: rows.length > limit ? encodeListCursor([page.at(-1)!.id]) : null,
       }

@@ -132,6 +132,143 @@ export interface PriceDiscrepancyPage {
   readonly next_cursor: string | null
 }
 
+export const AGREEMENT_STATES = ['proposed', 'active', 'suspended', 'ended'] as const
+export type AgreementState = (typeof AGREEMENT_STATES)[number]
+
+/** A roaming agreement between a CPO and an eMSP (docs/agreements.md). */
+export interface Agreement {
+  readonly id: string
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  readonly state: AgreementState
+  /** null: every module. */
+  readonly modules: readonly string[] | null
+  /** null: every Location of the CPO. */
+  readonly location_ids: readonly string[] | null
+  readonly valid_from: string | null
+  readonly valid_until: string | null
+  readonly created_at: string
+  readonly updated_at: string
+}
+
+export interface AgreementPage {
+  /** `open`: everyone roams, agreements add terms; `agreements`: only an active agreement lets a pair roam. */
+  readonly roaming_mode: 'open' | 'agreements'
+  /** The module ids an agreement may name. */
+  readonly module_ids: readonly string[]
+  readonly agreements: readonly Agreement[]
+  readonly next_cursor: string | null
+}
+
+/** The blocker stops the pair roaming both ways, whatever the mode and agreements. */
+export interface Block {
+  readonly blocker: PartyRef
+  readonly blocked: PartyRef
+  readonly created_at: string
+}
+
+export interface ClearingPeriod {
+  readonly from: string
+  readonly to: string
+}
+
+/** A statement's sums (docs/clearing.md), credit CDRs netted. */
+export interface StatementFigures {
+  readonly sessions: number
+  readonly credit_cdrs: number
+  readonly energy_kwh: number
+  readonly time_hours: number
+  readonly parking_time_hours: number
+  readonly amount_excl_vat: number
+  readonly tax_amount: number
+  readonly amount_incl_vat: number
+  readonly disputed_lines: number
+  readonly disputed_amount_excl_vat: number
+}
+
+/** One CDR of a statement. */
+export interface StatementLine {
+  readonly cdr_id: string
+  readonly location_id: string
+  readonly start_date_time: string
+  readonly end_date_time: string
+  readonly energy_kwh: number
+  readonly amount_excl_vat: number
+  readonly tax_amount: number
+  readonly credit: boolean
+  readonly credit_reference_id: string | null
+  readonly dispute: { readonly reason: string; readonly resolution: string | null } | null
+}
+
+/** What one eMSP owes one CPO in one currency for one period: open (computed now) or a closed document. */
+export interface Statement {
+  readonly id: string | null
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  readonly currency: string
+  readonly period: ClearingPeriod
+  readonly status: 'OPEN' | 'CLOSED'
+  readonly agreement_id: string | null
+  readonly corrects_id: string | null
+  readonly closed_at: string | null
+  readonly figures: StatementFigures
+  readonly lines: readonly StatementLine[]
+  readonly price_discrepancies: readonly { readonly cdr_id: string; readonly description: string }[]
+}
+
+/** The hub's fee invoice to one CPO in one currency. */
+export interface Invoice {
+  readonly party: PartyRef
+  readonly period: ClearingPeriod
+  readonly currency: string
+  readonly lines: readonly {
+    readonly description: string
+    readonly cdrs: number
+    readonly basis_excl_vat: number
+    readonly amount: number
+  }[]
+  readonly total: number
+}
+
+export interface ChargingTotals {
+  readonly sessions: number
+  readonly energy_kwh: number
+  /** 24 counts: sessions by the hour of the day (UTC) they started. */
+  readonly sessions_by_hour: readonly number[]
+}
+
+export interface TopPartner {
+  readonly party: PartyRef
+  readonly sessions: number
+  readonly energy_kwh: number
+  /** The partner's share of the party's sessions through the hub, 0–1. */
+  readonly share: number
+}
+
+/** GET /admin/clearing/analytics/parties/{party}. */
+export interface PartyAnalytics {
+  readonly party: PartyRef
+  readonly as_cpo: ChargingTotals & {
+    readonly locations: readonly (ChargingTotals & {
+      readonly location_id: string
+      readonly charging_hours: number
+      readonly evses: number | null
+      readonly utilisation: number | null
+    })[]
+    readonly top_partners: readonly TopPartner[]
+  }
+  readonly as_emsp: ChargingTotals & { readonly top_partners: readonly TopPartner[] }
+}
+
+/** GET /admin/clearing/analytics/network: no party, Location or token named. */
+export interface NetworkInsights extends ChargingTotals {
+  readonly average_energy_kwh: number
+  readonly average_hours: number
+  readonly active_cpos: number
+  readonly active_emsps: number
+  readonly by_currency: readonly { currency: string; sessions: number; amount_excl_vat: number }[]
+}
+
 export function partyName(party: PartyRef | null | undefined): string {
   return party ? `${party.country_code}*${party.party_id}` : '–'
 }

@@ -5,6 +5,8 @@ import { AdminApi, type Session } from '../shared/api.ts'
 import { describeError, Link } from '../shared/components.tsx'
 import { navigate, useLocation } from '../shared/router.ts'
 import { ConsoleContextValue } from './console-context.ts'
+import { AgreementsPage } from './pages/agreements.tsx'
+import { ClearingPage } from './pages/clearing.tsx'
 import { DeliveriesPage } from './pages/deliveries.tsx'
 import { InvitationsPage } from './pages/invitations.tsx'
 import { LocationsPage } from './pages/locations.tsx'
@@ -27,6 +29,8 @@ const PAGES = [
   { path: '/locations', title: 'Locations' },
   { path: '/webhooks', title: 'Webhooks' },
   { path: '/price-discrepancies', title: 'Price discrepancies' },
+  { path: '/agreements', title: 'Agreements' },
+  { path: '/clearing', title: 'Clearing' },
 ] as const
 
 function App() {
@@ -107,6 +111,10 @@ function Page({ path }: { path: string }) {
       return <WebhooksPage />
     case 'price-discrepancies':
       return <PriceDiscrepanciesPage />
+    case 'agreements':
+      return <AgreementsPage />
+    case 'clearing':
+      return <ClearingPage />
     default:
       return (
         <>

@@ -21,6 +21,16 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-${status.toLowerCase()}`}>{status}</span>
 }
 
+/** One figure with its label (the overview's counts, clearing's totals). */
+export function Tile({ label, value, testId }: { label: string; value: number | string; testId?: string }) {
+  return (
+    <div class="tile" data-testid={testId}>
+      <div class="value">{value}</div>
+      <div class="label">{label}</div>
+    </div>
+  )
+}
+
 /** An error in plain words, announced to screen readers. */
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null
@@ -176,5 +186,37 @@ export function CursorPager(props: {
         </button>
       )}
     </div>
+  )
+}
+
+/**
+ * One change of a table row (a webhook, an agreement, …). Its accessible name starts with its visible words
+ * (axe: label-content-name-mismatch) and names the row's object, since every row has the same buttons.
+ * `confirm` asks once more first; `run` answers the sentence shown when it is done.
+ */
+export function RowAction(props: {
+  words: string
+  label: string
+  primary?: boolean
+  danger?: boolean
+  confirm?: string
+  disabled: boolean
+  run: () => Promise<string>
+  onRun: (run: () => Promise<string>) => Promise<void>
+}) {
+  const { words, label, primary, danger, confirm, disabled, run, onRun } = props
+  return (
+    <button
+      type="button"
+      class={danger ? 'danger' : primary ? undefined : 'secondary'}
+      disabled={disabled}
+      onClick={() => {
+        if (confirm && !window.confirm(confirm)) return
+        void onRun(run)
+      }}
+      aria-label={label}
+    >
+      {words}
+    </button>
   )
 }

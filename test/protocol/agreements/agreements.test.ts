@@ -164,10 +164,15 @@ for (const engine of STORE_VARIANTS) {
     it('the admin API: unknown agreement 404, a second accept of an ended one 409', async () => {
       expect((await hub.admin('GET', '/agreements/nope')).status).toBe(404)
       expect((await hub.admin('POST', `/agreements/${agreement.id}/accept`)).status).toBe(409)
-      const listed = await hub.admin<{ agreements: AgreementView[]; next_cursor: string | null }>(
-        'GET',
-        `/agreements?cpo=NL*AG1&state=ended&limit=1`,
-      )
+      const listed = await hub.admin<{
+        roaming_mode: string
+        module_ids: string[]
+        agreements: AgreementView[]
+        next_cursor: string | null
+      }>('GET', `/agreements?cpo=NL*AG1&state=ended&limit=1`)
+      // The console shows the mode and offers the modules from this answer.
+      expect(listed.body.roaming_mode).toBe('agreements')
+      expect(listed.body.module_ids).toEqual(expect.arrayContaining(['locations', 'tariffs', 'commands']))
       expect(listed.body.agreements).toHaveLength(1)
       expect(listed.body.next_cursor).not.toBeNull()
       const next = await hub.admin<{ agreements: AgreementView[]; next_cursor: string | null }>(

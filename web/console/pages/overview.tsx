@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { TimeChart } from '../../shared/chart.tsx'
-import { ErrorNote, useLoad } from '../../shared/components.tsx'
+import { ErrorNote, Tile, useLoad } from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
 import { DELIVERY_EVENTS } from './deliveries.tsx'
@@ -142,15 +142,6 @@ function Charts({ stats }: { stats: HubStats }) {
           { label: 'Dead', stroke: '#111827', values: stats.buckets.map((bucket) => bucket.deliveries_dead) },
         ]}
       />
-    </div>
-  )
-}
-
-function Tile({ label, value }: { label: string; value: number | string }) {
-  return (
-    <div class="tile">
-      <div class="value">{value}</div>
-      <div class="label">{label}</div>
     </div>
   )
 }

@@ -4,25 +4,20 @@ import { CursorPager, ErrorNote, formatTime, useLoad } from '../../shared/compon
 import { useHubEvents } from '../../shared/events.ts'
 import { useConsole } from '../console-context.ts'
 import { partyName, type PriceDiscrepancyPage } from '../hub-types.ts'
+import { dayStart, PARTY_TEXT, PartyField } from '../form-fields.tsx'
 
 /** The CDR check recorded a finding (it runs after the CDR's delivery). */
 const CDR_EVENTS = ['cdr.price_discrepancy'] as const
 
 const TAXES_WORDS: Record<string, string> = { before_taxes: 'excl. VAT', after_taxes: 'incl. VAT' }
 
-/** `NL*ABC` or `NL-ABC`, as the admin API takes a party; anything else is not sent. */
-const PARTY = /^[A-Za-z]{2}[*-][A-Za-z0-9]{3}$/
-
-/** A day of the date input as the start of that day in UTC. */
-const dayStart = (day: string) => (day ? `${day}T00:00:00Z` : undefined)
-
 export function PriceDiscrepanciesPage() {
   const { api } = useConsole()
   const [filters, setFilters] = useState({ cpo: '', emsp: '', from: '', to: '' })
   const [cursor, setCursor] = useState<string | undefined>(undefined)
   const path = `/price-discrepancies${query({
-    cpo: PARTY.test(filters.cpo) ? filters.cpo : undefined,
-    emsp: PARTY.test(filters.emsp) ? filters.emsp : undefined,
+    cpo: PARTY_TEXT.test(filters.cpo) ? filters.cpo : undefined,
+    emsp: PARTY_TEXT.test(filters.emsp) ? filters.emsp : undefined,
     from: dayStart(filters.from),
     to: dayStart(filters.to),
     limit: 50,
@@ -35,16 +30,7 @@ export function PriceDiscrepanciesPage() {
     setFilters((previous) => ({ ...previous, [name]: value }))
   }
   const partyField = (name: 'cpo' | 'emsp', label: string) => (
-    <label>
-      {label}
-      <input
-        placeholder="NL*ABC"
-        size={8}
-        value={filters[name]}
-        aria-invalid={filters[name] !== '' && !PARTY.test(filters[name])}
-        onInput={(event) => update(name, event.currentTarget.value.toUpperCase())}
-      />
-    </label>
+    <PartyField label={label} value={filters[name]} onInput={(value) => update(name, value)} />
   )
   return (
     <>

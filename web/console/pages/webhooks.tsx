@@ -3,6 +3,7 @@ import {
   CopyableValue,
   ErrorNote,
   formatTime,
+  RowAction,
   StatusBadge,
   useAction,
   useLoad,
@@ -160,37 +161,6 @@ export function WebhooksPage() {
         </div>
       )}
     </>
-  )
-}
-
-/**
- * One change of a subscription's row. Its accessible name starts with its visible words (axe:
- * label-content-name-mismatch) and names the URL, since every row has the same buttons.
- */
-function RowAction(props: {
-  words: string
-  label: string
-  primary?: boolean
-  danger?: boolean
-  confirm?: string
-  disabled: boolean
-  run: () => Promise<string>
-  onRun: (run: () => Promise<string>) => Promise<void>
-}) {
-  const { words, label, primary, danger, confirm, disabled, run, onRun } = props
-  return (
-    <button
-      type="button"
-      class={danger ? 'danger' : primary ? undefined : 'secondary'}
-      disabled={disabled}
-      onClick={() => {
-        if (confirm && !window.confirm(confirm)) return
-        void onRun(run)
-      }}
-      aria-label={label}
-    >
-      {words}
-    </button>
   )
 }
 
