@@ -17,7 +17,12 @@ import {
 } from '../../partners/oicp/evse-mapping.ts'
 import type { OicpChannel } from '../../partners/oicp/oicp-channel.ts'
 import type { OicpClient } from '../../partners/oicp/oicp-client.ts'
-import { oicpPartyId, partyOfOperatorId, partyOfProviderId } from '../../partners/oicp/oicp-ids.ts'
+import {
+  oicpPartyId,
+  partyOfEvseId,
+  partyOfOperatorId,
+  partyOfProviderId,
+} from '../../partners/oicp/oicp-ids.ts'
 import {
   EvseDataPage,
   EvseStatuses,
@@ -270,14 +275,19 @@ export class OicpBridge {
 
     const refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[] = []
     const byOperator = new Map<string, { party: PartyRef; name: string; records: PullEvseDataRecord[] }>()
+    const ownOperator = partyOfOperatorId(settings.operator_id)
     for (const record of records) {
-      const party = partyOfOperatorId(record.OperatorID)
+      // What the hub pushed itself comes back under its own OperatorID: never published again.
+      const operator = partyOfOperatorId(record.OperatorID)
+      if (operator && ownOperator && sameParty(operator, ownOperator)) continue
+      // A hub operator at Hubject pushes its sub-operators' EVSEs: the EvseID names the real CPO.
+      const party = partyOfEvseId(record.EvseID) ?? operator
       if (!party) {
         refusals.push(
           refusal(
             { country_code: 'ZZ', party_id: 'ZZZ' },
             record.EvseID,
-            `OperatorID ${record.OperatorID} is not an ISO OperatorID: no OCPI party`,
+            `EvseID ${record.EvseID} of OperatorID ${record.OperatorID} is not in ISO form: no OCPI party`,
           ),
         )
         continue
