@@ -222,9 +222,9 @@ export class OicpBridge {
     correlationId: string,
     log: FastifyBaseLogger,
     options: { readonly fullPush: boolean },
-  ): Promise<{ pulled: PullReport; pushed: { sent: number; refused: number } | undefined }> {
+  ): Promise<{ pulled: PullReport; pushed: { sent: number; refused: number } | null }> {
     const pulled = await this.pull(correlationId, log)
-    if (!options.fullPush) return { pulled, pushed: undefined }
+    if (!options.fullPush) return { pulled, pushed: null }
     const platform = await this.#platform()
     const pushed = await this.#channel.pushFullLoad(
       {
