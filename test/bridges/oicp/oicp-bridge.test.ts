@@ -191,6 +191,40 @@ for (const engine of STORE_VARIANTS) {
       expect(hbs.violations).toEqual([])
     })
 
+    it('pushes nothing of a CPO the bridge does not represent, and a full push sends every EVSE of the represented ones as a fullLoad', async () => {
+      const other = await connectParty(hub, 'CPO', 'NL', 'CP2')
+      try {
+        await other.call('/receiver/locations/NL/CP2/LOC-NOT-AT-HUBJECT', {
+          method: 'PUT',
+          body: aLocation({ id: 'LOC-NOT-AT-HUBJECT', evses: [anEvse('E9', {}, other.party)] }, other.party),
+        })
+        await eventually(() =>
+          expect(emsp.inbox('locations').some((r) => r.path.endsWith('/LOC-NOT-AT-HUBJECT'))).toBe(true),
+        )
+        const sync = await hub.admin<{ pushed: { sent: number; refused: number } }>(
+          'POST',
+          '/bridges/oicp/sync',
+          {
+            full_push: true,
+          },
+        )
+        expect(sync.status).toBe(200)
+        expect(sync.body.pushed).toEqual({ sent: 1, refused: 1 })
+        const fullLoads = hbs.requestsTo('/evsepush/').filter((r) => r.body['ActionType'] === 'fullLoad')
+        expect(fullLoads.map((r) => r.path)).toEqual([
+          '/evsepush/v23/operators/DE*OPH/data-records',
+          '/evsepush/v21/operators/DE*OPH/status-records',
+        ])
+        expect(fullLoads[0]!.body).toMatchObject({
+          OperatorEvseData: { EvseDataRecord: [{ EvseID: 'NL*CP1*EE1' }] },
+        })
+        expect(JSON.stringify(hbs.requests)).not.toContain('NL*CP2')
+        expect(hbs.violations).toEqual([])
+      } finally {
+        await other.platform.close()
+      }
+    })
+
     it('publishes an OICP CPO’s EVSE from HBS as a Location of a virtual CPO party, received by the OCPI eMSP', async () => {
       hbs.addForeignEvse(aForeignEvse('DE*ABC*E100'), 'Available')
       const sync = await hub.admin<{ pulled: { operators: string[]; mode: string } }>(
@@ -199,7 +233,8 @@ for (const engine of STORE_VARIANTS) {
         {},
       )
       expect(sync.status).toBe(200)
-      expect(sync.body.pulled).toMatchObject({ operators: ['DE*ABC'], mode: 'full' })
+      // A delta pull: the first (full) one ran with the full push above.
+      expect(sync.body.pulled).toMatchObject({ operators: ['DE*ABC'], mode: 'delta' })
 
       const [delivered] = await emsp.platform.waitForRequests('/2.3.0/receiver/locations/DE/ABC', 1)
       const location = delivered!.body as Location
