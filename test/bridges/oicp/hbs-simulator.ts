@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
+import type { TLSSocket } from 'node:tls'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Validator } from '@seriousme/openapi-schema-validator'
@@ -66,6 +68,8 @@ interface Body {
 
 export interface HbsRequest {
   readonly path: string
+  /** The CN of the client certificate the caller presented (HTTPS only), as HBS matches it to the ids. */
+  readonly clientName: string | undefined
   readonly body: Record<string, unknown>
   readonly answer: unknown
 }
@@ -107,9 +111,20 @@ export class HbsSimulator {
     this.#subOperators = new Set(subOperators)
   }
 
-  static async start(options: { readonly subOperators: readonly string[] }): Promise<HbsSimulator> {
+  /**
+   * `tls`: serve HTTPS and, as HBS does, accept only clients with a certificate issued by `tls.ca`.
+   */
+  static async start(options: {
+    readonly subOperators: readonly string[]
+    readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca: Buffer }
+  }): Promise<HbsSimulator> {
     const operations = [...(await operationsOf(CPO_DOCUMENT)), ...(await operationsOf(EMP_DOCUMENT))]
-    const server = createServer()
+    const server = options.tls
+      ? createTlsServer({ ...options.tls, requestCert: true, rejectUnauthorized: true })
+      : createServer()
+    // A client refused in the handshake is the test's point, not an error of the simulator.
+    server.on('tlsClientError', () => {})
+
     const simulator = new HbsSimulator(server, operations, options.subOperators)
     server.on('request', (request, response) => void simulator.#handle(request, response))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -117,7 +132,8 @@ export class HbsSimulator {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    const scheme = 'setSecureContext' in this.#server ? 'https' : 'http'
+    return `${scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
   }
 
   /** An EVSE of an OICP CPO, as HBS would return it to EMPs. */
@@ -163,7 +179,14 @@ export class HbsSimulator {
     if (!operation.answer(answer)) {
       this.violations.push(`${path}: answer ${JSON.stringify(operation.answer.errors)}`)
     }
-    this.requests.push({ path, body, answer })
+    const socket = request.socket as Partial<TLSSocket>
+    const clientName = socket.getPeerCertificate?.().subject?.CN
+    this.requests.push({
+      path,
+      body,
+      answer,
+      clientName: clientName === undefined ? undefined : String(clientName),
+    })
     this.#send(response, 200, answer)
   }
 
