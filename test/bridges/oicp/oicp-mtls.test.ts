@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
 import { makeCertificate, opensslMissing, type CertificateFiles } from '../../support/certificates.ts'
-import { connectParty, eventually } from '../../support/roaming-network.ts'
+import { connectParty, eventually, type ConnectedParty } from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
@@ -30,29 +30,12 @@ for (const engine of STORE_VARIANTS) {
   describe.skipIf(missing !== undefined)(`${engine}: the OICP bridge over mutual TLS`, () => {
     let folder: string
     let authority: CertificateFiles
-    let hubClient: CertificateFiles
     let hbs: HbsSimulator
+    /** One hub without the OICP client certificate, one with it: their hubs start in the hook, not the tests. */
+    let without: { hub: TestHub; cpo: ConnectedParty }
+    let withCertificate: { hub: TestHub; cpo: ConnectedParty }
 
-    beforeAll(async () => {
-      folder = mkdtempSync(join(tmpdir(), 'oicp-mtls-'))
-      authority = makeCertificate(folder, 'hubject-ca', { authority: true })
-      const hbsServer = makeCertificate(folder, 'hbs', { issuer: authority })
-      hubClient = makeCertificate(folder, 'hub-oicp-client', { issuer: authority })
-      hbs = await HbsSimulator.start({
-        subOperators: ['NL*CP1'],
-        tls: {
-          cert: readFileSync(hbsServer.certFile),
-          key: readFileSync(hbsServer.keyFile),
-          ca: readFileSync(authority.certFile),
-        },
-      })
-    })
-    afterAll(async () => {
-      await hbs?.close()
-      rmSync(folder, { recursive: true, force: true })
-    })
-
-    async function hubWith(env: Record<string, string>): Promise<TestHub> {
+    async function hubWith(env: Record<string, string>): Promise<{ hub: TestHub; cpo: ConnectedParty }> {
       const hub = await startTestHub(engine, {
         OICP_BASE_URL: hbs.url,
         OICP_PULL_INTERVAL_SECONDS: '0',
@@ -62,44 +45,60 @@ for (const engine of STORE_VARIANTS) {
         ...env,
       })
       expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
-      return hub
+      return { hub, cpo: await connectParty(hub, 'CPO', 'NL', 'CP1') }
     }
 
-    it('presents the OICP client certificate to HBS, and without it no push gets through and the message waits', async () => {
-      const without = await hubWith({})
-      const cpoWithout = await connectParty(without, 'CPO', 'NL', 'CP1')
-      try {
-        await cpoWithout.call('/receiver/locations/NL/CP1/LOC-TLS', {
-          method: 'PUT',
-          body: aLocation({ id: 'LOC-TLS', evses: [anEvse('E1', {}, cpoWithout.party)] }, cpoWithout.party),
-        })
-        await eventually(async () => {
-          const deliveries = await without.admin<{ deliveries: { last_error: string | null }[] }>(
-            'GET',
-            '/deliveries',
-          )
-          expect(deliveries.body.deliveries.some((d) => d.last_error !== null)).toBe(true)
-        })
-        expect(hbs.requests).toEqual([])
-      } finally {
-        await without.close()
-        await cpoWithout.platform.close()
+    beforeAll(async () => {
+      folder = mkdtempSync(join(tmpdir(), 'oicp-mtls-'))
+      authority = makeCertificate(folder, 'hubject-ca', { authority: true })
+      const hbsServer = makeCertificate(folder, 'hbs', { issuer: authority })
+      const hubClient = makeCertificate(folder, 'hub-oicp-client', { issuer: authority })
+      hbs = await HbsSimulator.start({
+        subOperators: ['NL*CP1'],
+        tls: {
+          cert: readFileSync(hbsServer.certFile),
+          key: readFileSync(hbsServer.keyFile),
+          ca: readFileSync(authority.certFile),
+        },
+      })
+      without = await hubWith({})
+      withCertificate = await hubWith({
+        OICP_CERT_FILE: hubClient.certFile,
+        OICP_KEY_FILE: hubClient.keyFile,
+      })
+    })
+    afterAll(async () => {
+      for (const side of [without, withCertificate]) {
+        await side?.hub.close()
+        await side?.cpo.platform.close()
       }
+      await hbs?.close()
+      rmSync(folder, { recursive: true, force: true })
+    })
 
-      const hub = await hubWith({ OICP_CERT_FILE: hubClient.certFile, OICP_KEY_FILE: hubClient.keyFile })
-      const cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
-      try {
-        await cpo.call('/receiver/locations/NL/CP1/LOC-TLS', {
-          method: 'PUT',
-          body: aLocation({ id: 'LOC-TLS', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
-        })
-        await eventually(() => expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Available'))
-        expect(new Set(hbs.requests.map((r) => r.clientName))).toEqual(new Set(['hub-oicp-client']))
-        expect(hbs.violations).toEqual([])
-      } finally {
-        await hub.close()
-        await cpo.platform.close()
-      }
+    function pushLocation({ cpo }: { cpo: ConnectedParty }) {
+      return cpo.call('/receiver/locations/NL/CP1/LOC-TLS', {
+        method: 'PUT',
+        body: aLocation({ id: 'LOC-TLS', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
+      })
+    }
+
+    it('without the OICP client certificate nothing reaches HBS, and the queued delivery records the failure', async () => {
+      await pushLocation(without)
+      await eventually(async () => {
+        const deliveries = await without.hub.admin<{
+          deliveries: { state: string; last_error: string | null }[]
+        }>('GET', '/deliveries')
+        expect(deliveries.body.deliveries.some((d) => d.last_error !== null)).toBe(true)
+      })
+      expect(hbs.requests).toEqual([])
+    })
+
+    it('presents the certificate from OICP_CERT_FILE to HBS, which accepts the push', async () => {
+      await pushLocation(withCertificate)
+      await eventually(() => expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Available'))
+      expect(new Set(hbs.requests.map((r) => r.clientName))).toEqual(new Set(['hub-oicp-client']))
+      expect(hbs.violations).toEqual([])
     })
   })
 }
