@@ -29,7 +29,7 @@ import { CertificateReloader } from './operations/certificate-reload.ts'
 import { registerApiReference } from './operations/openapi.ts'
 import { consolePlugin } from './operations/console.ts'
 import { registerOperations } from './operations/plugin.ts'
-import { readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
+import { OICP_TLS, readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { QueryTablesPlugin } from './storage/query-tables.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
@@ -129,7 +129,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
     maxAnswerBytes: config.outboundAnswerLimitBytes,
-    tls: readOutboundTls({ client: config.oicp.client, caFile: config.oicp.caFile }),
+    tls: readOutboundTls({ client: config.oicp.client, caFile: config.oicp.caFile }, OICP_TLS),
     events,
   })
   const oicpChannel = new OicpChannel({ db, client: oicpClient, log: logger })
