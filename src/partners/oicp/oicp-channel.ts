@@ -32,6 +32,8 @@ import {
   type ActionType,
   type EvseDataRecord,
   type EvseStatusRecord,
+  type PushEvseData,
+  type PushEvseStatus,
 } from './oicp.schema.ts'
 import { OICP, readSettings, type OicpBridgeSettings } from './oicp-settings.ts'
 
@@ -276,7 +278,7 @@ export class OicpChannel implements PartnerChannel {
             OperatorName: first.settings.operator_name,
             EvseDataRecord: group.map((item) => item.record),
           },
-        },
+        } satisfies PushEvseData,
         group,
       )
       if (!outcome.ok) return outcome
@@ -321,7 +323,7 @@ export class OicpChannel implements PartnerChannel {
             OperatorName: first.settings.operator_name,
             EvseStatusRecord: group.map((item) => item.record),
           },
-        },
+        } satisfies PushEvseStatus,
         group,
       )
       if (!outcome.ok) return outcome

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 
 /**
  * The OICP 2.3 messages the bridge sends and reads (Hubject's CPO and EMP OpenAPI documents), as far as the
@@ -153,10 +153,3 @@ export const EvseStatuses = Type.Object({
   StatusCode: Type.Optional(StatusCode),
 })
 export type EvseStatuses = Static<typeof EvseStatuses>
-
-/** The schemas of HBS answers, by what the bridge asked. */
-export const ANSWERS = {
-  acknowledgement: Acknowledgement,
-  evseDataPage: EvseDataPage,
-  evseStatuses: EvseStatuses,
-} as const satisfies Record<string, TSchema>
