@@ -31,6 +31,8 @@ const LAYER_OF_FILES = [
   // What every domain service is handed: built from the layers below it.
   ['context', 'src/hub-context.ts'],
   ['http', 'src/{transport,admin,operations,message-log}/**'],
+  // The inbound side of the bridges to other protocols (docs/bridges/): their admin routes and sync.
+  ['http', 'src/bridges/**'],
   ['http', 'src/modules/{*/*.routes.ts,catalogue.ts}'],
   ['domain', 'src/{routing,delivery,modules,webhooks,clearing}/**'],
   ['root', 'src/*.ts'],

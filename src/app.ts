@@ -20,11 +20,16 @@ import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/sti
 import { HubMetrics } from './operations/metrics.ts'
 import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
+import { OicpChannel } from './partners/oicp/oicp-channel.ts'
+import { OicpClient } from './partners/oicp/oicp-client.ts'
+import { OICP_PLATFORM_VERSION } from './partners/oicp/oicp-settings.ts'
+import { ProtocolChannel } from './partners/protocol-channel.ts'
+import { OicpBridge } from './bridges/oicp/oicp-bridge.ts'
 import { CertificateReloader } from './operations/certificate-reload.ts'
 import { registerApiReference } from './operations/openapi.ts'
 import { consolePlugin } from './operations/console.ts'
 import { registerOperations } from './operations/plugin.ts'
-import { readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
+import { OICP_TLS, readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { QueryTablesPlugin } from './storage/query-tables.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
@@ -113,12 +118,23 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     maxAnswerBytes: config.outboundAnswerLimitBytes,
     events,
   })
-  const partners = new OcpiChannel({
+  const ocpiChannel = new OcpiChannel({
     db,
     hub: hubIdentity(config),
     client,
     commandTimeoutSeconds: config.asyncResults.waitSeconds,
   })
+  // The OICP bridge's platform is sent to through the OICP channel (docs/decisions/0021).
+  const oicpClient = new OicpClient({
+    baseUrl: config.oicp.baseUrl,
+    allowPrivatePeers: config.allowPrivatePeers,
+    timeoutMs: config.outboundTimeoutMs,
+    maxAnswerBytes: config.outboundAnswerLimitBytes,
+    tls: readOutboundTls({ client: config.oicp.client, caFile: config.oicp.caFile }, OICP_TLS),
+    events,
+  })
+  const oicpChannel = new OicpChannel({ db, client: oicpClient, log: logger })
+  const partners = new ProtocolChannel(ocpiChannel, new Map([[OICP_PLATFORM_VERSION, oicpChannel]]))
   // Webhooks (src/webhooks/): the subscriptions in memory, their deliveries through the same outbox.
   const webhookSubscriptions = await WebhookSubscriptions.open(db, logger, {
     pollIntervalMs: store.engine === 'pglite' ? 0 : WEBHOOK_SUBSCRIPTIONS_POLL_MS,
@@ -155,6 +171,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     delivery,
     events,
   }
+  const oicpBridge = new OicpBridge(context, oicpClient, oicpChannel, config.oicp.pullIntervalSeconds)
   const adminToken = await prepareAdminToken(db, config.adminToken)
 
   const serverTls = config.tls ? readServerTls(config.tls) : undefined
@@ -189,6 +206,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     context,
     adminTokenHash: adminToken.hash,
     webhooks: { subscriptions: webhookSubscriptions, publisher: webhooks },
+    oicpBridge,
   })
   // The console calls /admin from its own origin: it is served by the same listener.
   await (adminApp ?? app).register(consolePlugin, { prefix: '/console', config })
@@ -216,6 +234,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   delivery.start()
   const stillAlive = new StillAliveCheck(context)
   stillAlive.start()
+  oicpBridge.start()
   // The versions that stopped being valid before the retention go; the one still valid stays, however old.
   const tariffHistory = new RetentionJob(logger, {
     name: 'tariff version history',
@@ -237,6 +256,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       const deliveryStopped = delivery.stop()
       await Promise.all([app.close(), adminApp?.close()])
       await stillAlive.stop()
+      await oicpBridge.stop()
       await tariffHistory.stop()
       await deliveryStopped
       // Events published until now are queued before the store closes; then no more subscriptions are read.
@@ -248,6 +268,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       await auditRetention.stop()
       await directory.close()
       await client.close()
+      await oicpClient.close()
       if (!options.store) await store.close()
     },
   }

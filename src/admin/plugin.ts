@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { HubContext } from '../hub-context.ts'
+import type { OicpBridge } from '../bridges/oicp/oicp-bridge.ts'
+import { oicpBridgeRoutes } from '../bridges/oicp/oicp-bridge.routes.ts'
 import { registerAdminAuthentication } from './admin-auth.ts'
 import { AdminError, adminErrorHandler } from './admin-errors.ts'
 import { agreementsRoutes } from './agreements.routes.ts'
@@ -27,6 +29,7 @@ export async function adminPlugin(
     context: HubContext
     adminTokenHash: string
     webhooks: Omit<WebhooksRoutesOptions, 'context'>
+    oicpBridge: OicpBridge
   },
 ): Promise<void> {
   app.setErrorHandler(adminErrorHandler)
@@ -52,4 +55,5 @@ export async function adminPlugin(
   await app.register(priceDiscrepanciesRoutes, { context: options.context })
   await app.register(priceQuotesAdminRoutes, { context: options.context })
   await app.register(agreementsRoutes, { context: options.context })
+  await app.register(oicpBridgeRoutes, { context: options.context, bridge: options.oicpBridge })
 }

@@ -275,6 +275,31 @@ export const SETTINGS = [
       "PEM file of extra certificate authorities the hub trusts for partners' HTTPS certificates (a private PKI), besides the usual public ones.",
   },
   {
+    env: 'OICP_BASE_URL',
+    default: 'https://service-qa.hubject.com/api/oicp',
+    description:
+      'Base URL of the Hubject Brokering System the OICP bridge calls (docs/bridges/oicp.md): QA by default; production is `https://service.hubject.com/api/oicp`.',
+  },
+  {
+    env: 'OICP_CERT_FILE',
+    default: '',
+    description:
+      'PEM client certificate (chain) from Hubject onboarding that the OICP bridge presents to HBS (mutual TLS). Set with `OICP_KEY_FILE`.',
+  },
+  { env: 'OICP_KEY_FILE', default: '', description: 'PEM private key file of `OICP_CERT_FILE`.' },
+  {
+    env: 'OICP_CA_FILE',
+    default: '',
+    description:
+      "PEM file of extra certificate authorities trusted for HBS's certificate, besides the usual public ones.",
+  },
+  {
+    env: 'OICP_PULL_INTERVAL_SECONDS',
+    default: '300',
+    description:
+      'How often a connected OICP bridge pulls EVSE data changes and EVSE status from HBS (HBS allows 6 status pulls a minute); `0`: only when the operator asks (`POST /admin/bridges/oicp/sync`).',
+  },
+  {
     env: 'TRUSTED_PROXIES',
     default: '',
     description:
@@ -431,6 +456,13 @@ export interface HubConfig {
   readonly tls: TlsFiles | undefined
   /** Outbound calls: the client certificate for mutual TLS, and extra CAs to trust (PEM file paths). */
   readonly outboundTls: { readonly client: TlsFiles | undefined; readonly caFile: string | undefined }
+  /** The OICP bridge: where HBS is, the client certificate it is called with, how often it is pulled. */
+  readonly oicp: {
+    readonly baseUrl: string
+    readonly client: TlsFiles | undefined
+    readonly caFile: string | undefined
+    readonly pullIntervalSeconds: number
+  }
   /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); empty: none. */
   readonly trustedProxies: readonly AddressRange[]
   /** A listener of its own for /admin and /metrics (ADMIN_PORT); undefined: everything on `port`. */
@@ -644,6 +676,12 @@ export function loadConfig(env: Env = process.env): HubConfig {
     outboundTls: {
       client: readTlsFiles(env, 'OUTBOUND_TLS_CERT_FILE', 'OUTBOUND_TLS_KEY_FILE'),
       caFile: read(env, 'OUTBOUND_TLS_CA_FILE') || undefined,
+    },
+    oicp: {
+      baseUrl: read(env, 'OICP_BASE_URL').replace(/\/+$/, ''),
+      client: readTlsFiles(env, 'OICP_CERT_FILE', 'OICP_KEY_FILE'),
+      caFile: read(env, 'OICP_CA_FILE') || undefined,
+      pullIntervalSeconds: readInt(env, 'OICP_PULL_INTERVAL_SECONDS', 0, 86_400),
     },
     trustedProxies: readAddressRanges(env, 'TRUSTED_PROXIES'),
     admin: adminPort === undefined ? undefined : { port: adminPort, host: read(env, 'ADMIN_HOST') },

@@ -46,7 +46,22 @@ interface TlsSettings {
 }
 
 const SERVER_TLS: TlsSettings = { cert: 'TLS_CERT_FILE', key: 'TLS_KEY_FILE' }
-const OUTBOUND_TLS: TlsSettings = { cert: 'OUTBOUND_TLS_CERT_FILE', key: 'OUTBOUND_TLS_KEY_FILE' }
+/** The settings of an outbound client certificate and its extra CAs, for the messages. */
+interface OutboundTlsSettings extends TlsSettings {
+  readonly ca: SettingName
+}
+
+const OUTBOUND_TLS: OutboundTlsSettings = {
+  cert: 'OUTBOUND_TLS_CERT_FILE',
+  key: 'OUTBOUND_TLS_KEY_FILE',
+  ca: 'OUTBOUND_TLS_CA_FILE',
+}
+/** The OICP bridge's own certificate towards HBS (docs/bridges/oicp.md). */
+export const OICP_TLS: OutboundTlsSettings = {
+  cert: 'OICP_CERT_FILE',
+  key: 'OICP_KEY_FILE',
+  ca: 'OICP_CA_FILE',
+}
 
 /** Every certificate setting (server and outbound): its files exist, are readable, hold PEM and belong together. */
 export function checkTlsFiles(config: Pick<HubConfig, 'tls' | 'outboundTls'>): void {
@@ -59,18 +74,21 @@ export function readServerTls(files: TlsFiles): TlsPair {
   return readTlsPair(files, SERVER_TLS)
 }
 
-/** The OUTBOUND_TLS_* files, checked like TLS_CERT_FILE; nothing set gives empty material. */
-export function readOutboundTls(outbound: HubConfig['outboundTls']): OutboundTlsMaterial {
-  const clientCertificate = outbound.client ? readTlsPair(outbound.client, OUTBOUND_TLS) : undefined
+/** The OUTBOUND_TLS_* files (or `settings`' files), checked like TLS_CERT_FILE; nothing set gives empty material. */
+export function readOutboundTls(
+  outbound: HubConfig['outboundTls'],
+  settings: OutboundTlsSettings = OUTBOUND_TLS,
+): OutboundTlsMaterial {
+  const clientCertificate = outbound.client ? readTlsPair(outbound.client, settings) : undefined
   if (!outbound.caFile) return { clientCertificate }
-  const extraCa = readSettingFile('OUTBOUND_TLS_CA_FILE', outbound.caFile)
+  const extraCa = readSettingFile(settings.ca, outbound.caFile)
   // createSecureContext accepts any text as `ca` without a word: parse the first certificate to be sure.
   try {
     new X509Certificate(extraCa)
   } catch (error) {
     throw new StartupError(
-      'OUTBOUND_TLS_CA_FILE',
-      `OUTBOUND_TLS_CA_FILE ${outbound.caFile} is not a PEM certificate (${(error as Error).message})`,
+      settings.ca,
+      `${settings.ca} ${outbound.caFile} is not a PEM certificate (${(error as Error).message})`,
     )
   }
   return { clientCertificate, extraCa }

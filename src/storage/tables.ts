@@ -28,6 +28,9 @@ export interface Database {
   tariff_versions: TariffVersionsTable
   agreements: AgreementsTable
   party_blocks: PartyBlocksTable
+  bridge_identifiers: BridgeIdentifiersTable
+  bridge_refusals: BridgeRefusalsTable
+  bridges: BridgesTable
 }
 
 /** Connection status of a platform and its parties: the values of HubClientInfo's ConnectionStatus. */
@@ -415,3 +418,44 @@ export type AuditLogRow = Selectable<AuditLogTable>
 export type AgreementRow = Selectable<AgreementsTable>
 export type PartyBlockRow = Selectable<PartyBlocksTable>
 export type NewAuditLogRow = Insertable<AuditLogTable>
+
+/** A foreign object of a bridged protocol and the OCPI object it is at the hub (docs/decisions/0021). */
+export interface BridgeIdentifiersTable {
+  protocol: string
+  /** The foreign protocol's name of the kind: `EvseID`. */
+  foreign_kind: string
+  foreign_id: string
+  /** The OCPI owner party. */
+  country_code: string
+  party_id: string
+  /** `EVSE`: `ocpi_id` is `<location id>/<evse uid>`. */
+  ocpi_kind: string
+  ocpi_id: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+/** An OCPI object a bridge would not send, and why. */
+export interface BridgeRefusalsTable {
+  id: ColumnType<number, never, never>
+  protocol: string
+  country_code: string
+  party_id: string
+  ocpi_kind: string
+  ocpi_id: string
+  reason: string
+  correlation_id: string
+  refused_at: Timestamp
+}
+
+/** One bridge to another protocol: the directory platform that stands for it, its settings, its last sync. */
+export interface BridgesTable {
+  protocol: string
+  platform_id: string
+  settings: Json<Record<string, unknown>>
+  /** When the last pull of foreign data began: the next pull asks for what changed since (OICP LastCall). */
+  last_pull_at: Timestamp | null
+  last_sync_at: Timestamp | null
+  last_sync_error: string | null
+  updated_at: Timestamp
+}

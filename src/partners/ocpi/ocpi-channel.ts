@@ -174,7 +174,7 @@ function refused(answer: PartnerAnswer, final: boolean): PartnerOutcome {
 }
 
 /** Retry-After in ms (seconds or an HTTP date); undefined when absent or unreadable. */
-function retryAfter(answer: PartnerAnswer): number | undefined {
+export function retryAfter(answer: PartnerAnswer): number | undefined {
   const header = answer.headers['retry-after']
   const value = Array.isArray(header) ? header[0] : header
   if (!value) return undefined

@@ -1,0 +1,606 @@
+import { randomUUID } from 'node:crypto'
+import { Value } from '@sinclair/typebox/value'
+import type { FastifyBaseLogger } from 'fastify'
+import { generateToken, hashToken } from '../../core/tokens.ts'
+import { partyKey, sameParty, type PartyRef } from '../../core/party.ts'
+import type { PartyRole } from '../../directory/party-directory.ts'
+import type { HubContext } from '../../hub-context.ts'
+import type { Evse, Status } from '../../modules/locations/locations.schema.ts'
+import { locationWrite } from '../../modules/locations/locations.writes.ts'
+import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
+import {
+  fitOcpiId,
+  locationIdOf,
+  ocpiEvseOf,
+  ocpiLocationOf,
+  ocpiStatusOf,
+} from '../../partners/oicp/evse-mapping.ts'
+import type { OicpChannel } from '../../partners/oicp/oicp-channel.ts'
+import type { OicpClient } from '../../partners/oicp/oicp-client.ts'
+import {
+  oicpPartyId,
+  partyOfEvseId,
+  partyOfOperatorId,
+  partyOfProviderId,
+} from '../../partners/oicp/oicp-ids.ts'
+import {
+  EvseDataPage,
+  EvseStatuses,
+  type EvseStatusRecord,
+  type PullEvseDataRecord,
+} from '../../partners/oicp/oicp.schema.ts'
+import {
+  OICP,
+  OICP_PLATFORM_VERSION,
+  readSettings,
+  type OicpBridgeSettings,
+} from '../../partners/oicp/oicp-settings.ts'
+import { pushOwnedObject } from '../../routing/owner-push.ts'
+import type { MessageSource } from '../../routing/hub-answer.ts'
+import {
+  mapIdentifiers,
+  ocpiObjectsOf,
+  readBridge,
+  recordRefusals,
+  recordSync,
+  saveBridge,
+  type NewRefusal,
+} from '../../storage/bridges.store.ts'
+import { findObjectsById } from '../../storage/owned-objects.store.ts'
+import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
+
+/** Records per page of eRoamingPullEvseData (HBS's default is 20). */
+const PULL_PAGE_SIZE = 200
+/** A pull that never reaches its last page stops here. */
+const MAX_PULL_PAGES = 10_000
+
+/** A refusal of the bridge's configuration or sync, in words for the operator. */
+export class BridgeProblem extends Error {
+  override name = 'BridgeProblem'
+  constructor(
+    readonly kind: 'conflict' | 'not-configured' | 'hbs',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface PullReport {
+  /** EVSE data records HBS returned (a delta pull: the changed ones). */
+  readonly evses: number
+  readonly locations: number
+  readonly statuses: number
+  /** The OICP operators published as virtual CPO parties. */
+  readonly operators: readonly string[]
+  readonly refused: number
+  readonly mode: 'full' | 'delta'
+}
+
+/**
+ * The OICP bridge (docs/bridges/oicp.md, docs/decisions/0021): the hub as hub operator and hub provider
+ * at Hubject. Configured through the admin API; its platform in the party directory receives the OCPI
+ * Location broadcasts (pushed to HBS by the OICP channel), and holds one virtual CPO party per OICP
+ * operator whose EVSEs it pulls from HBS and publishes as OCPI Locations, broadcast like any CPO's.
+ */
+export class OicpBridge {
+  readonly #context: HubContext
+  readonly #client: OicpClient
+  readonly #channel: OicpChannel
+  readonly #pullIntervalMs: number
+  #timer: NodeJS.Timeout | undefined
+  #pulling: Promise<unknown> | undefined
+
+  constructor(context: HubContext, client: OicpClient, channel: OicpChannel, pullIntervalSeconds: number) {
+    this.#context = context
+    this.#client = client
+    this.#channel = channel
+    this.#pullIntervalMs = pullIntervalSeconds * 1000
+  }
+
+  /** Pulls every OICP_PULL_INTERVAL_SECONDS while the bridge is connected and enabled. */
+  start(): void {
+    if (this.#pullIntervalMs === 0) return
+    this.#timer = setInterval(() => {
+      if (this.#pulling) return
+      void this.#scheduledPull()
+    }, this.#pullIntervalMs)
+    this.#timer.unref()
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.#pulling
+  }
+
+  async #scheduledPull(): Promise<void> {
+    const bridge = await readBridge(this.#context.db, OICP)
+    if (!readSettings(bridge?.settings)?.enabled) return
+    await this.pull(randomUUID(), this.#context.log).catch((error: unknown) =>
+      this.#context.log.warn({ err: error }, 'OICP bridge: scheduled pull failed'),
+    )
+  }
+
+  /** The bridge as the admin API shows it; undefined before it was first configured. */
+  async view() {
+    const bridge = await readBridge(this.#context.db, OICP)
+    if (!bridge) return undefined
+    const platform = this.#context.directory.platform(bridge.platform_id)
+    const parties = this.#context.directory.partiesOf(bridge.platform_id)
+    const queued = await this.#context.db
+      .selectFrom('deliveries')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('all'),
+        eb.fn.countAll<number>().filterWhere('state', '=', 'dead').as('dead'),
+      ])
+      .where('receiver_platform_id', '=', bridge.platform_id)
+      .executeTakeFirstOrThrow()
+    return {
+      settings: readSettings(bridge.settings),
+      platform_id: bridge.platform_id,
+      base_url: this.#client.baseUrl,
+      status: platform?.status ?? 'SUSPENDED',
+      virtual_cpos: parties
+        .filter((party) => party.role === 'CPO')
+        .map((party) => ({
+          country_code: party.country_code,
+          party_id: party.party_id,
+          status: party.status,
+        })),
+      health: {
+        last_sync_at: bridge.last_sync_at?.toISOString() ?? null,
+        last_sync_error: bridge.last_sync_error,
+        last_pull_at: bridge.last_pull_at?.toISOString() ?? null,
+        queued_to_hbs: Number(queued.all) - Number(queued.dead),
+        dead_to_hbs: Number(queued.dead),
+      },
+    }
+  }
+
+  /**
+   * Connects or reconfigures the bridge: its platform (created once, CONNECTED while enabled, SUSPENDED
+   * when not) with a locations RECEIVER endpoint at HBS and the hub provider as its eMSP party, so that
+   * OCPI Location broadcasts reach it. The parties' changes are told to the partners (ClientInfo).
+   */
+  async configure(settings: OicpBridgeSettings, correlationId: string): Promise<void> {
+    const provider = partyOfProviderId(settings.provider_id)!
+    const emsp: PartyRole = {
+      role: 'EMSP',
+      ...provider,
+      business_details: { name: settings.operator_name },
+    }
+    const existing = await readBridge(this.#context.db, OICP)
+    const platformId = existing?.platform_id ?? randomUUID()
+    const conflicts = this.#context.directory.liveRoleConflicts([emsp], platformId)
+    if (conflicts.length > 0) {
+      throw new BridgeProblem(
+        'conflict',
+        `${partyKey(provider)} is already an eMSP of another platform: the hub provider id must be the bridge's own`,
+      )
+    }
+    const status = settings.enabled ? 'CONNECTED' : 'SUSPENDED'
+    await this.#context.directory.write(async (tx) => {
+      const platform = await tx.lockPlatform(platformId)
+      const before = platform ? await tx.partiesOf(platformId) : []
+      const endpoints = [{ identifier: 'locations', role: 'RECEIVER', url: this.#client.baseUrl }]
+      if (!platform) {
+        await tx.insertPlatform({
+          id: platformId,
+          name: `OICP bridge: ${settings.operator_name}`,
+          status,
+          initiated_by: 'hub',
+          invitation_token_hash: null,
+          inbound_token_hash: null,
+          // Never sent (HBS knows the hub by its certificate): names the platform in the message log.
+          outbound_token: generateToken(),
+          versions_url: null,
+          version: OICP_PLATFORM_VERSION,
+          endpoints,
+          hub_party_id: null,
+          registered_at: new Date(),
+        })
+      } else {
+        await tx.updatePlatform(platformId, {
+          status,
+          endpoints,
+          name: `OICP bridge: ${settings.operator_name}`,
+        })
+      }
+      const formerEmsps = before.filter((party) => party.role === 'EMSP' && !sameParty(party, provider))
+      for (const former of formerEmsps) await tx.deleteParty(platformId, former)
+      if (!before.some((party) => party.role === 'EMSP' && sameParty(party, provider))) {
+        await tx.insertParties(platformId, status, [emsp])
+      }
+      await tx.setPartiesStatus(platformId, status)
+      await saveBridge(tx.db, { protocol: OICP, platformId, settings })
+      await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
+    })
+    this.#context.delivery.wake()
+  }
+
+  /** Pulls from HBS, then, when asked, pushes the full load of our CPOs' EVSEs. */
+  async sync(
+    correlationId: string,
+    log: FastifyBaseLogger,
+    options: { readonly fullPush: boolean },
+  ): Promise<{ pulled: PullReport; pushed: { sent: number; refused: number } | null }> {
+    const pulled = await this.pull(correlationId, log)
+    if (!options.fullPush) return { pulled, pushed: null }
+    const platform = await this.#platform()
+    const pushed = await this.#channel.pushFullLoad(
+      {
+        id: platform.id,
+        version: platform.version,
+        endpoints: platform.endpoints,
+        outbound_token: platform.outbound_token,
+      },
+      correlationId,
+    )
+    if (pushed.error !== undefined) {
+      await recordSync(this.#context.db, OICP, { error: pushed.error })
+      throw new BridgeProblem('hbs', `full push to HBS failed: ${pushed.error}`)
+    }
+    return { pulled, pushed: { sent: pushed.sent, refused: pushed.refused } }
+  }
+
+  /**
+   * eRoamingPullEvseData (the full set the first time, then the changes since the last pull) and
+   * eRoamingPullEvseStatus, published as the Locations of one virtual CPO party per OICP operator. Our own
+   * CPOs' EVSEs, which HBS returns too, are left alone.
+   */
+  async pull(correlationId: string, log: FastifyBaseLogger): Promise<PullReport> {
+    const run = this.#pull(correlationId, log)
+    this.#pulling = run.catch(() => undefined)
+    try {
+      return await run
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      await recordSync(this.#context.db, OICP, { error: message }).catch(() => undefined)
+      throw error
+    } finally {
+      this.#pulling = undefined
+    }
+  }
+
+  async #pull(correlationId: string, log: FastifyBaseLogger): Promise<PullReport> {
+    const bridge = await readBridge(this.#context.db, OICP)
+    const settings = readSettings(bridge?.settings)
+    if (!bridge || !settings?.enabled)
+      throw new BridgeProblem('not-configured', 'the OICP bridge is not connected')
+    const platform = await this.#platform()
+    const receiverTokenHash = hashToken(platform.outbound_token ?? platform.id)
+    const startedAt = new Date()
+    const lastCall = bridge.last_pull_at ?? undefined
+    const records = await this.#pullEvseData(settings, lastCall, correlationId, receiverTokenHash)
+    const statuses = await this.#pullEvseStatus(settings, correlationId, receiverTokenHash)
+
+    const refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[] = []
+    const byOperator = new Map<string, { party: PartyRef; name: string; records: PullEvseDataRecord[] }>()
+    const ownOperator = partyOfOperatorId(settings.operator_id)
+    for (const record of records) {
+      // What the hub pushed itself comes back under its own OperatorID: never published again.
+      const operator = partyOfOperatorId(record.OperatorID)
+      if (operator && ownOperator && sameParty(operator, ownOperator)) continue
+      // A hub operator at Hubject pushes its sub-operators' EVSEs: the EvseID names the real CPO.
+      const party = partyOfEvseId(record.EvseID) ?? operator
+      if (!party) {
+        refusals.push(
+          refusal(
+            { country_code: 'ZZ', party_id: 'ZZZ' },
+            record.EvseID,
+            `EvseID ${record.EvseID} of OperatorID ${record.OperatorID} is not in ISO form: no OCPI party`,
+          ),
+        )
+        continue
+      }
+      const group = byOperator.get(partyKey(party)) ?? { party, name: record.OperatorName, records: [] }
+      group.records.push(record)
+      byOperator.set(partyKey(party), group)
+    }
+    const operators = await this.#ensureVirtualCpos(
+      platform.id,
+      [...byOperator.values()],
+      refusals,
+      correlationId,
+    )
+    const source = this.#source(platform.id, correlationId, log)
+    let locations = 0
+    const now = new Date()
+    for (const { party, records: operatorRecords } of byOperator.values()) {
+      if (!operators.some((operator) => sameParty(operator, party))) continue
+      locations += await this.#publishRecords(
+        source,
+        party,
+        operatorRecords,
+        statuses,
+        lastCall !== undefined,
+        refusals,
+        now,
+      )
+    }
+    await this.#publishStatuses(
+      source,
+      statuses,
+      new Set(records.map((record) => record.EvseID.toUpperCase())),
+    )
+    await recordRefusals(
+      this.#context.db,
+      refusals.map((r) => ({ ...r, protocol: OICP, correlationId })),
+    )
+    await recordSync(this.#context.db, OICP, { error: null, pulledAt: startedAt })
+    return {
+      evses: records.length,
+      locations,
+      statuses: statuses.size,
+      operators: operators.map(oicpPartyId),
+      refused: refusals.length,
+      mode: lastCall ? 'delta' : 'full',
+    }
+  }
+
+  async #pullEvseData(
+    settings: OicpBridgeSettings,
+    lastCall: Date | undefined,
+    correlationId: string,
+    receiverTokenHash: string,
+  ): Promise<PullEvseDataRecord[]> {
+    const records: PullEvseDataRecord[] = []
+    const provider = encodeURIComponent(settings.provider_id)
+    for (let page = 0; page < MAX_PULL_PAGES; page++) {
+      const answer = await this.#post({
+        path: `/evsepull/v23/providers/${provider}/data-records?page=${page}&size=${PULL_PAGE_SIZE}`,
+        body: {
+          ProviderID: settings.provider_id,
+          GeoCoordinatesResponseFormat: 'DecimalDegree',
+          ...(lastCall ? { LastCall: lastCall.toISOString() } : {}),
+        },
+        correlationId,
+        receiverTokenHash,
+      })
+      if (!Value.Check(EvseDataPage, answer))
+        throw new BridgeProblem('hbs', 'HBS answered eRoamingPullEvseData with no page of EVSE data')
+      records.push(...answer.content)
+      if (answer.last || answer.content.length === 0) return records
+    }
+    throw new BridgeProblem('hbs', `eRoamingPullEvseData did not end within ${MAX_PULL_PAGES} pages`)
+  }
+
+  async #pullEvseStatus(
+    settings: OicpBridgeSettings,
+    correlationId: string,
+    receiverTokenHash: string,
+  ): Promise<Map<string, EvseStatusRecord['EvseStatus']>> {
+    const answer = await this.#post({
+      path: `/evsepull/v21/providers/${encodeURIComponent(settings.provider_id)}/status-records`,
+      body: { ProviderID: settings.provider_id },
+      correlationId,
+      receiverTokenHash,
+    })
+    if (!Value.Check(EvseStatuses, answer))
+      throw new BridgeProblem('hbs', 'HBS answered eRoamingPullEvseStatus with no EVSE statuses')
+    return new Map(
+      answer.EvseStatuses.OperatorEvseStatus.flatMap((operator) =>
+        operator.EvseStatusRecord.map((record) => [record.EvseID.toUpperCase(), record.EvseStatus] as const),
+      ),
+    )
+  }
+
+  async #post(call: Parameters<OicpClient['post']>[0]): Promise<unknown> {
+    try {
+      const answer = await this.#client.post(call)
+      if (answer.httpStatus < 200 || answer.httpStatus >= 300) {
+        throw new BridgeProblem(
+          'hbs',
+          `HBS answered ${call.path.split('?')[0]} with HTTP ${answer.httpStatus}`,
+        )
+      }
+      return answer.json
+    } catch (error) {
+      if (error instanceof PartnerCallError) throw new BridgeProblem('hbs', error.message)
+      throw error
+    }
+  }
+
+  /**
+   * A virtual CPO party on the bridge's platform for each OICP operator, created CONNECTED the first time
+   * (the partners are told by ClientInfo). An operator whose party is an OCPI party of another platform (our
+   * own CPOs, which HBS returns too) is left out: the hub never publishes another platform's Locations.
+   */
+  async #ensureVirtualCpos(
+    platformId: string,
+    operators: readonly { party: PartyRef; name: string; records: readonly PullEvseDataRecord[] }[],
+    refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[],
+    correlationId: string,
+  ): Promise<PartyRef[]> {
+    const directory = this.#context.directory
+    const own = directory.partiesOf(platformId)
+    const accepted: PartyRef[] = []
+    const added: PartyRole[] = []
+    for (const { party, name, records } of operators) {
+      const role: PartyRole = { role: 'CPO', ...party, business_details: { name: name.slice(0, 100) } }
+      if (directory.liveRoleConflicts([role], platformId).length > 0) {
+        refusals.push(
+          ...records.map((record) =>
+            refusal(
+              party,
+              record.EvseID,
+              `${partyKey(party)} is a CPO of another platform of the hub: its EVSEs at HBS are not published again`,
+            ),
+          ),
+        )
+        continue
+      }
+      accepted.push(party)
+      if (!own.some((p) => p.role === 'CPO' && sameParty(p, party))) added.push(role)
+    }
+    if (added.length > 0) {
+      await directory.write(async (tx) => {
+        const before = await tx.partiesOf(platformId)
+        await tx.insertParties(platformId, 'CONNECTED', added)
+        await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
+      })
+      this.#context.delivery.wake()
+    }
+    return accepted
+  }
+
+  /**
+   * One operator's pulled EVSEs as OCPI Locations: grouped by pool or station, each Location PUT whole
+   * (a full pull, or a Location the hub does not hold yet) or EVSE by EVSE (a delta of a Location it holds,
+   * whose other EVSEs did not change). Deleted EVSEs become REMOVED.
+   */
+  async #publishRecords(
+    source: MessageSource,
+    owner: PartyRef,
+    records: readonly PullEvseDataRecord[],
+    statuses: ReadonlyMap<string, EvseStatusRecord['EvseStatus']>,
+    delta: boolean,
+    refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[],
+    now: Date,
+  ): Promise<number> {
+    const deleted = records.filter((record) => record.deltaType === 'delete')
+    await this.#removeEvses(
+      source,
+      deleted.map((record) => record.EvseID.toUpperCase()),
+      now,
+    )
+    const groups = new Map<string, PullEvseDataRecord[]>()
+    for (const record of records) {
+      if (record.deltaType === 'delete') continue
+      const id = locationIdOf(record)
+      groups.set(id, [...(groups.get(id) ?? []), record])
+    }
+    let published = 0
+    for (const [locationId, group] of groups) {
+      const evses: Evse[] = []
+      for (const record of group) {
+        const status = statusOf(statuses.get(record.EvseID.toUpperCase()))
+        const evse = ocpiEvseOf(record, status, now)
+        if (evse) evses.push(evse)
+        else
+          refusals.push(
+            refusal(
+              owner,
+              record.EvseID,
+              `EVSE ${record.EvseID}: none of its plugs (${record.Plugs.join(', ')}) has an OCPI connector standard`,
+            ),
+          )
+      }
+      const location = ocpiLocationOf(owner, group, evses, now)
+      if (!location) {
+        refusals.push(
+          ...group.map((record) =>
+            refusal(
+              owner,
+              record.EvseID,
+              `EVSE ${record.EvseID}: no usable coordinates or no EVSE OCPI can carry`,
+            ),
+          ),
+        )
+        continue
+      }
+      const [held] = delta
+        ? await findObjectsById(this.#context.db, { module: 'locations', owners: [owner] }, locationId)
+        : []
+      if (held) {
+        for (const evse of evses) {
+          await pushOwnedObject(
+            this.#context,
+            source,
+            locationWrite('PUT', owner, [locationId, evse.uid], { ...evse }),
+          )
+        }
+      } else {
+        await pushOwnedObject(
+          this.#context,
+          source,
+          locationWrite('PUT', owner, [locationId], { ...location }),
+        )
+      }
+      await mapIdentifiers(
+        this.#context.db,
+        evses.map((evse) => ({
+          foreign: { protocol: OICP, kind: 'EvseID', id: evse.evse_id! },
+          ocpi: { owner, kind: 'EVSE', id: `${locationId}/${evse.uid}` },
+        })),
+      )
+      published += 1
+    }
+    return published
+  }
+
+  /** Status changes of EVSEs whose data did not change: one PATCH each where the hub's copy differs. */
+  async #publishStatuses(
+    source: MessageSource,
+    statuses: ReadonlyMap<string, EvseStatusRecord['EvseStatus']>,
+    alreadyPublished: ReadonlySet<string>,
+  ): Promise<void> {
+    const pending = [...statuses.keys()].filter((evseId) => !alreadyPublished.has(evseId))
+    const mapped = await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', pending)
+    for (const [evseId, ref] of mapped) {
+      const status = ocpiStatusOf(statuses.get(evseId)!)
+      if (status === undefined) continue
+      await this.#patchEvseStatus(source, ref.owner, ref.id, status)
+    }
+  }
+
+  async #removeEvses(source: MessageSource, evseIds: readonly string[], now: Date): Promise<void> {
+    const mapped = await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', evseIds)
+    for (const ref of mapped.values()) await this.#patchEvseStatus(source, ref.owner, ref.id, 'REMOVED', now)
+  }
+
+  async #patchEvseStatus(
+    source: MessageSource,
+    owner: PartyRef,
+    ocpiId: string,
+    status: Status,
+    now = new Date(),
+  ): Promise<void> {
+    const [locationId, evseUid] = ocpiId.split('/') as [string, string]
+    const [location] = await findObjectsById(
+      this.#context.db,
+      { module: 'locations', owners: [owner] },
+      locationId,
+    )
+    const evse = location?.evses?.find((e) => e.uid.toUpperCase() === evseUid.toUpperCase())
+    if (!evse || evse.status === status) return
+    await pushOwnedObject(
+      this.#context,
+      source,
+      locationWrite('PATCH', owner, [locationId, evseUid], { status, last_updated: now.toISOString() }),
+    )
+  }
+
+  /** The bridge's platform as the sender of what it publishes: its virtual CPO parties. */
+  #source(platformId: string, correlationId: string, log: FastifyBaseLogger): MessageSource {
+    const parties = this.#context.directory
+      .connectedPartiesOf(platformId)
+      .map(({ role, country_code, party_id }) => ({ role, country_code, party_id }))
+    return {
+      requester: { platformId, parties },
+      routing: { to: undefined, from: undefined },
+      correlationId,
+      log,
+    }
+  }
+
+  async #platform() {
+    const bridge = await readBridge(this.#context.db, OICP)
+    const platform = bridge && this.#context.directory.platform(bridge.platform_id)
+    if (!platform) throw new BridgeProblem('not-configured', 'the OICP bridge is not connected')
+    return platform
+  }
+}
+
+function statusOf(status: EvseStatusRecord['EvseStatus'] | undefined): Status {
+  return (status && ocpiStatusOf(status)) ?? 'UNKNOWN'
+}
+
+function refusal(
+  owner: PartyRef,
+  evseId: string,
+  reason: string,
+): Omit<NewRefusal, 'protocol' | 'correlationId'> {
+  return { object: { owner, kind: 'EvseID', id: fitOcpiId(evseId) }, reason }
+}
+
+export type OicpBridgeView = NonNullable<Awaited<ReturnType<OicpBridge['view']>>>

@@ -1,0 +1,155 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/**
+ * The OICP 2.3 messages the bridge sends and reads (Hubject's CPO and EMP OpenAPI documents), as far as the
+ * bridge uses them. Unknown fields pass: HBS answers carry more than the bridge reads. JSON keys are
+ * OICP's PascalCase, with its few lower-case exceptions (`lang`, `value`, `on`, `begin`, `end`).
+ */
+
+const Enum = <T extends string>(values: readonly T[]) =>
+  Type.Union(values.map((value) => Type.Literal(value)))
+
+export const StatusCode = Type.Object({
+  Code: Type.String(),
+  Description: Type.Optional(Type.String()),
+  AdditionalInfo: Type.Optional(Type.String()),
+})
+export type StatusCode = Static<typeof StatusCode>
+
+/** eRoamingAcknowledgement: business errors travel here with HTTP 200. */
+export const Acknowledgement = Type.Object({
+  Result: Type.Boolean(),
+  StatusCode,
+  SessionID: Type.Optional(Type.String()),
+  CPOPartnerSessionID: Type.Optional(Type.String()),
+  EMPPartnerSessionID: Type.Optional(Type.String()),
+})
+export type Acknowledgement = Static<typeof Acknowledgement>
+
+export const InfoText = Type.Object({ lang: Type.String(), value: Type.String() })
+export type InfoText = Static<typeof InfoText>
+
+export const OicpAddress = Type.Object({
+  Country: Type.String(),
+  City: Type.String(),
+  Street: Type.String(),
+  PostalCode: Type.String(),
+  HouseNum: Type.String(),
+  Floor: Type.Optional(Type.String()),
+  Region: Type.Optional(Type.String()),
+  ParkingFacility: Type.Optional(Type.Boolean()),
+  ParkingSpot: Type.Optional(Type.String()),
+  TimeZone: Type.Optional(Type.String()),
+})
+export type OicpAddress = Static<typeof OicpAddress>
+
+const DecimalDegree = Type.Object({ Latitude: Type.String(), Longitude: Type.String() })
+/** The bridge sends and asks for `DecimalDegree`; `Google` ("lat lon") is read too. */
+export const GeoCoordinates = Type.Object({
+  DecimalDegree: Type.Optional(DecimalDegree),
+  Google: Type.Optional(Type.Object({ Coordinates: Type.String() })),
+})
+export type GeoCoordinates = Static<typeof GeoCoordinates>
+
+export const POWER_TYPES = ['AC_1_PHASE', 'AC_3_PHASE', 'DC'] as const
+export const ChargingFacility = Type.Object({
+  PowerType: Enum(POWER_TYPES),
+  Power: Type.Integer(),
+  Voltage: Type.Optional(Type.Integer()),
+  Amperage: Type.Optional(Type.Integer()),
+})
+export type ChargingFacility = Static<typeof ChargingFacility>
+
+export const OpeningTimes = Type.Object({
+  Period: Type.Array(Type.Object({ begin: Type.String(), end: Type.String() })),
+  on: Type.String(),
+})
+export type OpeningTimes = Static<typeof OpeningTimes>
+
+export const EvseDataRecord = Type.Object({
+  deltaType: Type.Optional(Enum(['insert', 'update', 'delete'] as const)),
+  lastUpdate: Type.Optional(Type.String()),
+  EvseID: Type.String(),
+  ChargingPoolID: Type.Optional(Type.String()),
+  ChargingStationID: Type.Optional(Type.String()),
+  ChargingStationNames: Type.Array(InfoText),
+  Address: OicpAddress,
+  GeoCoordinates,
+  Plugs: Type.Array(Type.String()),
+  ChargingFacilities: Type.Array(ChargingFacility),
+  RenewableEnergy: Type.Boolean(),
+  CalibrationLawDataAvailability: Type.String(),
+  AuthenticationModes: Type.Array(Type.String()),
+  PaymentOptions: Type.Array(Type.String()),
+  ValueAddedServices: Type.Array(Type.String()),
+  Accessibility: Type.String(),
+  HotlinePhoneNumber: Type.String(),
+  IsOpen24Hours: Type.Boolean(),
+  OpeningTimes: Type.Optional(Type.Array(OpeningTimes)),
+  IsHubjectCompatible: Type.Boolean(),
+  DynamicInfoAvailable: Type.String(),
+  HubOperatorID: Type.Optional(Type.String()),
+})
+export type EvseDataRecord = Static<typeof EvseDataRecord>
+
+export const ACTION_TYPES = ['fullLoad', 'update', 'insert', 'delete'] as const
+export type ActionType = (typeof ACTION_TYPES)[number]
+
+export interface PushEvseData {
+  readonly ActionType: ActionType
+  readonly OperatorEvseData: {
+    readonly OperatorID: string
+    readonly OperatorName: string
+    readonly EvseDataRecord: readonly EvseDataRecord[]
+  }
+}
+
+export const EVSE_STATUSES = [
+  'Available',
+  'Reserved',
+  'Occupied',
+  'OutOfService',
+  'EvseNotFound',
+  'Unknown',
+] as const
+export const EvseStatusRecord = Type.Object({ EvseID: Type.String(), EvseStatus: Enum(EVSE_STATUSES) })
+export type EvseStatusRecord = Static<typeof EvseStatusRecord>
+
+export interface PushEvseStatus {
+  readonly ActionType: ActionType
+  readonly OperatorEvseStatus: {
+    readonly OperatorID: string
+    readonly OperatorName: string
+    readonly EvseStatusRecord: readonly EvseStatusRecord[]
+  }
+}
+
+/** A record of eRoamingPullEvseData's answer: an EVSE with the operator that pushed it. */
+export const PullEvseDataRecord = Type.Intersect([
+  EvseDataRecord,
+  Type.Object({ OperatorID: Type.String(), OperatorName: Type.String() }),
+])
+export type PullEvseDataRecord = Static<typeof PullEvseDataRecord>
+
+/** One page of eRoamingPullEvseData's answer (Spring style, `page` from 0). */
+export const EvseDataPage = Type.Object({
+  content: Type.Array(PullEvseDataRecord),
+  last: Type.Boolean(),
+  number: Type.Integer(),
+  StatusCode: Type.Optional(StatusCode),
+})
+export type EvseDataPage = Static<typeof EvseDataPage>
+
+export const OperatorEvseStatus = Type.Object({
+  OperatorID: Type.String(),
+  OperatorName: Type.Optional(Type.String()),
+  EvseStatusRecord: Type.Array(EvseStatusRecord),
+})
+export type OperatorEvseStatus = Static<typeof OperatorEvseStatus>
+
+/** eRoamingPullEvseStatus's answer. */
+export const EvseStatuses = Type.Object({
+  EvseStatuses: Type.Object({ OperatorEvseStatus: Type.Array(OperatorEvseStatus) }),
+  StatusCode: Type.Optional(StatusCode),
+})
+export type EvseStatuses = Static<typeof EvseStatuses>

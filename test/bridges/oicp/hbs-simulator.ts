@@ -1,0 +1,286 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
+import type { TLSSocket } from 'node:tls'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { Ajv, type ValidateFunction } from 'ajv'
+
+/**
+ * A loopback stand-in for the Hubject Brokering System (HBS) that serves the OICP 2.3 operations the
+ * bridge uses, and checks every request it gets and every answer it gives against Hubject's own OpenAPI
+ * documents, read in place from ../shared/bridges/oicp/ (never copied into the project). A request that
+ * does not match is answered HTTP 400 and listed in `violations`, which the tests expect to stay empty.
+ *
+ * Behaviour, as oicp.md describes HBS: pushed EVSE data per EvseID with the four ActionTypes (`insert` of
+ * a known EvseID and `update` of an unknown one are refused), EvseIDs of operators the hub does not bundle
+ * refused with 018, statuses per EvseID; pulls return the EVSEs of OICP CPOs (`addForeignEvse`) and
+ * those pushed, in pages, and with `LastCall` only what changed since, deletions as `deltaType: delete`.
+ */
+
+const PROJECT_ROOT = new URL('../../../', import.meta.url)
+const DOCS_FOLDER = new URL('../shared/bridges/oicp/', PROJECT_ROOT)
+const CPO_DOCUMENT = new URL('oicp-cpo-2.3-api-doc/openapi.yaml', DOCS_FOLDER)
+const EMP_DOCUMENT = new URL('oicp-emp-2.3-api-doc/openapi.yaml', DOCS_FOLDER)
+
+/** Why the OICP tests are skipped, or undefined when Hubject's OpenAPI documents are there. */
+export function oicpDocumentsMissing(): string | undefined {
+  return existsSync(CPO_DOCUMENT) && existsSync(EMP_DOCUMENT)
+    ? undefined
+    : `Hubject's OICP 2.3 OpenAPI documents are not at ${fileURLToPath(DOCS_FOLDER)}`
+}
+
+interface Operation {
+  readonly pattern: RegExp
+  readonly request: ValidateFunction
+  readonly answer: ValidateFunction
+}
+
+/** The POST operations of one OpenAPI document, their bodies and 200 answers compiled. */
+async function operationsOf(document: URL): Promise<Operation[]> {
+  const validator = new Validator()
+  const checked = await validator.validate(readFileSync(document, 'utf8'))
+  if (!checked.valid) throw new Error(`${fileURLToPath(document)} is not a valid OpenAPI document`)
+  const spec = validator.resolveRefs() as {
+    paths: Record<string, { post?: { requestBody: Body; responses: Record<string, Body> } }>
+  }
+  // OpenAPI 3.0 schemas: no formats checked (no ajv-formats), patterns as written (not all are valid in `u` mode).
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false })
+  return Object.entries(spec.paths).flatMap(([path, item]) => {
+    const post = item.post
+    const request = post?.requestBody.content['application/json']
+    const answer = post?.responses['200']?.content['application/json']
+    if (!request || !answer) return []
+    return [
+      {
+        pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+').replace(/\*/g, '\\*')}$`),
+        request: ajv.compile(request.schema),
+        answer: ajv.compile(answer.schema),
+      },
+    ]
+  })
+}
+
+interface Body {
+  content: Record<string, { schema: object }>
+}
+
+export interface HbsRequest {
+  readonly path: string
+  /** The CN of the client certificate the caller presented (HTTPS only), as HBS matches it to the ids. */
+  readonly clientName: string | undefined
+  readonly body: Record<string, unknown>
+  readonly answer: unknown
+}
+
+export type ForeignEvse = Record<string, unknown> & {
+  EvseID: string
+  OperatorID: string
+  OperatorName: string
+}
+
+interface KeptEvse {
+  readonly record: ForeignEvse
+  readonly changedAt: Date
+  readonly deleted: boolean
+}
+
+const ACK = { Result: true, StatusCode: { Code: '000' } }
+
+function refusal(code: string, info: string) {
+  return { Result: false, StatusCode: { Code: code, AdditionalInfo: info } }
+}
+
+export class HbsSimulator {
+  readonly requests: HbsRequest[] = []
+  readonly violations: string[] = []
+  /** EVSE data as HBS holds it, by EvseID: pushed by the hub and added for OICP CPOs. */
+  readonly evses = new Map<string, KeptEvse>()
+  readonly statuses = new Map<string, string>()
+  /** While true every call is answered 503: HBS is down. */
+  unavailable = false
+  readonly #server: Server
+  readonly #operations: Operation[]
+  /** The sub-operators the hub operator bundles at Hubject: only their EvseIDs may be pushed. */
+  readonly #subOperators: ReadonlySet<string>
+
+  private constructor(server: Server, operations: Operation[], subOperators: readonly string[]) {
+    this.#server = server
+    this.#operations = operations
+    this.#subOperators = new Set(subOperators)
+  }
+
+  /**
+   * `tls`: serve HTTPS and, as HBS does, accept only clients with a certificate issued by `tls.ca`.
+   */
+  static async start(options: {
+    readonly subOperators: readonly string[]
+    readonly tls?: { readonly cert: Buffer; readonly key: Buffer; readonly ca: Buffer }
+  }): Promise<HbsSimulator> {
+    const operations = [...(await operationsOf(CPO_DOCUMENT)), ...(await operationsOf(EMP_DOCUMENT))]
+    const server = options.tls
+      ? createTlsServer({ ...options.tls, requestCert: true, rejectUnauthorized: true })
+      : createServer()
+    // A client refused in the handshake is the test's point, not an error of the simulator.
+    server.on('tlsClientError', () => {})
+
+    const simulator = new HbsSimulator(server, operations, options.subOperators)
+    server.on('request', (request, response) => void simulator.#handle(request, response))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return simulator
+  }
+
+  get url(): string {
+    const scheme = 'setSecureContext' in this.#server ? 'https' : 'http'
+    return `${scheme}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+  }
+
+  /** An EVSE of an OICP CPO, as HBS would return it to EMPs. */
+  addForeignEvse(record: ForeignEvse, status: string): void {
+    this.evses.set(record.EvseID, { record, changedAt: new Date(), deleted: false })
+    this.statuses.set(record.EvseID, status)
+  }
+
+  requestsTo(pathPart: string): HbsRequest[] {
+    return this.requests.filter((request) => request.path.includes(pathPart))
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve())
+      this.#server.closeAllConnections()
+    })
+  }
+
+  async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = []
+    for await (const chunk of request) chunks.push(chunk as Buffer)
+    const url = new URL(request.url ?? '/', this.url)
+    if (this.unavailable) return this.#send(response, 503, { message: 'HBS is down' })
+    const path = decodeURIComponent(url.pathname)
+    const operation = this.#operations.find((candidate) => candidate.pattern.test(path))
+    if (request.method !== 'POST' || !operation) {
+      this.violations.push(`${request.method} ${path}: no such OICP operation`)
+      return this.#send(response, 404, { message: 'no such operation' })
+    }
+    let body: Record<string, unknown>
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>
+    } catch {
+      this.violations.push(`${path}: the body is not JSON`)
+      return this.#send(response, 400, { message: 'not JSON' })
+    }
+    if (!operation.request(body)) {
+      this.violations.push(`${path}: request ${JSON.stringify(operation.request.errors)}`)
+      return this.#send(response, 400, { message: 'request does not match the OpenAPI document' })
+    }
+    const answer = this.#answer(path, url.searchParams, body)
+    if (!operation.answer(answer)) {
+      this.violations.push(`${path}: answer ${JSON.stringify(operation.answer.errors)}`)
+    }
+    const socket = request.socket as Partial<TLSSocket>
+    const clientName = socket.getPeerCertificate?.().subject?.CN
+    this.requests.push({
+      path,
+      body,
+      answer,
+      clientName: clientName === undefined ? undefined : String(clientName),
+    })
+    this.#send(response, 200, answer)
+  }
+
+  #send(response: ServerResponse, status: number, body: unknown): void {
+    response.writeHead(status, { 'content-type': 'application/json' })
+    response.end(JSON.stringify(body))
+  }
+
+  #answer(path: string, query: URLSearchParams, body: Record<string, unknown>): unknown {
+    if (path.startsWith('/evsepush/v23/')) return this.#pushEvseData(body)
+    if (path.startsWith('/evsepush/v21/')) return this.#pushEvseStatus(body)
+    if (path.startsWith('/evsepull/v23/')) return this.#pullEvseData(query, body)
+    if (path.startsWith('/evsepull/v21/')) return this.#pullEvseStatus()
+    return refusal('320', `the simulator does not serve ${path}`)
+  }
+
+  #pushEvseData(body: Record<string, unknown>): unknown {
+    const data = body['OperatorEvseData'] as {
+      OperatorID: string
+      OperatorName: string
+      EvseDataRecord: ForeignEvse[]
+    }
+    const action = body['ActionType'] as string
+    const records = data.EvseDataRecord
+    const foreign = records.find((record) => !this.#subOperators.has(record.EvseID.slice(0, 6)))
+    if (foreign)
+      return refusal('018', `${foreign.EvseID} is not an EVSE of ${data.OperatorID} or its sub-operators`)
+    const known = (record: ForeignEvse) => this.evses.get(record.EvseID)?.deleted === false
+    if (action === 'insert' && records.some(known)) return refusal('022', 'insert of an EvseID HBS holds')
+    if (action === 'update' && !records.every(known))
+      return refusal('022', 'update of an EvseID HBS does not hold')
+    const now = new Date()
+    if (action === 'fullLoad') {
+      for (const [evseId, kept] of this.evses) {
+        if (kept.record.OperatorID === data.OperatorID)
+          this.evses.set(evseId, { ...kept, deleted: true, changedAt: now })
+      }
+    }
+    for (const record of records) {
+      const kept = { ...record, OperatorID: data.OperatorID, OperatorName: data.OperatorName }
+      this.evses.set(record.EvseID, { record: kept, changedAt: now, deleted: action === 'delete' })
+    }
+    return ACK
+  }
+
+  #pushEvseStatus(body: Record<string, unknown>): unknown {
+    const statuses = body['OperatorEvseStatus'] as {
+      EvseStatusRecord: { EvseID: string; EvseStatus: string }[]
+    }
+    for (const { EvseID, EvseStatus } of statuses.EvseStatusRecord) this.statuses.set(EvseID, EvseStatus)
+    return ACK
+  }
+
+  #pullEvseData(query: URLSearchParams, body: Record<string, unknown>): unknown {
+    const lastCall = typeof body['LastCall'] === 'string' ? new Date(body['LastCall']) : undefined
+    const all = [...this.evses.values()].filter((kept) =>
+      lastCall ? kept.changedAt > lastCall : !kept.deleted,
+    )
+    const page = Number(query.get('page') ?? '0')
+    const size = Number(query.get('size') ?? '20')
+    const content = all.slice(page * size, (page + 1) * size).map((kept) => ({
+      ...kept.record,
+      lastUpdate: kept.changedAt.toISOString(),
+      ...(lastCall ? { deltaType: kept.deleted ? 'delete' : 'update' } : {}),
+    }))
+    const totalPages = Math.ceil(all.length / size)
+    return {
+      content,
+      number: page,
+      size,
+      totalElements: all.length,
+      totalPages,
+      first: page === 0,
+      last: page >= totalPages - 1,
+      numberOfElements: content.length,
+      StatusCode: { Code: '000' },
+    }
+  }
+
+  #pullEvseStatus(): unknown {
+    const byOperator = new Map<string, { EvseID: string; EvseStatus: string }[]>()
+    for (const [evseId, status] of this.statuses) {
+      const operator = this.evses.get(evseId)?.record.OperatorID
+      if (!operator) continue
+      byOperator.set(operator, [...(byOperator.get(operator) ?? []), { EvseID: evseId, EvseStatus: status }])
+    }
+    return {
+      EvseStatuses: {
+        OperatorEvseStatus: [...byOperator].map(([OperatorID, EvseStatusRecord]) => ({
+          OperatorID,
+          EvseStatusRecord,
+        })),
+      },
+      StatusCode: { Code: '000' },
+    }
+  }
+}

@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Value } from '@sinclair/typebox/value'
+import { Location } from '../../../src/modules/locations/locations.schema.ts'
+import { aLocation, anEvse } from '../../fixtures/locations.ts'
+import { connectParty, eventually, type ConnectedParty } from '../../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../../support/test-store.ts'
+import { startTestHub, type TestHub } from '../../support/test-hub.ts'
+import { HbsSimulator, oicpDocumentsMissing, type ForeignEvse } from './hbs-simulator.ts'
+
+const missing = oicpDocumentsMissing()
+if (missing) console.warn(`OICP bridge tests skipped: ${missing}`)
+
+/** The hub at Hubject: hub operator and hub provider DE*OPH, bundling our OCPI CPO NL*CP1. */
+const SETTINGS = {
+  enabled: true,
+  operator_id: 'DE*OPH',
+  operator_name: 'Open OCPI Hub',
+  provider_id: 'DE-OPH',
+  represented_cpos: [{ country_code: 'NL', party_id: 'CP1' }],
+  default_hotline_phone: '+31201234567',
+  language: 'en',
+}
+
+/** An EVSE of an OICP-only CPO, DE*ABC, as it sits at HBS: written for this test. */
+function aForeignEvse(evseId: string, overrides: Partial<ForeignEvse> = {}): ForeignEvse {
+  return {
+    EvseID: evseId,
+    OperatorID: 'DE*ABC',
+    OperatorName: 'ABC Laden GmbH',
+    ChargingPoolID: 'DE*ABC*P1',
+    ChargingStationNames: [{ lang: 'de', value: 'Marktplatz' }],
+    Address: {
+      Country: 'DEU',
+      City: 'Köln',
+      Street: 'Marktplatz',
+      PostalCode: '50667',
+      HouseNum: '3',
+      TimeZone: 'UTC+01:00',
+    },
+    GeoCoordinates: { DecimalDegree: { Latitude: '50.937531', Longitude: '6.960279' } },
+    Plugs: ['Type 2 Outlet', 'CCS Combo 2 Plug (Cable Attached)'],
+    ChargingFacilities: [
+      { PowerType: 'AC_3_PHASE', Power: 22, Voltage: 400, Amperage: 32 },
+      { PowerType: 'DC', Power: 150 },
+    ],
+    RenewableEnergy: true,
+    CalibrationLawDataAvailability: 'Local',
+    AuthenticationModes: ['NFC RFID Classic', 'REMOTE'],
+    PaymentOptions: ['Contract'],
+    ValueAddedServices: ['None'],
+    Accessibility: 'Free publicly accessible',
+    HotlinePhoneNumber: '+4922112345',
+    IsOpen24Hours: true,
+    IsHubjectCompatible: true,
+    DynamicInfoAvailable: 'true',
+    ...overrides,
+  }
+}
+
+for (const engine of STORE_VARIANTS) {
+  describe.skipIf(missing !== undefined)(`${engine}: the OICP bridge to Hubject`, () => {
+    let hbs: HbsSimulator
+    let hub: TestHub
+    let cpo: ConnectedParty
+    let emsp: ConnectedParty
+    let bridgePlatformId: string
+
+    beforeAll(async () => {
+      hbs = await HbsSimulator.start({ subOperators: ['NL*CP1', 'DE*OPH'] })
+      hub = await startTestHub(engine, {
+        OICP_BASE_URL: hbs.url,
+        OICP_PULL_INTERVAL_SECONDS: '0',
+        DELIVERY_RETRY_BASE_MS: '50',
+        DELIVERY_RETRY_MAX_MS: '200',
+        DELIVERY_POLL_INTERVAL_MS: '50',
+      })
+      cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
+      emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
+      const configured = await hub.admin<{ platform_id: string; status: string }>(
+        'PUT',
+        '/bridges/oicp',
+        SETTINGS,
+      )
+      expect(configured.status).toBe(200)
+      expect(configured.body.status).toBe('CONNECTED')
+      bridgePlatformId = configured.body.platform_id
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all([cpo?.platform.close(), emsp?.platform.close(), hbs?.close()])
+    })
+
+    it('pushes an OCPI CPO’s EVSE to HBS as EVSE data and status, valid per Hubject’s schema, and refuses the EVSE without evse_id with its reason', async () => {
+      const location = aLocation(
+        {
+          id: 'LOC-OICP-1',
+          evses: [anEvse('E1', {}, cpo.party), anEvse('E2', { evse_id: undefined }, cpo.party)],
+          help_phone: '+31 30 123 4567',
+        },
+        cpo.party,
+      )
+      const pushed = await cpo.call('/receiver/locations/NL/CP1/LOC-OICP-1', {
+        method: 'PUT',
+        body: location,
+      })
+      expect(pushed.body.status_code).toBe(1000)
+      const correlationId = pushed.headers.get('x-correlation-id')!
+
+      await eventually(() => expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Available'))
+      const [data] = hbs.requestsTo('/evsepush/v23/operators/DE*OPH/data-records')
+      expect(data!.body).toMatchObject({
+        ActionType: 'insert',
+        OperatorEvseData: {
+          OperatorID: 'DE*OPH',
+          EvseDataRecord: [
+            {
+              EvseID: 'NL*CP1*EE1',
+              ChargingStationID: 'LOC-OICP-1',
+              Address: { Country: 'NLD', City: 'Utrecht', Street: 'Voorbeeldstraat', HouseNum: '12' },
+              Plugs: ['Type 2 Outlet'],
+              ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22, Voltage: 230, Amperage: 32 }],
+              HotlinePhoneNumber: '+31301234567',
+              AuthenticationModes: ['NFC RFID Classic', 'REMOTE'],
+              IsHubjectCompatible: true,
+            },
+          ],
+        },
+      })
+      // The EVSE without evse_id never reached HBS, whole or in part.
+      expect(JSON.stringify(hbs.requests)).not.toContain('"E2"')
+      expect(hbs.violations).toEqual([])
+
+      const bridge = await hub.admin<{ refusals: { id: string; reason: string; correlation_id: string }[] }>(
+        'GET',
+        '/bridges/oicp',
+      )
+      expect(bridge.body.refusals).toContainEqual(
+        expect.objectContaining({ id: 'LOC-OICP-1/E2', correlation_id: correlationId }),
+      )
+      expect(bridge.body.refusals[0]!.reason).toContain('no evse_id')
+
+      // The OICP calls are in the message log, on the bridge's platform, with the OCPI push's correlation.
+      await eventually(async () => {
+        const log = await hub.admin<{
+          messages: { path: string; platform_id: string; note: string | null }[]
+        }>('GET', `/messages?correlation_id=${correlationId}`)
+        const oicpCall = log.body.messages.find((m) => m.path.startsWith(`${hbs.url}/evsepush/v23/`))
+        expect(oicpCall).toMatchObject({ platform_id: bridgePlatformId })
+        expect(oicpCall!.note).toContain('no evse_id')
+      })
+      // The OCPI eMSP got the Location as before.
+      await eventually(() =>
+        expect(emsp.inbox('locations').some((r) => r.path.endsWith('/LOC-OICP-1'))).toBe(true),
+      )
+    })
+
+    it('sends a status PATCH as a status push only, and a later data change as an update', async () => {
+      const dataCalls = hbs.requestsTo('/data-records').length
+      await cpo.call('/receiver/locations/NL/CP1/LOC-OICP-1/E1', {
+        method: 'PATCH',
+        body: { status: 'CHARGING', last_updated: '2026-12-06T10:00:00Z' },
+      })
+      await eventually(() => expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Occupied'))
+      expect(hbs.requestsTo('/data-records')).toHaveLength(dataCalls)
+
+      await cpo.call('/receiver/locations/NL/CP1/LOC-OICP-1/E1', {
+        method: 'PATCH',
+        body: { floor_level: '-1', last_updated: '2026-12-06T10:05:00Z' },
+      })
+      await eventually(() => expect(hbs.requestsTo('/data-records')).toHaveLength(dataCalls + 1))
+      expect(hbs.requestsTo('/data-records').at(-1)!.body).toMatchObject({
+        ActionType: 'update',
+        OperatorEvseData: { EvseDataRecord: [{ EvseID: 'NL*CP1*EE1', Address: { Floor: '-1' } }] },
+      })
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('keeps pushes for HBS queued while it is down and sends them when it is back', async () => {
+      hbs.unavailable = true
+      await cpo.call('/receiver/locations/NL/CP1/LOC-OICP-1/E1', {
+        method: 'PATCH',
+        body: { status: 'AVAILABLE', last_updated: '2026-12-06T11:00:00Z' },
+      })
+      await eventually(async () => {
+        const bridge = await hub.admin<{ health: { queued_to_hbs: number } }>('GET', '/bridges/oicp')
+        expect(bridge.body.health.queued_to_hbs).toBeGreaterThan(0)
+      })
+      expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Occupied')
+      hbs.unavailable = false
+      await eventually(() => expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Available'), 20_000)
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('pushes nothing of a CPO the bridge does not represent, and a full push sends every EVSE of the represented ones as a fullLoad', async () => {
+      const other = await connectParty(hub, 'CPO', 'NL', 'CP2')
+      try {
+        await other.call('/receiver/locations/NL/CP2/LOC-NOT-AT-HUBJECT', {
+          method: 'PUT',
+          body: aLocation({ id: 'LOC-NOT-AT-HUBJECT', evses: [anEvse('E9', {}, other.party)] }, other.party),
+        })
+        await eventually(() =>
+          expect(emsp.inbox('locations').some((r) => r.path.endsWith('/LOC-NOT-AT-HUBJECT'))).toBe(true),
+        )
+        const sync = await hub.admin<{ pushed: { sent: number; refused: number } }>(
+          'POST',
+          '/bridges/oicp/sync',
+          {
+            full_push: true,
+          },
+        )
+        expect(sync.status).toBe(200)
+        expect(sync.body.pushed).toEqual({ sent: 1, refused: 1 })
+        const fullLoads = hbs.requestsTo('/evsepush/').filter((r) => r.body['ActionType'] === 'fullLoad')
+        expect(fullLoads.map((r) => r.path)).toEqual([
+          '/evsepush/v23/operators/DE*OPH/data-records',
+          '/evsepush/v21/operators/DE*OPH/status-records',
+        ])
+        expect(fullLoads[0]!.body).toMatchObject({
+          OperatorEvseData: { EvseDataRecord: [{ EvseID: 'NL*CP1*EE1' }] },
+        })
+        expect(JSON.stringify(hbs.requests)).not.toContain('NL*CP2')
+        expect(hbs.violations).toEqual([])
+      } finally {
+        await other.platform.close()
+      }
+    })
+
+    it('publishes an OICP CPO’s EVSE from HBS as a Location of a virtual CPO party, received by the OCPI eMSP', async () => {
+      hbs.addForeignEvse(aForeignEvse('DE*ABC*E100'), 'Available')
+      const sync = await hub.admin<{ pulled: { operators: string[]; mode: string } }>(
+        'POST',
+        '/bridges/oicp/sync',
+        {},
+      )
+      expect(sync.status).toBe(200)
+      // A delta pull: the first (full) one ran with the full push above.
+      expect(sync.body.pulled).toMatchObject({ operators: ['DE*ABC'], mode: 'delta' })
+
+      const [delivered] = await emsp.platform.waitForRequests('/2.3.0/receiver/locations/DE/ABC', 1)
+      const location = delivered!.body as Location
+      expect(Value.Errors(Location, location).First()).toBeUndefined()
+      expect(location).toMatchObject({
+        country_code: 'DE',
+        party_id: 'ABC',
+        id: 'DE*ABC*P1',
+        address: 'Marktplatz 3',
+        city: 'Köln',
+        country: 'DEU',
+        coordinates: { latitude: '50.937531', longitude: '6.960279' },
+        time_zone: 'Etc/GMT-1',
+        operator: { name: 'ABC Laden GmbH' },
+        evses: [
+          {
+            uid: 'DE*ABC*E100',
+            evse_id: 'DE*ABC*E100',
+            status: 'AVAILABLE',
+            capabilities: ['REMOTE_START_STOP_CAPABLE', 'RFID_READER'],
+            connectors: [
+              {
+                id: '1',
+                standard: 'IEC_62196_T2',
+                format: 'SOCKET',
+                power_type: 'AC_3_PHASE',
+                max_electric_power: 22000,
+              },
+              {
+                id: '2',
+                standard: 'IEC_62196_T2_COMBO',
+                format: 'CABLE',
+                power_type: 'DC',
+                max_electric_power: 150000,
+              },
+            ],
+          },
+        ],
+      })
+      // Our own CPO's EVSE, which HBS returns too, is not published back.
+      expect(emsp.inbox('locations').filter((r) => r.path.includes('/DE/OPH/'))).toEqual([])
+      // The OCPI partners learn the virtual CPO like any party.
+      const bridge = await hub.admin<{ virtual_cpos: unknown[] }>('GET', '/bridges/oicp')
+      expect(bridge.body.virtual_cpos).toEqual([{ country_code: 'DE', party_id: 'ABC', status: 'CONNECTED' }])
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('turns an HBS status change into an OCPI EVSE PATCH on the next (delta) pull, and an unchanged one into nothing', async () => {
+      hbs.statuses.set('DE*ABC*E100', 'Occupied')
+      const sync = await hub.admin<{ pulled: { mode: string } }>('POST', '/bridges/oicp/sync', {})
+      expect(sync.body.pulled.mode).toBe('delta')
+      const patches = await emsp.platform.waitForRequests(
+        '/2.3.0/receiver/locations/DE/ABC/DE*ABC*P1/DE*ABC*E100',
+        1,
+      )
+      expect(patches[0]).toMatchObject({ method: 'PATCH', body: { status: 'CHARGING' } })
+
+      const before = emsp.inbox('locations').length
+      await hub.admin('POST', '/bridges/oicp/sync', {})
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      expect(emsp.inbox('locations')).toHaveLength(before)
+      expect(hbs.violations).toEqual([])
+    })
+  })
+}
