@@ -46,11 +46,7 @@ export class RoamingPolicy {
   }
 
   /**
-   * Undefined when the CPO `cpo` and the party `other` roam for `module` (and the Location `locationId`,
-   * when the message is about one), else why not.
-   */
-  /**
-   * The same for an owned object crossing from its owner to a reader: the CPO side is the owner when the
+   * Like `refusal`, for an owned object crossing from its owner to a reader: the CPO side is the owner when the
    * module's owners are CPOs (Locations, Tariffs), else the reader (Tokens). Only Locations have a scope of
    * their own.
    */
@@ -72,12 +68,32 @@ export class RoamingPolicy {
    * For a request between two parties whose roles the caller does not sort out: they roam when they do in
    * either orientation (an agreement names its CPO; blocks hold both ways).
    */
-  pairRefusal(a: PartyRef, b: PartyRef, module: string): RoamingRefusal | undefined {
+  pairRefusal(a: PartyRef, b: PartyRef, module: string, locationId?: string): RoamingRefusal | undefined {
     if (this.unrestricted) return undefined
-    const one = this.refusal(a, b, module)
-    return one && this.refusal(b, a, module)
+    const one = this.refusal(a, b, module, locationId)
+    return one && this.refusal(b, a, module, locationId)
   }
 
+  /**
+   * Which of the CPO's Locations `other` may see, once the pair roams for Locations: undefined for all of
+   * them (open mode, or an agreement without a Location list), else the ids the covering agreements list
+   * (upper case).
+   */
+  locationScope(cpo: PartyRef, other: PartyRef, now: Date = new Date()): readonly string[] | undefined {
+    if (this.mode === 'open') return undefined
+    const ids = new Set<string>()
+    for (const agreement of this.#agreements.get(pairKey(cpo, other)) ?? []) {
+      if (!covers(agreement, 'locations', undefined, now)) continue
+      if (!agreement.location_ids) return undefined
+      for (const id of agreement.location_ids) ids.add(id)
+    }
+    return [...ids]
+  }
+
+  /**
+   * Undefined when the CPO `cpo` and the party `other` roam for `module` (and the Location `locationId`,
+   * when the message is about one), else why not.
+   */
   refusal(
     cpo: PartyRef,
     other: PartyRef,
@@ -98,7 +114,12 @@ function covers(agreement: AgreementRow, module: string, locationId: string | un
   if (agreement.valid_from && agreement.valid_from > now) return false
   if (agreement.valid_until && agreement.valid_until <= now) return false
   if (agreement.modules && !agreement.modules.includes(module)) return false
-  if (locationId !== undefined && agreement.location_ids && !agreement.location_ids.includes(locationId))
+  // Location ids are case-insensitive (CiString); the agreement holds them upper case.
+  if (
+    locationId !== undefined &&
+    agreement.location_ids &&
+    !agreement.location_ids.includes(locationId.toUpperCase())
+  )
     return false
   return true
 }
