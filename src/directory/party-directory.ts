@@ -6,7 +6,7 @@ import type { Db, Store } from '../storage/database.ts'
 import type { PartyRow, PlatformRow } from '../storage/tables.ts'
 import { DirectoryTransaction } from './directory-transaction.ts'
 import { listPartiesPage, type PartyPage, type PartyPageRequest } from './party-page.ts'
-import { RoamingPolicy } from './roaming-policy.ts'
+import { readRoamingPolicy, type RoamingPolicy } from './roaming-policy.ts'
 import type { RoamingMode } from '../config/config.ts'
 
 /** A party (role, country_code, party_id) as the directory keeps it. */
@@ -493,13 +493,7 @@ export class PartyDirectory {
           .orderBy('party_id')
           .orderBy('role')
           .execute()
-        const agreements = await trx
-          .selectFrom('agreements')
-          .selectAll()
-          .where('state', '=', 'active')
-          .execute()
-        const blocks = await trx.selectFrom('party_blocks').selectAll().execute()
-        return new Snapshot(version, platforms, parties, new RoamingPolicy(roamingMode, agreements, blocks))
+        return new Snapshot(version, platforms, parties, await readRoamingPolicy(trx, roamingMode))
       })
   }
 }

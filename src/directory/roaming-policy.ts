@@ -1,5 +1,6 @@
 import type { RoamingMode } from '../config/config.ts'
 import { partyKey, type PartyRef } from '../core/party.ts'
+import type { Db } from '../storage/database.ts'
 import type { AgreementRow, PartyBlockRow } from '../storage/tables.ts'
 
 /** Why a pair does not roam, for the messages and logs of the places that refuse. */
@@ -108,6 +109,13 @@ export class RoamingPolicy {
     const inScope = this.#agreements.get(key)?.some((agreement) => covers(agreement, module, locationId, now))
     return inScope ? undefined : 'no agreement'
   }
+}
+
+/** The policy as the store holds it now: its active agreements and its blocks, read through `db`. */
+export async function readRoamingPolicy(db: Db, mode: RoamingMode): Promise<RoamingPolicy> {
+  const agreements = await db.selectFrom('agreements').selectAll().where('state', '=', 'active').execute()
+  const blocks = await db.selectFrom('party_blocks').selectAll().execute()
+  return new RoamingPolicy(mode, agreements, blocks)
 }
 
 function covers(agreement: AgreementRow, module: string, locationId: string | undefined, now: Date): boolean {
