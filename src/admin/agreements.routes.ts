@@ -83,7 +83,7 @@ function blockView(row: PartyBlockRow) {
   }
 }
 
-/** Roaming agreements and blocks (docs/agreements.md). Writes go through the party directory: every process sees them at once. */
+/** Roaming agreements and blocks (docs/agreements.md), read and written through the party directory: every process sees a change at once. */
 export async function agreementsRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
@@ -173,26 +173,13 @@ export async function agreementsRoutes(
     async (request) => {
       const { query } = request
       const limit = Math.max(1, Math.min(Number(query.limit ?? 100), 1000))
-      let select = context.db
-        .selectFrom('agreements')
-        .selectAll()
-        .orderBy('id')
-        .limit(limit + 1)
-      const cpo = partyFromText(query.cpo)
-      if (cpo) {
-        select = select
-          .where('cpo_country_code', '=', cpo.country_code)
-          .where('cpo_party_id', '=', cpo.party_id)
-      }
-      const emsp = partyFromText(query.emsp)
-      if (emsp) {
-        select = select
-          .where('emsp_country_code', '=', emsp.country_code)
-          .where('emsp_party_id', '=', emsp.party_id)
-      }
-      if (query.state) select = select.where('state', '=', query.state as AgreementState)
-      if (query.cursor) select = select.where('id', '>', readAdminCursor(query.cursor, ['string'])[0])
-      const rows = await select.execute()
+      const rows = await context.directory.listAgreements({
+        cpo: partyFromText(query.cpo),
+        emsp: partyFromText(query.emsp),
+        state: query.state as AgreementState | undefined,
+        afterId: query.cursor ? readAdminCursor(query.cursor, ['string'])[0] : undefined,
+        limit: limit + 1,
+      })
       const page = rows.slice(0, limit)
       return {
         agreements: page.map(agreementView),
@@ -205,25 +192,14 @@ export async function agreementsRoutes(
     '/agreements/:id',
     { schema: { summary: 'One roaming agreement', tags: TAGS, params: AgreementParams } },
     async (request) => {
-      const row = await context.db
-        .selectFrom('agreements')
-        .selectAll()
-        .where('id', '=', request.params.id)
-        .executeTakeFirst()
+      const row = await context.directory.findAgreement(request.params.id)
       if (!row) throw new AdminError('ADMIN_NOT_FOUND', `no agreement ${request.params.id}`)
       return agreementView(row)
     },
   )
 
   routes.get('/blocks', { schema: { summary: 'List the blocks between parties', tags: TAGS } }, async () => {
-    const rows = await context.db
-      .selectFrom('party_blocks')
-      .selectAll()
-      .orderBy('blocker_country_code')
-      .orderBy('blocker_party_id')
-      .orderBy('blocked_country_code')
-      .orderBy('blocked_party_id')
-      .execute()
+    const rows = await context.directory.listBlocks()
     return { blocks: rows.map(blockView) }
   })
 

@@ -3,7 +3,8 @@ import { sql } from 'kysely'
 import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
 import { partyKey, type PartyRef } from '../core/party.ts'
 import type { Db, Store } from '../storage/database.ts'
-import type { PartyRow, PlatformRow } from '../storage/tables.ts'
+import type { AgreementRow, PartyBlockRow, PartyRow, PlatformRow } from '../storage/tables.ts'
+import { findAgreement, listAgreements, listBlocks, type AgreementFilter } from './agreement-reads.ts'
 import { DirectoryTransaction } from './directory-transaction.ts'
 import { listPartiesPage, type PartyPage, type PartyPageRequest } from './party-page.ts'
 import { readRoamingPolicy, type RoamingPolicy } from './roaming-policy.ts'
@@ -328,6 +329,19 @@ export class PartyDirectory {
   /** One page of the parties a platform may read as ClientInfo: a store query, for its paging and filters. */
   async listPartiesPage(callerPlatformId: string, page: PartyPageRequest): Promise<PartyPage> {
     return listPartiesPage(this.#db, callerPlatformId, page)
+  }
+
+  /** Roaming agreements in any state, read from the store (docs/agreements.md). */
+  async listAgreements(filter: AgreementFilter): Promise<AgreementRow[]> {
+    return listAgreements(this.#db, filter)
+  }
+
+  async findAgreement(id: string): Promise<AgreementRow | undefined> {
+    return findAgreement(this.#db, id)
+  }
+
+  async listBlocks(): Promise<PartyBlockRow[]> {
+    return listBlocks(this.#db)
   }
 
   /**
