@@ -7,7 +7,7 @@ import { isModuleId, MODULE_IDS } from '../core/modules.ts'
 import { CountryCode, PartyId } from '../core/ocpi-types.schema.ts'
 import { partyFromText, upperParty } from '../core/party.ts'
 import type { HubContext } from '../hub-context.ts'
-import { queueCurrentObjects } from '../routing/roaming-catch-up.ts'
+import { changeBlock, moveAgreement, proposeAgreement } from '../routing/roaming-changes.ts'
 import type { AgreementRow, AgreementState, PartyBlockRow } from '../storage/tables.ts'
 import { logAdminChange } from './admin-auth.ts'
 import { AdminError } from './admin-errors.ts'
@@ -83,14 +83,7 @@ function blockView(row: PartyBlockRow) {
   }
 }
 
-/** The states an agreement may move to each state from. */
-const MOVES: Record<'accept' | 'suspend' | 'end', { to: AgreementState; from: readonly AgreementState[] }> = {
-  accept: { to: 'active', from: ['proposed', 'suspended'] },
-  suspend: { to: 'suspended', from: ['active'] },
-  end: { to: 'ended', from: ['proposed', 'active', 'suspended'] },
-}
-
-/** Roaming agreements and blocks (docs/agreements.md). Writes go through the party directory: every process sees them at once. */
+/** Roaming agreements and blocks (docs/agreements.md), read and written through the party directory: every process sees a change at once. */
 export async function agreementsRoutes(
   app: FastifyInstance,
   { context }: { context: HubContext },
@@ -122,17 +115,15 @@ export async function agreementsRoutes(
       const validUntil = instant('valid_until', body.valid_until)
       if (validFrom && validUntil && validUntil <= validFrom)
         throw new AdminError('ADMIN_INVALID_REQUEST', 'valid_until: must be after valid_from')
-      const created = await context.directory.write((tx) =>
-        tx.createAgreement({
-          id: randomUUID(),
-          cpo,
-          emsp,
-          modules: body.modules,
-          locationIds: body.location_ids?.map((id) => id.toUpperCase()),
-          validFrom,
-          validUntil,
-        }),
-      )
+      const created = await proposeAgreement(context, {
+        id: randomUUID(),
+        cpo,
+        emsp,
+        modules: body.modules,
+        locationIds: body.location_ids?.map((id) => id.toUpperCase()),
+        validFrom,
+        validUntil,
+      })
       logAdminChange(request, 'create-agreement', { agreementId: created.id, cpo, emsp })
       return reply.code(201).send(agreementView(created))
     },
@@ -154,20 +145,18 @@ export async function agreementsRoutes(
       },
       async (request) => {
         const { id } = request.params
-        const { to, from } = MOVES[move]
-        const changed = await context.directory.write(async (tx) => {
-          const agreement = await tx.lockAgreement(id)
-          if (!agreement) throw new AdminError('ADMIN_NOT_FOUND', `no agreement ${id}`)
-          if (!from.includes(agreement.state))
-            throw new AdminError('ADMIN_CONFLICT', `agreement ${id} is ${agreement.state}: it cannot ${move}`)
-          return tx.setAgreementState(id, to)
+        const outcome = await moveAgreement(context, id, move)
+        if (outcome.kind === 'unknown') throw new AdminError('ADMIN_NOT_FOUND', `no agreement ${id}`)
+        if (outcome.kind === 'not-allowed')
+          throw new AdminError('ADMIN_CONFLICT', `agreement ${id} is ${outcome.state}: it cannot ${move}`)
+        const { agreement, messages } = outcome
+        logAdminChange(request, `${move}-agreement`, {
+          agreementId: id,
+          state: agreement.state,
+          caughtUp: messages.caughtUp,
+          withdrawn: messages.withdrawn,
         })
-        logAdminChange(request, `${move}-agreement`, { agreementId: id, state: to })
-        if (to === 'active' && context.config.roamingMode === 'agreements') {
-          const { cpo, emsp } = agreementView(changed)
-          await queueCurrentObjects(context, cpo, emsp)
-        }
-        return agreementView(changed)
+        return agreementView(agreement)
       },
     )
   }
@@ -185,26 +174,13 @@ export async function agreementsRoutes(
     async (request) => {
       const { query } = request
       const limit = Math.max(1, Math.min(Number(query.limit ?? 100), 1000))
-      let select = context.db
-        .selectFrom('agreements')
-        .selectAll()
-        .orderBy('id')
-        .limit(limit + 1)
-      const cpo = partyFromText(query.cpo)
-      if (cpo) {
-        select = select
-          .where('cpo_country_code', '=', cpo.country_code)
-          .where('cpo_party_id', '=', cpo.party_id)
-      }
-      const emsp = partyFromText(query.emsp)
-      if (emsp) {
-        select = select
-          .where('emsp_country_code', '=', emsp.country_code)
-          .where('emsp_party_id', '=', emsp.party_id)
-      }
-      if (query.state) select = select.where('state', '=', query.state as AgreementState)
-      if (query.cursor) select = select.where('id', '>', readAdminCursor(query.cursor, ['string'])[0])
-      const rows = await select.execute()
+      const rows = await context.directory.listAgreements({
+        cpo: partyFromText(query.cpo),
+        emsp: partyFromText(query.emsp),
+        state: query.state as AgreementState | undefined,
+        afterId: query.cursor ? readAdminCursor(query.cursor, ['string'])[0] : undefined,
+        limit: limit + 1,
+      })
       const page = rows.slice(0, limit)
       return {
         // The rule the list is read under: in `open` mode agreements only add terms.
@@ -221,25 +197,14 @@ export async function agreementsRoutes(
     '/agreements/:id',
     { schema: { summary: 'One roaming agreement', tags: TAGS, params: AgreementParams } },
     async (request) => {
-      const row = await context.db
-        .selectFrom('agreements')
-        .selectAll()
-        .where('id', '=', request.params.id)
-        .executeTakeFirst()
+      const row = await context.directory.findAgreement(request.params.id)
       if (!row) throw new AdminError('ADMIN_NOT_FOUND', `no agreement ${request.params.id}`)
       return agreementView(row)
     },
   )
 
   routes.get('/blocks', { schema: { summary: 'List the blocks between parties', tags: TAGS } }, async () => {
-    const rows = await context.db
-      .selectFrom('party_blocks')
-      .selectAll()
-      .orderBy('blocker_country_code')
-      .orderBy('blocker_party_id')
-      .orderBy('blocked_country_code')
-      .orderBy('blocked_party_id')
-      .execute()
+    const rows = await context.directory.listBlocks()
     return { blocks: rows.map(blockView) }
   })
 
@@ -257,7 +222,7 @@ export async function agreementsRoutes(
       const blocked = upperParty(request.body.blocked)
       if (blocker.country_code === blocked.country_code && blocker.party_id === blocked.party_id)
         throw new AdminError('ADMIN_INVALID_REQUEST', 'blocked: a party cannot block itself')
-      const added = await context.directory.write((tx) => tx.addBlock(blocker, blocked))
+      const added = await changeBlock(context, blocker, blocked, 'added')
       if (added) logAdminChange(request, 'create-block', { blocker, blocked })
       return reply.code(added ? 201 : 200).send({ blocker, blocked })
     },
@@ -276,16 +241,13 @@ export async function agreementsRoutes(
       // The query schema admits only parties.
       const blocker = partyFromText(request.query.blocker)!
       const blocked = partyFromText(request.query.blocked)!
-      const removed = await context.directory.write((tx) => tx.removeBlock(blocker, blocked))
+      const removed = await changeBlock(context, blocker, blocked, 'removed')
       if (!removed)
         throw new AdminError(
           'ADMIN_NOT_FOUND',
           `no block of ${blocked.country_code}*${blocked.party_id} by ${blocker.country_code}*${blocker.party_id}`,
         )
       logAdminChange(request, 'delete-block', { blocker, blocked })
-      // Either may be the CPO; the catch-up queues only what the policy now lets through.
-      await queueCurrentObjects(context, blocker, blocked)
-      await queueCurrentObjects(context, blocked, blocker)
       return reply.code(204).send()
     },
   )

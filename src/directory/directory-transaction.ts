@@ -12,6 +12,8 @@ import type {
 } from '../storage/tables.ts'
 import type { PartyRole } from './party-directory.ts'
 import type { PartyRef } from '../core/party.ts'
+import type { RoamingMode } from '../config/config.ts'
+import { readRoamingPolicy, type RoamingPolicy } from './roaming-policy.ts'
 
 /** A new agreement as the admin API describes it (docs/agreements.md). */
 export interface NewAgreement {
@@ -242,6 +244,11 @@ export class DirectoryTransaction {
       })
       .returningAll()
       .executeTakeFirstOrThrow()
+  }
+
+  /** Who roams with whom as this transaction sees it: its own changes included. */
+  async roamingPolicy(mode: RoamingMode): Promise<RoamingPolicy> {
+    return readRoamingPolicy(this.db, mode)
   }
 
   /** Reads an agreement and locks it until the transaction ends: its state changes one at a time. */

@@ -3,10 +3,11 @@ import { sql } from 'kysely'
 import type { AuthenticatedPartner } from '../core/authenticated-partner.ts'
 import { partyKey, type PartyRef } from '../core/party.ts'
 import type { Db, Store } from '../storage/database.ts'
-import type { PartyRow, PlatformRow } from '../storage/tables.ts'
+import type { AgreementRow, PartyBlockRow, PartyRow, PlatformRow } from '../storage/tables.ts'
+import { findAgreement, listAgreements, listBlocks, type AgreementFilter } from './agreement-reads.ts'
 import { DirectoryTransaction } from './directory-transaction.ts'
 import { listPartiesPage, type PartyPage, type PartyPageRequest } from './party-page.ts'
-import { RoamingPolicy } from './roaming-policy.ts'
+import { readRoamingPolicy, type RoamingPolicy } from './roaming-policy.ts'
 import type { RoamingMode } from '../config/config.ts'
 
 /** A party (role, country_code, party_id) as the directory keeps it. */
@@ -330,6 +331,19 @@ export class PartyDirectory {
     return listPartiesPage(this.#db, callerPlatformId, page)
   }
 
+  /** Roaming agreements in any state, read from the store (docs/agreements.md). */
+  async listAgreements(filter: AgreementFilter): Promise<AgreementRow[]> {
+    return listAgreements(this.#db, filter)
+  }
+
+  async findAgreement(id: string): Promise<AgreementRow | undefined> {
+    return findAgreement(this.#db, id)
+  }
+
+  async listBlocks(): Promise<PartyBlockRow[]> {
+    return listBlocks(this.#db)
+  }
+
   /**
    * CONNECTED platforms silent since `silentSince` (no call since, counted from registration when they
    * never called) and every OFFLINE one, for the still-alive check: read from the store, since
@@ -493,13 +507,7 @@ export class PartyDirectory {
           .orderBy('party_id')
           .orderBy('role')
           .execute()
-        const agreements = await trx
-          .selectFrom('agreements')
-          .selectAll()
-          .where('state', '=', 'active')
-          .execute()
-        const blocks = await trx.selectFrom('party_blocks').selectAll().execute()
-        return new Snapshot(version, platforms, parties, new RoamingPolicy(roamingMode, agreements, blocks))
+        return new Snapshot(version, platforms, parties, await readRoamingPolicy(trx, roamingMode))
       })
   }
 }

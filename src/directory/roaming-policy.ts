@@ -1,5 +1,6 @@
 import type { RoamingMode } from '../config/config.ts'
 import { partyKey, type PartyRef } from '../core/party.ts'
+import type { Db } from '../storage/database.ts'
 import type { AgreementRow, PartyBlockRow } from '../storage/tables.ts'
 
 /** Why a pair does not roam, for the messages and logs of the places that refuse. */
@@ -46,11 +47,7 @@ export class RoamingPolicy {
   }
 
   /**
-   * Undefined when the CPO `cpo` and the party `other` roam for `module` (and the Location `locationId`,
-   * when the message is about one), else why not.
-   */
-  /**
-   * The same for an owned object crossing from its owner to a reader: the CPO side is the owner when the
+   * Like `refusal`, for an owned object crossing from its owner to a reader: the CPO side is the owner when the
    * module's owners are CPOs (Locations, Tariffs), else the reader (Tokens). Only Locations have a scope of
    * their own.
    */
@@ -72,12 +69,32 @@ export class RoamingPolicy {
    * For a request between two parties whose roles the caller does not sort out: they roam when they do in
    * either orientation (an agreement names its CPO; blocks hold both ways).
    */
-  pairRefusal(a: PartyRef, b: PartyRef, module: string): RoamingRefusal | undefined {
+  pairRefusal(a: PartyRef, b: PartyRef, module: string, locationId?: string): RoamingRefusal | undefined {
     if (this.unrestricted) return undefined
-    const one = this.refusal(a, b, module)
-    return one && this.refusal(b, a, module)
+    const one = this.refusal(a, b, module, locationId)
+    return one && this.refusal(b, a, module, locationId)
   }
 
+  /**
+   * Which of the CPO's Locations `other` may see, once the pair roams for Locations: undefined for all of
+   * them (open mode, or an agreement without a Location list), else the ids the covering agreements list
+   * (upper case).
+   */
+  locationScope(cpo: PartyRef, other: PartyRef, now: Date = new Date()): readonly string[] | undefined {
+    if (this.mode === 'open') return undefined
+    const ids = new Set<string>()
+    for (const agreement of this.#agreements.get(pairKey(cpo, other)) ?? []) {
+      if (!covers(agreement, 'locations', undefined, now)) continue
+      if (!agreement.location_ids) return undefined
+      for (const id of agreement.location_ids) ids.add(id)
+    }
+    return [...ids]
+  }
+
+  /**
+   * Undefined when the CPO `cpo` and the party `other` roam for `module` (and the Location `locationId`,
+   * when the message is about one), else why not.
+   */
   refusal(
     cpo: PartyRef,
     other: PartyRef,
@@ -94,11 +111,23 @@ export class RoamingPolicy {
   }
 }
 
+/** The policy as the store holds it now: its active agreements and its blocks, read through `db`. */
+export async function readRoamingPolicy(db: Db, mode: RoamingMode): Promise<RoamingPolicy> {
+  const agreements = await db.selectFrom('agreements').selectAll().where('state', '=', 'active').execute()
+  const blocks = await db.selectFrom('party_blocks').selectAll().execute()
+  return new RoamingPolicy(mode, agreements, blocks)
+}
+
 function covers(agreement: AgreementRow, module: string, locationId: string | undefined, now: Date): boolean {
   if (agreement.valid_from && agreement.valid_from > now) return false
   if (agreement.valid_until && agreement.valid_until <= now) return false
   if (agreement.modules && !agreement.modules.includes(module)) return false
-  if (locationId !== undefined && agreement.location_ids && !agreement.location_ids.includes(locationId))
+  // Location ids are case-insensitive (CiString); the agreement holds them upper case.
+  if (
+    locationId !== undefined &&
+    agreement.location_ids &&
+    !agreement.location_ids.includes(locationId.toUpperCase())
+  )
     return false
   return true
 }

@@ -32,6 +32,10 @@ export interface HubEvents {
   'delivery.dead': DeliveryFailed
   /** One outbound HTTP call to a partner, as it went (the message log's outbound entries). */
   'partner.exchange': PartnerExchange
+  /** A roaming agreement was proposed or changed state (docs/agreements.md), after the commit. */
+  'agreement.changed': AgreementChanged
+  /** A party blocked another, or lifted its block, after the commit. */
+  'block.changed': BlockChanged
 }
 
 export type HubEventBus = EventBus<HubEvents>
@@ -138,6 +142,33 @@ export interface DeliveryFailed extends DeliveryAttempt {
   readonly error: string
   /** When it is tried again; undefined for a dead message. */
   readonly retryAt: Date | undefined
+}
+
+/** What a change of who roams with whom queued, in the transaction that made it. */
+export interface RoamingMessages {
+  /** PUTs of the CPO's current Locations and Tariffs for a party that now roams with it. */
+  readonly caughtUp: number
+  /** Locations unpublished and Tariffs deleted at a party that no longer roams with their CPO. */
+  readonly withdrawn: number
+  readonly correlationId: string
+}
+
+export interface AgreementChanged extends RoamingMessages {
+  readonly agreementId: string
+  readonly cpo: PartyRef
+  readonly emsp: PartyRef
+  /** The state it is in now: `proposed` for a new agreement. */
+  readonly state: 'proposed' | 'active' | 'suspended' | 'ended'
+  readonly modules: readonly string[] | null
+  readonly locationIds: readonly string[] | null
+  readonly validFrom: Date | null
+  readonly validUntil: Date | null
+}
+
+export interface BlockChanged extends RoamingMessages {
+  readonly blocker: PartyRef
+  readonly blocked: PartyRef
+  readonly change: 'added' | 'removed'
 }
 
 /** The hub's bus: a listener that throws or rejects is logged through `onListenerFailure`, never felt by the emitter. */

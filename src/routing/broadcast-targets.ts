@@ -1,5 +1,6 @@
 import type { PartyRef } from '../core/party.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
+import type { RoamingPolicy } from '../directory/roaming-policy.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
 import { hasModule, moduleOfEndpoint, type ModuleAudience, type ModuleId } from '../core/modules.ts'
 
@@ -32,9 +33,10 @@ export function broadcastTargets(
   audience: ModuleAudience,
   senderPlatformId: string,
   object: BroadcastObject,
+  /** The policy to apply: the directory's, or one being committed (a change of agreements or blocks). */
+  roaming: RoamingPolicy = directory.roaming,
 ): BroadcastTarget[] {
   const targets: BroadcastTarget[] = []
-  const roaming = directory.roaming
   const ownerIsCpo = audience.owners.includes('CPO')
   for (const { platform, parties } of directory.receivingPlatforms()) {
     if (platform.id === senderPlatformId) continue

@@ -23,19 +23,30 @@ function who(party: PartyRef): string {
 
 /**
  * Refuses a request between two parties that do not roam (docs/agreements.md): 4001, as for a receiver the
- * requester cannot address. Open mode with no blocks: one property read.
+ * requester cannot address. `locationId`: the CPO's Location the request is about (a command, a read by
+ * id), for agreements limited to some Locations. Open mode with no blocks: one property read.
  */
-export function checkRoaming(context: HubContext, from: PartyRef, to: PartyRef, module: string): void {
+export function checkRoaming(
+  context: HubContext,
+  from: PartyRef,
+  to: PartyRef,
+  module: string,
+  locationId?: string,
+): void {
   const roaming = context.directory.roaming
   if (roaming.unrestricted) return
-  const refusal = roaming.pairRefusal(from, to, module)
+  const refusal = roaming.pairRefusal(from, to, module, locationId)
   if (!refusal) return
-  context.log.info({ from, to, module, refusal }, 'request refused: the parties do not roam with each other')
+  context.log.info(
+    { from, to, module, locationId, refusal },
+    'request refused: the parties do not roam with each other',
+  )
+  const scope = locationId === undefined ? module : `${module} at Location ${locationId}`
   throw new OcpiError(
     'HUB_ERR_NOT_ROAMING',
     refusal === 'blocked'
       ? `${who(from)} and ${who(to)} do not roam: one blocks the other`
-      : `${who(from)} and ${who(to)} do not roam: no active roaming agreement covers ${module}`,
+      : `${who(from)} and ${who(to)} do not roam: no active roaming agreement covers ${scope}`,
   )
 }
 

@@ -4,7 +4,12 @@ import { type HubContext } from '../hub-context.ts'
 import { hubParty } from '../core/hub-identity.ts'
 import { hubInterfaceUrl } from '../modules/registry.ts'
 import { type InterfaceRole, MODULE_AUDIENCE, type OwnedObjectModule } from '../core/modules.ts'
-import { findObjectsById, listObjectsPage, type OcpiObject } from '../storage/owned-objects.store.ts'
+import {
+  findObjectsById,
+  listObjectsPage,
+  type OcpiObject,
+  type OwnerScope,
+} from '../storage/owned-objects.store.ts'
 import { successEnvelope } from '../core/envelope.ts'
 import { AT_ENDPOINT, withQuery, type OutboundPath } from '../core/outbound-path.ts'
 import { pageHeaders, readPageRequest } from './pagination.ts'
@@ -50,14 +55,15 @@ function readableOwners(
 
 /**
  * `readableOwners` narrowed by the roaming policy (docs/agreements.md): a reader of the audience sees the
- * objects of the owners one of its parties roams with. Open mode with no blocks: unchanged, no lookup.
+ * objects of the owners one of its parties roams with and, for Locations, only those the agreements list.
+ * Open mode with no blocks: unchanged, no lookup.
  */
 function roamingOwners(
   context: HubContext,
   requester: Requester,
   module: OwnedObjectModule,
   from: PartyRef | undefined,
-): PartyRef[] | undefined {
+): OwnerScope[] | undefined {
   const owners = readableOwners(requester, module, from)
   const roaming = context.directory.roaming
   if (owners || roaming.unrestricted) return owners
@@ -66,13 +72,17 @@ function roamingOwners(
   const readers = (from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties).filter(
     (p) => audience.audience.includes(p.role as Role),
   )
-  return context.directory
-    .allParties()
-    .filter(
-      (owner) =>
-        audience.owners.includes(owner.role as Role) &&
-        readers.some((reader) => !roaming.objectRefusal(owner, reader, module, ownerIsCpo)),
+  return context.directory.allParties().flatMap((owner) => {
+    if (!audience.owners.includes(owner.role as Role)) return []
+    const roamingReaders = readers.filter(
+      (reader) => !roaming.objectRefusal(owner, reader, module, ownerIsCpo),
     )
+    if (roamingReaders.length === 0) return []
+    if (module !== 'locations') return [owner]
+    const scopes = roamingReaders.map((reader) => roaming.locationScope(owner, reader))
+    if (scopes.includes(undefined)) return [owner]
+    return [{ ...owner, objectIds: [...new Set(scopes.flatMap((ids) => ids ?? []))] }]
+  })
 }
 
 /**
@@ -103,19 +113,24 @@ async function routeRead(
   source: MessageSource,
   module: OwnedObjectModule,
   interfaceRole: InterfaceRole,
-  /** A check of the requester that must pass before any destination is looked up. */
-  checkRequester?: (requester: Requester) => void,
+  options: {
+    /** A check of the requester that must pass before any destination is looked up. */
+    readonly checkRequester?: (requester: Requester) => void
+    /** The Location read, for an agreement limited to some of the CPO's Locations. */
+    readonly locationId?: string | undefined
+  } = {},
 ): Promise<ReadRoute> {
   const { requester, routing } = source
   checkFromHeader(requester, routing)
-  checkRequester?.(requester)
+  options.checkRequester?.(requester)
   const to = routing.to
   let from = requesterParty(requester, routing)
   if (interfaceRole === 'SENDER' && to && !sameParty(to, hubParty(context.hub))) {
     from = checkRoutedRead(requester, module, routing.from, to) ?? from
   }
   const destination = await resolveDestination(context, to, requester.platformId, { module, interfaceRole })
-  if (destination?.kind === 'party' && from) checkRoaming(context, from, destination.party, module)
+  if (destination?.kind === 'party' && from)
+    checkRoaming(context, from, destination.party, module, options.locationId)
   return { requester, from, destination }
 }
 
@@ -204,7 +219,9 @@ export async function readObject(
   source: MessageSource,
   read: SenderObjectRead,
 ): Promise<HubAnswer> {
-  const route = await routeRead(context, source, read.module, 'SENDER')
+  const route = await routeRead(context, source, read.module, 'SENDER', {
+    locationId: read.module === 'locations' ? read.objectId : undefined,
+  })
   if (route.destination?.kind === 'party') {
     return forwardRead(context, source, route, route.destination, read, 'SENDER', read.path)
   }
@@ -227,13 +244,15 @@ export async function readReceiverCopy(
 ): Promise<HubAnswer> {
   const { module, owner } = read
   const owners = MODULE_AUDIENCE[module].owners
-  const route = await routeRead(context, source, module, 'RECEIVER', (requester) => {
-    if (!actsAs(requester, owner, owners)) {
-      throw new OcpiError(
-        'HUB_ERR_NOT_OWNER',
-        `${owner.country_code}*${owner.party_id} is not one of your ${owners.join('/')} roles: you can only check your own ${module}`,
-      )
-    }
+  const route = await routeRead(context, source, module, 'RECEIVER', {
+    checkRequester: (requester) => {
+      if (!actsAs(requester, owner, owners)) {
+        throw new OcpiError(
+          'HUB_ERR_NOT_OWNER',
+          `${owner.country_code}*${owner.party_id} is not one of your ${owners.join('/')} roles: you can only check your own ${module}`,
+        )
+      }
+    },
   })
   if (route.destination?.kind !== 'party') throw new OcpiError('HUB_ERR_GET_NEEDS_DESTINATION')
   return forwardRead(context, source, route, route.destination, read, 'RECEIVER', read.path)

@@ -38,6 +38,8 @@ export interface PartyBoundRequest {
    * 2001 otherwise, before any destination is looked up. Undefined: any role.
    */
   readonly requesterRoles?: readonly Role[]
+  /** The CPO's Location the request is about, for agreements limited to some Locations. */
+  readonly locationId?: string | undefined
 }
 
 export interface RoutedRequest {
@@ -94,7 +96,7 @@ export async function routeToOneParty(
   }
   // Sessions and CDRs report charging that happened: never refused after the fact (docs/agreements.md).
   if (bound.module !== 'sessions' && bound.module !== 'cdrs')
-    checkRoaming(context, from, destination.party, bound.module)
+    checkRoaming(context, from, destination.party, bound.module, bound.locationId)
   return {
     requester,
     from,

@@ -1,7 +1,8 @@
-import { sql } from 'kysely'
+import { sql, type ExpressionBuilder } from 'kysely'
 import type { PartyRef } from '../core/party.ts'
 import { utcInstant } from '../core/date-time.ts'
 import type { Db } from './database.ts'
+import type { Database } from './tables.ts'
 
 /**
  * What each module the hub stores holds: module id → the object's type. Empty here so that the store stays
@@ -33,10 +34,18 @@ export interface PageCursor {
   readonly object_type: string
 }
 
+/**
+ * An owner whose objects a reader may see: all of them, or only those whose id, upper-cased, is in
+ * `objectIds` (OCPI ids are case-insensitive; an agreement's Location list is kept upper case).
+ */
+export interface OwnerScope extends PartyRef {
+  readonly objectIds?: readonly string[] | undefined
+}
+
 export interface ObjectFilter<Module extends StoredModule = StoredModule> {
   readonly module: Module
   /** Only these owners' objects; undefined: every owner. */
-  readonly owners?: readonly PartyRef[] | undefined
+  readonly owners?: readonly OwnerScope[] | undefined
   readonly dateFrom?: string | undefined
   readonly dateTo?: string | undefined
 }
@@ -127,6 +136,17 @@ export async function deleteObject(trx: Db, key: OwnedObjectKey): Promise<void> 
     .execute()
 }
 
+/** The scopes that can show anything: an owner with an empty id list shows nothing. */
+function visibleOwners(owners: readonly OwnerScope[]): readonly OwnerScope[] {
+  return owners.filter((owner) => owner.objectIds === undefined || owner.objectIds.length > 0)
+}
+
+function ownerCondition(eb: ExpressionBuilder<Database, 'ocpi_objects'>, owner: OwnerScope) {
+  const conditions = [eb('country_code', '=', owner.country_code), eb('party_id', '=', owner.party_id)]
+  if (owner.objectIds) conditions.push(eb(sql<string>`upper(object_id)`, 'in', owner.objectIds))
+  return eb.and(conditions)
+}
+
 /** Objects with this id, of any owner in `filter.owners` (or any owner at all). */
 export async function findObjectsById<Module extends StoredModule>(
   db: Db,
@@ -139,13 +159,9 @@ export async function findObjectsById<Module extends StoredModule>(
     .where('module', '=', filter.module)
     .where('object_id', '=', objectId)
   if (filter.owners) {
-    const owners = filter.owners
+    const owners = visibleOwners(filter.owners)
     if (owners.length === 0) return []
-    query = query.where((eb) =>
-      eb.or(
-        owners.map((o) => eb.and([eb('country_code', '=', o.country_code), eb('party_id', '=', o.party_id)])),
-      ),
-    )
+    query = query.where((eb) => eb.or(owners.map((o) => ownerCondition(eb, o))))
   }
   const rows = await query.orderBy('country_code').orderBy('party_id').orderBy('object_type').execute()
   return rows.map((r) => stored<Module>(r.data))
@@ -161,18 +177,12 @@ export async function listObjectsPage<Module extends StoredModule>(
   filter: ObjectFilter<Module>,
   page: { offset: number; limit: number; after?: PageCursor | undefined },
 ): Promise<ObjectPage<Module>> {
-  const owners = filter.owners
+  const owners = filter.owners && visibleOwners(filter.owners)
   if (owners && owners.length === 0) return { objects: [], total: 0, last: undefined }
   let base = db.selectFrom('ocpi_objects').where('module', '=', filter.module)
   if (filter.dateFrom) base = base.where('last_updated', '>=', instant(filter.dateFrom))
   if (filter.dateTo) base = base.where('last_updated', '<', instant(filter.dateTo))
-  if (owners) {
-    base = base.where((eb) =>
-      eb.or(
-        owners.map((o) => eb.and([eb('country_code', '=', o.country_code), eb('party_id', '=', o.party_id)])),
-      ),
-    )
-  }
+  if (owners) base = base.where((eb) => eb.or(owners.map((o) => ownerCondition(eb, o))))
   const totalRow = await base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
   let rowsQuery = base
     .select(['data', 'country_code', 'party_id', 'object_id', 'object_type'])

@@ -1,5 +1,5 @@
 import type { PartyRef } from '../core/party.ts'
-import type { HubEventBus, OwnedObjectChanged } from '../events/hub-events.ts'
+import type { AgreementChanged, HubEventBus, OwnedObjectChanged } from '../events/hub-events.ts'
 
 /** The event types an operator may subscribe a URL to (docs/webhooks.md describes each one's `data`). */
 export const WEBHOOK_EVENT_TYPES = [
@@ -15,6 +15,12 @@ export const WEBHOOK_EVENT_TYPES = [
   'party.offline',
   'party.suspended',
   'delivery.dead',
+  'agreement.proposed',
+  'agreement.accepted',
+  'agreement.suspended',
+  'agreement.ended',
+  'block.added',
+  'block.removed',
 ] as const
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
@@ -148,9 +154,51 @@ export function translateHubEvents(events: HubEventBus, target: WebhookEventTarg
         event.correlationId,
       )
     }),
+    events.on('agreement.changed', (event) => {
+      const type = AGREEMENT_EVENT_TYPES[event.state]
+      if (!target.wants(type)) return
+      target.publish(
+        type,
+        {
+          agreement_id: event.agreementId,
+          cpo: party(event.cpo),
+          emsp: party(event.emsp),
+          state: event.state,
+          modules: event.modules,
+          location_ids: event.locationIds,
+          valid_from: event.validFrom?.toISOString() ?? null,
+          valid_until: event.validUntil?.toISOString() ?? null,
+          caught_up: event.caughtUp,
+          withdrawn: event.withdrawn,
+        },
+        event.correlationId,
+      )
+    }),
+    events.on('block.changed', (event) => {
+      const type = event.change === 'added' ? 'block.added' : 'block.removed'
+      if (!target.wants(type)) return
+      target.publish(
+        type,
+        {
+          blocker: party(event.blocker),
+          blocked: party(event.blocked),
+          caught_up: event.caughtUp,
+          withdrawn: event.withdrawn,
+        },
+        event.correlationId,
+      )
+    }),
   ]
   return () => unsubscribe.forEach((stop) => stop())
 }
+
+/** The webhook event of each state an agreement is proposed in or moved to. */
+const AGREEMENT_EVENT_TYPES = {
+  proposed: 'agreement.proposed',
+  active: 'agreement.accepted',
+  suspended: 'agreement.suspended',
+  ended: 'agreement.ended',
+} as const satisfies Record<AgreementChanged['state'], WebhookEventType>
 
 /** `location.changed`, `tariff.changed`, `token.changed`: the write and the hub's whole copy after it. */
 function objectChanged(

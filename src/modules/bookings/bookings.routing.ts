@@ -72,6 +72,7 @@ export async function requestBooking(
         'HUB_ERR_ROUTING_HEADERS',
         `The hub knows no BookingLocation ${request.booking_location_id ?? '(no booking_location_id)'}: name its CPO in OCPI-to-*`,
       ),
+    locationId: request.location_id,
   })
   const forward = { ...routed.forward, from: emsp }
   const answer = await callDestination(context, forward)

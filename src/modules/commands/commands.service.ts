@@ -21,18 +21,26 @@ type KnownCommand = {
 export type ParsedCommand =
   KnownCommand | { readonly type: undefined; readonly body: { readonly response_url: string } }
 
+/** The Location a command is for, when its type names one. */
+function commandLocation(command: ParsedCommand): string | undefined {
+  switch (command.type) {
+    case 'START_SESSION':
+    case 'RESERVE_NOW':
+    case 'UNLOCK_CONNECTOR':
+      return command.body.location_id
+    default:
+      return undefined
+  }
+}
+
 /** Open routing (no TO): the CPO of the location, of the requester's session or of its reservation. */
 function destinationOf(
   context: HubContext,
   command: ParsedCommand,
 ): ((requester: Requester) => Promise<PartyRef | undefined>) | undefined {
+  const locationId = commandLocation(command)
+  if (locationId !== undefined) return () => locationOwner(context.db, locationId)
   switch (command.type) {
-    case 'START_SESSION':
-    case 'RESERVE_NOW':
-    case 'UNLOCK_CONNECTOR': {
-      const locationId = command.body.location_id
-      return () => locationOwner(context.db, locationId)
-    }
     case 'STOP_SESSION': {
       const sessionId = command.body.session_id
       return (requester) => ownerForCounterpart(context.db, 'session', sessionId, requester)
@@ -93,6 +101,7 @@ export async function sendCommand(
     requesterRoles: COMMAND_REQUESTER_ROLES,
     destinationFromContent: destinationOf(context, command),
     noDestination: () => noDestination(name, command),
+    locationId: commandLocation(command),
   })
   checkTokenIsTheRequesters(command, routed.requester)
   const outcome = await forwardWithCallback(context, routed, {

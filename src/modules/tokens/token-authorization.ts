@@ -71,6 +71,7 @@ export async function authorizeThroughHub(
         `Unknown token: no eMSP has shared a ${tokenType} token ${tokenUid} with the hub; name its eMSP in the OCPI-to-* headers`,
       ),
     timeoutMs: context.config.authorizationTimeoutMs,
+    locationId: authorization.locationReferences?.location_id,
   })
   return forwardAndRelay(context, routed.forward)
 }

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto'
+import { hubParty } from '../core/hub-identity.ts'
+import { MODULE_AUDIENCE } from '../core/modules.ts'
+import { outboundPath } from '../core/outbound-path.ts'
+import type { PartyRef } from '../core/party.ts'
+import { enqueue, type OutboundMessage } from '../delivery/outbox.ts'
+import type { DirectoryTransaction, NewAgreement } from '../directory/directory-transaction.ts'
+import type { RoamingPolicy } from '../directory/roaming-policy.ts'
+import type { RoamingMessages } from '../events/hub-events.ts'
+import type { HubContext } from '../hub-context.ts'
+import type { AgreementRow, AgreementState } from '../storage/tables.ts'
+import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
+import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
+
+/** The CPO's objects a party receives once it roams with the CPO, and is told are gone when it stops. */
+const FOLLOWED_MODULES = ['locations', 'tariffs'] as const
+type FollowedModule = (typeof FOLLOWED_MODULES)[number]
+
+interface StoredRow {
+  readonly module: string
+  readonly country_code: string
+  readonly party_id: string
+  readonly object_id: string
+  readonly object_type: string
+  readonly data: Record<string, unknown>
+}
+
+/**
+ * A Location as a party that no longer roams with its CPO is told it is gone: unpublished, shown to no
+ * driver (`publish: false` without `publish_allowed_to`; OCPI 2.2.1+, docs/agreements.md).
+ */
+function unpublished(location: Record<string, unknown>): Record<string, unknown> {
+  const hidden: Record<string, unknown> = { ...location, publish: false }
+  delete hidden['publish_allowed_to']
+  return hidden
+}
+
+/**
+ * Runs `change`, a write of agreements or blocks between the two parties of `pair`, in the directory
+ * transaction `tx`, and queues in the same transaction what it means for the Locations and Tariffs of those
+ * two parties (either may be the CPO); the broadcast audiences of each object under the policy before the
+ * change and after it (as the transaction sees it) are compared, platform by platform:
+ * - a platform that receives the object now and did not: a PUT of the hub's copy (the catch-up: what it
+ *   would have received had it roamed all along);
+ * - a platform that received it and no longer does: a Location unpublished where its version can say so
+ *   (not 2.1.1), a Tariff deleted.
+ * A crash after the commit loses nothing: the messages are in the outbox. The caller wakes the worker.
+ */
+async function changeRoaming<T>(
+  context: HubContext,
+  tx: DirectoryTransaction,
+  pair: readonly [PartyRef, PartyRef],
+  change: () => Promise<T>,
+): Promise<{ result: T; messages: RoamingMessages }> {
+  const mode = context.config.roamingMode
+  const before = await tx.roamingPolicy(mode)
+  const result = await change()
+  const after = await tx.roamingPolicy(mode)
+  const correlationId = randomUUID()
+  if (before.unrestricted && after.unrestricted)
+    return { result, messages: { caughtUp: 0, withdrawn: 0, correlationId } }
+  const rows: StoredRow[] = await tx.db
+    .selectFrom('ocpi_objects')
+    .select(['module', 'country_code', 'party_id', 'object_id', 'object_type', 'data'])
+    .where('module', 'in', FOLLOWED_MODULES)
+    .where((eb) =>
+      eb.or(
+        pair.map((party) =>
+          eb.and([
+            eb('country_code', '=', party.country_code.toUpperCase()),
+            eb('party_id', '=', party.party_id.toUpperCase()),
+          ]),
+        ),
+      ),
+    )
+    .orderBy('module')
+    .orderBy('country_code')
+    .orderBy('party_id')
+    .orderBy('object_id')
+    .execute()
+  const caughtUp: OutboundMessage[] = []
+  const withdrawn: OutboundMessage[] = []
+  for (const row of rows) {
+    const module = row.module as FollowedModule
+    const targetsUnder = (policy: RoamingPolicy) =>
+      broadcastTargets(
+        context.directory,
+        module,
+        MODULE_AUDIENCE[module],
+        '',
+        { owner: { country_code: row.country_code, party_id: row.party_id }, objectId: row.object_id },
+        policy,
+      )
+    const targetsBefore = targetsUnder(before)
+    const targetsAfter = targetsUnder(after)
+    const platformsBefore = new Set(targetsBefore.map((target) => target.platformId))
+    const platformsAfter = new Set(targetsAfter.map((target) => target.platformId))
+    const arrived = targetsAfter.filter((target) => !platformsBefore.has(target.platformId))
+    const gone = targetsBefore.filter((target) => !platformsAfter.has(target.platformId))
+    caughtUp.push(...(await carried(context, tx, row, arrived, 'PUT', row.data, correlationId)))
+    withdrawn.push(
+      ...(module === 'tariffs'
+        ? await carried(context, tx, row, gone, 'DELETE', undefined, correlationId)
+        : await carried(context, tx, row, gone, 'PUT', unpublished(row.data), correlationId)),
+    )
+  }
+  await enqueue(tx.db, [...caughtUp, ...withdrawn])
+  context.log.info(
+    { pair, caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId },
+    'roaming changed: Locations and Tariffs queued for new partners, withdrawn from former ones',
+  )
+  return { result, messages: { caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId } }
+}
+
+/**
+ * The messages of `method` and `body` about the object of `row` for the `targets` whose version can carry
+ * them, as for a live broadcast: a 2.1.1 receiver gets no unpublished Location, nor a Tariff it would
+ * misprice.
+ */
+async function carried(
+  context: HubContext,
+  tx: DirectoryTransaction,
+  row: StoredRow,
+  targets: readonly BroadcastTarget[],
+  method: 'PUT' | 'DELETE',
+  body: unknown,
+  correlationId: string,
+): Promise<OutboundMessage[]> {
+  if (targets.length === 0) return []
+  const module = row.module as FollowedModule
+  const path = outboundPath([row.country_code, row.party_id, row.object_id])
+  const refused = await versionsUnableToCarry(
+    { db: tx.db, hub: context.hub },
+    targets.map((target) => target.version),
+    { module, interfaceRole: 'RECEIVER', method, pathAndQuery: path, body },
+  )
+  return targets
+    .filter((target) => !refused.has(target.version))
+    .map((target) => ({
+      receiverPlatformId: target.platformId,
+      to: target.to,
+      from: hubParty(context.hub),
+      module,
+      method,
+      path,
+      body,
+      correlationId,
+      objectKey: `${row.country_code}/${row.party_id}/${row.object_id}/${row.object_type}`,
+      targetPath: row.object_id,
+      replacesTarget: true,
+    }))
+}
+
+function cpoOf(agreement: AgreementRow): PartyRef {
+  return { country_code: agreement.cpo_country_code, party_id: agreement.cpo_party_id }
+}
+
+function emspOf(agreement: AgreementRow): PartyRef {
+  return { country_code: agreement.emsp_country_code, party_id: agreement.emsp_party_id }
+}
+
+function emitAgreementChanged(context: HubContext, agreement: AgreementRow, messages: RoamingMessages): void {
+  context.events.emit('agreement.changed', {
+    agreementId: agreement.id,
+    cpo: cpoOf(agreement),
+    emsp: emspOf(agreement),
+    state: agreement.state,
+    modules: agreement.modules,
+    locationIds: agreement.location_ids,
+    validFrom: agreement.valid_from,
+    validUntil: agreement.valid_until,
+    ...messages,
+  })
+}
+
+/** After the commit: the worker sends what the change queued. */
+function wakeFor(context: HubContext, messages: RoamingMessages): void {
+  if (messages.caughtUp + messages.withdrawn > 0) context.delivery.wake()
+}
+
+/** Records a proposed agreement: nothing roams under it until it is accepted. */
+export async function proposeAgreement(context: HubContext, agreement: NewAgreement): Promise<AgreementRow> {
+  const created = await context.directory.write((tx) => tx.createAgreement(agreement))
+  emitAgreementChanged(context, created, { caughtUp: 0, withdrawn: 0, correlationId: randomUUID() })
+  return created
+}
+
+export type AgreementMove = 'accept' | 'suspend' | 'end'
+
+/** The state each move leads to, and the states it may start from. */
+const MOVES: Record<AgreementMove, { to: AgreementState; from: readonly AgreementState[] }> = {
+  accept: { to: 'active', from: ['proposed', 'suspended'] },
+  suspend: { to: 'suspended', from: ['active'] },
+  end: { to: 'ended', from: ['proposed', 'active', 'suspended'] },
+}
+
+export type AgreementMoveOutcome =
+  | { readonly kind: 'moved'; readonly agreement: AgreementRow; readonly messages: RoamingMessages }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'not-allowed'; readonly state: AgreementState }
+
+/**
+ * Accepts, suspends or ends an agreement; the catch-up or withdrawal it causes is queued in the same
+ * transaction, and `agreement.changed` emitted after the commit.
+ */
+export async function moveAgreement(
+  context: HubContext,
+  id: string,
+  move: AgreementMove,
+): Promise<AgreementMoveOutcome> {
+  const { to, from } = MOVES[move]
+  const outcome = await context.directory.write(async (tx): Promise<AgreementMoveOutcome> => {
+    const agreement = await tx.lockAgreement(id)
+    if (!agreement) return { kind: 'unknown' }
+    if (!from.includes(agreement.state)) return { kind: 'not-allowed', state: agreement.state }
+    const { result, messages } = await changeRoaming(context, tx, [cpoOf(agreement), emspOf(agreement)], () =>
+      tx.setAgreementState(id, to),
+    )
+    return { kind: 'moved', agreement: result, messages }
+  })
+  if (outcome.kind === 'moved') {
+    wakeFor(context, outcome.messages)
+    emitAgreementChanged(context, outcome.agreement, outcome.messages)
+  }
+  return outcome
+}
+
+/**
+ * Adds (`added`) or lifts a block of `blocked` by `blocker`; what it changes for their Locations and
+ * Tariffs is queued in the same transaction, and `block.changed` emitted after the commit. False when
+ * there was nothing to change (already blocked; no such block).
+ */
+export async function changeBlock(
+  context: HubContext,
+  blocker: PartyRef,
+  blocked: PartyRef,
+  change: 'added' | 'removed',
+): Promise<boolean> {
+  const { result, messages } = await context.directory.write((tx) =>
+    changeRoaming(context, tx, [blocker, blocked], () =>
+      change === 'added' ? tx.addBlock(blocker, blocked) : tx.removeBlock(blocker, blocked),
+    ),
+  )
+  if (!result) return false
+  wakeFor(context, messages)
+  context.events.emit('block.changed', { blocker, blocked, change, ...messages })
+  return true
+}
