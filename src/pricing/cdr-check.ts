@@ -23,6 +23,7 @@ export type CdrToCheck = Pick<
   | 'total_time_cost'
   | 'total_parking_cost'
   | 'total_reservation_cost'
+  | 'booking_id'
 > & { tariffs?: readonly PricedTariff[] | null }
 
 export type CdrCostField =
@@ -88,6 +89,7 @@ export function checkCdrPrice(
       charging_periods: cdr.charging_periods,
       time_zone: context.time_zone,
       currency: cdr.currency,
+      booking_id: cdr.booking_id,
       ...(cdr.end_date_time !== UNKNOWN_CDR_DATE_TIME && { end_date_time: cdr.end_date_time }),
     })
   } catch (error) {

@@ -39,7 +39,6 @@ import {
   timesOfDayIn,
   type PricingMoment,
   type Range,
-  type ReservationState,
 } from './restrictions.ts'
 
 /** A longer "session" is taken for bad input rather than priced day by day. */
@@ -69,6 +68,9 @@ interface Slice {
   time: number
   parking: number
   reservation: number
+  /** Bookings add-on: reserved time not used (`RESERVATION_EXPIRES`), and charging after the slot (`RESERVATION_OVERTIME`). */
+  expires: number
+  overtime: number
   isReservation: boolean
   current: Range
   power: Range
@@ -86,6 +88,8 @@ interface Line {
   elementIndex: number
   componentIndex: number
   component: PriceComponent
+  /** Charging after a booked slot (`BOOKING_OVERTIME`): its time is rounded on its own. */
+  overtime: boolean
   /** µWh, ms, or 1 for a flat fee. */
   quantity: number
   roundedUp: number
@@ -119,7 +123,7 @@ export function priceSession(session: SessionToPrice): SessionPrice {
   const periods = periodSlices(session)
   const slices = sliceSession(periods, versions, session.time_zone)
   const notes: PricingNote[] = []
-  const lines = billLines(slices, versions, session.time_zone, notes)
+  const lines = billLines(slices, versions, session, notes)
   roundSteps(lines)
   priceLines(lines)
   return summarize(periods, currency, lines, notes)
@@ -196,7 +200,11 @@ function periodSlice(period: ChargingPeriod, periodIndex: number, start: number,
     time,
     parking: hoursToMs(billable(volumeOf(dimensions, 'PARKING_TIME'))),
     reservation: hoursToMs(billable(volumeOf(dimensions, 'RESERVATION_TIME'))),
-    isReservation: dimensions.some((dimension) => dimension.type === 'RESERVATION_TIME'),
+    expires: hoursToMs(billable(volumeOf(dimensions, 'RESERVATION_EXPIRES'))),
+    overtime: hoursToMs(billable(volumeOf(dimensions, 'RESERVATION_OVERTIME'))),
+    isReservation: dimensions.some(
+      (dimension) => dimension.type === 'RESERVATION_TIME' || dimension.type === 'RESERVATION_EXPIRES',
+    ),
     current: rangeOf(
       dimensions,
       { average: 'CURRENT', min: 'MIN_CURRENT', max: 'MAX_CURRENT' },
@@ -223,7 +231,7 @@ function periodSlices(session: SessionToPrice): Slice[] {
     else if (session.end_date_time != null) end = instantOf(session.end_date_time, 'end_date_time')
     else {
       const slice = periodSlice(period, index, start, start)
-      end = start + slice.time + slice.parking + slice.reservation
+      end = start + slice.time + slice.parking + slice.reservation + slice.expires
     }
     return periodSlice(period, index, start, Math.max(start, end))
   })
@@ -243,6 +251,8 @@ function splitSlice(slice: Slice, at: number, energyBefore?: number): [Slice, Sl
     time: part(slice.time),
     parking: part(slice.parking),
     reservation: part(slice.reservation),
+    expires: part(slice.expires),
+    overtime: part(slice.overtime),
   }
   const second = {
     ...slice,
@@ -251,6 +261,8 @@ function splitSlice(slice: Slice, at: number, energyBefore?: number): [Slice, Sl
     time: slice.time - first.time,
     parking: slice.parking - first.parking,
     reservation: slice.reservation - first.reservation,
+    expires: slice.expires - first.expires,
+    overtime: slice.overtime - first.overtime,
   }
   return [first, second]
 }
@@ -400,19 +412,27 @@ function addNote(notes: PricingNote[], note: PricingNote): void {
 }
 
 /**
- * The first element with a component of `dimension` whose restrictions hold. For an expired reservation
- * the `RESERVATION_EXPIRES` elements come first (mod_tariffs, ReservationRestrictionType).
+ * Where an element stands in the search for a component: lower first. During a booking's reservation the
+ * elements for it come first (`BOOKING_EXPIRES` for booked time not used, then `BOOKING`), then the
+ * reservation's; for an expired reservation the `RESERVATION_EXPIRES` elements come before other ones
+ * (mod_tariffs, ReservationRestrictionType).
  */
+function searchRank(element: TariffElement, moment: PricingMoment): number {
+  const { booking, reservation } = element.restrictions ?? {}
+  if (moment.booking === 'EXPIRED' && booking === 'BOOKING_EXPIRES') return 0
+  if (moment.booking !== 'NONE' && booking === 'BOOKING') return 1
+  if (moment.reservation === 'EXPIRED' && reservation === 'RESERVATION_EXPIRES') return 2
+  return 3
+}
+
+/** The first element with a component of `dimension` whose restrictions hold, in `searchRank` order. */
 function componentFor(
   elements: readonly TariffElement[],
   dimension: TariffDimensionType,
   moment: PricingMoment,
 ): { elementIndex: number; componentIndex: number; component: PriceComponent } | undefined {
-  const indices = elements.map((_, index) => index)
-  if (moment.reservation === 'EXPIRED') {
-    const expires = (index: number) => elements[index]?.restrictions?.reservation === 'RESERVATION_EXPIRES'
-    indices.sort((a, b) => Number(expires(b)) - Number(expires(a)) || a - b)
-  }
+  const ranks = elements.map((element) => searchRank(element, moment))
+  const indices = elements.map((_, index) => index).sort((a, b) => ranks[a]! - ranks[b]! || a - b)
   for (const elementIndex of indices) {
     const element = elements[elementIndex]!
     const componentIndex = element.price_components.findIndex((component) => component.type === dimension)
@@ -425,29 +445,36 @@ function componentFor(
 function billLines(
   slices: readonly Slice[],
   versions: readonly TariffVersion[],
-  timeZone: string,
+  session: Pick<SessionToPrice, 'time_zone' | 'booking_id'>,
   notes: PricingNote[],
 ): Line[] {
   const sessionStart = chargingStart(slices)
   const expired = slices.every((slice) => slice.isReservation)
+  const booked = session.booking_id != null
   const lines: Line[] = []
-  const flatCharged = { charge: false, reservation: false }
+  const flatCharged = { charge: false, reservation: false, overtime: false }
   let energyBefore = 0
   for (const slice of slices) {
-    const reservation: ReservationState = slice.isReservation ? (expired ? 'EXPIRED' : 'RESERVED') : 'NONE'
+    const unused = slice.expires > 0 || (slice.isReservation && expired)
     const moment: PricingMoment = {
-      local: localMoment(slice.start, timeZone),
+      local: localMoment(slice.start, session.time_zone),
       energyBefore,
       sinceSessionStart: slice.start - sessionStart,
       current: slice.current,
       power: slice.power,
-      reservation,
+      reservation: slice.isReservation ? (unused ? 'EXPIRED' : 'RESERVED') : 'NONE',
+      booking: booked && slice.isReservation ? (unused ? 'EXPIRED' : 'BOOKED') : 'NONE',
     }
     if (!slice.isReservation) energyBefore += slice.energy
     const version = tariffFor(slice, versions, notes)
     if (!version) continue
-    const bill = (dimension: TariffDimensionType, costDimension: CostDimension, quantity: number) => {
-      const found = componentFor(version.tariff.elements, dimension, moment)
+    const bill = (
+      dimension: TariffDimensionType,
+      costDimension: CostDimension,
+      quantity: number,
+      at: PricingMoment = moment,
+    ) => {
+      const found = componentFor(version.tariff.elements, dimension, at)
       if (!found) return false
       lines.push({
         slice,
@@ -455,6 +482,7 @@ function billLines(
         costDimension,
         version,
         ...found,
+        overtime: at.booking === 'OVERTIME',
         quantity,
         roundedUp: 0,
         excl: 0,
@@ -462,13 +490,21 @@ function billLines(
       })
       return true
     }
-    // A flat fee is due once: for the charge at its first stretch with a FLAT component, the same for a reservation.
+    // A flat fee is due once: for the charge at its first stretch with a FLAT component, the same for a
+    // reservation and for a booking's overtime.
     const phase = slice.isReservation ? 'reservation' : 'charge'
     if (!flatCharged[phase]) {
       flatCharged[phase] = bill('FLAT', slice.isReservation ? 'reservation' : 'fixed', 1)
     }
+    if (booked && slice.overtime > 0) {
+      // Charging after the booked slot: BOOKING_OVERTIME elements price its time, as a booking cost.
+      const overtime: PricingMoment = { ...moment, reservation: 'NONE', booking: 'OVERTIME' }
+      if (!flatCharged.overtime) flatCharged.overtime = bill('FLAT', 'reservation', 1, overtime)
+      bill('TIME', 'reservation', slice.overtime, overtime)
+    }
     if (slice.isReservation) {
-      if (slice.reservation > 0) bill('TIME', 'reservation', slice.reservation)
+      const reserved = slice.reservation + slice.expires
+      if (reserved > 0) bill('TIME', 'reservation', reserved)
       continue
     }
     const volumes: [PricedDimension, CostDimension, number][] = [
@@ -498,7 +534,9 @@ function roundSteps(lines: Line[]): void {
       line.costDimension === 'energy'
         ? 'energy'
         : line.costDimension === 'reservation'
-          ? 'reservation'
+          ? line.overtime
+            ? 'overtime'
+            : 'reservation'
           : 'time'
     ;(groups[group] ??= []).push(line)
   }

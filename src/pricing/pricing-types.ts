@@ -33,6 +33,11 @@ export interface SessionToPrice {
   end_date_time?: string
   /** The session's currency (the CDR's); absent: the tariffs'. Every tariff must be in it. */
   currency?: string
+  /**
+   * The CDR's `booking_id` (Bookings add-on): set, its reservation periods are a booking's, priced first by
+   * `booking`-restricted elements, and its `RESERVATION_OVERTIME` by `BOOKING_OVERTIME` ones.
+   */
+  booking_id?: string | null
 }
 
 /** An amount of money in the session's currency, exact to a millionth of a unit (never rounded to cents). */

@@ -6,6 +6,12 @@ import { MICRO_WH_PER_KWH, MS_PER_HOUR } from './micro-units.ts'
 export type ReservationState = 'NONE' | 'RESERVED' | 'EXPIRED'
 
 /**
+ * Where a moment stands with respect to a booking (Bookings add-on, the `booking` restriction): not one,
+ * its reserved time (used or not), or charging after the booked slot.
+ */
+export type BookingState = 'NONE' | 'BOOKED' | 'EXPIRED' | 'OVERTIME'
+
+/**
  * A current or power of a charging period: the lowest and highest it reached. A `min_*` restriction holds
  * when the lowest is at or above it, a `max_*` one when the highest is below it: over the whole period, as
  * the CPO must start a new period when the value crosses a price boundary (mod_cdrs, ChargingPeriod).
@@ -25,6 +31,7 @@ export interface PricingMoment {
   current: Range
   power: Range
   reservation: ReservationState
+  booking: BookingState
 }
 
 const MS_PER_MINUTE = 60_000
@@ -63,6 +70,18 @@ function reservationHolds(restriction: TariffRestrictions['reservation'], state:
 }
 
 /**
+ * The `booking` restriction: such an element prices a booking's reserved time (`BOOKING`, and
+ * `BOOKING_EXPIRES` the time not used) or the charging after its slot (`BOOKING_OVERTIME`). The engine
+ * prices no cancellation: `BOOKING_CANCELLATION_FEES` never holds.
+ */
+function bookingHolds(restriction: NonNullable<TariffRestrictions['booking']>, state: BookingState): boolean {
+  if (restriction === 'BOOKING') return state === 'BOOKED' || state === 'EXPIRED'
+  if (restriction === 'BOOKING_EXPIRES') return state === 'EXPIRED'
+  if (restriction === 'BOOKING_OVERTIME') return state === 'OVERTIME'
+  return false
+}
+
+/**
  * True when every restriction that is set holds at `moment` (they are a logical AND; none set: always).
  * A field that is `null` is not set: OCPI reads absent and null alike (types.asciidoc, cardinality).
  */
@@ -74,10 +93,10 @@ export function restrictionsHold(
   const { local } = moment
   const days = r.day_of_week ?? []
   return (
-    // Bookings add-on: such an element prices a booking (its fee, cancellation, overtime), which the engine
-    // does not price; it never prices a charge or a reservation.
-    r.booking == null &&
-    reservationHolds(r.reservation, moment.reservation) &&
+    // Bookings add-on: an element for a booking prices nothing else, and a booking's overtime only those.
+    (r.booking == null
+      ? moment.booking !== 'OVERTIME' && reservationHolds(r.reservation, moment.reservation)
+      : bookingHolds(r.booking, moment.booking)) &&
     timeOfDayHolds(r.start_time, r.end_time, local.timeOfDayMs) &&
     (r.start_date == null || local.date >= r.start_date) &&
     (r.end_date == null || local.date < r.end_date) &&

@@ -15,7 +15,7 @@ import {
   type StoredObjects,
 } from '../storage/owned-objects.store.ts'
 import type { Db } from '../storage/database.ts'
-import { recordTariffVersion } from '../storage/tariff-versions.store.ts'
+import { recordTariffVersion, saveTargetedTariff } from '../storage/tariff-versions.store.ts'
 import { successEnvelope } from '../core/envelope.ts'
 import type { OutboundPath } from '../core/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
@@ -58,7 +58,8 @@ export interface OwnerWrite {
 /**
  * How an owner's push travels (transport_and_format: message routing), "store and broadcast this object":
  * 1. the owner in the URL must be one of the caller's roles, and FROM one of its parties;
- * 2. TO = a party: forwarded to that party alone and its answer relayed;
+ * 2. TO = a party: forwarded to that party alone and its answer relayed; a Tariff it accepted is kept with
+ *    that party as its audience (prices its drivers' quotes and CDRs, read by nobody else);
  * 3. TO = the hub or no TO (open routing: for an owner's push the destination cannot be narrowed down):
  *    applied to the hub's copy and queued for every party of the module's audience in one transaction,
  *    receivers whose version cannot carry it skipped (and told why in the answer);
@@ -79,7 +80,7 @@ export async function pushOwnedObject(
     interfaceRole: 'RECEIVER',
   })
   if (destination?.kind === 'party') {
-    return forwardAndRelay(context, {
+    const answer = await forwardAndRelay(context, {
       platform: destination.platform,
       module: write.module,
       interfaceRole: 'RECEIVER',
@@ -91,6 +92,12 @@ export async function pushOwnedObject(
       correlationId: source.correlationId,
       hubInterfaceUrl: hubInterfaceUrl(context.hub, write.module, 'RECEIVER'),
     })
+    // A Tariff the party accepted prices its drivers' charges (docs/pricing.md): kept with its audience.
+    if (write.module === 'tariffs' && acceptedBy(answer)) {
+      const key = { ...write.owner, object_id: write.objectId }
+      await saveTargetedTariff(context.db, key, destination.party, targetedTariff(write))
+    }
+    return answer
   }
   const outcome = await storeAndQueue(context, source, write)
   if (outcome.receivers > 0) context.delivery.wake()
@@ -113,6 +120,17 @@ export async function pushOwnedObject(
     httpStatus: outcome.created ? 201 : 200,
     note: skippedNote,
   })
+}
+
+/** The destination took the message on: an HTTP success carrying an OCPI success (1xxx). */
+function acceptedBy(answer: HubAnswer): boolean {
+  const status = answer.envelope.status_code
+  return answer.httpStatus < 300 && status >= 1000 && status < 2000
+}
+
+/** The Tariff a targeted PUT leaves at its party (null after a DELETE); its route schema validated it. */
+function targetedTariff(write: OwnerWrite): Record<string, unknown> | null {
+  return write.method === 'DELETE' ? null : (write.body as Record<string, unknown>)
 }
 
 function checkOwner(requester: Requester, write: OwnerWrite, owners: readonly string[]): void {

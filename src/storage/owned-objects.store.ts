@@ -168,6 +168,28 @@ export async function findObjectsById<Module extends StoredModule>(
 }
 
 /**
+ * Objects of `module` whose top-level string `field` is `value`, compared case-insensitively (CiString);
+ * oldest owner first. Reads every object of the module: for modules with few objects (BookingLocations).
+ */
+export async function findObjectsByField<Module extends StoredModule>(
+  db: Db,
+  module: Module,
+  field: string,
+  value: string,
+): Promise<StoredObjects[Module][]> {
+  const rows = await db
+    .selectFrom('ocpi_objects')
+    .select('data')
+    .where('module', '=', module)
+    .where(sql<string>`upper(data ->> ${field})`, '=', value.toUpperCase())
+    .orderBy('country_code')
+    .orderBy('party_id')
+    .orderBy('object_id')
+    .execute()
+  return rows.map((r) => stored<Module>(r.data))
+}
+
+/**
  * One page of objects in a stable order (last_updated, owner, id, type), with the total that matches the
  * filters. With a cursor the page starts right after it through the index, so following `Link` costs the
  * same on page 1 and page 1000; a bare offset is honoured too, for clients that compute their own.

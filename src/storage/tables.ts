@@ -26,6 +26,7 @@ export interface Database {
   clearing_statements: ClearingStatementsTable
   price_discrepancies: PriceDiscrepanciesTable
   tariff_versions: TariffVersionsTable
+  targeted_tariffs: TargetedTariffsTable
   agreements: AgreementsTable
   party_blocks: PartyBlocksTable
   bridge_identifiers: BridgeIdentifiersTable
@@ -411,6 +412,20 @@ export interface TariffVersionsTable {
   tariff_id: string
   valid_from: Timestamp
   data: ColumnType<Record<string, unknown> | null, string | null, string | null>
+  /** The one party the Tariff was sent to; '' (both) for a Tariff every receiver got. */
+  audience_country_code: ColumnType<string, string | undefined, never>
+  audience_party_id: ColumnType<string, string | undefined, never>
+}
+
+/** A CPO's Tariff sent to one party alone (OCPI-to), as that party holds it now. */
+export interface TargetedTariffsTable {
+  country_code: string
+  party_id: string
+  tariff_id: string
+  audience_country_code: string
+  audience_party_id: string
+  data: Json<Record<string, unknown>>
+  stored_at: ColumnType<Date, never, never>
 }
 
 export type PriceDiscrepancyRow = Selectable<PriceDiscrepanciesTable>

@@ -54,7 +54,7 @@ const NOTHING_OF_ANOTHER_PARTY: Readonly<Record<string, string>> = {
   'GET /ocpi/2.3.0/sender/hubclientinfo':
     "every party's connection status is for every partner (mod_hub_client_info)",
   'POST /ocpi/hub/price-quotes':
-    'prices a charge from Tariffs every eMSP receives anyway; under agreements a Location the caller may not read is unknown (test/pricing/price-quotes.test.ts)',
+    'prices a charge from Tariffs every eMSP receives anyway and those sent to the caller alone, never another eMSP’s (test/pricing/targeted-tariffs.test.ts); under agreements a Location the caller may not read is unknown (test/pricing/price-quotes.test.ts)',
 }
 
 const CP1 = { country_code: 'NL', party_id: 'CP1' }

@@ -7,11 +7,12 @@ import { relayedAnswer, type HubAnswer, type MessageSource } from '../../routing
 import { actsAs } from '../../routing/requester.ts'
 import { findRoutes, rememberRoute } from '../../routing/route-index.store.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
-import { findObjectsById } from '../../storage/owned-objects.store.ts'
+import { findObjectsByField, findObjectsById } from '../../storage/owned-objects.store.ts'
 import { MODULE_AUDIENCE } from '../../core/modules.ts'
 import type { HttpMethod } from '../../partners/partner-channel.ts'
 import { isAccepted } from '../sessions/sessions.routing.ts'
-import type { BookingRequest } from './bookings.schema.ts'
+import { bookingRequestAs11 } from './booking-1-0.ts'
+import type { BookingLocation, BookingRequest } from './bookings.schema.ts'
 
 /**
  * Bookings between one eMSP and one CPO (mod_bookings, Booking 1.1): the eMSP's BookingRequest goes to the
@@ -32,14 +33,18 @@ function bookingIdOf(data: unknown): string | undefined {
  * An eMSP's BookingRequest (POST to the hub's SENDER interface):
  * 1. its country_code/party_id must be one of the requester's eMSP roles, and every token its own (as
  *    for commands: a booking on another eMSP's contract would bill that eMSP's driver);
- * 2. routed to TO, else the CPO whose stored BookingLocation has `booking_location_id`;
+ * 2. routed to TO, else the CPO whose stored BookingLocation has `booking_location_id` (a Booking 1.0
+ *    request, read as 1.1 first, names none: the one BookingLocation at its Location);
  * 3. when the CPO accepts and names the Booking, the route is remembered for its later updates.
  */
 export async function requestBooking(
   context: HubContext,
   source: MessageSource,
-  request: BookingRequest,
+  body: BookingRequest,
 ): Promise<HubAnswer> {
+  const read = bookingRequestAs11(body)
+  if (read.renamed.length > 0) source.log.info({ renamed: read.renamed }, 'Booking 1.0 request read as 1.1')
+  let request = read.request
   const emsp = upperParty(request)
   if (!actsAs(source.requester, emsp, REQUESTERS)) {
     throw new OcpiError(
@@ -59,6 +64,11 @@ export async function requestBooking(
       )
     }
   }
+  // A 1.0 request names no BookingLocation: the one the hub holds at its Location (and EVSE) stands in.
+  const atLocation =
+    request.booking_location_id || source.routing.to ? undefined : await bookingLocationAt(context, request)
+  if (atLocation) request = { ...request, booking_location_id: atLocation.id }
+  const bookingLocationId = request.booking_location_id ?? undefined
   const routed = await routeToOneParty(context, source, {
     module: 'bookings',
     interfaceRole: 'SENDER',
@@ -66,11 +76,13 @@ export async function requestBooking(
     pathAndQuery: AT_ENDPOINT,
     body: request,
     requesterRoles: REQUESTERS,
-    destinationFromContent: () => bookingLocationOwner(context, request.booking_location_id ?? undefined),
+    destinationFromContent: () => bookingLocationOwner(context, bookingLocationId),
     noDestination: () =>
       new OcpiError(
         'HUB_ERR_ROUTING_HEADERS',
-        `The hub knows no BookingLocation ${request.booking_location_id ?? '(no booking_location_id)'}: name its CPO in OCPI-to-*`,
+        bookingLocationId
+          ? `The hub knows no BookingLocation ${bookingLocationId}: name its CPO in OCPI-to-*`
+          : `The hub knows no single BookingLocation at Location ${request.location_id}: send booking_location_id or name its CPO in OCPI-to-*`,
       ),
     locationId: request.location_id,
   })
@@ -108,6 +120,29 @@ export async function listBookings(
       ),
   })
   return relayedAnswer(await callDestination(context, routed.forward), routed.forward)
+}
+
+/**
+ * The BookingLocation a request without `booking_location_id` (Booking 1.0) is for: the only one the hub
+ * holds at its `location_id`, or at its EVSE (`booking_option.evse_uid`) when several are there. Undefined
+ * when none or several fit: then the eMSP must say.
+ */
+async function bookingLocationAt(
+  context: HubContext,
+  request: BookingRequest,
+): Promise<BookingLocation | undefined> {
+  const found = await findObjectsByField(context.db, 'bookings', 'location_id', request.location_id)
+  if (found.length <= 1) return found[0]
+  const evseUid = evseUidOf(request.booking_option)
+  if (!evseUid) return undefined
+  const atEvse = found.filter((candidate) => evseUidOf(candidate.booking_option) === evseUid)
+  return atEvse.length === 1 ? atEvse[0] : undefined
+}
+
+/** The EVSE a BookingOption names (a class the hub passes on as sent), upper-cased. */
+function evseUidOf(option: object | null | undefined): string | undefined {
+  const uid = option && (option as { evse_uid?: unknown }).evse_uid
+  return typeof uid === 'string' ? uid.toUpperCase() : undefined
 }
 
 async function bookingLocationOwner(

@@ -64,7 +64,7 @@ export type BookingToken = Static<typeof BookingToken>
 /**
  * BookingRequest: an eMSP asks the CPO of a BookingLocation for a slot, or changes or cancels (`canceled`)
  * its booking with the same `request_id`. Loose: the draft's examples name the tokens `booking_tokens`
- * as in a Booking, and 1.0 senders send no `booking_location_id`, so the hub then routes by TO headers.
+ * as in a Booking, and 1.0 senders send no `booking_location_id` (read as 1.1 first: booking-1-0.ts).
  */
 export const BookingRequest = Type.Object({
   country_code: CountryCode,

@@ -4,7 +4,7 @@ import type { PricedTariff } from '../../pricing/pricing-types.ts'
 import type { CdrReceived, HubEventBus } from '../../events/hub-events.ts'
 import type { Db } from '../../storage/database.ts'
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
-import { tariffVersionsOf } from '../../storage/tariff-versions.store.ts'
+import { tariffVersionsOf, type TariffVersion } from '../../storage/tariff-versions.store.ts'
 import { UNKNOWN_CDR_DATE_TIME } from './cdrs.schema.ts'
 
 /** The stored Location's IANA time zone, which the CDR's own cdr_location does not carry. */
@@ -18,15 +18,37 @@ async function locationTimeZone(db: Db, event: CdrReceived): Promise<string | un
 }
 
 /**
- * The CPO's Tariffs in the CDR's currency (others could not price it) as they were during the session: each
- * version the hub recorded until the session ended, with the time it took effect (a deletion ends the
- * version before it), and Tariffs stored before the hub kept versions as they are now. The oldest version
- * kept is taken as valid before it too: the hub knows no earlier price.
+ * The versions as the eMSP held them: where the CPO sent a Tariff to the eMSP alone, that copy stands for
+ * the public one of its id for as long as the eMSP holds it (its deletion brings the public one back).
+ * Oldest first; a change of the public Tariff hidden by the eMSP's own makes no version.
+ */
+export function versionsForAudience(versions: readonly TariffVersion[]): TariffVersion[] {
+  const held = new Map<string, { public: TariffVersion['data']; targeted: TariffVersion['data'] }>()
+  const seen: TariffVersion[] = []
+  for (const version of versions) {
+    const known = held.get(version.tariffId)
+    const copies = known ?? { public: null, targeted: null }
+    const before = copies.targeted ?? copies.public
+    if (version.targeted) copies.targeted = version.data
+    else copies.public = version.data
+    held.set(version.tariffId, copies)
+    const now = copies.targeted ?? copies.public
+    if (!known || now !== before) seen.push({ ...version, data: now })
+  }
+  return seen
+}
+
+/**
+ * The CPO's Tariffs in the CDR's currency (others could not price it) as they were during the session for
+ * the CDR's eMSP (`versionsForAudience`): each version the hub recorded until the session ended, with the
+ * time it took effect (a deletion ends the version before it), and Tariffs stored before the hub kept
+ * versions as they are now. The oldest version kept is taken as valid before it too: the hub knows no
+ * earlier price.
  */
 async function publishedTariffs(db: Db, event: CdrReceived): Promise<PricedTariff[]> {
-  const { cdr, cpo } = event
+  const { cdr, cpo, emsp } = event
   const until = new Date(cdr.end_date_time === UNKNOWN_CDR_DATE_TIME ? Date.now() : cdr.end_date_time)
-  const versions = await tariffVersionsOf(db, cpo, until)
+  const versions = versionsForAudience(await tariffVersionsOf(db, cpo, until, emsp))
   const tariffs: PricedTariff[] = []
   const latest = new Map<string, number>()
   const versioned = new Set<string>()

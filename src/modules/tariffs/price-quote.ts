@@ -3,6 +3,7 @@ import { quoteCharge, type ExpectedCharge } from '../../pricing/quote.ts'
 import type { PricedTariff, SessionPrice } from '../../pricing/pricing-types.ts'
 import type { Db } from '../../storage/database.ts'
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
+import { targetedTariffsOf } from '../../storage/tariff-versions.store.ts'
 import type { PriceQuote, PriceQuoteRequest } from './price-quotes.schema.ts'
 
 /** Which connector a quote is for, and the charge expected there. */
@@ -12,6 +13,8 @@ export interface QuoteRequest {
   readonly evse_uid: string
   readonly connector_id: string
   readonly charge: Omit<ExpectedCharge, 'tariffs' | 'time_zone'>
+  /** The eMSP whose driver charges: the Tariffs the CPO sent to it alone count too, and come first. */
+  readonly emsp?: PartyRef | undefined
 }
 
 export type ConnectorQuote =
@@ -31,8 +34,22 @@ async function ownObject<Module extends 'locations' | 'tariffs'>(
 }
 
 /**
+ * The Tariffs of these ids the CPO sent to `emsp` alone, by upper-case id: for that eMSP's drivers each
+ * stands for the public Tariff of its id (the eMSP holds that copy, not the public one), and they come
+ * before the public ones, so that where both would price a moment the eMSP's own applies.
+ */
+async function targetedTariffs(db: Db, cpo: PartyRef, emsp: PartyRef, ids: readonly string[]) {
+  const upperIds = ids.map((id) => id.toUpperCase())
+  const found = await targetedTariffsOf(db, upperParty(cpo), emsp, upperIds)
+  // Stored Tariffs passed the Tariff schema on their way in.
+  const tariffs = found.map((data) => data as unknown as PricedTariff)
+  return new Map(tariffs.map((tariff) => [tariff.id.toUpperCase(), tariff]))
+}
+
+/**
  * Prices an expected charge at a connector with the CPO's Tariffs stored at the hub that the connector
- * names (`tariff_ids`, in order), in the Location's time zone. Input the engine refuses throws its
+ * names (`tariff_ids`, in order), in the Location's time zone; for `emsp`'s driver those the CPO sent to
+ * that eMSP alone first. Input the engine refuses throws its
  * `PricingError` (`INVALID_INPUT`, …).
  *
  * @example
@@ -62,8 +79,12 @@ export async function quoteConnector(db: Db, request: QuoteRequest): Promise<Con
       detail: `EVSE ${evse.uid} has no connector ${request.connector_id}`,
     }
   const ids = connector.tariff_ids ?? []
-  const tariffs: PricedTariff[] = []
+  const targeted = request.emsp
+    ? await targetedTariffs(db, cpo, request.emsp, ids)
+    : new Map<string, PricedTariff>()
+  const tariffs: PricedTariff[] = ids.flatMap((id) => targeted.get(id.toUpperCase()) ?? [])
   for (const id of ids) {
+    if (targeted.has(id.toUpperCase())) continue
     const tariff = await ownObject(db, 'tariffs', cpo, id)
     if (tariff) tariffs.push(tariff)
   }
@@ -98,7 +119,7 @@ export function priceQuoteView(
 }
 
 /** A quote request as the engine takes it. */
-export function quoteRequestOf(body: PriceQuoteRequest): QuoteRequest {
+export function quoteRequestOf(body: PriceQuoteRequest, emsp?: PartyRef): QuoteRequest {
   const { location, charge } = body
   return {
     cpo: upperParty(location),
@@ -106,5 +127,6 @@ export function quoteRequestOf(body: PriceQuoteRequest): QuoteRequest {
     evse_uid: location.evse_uid,
     connector_id: location.connector_id,
     charge,
+    emsp: emsp && upperParty(emsp),
   }
 }

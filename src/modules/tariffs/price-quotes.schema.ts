@@ -36,6 +36,25 @@ export const PriceQuoteRequest = Type.Object(
 )
 export type PriceQuoteRequest = Static<typeof PriceQuoteRequest>
 
+/** The admin API's quote request: the same, and optionally the eMSP whose driver charges. */
+export const AdminPriceQuoteRequest = Type.Object(
+  {
+    ...PriceQuoteRequest.properties,
+    emsp: Type.Optional(
+      Type.Object(
+        { country_code: CountryCode, party_id: PartyId },
+        {
+          additionalProperties: false,
+          description:
+            'The eMSP whose driver charges: the Tariffs the CPO sent to that eMSP alone count too, before the public ones',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type AdminPriceQuoteRequest = Static<typeof AdminPriceQuoteRequest>
+
 const Amount = Type.Object({ excl_vat: Type.Number(), incl_vat: Type.Number() })
 
 /** A quote: the price split by dimension, or why there is none. */
