@@ -32,7 +32,7 @@ const LAYER_OF_FILES = [
   ['context', 'src/hub-context.ts'],
   ['http', 'src/{transport,admin,operations,message-log}/**'],
   ['http', 'src/modules/{*/*.routes.ts,catalogue.ts}'],
-  ['domain', 'src/{routing,delivery,modules,webhooks,clearing}/**'],
+  ['domain', 'src/{routing,delivery,modules,webhooks,clearing,peering}/**'],
   ['root', 'src/*.ts'],
 ]
 

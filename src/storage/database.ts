@@ -22,6 +22,7 @@ import * as createWebhookSubscriptions from './migrations/2026_12_08_0013_create
 import * as createPriceDiscrepancies from './migrations/2026_12_08_0015_create_price_discrepancies.ts'
 import * as createAgreementsAndBlocks from './migrations/2026_12_08_0016_create_agreements_and_blocks.ts'
 import * as createClearing from './migrations/2026_12_08_0017_create_clearing.ts'
+import * as addPlatformPeerHub from './migrations/2026_12_09_0021_add_platform_peer_hub.ts'
 
 export type Db = Kysely<Database>
 
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_08_0015_create_price_discrepancies': createPriceDiscrepancies,
   '2026_12_08_0016_create_agreements_and_blocks': createAgreementsAndBlocks,
   '2026_12_08_0017_create_clearing': createClearing,
+  '2026_12_09_0021_add_platform_peer_hub': addPlatformPeerHub,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.
