@@ -38,6 +38,7 @@ for (const engine of STORE_VARIANTS) {
     let emspB: ConnectedParty
     let everyone: ConnectedParty[]
 
+    // Two hubs on PGlite, their partners and the handshakes: slow on a busy machine.
     beforeAll(async () => {
       hubA = await startTestHub(engine, { ...PEERING_HUB_ENV, HUB_COUNTRY_CODE: 'NL', HUB_PARTY_ID: 'HBA' })
       ;({ hub: hubB, proxy: proxyB } = await startHubBehindProxy(engine, {
@@ -51,7 +52,7 @@ for (const engine of STORE_VARIANTS) {
       emspB = await connectParty(hubB, 'EMSP', 'DE', 'EMB')
       everyone = [cpoA, emspA, cpoB, emspB]
       await peerHubs(hubA, hubB)
-    })
+    }, 90_000)
     afterAll(async () => {
       await hubA?.close()
       await hubB?.close()
@@ -142,6 +143,23 @@ for (const engine of STORE_VARIANTS) {
         'x-correlation-id': 'peer-ses-1',
       })
       expect(emspA.platform.requestsUnder('/2.3.0/receiver/sessions')).toEqual([])
+
+      // Each hub's message log shows its own hop; the correlation id follows the message across both.
+      const hops = async (hub: TestHub) =>
+        (
+          await hub.admin<{ messages: { direction: string; peer_hub: boolean; module: string }[] }>(
+            'GET',
+            '/messages?correlation_id=peer-ses-1',
+          )
+        ).body.messages.map(({ direction, peer_hub, module }) => ({ direction, peer_hub, module }))
+      expect(await hops(hubA)).toEqual([
+        { direction: 'in', peer_hub: false, module: 'sessions' },
+        { direction: 'out', peer_hub: true, module: 'sessions' },
+      ])
+      expect(await hops(hubB)).toEqual([
+        { direction: 'in', peer_hub: true, module: 'sessions' },
+        { direction: 'out', peer_hub: false, module: 'sessions' },
+      ])
     })
 
     it("[command] START_SESSION from hub B's eMSP to hub A's CPO: each hub puts its own callback in response_url, and the CPO's result comes back hop by hop to the eMSP's own URL", async () => {

@@ -21,6 +21,7 @@ for (const engine of STORE_VARIANTS) {
     /** Hub B's platform id of hub C, and hub C's of hub B. */
     let bc: { atConnecting: string; atInvited: string }
 
+    // Three hubs on PGlite, their partners and the handshakes: slow on a busy machine.
     beforeAll(async () => {
       // One after the other: three hubs starting at once on a loaded machine outrun Fastify's plugin timeout.
       for (const party_id of ['HBA', 'HBB', 'HBC'])
@@ -37,7 +38,7 @@ for (const engine of STORE_VARIANTS) {
       await peerHubs(hubA, hubB)
       bc = await peerHubs(hubB, hubC)
       await peerHubs(hubC, hubA)
-    })
+    }, 120_000)
     afterAll(async () => {
       await Promise.all(hubs.map((hub) => hub.close()))
       await Promise.all([cpoA, ...emsps].filter(Boolean).map((p) => p.platform.close()))
