@@ -226,6 +226,29 @@ for (const engine of STORE_VARIANTS) {
       expect(read.body.data).toEqual(cdr)
     })
 
+    it("[new party] a party joining hub A after the peering is unknown at hub B until hub A rotates its token there: the credentials PUT carries hub A's current parties", async () => {
+      const emspNew = await connectParty(hubA, 'EMSP', 'NL', 'EMN')
+      everyone.push(emspNew)
+      const session = aSession({ id: 'SES-PEER-2' }, cpoB.party, emspNew.party)
+      const send = () =>
+        cpoB.call('/receiver/sessions/DE/CPB/SES-PEER-2', {
+          method: 'PUT',
+          body: session,
+          headers: routeHeaders(cpoB.party, emspNew.party),
+        })
+      expect((await send()).body.status_code).toBe(4001)
+
+      const [peerAtA] = await peersOf(hubA)
+      const rotated = await hubA.admin('POST', `/platforms/${peerAtA!.id}/rotate-token`)
+      expect(rotated.status).toBe(200)
+      const [atB] = await peersOf(hubB)
+      expect(rolesOf(atB!)).toContain('EMSP NL/EMN CONNECTED')
+
+      expect((await send()).body.status_code).toBe(1000)
+      const received = emspNew.platform.requestsTo('PUT', '/2.3.0/receiver/sessions/DE/CPB/SES-PEER-2')
+      expect(received.map((r) => r.body)).toEqual([session])
+    })
+
     it('[offline] while hub B cannot be reached, what hub A broadcasts waits in its queue; when hub B is back it drains, each object once', async () => {
       proxyB.setDown(true)
       for (const id of ['LOC-PEER-2', 'LOC-PEER-3']) {
