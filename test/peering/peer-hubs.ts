@@ -11,6 +11,9 @@ export const PEERING_HUB_ENV = {
   DELIVERY_OFFLINE_AFTER_FAILURES: '3',
   STILL_ALIVE_AFTER_MS: '1000',
   STILL_ALIVE_CHECK_INTERVAL_MS: '200',
+  // Several hubs on PGlite share the test's process: a slow answer must not be taken for a lost one and
+  // sent again (an unreachable peer fails at once, it does not time out).
+  OUTBOUND_TIMEOUT_MS: '15000',
 }
 
 /**

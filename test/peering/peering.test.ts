@@ -152,14 +152,19 @@ for (const engine of STORE_VARIANTS) {
             '/messages?correlation_id=peer-ses-1',
           )
         ).body.messages.map(({ direction, peer_hub, module }) => ({ direction, peer_hub, module }))
-      expect(await hops(hubA)).toEqual([
-        { direction: 'in', peer_hub: false, module: 'sessions' },
-        { direction: 'out', peer_hub: true, module: 'sessions' },
-      ])
-      expect(await hops(hubB)).toEqual([
-        { direction: 'in', peer_hub: true, module: 'sessions' },
-        { direction: 'out', peer_hub: false, module: 'sessions' },
-      ])
+      // The log is written in batches: an entry appears up to a second after its request.
+      await eventually(async () =>
+        expect(await hops(hubA)).toEqual([
+          { direction: 'in', peer_hub: false, module: 'sessions' },
+          { direction: 'out', peer_hub: true, module: 'sessions' },
+        ]),
+      )
+      await eventually(async () =>
+        expect(await hops(hubB)).toEqual([
+          { direction: 'in', peer_hub: true, module: 'sessions' },
+          { direction: 'out', peer_hub: false, module: 'sessions' },
+        ]),
+      )
     })
 
     it("[command] START_SESSION from hub B's eMSP to hub A's CPO: each hub puts its own callback in response_url, and the CPO's result comes back hop by hop to the eMSP's own URL", async () => {
