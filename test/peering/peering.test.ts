@@ -246,8 +246,12 @@ for (const engine of STORE_VARIANTS) {
       const [peerAtA] = await peersOf(hubA)
       const rotated = await hubA.admin('POST', `/platforms/${peerAtA!.id}/rotate-token`)
       expect(rotated.status).toBe(200)
-      const [atB] = await peersOf(hubB)
-      expect(rolesOf(atB!)).toContain('EMSP NL/EMN CONNECTED')
+      // Hub B's still-alive check may have probed hub A with the old token in the moment of the rotation
+      // and found it OFFLINE; its next probe, with the new token, brings it back.
+      await eventually(async () => {
+        const [atB] = await peersOf(hubB)
+        expect(rolesOf(atB!)).toContain('EMSP NL/EMN CONNECTED')
+      })
 
       expect((await send()).body.status_code).toBe(1000)
       const received = emspNew.platform.requestsTo('PUT', '/2.3.0/receiver/sessions/DE/CPB/SES-PEER-2')
