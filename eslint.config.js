@@ -34,7 +34,7 @@ const LAYER_OF_FILES = [
   // The inbound side of the bridges to other protocols (docs/bridges/): their admin routes and sync.
   ['http', 'src/bridges/**'],
   ['http', 'src/modules/{*/*.routes.ts,catalogue.ts}'],
-  ['domain', 'src/{routing,delivery,modules,webhooks,clearing}/**'],
+  ['domain', 'src/{routing,delivery,modules,webhooks,clearing,peering}/**'],
   ['root', 'src/*.ts'],
 ]
 

@@ -5,7 +5,8 @@
  * registers each through the real credentials handshake, then plays: Locations and Tariffs broadcast,
  * Tokens broadcast, a real-time authorization, a booking and a price quote before the charge,
  * START_SESSION with its asynchronous result, session updates, STOP_SESSION, the CDR and the hub's check of
- * its price. Each step prints who sent what to whom, the answer and the latency,
+ * its price, and last a second hub peering with this one: a Location broadcast and a Session cross to its
+ * eMSP. Each step prints who sent what to whom, the answer and the latency,
  * and checks the message arrived where it should (and nowhere else). Exit code 0 when every step did.
  *
  * The partners are the tests' fake platforms (test/support/fake-platform.ts), told how to answer.
@@ -122,9 +123,39 @@ async function main(): Promise<void> {
   const hub = await buildHub(config)
   await hub.app.listen({ port, host: '127.0.0.1' })
   console.log(`Hub listening on ${hubUrl} (embedded store in memory)\n`)
+  // A second hub, DE*HB2, that peers with this one in the last steps (docs/bridges/peering.md).
+  const peerPort = await freePort()
+  const peerUrl = `http://127.0.0.1:${peerPort}`
+  const peerHub = await buildHub(
+    loadConfig({
+      PORT: String(peerPort),
+      HOST: '127.0.0.1',
+      HUB_PUBLIC_URL: peerUrl,
+      DATA_DIR: 'memory',
+      HUB_ADMIN_TOKEN: adminToken,
+      HUB_ALLOW_PRIVATE_PEERS: 'true',
+      HUB_COUNTRY_CODE: 'DE',
+      HUB_PARTY_ID: 'HB2',
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn',
+      DELIVERY_POLL_INTERVAL_MS: '50',
+    }),
+  )
+  await peerHub.app.listen({ port: peerPort, host: '127.0.0.1' })
+  const admin = <T>(url: string, path: string, body: unknown) =>
+    call<T>(`${url}/admin${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+      body,
+    })
 
   const partners: Partner[] = []
-  async function connect(name: string, role: 'CPO' | 'EMSP', country_code: string, party_id: string) {
+  async function connect(
+    name: string,
+    role: 'CPO' | 'EMSP',
+    country_code: string,
+    party_id: string,
+    atHub = hubUrl,
+  ) {
     const platform = await FakePlatform.start({
       name,
       roles: [aRole(role, country_code, party_id)],
@@ -136,10 +167,9 @@ async function main(): Promise<void> {
         ]),
       ],
     })
-    const invitation = await call<{ token_a: string; versions_url: string }>(`${hubUrl}/admin/invitations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}` },
-      body: { name, roles: [{ role, country_code, party_id }] },
+    const invitation = await admin<{ token_a: string; versions_url: string }>(atHub, '/invitations', {
+      name,
+      roles: [{ role, country_code, party_id }],
     })
     const { response } = await platform.registerAt(invitation.body.versions_url, invitation.body.token_a)
     expectOk(response, `${name}'s registration`)
@@ -148,7 +178,7 @@ async function main(): Promise<void> {
       party: { country_code, party_id },
       platform,
       send: (method, path, body) =>
-        call(`${hubUrl}/ocpi/2.3.0${path}`, { method, body, token: platform.tokenToHub! }),
+        call(`${atHub}/ocpi/2.3.0${path}`, { method, body, token: platform.tokenToHub! }),
     }
     partners.push(partner)
     return partner
@@ -441,7 +471,61 @@ async function main(): Promise<void> {
       }
       throw new Error('no price discrepancy recorded for CDR-0001')
     })
+
+    let emspZ!: Partner
+    await step('Hub DE*HB2, with its own eMSP Z, peers with the hub (POST /admin/peers)', async () => {
+      emspZ = await connect('eMSP Z', 'EMSP', 'DE', 'ZMS', peerUrl)
+      const invitation = await admin<{ token_a: string; versions_url: string }>(
+        hubUrl,
+        '/peers/invitations',
+        {
+          name: 'Hub DE*HB2',
+        },
+      )
+      const peered = await admin<{ roles: { country_code: string; party_id: string }[] }>(peerUrl, '/peers', {
+        name: 'Hub XX*HUB',
+        versions_url: invitation.body.versions_url,
+        token_a: invitation.body.token_a,
+      })
+      if (peered.status !== 201) throw new Error(`peering answered HTTP ${peered.status}: ${peered.text}`)
+      return `hub DE*HB2 now reaches ${peered.body.roles.map((r) => `${r.country_code}*${r.party_id}`).join(', ')}`
+    })
+    await step(
+      `${cpoA.name} → hub → hub DE*HB2 → ${emspZ.name}: PUT Location LOC-AMS-2 (broadcast crosses once)`,
+      async () => {
+        const response = await cpoA.send(
+          'PUT',
+          '/receiver/locations/NL/ACP/LOC-AMS-2',
+          aLocation({ id: 'LOC-AMS-2' }, cpoA.party),
+        )
+        const answer = expectOk(response, 'Location PUT')
+        return `${answer}; ${await onlyTo([emspX, emspY, emspZ], [cpoB], '/2.3.0/receiver/locations/NL/ACP/LOC-AMS-2', 1)()}`
+      },
+    )
+    await step(
+      `${cpoA.name} → hub → hub DE*HB2 → ${emspZ.name}: PUT Session SES-0002 (routed to the peer)`,
+      async () => {
+        const session = aSession({ id: 'SES-0002' }, cpoA.party, emspZ.party)
+        const response = await call<OcpiEnvelopeBody>(
+          `${hubUrl}/ocpi/2.3.0/receiver/sessions/NL/ACP/SES-0002`,
+          {
+            method: 'PUT',
+            body: session,
+            token: cpoA.platform.tokenToHub!,
+            headers: {
+              'ocpi-from-country-code': 'NL',
+              'ocpi-from-party-id': 'ACP',
+              'ocpi-to-country-code': 'DE',
+              'ocpi-to-party-id': 'ZMS',
+            },
+          },
+        )
+        const answer = expectOk(response, 'Session PUT')
+        return `${answer}; ${await onlyTo([emspZ], [emspX, emspY, cpoB], '/2.3.0/receiver/sessions/NL/ACP/SES-0002', 1)()}`
+      },
+    )
   } finally {
+    await peerHub.close()
     await hub.close()
     await Promise.all(partners.map((p) => p.platform.close()))
   }

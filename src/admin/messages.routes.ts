@@ -70,6 +70,9 @@ const MessagesAnswer = Type.Object({
       time: Type.String({ format: 'date-time', description: 'When the request started' }),
       direction: Type.Union([Type.Literal('in'), Type.Literal('out')]),
       platform_id: OrNull(Type.String()),
+      peer_hub: Type.Boolean({
+        description: 'The platform is a peer hub: the request came from, or went on to, another hub',
+      }),
       from: LoggedParty,
       to: LoggedParty,
       module: OrNull(Type.String()),
@@ -91,13 +94,14 @@ const MessagesAnswer = Type.Object({
   next_cursor: OrNull(Type.String({ description: 'The next page: pass it as `cursor`' })),
 })
 
-/** What an operator sees of one logged request. */
-function messageView(row: MessageLogListRow) {
+/** What an operator sees of one logged request; `peerHub` tells a hop between hubs (docs/bridges/peering.md). */
+function messageView(row: MessageLogListRow, peerHub: boolean) {
   return {
     id: row.id,
     time: row.logged_at,
     direction: row.direction,
     platform_id: row.platform_id,
+    peer_hub: peerHub,
     from: partyView(row.from_country_code, row.from_party_id),
     to: partyView(row.to_country_code, row.to_party_id),
     module: row.module,
@@ -163,7 +167,9 @@ export async function messagesRoutes(
           ? encodeListCursor([order, last.logged_at.getTime(), last.direction, last.id])
           : null
       if (nextCursor) linkNextPage(reply, '/admin/messages', query, nextCursor)
-      return { messages: page.map(messageView), next_cursor: nextCursor }
+      const isPeerHub = (row: MessageLogListRow) =>
+        row.platform_id !== null && context.directory.platform(row.platform_id)?.peer_hub === true
+      return { messages: page.map((row) => messageView(row, isPeerHub(row))), next_cursor: nextCursor }
     },
   )
 }

@@ -41,7 +41,7 @@ import {
 import { bulkFromCsv, bulkFromJson } from './bulk-invitations.ts'
 
 /** What the admin API shows of a platform: never its tokens. */
-function platformView(
+export function platformView(
   platform: PlatformRow,
   parties: readonly PartyRow[],
   lastSeenAt = platform.last_seen_at,
@@ -54,6 +54,7 @@ function platformView(
     version: platform.version,
     versions_url: platform.versions_url,
     hub_party_id: platform.hub_party_id,
+    peer_hub: platform.peer_hub,
     contact: platform.contact,
     notes: platform.notes,
     roles: parties
@@ -75,7 +76,7 @@ function platformView(
   }
 }
 
-async function viewOf(context: HubContext, id: string) {
+export async function viewOf(context: HubContext, id: string) {
   // The operator may have changed it through another hub process a moment ago.
   await context.directory.catchUp()
   const platform = context.directory.platform(id)
@@ -83,7 +84,7 @@ async function viewOf(context: HubContext, id: string) {
   return platformView(platform, context.directory.partiesOf(id), await context.directory.lastSeenAt(id))
 }
 
-function invitationView(invited: IssuedInvitation) {
+export function invitationView(invited: IssuedInvitation) {
   return {
     id: invited.platformId,
     token_a: invited.tokenA,

@@ -14,6 +14,7 @@ import { eventsRoutes } from './events.routes.ts'
 import { locationsRoutes } from './locations.routes.ts'
 import { messagesRoutes } from './messages.routes.ts'
 import { operatorsRoutes } from './operators.routes.ts'
+import { peersRoutes } from './peers.routes.ts'
 import { platformsRoutes } from './platforms.routes.ts'
 import { webhooksRoutes, type WebhooksRoutesOptions } from './webhooks.routes.ts'
 import { statsRoutes } from './stats.routes.ts'
@@ -39,6 +40,7 @@ export async function adminPlugin(
     throw new AdminError('ADMIN_NOT_FOUND', `no such admin resource: ${request.method} ${request.url}`)
   })
   await app.register(platformsRoutes, { context: options.context })
+  await app.register(peersRoutes, { context: options.context })
   await app.register(deliveriesRoutes, {
     context: options.context,
     subscriptions: options.webhooks.subscriptions,

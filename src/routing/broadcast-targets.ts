@@ -2,11 +2,12 @@ import type { PartyRef } from '../core/party.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { RoamingPolicy } from '../directory/roaming-policy.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
+import { broadcastCrosses, peerHubParty } from '../peering/peer-hub.ts'
 import { hasModule, moduleOfEndpoint, type ModuleAudience, type ModuleId } from '../core/modules.ts'
 
 export interface BroadcastTarget {
   readonly platformId: string
-  /** The party named in TO: the platform's first registered party of an audience role. */
+  /** The party named in TO: the platform's first registered party of an audience role; a peer hub itself. */
   readonly to: PartyRef
   /** The OCPI version the platform speaks now. */
   readonly version: OcpiVersion
@@ -38,8 +39,9 @@ export function broadcastTargets(
 ): BroadcastTarget[] {
   const targets: BroadcastTarget[] = []
   const ownerIsCpo = audience.owners.includes('CPO')
+  const sender = directory.platform(senderPlatformId)
   for (const { platform, parties } of directory.receivingPlatforms()) {
-    if (platform.id === senderPlatformId) continue
+    if (platform.id === senderPlatformId || !broadcastCrosses(sender, platform)) continue
     const to = parties.find(
       (party) =>
         audience.audience.includes(party.role as never) &&
@@ -54,7 +56,11 @@ export function broadcastTargets(
     if (!hasReceiver || !hasModule(version, module)) continue
     targets.push({
       platformId: platform.id,
-      to: { country_code: to.country_code, party_id: to.party_id },
+      // A peer hub is addressed as itself, so that it broadcasts the object to its own parties.
+      to: (platform.peer_hub && peerHubParty(platform)) || {
+        country_code: to.country_code,
+        party_id: to.party_id,
+      },
       version,
     })
   }

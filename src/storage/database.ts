@@ -23,6 +23,7 @@ import * as createPriceDiscrepancies from './migrations/2026_12_08_0015_create_p
 import * as createAgreementsAndBlocks from './migrations/2026_12_08_0016_create_agreements_and_blocks.ts'
 import * as createClearing from './migrations/2026_12_08_0017_create_clearing.ts'
 import * as createTargetedTariffs from './migrations/2026_12_09_0020_create_targeted_tariffs.ts'
+import * as addPlatformPeerHub from './migrations/2026_12_09_0021_add_platform_peer_hub.ts'
 import * as createBridgeIdentifiers from './migrations/2026_12_09_0022_create_bridge_identifiers.ts'
 
 export type Db = Kysely<Database>
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_08_0016_create_agreements_and_blocks': createAgreementsAndBlocks,
   '2026_12_08_0017_create_clearing': createClearing,
   '2026_12_09_0020_create_targeted_tariffs': createTargetedTariffs,
+  '2026_12_09_0021_add_platform_peer_hub': addPlatformPeerHub,
   '2026_12_09_0022_create_bridge_identifiers': createBridgeIdentifiers,
 }
 

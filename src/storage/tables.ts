@@ -74,6 +74,8 @@ export interface PlatformsTable {
   notes: string | null
   /** When token A stops opening the hub; null: never (or no token A). */
   token_a_expires_at: Timestamp | null
+  /** Another OCPI hub peering with this one (docs/bridges/peering.md); false for every other partner. */
+  peer_hub: ColumnType<boolean, boolean | undefined, never>
 }
 
 export interface PlatformContact {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { OcpiError, type HubErrorCode } from '../../core/errors.ts'
-import { roleKey, roleLabel } from '../../core/party.ts'
+import { roleKey, roleLabel, sameParty, type PartyInRole } from '../../core/party.ts'
+import { hubParty } from '../../core/hub-identity.ts'
+import type { DirectoryTransaction } from '../../directory/directory-transaction.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { generateToken, hashToken } from '../../core/tokens.ts'
 import type { HubContext } from '../../hub-context.ts'
@@ -34,9 +36,17 @@ export async function hubCredentials(
   forPlatformId: string,
   { withParties = true }: { readonly withParties?: boolean } = {},
 ): Promise<Credentials> {
-  const { hub } = context
+  const { hub, directory } = context
+  // A peer hub is shown only the parties this hub serves itself: parties behind another peer are that
+  // peer's to present (one hop, docs/bridges/peering.md), which keeps a triangle of hubs free of conflicts.
+  const forPeerHub = directory.platform(forPlatformId)?.peer_hub === true
   const reachable = withParties
-    ? context.directory.connectedParties().filter((p) => p.platform_id !== forPlatformId)
+    ? directory
+        .connectedParties()
+        .filter(
+          (p) =>
+            p.platform_id !== forPlatformId && !(forPeerHub && directory.platform(p.platform_id)?.peer_hub),
+        )
     : []
   const hubRole: CredentialsRole = {
     role: 'OTHER',
@@ -78,7 +88,7 @@ function toCredentialsRole(party: PartyRow): CredentialsRole {
  * A partner may claim only roles its invitation allows, each once (credentials.asciidoc leaves party
  * authentication to the platform; OCPI issue #509).
  */
-function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonly PartyRow[]): void {
+function checkClaimedRoles(claimed: readonly CredentialsRole[], allowed: readonly PartyInRole[]): void {
   const seen = new Set<string>()
   const allowedKeys = new Set(allowed.map(roleKey))
   claimed.forEach((role, index) => {
@@ -131,6 +141,51 @@ async function discoverForHandshake(
   }
 }
 
+/**
+ * A peer hub (docs/bridges/peering.md) claims the parties reachable through it, which its invitation could
+ * not list: each once, none held by another live platform, and never this hub itself. Any other platform
+ * claims only what its invitation allows. Answers whether the platform is a peer hub.
+ */
+async function checkRolesOf(
+  context: HubContext,
+  platformId: string,
+  claimed: readonly CredentialsRole[],
+): Promise<boolean> {
+  if (context.directory.platform(platformId)?.peer_hub !== true) {
+    checkClaimedRoles(claimed, await claimableParties(context, platformId))
+    return false
+  }
+  const own = hubParty(context.hub)
+  const conflicts = context.directory.liveRoleConflicts(claimed, platformId)
+  const self = claimed.find((role) => sameParty(role, own))
+  if (self || conflicts.length > 0) {
+    const held = self ? [self, ...conflicts] : conflicts
+    throw new OcpiError(
+      'HUB_ERR_ROLE_NOT_ALLOWED',
+      `roles already held by this hub or another platform: ${held.map(roleLabel).join(', ')}`,
+    )
+  }
+  checkClaimedRoles(claimed, claimed)
+  return true
+}
+
+/**
+ * The peer hub's parties become exactly those it presents now: new ones are added (PLANNED until
+ * applyClaimedRoles connects them), those it no longer presents leave the directory.
+ */
+async function takePeerParties(
+  tx: DirectoryTransaction,
+  platformId: string,
+  claimed: readonly CredentialsRole[],
+): Promise<void> {
+  const held = await tx.partiesOf(platformId)
+  const heldKeys = new Set(held.map(roleKey))
+  const claimedKeys = new Set(claimed.map(roleKey))
+  const added = claimed.filter((role) => !heldKeys.has(roleKey(role)))
+  if (added.length > 0) await tx.insertParties(platformId, 'PLANNED', added)
+  for (const party of held) if (!claimedKeys.has(roleKey(party))) await tx.deleteParty(platformId, party)
+}
+
 /** The parties a platform may claim: those of its invitation or registration that are not SUSPENDED. */
 export async function claimableParties(context: HubContext, platformId: string): Promise<PartyRow[]> {
   return context.directory.partiesOf(platformId).filter((p) => p.status !== 'SUSPENDED')
@@ -145,7 +200,7 @@ export async function registerPartner(
   version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
-  checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
+  const peerHub = await checkRolesOf(context, partner.platformId, body.roles)
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
   // The registration is the partner's first call: the console's "last seen" starts here.
@@ -169,6 +224,7 @@ export async function registerPartner(
       registered_at: registeredAt,
       last_seen_at: registeredAt,
     })
+    if (peerHub) await takePeerParties(tx, partner.platformId, body.roles)
     await tx.applyClaimedRoles(partner.platformId, body.roles)
     await queueClientInfoChanges(tx, context.hub, partner.platformId, before, correlationId)
   })
@@ -190,7 +246,7 @@ export async function updatePartner(
   version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
-  checkClaimedRoles(body.roles, await claimableParties(context, partner.platformId))
+  const peerHub = await checkRolesOf(context, partner.platformId, body.roles)
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
   await context.directory.write(async (tx) => {
@@ -207,6 +263,7 @@ export async function updatePartner(
       endpoints: discovered.endpoints,
       hub_party_id: body.hub_party_id ?? null,
     })
+    if (peerHub) await takePeerParties(tx, partner.platformId, body.roles)
     await tx.applyClaimedRoles(partner.platformId, body.roles)
     await queueClientInfoChanges(tx, context.hub, partner.platformId, before, correlationId)
   })
@@ -277,7 +334,14 @@ function invalidCredentialsReason(data: unknown, is211: boolean): string | undef
  */
 export async function registerAtPartner(
   context: HubContext,
-  request: { versionsUrl: string; tokenA: string; name: string; role?: CredentialsRole['role'] | undefined },
+  request: {
+    versionsUrl: string
+    tokenA: string
+    name: string
+    role?: CredentialsRole['role'] | undefined
+    /** The partner is another OCPI hub (docs/bridges/peering.md). */
+    peerHub?: boolean | undefined
+  },
 ): Promise<string> {
   const correlationId = randomUUID()
   let discovered: DiscoveredPartner
@@ -319,6 +383,7 @@ export async function registerAtPartner(
       endpoints: discovered.endpoints,
       hub_party_id: null,
       registered_at: null,
+      peer_hub: request.peerHub ?? false,
     }),
   )
   let partnerCredentials: Credentials | undefined

@@ -15,6 +15,8 @@ export interface Invitation {
   /** How long token A opens the hub; absent: INVITATION_TTL_HOURS; 0: never expires. */
   readonly expiresInHours?: number | undefined
   readonly correlationId: string
+  /** Another OCPI hub: it claims the parties reachable through it at registration (docs/bridges/peering.md). */
+  readonly peerHub?: boolean | undefined
 }
 
 /** What the invited platform is handed: its token A and where to start the credentials handshake. */
@@ -76,6 +78,7 @@ async function insertInvitation(
     endpoints: [],
     hub_party_id: null,
     registered_at: null,
+    peer_hub: invitation.peerHub ?? false,
   })
   await tx.insertParties(platformId, 'PLANNED', invitation.roles)
   await queueClientInfoChanges(tx, context.hub, platformId, [], invitation.correlationId)
