@@ -24,6 +24,8 @@ type StreamedEvents = Pick<
   | 'delivery.delivered'
   | 'delivery.failed'
   | 'delivery.dead'
+  | 'agreement.changed'
+  | 'block.changed'
 >
 type StreamedName = keyof StreamedEvents
 
@@ -116,6 +118,23 @@ const VIEWS: {
     retry_at: event.retryAt?.toISOString() ?? null,
   }),
   'delivery.dead': (event) => ({ ...deliveryView(event), error: event.error.slice(0, ERROR_LENGTH) }),
+  'agreement.changed': (event) => ({
+    agreement_id: event.agreementId,
+    cpo: party(event.cpo),
+    emsp: party(event.emsp),
+    state: event.state,
+    caught_up: event.caughtUp,
+    withdrawn: event.withdrawn,
+    correlation_id: event.correlationId,
+  }),
+  'block.changed': (event) => ({
+    blocker: party(event.blocker),
+    blocked: party(event.blocked),
+    change: event.change,
+    caught_up: event.caughtUp,
+    withdrawn: event.withdrawn,
+    correlation_id: event.correlationId,
+  }),
 }
 
 function deliveryView(event: HubEvents['delivery.delivered']) {

@@ -148,6 +148,19 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console agreement
     expect((await hub.admin<{ blocks: unknown[] }>('GET', '/blocks')).body.blocks).toEqual([])
   })
 
+  it('follows changes made elsewhere: an agreement resumed and a block added through the API show without a reload', async () => {
+    const row = page.locator(`tr[data-agreement-id="${agreementId}"]`)
+    await row.getByText('suspended').waitFor()
+    expect((await hub.admin('POST', `/agreements/${agreementId}/accept`)).status).toBe(200)
+    await row.getByText('active').waitFor()
+    const blocked = await hub.admin('POST', '/blocks', {
+      blocker: { country_code: 'NL', party_id: 'CP1' },
+      blocked: { country_code: 'DE', party_id: 'EM1' },
+    })
+    expect(blocked.status, blocked.text).toBeLessThan(300)
+    await page.locator('tr[data-block="NL*CP1 DE*EM1"]').waitFor()
+  })
+
   it('fits a tablet held upright: only the tables scroll sideways', async () => {
     await page.setViewportSize({ width: 768, height: 1024 })
     try {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import { query } from '../../shared/api.ts'
+import { useHubEvents } from '../../shared/events.ts'
 import {
   CursorPager,
   ErrorNote,
@@ -39,6 +40,9 @@ const CPO_PARTIES = 'known-cpo-parties'
 const EMSP_PARTIES = 'known-emsp-parties'
 const ALL_PARTIES = 'known-parties'
 
+/** Changes made elsewhere (another operator, the admin token, a script) that the lists follow. */
+const ROAMING_EVENTS = ['agreement.changed', 'block.changed'] as const
+
 export function AgreementsPage() {
   const { api, canChange } = useConsole()
   const [state, setState] = useState('')
@@ -49,6 +53,10 @@ export function AgreementsPage() {
   const [outcome, setOutcome] = useState('')
   const change = useAction(async (what: () => Promise<string>) => {
     setOutcome(await what())
+    list.reload()
+    blocks.reload()
+  })
+  useHubEvents(ROAMING_EVENTS, () => {
     list.reload()
     blocks.reload()
   })
