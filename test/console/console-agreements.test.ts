@@ -159,6 +159,8 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the console agreement
     })
     expect(blocked.status, blocked.text).toBeLessThan(300)
     await page.locator('tr[data-block="NL*CP1 DE*EM1"]').waitFor()
+    expect((await hub.admin('POST', `/agreements/${agreementId}/suspend`)).status).toBe(200)
+    await row.getByText('suspended').waitFor()
   })
 
   it('fits a tablet held upright: only the tables scroll sideways', async () => {
