@@ -416,14 +416,29 @@ for (const engine of STORE_VARIANTS) {
       await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000))
       await signIn(hub.url, 'target@example.com', ADMIN_PASSWORD)
     })
+  })
+
+  describe(`${engine}: the sign-in throttle per client address`, () => {
+    let hub: TestHub
+
+    beforeAll(async () => {
+      // A window longer than the test: on a busy machine slow password checks must not let failures expire.
+      hub = await startTestHub(engine, {
+        SIGN_IN_MAX_FAILURES: '3',
+        SIGN_IN_MAX_FAILURES_PER_ADDRESS: '5',
+        SIGN_IN_FAILURE_WINDOW_SECONDS: '600',
+      })
+      await createOperator(hub, 'other@example.com', ADMIN_PASSWORD, 'admin')
+    })
+    afterAll(async () => {
+      await hub?.close()
+    })
 
     it('throttles a client address that tries many emails, one failure each', async () => {
-      // Some failures of the test above may still count against this address: at most 5 tries in all.
       const answers: number[] = []
-      for (let attempt = 0; attempt < 6 && !answers.includes(429); attempt++)
+      for (let attempt = 0; attempt < 6; attempt++)
         answers.push((await signInRequest(hub.url, `guess${attempt}@example.com`, WRONG_PASSWORD)).status)
-      expect(answers.at(-1)).toBe(429)
-      expect(answers.slice(0, -1).every((status) => status === 401)).toBe(true)
+      expect(answers).toEqual([401, 401, 401, 401, 401, 429])
       const throttled = await signInRequest(hub.url, 'other@example.com', ADMIN_PASSWORD)
       expectProblem(throttled, 429, 'ADMIN_THROTTLED')
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
