@@ -49,6 +49,7 @@ import { OICP, readSettings, type OicpBridgeSettings } from './oicp-settings.ts'
 import {
   commandResultOf,
   displayText,
+  evseIdOfSession,
   remoteSessionPairs,
   remoteStartOf,
   SESSION_EVSE_KIND,
@@ -212,7 +213,11 @@ export class OicpChannel implements PartnerChannel {
       if (!session || !evse || !ownedBy(session, owner)) {
         return this.#commandResponse({ result: 'UNKNOWN_SESSION', timeout: 0 })
       }
-      const request = { SessionID: sessionId, ProviderID: settings.provider_id, EvseID: evse.id }
+      const request = {
+        SessionID: sessionId,
+        ProviderID: settings.provider_id,
+        EvseID: evseIdOfSession(evse.id),
+      }
       this.#underway(partner, message, body.response_url, async () => ({
         result: await this.#remote(partner, message, 'stop', settings, request),
       }))

@@ -12,9 +12,12 @@ import { OICP, type OicpBridgeSettings } from './oicp-settings.ts'
  * OCPI session id too; the identifier map keeps it with the EvseID it was started at, for the stop.
  */
 
-/** The identifier-map kinds of a remote session: its id, and the EvseID it runs at. */
+/**
+ * The identifier-map kinds of a remote session: its id, and the EvseID it runs at (`<session id>/<EvseID>`:
+ * the map is unique on the OCPI side too, and an EVSE sees many sessions).
+ */
 export const SESSION_KIND = { foreign: 'SessionID', ocpi: 'SESSION' } as const
-export const SESSION_EVSE_KIND = { foreign: 'SessionEvseID', ocpi: 'EVSE_ID' } as const
+export const SESSION_EVSE_KIND = { foreign: 'SessionEvseID', ocpi: 'SESSION_EVSE' } as const
 
 export type RemoteStartMapping =
   | { readonly kind: 'request'; readonly request: AuthorizeRemoteStart }
@@ -73,9 +76,14 @@ export function remoteSessionPairs(owner: PartyRef, sessionId: string, evseId: s
     },
     {
       foreign: { protocol: OICP, kind: SESSION_EVSE_KIND.foreign, id: sessionId },
-      ocpi: { owner, kind: SESSION_EVSE_KIND.ocpi, id: evseId },
+      ocpi: { owner, kind: SESSION_EVSE_KIND.ocpi, id: `${sessionId}/${evseId}` },
     },
   ]
+}
+
+/** The EvseID of a session's SESSION_EVSE map entry. */
+export function evseIdOfSession(sessionEvse: string): string {
+  return sessionEvse.slice(sessionEvse.indexOf('/') + 1)
 }
 
 /**

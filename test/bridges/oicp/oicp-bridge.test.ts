@@ -362,6 +362,19 @@ for (const engine of STORE_VARIANTS) {
         body: { SessionID: sessionId, ProviderID: 'DE-OPH', EvseID: 'DE*ABC*E100' },
       })
       expect(hbs.remoteSessions.get(sessionId)?.state).toBe('stopped')
+
+      // The next driver starts at the same EVSE: a session of its own.
+      const again = resultUrl('oicp-start-again')
+      await emsp.call('/receiver/commands/START_SESSION', {
+        method: 'POST',
+        body: aStartSession(
+          { response_url: again.url, location_id: 'DE*ABC*P1', evse_uid: 'DE*ABC*E100' },
+          emsp.party,
+        ),
+      })
+      const [againResult] = await emsp.platform.waitForRequests(again.path, 1)
+      expect(againResult!.body).toMatchObject({ result: 'ACCEPTED' })
+      expect([...hbs.remoteSessions.values()].map((session) => session.state)).toEqual(['stopped', 'started'])
       expect(hbs.violations).toEqual([])
     })
 
