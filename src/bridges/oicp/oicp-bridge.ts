@@ -15,7 +15,9 @@ import {
   ocpiLocationOf,
   ocpiStatusOf,
 } from '../../partners/oicp/evse-mapping.ts'
-import type { OicpChannel } from '../../partners/oicp/oicp-channel.ts'
+import type { OicpChannel, OicpCommandResult } from '../../partners/oicp/oicp-channel.ts'
+import { relayCallbackResult } from '../../routing/async-callbacks.ts'
+import { rememberRoute } from '../../routing/route-index.store.ts'
 import type { OicpClient } from '../../partners/oicp/oicp-client.ts'
 import {
   oicpPartyId,
@@ -95,6 +97,26 @@ export class OicpBridge {
     this.#client = client
     this.#channel = channel
     this.#pullIntervalMs = pullIntervalSeconds * 1000
+    channel.onCommandResult((result) => this.#relayCommandResult(result))
+  }
+
+  /**
+   * A remote start's or stop's result, as HBS gave it, relayed like a CPO's to the eMSP's response_url
+   * through the command's hub callback; a started session is remembered for open routing of its stop.
+   */
+  async #relayCommandResult(outcome: OicpCommandResult): Promise<void> {
+    const { session } = outcome
+    if (session) {
+      await rememberRoute(this.#context.db, 'session', session.id, session.owner, session.counterpart)
+    }
+    const callbackId = new URL(outcome.callbackUrl).pathname.split('/').at(-1) ?? ''
+    await relayCallbackResult(this.#context, {
+      module: 'commands',
+      id: callbackId,
+      responderPlatformId: outcome.platformId,
+      body: outcome.result,
+      log: this.#context.log.child({ correlationId: outcome.correlationId }),
+    })
   }
 
   /** Pulls every OICP_PULL_INTERVAL_SECONDS while the bridge is connected and enabled. */
@@ -110,6 +132,7 @@ export class OicpBridge {
   async stop(): Promise<void> {
     clearInterval(this.#timer)
     await this.#pulling
+    await this.#channel.settled()
   }
 
   async #scheduledPull(): Promise<void> {

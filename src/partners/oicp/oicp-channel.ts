@@ -1,8 +1,15 @@
+import { randomUUID } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
 import type { FastifyBaseLogger } from 'fastify'
 import { readOutboundPath } from '../../core/outbound-path.ts'
 import { partyKey, sameParty, type PartyRef } from '../../core/party.ts'
 import { hashToken } from '../../core/tokens.ts'
+import {
+  StartSession,
+  StopSession,
+  type CommandResponse,
+  type CommandResult,
+} from '../../modules/commands/commands.schema.ts'
 import type { Evse, Location } from '../../modules/locations/locations.schema.ts'
 import {
   mapIdentifiers,
@@ -11,6 +18,7 @@ import {
   recordRefusals,
   unmapForeign,
   type NewRefusal,
+  type OcpiObjectRef,
 } from '../../storage/bridges.store.ts'
 import type { Db } from '../../storage/database.ts'
 import { findObjectsById, listObjectsPage } from '../../storage/owned-objects.store.ts'
@@ -30,12 +38,23 @@ import { SerialBatcher } from './serial-batcher.ts'
 import {
   Acknowledgement,
   type ActionType,
+  type AuthorizeRemoteStart,
+  type AuthorizeRemoteStop,
   type EvseDataRecord,
   type EvseStatusRecord,
   type PushEvseData,
   type PushEvseStatus,
 } from './oicp.schema.ts'
 import { OICP, readSettings, type OicpBridgeSettings } from './oicp-settings.ts'
+import {
+  commandResultOf,
+  displayText,
+  evseIdOfSession,
+  remoteSessionPairs,
+  remoteStartOf,
+  SESSION_EVSE_KIND,
+  SESSION_KIND,
+} from './remote-commands.ts'
 
 /** Records per push call: HBS takes large lists, but one refused record fails the whole call. */
 const MAX_RECORDS_PER_CALL = 500
@@ -60,6 +79,18 @@ type PushOutcome = { readonly ok: true } | { readonly ok: false; readonly outcom
 /** Status codes of HBS's own trouble (oicp.md §2.7): sending again later may pass. */
 const HBS_SYSTEM_ERRORS = new Set(['001', '002', '009', '021', '022'])
 
+/**
+ * A command's result for the hub callback the command carried as `response_url`, from the bridge's
+ * platform; `session`: the session a remote start opened, so a STOP_SESSION without TO finds its CPO.
+ */
+export interface OicpCommandResult {
+  readonly callbackUrl: string
+  readonly platformId: string
+  readonly result: CommandResult
+  readonly correlationId: string
+  readonly session?: { readonly id: string; readonly owner: PartyRef; readonly counterpart: PartyRef }
+}
+
 export interface OicpChannelOptions {
   readonly db: Db
   readonly client: OicpClient
@@ -76,6 +107,9 @@ export class OicpChannel implements PartnerChannel {
   readonly #options: OicpChannelOptions
   readonly #data: SerialBatcher<PushItem<EvseDataRecord>, PushOutcome>
   readonly #status: SerialBatcher<PushItem<EvseStatusRecord>, PushOutcome>
+  /** Remote starts and stops under way at HBS, whose results are still to be reported. */
+  readonly #commands = new Set<Promise<void>>()
+  #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
 
   constructor(options: OicpChannelOptions) {
     this.#options = options
@@ -83,7 +117,20 @@ export class OicpChannel implements PartnerChannel {
     this.#status = new SerialBatcher((items) => this.#pushStatus(items), MAX_RECORDS_PER_CALL)
   }
 
+  /** Where command results go: the hub's callback relay, set by the bridge (a layer above). */
+  onCommandResult(report: (result: OicpCommandResult) => Promise<void>): void {
+    this.#reportResult = report
+  }
+
+  /** Waits for the remote commands under way (at shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.#commands)
+  }
+
   async deliver(partner: PartnerPlatform, message: PartnerMessage): Promise<PartnerOutcome> {
+    if (message.module === 'commands' && message.interfaceRole === 'RECEIVER' && message.method === 'POST') {
+      return this.#command(partner, message)
+    }
     if (message.module !== 'locations' || message.interfaceRole !== 'RECEIVER' || message.method === 'GET') {
       return notCarried(
         `the OICP bridge carries only pushed Locations, not ${message.method} ${message.module}`,
@@ -111,6 +158,152 @@ export class OicpChannel implements PartnerChannel {
       statusOnly,
       correlationId: message.correlationId,
     })
+  }
+
+  /**
+   * An OCPI eMSP's START_SESSION / STOP_SESSION at a virtual CPO (docs/bridges/oicp.md): answered ACCEPTED
+   * at once when it maps, REJECTED (START) or UNKNOWN_SESSION (STOP) when not; the AuthorizeRemoteStart /
+   * Stop then goes to HBS and its acknowledgement becomes the CommandResult sent to the command's callback.
+   */
+  async #command(partner: PartnerPlatform, message: PartnerMessage): Promise<PartnerOutcome> {
+    const settings = await this.#settingsFor(partner.id)
+    if (!settings) return { kind: 'no-endpoint' }
+    const name = readOutboundPath(message.pathAndQuery).segments[0]?.toUpperCase()
+    const body = bodyOf(message)
+    const owner = message.to
+    if (name === 'START_SESSION' && Value.Check(StartSession, body)) {
+      const [location] = await findObjectsById(
+        this.#options.db,
+        { module: 'locations', owners: [owner] },
+        body.location_id,
+      )
+      if (!location) return notCarried(`the hub holds no Location ${body.location_id} of ${partyKey(owner)}`)
+      const sessionId = randomUUID()
+      const mapped = remoteStartOf(settings, location, body, sessionId)
+      if (mapped.kind === 'refused') {
+        await this.#refuse(
+          [{ object: { owner, kind: 'LOCATION', id: location.id }, reason: mapped.reason }],
+          message.correlationId,
+        )
+        return this.#commandResponse({
+          result: 'REJECTED',
+          timeout: 0,
+          message: [displayText(mapped.reason)],
+        })
+      }
+      const { request } = mapped
+      this.#underway(partner, message, body.response_url, async () => {
+        const result = await this.#remote(partner, message, 'start', settings, request)
+        if (result.result !== 'ACCEPTED') return { result }
+        await mapIdentifiers(this.#options.db, remoteSessionPairs(owner, sessionId, request.EvseID))
+        return {
+          result: { ...result, message: [displayText(`session_id ${sessionId}`)] },
+          session: { id: sessionId, owner, counterpart: message.from },
+        }
+      })
+      return this.#commandResponse({ result: 'ACCEPTED', timeout: this.#resultTimeoutSeconds() })
+    }
+    if (name === 'STOP_SESSION' && Value.Check(StopSession, body)) {
+      const db = this.#options.db
+      const sessionId = body.session_id
+      const [session, evse] = [
+        (await ocpiObjectsOf(db, OICP, SESSION_KIND.foreign, [sessionId])).get(sessionId),
+        (await ocpiObjectsOf(db, OICP, SESSION_EVSE_KIND.foreign, [sessionId])).get(sessionId),
+      ]
+      if (!session || !evse || !ownedBy(session, owner)) {
+        return this.#commandResponse({ result: 'UNKNOWN_SESSION', timeout: 0 })
+      }
+      const request = {
+        SessionID: sessionId,
+        ProviderID: settings.provider_id,
+        EvseID: evseIdOfSession(evse.id),
+      }
+      this.#underway(partner, message, body.response_url, async () => ({
+        result: await this.#remote(partner, message, 'stop', settings, request),
+      }))
+      return this.#commandResponse({ result: 'ACCEPTED', timeout: this.#resultTimeoutSeconds() })
+    }
+    return notCarried(`the OICP bridge carries START_SESSION and STOP_SESSION, not the command ${name}`)
+  }
+
+  /** Runs a remote command in the background and reports its result to the command's callback. */
+  #underway(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    callbackUrl: string,
+    run: () => Promise<Pick<OicpCommandResult, 'result' | 'session'>>,
+  ): void {
+    const task = (async () => {
+      const outcome = await run()
+      await this.#reportResult?.({
+        ...outcome,
+        callbackUrl,
+        platformId: partner.id,
+        correlationId: message.correlationId,
+      })
+    })()
+      .catch((error: unknown) =>
+        this.#options.log.warn(
+          { err: error, correlationId: message.correlationId },
+          'OICP bridge: a command result could not be reported',
+        ),
+      )
+      .finally(() => this.#commands.delete(task))
+    this.#commands.add(task)
+  }
+
+  /** One eRoamingAuthorizeRemoteStart / Stop call and HBS's verdict as a CommandResult. */
+  async #remote(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    action: 'start' | 'stop',
+    settings: OicpBridgeSettings,
+    request: AuthorizeRemoteStart | AuthorizeRemoteStop,
+  ): Promise<CommandResult> {
+    let answer: OicpAnswer
+    try {
+      answer = await this.#options.client.post({
+        path: `/charging/v21/providers/${encodeURIComponent(settings.provider_id)}/authorize-remote/${action}`,
+        body: request,
+        correlationId: message.correlationId,
+        receiverTokenHash: hashToken(partner.outbound_token ?? partner.id),
+      })
+    } catch (error) {
+      if (!(error instanceof PartnerCallError)) throw error
+      return commandResultOf({
+        kind: 'no-verdict',
+        timedOut: error.failure === 'timeout',
+        reason: error.message,
+      })
+    }
+    if (answer.httpStatus < 200 || answer.httpStatus >= 300 || !Value.Check(Acknowledgement, answer.json)) {
+      return commandResultOf({
+        kind: 'no-verdict',
+        timedOut: false,
+        reason: `Hubject answered HTTP ${answer.httpStatus} without an eRoamingAcknowledgement`,
+      })
+    }
+    return commandResultOf({
+      kind: 'acknowledged',
+      result: answer.json.Result,
+      status: answer.json.StatusCode,
+    })
+  }
+
+  /** HBS answers once the CPO did: the result comes within the time the bridge gives its call. */
+  #resultTimeoutSeconds(): number {
+    return Math.ceil(this.#options.client.timeoutMs / 1000)
+  }
+
+  #commandResponse(response: CommandResponse): PartnerOutcome {
+    const answer = this.#answer({ httpStatus: 200, headers: {} }, undefined)
+    return {
+      kind: 'delivered',
+      answer: {
+        ...answer,
+        envelope: { status_code: 1000, data: response, timestamp: new Date().toISOString() },
+      },
+    }
   }
 
   /**
@@ -407,9 +600,17 @@ function notCarried(reason: string): PartnerOutcome {
   return { kind: 'not-in-version', version: '2.3.0', reason }
 }
 
+function bodyOf(message: PartnerMessage): unknown {
+  return 'value' in message.body ? message.body.value : (JSON.parse(message.body.json ?? 'null') as unknown)
+}
+
+function ownedBy(object: OcpiObjectRef, owner: PartyRef): boolean {
+  return sameParty(object.owner, owner)
+}
+
 /** A PATCH of an EVSE that changes its status only: HBS gets a status push, not the EVSE data again. */
 function isStatusPatch(message: PartnerMessage): boolean {
-  const body: unknown = 'value' in message.body ? message.body.value : JSON.parse(message.body.json ?? 'null')
+  const body = bodyOf(message)
   return (
     typeof body === 'object' &&
     body !== null &&

@@ -51,6 +51,11 @@ export class OicpClient {
     this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: connector.connect })
   }
 
+  /** How long a call may take before the bridge gives up on it. */
+  get timeoutMs(): number {
+    return this.#options.timeoutMs
+  }
+
   get baseUrl(): string {
     return this.#options.baseUrl
   }

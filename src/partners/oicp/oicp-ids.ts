@@ -38,3 +38,12 @@ export function partyOfEvseId(evseId: string): PartyRef | undefined {
   const match = ISO_EVSE_ID.exec(evseId.toUpperCase())
   return match ? { country_code: match[1]!, party_id: match[2]! } : undefined
 }
+
+/** An EvcoID (EMAID, ISO or DIN form), as HBS's RemoteIdentification requires (oicp.md §3). */
+const EVCO_ID =
+  /^(([A-Za-z]{2}-?[A-Za-z0-9]{3}-?C[A-Za-z0-9]{8}-?[\dA-Za-z])|([A-Za-z]{2}[*-]?[A-Za-z0-9]{3}[*-]?[A-Za-z0-9]{6}[*-]?[\dX]))$/
+
+/** The contract id as an EvcoID, or undefined when it is not EMAID-shaped (mapping.md §5: refused). */
+export function evcoIdOf(contractId: string): string | undefined {
+  return EVCO_ID.test(contractId) ? contractId : undefined
+}

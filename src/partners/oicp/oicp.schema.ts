@@ -153,3 +153,22 @@ export const EvseStatuses = Type.Object({
   StatusCode: Type.Optional(StatusCode),
 })
 export type EvseStatuses = Static<typeof EvseStatuses>
+
+/** eRoamingAuthorizeRemoteStart (2.1), EMP → HBS: the EMP names the SessionID, a GUID. */
+export const AuthorizeRemoteStart = Type.Object({
+  SessionID: Type.String(),
+  EMPPartnerSessionID: Type.Optional(Type.String()),
+  ProviderID: Type.String(),
+  EvseID: Type.String(),
+  Identification: Type.Object({ RemoteIdentification: Type.Object({ EvcoID: Type.String() }) }),
+})
+export type AuthorizeRemoteStart = Static<typeof AuthorizeRemoteStart>
+
+/** eRoamingAuthorizeRemoteStop (2.1), EMP → HBS. */
+export const AuthorizeRemoteStop = Type.Object({
+  SessionID: Type.String(),
+  EMPPartnerSessionID: Type.Optional(Type.String()),
+  ProviderID: Type.String(),
+  EvseID: Type.String(),
+})
+export type AuthorizeRemoteStop = Static<typeof AuthorizeRemoteStop>

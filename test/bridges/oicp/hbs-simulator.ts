@@ -98,6 +98,10 @@ export class HbsSimulator {
   /** EVSE data as HBS holds it, by EvseID: pushed by the hub and added for OICP CPOs. */
   readonly evses = new Map<string, KeptEvse>()
   readonly statuses = new Map<string, string>()
+  /** Remote starts and stops by SessionID: `started`, then `stopped`. */
+  readonly remoteSessions = new Map<string, { readonly evseId: string; state: 'started' | 'stopped' }>()
+  /** When set, the CPO behind HBS refuses remote starts with this status code. */
+  remoteStartRefusal: { readonly code: string; readonly info: string } | undefined
   /** While true every call is answered 503: HBS is down. */
   unavailable = false
   readonly #server: Server
@@ -200,6 +204,8 @@ export class HbsSimulator {
     if (path.startsWith('/evsepush/v21/')) return this.#pushEvseStatus(body)
     if (path.startsWith('/evsepull/v23/')) return this.#pullEvseData(query, body)
     if (path.startsWith('/evsepull/v21/')) return this.#pullEvseStatus()
+    if (path.endsWith('/authorize-remote/start')) return this.#remoteStart(body)
+    if (path.endsWith('/authorize-remote/stop')) return this.#remoteStop(body)
     return refusal('320', `the simulator does not serve ${path}`)
   }
 
@@ -230,6 +236,31 @@ export class HbsSimulator {
       this.evses.set(record.EvseID, { record: kept, changedAt: now, deleted: action === 'delete' })
     }
     return ACK
+  }
+
+  /** Forwarded to the EVSE's CPO, which accepts unless told otherwise; EVSEs HBS does not hold are refused. */
+  #remoteStart(body: Record<string, unknown>): unknown {
+    const sessionId = body['SessionID'] as string
+    const evseId = body['EvseID'] as string
+    const echo = { SessionID: sessionId, EMPPartnerSessionID: body['EMPPartnerSessionID'] }
+    if (this.evses.get(evseId)?.deleted !== false)
+      return { ...refusal('603', `HBS holds no EVSE ${evseId}`), ...echo }
+    if (this.remoteStartRefusal)
+      return { ...refusal(this.remoteStartRefusal.code, this.remoteStartRefusal.info), ...echo }
+    this.remoteSessions.set(sessionId, { evseId, state: 'started' })
+    return { ...ACK, ...echo }
+  }
+
+  #remoteStop(body: Record<string, unknown>): unknown {
+    const sessionId = body['SessionID'] as string
+    const session = this.remoteSessions.get(sessionId)
+    if (session?.state !== 'started' || session.evseId !== body['EvseID'])
+      return {
+        ...refusal('400', `no session ${sessionId} at ${String(body['EvseID'])}`),
+        SessionID: sessionId,
+      }
+    session.state = 'stopped'
+    return { ...ACK, SessionID: sessionId }
   }
 
   #pushEvseStatus(body: Record<string, unknown>): unknown {

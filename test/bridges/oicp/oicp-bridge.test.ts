@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Value } from '@sinclair/typebox/value'
 import { Location } from '../../../src/modules/locations/locations.schema.ts'
+import type { CommandResult } from '../../../src/modules/commands/commands.schema.ts'
+import { aStartSession, aStopSession } from '../../fixtures/commands.ts'
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
+import { envelope } from '../../support/fake-platform.ts'
 import { connectParty, eventually, type ConnectedParty } from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
@@ -296,6 +299,133 @@ for (const engine of STORE_VARIANTS) {
       await hub.admin('POST', '/bridges/oicp/sync', {})
       await new Promise((resolve) => setTimeout(resolve, 250))
       expect(emsp.inbox('locations')).toHaveLength(before)
+      expect(hbs.violations).toEqual([])
+    })
+    /** The eMSP's own response_url for one command, on its fake platform, answering the result with 1000. */
+    function resultUrl(name: string): { url: string; path: string } {
+      const path = `/2.3.0/sender/commands/results/${name}`
+      emsp.platform.answer('POST', path, () => ({ status: 200, body: envelope(null) }))
+      return { url: `${emsp.platform.url}${path}`, path }
+    }
+
+    it('turns an OCPI eMSP’s START_SESSION at the OICP EVSE into a schema-valid eRoamingAuthorizeRemoteStart, and HBS’s acknowledgement into the CommandResult; STOP_SESSION of that session stops it at HBS', async () => {
+      const start = resultUrl('oicp-start')
+      const started = await emsp.call('/receiver/commands/START_SESSION', {
+        method: 'POST',
+        body: aStartSession(
+          { response_url: start.url, location_id: 'DE*ABC*P1', evse_uid: 'DE*ABC*E100', connector_id: '1' },
+          emsp.party,
+        ),
+      })
+      expect(started.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } })
+      const correlationId = started.headers.get('x-correlation-id')!
+
+      const [startResult] = await emsp.platform.waitForRequests(start.path, 1)
+      expect(startResult!.body).toMatchObject({ result: 'ACCEPTED' })
+      expect(startResult!.headers['ocpi-from-party-id']).toBe('ABC')
+      const [remoteStart] = hbs.requestsTo('/authorize-remote/start')
+      expect(remoteStart).toMatchObject({
+        path: '/charging/v21/providers/DE-OPH/authorize-remote/start',
+        body: {
+          ProviderID: 'DE-OPH',
+          EvseID: 'DE*ABC*E100',
+          EMPPartnerSessionID: 'AUTH-FIXTURE-1',
+          Identification: { RemoteIdentification: { EvcoID: 'DE-EM1-C00000042-7' } },
+        },
+      })
+      const sessionId = String(remoteStart!.body['SessionID'])
+      expect(hbs.remoteSessions.get(sessionId)).toEqual({ evseId: 'DE*ABC*E100', state: 'started' })
+      // The eMSP learns the session id (the OICP SessionID) from the result.
+      expect(JSON.stringify(startResult!.body)).toContain(sessionId)
+      // The call to HBS is in the message log with the command's correlation id.
+      await eventually(async () => {
+        const log = await hub.admin<{ messages: { path: string }[] }>(
+          'GET',
+          `/messages?correlation_id=${correlationId}`,
+        )
+        expect(log.body.messages.map((m) => m.path)).toContain(
+          `${hbs.url}/charging/v21/providers/DE-OPH/authorize-remote/start`,
+        )
+      })
+
+      // No TO: the hub remembered which CPO the session is at.
+      const stop = resultUrl('oicp-stop')
+      const stopped = await emsp.call('/receiver/commands/STOP_SESSION', {
+        method: 'POST',
+        body: aStopSession({ response_url: stop.url, session_id: sessionId }),
+      })
+      expect(stopped.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } })
+      const [stopResult] = await emsp.platform.waitForRequests(stop.path, 1)
+      expect(stopResult!.body).toEqual({ result: 'ACCEPTED' })
+      expect(hbs.requestsTo('/authorize-remote/stop').at(-1)).toMatchObject({
+        path: '/charging/v21/providers/DE-OPH/authorize-remote/stop',
+        body: { SessionID: sessionId, ProviderID: 'DE-OPH', EvseID: 'DE*ABC*E100' },
+      })
+      expect(hbs.remoteSessions.get(sessionId)?.state).toBe('stopped')
+
+      // The next driver starts at the same EVSE: a session of its own.
+      const again = resultUrl('oicp-start-again')
+      await emsp.call('/receiver/commands/START_SESSION', {
+        method: 'POST',
+        body: aStartSession(
+          { response_url: again.url, location_id: 'DE*ABC*P1', evse_uid: 'DE*ABC*E100' },
+          emsp.party,
+        ),
+      })
+      const [againResult] = await emsp.platform.waitForRequests(again.path, 1)
+      expect(againResult!.body).toMatchObject({ result: 'ACCEPTED' })
+      expect([...hbs.remoteSessions.values()].map((session) => session.state)).toEqual(['stopped', 'started'])
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('reports HBS’s refusal of a remote start as a REJECTED CommandResult, refuses a contract id OICP cannot carry at once, and answers UNKNOWN_SESSION for a session it never started', async () => {
+      hbs.remoteStartRefusal = { code: '602', info: 'EVSE is already in use' }
+      try {
+        const refused = resultUrl('oicp-refused')
+        const answer = await emsp.call('/receiver/commands/START_SESSION', {
+          method: 'POST',
+          body: aStartSession(
+            { response_url: refused.url, location_id: 'DE*ABC*P1', evse_uid: 'DE*ABC*E100' },
+            emsp.party,
+          ),
+        })
+        expect(answer.body).toMatchObject({ data: { result: 'ACCEPTED' } })
+        const [result] = await emsp.platform.waitForRequests(refused.path, 1)
+        const body = result!.body as CommandResult
+        expect(body.result).toBe('REJECTED')
+        expect(body.message![0]!.text).toContain('OICP 602')
+      } finally {
+        hbs.remoteStartRefusal = undefined
+      }
+
+      const remoteStarts = hbs.requestsTo('/authorize-remote/start').length
+      const notEmaid = aStartSession(
+        { response_url: resultUrl('oicp-not-emaid').url, location_id: 'DE*ABC*P1', evse_uid: 'DE*ABC*E100' },
+        emsp.party,
+      )
+      const rejected = await emsp.call('/receiver/commands/START_SESSION', {
+        method: 'POST',
+        body: { ...notEmaid, token: { ...notEmaid.token, contract_id: 'EM1-CONTRACT-42' } },
+      })
+      expect(rejected.body).toMatchObject({ status_code: 1000, data: { result: 'REJECTED' } })
+      expect(JSON.stringify(rejected.body)).toContain('not an EMAID')
+      expect(hbs.requestsTo('/authorize-remote/start')).toHaveLength(remoteStarts)
+
+      const unknown = await emsp.call('/receiver/commands/STOP_SESSION', {
+        method: 'POST',
+        headers: {
+          'ocpi-to-country-code': 'DE',
+          'ocpi-to-party-id': 'ABC',
+          'ocpi-from-country-code': 'DE',
+          'ocpi-from-party-id': 'EM1',
+        },
+        body: aStopSession({
+          response_url: resultUrl('oicp-unknown').url,
+          session_id: '00000000-0000-0000-0000-000000000000',
+        }),
+      })
+      expect(unknown.body).toMatchObject({ data: { result: 'UNKNOWN_SESSION' } })
+      expect(hbs.requestsTo('/authorize-remote/stop')).toHaveLength(1)
       expect(hbs.violations).toEqual([])
     })
   })
