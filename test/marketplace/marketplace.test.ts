@@ -60,7 +60,7 @@ describe.each(STORE_VARIANTS)('the sharing marketplace on the hub (%s)', (engine
     if (engine === 'postgres') {
       const database = await createTestDatabase()
       databaseUrl = database.url
-      dropDatabase = database.drop
+      dropDatabase = () => database.drop()
     }
     store = await openMarketplaceStore({ databaseUrl, dataDir: 'memory' })
     hub = await startTestHub(engine)
