@@ -46,7 +46,13 @@ export async function buildMarketplace(
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
   })
   await app.register(fastifyCookie)
-  await app.register(ownerRoutes(new Accounts(store.db), listings), { prefix: '/api' })
+  await app.register(
+    ownerRoutes(new Accounts(store.db), listings, {
+      // Behind HTTPS the cookie never travels in the clear.
+      secureCookie: config.publicUrl.startsWith('https:'),
+    }),
+    { prefix: '/api' },
+  )
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
   return {
     app,

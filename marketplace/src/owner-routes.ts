@@ -17,13 +17,18 @@ const OwnerView = Type.Object({ id: Type.String(), email: Type.String() })
 const Problem = Type.Object({ error: Type.String(), message: Type.String() })
 
 /** The owners' API: accounts (email and password, an HttpOnly session cookie) and their listings. */
-export function ownerRoutes(accounts: Accounts, listings: Listings): FastifyPluginAsyncTypebox {
+export function ownerRoutes(
+  accounts: Accounts,
+  listings: Listings,
+  options: { readonly secureCookie: boolean },
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     async function signedIn(reply: FastifyReply, owner: Owner) {
       const session = await accounts.openSession(owner.id)
       void reply.setCookie(SESSION_COOKIE, session.token, {
         httpOnly: true,
         sameSite: 'lax',
+        secure: options.secureCookie,
         path: '/',
         expires: session.expiresAt,
       })
