@@ -112,6 +112,26 @@ export default tseslint.config(
     },
   },
   {
+    // The marketplace (marketplace/, docs/marketplace.md) is an OCPI platform of its own: it reaches the hub
+    // over OCPI only. It may import its own code, the hub's plain helpers of src/core/ (no I/O) and the
+    // generic PGlite dialect of src/storage/ (no hub tables): nothing of the hub's domain or store.
+    files: ['marketplace/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)src/(?!core/|storage/pglite-dialect\\.ts$)',
+              message:
+                'The marketplace talks to the hub over OCPI: it imports only src/core/ and src/storage/pglite-dialect.ts (docs/decisions/0022).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -32,21 +32,29 @@ export async function createTestStore(engine: StoreEngine): Promise<TestStore> {
     const store = await openStore({ dataDir: 'memory', pgliteTemplate: pgliteTemplate() })
     return { store, databaseUrl: undefined, dispose: () => store.close() }
   }
+  const database = await createTestDatabase()
+  const store = await openStore({ databaseUrl: database.url, poolSize: 5 })
+  return {
+    store,
+    databaseUrl: database.url,
+    async dispose() {
+      await store.close()
+      await database.drop()
+    },
+  }
+}
+
+/** A new, empty PostgreSQL database on TEST_DATABASE_URL's server (another application's store, too). */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env['TEST_DATABASE_URL']
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set')
   const name = `hub_test_${randomBytes(6).toString('hex')}`
   await adminQuery(adminUrl, `create database ${name}`)
   const url = new URL(adminUrl)
   url.pathname = `/${name}`
-  const databaseUrl = url.toString()
-  const store = await openStore({ databaseUrl, poolSize: 5 })
   return {
-    store,
-    databaseUrl,
-    async dispose() {
-      await store.close()
-      await adminQuery(adminUrl, `drop database if exists ${name} with (force)`)
-    },
+    url: url.toString(),
+    drop: () => adminQuery(adminUrl, `drop database if exists ${name} with (force)`),
   }
 }
 

@@ -1,0 +1,70 @@
+import fastifyCookie from '@fastify/cookie'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import { Accounts } from './accounts.ts'
+import type { MarketplaceConfig } from './config.ts'
+import { HubConnection } from './hub-connection.ts'
+import { Listings } from './listings.ts'
+import { ocpiRoutes } from './ocpi-routes.ts'
+import { ownerRoutes } from './owner-routes.ts'
+import { openMarketplaceStore, type MarketplaceStore } from './store.ts'
+
+export interface Marketplace {
+  readonly app: FastifyInstance
+  readonly hub: HubConnection
+  /** Listens, then registers at the hub when configured to and not registered yet. */
+  start(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Builds the marketplace: its store, its hub connection, the owners' API under /api and OCPI under /ocpi. */
+export async function buildMarketplace(
+  config: MarketplaceConfig,
+  options: { readonly store?: MarketplaceStore } = {},
+): Promise<Marketplace> {
+  const store = options.store ?? (await openMarketplaceStore(config))
+  const hub = new HubConnection(store.db, {
+    versionsUrl: `${config.publicUrl}/ocpi/versions`,
+    countryCode: config.countryCode,
+    cpoPartyId: config.cpoPartyId,
+    emspPartyId: config.emspPartyId,
+    businessName: config.businessName,
+  })
+  const listings = new Listings(store.db, hub, {
+    country_code: config.countryCode,
+    party_id: config.cpoPartyId,
+    currency: config.currency,
+  })
+  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
+  // Input errors in words: which field, what is wrong (Fastify's validation message).
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error.validation) return reply.code(400).send({ error: 'Bad Request', message: error.message })
+    const status = error.statusCode ?? 500
+    if (status < 500) return reply.code(status).send({ error: error.name, message: error.message })
+    return reply
+      .code(500)
+      .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
+  })
+  await app.register(fastifyCookie)
+  await app.register(
+    ownerRoutes(new Accounts(store.db), listings, {
+      // Behind HTTPS the cookie never travels in the clear.
+      secureCookie: config.publicUrl.startsWith('https:'),
+    }),
+    { prefix: '/api' },
+  )
+  await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  return {
+    app,
+    hub,
+    async start() {
+      await app.listen({ port: config.port, host: config.host })
+      if (config.hubVersionsUrl && config.hubTokenA && !(await hub.isConnected()))
+        await hub.register(config.hubVersionsUrl, config.hubTokenA)
+    },
+    async close() {
+      await app.close()
+      if (!options.store) await store.close()
+    },
+  }
+}

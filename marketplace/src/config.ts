@@ -1,0 +1,78 @@
+/** The marketplace's settings, read from the environment (docs/marketplace.md, "Configuration"). */
+export interface MarketplaceConfig {
+  readonly port: number
+  readonly host: string
+  /** Where the hub reaches the marketplace: its OCPI versions URL is `{publicUrl}/ocpi/versions`. */
+  readonly publicUrl: string
+  /** PostgreSQL; when absent the embedded PGlite store in `dataDir` is used. */
+  readonly databaseUrl: string | undefined
+  /** PGlite data folder, or `memory`. */
+  readonly dataDir: string
+  readonly countryCode: string
+  readonly cpoPartyId: string
+  readonly emspPartyId: string
+  readonly businessName: string
+  /** The hub's versions URL and the token A of the invitation: the marketplace registers at start. */
+  readonly hubVersionsUrl: string | undefined
+  readonly hubTokenA: string | undefined
+  /** Price currency of every listing (ISO 4217). */
+  readonly currency: string
+}
+
+const PARTY_ID = /^[A-Z0-9]{3}$/
+const COUNTRY_CODE = /^[A-Z]{2}$/
+
+function required(env: Readonly<Record<string, string | undefined>>, name: string, fallback: string): string {
+  const value = env[name]
+  return value === undefined || value === '' ? fallback : value
+}
+
+function matching(name: string, value: string, pattern: RegExp, words: string): string {
+  if (!pattern.test(value)) throw new Error(`${name} must be ${words}, not "${value}"`)
+  return value
+}
+
+export function loadMarketplaceConfig(env: Readonly<Record<string, string | undefined>>): MarketplaceConfig {
+  const port = Number(required(env, 'MARKETPLACE_PORT', '4100'))
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`MARKETPLACE_PORT must be a port number, not "${env['MARKETPLACE_PORT']}"`)
+  const host = required(env, 'MARKETPLACE_HOST', '127.0.0.1')
+  const hubVersionsUrl = env['MARKETPLACE_HUB_VERSIONS_URL'] || undefined
+  const hubTokenA = env['MARKETPLACE_HUB_TOKEN_A'] || undefined
+  if ((hubVersionsUrl === undefined) !== (hubTokenA === undefined))
+    throw new Error('MARKETPLACE_HUB_VERSIONS_URL and MARKETPLACE_HUB_TOKEN_A are set together or not at all')
+  return {
+    port,
+    host,
+    publicUrl: required(env, 'MARKETPLACE_PUBLIC_URL', `http://${host}:${port}`).replace(/\/+$/, ''),
+    databaseUrl: env['MARKETPLACE_DATABASE_URL'] || undefined,
+    dataDir: required(env, 'MARKETPLACE_DATA_DIR', 'data/marketplace'),
+    countryCode: matching(
+      'MARKETPLACE_COUNTRY_CODE',
+      required(env, 'MARKETPLACE_COUNTRY_CODE', 'NL'),
+      COUNTRY_CODE,
+      'two capital letters (ISO 3166-1 alpha-2)',
+    ),
+    cpoPartyId: matching(
+      'MARKETPLACE_CPO_PARTY_ID',
+      required(env, 'MARKETPLACE_CPO_PARTY_ID', 'SHR'),
+      PARTY_ID,
+      'three capital letters or digits',
+    ),
+    emspPartyId: matching(
+      'MARKETPLACE_EMSP_PARTY_ID',
+      required(env, 'MARKETPLACE_EMSP_PARTY_ID', 'SHD'),
+      PARTY_ID,
+      'three capital letters or digits',
+    ),
+    businessName: required(env, 'MARKETPLACE_BUSINESS_NAME', 'Sharing marketplace'),
+    hubVersionsUrl,
+    hubTokenA,
+    currency: matching(
+      'MARKETPLACE_CURRENCY',
+      required(env, 'MARKETPLACE_CURRENCY', 'EUR'),
+      /^[A-Z]{3}$/,
+      'three capital letters (ISO 4217)',
+    ),
+  }
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto'
+import type { HubConnection, PushOutcome } from './hub-connection.ts'
+import type { Listing, ListingDetails } from './listing.schema.ts'
+import { locationOfListing, tariffOfListing, type CpoIdentity } from './ocpi-objects.ts'
+import type { MarketplaceDb } from './store.ts'
+
+interface ListingRow {
+  readonly id: string
+  readonly details: ListingDetails
+  readonly updated_at: Date
+}
+
+/** Owners' listings: each one is the marketplace CPO's Location and Tariff, sent to the hub on every change. */
+export class Listings {
+  readonly #db: MarketplaceDb
+  readonly #hub: HubConnection
+  readonly #cpo: CpoIdentity
+
+  constructor(db: MarketplaceDb, hub: HubConnection, cpo: CpoIdentity) {
+    this.#db = db
+    this.#hub = hub
+    this.#cpo = cpo
+  }
+
+  async create(ownerId: string, details: ListingDetails): Promise<Listing> {
+    // 32 hex characters: the Location id, its EVSE's uid (+ "-1") and the Tariff id fit OCPI's 36.
+    const id = randomUUID().replaceAll('-', '')
+    const now = new Date()
+    await this.#db
+      .insertInto('listings')
+      .values({ id, owner_id: ownerId, details: JSON.stringify(details), created_at: now, updated_at: now })
+      .execute()
+    return this.#published({ id, details, updated_at: now })
+  }
+
+  /** Undefined when the owner has no listing `id` (another owner's is not theirs to know of). */
+  async update(ownerId: string, id: string, details: ListingDetails): Promise<Listing | undefined> {
+    const now = new Date()
+    const updated = await this.#db
+      .updateTable('listings')
+      .set({ details: JSON.stringify(details), updated_at: now })
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst()
+    if (updated.numUpdatedRows === 0n) return undefined
+    return this.#published({ id, details, updated_at: now })
+  }
+
+  async ofOwner(ownerId: string): Promise<Listing[]> {
+    const rows = await this.#db
+      .selectFrom('listings')
+      .select(['id', 'details', 'updated_at'])
+      .where('owner_id', '=', ownerId)
+      .orderBy('created_at')
+      .execute()
+    return rows.map((row) => this.#view(row))
+  }
+
+  /** Every listing as the marketplace CPO's Locations (its locations SENDER interface). */
+  async locations(): Promise<Record<string, unknown>[]> {
+    const rows = await this.#db
+      .selectFrom('listings')
+      .select(['id', 'details', 'updated_at'])
+      .orderBy('created_at')
+      .execute()
+    return rows.map((row) => locationOfListing(this.#cpo, row.id, row.details, row.updated_at))
+  }
+
+  async location(id: string): Promise<Record<string, unknown> | undefined> {
+    const row = await this.#db
+      .selectFrom('listings')
+      .select(['id', 'details', 'updated_at'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && locationOfListing(this.#cpo, row.id, row.details, row.updated_at)
+  }
+
+  async tariffs(): Promise<Record<string, unknown>[]> {
+    const rows = await this.#db
+      .selectFrom('listings')
+      .select(['id', 'details', 'updated_at'])
+      .orderBy('created_at')
+      .execute()
+    return rows.map((row) => tariffOfListing(this.#cpo, row.id, row.details, row.updated_at))
+  }
+
+  /** Sends the Tariff first: the Location's connectors name it. */
+  async #published(row: ListingRow): Promise<Listing> {
+    const tariff = await this.#hub.pushCpoObject(
+      'tariffs',
+      row.id,
+      tariffOfListing(this.#cpo, row.id, row.details, row.updated_at),
+    )
+    const outcome =
+      tariff === 'delivered'
+        ? await this.#hub.pushCpoObject(
+            'locations',
+            row.id,
+            locationOfListing(this.#cpo, row.id, row.details, row.updated_at),
+          )
+        : tariff
+    return this.#view(row, outcome)
+  }
+
+  #view(row: ListingRow, hub?: PushOutcome): Listing {
+    return { id: row.id, details: row.details, location_id: row.id, tariff_id: row.id, ...(hub && { hub }) }
+  }
+}

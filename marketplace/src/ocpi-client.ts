@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto'
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+import { encodeToken } from '../../src/core/tokens.ts'
+
+/** The OCPI response envelope (transport_and_format.asciidoc), as far as the marketplace reads it. */
+export const Envelope = Type.Object({
+  data: Type.Optional(Type.Unknown()),
+  status_code: Type.Integer(),
+  status_message: Type.Optional(Type.String()),
+})
+export type Envelope = Static<typeof Envelope>
+
+/** An OCPI call that did not get a 1000 answer, in words. */
+export class OcpiCallFailed extends Error {}
+
+/**
+ * One OCPI 2.3.0 call to the hub with `Token base64(token)`, a fresh request id, and the given routing
+ * headers; returns the envelope's data when the hub answered 1000.
+ */
+export async function callHub(
+  url: string,
+  token: string,
+  options: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<unknown> {
+  const requestId = randomUUID()
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: options.method ?? 'GET',
+      headers: {
+        authorization: `Token ${encodeToken(token)}`,
+        'x-request-id': requestId,
+        'x-correlation-id': requestId,
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(10_000),
+    })
+  } catch (error) {
+    throw new OcpiCallFailed(
+      `${options.method ?? 'GET'} ${url}: no answer (${String(error instanceof Error && error.cause ? error.cause : error)})`,
+    )
+  }
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  if (!Value.Check(Envelope, body))
+    throw new OcpiCallFailed(`${options.method ?? 'GET'} ${url}: HTTP ${response.status}, not an OCPI answer`)
+  if (body.status_code !== 1000)
+    throw new OcpiCallFailed(
+      `${options.method ?? 'GET'} ${url}: HTTP ${response.status}, status ${body.status_code} ${body.status_message ?? ''}`.trim(),
+    )
+  return body.data
+}
+
+/** The envelope the marketplace answers with. */
+export function envelope(data: unknown, status_code = 1000, status_message?: string) {
+  return {
+    ...(data === undefined ? {} : { data }),
+    status_code,
+    ...(status_message === undefined ? {} : { status_message }),
+    timestamp: new Date().toISOString(),
+  }
+}

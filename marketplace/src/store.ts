@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, Migrator, PostgresDialect, type ColumnType, type Migration } from 'kysely'
+import pg from 'pg'
+// A generic Kysely dialect with no knowledge of the hub (docs/decisions/0022-marketplace-platform-and-store.md).
+import { PGliteDialect } from '../../src/storage/pglite-dialect.ts'
+import * as createMarketplace from './migrations/0001_create_marketplace.ts'
+import type { ListingDetails } from './listing.schema.ts'
+import type { HubEndpoint } from './hub-connection.ts'
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>
+
+/** The marketplace's own tables; it never reads or writes the hub's. */
+export interface MarketplaceTables {
+  hub_connection: {
+    id: number
+    versions_url: string
+    token_to_hub: string
+    token_from_hub_hash: string
+    endpoints: ColumnType<HubEndpoint[], string, string>
+    connected_at: Timestamp
+  }
+  owners: { id: string; email: string; password_hash: string; created_at: Timestamp }
+  owner_sessions: { token_hash: string; owner_id: string; expires_at: Timestamp }
+  listings: {
+    id: string
+    owner_id: string
+    details: ColumnType<ListingDetails, string, string>
+    created_at: Timestamp
+    updated_at: Timestamp
+  }
+}
+
+export type MarketplaceDb = Kysely<MarketplaceTables>
+
+export interface MarketplaceStore {
+  readonly db: MarketplaceDb
+  close(): Promise<void>
+}
+
+/** Migrations in the order they apply; never edit a released one, add a new one. */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_create_marketplace': createMarketplace,
+}
+
+/** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
+export async function openMarketplaceStore(options: {
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+}): Promise<MarketplaceStore> {
+  let db: MarketplaceDb
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 })
+    pool.on('error', () => {})
+    db = new Kysely<MarketplaceTables>({ dialect: new PostgresDialect({ pool }) })
+  } else {
+    if (options.dataDir !== 'memory') mkdirSync(options.dataDir, { recursive: true })
+    const pglite = options.dataDir === 'memory' ? new PGlite() : new PGlite(options.dataDir)
+    db = new Kysely<MarketplaceTables>({ dialect: new PGliteDialect(pglite) })
+  }
+  const { error, results } = await new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+  }).migrateToLatest()
+  if (error) {
+    await db.destroy()
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'none (no connection?)'
+    throw new Error(`marketplace migration failed: ${failed}`, { cause: error })
+  }
+  return { db, close: () => db.destroy() }
+}
