@@ -160,6 +160,14 @@ describe.skipIf(!STORE_VARIANTS.includes('postgres'))(
         sharedStore: { store: secondPool, databaseUrl: shared.databaseUrl, dispose: async () => {} },
       })
       cleanups.push(() => hubB.close())
+      const webhooks = new WebhookReceiver(await freePort())
+      await webhooks.start()
+      cleanups.push(() => webhooks.stop())
+      // Each process publishes the events of its own runs: two would mean the bound was applied twice.
+      await hubA.admin('POST', '/webhooks', { url: webhooks.url, events: ['agreement.began'] })
+      await eventually(async () =>
+        expect((await hubB.admin<{ webhooks: unknown[] }>('GET', '/webhooks')).body.webhooks).toHaveLength(1),
+      )
       const cpo = await connectParty(hubA, 'CPO', 'NL', 'VP1')
       const emsp = await connectParty(hubA, 'EMSP', 'DE', 'VPE')
       cleanups.push(
@@ -178,8 +186,10 @@ describe.skipIf(!STORE_VARIANTS.includes('postgres'))(
       expect(locationPuts(emsp, 'LOC-VP-1')).toEqual([])
 
       await eventually(() => expect(locationPuts(emsp, 'LOC-VP-1')).toHaveLength(1))
+      await eventually(() => expect(webhooks.types()).toEqual(['agreement.began']))
       await quiet()
       expect(locationPuts(emsp, 'LOC-VP-1')).toHaveLength(1)
+      expect(webhooks.types()).toEqual(['agreement.began'])
     })
   },
 )
