@@ -17,6 +17,7 @@ import { RetentionJob } from './storage/retention.ts'
 import { pruneAuditEntries } from './admin/audit.store.ts'
 import { registerModules } from './modules/catalogue.ts'
 import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
+import { AgreementValidityCheck } from './routing/agreement-validity.ts'
 import { HubMetrics } from './operations/metrics.ts'
 import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
@@ -234,6 +235,8 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   delivery.start()
   const stillAlive = new StillAliveCheck(context)
   stillAlive.start()
+  const agreementValidity = new AgreementValidityCheck(context)
+  agreementValidity.start()
   oicpBridge.start()
   // The versions that stopped being valid before the retention go; the one still valid stays, however old.
   const tariffHistory = new RetentionJob(logger, {
@@ -256,6 +259,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       const deliveryStopped = delivery.stop()
       await Promise.all([app.close(), adminApp?.close()])
       await stillAlive.stop()
+      await agreementValidity.stop()
       await oicpBridge.stop()
       await tariffHistory.stop()
       await deliveryStopped

@@ -183,6 +183,12 @@ export const SETTINGS = [
       '`open`: every CPO roams with every eMSP unless one blocks the other. `agreements`: a pair roams only under an active agreement in scope (docs/agreements.md).',
   },
   {
+    env: 'AGREEMENT_VALIDITY_CHECK_INTERVAL_MS',
+    default: '60000',
+    description:
+      "How often the hub applies agreements' `valid_from` and `valid_until` once passed: the catch-up or withdrawal an accept or an end would queue (docs/agreements.md).",
+  },
+  {
     env: 'AUTHORIZATION_TIMEOUT_MS',
     default: '5000',
     description:
@@ -494,6 +500,8 @@ export interface HubConfig {
   readonly pageLimitMax: number
   /** HUB_ROAMING_MODE: who roams with whom without an agreement (docs/agreements.md). */
   readonly roamingMode: RoamingMode
+  /** How often agreements' validity bounds, once passed, are applied (catch-up, withdrawal). */
+  readonly agreementValidityCheckIntervalMs: number
   /** How long a new token A opens the hub unless the invitation says otherwise; 0: forever. */
   readonly invitationTtlHours: number
   readonly authorizationTimeoutMs: number
@@ -704,6 +712,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
     },
     pageLimitMax: readInt(env, 'PAGE_LIMIT_MAX', 1, 100_000),
     roamingMode: readRoamingMode(env),
+    agreementValidityCheckIntervalMs: readInt(env, 'AGREEMENT_VALIDITY_CHECK_INTERVAL_MS', 100, 86_400_000),
     invitationTtlHours: readInt(env, 'INVITATION_TTL_HOURS', 0, MAX_INVITATION_TTL_HOURS),
     authorizationTimeoutMs,
     asyncResults: {

@@ -246,9 +246,50 @@ export class DirectoryTransaction {
       .executeTakeFirstOrThrow()
   }
 
-  /** Who roams with whom as this transaction sees it: its own changes included. */
-  async roamingPolicy(mode: RoamingMode): Promise<RoamingPolicy> {
-    return readRoamingPolicy(this.db, mode)
+  /**
+   * Who roams with whom as this transaction sees it: its own changes included; agreements' validity judged
+   * at `at`, else at the present of each check.
+   */
+  async roamingPolicy(mode: RoamingMode, at?: Date): Promise<RoamingPolicy> {
+    return readRoamingPolicy(this.db, mode, at)
+  }
+
+  /**
+   * Locks the row of the periodic validity check until the transaction ends and returns the moment up to which
+   * bounds were applied; undefined when another process holds it (it is running the check).
+   */
+  async claimValidityCheck(): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom('agreement_validity_check')
+      .select('checked_until')
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst()
+    return row?.checked_until
+  }
+
+  async setValidityCheckedUntil(until: Date): Promise<void> {
+    await this.db.updateTable('agreement_validity_check').set({ checked_until: until }).execute()
+  }
+
+  /**
+   * The active agreements one of whose bounds falls in (`since`, `until`] and that were already active then:
+   * one accepted after its bound passed was judged by the accept itself.
+   */
+  async agreementsPassingBounds(since: Date, until: Date): Promise<AgreementRow[]> {
+    return this.db
+      .selectFrom('agreements')
+      .selectAll()
+      .where('state', '=', 'active')
+      .where((eb) =>
+        eb.or(
+          (['valid_from', 'valid_until'] as const).map((bound) =>
+            eb.and([eb(bound, '>', since), eb(bound, '<=', until), eb('updated_at', '<', eb.ref(bound))]),
+          ),
+        ),
+      )
+      .orderBy('id')
+      .execute()
   }
 
   /** Reads an agreement and locks it until the transaction ends: its state changes one at a time. */

@@ -21,12 +21,16 @@ export class RoamingPolicy {
   readonly unrestricted: boolean
   readonly #agreements = new Map<string, AgreementRow[]>()
   readonly #blocked = new Set<string>()
+  /** The instant the agreements' validity is judged at when a check names none; undefined: the present. */
+  readonly #at: Date | undefined
 
   constructor(
     readonly mode: RoamingMode,
     agreements: readonly AgreementRow[],
     blocks: readonly PartyBlockRow[],
+    at?: Date,
   ) {
+    this.#at = at
     for (const agreement of agreements) {
       if (agreement.state !== 'active') continue
       const key = pairKey(
@@ -80,7 +84,7 @@ export class RoamingPolicy {
    * them (open mode, or an agreement without a Location list), else the ids the covering agreements list
    * (upper case).
    */
-  locationScope(cpo: PartyRef, other: PartyRef, now: Date = new Date()): readonly string[] | undefined {
+  locationScope(cpo: PartyRef, other: PartyRef, now: Date = this.#now()): readonly string[] | undefined {
     if (this.mode === 'open') return undefined
     const ids = new Set<string>()
     for (const agreement of this.#agreements.get(pairKey(cpo, other)) ?? []) {
@@ -100,7 +104,7 @@ export class RoamingPolicy {
     other: PartyRef,
     module: string,
     locationId?: string,
-    now: Date = new Date(),
+    now: Date = this.#now(),
   ): RoamingRefusal | undefined {
     if (this.unrestricted) return undefined
     const key = pairKey(cpo, other)
@@ -109,13 +113,20 @@ export class RoamingPolicy {
     const inScope = this.#agreements.get(key)?.some((agreement) => covers(agreement, module, locationId, now))
     return inScope ? undefined : 'no agreement'
   }
+
+  #now(): Date {
+    return this.#at ?? new Date()
+  }
 }
 
-/** The policy as the store holds it now: its active agreements and its blocks, read through `db`. */
-export async function readRoamingPolicy(db: Db, mode: RoamingMode): Promise<RoamingPolicy> {
+/**
+ * The policy as the store holds it now: its active agreements and its blocks, read through `db`; their
+ * validity judged at `at` (the periodic validity check compares two instants), else at each check's present.
+ */
+export async function readRoamingPolicy(db: Db, mode: RoamingMode, at?: Date): Promise<RoamingPolicy> {
   const agreements = await db.selectFrom('agreements').selectAll().where('state', '=', 'active').execute()
   const blocks = await db.selectFrom('party_blocks').selectAll().execute()
-  return new RoamingPolicy(mode, agreements, blocks)
+  return new RoamingPolicy(mode, agreements, blocks, at)
 }
 
 function covers(agreement: AgreementRow, module: string, locationId: string | undefined, now: Date): boolean {

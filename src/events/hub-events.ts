@@ -163,6 +163,11 @@ export interface AgreementChanged extends RoamingMessages {
   readonly locationIds: readonly string[] | null
   readonly validFrom: Date | null
   readonly validUntil: Date | null
+  /**
+   * Set when no state changed but one of its validity bounds passed (the periodic check): it began to apply
+   * (`valid_from`) or stopped (`valid_until`).
+   */
+  readonly bound?: 'began' | 'ended'
 }
 
 export interface BlockChanged extends RoamingMessages {

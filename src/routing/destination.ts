@@ -51,6 +51,25 @@ export function checkRoaming(
 }
 
 /**
+ * Refuses a GET All of the CPO's Locations routed to the CPO itself when `reader` roams with it for only some
+ * of them (an agreement's Location list): the CPO's pages are its own, and the hub neither trims them (their
+ * paging and counts would lie) nor relays what the agreement does not cover. GET All via the hub shows those
+ * Locations. Call after `checkRoaming`.
+ */
+export function checkWholeLocationList(context: HubContext, reader: PartyRef, cpo: PartyRef): void {
+  const roaming = context.directory.roaming
+  if (roaming.unrestricted || roaming.locationScope(cpo, reader) === undefined) return
+  context.log.info(
+    { from: reader, to: cpo },
+    'routed GET All of Locations refused: the agreement lists Locations',
+  )
+  throw new OcpiError(
+    'HUB_ERR_NOT_ROAMING',
+    `${who(reader)} and ${who(cpo)} roam only for some of ${who(cpo)}'s Locations (their agreement lists them): read them through GET All via the hub, without routing headers, or one by one`,
+  )
+}
+
+/**
  * Resolves TO (or the party open routing worked out from the content) to a destination. No TO is left to
  * the caller, which knows the module's rules.
  *

@@ -13,7 +13,7 @@ import {
 import { successEnvelope } from '../core/envelope.ts'
 import { AT_ENDPOINT, withQuery, type OutboundPath } from '../core/outbound-path.ts'
 import { pageHeaders, readPageRequest } from './pagination.ts'
-import { checkRoaming, resolveDestination, type Destination } from './destination.ts'
+import { checkRoaming, checkWholeLocationList, resolveDestination, type Destination } from './destination.ts'
 import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { actsAs, checkFromHeader, requesterParty, type Requester } from './requester.ts'
 
@@ -170,6 +170,8 @@ export async function listForReader(
   const { module } = read
   const route = await routeRead(context, source, module, 'SENDER')
   if (route.destination?.kind === 'party') {
+    if (module === 'locations' && route.from)
+      checkWholeLocationList(context, route.from, route.destination.party)
     return forwardRead(
       context,
       source,

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { hubParty } from '../core/hub-identity.ts'
 import { MODULE_AUDIENCE } from '../core/modules.ts'
 import { outboundPath } from '../core/outbound-path.ts'
-import type { PartyRef } from '../core/party.ts'
+import { partyKey, type PartyRef } from '../core/party.ts'
 import { enqueue, type OutboundMessage } from '../delivery/outbox.ts'
 import type { DirectoryTransaction, NewAgreement } from '../directory/directory-transaction.ts'
 import type { RoamingPolicy } from '../directory/roaming-policy.ts'
-import type { RoamingMessages } from '../events/hub-events.ts'
+import type { AgreementChanged, RoamingMessages } from '../events/hub-events.ts'
 import type { HubContext } from '../hub-context.ts'
 import type { AgreementRow, AgreementState } from '../storage/tables.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
@@ -38,13 +38,9 @@ function unpublished(location: Record<string, unknown>): Record<string, unknown>
 /**
  * Runs `change`, a write of agreements or blocks between the two parties of `pair`, in the directory
  * transaction `tx`, and queues in the same transaction what it means for the Locations and Tariffs of those
- * two parties (either may be the CPO); the broadcast audiences of each object under the policy before the
- * change and after it (as the transaction sees it) are compared, platform by platform:
- * - a platform that receives the object now and did not: a PUT of the hub's copy (the catch-up: what it
- *   would have received had it roamed all along);
- * - a platform that received it and no longer does: a Location unpublished where its version can say so
- *   (not 2.1.1), a Tariff deleted.
- * A crash after the commit loses nothing: the messages are in the outbox. The caller wakes the worker.
+ * two parties (either may be the CPO): see `queueRoamingDifference`, with the policy before the change and
+ * after it (as the transaction sees it). A crash after the commit loses nothing: the messages are in the
+ * outbox. The caller wakes the worker.
  */
 async function changeRoaming<T>(
   context: HubContext,
@@ -56,16 +52,33 @@ async function changeRoaming<T>(
   const before = await tx.roamingPolicy(mode)
   const result = await change()
   const after = await tx.roamingPolicy(mode)
+  return { result, messages: await queueRoamingDifference(context, tx, pair, before, after) }
+}
+
+/**
+ * Queues in `tx` what going from the policy `before` to `after` means for the Locations and Tariffs of
+ * `parties`: the broadcast audiences of each object under both are compared, platform by platform:
+ * - a platform that receives the object now and did not: a PUT of the hub's copy (the catch-up: what it
+ *   would have received had it roamed all along);
+ * - a platform that received it and no longer does: a Location unpublished where its version can say so
+ *   (not 2.1.1), a Tariff deleted.
+ */
+async function queueRoamingDifference(
+  context: HubContext,
+  tx: DirectoryTransaction,
+  parties: readonly PartyRef[],
+  before: RoamingPolicy,
+  after: RoamingPolicy,
+): Promise<RoamingMessages> {
   const correlationId = randomUUID()
-  if (before.unrestricted && after.unrestricted)
-    return { result, messages: { caughtUp: 0, withdrawn: 0, correlationId } }
+  if (before.unrestricted && after.unrestricted) return { caughtUp: 0, withdrawn: 0, correlationId }
   const rows: StoredRow[] = await tx.db
     .selectFrom('ocpi_objects')
     .select(['module', 'country_code', 'party_id', 'object_id', 'object_type', 'data'])
     .where('module', 'in', FOLLOWED_MODULES)
     .where((eb) =>
       eb.or(
-        pair.map((party) =>
+        parties.map((party) =>
           eb.and([
             eb('country_code', '=', party.country_code.toUpperCase()),
             eb('party_id', '=', party.party_id.toUpperCase()),
@@ -106,10 +119,10 @@ async function changeRoaming<T>(
   }
   await enqueue(tx.db, [...caughtUp, ...withdrawn])
   context.log.info(
-    { pair, caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId },
+    { parties, caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId },
     'roaming changed: Locations and Tariffs queued for new partners, withdrawn from former ones',
   )
-  return { result, messages: { caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId } }
+  return { caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId }
 }
 
 /**
@@ -159,7 +172,12 @@ function emspOf(agreement: AgreementRow): PartyRef {
   return { country_code: agreement.emsp_country_code, party_id: agreement.emsp_party_id }
 }
 
-function emitAgreementChanged(context: HubContext, agreement: AgreementRow, messages: RoamingMessages): void {
+function emitAgreementChanged(
+  context: HubContext,
+  agreement: AgreementRow,
+  messages: RoamingMessages,
+  bound?: AgreementChanged['bound'],
+): void {
   context.events.emit('agreement.changed', {
     agreementId: agreement.id,
     cpo: cpoOf(agreement),
@@ -169,6 +187,7 @@ function emitAgreementChanged(context: HubContext, agreement: AgreementRow, mess
     locationIds: agreement.location_ids,
     validFrom: agreement.valid_from,
     validUntil: agreement.valid_until,
+    ...(bound && { bound }),
     ...messages,
   })
 }
@@ -244,5 +263,55 @@ export async function changeBlock(
   if (!result) return false
   wakeFor(context, messages)
   context.events.emit('block.changed', { blocker, blocked, change, ...messages })
+  return true
+}
+
+/**
+ * Applies the validity bounds (`valid_from`, `valid_until`) of active agreements passed since the last run,
+ * in one directory transaction that holds the check's row (another process running it at the same time
+ * finds the row locked and does nothing): for each pair with an agreement whose bound passed, the
+ * Locations and Tariffs of the two parties are compared under the policy as it stood at the last run and as
+ * it stands now, and the catch-up or withdrawal queued as for an accept or an end; `agreement.changed` is
+ * emitted after the commit, with `bound`. In open mode bounds change nothing: the run only moves on.
+ * False when another process held the row.
+ */
+export async function applyPassedValidityBounds(
+  context: HubContext,
+  now: Date = new Date(),
+): Promise<boolean> {
+  const outcome = await context.directory.write(async (tx) => {
+    const since = await tx.claimValidityCheck()
+    if (!since) return undefined
+    // Another process's clock may run ahead of this one's: the mark never moves back.
+    if (since >= now) return []
+    await tx.setValidityCheckedUntil(now)
+    if (context.config.roamingMode === 'open') return []
+    const agreements = await tx.agreementsPassingBounds(since, now)
+    if (agreements.length === 0) return []
+    const before = await tx.roamingPolicy(context.config.roamingMode, since)
+    const after = await tx.roamingPolicy(context.config.roamingMode, now)
+    const changes: { agreement: AgreementRow; messages: RoamingMessages }[] = []
+    // Pair by pair, so that each event counts the messages of its own pair.
+    const pairs = new Map<string, AgreementRow[]>()
+    for (const agreement of agreements) {
+      const key = `${partyKey(cpoOf(agreement))}|${partyKey(emspOf(agreement))}`
+      pairs.set(key, [...(pairs.get(key) ?? []), agreement])
+    }
+    for (const pairAgreements of pairs.values()) {
+      const [first] = pairAgreements as [AgreementRow]
+      const messages = await queueRoamingDifference(context, tx, [cpoOf(first), emspOf(first)], before, after)
+      changes.push(...pairAgreements.map((agreement) => ({ agreement, messages })))
+    }
+    return changes
+  })
+  if (!outcome) return false
+  for (const { agreement, messages } of outcome) {
+    wakeFor(context, messages)
+    const began =
+      agreement.valid_from !== null &&
+      agreement.valid_from <= now &&
+      (!agreement.valid_until || now < agreement.valid_until)
+    emitAgreementChanged(context, agreement, messages, began ? 'began' : 'ended')
+  }
   return true
 }

@@ -25,6 +25,7 @@ import * as createClearing from './migrations/2026_12_08_0017_create_clearing.ts
 import * as createTargetedTariffs from './migrations/2026_12_09_0020_create_targeted_tariffs.ts'
 import * as addPlatformPeerHub from './migrations/2026_12_09_0021_add_platform_peer_hub.ts'
 import * as createBridgeIdentifiers from './migrations/2026_12_09_0022_create_bridge_identifiers.ts'
+import * as createAgreementValidityCheck from './migrations/2026_12_10_0023_create_agreement_validity_check.ts'
 
 export type Db = Kysely<Database>
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_09_0020_create_targeted_tariffs': createTargetedTariffs,
   '2026_12_09_0021_add_platform_peer_hub': addPlatformPeerHub,
   '2026_12_09_0022_create_bridge_identifiers': createBridgeIdentifiers,
+  '2026_12_10_0023_create_agreement_validity_check': createAgreementValidityCheck,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

@@ -29,6 +29,7 @@ export interface Database {
   targeted_tariffs: TargetedTariffsTable
   agreements: AgreementsTable
   party_blocks: PartyBlocksTable
+  agreement_validity_check: AgreementValidityCheckTable
   bridge_identifiers: BridgeIdentifiersTable
   bridge_refusals: BridgeRefusalsTable
   bridges: BridgesTable
@@ -207,6 +208,13 @@ export interface PartyBlocksTable {
   blocked_country_code: string
   blocked_party_id: string
   created_at: Timestamp
+}
+
+/** The one row of the periodic check of agreements' validity bounds (docs/agreements.md). */
+export interface AgreementValidityCheckTable {
+  id: ColumnType<boolean, never, never>
+  /** Bounds up to this moment have been applied. */
+  checked_until: Date
 }
 
 /** session: owner CPO → eMSP; reservation: owner CPO → eMSP; chargingprofile: owner CPO → profile setter. */

@@ -19,6 +19,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'agreement.accepted',
   'agreement.suspended',
   'agreement.ended',
+  'agreement.began',
+  'agreement.expired',
   'block.added',
   'block.removed',
 ] as const
@@ -155,7 +157,7 @@ export function translateHubEvents(events: HubEventBus, target: WebhookEventTarg
       )
     }),
     events.on('agreement.changed', (event) => {
-      const type = AGREEMENT_EVENT_TYPES[event.state]
+      const type = event.bound ? AGREEMENT_BOUND_EVENT_TYPES[event.bound] : AGREEMENT_EVENT_TYPES[event.state]
       if (!target.wants(type)) return
       target.publish(
         type,
@@ -199,6 +201,12 @@ const AGREEMENT_EVENT_TYPES = {
   suspended: 'agreement.suspended',
   ended: 'agreement.ended',
 } as const satisfies Record<AgreementChanged['state'], WebhookEventType>
+
+/** The webhook event of an active agreement whose validity began or ended (no state changed). */
+const AGREEMENT_BOUND_EVENT_TYPES = {
+  began: 'agreement.began',
+  ended: 'agreement.expired',
+} as const satisfies Record<NonNullable<AgreementChanged['bound']>, WebhookEventType>
 
 /** `location.changed`, `tariff.changed`, `token.changed`: the write and the hub's whole copy after it. */
 function objectChanged(

@@ -108,6 +108,14 @@ for (const engine of STORE_VARIANTS) {
       expect(cpo.platform.requestsUnder('/2.3.0/sender/locations')).toEqual([])
     })
 
+    it('a GET All routed to the CPO itself is refused with 4001 and never reaches the CPO: the agreement lists Locations', async () => {
+      const routed = await emsp.call('/sender/locations', { headers: routeHeaders(emsp.party, cpo.party) })
+      expect(routed.status).toBe(200)
+      expect(routed.body.status_code).toBe(4001)
+      expect(routed.body.status_message).toContain('roam only for some of NL*SC1')
+      expect(cpo.platform.requestsUnder('/2.3.0/sender/locations')).toEqual([])
+    })
+
     it('START_SESSION and RESERVE_NOW at a Location outside the agreement are refused with 4001 and say why; inside they reach the CPO', async () => {
       const commandsAtCpo = () => cpo.platform.requestsUnder('/2.3.0/receiver/commands')
       const refusedStart = await emsp.call('/receiver/commands/START_SESSION', {

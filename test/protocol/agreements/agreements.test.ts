@@ -82,6 +82,19 @@ for (const engine of STORE_VARIANTS) {
       expect(await locationIdsSeenBy(stranger)).toEqual([])
     })
 
+    it('a GET All routed to the CPO itself is relayed to the eMSP whose agreement covers all its Locations', async () => {
+      cpo.platform.answer('GET', '/2.3.0/sender/locations', () => ({
+        status: 200,
+        body: envelope([aLocation({ id: 'LOC-AG-1' }, cpo.party)]),
+      }))
+      const routed = await partner.call<OcpiEnvelopeBody & { data: { id: string }[] }>('/sender/locations', {
+        headers: routeHeaders(partner.party, cpo.party),
+      })
+      expect(routed.body.status_code).toBe(1000)
+      expect(routed.body.data.map((location) => location.id)).toEqual(['LOC-AG-1'])
+      expect(cpo.platform.requestsTo('GET', '/2.3.0/sender/locations')).toHaveLength(1)
+    })
+
     it('the eMSP without an agreement is refused a START_SESSION with 4001 and a message that says why; nothing reaches the CPO', async () => {
       const before = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/START_SESSION').length
       const refused = await stranger.call('/receiver/commands/START_SESSION', {
