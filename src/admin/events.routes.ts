@@ -123,6 +123,7 @@ const VIEWS: {
     cpo: party(event.cpo),
     emsp: party(event.emsp),
     state: event.state,
+    bound: event.bound ?? null,
     caught_up: event.caughtUp,
     withdrawn: event.withdrawn,
     correlation_id: event.correlationId,
