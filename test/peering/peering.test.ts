@@ -353,5 +353,34 @@ for (const engine of STORE_VARIANTS) {
       const [hubAAtB] = await peersOf(hubB)
       expect(rolesOf(hubAAtB!).filter((role) => role.includes('BE/'))).toEqual([])
     })
+
+    it('[2.2.1] a hub speaking only OCPI 2.2.1 is refused as a peer with the reason, whichever side runs the handshake', async () => {
+      const oldHub = await FakePlatform.start({
+        name: '2.2.1 hub',
+        version: '2.2.1',
+        roles: [aRole('OTHER', 'BE', 'HBO')],
+      })
+      others.push(oldHub)
+      const connected = await hubA.admin<{ step: string; detail: string }>('POST', '/peers', {
+        name: '2.2.1 hub',
+        versions_url: oldHub.versionsUrl,
+        token_a: oldHub.tokenA,
+      })
+      expect(connected.status).toBe(502)
+      expect(connected.body.step).toBe('versions')
+      expect(connected.text).toContain('speaks OCPI 2.2.1: this hub peers only with OCPI 2.3.0 hubs')
+      expect(oldHub.received.filter((r) => r.path.endsWith('/credentials'))).toEqual([])
+
+      const invitation = await hubA.admin<{ token_a: string; versions_url: string }>(
+        'POST',
+        '/peers/invitations',
+        { name: '2.2.1 hub' },
+      )
+      const registered = await oldHub.registerAt(invitation.body.versions_url, invitation.body.token_a)
+      expect(registered.response.body.status_code).toBe(3002)
+      expect(registered.response.body.status_message).toContain(
+        'speaks OCPI 2.2.1: this hub peers only with OCPI 2.3.0 hubs',
+      )
+    })
   })
 }
