@@ -112,11 +112,12 @@ const MODULES = {
     versions: SINCE_221,
     implementers: { SENDER: ['EMSP', 'SCSP', 'OTHER'], RECEIVER: ['CPO'] },
   },
-  // The hub owns ClientInfo: it only sends (mod_hub_client_info: the hub implements the Sender), and every
-  // connected party implements the Receiver.
+  // The hub owns ClientInfo of its own parties (mod_hub_client_info: the hub implements the Sender), and
+  // every connected party implements the Receiver. The hub's Receiver is for peer hubs, which tell it of
+  // the parties they serve (docs/bridges/peering.md).
   hubclientinfo: {
     kind: 'configuration',
-    hubInterfaces: ['SENDER'],
+    hubInterfaces: BOTH,
     versions: SINCE_221,
     implementers: { SENDER: ROLES, RECEIVER: ROLES },
   },

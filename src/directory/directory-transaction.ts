@@ -30,6 +30,7 @@ export interface NewAgreement {
 export interface ConnectedPlatformRow {
   readonly id: string
   readonly endpoints: readonly EndpointRow[]
+  readonly peer_hub: boolean
   readonly country_code: string
   readonly party_id: string
 }
@@ -54,6 +55,11 @@ export class DirectoryTransaction {
     return this.db.selectFrom('platforms').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
   }
 
+  /** Reads a platform without locking it. */
+  async platform(id: string): Promise<PlatformRow | undefined> {
+    return this.db.selectFrom('platforms').selectAll().where('id', '=', id).executeTakeFirst()
+  }
+
   /** The parties of a platform as they are in this transaction. */
   async partiesOf(platformId: string): Promise<PartyRow[]> {
     return this.db
@@ -71,7 +77,13 @@ export class DirectoryTransaction {
     return this.db
       .selectFrom('platforms')
       .innerJoin('parties', 'parties.platform_id', 'platforms.id')
-      .select(['platforms.id', 'platforms.endpoints', 'parties.country_code', 'parties.party_id'])
+      .select([
+        'platforms.id',
+        'platforms.endpoints',
+        'platforms.peer_hub',
+        'parties.country_code',
+        'parties.party_id',
+      ])
       .where('platforms.status', '=', 'CONNECTED')
       .where('parties.status', '=', 'CONNECTED')
       .where('platforms.id', '<>', exceptPlatformId)

@@ -34,7 +34,8 @@ export class SwitchableProxy {
       }
       const forwarded = httpRequest(
         `${this.target}${incoming.url ?? '/'}`,
-        { method: incoming.method, headers: incoming.headers },
+        // A fresh connection each time: a kept-alive one the hub has just closed would fail the request.
+        { method: incoming.method, headers: incoming.headers, agent: false },
         (answer) => {
           outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
           answer.pipe(outgoing)

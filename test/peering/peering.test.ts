@@ -4,12 +4,13 @@ import { aCdr } from '../fixtures/cdrs.ts'
 import { aCommandResponse, aCommandResult, aStartSession } from '../fixtures/commands.ts'
 import { aLocation } from '../fixtures/locations.ts'
 import { aSession } from '../fixtures/sessions.ts'
-import { envelope } from '../support/fake-platform.ts'
+import { aRole, envelope, FakePlatform } from '../support/fake-platform.ts'
 import {
   connectParty,
   eventually,
   QUIET_MS,
   routeHeaders,
+  WITH_HUB_CLIENT_INFO,
   type ConnectedParty,
 } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
@@ -37,6 +38,8 @@ for (const engine of STORE_VARIANTS) {
     let cpoB: ConnectedParty
     let emspB: ConnectedParty
     let everyone: ConnectedParty[]
+    /** Platforms of the tests that are no party of a hub. */
+    const others: FakePlatform[] = []
 
     // Two hubs on PGlite, their partners and the handshakes: slow on a busy machine.
     beforeAll(async () => {
@@ -57,7 +60,7 @@ for (const engine of STORE_VARIANTS) {
       await hubA?.close()
       await hubB?.close()
       await proxyB?.close()
-      await Promise.all((everyone ?? []).map((p) => p.platform.close()))
+      await Promise.all([...(everyone ?? []).map((p) => p.platform), ...others].map((p) => p.close()))
     })
 
     const peersOf = async (hub: TestHub) =>
@@ -231,31 +234,44 @@ for (const engine of STORE_VARIANTS) {
       expect(read.body.data).toEqual(cdr)
     })
 
-    it("[new party] a party joining hub A after the peering is unknown at hub B until hub A rotates its token there: the credentials PUT carries hub A's current parties", async () => {
+    it("[new party] parties joining either hub after the peering reach the other through HubClientInfo, with no credentials exchange: hub B's new CPO's Location reaches hub A's eMSP, and a Session from hub B's CPO reaches hub A's new eMSP", async () => {
+      const cpoNew = await connectParty(hubB, 'CPO', 'DE', 'CPN')
       const emspNew = await connectParty(hubA, 'EMSP', 'NL', 'EMN')
-      everyone.push(emspNew)
-      const session = aSession({ id: 'SES-PEER-2' }, cpoB.party, emspNew.party)
-      const send = () =>
-        cpoB.call('/receiver/sessions/DE/CPB/SES-PEER-2', {
-          method: 'PUT',
-          body: session,
-          headers: routeHeaders(cpoB.party, emspNew.party),
-        })
-      expect((await send()).body.status_code).toBe(4001)
-
-      const [peerAtA] = await peersOf(hubA)
-      const rotated = await hubA.admin('POST', `/platforms/${peerAtA!.id}/rotate-token`)
-      expect(rotated.status).toBe(200)
-      // Hub B's still-alive check may have probed hub A with the old token in the moment of the rotation
-      // and found it OFFLINE; its next probe, with the new token, brings it back.
+      everyone.push(cpoNew, emspNew)
       await eventually(async () => {
-        const [atB] = await peersOf(hubB)
-        expect(rolesOf(atB!)).toContain('EMSP NL/EMN CONNECTED')
+        expect(rolesOf((await peersOf(hubA))[0]!)).toContain('CPO DE/CPN CONNECTED')
+        expect(rolesOf((await peersOf(hubB))[0]!)).toContain('EMSP NL/EMN CONNECTED')
       })
 
-      expect((await send()).body.status_code).toBe(1000)
+      const location = aLocation({ id: 'LOC-NEW-1' }, cpoNew.party)
+      const pushed = await cpoNew.call('/receiver/locations/DE/CPN/LOC-NEW-1', {
+        method: 'PUT',
+        body: location,
+      })
+      expect(pushed.body.status_code).toBe(1000)
+      await eventually(() => expect(locationPuts(emspA, 'LOC-NEW-1').map((r) => r.body)).toEqual([location]))
+
+      const session = aSession({ id: 'SES-PEER-2' }, cpoB.party, emspNew.party)
+      const sent = await cpoB.call('/receiver/sessions/DE/CPB/SES-PEER-2', {
+        method: 'PUT',
+        body: session,
+        headers: routeHeaders(cpoB.party, emspNew.party),
+      })
+      expect(sent.body.status_code).toBe(1000)
       const received = emspNew.platform.requestsTo('PUT', '/2.3.0/receiver/sessions/DE/CPB/SES-PEER-2')
       expect(received.map((r) => r.body)).toEqual([session])
+    })
+
+    it('[party leaves] a party unregistered at hub B becomes SUSPENDED under hub B at hub A', async () => {
+      const leaving = await connectParty(hubB, 'EMSP', 'DE', 'EML')
+      everyone.push(leaving)
+      await eventually(async () =>
+        expect(rolesOf((await peersOf(hubA))[0]!)).toContain('EMSP DE/EML CONNECTED'),
+      )
+      expect((await hubB.admin('DELETE', `/platforms/${leaving.platformId}`)).status).toBe(200)
+      await eventually(async () =>
+        expect(rolesOf((await peersOf(hubA))[0]!)).toContain('EMSP DE/EML SUSPENDED'),
+      )
     })
 
     it('[offline] while hub B cannot be reached, what hub A broadcasts waits in its queue; when hub B is back it drains, each object once', async () => {
@@ -286,6 +302,85 @@ for (const engine of STORE_VARIANTS) {
       await pause(QUIET_MS * 2)
       expect(locationPuts(emspB, 'LOC-PEER-2')).toHaveLength(1)
       expect(locationPuts(emspA, 'LOC-PEER-2')).toHaveLength(1)
+    })
+
+    // Last: it adds a second peer hub at hub A, where the tests above read the first.
+    it("[claims] a peer hub speaks only for parties no one else holds: ClientInfo naming hub A itself, hub A's CPO or hub B's CPO is refused; a party of its own is taken, told to hub A's own partners and not to hub B", async () => {
+      const listener = await connectParty(hubA, 'EMSP', 'NL', 'EMI', { modules: WITH_HUB_CLIENT_INFO })
+      everyone.push(listener)
+      const invitation = await hubA.admin<{ id: string; token_a: string; versions_url: string }>(
+        'POST',
+        '/peers/invitations',
+        { name: 'another peer hub' },
+      )
+      const otherPeer = await FakePlatform.start({
+        name: 'another peer hub',
+        roles: [aRole('OTHER', 'BE', 'HBC'), aRole('CPO', 'BE', 'CPC')],
+      })
+      others.push(otherPeer)
+      const registered = await otherPeer.registerAt(invitation.body.versions_url, invitation.body.token_a)
+      expect(registered.response.body.status_code).toBe(1000)
+      const tell = (party: { country_code: string; party_id: string }, role: string, status: string) =>
+        hubA.ocpi(`/2.3.0/receiver/hubclientinfo/${party.country_code}/${party.party_id}`, {
+          method: 'PUT',
+          body: { ...party, role, status, last_updated: new Date().toISOString() },
+          ...otherPeer.tokenOption(otherPeer.tokenToHub!),
+        })
+
+      for (const [party, role] of [
+        [{ country_code: 'NL', party_id: 'HBA' }, 'OTHER'],
+        [cpoA.party, 'CPO'],
+        [cpoB.party, 'CPO'],
+      ] as const) {
+        const refused = await tell(party, role, 'SUSPENDED')
+        expect(refused.status).toBe(200)
+        expect(refused.body.status_code).toBe(2001)
+      }
+      expect((await tell({ country_code: 'BE', party_id: 'CPD' }, 'CPO', 'CONNECTED')).body.status_code).toBe(
+        1000,
+      )
+
+      const peerView = async (hub: TestHub, id: string) => (await peersOf(hub)).find((p) => p.id === id)!
+      expect(rolesOf(await peerView(hubA, invitation.body.id))).toContain('CPO BE/CPD CONNECTED')
+      const [hubBAtA] = await peersOf(hubA)
+      expect(rolesOf(hubBAtA!)).toContain('CPO DE/CPB CONNECTED')
+      await eventually(() =>
+        expect(listener.inbox('hubclientinfo').map((r) => r.path)).toContain(
+          '/2.3.0/receiver/hubclientinfo/BE/CPD',
+        ),
+      )
+      await pause(QUIET_MS * 2)
+      const [hubAAtB] = await peersOf(hubB)
+      expect(rolesOf(hubAAtB!).filter((role) => role.includes('BE/'))).toEqual([])
+    })
+
+    it('[2.2.1] a hub speaking only OCPI 2.2.1 is refused as a peer with the reason, whichever side runs the handshake', async () => {
+      const oldHub = await FakePlatform.start({
+        name: '2.2.1 hub',
+        version: '2.2.1',
+        roles: [aRole('OTHER', 'BE', 'HBO')],
+      })
+      others.push(oldHub)
+      const connected = await hubA.admin<{ step: string; detail: string }>('POST', '/peers', {
+        name: '2.2.1 hub',
+        versions_url: oldHub.versionsUrl,
+        token_a: oldHub.tokenA,
+      })
+      expect(connected.status).toBe(502)
+      expect(connected.body.step).toBe('versions')
+      expect(connected.text).toContain('speaks OCPI 2.2.1: this hub peers only with OCPI 2.3.0 hubs')
+      expect(oldHub.received.filter((r) => r.path.endsWith('/credentials'))).toEqual([])
+
+      const invitation = await hubA.admin<{ token_a: string; versions_url: string }>(
+        'POST',
+        '/peers/invitations',
+        { name: '2.2.1 hub' },
+      )
+      const registered = await oldHub.registerAt(invitation.body.versions_url, invitation.body.token_a)
+      expect(registered.response.body.status_code).toBe(3002)
+      expect(registered.response.body.status_message).toContain(
+        'speaks OCPI 2.2.1: this hub peers only with OCPI 2.3.0 hubs',
+      )
     })
   })
 }

@@ -100,6 +100,21 @@ const ATTEMPTS: readonly Attempt[] = [
     body: () => ({ roles: [{ role: 'EMSP', ...EM1, business_details: { name: 'not EM1' } }] }),
     expect: NOT_ALLOWED,
   },
+  // hubclientinfo: the Receiver is for peer hubs (test/peering/peer-client-info.test.ts)
+  {
+    route: 'PUT /ocpi/2.3.0/receiver/hubclientinfo/:country_code/:party_id',
+    what: 'CP2, no peer hub, reports CP1 as gone',
+    by: 'CP2',
+    method: 'PUT',
+    path: () => '/receiver/hubclientinfo/NL/CP1',
+    body: () => ({
+      ...CP1,
+      role: 'CPO',
+      status: 'SUSPENDED',
+      last_updated: '2026-01-01T00:00:00Z',
+    }),
+    expect: REFUSED,
+  },
   // locations
   ...(['', '/EVSE-A', '/EVSE-A/1'] as const).flatMap((depth, index): Attempt[] => {
     const pattern = ['', '/:evse_uid', '/:evse_uid/:connector_id'][index]

@@ -475,6 +475,9 @@ const NOT_PASSED_ON: Readonly<Record<string, Name>> = {
   'POST /ocpi/2.3.0/receiver/cdrs/:hub_id': 'CP1',
   'POST /ocpi/2.3.0/sender/commands/callbacks/:id': 'CP1',
   'POST /ocpi/2.3.0/sender/chargingprofiles/callbacks/:id': 'CP1',
+  // Only a peer hub's ClientInfo is passed on, and only with ids its schema allows (two letters, three
+  // letters or digits); CP1's is refused.
+  'PUT /ocpi/2.3.0/receiver/hubclientinfo/:country_code/:party_id': 'CP1',
 }
 
 /** Fills `{id}` with `id` and `{results}` with `results`, percent-encoded as a careful client would. */

@@ -170,6 +170,18 @@ async function checkRolesOf(
 }
 
 /**
+ * Peering is with OCPI 2.3.0 hubs only: a 2.2.1 hub names no `hub_party_id` and presents itself as one
+ * `HUB` role, without the parties it serves (docs/bridges/peering.md).
+ */
+const PEER_VERSION_REFUSED = (version: OcpiVersion) =>
+  `the peer hub speaks OCPI ${version}: this hub peers only with OCPI ${CANONICAL_VERSION} hubs, whose credentials name the hub (hub_party_id) and list the parties it serves`
+
+function checkPeerVersion(context: HubContext, platformId: string, version: OcpiVersion): void {
+  if (context.directory.platform(platformId)?.peer_hub === true && version !== CANONICAL_VERSION)
+    throw new OcpiError('HUB_ERR_UNSUPPORTED_VERSION', PEER_VERSION_REFUSED(version))
+}
+
+/**
  * The peer hub's parties become exactly those it presents now: new ones are added (PLANNED until
  * applyClaimedRoles connects them), those it no longer presents leave the directory.
  */
@@ -200,6 +212,7 @@ export async function registerPartner(
   version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.usedInvitationToken) throw new OcpiError('HUB_ERR_ALREADY_REGISTERED')
+  checkPeerVersion(context, partner.platformId, version)
   const peerHub = await checkRolesOf(context, partner.platformId, body.roles)
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
@@ -246,6 +259,7 @@ export async function updatePartner(
   version: OcpiVersion = CANONICAL_VERSION,
 ): Promise<Credentials> {
   if (!partner.registered) throw new OcpiError('HUB_ERR_NOT_REGISTERED')
+  checkPeerVersion(context, partner.platformId, version)
   const peerHub = await checkRolesOf(context, partner.platformId, body.roles)
   const discovered = await discoverForHandshake(context, body, correlationId, version)
   const tokenC = generateToken()
@@ -358,6 +372,8 @@ export async function registerAtPartner(
       )
     throw error
   }
+  if (request.peerHub && discovered.version !== CANONICAL_VERSION)
+    throw new ConnectionError('versions', PEER_VERSION_REFUSED(discovered.version))
   const peer: Peer = { version: discovered.version, role: request.role }
   if (peer.version === '2.1.1' && !peer.role) {
     throw new ConnectionError(

@@ -8,6 +8,7 @@ import type { PartyPageRequest } from '../../directory/party-page.ts'
 import type { PageCursor } from '../../storage/owned-objects.store.ts'
 import type { ConnectionStatus, PartyRow } from '../../storage/tables.ts'
 import { outboundPath } from '../../core/outbound-path.ts'
+import { broadcastCrosses } from '../../peering/peer-hub.ts'
 import type { ClientInfo } from './hub-client-info.schema.ts'
 
 /**
@@ -36,6 +37,7 @@ const roleKey = (party: PartyRow) => `${party.role}|${party.country_code}|${part
 
 interface ClientInfoReceiver {
   readonly platformId: string
+  readonly peerHub: boolean
   /** The receiving platform's first connected party, recorded as TO in the queue (never sent as a header). */
   readonly to: PartyRef
 }
@@ -53,7 +55,11 @@ async function clientInfoReceivers(
       (e) => e.identifier.toLowerCase() === HUB_CLIENT_INFO_MODULE && e.role === 'RECEIVER',
     )
     if (offersReceiver)
-      receivers.push({ platformId: row.id, to: { country_code: row.country_code, party_id: row.party_id } })
+      receivers.push({
+        platformId: row.id,
+        peerHub: row.peer_hub,
+        to: { country_code: row.country_code, party_id: row.party_id },
+      })
   }
   return receivers
 }
@@ -61,7 +67,7 @@ async function clientInfoReceivers(
 /**
  * Queues, in the caller's transaction, a ClientInfo PUT `{hubclientinfo}/{cc}/{pid}` for every party of
  * `platformId` whose status differs from `before` (a new party counts as changed), to every other
- * connected platform offering the RECEIVER. Call after the change, inside its transaction; wake the
+ * connected platform offering the RECEIVER (a peer hub only for parties of no other peer). Call after the change, inside its transaction; wake the
  * delivery worker once it is committed. Returns the number of messages queued.
  */
 export async function queueClientInfoChanges(
@@ -74,7 +80,11 @@ export async function queueClientInfoChanges(
   const previous = new Map(before.map((p) => [roleKey(p), p.status]))
   const changed = (await partyStatuses(tx, platformId)).filter((p) => previous.get(roleKey(p)) !== p.status)
   if (changed.length === 0) return 0
-  const receivers = await clientInfoReceivers(tx, platformId)
+  const owner = await tx.platform(platformId)
+  // A peer hub's parties are told to this hub's own partners, never to another peer hub (one hop).
+  const receivers = (await clientInfoReceivers(tx, platformId)).filter((receiver) =>
+    broadcastCrosses(owner, { peer_hub: receiver.peerHub }),
+  )
   const from = hubParty(hub)
   const messages = receivers.flatMap((receiver) =>
     changed.map((party): OutboundMessage => {

@@ -245,7 +245,7 @@ for (const engine of STORE_VARIANTS) {
           ...both('cdrs'),
           ...both('commands'),
           ...both('chargingprofiles'),
-          { identifier: 'hubclientinfo', role: 'SENDER', url: `${base}/sender/hubclientinfo` },
+          ...both('hubclientinfo'),
           ...both('payments'),
           ...both('bookings'),
         ],

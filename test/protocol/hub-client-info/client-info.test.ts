@@ -315,7 +315,7 @@ for (const engine of STORE_VARIANTS) {
       expect(to.body.data.map(label)).toEqual(['CPO NL/CP1 CONNECTED', 'OTHER BE/OT1 CONNECTED'])
     })
 
-    it('bad input: a malformed limit or date_from is 2001 and lists nothing; no token is 401; the hub has no RECEIVER interface', async () => {
+    it('bad input: a malformed limit or date_from is 2001 and lists nothing; no token is 401; a partner that is no peer hub cannot push ClientInfo', async () => {
       for (const query of ['limit=abc', 'offset=-1', 'date_from=yesterday', 'after=not-a-cursor']) {
         const response = await cpo.call<{ data?: unknown; status_code: number }>(
           `/sender/hubclientinfo?${query}`,
@@ -336,7 +336,9 @@ for (const engine of STORE_VARIANTS) {
           last_updated: '2026-11-28T10:00:00Z',
         },
       })
-      expect(push.status).toBe(404)
+      // The Receiver is for peer hubs (test/peering/peering.test.ts): a CPO's ClientInfo changes nothing.
+      expect(push.status).toBe(200)
+      expect(push.body.status_code).toBe(2001)
       const list = await cpo.call<{ data: ClientInfo[]; status_code: number }>('/sender/hubclientinfo')
       expect(list.body.data.find((c) => c.party_id === 'EM1')?.status).toBe('CONNECTED')
     })
