@@ -792,6 +792,20 @@ const ID_ESCAPES: readonly Attempt[] = (
 )
 const ALL_ATTEMPTS = [...ATTEMPTS, ...ID_ESCAPES]
 
+/** The objects both blocks start from: CP1's Location LOC1 and Tariff TAR1, EM1's Token TOK1, each accepted. */
+async function pushSharedObjects(cp1: ConnectedParty, em1: ConnectedParty): Promise<void> {
+  const ok = (response: { body: OcpiEnvelopeBody; text: string }) =>
+    expect(response.body.status_code, response.text).toBe(1000)
+  ok(
+    await cp1.call('/receiver/locations/NL/CP1/LOC1', {
+      method: 'PUT',
+      body: aLocation({ id: 'LOC1', evses: [anEvse('EVSE-A', {}, CP1)] }, CP1),
+    }),
+  )
+  ok(await cp1.call('/receiver/tariffs/NL/CP1/TAR1', { method: 'PUT', body: aTariff({ id: 'TAR1' }, CP1) }))
+  ok(await em1.call('/receiver/tokens/DE/EM1/TOK1', { method: 'PUT', body: aToken({ uid: 'TOK1' }, EM1) }))
+}
+
 /** The hub's id of CP1's CDR (its CDR URL); set up in beforeAll. */
 let cdrHubId = ''
 /** CP1's statement to EM1 of that CDR's month, closed; set up in beforeAll. */
@@ -826,28 +840,14 @@ for (const engine of STORE_VARIANTS) {
       }
       everyone = [...parties.values()]
       const [cp1, em1] = [party('CP1'), party('EM1')]
+      await pushSharedObjects(cp1, em1)
       const ok = (response: { body: OcpiEnvelopeBody; text: string }) =>
         expect(response.body.status_code, response.text).toBe(1000)
-      ok(
-        await cp1.call('/receiver/locations/NL/CP1/LOC1', {
-          method: 'PUT',
-          body: aLocation({ id: 'LOC1', evses: [anEvse('EVSE-A', {}, CP1)] }, CP1),
-        }),
-      )
-      ok(
-        await cp1.call('/receiver/tariffs/NL/CP1/TAR1', {
-          method: 'PUT',
-          body: aTariff({ id: 'TAR1' }, CP1),
-        }),
-      )
       ok(
         await cp1.call('/receiver/bookings/NL/CP1/booking_locations/BL1', {
           method: 'PUT',
           body: aBookingLocation({ id: 'BL1' }, CP1),
         }),
-      )
-      ok(
-        await em1.call('/receiver/tokens/DE/EM1/TOK1', { method: 'PUT', body: aToken({ uid: 'TOK1' }, EM1) }),
       )
       ok(
         await cp1.call('/receiver/sessions/NL/CP1/S1', {
@@ -987,23 +987,7 @@ for (const engine of STORE_VARIANTS) {
       const agreement = await hub.admin<{ id: string }>('POST', '/agreements', { cpo: CP1, emsp: EM1 })
       expect((await hub.admin('POST', `/agreements/${agreement.body.id}/accept`)).status).toBe(200)
       const [cp1, em1] = [party('CP1'), party('EM1')]
-      const ok = (response: { body: OcpiEnvelopeBody; text: string }) =>
-        expect(response.body.status_code, response.text).toBe(1000)
-      ok(
-        await cp1.call('/receiver/locations/NL/CP1/LOC1', {
-          method: 'PUT',
-          body: aLocation({ id: 'LOC1', evses: [anEvse('EVSE-A', {}, CP1)] }, CP1),
-        }),
-      )
-      ok(
-        await cp1.call('/receiver/tariffs/NL/CP1/TAR1', {
-          method: 'PUT',
-          body: aTariff({ id: 'TAR1' }, CP1),
-        }),
-      )
-      ok(
-        await em1.call('/receiver/tokens/DE/EM1/TOK1', { method: 'PUT', body: aToken({ uid: 'TOK1' }, EM1) }),
-      )
+      await pushSharedObjects(cp1, em1)
       // The pushes above are delivered asynchronously: wait for them, or one arriving during an
       // attempt below would count as traffic that attempt caused.
       await eventually(() => {
