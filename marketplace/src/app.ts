@@ -1,13 +1,14 @@
 import fastifyCookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
-import { Accounts } from './accounts.ts'
+import { Accounts } from './accounts/accounts.ts'
 import type { MarketplaceConfig } from './config.ts'
-import { HubConnection } from './hub-connection.ts'
-import { Listings } from './listings.ts'
-import { ocpiRoutes } from './ocpi-routes.ts'
-import { ownerRoutes } from './owner-routes.ts'
-import { openMarketplaceStore, type MarketplaceStore } from './store.ts'
+import { HubConnection } from './hub/hub-connection.ts'
+import { listingRoutes } from './listings/listing-routes.ts'
+import { Listings } from './listings/listings.ts'
+import { ocpiRoutes } from './hub/ocpi-routes.ts'
+import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
+import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -17,7 +18,7 @@ export interface Marketplace {
   close(): Promise<void>
 }
 
-/** Builds the marketplace: its store, its hub connection, the owners' API under /api and OCPI under /ocpi. */
+/** Builds the marketplace: its store, its hub connection, the members' API under /api and OCPI under /ocpi. */
 export async function buildMarketplace(
   config: MarketplaceConfig,
   options: { readonly store?: MarketplaceStore } = {},
@@ -46,13 +47,11 @@ export async function buildMarketplace(
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
   })
   await app.register(fastifyCookie)
-  await app.register(
-    ownerRoutes(new Accounts(store.db), listings, {
-      // Behind HTTPS the cookie never travels in the clear.
-      secureCookie: config.publicUrl.startsWith('https:'),
-    }),
-    { prefix: '/api' },
-  )
+  const accounts = new Accounts(store.db)
+  // Behind HTTPS the cookie never travels in the clear.
+  const secureCookie = config.publicUrl.startsWith('https:')
+  await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
+  await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
   return {
     app,

@@ -2,8 +2,8 @@ import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildMarketplace, type Marketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
-import type { ListingDetails } from '../../marketplace/src/listing.schema.ts'
-import { openMarketplaceStore, type MarketplaceStore } from '../../marketplace/src/store.ts'
+import type { ListingDetails } from '../../marketplace/src/listings/listing.schema.ts'
+import { openMarketplaceStore, type MarketplaceStore } from '../../marketplace/src/storage/store.ts'
 import { Location } from '../../src/modules/locations/locations.schema.ts'
 import { Tariff } from '../../src/modules/tariffs/tariffs.schema.ts'
 import { call, type HttpResult } from '../support/http.ts'
@@ -41,13 +41,13 @@ describe.each(STORE_VARIANTS)('the sharing marketplace on the hub (%s)', (engine
   let databaseUrl: string | undefined
   let dropDatabase: (() => Promise<void>) | undefined
 
-  /** Calls the owners' API, with a session cookie when given. */
+  /** Calls the members' API, with a session cookie when given. */
   function api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>> {
     return call<T>(`${marketplaceUrl}/api${path}`, { method, body, headers: cookie ? { cookie } : {} })
   }
 
   async function signUp(email: string): Promise<string> {
-    const answer = await api('POST', '/owners', { email, password: 'correct horse battery' })
+    const answer = await api('POST', '/members', { email, password: 'correct horse battery' })
     expect(answer.status, answer.text).toBe(201)
     const cookie = answer.headers.getSetCookie().find((c) => c.startsWith('marketplace_session='))
     expect(cookie).toMatch(/HttpOnly/i)
@@ -188,7 +188,7 @@ describe.each(STORE_VARIANTS)('the sharing marketplace on the hub (%s)', (engine
       password: 'wrong password!',
     })
     expect(wrong.status).toBe(401)
-    const taken = await api('POST', '/owners', {
+    const taken = await api('POST', '/members', {
       email: 'returning@example.org',
       password: 'another password',
     })

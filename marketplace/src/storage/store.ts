@@ -3,10 +3,11 @@ import { PGlite } from '@electric-sql/pglite'
 import { Kysely, Migrator, PostgresDialect, type ColumnType, type Migration } from 'kysely'
 import pg from 'pg'
 // A generic Kysely dialect with no knowledge of the hub (docs/decisions/0022-marketplace-platform-and-store.md).
-import { PGliteDialect } from '../../src/storage/pglite-dialect.ts'
+import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
-import type { ListingDetails } from './listing.schema.ts'
-import type { HubEndpoint } from './hub-connection.ts'
+import * as members from './migrations/0002_members.ts'
+import type { ListingDetails } from '../listings/listing.schema.ts'
+import type { HubEndpoint } from '../hub/hub-connection.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 
@@ -20,8 +21,8 @@ export interface MarketplaceTables {
     endpoints: ColumnType<HubEndpoint[], string, string>
     connected_at: Timestamp
   }
-  owners: { id: string; email: string; password_hash: string; created_at: Timestamp }
-  owner_sessions: { token_hash: string; owner_id: string; expires_at: Timestamp }
+  members: { id: string; email: string; password_hash: string; created_at: Timestamp }
+  member_sessions: { token_hash: string; member_id: string; expires_at: Timestamp }
   listings: {
     id: string
     owner_id: string
@@ -41,6 +42,7 @@ export interface MarketplaceStore {
 /** Migrations in the order they apply; never edit a released one, add a new one. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
+  '0002_members': members,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
-import { generateToken, hashToken } from '../../src/core/tokens.ts'
-import type { MarketplaceDb } from './store.ts'
+import { generateToken, hashToken } from '../../../src/core/tokens.ts'
+import type { MarketplaceDb } from '../storage/store.ts'
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>
 
@@ -23,7 +23,8 @@ async function passwordMatches(password: string, stored: string): Promise<boolea
   return timingSafeEqual(actual, expected)
 }
 
-export interface Owner {
+/** A person with an account: the same account lists chargers (as an owner) and charges (as a driver). */
+export interface Member {
   readonly id: string
   readonly email: string
 }
@@ -35,7 +36,7 @@ function normalised(email: string): string {
 
 export class EmailTaken extends Error {}
 
-/** Owners' accounts and their sign-in sessions (the session token is stored only as its hash). */
+/** Members' accounts and their sign-in sessions (the session token is stored only as its hash). */
 export class Accounts {
   readonly #db: MarketplaceDb
 
@@ -43,22 +44,22 @@ export class Accounts {
     this.#db = db
   }
 
-  async signUp(email: string, password: string): Promise<Owner> {
-    const owner = { id: randomUUID(), email: normalised(email) }
+  async signUp(email: string, password: string): Promise<Member> {
+    const member = { id: randomUUID(), email: normalised(email) }
     const inserted = await this.#db
-      .insertInto('owners')
-      .values({ ...owner, password_hash: await hashPassword(password), created_at: new Date() })
+      .insertInto('members')
+      .values({ ...member, password_hash: await hashPassword(password), created_at: new Date() })
       .onConflict((oc) => oc.column('email').doNothing())
       .executeTakeFirst()
     if (inserted.numInsertedOrUpdatedRows === 0n)
-      throw new EmailTaken(`${owner.email} already has an account`)
-    return owner
+      throw new EmailTaken(`${member.email} already has an account`)
+    return member
   }
 
-  /** The owner whose email and password these are, or undefined (the same answer for either mistake). */
-  async signIn(email: string, password: string): Promise<Owner | undefined> {
+  /** The member whose email and password these are, or undefined (the same answer for either mistake). */
+  async signIn(email: string, password: string): Promise<Member | undefined> {
     const row = await this.#db
-      .selectFrom('owners')
+      .selectFrom('members')
       .select(['id', 'email', 'password_hash'])
       .where('email', '=', normalised(email))
       .executeTakeFirst()
@@ -66,24 +67,24 @@ export class Accounts {
     return { id: row.id, email: row.email }
   }
 
-  /** A new session for the owner: the token goes into the cookie. */
-  async openSession(ownerId: string): Promise<{ token: string; expiresAt: Date }> {
+  /** A new session for the member: the token goes into the cookie. */
+  async openSession(memberId: string): Promise<{ token: string; expiresAt: Date }> {
     const token = generateToken()
     const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS)
     await this.#db
-      .insertInto('owner_sessions')
-      .values({ token_hash: hashToken(token), owner_id: ownerId, expires_at: expiresAt })
+      .insertInto('member_sessions')
+      .values({ token_hash: hashToken(token), member_id: memberId, expires_at: expiresAt })
       .execute()
     return { token, expiresAt }
   }
 
-  async ownerOfSession(token: string): Promise<Owner | undefined> {
+  async memberOfSession(token: string): Promise<Member | undefined> {
     return this.#db
-      .selectFrom('owner_sessions')
-      .innerJoin('owners', 'owners.id', 'owner_sessions.owner_id')
-      .select(['owners.id', 'owners.email'])
-      .where('owner_sessions.token_hash', '=', hashToken(token))
-      .where('owner_sessions.expires_at', '>', new Date())
+      .selectFrom('member_sessions')
+      .innerJoin('members', 'members.id', 'member_sessions.member_id')
+      .select(['members.id', 'members.email'])
+      .where('member_sessions.token_hash', '=', hashToken(token))
+      .where('member_sessions.expires_at', '>', new Date())
       .executeTakeFirst()
   }
 }

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { generateToken, hashesEqual, hashToken } from '../../src/core/tokens.ts'
+import { generateToken, hashesEqual, hashToken } from '../../../src/core/tokens.ts'
 import { callHub, OcpiCallFailed } from './ocpi-client.ts'
-import type { MarketplaceDb } from './store.ts'
+import type { MarketplaceDb } from '../storage/store.ts'
 
 export const HubEndpoint = Type.Object({
   identifier: Type.String(),

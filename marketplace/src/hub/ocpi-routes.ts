@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { HubConnection } from './hub-connection.ts'
-import type { Listings } from './listings.ts'
+import type { Listings } from '../listings/listings.ts'
 import { envelope } from './ocpi-client.ts'
 
 const VERSION = '2.3.0'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
-import { encodeToken } from '../../src/core/tokens.ts'
+import { encodeToken } from '../../../src/core/tokens.ts'
 
 /** The OCPI response envelope (transport_and_format.asciidoc), as far as the marketplace reads it. */
 export const Envelope = Type.Object({

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { HubConnection, PushOutcome } from './hub-connection.ts'
+import type { HubConnection, PushOutcome } from '../hub/hub-connection.ts'
 import type { Listing, ListingDetails } from './listing.schema.ts'
 import { locationOfListing, tariffOfListing, type CpoIdentity } from './ocpi-objects.ts'
-import type { MarketplaceDb } from './store.ts'
+import type { MarketplaceDb } from '../storage/store.ts'
 
 interface ListingRow {
   readonly id: string
