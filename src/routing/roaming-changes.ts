@@ -104,12 +104,7 @@ async function queueRoamingDifference(
         { owner: { country_code: row.country_code, party_id: row.party_id }, objectId: row.object_id },
         policy,
       )
-    const targetsBefore = targetsUnder(before)
-    const targetsAfter = targetsUnder(after)
-    const platformsBefore = new Set(targetsBefore.map((target) => target.platformId))
-    const platformsAfter = new Set(targetsAfter.map((target) => target.platformId))
-    const arrived = targetsAfter.filter((target) => !platformsBefore.has(target.platformId))
-    const gone = targetsBefore.filter((target) => !platformsAfter.has(target.platformId))
+    const { arrived, gone } = targetsDifference(context, targetsUnder(before), targetsUnder(after))
     caughtUp.push(...(await carried(context, tx, row, arrived, 'PUT', row.data, correlationId)))
     withdrawn.push(
       ...(module === 'tariffs'
@@ -123,6 +118,45 @@ async function queueRoamingDifference(
     'roaming changed: Locations and Tariffs queued for new partners, withdrawn from former ones',
   )
   return { caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId }
+}
+
+/**
+ * Which broadcast targets are new (`arrived`) and which are no more (`gone`), platform by platform. A
+ * platform keeps one copy: one that still receives the object is neither caught up nor told anything. A
+ * peer hub passes what it is sent as itself on to all of its parties (decision 0023): where some of its
+ * parties stop roaming and others still do, each of those that stopped is told on its own, addressed to it;
+ * where some start, the copies addressed the new way carry the catch-up (a party that had it gets it again).
+ */
+function targetsDifference(
+  context: HubContext,
+  before: readonly BroadcastTarget[],
+  after: readonly BroadcastTarget[],
+): { arrived: BroadcastTarget[]; gone: BroadcastTarget[] } {
+  const arrived: BroadcastTarget[] = []
+  const gone: BroadcastTarget[] = []
+  const platformIds = new Set([...before, ...after].map((target) => target.platformId))
+  for (const platformId of platformIds) {
+    const was = before.filter((target) => target.platformId === platformId)
+    const is = after.filter((target) => target.platformId === platformId)
+    if (was.length === 0 || is.length === 0) {
+      arrived.push(...is)
+      gone.push(...was)
+      continue
+    }
+    if (!context.directory.platform(platformId)?.peer_hub) continue
+    const reached = (targets: readonly BroadcastTarget[]) =>
+      new Set(targets.flatMap((target) => target.reaches.map(partyKey)))
+    const reachedBefore = reached(was)
+    const reachedAfter = reached(is)
+    arrived.push(
+      ...is.filter((target) => target.reaches.some((party) => !reachedBefore.has(partyKey(party)))),
+    )
+    const [first] = was as [BroadcastTarget]
+    for (const party of was.flatMap((target) => target.reaches)) {
+      if (!reachedAfter.has(partyKey(party))) gone.push({ ...first, to: party, reaches: [party] })
+    }
+  }
+  return { arrived, gone }
 }
 
 /**
