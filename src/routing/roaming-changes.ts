@@ -57,7 +57,7 @@ async function changeRoaming<T>(
 
 /**
  * Queues in `tx` what going from the policy `before` to `after` means for the Locations and Tariffs of
- * `parties`: the broadcast audiences of each object under both are compared, platform by platform:
+ * `parties` (or of every party): the broadcast audiences of each object under both are compared, platform by platform:
  * - a platform that receives the object now and did not: a PUT of the hub's copy (the catch-up: what it
  *   would have received had it roamed all along);
  * - a platform that received it and no longer does: a Location unpublished where its version can say so
@@ -66,7 +66,7 @@ async function changeRoaming<T>(
 async function queueRoamingDifference(
   context: HubContext,
   tx: DirectoryTransaction,
-  parties: readonly PartyRef[],
+  parties: readonly PartyRef[] | 'all',
   before: RoamingPolicy,
   after: RoamingPolicy,
 ): Promise<RoamingMessages> {
@@ -76,13 +76,15 @@ async function queueRoamingDifference(
     .selectFrom('ocpi_objects')
     .select(['module', 'country_code', 'party_id', 'object_id', 'object_type', 'data'])
     .where('module', 'in', FOLLOWED_MODULES)
-    .where((eb) =>
-      eb.or(
-        parties.map((party) =>
-          eb.and([
-            eb('country_code', '=', party.country_code.toUpperCase()),
-            eb('party_id', '=', party.party_id.toUpperCase()),
-          ]),
+    .$if(parties !== 'all', (query) =>
+      query.where((eb) =>
+        eb.or(
+          (parties as readonly PartyRef[]).map((party) =>
+            eb.and([
+              eb('country_code', '=', party.country_code.toUpperCase()),
+              eb('party_id', '=', party.party_id.toUpperCase()),
+            ]),
+          ),
         ),
       ),
     )
@@ -348,4 +350,29 @@ export async function applyPassedValidityBounds(
     emitAgreementChanged(context, agreement, messages, began ? 'began' : 'ended')
   }
   return true
+}
+
+/**
+ * At start: when the hub last ran in another roaming mode (`HUB_ROAMING_MODE`), queues what the switch
+ * means for every Location and Tariff, as an agreement's change does: from `open` to `agreements` the
+ * withdrawal from every party without an agreement, the other way the catch-up. The mode is then recorded,
+ * in the same transaction, so that the next start (or a process starting at the same time, which waits
+ * for the row) finds nothing to do. The first start records its mode and queues nothing.
+ */
+export async function applyRoamingModeSwitch(context: HubContext): Promise<void> {
+  const mode = context.config.roamingMode
+  const outcome = await context.directory.write(async (tx) => {
+    const last = await tx.claimRoamingMode(mode)
+    if (last === mode) return undefined
+    await tx.recordRoamingMode(mode)
+    const before = await tx.roamingPolicy(last)
+    const after = await tx.roamingPolicy(mode)
+    return { last, messages: await queueRoamingDifference(context, tx, 'all', before, after) }
+  })
+  if (!outcome) return
+  wakeFor(context, outcome.messages)
+  context.log.info(
+    { from: outcome.last, to: mode, ...outcome.messages },
+    'roaming mode switched since the last start: catch-up and withdrawals queued',
+  )
 }
