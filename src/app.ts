@@ -18,6 +18,7 @@ import { pruneAuditEntries } from './admin/audit.store.ts'
 import { registerModules } from './modules/catalogue.ts'
 import { LastSeenRecorder, StillAliveCheck } from './modules/hub-client-info/still-alive.ts'
 import { AgreementValidityCheck } from './routing/agreement-validity.ts'
+import { applyRoamingModeSwitch } from './routing/roaming-changes.ts'
 import { HubMetrics } from './operations/metrics.ts'
 import { OcpiChannel } from './partners/ocpi/ocpi-channel.ts'
 import { OcpiClient } from './partners/ocpi/ocpi-client.ts'
@@ -231,6 +232,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     prune: (before) => pruneAuditEntries(db, before),
   })
   auditRetention.start()
+  await applyRoamingModeSwitch(context)
   // Messages left from before a restart go out as soon as the hub is up.
   delivery.start()
   const stillAlive = new StillAliveCheck(context)

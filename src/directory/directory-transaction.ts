@@ -304,6 +304,28 @@ export class DirectoryTransaction {
       .execute()
   }
 
+  /**
+   * The roaming mode the hub last ran in, its row locked until the transaction ends (processes starting
+   * together take turns); `mode` is recorded and returned when none was (the first start).
+   */
+  async claimRoamingMode(mode: RoamingMode): Promise<RoamingMode> {
+    await this.db
+      .insertInto('roaming_mode_record')
+      .values({ mode })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+    const row = await this.db
+      .selectFrom('roaming_mode_record')
+      .select('mode')
+      .forUpdate()
+      .executeTakeFirstOrThrow()
+    return row.mode
+  }
+
+  async recordRoamingMode(mode: RoamingMode): Promise<void> {
+    await this.db.updateTable('roaming_mode_record').set({ mode, recorded_at: new Date() }).execute()
+  }
+
   /** Reads an agreement and locks it until the transaction ends: its state changes one at a time. */
   async lockAgreement(id: string): Promise<AgreementRow | undefined> {
     return this.db.selectFrom('agreements').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()

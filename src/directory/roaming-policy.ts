@@ -88,7 +88,7 @@ export class RoamingPolicy {
     if (this.mode === 'open') return undefined
     const ids = new Set<string>()
     for (const agreement of this.#agreements.get(pairKey(cpo, other)) ?? []) {
-      if (!covers(agreement, 'locations', undefined, now)) continue
+      if (!covers(agreement, 'locations', undefined, this.#judgedAt(agreement, now))) continue
       if (!agreement.location_ids) return undefined
       for (const id of agreement.location_ids) ids.add(id)
     }
@@ -110,18 +110,30 @@ export class RoamingPolicy {
     const key = pairKey(cpo, other)
     if (this.#blocked.has(key)) return 'blocked'
     if (this.mode === 'open') return undefined
-    const inScope = this.#agreements.get(key)?.some((agreement) => covers(agreement, module, locationId, now))
+    const inScope = this.#agreements
+      .get(key)
+      ?.some((agreement) => covers(agreement, module, locationId, this.#judgedAt(agreement, now)))
     return inScope ? undefined : 'no agreement'
   }
 
   #now(): Date {
     return this.#at ?? new Date()
   }
+
+  /**
+   * A policy of a past instant judges an agreement changed since then as at its change: the change (an
+   * accept, a resume) queued what the agreement meant at that moment, so comparing with the instant before
+   * it would queue it again.
+   */
+  #judgedAt(agreement: AgreementRow, now: Date): Date {
+    return this.#at && agreement.updated_at > now ? agreement.updated_at : now
+  }
 }
 
 /**
  * The policy as the store holds it now: its active agreements and its blocks, read through `db`; their
- * validity judged at `at` (the periodic validity check compares two instants), else at each check's present.
+ * validity judged at `at` (the periodic validity check compares two instants; an agreement changed after
+ * `at`, at its change), else at each check's present.
  */
 export async function readRoamingPolicy(db: Db, mode: RoamingMode, at?: Date): Promise<RoamingPolicy> {
   const agreements = await db.selectFrom('agreements').selectAll().where('state', '=', 'active').execute()

@@ -7,8 +7,13 @@ import { hasModule, moduleOfEndpoint, type ModuleAudience, type ModuleId } from 
 
 export interface BroadcastTarget {
   readonly platformId: string
-  /** The party named in TO: the platform's first registered party of an audience role; a peer hub itself. */
+  /**
+   * The party named in TO: the platform's first registered party of an audience role that roams with the
+   * owner; a peer hub itself, or one of its parties (`peerAddressing`).
+   */
   readonly to: PartyRef
+  /** The platform's parties of the audience this message reaches (all of them for a platform's one copy). */
+  readonly reaches: readonly PartyRef[]
   /** The OCPI version the platform speaks now. */
   readonly version: OcpiVersion
 }
@@ -24,7 +29,8 @@ export interface BroadcastObject {
  * offers the module's RECEIVER interface in the version it speaks (a 2.2.1 platform announcing the
  * 2.3.0-only Bookings is not a target). Registered: CONNECTED, or OFFLINE because it stopped answering;
  * an OFFLINE receiver's messages wait in the queue until it answers again, so it misses nothing. One
- * message per platform: a platform hosting an eMSP and an NSP stores what it receives once. A party the
+ * message per platform: a platform hosting an eMSP and an NSP stores what it receives once (a peer hub
+ * whose parties do not all roam with the owner: one per party that does, `peerAddressing`). A party the
  * owner does not roam with (a block, or no agreement in agreements mode) is no audience; in open mode with
  * no blocks the policy is skipped.
  */
@@ -42,27 +48,41 @@ export function broadcastTargets(
   const sender = directory.platform(senderPlatformId)
   for (const { platform, parties } of directory.receivingPlatforms()) {
     if (platform.id === senderPlatformId || !broadcastCrosses(sender, platform)) continue
-    const to = parties.find(
-      (party) =>
-        audience.audience.includes(party.role as never) &&
-        (roaming.unrestricted ||
-          !roaming.objectRefusal(object.owner, party, module, ownerIsCpo, object.objectId)),
-    )
-    if (!to) continue
+    const inAudience = parties.filter((party) => audience.audience.includes(party.role as never))
+    const roamers = roaming.unrestricted
+      ? inAudience
+      : inAudience.filter(
+          (party) => !roaming.objectRefusal(object.owner, party, module, ownerIsCpo, object.objectId),
+        )
+    if (roamers.length === 0) continue
     const hasReceiver = platform.endpoints.some(
       (e) => moduleOfEndpoint(e.identifier) === module && e.role === 'RECEIVER',
     )
     const version = versionOf(platform)
     if (!hasReceiver || !hasModule(version, module)) continue
-    targets.push({
-      platformId: platform.id,
-      // A peer hub is addressed as itself, so that it broadcasts the object to its own parties.
-      to: (platform.peer_hub && peerHubParty(platform)) || {
-        country_code: to.country_code,
-        party_id: to.party_id,
-      },
-      version,
-    })
+    const peerHub = platform.peer_hub ? peerHubParty(platform) : undefined
+    const addressed = peerHub
+      ? peerAddressing(peerHub, inAudience, roamers)
+      : [{ to: partyRef(roamers[0]!), reaches: roamers.map(partyRef) }]
+    for (const { to, reaches } of addressed) targets.push({ platformId: platform.id, to, reaches, version })
   }
   return targets
+}
+
+/**
+ * A peer hub broadcasts what it is sent as itself to all of its parties (decision 0023): it is addressed as
+ * itself only when every party of the audience it presents roams with the owner; otherwise each party that
+ * does is sent its own copy, addressed to it, which the peer routes to that party alone.
+ */
+function peerAddressing(
+  peerHub: PartyRef,
+  inAudience: readonly PartyRef[],
+  roamers: readonly PartyRef[],
+): { to: PartyRef; reaches: PartyRef[] }[] {
+  if (roamers.length === inAudience.length) return [{ to: peerHub, reaches: roamers.map(partyRef) }]
+  return roamers.map((party) => ({ to: partyRef(party), reaches: [partyRef(party)] }))
+}
+
+function partyRef(party: PartyRef): PartyRef {
+  return { country_code: party.country_code, party_id: party.party_id }
 }

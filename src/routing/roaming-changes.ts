@@ -57,7 +57,7 @@ async function changeRoaming<T>(
 
 /**
  * Queues in `tx` what going from the policy `before` to `after` means for the Locations and Tariffs of
- * `parties`: the broadcast audiences of each object under both are compared, platform by platform:
+ * `parties` (or of every party): the broadcast audiences of each object under both are compared, platform by platform:
  * - a platform that receives the object now and did not: a PUT of the hub's copy (the catch-up: what it
  *   would have received had it roamed all along);
  * - a platform that received it and no longer does: a Location unpublished where its version can say so
@@ -66,7 +66,7 @@ async function changeRoaming<T>(
 async function queueRoamingDifference(
   context: HubContext,
   tx: DirectoryTransaction,
-  parties: readonly PartyRef[],
+  parties: readonly PartyRef[] | 'all',
   before: RoamingPolicy,
   after: RoamingPolicy,
 ): Promise<RoamingMessages> {
@@ -76,13 +76,15 @@ async function queueRoamingDifference(
     .selectFrom('ocpi_objects')
     .select(['module', 'country_code', 'party_id', 'object_id', 'object_type', 'data'])
     .where('module', 'in', FOLLOWED_MODULES)
-    .where((eb) =>
-      eb.or(
-        parties.map((party) =>
-          eb.and([
-            eb('country_code', '=', party.country_code.toUpperCase()),
-            eb('party_id', '=', party.party_id.toUpperCase()),
-          ]),
+    .$if(parties !== 'all', (query) =>
+      query.where((eb) =>
+        eb.or(
+          (parties as readonly PartyRef[]).map((party) =>
+            eb.and([
+              eb('country_code', '=', party.country_code.toUpperCase()),
+              eb('party_id', '=', party.party_id.toUpperCase()),
+            ]),
+          ),
         ),
       ),
     )
@@ -104,12 +106,7 @@ async function queueRoamingDifference(
         { owner: { country_code: row.country_code, party_id: row.party_id }, objectId: row.object_id },
         policy,
       )
-    const targetsBefore = targetsUnder(before)
-    const targetsAfter = targetsUnder(after)
-    const platformsBefore = new Set(targetsBefore.map((target) => target.platformId))
-    const platformsAfter = new Set(targetsAfter.map((target) => target.platformId))
-    const arrived = targetsAfter.filter((target) => !platformsBefore.has(target.platformId))
-    const gone = targetsBefore.filter((target) => !platformsAfter.has(target.platformId))
+    const { arrived, gone } = targetsDifference(context, targetsUnder(before), targetsUnder(after))
     caughtUp.push(...(await carried(context, tx, row, arrived, 'PUT', row.data, correlationId)))
     withdrawn.push(
       ...(module === 'tariffs'
@@ -123,6 +120,45 @@ async function queueRoamingDifference(
     'roaming changed: Locations and Tariffs queued for new partners, withdrawn from former ones',
   )
   return { caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId }
+}
+
+/**
+ * Which broadcast targets are new (`arrived`) and which are no more (`gone`), platform by platform. A
+ * platform keeps one copy: one that still receives the object is neither caught up nor told anything. A
+ * peer hub passes what it is sent as itself on to all of its parties (decision 0023): where some of its
+ * parties stop roaming and others still do, each of those that stopped is told on its own, addressed to it;
+ * where some start, the copies addressed the new way carry the catch-up (a party that had it gets it again).
+ */
+function targetsDifference(
+  context: HubContext,
+  before: readonly BroadcastTarget[],
+  after: readonly BroadcastTarget[],
+): { arrived: BroadcastTarget[]; gone: BroadcastTarget[] } {
+  const arrived: BroadcastTarget[] = []
+  const gone: BroadcastTarget[] = []
+  const platformIds = new Set([...before, ...after].map((target) => target.platformId))
+  for (const platformId of platformIds) {
+    const was = before.filter((target) => target.platformId === platformId)
+    const is = after.filter((target) => target.platformId === platformId)
+    if (was.length === 0 || is.length === 0) {
+      arrived.push(...is)
+      gone.push(...was)
+      continue
+    }
+    if (!context.directory.platform(platformId)?.peer_hub) continue
+    const reached = (targets: readonly BroadcastTarget[]) =>
+      new Set(targets.flatMap((target) => target.reaches.map(partyKey)))
+    const reachedBefore = reached(was)
+    const reachedAfter = reached(is)
+    arrived.push(
+      ...is.filter((target) => target.reaches.some((party) => !reachedBefore.has(partyKey(party)))),
+    )
+    const [first] = was as [BroadcastTarget]
+    for (const party of was.flatMap((target) => target.reaches)) {
+      if (!reachedAfter.has(partyKey(party))) gone.push({ ...first, to: party, reaches: [party] })
+    }
+  }
+  return { arrived, gone }
 }
 
 /**
@@ -314,4 +350,29 @@ export async function applyPassedValidityBounds(
     emitAgreementChanged(context, agreement, messages, began ? 'began' : 'ended')
   }
   return true
+}
+
+/**
+ * At start: when the hub last ran in another roaming mode (`HUB_ROAMING_MODE`), queues what the switch
+ * means for every Location and Tariff, as an agreement's change does: from `open` to `agreements` the
+ * withdrawal from every party without an agreement, the other way the catch-up. The mode is then recorded,
+ * in the same transaction, so that the next start (or a process starting at the same time, which waits
+ * for the row) finds nothing to do. The first start records its mode and queues nothing.
+ */
+export async function applyRoamingModeSwitch(context: HubContext): Promise<void> {
+  const mode = context.config.roamingMode
+  const outcome = await context.directory.write(async (tx) => {
+    const last = await tx.claimRoamingMode(mode)
+    if (last === mode) return undefined
+    await tx.recordRoamingMode(mode)
+    const before = await tx.roamingPolicy(last)
+    const after = await tx.roamingPolicy(mode)
+    return { last, messages: await queueRoamingDifference(context, tx, 'all', before, after) }
+  })
+  if (!outcome) return
+  wakeFor(context, outcome.messages)
+  context.log.info(
+    { from: outcome.last, to: mode, ...outcome.messages },
+    'roaming mode switched since the last start: catch-up and withdrawals queued',
+  )
 }

@@ -26,6 +26,7 @@ import * as createTargetedTariffs from './migrations/2026_12_09_0020_create_targ
 import * as addPlatformPeerHub from './migrations/2026_12_09_0021_add_platform_peer_hub.ts'
 import * as createBridgeIdentifiers from './migrations/2026_12_09_0022_create_bridge_identifiers.ts'
 import * as createAgreementValidityCheck from './migrations/2026_12_10_0023_create_agreement_validity_check.ts'
+import * as createRoamingModeRecord from './migrations/2026_12_11_0024_create_roaming_mode_record.ts'
 
 export type Db = Kysely<Database>
 
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_09_0021_add_platform_peer_hub': addPlatformPeerHub,
   '2026_12_09_0022_create_bridge_identifiers': createBridgeIdentifiers,
   '2026_12_10_0023_create_agreement_validity_check': createAgreementValidityCheck,
+  '2026_12_11_0024_create_roaming_mode_record': createRoamingModeRecord,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

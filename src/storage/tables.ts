@@ -30,6 +30,7 @@ export interface Database {
   agreements: AgreementsTable
   party_blocks: PartyBlocksTable
   agreement_validity_check: AgreementValidityCheckTable
+  roaming_mode_record: RoamingModeRecordTable
   bridge_identifiers: BridgeIdentifiersTable
   bridge_refusals: BridgeRefusalsTable
   bridges: BridgesTable
@@ -215,6 +216,13 @@ export interface AgreementValidityCheckTable {
   id: ColumnType<boolean, never, never>
   /** Bounds up to this moment have been applied. */
   checked_until: Date
+}
+
+/** The one row holding the roaming mode the hub last ran in (docs/agreements.md). */
+export interface RoamingModeRecordTable {
+  id: ColumnType<boolean, never, never>
+  mode: 'open' | 'agreements'
+  recorded_at: Timestamp
 }
 
 /** session: owner CPO → eMSP; reservation: owner CPO → eMSP; chargingprofile: owner CPO → profile setter. */

@@ -257,6 +257,15 @@ export class OicpBridge {
         outbound_token: platform.outbound_token,
       },
       correlationId,
+      // The hub provider stands for every EMP at HBS: only what it roams for goes (decision 0023).
+      (location, provider) =>
+        !this.#context.directory.roaming.objectRefusal(
+          { country_code: location.country_code, party_id: location.party_id },
+          provider,
+          'locations',
+          true,
+          location.id,
+        ),
     )
     if (pushed.error !== undefined) {
       await recordSync(this.#context.db, OICP, { error: pushed.error })

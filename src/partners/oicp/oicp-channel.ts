@@ -45,6 +45,7 @@ import {
   type PushEvseData,
   type PushEvseStatus,
 } from './oicp.schema.ts'
+import { partyOfProviderId } from './oicp-ids.ts'
 import { OICP, readSettings, type OicpBridgeSettings } from './oicp-settings.ts'
 import {
   commandResultOf,
@@ -156,6 +157,7 @@ export class OicpChannel implements PartnerChannel {
     const statusOnly = message.method === 'PATCH' && evseUid !== undefined && isStatusPatch(message)
     return this.#send(partner, settings, location, evses, {
       statusOnly,
+      withdrawn: isWithdrawal(message, evseUid),
       correlationId: message.correlationId,
     })
   }
@@ -313,10 +315,15 @@ export class OicpChannel implements PartnerChannel {
   async pushFullLoad(
     platform: PartnerPlatform,
     correlationId: string,
+    /** Whether the hub provider (for all of HBS) may receive the Location: the roaming policy's say. */
+    reachesHbs: (location: Location, provider: PartyRef) => boolean = () => true,
   ): Promise<{ readonly sent: number; readonly refused: number; readonly error: string | undefined }> {
     const settings = await this.#settingsFor(platform.id)
     if (!settings) return { sent: 0, refused: 0, error: 'the OICP bridge is not connected' }
-    const locations = await this.#locationsOf(settings.represented_cpos)
+    const provider = partyOfProviderId(settings.provider_id)
+    const locations = (await this.#locationsOf(settings.represented_cpos)).filter(
+      (location) => provider && reachesHbs(location, provider),
+    )
     const context = this.#context(platform, settings, correlationId, 'fullLoad')
     const mapped = mapEvses(
       settings,
@@ -345,7 +352,7 @@ export class OicpChannel implements PartnerChannel {
     settings: OicpBridgeSettings,
     location: Location,
     evses: readonly Evse[],
-    how: { readonly statusOnly: boolean; readonly correlationId: string },
+    how: { readonly statusOnly: boolean; readonly withdrawn: boolean; readonly correlationId: string },
   ): Promise<PartnerOutcome> {
     const mapped = mapEvses(
       settings,
@@ -368,7 +375,7 @@ export class OicpChannel implements PartnerChannel {
       const outcome = await this.#data.add(
         mapped.records.map(({ record, owner, ocpiId, evse }) => ({
           ...context,
-          intent: evse.status === 'REMOVED' ? ('delete' as const) : ('upsert' as const),
+          intent: how.withdrawn || evse.status === 'REMOVED' ? ('delete' as const) : ('upsert' as const),
           record,
           owner,
           ocpiId,
@@ -376,7 +383,7 @@ export class OicpChannel implements PartnerChannel {
       )
       if (!outcome.ok) return outcome.outcome
     }
-    const statuses = statusItems(mapped.records, context)
+    const statuses = how.withdrawn ? [] : statusItems(mapped.records, context)
     if (statuses.length > 0) {
       const outcome = await this.#status.add(statuses)
       if (!outcome.ok) return outcome.outcome
@@ -598,6 +605,17 @@ export class OicpChannel implements PartnerChannel {
 
 function notCarried(reason: string): PartnerOutcome {
   return { kind: 'not-in-version', version: '2.3.0', reason }
+}
+
+/**
+ * A whole Location queued unpublished (`publish: false`): what the hub sends a party that no longer roams
+ * with the CPO (docs/agreements.md), or a CPO's Location for some drivers only. OICP publishes to every EMP
+ * or to none, so its EVSEs are deleted at HBS.
+ */
+function isWithdrawal(message: PartnerMessage, evseUid: string | undefined): boolean {
+  if (message.method !== 'PUT' || evseUid !== undefined) return false
+  const body = bodyOf(message)
+  return typeof body === 'object' && body !== null && (body as { publish?: unknown }).publish === false
 }
 
 function bodyOf(message: PartnerMessage): unknown {
