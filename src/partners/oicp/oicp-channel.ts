@@ -35,6 +35,7 @@ import type {
 import { evseDataRecord, oicpStatusOf } from './evse-mapping.ts'
 import type { OicpAnswer, OicpClient } from './oicp-client.ts'
 import { SerialBatcher } from './serial-batcher.ts'
+import { PendingCommandResults, receiveForVirtualEmsp } from './inbound-messages.ts'
 import {
   Acknowledgement,
   type ActionType,
@@ -110,6 +111,8 @@ export class OicpChannel implements PartnerChannel {
   /** Remote starts and stops under way at HBS, whose results are still to be reported. */
   readonly #commands = new Set<Promise<void>>()
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
+  /** CommandResults of the commands HBS's calls sent our CPOs, awaited by those calls (the bridge's inbound side). */
+  readonly inboundResults = new PendingCommandResults()
 
   constructor(options: OicpChannelOptions) {
     this.#options = options
@@ -128,6 +131,12 @@ export class OicpChannel implements PartnerChannel {
   }
 
   async deliver(partner: PartnerPlatform, message: PartnerMessage): Promise<PartnerOutcome> {
+    // Our CPOs' answers to what HBS asked of them (inbound-messages.ts).
+    if (await receiveForVirtualEmsp(this.#options.db, this.inboundResults, message, bodyOf(message))) {
+      const answer = this.#answer({ httpStatus: 200, headers: {} }, undefined)
+      const envelope = { status_code: 1000, timestamp: new Date().toISOString() }
+      return { kind: 'delivered', answer: { ...answer, envelope } }
+    }
     if (message.module === 'commands' && message.interfaceRole === 'RECEIVER' && message.method === 'POST') {
       return this.#command(partner, message)
     }

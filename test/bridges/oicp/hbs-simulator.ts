@@ -146,6 +146,32 @@ export class HbsSimulator {
     this.statuses.set(record.EvseID, status)
   }
 
+  /**
+   * HBS forwarding an operation to the hub (the partner endpoint it calls, `hubBaseUrl` + the operation's
+   * path): the request, then the hub's answer, checked against Hubject's CPO document like every call.
+   */
+  async forwardToHub(
+    hubBaseUrl: string,
+    path: string,
+    body: Record<string, unknown>,
+    options: { readonly unchecked?: boolean } = {},
+  ): Promise<{ readonly status: number; readonly body: Record<string, unknown> }> {
+    const operation = this.#operations.find((candidate) => candidate.pattern.test(path))
+    if (!operation) throw new Error(`${path} is no OICP operation`)
+    // `unchecked`: a malformed request on purpose, to see the hub refuse it.
+    if (!options.unchecked && !operation.request(body))
+      this.violations.push(`to the hub ${path}: request ${JSON.stringify(operation.request.errors)}`)
+    const response = await fetch(`${hubBaseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    const answer = (await response.json()) as Record<string, unknown>
+    if (!operation.answer(answer))
+      this.violations.push(`from the hub ${path}: answer ${JSON.stringify(operation.answer.errors)}`)
+    return { status: response.status, body: answer }
+  }
+
   requestsTo(pathPart: string): HbsRequest[] {
     return this.requests.filter((request) => request.path.includes(pathPart))
   }
