@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv, type ValidateFunction } from 'ajv'
+import { Agent, request } from 'undici'
 
 /**
  * A loopback stand-in for the Hubject Brokering System (HBS) that serves the OICP 2.3 operations the
@@ -154,22 +155,28 @@ export class HbsSimulator {
     hubBaseUrl: string,
     path: string,
     body: Record<string, unknown>,
-    options: { readonly unchecked?: boolean } = {},
+    options: {
+      readonly unchecked?: boolean
+      /** HTTPS: the authority of the hub's certificate and, when given, HBS's client certificate. */
+      readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer }
+    } = {},
   ): Promise<{ readonly status: number; readonly body: Record<string, unknown> }> {
     const operation = this.#operations.find((candidate) => candidate.pattern.test(path))
     if (!operation) throw new Error(`${path} is no OICP operation`)
     // `unchecked`: a malformed request on purpose, to see the hub refuse it.
     if (!options.unchecked && !operation.request(body))
       this.violations.push(`to the hub ${path}: request ${JSON.stringify(operation.request.errors)}`)
-    const response = await fetch(`${hubBaseUrl}${path}`, {
+    const dispatcher = options.tls ? new Agent({ connect: options.tls }) : undefined
+    const response = await request(`${hubBaseUrl}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-    })
-    const answer = (await response.json()) as Record<string, unknown>
+      ...(dispatcher ? { dispatcher } : {}),
+    }).finally(() => dispatcher?.close())
+    const answer = (await response.body.json()) as Record<string, unknown>
     if (!operation.answer(answer))
       this.violations.push(`from the hub ${path}: answer ${JSON.stringify(operation.answer.errors)}`)
-    return { status: response.status, body: answer }
+    return { status: response.statusCode, body: answer }
   }
 
   requestsTo(pathPart: string): HbsRequest[] {
