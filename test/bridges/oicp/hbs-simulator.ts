@@ -103,6 +103,8 @@ export class HbsSimulator {
   readonly remoteSessions = new Map<string, { readonly evseId: string; state: 'started' | 'stopped' }>()
   /** When set, the CPO behind HBS refuses remote starts with this status code. */
   remoteStartRefusal: { readonly code: string; readonly info: string } | undefined
+  /** The SessionIDs of the CDRs HBS took. */
+  readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
   unavailable = false
   readonly #server: Server
@@ -239,6 +241,8 @@ export class HbsSimulator {
     if (path.startsWith('/evsepull/v21/')) return this.#pullEvseStatus()
     if (path.endsWith('/authorize-remote/start')) return this.#remoteStart(body)
     if (path.endsWith('/authorize-remote/stop')) return this.#remoteStop(body)
+    if (path === '/notificationmgmt/v11/charging-notifications') return ACK
+    if (path.endsWith('/charge-detail-record')) return this.#chargeDetailRecord(body)
     return refusal('320', `the simulator does not serve ${path}`)
   }
 
@@ -294,6 +298,16 @@ export class HbsSimulator {
       }
     session.state = 'stopped'
     return { ...ACK, SessionID: sessionId }
+  }
+
+  /** HBS takes one CDR per SessionID. */
+  #chargeDetailRecord(body: Record<string, unknown>): unknown {
+    const sessionId = body['SessionID'] as string
+    const echo = { SessionID: sessionId }
+    if (this.#cdrSessions.has(sessionId))
+      return { ...refusal('022', `a CDR of session ${sessionId} was sent already`), ...echo }
+    this.#cdrSessions.add(sessionId)
+    return { ...ACK, ...echo }
   }
 
   #pushEvseStatus(body: Record<string, unknown>): unknown {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CommandResult } from '../../../src/modules/commands/commands.schema.ts'
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
+import { aCdr } from '../../fixtures/cdrs.ts'
 import { aSession } from '../../fixtures/sessions.ts'
 import { envelope } from '../../support/fake-platform.ts'
 import type { RecordedRequest } from '../../support/fake-platform.ts'
@@ -93,8 +94,16 @@ for (const engine of STORE_VARIANTS) {
       await Promise.all([cpo?.platform.close(), hbs?.close()])
     })
 
-    it('turns HBS’s eRoamingAuthorizeRemoteStart into START_SESSION at the CPO from the EMP’s virtual eMSP, answers HBS from the CommandResult, and stops the session the CPO reported', async () => {
+    it('turns HBS’s eRoamingAuthorizeRemoteStart into START_SESSION at the CPO from the EMP’s virtual eMSP, answers HBS from the CommandResult, stops the session the CPO reported, and sends HBS its ChargingNotifications Start and End and its CDR', async () => {
       const sessionId = 'b2688855-7f00-0002-6d8e-48d883f6abb6'
+      const session = {
+        id: 'SES-HBS-1',
+        authorization_reference: sessionId,
+        location_id: 'LOC-HBS-1',
+        evse_uid: 'E1',
+        start_date_time: '2026-03-02T10:00:00Z',
+        cdr_token: { ...EMP, uid: EVCO_ID, type: 'APP_USER' as const, contract_id: EVCO_ID },
+      }
       const started = await hbs.forwardToHub(oicpUrl, START_PATH, aRemoteStart(sessionId))
       expect(started).toEqual({
         status: 200,
@@ -126,13 +135,21 @@ for (const engine of STORE_VARIANTS) {
       const reported = await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
         method: 'PUT',
         headers: routeHeaders(cpo.party, EMP),
-        body: aSession(
-          { id: 'SES-HBS-1', authorization_reference: sessionId, location_id: 'LOC-HBS-1', evse_uid: 'E1' },
-          cpo.party,
-          EMP,
-        ),
+        body: aSession(session, cpo.party, EMP),
       })
       expect(reported.body.status_code).toBe(1000)
+      // HBS hears of the charge: a ChargingNotification Start, schema-valid.
+      await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(1))
+      expect(hbs.requestsTo('/charging-notifications')[0]!.body).toEqual({
+        Type: 'Start',
+        SessionID: sessionId,
+        CPOPartnerSessionID: 'SES-HBS-1',
+        OperatorID: 'DE*OPH',
+        EvseID: 'NL*CP1*EE1',
+        Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+        ChargingStart: session.start_date_time,
+        SessionStart: session.start_date_time,
+      })
       await eventually(async () => {
         const stopped = await hbs.forwardToHub(oicpUrl, STOP_PATH, {
           SessionID: sessionId,
@@ -144,6 +161,61 @@ for (const engine of STORE_VARIANTS) {
       const [stop] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/STOP_SESSION')
       expect(stop!.body).toMatchObject({ session_id: 'SES-HBS-1' })
       expect(stop!.headers['ocpi-from-party-id']).toBe('8EO')
+
+      // The session ends: a ChargingNotification End once, then the CDR as eRoamingChargeDetailRecord.
+      const ended = {
+        ...session,
+        status: 'COMPLETED' as const,
+        end_date_time: '2026-03-02T11:00:00Z',
+        kwh: 12.5,
+      }
+      for (const last_updated of ['2026-03-02T11:00:00Z', '2026-03-02T11:00:05Z']) {
+        await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+          method: 'PUT',
+          headers: routeHeaders(cpo.party, EMP),
+          body: aSession({ ...ended, last_updated }, cpo.party, EMP),
+        })
+      }
+      await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2))
+      expect(hbs.requestsTo('/charging-notifications')[1]!.body).toMatchObject({
+        Type: 'End',
+        SessionID: sessionId,
+        ChargingEnd: '2026-03-02T11:00:00Z',
+        SessionEnd: '2026-03-02T11:00:00Z',
+        ConsumedEnergy: 12.5,
+      })
+      const cdr = aCdr(
+        {
+          id: 'CDR-HBS-1',
+          session_id: 'SES-HBS-1',
+          authorization_reference: sessionId,
+          cdr_token: session.cdr_token,
+        },
+        cpo.party,
+        EMP,
+      )
+      const posted = await cpo.call('/receiver/cdrs', {
+        method: 'POST',
+        headers: routeHeaders(cpo.party, EMP),
+        body: cdr,
+      })
+      expect(posted.body.status_code).toBe(1000)
+      await eventually(() => expect(hbs.requestsTo('/charge-detail-record')).toHaveLength(1))
+      expect(hbs.requestsTo('/charge-detail-record')[0]).toMatchObject({
+        path: '/cdrmgmt/v22/operators/DE*OPH/charge-detail-record',
+        body: {
+          SessionID: sessionId,
+          CPOPartnerSessionID: 'SES-HBS-1',
+          EvseID: 'NL*CP1*EE1',
+          Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+          SessionStart: cdr.start_date_time,
+          SessionEnd: cdr.end_date_time,
+          ConsumedEnergy: cdr.total_energy,
+        },
+      })
+      // Prices stay at the hub: OICP's CDR is a metering record.
+      expect(JSON.stringify(hbs.requestsTo('/charge-detail-record'))).not.toContain('EUR')
+      expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2)
       expect(hbs.violations).toEqual([])
     })
 
