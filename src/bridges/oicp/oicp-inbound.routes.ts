@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { HubConfig } from '../../config/config.ts'
 import {
   acknowledgement,
+  InboundAuthorizeStart,
   InboundRemoteStart,
   InboundRemoteStop,
   OICP_CODES,
@@ -108,6 +109,18 @@ export function createOicpListener(options: {
       },
     },
     async (request) => inbound.remoteStop(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/charging/v21/operators/:operatorID/authorize/start',
+    {
+      schema: {
+        summary: "eRoamingAuthorizeStart from HBS: the real-time authorization of one of our eMSPs' tokens",
+        tags: ['OICP bridge'],
+        params: Type.Object({ operatorID: Type.String({ minLength: 1, maxLength: 10 }) }),
+        body: InboundAuthorizeStart,
+      },
+    },
+    async (request) => inbound.authorizeStart(request.body, request.correlationId, request.log),
   )
   return app
 }

@@ -5,6 +5,8 @@ import type { PartyRole } from '../../directory/party-directory.ts'
 import type { HubContext } from '../../hub-context.ts'
 import type { CommandResponse, CommandResult } from '../../modules/commands/commands.schema.ts'
 import { sendCommand } from '../../modules/commands/commands.service.ts'
+import type { AuthorizationInfo, LocationReferences } from '../../modules/tokens/tokens.schema.ts'
+import { authorizeThroughHub, findTokenOwner } from '../../modules/tokens/token-authorization.ts'
 import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
 import {
   INBOUND_SESSION_KIND,
@@ -14,12 +16,19 @@ import {
 import {
   acknowledgement,
   OICP_CODES,
+  type InboundAuthorizeStart,
   type InboundRemoteStart,
   type InboundRemoteStop,
   type SessionEcho,
 } from '../../partners/oicp/inbound.schema.ts'
 import type { OicpChannel } from '../../partners/oicp/oicp-channel.ts'
-import { isoEvseId, oicpPartyId, partyOfEvcoId } from '../../partners/oicp/oicp-ids.ts'
+import {
+  isoEvseId,
+  oicpPartyId,
+  partyOfEvcoId,
+  partyOfEvseId,
+  partyOfOperatorId,
+} from '../../partners/oicp/oicp-ids.ts'
 import { OICP, readSettings, type OicpBridgeSettings } from '../../partners/oicp/oicp-settings.ts'
 import type { HubAnswer, MessageSource } from '../../routing/hub-answer.ts'
 import { mapIdentifiers, ocpiObjectsOf, readBridge } from '../../storage/bridges.store.ts'
@@ -88,6 +97,115 @@ export class OicpInbound {
     return acknowledgement(verdict, echo)
   }
 
+  /**
+   * eRoamingAuthorizeStart from HBS (the hub as EMP): an OICP CPO asks whether one of our eMSPs' drivers
+   * may charge. The token's eMSP, found in the hub's copy of broadcast Tokens, answers the OCPI real-time
+   * authorization, asked by the OICP CPO's virtual CPO party; a token no eMSP shared is NotAuthorized at
+   * once (HBS asks every EMP about an RFID card: mapping.md §5.2).
+   */
+  async authorizeStart(request: InboundAuthorizeStart, correlationId: string, log: FastifyBaseLogger) {
+    const echo = {
+      SessionID: request.SessionID,
+      CPOPartnerSessionID: request.CPOPartnerSessionID,
+      EMPPartnerSessionID: request.EMPPartnerSessionID,
+    }
+    const outcome = await this.#authorizeStart(request, correlationId, log).catch(
+      (error: unknown): { verdict: Verdict; provider?: undefined } => ({ verdict: failure(error, log) }),
+    )
+    log.info({ oicp: 'AuthorizeStart', sessionId: request.SessionID, outcome }, 'HBS authorize start')
+    const { Result, ...answer } = acknowledgement(outcome.verdict, echo)
+    return {
+      ...answer,
+      ...(outcome.provider ? { ProviderID: oicpPartyId(outcome.provider) } : {}),
+      AuthorizationStatus: Result ? ('Authorized' as const) : ('NotAuthorized' as const),
+    }
+  }
+
+  async #authorizeStart(
+    request: InboundAuthorizeStart,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<{ verdict: Verdict; provider?: PartyRef }> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge)
+      return { verdict: refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off') }
+    const { Identification: identification } = request
+    const rfid = identification.RFIDMifareFamilyIdentification?.UID
+    const evcoId =
+      identification.PlugAndChargeIdentification?.EvcoID ?? identification.RemoteIdentification?.EvcoID
+    const token = rfid
+      ? { uid: rfid, type: 'RFID' }
+      : evcoId
+        ? { uid: evcoId, type: identification.PlugAndChargeIdentification ? 'EMAID' : 'APP_USER' }
+        : undefined
+    if (!token) {
+      return {
+        verdict: refused(
+          OICP_CODES.dataError,
+          'the hub authorizes RFID cards (RFIDMifareFamilyIdentification) and EvcoIDs, not this identification',
+        ),
+      }
+    }
+    const cpo = (request.EvseID && partyOfEvseId(request.EvseID)) || partyOfOperatorId(request.OperatorID)
+    if (!cpo)
+      return { verdict: refused(OICP_CODES.dataError, `OperatorID ${request.OperatorID} is not in ISO form`) }
+    const problem = await this.#ensureVirtualParty(
+      bridge.platformId,
+      'CPO',
+      cpo,
+      `Hubject CPO ${oicpPartyId(cpo)}`,
+      correlationId,
+    )
+    if (problem) return { verdict: refused(OICP_CODES.noValidContract, problem) }
+    const emsp = await findTokenOwner(this.#context.db, token.uid, token.type)
+    if (!emsp) {
+      return {
+        verdict: refused(
+          OICP_CODES.invalidUid,
+          `no eMSP of the hub has shared a ${token.type} token ${token.uid}`,
+        ),
+      }
+    }
+    const answer = await authorizeThroughHub(
+      this.#context,
+      {
+        requester: { platformId: bridge.platformId, parties: [{ role: 'CPO', ...cpo }] },
+        routing: { from: cpo, to: emsp },
+        correlationId,
+        log,
+      },
+      {
+        tokenUid: token.uid,
+        tokenType: token.type,
+        locationReferences: await this.#locationOf(request.EvseID),
+      },
+    )
+    const info = answer.envelope.data as Partial<AuthorizationInfo> | null | undefined
+    if (answer.envelope.status_code !== 1000 || info?.allowed === undefined) {
+      const why = answer.envelope.status_message ? `: ${answer.envelope.status_message}` : ''
+      return {
+        verdict: refused(
+          OICP_CODES.noPositiveAnswer,
+          `${partyKey(emsp)} answered OCPI ${answer.envelope.status_code}${why}`,
+        ),
+        provider: emsp,
+      }
+    }
+    if (info.allowed === 'ALLOWED') return { verdict: { ok: true }, provider: emsp }
+    const code = info.allowed === 'BLOCKED' ? OICP_CODES.evcoIdLocked : OICP_CODES.noValidContract
+    return { verdict: refused(code, `${partyKey(emsp)} answered ${info.allowed}`), provider: emsp }
+  }
+
+  /** The pulled OICP EVSE as the OCPI Location references of an authorization, when the hub holds it. */
+  async #locationOf(evseId: string | undefined): Promise<LocationReferences | undefined> {
+    const iso = evseId === undefined ? undefined : isoEvseId(evseId)
+    if (!iso) return undefined
+    const ref = (await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', [iso])).get(iso)
+    if (!ref) return undefined
+    const [location_id, evseUid] = ref.id.split('/') as [string, string]
+    return { location_id, evse_uids: [evseUid] }
+  }
+
   async #remoteStart(
     request: InboundRemoteStart,
     correlationId: string,
@@ -107,7 +225,13 @@ export class OicpInbound {
     }
     const evse = await this.#representedEvse(bridge.settings, request.EvseID)
     if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
-    const problem = await this.#ensureVirtualEmsp(bridge.platformId, emp, correlationId)
+    const problem = await this.#ensureVirtualParty(
+      bridge.platformId,
+      'EMSP',
+      emp,
+      `Hubject EMP ${oicpPartyId(emp)}`,
+      correlationId,
+    )
     if (problem) return refused(OICP_CODES.noValidContract, problem)
     await mapIdentifiers(this.#context.db, [
       {
@@ -260,26 +384,25 @@ export class OicpInbound {
   }
 
   /**
-   * The OICP EMP as a virtual eMSP party of the bridge's platform, created CONNECTED the first time (the
-   * partners learn it through ClientInfo). An EMP whose party is an OCPI eMSP of another platform is
-   * refused: the bridge never speaks for a party it does not hold. Returns the reason of a refusal.
+   * An OICP EMP (or CPO) as a virtual party of the bridge's platform, created CONNECTED the first time (the
+   * partners learn it through ClientInfo), as the pulled CPOs are. A party that is an OCPI party of another
+   * platform in that role is refused: the bridge never speaks for a party it does not hold. Returns the
+   * reason of a refusal.
    */
-  async #ensureVirtualEmsp(
+  async #ensureVirtualParty(
     platformId: string,
-    emp: PartyRef,
+    roleName: 'EMSP' | 'CPO',
+    party: PartyRef,
+    name: string,
     correlationId: string,
   ): Promise<string | undefined> {
     const directory = this.#context.directory
-    const role: PartyRole = {
-      role: 'EMSP',
-      ...emp,
-      business_details: { name: `Hubject EMP ${oicpPartyId(emp)}` },
-    }
+    const role: PartyRole = { role: roleName, ...party, business_details: { name } }
     if (directory.liveRoleConflicts([role], platformId).length > 0) {
-      return `${partyKey(emp)} is an eMSP of another platform of the hub, not of Hubject`
+      return `${partyKey(party)} is a ${roleName} of another platform of the hub, not of Hubject`
     }
-    if (directory.partiesOf(platformId).some((party) => party.role === 'EMSP' && sameParty(party, emp)))
-      return undefined
+    const held = directory.partiesOf(platformId)
+    if (held.some((candidate) => candidate.role === roleName && sameParty(candidate, party))) return undefined
     await directory.write(async (tx) => {
       const before = await tx.partiesOf(platformId)
       await tx.insertParties(platformId, 'CONNECTED', [role])

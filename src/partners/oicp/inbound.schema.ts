@@ -38,12 +38,33 @@ export const InboundRemoteStop = Type.Object({
 })
 export type InboundRemoteStop = Static<typeof InboundRemoteStop>
 
+/** eRoamingAuthorizeStart (2.1), HBS → EMP: an OICP CPO asks whether a driver may charge. */
+export const InboundAuthorizeStart = Type.Object({
+  SessionID: Type.Optional(SessionId),
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  OperatorID: Type.String({ minLength: 1, maxLength: 10 }),
+  EvseID: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
+  Identification: Type.Object({
+    RFIDMifareFamilyIdentification: Type.Optional(
+      Type.Object({ UID: Type.String({ minLength: 1, maxLength: 36 }) }),
+    ),
+    RemoteIdentification: Type.Optional(EvcoIdentification),
+    PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
+  }),
+  PartnerProductID: Type.Optional(Type.String({ maxLength: 50 })),
+})
+export type InboundAuthorizeStart = Static<typeof InboundAuthorizeStart>
+
 /** The status codes the hub answers HBS with (Hubject's StatusCodeType). */
 export const OICP_CODES = {
   success: '000',
   systemError: '021',
   dataError: '022',
   unauthorized: '017',
+  invalidUid: '102',
+  noPositiveAnswer: '106',
+  evcoIdLocked: '200',
   noValidContract: '210',
   partnerNotFound: '300',
   partnerDidNotRespond: '310',

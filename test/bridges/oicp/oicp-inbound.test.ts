@@ -3,6 +3,8 @@ import type { CommandResult } from '../../../src/modules/commands/commands.schem
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
 import { aCdr } from '../../fixtures/cdrs.ts'
 import { aSession } from '../../fixtures/sessions.ts'
+import { aToken } from '../../fixtures/tokens.ts'
+import type { AuthorizationInfo } from '../../../src/modules/tokens/tokens.schema.ts'
 import { envelope } from '../../support/fake-platform.ts'
 import type { RecordedRequest } from '../../support/fake-platform.ts'
 import { connectParty, eventually, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
@@ -217,6 +219,57 @@ for (const engine of STORE_VARIANTS) {
       expect(JSON.stringify(hbs.requestsTo('/charge-detail-record'))).not.toContain('EUR')
       expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2)
       expect(hbs.violations).toEqual([])
+    })
+
+    it('answers HBS’s eRoamingAuthorizeStart for our eMSP’s RFID card with the eMSP’s real-time answer, asked by the OICP CPO’s virtual party, and NotAuthorized at once for a card no eMSP shared', async () => {
+      const emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
+      try {
+        const uid = '04A1B2C3D4E581'
+        const pushed = await emsp.call(`/receiver/tokens/DE/EM1/${uid}?type=RFID`, {
+          method: 'PUT',
+          body: aToken({ uid, whitelist: 'NEVER' }, emsp.party),
+        })
+        expect(pushed.body.status_code).toBe(1000)
+        let allowed: AuthorizationInfo['allowed'] = 'ALLOWED'
+        emsp.platform.answer('POST', `/2.3.0/sender/tokens/${uid}/authorize`, () => ({
+          status: 200,
+          body: envelope({ allowed, token: aToken({ uid, whitelist: 'NEVER' }, emsp.party) }),
+        }))
+        const authorizeStart = (cardUid: string) =>
+          hbs.forwardToHub(oicpUrl, '/charging/v21/operators/DE*ABC/authorize/start', {
+            SessionID: 'a1577744-6eff-0001-5c7d-37c772e59aa5',
+            OperatorID: 'DE*ABC',
+            EvseID: 'DE*ABC*E100',
+            Identification: { RFIDMifareFamilyIdentification: { UID: cardUid } },
+          })
+
+        const authorized = await authorizeStart(uid)
+        expect(authorized.body).toEqual({
+          SessionID: 'a1577744-6eff-0001-5c7d-37c772e59aa5',
+          ProviderID: 'DE*EM1',
+          AuthorizationStatus: 'Authorized',
+          StatusCode: { Code: '000' },
+        })
+        const [asked] = emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`)
+        expect(asked!.query).toBe('?type=RFID')
+        expect(asked!.headers['ocpi-from-country-code']).toBe('DE')
+        expect(asked!.headers['ocpi-from-party-id']).toBe('ABC')
+
+        allowed = 'BLOCKED'
+        expect((await authorizeStart(uid)).body).toMatchObject({
+          AuthorizationStatus: 'NotAuthorized',
+          StatusCode: { Code: '200' },
+        })
+        const asks = emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`).length
+        expect((await authorizeStart('0A0B0C0D')).body).toMatchObject({
+          AuthorizationStatus: 'NotAuthorized',
+          StatusCode: { Code: '102' },
+        })
+        expect(emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`)).toHaveLength(asks)
+        expect(hbs.violations).toEqual([])
+      } finally {
+        await emsp.platform.close()
+      }
     })
 
     it('answers HBS Result false with the code and the reason: the CPO’s EVSE_OCCUPIED, an EVSE the hub does not represent, a body that is no remote start, a stop of a session it never started', async () => {
