@@ -27,6 +27,8 @@ import { OicpClient } from './partners/oicp/oicp-client.ts'
 import { OICP_PLATFORM_VERSION } from './partners/oicp/oicp-settings.ts'
 import { ProtocolChannel } from './partners/protocol-channel.ts'
 import { OicpBridge } from './bridges/oicp/oicp-bridge.ts'
+import { OicpInbound } from './bridges/oicp/oicp-inbound.ts'
+import { createOicpListener } from './bridges/oicp/oicp-inbound.routes.ts'
 import { CertificateReloader } from './operations/certificate-reload.ts'
 import { registerApiReference } from './operations/openapi.ts'
 import { consolePlugin } from './operations/console.ts'
@@ -61,6 +63,8 @@ export interface Hub {
   readonly app: FastifyInstance
   /** With ADMIN_PORT: the operator's listener (/admin, /metrics, /health, /ready). */
   readonly adminApp: FastifyInstance | undefined
+  /** With OICP_INBOUND_PORT: the listener HBS calls (docs/bridges/oicp.md). */
+  readonly oicpApp: FastifyInstance | undefined
   readonly context: HubContext
   readonly adminToken: AdminToken
   /** Reads the certificate files again and applies the ones that changed (SIGHUP). */
@@ -180,6 +184,14 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const app = createHttpServer(config, logger, serverTls)
   // ADMIN_PORT: /admin and /metrics on a listener of their own, which the partners' port does not serve.
   const adminApp = config.admin ? createHttpServer(config, logger, serverTls) : undefined
+  const oicpApp = config.oicp.inbound
+    ? createOicpListener({
+        config,
+        logger,
+        tls: serverTls,
+        inbound: new OicpInbound(context, oicpChannel, config.oicp.baseUrl),
+      })
+    : undefined
   // First: each listener documents the routes it serves (/openapi.json, /docs), collected as they are added.
   await registerApiReference(app)
   if (adminApp) await registerApiReference(adminApp)
@@ -251,6 +263,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   return {
     app,
     adminApp,
+    oicpApp,
     context,
     adminToken,
     reloadCertificates: () => certificates.reload('SIGHUP'),
@@ -259,7 +272,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       // The worker stops claiming at once and finishes what it is sending while the requests drain; what is
       // left stays queued, unlocked, for the other processes or the next start.
       const deliveryStopped = delivery.stop()
-      await Promise.all([app.close(), adminApp?.close()])
+      await Promise.all([app.close(), adminApp?.close(), oicpApp?.close()])
       await stillAlive.stop()
       await agreementValidity.stop()
       await oicpBridge.stop()

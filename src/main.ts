@@ -4,6 +4,7 @@ import { buildHub } from './app.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
 import {
   ADMIN_LISTENER,
+  OICP_LISTENER,
   checkTlsFiles,
   listenProblem,
   openConfiguredStore,
@@ -54,6 +55,14 @@ async function main(): Promise<void> {
     await hub.adminApp.listen({ port: adminPortNumber, host }).catch((error: unknown) => {
       throw listenProblem(error, host, adminPortNumber, ADMIN_LISTENER) ?? error
     })
+  }
+
+  const oicpInbound = config.oicp.inbound
+  if (hub.oicpApp && oicpInbound) {
+    await hub.oicpApp.listen({ port: oicpInbound.port, host: config.host }).catch((error: unknown) => {
+      throw listenProblem(error, config.host, oicpInbound.port, OICP_LISTENER) ?? error
+    })
+    log.info(`OICP bridge listening for HBS on ${config.host}:${oicpInbound.port} (OICP_INBOUND_PORT)`)
   }
 
   log.info(

@@ -306,6 +306,18 @@ export const SETTINGS = [
       'How often a connected OICP bridge pulls EVSE data changes and EVSE status from HBS (HBS allows 6 status pulls a minute); `0`: only when the operator asks (`POST /admin/bridges/oicp/sync`).',
   },
   {
+    env: 'OICP_INBOUND_PORT',
+    default: '0',
+    description:
+      "Port of the OICP bridge's own listener, which HBS calls (remote start and stop at our CPOs; docs/bridges/oicp.md) on `HOST`; `0`: no listener. It serves HTTPS with `TLS_CERT_FILE` when that is set; give it only to HBS (firewall, or a proxy that checks HBS's certificate).",
+  },
+  {
+    env: 'OICP_INBOUND_CA_FILE',
+    default: '',
+    description:
+      "PEM file of the certificate authority of HBS's client certificate: with it (and `TLS_CERT_FILE`), the OICP listener refuses every caller without a certificate it issued (mutual TLS).",
+  },
+  {
     env: 'TRUSTED_PROXIES',
     default: '',
     description:
@@ -468,6 +480,8 @@ export interface HubConfig {
     readonly client: TlsFiles | undefined
     readonly caFile: string | undefined
     readonly pullIntervalSeconds: number
+    /** HBS's calls to the hub: the listener's port (undefined: none) and the CA of HBS's client certificate. */
+    readonly inbound: { readonly port: number; readonly clientCaFile: string | undefined } | undefined
   }
   /** Proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES); empty: none. */
   readonly trustedProxies: readonly AddressRange[]
@@ -690,6 +704,7 @@ export function loadConfig(env: Env = process.env): HubConfig {
       client: readTlsFiles(env, 'OICP_CERT_FILE', 'OICP_KEY_FILE'),
       caFile: read(env, 'OICP_CA_FILE') || undefined,
       pullIntervalSeconds: readInt(env, 'OICP_PULL_INTERVAL_SECONDS', 0, 86_400),
+      inbound: readOicpInbound(env),
     },
     trustedProxies: readAddressRanges(env, 'TRUSTED_PROXIES'),
     admin: adminPort === undefined ? undefined : { port: adminPort, host: read(env, 'ADMIN_HOST') },
@@ -755,6 +770,18 @@ function readTileUrl(env: Env): string | undefined {
     )
   }
   return raw
+}
+
+/** OICP_INBOUND_PORT and OICP_INBOUND_CA_FILE; client certificates can only be asked for over HTTPS. */
+function readOicpInbound(env: Env): HubConfig['oicp']['inbound'] {
+  const port = readInt(env, 'OICP_INBOUND_PORT', 0, 65_535)
+  const clientCaFile = read(env, 'OICP_INBOUND_CA_FILE') || undefined
+  if (clientCaFile && !read(env, 'TLS_CERT_FILE')) {
+    throw new ConfigError(
+      'OICP_INBOUND_CA_FILE needs TLS_CERT_FILE: HBS can only present its certificate over HTTPS',
+    )
+  }
+  return port === 0 ? undefined : { port, clientCaFile }
 }
 
 function readTlsFiles(env: Env, certSetting: SettingName, keySetting: SettingName): TlsFiles | undefined {

@@ -151,6 +151,7 @@ export interface ListenerSettings {
 
 export const OCPI_LISTENER: ListenerSettings = { port: 'PORT', host: 'HOST' }
 export const ADMIN_LISTENER: ListenerSettings = { port: 'ADMIN_PORT', host: 'ADMIN_HOST' }
+export const OICP_LISTENER: ListenerSettings = { port: 'OICP_INBOUND_PORT', host: 'HOST' }
 
 /**
  * Binds host:port at once, so that a port in use (or a host that is not an address of this machine) stops

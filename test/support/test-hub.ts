@@ -48,6 +48,8 @@ export async function startTestHub(
   })
   const hub = await buildHub(config, { store: testStore.store, logger: options.logger })
   await hub.app.listen({ port, host: '127.0.0.1' })
+  const oicpInbound = config.oicp.inbound
+  if (hub.oicpApp && oicpInbound) await hub.oicpApp.listen({ port: oicpInbound.port, host: '127.0.0.1' })
   return {
     hub,
     testStore,

@@ -35,6 +35,7 @@ import type {
 import { evseDataRecord, oicpStatusOf } from './evse-mapping.ts'
 import type { OicpAnswer, OicpClient } from './oicp-client.ts'
 import { SerialBatcher } from './serial-batcher.ts'
+import { PendingCommandResults, receiveForVirtualEmsp, type VirtualEmspMessage } from './inbound-messages.ts'
 import {
   Acknowledgement,
   type ActionType,
@@ -111,6 +112,8 @@ export class OicpChannel implements PartnerChannel {
   /** Remote starts and stops under way at HBS, whose results are still to be reported. */
   readonly #commands = new Set<Promise<void>>()
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
+  /** CommandResults of the commands HBS's calls sent our CPOs, awaited by those calls (the bridge's inbound side). */
+  readonly inboundResults = new PendingCommandResults()
 
   constructor(options: OicpChannelOptions) {
     this.#options = options
@@ -129,6 +132,16 @@ export class OicpChannel implements PartnerChannel {
   }
 
   async deliver(partner: PartnerPlatform, message: PartnerMessage): Promise<PartnerOutcome> {
+    // Our CPOs' answers to what HBS asked of them (inbound-messages.ts).
+    const settings = await this.#settingsFor(partner.id)
+    const inbound = await receiveForVirtualEmsp(
+      this.#options.db,
+      this.inboundResults,
+      message,
+      bodyOf(message),
+      settings?.operator_id,
+    )
+    if (inbound) return this.#inbound(partner, message, settings, inbound)
     if (message.module === 'commands' && message.interfaceRole === 'RECEIVER' && message.method === 'POST') {
       return this.#command(partner, message)
     }
@@ -137,7 +150,6 @@ export class OicpChannel implements PartnerChannel {
         `the OICP bridge carries only pushed Locations, not ${message.method} ${message.module}`,
       )
     }
-    const settings = await this.#settingsFor(partner.id)
     if (!settings) return { kind: 'no-endpoint' }
     const [country_code, party_id, locationId, evseUid] = readOutboundPath(message.pathAndQuery).segments
     if (!country_code || !party_id || !locationId) return notCarried('not a Location path')
@@ -160,6 +172,30 @@ export class OicpChannel implements PartnerChannel {
       withdrawn: isWithdrawal(message, evseUid),
       correlationId: message.correlationId,
     })
+  }
+
+  /** A CPO's message for a virtual eMSP: answered 1000 once HBS acknowledged what it became, if anything. */
+  async #inbound(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    settings: OicpBridgeSettings | undefined,
+    inbound: VirtualEmspMessage,
+  ): Promise<PartnerOutcome> {
+    const call = inbound.kind === 'result' ? undefined : inbound.call
+    if (call && settings) {
+      const item = {
+        ...this.#context(partner, settings, message.correlationId, 'upsert'),
+        record: call.body,
+        owner: message.from,
+        ocpiId: String(call.body['SessionID']),
+      }
+      const outcome = await this.#call(item, call.path, call.body, [item])
+      if (!outcome.ok) return outcome.outcome
+      await call.afterAck()
+    }
+    const answer = this.#answer({ httpStatus: 200, headers: {} }, undefined)
+    const envelope = { status_code: 1000, timestamp: new Date().toISOString() }
+    return { kind: 'delivered', answer: { ...answer, envelope } }
   }
 
   /**

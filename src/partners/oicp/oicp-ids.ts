@@ -47,3 +47,9 @@ const EVCO_ID =
 export function evcoIdOf(contractId: string): string | undefined {
   return EVCO_ID.test(contractId) ? contractId : undefined
 }
+
+/** The eMSP party an EvcoID belongs to (its ProviderID part: `DE-8EO-C…` → DE/8EO), or undefined when not an EvcoID. */
+export function partyOfEvcoId(evcoId: string): PartyRef | undefined {
+  if (!evcoIdOf(evcoId)) return undefined
+  return partyOfProviderId(evcoId.replace(/^([A-Za-z]{2})[*-]?([A-Za-z0-9]{3}).*$/, '$1$2'))
+}

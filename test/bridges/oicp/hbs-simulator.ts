@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { Ajv, type ValidateFunction } from 'ajv'
+import { Agent, request } from 'undici'
 
 /**
  * A loopback stand-in for the Hubject Brokering System (HBS) that serves the OICP 2.3 operations the
@@ -102,6 +103,8 @@ export class HbsSimulator {
   readonly remoteSessions = new Map<string, { readonly evseId: string; state: 'started' | 'stopped' }>()
   /** When set, the CPO behind HBS refuses remote starts with this status code. */
   remoteStartRefusal: { readonly code: string; readonly info: string } | undefined
+  /** The SessionIDs of the CDRs HBS took. */
+  readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
   unavailable = false
   readonly #server: Server
@@ -144,6 +147,38 @@ export class HbsSimulator {
   addForeignEvse(record: ForeignEvse, status: string): void {
     this.evses.set(record.EvseID, { record, changedAt: new Date(), deleted: false })
     this.statuses.set(record.EvseID, status)
+  }
+
+  /**
+   * HBS forwarding an operation to the hub (the partner endpoint it calls, `hubBaseUrl` + the operation's
+   * path): the request, then the hub's answer, checked against Hubject's CPO document like every call.
+   */
+  async forwardToHub(
+    hubBaseUrl: string,
+    path: string,
+    body: Record<string, unknown>,
+    options: {
+      readonly unchecked?: boolean
+      /** HTTPS: the authority of the hub's certificate and, when given, HBS's client certificate. */
+      readonly tls?: { readonly ca: Buffer; readonly cert?: Buffer; readonly key?: Buffer }
+    } = {},
+  ): Promise<{ readonly status: number; readonly body: Record<string, unknown> }> {
+    const operation = this.#operations.find((candidate) => candidate.pattern.test(path))
+    if (!operation) throw new Error(`${path} is no OICP operation`)
+    // `unchecked`: a malformed request on purpose, to see the hub refuse it.
+    if (!options.unchecked && !operation.request(body))
+      this.violations.push(`to the hub ${path}: request ${JSON.stringify(operation.request.errors)}`)
+    const dispatcher = options.tls ? new Agent({ connect: options.tls }) : undefined
+    const response = await request(`${hubBaseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      ...(dispatcher ? { dispatcher } : {}),
+    }).finally(() => dispatcher?.close())
+    const answer = (await response.body.json()) as Record<string, unknown>
+    if (!operation.answer(answer))
+      this.violations.push(`from the hub ${path}: answer ${JSON.stringify(operation.answer.errors)}`)
+    return { status: response.statusCode, body: answer }
   }
 
   requestsTo(pathPart: string): HbsRequest[] {
@@ -206,6 +241,8 @@ export class HbsSimulator {
     if (path.startsWith('/evsepull/v21/')) return this.#pullEvseStatus()
     if (path.endsWith('/authorize-remote/start')) return this.#remoteStart(body)
     if (path.endsWith('/authorize-remote/stop')) return this.#remoteStop(body)
+    if (path === '/notificationmgmt/v11/charging-notifications') return ACK
+    if (path.endsWith('/charge-detail-record')) return this.#chargeDetailRecord(body)
     return refusal('320', `the simulator does not serve ${path}`)
   }
 
@@ -261,6 +298,16 @@ export class HbsSimulator {
       }
     session.state = 'stopped'
     return { ...ACK, SessionID: sessionId }
+  }
+
+  /** HBS takes one CDR per SessionID. */
+  #chargeDetailRecord(body: Record<string, unknown>): unknown {
+    const sessionId = body['SessionID'] as string
+    const echo = { SessionID: sessionId }
+    if (this.#cdrSessions.has(sessionId))
+      return { ...refusal('022', `a CDR of session ${sessionId} was sent already`), ...echo }
+    this.#cdrSessions.add(sessionId)
+    return { ...ACK, ...echo }
   }
 
   #pushEvseStatus(body: Record<string, unknown>): unknown {

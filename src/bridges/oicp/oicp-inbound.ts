@@ -1,0 +1,442 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { OcpiError } from '../../core/errors.ts'
+import { partyKey, sameParty, type PartyRef } from '../../core/party.ts'
+import type { PartyRole } from '../../directory/party-directory.ts'
+import type { HubContext } from '../../hub-context.ts'
+import type { CommandResponse, CommandResult } from '../../modules/commands/commands.schema.ts'
+import { sendCommand } from '../../modules/commands/commands.service.ts'
+import type { AuthorizationInfo, LocationReferences } from '../../modules/tokens/tokens.schema.ts'
+import { authorizeThroughHub, findTokenOwner } from '../../modules/tokens/token-authorization.ts'
+import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
+import {
+  INBOUND_SESSION_KIND,
+  INBOUND_START_KIND,
+  inboundResultUrl,
+} from '../../partners/oicp/inbound-messages.ts'
+import {
+  acknowledgement,
+  OICP_CODES,
+  type InboundAuthorizeStart,
+  type InboundRemoteStart,
+  type InboundRemoteStop,
+  type SessionEcho,
+} from '../../partners/oicp/inbound.schema.ts'
+import type { OicpChannel } from '../../partners/oicp/oicp-channel.ts'
+import {
+  isoEvseId,
+  oicpPartyId,
+  partyOfEvcoId,
+  partyOfEvseId,
+  partyOfOperatorId,
+} from '../../partners/oicp/oicp-ids.ts'
+import { OICP, readSettings, type OicpBridgeSettings } from '../../partners/oicp/oicp-settings.ts'
+import type { HubAnswer, MessageSource } from '../../routing/hub-answer.ts'
+import { mapIdentifiers, ocpiObjectsOf, readBridge } from '../../storage/bridges.store.ts'
+import { findObjectsById } from '../../storage/owned-objects.store.ts'
+
+/**
+ * HBS calling the hub as a CPO (docs/bridges/oicp.md, "HBS → our CPOs"): an OICP EMP's remote start or
+ * stop at one of the represented OCPI CPOs' EVSEs becomes an OCPI START_SESSION / STOP_SESSION sent to
+ * that CPO by a virtual eMSP party (the EMP of the EvcoID) on the bridge's platform. HBS wants its answer
+ * within 10 s: the call waits for the CPO's CommandResult up to RESULT_WAIT_MS and otherwise answers
+ * from the CommandResponse (mapping.md §6).
+ */
+
+/** How long an OICP call waits for the CPO's CommandResult (HBS's budget is 10 s, round trip included). */
+const RESULT_WAIT_MS = 8_000
+
+/** The OICP EMP a remote start came from: SessionID ↔ the virtual eMSP party (owner), for the stop. */
+const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
+
+type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string }
+
+const refused = (code: string, reason: string): Verdict => ({ ok: false, code, reason })
+
+/** A CPO's CommandResponse or CommandResult as HBS's StatusCode (oicp.md §2.7). */
+const CODE_OF_RESULT: Record<CommandResponse['result'] | CommandResult['result'], string> = {
+  ACCEPTED: OICP_CODES.success,
+  CANCELED_RESERVATION: OICP_CODES.evseReserved,
+  EVSE_OCCUPIED: OICP_CODES.evseInUse,
+  EVSE_INOPERATIVE: OICP_CODES.evseOutOfService,
+  FAILED: OICP_CODES.evseCommunicationFailed,
+  NOT_SUPPORTED: OICP_CODES.serviceNotAvailable,
+  REJECTED: OICP_CODES.evseInUse,
+  TIMEOUT: OICP_CODES.evseCommunicationFailed,
+  UNKNOWN_RESERVATION: OICP_CODES.sessionInvalid,
+  UNKNOWN_SESSION: OICP_CODES.sessionInvalid,
+}
+
+export class OicpInbound {
+  readonly #context: HubContext
+  readonly #channel: OicpChannel
+  readonly #hbsBaseUrl: string
+
+  constructor(context: HubContext, channel: OicpChannel, hbsBaseUrl: string) {
+    this.#context = context
+    this.#channel = channel
+    this.#hbsBaseUrl = hbsBaseUrl
+  }
+
+  /** eRoamingAuthorizeRemoteStart from HBS: START_SESSION at the CPO of the EVSE. */
+  async remoteStart(request: InboundRemoteStart, correlationId: string, log: FastifyBaseLogger) {
+    const echo = echoOf(request)
+    const verdict = await this.#remoteStart(request, correlationId, log).catch((error: unknown) =>
+      failure(error, log),
+    )
+    log.info({ oicp: 'AuthorizeRemoteStart', sessionId: request.SessionID, verdict }, 'HBS remote start')
+    return acknowledgement(verdict, echo)
+  }
+
+  /** eRoamingAuthorizeRemoteStop from HBS: STOP_SESSION of the session the CPO reported for it. */
+  async remoteStop(request: InboundRemoteStop, correlationId: string, log: FastifyBaseLogger) {
+    const echo = echoOf(request)
+    const verdict = await this.#remoteStop(request, correlationId, log).catch((error: unknown) =>
+      failure(error, log),
+    )
+    log.info({ oicp: 'AuthorizeRemoteStop', sessionId: request.SessionID, verdict }, 'HBS remote stop')
+    return acknowledgement(verdict, echo)
+  }
+
+  /**
+   * eRoamingAuthorizeStart from HBS (the hub as EMP): an OICP CPO asks whether one of our eMSPs' drivers
+   * may charge. The token's eMSP, found in the hub's copy of broadcast Tokens, answers the OCPI real-time
+   * authorization, asked by the OICP CPO's virtual CPO party; a token no eMSP shared is NotAuthorized at
+   * once (HBS asks every EMP about an RFID card: mapping.md §5.2).
+   */
+  async authorizeStart(request: InboundAuthorizeStart, correlationId: string, log: FastifyBaseLogger) {
+    const echo = {
+      SessionID: request.SessionID,
+      CPOPartnerSessionID: request.CPOPartnerSessionID,
+      EMPPartnerSessionID: request.EMPPartnerSessionID,
+    }
+    const outcome = await this.#authorizeStart(request, correlationId, log).catch(
+      (error: unknown): { verdict: Verdict; provider?: undefined } => ({ verdict: failure(error, log) }),
+    )
+    log.info({ oicp: 'AuthorizeStart', sessionId: request.SessionID, outcome }, 'HBS authorize start')
+    const { Result, ...answer } = acknowledgement(outcome.verdict, echo)
+    return {
+      ...answer,
+      ...(outcome.provider ? { ProviderID: oicpPartyId(outcome.provider) } : {}),
+      AuthorizationStatus: Result ? ('Authorized' as const) : ('NotAuthorized' as const),
+    }
+  }
+
+  async #authorizeStart(
+    request: InboundAuthorizeStart,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<{ verdict: Verdict; provider?: PartyRef }> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge)
+      return { verdict: refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off') }
+    const { Identification: identification } = request
+    const rfid = identification.RFIDMifareFamilyIdentification?.UID
+    const evcoId =
+      identification.PlugAndChargeIdentification?.EvcoID ?? identification.RemoteIdentification?.EvcoID
+    const token = rfid
+      ? { uid: rfid, type: 'RFID' }
+      : evcoId
+        ? { uid: evcoId, type: identification.PlugAndChargeIdentification ? 'EMAID' : 'APP_USER' }
+        : undefined
+    if (!token) {
+      return {
+        verdict: refused(
+          OICP_CODES.dataError,
+          'the hub authorizes RFID cards (RFIDMifareFamilyIdentification) and EvcoIDs, not this identification',
+        ),
+      }
+    }
+    const cpo = (request.EvseID && partyOfEvseId(request.EvseID)) || partyOfOperatorId(request.OperatorID)
+    if (!cpo)
+      return { verdict: refused(OICP_CODES.dataError, `OperatorID ${request.OperatorID} is not in ISO form`) }
+    const problem = await this.#ensureVirtualParty(
+      bridge.platformId,
+      'CPO',
+      cpo,
+      `Hubject CPO ${oicpPartyId(cpo)}`,
+      correlationId,
+    )
+    if (problem) return { verdict: refused(OICP_CODES.noValidContract, problem) }
+    const emsp = await findTokenOwner(this.#context.db, token.uid, token.type)
+    if (!emsp) {
+      return {
+        verdict: refused(
+          OICP_CODES.invalidUid,
+          `no eMSP of the hub has shared a ${token.type} token ${token.uid}`,
+        ),
+      }
+    }
+    const answer = await authorizeThroughHub(
+      this.#context,
+      {
+        requester: { platformId: bridge.platformId, parties: [{ role: 'CPO', ...cpo }] },
+        routing: { from: cpo, to: emsp },
+        correlationId,
+        log,
+      },
+      {
+        tokenUid: token.uid,
+        tokenType: token.type,
+        locationReferences: await this.#locationOf(request.EvseID),
+      },
+    )
+    const info = answer.envelope.data as Partial<AuthorizationInfo> | null | undefined
+    if (answer.envelope.status_code !== 1000 || info?.allowed === undefined) {
+      const why = answer.envelope.status_message ? `: ${answer.envelope.status_message}` : ''
+      return {
+        verdict: refused(
+          OICP_CODES.noPositiveAnswer,
+          `${partyKey(emsp)} answered OCPI ${answer.envelope.status_code}${why}`,
+        ),
+        provider: emsp,
+      }
+    }
+    if (info.allowed === 'ALLOWED') return { verdict: { ok: true }, provider: emsp }
+    const code = info.allowed === 'BLOCKED' ? OICP_CODES.evcoIdLocked : OICP_CODES.noValidContract
+    return { verdict: refused(code, `${partyKey(emsp)} answered ${info.allowed}`), provider: emsp }
+  }
+
+  /** The pulled OICP EVSE as the OCPI Location references of an authorization, when the hub holds it. */
+  async #locationOf(evseId: string | undefined): Promise<LocationReferences | undefined> {
+    const iso = evseId === undefined ? undefined : isoEvseId(evseId)
+    if (!iso) return undefined
+    const ref = (await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', [iso])).get(iso)
+    if (!ref) return undefined
+    const [location_id, evseUid] = ref.id.split('/') as [string, string]
+    return { location_id, evse_uids: [evseUid] }
+  }
+
+  async #remoteStart(
+    request: InboundRemoteStart,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<Verdict> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const evcoId =
+      request.Identification.RemoteIdentification?.EvcoID ??
+      request.Identification.PlugAndChargeIdentification?.EvcoID
+    const emp = evcoId === undefined ? undefined : partyOfEvcoId(evcoId)
+    if (!evcoId || !emp) {
+      return refused(
+        OICP_CODES.dataError,
+        'a remote start through the hub needs an ISO or DIN EvcoID (RemoteIdentification or PlugAndChargeIdentification)',
+      )
+    }
+    const evse = await this.#representedEvse(bridge.settings, request.EvseID)
+    if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
+    const problem = await this.#ensureVirtualParty(
+      bridge.platformId,
+      'EMSP',
+      emp,
+      `Hubject EMP ${oicpPartyId(emp)}`,
+      correlationId,
+    )
+    if (problem) return refused(OICP_CODES.noValidContract, problem)
+    await mapIdentifiers(this.#context.db, [
+      {
+        foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: request.SessionID },
+        ocpi: { owner: evse.owner, kind: INBOUND_START_KIND.ocpi, id: `${request.SessionID}/${evse.evseId}` },
+      },
+      {
+        foreign: { protocol: OICP, kind: INBOUND_EMP_KIND.foreign, id: request.SessionID },
+        ocpi: { owner: emp, kind: INBOUND_EMP_KIND.ocpi, id: request.SessionID },
+      },
+    ])
+    const responseUrl = inboundResultUrl(this.#hbsBaseUrl, request.SessionID, 'start')
+    const body = {
+      response_url: responseUrl,
+      token: {
+        ...emp,
+        uid: evcoId,
+        type: 'APP_USER' as const,
+        contract_id: evcoId,
+        issuer: `Hubject EMP ${oicpPartyId(emp)}`,
+        valid: true,
+        whitelist: 'ALLOWED' as const,
+        last_updated: new Date().toISOString(),
+      },
+      location_id: evse.locationId,
+      evse_uid: evse.uid,
+      authorization_reference: request.SessionID,
+    }
+    return this.#command(
+      { platformId: bridge.platformId, from: emp, to: evse.owner, correlationId, log },
+      { name: 'START_SESSION', command: { type: 'START_SESSION', body } },
+      responseUrl,
+    )
+  }
+
+  async #remoteStop(
+    request: InboundRemoteStop,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<Verdict> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const db = this.#context.db
+    const id = request.SessionID
+    const [started, emp, session] = await Promise.all([
+      ocpiObjectsOf(db, OICP, INBOUND_START_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectsOf(db, OICP, INBOUND_EMP_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectsOf(db, OICP, INBOUND_SESSION_KIND.foreign, [id]).then((found) => found.get(id)),
+    ])
+    if (!started || !emp || started.id !== `${id}/${isoEvseId(request.EvseID) ?? request.EvseID}`) {
+      return refused(
+        OICP_CODES.sessionInvalid,
+        `no session ${id} was started through the hub at ${request.EvseID}`,
+      )
+    }
+    if (!session || !sameParty(session.owner, started.owner)) {
+      return refused(
+        OICP_CODES.sessionInvalid,
+        `${partyKey(started.owner)} has not reported session ${id} to the hub yet: it cannot be stopped by its OCPI id`,
+      )
+    }
+    const responseUrl = inboundResultUrl(this.#hbsBaseUrl, id, 'stop')
+    return this.#command(
+      { platformId: bridge.platformId, from: emp.owner, to: started.owner, correlationId, log },
+      {
+        name: 'STOP_SESSION',
+        command: { type: 'STOP_SESSION', body: { response_url: responseUrl, session_id: session.id } },
+      },
+      responseUrl,
+    )
+  }
+
+  /**
+   * Sends the command as the virtual eMSP and turns the CPO's answer into HBS's verdict: a refusal at once,
+   * else the CommandResult when it comes within RESULT_WAIT_MS, else the accepted CommandResponse.
+   */
+  async #command(
+    route: {
+      readonly platformId: string
+      readonly from: PartyRef
+      readonly to: PartyRef
+      readonly correlationId: string
+      readonly log: FastifyBaseLogger
+    },
+    request: Parameters<typeof sendCommand>[2],
+    responseUrl: string,
+  ): Promise<Verdict> {
+    const source: MessageSource = {
+      requester: { platformId: route.platformId, parties: [{ role: 'EMSP', ...route.from }] },
+      routing: { from: route.from, to: route.to },
+      correlationId: route.correlationId,
+      log: route.log,
+    }
+    const pending = this.#channel.inboundResults
+    const result = pending.wait(responseUrl, RESULT_WAIT_MS)
+    let answer: HubAnswer
+    try {
+      answer = await sendCommand(this.#context, source, request)
+    } catch (error) {
+      pending.giveUp(responseUrl)
+      throw error
+    }
+    const { envelope } = answer
+    const response = envelope.data as Partial<CommandResponse> | null | undefined
+    if (envelope.status_code !== 1000 || response?.result === undefined) {
+      pending.giveUp(responseUrl)
+      const why = envelope.status_message ? `: ${envelope.status_message}` : ''
+      return refused(
+        OICP_CODES.evseCommunicationFailed,
+        `${partyKey(route.to)} answered ${request.name} with OCPI ${envelope.status_code}${why}`,
+      )
+    }
+    if (response.result !== 'ACCEPTED') {
+      pending.giveUp(responseUrl)
+      return refused(
+        CODE_OF_RESULT[response.result],
+        `${partyKey(route.to)} answered ${request.name} ${response.result}${textOf(response.message)}`,
+      )
+    }
+    const final = await result
+    if (!final || final.result === 'ACCEPTED') return { ok: true }
+    return refused(
+      CODE_OF_RESULT[final.result],
+      `${partyKey(route.to)}'s ${request.name} result: ${final.result}${textOf(final.message)}`,
+    )
+  }
+
+  async #connectedBridge(): Promise<{ platformId: string; settings: OicpBridgeSettings } | undefined> {
+    const bridge = await readBridge(this.#context.db, OICP)
+    const settings = readSettings(bridge?.settings)
+    if (!bridge || !settings?.enabled) return undefined
+    return { platformId: bridge.platform_id, settings }
+  }
+
+  /** The EVSE of a represented CPO that HBS knows by this EvseID (the identifier map of the pushes). */
+  async #representedEvse(settings: OicpBridgeSettings, evseId: string) {
+    const iso = isoEvseId(evseId)
+    if (!iso) return undefined
+    const ref = (await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', [iso])).get(iso)
+    if (!ref || !settings.represented_cpos.some((cpo) => sameParty(cpo, ref.owner))) return undefined
+    const [locationId, evseUid] = ref.id.split('/') as [string, string]
+    const [location] = await findObjectsById(
+      this.#context.db,
+      { module: 'locations', owners: [ref.owner] },
+      locationId,
+    )
+    const evse = location?.evses?.find((candidate) => candidate.uid.toUpperCase() === evseUid.toUpperCase())
+    if (!location || !evse || evse.status === 'REMOVED') return undefined
+    return { owner: ref.owner, locationId: location.id, uid: evse.uid, evseId: iso }
+  }
+
+  /**
+   * An OICP EMP (or CPO) as a virtual party of the bridge's platform, created CONNECTED the first time (the
+   * partners learn it through ClientInfo), as the pulled CPOs are. A party that is an OCPI party of another
+   * platform in that role is refused: the bridge never speaks for a party it does not hold. Returns the
+   * reason of a refusal.
+   */
+  async #ensureVirtualParty(
+    platformId: string,
+    roleName: 'EMSP' | 'CPO',
+    party: PartyRef,
+    name: string,
+    correlationId: string,
+  ): Promise<string | undefined> {
+    const directory = this.#context.directory
+    const role: PartyRole = { role: roleName, ...party, business_details: { name } }
+    if (directory.liveRoleConflicts([role], platformId).length > 0) {
+      return `${partyKey(party)} is a ${roleName} of another platform of the hub, not of Hubject`
+    }
+    const held = directory.partiesOf(platformId)
+    if (held.some((candidate) => candidate.role === roleName && sameParty(candidate, party))) return undefined
+    await directory.write(async (tx) => {
+      const before = await tx.partiesOf(platformId)
+      await tx.insertParties(platformId, 'CONNECTED', [role])
+      await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
+    })
+    this.#context.delivery.wake()
+    return undefined
+  }
+}
+
+function echoOf(request: InboundRemoteStart | InboundRemoteStop): SessionEcho {
+  return {
+    SessionID: request.SessionID,
+    CPOPartnerSessionID: request.CPOPartnerSessionID,
+    EMPPartnerSessionID: request.EMPPartnerSessionID,
+  }
+}
+
+function textOf(message: readonly { readonly text: string }[] | null | undefined): string {
+  return message?.[0] ? ` (${message[0].text})` : ''
+}
+
+/** What went wrong on the hub's side of a call, as HBS's code: the hub's routing refusal, or its own fault. */
+function failure(error: unknown, log: FastifyBaseLogger): Verdict {
+  if (error instanceof OcpiError) {
+    switch (error.hubCode) {
+      case 'HUB_ERR_FORWARD_TIMEOUT':
+        return refused(OICP_CODES.partnerDidNotRespond, error.message)
+      case 'HUB_ERR_RECEIVER_NOT_CONNECTED':
+        return refused(OICP_CODES.partnerNotFound, error.message)
+      default:
+        return refused(OICP_CODES.dataError, error.message)
+    }
+  }
+  log.error({ err: error }, 'OICP bridge: an HBS call failed in the hub')
+  return refused(OICP_CODES.systemError, 'the hub failed to handle the call; it is logged')
+}

@@ -1,0 +1,215 @@
+import { Value } from '@sinclair/typebox/value'
+import { readOutboundPath } from '../../core/outbound-path.ts'
+import { CommandResult } from '../../modules/commands/commands.schema.ts'
+import { Cdr } from '../../modules/cdrs/cdrs.schema.ts'
+import type { Session } from '../../modules/sessions/sessions.schema.ts'
+import { sameParty, type PartyRef } from '../../core/party.ts'
+import { foreignIdsOf, mapIdentifiers, ocpiObjectsOf } from '../../storage/bridges.store.ts'
+import type { Db } from '../../storage/database.ts'
+import type { PartnerMessage } from '../partner-channel.ts'
+import { OICP } from './oicp-settings.ts'
+
+/**
+ * What our OCPI CPOs send the bridge's virtual eMSP parties after HBS started a session at them
+ * (docs/bridges/oicp.md, "HBS → our CPOs"): the CommandResult of the START_SESSION / STOP_SESSION the
+ * bridge sent, which the waiting OICP call answers HBS with, and the Sessions, whose
+ * `authorization_reference` (the OICP SessionID) pairs with the CPO's session id for a later stop.
+ */
+
+/**
+ * The identifier-map kind of a session HBS started at one of our CPOs: SessionID ↔ the CPO's OCPI session
+ * id (owner: the CPO). Apart from the sessions the hub starts at HBS (remote-commands.ts), whose SessionID
+ * is the OCPI id too.
+ */
+export const INBOUND_SESSION_KIND = { foreign: 'InboundSessionID', ocpi: 'CPO_SESSION' } as const
+/** A remote start HBS asked of one of our CPOs: SessionID ↔ `<SessionID>/<EvseID>` (owner: the CPO). */
+export const INBOUND_START_KIND = { foreign: 'InboundStartID', ocpi: 'INBOUND_START' } as const
+
+/** The response_url of a command the bridge sends for HBS: on HBS's host (the bridge platform's only one), never called. */
+export function inboundResultUrl(hbsBaseUrl: string, sessionId: string, action: 'start' | 'stop'): string {
+  return `${hbsBaseUrl}/hub-command-results/${action}/${encodeURIComponent(sessionId)}`
+}
+
+/** CommandResults awaited by OICP calls held open, by the response_url the command carried. */
+export class PendingCommandResults {
+  readonly #waiting = new Map<string, (result: CommandResult | undefined) => void>()
+
+  /** The result for `url`, or undefined when none came within `timeoutMs` or the wait was given up. */
+  wait(url: string, timeoutMs: number): Promise<CommandResult | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#end(url, undefined), timeoutMs)
+      this.#waiting.set(url, (result) => {
+        clearTimeout(timer)
+        this.#waiting.delete(url)
+        resolve(result)
+      })
+    })
+  }
+
+  /** Hands a result to its waiting call; false when nobody waits (late, or another hub process waits). */
+  settle(url: string, result: CommandResult): boolean {
+    return this.#end(url, result)
+  }
+
+  /** No result will come (the command was refused or never sent): the wait ends now. */
+  giveUp(url: string): void {
+    this.#end(url, undefined)
+  }
+
+  #end(url: string, result: CommandResult | undefined): boolean {
+    const waiting = this.#waiting.get(url)
+    waiting?.(result)
+    return waiting !== undefined
+  }
+}
+
+/** A call to HBS a message of our CPO causes, and what to remember once HBS acknowledged it. */
+export interface HbsCall {
+  readonly path: string
+  readonly body: Record<string, unknown>
+  readonly afterAck: () => Promise<void>
+}
+
+export type VirtualEmspMessage =
+  { readonly kind: 'result' } | { readonly kind: 'session' | 'cdr'; readonly call: HbsCall | undefined }
+
+/**
+ * A message to a virtual eMSP the bridge handles itself: a CommandResult, handed to the OICP call waiting
+ * for it; a Session, whose id is paired with the OICP SessionID and whose start and end become
+ * ChargingNotifications; a CDR, which becomes an eRoamingChargeDetailRecord. Only for sessions HBS
+ * started at the sending CPO: no CPO can speak for another's session. Undefined: not one of these.
+ */
+export async function receiveForVirtualEmsp(
+  db: Db,
+  pending: PendingCommandResults,
+  message: PartnerMessage,
+  body: unknown,
+  operatorId: string | undefined,
+): Promise<VirtualEmspMessage | undefined> {
+  const { module, interfaceRole, method } = message
+  if (module === 'commands' && interfaceRole === 'SENDER' && method === 'POST') {
+    if (message.url && Value.Check(CommandResult, body)) pending.settle(message.url, body)
+    return { kind: 'result' }
+  }
+  if (interfaceRole !== 'RECEIVER') return undefined
+  const kind =
+    module === 'sessions' && (method === 'PUT' || method === 'PATCH')
+      ? 'session'
+      : module === 'cdrs' && method === 'POST'
+        ? 'cdr'
+        : undefined
+  if (!kind) return undefined
+  const fields = (typeof body === 'object' && body !== null ? body : {}) as Partial<Session & Cdr>
+  const reference = fields.authorization_reference
+  if (typeof reference !== 'string') return { kind, call: undefined }
+  const started = (await ocpiObjectsOf(db, OICP, INBOUND_START_KIND.foreign, [reference])).get(reference)
+  if (!started || !sameParty(started.owner, message.from) || operatorId === undefined)
+    return { kind, call: undefined }
+  const evseId = started.id.slice(started.id.indexOf('/') + 1)
+  const echo = { SessionID: reference, OperatorID: operatorId, EvseID: evseId }
+  if (kind === 'cdr') {
+    if (!Value.Check(Cdr, body)) return { kind, call: undefined }
+    return { kind, call: chargeDetailRecordCall(body, echo) }
+  }
+  const [, , sessionId] = readOutboundPath(message.pathAndQuery).segments
+  if (!sessionId) return { kind, call: undefined }
+  await mapIdentifiers(db, [
+    {
+      foreign: { protocol: OICP, kind: INBOUND_SESSION_KIND.foreign, id: reference },
+      ocpi: { owner: message.from, kind: INBOUND_SESSION_KIND.ocpi, id: sessionId },
+    },
+  ])
+  return { kind, call: await notificationCall(db, message.from, sessionId, fields, echo) }
+}
+
+interface SessionEcho {
+  readonly SessionID: string
+  readonly OperatorID: string
+  readonly EvseID: string
+}
+
+/** Which ChargingNotifications HBS acknowledged for a session: a marker in the identifier map each. */
+const NOTIFIED_KIND = { Start: 'NotifiedStart', End: 'NotifiedEnd' } as const
+
+const NOTIFICATIONS_PATH = '/notificationmgmt/v11/charging-notifications'
+
+/**
+ * A Session's ChargingNotification (mapping.md §7): `Start` the first time HBS hears of it, `End` once
+ * it is COMPLETED (or has an end), each once. No `Progress` (its five-minute pacing is not kept here).
+ */
+async function notificationCall(
+  db: Db,
+  cpo: PartyRef,
+  sessionId: string,
+  session: Partial<Session>,
+  echo: SessionEcho,
+): Promise<HbsCall | undefined> {
+  const notified = await foreignIdsOf(db, OICP, cpo, 'OICP_NOTIFIED', [
+    `${echo.SessionID}/Start`,
+    `${echo.SessionID}/End`,
+  ])
+  const ended = session.status === 'COMPLETED' || session.end_date_time != null
+  const type = !notified.has(`${echo.SessionID}/Start`)
+    ? 'Start'
+    : ended && !notified.has(`${echo.SessionID}/End`)
+      ? 'End'
+      : undefined
+  if (!type) return undefined
+  const identification = session.cdr_token?.contract_id
+    ? { Identification: { RemoteIdentification: { EvcoID: session.cdr_token.contract_id } } }
+    : {}
+  const body =
+    type === 'Start'
+      ? {
+          Type: type,
+          ...echo,
+          CPOPartnerSessionID: sessionId,
+          ...identification,
+          ChargingStart: session.start_date_time ?? new Date().toISOString(),
+          ...(session.start_date_time ? { SessionStart: session.start_date_time } : {}),
+        }
+      : {
+          Type: type,
+          ...echo,
+          CPOPartnerSessionID: sessionId,
+          ...identification,
+          ChargingEnd: session.end_date_time ?? session.last_updated ?? new Date().toISOString(),
+          ...(session.start_date_time ? { SessionStart: session.start_date_time } : {}),
+          ...(session.end_date_time ? { SessionEnd: session.end_date_time } : {}),
+          ...(session.kwh === undefined ? {} : { ConsumedEnergy: session.kwh }),
+        }
+  return {
+    path: NOTIFICATIONS_PATH,
+    body,
+    afterAck: () =>
+      mapIdentifiers(db, [
+        {
+          foreign: { protocol: OICP, kind: NOTIFIED_KIND[type], id: echo.SessionID },
+          ocpi: { owner: cpo, kind: 'OICP_NOTIFIED', id: `${echo.SessionID}/${type}` },
+        },
+      ]),
+  }
+}
+
+/**
+ * An OCPI CDR as eRoamingChargeDetailRecord (mapping.md §8.1): a metering record, so every price is left
+ * out; the charging starts with the first charging period, and times stay in UTC.
+ */
+function chargeDetailRecordCall(cdr: Cdr, echo: SessionEcho): HbsCall {
+  const { OperatorID, ...session } = echo
+  return {
+    path: `/cdrmgmt/v22/operators/${encodeURIComponent(OperatorID)}/charge-detail-record`,
+    body: {
+      ...session,
+      ...(cdr.session_id ? { CPOPartnerSessionID: cdr.session_id } : {}),
+      Identification: { RemoteIdentification: { EvcoID: cdr.cdr_token.contract_id } },
+      ChargingStart: cdr.charging_periods[0]?.start_date_time ?? cdr.start_date_time,
+      ChargingEnd: cdr.end_date_time,
+      SessionStart: cdr.start_date_time,
+      SessionEnd: cdr.end_date_time,
+      ConsumedEnergy: cdr.total_energy,
+      HubOperatorID: OperatorID,
+    },
+    afterAck: async () => undefined,
+  }
+}

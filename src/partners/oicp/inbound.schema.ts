@@ -1,0 +1,99 @@
+import { Type, type Static } from '@sinclair/typebox'
+import type { Acknowledgement } from './oicp.schema.ts'
+
+/**
+ * What HBS sends the hub as a CPO (hub operator): the operations Hubject's CPO document marks "To
+ * RECEIVE" (oicp.md §4, §5.4). Only the fields the bridge reads are named; the rest passes unread.
+ */
+
+/** OICP's GUID SessionID (oicp.md §3), also the OCPI authorization_reference of the started session. */
+const SessionId = Type.String({
+  pattern: '^[A-Za-z0-9]{8}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}-[A-Za-z0-9]{12}$',
+})
+const PartnerSessionId = Type.String({ maxLength: 250 })
+const EvcoIdentification = Type.Object({ EvcoID: Type.String({ minLength: 1, maxLength: 36 }) })
+
+/** eRoamingAuthorizeRemoteStart (2.1), HBS → CPO: HBS named the SessionID. */
+export const InboundRemoteStart = Type.Object({
+  SessionID: SessionId,
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  ProviderID: Type.String({ minLength: 1, maxLength: 10 }),
+  EvseID: Type.String({ minLength: 1, maxLength: 48 }),
+  Identification: Type.Object({
+    RemoteIdentification: Type.Optional(EvcoIdentification),
+    PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
+  }),
+  PartnerProductID: Type.Optional(Type.String({ maxLength: 50 })),
+})
+export type InboundRemoteStart = Static<typeof InboundRemoteStart>
+
+/** eRoamingAuthorizeRemoteStop (2.1), HBS → CPO. */
+export const InboundRemoteStop = Type.Object({
+  SessionID: SessionId,
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  ProviderID: Type.String({ minLength: 1, maxLength: 10 }),
+  EvseID: Type.String({ minLength: 1, maxLength: 48 }),
+})
+export type InboundRemoteStop = Static<typeof InboundRemoteStop>
+
+/** eRoamingAuthorizeStart (2.1), HBS → EMP: an OICP CPO asks whether a driver may charge. */
+export const InboundAuthorizeStart = Type.Object({
+  SessionID: Type.Optional(SessionId),
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  OperatorID: Type.String({ minLength: 1, maxLength: 10 }),
+  EvseID: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
+  Identification: Type.Object({
+    RFIDMifareFamilyIdentification: Type.Optional(
+      Type.Object({ UID: Type.String({ minLength: 1, maxLength: 36 }) }),
+    ),
+    RemoteIdentification: Type.Optional(EvcoIdentification),
+    PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
+  }),
+  PartnerProductID: Type.Optional(Type.String({ maxLength: 50 })),
+})
+export type InboundAuthorizeStart = Static<typeof InboundAuthorizeStart>
+
+/** The status codes the hub answers HBS with (Hubject's StatusCodeType). */
+export const OICP_CODES = {
+  success: '000',
+  systemError: '021',
+  dataError: '022',
+  unauthorized: '017',
+  invalidUid: '102',
+  noPositiveAnswer: '106',
+  evcoIdLocked: '200',
+  noValidContract: '210',
+  partnerNotFound: '300',
+  partnerDidNotRespond: '310',
+  serviceNotAvailable: '320',
+  sessionInvalid: '400',
+  evseCommunicationFailed: '501',
+  evseReserved: '601',
+  evseInUse: '602',
+  unknownEvse: '603',
+  evseOutOfService: '700',
+} as const
+
+/** The session ids an acknowledgement echoes to HBS. */
+export interface SessionEcho {
+  readonly SessionID?: string | undefined
+  readonly CPOPartnerSessionID?: string | undefined
+  readonly EMPPartnerSessionID?: string | undefined
+}
+
+/** An eRoamingAcknowledgement: `000` and Result true, or a refusal with its code and the reason in words. */
+export function acknowledgement(
+  verdict: { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string },
+  echo: SessionEcho = {},
+): Acknowledgement & SessionEcho {
+  const ids = Object.fromEntries(Object.entries(echo).filter(([, value]) => value !== undefined))
+  if (verdict.ok) return { Result: true, StatusCode: { Code: OICP_CODES.success }, ...ids }
+  return {
+    Result: false,
+    StatusCode: { Code: verdict.code, AdditionalInfo: verdict.reason.slice(0, 200) },
+    ...ids,
+  }
+}

@@ -1,0 +1,321 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CommandResult } from '../../../src/modules/commands/commands.schema.ts'
+import { aLocation, anEvse } from '../../fixtures/locations.ts'
+import { aCdr } from '../../fixtures/cdrs.ts'
+import { aSession } from '../../fixtures/sessions.ts'
+import { aToken } from '../../fixtures/tokens.ts'
+import type { AuthorizationInfo } from '../../../src/modules/tokens/tokens.schema.ts'
+import { envelope } from '../../support/fake-platform.ts'
+import type { RecordedRequest } from '../../support/fake-platform.ts'
+import { connectParty, eventually, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../../support/test-store.ts'
+import { freePort, startTestHub, type TestHub } from '../../support/test-hub.ts'
+import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
+
+/**
+ * HBS calling the hub (OICP_INBOUND_PORT): an OICP EMP's remote start and stop at our OCPI CPO's EVSE
+ * become START_SESSION / STOP_SESSION from a virtual eMSP party, and the CPO's results HBS's answers.
+ */
+const missing = oicpDocumentsMissing()
+if (missing) console.warn(`OICP inbound tests skipped: ${missing}`)
+
+const SETTINGS = {
+  enabled: true,
+  operator_id: 'DE*OPH',
+  operator_name: 'Open OCPI Hub',
+  provider_id: 'DE-OPH',
+  represented_cpos: [{ country_code: 'NL', party_id: 'CP1' }],
+  default_hotline_phone: '+31201234567',
+  language: 'en',
+}
+
+/** A driver of the OICP EMP DE*8EO (written for this test): its EvcoID names the EMP. */
+const EVCO_ID = 'DE-8EO-CAET5E4XY-3'
+const EMP = { country_code: 'DE', party_id: '8EO' }
+const START_PATH = '/charging/v21/providers/DE*8EO/authorize-remote/start'
+const STOP_PATH = '/charging/v21/providers/DE*8EO/authorize-remote/stop'
+
+function aRemoteStart(sessionId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    SessionID: sessionId,
+    EMPPartnerSessionID: `emp-${sessionId.slice(0, 8)}`,
+    ProviderID: 'DE*8EO',
+    EvseID: 'NL*CP1*EE1',
+    Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+    ...overrides,
+  }
+}
+
+for (const engine of STORE_VARIANTS) {
+  describe.skipIf(missing !== undefined)(`${engine}: HBS calling the hub's OICP listener`, () => {
+    let hbs: HbsSimulator
+    let hub: TestHub
+    let cpo: ConnectedParty
+    let oicpUrl: string
+    /** What the CPO's charge point does with the next command: its CommandResult, sent after the answer. */
+    let nextResult: CommandResult['result'] = 'ACCEPTED'
+
+    /** The CPO answers a command ACCEPTED, then POSTs `nextResult` to the hub callback it was given. */
+    function answerCommands(name: string): void {
+      cpo.platform.answer('POST', `/2.3.0/receiver/commands/${name}`, (request: RecordedRequest) => {
+        const callback = new URL((request.body as { response_url: string }).response_url)
+        const result = nextResult
+        setImmediate(() => {
+          void cpo.call(callback.pathname.replace('/ocpi/2.3.0', ''), {
+            method: 'POST',
+            body: { result },
+          })
+        })
+        return { status: 200, body: envelope({ result: 'ACCEPTED', timeout: 30 }) }
+      })
+    }
+
+    beforeAll(async () => {
+      hbs = await HbsSimulator.start({ subOperators: ['NL*CP1'] })
+      const port = await freePort()
+      oicpUrl = `http://127.0.0.1:${port}`
+      hub = await startTestHub(engine, {
+        OICP_BASE_URL: hbs.url,
+        OICP_INBOUND_PORT: String(port),
+        OICP_PULL_INTERVAL_SECONDS: '0',
+        DELIVERY_POLL_INTERVAL_MS: '50',
+      })
+      cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
+      expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
+      await cpo.call('/receiver/locations/NL/CP1/LOC-HBS-1', {
+        method: 'PUT',
+        body: aLocation({ id: 'LOC-HBS-1', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
+      })
+      // HBS holds the EVSE: the hub knows its EvseID.
+      await eventually(() => expect(hbs.statuses.get('NL*CP1*EE1')).toBe('Available'))
+      answerCommands('START_SESSION')
+      answerCommands('STOP_SESSION')
+    })
+    afterAll(async () => {
+      await hub?.close()
+      await Promise.all([cpo?.platform.close(), hbs?.close()])
+    })
+
+    it('turns HBS’s eRoamingAuthorizeRemoteStart into START_SESSION at the CPO from the EMP’s virtual eMSP, answers HBS from the CommandResult, stops the session the CPO reported, and sends HBS its ChargingNotifications Start and End and its CDR', async () => {
+      const sessionId = 'b2688855-7f00-0002-6d8e-48d883f6abb6'
+      const session = {
+        id: 'SES-HBS-1',
+        authorization_reference: sessionId,
+        location_id: 'LOC-HBS-1',
+        evse_uid: 'E1',
+        start_date_time: '2026-03-02T10:00:00Z',
+        cdr_token: { ...EMP, uid: EVCO_ID, type: 'APP_USER' as const, contract_id: EVCO_ID },
+      }
+      const started = await hbs.forwardToHub(oicpUrl, START_PATH, aRemoteStart(sessionId))
+      expect(started).toEqual({
+        status: 200,
+        body: {
+          Result: true,
+          StatusCode: { Code: '000' },
+          SessionID: sessionId,
+          EMPPartnerSessionID: 'emp-b2688855',
+        },
+      })
+      const [command] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/START_SESSION')
+      expect(command!.headers['ocpi-from-country-code']).toBe('DE')
+      expect(command!.headers['ocpi-from-party-id']).toBe('8EO')
+      expect(command!.body).toMatchObject({
+        token: { ...EMP, uid: EVCO_ID, contract_id: EVCO_ID, type: 'APP_USER', valid: true },
+        location_id: 'LOC-HBS-1',
+        evse_uid: 'E1',
+        authorization_reference: sessionId,
+      })
+
+      // Before the CPO reported the session, HBS cannot stop it by its OCPI id.
+      const early = await hbs.forwardToHub(oicpUrl, STOP_PATH, {
+        SessionID: sessionId,
+        ProviderID: 'DE*8EO',
+        EvseID: 'NL*CP1*EE1',
+      })
+      expect(early.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+
+      const reported = await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+        method: 'PUT',
+        headers: routeHeaders(cpo.party, EMP),
+        body: aSession(session, cpo.party, EMP),
+      })
+      expect(reported.body.status_code).toBe(1000)
+      // HBS hears of the charge: a ChargingNotification Start, schema-valid.
+      await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(1))
+      expect(hbs.requestsTo('/charging-notifications')[0]!.body).toEqual({
+        Type: 'Start',
+        SessionID: sessionId,
+        CPOPartnerSessionID: 'SES-HBS-1',
+        OperatorID: 'DE*OPH',
+        EvseID: 'NL*CP1*EE1',
+        Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+        ChargingStart: session.start_date_time,
+        SessionStart: session.start_date_time,
+      })
+      await eventually(async () => {
+        const stopped = await hbs.forwardToHub(oicpUrl, STOP_PATH, {
+          SessionID: sessionId,
+          ProviderID: 'DE*8EO',
+          EvseID: 'NL*CP1*EE1',
+        })
+        expect(stopped.body).toEqual({ Result: true, StatusCode: { Code: '000' }, SessionID: sessionId })
+      })
+      const [stop] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/STOP_SESSION')
+      expect(stop!.body).toMatchObject({ session_id: 'SES-HBS-1' })
+      expect(stop!.headers['ocpi-from-party-id']).toBe('8EO')
+
+      // The session ends: a ChargingNotification End once, then the CDR as eRoamingChargeDetailRecord.
+      const ended = {
+        ...session,
+        status: 'COMPLETED' as const,
+        end_date_time: '2026-03-02T11:00:00Z',
+        kwh: 12.5,
+      }
+      for (const last_updated of ['2026-03-02T11:00:00Z', '2026-03-02T11:00:05Z']) {
+        await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+          method: 'PUT',
+          headers: routeHeaders(cpo.party, EMP),
+          body: aSession({ ...ended, last_updated }, cpo.party, EMP),
+        })
+      }
+      await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2))
+      expect(hbs.requestsTo('/charging-notifications')[1]!.body).toMatchObject({
+        Type: 'End',
+        SessionID: sessionId,
+        ChargingEnd: '2026-03-02T11:00:00Z',
+        SessionEnd: '2026-03-02T11:00:00Z',
+        ConsumedEnergy: 12.5,
+      })
+      const cdr = aCdr(
+        {
+          id: 'CDR-HBS-1',
+          session_id: 'SES-HBS-1',
+          authorization_reference: sessionId,
+          cdr_token: session.cdr_token,
+        },
+        cpo.party,
+        EMP,
+      )
+      const posted = await cpo.call('/receiver/cdrs', {
+        method: 'POST',
+        headers: routeHeaders(cpo.party, EMP),
+        body: cdr,
+      })
+      expect(posted.body.status_code).toBe(1000)
+      await eventually(() => expect(hbs.requestsTo('/charge-detail-record')).toHaveLength(1))
+      expect(hbs.requestsTo('/charge-detail-record')[0]).toMatchObject({
+        path: '/cdrmgmt/v22/operators/DE*OPH/charge-detail-record',
+        body: {
+          SessionID: sessionId,
+          CPOPartnerSessionID: 'SES-HBS-1',
+          EvseID: 'NL*CP1*EE1',
+          Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+          SessionStart: cdr.start_date_time,
+          SessionEnd: cdr.end_date_time,
+          ConsumedEnergy: cdr.total_energy,
+        },
+      })
+      // Prices stay at the hub: OICP's CDR is a metering record.
+      expect(JSON.stringify(hbs.requestsTo('/charge-detail-record'))).not.toContain('EUR')
+      expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2)
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('answers HBS’s eRoamingAuthorizeStart for our eMSP’s RFID card with the eMSP’s real-time answer, asked by the OICP CPO’s virtual party, and NotAuthorized at once for a card no eMSP shared', async () => {
+      const emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
+      try {
+        const uid = '04A1B2C3D4E581'
+        const pushed = await emsp.call(`/receiver/tokens/DE/EM1/${uid}?type=RFID`, {
+          method: 'PUT',
+          body: aToken({ uid, whitelist: 'NEVER' }, emsp.party),
+        })
+        expect(pushed.body.status_code).toBe(1000)
+        let allowed: AuthorizationInfo['allowed'] = 'ALLOWED'
+        emsp.platform.answer('POST', `/2.3.0/sender/tokens/${uid}/authorize`, () => ({
+          status: 200,
+          body: envelope({ allowed, token: aToken({ uid, whitelist: 'NEVER' }, emsp.party) }),
+        }))
+        const authorizeStart = (cardUid: string) =>
+          hbs.forwardToHub(oicpUrl, '/charging/v21/operators/DE*ABC/authorize/start', {
+            SessionID: 'a1577744-6eff-0001-5c7d-37c772e59aa5',
+            OperatorID: 'DE*ABC',
+            EvseID: 'DE*ABC*E100',
+            Identification: { RFIDMifareFamilyIdentification: { UID: cardUid } },
+          })
+
+        const authorized = await authorizeStart(uid)
+        expect(authorized.body).toEqual({
+          SessionID: 'a1577744-6eff-0001-5c7d-37c772e59aa5',
+          ProviderID: 'DE*EM1',
+          AuthorizationStatus: 'Authorized',
+          StatusCode: { Code: '000' },
+        })
+        const [asked] = emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`)
+        expect(asked!.query).toBe('?type=RFID')
+        expect(asked!.headers['ocpi-from-country-code']).toBe('DE')
+        expect(asked!.headers['ocpi-from-party-id']).toBe('ABC')
+
+        allowed = 'BLOCKED'
+        expect((await authorizeStart(uid)).body).toMatchObject({
+          AuthorizationStatus: 'NotAuthorized',
+          StatusCode: { Code: '200' },
+        })
+        const asks = emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`).length
+        expect((await authorizeStart('0A0B0C0D')).body).toMatchObject({
+          AuthorizationStatus: 'NotAuthorized',
+          StatusCode: { Code: '102' },
+        })
+        expect(emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`)).toHaveLength(asks)
+        expect(hbs.violations).toEqual([])
+      } finally {
+        await emsp.platform.close()
+      }
+    })
+
+    it('answers HBS Result false with the code and the reason: the CPO’s EVSE_OCCUPIED, an EVSE the hub does not represent, a body that is no remote start, a stop of a session it never started', async () => {
+      nextResult = 'EVSE_OCCUPIED'
+      try {
+        const occupied = await hbs.forwardToHub(
+          oicpUrl,
+          START_PATH,
+          aRemoteStart('c3799966-8a11-0003-7e9f-59e994a7bcc7'),
+        )
+        expect(occupied.body).toMatchObject({ Result: false, StatusCode: { Code: '602' } })
+        expect(String((occupied.body['StatusCode'] as { AdditionalInfo: string }).AdditionalInfo)).toContain(
+          'EVSE_OCCUPIED',
+        )
+      } finally {
+        nextResult = 'ACCEPTED'
+      }
+
+      const commands = () => cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/START_SESSION').length
+      const before = commands()
+      const unknown = await hbs.forwardToHub(
+        oicpUrl,
+        START_PATH,
+        aRemoteStart('d4800077-9b22-0004-8fa0-60fa05b8cdd8', { EvseID: 'NL*CP1*E404' }),
+      )
+      expect(unknown.body).toMatchObject({ Result: false, StatusCode: { Code: '603' } })
+      expect(JSON.stringify(unknown.body)).toContain('NL*CP1*E404')
+
+      const malformed = await hbs.forwardToHub(
+        oicpUrl,
+        START_PATH,
+        { SessionID: 'not-a-guid', ProviderID: 'DE*8EO' },
+        { unchecked: true },
+      )
+      expect(malformed.status).toBe(200)
+      expect(malformed.body).toMatchObject({ Result: false, StatusCode: { Code: '022' } })
+      expect(commands()).toBe(before)
+
+      const stranger = await hbs.forwardToHub(oicpUrl, STOP_PATH, {
+        SessionID: 'e5911188-0c33-0005-90b1-71fb16c9dee9',
+        ProviderID: 'DE*8EO',
+        EvseID: 'NL*CP1*EE1',
+      })
+      expect(stranger.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+      expect(cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/STOP_SESSION')).toHaveLength(1)
+      expect(hbs.violations).toEqual([])
+    })
+  })
+}
