@@ -356,12 +356,15 @@ export class PartyDirectory {
     const seenRecently = sql<boolean>`case when status = 'OFFLINE'
       then coalesce(last_seen_at > updated_at, false)
       else ${lastContact} >= ${silentSince} end`
+    // A platform without a versions endpoint has nothing to probe: the OICP bridge, which never calls the
+    // hub (its health is its last sync with HBS), would be marked OFFLINE and its queue to HBS would wait.
     return this.#db
       .selectFrom('platforms')
       .select(['id', 'status', 'version', 'versions_url', 'outbound_token'])
       .select(seenRecently.as('seen_recently'))
       .where('status', 'in', ['CONNECTED', 'OFFLINE'])
       .where((eb) => eb.or([eb('status', '=', 'OFFLINE'), eb(lastContact, '<', silentSince)]))
+      .where('versions_url', 'is not', null)
       .orderBy('id')
       .execute()
   }

@@ -277,3 +277,48 @@ export function partyName(party: PartyRef | null | undefined): string {
 export function rolesText(roles: readonly PartyRole[]): string {
   return roles.map((role) => `${role.role} ${partyName(role)}`).join(', ')
 }
+
+/** `GET /admin/bridges/oicp` (docs/bridges/oicp.md). */
+export interface OicpBridge {
+  readonly settings: {
+    readonly enabled: boolean
+    readonly operator_id: string
+    readonly operator_name: string
+    readonly provider_id: string
+    readonly represented_cpos: readonly PartyRef[]
+    readonly default_hotline_phone?: string
+    readonly language: string
+  } | null
+  readonly platform_id: string
+  readonly base_url: string
+  readonly status: PlatformStatus
+  readonly virtual_cpos: readonly (PartyRef & { readonly status: PlatformStatus })[]
+  readonly health: {
+    readonly last_sync_at: string | null
+    readonly last_sync_error: string | null
+    readonly last_pull_at: string | null
+    readonly queued_to_hbs: number
+    readonly dead_to_hbs: number
+  }
+  readonly refusals: readonly {
+    readonly party: PartyRef
+    readonly kind: string
+    readonly id: string
+    readonly reason: string
+    readonly correlation_id: string | null
+    readonly refused_at: string
+  }[]
+}
+
+/** `POST /admin/bridges/oicp/sync`. */
+export interface OicpSyncReport {
+  readonly pulled: {
+    readonly evses: number
+    readonly locations: number
+    readonly statuses: number
+    readonly operators: readonly string[]
+    readonly refused: number
+    readonly mode: 'full' | 'delta'
+  }
+  readonly pushed: { readonly sent: number; readonly refused: number } | null
+}

@@ -6,6 +6,7 @@ import { describeError, Link } from '../shared/components.tsx'
 import { navigate, useLocation } from '../shared/router.ts'
 import { ConsoleContextValue } from './console-context.ts'
 import { AgreementsPage } from './pages/agreements.tsx'
+import { BridgesPage } from './pages/bridges.tsx'
 import { ClearingPage } from './pages/clearing.tsx'
 import { DeliveriesPage } from './pages/deliveries.tsx'
 import { InvitationsPage } from './pages/invitations.tsx'
@@ -31,6 +32,7 @@ const PAGES = [
   { path: '/price-discrepancies', title: 'Price discrepancies' },
   { path: '/agreements', title: 'Agreements' },
   { path: '/clearing', title: 'Clearing' },
+  { path: '/bridges', title: 'Bridges and peers' },
 ] as const
 
 function App() {
@@ -115,6 +117,8 @@ function Page({ path }: { path: string }) {
       return <AgreementsPage />
     case 'clearing':
       return <ClearingPage />
+    case 'bridges':
+      return <BridgesPage />
     default:
       return (
         <>

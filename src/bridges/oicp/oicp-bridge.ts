@@ -49,7 +49,11 @@ import {
   type NewRefusal,
 } from '../../storage/bridges.store.ts'
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
+import { whileLocked } from '../../storage/advisory-lock.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
+
+/** The advisory lock of the pull (src/storage/advisory-lock.ts): its own constant beyond int4. */
+const OICP_PULL_LOCK_KEY = 4_307_120_318
 
 /** Records per page of eRoamingPullEvseData (HBS's default is 20). */
 const PULL_PAGE_SIZE = 200
@@ -60,7 +64,7 @@ const MAX_PULL_PAGES = 10_000
 export class BridgeProblem extends Error {
   override name = 'BridgeProblem'
   constructor(
-    readonly kind: 'conflict' | 'not-configured' | 'hbs',
+    readonly kind: 'conflict' | 'not-configured' | 'hbs' | 'busy',
     message: string,
   ) {
     super(message)
@@ -138,9 +142,13 @@ export class OicpBridge {
   async #scheduledPull(): Promise<void> {
     const bridge = await readBridge(this.#context.db, OICP)
     if (!readSettings(bridge?.settings)?.enabled) return
-    await this.pull(randomUUID(), this.#context.log).catch((error: unknown) =>
-      this.#context.log.warn({ err: error }, 'OICP bridge: scheduled pull failed'),
-    )
+    await this.pull(randomUUID(), this.#context.log).catch((error: unknown) => {
+      if (error instanceof BridgeProblem && error.kind === 'busy') {
+        this.#context.log.info('OICP bridge: a pull from HBS is under way elsewhere; this interval is its')
+        return
+      }
+      this.#context.log.warn({ err: error }, 'OICP bridge: scheduled pull failed')
+    })
   }
 
   /** The bridge as the admin API shows it; undefined before it was first configured. */
@@ -280,11 +288,17 @@ export class OicpBridge {
    * CPOs' EVSEs, which HBS returns too, are left alone.
    */
   async pull(correlationId: string, log: FastifyBaseLogger): Promise<PullReport> {
-    const run = this.#pull(correlationId, log)
+    if (this.#pulling) throw pullUnderWay()
+    // One pull at a time across the hub's processes (each runs the timer): two would publish the same
+    // changes twice and race on last_pull_at.
+    const run = whileLocked(this.#context.store, OICP_PULL_LOCK_KEY, () => this.#pull(correlationId, log))
     this.#pulling = run.catch(() => undefined)
     try {
-      return await run
+      const locked = await run
+      if (!locked) throw pullUnderWay()
+      return locked.result
     } catch (error) {
+      if (error instanceof BridgeProblem && error.kind === 'busy') throw error
       const message = error instanceof Error ? error.message : String(error)
       await recordSync(this.#context.db, OICP, { error: message }).catch(() => undefined)
       throw error
@@ -621,6 +635,13 @@ export class OicpBridge {
     if (!platform) throw new BridgeProblem('not-configured', 'the OICP bridge is not connected')
     return platform
   }
+}
+
+function pullUnderWay(): BridgeProblem {
+  return new BridgeProblem(
+    'busy',
+    'a pull from HBS is under way (in this or another hub process): try again when it has ended',
+  )
 }
 
 function statusOf(status: EvseStatusRecord['EvseStatus'] | undefined): Status {

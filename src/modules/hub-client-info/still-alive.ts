@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import { sql } from 'kysely'
 import type { PartyDirectory, StillAliveCandidate } from '../../directory/party-directory.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
 import { resumeReceiver } from '../../delivery/outbox.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { pruneCallbacks } from '../../routing/async-callbacks.ts'
-import type { Db } from '../../storage/database.ts'
+import { whileLocked } from '../../storage/advisory-lock.ts'
 import { versionOf } from '../../core/ocpi-versions.ts'
 import { setLiveStatus } from './hub-client-info.service.ts'
 
@@ -100,24 +99,7 @@ export class StillAliveCheck {
   }
 
   async #withLock(work: () => Promise<void>): Promise<boolean> {
-    const { store } = this.#context
-    const locked = async (db: Db): Promise<boolean> => {
-      const result = await sql<{
-        locked: boolean
-      }>`select pg_try_advisory_lock(${STILL_ALIVE_LOCK_KEY}::bigint) as locked`.execute(db)
-      if (!result.rows[0]?.locked) return false
-      try {
-        await work()
-      } finally {
-        await sql`select pg_advisory_unlock(${STILL_ALIVE_LOCK_KEY}::bigint)`.execute(db)
-      }
-      return true
-    }
-    // PGlite is one session shared by every query: lock and unlock through the ordinary handle, so
-    // requests keep being served while the partners are probed.
-    if (!store.supportsMultipleConnections) return locked(store.db)
-    // PostgreSQL: a session lock belongs to one connection; pin one for the lock, do the work on the pool.
-    return store.db.connection().execute((connection) => locked(connection))
+    return (await whileLocked(this.#context.store, STILL_ALIVE_LOCK_KEY, work)) !== undefined
   }
 
   async #check(): Promise<void> {

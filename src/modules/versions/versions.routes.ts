@@ -12,11 +12,18 @@ export function listVersions(context: HubContext): { version: string; url: strin
   return SUPPORTED_VERSIONS.map((version) => ({ version, url: `${context.hub.ocpiBaseUrl}/${version}` }))
 }
 
-/** 2.2.1 and 2.3.0 details: every endpoint of MODULE_ENDPOINTS whose module the version has. */
-function versionDetails(context: HubContext, version: OcpiVersion) {
+/**
+ * 2.2.1 and 2.3.0 details: every endpoint of MODULE_ENDPOINTS whose module the version has. The hub's
+ * hubclientinfo Receiver is only for peer hubs (docs/bridges/peering.md): a party may not tell the hub of
+ * other parties, so it is not listed to one.
+ */
+function versionDetails(context: HubContext, version: OcpiVersion, forPeerHub: boolean) {
+  const listed = (e: (typeof MODULE_ENDPOINTS)[number]) =>
+    hasModule(version, e.identifier) &&
+    (forPeerHub || e.identifier !== 'hubclientinfo' || e.role !== 'RECEIVER')
   return {
     version,
-    endpoints: MODULE_ENDPOINTS.filter((e) => hasModule(version, e.identifier)).map((e) => ({
+    endpoints: MODULE_ENDPOINTS.filter(listed).map((e) => ({
       identifier: e.identifier,
       role: e.role,
       url: `${context.hub.ocpiBaseUrl}/${version}/${e.path}`,
@@ -57,9 +64,15 @@ export async function versionsRoutes(
   const listSchema = { summary: 'The OCPI versions the hub speaks', tags: TAGS }
   app.get('/versions', { config, schema: listSchema }, async () => successEnvelope(listVersions(context)))
   for (const version of ['2.3.0', '2.2.1'] as const) {
-    const details = versionDetails(context, version)
+    const details = versionDetails(context, version, false)
+    const peerDetails = versionDetails(context, version, true)
     const detailsSchema = { summary: `The hub's endpoints in OCPI ${version}`, tags: TAGS }
-    app.get(`/${version}`, { config, schema: detailsSchema }, async () => successEnvelope(details))
+    app.get(`/${version}`, { config, schema: detailsSchema }, async (request) => {
+      const { platformId } = partnerOf(request)
+      // A peer invited a moment ago by another hub process may not be in this one's snapshot yet.
+      if (!context.directory.platform(platformId)) await context.directory.catchUp()
+      return successEnvelope(context.directory.platform(platformId)?.peer_hub ? peerDetails : details)
+    })
   }
   const details211Schema = { summary: "The hub's endpoints in OCPI 2.1.1, for the caller's role", tags: TAGS }
   app.get('/2.1.1', { config, schema: details211Schema }, async (request) =>
