@@ -15,6 +15,8 @@ import { DriverTokens } from './driving/driver-tokens.ts'
 import { Charges } from './driving/charges.ts'
 import { chargeRoutes } from './driving/charge-routes.ts'
 import { drivingOcpiRoutes } from './driving/driving-ocpi-routes.ts'
+import { Discovery } from './discovery/discovery.ts'
+import { discoveryRoutes } from './discovery/discovery-routes.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -72,6 +74,7 @@ export async function buildMarketplace(
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
     await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
+    await app.register(discoveryRoutes(new Discovery(catalogue), catalogue), { prefix: '/api' })
   }
   return {
     app,
