@@ -9,6 +9,14 @@ import { Listings } from './listings/listings.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
+import { NetworkCatalogue } from './network/catalogue.ts'
+import { networkOcpiRoutes } from './network/network-ocpi-routes.ts'
+import { DriverTokens } from './driving/driver-tokens.ts'
+import { Charges } from './driving/charges.ts'
+import { chargeRoutes } from './driving/charge-routes.ts'
+import { drivingOcpiRoutes } from './driving/driving-ocpi-routes.ts'
+import { Discovery } from './discovery/discovery.ts'
+import { discoveryRoutes } from './discovery/discovery-routes.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -53,6 +61,21 @@ export async function buildMarketplace(
   await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  // The eMSP role: the network catalogue, drivers' tokens and charges anywhere on the network.
+  {
+    const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
+    const catalogue = new NetworkCatalogue(store.db)
+    const tokens = new DriverTokens(store.db, hub, {
+      country_code: config.countryCode,
+      party_id: config.emspPartyId,
+      issuer: config.businessName,
+    })
+    const charges = new Charges(store.db, hub, catalogue, tokens, ocpiBase)
+    await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
+    await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })
+    await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
+    await app.register(discoveryRoutes(new Discovery(catalogue), catalogue), { prefix: '/api' })
+  }
   return {
     app,
     hub,

@@ -26,13 +26,19 @@ describe('the marketplace lint layer (eslint.config.js)', () => {
         "import { openStore } from '../../src/storage/database.ts'\nexport const a = openStore\n",
       ),
     ).toEqual(['no-restricted-imports'])
+    expect(
+      await importErrors(
+        "import { priceQuote } from '../../src/modules/tariffs/price-quote.ts'\nexport const a = priceQuote\n",
+      ),
+    ).toEqual(['no-restricted-imports'])
   })
 
-  it("lets it use the hub's plain core helpers and the generic PGlite dialect", async () => {
+  it("lets it use the hub's plain core helpers, its tariff engine and the generic PGlite dialect", async () => {
     const code =
       "import { hashToken } from '../../src/core/tokens.ts'\n" +
+      "import { quoteCharge } from '../../src/pricing/quote.ts'\n" +
       "import { PGliteDialect } from '../../src/storage/pglite-dialect.ts'\n" +
-      'export const a = [hashToken, PGliteDialect]\n'
+      'export const a = [hashToken, quoteCharge, PGliteDialect]\n'
     expect(await importErrors(code)).toEqual([])
   })
 })

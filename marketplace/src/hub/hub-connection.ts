@@ -136,6 +136,36 @@ export class HubConnection {
     }
   }
 
+  /**
+   * One call of the marketplace's eMSP role to the hub's `module` endpoint of `interfaceRole`, `path`
+   * appended; with `to`, routed to that party. The envelope's data; throws OcpiCallFailed when the hub
+   * is not connected, has no such endpoint, or did not answer 1000.
+   */
+  async callAsEmsp(
+    module: string,
+    interfaceRole: 'SENDER' | 'RECEIVER',
+    path: string,
+    options: { method?: string; body?: unknown; to?: { country_code: string; party_id: string } } = {},
+  ): Promise<unknown> {
+    const row = await this.#row()
+    if (!row) throw new OcpiCallFailed('the marketplace is not connected to a hub')
+    const endpoint = row.endpoints.find((e) => e.identifier === module && e.role === interfaceRole)
+    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${module} ${interfaceRole.toLowerCase()}`)
+    const { countryCode, emspPartyId } = this.#identity
+    return callHub(`${endpoint.url.replace(/\/+$/, '')}${path}`, row.token_to_hub, {
+      method: options.method ?? 'GET',
+      body: options.body,
+      headers: {
+        'ocpi-from-country-code': countryCode,
+        'ocpi-from-party-id': emspPartyId,
+        ...(options.to && {
+          'ocpi-to-country-code': options.to.country_code,
+          'ocpi-to-party-id': options.to.party_id,
+        }),
+      },
+    })
+  }
+
   async #row() {
     return this.#db.selectFrom('hub_connection').selectAll().where('id', '=', 1).executeTakeFirst()
   }

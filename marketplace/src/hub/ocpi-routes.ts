@@ -1,7 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { onRequestAsyncHookHandler } from 'fastify'
 import type { HubConnection } from './hub-connection.ts'
 import type { Listings } from '../listings/listings.ts'
 import { envelope } from './ocpi-client.ts'
+import { EMSP_ENDPOINTS } from '../driving/emsp-endpoints.ts'
 
 const VERSION = '2.3.0'
 
@@ -9,6 +11,15 @@ const VERSION = '2.3.0'
 function presentedToken(header: string | undefined): string | undefined {
   const encoded = /^Token (\S+)$/.exec(header ?? '')?.[1]
   return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8')
+}
+
+/** Lets only the hub's token B in: the first hook of every OCPI route of the marketplace. */
+export function hubOnly(hub: HubConnection): onRequestAsyncHookHandler {
+  return async (request, reply) => {
+    const token = presentedToken(request.headers.authorization)
+    if (token === undefined || !(await hub.acceptsToken(token)))
+      return reply.code(401).send(envelope(undefined, 2000, 'Unknown or missing token'))
+  }
 }
 
 /**
@@ -23,11 +34,7 @@ export function ocpiRoutes(
 ): FastifyPluginAsyncTypebox {
   const base = `${publicUrl}/ocpi/${VERSION}`
   return async (app) => {
-    app.addHook('onRequest', async (request, reply) => {
-      const token = presentedToken(request.headers.authorization)
-      if (token === undefined || !(await hub.acceptsToken(token)))
-        return reply.code(401).send(envelope(undefined, 2000, 'Unknown or missing token'))
-    })
+    app.addHook('onRequest', hubOnly(hub))
 
     app.get('/versions', async () => envelope([{ version: VERSION, url: base }]))
 
@@ -38,6 +45,7 @@ export function ocpiRoutes(
           { identifier: 'credentials', role: 'SENDER', url: `${base}/credentials` },
           { identifier: 'locations', role: 'SENDER', url: `${base}/sender/locations` },
           { identifier: 'tariffs', role: 'SENDER', url: `${base}/sender/tariffs` },
+          ...EMSP_ENDPOINTS.map(([identifier, role, path]) => ({ identifier, role, url: `${base}${path}` })),
         ],
       }),
     )

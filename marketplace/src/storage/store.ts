@@ -6,6 +6,8 @@ import pg from 'pg'
 import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
+import * as networkCatalogue from './migrations/0020_network_catalogue.ts'
+import * as driving from './migrations/0021_driving.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint } from '../hub/hub-connection.ts'
 
@@ -30,7 +32,60 @@ export interface MarketplaceTables {
     created_at: Timestamp
     updated_at: Timestamp
   }
+  // The eMSP role: the network catalogue, drivers' tokens, charges, their Sessions and CDRs.
+  network_locations: {
+    country_code: string
+    party_id: string
+    id: string
+    object: ColumnType<OcpiObject, string, string>
+    latitude: number
+    longitude: number
+    received_at: Timestamp
+  }
+  network_tariffs: {
+    country_code: string
+    party_id: string
+    id: string
+    object: ColumnType<OcpiObject, string, string>
+    received_at: Timestamp
+  }
+  driver_tokens: { member_id: string; uid: string; contract_id: string; last_updated: Timestamp }
+  charges: {
+    id: string
+    member_id: string
+    cpo_country_code: string
+    cpo_party_id: string
+    location_id: string
+    evse_uid: string
+    connector_id: string | null
+    status: string
+    status_reason: string | null
+    session_id: string | null
+    created_at: Timestamp
+    updated_at: Timestamp
+  }
+  driver_sessions: {
+    country_code: string
+    party_id: string
+    id: string
+    member_id: string | null
+    charge_id: string | null
+    object: ColumnType<OcpiObject, string, string>
+    received_at: Timestamp
+  }
+  driver_cdrs: {
+    country_code: string
+    party_id: string
+    id: string
+    session_id: string | null
+    member_id: string | null
+    object: ColumnType<OcpiObject, string, string>
+    received_at: Timestamp
+  }
 }
+
+/** An OCPI object as a partner sent it (checked where it is read). */
+export type OcpiObject = Record<string, unknown>
 
 export type MarketplaceDb = Kysely<MarketplaceTables>
 
@@ -43,6 +98,8 @@ export interface MarketplaceStore {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
   '0002_members': members,
+  '0020_network_catalogue': networkCatalogue,
+  '0021_driving': driving,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */

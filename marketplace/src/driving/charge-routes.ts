@@ -1,0 +1,110 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import type { SignedInMember } from '../accounts/account-routes.ts'
+import { Problem } from '../problem.schema.ts'
+import { Charge, ChargeId, ChargeRequest, DriverTokenView } from './charge.schema.ts'
+import { ChargeRefusal, type Charges } from './charges.ts'
+import type { DriverTokens } from './driver-tokens.ts'
+
+const ERROR_NAMES = { 404: 'Not Found', 409: 'Conflict', 502: 'Bad Gateway' } as const
+
+async function refused<T>(reply: FastifyReply, act: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await act()
+  } catch (error) {
+    if (!(error instanceof ChargeRefusal)) throw error
+    return reply.code(error.statusCode).send({ error: ERROR_NAMES[error.statusCode], message: error.message })
+  }
+}
+
+/** A driver's token and charges anywhere on the network (the marketplace's eMSP role). */
+export function chargeRoutes(
+  charges: Charges,
+  tokens: DriverTokens,
+  signedIn: SignedInMember,
+): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/driver/token',
+      {
+        schema: {
+          summary: "The signed-in driver's token, made and sent to every CPO on first use",
+          response: { 200: DriverTokenView },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        const { token, hub } = await tokens.ofMember(driver.id)
+        return { uid: token.uid, type: token.type, contract_id: token.contract_id, ...(hub && { hub }) }
+      },
+    )
+
+    app.post(
+      '/charges',
+      {
+        schema: {
+          summary: 'Starts a charge at an EVSE of the network (a START_SESSION through the hub)',
+          body: ChargeRequest,
+          response: { 201: Charge, 404: Problem, 409: Problem, 502: Problem },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        return refused(reply, async () => reply.code(201).send(await charges.start(driver.id, request.body)))
+      },
+    )
+
+    app.get(
+      '/charges',
+      {
+        schema: {
+          summary: "The signed-in driver's charges, newest first",
+          response: { 200: Type.Array(Charge) },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        return driver && charges.ofMember(driver.id)
+      },
+    )
+
+    app.get(
+      '/charges/:id',
+      {
+        schema: {
+          summary: 'One charge: live session (energy, time, cost so far) and, once it came, the receipt',
+          params: ChargeId,
+          response: { 200: Charge, 404: Problem },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        const charge = await charges.one(driver.id, request.params.id)
+        if (!charge)
+          return reply
+            .code(404)
+            .send({ error: 'Not Found', message: `You have no charge ${request.params.id}` })
+        return charge
+      },
+    )
+
+    app.post(
+      '/charges/:id/stop',
+      {
+        schema: {
+          summary: 'Stops a charge (a STOP_SESSION through the hub)',
+          params: ChargeId,
+          response: { 200: Charge, 404: Problem, 409: Problem, 502: Problem },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        return refused(reply, () => charges.stop(driver.id, request.params.id))
+      },
+    )
+  }
+}

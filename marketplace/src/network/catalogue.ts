@@ -1,0 +1,232 @@
+import { Value } from '@sinclair/typebox/value'
+import type { MarketplaceDb, OcpiObject } from '../storage/store.ts'
+import {
+  NetworkConnector,
+  NetworkEvse,
+  NetworkLocation,
+  NetworkTariff,
+  type CpoRef,
+  type EvseStatusChange,
+  type LocationPath,
+} from './network-objects.ts'
+
+/** A push the catalogue does not take, with the OCPI status code it answers (2001 bad object, 2003 unknown). */
+export class CatalogueRefusal extends Error {
+  constructor(
+    readonly statusCode: 2001 | 2003,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function checked<T>(schema: Parameters<typeof Value.Check>[0], value: unknown, what: string): T {
+  const error = Value.Errors(schema, value).First()
+  if (error) throw new CatalogueRefusal(2001, `${what}: ${error.path || '/'} ${error.message}`)
+  return value as T
+}
+
+function sameIds(expected: string, actual: unknown, field: string): void {
+  if (actual !== expected)
+    throw new CatalogueRefusal(2001, `${field} "${String(actual)}" differs from the URL's "${expected}"`)
+}
+
+/**
+ * The Location after a PUT (`replace`) or PATCH (`merge`) at the path's depth; `existing` is the stored one.
+ * Pure: the catalogue stores what it returns.
+ */
+export function locationAfter(
+  existing: OcpiObject | undefined,
+  path: LocationPath,
+  method: 'PUT' | 'PATCH',
+  body: OcpiObject,
+): NetworkLocation {
+  if (path.evse_uid === undefined) {
+    if (method === 'PUT') {
+      sameIds(path.location_id, body['id'], 'id')
+      sameIds(path.country_code, body['country_code'], 'country_code')
+      sameIds(path.party_id, body['party_id'], 'party_id')
+      return checked(NetworkLocation, body, 'Location')
+    }
+    if (!existing) throw new CatalogueRefusal(2003, `Unknown location ${path.location_id}`)
+    return checked(NetworkLocation, { ...existing, ...body, id: existing['id'] }, 'Location')
+  }
+  if (!existing) throw new CatalogueRefusal(2003, `Unknown location ${path.location_id}`)
+  const location = checked<NetworkLocation>(NetworkLocation, existing, 'stored Location')
+  const evses = location.evses ?? []
+  const index = evses.findIndex((evse) => evse.uid === path.evse_uid)
+  let evse: NetworkEvse
+  if (path.connector_id === undefined) {
+    if (method === 'PUT') {
+      sameIds(path.evse_uid, body['uid'], 'uid')
+      evse = checked(NetworkEvse, body, 'EVSE')
+    } else {
+      if (index < 0) throw new CatalogueRefusal(2003, `Unknown EVSE ${path.evse_uid}`)
+      evse = checked(NetworkEvse, { ...evses[index], ...body, uid: path.evse_uid }, 'EVSE')
+    }
+  } else {
+    if (index < 0) throw new CatalogueRefusal(2003, `Unknown EVSE ${path.evse_uid}`)
+    const current = evses[index]!
+    const at = current.connectors.findIndex((connector) => connector.id === path.connector_id)
+    let connector: NetworkConnector
+    if (method === 'PUT') {
+      sameIds(path.connector_id, body['id'], 'id')
+      connector = checked(NetworkConnector, body, 'Connector')
+    } else {
+      if (at < 0) throw new CatalogueRefusal(2003, `Unknown connector ${path.connector_id}`)
+      connector = checked(
+        NetworkConnector,
+        { ...current.connectors[at], ...body, id: path.connector_id },
+        'Connector',
+      )
+    }
+    const connectors = at < 0 ? [...current.connectors, connector] : current.connectors.with(at, connector)
+    evse = { ...current, connectors }
+  }
+  return { ...location, evses: index < 0 ? [...evses, evse] : evses.with(index, evse) }
+}
+
+/** EVSEs whose status is new or differs from before (a new Location: all of its EVSEs). */
+function statusChanges(before: NetworkLocation | undefined, after: NetworkLocation): EvseStatusChange[] {
+  const previous = new Map((before?.evses ?? []).map((evse) => [evse.uid, evse.status]))
+  return (after.evses ?? [])
+    .filter((evse) => previous.get(evse.uid) !== evse.status)
+    .map((evse) => ({
+      country_code: after.country_code,
+      party_id: after.party_id,
+      location_id: after.id,
+      evse_uid: evse.uid,
+      status: evse.status,
+      latitude: Number(after.coordinates.latitude),
+      longitude: Number(after.coordinates.longitude),
+    }))
+}
+
+export interface Bounds {
+  readonly min_lat: number
+  readonly min_lon: number
+  readonly max_lat: number
+  readonly max_lon: number
+}
+
+/** At most this many Locations are read for one search; a map that shows more is zoomed out too far. */
+export const MAX_LOCATIONS_PER_SEARCH = 2000
+
+/**
+ * The network catalogue: every CPO's Locations and Tariffs as the hub sends them to the marketplace's
+ * eMSP, stored as they came, and the EVSE status changes they bring, told to whoever listens.
+ */
+export class NetworkCatalogue {
+  readonly #db: MarketplaceDb
+  readonly #listeners = new Set<(change: EvseStatusChange) => void>()
+
+  constructor(db: MarketplaceDb) {
+    this.#db = db
+  }
+
+  /** Calls `listener` on every EVSE status change from now on; the returned function stops it. */
+  onStatusChange(listener: (change: EvseStatusChange) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Applies a PUT or PATCH of the Locations receiver; throws CatalogueRefusal when it cannot. */
+  async writeLocation(path: LocationPath, method: 'PUT' | 'PATCH', body: OcpiObject): Promise<void> {
+    const changes = await this.#db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('network_locations')
+        .select('object')
+        .where('country_code', '=', path.country_code)
+        .where('party_id', '=', path.party_id)
+        .where('id', '=', path.location_id)
+        .forUpdate()
+        .executeTakeFirst()
+      const after = locationAfter(row?.object, path, method, body)
+      const values = {
+        country_code: path.country_code,
+        party_id: path.party_id,
+        id: path.location_id,
+        object: JSON.stringify(after),
+        latitude: Number(after.coordinates.latitude),
+        longitude: Number(after.coordinates.longitude),
+        received_at: new Date(),
+      }
+      await trx
+        .insertInto('network_locations')
+        .values(values)
+        .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doUpdateSet(values))
+        .execute()
+      return statusChanges(row && (row.object as NetworkLocation), after)
+    })
+    for (const change of changes) for (const listener of this.#listeners) listener(change)
+  }
+
+  async location(cpo: CpoRef, id: string): Promise<NetworkLocation | undefined> {
+    const row = await this.#db
+      .selectFrom('network_locations')
+      .select('object')
+      .where('country_code', '=', cpo.country_code)
+      .where('party_id', '=', cpo.party_id)
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row?.object as NetworkLocation | undefined
+  }
+
+  /** Locations inside the bounds (no wrap over the antimeridian), at most MAX_LOCATIONS_PER_SEARCH. */
+  async within(bounds: Bounds): Promise<NetworkLocation[]> {
+    const rows = await this.#db
+      .selectFrom('network_locations')
+      .select('object')
+      .where('latitude', '>=', bounds.min_lat)
+      .where('latitude', '<=', bounds.max_lat)
+      .where('longitude', '>=', bounds.min_lon)
+      .where('longitude', '<=', bounds.max_lon)
+      .orderBy('country_code')
+      .orderBy('party_id')
+      .orderBy('id')
+      .limit(MAX_LOCATIONS_PER_SEARCH)
+      .execute()
+    return rows.map((row) => row.object as NetworkLocation)
+  }
+
+  async putTariff(cpo: CpoRef, id: string, body: OcpiObject): Promise<void> {
+    sameIds(id, body['id'], 'id')
+    sameIds(cpo.country_code, body['country_code'], 'country_code')
+    sameIds(cpo.party_id, body['party_id'], 'party_id')
+    checked(NetworkTariff, body, 'Tariff')
+    const values = {
+      country_code: cpo.country_code,
+      party_id: cpo.party_id,
+      id,
+      object: JSON.stringify(body),
+      received_at: new Date(),
+    }
+    await this.#db
+      .insertInto('network_tariffs')
+      .values(values)
+      .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doUpdateSet(values))
+      .execute()
+  }
+
+  async deleteTariff(cpo: CpoRef, id: string): Promise<void> {
+    await this.#db
+      .deleteFrom('network_tariffs')
+      .where('country_code', '=', cpo.country_code)
+      .where('party_id', '=', cpo.party_id)
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /** The CPO's Tariffs of these ids (those the catalogue has). */
+  async tariffs(cpo: CpoRef, ids: readonly string[]): Promise<OcpiObject[]> {
+    if (ids.length === 0) return []
+    const rows = await this.#db
+      .selectFrom('network_tariffs')
+      .select('object')
+      .where('country_code', '=', cpo.country_code)
+      .where('party_id', '=', cpo.party_id)
+      .where('id', 'in', ids)
+      .execute()
+    return rows.map((row) => row.object)
+  }
+}

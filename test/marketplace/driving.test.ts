@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Charge } from '../../marketplace/src/driving/charge.schema.ts'
+import { aCommandResponse, aCommandResult } from '../fixtures/commands.ts'
+import { aCdr, aCdrToken } from '../fixtures/cdrs.ts'
+import { aLocation } from '../fixtures/locations.ts'
+import { aSession } from '../fixtures/sessions.ts'
+import { aTariff } from '../fixtures/tariffs.ts'
+import { envelope } from '../support/fake-platform.ts'
+import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../support/test-store.ts'
+import { startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
+
+const MARKETPLACE_EMSP = { country_code: 'NL', party_id: 'SHD' }
+
+describe.each(STORE_VARIANTS)(
+  'a marketplace driver charges at a roaming CPO through the hub (%s)',
+  (engine) => {
+    let running: HubAndMarketplace
+    let cpo: ConnectedParty
+
+    beforeAll(async () => {
+      running = await startHubAndMarketplace(engine)
+      cpo = await connectParty(running.hub, 'CPO', 'DE', 'RCP')
+      for (const command of ['START_SESSION', 'STOP_SESSION'])
+        cpo.platform.answer('POST', `/2.3.0/receiver/commands/${command}`, () => ({
+          status: 200,
+          body: envelope(aCommandResponse()),
+        }))
+      const tariff = await cpo.call('/receiver/tariffs/DE/RCP/AC-STANDARD', {
+        method: 'PUT',
+        body: aTariff({ id: 'AC-STANDARD' }, cpo.party),
+      })
+      expect(tariff.body.status_code, tariff.text).toBe(1000)
+      const location = await cpo.call('/receiver/locations/DE/RCP/LOC-R1', {
+        method: 'PUT',
+        body: aLocation({ id: 'LOC-R1' }, cpo.party),
+      })
+      expect(location.body.status_code, location.text).toBe(1000)
+    })
+
+    afterAll(async () => {
+      await cpo?.platform.close()
+      await running?.close()
+    })
+
+    /** The catalogue's copy of a roaming Location, as the marketplace stored it. */
+    async function catalogued(id: string) {
+      return running.store.db
+        .selectFrom('network_locations')
+        .select('object')
+        .where('country_code', '=', 'DE')
+        .where('party_id', '=', 'RCP')
+        .where('id', '=', id)
+        .executeTakeFirst()
+    }
+
+    it("keeps every CPO's Locations, EVSE statuses and Tariffs the hub sends its eMSP", async () => {
+      await eventually(async () =>
+        expect((await catalogued('LOC-R1'))?.object).toMatchObject({ name: 'Fixture Square Charging' }),
+      )
+      const patched = await cpo.call('/receiver/locations/DE/RCP/LOC-R1/EVSE-B', {
+        method: 'PATCH',
+        body: { status: 'OUTOFORDER', last_updated: '2026-12-06T20:00:00Z' },
+      })
+      expect(patched.body.status_code, patched.text).toBe(1000)
+      await eventually(async () =>
+        expect((await catalogued('LOC-R1'))?.object).toMatchObject({
+          evses: [
+            { uid: 'EVSE-A', status: 'AVAILABLE' },
+            { uid: 'EVSE-B', status: 'OUTOFORDER' },
+          ],
+        }),
+      )
+      await eventually(async () =>
+        expect(
+          await running.store.db.selectFrom('network_tariffs').select(['party_id', 'id']).execute(),
+        ).toEqual([{ party_id: 'RCP', id: 'AC-STANDARD' }]),
+      )
+    })
+
+    it('gives a driver a token that every CPO gets, starts, follows, stops and receipts a charge', async () => {
+      const driver = await running.signUp('roaming.driver@example.org')
+      const token = await running.api<{ uid: string; contract_id: string; hub?: string }>(
+        'GET',
+        '/driver/token',
+        undefined,
+        driver,
+      )
+      expect(token.status, token.text).toBe(200)
+      expect(token.body.hub).toBe('delivered')
+      const [tokenPut] = await cpo.platform.waitForRequests(
+        `/2.3.0/receiver/tokens/NL/SHD/${token.body.uid}`,
+        1,
+      )
+      expect(tokenPut!.method).toBe('PUT')
+      expect(tokenPut!.body).toMatchObject({
+        type: 'APP_USER',
+        contract_id: token.body.contract_id,
+        valid: true,
+      })
+
+      const started = await running.api<Charge>(
+        'POST',
+        '/charges',
+        { country_code: 'DE', party_id: 'RCP', location_id: 'LOC-R1', evse_uid: 'EVSE-A', connector_id: '1' },
+        driver,
+      )
+      expect(started.status, started.text).toBe(201)
+      expect(started.body.status).toBe('ACCEPTED')
+      const chargeId = started.body.id
+      const [startCommand] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/START_SESSION')
+      expect(startCommand!.body).toMatchObject({
+        token: { country_code: 'NL', party_id: 'SHD', uid: token.body.uid },
+        location_id: 'LOC-R1',
+        evse_uid: 'EVSE-A',
+        authorization_reference: chargeId,
+      })
+      const callback = String((startCommand!.body as { response_url: string }).response_url)
+      const result = await cpo.call(callback.replace(/^.*\/ocpi\/2\.3\.0/, ''), {
+        method: 'POST',
+        body: aCommandResult(),
+      })
+      expect(result.body.status_code, result.text).toBe(1000)
+
+      const cdrToken = aCdrToken(MARKETPLACE_EMSP, {
+        uid: token.body.uid,
+        type: 'APP_USER',
+        contract_id: token.body.contract_id,
+      })
+      const session = aSession(
+        {
+          id: 'SES-R1',
+          location_id: 'LOC-R1',
+          authorization_reference: chargeId,
+          cdr_token: cdrToken,
+          kwh: 3.5,
+        },
+        cpo.party,
+        MARKETPLACE_EMSP,
+      )
+      const sessionPut = await cpo.call('/receiver/sessions/DE/RCP/SES-R1', { method: 'PUT', body: session })
+      expect(sessionPut.body.status_code, sessionPut.text).toBe(1000)
+      const live = await running.api<Charge>('GET', `/charges/${chargeId}`, undefined, driver)
+      expect(live.body).toMatchObject({
+        status: 'ACTIVE',
+        location_name: 'Fixture Square Charging',
+        session: {
+          id: 'SES-R1',
+          energy_kwh: 3.5,
+          cost_so_far: { currency: 'EUR', before_taxes: 4.4, after_taxes: 5.32 },
+        },
+      })
+      const more = await cpo.call('/receiver/sessions/DE/RCP/SES-R1', {
+        method: 'PATCH',
+        body: { kwh: 7.25, last_updated: '2026-03-02T10:50:00Z' },
+      })
+      expect(more.body.status_code, more.text).toBe(1000)
+      expect(
+        (await running.api<Charge>('GET', `/charges/${chargeId}`, undefined, driver)).body.session
+          ?.energy_kwh,
+      ).toBe(7.25)
+
+      const stopped = await running.api<Charge>('POST', `/charges/${chargeId}/stop`, undefined, driver)
+      expect(stopped.status, stopped.text).toBe(200)
+      expect(stopped.body.status).toBe('STOPPING')
+      const [stopCommand] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/STOP_SESSION')
+      expect(stopCommand!.body).toMatchObject({ session_id: 'SES-R1' })
+
+      await cpo.call('/receiver/sessions/DE/RCP/SES-R1', {
+        method: 'PATCH',
+        body: {
+          status: 'COMPLETED',
+          end_date_time: '2026-03-02T11:30:00Z',
+          last_updated: '2026-03-02T11:31:00Z',
+        },
+      })
+      const cdr = aCdr(
+        { id: 'CDR-R1', session_id: 'SES-R1', authorization_reference: chargeId, cdr_token: cdrToken },
+        cpo.party,
+        MARKETPLACE_EMSP,
+      )
+      const posted = await cpo.call('/receiver/cdrs', { method: 'POST', body: cdr })
+      expect(posted.body.status_code, posted.text).toBe(1000)
+      const done = await running.api<Charge>('GET', `/charges/${chargeId}`, undefined, driver)
+      expect(done.body).toMatchObject({
+        status: 'COMPLETED',
+        session: { status: 'COMPLETED', minutes: 90 },
+        receipt: {
+          cdr_id: 'CDR-R1',
+          energy_kwh: 20,
+          time_hours: 1.5,
+          total_cost: { before_taxes: 8.9, after_taxes: 10.78 },
+        },
+      })
+      const mine = await running.api<Charge[]>('GET', '/charges', undefined, driver)
+      expect(mine.body.map((c) => c.id)).toEqual([chargeId])
+
+      // Another member sees none of it.
+      const other = await running.signUp('other.driver@example.org')
+      expect((await running.api('GET', `/charges/${chargeId}`, undefined, other)).status).toBe(404)
+      expect((await running.api('POST', `/charges/${chargeId}/stop`, undefined, other)).status).toBe(404)
+      expect((await running.api<Charge[]>('GET', '/charges', undefined, other)).body).toEqual([])
+      expect((await running.api('GET', '/charges')).status).toBe(401)
+    })
+
+    it('refuses a charge at an unknown EVSE, with bad input, or that the CPO rejects, in words', async () => {
+      const driver = await running.signUp('unlucky.driver@example.org')
+      const where = { country_code: 'DE', party_id: 'RCP', location_id: 'LOC-R1', evse_uid: 'EVSE-A' }
+      const unknown = await running.api<{ message: string }>(
+        'POST',
+        '/charges',
+        { ...where, evse_uid: 'EVSE-Z' },
+        driver,
+      )
+      expect(unknown.status).toBe(404)
+      expect(unknown.body.message).toMatch(/EVSE-Z/)
+      const broken = await running.api<{ message: string }>(
+        'POST',
+        '/charges',
+        { ...where, country_code: 'germany' },
+        driver,
+      )
+      expect(broken.status).toBe(400)
+      expect(broken.body.message).toMatch(/country_code/)
+      const outOfOrder = await running.api<{ message: string }>(
+        'POST',
+        '/charges',
+        { ...where, evse_uid: 'EVSE-B' },
+        driver,
+      )
+      expect(outOfOrder.status).toBe(409)
+      expect(outOfOrder.body.message).toMatch(/OUTOFORDER/)
+
+      cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+        status: 200,
+        body: envelope(aCommandResponse({ result: 'REJECTED' })),
+      }))
+      const rejected = await running.api<{ message: string }>('POST', '/charges', where, driver)
+      expect(rejected.status).toBe(409)
+      expect(rejected.body.message).toMatch(/REJECTED/)
+      const [failed] = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body
+      expect(failed).toMatchObject({ status: 'FAILED', status_reason: 'The CPO answered REJECTED' })
+    })
+  },
+)
