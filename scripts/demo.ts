@@ -5,8 +5,8 @@
  * registers each through the real credentials handshake, then plays: Locations and Tariffs broadcast,
  * Tokens broadcast, a real-time authorization, a booking and a price quote before the charge,
  * START_SESSION with its asynchronous result, session updates, STOP_SESSION, the CDR and the hub's check of
- * its price, and last a second hub peering with this one: a Location broadcast and a Session cross to its
- * eMSP. Each step prints who sent what to whom, the answer and the latency,
+ * its price, a CPO's Location pushed to a simulated Hubject (HBS) through the OICP bridge, and last a
+ * second hub peering with this one: a Location broadcast and a Session cross to its eMSP. Each step prints who sent what to whom, the answer and the latency,
  * and checks the message arrived where it should (and nowhere else). Exit code 0 when every step did.
  *
  * The partners are the tests' fake platforms (test/support/fake-platform.ts), told how to answer.
@@ -22,6 +22,7 @@ import { aLocation } from '../test/fixtures/locations.ts'
 import { aSession } from '../test/fixtures/sessions.ts'
 import { aTariff } from '../test/fixtures/tariffs.ts'
 import { aToken } from '../test/fixtures/tokens.ts'
+import { HbsSimulator, oicpDocumentsMissing } from '../test/bridges/oicp/hbs-simulator.ts'
 import { aRole, envelope, FakePlatform, type RecordedRequest } from '../test/support/fake-platform.ts'
 import { call, type HttpResult, type OcpiEnvelopeBody } from '../test/support/http.ts'
 import { freePort } from '../test/support/free-port.ts'
@@ -110,7 +111,12 @@ async function main(): Promise<void> {
   const port = await freePort()
   const hubUrl = `http://127.0.0.1:${port}`
   const adminToken = randomBytes(16).toString('hex')
+  // A simulated Hubject (HBS) for the OICP step. It checks every call against Hubject's OpenAPI documents
+  // in ../shared/bridges/oicp, which this repository may not copy: without them the step is skipped.
+  const oicpMissing = oicpDocumentsMissing()
+  const hbs = oicpMissing ? undefined : await HbsSimulator.start({ subOperators: ['NL*ACP', 'DE*OPH'] })
   const config = loadConfig({
+    ...(hbs ? { OICP_BASE_URL: hbs.url } : {}),
     PORT: String(port),
     HOST: '127.0.0.1',
     HUB_PUBLIC_URL: hubUrl,
@@ -472,6 +478,37 @@ async function main(): Promise<void> {
       throw new Error('no price discrepancy recorded for CDR-0001')
     })
 
+    if (hbs) {
+      await step(`hub → Hubject (simulated HBS): ${cpoA.name}'s LOC-AMS-1 as OICP EVSE data`, async () => {
+        const headers = { authorization: `Bearer ${adminToken}` }
+        const bridge = await call(`${hubUrl}/admin/bridges/oicp`, {
+          method: 'PUT',
+          headers,
+          body: {
+            enabled: true,
+            operator_id: 'DE*OPH',
+            operator_name: 'Open OCPI Hub',
+            provider_id: 'DE-OPH',
+            represented_cpos: [cpoA.party],
+            default_hotline_phone: '+31201234567',
+            language: 'en',
+          },
+        })
+        if (bridge.status !== 200)
+          throw new Error(`the bridge answered HTTP ${bridge.status}: ${bridge.text}`)
+        const sync = await admin<{ pushed: { sent: number } }>(hubUrl, '/bridges/oicp/sync', {
+          full_push: true,
+        })
+        if (sync.status !== 200) throw new Error(`the sync answered HTTP ${sync.status}: ${sync.text}`)
+        const evses = [...hbs.evses.keys()].filter((evseId) => evseId.startsWith('NL*ACP*'))
+        if (evses.length === 0) throw new Error('no EVSE of NL*ACP reached HBS')
+        if (hbs.violations.length > 0) throw new Error(`HBS found calls off its schema: ${hbs.violations[0]}`)
+        return `PUT /admin/bridges/oicp, then sync with full_push: HBS holds ${evses.join(', ')} (eRoamingPushEvseData fullLoad, valid per Hubject's OpenAPI document)`
+      })
+    } else {
+      console.log(`–     The OICP step is skipped: ${oicpMissing}`)
+    }
+
     let emspZ!: Partner
     await step('Hub DE*HB2, with its own eMSP Z, peers with the hub (POST /admin/peers)', async () => {
       emspZ = await connect('eMSP Z', 'EMSP', 'DE', 'ZMS', peerUrl)
@@ -527,6 +564,7 @@ async function main(): Promise<void> {
   } finally {
     await peerHub.close()
     await hub.close()
+    await hbs?.close()
     await Promise.all(partners.map((p) => p.platform.close()))
   }
 

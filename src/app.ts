@@ -203,6 +203,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
       // Every request in, refused ones included (src/message-log/).
       registerMessageLogHooks(ocpi, messageLog)
       registerOcpiTransport(ocpi, context)
+      oicpBridge.answers.follow(ocpi)
       // After authentication: a registered partner that calls is alive (the still-alive check skips it).
       const lastSeen = new LastSeenRecorder(context.directory, context.log)
       ocpi.addHook('onRequest', (request, _reply, done) => {

@@ -25,6 +25,7 @@ import { scaled } from '../support/time-limits.ts'
  */
 
 const ADMIN = { email: 'bridges@hub.example', password: 'across the borders' }
+const VIEWER = { email: 'bridges-viewer@hub.example', password: 'looking across borders' }
 
 const missing = oicpDocumentsMissing()
 if (missing) console.warn(`Console bridges page tests skipped: ${missing}`)
@@ -49,6 +50,7 @@ describe.skipIf(!browserAvailable() || missing !== undefined).each(STORE_VARIANT
       })
       peer = await startTestHub(engine, { ...PEERING_HUB_ENV, HUB_COUNTRY_CODE: 'BE', HUB_PARTY_ID: 'HBP' })
       await createOperator(hub, ADMIN.email, ADMIN.password, 'admin')
+      await createOperator(hub, VIEWER.email, VIEWER.password, 'viewer')
       cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
       peerCpo = await connectParty(peer, 'CPO', 'BE', 'PC1')
       expect((await hub.admin('PUT', '/bridges/oicp', BRIDGE_SETTINGS)).status).toBe(200)
@@ -121,6 +123,15 @@ describe.skipIf(!browserAvailable() || missing !== undefined).each(STORE_VARIANT
       await page.getByRole('button', { name: 'End peering with peer hub' }).click()
       await page.getByRole('status').getByText('The peering with peer hub has ended.').waitFor()
       await page.locator('tr[data-peer-id]').getByText('SUSPENDED').waitFor()
+    })
+
+    it('shows a viewer the bridge and the peers without a button that changes anything', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await signInThroughPage(page, hub.url, VIEWER.email, VIEWER.password)
+      await openConsolePage(page, 'Bridges and peers')
+      await page.getByText('DE*OPH (Open OCPI Hub)').waitFor()
+      await page.locator('tr[data-peer-id]').getByText('SUSPENDED').waitFor()
+      expect(await page.locator('main').getByRole('button').count()).toBe(0)
     })
   },
 )

@@ -50,6 +50,7 @@ import {
 } from '../../storage/bridges.store.ts'
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
 import { whileLocked } from '../../storage/advisory-lock.ts'
+import { AnswersInFlight } from './answers-in-flight.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
 
 /** The advisory lock of the pull (src/storage/advisory-lock.ts): its own constant beyond int4. */
@@ -95,12 +96,15 @@ export class OicpBridge {
   readonly #pullIntervalMs: number
   #timer: NodeJS.Timeout | undefined
   #pulling: Promise<unknown> | undefined
+  /** Followed on the OCPI scope (src/app.ts): a command's result goes out after the command's response. */
+  readonly answers: AnswersInFlight
 
   constructor(context: HubContext, client: OicpClient, channel: OicpChannel, pullIntervalSeconds: number) {
     this.#context = context
     this.#client = client
     this.#channel = channel
     this.#pullIntervalMs = pullIntervalSeconds * 1000
+    this.answers = new AnswersInFlight(client.timeoutMs)
     channel.onCommandResult((result) => this.#relayCommandResult(result))
   }
 
@@ -109,6 +113,7 @@ export class OicpBridge {
    * through the command's hub callback; a started session is remembered for open routing of its stop.
    */
   async #relayCommandResult(outcome: OicpCommandResult): Promise<void> {
+    await this.answers.answered(outcome.correlationId)
     const { session } = outcome
     if (session) {
       await rememberRoute(this.#context.db, 'session', session.id, session.owner, session.counterpart)

@@ -225,7 +225,7 @@ for (const engine of STORE_VARIANTS) {
       expect(raw.body.status_code).toBe(1000)
     })
 
-    it('[version details] lists the modules the hub implements, each functional one with both interfaces', async () => {
+    it('[version details] lists the modules the hub implements, each functional one with both interfaces (hubclientinfo: the SENDER, to a party)', async () => {
       const invitation = await invite([{ role: 'CPO', country_code: 'NL', party_id: 'ABK' }])
       const details = await call(`${hub.url}/ocpi/2.3.0`, { token: invitation.token_a })
       expect(details.status).toBe(200)
@@ -245,7 +245,8 @@ for (const engine of STORE_VARIANTS) {
           ...both('cdrs'),
           ...both('commands'),
           ...both('chargingprofiles'),
-          ...both('hubclientinfo'),
+          // The RECEIVER is listed to peer hubs only (test/peering/client-info-receiver.test.ts).
+          { identifier: 'hubclientinfo', role: 'SENDER', url: `${base}/sender/hubclientinfo` },
           ...both('payments'),
           ...both('bookings'),
         ],
