@@ -174,13 +174,23 @@ for (const engine of STORE_VARIANTS) {
         end_date_time: '2026-03-02T11:00:00Z',
         kwh: 12.5,
       }
-      for (const last_updated of ['2026-03-02T11:00:00Z', '2026-03-02T11:00:05Z']) {
-        await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
-          method: 'PUT',
-          headers: routeHeaders(cpo.party, EMP),
-          body: aSession({ ...ended, last_updated }, cpo.party, EMP),
-        })
-      }
+      // A PATCH names the session by its OCPI id only; the PUT after it sends no second End.
+      const patched = await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+        method: 'PATCH',
+        headers: routeHeaders(cpo.party, EMP),
+        body: {
+          status: 'COMPLETED',
+          end_date_time: ended.end_date_time,
+          kwh: ended.kwh,
+          last_updated: '2026-03-02T11:00:00Z',
+        },
+      })
+      expect(patched.body.status_code).toBe(1000)
+      await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+        method: 'PUT',
+        headers: routeHeaders(cpo.party, EMP),
+        body: aSession({ ...ended, last_updated: '2026-03-02T11:00:05Z' }, cpo.party, EMP),
+      })
       await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2))
       expect(hbs.requestsTo('/charging-notifications')[1]!.body).toMatchObject({
         Type: 'End',
