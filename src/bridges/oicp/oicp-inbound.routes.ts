@@ -5,6 +5,7 @@ import type { HubConfig } from '../../config/config.ts'
 import {
   acknowledgement,
   InboundAuthorizeStart,
+  InboundChargingNotification,
   InboundRemoteStart,
   InboundRemoteStop,
   OICP_CODES,
@@ -121,6 +122,18 @@ export function createOicpListener(options: {
       },
     },
     async (request) => inbound.authorizeStart(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/notificationmgmt/v11/charging-notifications',
+    {
+      schema: {
+        summary:
+          'eRoamingChargingNotification from HBS: the OCPI Session of a session our eMSP started at an OICP CPO',
+        tags: ['OICP bridge'],
+        body: InboundChargingNotification,
+      },
+    },
+    async (request) => inbound.chargingNotification(request.body, request.correlationId, request.log),
   )
   return app
 }

@@ -6,6 +6,9 @@ import type { HubContext } from '../../hub-context.ts'
 import type { CommandResponse, CommandResult } from '../../modules/commands/commands.schema.ts'
 import { sendCommand } from '../../modules/commands/commands.service.ts'
 import type { AuthorizationInfo, LocationReferences } from '../../modules/tokens/tokens.schema.ts'
+import { patchSession, putSession } from '../../modules/sessions/sessions.service.ts'
+import { sessionCounterpart } from '../../modules/sessions/sessions.routing.ts'
+import { evseIdOfSession, SESSION_EVSE_KIND, SESSION_KIND } from '../../partners/oicp/remote-commands.ts'
 import { authorizeThroughHub, findTokenOwner } from '../../modules/tokens/token-authorization.ts'
 import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
 import {
@@ -17,6 +20,7 @@ import {
   acknowledgement,
   OICP_CODES,
   type InboundAuthorizeStart,
+  type InboundChargingNotification,
   type InboundRemoteStart,
   type InboundRemoteStop,
   type SessionEcho,
@@ -47,6 +51,13 @@ const RESULT_WAIT_MS = 8_000
 
 /** The OICP EMP a remote start came from: SessionID ↔ the virtual eMSP party (owner), for the stop. */
 const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
+
+/** An OICP time (with its offset) as an OCPI DateTime in UTC; undefined when it is none. */
+function utc(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  const time = Date.parse(text)
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString()
+}
 
 type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly reason: string }
 
@@ -194,6 +205,125 @@ export class OicpInbound {
     if (info.allowed === 'ALLOWED') return { verdict: { ok: true }, provider: emsp }
     const code = info.allowed === 'BLOCKED' ? OICP_CODES.evcoIdLocked : OICP_CODES.noValidContract
     return { verdict: refused(code, `${partyKey(emsp)} answered ${info.allowed}`), provider: emsp }
+  }
+
+  /**
+   * eRoamingChargingNotification from HBS (the hub as EMP) about a session one of our eMSPs started at an
+   * OICP CPO through the bridge: `Start`, `Progress` and `End` become the OCPI Session PUT to that eMSP,
+   * from the virtual CPO (the session id is the OICP SessionID; mapping.md §7). `Error` is acknowledged
+   * and logged: OCPI has no Session field for it.
+   */
+  async chargingNotification(
+    notification: InboundChargingNotification,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ) {
+    const echo = {
+      SessionID: notification.SessionID,
+      CPOPartnerSessionID: notification.CPOPartnerSessionID,
+      EMPPartnerSessionID: notification.EMPPartnerSessionID,
+    }
+    const verdict = await this.#chargingNotification(notification, correlationId, log).catch(
+      (error: unknown) => failure(error, log),
+    )
+    log.info(
+      { oicp: `ChargingNotification ${notification.Type}`, sessionId: notification.SessionID, verdict },
+      'HBS charging notification',
+    )
+    return acknowledgement(verdict, echo)
+  }
+
+  async #chargingNotification(
+    notification: InboundChargingNotification,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<Verdict> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const db = this.#context.db
+    const id = notification.SessionID
+    const [session, sessionEvse] = await Promise.all([
+      ocpiObjectsOf(db, OICP, SESSION_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectsOf(db, OICP, SESSION_EVSE_KIND.foreign, [id]).then((found) => found.get(id)),
+    ])
+    const emsp = session && (await sessionCounterpart(db, session.owner, id))
+    if (!session || !sessionEvse || !emsp) {
+      return refused(
+        OICP_CODES.sessionInvalid,
+        `no eMSP of the hub started a session ${id} through the bridge`,
+      )
+    }
+    if (notification.Type === 'Error') return { ok: true }
+    const evseId = evseIdOfSession(sessionEvse.id)
+    const location = await this.#locationOf(evseId)
+    const [held] = location
+      ? await findObjectsById(db, { module: 'locations', owners: [session.owner] }, location.location_id)
+      : []
+    const evse = held?.evses?.find((candidate) => candidate.uid === location?.evse_uids?.[0])
+    const connector = evse?.connectors[0]
+    if (!held || !evse || !connector) {
+      return refused(OICP_CODES.unknownEvse, `the hub holds no EVSE ${evseId} of session ${id}`)
+    }
+    const evcoId =
+      notification.Identification?.RemoteIdentification?.EvcoID ??
+      notification.Identification?.PlugAndChargeIdentification?.EvcoID
+    const start = utc(notification.ChargingStart) ?? utc(notification.SessionStart)
+    const end =
+      notification.Type === 'End'
+        ? (utc(notification.SessionEnd) ?? utc(notification.ChargingEnd))
+        : undefined
+    const kwh = notification.ConsumedEnergy ?? notification.ConsumedEnergyProgress
+    const status = notification.Type === 'End' ? ('COMPLETED' as const) : ('ACTIVE' as const)
+    const last_updated = new Date().toISOString()
+    const source = {
+      requester: { platformId: bridge.platformId, parties: [{ role: 'CPO', ...session.owner }] },
+      routing: { from: session.owner, to: emsp },
+      correlationId,
+      log,
+    }
+    const ref = { owner: session.owner, sessionId: id }
+    // Without a start time (optional in Progress and End) only the change can be told: a PATCH.
+    const answer = !start
+      ? await patchSession(this.#context, source, {
+          ...ref,
+          patch: {
+            status,
+            ...(end ? { end_date_time: end } : {}),
+            ...(kwh === undefined ? {} : { kwh }),
+            last_updated,
+          },
+        })
+      : await putSession(this.#context, source, {
+          ...ref,
+          session: {
+            ...session.owner,
+            id,
+            start_date_time: start,
+            ...(end ? { end_date_time: end } : {}),
+            kwh: kwh ?? 0,
+            cdr_token: {
+              ...emsp,
+              // OICP names the driver only when the CPO sends the Identification: else the SessionID stands in.
+              uid: evcoId ?? id,
+              type: 'APP_USER',
+              contract_id: evcoId ?? id,
+            },
+            auth_method: 'COMMAND',
+            authorization_reference: id,
+            location_id: held.id,
+            evse_uid: evse.uid,
+            connector_id: connector.id,
+            // OICP carries no price: the currency is the bridge's assumption (docs/bridges/oicp.md).
+            currency: 'EUR',
+            status,
+            last_updated,
+          },
+        })
+    if (answer.envelope.status_code === 1000) return { ok: true }
+    return refused(
+      OICP_CODES.partnerDidNotRespond,
+      `${partyKey(emsp)} answered the Session with OCPI ${answer.envelope.status_code}`,
+    )
   }
 
   /** The pulled OICP EVSE as the OCPI Location references of an authorization, when the hub holds it. */

@@ -77,7 +77,8 @@ export type VirtualEmspMessage =
  * A message to a virtual eMSP the bridge handles itself: a CommandResult, handed to the OICP call waiting
  * for it; a Session, whose id is paired with the OICP SessionID and whose start and end become
  * ChargingNotifications; a CDR, which becomes an eRoamingChargeDetailRecord. Only for sessions HBS
- * started at the sending CPO: no CPO can speak for another's session. Undefined: not one of these.
+ * started at the sending CPO: no CPO can speak for another's session. Undefined: not one of these (a
+ * Session or CDR of any other session is not carried, as before the bridge took any).
  */
 export async function receiveForVirtualEmsp(
   db: Db,
@@ -100,18 +101,25 @@ export async function receiveForVirtualEmsp(
         : undefined
   if (!kind) return undefined
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Partial<Session & Cdr>
-  const reference = fields.authorization_reference
-  if (typeof reference !== 'string') return { kind, call: undefined }
+  const [, , pathSessionId] = readOutboundPath(message.pathAndQuery).segments
+  // A PATCH names the session by its OCPI id only: the SessionID it was paired with.
+  const paired =
+    kind === 'session' && pathSessionId
+      ? (await foreignIdsOf(db, OICP, message.from, INBOUND_SESSION_KIND.ocpi, [pathSessionId])).get(
+          pathSessionId,
+        )
+      : undefined
+  const reference = fields.authorization_reference ?? paired
+  if (typeof reference !== 'string') return undefined
   const started = (await ocpiObjectsOf(db, OICP, INBOUND_START_KIND.foreign, [reference])).get(reference)
-  if (!started || !sameParty(started.owner, message.from) || operatorId === undefined)
-    return { kind, call: undefined }
+  if (!started || !sameParty(started.owner, message.from) || operatorId === undefined) return undefined
   const evseId = started.id.slice(started.id.indexOf('/') + 1)
   const echo = { SessionID: reference, OperatorID: operatorId, EvseID: evseId }
   if (kind === 'cdr') {
     if (!Value.Check(Cdr, body)) return { kind, call: undefined }
     return { kind, call: chargeDetailRecordCall(body, echo) }
   }
-  const [, , sessionId] = readOutboundPath(message.pathAndQuery).segments
+  const sessionId = pathSessionId
   if (!sessionId) return { kind, call: undefined }
   await mapIdentifiers(db, [
     {

@@ -56,6 +56,37 @@ export const InboundAuthorizeStart = Type.Object({
 })
 export type InboundAuthorizeStart = Static<typeof InboundAuthorizeStart>
 
+/**
+ * eRoamingChargingNotification (1.1), HBS → EMP: one body for the four types, discriminated by `Type`;
+ * the fields the bridge reads (oicp.md §5.8).
+ */
+export const InboundChargingNotification = Type.Object({
+  Type: Type.Union([
+    Type.Literal('Start'),
+    Type.Literal('Progress'),
+    Type.Literal('End'),
+    Type.Literal('Error'),
+  ]),
+  SessionID: SessionId,
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  EvseID: Type.String({ minLength: 1, maxLength: 48 }),
+  Identification: Type.Optional(
+    Type.Object({
+      RemoteIdentification: Type.Optional(EvcoIdentification),
+      PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
+    }),
+  ),
+  ChargingStart: Type.Optional(Type.String({ maxLength: 40 })),
+  ChargingEnd: Type.Optional(Type.String({ maxLength: 40 })),
+  SessionStart: Type.Optional(Type.String({ maxLength: 40 })),
+  SessionEnd: Type.Optional(Type.String({ maxLength: 40 })),
+  ConsumedEnergyProgress: Type.Optional(Type.Number({ minimum: 0 })),
+  ConsumedEnergy: Type.Optional(Type.Number({ minimum: 0 })),
+  EventOccurred: Type.Optional(Type.String({ maxLength: 40 })),
+})
+export type InboundChargingNotification = Static<typeof InboundChargingNotification>
+
 /** The status codes the hub answers HBS with (Hubject's StatusCodeType). */
 export const OICP_CODES = {
   success: '000',

@@ -3,6 +3,9 @@ import type { CommandResult } from '../../../src/modules/commands/commands.schem
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
 import { aCdr } from '../../fixtures/cdrs.ts'
 import { aSession } from '../../fixtures/sessions.ts'
+import { aStartSession } from '../../fixtures/commands.ts'
+import { Value } from '@sinclair/typebox/value'
+import { Session } from '../../../src/modules/sessions/sessions.schema.ts'
 import { aToken } from '../../fixtures/tokens.ts'
 import type { AuthorizationInfo } from '../../../src/modules/tokens/tokens.schema.ts'
 import { envelope } from '../../support/fake-platform.ts'
@@ -171,13 +174,23 @@ for (const engine of STORE_VARIANTS) {
         end_date_time: '2026-03-02T11:00:00Z',
         kwh: 12.5,
       }
-      for (const last_updated of ['2026-03-02T11:00:00Z', '2026-03-02T11:00:05Z']) {
-        await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
-          method: 'PUT',
-          headers: routeHeaders(cpo.party, EMP),
-          body: aSession({ ...ended, last_updated }, cpo.party, EMP),
-        })
-      }
+      // A PATCH names the session by its OCPI id only; the PUT after it sends no second End.
+      const patched = await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+        method: 'PATCH',
+        headers: routeHeaders(cpo.party, EMP),
+        body: {
+          status: 'COMPLETED',
+          end_date_time: ended.end_date_time,
+          kwh: ended.kwh,
+          last_updated: '2026-03-02T11:00:00Z',
+        },
+      })
+      expect(patched.body.status_code).toBe(1000)
+      await cpo.call('/receiver/sessions/NL/CP1/SES-HBS-1', {
+        method: 'PUT',
+        headers: routeHeaders(cpo.party, EMP),
+        body: aSession({ ...ended, last_updated: '2026-03-02T11:00:05Z' }, cpo.party, EMP),
+      })
       await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(2))
       expect(hbs.requestsTo('/charging-notifications')[1]!.body).toMatchObject({
         Type: 'End',
@@ -266,6 +279,113 @@ for (const engine of STORE_VARIANTS) {
           StatusCode: { Code: '102' },
         })
         expect(emsp.platform.requestsTo('POST', `/2.3.0/sender/tokens/${uid}/authorize`)).toHaveLength(asks)
+        expect(hbs.violations).toEqual([])
+      } finally {
+        await emsp.platform.close()
+      }
+    })
+
+    it('turns HBS’s ChargingNotifications Start and End of a session our eMSP started at an OICP CPO into that eMSP’s OCPI Session, ACTIVE then COMPLETED', async () => {
+      const emsp = await connectParty(hub, 'EMSP', 'DE', 'EM2')
+      try {
+        hbs.addForeignEvse(
+          {
+            EvseID: 'DE*ABC*E200',
+            OperatorID: 'DE*ABC',
+            OperatorName: 'ABC Laden GmbH',
+            ChargingPoolID: 'DE*ABC*P2',
+            ChargingStationNames: [{ lang: 'de', value: 'Bahnhof' }],
+            Address: {
+              Country: 'DEU',
+              City: 'Köln',
+              Street: 'Bahnhofplatz',
+              PostalCode: '50667',
+              HouseNum: '1',
+              TimeZone: 'UTC+01:00',
+            },
+            GeoCoordinates: { DecimalDegree: { Latitude: '50.942', Longitude: '6.958' } },
+            Plugs: ['Type 2 Outlet'],
+            ChargingFacilities: [{ PowerType: 'AC_3_PHASE', Power: 22, Voltage: 400, Amperage: 32 }],
+            RenewableEnergy: false,
+            CalibrationLawDataAvailability: 'Local',
+            AuthenticationModes: ['REMOTE'],
+            PaymentOptions: ['Contract'],
+            ValueAddedServices: ['None'],
+            Accessibility: 'Free publicly accessible',
+            HotlinePhoneNumber: '+4922112345',
+            IsOpen24Hours: true,
+            IsHubjectCompatible: true,
+            DynamicInfoAvailable: 'true',
+          },
+          'Available',
+        )
+        expect((await hub.admin('POST', '/bridges/oicp/sync', {})).status).toBe(200)
+        await emsp.platform.waitForRequests('/2.3.0/receiver/locations/DE/ABC/DE*ABC*P2', 1)
+        const resultPath = '/2.3.0/sender/commands/results/oicp-notified'
+        emsp.platform.answer('POST', resultPath, () => ({ status: 200, body: envelope(null) }))
+        const token = aToken({ contract_id: 'DE-EM2-C00000042-7' }, emsp.party)
+        await emsp.call('/receiver/commands/START_SESSION', {
+          method: 'POST',
+          body: aStartSession(
+            {
+              response_url: `${emsp.platform.url}${resultPath}`,
+              location_id: 'DE*ABC*P2',
+              evse_uid: 'DE*ABC*E200',
+              token,
+            },
+            emsp.party,
+          ),
+        })
+        await emsp.platform.waitForRequests(resultPath, 1)
+        const sessionId = [...hbs.remoteSessions].find(([, session]) => session.evseId === 'DE*ABC*E200')![0]
+        const notify = (body: Record<string, unknown>) =>
+          hbs.forwardToHub(oicpUrl, '/notificationmgmt/v11/charging-notifications', {
+            SessionID: sessionId,
+            EvseID: 'DE*ABC*E200',
+            OperatorID: 'DE*ABC',
+            ...body,
+          })
+
+        const started = await notify({
+          Type: 'Start',
+          Identification: { RemoteIdentification: { EvcoID: 'DE-EM2-C00000042-7' } },
+          ChargingStart: '2026-12-06T21:00:00+01:00',
+        })
+        expect(started.body).toEqual({ Result: true, StatusCode: { Code: '000' }, SessionID: sessionId })
+        const sessionPath = `/2.3.0/receiver/sessions/DE/ABC/${sessionId}`
+        const [active] = emsp.platform.requestsTo('PUT', sessionPath)
+        expect(Value.Errors(Session, active!.body).First()).toBeUndefined()
+        expect(active!.body).toMatchObject({
+          id: sessionId,
+          status: 'ACTIVE',
+          start_date_time: '2026-12-06T20:00:00.000Z',
+          location_id: 'DE*ABC*P2',
+          evse_uid: 'DE*ABC*E200',
+          auth_method: 'COMMAND',
+          cdr_token: { country_code: 'DE', party_id: 'EM2', contract_id: 'DE-EM2-C00000042-7' },
+        })
+
+        // No ChargingStart: Hubject's oneOf takes an End that has one for a Start too.
+        const ended = await notify({
+          Type: 'End',
+          ChargingEnd: '2026-12-06T21:40:00+01:00',
+          ConsumedEnergy: 14.2,
+        })
+        expect(ended.body).toMatchObject({ Result: true })
+        const [completed] = emsp.platform.requestsTo('PATCH', sessionPath)
+        expect(completed!.body).toMatchObject({
+          status: 'COMPLETED',
+          kwh: 14.2,
+          end_date_time: '2026-12-06T20:40:00.000Z',
+        })
+
+        const stranger = await notify({
+          SessionID: 'f7b333aa-2e55-0007-b2d3-931d38ebf10b',
+          Type: 'Start',
+          ChargingStart: '2026-12-06T21:00:00+01:00',
+        })
+        expect(stranger.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+        expect(emsp.platform.requestsUnder('/2.3.0/receiver/sessions')).toHaveLength(2)
         expect(hbs.violations).toEqual([])
       } finally {
         await emsp.platform.close()
