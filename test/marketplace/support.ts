@@ -1,0 +1,110 @@
+import { expect } from 'vitest'
+import { buildMarketplace, type Marketplace } from '../../marketplace/src/app.ts'
+import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
+import { openMarketplaceStore, type MarketplaceStore } from '../../marketplace/src/storage/store.ts'
+import type { StoreEngine } from '../../src/storage/database.ts'
+import { call, type HttpResult } from '../support/http.ts'
+import { connectParty, type ConnectedParty } from '../support/roaming-network.ts'
+import { createTestDatabase } from '../support/test-store.ts'
+import { freePort, startTestHub, type TestHub } from '../support/test-hub.ts'
+
+/** The password every test member signs up with. */
+export const PASSWORD = 'correct horse battery'
+
+/** A real hub, a fake roaming eMSP on it, and the marketplace registered at the hub, all on loopback. */
+export interface HubAndMarketplace {
+  readonly hub: TestHub
+  /** A roaming eMSP (DE DRV) on the hub: it receives what the marketplace's CPO publishes. */
+  readonly emsp: ConnectedParty
+  readonly marketplace: Marketplace
+  /** The marketplace's own store (tests read it to check what is kept, and to move time along). */
+  readonly store: MarketplaceStore
+  /** http://127.0.0.1:<port> of the marketplace. */
+  readonly marketplaceUrl: string
+  /** The hub's platform id of the marketplace. */
+  readonly platformId: string
+  /** Calls the members' API, with a session cookie when given. */
+  api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>>
+  close(): Promise<void>
+}
+
+/**
+ * Starts the hub (store of `engine`) and the marketplace (its own database on the same kind of store),
+ * invites the marketplace and lets it register. `env` adds or overrides marketplace settings.
+ */
+export async function startHubAndMarketplace(
+  engine: StoreEngine,
+  env: Record<string, string> = {},
+): Promise<HubAndMarketplace> {
+  // The marketplace's store first: PGlite's start keeps this process busy, and connections the hub
+  // kept alive meanwhile would be closed under the first calls.
+  let databaseUrl: string | undefined
+  let dropDatabase: (() => Promise<void>) | undefined
+  if (engine === 'postgres') {
+    const database = await createTestDatabase()
+    databaseUrl = database.url
+    dropDatabase = () => database.drop()
+  }
+  const store = await openMarketplaceStore({ databaseUrl, dataDir: 'memory' })
+  const hub = await startTestHub(engine)
+  const emsp = await connectParty(hub, 'EMSP', 'DE', 'DRV')
+  const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
+    'POST',
+    '/invitations',
+    {
+      name: 'Sharing marketplace',
+      roles: [
+        { role: 'CPO', country_code: 'NL', party_id: 'SHR' },
+        { role: 'EMSP', country_code: 'NL', party_id: 'SHD' },
+      ],
+    },
+  )
+  expect(invitation.status, invitation.text).toBe(201)
+  const port = await freePort()
+  const marketplaceUrl = `http://127.0.0.1:${port}`
+  const marketplace = await buildMarketplace(
+    loadMarketplaceConfig({
+      MARKETPLACE_PORT: String(port),
+      MARKETPLACE_HOST: '127.0.0.1',
+      MARKETPLACE_COUNTRY_CODE: 'NL',
+      MARKETPLACE_CPO_PARTY_ID: 'SHR',
+      MARKETPLACE_EMSP_PARTY_ID: 'SHD',
+      MARKETPLACE_HUB_VERSIONS_URL: invitation.body.versions_url,
+      MARKETPLACE_HUB_TOKEN_A: invitation.body.token_a,
+      ...env,
+    }),
+    { store },
+  )
+  await marketplace.start()
+  return {
+    hub,
+    emsp,
+    marketplace,
+    store,
+    marketplaceUrl,
+    platformId: invitation.body.id,
+    api: (method, path, body, cookie) =>
+      call(`${marketplaceUrl}/api${path}`, { method, body, headers: cookie ? { cookie } : {} }),
+    async close() {
+      await marketplace.close()
+      await emsp.platform.close()
+      await hub.close()
+      await store.close()
+      await dropDatabase?.()
+    },
+  }
+}
+
+/** The `name=value` part of the session cookie an answer sets. */
+export function sessionCookie(answer: HttpResult<unknown>): string {
+  const cookie = answer.headers.getSetCookie().find((c) => c.startsWith('marketplace_session='))
+  expect(cookie, answer.text).toMatch(/HttpOnly/i)
+  return cookie!.split(';')[0]!
+}
+
+/** Signs a new member up and returns their session cookie (`name=value`). */
+export async function signUp(market: HubAndMarketplace, email: string): Promise<string> {
+  const answer = await market.api('POST', '/members', { email, password: PASSWORD })
+  expect(answer.status, answer.text).toBe(201)
+  return sessionCookie(answer)
+}
