@@ -53,6 +53,8 @@ export async function buildMarketplace(
   await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
+  app.get('/health', async () => ({ status: 'ok' }))
   return {
     app,
     hub,
