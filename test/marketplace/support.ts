@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { buildMarketplace, type Marketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
@@ -23,6 +26,8 @@ export interface HubAndMarketplace {
   readonly marketplaceUrl: string
   /** The hub's platform id of the marketplace. */
   readonly platformId: string
+  /** The folder the marketplace writes its mails to (read them with `mailsTo`). */
+  readonly mailOutbox: string
   /** Calls the members' API, with a session cookie when given. */
   api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>>
   close(): Promise<void>
@@ -30,7 +35,9 @@ export interface HubAndMarketplace {
 
 /**
  * Starts the hub (store of `engine`) and the marketplace (its own database on the same kind of store),
- * invites the marketplace and lets it register. `env` adds or overrides marketplace settings.
+ * invites the marketplace and lets it register. Mails go to a fresh outbox folder; sign-up and sign-in are
+ * not rate-limited (test/marketplace/accounts.test.ts turns the limit on). `env` adds or overrides
+ * marketplace settings.
  */
 export async function startHubAndMarketplace(
   engine: StoreEngine,
@@ -62,6 +69,9 @@ export async function startHubAndMarketplace(
   expect(invitation.status, invitation.text).toBe(201)
   const port = await freePort()
   const marketplaceUrl = `http://127.0.0.1:${port}`
+  const tmp = fileURLToPath(new URL('../../.tmp/', import.meta.url))
+  mkdirSync(tmp, { recursive: true })
+  const mailOutbox = mkdtempSync(join(tmp, 'marketplace-outbox-'))
   const marketplace = await buildMarketplace(
     loadMarketplaceConfig({
       MARKETPLACE_PORT: String(port),
@@ -71,6 +81,8 @@ export async function startHubAndMarketplace(
       MARKETPLACE_EMSP_PARTY_ID: 'SHD',
       MARKETPLACE_HUB_VERSIONS_URL: invitation.body.versions_url,
       MARKETPLACE_HUB_TOKEN_A: invitation.body.token_a,
+      MARKETPLACE_MAIL_OUTBOX: mailOutbox,
+      MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     }),
     { store },
@@ -83,6 +95,7 @@ export async function startHubAndMarketplace(
     store,
     marketplaceUrl,
     platformId: invitation.body.id,
+    mailOutbox,
     api: (method, path, body, cookie) =>
       call(`${marketplaceUrl}/api${path}`, { method, body, headers: cookie ? { cookie } : {} }),
     async close() {
@@ -91,6 +104,7 @@ export async function startHubAndMarketplace(
       await hub.close()
       await store.close()
       await dropDatabase?.()
+      rmSync(mailOutbox, { recursive: true, force: true })
     },
   }
 }
@@ -107,4 +121,32 @@ export async function signUp(market: HubAndMarketplace, email: string): Promise<
   const answer = await market.api('POST', '/members', { email, password: PASSWORD })
   expect(answer.status, answer.text).toBe(201)
   return sessionCookie(answer)
+}
+
+/** A mail as the marketplace's outbox holds it, its text decoded. */
+export interface OutboxMail {
+  readonly to: string
+  readonly subject: string
+  readonly text: string
+}
+
+/** The mails to `email` in the outbox, oldest first (the .eml files are named by time). */
+export function mailsTo(market: HubAndMarketplace, email: string): OutboxMail[] {
+  return readdirSync(market.mailOutbox)
+    .sort()
+    .map((file) => parseMail(readFileSync(join(market.mailOutbox, file), 'utf8')))
+    .filter((mail) => mail.to === email)
+}
+
+function parseMail(eml: string): OutboxMail {
+  const split = eml.indexOf('\n\n')
+  const headers = eml.slice(0, split).replace(/\n\s+/g, ' ')
+  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(headers)?.[1] ?? ''
+  let text = eml.slice(split + 2)
+  // Quoted-printable: soft line breaks, then escaped bytes (the texts are ASCII).
+  if (/quoted-printable/i.test(header('Content-Transfer-Encoding')))
+    text = text
+      .replace(/=\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  return { to: header('To'), subject: header('Subject'), text }
 }

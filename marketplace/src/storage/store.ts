@@ -6,6 +6,7 @@ import pg from 'pg'
 import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
+import * as accountLifecycle from './migrations/0010_account_lifecycle.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint } from '../hub/hub-connection.ts'
 
@@ -21,8 +22,22 @@ export interface MarketplaceTables {
     endpoints: ColumnType<HubEndpoint[], string, string>
     connected_at: Timestamp
   }
-  members: { id: string; email: string; password_hash: string; created_at: Timestamp }
+  // Accounts (mkt-accounts): a deleted member keeps the row with no email and no password (a pseudonym).
+  members: {
+    id: string
+    email: string | null
+    password_hash: string | null
+    created_at: Timestamp
+    email_verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+    deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  }
   member_sessions: { token_hash: string; member_id: string; expires_at: Timestamp }
+  member_tokens: {
+    token_hash: string
+    member_id: string
+    purpose: 'verify-email' | 'reset-password'
+    expires_at: Timestamp
+  }
   listings: {
     id: string
     owner_id: string
@@ -43,6 +58,7 @@ export interface MarketplaceStore {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
   '0002_members': members,
+  '0010_account_lifecycle': accountLifecycle,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
