@@ -5,6 +5,7 @@ import { Accounts } from './accounts/accounts.ts'
 import { PersonalData } from './accounts/personal-data.ts'
 import { listingPersonalData } from './listings/listing-personal-data.ts'
 import { createMailer } from './mail/mailer.ts'
+import { apiDocumentRoute, collectApiDocument } from './openapi/api-document.ts'
 import type { MarketplaceConfig } from './config.ts'
 import { HubConnection } from './hub/hub-connection.ts'
 import { listingRoutes } from './listings/listing-routes.ts'
@@ -50,6 +51,8 @@ export async function buildMarketplace(
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
   })
   await app.register(fastifyCookie)
+  // The members' API's OpenAPI document: collected from every route registered after this line.
+  await collectApiDocument(app, { publicUrl: config.publicUrl, businessName: config.businessName })
   // Accounts (docs/marketplace.md, "Accounts"): each part with personal data registers it here.
   const personalData = new PersonalData()
   personalData.register(listingPersonalData(listings, store.db))
@@ -67,6 +70,7 @@ export async function buildMarketplace(
   )
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  await app.register(apiDocumentRoute(), { prefix: '/api' })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
   return {

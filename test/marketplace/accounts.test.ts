@@ -1,9 +1,11 @@
+import { Validator } from '@seriousme/openapi-schema-validator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildMarketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
 import type { ListingDetails } from '../../marketplace/src/listings/listing.schema.ts'
 import { call } from '../support/http.ts'
 import { eventually } from '../support/roaming-network.ts'
+import { servedRoutes } from '../support/route-table.ts'
 import { freePort } from '../support/test-hub.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import {
@@ -274,5 +276,27 @@ describe.each(STORE_VARIANTS)('marketplace accounts (%s)', (engine) => {
     } finally {
       await limited.close()
     }
+  })
+
+  it('describes every route of /api in its OpenAPI document, and nothing else', async () => {
+    const answer = await call<{
+      openapi: string
+      paths: Record<string, Record<string, { summary?: string; responses?: Record<string, unknown> }>>
+    }>(`${market.marketplaceUrl}/api/openapi.json`)
+    expect(answer.status).toBe(200)
+    const document = answer.body
+    const result = await new Validator().validate(structuredClone(document))
+    expect(result.errors ?? []).toEqual([])
+    const served = servedRoutes(market.marketplace.app)
+      .filter((route) => route.url.startsWith('/api/'))
+      .map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`)
+    expect(served).toContain('DELETE /api/me')
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations).map(([method, operation]) => {
+        expect(operation.summary, `${method} ${path}`).toBeTruthy()
+        return `${method.toUpperCase()} ${path}`
+      }),
+    )
+    expect(documented.sort()).toEqual(served.sort())
   })
 })
