@@ -2,6 +2,10 @@ import fastifyCookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { Accounts } from './accounts/accounts.ts'
+import { PersonalData } from './accounts/personal-data.ts'
+import { listingPersonalData } from './listings/listing-personal-data.ts'
+import { createMailer } from './mail/mailer.ts'
+import { apiDocumentRoute, collectApiDocument } from './openapi/api-document.ts'
 import type { MarketplaceConfig } from './config.ts'
 import { HubConnection } from './hub/hub-connection.ts'
 import { listingRoutes } from './listings/listing-routes.ts'
@@ -55,10 +59,23 @@ export async function buildMarketplace(
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
   })
   await app.register(fastifyCookie)
-  const accounts = new Accounts(store.db)
+  // The members' API's OpenAPI document: collected from every route registered after this line.
+  await collectApiDocument(app, { publicUrl: config.publicUrl, businessName: config.businessName })
+  // Accounts (docs/marketplace.md, "Accounts"): each part with personal data registers it here.
+  const personalData = new PersonalData()
+  personalData.register(listingPersonalData(listings, store.db))
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, outbox: config.mailOutbox, from: config.mailFrom })
+  const accounts = new Accounts(
+    store.db,
+    { mailer, appUrl: config.appUrl, businessName: config.businessName },
+    personalData,
+  )
   // Behind HTTPS the cookie never travels in the clear.
   const secureCookie = config.publicUrl.startsWith('https:')
-  await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
+  await app.register(
+    accountRoutes(accounts, { secureCookie, authRateLimitPerMinute: config.authRateLimitPerMinute }),
+    { prefix: '/api' },
+  )
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
   // The eMSP role: the network catalogue, drivers' tokens and charges anywhere on the network.
@@ -76,6 +93,9 @@ export async function buildMarketplace(
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
     await app.register(discoveryRoutes(new Discovery(catalogue), catalogue), { prefix: '/api' })
   }
+  await app.register(apiDocumentRoute(), { prefix: '/api' })
+  // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
+  app.get('/health', async () => ({ status: 'ok' }))
   return {
     app,
     hub,

@@ -17,6 +17,17 @@ export interface MarketplaceConfig {
   readonly hubTokenA: string | undefined
   /** Price currency of every listing (ISO 4217). */
   readonly currency: string
+  // Accounts (docs/marketplace.md, "Accounts").
+  /** SMTP server as a URL (`smtps://user:password@host:465`); undefined: mails go to `mailOutbox`. */
+  readonly smtpUrl: string | undefined
+  /** Folder each mail is written to as an .eml file when no SMTP server is configured. */
+  readonly mailOutbox: string
+  /** The sender of every mail. */
+  readonly mailFrom: string
+  /** Where the links in mails lead (the members' app): `{appUrl}/verify-email?token=…`. */
+  readonly appUrl: string
+  /** Sign-up, sign-in, password-reset and verification attempts per address and minute; 0: no limit. */
+  readonly authRateLimitPerMinute: number
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -41,10 +52,16 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
   const hubTokenA = env['MARKETPLACE_HUB_TOKEN_A'] || undefined
   if ((hubVersionsUrl === undefined) !== (hubTokenA === undefined))
     throw new Error('MARKETPLACE_HUB_VERSIONS_URL and MARKETPLACE_HUB_TOKEN_A are set together or not at all')
+  const publicUrl = required(env, 'MARKETPLACE_PUBLIC_URL', `http://${host}:${port}`).replace(/\/+$/, '')
+  const authRateLimitPerMinute = Number(required(env, 'MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE', '10'))
+  if (!Number.isInteger(authRateLimitPerMinute) || authRateLimitPerMinute < 0)
+    throw new Error(
+      `MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE must be a whole number, 0 or more, not "${env['MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE']}"`,
+    )
   return {
     port,
     host,
-    publicUrl: required(env, 'MARKETPLACE_PUBLIC_URL', `http://${host}:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     databaseUrl: env['MARKETPLACE_DATABASE_URL'] || undefined,
     dataDir: required(env, 'MARKETPLACE_DATA_DIR', 'data/marketplace'),
     countryCode: matching(
@@ -74,5 +91,10 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
       /^[A-Z]{3}$/,
       'three capital letters (ISO 4217)',
     ),
+    smtpUrl: env['MARKETPLACE_SMTP_URL'] || undefined,
+    mailOutbox: required(env, 'MARKETPLACE_MAIL_OUTBOX', 'data/marketplace-outbox'),
+    mailFrom: required(env, 'MARKETPLACE_MAIL_FROM', 'Sharing marketplace <no-reply@localhost>'),
+    appUrl: required(env, 'MARKETPLACE_APP_URL', publicUrl).replace(/\/+$/, ''),
+    authRateLimitPerMinute,
   }
 }

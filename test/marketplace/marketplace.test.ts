@@ -5,10 +5,10 @@ import type { ListingDetails } from '../../marketplace/src/listings/listing.sche
 import { Location } from '../../src/modules/locations/locations.schema.ts'
 import { Tariff } from '../../src/modules/tariffs/tariffs.schema.ts'
 import { call } from '../support/http.ts'
-import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
+import { eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import type { TestHub } from '../support/test-hub.ts'
-import { startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
+import { signUp as signUpMember, startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
 
 const CHARGER: ListingDetails = {
   name: 'Driveway charger',
@@ -31,24 +31,22 @@ interface ListingAnswer {
 }
 
 describe.each(STORE_VARIANTS)('the sharing marketplace on the hub (%s)', (engine) => {
-  let running: HubAndMarketplace
-  let emsp: ConnectedParty
+  let market: HubAndMarketplace
   let hub: TestHub
+  let emsp: ConnectedParty
   let marketplace: Marketplace
   let marketplaceUrl: string
   let platformId: string
-  let api: HubAndMarketplace['api']
-  let signUp: HubAndMarketplace['signUp']
+  const api: HubAndMarketplace['api'] = (...args) => market.api(...args)
+  const signUp = (email: string) => signUpMember(market, email)
 
   beforeAll(async () => {
-    running = await startHubAndMarketplace(engine)
-    ;({ hub, marketplace, marketplaceUrl, platformId, api, signUp } = running)
-    emsp = await connectParty(hub, 'EMSP', 'DE', 'DRV')
+    market = await startHubAndMarketplace(engine)
+    ;({ hub, emsp, marketplace, marketplaceUrl, platformId } = market)
   })
 
   afterAll(async () => {
-    await emsp?.platform.close()
-    await running?.close()
+    await market?.close()
   })
 
   it('registers at the hub with its invitation, as one platform with a CPO and an eMSP role', async () => {

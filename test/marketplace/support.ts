@@ -1,30 +1,88 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import { buildMarketplace, type Marketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
+import type { ListingDetails } from '../../marketplace/src/listings/listing.schema.ts'
 import { openMarketplaceStore, type MarketplaceStore } from '../../marketplace/src/storage/store.ts'
 import type { StoreEngine } from '../../src/storage/database.ts'
 import { call, type HttpResult } from '../support/http.ts'
+import { connectParty, type ConnectedParty } from '../support/roaming-network.ts'
 import { createTestDatabase } from '../support/test-store.ts'
 import { freePort, startTestHub, type TestHub } from '../support/test-hub.ts'
 
-/** A real hub process and the marketplace registered at it (CPO NL SHR, eMSP NL SHD), on one store kind. */
+/** The password every test member signs up with. */
+export const PASSWORD = 'correct horse battery'
+
+/** A home charger as an owner lists it. */
+export const CHARGER: ListingDetails = {
+  name: 'Driveway charger',
+  address: 'Lindenlaan 12',
+  city: 'Utrecht',
+  postal_code: '3581 AB',
+  country: 'NLD',
+  latitude: 52.0907,
+  longitude: 5.1214,
+  time_zone: 'Europe/Amsterdam',
+  connectors: [{ standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_power_kw: 11 }],
+  price_per_kwh: 0.29,
+  publish: true,
+}
+
+/** A listing as the members' API answers it. */
+export interface ListingAnswer {
+  id: string
+  hub?: string
+  details: ListingDetails
+}
+
+/** Calls the members' API of the marketplace at `marketplaceUrl`, with a session cookie when given. */
+export function api<T>(
+  marketplaceUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  cookie?: string,
+): Promise<HttpResult<T>> {
+  return call<T>(`${marketplaceUrl}/api${path}`, { method, body, headers: cookie ? { cookie } : {} })
+}
+
+/** A real hub, a fake roaming eMSP on it, and the marketplace registered at the hub, all on loopback. */
 export interface HubAndMarketplace {
   readonly hub: TestHub
+  /** A roaming eMSP (DE DRV) on the hub: it receives what the marketplace's CPO publishes. */
+  readonly emsp: ConnectedParty
   readonly marketplace: Marketplace
-  readonly marketplaceUrl: string
-  /** The marketplace's platform id at the hub. */
-  readonly platformId: string
+  /** The marketplace's own store (tests read it to check what is kept, and to move time along). */
   readonly store: MarketplaceStore
+  /** http://127.0.0.1:<port> of the marketplace. */
+  readonly marketplaceUrl: string
+  /** The hub's platform id of the marketplace. */
+  readonly platformId: string
+  /** The folder the marketplace writes its mails to (read them with `mailsTo`). */
+  readonly mailOutbox: string
   /** Calls the members' API, with a session cookie when given. */
-  readonly api: <T>(method: string, path: string, body?: unknown, cookie?: string) => Promise<HttpResult<T>>
-  /** Signs a new member up; the session cookie (`name=value`) to send with `api`. */
-  readonly signUp: (email: string) => Promise<string>
+  api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>>
+  /** Signs a new member up; their session cookie (`name=value`). */
+  signUp(email: string): Promise<string>
   close(): Promise<void>
 }
 
+export type MarketplaceOptions = NonNullable<Parameters<typeof buildMarketplace>[1]>
+
+/**
+ * Starts the hub (store of `engine`) and the marketplace (its own database on the same kind of store),
+ * invites the marketplace and lets it register. Mails go to a fresh outbox folder; sign-up and sign-in are
+ * not rate-limited (test/marketplace/accounts.test.ts turns the limit on). `env` adds or overrides
+ * marketplace settings; `options` goes to buildMarketplace.
+ */
 export async function startHubAndMarketplace(
   engine: StoreEngine,
-  hubEnvironment: Record<string, string> = {},
+  extra: {
+    readonly env?: Record<string, string>
+    readonly options?: Omit<MarketplaceOptions, 'store'>
+  } = {},
 ): Promise<HubAndMarketplace> {
   // The marketplace's store first: PGlite's start keeps this process busy, and connections the hub
   // kept alive meanwhile would be closed under the first calls.
@@ -36,7 +94,8 @@ export async function startHubAndMarketplace(
     dropDatabase = () => database.drop()
   }
   const store = await openMarketplaceStore({ databaseUrl, dataDir: 'memory' })
-  const hub = await startTestHub(engine, hubEnvironment)
+  const hub = await startTestHub(engine)
+  const emsp = await connectParty(hub, 'EMSP', 'DE', 'DRV')
   const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
     'POST',
     '/invitations',
@@ -51,6 +110,9 @@ export async function startHubAndMarketplace(
   expect(invitation.status, invitation.text).toBe(201)
   const port = await freePort()
   const marketplaceUrl = `http://127.0.0.1:${port}`
+  const tmp = fileURLToPath(new URL('../../.tmp/', import.meta.url))
+  mkdirSync(tmp, { recursive: true })
+  const mailOutbox = mkdtempSync(join(tmp, 'marketplace-outbox-'))
   const marketplace = await buildMarketplace(
     loadMarketplaceConfig({
       MARKETPLACE_PORT: String(port),
@@ -60,34 +122,73 @@ export async function startHubAndMarketplace(
       MARKETPLACE_EMSP_PARTY_ID: 'SHD',
       MARKETPLACE_HUB_VERSIONS_URL: invitation.body.versions_url,
       MARKETPLACE_HUB_TOKEN_A: invitation.body.token_a,
+      MARKETPLACE_MAIL_OUTBOX: mailOutbox,
+      MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+      ...extra.env,
     }),
-    { store },
+    { ...extra.options, store },
   )
   await marketplace.start()
-
-  function api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>> {
-    return call<T>(`${marketplaceUrl}/api${path}`, { method, body, headers: cookie ? { cookie } : {} })
-  }
-
   return {
     hub,
+    emsp,
     marketplace,
+    store,
     marketplaceUrl,
     platformId: invitation.body.id,
-    store,
-    api,
-    async signUp(email) {
-      const answer = await api('POST', '/members', { email, password: 'correct horse battery' })
-      expect(answer.status, answer.text).toBe(201)
-      const cookie = answer.headers.getSetCookie().find((c) => c.startsWith('marketplace_session='))
-      expect(cookie).toMatch(/HttpOnly/i)
-      return cookie!.split(';')[0]!
-    },
+    mailOutbox,
+    api: (method, path, body, cookie) => api(marketplaceUrl, method, path, body, cookie),
+    signUp: (email) => signUp(marketplaceUrl, email),
     async close() {
       await marketplace.close()
+      await emsp.platform.close()
       await hub.close()
       await store.close()
       await dropDatabase?.()
+      rmSync(mailOutbox, { recursive: true, force: true })
     },
   }
+}
+
+/** The `name=value` part of the session cookie an answer sets. */
+export function sessionCookie(answer: HttpResult<unknown>): string {
+  const cookie = answer.headers.getSetCookie().find((c) => c.startsWith('marketplace_session='))
+  expect(cookie, answer.text).toMatch(/HttpOnly/i)
+  return cookie!.split(';')[0]!
+}
+
+/** Signs a new member up at a marketplace (or its URL) and returns their session cookie (`name=value`). */
+export async function signUp(market: HubAndMarketplace | string, email: string): Promise<string> {
+  const marketplaceUrl = typeof market === 'string' ? market : market.marketplaceUrl
+  const answer = await api(marketplaceUrl, 'POST', '/members', { email, password: PASSWORD })
+  expect(answer.status, answer.text).toBe(201)
+  return sessionCookie(answer)
+}
+
+/** A mail as the marketplace's outbox holds it, its text decoded. */
+export interface OutboxMail {
+  readonly to: string
+  readonly subject: string
+  readonly text: string
+}
+
+/** The mails to `email` in the outbox, oldest first (the .eml files are named by time). */
+export function mailsTo(market: HubAndMarketplace, email: string): OutboxMail[] {
+  return readdirSync(market.mailOutbox)
+    .sort()
+    .map((file) => parseMail(readFileSync(join(market.mailOutbox, file), 'utf8')))
+    .filter((mail) => mail.to === email)
+}
+
+function parseMail(eml: string): OutboxMail {
+  const split = eml.indexOf('\n\n')
+  const headers = eml.slice(0, split).replace(/\n\s+/g, ' ')
+  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(headers)?.[1] ?? ''
+  let text = eml.slice(split + 2)
+  // Quoted-printable: soft line breaks, then escaped bytes (the texts are ASCII).
+  if (/quoted-printable/i.test(header('Content-Transfer-Encoding')))
+    text = text
+      .replace(/=\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+  return { to: header('To'), subject: header('Subject'), text }
 }

@@ -1,5 +1,6 @@
+import fastifyRateLimit from '@fastify/rate-limit'
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyReply, FastifyRequest } from 'fastify'
 import { Problem } from '../problem.schema.ts'
 import { EmailTaken, type Accounts, type Member } from './accounts.ts'
 
@@ -13,6 +14,38 @@ const Credentials = Type.Object(
   { additionalProperties: false },
 )
 const MemberView = Type.Object({ id: Type.String(), email: Type.String() })
+const Profile = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  email_verified: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+})
+const Email = Type.Object(
+  { email: Type.String({ format: 'email', maxLength: 254 }) },
+  { additionalProperties: false },
+)
+const MailToken = Type.String({ minLength: 1, maxLength: 64, description: 'The code of the mail' })
+const PasswordReset = Type.Object(
+  { token: MailToken, password: Type.String({ minLength: 10, maxLength: 200 }) },
+  { additionalProperties: false },
+)
+const PasswordConfirmation = Type.Object(
+  { password: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+)
+const PersonalDataExport = Type.Object(
+  {
+    exported_at: Type.String({ format: 'date-time' }),
+    account: Profile,
+    sessions: Type.Array(Type.Object({ expires_at: Type.String({ format: 'date-time' }) })),
+  },
+  { additionalProperties: true, description: "Every part's data under its own key (listings, …)" },
+)
+const Accepted = Type.Object({ message: Type.String() })
+const TOKEN_REFUSED = {
+  error: 'Bad Request',
+  message: 'token: this code is unknown, used already or expired; ask for a new mail',
+}
 
 /** The signed-in member of a request, or undefined with a 401 already sent: every member route starts here. */
 export type SignedInMember = (request: FastifyRequest, reply: FastifyReply) => Promise<Member | undefined>
@@ -27,36 +60,57 @@ export function signedInMember(accounts: Accounts): SignedInMember {
   }
 }
 
-/** Accounts: sign up and sign in with email and password; the session travels in an HttpOnly cookie. */
+/**
+ * Accounts: sign up, in and out with email and password (the session travels in an HttpOnly cookie),
+ * email verification and password reset by mail, and the member's own data: export and deletion. Sign-up,
+ * sign-in and the mail codes are rate-limited per address (`authRateLimitPerMinute`; 0: off).
+ */
 export function accountRoutes(
   accounts: Accounts,
-  options: { readonly secureCookie: boolean },
+  options: { readonly secureCookie: boolean; readonly authRateLimitPerMinute: number },
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
-    async function signedIn(reply: FastifyReply, member: Member) {
+    const signedIn = signedInMember(accounts)
+    await app.register(fastifyRateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        name: 'Too Many Requests',
+        message: `Too many attempts from this address: try again in ${context.after}`,
+      }),
+    })
+    const limited: FastifyContextConfig =
+      options.authRateLimitPerMinute > 0
+        ? { rateLimit: { max: options.authRateLimitPerMinute, timeWindow: 60_000 } }
+        : {}
+    const cookieOptions = {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: options.secureCookie,
+      path: '/',
+    } as const
+
+    async function startSession(reply: FastifyReply, member: Member) {
       const session = await accounts.openSession(member.id)
-      void reply.setCookie(SESSION_COOKIE, session.token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: options.secureCookie,
-        path: '/',
-        expires: session.expiresAt,
-      })
+      void reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions, expires: session.expiresAt })
     }
 
     app.post(
       '/members',
       {
+        config: limited,
         schema: {
-          summary: 'Signs a member (owner, driver or both) up and in',
+          summary:
+            'Signs a member (owner, driver or both) up and in, and mails a link to confirm the address',
+          tags: ['Accounts'],
           body: Credentials,
-          response: { 201: MemberView, 409: Problem },
+          response: { 201: MemberView, 409: Problem, 429: Problem },
         },
       },
       async (request, reply) => {
         try {
           const member = await accounts.signUp(request.body.email, request.body.password)
-          await signedIn(reply, member)
+          await startSession(reply, member)
           return reply.code(201).send(member)
         } catch (error) {
           if (error instanceof EmailTaken)
@@ -69,18 +123,167 @@ export function accountRoutes(
     app.post(
       '/sessions',
       {
+        config: limited,
         schema: {
           summary: 'Signs a member in',
+          tags: ['Accounts'],
           body: Credentials,
-          response: { 200: MemberView, 401: Problem },
+          response: { 200: MemberView, 401: Problem, 429: Problem },
         },
       },
       async (request, reply) => {
         const member = await accounts.signIn(request.body.email, request.body.password)
         if (!member)
           return reply.code(401).send({ error: 'Unauthorized', message: 'Unknown email or wrong password' })
-        await signedIn(reply, member)
+        await startSession(reply, member)
         return member
+      },
+    )
+
+    app.delete(
+      '/sessions/current',
+      {
+        schema: {
+          summary: 'Signs out: the session cookie no longer opens anything',
+          tags: ['Accounts'],
+          response: { 204: Type.Null(), 401: Problem },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        if (!member) return reply
+        await accounts.closeSession(request.cookies[SESSION_COOKIE]!)
+        return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send(null)
+      },
+    )
+
+    app.get(
+      '/me',
+      {
+        schema: {
+          summary: "The signed-in member's account",
+          tags: ['Accounts'],
+          response: { 200: Profile, 401: Problem },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        return member && accounts.profile(member)
+      },
+    )
+
+    app.post(
+      '/me/email-verification',
+      {
+        config: limited,
+        schema: {
+          summary: 'Mails a new link to confirm the address',
+          tags: ['Accounts'],
+          response: { 202: Accepted, 401: Problem, 409: Problem, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        if (!member) return reply
+        if ((await accounts.profile(member)).email_verified)
+          return reply.code(409).send({ error: 'Conflict', message: `${member.email} is confirmed already` })
+        await accounts.sendEmailVerification(member)
+        return reply.code(202).send({ message: `A new link is on its way to ${member.email}` })
+      },
+    )
+
+    app.post(
+      '/email-verifications',
+      {
+        config: limited,
+        schema: {
+          summary: "Confirms a member's address with the code of the mail",
+          tags: ['Accounts'],
+          body: Type.Object({ token: MailToken }, { additionalProperties: false }),
+          response: { 204: Type.Null(), 400: Problem, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        if (!(await accounts.verifyEmail(request.body.token))) return reply.code(400).send(TOKEN_REFUSED)
+        return reply.code(204).send(null)
+      },
+    )
+
+    app.post(
+      '/password-reset-requests',
+      {
+        config: limited,
+        schema: {
+          summary:
+            'Mails a password reset code when the address has an account (the answer is the same if not)',
+          tags: ['Accounts'],
+          body: Email,
+          response: { 202: Accepted, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        await accounts.requestPasswordReset(request.body.email)
+        return reply
+          .code(202)
+          .send({ message: 'If the address has an account, a mail with a reset code is on its way' })
+      },
+    )
+
+    app.post(
+      '/password-resets',
+      {
+        config: limited,
+        schema: {
+          summary: "Sets a new password with the mail's code and signs the member out everywhere",
+          tags: ['Accounts'],
+          body: PasswordReset,
+          response: { 204: Type.Null(), 400: Problem, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        if (!(await accounts.resetPassword(request.body.token, request.body.password)))
+          return reply.code(400).send(TOKEN_REFUSED)
+        return reply.code(204).send(null)
+      },
+    )
+
+    app.get(
+      '/me/export',
+      {
+        schema: {
+          summary: "All of the signed-in member's personal data, as JSON",
+          tags: ['Accounts'],
+          response: { 200: PersonalDataExport, 401: Problem },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        if (!member) return reply
+        return reply
+          .header('content-disposition', 'attachment; filename="my-marketplace-data.json"')
+          .send(await accounts.exportOf(member))
+      },
+    )
+
+    app.delete(
+      '/me',
+      {
+        schema: {
+          summary:
+            'Deletes the account (the password confirms it): personal data erased, invoice records pseudonymised',
+          tags: ['Accounts'],
+          body: PasswordConfirmation,
+          response: { 204: Type.Null(), 401: Problem, 403: Problem },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        if (!member) return reply
+        if (!(await accounts.deleteAccount(member, request.body.password)))
+          return reply
+            .code(403)
+            .send({ error: 'Forbidden', message: 'password: wrong password; the account stays' })
+        return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send(null)
       },
     )
   }

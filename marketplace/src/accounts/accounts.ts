@@ -1,12 +1,18 @@
 import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import { generateToken, hashToken } from '../../../src/core/tokens.ts'
+import type { Mailer } from '../mail/mailer.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
+import type { PersonalData } from './personal-data.ts'
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>
 
 const KEY_LENGTH = 64
 const SESSION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
+const HOUR_MS = 60 * 60 * 1000
+/** How long the link of each mail works; each works once. */
+const TOKEN_LIFETIME_MS = { 'verify-email': 48 * HOUR_MS, 'reset-password': 1 * HOUR_MS } as const
+type TokenPurpose = keyof typeof TOKEN_LIFETIME_MS
 
 /** `scrypt$<salt>$<key>` (base64): Node's default cost (N=16384, r=8, p=1). */
 async function hashPassword(password: string): Promise<string> {
@@ -29,6 +35,19 @@ export interface Member {
   readonly email: string
 }
 
+/** What a member sees of their own account. */
+export interface Profile extends Member {
+  readonly email_verified: boolean
+  readonly created_at: string
+}
+
+/** A member's data as they download it: the account's own, then each part's under its name. */
+export interface PersonalDataExport extends Record<string, unknown> {
+  readonly exported_at: string
+  readonly account: Profile
+  readonly sessions: { readonly expires_at: string }[]
+}
+
 /** Email addresses compare without case. */
 function normalised(email: string): string {
   return email.trim().toLowerCase()
@@ -36,14 +55,30 @@ function normalised(email: string): string {
 
 export class EmailTaken extends Error {}
 
-/** Members' accounts and their sign-in sessions (the session token is stored only as its hash). */
+/** What the members' mails link to, and who they come from. */
+export interface AccountMails {
+  readonly mailer: Mailer
+  /** The members' app: links are `{appUrl}/verify-email?token=…` and `{appUrl}/reset-password?token=…`. */
+  readonly appUrl: string
+  readonly businessName: string
+}
+
+/**
+ * Members' accounts, their sign-in sessions and the single-use tokens of their mails (every token is stored
+ * only as its hash), and the account's end: export and deletion of the member's personal data.
+ */
 export class Accounts {
   readonly #db: MarketplaceDb
+  readonly #mails: AccountMails
+  readonly #personalData: PersonalData
 
-  constructor(db: MarketplaceDb) {
+  constructor(db: MarketplaceDb, mails: AccountMails, personalData: PersonalData) {
     this.#db = db
+    this.#mails = mails
+    this.#personalData = personalData
   }
 
+  /** A new account, and the mail that asks to confirm its address. */
   async signUp(email: string, password: string): Promise<Member> {
     const member = { id: randomUUID(), email: normalised(email) }
     const inserted = await this.#db
@@ -53,6 +88,7 @@ export class Accounts {
       .executeTakeFirst()
     if (inserted.numInsertedOrUpdatedRows === 0n)
       throw new EmailTaken(`${member.email} already has an account`)
+    await this.sendEmailVerification(member)
     return member
   }
 
@@ -60,11 +96,11 @@ export class Accounts {
   async signIn(email: string, password: string): Promise<Member | undefined> {
     const row = await this.#db
       .selectFrom('members')
-      .select(['id', 'email', 'password_hash'])
+      .select(['id', 'password_hash'])
       .where('email', '=', normalised(email))
       .executeTakeFirst()
-    if (!row || !(await passwordMatches(password, row.password_hash))) return undefined
-    return { id: row.id, email: row.email }
+    if (!row?.password_hash || !(await passwordMatches(password, row.password_hash))) return undefined
+    return { id: row.id, email: normalised(email) }
   }
 
   /** A new session for the member: the token goes into the cookie. */
@@ -79,12 +115,174 @@ export class Accounts {
   }
 
   async memberOfSession(token: string): Promise<Member | undefined> {
-    return this.#db
+    const row = await this.#db
       .selectFrom('member_sessions')
       .innerJoin('members', 'members.id', 'member_sessions.member_id')
       .select(['members.id', 'members.email'])
       .where('member_sessions.token_hash', '=', hashToken(token))
       .where('member_sessions.expires_at', '>', new Date())
       .executeTakeFirst()
+    return row?.email ? { id: row.id, email: row.email } : undefined
+  }
+
+  /** Signs out: the session's token no longer opens anything. */
+  async closeSession(token: string): Promise<void> {
+    await this.#db.deleteFrom('member_sessions').where('token_hash', '=', hashToken(token)).execute()
+  }
+
+  async profile(member: Member): Promise<Profile> {
+    const row = await this.#db
+      .selectFrom('members')
+      .select(['email_verified_at', 'created_at'])
+      .where('id', '=', member.id)
+      .executeTakeFirstOrThrow()
+    return {
+      ...member,
+      email_verified: row.email_verified_at !== null,
+      created_at: new Date(row.created_at).toISOString(),
+    }
+  }
+
+  async sendEmailVerification(member: Member): Promise<void> {
+    const token = await this.#issueToken(member.id, 'verify-email')
+    await this.#mails.mailer.send({
+      to: member.email,
+      subject: `Confirm your email address for ${this.#mails.businessName}`,
+      text: [
+        `Welcome to ${this.#mails.businessName}. Confirm that this address is yours within 48 hours:`,
+        '',
+        `${this.#mails.appUrl}/verify-email?token=${token}`,
+        '',
+        `Confirmation code: ${token}`,
+        '',
+        'If you did not sign up, ignore this mail.',
+      ].join('\n'),
+    })
+  }
+
+  /** Marks the address of the token's member as confirmed; false when the token is unknown, used or expired. */
+  async verifyEmail(token: string): Promise<boolean> {
+    const memberId = await this.#redeemToken(token, 'verify-email')
+    if (memberId === undefined) return false
+    await this.#db
+      .updateTable('members')
+      .set({ email_verified_at: new Date() })
+      .where('id', '=', memberId)
+      .where('email_verified_at', 'is', null)
+      .execute()
+    return true
+  }
+
+  /** Mails a reset link when the address has an account; says nothing either way (no account probing). */
+  async requestPasswordReset(email: string): Promise<void> {
+    const row = await this.#db
+      .selectFrom('members')
+      .select('id')
+      .where('email', '=', normalised(email))
+      .executeTakeFirst()
+    if (!row) return
+    const token = await this.#issueToken(row.id, 'reset-password')
+    await this.#mails.mailer.send({
+      to: normalised(email),
+      subject: `Reset your password for ${this.#mails.businessName}`,
+      text: [
+        'Someone asked to reset the password of your account. Choose a new one within an hour:',
+        '',
+        `${this.#mails.appUrl}/reset-password?token=${token}`,
+        '',
+        `Reset code: ${token}`,
+        '',
+        'If it was not you, ignore this mail: your password stays as it is.',
+      ].join('\n'),
+    })
+  }
+
+  /**
+   * Sets a new password with a reset token and ends every session of the member (whoever had the old
+   * password is out). The mail reached the address, so it counts as confirmed. False when the token is
+   * unknown, used or expired.
+   */
+  async resetPassword(token: string, password: string): Promise<boolean> {
+    const memberId = await this.#redeemToken(token, 'reset-password')
+    if (memberId === undefined) return false
+    const passwordHash = await hashPassword(password)
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('members')
+        .set((eb) => ({
+          password_hash: passwordHash,
+          email_verified_at: eb.fn.coalesce('email_verified_at', eb.val(new Date())),
+        }))
+        .where('id', '=', memberId)
+        .execute()
+      await trx.deleteFrom('member_sessions').where('member_id', '=', memberId).execute()
+      await trx
+        .deleteFrom('member_tokens')
+        .where('member_id', '=', memberId)
+        .where('purpose', '=', 'reset-password')
+        .execute()
+    })
+    return true
+  }
+
+  /** All of the member's personal data, as JSON (GDPR article 20). */
+  async exportOf(member: Member): Promise<PersonalDataExport> {
+    const sessions = await this.#db
+      .selectFrom('member_sessions')
+      .select('expires_at')
+      .where('member_id', '=', member.id)
+      .orderBy('expires_at')
+      .execute()
+    return {
+      exported_at: new Date().toISOString(),
+      account: await this.profile(member),
+      sessions: sessions.map((session) => ({ expires_at: new Date(session.expires_at).toISOString() })),
+      ...(await this.#personalData.exportOf(member.id)),
+    }
+  }
+
+  /**
+   * Deletes the account once the password confirms it: each part erases its data, then the member keeps
+   * only its id (no email, no password, no session): the pseudonym the kept records carry. False when the
+   * password is wrong.
+   */
+  async deleteAccount(member: Member, password: string): Promise<boolean> {
+    if (!(await this.signIn(member.email, password))) return false
+    await this.#personalData.erase(member.id)
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('member_sessions').where('member_id', '=', member.id).execute()
+      await trx.deleteFrom('member_tokens').where('member_id', '=', member.id).execute()
+      await trx
+        .updateTable('members')
+        .set({ email: null, password_hash: null, email_verified_at: null, deleted_at: new Date() })
+        .where('id', '=', member.id)
+        .execute()
+    })
+    return true
+  }
+
+  async #issueToken(memberId: string, purpose: TokenPurpose): Promise<string> {
+    const token = generateToken()
+    await this.#db
+      .insertInto('member_tokens')
+      .values({
+        token_hash: hashToken(token),
+        member_id: memberId,
+        purpose,
+        expires_at: new Date(Date.now() + TOKEN_LIFETIME_MS[purpose]),
+      })
+      .execute()
+    return token
+  }
+
+  /** The token's member, once: the row goes in the same statement, so two uses at once get it once. */
+  async #redeemToken(token: string, purpose: TokenPurpose): Promise<string | undefined> {
+    const row = await this.#db
+      .deleteFrom('member_tokens')
+      .where('token_hash', '=', hashToken(token))
+      .where('purpose', '=', purpose)
+      .returning(['member_id', 'expires_at'])
+      .executeTakeFirst()
+    return row && new Date(row.expires_at) > new Date() ? row.member_id : undefined
   }
 }

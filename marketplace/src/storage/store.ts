@@ -6,6 +6,7 @@ import pg from 'pg'
 import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
+import * as accountLifecycle from './migrations/0010_account_lifecycle.ts'
 import * as networkCatalogue from './migrations/0020_network_catalogue.ts'
 import * as driving from './migrations/0021_driving.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -23,8 +24,22 @@ export interface MarketplaceTables {
     endpoints: ColumnType<HubEndpoint[], string, string>
     connected_at: Timestamp
   }
-  members: { id: string; email: string; password_hash: string; created_at: Timestamp }
+  // Accounts (mkt-accounts): a deleted member keeps the row with no email and no password (a pseudonym).
+  members: {
+    id: string
+    email: string | null
+    password_hash: string | null
+    created_at: Timestamp
+    email_verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+    deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  }
   member_sessions: { token_hash: string; member_id: string; expires_at: Timestamp }
+  member_tokens: {
+    token_hash: string
+    member_id: string
+    purpose: 'verify-email' | 'reset-password'
+    expires_at: Timestamp
+  }
   listings: {
     id: string
     owner_id: string
@@ -98,6 +113,7 @@ export interface MarketplaceStore {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
   '0002_members': members,
+  '0010_account_lifecycle': accountLifecycle,
   '0020_network_catalogue': networkCatalogue,
   '0021_driving': driving,
 }
