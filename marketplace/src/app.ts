@@ -5,6 +5,8 @@ import { Accounts } from './accounts/accounts.ts'
 import type { MarketplaceConfig } from './config.ts'
 import { HubConnection } from './hub/hub-connection.ts'
 import { listingRoutes } from './listings/listing-routes.ts'
+import { listingPhotoRoutes, publicPhotoRoutes } from './listings/listing-photo-routes.ts'
+import { ListingPhotos } from './listings/listing-photos.ts'
 import { Listings } from './listings/listings.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
@@ -35,6 +37,7 @@ export async function buildMarketplace(
     country_code: config.countryCode,
     party_id: config.cpoPartyId,
     currency: config.currency,
+    photosUrl: `${config.publicUrl}/photos`,
   })
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
@@ -53,6 +56,13 @@ export async function buildMarketplace(
   await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  // mkt-chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
+  const photos = new ListingPhotos(store.db, `${config.publicUrl}/photos`)
+  const member = signedInMember(accounts)
+  await app.register(listingPhotoRoutes(listings, photos, member, { maxBytes: config.photoMaxBytes }), {
+    prefix: '/api',
+  })
+  await app.register(publicPhotoRoutes(photos))
   return {
     app,
     hub,

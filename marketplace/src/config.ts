@@ -17,6 +17,9 @@ export interface MarketplaceConfig {
   readonly hubTokenA: string | undefined
   /** Price currency of every listing (ISO 4217). */
   readonly currency: string
+  // mkt-chargers
+  /** The largest listing photo accepted, in bytes. */
+  readonly photoMaxBytes: number
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -74,5 +77,13 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
       /^[A-Z]{3}$/,
       'three capital letters (ISO 4217)',
     ),
+    photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
   }
+}
+
+function positiveInteger(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number) {
+  const value = Number(required(env, name, String(fallback)))
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a whole number above 0, not "${env[name]}"`)
+  return value
 }

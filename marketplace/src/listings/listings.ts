@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { HubConnection, PushOutcome } from '../hub/hub-connection.ts'
 import type { Listing, ListingDetails } from './listing.schema.ts'
-import { locationOfListing, tariffOfListing, type CpoIdentity } from './ocpi-objects.ts'
+import { photoImages } from './listing-photos.ts'
+import { locationOfListing, tariffOfListing, type CpoIdentity, type LocationExtras } from './ocpi-objects.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 
 interface ListingRow {
@@ -63,7 +64,10 @@ export class Listings {
       .select(['id', 'details', 'updated_at'])
       .orderBy('created_at')
       .execute()
-    return rows.map((row) => locationOfListing(this.#cpo, row.id, row.details, row.updated_at))
+    const extras = await this.#extras(rows.map((row) => row.id))
+    return rows.map((row) =>
+      locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id)),
+    )
   }
 
   async location(id: string): Promise<Record<string, unknown> | undefined> {
@@ -72,7 +76,37 @@ export class Listings {
       .select(['id', 'details', 'updated_at'])
       .where('id', '=', id)
       .executeTakeFirst()
-    return row && locationOfListing(this.#cpo, row.id, row.details, row.updated_at)
+    if (!row) return undefined
+    const extras = await this.#extras([row.id])
+    return locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id))
+  }
+
+  /** Whether `ownerId` owns listing `id`. */
+  async isOwnedBy(ownerId: string, id: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('listings')
+      .select('id')
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** Sends a listing's Location (and Tariff) again after a change of what it carries (photos). */
+  async republish(id: string): Promise<PushOutcome> {
+    const row = await this.#db
+      .selectFrom('listings')
+      .select(['id', 'details', 'updated_at'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) return 'no such listing'
+    return (await this.#published({ ...row, updated_at: new Date() })).hub ?? 'delivered'
+  }
+
+  /** Photos and live EVSE status of the listings `ids`, by listing id. */
+  async #extras(ids: readonly string[]): Promise<Map<string, LocationExtras>> {
+    const images = await photoImages(this.#db, this.#cpo.photosUrl, ids)
+    return new Map(ids.map((id) => [id, { images: images.get(id) ?? [] }]))
   }
 
   async tariffs(): Promise<Record<string, unknown>[]> {
@@ -86,6 +120,7 @@ export class Listings {
 
   /** Sends the Tariff first: the Location's connectors name it. */
   async #published(row: ListingRow): Promise<Listing> {
+    const extras = await this.#extras([row.id])
     const tariff = await this.#hub.pushCpoObject(
       'tariffs',
       row.id,
@@ -96,7 +131,7 @@ export class Listings {
         ? await this.#hub.pushCpoObject(
             'locations',
             row.id,
-            locationOfListing(this.#cpo, row.id, row.details, row.updated_at),
+            locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id)),
           )
         : tariff
     return this.#view(row, outcome)

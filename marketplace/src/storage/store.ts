@@ -6,6 +6,7 @@ import pg from 'pg'
 import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
+import * as listingPhotos from './migrations/0030_listing_photos.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint } from '../hub/hub-connection.ts'
 
@@ -30,6 +31,14 @@ export interface MarketplaceTables {
     created_at: Timestamp
     updated_at: Timestamp
   }
+  // mkt-chargers: listing photos, managed chargers, their sessions, received tokens, the hub outbox.
+  listing_photos: {
+    id: string
+    listing_id: string
+    content_type: string
+    bytes: Uint8Array
+    created_at: Timestamp
+  }
 }
 
 export type MarketplaceDb = Kysely<MarketplaceTables>
@@ -43,6 +52,7 @@ export interface MarketplaceStore {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
   '0002_members': members,
+  '0030_listing_photos': listingPhotos,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
