@@ -113,8 +113,9 @@ export default tseslint.config(
   },
   {
     // The marketplace (marketplace/, docs/marketplace.md) is an OCPI platform of its own: it reaches the hub
-    // over OCPI only. It may import its own code, the hub's plain helpers of src/core/ (no I/O) and the
-    // generic PGlite dialect of src/storage/ (no hub tables): nothing of the hub's domain or store.
+    // over OCPI only. It may import its own code, the hub's plain helpers of src/core/ (no I/O), the pure
+    // tariff engine of src/pricing/ (decision 0028) and the generic PGlite dialect of src/storage/ (no hub
+    // tables): nothing of the hub's domain or store.
     files: ['marketplace/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -122,9 +123,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)src/(?!core/|storage/pglite-dialect\\.ts$)',
+              regex: '(^|/)src/(?!core/|pricing/|storage/pglite-dialect\\.ts$)',
               message:
-                'The marketplace talks to the hub over OCPI: it imports only src/core/ and src/storage/pglite-dialect.ts (docs/decisions/0022).',
+                'The marketplace talks to the hub over OCPI: it imports only src/core/, the pure tariff engine src/pricing/ and src/storage/pglite-dialect.ts (docs/decisions/0022, 0028).',
             },
           ],
         },

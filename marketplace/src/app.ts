@@ -7,6 +7,10 @@ import { HubConnection } from './hub/hub-connection.ts'
 import { listingRoutes } from './listings/listing-routes.ts'
 import { listingPhotoRoutes, publicPhotoRoutes } from './listings/listing-photo-routes.ts'
 import { ListingPhotos } from './listings/listing-photos.ts'
+import { chargerRoutes } from './chargers/charger-routes.ts'
+import { cpoOcpiRoutes } from './chargers/cpo-ocpi-routes.ts'
+import { ManagedChargers } from './chargers/managed-chargers.ts'
+import { HubOutbox } from './hub/hub-outbox.ts'
 import { Listings } from './listings/listings.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
@@ -15,6 +19,8 @@ import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
 export interface Marketplace {
   readonly app: FastifyInstance
   readonly hub: HubConnection
+  /** Pushes waiting for the hub (mkt-chargers). */
+  readonly outbox: HubOutbox
   /** Listens, then registers at the hub when configured to and not registered yet. */
   start(): Promise<void>
   close(): Promise<void>
@@ -63,15 +69,29 @@ export async function buildMarketplace(
     prefix: '/api',
   })
   await app.register(publicPhotoRoutes(photos))
+  const outbox = new HubOutbox(store.db, hub, { retryMs: config.outboxRetryMs, log: app.log })
+  const cpo = { country_code: config.countryCode, party_id: config.cpoPartyId, currency: config.currency }
+  const chargers = new ManagedChargers(store.db, hub, outbox, {
+    cpo: { ...cpo, photosUrl: `${config.publicUrl}/photos` },
+    publicUrl: config.publicUrl,
+    log: app.log,
+  })
+  chargers.attach(app.server)
+  await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
+  await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
   return {
     app,
     hub,
+    outbox,
     async start() {
       await app.listen({ port: config.port, host: config.host })
       if (config.hubVersionsUrl && config.hubTokenA && !(await hub.isConnected()))
         await hub.register(config.hubVersionsUrl, config.hubTokenA)
+      outbox.start()
     },
     async close() {
+      await chargers.close()
+      await outbox.stop()
       await app.close()
       if (!options.store) await store.close()
     },

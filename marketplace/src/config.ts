@@ -20,6 +20,8 @@ export interface MarketplaceConfig {
   // mkt-chargers
   /** The largest listing photo accepted, in bytes. */
   readonly photoMaxBytes: number
+  /** The first wait before a push that failed is sent again (doubling up to 5 minutes). */
+  readonly outboxRetryMs: number
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -78,6 +80,7 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
       'three capital letters (ISO 4217)',
     ),
     photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
+    outboxRetryMs: positiveInteger(env, 'MARKETPLACE_OUTBOX_RETRY_MS', 5000),
   }
 }
 

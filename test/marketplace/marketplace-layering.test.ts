@@ -28,11 +28,12 @@ describe('the marketplace lint layer (eslint.config.js)', () => {
     ).toEqual(['no-restricted-imports'])
   })
 
-  it("lets it use the hub's plain core helpers and the generic PGlite dialect", async () => {
+  it("lets it use the hub's plain core helpers, the pure tariff engine and the generic PGlite dialect", async () => {
     const code =
       "import { hashToken } from '../../src/core/tokens.ts'\n" +
+      "import { priceSession } from '../../src/pricing/price-session.ts'\n" +
       "import { PGliteDialect } from '../../src/storage/pglite-dialect.ts'\n" +
-      'export const a = [hashToken, PGliteDialect]\n'
+      'export const a = [hashToken, priceSession, PGliteDialect]\n'
     expect(await importErrors(code)).toEqual([])
   })
 })

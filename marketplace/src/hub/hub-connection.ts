@@ -15,6 +15,23 @@ const VersionList = Type.Array(Type.Object({ version: Type.String(), url: Type.S
 const VersionDetails = Type.Object({ version: Type.String(), endpoints: Type.Array(HubEndpoint) })
 const HubCredentials = Type.Object({ token: Type.String({ minLength: 1 }), url: Type.String() })
 
+/** A party an OCPI message is addressed to. */
+export interface PartyRef {
+  readonly country_code: string
+  readonly party_id: string
+}
+
+/** An OCPI request of the marketplace's CPO to the hub (see HubConnection.send). */
+export interface HubMessage {
+  readonly module: string
+  readonly role?: 'RECEIVER' | 'SENDER'
+  readonly method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE'
+  /** Appended to the endpoint's URL: '' or starting with '/'. */
+  readonly path: string
+  readonly body?: unknown
+  readonly to?: PartyRef
+}
+
 export interface PlatformIdentity {
   readonly versionsUrl: string
   readonly countryCode: string
@@ -134,6 +151,39 @@ export class HubConnection {
       if (error instanceof OcpiCallFailed) return error.message
       throw error
     }
+  }
+
+  /**
+   * One OCPI call to the hub's `module` endpoint of `role` (`path` appended to its URL), as the
+   * marketplace's CPO, addressed `to` a party when given (OCPI-to-* routing headers); its data on 1000.
+   * Throws OcpiCallFailed when the hub is not connected, has no such endpoint or did not answer 1000.
+   */
+  async send(message: HubMessage): Promise<unknown> {
+    const row = await this.#row()
+    if (!row) throw new OcpiCallFailed('not connected to a hub')
+    const role = message.role ?? 'RECEIVER'
+    const endpoint = row.endpoints.find((e) => e.identifier === message.module && e.role === role)
+    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${message.module} ${role}`)
+    const { countryCode, cpoPartyId } = this.#identity
+    return callHub(`${endpoint.url.replace(/\/+$/, '')}${message.path}`, row.token_to_hub, {
+      method: message.method,
+      body: message.body,
+      headers: {
+        'ocpi-from-country-code': countryCode,
+        'ocpi-from-party-id': cpoPartyId,
+        ...(message.to && {
+          'ocpi-to-country-code': message.to.country_code,
+          'ocpi-to-party-id': message.to.party_id,
+        }),
+      },
+    })
+  }
+
+  /** POSTs a body to a URL the hub gave (a command's `response_url`) with the marketplace's token. */
+  async callBack(url: string, body: unknown): Promise<void> {
+    const row = await this.#row()
+    if (!row) throw new OcpiCallFailed('not connected to a hub')
+    await callHub(url, row.token_to_hub, { method: 'POST', body })
   }
 
   async #row() {

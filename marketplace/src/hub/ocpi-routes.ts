@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { HubConnection } from './hub-connection.ts'
 import type { Listings } from '../listings/listings.ts'
 import { envelope } from './ocpi-client.ts'
@@ -6,9 +7,18 @@ import { envelope } from './ocpi-client.ts'
 const VERSION = '2.3.0'
 
 /** The token in `Authorization: Token <base64>`, decoded (OCPI 2.2+ sends tokens Base64-encoded). */
-function presentedToken(header: string | undefined): string | undefined {
+export function presentedToken(header: string | undefined): string | undefined {
   const encoded = /^Token (\S+)$/.exec(header ?? '')?.[1]
   return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8')
+}
+
+/** An onRequest hook that lets only the hub's token in (401 with 2000 otherwise). */
+export function hubOnly(hub: HubConnection) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = presentedToken(request.headers.authorization)
+    if (token === undefined || !(await hub.acceptsToken(token)))
+      return reply.code(401).send(envelope(undefined, 2000, 'Unknown or missing token'))
+  }
 }
 
 /**
@@ -23,11 +33,7 @@ export function ocpiRoutes(
 ): FastifyPluginAsyncTypebox {
   const base = `${publicUrl}/ocpi/${VERSION}`
   return async (app) => {
-    app.addHook('onRequest', async (request, reply) => {
-      const token = presentedToken(request.headers.authorization)
-      if (token === undefined || !(await hub.acceptsToken(token)))
-        return reply.code(401).send(envelope(undefined, 2000, 'Unknown or missing token'))
-    })
+    app.addHook('onRequest', hubOnly(hub))
 
     app.get('/versions', async () => envelope([{ version: VERSION, url: base }]))
 
@@ -38,6 +44,9 @@ export function ocpiRoutes(
           { identifier: 'credentials', role: 'SENDER', url: `${base}/credentials` },
           { identifier: 'locations', role: 'SENDER', url: `${base}/sender/locations` },
           { identifier: 'tariffs', role: 'SENDER', url: `${base}/sender/tariffs` },
+          // mkt-chargers: the CPO takes the hub's commands and the eMSPs' Tokens.
+          { identifier: 'commands', role: 'RECEIVER', url: `${base}/receiver/commands` },
+          { identifier: 'tokens', role: 'RECEIVER', url: `${base}/receiver/tokens` },
         ],
       }),
     )

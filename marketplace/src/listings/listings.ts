@@ -106,7 +106,28 @@ export class Listings {
   /** Photos and live EVSE status of the listings `ids`, by listing id. */
   async #extras(ids: readonly string[]): Promise<Map<string, LocationExtras>> {
     const images = await photoImages(this.#db, this.#cpo.photosUrl, ids)
-    return new Map(ids.map((id) => [id, { images: images.get(id) ?? [] }]))
+    const chargers =
+      ids.length === 0
+        ? []
+        : await this.#db
+            .selectFrom('managed_chargers')
+            .select(['listing_id', 'evse_status', 'status_updated_at'])
+            .where('listing_id', 'in', ids)
+            .execute()
+    const status = new Map(chargers.map((charger) => [charger.listing_id, charger]))
+    return new Map(
+      ids.map((id) => {
+        const charger = status.get(id)
+        return [
+          id,
+          {
+            images: images.get(id) ?? [],
+            ...(charger?.evse_status && { evseStatus: charger.evse_status }),
+            ...(charger?.status_updated_at && { statusUpdated: new Date(charger.status_updated_at) }),
+          },
+        ]
+      }),
+    )
   }
 
   async tariffs(): Promise<Record<string, unknown>[]> {

@@ -1,3 +1,4 @@
+import type { PricedTariff } from '../../../src/pricing/pricing-types.ts'
 import type { ListingConnector, ListingDetails } from './listing.schema.ts'
 
 /** The marketplace's CPO party and the price currency: what every Location and Tariff it sends carries. */
@@ -7,6 +8,11 @@ export interface CpoIdentity {
   readonly currency: string
   /** Where listing photos are served: `{photosUrl}/{photo id}`. */
   readonly photosUrl: string
+}
+
+/** The EVSE ID (eMI3) of a listing's one EVSE: `NL*SHR*E{listing id}`. */
+export function evseIdOf(cpo: Pick<CpoIdentity, 'country_code' | 'party_id'>, listingId: string): string {
+  return `${cpo.country_code}*${cpo.party_id}*E${listingId}`
 }
 
 /** The one EVSE of a listing's Location. */
@@ -65,6 +71,7 @@ export function locationOfListing(
     evses: [
       {
         uid: evseUidOf(listingId),
+        evse_id: evseIdOf(cpo, listingId),
         status: extras.evseStatus ?? 'AVAILABLE',
         connectors: details.connectors.map((connector, index) => {
           const { volts, phases } = VOLTAGE[connector.power_type]
@@ -98,19 +105,19 @@ export function tariffOfListing(
   listingId: string,
   details: ListingDetails,
   lastUpdated: Date,
-): Record<string, unknown> {
-  const priced = (type: string, price: number | undefined, step_size: number) =>
+): PricedTariff & Record<string, unknown> {
+  const priced = (type: 'TIME' | 'FLAT' | 'PARKING_TIME', price: number | undefined, step_size: number) =>
     price === undefined || price === 0 ? [] : [{ type, price, step_size }]
   return {
     country_code: cpo.country_code,
     party_id: cpo.party_id,
     id: listingId,
     currency: cpo.currency,
-    type: 'REGULAR',
+    type: 'REGULAR' as const,
     elements: [
       {
         price_components: [
-          { type: 'ENERGY', price: details.price_per_kwh, step_size: 1 },
+          { type: 'ENERGY' as const, price: details.price_per_kwh, step_size: 1 },
           ...priced('TIME', details.price_per_hour, 60),
           ...priced('FLAT', details.price_per_session, 1),
           ...priced('PARKING_TIME', details.idle_fee_per_hour, 60),
@@ -120,7 +127,7 @@ export function tariffOfListing(
     ...(details.max_price_per_session === undefined
       ? {}
       : { max_price: { before_taxes: details.max_price_per_session } }),
-    tax_included: 'N/A',
+    tax_included: 'N/A' as const,
     last_updated: lastUpdated.toISOString(),
   }
 }
