@@ -39,12 +39,6 @@ export async function buildMarketplace(
     emspPartyId: config.emspPartyId,
     businessName: config.businessName,
   })
-  const listings = new Listings(store.db, hub, {
-    country_code: config.countryCode,
-    party_id: config.cpoPartyId,
-    currency: config.currency,
-    photosUrl: `${config.publicUrl}/photos`,
-  })
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
   app.setErrorHandler((error: FastifyError, _request, reply) => {
@@ -56,6 +50,18 @@ export async function buildMarketplace(
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
   })
   await app.register(fastifyCookie)
+  // mkt-chargers: pushes to the hub that failed are retried from the outbox.
+  const outbox = new HubOutbox(store.db, hub, {
+    cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
+    retryMs: config.outboxRetryMs,
+    log: app.log,
+  })
+  const listings = new Listings(store.db, outbox, {
+    country_code: config.countryCode,
+    party_id: config.cpoPartyId,
+    currency: config.currency,
+    photosUrl: `${config.publicUrl}/photos`,
+  })
   const accounts = new Accounts(store.db)
   // Behind HTTPS the cookie never travels in the clear.
   const secureCookie = config.publicUrl.startsWith('https:')
@@ -69,10 +75,13 @@ export async function buildMarketplace(
     prefix: '/api',
   })
   await app.register(publicPhotoRoutes(photos))
-  const outbox = new HubOutbox(store.db, hub, { retryMs: config.outboxRetryMs, log: app.log })
-  const cpo = { country_code: config.countryCode, party_id: config.cpoPartyId, currency: config.currency }
   const chargers = new ManagedChargers(store.db, hub, outbox, {
-    cpo: { ...cpo, photosUrl: `${config.publicUrl}/photos` },
+    cpo: {
+      country_code: config.countryCode,
+      party_id: config.cpoPartyId,
+      currency: config.currency,
+      photosUrl: `${config.publicUrl}/photos`,
+    },
     publicUrl: config.publicUrl,
     log: app.log,
   })

@@ -51,12 +51,10 @@ export function chargerRoutes(
         const outcome = await chargers.connect(owner.id, request.params.id, request.body.identity)
         if (outcome === 'not yours') return reply.code(404).send(notYours(request.params.id))
         if (outcome === 'identity taken')
-          return reply
-            .code(409)
-            .send({
-              error: 'Conflict',
-              message: `identity ${request.body.identity} is another listing's charger`,
-            })
+          return reply.code(409).send({
+            error: 'Conflict',
+            message: `identity ${request.body.identity} is another listing's charger`,
+          })
         return outcome
       },
     )

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { HubConnection, HubMessage, PushOutcome } from './hub-connection.ts'
+import type { HubConnection, HubMessage, PartyRef, PushOutcome } from './hub-connection.ts'
 import { OcpiCallFailed } from './ocpi-client.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 
@@ -17,13 +17,19 @@ export class HubOutbox {
   readonly #hub: HubConnection
   readonly #retryMs: number
   readonly #log: FastifyBaseLogger
+  readonly #cpo: PartyRef
   #timer: NodeJS.Timeout | undefined
   /** One flush at a time: two would send the same message twice. */
   #flushing: Promise<void> = Promise.resolve()
 
-  constructor(db: MarketplaceDb, hub: HubConnection, options: { retryMs: number; log: FastifyBaseLogger }) {
+  constructor(
+    db: MarketplaceDb,
+    hub: HubConnection,
+    options: { cpo: PartyRef; retryMs: number; log: FastifyBaseLogger },
+  ) {
     this.#db = db
     this.#hub = hub
+    this.#cpo = options.cpo
     this.#retryMs = options.retryMs
     this.#log = options.log
   }
@@ -51,6 +57,20 @@ export class HubOutbox {
       )
       return `queued: ${error.message}`
     }
+  }
+
+  /**
+   * PUTs a CPO object (`locations` or `tariffs`) to the hub's receiver with no OCPI-to-* headers (the hub
+   * broadcasts it to every eMSP), through the outbox.
+   */
+  pushCpoObject(module: 'locations' | 'tariffs', id: string, object: unknown): Promise<PushOutcome> {
+    const { country_code, party_id } = this.#cpo
+    return this.deliver({
+      module,
+      method: 'PUT',
+      path: `/${country_code}/${party_id}/${encodeURIComponent(id)}`,
+      body: object,
+    })
   }
 
   /** How many messages wait. */

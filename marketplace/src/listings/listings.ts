@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { HubConnection, PushOutcome } from '../hub/hub-connection.ts'
+import type { PushOutcome } from '../hub/hub-connection.ts'
+import type { HubOutbox } from '../hub/hub-outbox.ts'
 import type { Listing, ListingDetails } from './listing.schema.ts'
 import { photoImages } from './listing-photos.ts'
 import { locationOfListing, tariffOfListing, type CpoIdentity, type LocationExtras } from './ocpi-objects.ts'
@@ -14,10 +15,11 @@ interface ListingRow {
 /** Owners' listings: each one is the marketplace CPO's Location and Tariff, sent to the hub on every change. */
 export class Listings {
   readonly #db: MarketplaceDb
-  readonly #hub: HubConnection
+  /** Locations and Tariffs go to the hub through the outbox, which sends them again if the hub was away. */
+  readonly #hub: Pick<HubOutbox, 'pushCpoObject'>
   readonly #cpo: CpoIdentity
 
-  constructor(db: MarketplaceDb, hub: HubConnection, cpo: CpoIdentity) {
+  constructor(db: MarketplaceDb, hub: Pick<HubOutbox, 'pushCpoObject'>, cpo: CpoIdentity) {
     this.#db = db
     this.#hub = hub
     this.#cpo = cpo
@@ -147,14 +149,15 @@ export class Listings {
       row.id,
       tariffOfListing(this.#cpo, row.id, row.details, row.updated_at),
     )
-    const outcome =
-      tariff === 'delivered'
-        ? await this.#hub.pushCpoObject(
-            'locations',
-            row.id,
-            locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id)),
-          )
-        : tariff
+    // A queued Tariff has its Location queued behind it (the answer says why the Tariff waits); a refused
+    // one leaves the Location out.
+    if (tariff !== 'delivered' && !tariff.startsWith('queued')) return this.#view(row, tariff)
+    const location = await this.#hub.pushCpoObject(
+      'locations',
+      row.id,
+      locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id)),
+    )
+    const outcome = tariff === 'delivered' ? location : tariff
     return this.#view(row, outcome)
   }
 
