@@ -3,6 +3,7 @@ import { RPCClient } from 'ocpp-rpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cdr } from '../../src/modules/cdrs/cdrs.schema.ts'
 import { Session } from '../../src/modules/sessions/sessions.schema.ts'
+import { envelope } from '../support/fake-platform.ts'
 import { eventually, routeHeaders } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { CHARGER, startHubAndMarketplace, type HubAndMarketplace, type ListingAnswer } from './support.ts'
@@ -272,5 +273,37 @@ describe.each(STORE_VARIANTS)('managed home chargers over OCPP 1.6J (%s)', (engi
     )
     const unknown = await charger.call('Authorize', { idTag: 'NOBODYS-CARD' })
     expect(unknown['idTagInfo']).not.toEqual({ status: 'Accepted' })
+  })
+
+  it("asks the token's eMSP through the hub when the token may not be used without asking", async () => {
+    const tokenUid = 'ASK-FIRST-CARD'
+    const token = { ...ROAMING_TOKEN, uid: tokenUid, type: 'RFID', whitelist: 'NEVER' }
+    const pushed = await network.emsp.call(`/receiver/tokens/DE/DRV/${tokenUid}?type=RFID`, {
+      method: 'PUT',
+      body: token,
+      headers: { 'ocpi-from-country-code': 'DE', 'ocpi-from-party-id': 'DRV' },
+    })
+    expect(pushed.body.status_code, pushed.text).toBe(1000)
+    network.emsp.platform.answer('POST', `/2.3.0/sender/tokens/${tokenUid}/authorize`, () => ({
+      status: 200,
+      body: envelope({ allowed: 'ALLOWED', token, authorization_reference: 'AUTH-REF-1' }),
+    }))
+    const before = network.emsp.inbox('sessions').length
+    await eventually(async () => {
+      const answer = await charger.call('StartTransaction', {
+        connectorId: 1,
+        idTag: tokenUid,
+        meterStart: 20000,
+        timestamp: new Date().toISOString(),
+      })
+      expect(answer['idTagInfo']).toEqual({ status: 'Accepted' })
+    })
+    await eventually(() =>
+      expect(network.emsp.inbox('sessions').slice(before).at(0)?.body).toMatchObject({
+        auth_method: 'AUTH_REQUEST',
+        authorization_reference: 'AUTH-REF-1',
+        cdr_token: { uid: tokenUid, type: 'RFID' },
+      }),
+    )
   })
 })
