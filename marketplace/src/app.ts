@@ -12,6 +12,7 @@ import { cpoOcpiRoutes } from './chargers/cpo-ocpi-routes.ts'
 import { ManagedChargers } from './chargers/managed-chargers.ts'
 import { HubOutbox } from './hub/hub-outbox.ts'
 import { Listings } from './listings/listings.ts'
+import type { CpoIdentity } from './listings/ocpi-objects.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
@@ -51,17 +52,14 @@ export async function buildMarketplace(
   })
   await app.register(fastifyCookie)
   // mkt-chargers: pushes to the hub that failed are retried from the outbox.
-  const outbox = new HubOutbox(store.db, hub, {
-    cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
-    retryMs: config.outboxRetryMs,
-    log: app.log,
-  })
-  const listings = new Listings(store.db, outbox, {
+  const cpo: CpoIdentity = {
     country_code: config.countryCode,
     party_id: config.cpoPartyId,
     currency: config.currency,
     photosUrl: `${config.publicUrl}/photos`,
-  })
+  }
+  const outbox = new HubOutbox(store.db, hub, { cpo, retryMs: config.outboxRetryMs, log: app.log })
+  const listings = new Listings(store.db, outbox, cpo)
   const accounts = new Accounts(store.db)
   // Behind HTTPS the cookie never travels in the clear.
   const secureCookie = config.publicUrl.startsWith('https:')
@@ -69,19 +67,14 @@ export async function buildMarketplace(
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
   // mkt-chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
-  const photos = new ListingPhotos(store.db, `${config.publicUrl}/photos`)
+  const photos = new ListingPhotos(store.db, cpo.photosUrl)
   const member = signedInMember(accounts)
   await app.register(listingPhotoRoutes(listings, photos, member, { maxBytes: config.photoMaxBytes }), {
     prefix: '/api',
   })
   await app.register(publicPhotoRoutes(photos))
   const chargers = new ManagedChargers(store.db, hub, outbox, {
-    cpo: {
-      country_code: config.countryCode,
-      party_id: config.cpoPartyId,
-      currency: config.currency,
-      photosUrl: `${config.publicUrl}/photos`,
-    },
+    cpo,
     publicUrl: config.publicUrl,
     log: app.log,
   })
