@@ -19,6 +19,9 @@ import {
 /** Where chargers connect: `ws(s)://{public host}/ocpp/{identity}`, HTTP Basic auth with their password. */
 export const OCPP_PATH = '/ocpp'
 
+/** How long a remote start's idTag waits for the charger's StartTransaction (a car being plugged in). */
+const REMOTE_START_VALID_MS = 15 * 60_000
+
 /** OCPP 1.6 ChargePointStatus → OCPI EvseStatus: plugged in or charging is in use (CHARGING). */
 const EVSE_STATUS: Record<string, string> = {
   Available: 'AVAILABLE',
@@ -196,7 +199,9 @@ export class ManagedChargers {
         idTag,
         ...(connectorId && Number.isInteger(connectorId) ? { connectorId } : {}),
       })) as { status: string }
-      return answer.status === 'Accepted' ? 'ACCEPTED' : 'REJECTED'
+      if (answer.status === 'Accepted') return 'ACCEPTED'
+      await this.#db.deleteFrom('charger_authorizations').where('id_tag', '=', idTag).execute()
+      return 'REJECTED'
     })
     return 'ACCEPTED'
   }
@@ -450,6 +455,7 @@ export class ManagedChargers {
       .selectFrom('charger_authorizations')
       .select(['cdr_token', 'authorization_reference', 'listing_id'])
       .where('id_tag', '=', idTag)
+      .where('created_at', '>', new Date(Date.now() - REMOTE_START_VALID_MS))
       .executeTakeFirst()
     if (remote)
       return remote.listing_id === listingId
