@@ -114,7 +114,7 @@ export default tseslint.config(
   {
     // The marketplace (marketplace/, docs/marketplace.md) is an OCPI platform of its own: it reaches the hub
     // over OCPI only. It may import its own code, the hub's plain helpers of src/core/ (no I/O), its tariff
-    // engine src/pricing/ (pure, docs/decisions/0027) and the generic PGlite dialect of src/storage/ (no hub
+    // engine src/pricing/ (pure, docs/decisions/0027 and 0028) and the generic PGlite dialect of src/storage/ (no hub
     // tables): nothing of the hub's domain or store.
     files: ['marketplace/**/*.ts'],
     rules: {
@@ -125,7 +125,7 @@ export default tseslint.config(
             {
               regex: '(^|/)src/(?!core/|pricing/|storage/pglite-dialect\\.ts$)',
               message:
-                'The marketplace talks to the hub over OCPI: it imports only src/core/, src/pricing/ and src/storage/pglite-dialect.ts (docs/decisions/0022, 0027).',
+                'The marketplace talks to the hub over OCPI: it imports only src/core/, src/pricing/ and src/storage/pglite-dialect.ts (docs/decisions/0022, 0027, 0028).',
             },
           ],
         },

@@ -9,7 +9,14 @@ import { apiDocumentRoute, collectApiDocument } from './openapi/api-document.ts'
 import type { MarketplaceConfig } from './config.ts'
 import { HubConnection } from './hub/hub-connection.ts'
 import { listingRoutes } from './listings/listing-routes.ts'
+import { listingPhotoRoutes, publicPhotoRoutes } from './listings/listing-photo-routes.ts'
+import { ListingPhotos } from './listings/listing-photos.ts'
+import { chargerRoutes } from './chargers/charger-routes.ts'
+import { cpoOcpiRoutes } from './chargers/cpo-ocpi-routes.ts'
+import { ManagedChargers } from './chargers/managed-chargers.ts'
+import { HubOutbox } from './hub/hub-outbox.ts'
 import { Listings } from './listings/listings.ts'
+import type { CpoIdentity } from './listings/ocpi-objects.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
@@ -25,6 +32,8 @@ import { discoveryRoutes } from './discovery/discovery-routes.ts'
 export interface Marketplace {
   readonly app: FastifyInstance
   readonly hub: HubConnection
+  /** Pushes waiting for the hub. */
+  readonly outbox: HubOutbox
   /** Listens, then registers at the hub when configured to and not registered yet. */
   start(): Promise<void>
   close(): Promise<void>
@@ -43,11 +52,6 @@ export async function buildMarketplace(
     emspPartyId: config.emspPartyId,
     businessName: config.businessName,
   })
-  const listings = new Listings(store.db, hub, {
-    country_code: config.countryCode,
-    party_id: config.cpoPartyId,
-    currency: config.currency,
-  })
   const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
   app.setErrorHandler((error: FastifyError, _request, reply) => {
@@ -61,6 +65,15 @@ export async function buildMarketplace(
   await app.register(fastifyCookie)
   // The members' API's OpenAPI document: collected from every route registered after this line.
   await collectApiDocument(app, { publicUrl: config.publicUrl, businessName: config.businessName })
+  // The CPO role's pushes to the hub: those that fail are retried from the outbox.
+  const cpo: CpoIdentity = {
+    country_code: config.countryCode,
+    party_id: config.cpoPartyId,
+    currency: config.currency,
+    photosUrl: `${config.publicUrl}/photos`,
+  }
+  const outbox = new HubOutbox(store.db, hub, { cpo, retryMs: config.outboxRetryMs, log: app.log })
+  const listings = new Listings(store.db, outbox, cpo)
   // Accounts (docs/marketplace.md, "Accounts"): each part with personal data registers it here.
   const personalData = new PersonalData()
   personalData.register(listingPersonalData(listings, store.db))
@@ -93,18 +106,37 @@ export async function buildMarketplace(
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
     await app.register(discoveryRoutes(new Discovery(catalogue), catalogue), { prefix: '/api' })
   }
+  // Home chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
+  const photos = new ListingPhotos(store.db, cpo.photosUrl)
+  const member = signedInMember(accounts)
+  await app.register(listingPhotoRoutes(listings, photos, member, { maxBytes: config.photoMaxBytes }), {
+    prefix: '/api',
+  })
+  await app.register(publicPhotoRoutes(photos))
+  const chargers = new ManagedChargers(store.db, hub, outbox, {
+    cpo,
+    publicUrl: config.publicUrl,
+    log: app.log,
+  })
+  chargers.attach(app.server)
+  await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
+  await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
   await app.register(apiDocumentRoute(), { prefix: '/api' })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
   return {
     app,
     hub,
+    outbox,
     async start() {
       await app.listen({ port: config.port, host: config.host })
       if (config.hubVersionsUrl && config.hubTokenA && !(await hub.isConnected()))
         await hub.register(config.hubVersionsUrl, config.hubTokenA)
+      outbox.start()
     },
     async close() {
+      await chargers.close()
+      await outbox.stop()
       await app.close()
       if (!options.store) await store.close()
     },

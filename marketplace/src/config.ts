@@ -28,6 +28,11 @@ export interface MarketplaceConfig {
   readonly appUrl: string
   /** Sign-up, sign-in, password-reset and verification attempts per address and minute; 0: no limit. */
   readonly authRateLimitPerMinute: number
+  // Listings and the link to the hub (docs/marketplace.md, "Home chargers").
+  /** The largest listing photo accepted, in bytes. */
+  readonly photoMaxBytes: number
+  /** The first wait before a push that failed is sent again (doubling up to 5 minutes). */
+  readonly outboxRetryMs: number
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -96,5 +101,14 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     mailFrom: required(env, 'MARKETPLACE_MAIL_FROM', 'Sharing marketplace <no-reply@localhost>'),
     appUrl: required(env, 'MARKETPLACE_APP_URL', publicUrl).replace(/\/+$/, ''),
     authRateLimitPerMinute,
+    photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
+    outboxRetryMs: positiveInteger(env, 'MARKETPLACE_OUTBOX_RETRY_MS', 5000),
   }
+}
+
+function positiveInteger(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number) {
+  const value = Number(required(env, name, String(fallback)))
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a whole number above 0, not "${env[name]}"`)
+  return value
 }

@@ -15,6 +15,23 @@ const VersionList = Type.Array(Type.Object({ version: Type.String(), url: Type.S
 const VersionDetails = Type.Object({ version: Type.String(), endpoints: Type.Array(HubEndpoint) })
 const HubCredentials = Type.Object({ token: Type.String({ minLength: 1 }), url: Type.String() })
 
+/** A party an OCPI message is addressed to. */
+export interface PartyRef {
+  readonly country_code: string
+  readonly party_id: string
+}
+
+/** An OCPI request of the marketplace's CPO to the hub (see HubConnection.send). */
+export interface HubMessage {
+  readonly module: string
+  readonly role?: 'RECEIVER' | 'SENDER'
+  readonly method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE'
+  /** Appended to the endpoint's URL: '' or starting with '/'. */
+  readonly path: string
+  readonly body?: unknown
+  readonly to?: PartyRef
+}
+
 export interface PlatformIdentity {
   readonly versionsUrl: string
   readonly countryCode: string
@@ -76,16 +93,22 @@ export class HubConnection {
     }
   }
 
-  /** Registers at the hub whose versions are at `versionsUrl` with the invitation's token A. */
-  async register(versionsUrl: string, tokenA: string): Promise<void> {
-    const versions = await callHub(versionsUrl, tokenA)
+  /** The hub's OCPI 2.3.0 endpoints, read with `token` from its versions at `versionsUrl`. */
+  async #endpointsAt(versionsUrl: string, token: string): Promise<HubEndpoint[]> {
+    const versions = await callHub(versionsUrl, token)
     if (!Value.Check(VersionList, versions)) throw new OcpiCallFailed(`${versionsUrl}: not a version list`)
     const ours = versions.find((entry) => entry.version === '2.3.0')
     if (!ours) throw new OcpiCallFailed(`${versionsUrl}: the hub offers no OCPI 2.3.0`)
-    const details = await callHub(ours.url, tokenA)
+    const details = await callHub(ours.url, token)
     if (!Value.Check(VersionDetails, details)) throw new OcpiCallFailed(`${ours.url}: not version details`)
-    const credentialsUrl = details.endpoints.find((e) => e.identifier === 'credentials')?.url
-    if (!credentialsUrl) throw new OcpiCallFailed(`${ours.url}: the hub has no credentials endpoint`)
+    return details.endpoints
+  }
+
+  /** Registers at the hub whose versions are at `versionsUrl` with the invitation's token A. */
+  async register(versionsUrl: string, tokenA: string): Promise<void> {
+    const endpoints = await this.#endpointsAt(versionsUrl, tokenA)
+    const credentialsUrl = endpoints.find((e) => e.identifier === 'credentials')?.url
+    if (!credentialsUrl) throw new OcpiCallFailed(`${versionsUrl}: the hub has no credentials endpoint`)
     const tokenB = generateToken()
     this.#pendingTokenHash = hashToken(tokenB)
     try {
@@ -96,7 +119,7 @@ export class HubConnection {
         versions_url: versionsUrl,
         token_to_hub: answer.token,
         token_from_hub_hash: hashToken(tokenB),
-        endpoints: JSON.stringify(details.endpoints),
+        endpoints: JSON.stringify(endpoints),
         connected_at: new Date(),
       }
       await this.#db
@@ -110,30 +133,65 @@ export class HubConnection {
   }
 
   /**
-   * PUTs a CPO object (`locations` or `tariffs`) to the hub's receiver, with no OCPI-to-* headers: the
-   * hub broadcasts it to every eMSP.
+   * The hub's credentials PUT (a token rotation or a move): the marketplace reads the hub's endpoints with
+   * the new token first (OcpiCallFailed if it cannot), then keeps it and answers with a new token B of its
+   * own, from then on the only one it accepts.
    */
-  async pushCpoObject(module: 'locations' | 'tariffs', id: string, object: unknown): Promise<PushOutcome> {
+  async updateFromHub(hubCredentials: {
+    token: string
+    url: string
+  }): Promise<ReturnType<HubConnection['credentials']>> {
+    const endpoints = await this.#endpointsAt(hubCredentials.url, hubCredentials.token)
+    const tokenB = generateToken()
+    await this.#db
+      .updateTable('hub_connection')
+      .set({
+        versions_url: hubCredentials.url,
+        token_to_hub: hubCredentials.token,
+        token_from_hub_hash: hashToken(tokenB),
+        endpoints: JSON.stringify(endpoints),
+      })
+      .where('id', '=', 1)
+      .execute()
+    return this.credentials(tokenB)
+  }
+
+  /** The hub's credentials DELETE: the registration ends, the hub's token is no longer accepted. */
+  async forget(): Promise<void> {
+    await this.#db.deleteFrom('hub_connection').where('id', '=', 1).execute()
+  }
+
+  /**
+   * One OCPI call to the hub's `module` endpoint of `role` (`path` appended to its URL), as the
+   * marketplace's CPO, addressed `to` a party when given (OCPI-to-* routing headers); its data on 1000.
+   * Throws OcpiCallFailed when the hub is not connected, has no such endpoint or did not answer 1000.
+   */
+  async send(message: HubMessage): Promise<unknown> {
     const row = await this.#row()
-    if (!row) return 'not connected'
-    const receiver = row.endpoints.find((e) => e.identifier === module && e.role === 'RECEIVER')
-    if (!receiver) return `the hub has no ${module} receiver`
+    if (!row) throw new OcpiCallFailed('not connected to a hub')
+    const role = message.role ?? 'RECEIVER'
+    const endpoint = row.endpoints.find((e) => e.identifier === message.module && e.role === role)
+    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${message.module} ${role}`)
     const { countryCode, cpoPartyId } = this.#identity
-    try {
-      await callHub(
-        `${receiver.url.replace(/\/+$/, '')}/${countryCode}/${cpoPartyId}/${encodeURIComponent(id)}`,
-        row.token_to_hub,
-        {
-          method: 'PUT',
-          body: object,
-          headers: { 'ocpi-from-country-code': countryCode, 'ocpi-from-party-id': cpoPartyId },
-        },
-      )
-      return 'delivered'
-    } catch (error) {
-      if (error instanceof OcpiCallFailed) return error.message
-      throw error
-    }
+    return callHub(`${endpoint.url.replace(/\/+$/, '')}${message.path}`, row.token_to_hub, {
+      method: message.method,
+      body: message.body,
+      headers: {
+        'ocpi-from-country-code': countryCode,
+        'ocpi-from-party-id': cpoPartyId,
+        ...(message.to && {
+          'ocpi-to-country-code': message.to.country_code,
+          'ocpi-to-party-id': message.to.party_id,
+        }),
+      },
+    })
+  }
+
+  /** POSTs a body to a URL the hub gave (a command's `response_url`) with the marketplace's token. */
+  async callBack(url: string, body: unknown): Promise<void> {
+    const row = await this.#row()
+    if (!row) throw new OcpiCallFailed('not connected to a hub')
+    await callHub(url, row.token_to_hub, { method: 'POST', body })
   }
 
   /**

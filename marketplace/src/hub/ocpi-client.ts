@@ -11,8 +11,20 @@ export const Envelope = Type.Object({
 })
 export type Envelope = Static<typeof Envelope>
 
-/** An OCPI call that did not get a 1000 answer, in words. */
-export class OcpiCallFailed extends Error {}
+/** An OCPI call that did not get a 1000 answer, in words; `statusCode` when the other side answered one. */
+export class OcpiCallFailed extends Error {
+  readonly statusCode: number | undefined
+
+  constructor(message: string, statusCode?: number) {
+    super(message)
+    this.statusCode = statusCode
+  }
+
+  /** 2xxx: the other side refused the request itself, so sending it again cannot help. */
+  get refused(): boolean {
+    return this.statusCode !== undefined && this.statusCode >= 2000 && this.statusCode < 3000
+  }
+}
 
 /**
  * One OCPI 2.3.0 call to the hub with `Token base64(token)`, a fresh request id, and the given routing
@@ -55,6 +67,7 @@ export async function callHub(
   if (body.status_code !== 1000)
     throw new OcpiCallFailed(
       `${options.method ?? 'GET'} ${url}: HTTP ${response.status}, status ${body.status_code} ${body.status_message ?? ''}`.trim(),
+      body.status_code,
     )
   return body.data
 }

@@ -1,14 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { onRequestAsyncHookHandler } from 'fastify'
-import type { HubConnection } from './hub-connection.ts'
-import type { Listings } from '../listings/listings.ts'
-import { envelope } from './ocpi-client.ts'
+import type { FastifyError, onRequestAsyncHookHandler } from 'fastify'
 import { EMSP_ENDPOINTS } from '../driving/emsp-endpoints.ts'
+import type { Listings } from '../listings/listings.ts'
+import type { HubConnection } from './hub-connection.ts'
+import { envelope, OcpiCallFailed } from './ocpi-client.ts'
+import { pageOf, PageQuery } from './ocpi-pagination.ts'
 
 const VERSION = '2.3.0'
 
 /** The token in `Authorization: Token <base64>`, decoded (OCPI 2.2+ sends tokens Base64-encoded). */
-function presentedToken(header: string | undefined): string | undefined {
+export function presentedToken(header: string | undefined): string | undefined {
   const encoded = /^Token (\S+)$/.exec(header ?? '')?.[1]
   return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8')
 }
@@ -35,6 +36,12 @@ export function ocpiRoutes(
   const base = `${publicUrl}/ocpi/${VERSION}`
   return async (app) => {
     app.addHook('onRequest', hubOnly(hub))
+    // OCPI input errors are HTTP 200 with 2001 naming the field.
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.validation) return reply.code(200).send(envelope(undefined, 2001, error.message))
+      request.log.error({ err: error }, 'OCPI request failed')
+      return reply.code(500).send(envelope(undefined, 3000, 'The marketplace could not handle this'))
+    })
 
     app.get('/versions', async () => envelope([{ version: VERSION, url: base }]))
 
@@ -46,6 +53,9 @@ export function ocpiRoutes(
           { identifier: 'locations', role: 'SENDER', url: `${base}/sender/locations` },
           { identifier: 'tariffs', role: 'SENDER', url: `${base}/sender/tariffs` },
           ...EMSP_ENDPOINTS.map(([identifier, role, path]) => ({ identifier, role, url: `${base}${path}` })),
+          // The CPO role takes the hub's commands and the eMSPs' Tokens.
+          { identifier: 'commands', role: 'RECEIVER', url: `${base}/receiver/commands` },
+          { identifier: 'tokens', role: 'RECEIVER', url: `${base}/receiver/tokens` },
         ],
       }),
     )
@@ -54,12 +64,45 @@ export function ocpiRoutes(
       envelope(hub.credentials(presentedToken(request.headers.authorization) ?? '')),
     )
 
-    // The whole list in one page: a first slice of home chargers is small (pagination: next step).
-    app.get(`/${VERSION}/sender/locations`, async (_request, reply) => {
-      const all = await listings.locations()
-      void reply.headers({ 'x-total-count': String(all.length), 'x-limit': String(Math.max(all.length, 1)) })
-      return envelope(all)
+    // mkt-chargers: the hub's credentials PUT (new token, new URL) and DELETE (unregistered).
+    app.put(
+      `/${VERSION}/credentials`,
+      {
+        schema: {
+          body: Type.Object({
+            token: Type.String({ minLength: 1, maxLength: 64 }),
+            url: Type.String({ format: 'uri', maxLength: 255 }),
+            roles: Type.Array(Type.Unknown(), { minItems: 1 }),
+          }),
+        },
+      },
+      async (request, reply) => {
+        try {
+          const credentials = await hub.updateFromHub(request.body)
+          request.log.info({ versions_url: request.body.url }, 'hub credentials updated')
+          return envelope(credentials)
+        } catch (error) {
+          if (!(error instanceof OcpiCallFailed)) throw error
+          return reply
+            .code(200)
+            .send(envelope(undefined, 3001, `Cannot use the hub's API with the new token: ${error.message}`))
+        }
+      },
+    )
+
+    app.post(`/${VERSION}/credentials`, async (_request, reply) =>
+      reply.code(405).send(envelope(undefined, 2000, 'Already registered: the hub updates with PUT')),
+    )
+
+    app.delete(`/${VERSION}/credentials`, async (request) => {
+      await hub.forget()
+      request.log.info('unregistered by the hub')
+      return envelope(undefined)
     })
+
+    app.get(`/${VERSION}/sender/locations`, { schema: { querystring: PageQuery } }, async (request, reply) =>
+      envelope(pageOf(await listings.locations(), request.query, `${base}/sender/locations`, reply)),
+    )
 
     app.get(
       `/${VERSION}/sender/locations/:location_id`,
@@ -71,10 +114,8 @@ export function ocpiRoutes(
       },
     )
 
-    app.get(`/${VERSION}/sender/tariffs`, async (_request, reply) => {
-      const all = await listings.tariffs()
-      void reply.headers({ 'x-total-count': String(all.length), 'x-limit': String(Math.max(all.length, 1)) })
-      return envelope(all)
-    })
+    app.get(`/${VERSION}/sender/tariffs`, { schema: { querystring: PageQuery } }, async (request, reply) =>
+      envelope(pageOf(await listings.tariffs(), request.query, `${base}/sender/tariffs`, reply)),
+    )
   }
 }

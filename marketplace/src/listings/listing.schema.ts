@@ -42,6 +42,39 @@ export const ListingDetails = Type.Object(
       maximum: 10,
       description: 'In the currency of the marketplace',
     }),
+    // mkt-chargers: the rest of the price (one OCPI Tariff, listing-tariff.ts) and how to get to the charger.
+    price_per_hour: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: 'Per hour of charging (OCPI TIME)' }),
+    ),
+    price_per_session: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: 'Once per charging session (OCPI FLAT)' }),
+    ),
+    idle_fee_per_hour: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description: 'Per hour plugged in but not charging (OCPI PARKING_TIME)',
+      }),
+    ),
+    max_price_per_session: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1000,
+        description: 'What one session costs at most (OCPI max_price); needs a kWh or hourly price',
+      }),
+    ),
+    access_instructions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            language: Type.String({ pattern: '^[a-z]{2}$', description: 'ISO 639-1' }),
+            text: Type.String({ minLength: 1, maxLength: 512 }),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 5, description: 'How to reach the charger (OCPI Location directions)' },
+      ),
+    ),
     publish: Type.Boolean({ default: true }),
   },
   { additionalProperties: false },

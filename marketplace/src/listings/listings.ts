@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { HubConnection, PushOutcome } from '../hub/hub-connection.ts'
+import type { PushOutcome } from '../hub/hub-connection.ts'
+import type { HubOutbox } from '../hub/hub-outbox.ts'
 import type { Listing, ListingDetails } from './listing.schema.ts'
-import { locationOfListing, tariffOfListing, type CpoIdentity } from './ocpi-objects.ts'
+import { photoImages } from './listing-photos.ts'
+import { locationOfListing, tariffOfListing, type CpoIdentity, type LocationExtras } from './ocpi-objects.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 
 interface ListingRow {
@@ -13,10 +15,11 @@ interface ListingRow {
 /** Owners' listings: each one is the marketplace CPO's Location and Tariff, sent to the hub on every change. */
 export class Listings {
   readonly #db: MarketplaceDb
-  readonly #hub: HubConnection
+  /** Locations and Tariffs go to the hub through the outbox, which sends them again if the hub was away. */
+  readonly #hub: Pick<HubOutbox, 'pushCpoObject'>
   readonly #cpo: CpoIdentity
 
-  constructor(db: MarketplaceDb, hub: HubConnection, cpo: CpoIdentity) {
+  constructor(db: MarketplaceDb, hub: Pick<HubOutbox, 'pushCpoObject'>, cpo: CpoIdentity) {
     this.#db = db
     this.#hub = hub
     this.#cpo = cpo
@@ -63,7 +66,10 @@ export class Listings {
       .select(['id', 'details', 'updated_at'])
       .orderBy('created_at')
       .execute()
-    return rows.map((row) => locationOfListing(this.#cpo, row.id, row.details, row.updated_at))
+    const extras = await this.#extras(rows.map((row) => row.id))
+    return rows.map((row) =>
+      locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id)),
+    )
   }
 
   async location(id: string): Promise<Record<string, unknown> | undefined> {
@@ -72,7 +78,58 @@ export class Listings {
       .select(['id', 'details', 'updated_at'])
       .where('id', '=', id)
       .executeTakeFirst()
-    return row && locationOfListing(this.#cpo, row.id, row.details, row.updated_at)
+    if (!row) return undefined
+    const extras = await this.#extras([row.id])
+    return locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id))
+  }
+
+  /** Whether `ownerId` owns listing `id`. */
+  async isOwnedBy(ownerId: string, id: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('listings')
+      .select('id')
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** Sends a listing's Location (and Tariff) again after a change of what it carries (photos). */
+  async republish(id: string): Promise<PushOutcome> {
+    const row = await this.#db
+      .selectFrom('listings')
+      .select(['id', 'details', 'updated_at'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+    if (!row) return 'no such listing'
+    return (await this.#published({ ...row, updated_at: new Date() })).hub ?? 'delivered'
+  }
+
+  /** Photos and live EVSE status of the listings `ids`, by listing id. */
+  async #extras(ids: readonly string[]): Promise<Map<string, LocationExtras>> {
+    const images = await photoImages(this.#db, this.#cpo.photosUrl, ids)
+    const chargers =
+      ids.length === 0
+        ? []
+        : await this.#db
+            .selectFrom('managed_chargers')
+            .select(['listing_id', 'evse_status', 'status_updated_at'])
+            .where('listing_id', 'in', ids)
+            .execute()
+    const status = new Map(chargers.map((charger) => [charger.listing_id, charger]))
+    return new Map(
+      ids.map((id) => {
+        const charger = status.get(id)
+        return [
+          id,
+          {
+            images: images.get(id) ?? [],
+            ...(charger?.evse_status && { evseStatus: charger.evse_status }),
+            ...(charger?.status_updated_at && { statusUpdated: new Date(charger.status_updated_at) }),
+          },
+        ]
+      }),
+    )
   }
 
   async tariffs(): Promise<Record<string, unknown>[]> {
@@ -86,19 +143,21 @@ export class Listings {
 
   /** Sends the Tariff first: the Location's connectors name it. */
   async #published(row: ListingRow): Promise<Listing> {
+    const extras = await this.#extras([row.id])
     const tariff = await this.#hub.pushCpoObject(
       'tariffs',
       row.id,
       tariffOfListing(this.#cpo, row.id, row.details, row.updated_at),
     )
-    const outcome =
-      tariff === 'delivered'
-        ? await this.#hub.pushCpoObject(
-            'locations',
-            row.id,
-            locationOfListing(this.#cpo, row.id, row.details, row.updated_at),
-          )
-        : tariff
+    // A queued Tariff has its Location queued behind it (the answer says why the Tariff waits); a refused
+    // one leaves the Location out.
+    if (tariff !== 'delivered' && !tariff.startsWith('queued')) return this.#view(row, tariff)
+    const location = await this.#hub.pushCpoObject(
+      'locations',
+      row.id,
+      locationOfListing(this.#cpo, row.id, row.details, row.updated_at, extras.get(row.id)),
+    )
+    const outcome = tariff === 'delivered' ? location : tariff
     return this.#view(row, outcome)
   }
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, Migrator, PostgresDialect, type ColumnType, type Migration } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, type ColumnType, type Generated, type Migration } from 'kysely'
 import pg from 'pg'
 // A generic Kysely dialect with no knowledge of the hub (docs/decisions/0022-marketplace-platform-and-store.md).
 import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
@@ -9,8 +9,12 @@ import * as members from './migrations/0002_members.ts'
 import * as accountLifecycle from './migrations/0010_account_lifecycle.ts'
 import * as networkCatalogue from './migrations/0020_network_catalogue.ts'
 import * as driving from './migrations/0021_driving.ts'
+import * as listingPhotos from './migrations/0030_listing_photos.ts'
+import * as managedChargers from './migrations/0031_managed_chargers.ts'
+import * as hubOutbox from './migrations/0032_hub_outbox.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
-import type { HubEndpoint } from '../hub/hub-connection.ts'
+import type { HubEndpoint, HubMessage } from '../hub/hub-connection.ts'
+import type { CdrToken, MeterSample } from '../chargers/charging-sessions.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
 
@@ -24,7 +28,7 @@ export interface MarketplaceTables {
     endpoints: ColumnType<HubEndpoint[], string, string>
     connected_at: Timestamp
   }
-  // Accounts (mkt-accounts): a deleted member keeps the row with no email and no password (a pseudonym).
+  // Accounts: a deleted member keeps the row with no email and no password (a pseudonym).
   members: {
     id: string
     email: string | null
@@ -97,6 +101,60 @@ export interface MarketplaceTables {
     object: ColumnType<OcpiObject, string, string>
     received_at: Timestamp
   }
+  // Home chargers: listing photos, managed chargers, their sessions, received tokens, the hub outbox.
+  listing_photos: {
+    id: string
+    listing_id: string
+    content_type: string
+    bytes: Uint8Array
+    created_at: Timestamp
+  }
+  managed_chargers: {
+    identity: string
+    listing_id: string
+    password_hash: string
+    evse_status: string | null
+    status_updated_at: Timestamp | null
+    boot: ColumnType<Record<string, unknown> | null, string | null, string | null>
+    created_at: Timestamp
+  }
+  charger_sessions: {
+    id: string
+    charger_identity: string
+    listing_id: string
+    transaction_id: number
+    connector_id: number
+    cdr_token: ColumnType<CdrToken, string, string>
+    auth_method: string
+    authorization_reference: string | null
+    meter_start_wh: number
+    samples: ColumnType<MeterSample[], string, string>
+    started_at: Timestamp
+    ended_at: Timestamp | null
+    status: string
+  }
+  charger_authorizations: {
+    id_tag: string
+    cdr_token: ColumnType<CdrToken, string, string>
+    authorization_reference: string | null
+    listing_id: string
+    created_at: Timestamp
+  }
+  received_tokens: {
+    country_code: string
+    party_id: string
+    uid: string
+    type: string
+    token: ColumnType<Record<string, unknown>, string, string>
+  }
+  hub_outbox: {
+    id: Generated<string>
+    message: ColumnType<HubMessage, string, string>
+    attempts: number
+    next_attempt_at: Timestamp
+    last_error: string
+    created_at: Timestamp
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -116,6 +174,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_account_lifecycle': accountLifecycle,
   '0020_network_catalogue': networkCatalogue,
   '0021_driving': driving,
+  '0030_listing_photos': listingPhotos,
+  '0031_managed_chargers': managedChargers,
+  '0032_hub_outbox': hubOutbox,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
