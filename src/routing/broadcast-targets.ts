@@ -22,6 +22,8 @@ export interface BroadcastTarget {
 export interface BroadcastObject {
   readonly owner: PartyRef
   readonly objectId: string
+  /** A Tariff: the ids of the owner's Locations that list it (`RoamingPolicy.objectRefusal`). */
+  readonly referencingLocations?: readonly string[]
 }
 
 /**
@@ -52,7 +54,15 @@ export function broadcastTargets(
     const roamers = roaming.unrestricted
       ? inAudience
       : inAudience.filter(
-          (party) => !roaming.objectRefusal(object.owner, party, module, ownerIsCpo, object.objectId),
+          (party) =>
+            !roaming.objectRefusal(
+              object.owner,
+              party,
+              module,
+              ownerIsCpo,
+              object.objectId,
+              object.referencingLocations,
+            ),
         )
     if (roamers.length === 0) continue
     const hasReceiver = platform.endpoints.some(
