@@ -73,7 +73,7 @@ export function broadcastTargets(
     const peerHub = platform.peer_hub ? peerHubParty(platform) : undefined
     const addressed = peerHub
       ? peerAddressing(peerHub, inAudience, roamers)
-      : [{ to: partyRef(roamers[0]!), reaches: roamers.map(partyRef) }]
+      : [{ to: partyRef(roamers[0]!), reaches: roamers }]
     for (const { to, reaches } of addressed) targets.push({ platformId: platform.id, to, reaches, version })
   }
   return targets
@@ -88,8 +88,8 @@ function peerAddressing(
   peerHub: PartyRef,
   inAudience: readonly PartyRef[],
   roamers: readonly PartyRef[],
-): { to: PartyRef; reaches: PartyRef[] }[] {
-  if (roamers.length === inAudience.length) return [{ to: peerHub, reaches: roamers.map(partyRef) }]
+): { to: PartyRef; reaches: readonly PartyRef[] }[] {
+  if (roamers.length === inAudience.length) return [{ to: peerHub, reaches: roamers }]
   return roamers.map((party) => ({ to: partyRef(party), reaches: [partyRef(party)] }))
 }
 

@@ -161,7 +161,12 @@ function targetsDifference(
     )
     const [first] = was as [BroadcastTarget]
     for (const party of was.flatMap((target) => target.reaches)) {
-      if (!reachedAfter.has(partyKey(party))) gone.push({ ...first, to: party, reaches: [party] })
+      if (!reachedAfter.has(partyKey(party)))
+        gone.push({
+          ...first,
+          to: { country_code: party.country_code, party_id: party.party_id },
+          reaches: [party],
+        })
     }
   }
   return { arrived, gone }
