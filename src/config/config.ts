@@ -180,7 +180,7 @@ export const SETTINGS = [
     env: 'HUB_ROAMING_MODE',
     default: 'open',
     description:
-      '`open`: every CPO roams with every eMSP unless one blocks the other. `agreements`: a pair roams only under an active agreement in scope (docs/agreements.md).',
+      '`open`: every CPO roams with every eMSP unless one blocks the other. `agreements`: a pair roams only under an active agreement in scope (docs/agreements.md). A start in another mode than the last queues the withdrawals or catch-up the switch means.',
   },
   {
     env: 'AGREEMENT_VALIDITY_CHECK_INTERVAL_MS',

@@ -61,12 +61,21 @@ export class RoamingPolicy {
     module: string,
     ownerIsCpo: boolean,
     objectId?: string,
+    /**
+     * For a Tariff: the ids of the owner's Locations whose connectors list it (upper case). Where the
+     * agreements covering Tariffs list Locations, a Tariff that Locations list crosses only when one of
+     * them is listed (one no Location lists yet crosses). Undefined: no Location scope is applied.
+     */
+    referencingLocations?: readonly string[],
   ): RoamingRefusal | undefined {
     if (this.unrestricted) return undefined
     const locationId = module === 'locations' ? objectId : undefined
-    return ownerIsCpo
+    const refusal = ownerIsCpo
       ? this.refusal(owner, reader, module, locationId)
       : this.refusal(reader, owner, module, locationId)
+    if (refusal || module !== 'tariffs' || !referencingLocations) return refusal
+    const scope = this.locationScope(owner, reader, 'tariffs')
+    return tariffInScope(scope, referencingLocations) ? undefined : 'no agreement'
   }
 
   /**
@@ -80,15 +89,20 @@ export class RoamingPolicy {
   }
 
   /**
-   * Which of the CPO's Locations `other` may see, once the pair roams for Locations: undefined for all of
-   * them (open mode, or an agreement without a Location list), else the ids the covering agreements list
-   * (upper case).
+   * Which of the CPO's Locations `other` may see, once the pair roams for `module` (Locations, or Tariffs:
+   * those the Locations' connectors list): undefined for all of them (open mode, or an agreement without a
+   * Location list), else the ids the covering agreements list (upper case).
    */
-  locationScope(cpo: PartyRef, other: PartyRef, now: Date = this.#now()): readonly string[] | undefined {
+  locationScope(
+    cpo: PartyRef,
+    other: PartyRef,
+    module: 'locations' | 'tariffs' = 'locations',
+    now: Date = this.#now(),
+  ): readonly string[] | undefined {
     if (this.mode === 'open') return undefined
     const ids = new Set<string>()
     for (const agreement of this.#agreements.get(pairKey(cpo, other)) ?? []) {
-      if (!covers(agreement, 'locations', undefined, this.#judgedAt(agreement, now))) continue
+      if (!covers(agreement, module, undefined, this.#judgedAt(agreement, now))) continue
       if (!agreement.location_ids) return undefined
       for (const id of agreement.location_ids) ids.add(id)
     }
@@ -153,4 +167,15 @@ function covers(agreement: AgreementRow, module: string, locationId: string | un
   )
     return false
   return true
+}
+
+/**
+ * Whether a Tariff listed by `referencingLocations` is in a Location scope (`RoamingPolicy.locationScope`):
+ * all Locations, a listed one, or none yet (a Tariff is often pushed before the Locations that list it).
+ */
+export function tariffInScope(
+  scope: readonly string[] | undefined,
+  referencingLocations: readonly string[],
+): boolean {
+  return !scope || referencingLocations.length === 0 || referencingLocations.some((id) => scope.includes(id))
 }

@@ -22,6 +22,8 @@ export interface BroadcastTarget {
 export interface BroadcastObject {
   readonly owner: PartyRef
   readonly objectId: string
+  /** A Tariff: the ids of the owner's Locations that list it (`RoamingPolicy.objectRefusal`). */
+  readonly referencingLocations?: readonly string[]
 }
 
 /**
@@ -52,7 +54,15 @@ export function broadcastTargets(
     const roamers = roaming.unrestricted
       ? inAudience
       : inAudience.filter(
-          (party) => !roaming.objectRefusal(object.owner, party, module, ownerIsCpo, object.objectId),
+          (party) =>
+            !roaming.objectRefusal(
+              object.owner,
+              party,
+              module,
+              ownerIsCpo,
+              object.objectId,
+              object.referencingLocations,
+            ),
         )
     if (roamers.length === 0) continue
     const hasReceiver = platform.endpoints.some(
@@ -63,7 +73,7 @@ export function broadcastTargets(
     const peerHub = platform.peer_hub ? peerHubParty(platform) : undefined
     const addressed = peerHub
       ? peerAddressing(peerHub, inAudience, roamers)
-      : [{ to: partyRef(roamers[0]!), reaches: roamers.map(partyRef) }]
+      : [{ to: partyRef(roamers[0]!), reaches: roamers }]
     for (const { to, reaches } of addressed) targets.push({ platformId: platform.id, to, reaches, version })
   }
   return targets
@@ -78,8 +88,8 @@ function peerAddressing(
   peerHub: PartyRef,
   inAudience: readonly PartyRef[],
   roamers: readonly PartyRef[],
-): { to: PartyRef; reaches: PartyRef[] }[] {
-  if (roamers.length === inAudience.length) return [{ to: peerHub, reaches: roamers.map(partyRef) }]
+): { to: PartyRef; reaches: readonly PartyRef[] }[] {
+  if (roamers.length === inAudience.length) return [{ to: peerHub, reaches: roamers }]
   return roamers.map((party) => ({ to: partyRef(party), reaches: [partyRef(party)] }))
 }
 

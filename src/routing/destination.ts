@@ -51,21 +51,26 @@ export function checkRoaming(
 }
 
 /**
- * Refuses a GET All of the CPO's Locations routed to the CPO itself when `reader` roams with it for only some
- * of them (an agreement's Location list): the CPO's pages are its own, and the hub neither trims them (their
- * paging and counts would lie) nor relays what the agreement does not cover. GET All via the hub shows those
- * Locations. Call after `checkRoaming`.
+ * Refuses a GET All of the CPO's Locations (or Tariffs, which follow them) routed to the CPO itself when
+ * `reader` roams with it for only some of its Locations (an agreement's Location list): the CPO's pages are
+ * its own, and the hub neither trims them (their paging and counts would lie) nor relays what the agreement
+ * does not cover. GET All via the hub shows those objects. Call after `checkRoaming`.
  */
-export function checkWholeLocationList(context: HubContext, reader: PartyRef, cpo: PartyRef): void {
+export function checkWholeLocationList(
+  context: HubContext,
+  reader: PartyRef,
+  cpo: PartyRef,
+  module: 'locations' | 'tariffs' = 'locations',
+): void {
   const roaming = context.directory.roaming
-  if (roaming.unrestricted || roaming.locationScope(cpo, reader) === undefined) return
+  if (roaming.unrestricted || roaming.locationScope(cpo, reader, module) === undefined) return
   context.log.info(
-    { from: reader, to: cpo },
-    'routed GET All of Locations refused: the agreement lists Locations',
+    { from: reader, to: cpo, module },
+    `routed GET All of ${module} refused: the agreement lists Locations`,
   )
   throw new OcpiError(
     'HUB_ERR_NOT_ROAMING',
-    `${who(reader)} and ${who(cpo)} roam only for some of ${who(cpo)}'s Locations (their agreement lists them): read them through GET All via the hub, without routing headers, or one by one`,
+    `${who(reader)} and ${who(cpo)} roam only for some of ${who(cpo)}'s Locations (their agreement lists them): read the ${module} through GET All via the hub, without routing headers${module === 'locations' ? ', or one by one' : ''}`,
   )
 }
 

@@ -13,6 +13,7 @@ import {
 import { successEnvelope } from '../core/envelope.ts'
 import { AT_ENDPOINT, withQuery, type OutboundPath } from '../core/outbound-path.ts'
 import { pageHeaders, readPageRequest } from './pagination.ts'
+import { tariffIdsInScope } from './tariff-scope.ts'
 import { checkRoaming, checkWholeLocationList, resolveDestination, type Destination } from './destination.ts'
 import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { actsAs, checkFromHeader, requesterParty, type Requester } from './requester.ts'
@@ -58,12 +59,12 @@ function readableOwners(
  * objects of the owners one of its parties roams with and, for Locations, only those the agreements list.
  * Open mode with no blocks: unchanged, no lookup.
  */
-function roamingOwners(
+async function roamingOwners(
   context: HubContext,
   requester: Requester,
   module: OwnedObjectModule,
   from: PartyRef | undefined,
-): OwnerScope[] | undefined {
+): Promise<OwnerScope[] | undefined> {
   const owners = readableOwners(requester, module, from)
   const roaming = context.directory.roaming
   if (owners || roaming.unrestricted) return owners
@@ -72,17 +73,21 @@ function roamingOwners(
   const readers = (from ? requester.parties.filter((p) => sameParty(p, from)) : requester.parties).filter(
     (p) => audience.audience.includes(p.role as Role),
   )
-  return context.directory.allParties().flatMap((owner) => {
+  const scoped = context.directory.allParties().map(async (owner): Promise<OwnerScope[]> => {
     if (!audience.owners.includes(owner.role as Role)) return []
     const roamingReaders = readers.filter(
       (reader) => !roaming.objectRefusal(owner, reader, module, ownerIsCpo),
     )
     if (roamingReaders.length === 0) return []
-    if (module !== 'locations') return [owner]
-    const scopes = roamingReaders.map((reader) => roaming.locationScope(owner, reader))
+    if (module !== 'locations' && module !== 'tariffs') return [owner]
+    const scopes = roamingReaders.map((reader) => roaming.locationScope(owner, reader, module))
     if (scopes.includes(undefined)) return [owner]
-    return [{ ...owner, objectIds: [...new Set(scopes.flatMap((ids) => ids ?? []))] }]
+    const listed = [...new Set(scopes.flatMap((ids) => ids ?? []))]
+    // Tariffs: those the listed Locations list, and those no Location lists yet.
+    const objectIds = module === 'locations' ? listed : await tariffIdsInScope(context.db, owner, listed)
+    return [{ ...owner, objectIds }]
   })
+  return (await Promise.all(scoped)).flat()
 }
 
 /**
@@ -170,8 +175,8 @@ export async function listForReader(
   const { module } = read
   const route = await routeRead(context, source, module, 'SENDER')
   if (route.destination?.kind === 'party') {
-    if (module === 'locations' && route.from)
-      checkWholeLocationList(context, route.from, route.destination.party)
+    if ((module === 'locations' || module === 'tariffs') && route.from)
+      checkWholeLocationList(context, route.from, route.destination.party, module)
     return forwardRead(
       context,
       source,
@@ -188,7 +193,7 @@ export async function listForReader(
     context.db,
     {
       module,
-      owners: roamingOwners(context, route.requester, module, source.routing.from),
+      owners: await roamingOwners(context, route.requester, module, source.routing.from),
       dateFrom: page.dateFrom,
       dateTo: page.dateTo,
     },
@@ -227,7 +232,7 @@ export async function readObject(
   if (route.destination?.kind === 'party') {
     return forwardRead(context, source, route, route.destination, read, 'SENDER', read.path)
   }
-  const owners = roamingOwners(context, route.requester, read.module, source.routing.from)
+  const owners = await roamingOwners(context, route.requester, read.module, source.routing.from)
   const candidates = await findObjectsById(context.db, { module: read.module, owners }, read.objectId)
   if (candidates.length > 1) throw new OcpiError('HUB_ERR_AMBIGUOUS_OBJECT')
   const found = candidates[0] && read.pick(candidates[0])

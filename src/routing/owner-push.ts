@@ -21,6 +21,7 @@ import type { OutboundPath } from '../core/outbound-path.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { resolveDestination } from './destination.ts'
+import { referenceKey, tariffReferences } from './tariff-scope.ts'
 import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from '../core/modules.ts'
 import { actsAs, checkFromHeader, type Requester } from './requester.ts'
@@ -159,9 +160,16 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
   // A broadcast reaches a partner that connected through another hub process a moment ago (one version
   // query; none with PGlite).
   await context.directory.catchUp()
+  // A Tariff reaches a party whose agreement lists Locations when one of them lists it.
+  const referencingLocations =
+    write.module === 'tariffs' && context.directory.roaming.mode === 'agreements'
+      ? ((await tariffReferences(context.db, write.owner)).get(referenceKey(write.owner, write.objectId)) ??
+        [])
+      : undefined
   const targets = broadcastTargets(context.directory, write.module, audience, source.requester.platformId, {
     owner: write.owner,
     objectId: write.objectId,
+    referencingLocations,
   })
   const storeAndQueueIn = async (trx: Db) => {
     const stored = await storeWrite(trx, key, write)

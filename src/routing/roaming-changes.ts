@@ -11,6 +11,7 @@ import type { HubContext } from '../hub-context.ts'
 import type { AgreementRow, AgreementState } from '../storage/tables.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
+import { referenceKey, referencesIn } from './tariff-scope.ts'
 
 /** The CPO's objects a party receives once it roams with the CPO, and is told are gone when it stops. */
 const FOLLOWED_MODULES = ['locations', 'tariffs'] as const
@@ -95,15 +96,20 @@ async function queueRoamingDifference(
     .execute()
   const caughtUp: OutboundMessage[] = []
   const withdrawn: OutboundMessage[] = []
+  // The Locations read list the Tariffs of their owners: a Tariff's Location scope.
+  const references = referencesIn(rows.filter((row) => row.module === 'locations'))
   for (const row of rows) {
     const module = row.module as FollowedModule
+    const owner = { country_code: row.country_code, party_id: row.party_id }
+    const referencingLocations =
+      module === 'tariffs' ? (references.get(referenceKey(owner, row.object_id)) ?? []) : undefined
     const targetsUnder = (policy: RoamingPolicy) =>
       broadcastTargets(
         context.directory,
         module,
         MODULE_AUDIENCE[module],
         '',
-        { owner: { country_code: row.country_code, party_id: row.party_id }, objectId: row.object_id },
+        { owner, objectId: row.object_id, referencingLocations },
         policy,
       )
     const { arrived, gone } = targetsDifference(context, targetsUnder(before), targetsUnder(after))
@@ -155,7 +161,12 @@ function targetsDifference(
     )
     const [first] = was as [BroadcastTarget]
     for (const party of was.flatMap((target) => target.reaches)) {
-      if (!reachedAfter.has(partyKey(party))) gone.push({ ...first, to: party, reaches: [party] })
+      if (!reachedAfter.has(partyKey(party)))
+        gone.push({
+          ...first,
+          to: { country_code: party.country_code, party_id: party.party_id },
+          reaches: [party],
+        })
     }
   }
   return { arrived, gone }
