@@ -17,6 +17,8 @@ export interface MarketplaceConfig {
   readonly hubTokenA: string | undefined
   /** Price currency of every listing (ISO 4217). */
   readonly currency: string
+  /** The operator's token for review moderation (`Authorization: Bearer …`); unset: no moderation. */
+  readonly adminToken: string | undefined
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -74,5 +76,6 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
       /^[A-Z]{3}$/,
       'three capital letters (ISO 4217)',
     ),
+    adminToken: env['MARKETPLACE_ADMIN_TOKEN'] || undefined,
   }
 }

@@ -25,6 +25,7 @@ export interface HubAndMarketplace {
 export async function startHubAndMarketplace(
   engine: StoreEngine,
   hubEnvironment: Record<string, string> = {},
+  marketplaceEnvironment: Record<string, string> = {},
 ): Promise<HubAndMarketplace> {
   // The marketplace's store first: PGlite's start keeps this process busy, and connections the hub
   // kept alive meanwhile would be closed under the first calls.
@@ -60,6 +61,7 @@ export async function startHubAndMarketplace(
       MARKETPLACE_EMSP_PARTY_ID: 'SHD',
       MARKETPLACE_HUB_VERSIONS_URL: invitation.body.versions_url,
       MARKETPLACE_HUB_TOKEN_A: invitation.body.token_a,
+      ...marketplaceEnvironment,
     }),
     { store },
   )

@@ -8,6 +8,7 @@ import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
 import * as networkCatalogue from './migrations/0020_network_catalogue.ts'
 import * as driving from './migrations/0021_driving.ts'
+import * as reviews from './migrations/0022_reviews.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint } from '../hub/hub-connection.ts'
 
@@ -82,6 +83,27 @@ export interface MarketplaceTables {
     object: ColumnType<OcpiObject, string, string>
     received_at: Timestamp
   }
+  reviews: {
+    id: string
+    charge_id: string
+    member_id: string
+    country_code: string
+    party_id: string
+    location_id: string
+    rating: number
+    text: string | null
+    reply: string | null
+    hidden: ColumnType<boolean, boolean | undefined, boolean>
+    created_at: Timestamp
+    updated_at: Timestamp
+  }
+  review_reports: {
+    id: string
+    review_id: string
+    reason: string
+    created_at: Timestamp
+    resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -100,6 +122,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_members': members,
   '0020_network_catalogue': networkCatalogue,
   '0021_driving': driving,
+  '0022_reviews': reviews,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
