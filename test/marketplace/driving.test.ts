@@ -316,6 +316,16 @@ describe.each(STORE_VARIANTS)(
       expect((await reviewsOf()).body).toEqual({ rating: { average: 0, count: 0 }, reviews: [] })
       expect((await rated(4.5)).body).toEqual([])
       expect((await reports(ADMIN_TOKEN)).body).toEqual([])
+
+      // Written 8 days ago: past the 7 days in which its author may change it.
+      await running.store.db
+        .updateTable('reviews')
+        .set({ created_at: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000) })
+        .where('id', '=', id)
+        .execute()
+      const late = await running.api<{ message: string }>('PUT', `/reviews/${id}`, { rating: 2 }, driver)
+      expect(late.status).toBe(409)
+      expect(late.body.message).toMatch(/no longer/)
     })
   },
 )
