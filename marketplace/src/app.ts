@@ -28,6 +28,8 @@ import { chargeRoutes } from './driving/charge-routes.ts'
 import { drivingOcpiRoutes } from './driving/driving-ocpi-routes.ts'
 import { Discovery } from './discovery/discovery.ts'
 import { discoveryRoutes } from './discovery/discovery-routes.ts'
+import { Reviews } from './reviews/reviews.ts'
+import { reviewRoutes } from './reviews/review-routes.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -104,7 +106,9 @@ export async function buildMarketplace(
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
     await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
-    await app.register(discoveryRoutes(new Discovery(catalogue), catalogue), { prefix: '/api' })
+    const reviews = new Reviews(store.db, { country_code: config.countryCode, party_id: config.cpoPartyId })
+    await app.register(discoveryRoutes(new Discovery(catalogue, reviews), catalogue), { prefix: '/api' })
+    await app.register(reviewRoutes(reviews, signedInMember(accounts), config.adminToken), { prefix: '/api' })
   }
   // Home chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
   const photos = new ListingPhotos(store.db, cpo.photosUrl)

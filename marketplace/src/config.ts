@@ -33,6 +33,8 @@ export interface MarketplaceConfig {
   readonly photoMaxBytes: number
   /** The first wait before a push that failed is sent again (doubling up to 5 minutes). */
   readonly outboxRetryMs: number
+  /** The operator's token for review moderation (`Authorization: Bearer …`); unset: no moderation. */
+  readonly adminToken: string | undefined
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -103,6 +105,7 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     authRateLimitPerMinute,
     photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
     outboxRetryMs: positiveInteger(env, 'MARKETPLACE_OUTBOX_RETRY_MS', 5000),
+    adminToken: env['MARKETPLACE_ADMIN_TOKEN'] || undefined,
   }
 }
 

@@ -1,25 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Charge } from '../../marketplace/src/driving/charge.schema.ts'
+import type { Rating, Review } from '../../marketplace/src/reviews/review.schema.ts'
 import { aCommandResponse, aCommandResult } from '../fixtures/commands.ts'
 import { aCdr, aCdrToken } from '../fixtures/cdrs.ts'
 import { aLocation } from '../fixtures/locations.ts'
 import { aSession } from '../fixtures/sessions.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
 import { envelope } from '../support/fake-platform.ts'
+import { call } from '../support/http.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
 
 const MARKETPLACE_EMSP = { country_code: 'NL', party_id: 'SHD' }
+const ADMIN_TOKEN = 'marketplace-operator-token'
 
 describe.each(STORE_VARIANTS)(
   'a marketplace driver charges at a roaming CPO through the hub (%s)',
   (engine) => {
     let running: HubAndMarketplace
     let cpo: ConnectedParty
+    /** The charge the second test completes, and its driver's cookie: the review test rates it. */
+    let completed: { chargeId: string; driver: string } | undefined
 
     beforeAll(async () => {
-      running = await startHubAndMarketplace(engine)
+      running = await startHubAndMarketplace(engine, { env: { MARKETPLACE_ADMIN_TOKEN: ADMIN_TOKEN } })
       cpo = await connectParty(running.hub, 'CPO', 'DE', 'RCP')
       for (const command of ['START_SESSION', 'STOP_SESSION'])
         cpo.platform.answer('POST', `/2.3.0/receiver/commands/${command}`, () => ({
@@ -192,6 +197,7 @@ describe.each(STORE_VARIANTS)(
           total_cost: { before_taxes: 8.9, after_taxes: 10.78 },
         },
       })
+      completed = { chargeId, driver }
       const mine = await running.api<Charge[]>('GET', '/charges', undefined, driver)
       expect(mine.body.map((c) => c.id)).toEqual([chargeId])
 
@@ -240,6 +246,86 @@ describe.each(STORE_VARIANTS)(
       expect(rejected.body.message).toMatch(/REJECTED/)
       const [failed] = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body
       expect(failed).toMatchObject({ status: 'FAILED', status_reason: 'The CPO answered REJECTED' })
+    })
+
+    it('lets the driver rate and review the location once per completed charge; others report, the operator moderates', async () => {
+      const { chargeId, driver } = completed!
+      const other = await running.signUp('critic@example.org')
+      const review = (cookie: string, body: unknown) =>
+        running.api<Review & { message: string }>('POST', `/charges/${chargeId}/review`, body, cookie)
+      expect((await review(other, { rating: 1 })).status).toBe(404)
+      const bad = await review(driver, { rating: 6 })
+      expect(bad.status).toBe(400)
+      expect(bad.body.message).toMatch(/rating/)
+      const written = await review(driver, { rating: 4, text: 'Easy to find, fast.' })
+      expect(written.status, written.text).toBe(201)
+      expect(written.body).toMatchObject({ location_id: 'LOC-R1', rating: 4, text: 'Easy to find, fast.' })
+      expect((await review(driver, { rating: 5 })).status).toBe(409)
+
+      const id = written.body.id
+      expect((await running.api('PUT', `/reviews/${id}`, { rating: 1 }, other)).status).toBe(404)
+      const edited = await running.api<Review>(
+        'PUT',
+        `/reviews/${id}`,
+        { rating: 5, text: 'Even better.' },
+        driver,
+      )
+      expect(edited.status, edited.text).toBe(200)
+      // A roaming CPO's location has no owner among the members: nobody may reply as one.
+      expect((await running.api('POST', `/reviews/${id}/reply`, { text: 'Thanks!' }, driver)).status).toBe(
+        404,
+      )
+
+      const reviewsOf = () =>
+        running.api<{ rating: Rating; reviews: Review[] }>('GET', '/locations/DE/RCP/LOC-R1/reviews')
+      expect((await reviewsOf()).body).toMatchObject({
+        rating: { average: 5, count: 1 },
+        reviews: [{ id, text: 'Even better.' }],
+      })
+      const rated = (over: number) =>
+        running.api<{ id: string; rating: Rating }[]>(
+          'GET',
+          `/discovery/locations?min_lat=52&min_lon=5&max_lat=52.2&max_lon=5.3&rating_over=${over}`,
+        )
+      expect((await rated(4.5)).body.map((l) => [l.id, l.rating])).toEqual([
+        ['LOC-R1', { average: 5, count: 1 }],
+      ])
+      expect((await rated(5)).body).toEqual([])
+
+      expect(
+        (await running.api('POST', `/reviews/${id}/reports`, { reason: 'Not about the charger' })).status,
+      ).toBe(202)
+      const reports = (token?: string) =>
+        call<{ id: string; reason: string; review: Review }[]>(
+          `${running.marketplaceUrl}/api/admin/review-reports`,
+          {
+            headers: token ? { authorization: `Bearer ${token}` } : {},
+          },
+        )
+      expect((await reports()).status).toBe(401)
+      expect((await reports('guess')).status).toBe(401)
+      expect((await reports(ADMIN_TOKEN)).body.map((r) => [r.reason, r.review.id])).toEqual([
+        ['Not about the charger', id],
+      ])
+      const hidden = await call(`${running.marketplaceUrl}/api/admin/reviews/${id}/moderation`, {
+        method: 'PUT',
+        body: { hidden: true },
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      })
+      expect(hidden.status, hidden.text).toBe(204)
+      expect((await reviewsOf()).body).toEqual({ rating: { average: 0, count: 0 }, reviews: [] })
+      expect((await rated(4.5)).body).toEqual([])
+      expect((await reports(ADMIN_TOKEN)).body).toEqual([])
+
+      // Written 8 days ago: past the 7 days in which its author may change it.
+      await running.store.db
+        .updateTable('reviews')
+        .set({ created_at: new Date(Date.now() - 8 * 24 * 60 * 60 * 1000) })
+        .where('id', '=', id)
+        .execute()
+      const late = await running.api<{ message: string }>('PUT', `/reviews/${id}`, { rating: 2 }, driver)
+      expect(late.status).toBe(409)
+      expect(late.body.message).toMatch(/no longer/)
     })
   },
 )

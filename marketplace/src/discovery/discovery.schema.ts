@@ -25,6 +25,13 @@ export const SearchQuery = Type.Object(
     price_under: Type.Optional(
       Type.Number({ minimum: 0, description: 'At most this price for a typical charge (20 kWh)' }),
     ),
+    rating_over: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 5,
+        description: 'Average rating above this (rated locations only)',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
   { additionalProperties: false },
@@ -53,6 +60,8 @@ export const FoundLocation = Type.Object({
     Type.Object({ uid: Type.String(), status: Type.String(), connectors: Type.Array(FoundConnector) }),
   ),
   available_evses: Type.Integer(),
+  /** Drivers' average rating (1–5) and the number of ratings; 0 and 0 when nobody rated it yet. */
+  rating: Type.Object({ average: Type.Number(), count: Type.Integer() }),
   /** The cheapest fitting connector's price for a typical charge, from the tariff engine; absent: no Tariff. */
   typical_charge: Type.Optional(
     Type.Object({ energy_kwh: Type.Number(), currency: Type.String(), price: Type.Number() }),

@@ -2,6 +2,7 @@ import { quoteCharge } from '../../../src/pricing/quote.ts'
 import type { PricedTariff } from '../../../src/pricing/pricing-types.ts'
 import type { Bounds, NetworkCatalogue } from '../network/catalogue.ts'
 import type { NetworkConnector, NetworkLocation } from '../network/network-objects.ts'
+import { locationKey, type Reviews } from '../reviews/reviews.ts'
 import type { FoundLocation, SearchQuery } from './discovery.schema.ts'
 
 /** The typical charge a price filter and quote are for (docs/decisions/0027). */
@@ -64,9 +65,11 @@ function powerKw(connector: NetworkConnector): number | undefined {
  */
 export class Discovery {
   readonly #catalogue: NetworkCatalogue
+  readonly #reviews: Reviews
 
-  constructor(catalogue: NetworkCatalogue) {
+  constructor(catalogue: NetworkCatalogue, reviews: Reviews) {
     this.#catalogue = catalogue
+    this.#reviews = reviews
   }
 
   async search(
@@ -74,8 +77,13 @@ export class Discovery {
     area: Exclude<ReturnType<typeof areaOf>, string>,
   ): Promise<FoundLocation[]> {
     const found: FoundLocation[] = []
-    for (const location of await this.#catalogue.within(area.bounds)) {
+    const locations = await this.#catalogue.within(area.bounds)
+    const ratings = await this.#reviews.ratingsOf(locations)
+    for (const location of locations) {
       if (location.publish === false) continue
+      const rating = ratings.get(locationKey(location)) ?? { average: 0, count: 0 }
+      if (query.rating_over !== undefined && !(rating.count > 0 && rating.average > query.rating_over))
+        continue
       const latitude = Number(location.coordinates.latitude)
       const longitude = Number(location.coordinates.longitude)
       const distance = area.centre && distanceKm(area.centre.lat, area.centre.lon, latitude, longitude)
@@ -116,6 +124,7 @@ export class Discovery {
           })),
         })),
         available_evses: evses.filter((evse) => evse.status === 'AVAILABLE').length,
+        rating,
         ...(typical && { typical_charge: typical }),
       })
     }

@@ -9,6 +9,7 @@ import * as members from './migrations/0002_members.ts'
 import * as accountLifecycle from './migrations/0010_account_lifecycle.ts'
 import * as networkCatalogue from './migrations/0020_network_catalogue.ts'
 import * as driving from './migrations/0021_driving.ts'
+import * as reviews from './migrations/0022_reviews.ts'
 import * as listingPhotos from './migrations/0030_listing_photos.ts'
 import * as managedChargers from './migrations/0031_managed_chargers.ts'
 import * as hubOutbox from './migrations/0032_hub_outbox.ts'
@@ -155,6 +156,28 @@ export interface MarketplaceTables {
     last_error: string
     created_at: Timestamp
   }
+  // Reviews and ratings of any Location on the network.
+  reviews: {
+    id: string
+    charge_id: string
+    member_id: string
+    country_code: string
+    party_id: string
+    location_id: string
+    rating: number
+    text: string | null
+    reply: string | null
+    hidden: ColumnType<boolean, boolean | undefined, boolean>
+    created_at: Timestamp
+    updated_at: Timestamp
+  }
+  review_reports: {
+    id: string
+    review_id: string
+    reason: string
+    created_at: Timestamp
+    resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -174,6 +197,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_account_lifecycle': accountLifecycle,
   '0020_network_catalogue': networkCatalogue,
   '0021_driving': driving,
+  '0022_reviews': reviews,
   '0030_listing_photos': listingPhotos,
   '0031_managed_chargers': managedChargers,
   '0032_hub_outbox': hubOutbox,
