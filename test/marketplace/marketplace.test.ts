@@ -1,29 +1,15 @@
 import { Value } from '@sinclair/typebox/value'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildMarketplace, type Marketplace } from '../../marketplace/src/app.ts'
-import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
+import type { Marketplace } from '../../marketplace/src/app.ts'
 import type { ListingDetails } from '../../marketplace/src/listings/listing.schema.ts'
-import { openMarketplaceStore, type MarketplaceStore } from '../../marketplace/src/storage/store.ts'
 import { Location } from '../../src/modules/locations/locations.schema.ts'
 import { Tariff } from '../../src/modules/tariffs/tariffs.schema.ts'
 import { call, type HttpResult } from '../support/http.ts'
-import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
-import { createTestDatabase, STORE_VARIANTS } from '../support/test-store.ts'
-import { freePort, startTestHub, type TestHub } from '../support/test-hub.ts'
-
-const CHARGER: ListingDetails = {
-  name: 'Driveway charger',
-  address: 'Lindenlaan 12',
-  city: 'Utrecht',
-  postal_code: '3581 AB',
-  country: 'NLD',
-  latitude: 52.0907,
-  longitude: 5.1214,
-  time_zone: 'Europe/Amsterdam',
-  connectors: [{ standard: 'IEC_62196_T2', format: 'SOCKET', power_type: 'AC_3_PHASE', max_power_kw: 11 }],
-  price_per_kwh: 0.29,
-  publish: true,
-}
+import { eventually, type ConnectedParty } from '../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../support/test-store.ts'
+import type { TestHub } from '../support/test-hub.ts'
+import * as support from './support.ts'
+import { CHARGER, startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
 
 interface ListingAnswer {
   id: string
@@ -32,75 +18,28 @@ interface ListingAnswer {
 }
 
 describe.each(STORE_VARIANTS)('the sharing marketplace on the hub (%s)', (engine) => {
+  let network: HubAndMarketplace
   let hub: TestHub
   let emsp: ConnectedParty
   let marketplace: Marketplace
   let marketplaceUrl: string
   let platformId: string
-  let store: MarketplaceStore
-  let databaseUrl: string | undefined
-  let dropDatabase: (() => Promise<void>) | undefined
 
-  /** Calls the members' API, with a session cookie when given. */
   function api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>> {
-    return call<T>(`${marketplaceUrl}/api${path}`, { method, body, headers: cookie ? { cookie } : {} })
+    return support.api<T>(marketplaceUrl, method, path, body, cookie)
   }
 
-  async function signUp(email: string): Promise<string> {
-    const answer = await api('POST', '/members', { email, password: 'correct horse battery' })
-    expect(answer.status, answer.text).toBe(201)
-    const cookie = answer.headers.getSetCookie().find((c) => c.startsWith('marketplace_session='))
-    expect(cookie).toMatch(/HttpOnly/i)
-    return cookie!.split(';')[0]!
+  function signUp(email: string): Promise<string> {
+    return support.signUp(marketplaceUrl, email)
   }
 
   beforeAll(async () => {
-    // The marketplace's store first: PGlite's start keeps this process busy, and connections the hub
-    // kept alive meanwhile would be closed under the first calls.
-    if (engine === 'postgres') {
-      const database = await createTestDatabase()
-      databaseUrl = database.url
-      dropDatabase = () => database.drop()
-    }
-    store = await openMarketplaceStore({ databaseUrl, dataDir: 'memory' })
-    hub = await startTestHub(engine)
-    emsp = await connectParty(hub, 'EMSP', 'DE', 'DRV')
-    const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
-      'POST',
-      '/invitations',
-      {
-        name: 'Sharing marketplace',
-        roles: [
-          { role: 'CPO', country_code: 'NL', party_id: 'SHR' },
-          { role: 'EMSP', country_code: 'NL', party_id: 'SHD' },
-        ],
-      },
-    )
-    expect(invitation.status, invitation.text).toBe(201)
-    platformId = invitation.body.id
-    const port = await freePort()
-    marketplaceUrl = `http://127.0.0.1:${port}`
-    marketplace = await buildMarketplace(
-      loadMarketplaceConfig({
-        MARKETPLACE_PORT: String(port),
-        MARKETPLACE_HOST: '127.0.0.1',
-        MARKETPLACE_COUNTRY_CODE: 'NL',
-        MARKETPLACE_CPO_PARTY_ID: 'SHR',
-        MARKETPLACE_EMSP_PARTY_ID: 'SHD',
-        MARKETPLACE_HUB_VERSIONS_URL: invitation.body.versions_url,
-        MARKETPLACE_HUB_TOKEN_A: invitation.body.token_a,
-      }),
-      { store },
-    )
-    await marketplace.start()
+    network = await startHubAndMarketplace(engine)
+    ;({ hub, emsp, marketplace, marketplaceUrl, platformId } = network)
   })
 
   afterAll(async () => {
-    await marketplace?.close()
-    await emsp?.platform.close()
-    await hub?.close()
-    await store?.close()
-    await dropDatabase?.()
+    await network?.close()
   })
 
   it('registers at the hub with its invitation, as one platform with a CPO and an eMSP role', async () => {
