@@ -8,11 +8,16 @@ import { listingRoutes } from './listings/listing-routes.ts'
 import { Listings } from './listings/listings.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
+import { bookingRoutes } from './bookings/booking-routes.ts'
+import { Bookings } from './bookings/bookings.ts'
+import type { PaymentProvider } from './payments/payment-provider.ts'
+import { StripePayments } from './payments/stripe-payments.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
   readonly hub: HubConnection
+  readonly bookings: Bookings
   /** Listens, then registers at the hub when configured to and not registered yet. */
   start(): Promise<void>
   close(): Promise<void>
@@ -21,7 +26,13 @@ export interface Marketplace {
 /** Builds the marketplace: its store, its hub connection, the members' API under /api and OCPI under /ocpi. */
 export async function buildMarketplace(
   config: MarketplaceConfig,
-  options: { readonly store?: MarketplaceStore } = {},
+  options: {
+    readonly store?: MarketplaceStore
+    /** The time bookings are judged by (tests move it on); the system clock by default. */
+    readonly now?: () => Date
+    /** Card payments; by default Stripe when MARKETPLACE_STRIPE_SECRET_KEY is set. */
+    readonly payments?: PaymentProvider
+  } = {},
 ): Promise<Marketplace> {
   const store = options.store ?? (await openMarketplaceStore(config))
   const hub = new HubConnection(store.db, {
@@ -53,15 +64,40 @@ export async function buildMarketplace(
   await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  // Schedules, bookings, payments and earnings.
+  const payments =
+    options.payments ??
+    (config.stripeSecretKey
+      ? new StripePayments({ secretKey: config.stripeSecretKey, apiUrl: config.stripeApiUrl })
+      : undefined)
+  const bookings = new Bookings(store.db, listings, hub, {
+    payments,
+    currency: config.currency,
+    now: options.now ?? (() => new Date()),
+  })
+  await app.register(bookingRoutes(bookings, signedInMember(accounts)), { prefix: '/api' })
+  let bookingClock: NodeJS.Timeout | undefined
   return {
     app,
     hub,
+    bookings,
     async start() {
       await app.listen({ port: config.port, host: config.host })
       if (config.hubVersionsUrl && config.hubTokenA && !(await hub.isConnected()))
         await hub.register(config.hubVersionsUrl, config.hubTokenA)
+      let ticking = false
+      bookingClock = setInterval(() => {
+        // One tick at a time: a slow hub must not make two ticks settle the same bookings.
+        if (ticking) return
+        ticking = true
+        bookings
+          .tick()
+          .catch((error: unknown) => app.log.error({ err: error }, 'booking clock failed'))
+          .finally(() => (ticking = false))
+      }, config.bookingTickMs)
     },
     async close() {
+      clearInterval(bookingClock)
       await app.close()
       if (!options.store) await store.close()
     },

@@ -17,6 +17,13 @@ export interface MarketplaceConfig {
   readonly hubTokenA: string | undefined
   /** Price currency of every listing (ISO 4217). */
   readonly currency: string
+  // Bookings and payments (marketplace/src/bookings/, marketplace/src/payments/).
+  /** Stripe's secret key; unset: no card payments, so only free slots can be booked. */
+  readonly stripeSecretKey: string | undefined
+  /** Another Stripe API address, e.g. a local fake (these machines cannot reach Stripe). */
+  readonly stripeApiUrl: string | undefined
+  /** How often bookings are completed and unmanaged chargers' status is sent, in milliseconds. */
+  readonly bookingTickMs: number
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -74,5 +81,19 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
       /^[A-Z]{3}$/,
       'three capital letters (ISO 4217)',
     ),
+    stripeSecretKey: env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined,
+    stripeApiUrl: env['MARKETPLACE_STRIPE_API_URL'] || undefined,
+    bookingTickMs: positiveInteger(env, 'MARKETPLACE_BOOKING_TICK_MS', 30_000),
   }
+}
+
+function positiveInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number {
+  const value = Number(required(env, name, String(fallback)))
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number above 0, not "${env[name]}"`)
+  return value
 }

@@ -114,18 +114,33 @@ export class HubConnection {
    * hub broadcasts it to every eMSP.
    */
   async pushCpoObject(module: 'locations' | 'tariffs', id: string, object: unknown): Promise<PushOutcome> {
+    return this.#sendCpoObject('PUT', module, [id], object)
+  }
+
+  /** PATCHes fields of one EVSE of the CPO's Location (e.g. its status) at the hub's receiver. */
+  async patchEvse(locationId: string, evseUid: string, patch: Record<string, unknown>): Promise<PushOutcome> {
+    return this.#sendCpoObject('PATCH', 'locations', [locationId, evseUid], patch)
+  }
+
+  async #sendCpoObject(
+    method: 'PUT' | 'PATCH',
+    module: 'locations' | 'tariffs',
+    ids: readonly string[],
+    body: unknown,
+  ): Promise<PushOutcome> {
     const row = await this.#row()
     if (!row) return 'not connected'
     const receiver = row.endpoints.find((e) => e.identifier === module && e.role === 'RECEIVER')
     if (!receiver) return `the hub has no ${module} receiver`
     const { countryCode, cpoPartyId } = this.#identity
+    const path = ids.map((id) => encodeURIComponent(id)).join('/')
     try {
       await callHub(
-        `${receiver.url.replace(/\/+$/, '')}/${countryCode}/${cpoPartyId}/${encodeURIComponent(id)}`,
+        `${receiver.url.replace(/\/+$/, '')}/${countryCode}/${cpoPartyId}/${path}`,
         row.token_to_hub,
         {
-          method: 'PUT',
-          body: object,
+          method,
+          body,
           headers: { 'ocpi-from-country-code': countryCode, 'ocpi-from-party-id': cpoPartyId },
         },
       )

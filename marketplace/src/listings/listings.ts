@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { openingTimesOf } from '../bookings/schedule.ts'
+import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { HubConnection, PushOutcome } from '../hub/hub-connection.ts'
 import type { Listing, ListingDetails } from './listing.schema.ts'
 import { locationOfListing, tariffOfListing, type CpoIdentity } from './ocpi-objects.ts'
@@ -8,6 +10,8 @@ interface ListingRow {
   readonly id: string
   readonly details: ListingDetails
   readonly updated_at: Date
+  /** The owner's schedule (marketplace/src/bookings/): the Location's opening_times. */
+  readonly schedule?: Schedule | null
 }
 
 /** Owners' listings: each one is the marketplace CPO's Location and Tariff, sent to the hub on every change. */
@@ -58,21 +62,32 @@ export class Listings {
 
   /** Every listing as the marketplace CPO's Locations (its locations SENDER interface). */
   async locations(): Promise<Record<string, unknown>[]> {
-    const rows = await this.#db
-      .selectFrom('listings')
-      .select(['id', 'details', 'updated_at'])
-      .orderBy('created_at')
-      .execute()
-    return rows.map((row) => locationOfListing(this.#cpo, row.id, row.details, row.updated_at))
+    const rows = await this.#withSchedules().orderBy('listings.created_at').execute()
+    return rows.map((row) => this.#location(row))
   }
 
   async location(id: string): Promise<Record<string, unknown> | undefined> {
-    const row = await this.#db
+    const row = await this.#withSchedules().where('listings.id', '=', id).executeTakeFirst()
+    return row && this.#location(row)
+  }
+
+  /** Sends the listing to the hub again (its schedule changed). */
+  async republish(id: string): Promise<PushOutcome> {
+    const row = await this.#withSchedules().where('listings.id', '=', id).executeTakeFirst()
+    if (!row) return 'no such listing'
+    return (await this.#published(row)).hub ?? 'delivered'
+  }
+
+  #withSchedules() {
+    return this.#db
       .selectFrom('listings')
-      .select(['id', 'details', 'updated_at'])
-      .where('id', '=', id)
-      .executeTakeFirst()
-    return row && locationOfListing(this.#cpo, row.id, row.details, row.updated_at)
+      .leftJoin('listing_schedules', 'listing_schedules.listing_id', 'listings.id')
+      .select(['listings.id', 'listings.details', 'listings.updated_at', 'listing_schedules.schedule'])
+  }
+
+  #location(row: ListingRow): Record<string, unknown> {
+    const openingTimes = row.schedule ? openingTimesOf(row.schedule, row.details.time_zone) : undefined
+    return locationOfListing(this.#cpo, row.id, row.details, row.updated_at, openingTimes)
   }
 
   async tariffs(): Promise<Record<string, unknown>[]> {
@@ -93,11 +108,7 @@ export class Listings {
     )
     const outcome =
       tariff === 'delivered'
-        ? await this.#hub.pushCpoObject(
-            'locations',
-            row.id,
-            locationOfListing(this.#cpo, row.id, row.details, row.updated_at),
-          )
+        ? await this.#hub.pushCpoObject('locations', row.id, this.#location(row))
         : tariff
     return this.#view(row, outcome)
   }

@@ -1,3 +1,4 @@
+import type { OpeningTimes } from '../bookings/schedule.ts'
 import type { ListingConnector, ListingDetails } from './listing.schema.ts'
 
 /** The marketplace's CPO party and the price currency: what every Location and Tariff it sends carries. */
@@ -25,6 +26,7 @@ export function locationOfListing(
   listingId: string,
   details: ListingDetails,
   lastUpdated: Date,
+  openingTimes?: OpeningTimes,
 ): Record<string, unknown> {
   const last_updated = lastUpdated.toISOString()
   return {
@@ -39,6 +41,7 @@ export function locationOfListing(
     country: details.country,
     coordinates: { latitude: coordinate(details.latitude), longitude: coordinate(details.longitude) },
     time_zone: details.time_zone,
+    ...(openingTimes && { opening_times: openingTimes }),
     evses: [
       {
         uid: `${listingId}-1`,

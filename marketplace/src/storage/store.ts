@@ -1,11 +1,15 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist'
 import { Kysely, Migrator, PostgresDialect, type ColumnType, type Migration } from 'kysely'
 import pg from 'pg'
 // A generic Kysely dialect with no knowledge of the hub (docs/decisions/0022-marketplace-platform-and-store.md).
 import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
+import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
+import type { BookingStatus, BookingTerms } from '../bookings/booking.schema.ts'
+import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint } from '../hub/hub-connection.ts'
 
@@ -30,6 +34,32 @@ export interface MarketplaceTables {
     created_at: Timestamp
     updated_at: Timestamp
   }
+  // Schedules, bookings and payments (marketplace/src/bookings/).
+  listing_schedules: {
+    listing_id: string
+    schedule: ColumnType<Schedule, string, string>
+    updated_at: Timestamp
+  }
+  booking_terms: {
+    listing_id: string
+    terms: ColumnType<BookingTerms, string, string>
+    updated_at: Timestamp
+    evse_status_sent: string | null
+  }
+  bookings: {
+    id: string
+    listing_id: string
+    driver_id: string
+    starts_at: Timestamp
+    ends_at: Timestamp
+    status: BookingStatus
+    currency: string
+    price_minor: number
+    captured_minor: number
+    payment_id: string | null
+    created_at: Timestamp
+    settled_at: Timestamp | null
+  }
 }
 
 export type MarketplaceDb = Kysely<MarketplaceTables>
@@ -43,6 +73,7 @@ export interface MarketplaceStore {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
   '0002_members': members,
+  '0040_schedules_and_bookings': schedulesAndBookings,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
@@ -57,7 +88,10 @@ export async function openMarketplaceStore(options: {
     db = new Kysely<MarketplaceTables>({ dialect: new PostgresDialect({ pool }) })
   } else {
     if (options.dataDir !== 'memory') mkdirSync(options.dataDir, { recursive: true })
-    const pglite = options.dataDir === 'memory' ? new PGlite() : new PGlite(options.dataDir)
+    // btree_gist: bookings' exclusion constraint (migration 0040).
+    const extensions = { btree_gist }
+    const pglite =
+      options.dataDir === 'memory' ? new PGlite({ extensions }) : new PGlite(options.dataDir, { extensions })
     db = new Kysely<MarketplaceTables>({ dialect: new PGliteDialect(pglite) })
   }
   const { error, results } = await new Migrator({
