@@ -326,6 +326,31 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     expect(bad.body.message).toMatch(/period/)
   })
 
+  it('captures a slot that ended while Stripe was away once it is back', async () => {
+    const { owner, id } = await bookableListing('patient.owner@example.org', { ...TERMS, unmanaged: false })
+    const driver = await support.signUp(network.marketplaceUrl, 'late.payer@example.org')
+    const slot = await book(driver, id, local(7, '18:00'), local(7, '19:00'))
+    expect(slot.status, slot.text).toBe(201)
+    stripe.down = true
+    try {
+      clock = new Date(local(7, '19:00'))
+      await eventually(async () => {
+        const mine = await api<Booking[]>('GET', '/bookings', undefined, driver)
+        expect(mine.body[0]).toMatchObject({ id: slot.body.id, status: 'COMPLETED' })
+      })
+      await eventually(() => expect(stripe.requests.at(-1)?.path).toMatch(/\/capture$/))
+      expect(intentOf(slot.body.id)?.status).toBe('requires_capture')
+      const period = FIRST_MONDAY.toFormat('yyyy-LL')
+      const unpaid = await api<Statement>('GET', `/earnings?period=${period}`, undefined, owner)
+      expect(unpaid.body.lines).toEqual([])
+    } finally {
+      stripe.down = false
+    }
+    await eventually(() =>
+      expect(intentOf(slot.body.id)).toMatchObject({ status: 'succeeded', amount_received: 250 }),
+    )
+  })
+
   it('never lets two bookings of a listing overlap, whatever slots are asked for at once (property)', async () => {
     const { id } = await bookableListing(
       'popular.owner@example.org',

@@ -23,6 +23,8 @@ export interface FakeStripe {
   readonly intents: ReadonlyMap<string, FakePaymentIntent>
   /** Every request: method, path and form fields. */
   readonly requests: readonly { method: string; path: string; form: Record<string, string> }[]
+  /** While down, every call is answered 503 (an outage at Stripe). */
+  down: boolean
   close(): Promise<void>
 }
 
@@ -37,15 +39,21 @@ export const DECLINED_CARD = 'pm_card_chargeDeclined'
 export async function startFakeStripe(): Promise<FakeStripe> {
   const secretKey = `sk_test_${randomBytes(12).toString('hex')}`
   const intents = new Map<string, FakePaymentIntent>()
-  const byIdempotencyKey = new Map<string, FakePaymentIntent>()
+  /** The first answer to each Idempotency-Key, sent again as it was (Stripe keeps them 24 hours). */
+  const answered = new Map<string, { status: number; body: string }>()
   const requests: { method: string; path: string; form: Record<string, string> }[] = []
 
   function send(response: ServerResponse, status: number, body: unknown) {
+    const text = JSON.stringify(body)
+    const key = response.req.headers['idempotency-key']
+    // Stripe keeps the result of a request that ran, not of one refused by an outage.
+    if (typeof key === 'string' && response.req.method === 'POST' && status < 500)
+      answered.set(key, { status, body: text })
     response.writeHead(status, {
       'content-type': 'application/json',
       'request-id': `req_${randomBytes(6).toString('hex')}`,
     })
-    response.end(JSON.stringify(body))
+    response.end(text)
   }
 
   function error(response: ServerResponse, status: number, type: string, message: string, code?: string) {
@@ -58,12 +66,19 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const form = Object.fromEntries(new URLSearchParams(text))
     const path = (request.url ?? '').split('?')[0] ?? ''
     requests.push({ method: request.method ?? '', path, form })
+    if (fake.down) return error(response, 503, 'api_error', 'Stripe is unavailable (fake outage)')
     if (request.headers.authorization !== `Bearer ${secretKey}`)
       return error(response, 401, 'invalid_request_error', 'Invalid API Key provided')
+    const key = request.headers['idempotency-key']
+    const earlier = typeof key === 'string' ? answered.get(key) : undefined
+    if (earlier) {
+      response.writeHead(earlier.status, {
+        'content-type': 'application/json',
+        'idempotent-replayed': 'true',
+      })
+      return response.end(earlier.body)
+    }
     if (request.method === 'POST' && path === '/v1/payment_intents') {
-      const key = request.headers['idempotency-key']
-      const earlier = typeof key === 'string' ? byIdempotencyKey.get(key) : undefined
-      if (earlier) return send(response, 200, earlier)
       const amount = Number(form['amount'])
       if (!Number.isInteger(amount) || amount < 1)
         return error(response, 400, 'invalid_request_error', 'amount: must be a positive integer')
@@ -82,7 +97,6 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         status: 'requires_capture',
       }
       intents.set(intent.id, intent)
-      if (typeof key === 'string') byIdempotencyKey.set(key, intent)
       return send(response, 200, intent)
     }
     const action = /^\/v1\/payment_intents\/([^/]+)\/(capture|cancel)$/.exec(path)
@@ -125,14 +139,16 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return {
+  const fake: FakeStripe = {
     url: `http://127.0.0.1:${port}`,
     secretKey,
     intents,
     requests,
+    down: false,
     close() {
       server.closeAllConnections()
       return new Promise((resolve) => server.close(() => resolve()))
     },
   }
+  return fake
 }

@@ -281,9 +281,10 @@ export class Bookings {
       .executeTakeFirst()
     if (!booking) throw new BookingRefused(404, `None of your listings has a booking ${bookingId}`)
     const status = accept ? 'CONFIRMED' : 'DECLINED'
-    const changed = await this.#transition(booking, 'PENDING', status)
-    if (!accept && booking.payment_id) await this.#payments?.release(booking.payment_id)
-    return view({ ...booking, status: changed ? status : booking.status })
+    if (!(await this.#transition(booking, 'PENDING', status)))
+      throw new BookingRefused(409, `The booking is ${booking.status.toLowerCase()}: nothing to decide`)
+    if (!accept) await this.#settle(booking, 0)
+    return view({ ...booking, status })
   }
 
   /**
@@ -308,7 +309,7 @@ export class Bookings {
       booking.status === 'PENDING' ||
       booking.starts_at.getTime() - now.getTime() >= (terms?.free_cancellation_hours ?? 0) * 60 * MINUTE_MS
     const feeMinor = free ? 0 : Math.min(minorUnits(terms?.cancellation_fee ?? 0), booking.price_minor)
-    if (!(await this.#transition(booking, booking.status, 'CANCELLED')))
+    if (!(await this.#transition(booking, booking.status, 'CANCELLED', feeMinor)))
       throw new BookingRefused(409, 'The booking changed meanwhile: look at it again')
     await this.#settle(booking, feeMinor)
     return view({ ...booking, status: 'CANCELLED', captured_minor: feeMinor })
@@ -316,11 +317,19 @@ export class Bookings {
 
   /**
    * What the clock moves on: confirmed bookings whose slot ended are completed and their price captured;
-   * bookings still waiting for the owner when their slot begins are declined; unmanaged chargers' EVSE
-   * status is PATCHed to the hub when it changes.
+   * bookings still waiting for the owner when their slot begins are declined; settlements that failed
+   * (the payment provider away) are tried again; unmanaged chargers' EVSE status is PATCHed to the hub
+   * when it changes.
    */
   async tick(): Promise<void> {
     const now = this.#now()
+    const unsettled = await this.#db
+      .selectFrom('bookings')
+      .select(BOOKING_COLUMNS)
+      .where('status', 'in', ['COMPLETED', 'CANCELLED', 'DECLINED'])
+      .where('settled_at', 'is', null)
+      .execute()
+    for (const booking of unsettled) await this.#settle(booking, booking.captured_minor)
     const ended = await this.#db
       .selectFrom('bookings')
       .select(BOOKING_COLUMNS)
@@ -328,7 +337,7 @@ export class Bookings {
       .where('ends_at', '<=', now)
       .execute()
     for (const booking of ended)
-      if (await this.#transition(booking, 'CONFIRMED', 'COMPLETED'))
+      if (await this.#transition(booking, 'CONFIRMED', 'COMPLETED', booking.price_minor))
         await this.#settle(booking, booking.price_minor)
     const unanswered = await this.#db
       .selectFrom('bookings')
@@ -337,8 +346,7 @@ export class Bookings {
       .where('starts_at', '<=', now)
       .execute()
     for (const booking of unanswered)
-      if ((await this.#transition(booking, 'PENDING', 'DECLINED')) && booking.payment_id)
-        await this.#payments?.release(booking.payment_id)
+      if (await this.#transition(booking, 'PENDING', 'DECLINED')) await this.#settle(booking, 0)
     await this.#sendUnmanagedStatuses(now)
   }
 
@@ -399,26 +407,39 @@ export class Bookings {
     return { period, currency: this.#currency, lines, total: majorUnits(totalMinor) }
   }
 
-  /** Moves a booking from one status to another; false when another request moved it first. */
-  async #transition(booking: { id: string }, from: BookingStatus, to: BookingStatus): Promise<boolean> {
+  /**
+   * Moves a booking from one status to another, with what is due (captured when it is settled); false
+   * when another request moved it first.
+   */
+  async #transition(
+    booking: { id: string },
+    from: BookingStatus,
+    to: BookingStatus,
+    dueMinor = 0,
+  ): Promise<boolean> {
     const result = await this.#db
       .updateTable('bookings')
-      .set({ status: to })
+      .set({ status: to, captured_minor: dueMinor })
       .where('id', '=', booking.id)
       .where('status', '=', from)
       .executeTakeFirst()
     return result.numUpdatedRows > 0n
   }
 
-  /** Captures `amountMinor` of the booking's authorisation (nothing: releases it) and records it. */
+  /**
+   * Captures `amountMinor` of the booking's authorisation (nothing: releases it) and marks it settled.
+   * Until then `settled_at` stays empty and the clock tries again; the idempotency key makes a second
+   * try after a lost answer harmless.
+   */
   async #settle(booking: { id: string; payment_id: string | null }, amountMinor: number): Promise<void> {
     if (booking.payment_id && this.#payments) {
-      if (amountMinor > 0) await this.#payments.capture(booking.payment_id, amountMinor)
-      else await this.#payments.release(booking.payment_id)
+      const idempotencyKey = `settle-${booking.id}`
+      if (amountMinor > 0) await this.#payments.capture(booking.payment_id, amountMinor, idempotencyKey)
+      else await this.#payments.release(booking.payment_id, idempotencyKey)
     }
     await this.#db
       .updateTable('bookings')
-      .set({ captured_minor: booking.payment_id ? amountMinor : 0, settled_at: this.#now() })
+      .set({ settled_at: this.#now() })
       .where('id', '=', booking.id)
       .execute()
   }

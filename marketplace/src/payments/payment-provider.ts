@@ -13,9 +13,9 @@ export interface PaymentProvider {
     readonly idempotencyKey: string
   }): Promise<{ readonly paymentId: string }>
   /** Takes `amountMinor` (at most what was authorised) and releases the rest. */
-  capture(paymentId: string, amountMinor: number): Promise<void>
+  capture(paymentId: string, amountMinor: number, idempotencyKey: string): Promise<void>
   /** Releases the whole authorisation. */
-  release(paymentId: string): Promise<void>
+  release(paymentId: string, idempotencyKey: string): Promise<void>
 }
 
 /** The card was declined or the payment could not be authorised: the words say why. */

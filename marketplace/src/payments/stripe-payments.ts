@@ -54,11 +54,15 @@ export class StripePayments implements PaymentProvider {
     }
   }
 
-  async capture(paymentId: string, amountMinor: number): Promise<void> {
-    await this.#stripe.paymentIntents.capture(paymentId, { amount_to_capture: amountMinor })
+  async capture(paymentId: string, amountMinor: number, idempotencyKey: string): Promise<void> {
+    await this.#stripe.paymentIntents.capture(
+      paymentId,
+      { amount_to_capture: amountMinor },
+      { idempotencyKey },
+    )
   }
 
-  async release(paymentId: string): Promise<void> {
-    await this.#stripe.paymentIntents.cancel(paymentId)
+  async release(paymentId: string, idempotencyKey: string): Promise<void> {
+    await this.#stripe.paymentIntents.cancel(paymentId, {}, { idempotencyKey })
   }
 }
