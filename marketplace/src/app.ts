@@ -10,6 +10,7 @@ import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { bookingRoutes } from './bookings/booking-routes.ts'
 import { Bookings } from './bookings/bookings.ts'
+import { RoamingBookings } from './bookings/roaming-bookings.ts'
 import type { PaymentProvider } from './payments/payment-provider.ts'
 import { StripePayments } from './payments/stripe-payments.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
@@ -63,19 +64,20 @@ export async function buildMarketplace(
   const secureCookie = config.publicUrl.startsWith('https:')
   await app.register(accountRoutes(accounts, { secureCookie }), { prefix: '/api' })
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
-  await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
   // Schedules, bookings, payments and earnings.
   const payments =
     options.payments ??
     (config.stripeSecretKey
       ? new StripePayments({ secretKey: config.stripeSecretKey, apiUrl: config.stripeApiUrl })
       : undefined)
-  const bookings = new Bookings(store.db, listings, hub, {
-    payments,
-    currency: config.currency,
-    now: options.now ?? (() => new Date()),
-  })
+  const now = options.now ?? (() => new Date())
+  const bookings = new Bookings(store.db, listings, hub, { payments, currency: config.currency, now })
   await app.register(bookingRoutes(bookings, signedInMember(accounts)), { prefix: '/api' })
+  const roamingBookings = new RoamingBookings(store.db, bookings, hub, {
+    cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
+    now,
+  })
+  await app.register(ocpiRoutes(hub, listings, config.publicUrl, roamingBookings), { prefix: '/ocpi' })
   let bookingClock: NodeJS.Timeout | undefined
   return {
     app,

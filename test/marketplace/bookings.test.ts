@@ -351,6 +351,57 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     )
   })
 
+  it("takes roaming drivers' bookings from other eMSPs through the hub's Bookings module", async () => {
+    const { id } = await bookableListing('roaming.owner@example.org', { ...TERMS, unmanaged: false })
+    // The listing reaches the eMSP as a BookingLocation with a Calendar of free timeslots.
+    const bookingLocation = await eventually(() => {
+      const put = network.emsp
+        .inbox('bookings')
+        .findLast((request) => request.path.endsWith(`/NL/SHR/booking_locations/${id}`))
+      expect(put?.method).toBe('PUT')
+      return put!.body as { calendars: { available_timeslots: { start_date_time: string }[] }[] }
+    })
+    expect(bookingLocation.calendars[0]!.available_timeslots.length).toBeGreaterThan(0)
+    const token = { country_code: 'DE', party_id: 'DRV', uid: 'TOK1', type: 'RFID', contract_id: 'DE-DRV-C1' }
+    const request = (requestId: string, from: string, to: string, extra: object = {}) =>
+      network.emsp.call<{ status_code: number; data?: { id: string; reservation_status: string } }>(
+        '/sender/bookings',
+        {
+          method: 'POST',
+          body: {
+            country_code: 'DE',
+            party_id: 'DRV',
+            request_id: requestId,
+            location_id: id,
+            booking_location_id: id,
+            tokens: [token],
+            period: { start_date_time: from, end_date_time: to },
+            authorization_reference: `AUTH-${requestId}`,
+            ...extra,
+          },
+        },
+      )
+    const booked = await request('REQ-1', local(8, '18:00'), local(8, '19:00'))
+    expect(booked.body.status_code, booked.text).toBe(1000)
+    expect(booked.body.data).toMatchObject({
+      reservation_status: 'RESERVED',
+      country_code: 'NL',
+      party_id: 'SHR',
+    })
+    // The slot is the roaming driver's: a member and another request are refused.
+    const driver = await support.signUp(network.marketplaceUrl, 'local.driver@example.org')
+    expect((await book(driver, id, local(8, '18:30'), local(8, '19:30'))).status).toBe(409)
+    const rival = await request('REQ-2', local(8, '18:30'), local(8, '19:30'))
+    expect(rival.body.data?.reservation_status).toBe('REJECTED')
+    // A repeat of the same request is the same booking; `canceled` cancels it.
+    expect((await request('REQ-1', local(8, '18:00'), local(8, '19:00'))).body.data?.id).toBe(
+      booked.body.data!.id,
+    )
+    const cancelled = await request('REQ-1', local(8, '18:00'), local(8, '19:00'), { canceled: {} })
+    expect(cancelled.body.data?.reservation_status).toBe('CANCELED')
+    expect((await book(driver, id, local(8, '18:30'), local(8, '19:30'))).status).toBe(201)
+  })
+
   it('never lets two bookings of a listing overlap, whatever slots are asked for at once (property)', async () => {
     const { id } = await bookableListing(
       'popular.owner@example.org',

@@ -88,3 +88,28 @@ export type Statement = Static<typeof Statement>
 export const StatementQuery = Type.Object({
   period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'Calendar month YYYY-MM (UTC)' }),
 })
+
+/** Who asked for a roaming driver's booking: the eMSP, its request id, and the tokens it may be used with. */
+export const RoamingBooker = Type.Object({
+  country_code: Type.String(),
+  party_id: Type.String(),
+  request_id: Type.String(),
+  authorization_reference: Type.String(),
+  tokens: Type.Array(Type.Unknown()),
+})
+export type RoamingBooker = Static<typeof RoamingBooker>
+
+/** OCPI Bookings add-on 1.1: the parts of a BookingRequest the marketplace CPO reads. */
+export const OcpiBookingRequest = Type.Object({
+  country_code: Type.String({ pattern: '^[A-Z]{2}$' }),
+  party_id: Type.String({ pattern: '^[A-Z0-9]{3}$' }),
+  request_id: Type.String({ minLength: 1, maxLength: 36 }),
+  location_id: Type.String({ minLength: 1, maxLength: 36 }),
+  booking_location_id: Type.Optional(Type.String({ maxLength: 36 })),
+  tokens: Type.Optional(Type.Array(Type.Unknown())),
+  booking_tokens: Type.Optional(Type.Array(Type.Unknown())),
+  period: Type.Object({ start_date_time: Type.String(), end_date_time: Type.String() }),
+  authorization_reference: Type.String({ minLength: 1, maxLength: 36 }),
+  canceled: Type.Optional(Type.Unknown()),
+})
+export type OcpiBookingRequest = Static<typeof OcpiBookingRequest>

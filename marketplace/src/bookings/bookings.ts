@@ -6,7 +6,14 @@ import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { Listings } from '../listings/listings.ts'
 import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '../payments/payment-provider.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
-import type { Booking, BookingRequest, BookingStatus, BookingTerms, Statement } from './booking.schema.ts'
+import type {
+  Booking,
+  BookingRequest,
+  BookingStatus,
+  BookingTerms,
+  RoamingBooker,
+  Statement,
+} from './booking.schema.ts'
 import { scheduleOpensFor, scheduleProblem } from './schedule.ts'
 import type { Schedule } from './schedule.schema.ts'
 
@@ -27,6 +34,12 @@ export class BookingRefused extends Error {
   }
 }
 
+/** What changed: a listing's schedule or terms (no booking), or one of its bookings. */
+export interface BookingChange {
+  readonly listingId: string
+  readonly booking?: BookingRow
+}
+
 /** SQLSTATE of an exclusion constraint violation (PostgreSQL and PGlite both report it in `code`). */
 function isExclusionViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23P01'
@@ -38,7 +51,7 @@ const LONGEST_SLOT_MS = 24 * 60 * MINUTE_MS
 /** Unmanaged chargers show RESERVED this long before a booked slot begins. */
 const RESERVED_LEAD_MS = 15 * MINUTE_MS
 
-type BookingRow = Pick<
+export type BookingRow = Pick<
   Selectable<MarketplaceTables['bookings']>,
   | 'id'
   | 'listing_id'
@@ -49,6 +62,7 @@ type BookingRow = Pick<
   | 'price_minor'
   | 'captured_minor'
   | 'payment_id'
+  | 'roaming'
 >
 
 const BOOKING_COLUMNS = [
@@ -61,9 +75,10 @@ const BOOKING_COLUMNS = [
   'bookings.price_minor',
   'bookings.captured_minor',
   'bookings.payment_id',
+  'bookings.roaming',
 ] as const
 
-function view(row: BookingRow): Booking {
+export function bookingView(row: BookingRow): Booking {
   return {
     id: row.id,
     listing_id: row.listing_id,
@@ -99,6 +114,7 @@ export class Bookings {
   readonly #payments: PaymentProvider | undefined
   readonly #currency: string
   readonly #now: () => Date
+  readonly #listeners: ((change: BookingChange) => Promise<void>)[] = []
 
   constructor(
     db: MarketplaceDb,
@@ -112,6 +128,15 @@ export class Bookings {
     this.#payments = options.payments
     this.#currency = options.currency
     this.#now = options.now
+  }
+
+  /** Calls `listener` after a listing's schedule, terms or bookings changed (one failing stops no other). */
+  onChange(listener: (change: BookingChange) => Promise<void>): void {
+    this.#listeners.push(listener)
+  }
+
+  async #changed(listingId: string, booking?: BookingRow): Promise<void> {
+    for (const listener of this.#listeners) await listener({ listingId, booking }).catch(() => undefined)
   }
 
   /** Sets the schedule of the owner's listing and sends its Location again with the new opening_times. */
@@ -131,7 +156,9 @@ export class Bookings {
       .set({ evse_status_sent: null })
       .where('listing_id', '=', listingId)
       .execute()
-    return this.#listings.republish(listingId)
+    const outcome = await this.#listings.republish(listingId)
+    await this.#changed(listingId)
+    return outcome
   }
 
   /** A listing's schedule, for anyone signed in (drivers choose slots in it). */
@@ -152,6 +179,7 @@ export class Bookings {
       .values({ ...row, evse_status_sent: null })
       .onConflict((oc) => oc.column('listing_id').doUpdateSet(row))
       .execute()
+    await this.#changed(listingId)
     return terms
   }
 
@@ -169,8 +197,62 @@ export class Bookings {
    * database's exclusion constraint decides between simultaneous requests), paid by card authorisation.
    */
   async book(driverId: string, request: BookingRequest): Promise<Booking> {
-    const start = new Date(request.start)
-    const end = new Date(request.end)
+    const { row, details } = await this.#insert(
+      request.listing_id,
+      request.start,
+      request.end,
+      { driver_id: driverId, roaming: null },
+      (priceMinor) => {
+        if (priceMinor > 0 && !this.#payments)
+          throw new BookingRefused(503, 'Payments are not configured on this marketplace')
+        if (priceMinor > 0 && request.payment_method === undefined)
+          throw new BookingRefused(400, 'payment_method: required for a slot with a price')
+      },
+    )
+    if (row.price_minor > 0) await this.#authorise(row, request.payment_method ?? '', details)
+    await this.#changed(row.listing_id)
+    return bookingView({ ...row, roaming: null })
+  }
+
+  /**
+   * Books a slot for a roaming driver whose eMSP asked through the hub: the same rules, no card (the
+   * eMSP pays the marketplace's CDR and bills its driver).
+   */
+  async bookForRoaming(
+    listingId: string,
+    start: string,
+    end: string,
+    booker: RoamingBooker,
+  ): Promise<BookingRow> {
+    const { row } = await this.#insert(listingId, start, end, {
+      driver_id: null,
+      roaming: JSON.stringify(booker),
+    })
+    const booking = { ...row, roaming: booker }
+    await this.#changed(listingId, booking)
+    return booking
+  }
+
+  /** The booking an eMSP asked for with `request_id`, if there is one. */
+  async ofRoamingRequest(booker: Pick<RoamingBooker, 'country_code' | 'party_id' | 'request_id'>) {
+    return this.#db
+      .selectFrom('bookings')
+      .select(BOOKING_COLUMNS)
+      .where(sql<string>`roaming->>'country_code'`, '=', booker.country_code)
+      .where(sql<string>`roaming->>'party_id'`, '=', booker.party_id)
+      .where(sql<string>`roaming->>'request_id'`, '=', booker.request_id)
+      .executeTakeFirst()
+  }
+
+  async #insert(
+    listingId: string,
+    startText: string,
+    endText: string,
+    who: { driver_id: string; roaming: null } | { driver_id: null; roaming: string },
+    checkPrice: (priceMinor: number) => void = () => {},
+  ) {
+    const start = new Date(startText)
+    const end = new Date(endText)
     if (Number.isNaN(start.getTime())) throw new BookingRefused(400, 'start: not a date-time')
     if (Number.isNaN(end.getTime())) throw new BookingRefused(400, 'end: not a date-time')
     if (start.getTime() % MINUTE_MS !== 0 || end.getTime() % MINUTE_MS !== 0)
@@ -184,9 +266,9 @@ export class Bookings {
       .leftJoin('listing_schedules', 'listing_schedules.listing_id', 'listings.id')
       .leftJoin('booking_terms', 'booking_terms.listing_id', 'listings.id')
       .select(['listings.details', 'listing_schedules.schedule', 'booking_terms.terms'])
-      .where('listings.id', '=', request.listing_id)
+      .where('listings.id', '=', listingId)
       .executeTakeFirst()
-    if (!listing) throw new BookingRefused(404, `There is no listing ${request.listing_id}`)
+    if (!listing) throw new BookingRefused(404, `There is no listing ${listingId}`)
     if (!listing.schedule || !listing.terms)
       throw new BookingRefused(409, 'This listing is not open for booking (no schedule or booking terms yet)')
     if (!scheduleOpensFor(listing.schedule, listing.details.time_zone, start, end))
@@ -195,15 +277,11 @@ export class Bookings {
         `The slot is outside the listing's opening hours (${listing.details.time_zone} time)`,
       )
     const priceMinor = minorUnits((listing.terms.price_per_hour * length) / (60 * MINUTE_MS))
-    if (priceMinor > 0 && !this.#payments)
-      throw new BookingRefused(503, 'Payments are not configured on this marketplace')
-    if (priceMinor > 0 && request.payment_method === undefined)
-      throw new BookingRefused(400, 'payment_method: required for a slot with a price')
-
+    checkPrice(priceMinor)
     const row = {
       id: randomUUID(),
-      listing_id: request.listing_id,
-      driver_id: driverId,
+      listing_id: listingId,
+      ...who,
       starts_at: start,
       ends_at: end,
       status: (listing.terms.instant_booking ? 'CONFIRMED' : 'PENDING') as BookingStatus,
@@ -221,8 +299,7 @@ export class Bookings {
         throw new BookingRefused(409, 'That slot is taken: another booking overlaps it')
       throw error
     }
-    if (priceMinor > 0) await this.#authorise(row, request.payment_method ?? '', listing.details)
-    return view(row)
+    return { row, details: listing.details }
   }
 
   /** Holds the price on the card; a refused card frees the slot again. */
@@ -255,7 +332,7 @@ export class Bookings {
       .where('driver_id', '=', driverId)
       .orderBy('starts_at', 'desc')
       .execute()
-    return rows.map(view)
+    return rows.map(bookingView)
   }
 
   /** The bookings of the owner's listing. */
@@ -267,7 +344,7 @@ export class Bookings {
       .where('listing_id', '=', listingId)
       .orderBy('starts_at')
       .execute()
-    return rows.map(view)
+    return rows.map(bookingView)
   }
 
   /** The owner accepts or declines a booking waiting for them; a decline releases the card. */
@@ -280,11 +357,13 @@ export class Bookings {
       .where('listings.owner_id', '=', ownerId)
       .executeTakeFirst()
     if (!booking) throw new BookingRefused(404, `None of your listings has a booking ${bookingId}`)
-    const status = accept ? 'CONFIRMED' : 'DECLINED'
+    const status: BookingStatus = accept ? 'CONFIRMED' : 'DECLINED'
     if (!(await this.#transition(booking, 'PENDING', status)))
       throw new BookingRefused(409, `The booking is ${booking.status.toLowerCase()}: nothing to decide`)
     if (!accept) await this.#settle(booking, 0)
-    return view({ ...booking, status })
+    const decided = { ...booking, status }
+    await this.#changed(booking.listing_id, decided)
+    return bookingView(decided)
   }
 
   /**
@@ -299,6 +378,11 @@ export class Bookings {
       .where('driver_id', '=', driverId)
       .executeTakeFirst()
     if (!booking) throw new BookingRefused(404, `You have no booking ${bookingId}`)
+    return this.cancelBooking(booking)
+  }
+
+  /** Cancels a booking by the rules of `cancel` (a roaming one's fee goes on the eMSP's CDR). */
+  async cancelBooking(booking: BookingRow): Promise<Booking> {
     if (booking.status !== 'PENDING' && booking.status !== 'CONFIRMED')
       throw new BookingRefused(409, `The booking is ${booking.status.toLowerCase()}: nothing to cancel`)
     const terms = await this.terms(booking.listing_id)
@@ -312,7 +396,9 @@ export class Bookings {
     if (!(await this.#transition(booking, booking.status, 'CANCELLED', feeMinor)))
       throw new BookingRefused(409, 'The booking changed meanwhile: look at it again')
     await this.#settle(booking, feeMinor)
-    return view({ ...booking, status: 'CANCELLED', captured_minor: feeMinor })
+    const cancelled = { ...booking, status: 'CANCELLED' as const, captured_minor: feeMinor }
+    await this.#changed(booking.listing_id, cancelled)
+    return bookingView(cancelled)
   }
 
   /**
@@ -337,8 +423,10 @@ export class Bookings {
       .where('ends_at', '<=', now)
       .execute()
     for (const booking of ended)
-      if (await this.#transition(booking, 'CONFIRMED', 'COMPLETED', booking.price_minor))
+      if (await this.#transition(booking, 'CONFIRMED', 'COMPLETED', booking.price_minor)) {
         await this.#settle(booking, booking.price_minor)
+        await this.#changed(booking.listing_id, { ...booking, status: 'COMPLETED' })
+      }
     const unanswered = await this.#db
       .selectFrom('bookings')
       .select(BOOKING_COLUMNS)
@@ -346,7 +434,10 @@ export class Bookings {
       .where('starts_at', '<=', now)
       .execute()
     for (const booking of unanswered)
-      if (await this.#transition(booking, 'PENDING', 'DECLINED')) await this.#settle(booking, 0)
+      if (await this.#transition(booking, 'PENDING', 'DECLINED')) {
+        await this.#settle(booking, 0)
+        await this.#changed(booking.listing_id, { ...booking, status: 'DECLINED' })
+      }
     await this.#sendUnmanagedStatuses(now)
   }
 
@@ -428,14 +519,20 @@ export class Bookings {
 
   /**
    * Captures `amountMinor` of the booking's authorisation (nothing: releases it) and marks it settled.
-   * Until then `settled_at` stays empty and the clock tries again; the idempotency key makes a second
-   * try after a lost answer harmless.
+   * When the provider fails, `settled_at` stays empty and the clock tries again; the idempotency key
+   * makes a second try after a lost answer harmless.
    */
   async #settle(booking: { id: string; payment_id: string | null }, amountMinor: number): Promise<void> {
     if (booking.payment_id && this.#payments) {
       const idempotencyKey = `settle-${booking.id}`
-      if (amountMinor > 0) await this.#payments.capture(booking.payment_id, amountMinor, idempotencyKey)
-      else await this.#payments.release(booking.payment_id, idempotencyKey)
+      try {
+        if (amountMinor > 0) await this.#payments.capture(booking.payment_id, amountMinor, idempotencyKey)
+        else await this.#payments.release(booking.payment_id, idempotencyKey)
+      } catch {
+        // The provider is away or refused: left unsettled, the clock tries again; one booking's failure
+        // holds up no other.
+        return
+      }
     }
     await this.#db
       .updateTable('bookings')

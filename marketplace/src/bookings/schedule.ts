@@ -69,7 +69,7 @@ export function openingTimesOf(schedule: Schedule, timeZone: string): OpeningTim
 }
 
 /** The opening periods of one local date: its exception's hours, or the weekly ones of its weekday. */
-function periodsOn(schedule: Schedule, date: DateTime): readonly OpenPeriod[] {
+export function periodsOn(schedule: Schedule, date: DateTime): readonly OpenPeriod[] {
   const day = date.toISODate()
   const exception = schedule.exceptions.find((e) => e.date === day)
   return exception ? exception.hours : schedule.weekly.filter((p) => p.weekday === date.weekday)
@@ -83,5 +83,22 @@ export function scheduleOpensFor(schedule: Schedule, timeZone: string, start: Da
     const begin = at(date, period.begin, timeZone)
     const close = at(date, period.end, timeZone)
     return begin.toMillis() <= start.getTime() && end.getTime() <= close.toMillis()
+  })
+}
+
+/** The opening periods as instants, day by day, from the local day of `from` for `days` days. */
+export function openPeriods(
+  schedule: Schedule,
+  timeZone: string,
+  from: Date,
+  days: number,
+): { begin: Date; end: Date }[] {
+  const first = DateTime.fromJSDate(from, { zone: timeZone }).startOf('day')
+  return Array.from({ length: days }, (_, index) => first.plus({ days: index })).flatMap((day) => {
+    const date = day.toISODate() ?? ''
+    return periodsOn(schedule, day).map((period) => ({
+      begin: at(date, period.begin, timeZone).toJSDate(),
+      end: at(date, period.end, timeZone).toJSDate(),
+    }))
   })
 }

@@ -114,17 +114,18 @@ export class HubConnection {
    * hub broadcasts it to every eMSP.
    */
   async pushCpoObject(module: 'locations' | 'tariffs', id: string, object: unknown): Promise<PushOutcome> {
-    return this.#sendCpoObject('PUT', module, [id], object)
+    return this.sendCpoObject('PUT', module, [id], object)
   }
 
   /** PATCHes fields of one EVSE of the CPO's Location (e.g. its status) at the hub's receiver. */
   async patchEvse(locationId: string, evseUid: string, patch: Record<string, unknown>): Promise<PushOutcome> {
-    return this.#sendCpoObject('PATCH', 'locations', [locationId, evseUid], patch)
+    return this.sendCpoObject('PATCH', 'locations', [locationId, evseUid], patch)
   }
 
-  async #sendCpoObject(
+  /** PUTs or PATCHes a CPO object at `{receiver of module}/{cc}/{pid}/{ids…}`; the hub routes it on. */
+  async sendCpoObject(
     method: 'PUT' | 'PATCH',
-    module: 'locations' | 'tariffs',
+    module: 'locations' | 'tariffs' | 'bookings',
     ids: readonly string[],
     body: unknown,
   ): Promise<PushOutcome> {

@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { HubConnection } from './hub-connection.ts'
 import type { Listings } from '../listings/listings.ts'
+import { OcpiBookingRequest } from '../bookings/booking.schema.ts'
+import type { RoamingBookings } from '../bookings/roaming-bookings.ts'
 import { envelope } from './ocpi-client.ts'
 
 const VERSION = '2.3.0'
@@ -20,6 +22,7 @@ export function ocpiRoutes(
   hub: HubConnection,
   listings: Listings,
   publicUrl: string,
+  roamingBookings: RoamingBookings,
 ): FastifyPluginAsyncTypebox {
   const base = `${publicUrl}/ocpi/${VERSION}`
   return async (app) => {
@@ -38,6 +41,7 @@ export function ocpiRoutes(
           { identifier: 'credentials', role: 'SENDER', url: `${base}/credentials` },
           { identifier: 'locations', role: 'SENDER', url: `${base}/sender/locations` },
           { identifier: 'tariffs', role: 'SENDER', url: `${base}/sender/tariffs` },
+          { identifier: 'bookings', role: 'SENDER', url: `${base}/sender/bookings` },
         ],
       }),
     )
@@ -68,5 +72,20 @@ export function ocpiRoutes(
       void reply.headers({ 'x-total-count': String(all.length), 'x-limit': String(Math.max(all.length, 1)) })
       return envelope(all)
     })
+
+    // Roaming drivers' BookingRequests, forwarded by the hub's Bookings module (marketplace/src/bookings/).
+    app.post(
+      `/${VERSION}/sender/bookings`,
+      {
+        schema: { body: OcpiBookingRequest },
+        // OCPI body errors: HTTP 200 with 2001 in words, as the hub answers them.
+        attachValidation: true,
+      },
+      async (request) => {
+        if (request.validationError) return envelope(undefined, 2001, request.validationError.message)
+        const answer = await roamingBookings.request(request.body)
+        return envelope(answer.data, answer.status_code, answer.status_message)
+      },
+    )
   }
 }

@@ -8,7 +8,8 @@ import { PGliteDialect } from '../../../src/storage/pglite-dialect.ts'
 import * as createMarketplace from './migrations/0001_create_marketplace.ts'
 import * as members from './migrations/0002_members.ts'
 import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
-import type { BookingStatus, BookingTerms } from '../bookings/booking.schema.ts'
+import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
+import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint } from '../hub/hub-connection.ts'
@@ -49,7 +50,9 @@ export interface MarketplaceTables {
   bookings: {
     id: string
     listing_id: string
-    driver_id: string
+    /** The member who booked, or null for a roaming driver (`roaming`). */
+    driver_id: string | null
+    roaming: ColumnType<RoamingBooker | null, string | null, string | null>
     starts_at: Timestamp
     ends_at: Timestamp
     status: BookingStatus
@@ -74,6 +77,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_create_marketplace': createMarketplace,
   '0002_members': members,
   '0040_schedules_and_bookings': schedulesAndBookings,
+  '0041_roaming_bookings': roamingBookings,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
