@@ -402,6 +402,44 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     expect((await book(driver, id, local(8, '18:30'), local(8, '19:30'))).status).toBe(201)
   })
 
+  it("sends the owner's decision on a roaming driver's booking to its eMSP through the hub", async () => {
+    const { owner, id } = await bookableListing('approving.owner@example.org', {
+      ...TERMS,
+      instant_booking: false,
+      unmanaged: false,
+    })
+    const asked = await network.emsp.call<{
+      status_code: number
+      data?: { id: string; reservation_status: string }
+    }>('/sender/bookings', {
+      method: 'POST',
+      body: {
+        country_code: 'DE',
+        party_id: 'DRV',
+        request_id: 'REQ-APPROVAL',
+        location_id: id,
+        booking_location_id: id,
+        tokens: [
+          { country_code: 'DE', party_id: 'DRV', uid: 'TOK2', type: 'RFID', contract_id: 'DE-DRV-C2' },
+        ],
+        period: { start_date_time: local(9, '18:00'), end_date_time: local(9, '19:00') },
+        authorization_reference: 'AUTH-APPROVAL',
+      },
+    })
+    expect(asked.body.data?.reservation_status, asked.text).toBe('PENDING')
+    const bookingId = asked.body.data!.id
+    const accepted = await api<Booking>('POST', `/bookings/${bookingId}/accept`, undefined, owner)
+    expect(accepted.body.status).toBe('CONFIRMED')
+    const patch = await eventually(() => {
+      const sent = network.emsp
+        .inbox('bookings')
+        .find((request) => request.method === 'PATCH' && request.path.endsWith(`/NL/SHR/${bookingId}`))
+      expect(sent).toBeDefined()
+      return sent!.body
+    })
+    expect(patch).toMatchObject({ reservation_status: 'RESERVED' })
+  })
+
   it('never lets two bookings of a listing overlap, whatever slots are asked for at once (property)', async () => {
     const { id } = await bookableListing(
       'popular.owner@example.org',
