@@ -19,6 +19,11 @@ import { Listings } from './listings/listings.ts'
 import type { CpoIdentity } from './listings/ocpi-objects.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
+import { bookingRoutes } from './bookings/booking-routes.ts'
+import { Bookings } from './bookings/bookings.ts'
+import { RoamingBookings } from './bookings/roaming-bookings.ts'
+import type { PaymentProvider } from './payments/payment-provider.ts'
+import { StripePayments } from './payments/stripe-payments.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
 import { NetworkCatalogue } from './network/catalogue.ts'
 import { networkOcpiRoutes } from './network/network-ocpi-routes.ts'
@@ -36,6 +41,8 @@ export interface Marketplace {
   readonly hub: HubConnection
   /** Pushes waiting for the hub. */
   readonly outbox: HubOutbox
+  /** Schedules and bookings (tests drive its clock with `tick`). */
+  readonly bookings: Bookings
   /** Listens, then registers at the hub when configured to and not registered yet. */
   start(): Promise<void>
   close(): Promise<void>
@@ -44,7 +51,13 @@ export interface Marketplace {
 /** Builds the marketplace: its store, its hub connection, the members' API under /api and OCPI under /ocpi. */
 export async function buildMarketplace(
   config: MarketplaceConfig,
-  options: { readonly store?: MarketplaceStore } = {},
+  options: {
+    readonly store?: MarketplaceStore
+    /** The time bookings are judged by (tests move it on); the system clock by default. */
+    readonly now?: () => Date
+    /** Card payments; by default Stripe when MARKETPLACE_STRIPE_SECRET_KEY is set. */
+    readonly payments?: PaymentProvider
+  } = {},
 ): Promise<Marketplace> {
   const store = options.store ?? (await openMarketplaceStore(config))
   const hub = new HubConnection(store.db, {
@@ -92,7 +105,20 @@ export async function buildMarketplace(
     { prefix: '/api' },
   )
   await app.register(listingRoutes(listings, signedInMember(accounts)), { prefix: '/api' })
-  await app.register(ocpiRoutes(hub, listings, config.publicUrl), { prefix: '/ocpi' })
+  // Schedules, bookings, payments and earnings.
+  const payments =
+    options.payments ??
+    (config.stripeSecretKey
+      ? new StripePayments({ secretKey: config.stripeSecretKey, apiUrl: config.stripeApiUrl })
+      : undefined)
+  const now = options.now ?? (() => new Date())
+  const bookings = new Bookings(store.db, listings, outbox, { payments, currency: config.currency, now })
+  await app.register(bookingRoutes(bookings, signedInMember(accounts)), { prefix: '/api' })
+  const roamingBookings = new RoamingBookings(store.db, bookings, outbox, {
+    cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
+    now,
+  })
+  await app.register(ocpiRoutes(hub, listings, config.publicUrl, roamingBookings), { prefix: '/ocpi' })
   // The eMSP role: the network catalogue, drivers' tokens and charges anywhere on the network.
   {
     const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
@@ -128,17 +154,30 @@ export async function buildMarketplace(
   await app.register(apiDocumentRoute(), { prefix: '/api' })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
+  let bookingClock: NodeJS.Timeout | undefined
   return {
     app,
     hub,
     outbox,
+    bookings,
     async start() {
       await app.listen({ port: config.port, host: config.host })
       if (config.hubVersionsUrl && config.hubTokenA && !(await hub.isConnected()))
         await hub.register(config.hubVersionsUrl, config.hubTokenA)
       outbox.start()
+      let ticking = false
+      bookingClock = setInterval(() => {
+        // One tick at a time: a slow hub must not make two ticks settle the same bookings.
+        if (ticking) return
+        ticking = true
+        bookings
+          .tick()
+          .catch((error: unknown) => app.log.error({ err: error }, 'booking clock failed'))
+          .finally(() => (ticking = false))
+      }, config.bookingTickMs)
     },
     async close() {
+      clearInterval(bookingClock)
       await chargers.close()
       await outbox.stop()
       await app.close()

@@ -35,6 +35,13 @@ export interface MarketplaceConfig {
   readonly outboxRetryMs: number
   /** The operator's token for review moderation (`Authorization: Bearer …`); unset: no moderation. */
   readonly adminToken: string | undefined
+  // Bookings and payments (marketplace/src/bookings/, marketplace/src/payments/).
+  /** Stripe's secret key; unset: no card payments, so only free slots can be booked. */
+  readonly stripeSecretKey: string | undefined
+  /** Another Stripe API address, e.g. a local fake (these machines cannot reach Stripe). */
+  readonly stripeApiUrl: string | undefined
+  /** How often bookings are completed and unmanaged chargers' status is sent, in milliseconds. */
+  readonly bookingTickMs: number
 }
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
@@ -106,12 +113,19 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
     outboxRetryMs: positiveInteger(env, 'MARKETPLACE_OUTBOX_RETRY_MS', 5000),
     adminToken: env['MARKETPLACE_ADMIN_TOKEN'] || undefined,
+    stripeSecretKey: env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined,
+    stripeApiUrl: env['MARKETPLACE_STRIPE_API_URL'] || undefined,
+    bookingTickMs: positiveInteger(env, 'MARKETPLACE_BOOKING_TICK_MS', 30_000),
   }
 }
 
-function positiveInteger(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number) {
+function positiveInteger(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number {
   const value = Number(required(env, name, String(fallback)))
-  if (!Number.isInteger(value) || value <= 0)
+  if (!Number.isInteger(value) || value < 1)
     throw new Error(`${name} must be a whole number above 0, not "${env[name]}"`)
   return value
 }

@@ -64,13 +64,19 @@ export class HubOutbox {
    * broadcasts it to every eMSP), through the outbox.
    */
   pushCpoObject(module: 'locations' | 'tariffs', id: string, object: unknown): Promise<PushOutcome> {
+    return this.sendCpoObject('PUT', module, [id], object)
+  }
+
+  /** PUTs or PATCHes a CPO object at `{receiver of module}/{cc}/{pid}/{ids…}` through the outbox. */
+  sendCpoObject(
+    method: 'PUT' | 'PATCH',
+    module: 'locations' | 'tariffs' | 'bookings',
+    ids: readonly string[],
+    body: unknown,
+  ): Promise<PushOutcome> {
     const { country_code, party_id } = this.#cpo
-    return this.deliver({
-      module,
-      method: 'PUT',
-      path: `/${country_code}/${party_id}/${encodeURIComponent(id)}`,
-      body: object,
-    })
+    const path = ids.map((id) => encodeURIComponent(id)).join('/')
+    return this.deliver({ module, method, path: `/${country_code}/${party_id}/${path}`, body })
   }
 
   /** How many messages wait. */

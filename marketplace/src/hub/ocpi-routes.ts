@@ -5,6 +5,8 @@ import type { Listings } from '../listings/listings.ts'
 import type { HubConnection } from './hub-connection.ts'
 import { envelope, OcpiCallFailed } from './ocpi-client.ts'
 import { pageOf, PageQuery } from './ocpi-pagination.ts'
+import { OcpiBookingRequest } from '../bookings/booking.schema.ts'
+import type { RoamingBookings } from '../bookings/roaming-bookings.ts'
 
 const VERSION = '2.3.0'
 
@@ -32,6 +34,7 @@ export function ocpiRoutes(
   hub: HubConnection,
   listings: Listings,
   publicUrl: string,
+  roamingBookings: RoamingBookings,
 ): FastifyPluginAsyncTypebox {
   const base = `${publicUrl}/ocpi/${VERSION}`
   return async (app) => {
@@ -56,6 +59,7 @@ export function ocpiRoutes(
           // The CPO role takes the hub's commands and the eMSPs' Tokens.
           { identifier: 'commands', role: 'RECEIVER', url: `${base}/receiver/commands` },
           { identifier: 'tokens', role: 'RECEIVER', url: `${base}/receiver/tokens` },
+          { identifier: 'bookings', role: 'SENDER', url: `${base}/sender/bookings` },
         ],
       }),
     )
@@ -64,7 +68,7 @@ export function ocpiRoutes(
       envelope(hub.credentials(presentedToken(request.headers.authorization) ?? '')),
     )
 
-    // mkt-chargers: the hub's credentials PUT (new token, new URL) and DELETE (unregistered).
+    // The hub's credentials PUT (new token, new URL) and DELETE (unregistered).
     app.put(
       `/${VERSION}/credentials`,
       {
@@ -116,6 +120,21 @@ export function ocpiRoutes(
 
     app.get(`/${VERSION}/sender/tariffs`, { schema: { querystring: PageQuery } }, async (request, reply) =>
       envelope(pageOf(await listings.tariffs(), request.query, `${base}/sender/tariffs`, reply)),
+    )
+
+    // Roaming drivers' BookingRequests, forwarded by the hub's Bookings module (marketplace/src/bookings/).
+    app.post(
+      `/${VERSION}/sender/bookings`,
+      {
+        schema: { body: OcpiBookingRequest },
+        // OCPI body errors: HTTP 200 with 2001 in words, as the hub answers them.
+        attachValidation: true,
+      },
+      async (request) => {
+        if (request.validationError) return envelope(undefined, 2001, request.validationError.message)
+        const answer = await roamingBookings.request(request.body)
+        return envelope(answer.data, answer.status_code, answer.status_message)
+      },
     )
   }
 }

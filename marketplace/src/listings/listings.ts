@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { openingTimesOf } from '../bookings/schedule.ts'
 import type { PushOutcome } from '../hub/hub-connection.ts'
 import type { HubOutbox } from '../hub/hub-outbox.ts'
 import type { Listing, ListingDetails } from './listing.schema.ts'
@@ -94,7 +95,7 @@ export class Listings {
     return row !== undefined
   }
 
-  /** Sends a listing's Location (and Tariff) again after a change of what it carries (photos). */
+  /** Sends a listing's Location (and Tariff) again after a change of what it carries (photos, schedule). */
   async republish(id: string): Promise<PushOutcome> {
     const row = await this.#db
       .selectFrom('listings')
@@ -105,27 +106,40 @@ export class Listings {
     return (await this.#published({ ...row, updated_at: new Date() })).hub ?? 'delivered'
   }
 
-  /** Photos and live EVSE status of the listings `ids`, by listing id. */
+  /** Photos, live EVSE status and opening times (the owner's schedule) of the listings `ids`, by id. */
   async #extras(ids: readonly string[]): Promise<Map<string, LocationExtras>> {
     const images = await photoImages(this.#db, this.#cpo.photosUrl, ids)
-    const chargers =
+    const [chargers, schedules] =
       ids.length === 0
-        ? []
-        : await this.#db
-            .selectFrom('managed_chargers')
-            .select(['listing_id', 'evse_status', 'status_updated_at'])
-            .where('listing_id', 'in', ids)
-            .execute()
+        ? [[], []]
+        : await Promise.all([
+            this.#db
+              .selectFrom('managed_chargers')
+              .select(['listing_id', 'evse_status', 'status_updated_at'])
+              .where('listing_id', 'in', ids)
+              .execute(),
+            this.#db
+              .selectFrom('listing_schedules')
+              .innerJoin('listings', 'listings.id', 'listing_schedules.listing_id')
+              .select(['listing_schedules.listing_id', 'listing_schedules.schedule', 'listings.details'])
+              .where('listing_schedules.listing_id', 'in', ids)
+              .execute(),
+          ])
     const status = new Map(chargers.map((charger) => [charger.listing_id, charger]))
+    const openingTimes = new Map(
+      schedules.map((row) => [row.listing_id, openingTimesOf(row.schedule, row.details.time_zone)]),
+    )
     return new Map(
       ids.map((id) => {
         const charger = status.get(id)
+        const opening = openingTimes.get(id)
         return [
           id,
           {
             images: images.get(id) ?? [],
             ...(charger?.evse_status && { evseStatus: charger.evse_status }),
             ...(charger?.status_updated_at && { statusUpdated: new Date(charger.status_updated_at) }),
+            ...(opening && { openingTimes: opening }),
           },
         ]
       }),

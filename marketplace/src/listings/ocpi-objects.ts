@@ -1,4 +1,5 @@
 import type { PricedTariff } from '../../../src/pricing/pricing-types.ts'
+import type { OpeningTimes } from '../bookings/schedule.ts'
 import type { ListingConnector, ListingDetails } from './listing.schema.ts'
 
 /** The marketplace's CPO party and the price currency: what every Location and Tariff it sends carries. */
@@ -39,6 +40,8 @@ export interface LocationExtras {
   readonly evseStatus?: string
   /** When the status last changed, if later than the listing's change. */
   readonly statusUpdated?: Date
+  /** The owner's weekly schedule with its exceptions; without one the charger is always open. */
+  readonly openingTimes?: OpeningTimes
 }
 
 /** A listing is one Location with one EVSE whose connectors are the listed ones, all at its Tariff. */
@@ -68,6 +71,7 @@ export function locationOfListing(
     time_zone: details.time_zone,
     ...(details.access_instructions?.length ? { directions: details.access_instructions } : {}),
     ...(extras.images?.length ? { images: extras.images } : {}),
+    ...(extras.openingTimes && { opening_times: extras.openingTimes }),
     evses: [
       {
         uid: evseUidOf(listingId),

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist'
 import { Kysely, Migrator, PostgresDialect, type ColumnType, type Generated, type Migration } from 'kysely'
 import pg from 'pg'
 // A generic Kysely dialect with no knowledge of the hub (docs/decisions/0022-marketplace-platform-and-store.md).
@@ -13,6 +14,10 @@ import * as reviews from './migrations/0022_reviews.ts'
 import * as listingPhotos from './migrations/0030_listing_photos.ts'
 import * as managedChargers from './migrations/0031_managed_chargers.ts'
 import * as hubOutbox from './migrations/0032_hub_outbox.ts'
+import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
+import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
+import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
+import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { HubEndpoint, HubMessage } from '../hub/hub-connection.ts'
 import type { CdrToken, MeterSample } from '../chargers/charging-sessions.ts'
@@ -178,6 +183,34 @@ export interface MarketplaceTables {
     created_at: Timestamp
     resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
   }
+  // Schedules, bookings and payments (marketplace/src/bookings/).
+  listing_schedules: {
+    listing_id: string
+    schedule: ColumnType<Schedule, string, string>
+    updated_at: Timestamp
+  }
+  booking_terms: {
+    listing_id: string
+    terms: ColumnType<BookingTerms, string, string>
+    updated_at: Timestamp
+    evse_status_sent: string | null
+  }
+  bookings: {
+    id: string
+    listing_id: string
+    /** The member who booked, or null for a roaming driver (`roaming`). */
+    driver_id: string | null
+    roaming: ColumnType<RoamingBooker | null, string | null, string | null>
+    starts_at: Timestamp
+    ends_at: Timestamp
+    status: BookingStatus
+    currency: string
+    price_minor: number
+    captured_minor: number
+    payment_id: string | null
+    created_at: Timestamp
+    settled_at: Timestamp | null
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -201,6 +234,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0030_listing_photos': listingPhotos,
   '0031_managed_chargers': managedChargers,
   '0032_hub_outbox': hubOutbox,
+  '0040_schedules_and_bookings': schedulesAndBookings,
+  '0041_roaming_bookings': roamingBookings,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
@@ -215,7 +250,10 @@ export async function openMarketplaceStore(options: {
     db = new Kysely<MarketplaceTables>({ dialect: new PostgresDialect({ pool }) })
   } else {
     if (options.dataDir !== 'memory') mkdirSync(options.dataDir, { recursive: true })
-    const pglite = options.dataDir === 'memory' ? new PGlite() : new PGlite(options.dataDir)
+    // btree_gist: bookings' exclusion constraint (migration 0040).
+    const extensions = { btree_gist }
+    const pglite =
+      options.dataDir === 'memory' ? new PGlite({ extensions }) : new PGlite(options.dataDir, { extensions })
     db = new Kysely<MarketplaceTables>({ dialect: new PGliteDialect(pglite) })
   }
   const { error, results } = await new Migrator({

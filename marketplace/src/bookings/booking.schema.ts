@@ -1,0 +1,115 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+/** How a listing is booked, set by its owner. */
+export const BookingTerms = Type.Object(
+  {
+    instant_booking: Type.Boolean({ description: 'false: the owner accepts or declines each booking' }),
+    price_per_hour: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'Price of a booked slot per hour, in the currency of the marketplace',
+    }),
+    free_cancellation_hours: Type.Integer({
+      minimum: 0,
+      maximum: 720,
+      description: 'A driver who cancels at least this many hours before the slot pays nothing',
+    }),
+    cancellation_fee: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'What a later cancellation costs (at most the price of the slot)',
+    }),
+    unmanaged: Type.Boolean({
+      default: false,
+      description:
+        'No connection to the charger: the booked slot is the session, its status comes from bookings',
+    }),
+  },
+  { additionalProperties: false },
+)
+export type BookingTerms = Static<typeof BookingTerms>
+
+export const BOOKING_STATUSES = ['PENDING', 'CONFIRMED', 'DECLINED', 'CANCELLED', 'COMPLETED'] as const
+export type BookingStatus = (typeof BOOKING_STATUSES)[number]
+
+/** RFC 3339 with a zone (`Z` or an offset): a slot is an instant, whatever the driver's time zone. */
+const Instant = Type.String({
+  format: 'date-time',
+  pattern: '(Z|z|[+-]\\d{2}:\\d{2})$',
+  description: 'RFC 3339 date-time with Z or an offset',
+})
+
+export const BookingRequest = Type.Object(
+  {
+    listing_id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+    start: Instant,
+    end: Instant,
+    payment_method: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: "The card's payment method id (Stripe)" }),
+    ),
+  },
+  { additionalProperties: false },
+)
+export type BookingRequest = Static<typeof BookingRequest>
+
+export const Booking = Type.Object({
+  id: Type.String(),
+  listing_id: Type.String(),
+  start: Type.String(),
+  end: Type.String(),
+  status: Type.Union(BOOKING_STATUSES.map((status) => Type.Literal(status))),
+  currency: Type.String(),
+  price: Type.Number({ description: 'What the card is authorised for' }),
+  charged: Type.Number({ description: 'What was captured: the price, a cancellation fee, or 0' }),
+})
+export type Booking = Static<typeof Booking>
+
+export const BookingId = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+export const StatementLine = Type.Object({
+  booking_id: Type.String(),
+  listing_id: Type.String(),
+  start: Type.String(),
+  end: Type.String(),
+  kind: Type.Union([Type.Literal('SLOT'), Type.Literal('CANCELLATION_FEE')]),
+  amount: Type.Number(),
+  settled_at: Type.String(),
+})
+
+/** An owner's earnings in one calendar month (UTC), from the payments captured in it. */
+export const Statement = Type.Object({
+  period: Type.String(),
+  currency: Type.String(),
+  lines: Type.Array(StatementLine),
+  total: Type.Number(),
+})
+export type Statement = Static<typeof Statement>
+
+export const StatementQuery = Type.Object({
+  period: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'Calendar month YYYY-MM (UTC)' }),
+})
+
+/** Who asked for a roaming driver's booking: the eMSP, its request id, and the tokens it may be used with. */
+export const RoamingBooker = Type.Object({
+  country_code: Type.String(),
+  party_id: Type.String(),
+  request_id: Type.String(),
+  authorization_reference: Type.String(),
+  tokens: Type.Array(Type.Unknown()),
+})
+export type RoamingBooker = Static<typeof RoamingBooker>
+
+/** OCPI Bookings add-on 1.1: the parts of a BookingRequest the marketplace CPO reads. */
+export const OcpiBookingRequest = Type.Object({
+  country_code: Type.String({ pattern: '^[A-Z]{2}$' }),
+  party_id: Type.String({ pattern: '^[A-Z0-9]{3}$' }),
+  request_id: Type.String({ minLength: 1, maxLength: 36 }),
+  location_id: Type.String({ minLength: 1, maxLength: 36 }),
+  booking_location_id: Type.Optional(Type.String({ maxLength: 36 })),
+  tokens: Type.Optional(Type.Array(Type.Unknown())),
+  booking_tokens: Type.Optional(Type.Array(Type.Unknown())),
+  period: Type.Object({ start_date_time: Type.String(), end_date_time: Type.String() }),
+  authorization_reference: Type.String({ minLength: 1, maxLength: 36 }),
+  canceled: Type.Optional(Type.Unknown()),
+})
+export type OcpiBookingRequest = Static<typeof OcpiBookingRequest>

@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto'
+import type { HubOutbox } from '../hub/hub-outbox.ts'
+import type { MarketplaceDb } from '../storage/store.ts'
+import type { BookingStatus, OcpiBookingRequest, RoamingBooker } from './booking.schema.ts'
+import { BookingRefused, type BookingChange, type BookingRow, type Bookings } from './bookings.ts'
+import { openPeriods } from './schedule.ts'
+
+/** How far ahead the BookingLocation's Calendar offers free timeslots. */
+const CALENDAR_DAYS = 14
+const SLOT_STEP_MINUTES = 15
+
+/** OCPI ReservationStatus (Bookings add-on 1.1) of each marketplace booking status. */
+const RESERVATION_STATUS: Record<BookingStatus, string> = {
+  PENDING: 'PENDING',
+  CONFIRMED: 'RESERVED',
+  DECLINED: 'REJECTED',
+  CANCELLED: 'CANCELED',
+  COMPLETED: 'FULFILLED',
+}
+
+/** The answer to the hub: an OCPI status code, its words, and the Booking. */
+export interface RoamingAnswer {
+  readonly status_code: number
+  readonly status_message?: string
+  readonly data?: Record<string, unknown>
+}
+
+/**
+ * The marketplace CPO's side of the hub's Bookings module (docs/modules/bookings.md, Booking 1.1): each
+ * bookable listing is a BookingLocation with a Calendar of free timeslots, PUT to the hub; eMSPs' roaming
+ * drivers book through the hub, which POSTs their BookingRequests to the marketplace's bookings SENDER
+ * interface; later changes (the owner's decision, a completed slot) are PATCHed to the hub.
+ */
+export class RoamingBookings {
+  readonly #db: MarketplaceDb
+  readonly #bookings: Bookings
+  readonly #hub: Pick<HubOutbox, 'sendCpoObject'>
+  readonly #cpo: { readonly country_code: string; readonly party_id: string }
+  readonly #now: () => Date
+
+  constructor(
+    db: MarketplaceDb,
+    bookings: Bookings,
+    hub: Pick<HubOutbox, 'sendCpoObject'>,
+    options: { cpo: { country_code: string; party_id: string }; now: () => Date },
+  ) {
+    this.#db = db
+    this.#bookings = bookings
+    this.#hub = hub
+    this.#cpo = options.cpo
+    this.#now = options.now
+    bookings.onChange((change) => this.#changed(change))
+  }
+
+  /** A BookingRequest the hub forwarded: a new booking, a repeat of one, or its cancellation (`canceled`). */
+  async request(request: OcpiBookingRequest): Promise<RoamingAnswer> {
+    const booker: RoamingBooker = {
+      country_code: request.country_code,
+      party_id: request.party_id,
+      request_id: request.request_id,
+      authorization_reference: request.authorization_reference,
+      tokens: request.tokens ?? request.booking_tokens ?? [],
+    }
+    const existing = await this.#bookings.ofRoamingRequest(booker)
+    if (request.canceled !== undefined) {
+      if (!existing)
+        return { status_code: 2003, status_message: `No booking of request ${request.request_id}` }
+      try {
+        const cancelled = await this.#bookings.cancelBooking(existing)
+        return { status_code: 1000, data: this.#booking({ ...existing, status: cancelled.status }) }
+      } catch (error) {
+        if (!(error instanceof BookingRefused)) throw error
+        return { status_code: 2001, status_message: error.message, data: this.#booking(existing) }
+      }
+    }
+    // The same request again (a retry): the booking it made. Changing a booking is not offered.
+    if (existing) return { status_code: 1000, data: this.#booking(existing) }
+    try {
+      const booked = await this.#bookings.bookForRoaming(
+        request.location_id,
+        request.period.start_date_time,
+        request.period.end_date_time,
+        booker,
+      )
+      return { status_code: 1000, data: this.#booking(booked) }
+    } catch (error) {
+      if (!(error instanceof BookingRefused)) throw error
+      if (error.statusCode === 404) return { status_code: 2003, status_message: error.message }
+      if (error.statusCode !== 409) return { status_code: 2001, status_message: error.message }
+      // Taken or outside the opening hours: a Booking that says REJECTED, which the marketplace keeps not.
+      return {
+        status_code: 1000,
+        status_message: error.message,
+        data: {
+          id: randomUUID(),
+          ...this.#cpo,
+          request_id: request.request_id,
+          location_id: request.location_id,
+          period: request.period,
+          booking_tokens: booker.tokens,
+          authorization_reference: request.authorization_reference,
+          reservation_status: 'REJECTED',
+          last_updated: this.#now().toISOString(),
+        },
+      }
+    }
+  }
+
+  /** The listing's BookingLocation again (its free timeslots changed), and a roaming booking's new status. */
+  async #changed(change: BookingChange): Promise<void> {
+    await this.#publishLocation(change.listingId)
+    const booking = change.booking
+    if (booking?.roaming)
+      await this.#hub.sendCpoObject('PATCH', 'bookings', [booking.id], {
+        reservation_status: RESERVATION_STATUS[booking.status],
+        last_updated: this.#now().toISOString(),
+      })
+  }
+
+  /** PUTs the listing's BookingLocation, once it has a schedule and booking terms. */
+  async #publishLocation(listingId: string): Promise<void> {
+    const listing = await this.#db
+      .selectFrom('listings')
+      .innerJoin('listing_schedules', 'listing_schedules.listing_id', 'listings.id')
+      .innerJoin('booking_terms', 'booking_terms.listing_id', 'listings.id')
+      .select(['listings.details', 'listing_schedules.schedule', 'booking_terms.terms'])
+      .where('listings.id', '=', listingId)
+      .executeTakeFirst()
+    if (!listing) return
+    const now = this.#now()
+    const periods = openPeriods(listing.schedule, listing.details.time_zone, now, CALENDAR_DAYS)
+    const taken = await this.#db
+      .selectFrom('bookings')
+      .select(['starts_at', 'ends_at'])
+      .where('listing_id', '=', listingId)
+      .where('status', 'in', ['PENDING', 'CONFIRMED'])
+      .where('ends_at', '>', now)
+      .orderBy('starts_at')
+      .execute()
+    const last_updated = now.toISOString()
+    await this.#hub.sendCpoObject('PUT', 'bookings', ['booking_locations', listingId], {
+      ...this.#cpo,
+      id: listingId,
+      location_id: listingId,
+      booking_option: { evse_uid: `${listingId}-1` },
+      tariff_ids: [listingId],
+      booking_terms: {
+        cancel_until_minutes: listing.terms.free_cancellation_hours * 60,
+        change_not_allowed: true,
+        overlapping_bookings_allowed: false,
+      },
+      calendars: [
+        {
+          id: '1',
+          begin_from: now.toISOString(),
+          end_before: new Date(now.getTime() + CALENDAR_DAYS * 86_400_000).toISOString(),
+          timeslot_increment: SLOT_STEP_MINUTES,
+          available_timeslots: freeTimeslots(periods, taken, now),
+          last_updated,
+        },
+      ],
+      last_updated,
+    })
+  }
+
+  #booking(row: BookingRow): Record<string, unknown> {
+    return {
+      id: row.id,
+      ...this.#cpo,
+      request_id: row.roaming?.request_id,
+      location_id: row.listing_id,
+      booking_option: { evse_uid: `${row.listing_id}-1` },
+      period: { start_date_time: row.starts_at.toISOString(), end_date_time: row.ends_at.toISOString() },
+      booking_tokens: row.roaming?.tokens ?? [],
+      authorization_reference: row.roaming?.authorization_reference,
+      reservation_status: RESERVATION_STATUS[row.status],
+      last_updated: this.#now().toISOString(),
+    }
+  }
+}
+
+/** The opening periods after `now` minus the booked slots, as OCPI Timeslots. */
+export function freeTimeslots(
+  periods: readonly { begin: Date; end: Date }[],
+  taken: readonly { starts_at: Date; ends_at: Date }[],
+  now: Date,
+): { start_date_time: string; end_date_time: string }[] {
+  const free: { start_date_time: string; end_date_time: string }[] = []
+  for (const period of periods) {
+    let cursor = Math.max(period.begin.getTime(), now.getTime())
+    const end = period.end.getTime()
+    for (const slot of taken) {
+      if (slot.ends_at.getTime() <= cursor || slot.starts_at.getTime() >= end) continue
+      if (slot.starts_at.getTime() > cursor)
+        free.push({
+          start_date_time: new Date(cursor).toISOString(),
+          end_date_time: slot.starts_at.toISOString(),
+        })
+      cursor = Math.max(cursor, slot.ends_at.getTime())
+    }
+    if (cursor < end)
+      free.push({
+        start_date_time: new Date(cursor).toISOString(),
+        end_date_time: new Date(end).toISOString(),
+      })
+  }
+  return free
+}

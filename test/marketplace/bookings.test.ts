@@ -1,0 +1,489 @@
+import fc from 'fast-check'
+import { DateTime } from 'luxon'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Booking, BookingTerms, Statement } from '../../marketplace/src/bookings/booking.schema.ts'
+import type { Schedule } from '../../marketplace/src/bookings/schedule.schema.ts'
+import type { HttpResult } from '../support/http.ts'
+import { eventually } from '../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../support/test-store.ts'
+import { DECLINED_CARD, startFakeStripe, type FakeStripe } from './fake-stripe.ts'
+import * as support from './support.ts'
+import { CHARGER, startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
+
+const ZONE = 'Europe/Amsterdam'
+/** A Monday in January of next year: winter time in Amsterdam (UTC+1), always in the future. */
+const MONDAY = DateTime.fromObject({ year: DateTime.now().year + 1, month: 1, day: 1 }, { zone: ZONE }).set({
+  weekday: 1,
+})
+const FIRST_MONDAY = MONDAY.year === DateTime.now().year + 1 ? MONDAY : MONDAY.plus({ weeks: 1 })
+
+/** An instant at the local wall-clock time `time` of the day `days` after the first Monday. */
+function local(days: number, time: string): string {
+  const [hour, minute] = time.split(':').map(Number)
+  return FIRST_MONDAY.plus({ days }).set({ hour, minute, second: 0, millisecond: 0 }).toUTC().toISO()!
+}
+
+const EVENINGS: Schedule = {
+  weekly: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, begin: '17:00', end: '23:00' })),
+  exceptions: [
+    // The Wednesday closed, the Saturday open in the morning only.
+    { date: FIRST_MONDAY.plus({ days: 2 }).toISODate()!, hours: [] },
+    { date: FIRST_MONDAY.plus({ days: 5 }).toISODate()!, hours: [{ begin: '09:00', end: '12:00' }] },
+  ],
+}
+
+const TERMS: BookingTerms = {
+  instant_booking: true,
+  price_per_hour: 2.5,
+  free_cancellation_hours: 24,
+  cancellation_fee: 1.5,
+  unmanaged: true,
+}
+
+describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketplace (%s)', (engine) => {
+  let network: HubAndMarketplace
+  let stripe: FakeStripe
+  /** The marketplace's clock: tests move it on to begin and end slots. */
+  let clock = new Date()
+
+  function api<T>(method: string, path: string, body?: unknown, cookie?: string): Promise<HttpResult<T>> {
+    return support.api<T>(network.marketplaceUrl, method, path, body, cookie)
+  }
+
+  /** A new owner with a listing open for booking on `terms`; returns the owner's cookie and the listing id. */
+  async function bookableListing(email: string, terms: BookingTerms, schedule = EVENINGS) {
+    const owner = await support.signUp(network.marketplaceUrl, email)
+    const listing = await api<{ id: string }>('POST', '/listings', CHARGER, owner)
+    expect(listing.status, listing.text).toBe(201)
+    const scheduled = await api<{ hub: string }>(
+      'PUT',
+      `/listings/${listing.body.id}/schedule`,
+      schedule,
+      owner,
+    )
+    expect(scheduled.status, scheduled.text).toBe(200)
+    expect(scheduled.body.hub).toBe('delivered')
+    const termsSet = await api('PUT', `/listings/${listing.body.id}/booking-terms`, terms, owner)
+    expect(termsSet.status, termsSet.text).toBe(200)
+    return { owner, id: listing.body.id }
+  }
+
+  function book(
+    driver: string,
+    listingId: string,
+    start: string,
+    end: string,
+    paymentMethod = 'pm_card_visa',
+  ) {
+    return api<Booking>(
+      'POST',
+      '/bookings',
+      { listing_id: listingId, start, end, payment_method: paymentMethod },
+      driver,
+    )
+  }
+
+  function intentOf(bookingId: string) {
+    return [...stripe.intents.values()].find((intent) => intent.description?.includes(bookingId))
+  }
+
+  beforeAll(async () => {
+    stripe = await startFakeStripe()
+    network = await startHubAndMarketplace(engine, {
+      env: {
+        MARKETPLACE_STRIPE_SECRET_KEY: stripe.secretKey,
+        MARKETPLACE_STRIPE_API_URL: stripe.url,
+        MARKETPLACE_BOOKING_TICK_MS: '50',
+      },
+      options: { now: () => clock },
+    })
+  })
+
+  afterAll(async () => {
+    await network?.close()
+    await stripe?.close()
+  })
+
+  it("sends an owner's schedule to every eMSP as the Location's opening_times, exceptions in UTC", async () => {
+    const { id } = await bookableListing('schedule.owner@example.org', TERMS)
+    const location = await eventually(() => {
+      const put = network.emsp
+        .inbox('locations')
+        .findLast((request) => request.path.endsWith(`/NL/SHR/${id}`) && request.method === 'PUT')
+      expect(put?.body).toHaveProperty('opening_times')
+      return put!.body as { opening_times: Record<string, unknown> }
+    })
+    const wednesday = FIRST_MONDAY.plus({ days: 2 })
+    const saturday = FIRST_MONDAY.plus({ days: 5 })
+    expect(location.opening_times).toEqual({
+      twentyfourseven: false,
+      regular_hours: EVENINGS.weekly.map((p) => ({
+        weekday: p.weekday,
+        period_begin: '17:00',
+        period_end: '23:00',
+      })),
+      // Amsterdam is UTC+1 in January: local 09:00 is 08:00Z.
+      exceptional_openings: [
+        {
+          period_begin: `${saturday.toISODate()}T08:00:00Z`,
+          period_end: `${saturday.toISODate()}T11:00:00Z`,
+        },
+      ],
+      exceptional_closings: [
+        {
+          period_begin: `${wednesday.minus({ days: 1 }).toISODate()}T23:00:00Z`,
+          period_end: `${wednesday.toISODate()}T23:00:00Z`,
+        },
+        {
+          period_begin: `${saturday.minus({ days: 1 }).toISODate()}T23:00:00Z`,
+          period_end: `${saturday.toISODate()}T08:00:00Z`,
+        },
+        {
+          period_begin: `${saturday.toISODate()}T11:00:00Z`,
+          period_end: `${saturday.toISODate()}T23:00:00Z`,
+        },
+      ],
+    })
+  })
+
+  it('refuses a bad schedule in words, and keeps other owners and anonymous callers out', async () => {
+    const { owner, id } = await bookableListing('careful.owner@example.org', TERMS)
+    const backwards = await api<{ message: string }>(
+      'PUT',
+      `/listings/${id}/schedule`,
+      { weekly: [{ weekday: 1, begin: '20:00', end: '18:00' }], exceptions: [] },
+      owner,
+    )
+    expect(backwards.status).toBe(400)
+    expect(backwards.body.message).toMatch(/weekly/)
+    const badTime = await api<{ message: string }>(
+      'PUT',
+      `/listings/${id}/schedule`,
+      { weekly: [{ weekday: 1, begin: '25:00', end: '26:00' }], exceptions: [] },
+      owner,
+    )
+    expect(badTime.status).toBe(400)
+    expect(badTime.body.message).toMatch(/begin/)
+    const other = await support.signUp(network.marketplaceUrl, 'other.owner@example.org')
+    expect((await api('PUT', `/listings/${id}/schedule`, EVENINGS, other)).status).toBe(404)
+    expect((await api('PUT', `/listings/${id}/booking-terms`, TERMS, other)).status).toBe(404)
+    expect((await api('GET', `/listings/${id}/bookings`, undefined, other)).status).toBe(404)
+    expect((await api('PUT', `/listings/${id}/schedule`, EVENINGS)).status).toBe(401)
+  })
+
+  it('books a slot inside the schedule in the listing’s time zone, authorises the card, and never twice', async () => {
+    const { id } = await bookableListing('busy.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'first.driver@example.org')
+    // Monday 18:00–20:00 in Amsterdam is 17:00–19:00 UTC; an offset in the request means the same instant.
+    const booked = await book(driver, id, '2000-01-01T00:00:00Z', '2000-01-01T01:00:00Z')
+    expect(booked.status).toBe(400)
+    const monday = FIRST_MONDAY.toISODate()!
+    const created = await book(driver, id, `${monday}T18:00:00+01:00`, `${monday}T20:00:00+01:00`)
+    expect(created.status, created.text).toBe(201)
+    expect(created.body).toMatchObject({
+      start: `${monday}T17:00:00.000Z`,
+      end: `${monday}T19:00:00.000Z`,
+      status: 'CONFIRMED',
+      price: 5,
+      currency: 'EUR',
+    })
+    expect(intentOf(created.body.id)).toMatchObject({
+      amount: 500,
+      currency: 'eur',
+      capture_method: 'manual',
+      status: 'requires_capture',
+    })
+
+    // Overlapping, by another driver: refused; touching it is fine.
+    const second = await support.signUp(network.marketplaceUrl, 'second.driver@example.org')
+    expect((await book(second, id, local(0, '19:30'), local(0, '21:00'))).status).toBe(409)
+    expect((await book(second, id, local(0, '20:00'), local(0, '21:00'))).status).toBe(201)
+    // Outside the opening hours: before 17:00, on the closed Wednesday, past noon on the Saturday.
+    for (const [day, from, to] of [
+      [0, '16:30', '17:30'],
+      [2, '18:00', '19:00'],
+      [5, '11:00', '13:00'],
+    ] as const) {
+      const outside = await book(second, id, local(day, from), local(day, to))
+      expect(outside.status, `${day} ${from}`).toBe(409)
+      expect(outside.text).toMatch(/opening hours/)
+    }
+    expect((await book(second, id, local(5, '09:00'), local(5, '12:00'))).status).toBe(201)
+
+    // Two requests for the same slot at the same instant: exactly one gets it.
+    const both = await Promise.all([
+      book(driver, id, local(1, '18:00'), local(1, '19:00')),
+      book(second, id, local(1, '18:30'), local(1, '19:30')),
+    ])
+    expect(both.map((answer) => answer.status).sort()).toEqual([201, 409])
+
+    // Each driver sees only their own bookings.
+    const mine = await api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(mine.body.map((b) => b.id)).toContain(created.body.id)
+    const theirs = await api<Booking[]>('GET', '/bookings', undefined, second)
+    expect(theirs.body.map((b) => b.id)).not.toContain(created.body.id)
+    expect((await api('POST', `/bookings/${created.body.id}/cancel`, undefined, second)).status).toBe(404)
+  })
+
+  it('frees the slot again when the card is declined', async () => {
+    const { id } = await bookableListing('declined.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'broke.driver@example.org')
+    const declined = await book(driver, id, local(0, '18:00'), local(0, '19:00'), DECLINED_CARD)
+    expect(declined.status).toBe(402)
+    expect(declined.text).toMatch(/declined/)
+    expect((await book(driver, id, local(0, '18:00'), local(0, '19:00'))).status).toBe(201)
+    const missing = await api<{ message: string }>(
+      'POST',
+      '/bookings',
+      { listing_id: id, start: local(0, '20:00'), end: local(0, '21:00') },
+      driver,
+    )
+    expect(missing.status).toBe(400)
+    expect(missing.body.message).toMatch(/payment_method/)
+  })
+
+  it('lets the owner accept or decline; a decline releases the card', async () => {
+    const { owner, id } = await bookableListing('picky.owner@example.org', {
+      ...TERMS,
+      instant_booking: false,
+    })
+    const driver = await support.signUp(network.marketplaceUrl, 'hopeful.driver@example.org')
+    const first = await book(driver, id, local(0, '18:00'), local(0, '19:00'))
+    const second = await book(driver, id, local(1, '18:00'), local(1, '19:00'))
+    expect([first.body.status, second.body.status]).toEqual(['PENDING', 'PENDING'])
+    // A pending booking holds its slot too.
+    const rival = await support.signUp(network.marketplaceUrl, 'rival.driver@example.org')
+    expect((await book(rival, id, local(0, '18:00'), local(0, '19:00'))).status).toBe(409)
+    // Only the listing's owner decides.
+    expect((await api('POST', `/bookings/${first.body.id}/accept`, undefined, driver)).status).toBe(404)
+    const accepted = await api<Booking>('POST', `/bookings/${first.body.id}/accept`, undefined, owner)
+    expect(accepted.body.status).toBe('CONFIRMED')
+    const declined = await api<Booking>('POST', `/bookings/${second.body.id}/decline`, undefined, owner)
+    expect(declined.body.status).toBe('DECLINED')
+    expect(intentOf(second.body.id)?.status).toBe('canceled')
+    const listed = await api<Booking[]>('GET', `/listings/${id}/bookings`, undefined, owner)
+    expect(listed.body.map((b) => b.status)).toEqual(['CONFIRMED', 'DECLINED'])
+  })
+
+  it("cancels free early, and at the owner's fee late", async () => {
+    const { id } = await bookableListing('strict.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'changing.driver@example.org')
+    const today = await book(driver, id, local(0, '18:00'), local(0, '19:00'))
+    const thursday = await book(driver, id, local(3, '18:00'), local(3, '19:00'))
+    clock = new Date(local(0, '12:00'))
+    // 6 hours before the slot, under the owner's 24 free hours: the fee of 1.50 is captured.
+    const late = await api<Booking>('POST', `/bookings/${today.body.id}/cancel`, undefined, driver)
+    expect(late.status, late.text).toBe(200)
+    expect(late.body).toMatchObject({ status: 'CANCELLED', charged: 1.5 })
+    expect(intentOf(today.body.id)).toMatchObject({ status: 'succeeded', amount_received: 150 })
+    // Three days ahead: free, the whole authorisation released.
+    const early = await api<Booking>('POST', `/bookings/${thursday.body.id}/cancel`, undefined, driver)
+    expect(early.body).toMatchObject({ status: 'CANCELLED', charged: 0 })
+    expect(intentOf(thursday.body.id)?.status).toBe('canceled')
+    expect((await api('POST', `/bookings/${today.body.id}/cancel`, undefined, driver)).status).toBe(409)
+    // The slot is free again.
+    expect((await book(driver, id, local(0, '18:00'), local(0, '19:00'))).status).toBe(201)
+  })
+
+  it("turns an unmanaged charger's booked slot into its status at the hub, captures it, and counts it in the owner's earnings", async () => {
+    const { owner, id } = await bookableListing('earning.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'punctual.driver@example.org')
+    const slot = await book(driver, id, local(4, '18:00'), local(4, '19:30'))
+    expect(slot.body.price).toBe(3.75)
+    const statuses = () =>
+      network.emsp
+        .inbox('locations')
+        .filter((request) => request.method === 'PATCH' && request.path.endsWith(`/NL/SHR/${id}/${id}-1`))
+        .map((request) => (request.body as { status: string }).status)
+    await eventually(() => expect(statuses().at(-1)).toBe('AVAILABLE'))
+    clock = new Date(local(4, '17:50'))
+    await eventually(() => expect(statuses().at(-1)).toBe('RESERVED'))
+    clock = new Date(local(4, '18:00'))
+    await eventually(() => expect(statuses().at(-1)).toBe('CHARGING'))
+    clock = new Date(local(4, '19:30'))
+    await eventually(() => expect(statuses().at(-1)).toBe('AVAILABLE'))
+    expect(statuses().slice(-4)).toEqual(['AVAILABLE', 'RESERVED', 'CHARGING', 'AVAILABLE'])
+    await eventually(() =>
+      expect(intentOf(slot.body.id)).toMatchObject({ status: 'succeeded', amount_received: 375 }),
+    )
+    const mine = await api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(mine.body.find((b) => b.id === slot.body.id)).toMatchObject({ status: 'COMPLETED', charged: 3.75 })
+
+    const period = FIRST_MONDAY.toFormat('yyyy-LL')
+    const statement = await api<Statement>('GET', `/earnings?period=${period}`, undefined, owner)
+    expect(statement.status, statement.text).toBe(200)
+    expect(statement.body).toMatchObject({
+      period,
+      currency: 'EUR',
+      total: 3.75,
+      lines: [{ booking_id: slot.body.id, listing_id: id, kind: 'SLOT', amount: 3.75 }],
+    })
+    // Another owner's statement does not hold it; a bad period is refused in words.
+    const other = await api<Statement>('GET', `/earnings?period=${period}`, undefined, driver)
+    expect(other.body).toMatchObject({ lines: [], total: 0 })
+    const bad = await api<{ message: string }>('GET', '/earnings?period=2026-13', undefined, owner)
+    expect(bad.status).toBe(400)
+    expect(bad.body.message).toMatch(/period/)
+  })
+
+  it('captures a slot that ended while Stripe was away once it is back', async () => {
+    const { owner, id } = await bookableListing('patient.owner@example.org', { ...TERMS, unmanaged: false })
+    const driver = await support.signUp(network.marketplaceUrl, 'late.payer@example.org')
+    const slot = await book(driver, id, local(7, '18:00'), local(7, '19:00'))
+    expect(slot.status, slot.text).toBe(201)
+    stripe.down = true
+    try {
+      clock = new Date(local(7, '19:00'))
+      await eventually(async () => {
+        const mine = await api<Booking[]>('GET', '/bookings', undefined, driver)
+        expect(mine.body[0]).toMatchObject({ id: slot.body.id, status: 'COMPLETED' })
+      })
+      await eventually(() => expect(stripe.requests.at(-1)?.path).toMatch(/\/capture$/))
+      expect(intentOf(slot.body.id)?.status).toBe('requires_capture')
+      const period = FIRST_MONDAY.toFormat('yyyy-LL')
+      const unpaid = await api<Statement>('GET', `/earnings?period=${period}`, undefined, owner)
+      expect(unpaid.body.lines).toEqual([])
+    } finally {
+      stripe.down = false
+    }
+    await eventually(() =>
+      expect(intentOf(slot.body.id)).toMatchObject({ status: 'succeeded', amount_received: 250 }),
+    )
+  })
+
+  it("takes roaming drivers' bookings from other eMSPs through the hub's Bookings module", async () => {
+    const { id } = await bookableListing('roaming.owner@example.org', { ...TERMS, unmanaged: false })
+    // The listing reaches the eMSP as a BookingLocation with a Calendar of free timeslots.
+    const bookingLocation = await eventually(() => {
+      const put = network.emsp
+        .inbox('bookings')
+        .findLast((request) => request.path.endsWith(`/NL/SHR/booking_locations/${id}`))
+      expect(put?.method).toBe('PUT')
+      return put!.body as { calendars: { available_timeslots: { start_date_time: string }[] }[] }
+    })
+    expect(bookingLocation.calendars[0]!.available_timeslots.length).toBeGreaterThan(0)
+    const token = { country_code: 'DE', party_id: 'DRV', uid: 'TOK1', type: 'RFID', contract_id: 'DE-DRV-C1' }
+    const request = (requestId: string, from: string, to: string, extra: object = {}) =>
+      network.emsp.call<{ status_code: number; data?: { id: string; reservation_status: string } }>(
+        '/sender/bookings',
+        {
+          method: 'POST',
+          body: {
+            country_code: 'DE',
+            party_id: 'DRV',
+            request_id: requestId,
+            location_id: id,
+            booking_location_id: id,
+            tokens: [token],
+            period: { start_date_time: from, end_date_time: to },
+            authorization_reference: `AUTH-${requestId}`,
+            ...extra,
+          },
+        },
+      )
+    const booked = await request('REQ-1', local(8, '18:00'), local(8, '19:00'))
+    expect(booked.body.status_code, booked.text).toBe(1000)
+    expect(booked.body.data).toMatchObject({
+      reservation_status: 'RESERVED',
+      country_code: 'NL',
+      party_id: 'SHR',
+    })
+    // The slot is the roaming driver's: a member and another request are refused.
+    const driver = await support.signUp(network.marketplaceUrl, 'local.driver@example.org')
+    expect((await book(driver, id, local(8, '18:30'), local(8, '19:30'))).status).toBe(409)
+    const rival = await request('REQ-2', local(8, '18:30'), local(8, '19:30'))
+    expect(rival.body.data?.reservation_status).toBe('REJECTED')
+    // A repeat of the same request is the same booking; `canceled` cancels it.
+    expect((await request('REQ-1', local(8, '18:00'), local(8, '19:00'))).body.data?.id).toBe(
+      booked.body.data!.id,
+    )
+    const cancelled = await request('REQ-1', local(8, '18:00'), local(8, '19:00'), { canceled: {} })
+    expect(cancelled.body.data?.reservation_status).toBe('CANCELED')
+    expect((await book(driver, id, local(8, '18:30'), local(8, '19:30'))).status).toBe(201)
+  })
+
+  it("sends the owner's decision on a roaming driver's booking to its eMSP through the hub", async () => {
+    const { owner, id } = await bookableListing('approving.owner@example.org', {
+      ...TERMS,
+      instant_booking: false,
+      unmanaged: false,
+    })
+    const asked = await network.emsp.call<{
+      status_code: number
+      data?: { id: string; reservation_status: string }
+    }>('/sender/bookings', {
+      method: 'POST',
+      body: {
+        country_code: 'DE',
+        party_id: 'DRV',
+        request_id: 'REQ-APPROVAL',
+        location_id: id,
+        booking_location_id: id,
+        tokens: [
+          { country_code: 'DE', party_id: 'DRV', uid: 'TOK2', type: 'RFID', contract_id: 'DE-DRV-C2' },
+        ],
+        period: { start_date_time: local(9, '18:00'), end_date_time: local(9, '19:00') },
+        authorization_reference: 'AUTH-APPROVAL',
+      },
+    })
+    expect(asked.body.data?.reservation_status, asked.text).toBe('PENDING')
+    const bookingId = asked.body.data!.id
+    const accepted = await api<Booking>('POST', `/bookings/${bookingId}/accept`, undefined, owner)
+    expect(accepted.body.status).toBe('CONFIRMED')
+    const patch = await eventually(() => {
+      const sent = network.emsp
+        .inbox('bookings')
+        .find((request) => request.method === 'PATCH' && request.path.endsWith(`/NL/SHR/${bookingId}`))
+      expect(sent).toBeDefined()
+      return sent!.body
+    })
+    expect(patch).toMatchObject({ reservation_status: 'RESERVED' })
+  })
+
+  it('never lets two bookings of a listing overlap, whatever slots are asked for at once (property)', async () => {
+    const { id } = await bookableListing(
+      'popular.owner@example.org',
+      { ...TERMS, price_per_hour: 0, unmanaged: false },
+      {
+        weekly: [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, begin: '00:00', end: '23:59' })),
+        exceptions: [],
+      },
+    )
+    const driver = await support.signUp(network.marketplaceUrl, 'eager.driver@example.org')
+    // Each run books on a day of its own, in quarters of an hour from 08:00 local.
+    let day = 10
+    const slot = fc
+      .tuple(fc.integer({ min: 0, max: 16 }), fc.integer({ min: 1, max: 8 }))
+      .map(([from, quarters]) => [from, from + quarters] as const)
+    await fc.assert(
+      fc.asyncProperty(fc.array(slot, { minLength: 2, maxLength: 6 }), async (slots) => {
+        day += 1
+        const at = (quarter: number) =>
+          FIRST_MONDAY.plus({ days: day })
+            .set({ hour: 8 })
+            .plus({ minutes: 15 * quarter })
+        const answers = await Promise.all(
+          slots.map(([from, to]) =>
+            api(
+              'POST',
+              '/bookings',
+              { listing_id: id, start: at(from).toUTC().toISO(), end: at(to).toUTC().toISO() },
+              driver,
+            ),
+          ),
+        )
+        expect(answers.every((answer) => answer.status === 201 || answer.status === 409)).toBe(true)
+        const taken = slots.filter((_, index) => answers[index]!.status === 201)
+        const overlaps = (a: readonly [number, number], b: readonly [number, number]) =>
+          a[0] < b[1] && b[0] < a[1]
+        // No two granted slots overlap, and every refused slot overlaps a granted one.
+        taken.forEach((a, i) => taken.slice(i + 1).forEach((b) => expect(overlaps(a, b)).toBe(false)))
+        slots.forEach((requested, index) => {
+          if (answers[index]!.status === 409)
+            expect(taken.some((granted) => overlaps(requested, granted))).toBe(true)
+        })
+      }),
+      { numRuns: 15 },
+    )
+  })
+})
