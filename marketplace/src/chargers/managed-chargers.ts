@@ -2,7 +2,8 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
-import { RPCNotImplementedError, RPCServer, TimeoutError } from 'ocpp-rpc'
+// ocpp-rpc is CommonJS: Node's ESM loader gives compiled code its exports only as the default export.
+import ocppRpc from 'ocpp-rpc'
 import { generateToken, hashesEqual, hashToken } from '../../../src/core/tokens.ts'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import type { HubOutbox } from '../hub/hub-outbox.ts'
@@ -15,6 +16,8 @@ import {
   type ChargingSession,
   type MeterSample,
 } from './charging-sessions.ts'
+
+const { RPCNotImplementedError, RPCServer, TimeoutError } = ocppRpc
 
 /** Where chargers connect: `ws(s)://{public host}/ocpp/{identity}`, HTTP Basic auth with their password. */
 export const OCPP_PATH = '/ocpp'
@@ -81,7 +84,7 @@ export class ManagedChargers {
   readonly #ocppUrl: string
   readonly #log: FastifyBaseLogger
   readonly #connected = new Map<string, ConnectedCharger>()
-  readonly #server: RPCServer
+  readonly #server: InstanceType<typeof RPCServer>
 
   constructor(
     db: MarketplaceDb,
