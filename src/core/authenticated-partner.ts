@@ -6,6 +6,8 @@ export interface AuthenticatedPartner {
   readonly registered: boolean
   /** The partner presented its invitation token (token A). */
   readonly usedInvitationToken: boolean
+  /** The platform is unregistered (SUSPENDED): its last token opens only its own clearing (decision 0033). */
+  readonly clearingOnly: boolean
   /** The token as the partner meant it (Base64-decoded when it was sent encoded). */
   readonly token: string
 }

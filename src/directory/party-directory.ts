@@ -424,6 +424,7 @@ export class PartyDirectory {
         platformName: platform.name,
         registered: !usedInvitationToken && isRegistered(platform.status),
         usedInvitationToken,
+        clearingOnly: !usedInvitationToken && platform.status === 'SUSPENDED',
         token: candidate.token,
       }
     }

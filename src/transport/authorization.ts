@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route accepts a partner whose handshake has not completed (versions, credentials). */
     allowUnregistered?: boolean
+    /** The route is a clearing read, open to an unregistered (SUSPENDED) platform's last token too. */
+    openToSuspended?: boolean
   }
 }
 
@@ -46,7 +48,8 @@ export function tokenCandidates(header: string): string[] {
 
 /**
  * Authenticates every request of the scope it is registered in. A missing or unknown token is HTTP 401;
- * so is a token of an unfinished handshake (token A) on anything but versions and credentials.
+ * so is a token of an unfinished handshake (token A) on anything but versions and credentials, and the
+ * last token of an unregistered platform on anything but its clearing.
  */
 export function registerPartnerAuthentication(app: FastifyInstance, lookup: TokenLookup): void {
   app.decorateRequest('partner', undefined)
@@ -62,8 +65,12 @@ export function registerPartnerAuthentication(app: FastifyInstance, lookup: Toke
     if (!header) throw new OcpiError('HUB_ERR_AUTH_MISSING')
     const candidates = candidatesOf(header)
     const partner = candidates.length > 0 ? await lookup(candidates) : undefined
-    if (!partner) throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
-    if (!partner.registered && !request.routeOptions.config.allowUnregistered) {
+    const config = request.routeOptions.config
+    // An unregistered platform's token is unknown everywhere but on its clearing (decision 0033).
+    if (!partner || (partner.clearingOnly && !config.openToSuspended)) {
+      throw new OcpiError('HUB_ERR_AUTH_UNKNOWN_TOKEN')
+    }
+    if (!partner.registered && !partner.clearingOnly && !config.allowUnregistered) {
       throw new OcpiError('HUB_ERR_AUTH_NOT_REGISTERED')
     }
     request.partner = partner

@@ -20,7 +20,7 @@ import { partyFromText, partyKey, sameParty, type PartyRef } from '../../core/pa
 import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
 import type { HubContext } from '../../hub-context.ts'
 import type { PartyRoles } from '../../storage/party-columns.ts'
-import { loadRequester } from '../../routing/requester.ts'
+import type { PartyRow } from '../../storage/tables.ts'
 import { sendDocument } from '../../transport/downloads.ts'
 import { DocumentFormat, PartyText, PeriodFields } from './clearing.schema.ts'
 
@@ -46,14 +46,38 @@ function periodOf(query: PeriodRequest): Period {
 /** The roles in which a party is on a CDR's receiving side (mod_cdrs: OTHER is eMSP-like). */
 const CDR_RECEIVERS: readonly string[] = INTERFACE_IMPLEMENTERS.cdrs.RECEIVER
 
+const LIVE: readonly string[] = ['CONNECTED', 'OFFLINE']
+
 /**
- * The parties whose clearing the caller sees, by side: its own connected CPOs and eMSPs, or those of the
- * one party it names. Naming any other party is answered as if nothing of it existed. By role, not by
+ * The parties a platform reads the clearing of: all it holds or held (CONNECTED, OFFLINE, or SUSPENDED
+ * after it unregistered or the role was taken off), but not one that another platform holds live in that
+ * role now: that party's clearing is the new holder's.
+ */
+function clearingPartiesOf(context: HubContext, platformId: string): PartyRow[] {
+  return context.directory
+    .partiesOf(platformId)
+    .filter(
+      (party) =>
+        party.status !== 'PLANNED' &&
+        !context.directory
+          .partiesWithIds(party)
+          .some(
+            (other) =>
+              other.party.platform_id !== platformId &&
+              other.party.role === party.role &&
+              LIVE.includes(other.party.status),
+          ),
+    )
+}
+
+/**
+ * The parties whose clearing the caller sees, by side: its own CPOs and eMSPs (clearingPartiesOf), or the
+ * one of them it names. Naming any other party is answered as if nothing of it existed. By role, not by
  * ids alone: another platform's party under the same ids in the other role is not the caller's.
  */
 function ownParties(context: HubContext, partner: AuthenticatedPartner, named?: string): PartyRoles {
   const wanted = partyFromText(named)
-  const parties = loadRequester(context.directory, partner).parties.filter(
+  const parties = clearingPartiesOf(context, partner.platformId).filter(
     (party) => !wanted || sameParty(party, wanted),
   )
   if (wanted && parties.length === 0) {
@@ -77,10 +101,13 @@ export async function partyClearingRoutes(
 ): Promise<void> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const hubName = context.hub.name
+  // Read-only: an unregistered platform still reads its own clearing with its last token (decision 0033).
+  const config = { openToSuspended: true }
 
   routes.get(
     '/hub/clearing/statements',
     {
+      config,
       schema: {
         summary: 'Your statements of a period as the ledger gives them now (open), as JSON, CSV or PDF',
         tags: TAGS,
@@ -101,6 +128,7 @@ export async function partyClearingRoutes(
   routes.get(
     '/hub/clearing/statements/closed',
     {
+      config,
       schema: {
         summary: 'Your closed statements (and corrections) of a period, as JSON, CSV or PDF',
         tags: TAGS,
@@ -121,6 +149,7 @@ export async function partyClearingRoutes(
   routes.get(
     '/hub/clearing/statements/:id',
     {
+      config,
       schema: {
         summary: 'One of your closed statements (or corrections), as JSON, CSV or PDF',
         tags: TAGS,
@@ -143,6 +172,7 @@ export async function partyClearingRoutes(
   routes.get(
     '/hub/clearing/invoices',
     {
+      config,
       schema: {
         summary: "The hub's fee invoices to your parties for a period, as JSON, CSV or PDF",
         tags: TAGS,
@@ -169,6 +199,7 @@ export async function partyClearingRoutes(
   routes.get(
     '/hub/clearing/analytics',
     {
+      config,
       schema: {
         summary: 'Your parties’ sessions, energy, utilisation per Location and hour, and top partners',
         tags: TAGS,

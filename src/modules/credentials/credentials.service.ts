@@ -290,7 +290,10 @@ export async function updatePartner(
   return hubCredentials(context, tokenC, partner.platformId)
 }
 
-/** Ends a platform's connection: its tokens stop working and its parties become SUSPENDED. */
+/**
+ * Ends a platform's connection: its parties become SUSPENDED and its tokens stop working, except that its
+ * last token still reads its own clearing (/ocpi/hub/clearing, decision 0033).
+ */
 async function suspendPlatform(
   context: HubContext,
   platformId: string,
@@ -303,7 +306,6 @@ async function suspendPlatform(
       status: 'SUSPENDED',
       invitation_token_hash: null,
       token_a_expires_at: null,
-      inbound_token_hash: null,
       outbound_token: null,
     })
     await tx.setPartiesStatus(platformId, 'SUSPENDED')
