@@ -7,6 +7,7 @@ import { STORE_VARIANTS } from '../support/test-store.ts'
 import { startTestHub, type TestHub } from '../support/test-hub.ts'
 
 const CDRS = '/2.3.0/receiver/cdrs'
+const CPO_SENDER = '/2.3.0/sender/cdrs'
 
 interface Statement {
   figures: { sessions: number; amount_excl_vat: number; energy_kwh: number }
@@ -48,6 +49,13 @@ for (const engine of STORE_VARIANTS) {
         })
         .execute()
     }
+    /** The eMSP no longer holds it; its CPO still lists it on its CDRs Sender. */
+    const atCpoOnly = () =>
+      aCdr(
+        { id: 'OLD-AT-CPO', total_energy: 7, total_cost: { before_taxes: 2.5, taxes: [] } },
+        cpo.party,
+        emsp.party,
+      )
     const statements = async () => {
       const response = await hub.admin<{ statements: Statement[] }>(
         'GET',
@@ -86,11 +94,17 @@ for (const engine of STORE_VARIANTS) {
         status: 404,
         body: envelope(null, 2003, 'unknown CDR'),
       }))
+      emsp.platform.answer('GET', `${CDRS}/stored/OLD-AT-CPO`, () => ({
+        status: 404,
+        body: envelope(null, 2003, 'unknown CDR'),
+      }))
+      cpo.platform.answer('GET', CPO_SENDER, () => ({ status: 200, body: envelope([atCpoOnly()]) }))
       const sent = await cpo.call('/receiver/cdrs', { method: 'POST', body: live() })
       expect(sent.status, sent.text).toBe(201)
       kept.set('OLD-1', old())
       await deliveredBeforeTheLedger('OLD-1', 'pre-0017-old-1')
       await deliveredBeforeTheLedger('OLD-GONE', 'pre-0017-old-gone')
+      await deliveredBeforeTheLedger('OLD-AT-CPO', 'pre-0017-old-at-cpo')
     })
     afterAll(async () => {
       await hub?.close()
@@ -102,15 +116,20 @@ for (const engine of STORE_VARIANTS) {
       expect(before!.lines.map((line) => line.cdr_id)).toEqual(['LIVE-1'])
 
       const outcome = await backfill()
-      expect(outcome.added).toBe(1)
+      expect(outcome.added).toBe(2)
       expect(outcome.unavailable.map((entry) => entry.cdr_id)).toEqual(['OLD-GONE'])
       expect(outcome.unavailable[0]!.reason).toContain('2003')
+      expect(outcome.unavailable[0]!.reason).toContain('its CDRs Sender does not list it')
 
       const [after] = await statements()
-      expect(after!.lines.map((line) => line.cdr_id).sort()).toEqual(['LIVE-1', 'OLD-1'])
-      expect(after!.figures.sessions).toBe(2)
-      expect(after!.figures.amount_excl_vat).toBe(12.5 + 4.75)
-      expect(after!.figures.energy_kwh).toBe(live().total_energy + 33)
+      expect(after!.lines.map((line) => line.cdr_id).sort()).toEqual(['LIVE-1', 'OLD-1', 'OLD-AT-CPO'])
+      expect(after!.figures.sessions).toBe(3)
+      expect(after!.figures.amount_excl_vat).toBe(12.5 + 4.75 + 2.5)
+      expect(after!.figures.energy_kwh).toBe(live().total_energy + 33 + 7)
+      // The CPO's list was read once, as the eMSP reads it through the hub.
+      const [listed] = cpo.platform.requestsTo('GET', CPO_SENDER)
+      expect(cpo.platform.requestsTo('GET', CPO_SENDER)).toHaveLength(1)
+      expect(listed!.headers['ocpi-from-party-id']).toBe('EM1')
     })
 
     it('running it again adds nothing and changes no statement; the one still missing is asked for again', async () => {
