@@ -100,5 +100,18 @@ for (const engine of STORE_VARIANTS) {
       const update = await cpo.call('/credentials', { method: 'PUT', body: {} })
       expect(update.status).toBe(401)
     })
+
+    it('once another platform holds its ids in that role, their clearing is the new holder’s', async () => {
+      const successor = await connectParty(hub, 'CPO', 'NL', 'CP1')
+      try {
+        const own = await read<Statement[]>(successor, '/statements?month=2026-03')
+        expect(own.body.data.map(pair)).toEqual(['CP1>EM1'])
+        const former = await read<Statement[]>(cpo, '/statements?month=2026-03')
+        expect(former.status, former.text).toBe(200)
+        expect(former.body.data).toEqual([])
+      } finally {
+        await successor.platform.close()
+      }
+    })
   })
 }
