@@ -31,6 +31,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist/marketplace ./dist/marketplace
+# The driver app, served by the marketplace at /app (decision 0031).
+COPY --from=build /app/dist/web/app ./dist/web/app
 COPY package.json LICENSE ./
 RUN mkdir /data && chown 1000:1000 /data
 VOLUME /data

@@ -35,6 +35,7 @@ import { Discovery } from './discovery/discovery.ts'
 import { discoveryRoutes } from './discovery/discovery-routes.ts'
 import { Reviews } from './reviews/reviews.ts'
 import { reviewRoutes } from './reviews/review-routes.ts'
+import { driverAppPlugin } from './web/driver-app.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -152,6 +153,9 @@ export async function buildMarketplace(
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
   await app.register(apiDocumentRoute(), { prefix: '/api' })
+  // The front ends, built by `npm run build` (vite.config.ts): the drivers' app at /app (decision 0031).
+  const map = { tile_url: config.mapTileUrl ?? null, attribution: config.mapAttribution }
+  await app.register(driverAppPlugin, { prefix: '/app', settings: { map } })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
   let bookingClock: NodeJS.Timeout | undefined

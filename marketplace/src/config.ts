@@ -35,6 +35,9 @@ export interface MarketplaceConfig {
   readonly outboxRetryMs: number
   /** The operator's token for review moderation (`Authorization: Bearer …`); unset: no moderation. */
   readonly adminToken: string | undefined
+  /** The driver app's map tiles (a Leaflet URL template); unset: the basemap shipped with the app. */
+  readonly mapTileUrl: string | undefined
+  readonly mapAttribution: string
   // Bookings and payments (marketplace/src/bookings/, marketplace/src/payments/).
   /** Stripe's secret key; unset: no card payments, so only free slots can be booked. */
   readonly stripeSecretKey: string | undefined
@@ -113,6 +116,8 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
     outboxRetryMs: positiveInteger(env, 'MARKETPLACE_OUTBOX_RETRY_MS', 5000),
     adminToken: env['MARKETPLACE_ADMIN_TOKEN'] || undefined,
+    mapTileUrl: env['MARKETPLACE_MAP_TILE_URL'] || undefined,
+    mapAttribution: required(env, 'MARKETPLACE_MAP_ATTRIBUTION', '© OpenStreetMap contributors'),
     stripeSecretKey: env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined,
     stripeApiUrl: env['MARKETPLACE_STRIPE_API_URL'] || undefined,
     bookingTickMs: positiveInteger(env, 'MARKETPLACE_BOOKING_TICK_MS', 30_000),

@@ -58,12 +58,11 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
   return violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
 }
 
-const SCREENSHOTS = new URL('../../docs/console/', import.meta.url)
-
-/** A screenshot of the page into docs/console/<name>.png, shown in docs/console.md. */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true })
-  await page.screenshot({ path: new URL(`${name}.png`, SCREENSHOTS).pathname, fullPage: false })
+/** A screenshot of the page into docs/<folder>/<name>.png (docs/console.md, docs/apps.md show them). */
+export async function screenshot(page: Page, name: string, folder = 'console'): Promise<void> {
+  const screenshots = new URL(`../../docs/${folder}/`, import.meta.url)
+  mkdirSync(screenshots, { recursive: true })
+  await page.screenshot({ path: new URL(`${name}.png`, screenshots).pathname, fullPage: false })
 }
 
 /** Opens the console and signs in through its form, as an operator would; resolves on the overview. */

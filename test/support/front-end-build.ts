@@ -3,8 +3,6 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-/** The console's built page: written last by every build, so its time is the build's. */
-const BUILT_PAGE = `${ROOT}dist/web/console/index.html`
 const INPUTS = ['web', 'vite.config.ts', 'package-lock.json']
 
 function newestChange(path: string): number {
@@ -17,13 +15,22 @@ function newestChange(path: string): number {
  * Builds the front ends (vite build, as `npm run build` does) when a file under web/, the Vite config or the
  * lockfile changed after the last build, so the browser tests always see the current console.
  */
-export async function buildFrontEndIfStale(): Promise<void> {
+export async function buildFrontEndIfStale(app: 'console' | 'app' = 'console'): Promise<void> {
   let builtAt = 0
   try {
-    builtAt = statSync(BUILT_PAGE).mtimeMs
+    // The front end's built page: written last by every build, so its time is the build's.
+    builtAt = statSync(`${ROOT}dist/web/${app}/index.html`).mtimeMs
   } catch {
     // Never built.
   }
   if (builtAt > Math.max(...INPUTS.map((input) => newestChange(`${ROOT}${input}`)))) return
-  await build({ configFile: `${ROOT}vite.config.ts`, logLevel: 'warn' })
+  // vite.config.ts reads WEB_APP when it loads, which it does for every build.
+  const previous = process.env['WEB_APP']
+  process.env['WEB_APP'] = app
+  try {
+    await build({ configFile: `${ROOT}vite.config.ts`, logLevel: 'warn' })
+  } finally {
+    if (previous === undefined) delete process.env['WEB_APP']
+    else process.env['WEB_APP'] = previous
+  }
 }

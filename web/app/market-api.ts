@@ -1,0 +1,125 @@
+import { ApiError } from '../shared/api.ts'
+import { STRINGS } from './strings.ts'
+
+/** The marketplace's members' API (docs/marketplace.md), same origin, the member's session in a cookie. */
+
+export interface Member {
+  readonly id: string
+  readonly email: string
+}
+
+export interface FoundLocation {
+  readonly country_code: string
+  readonly party_id: string
+  readonly id: string
+  readonly name?: string
+  readonly address?: string
+  readonly city?: string
+  readonly latitude: number
+  readonly longitude: number
+  readonly evses: readonly {
+    readonly uid: string
+    readonly status: string
+    readonly connectors: readonly {
+      id: string
+      standard: string
+      power_type: string
+      max_power_kw?: number
+    }[]
+  }[]
+  readonly available_evses: number
+  readonly rating: Rating
+  readonly typical_charge?: { energy_kwh: number; currency: string; price: number }
+}
+
+export interface Rating {
+  readonly average: number
+  readonly count: number
+}
+
+export interface Review {
+  readonly id: string
+  readonly rating: number
+  readonly text?: string
+  readonly reply?: string
+  readonly created_at: string
+}
+
+interface Cost {
+  readonly currency: string
+  readonly before_taxes: number
+  readonly after_taxes?: number
+}
+
+export interface Charge {
+  readonly id: string
+  readonly status: string
+  readonly status_reason?: string
+  readonly country_code: string
+  readonly party_id: string
+  readonly location_id: string
+  readonly location_name?: string
+  readonly evse_uid: string
+  readonly session?: { energy_kwh: number; minutes: number; cost_so_far?: Cost }
+  readonly receipt?: { cdr_id: string; energy_kwh: number; time_hours: number; total_cost: Cost }
+}
+
+/** A location's key in paths: country, party and id. */
+export function locationKey(location: { country_code: string; party_id: string; id: string }): string {
+  return `${location.country_code}/${location.party_id}/${encodeURIComponent(location.id)}`
+}
+
+/** What a driver should read when the marketplace gave no message of its own. */
+function plainWords(status: number): string {
+  if (status === 401) return STRINGS.errors.signedOut
+  if (status === 404) return STRINGS.errors.notFound
+  if (status === 409) return STRINGS.errors.conflict
+  if (status === 429) return STRINGS.errors.tooMany
+  if (status === 502 || status === 504) return STRINGS.errors.unavailable
+  if (status >= 500) return STRINGS.errors.server
+  return STRINGS.errors.refused
+}
+
+/** The marketplace's messages are sentences for developers; those that help a driver are shown, with a capital. */
+function sentence(text: string): string {
+  const trimmed = text.trim()
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  let response: Response
+  try {
+    response = await fetch(`/api${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(0, 'NETWORK', STRINGS.errors.network)
+  }
+  const text = await response.text()
+  const parsed: unknown = text ? JSON.parse(text) : undefined
+  if (!response.ok) {
+    const problem = (parsed ?? {}) as { error?: string; message?: string }
+    // A 5xx message speaks of internals; a 4xx one says what to change.
+    const words =
+      problem.message && response.status < 500 && response.status !== 401
+        ? sentence(problem.message)
+        : plainWords(response.status)
+    throw new ApiError(response.status, problem.error ?? `HTTP_${response.status}`, words)
+  }
+  return parsed as T
+}
+
+export async function currentMember(): Promise<Member | null> {
+  try {
+    return await request<Member>('GET', '/me')
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return null
+    throw error
+  }
+}
