@@ -6,6 +6,7 @@ import { aSession } from '../../fixtures/sessions.ts'
 import { aStartSession } from '../../fixtures/commands.ts'
 import { Value } from '@sinclair/typebox/value'
 import { Session } from '../../../src/modules/sessions/sessions.schema.ts'
+import { Cdr } from '../../../src/modules/cdrs/cdrs.schema.ts'
 import { aToken } from '../../fixtures/tokens.ts'
 import type { AuthorizationInfo } from '../../../src/modules/tokens/tokens.schema.ts'
 import { envelope } from '../../support/fake-platform.ts'
@@ -285,7 +286,7 @@ for (const engine of STORE_VARIANTS) {
       }
     })
 
-    it('turns HBS’s ChargingNotifications Start and End of a session our eMSP started at an OICP CPO into that eMSP’s OCPI Session, ACTIVE then COMPLETED', async () => {
+    it('turns HBS’s ChargingNotifications Start and End of a session our eMSP started at an OICP CPO into that eMSP’s OCPI Session, ACTIVE then COMPLETED, and its ChargeDetailRecord into the eMSP’s unpriced OCPI CDR', async () => {
       const emsp = await connectParty(hub, 'EMSP', 'DE', 'EM2')
       try {
         hbs.addForeignEvse(
@@ -386,6 +387,73 @@ for (const engine of STORE_VARIANTS) {
         })
         expect(stranger.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
         expect(emsp.platform.requestsUnder('/2.3.0/receiver/sessions')).toHaveLength(2)
+
+        // The OICP CPO's CDR, through HBS: the eMSP's OCPI CDR from the virtual CPO, unpriced.
+        const record = (overrides: Record<string, unknown> = {}) =>
+          hbs.forwardToHub(oicpUrl, '/cdrmgmt/v22/operators/DE*ABC/charge-detail-record', {
+            SessionID: sessionId,
+            EvseID: 'DE*ABC*E200',
+            Identification: { RemoteIdentification: { EvcoID: 'DE-EM2-C00000042-7' } },
+            SessionStart: '2026-12-06T20:57:00+01:00',
+            ChargingStart: '2026-12-06T21:00:00+01:00',
+            ChargingEnd: '2026-12-06T21:40:00+01:00',
+            SessionEnd: '2026-12-06T21:43:00+01:00',
+            ConsumedEnergy: 14.2,
+            ...overrides,
+          })
+        const elsewhere = await record({ EvseID: 'DE*ABC*E999' })
+        expect(elsewhere.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+        const unknown = await record({ SessionID: 'f7b333aa-2e55-0007-b2d3-931d38ebf10b' })
+        expect(unknown.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+        expect(emsp.platform.requestsUnder('/2.3.0/receiver/cdrs')).toHaveLength(0)
+        const recorded = await record()
+        expect(recorded.body).toEqual({ Result: true, StatusCode: { Code: '000' }, SessionID: sessionId })
+        const [cdr] = emsp.platform.requestsUnder('/2.3.0/receiver/cdrs')
+        expect(cdr!.method).toBe('POST')
+        expect(Value.Errors(Cdr, cdr!.body).First()).toBeUndefined()
+        expect(cdr!.body).toMatchObject({
+          country_code: 'DE',
+          party_id: 'ABC',
+          id: sessionId,
+          session_id: sessionId,
+          authorization_reference: sessionId,
+          start_date_time: '2026-12-06T19:57:00.000Z',
+          end_date_time: '2026-12-06T20:43:00.000Z',
+          cdr_token: {
+            country_code: 'DE',
+            party_id: 'EM2',
+            contract_id: 'DE-EM2-C00000042-7',
+            type: 'APP_USER',
+          },
+          auth_method: 'COMMAND',
+          cdr_location: {
+            id: 'DE*ABC*P2',
+            city: 'Köln',
+            country: 'DEU',
+            evse_uid: 'DE*ABC*E200',
+            evse_id: 'DE*ABC*E200',
+            connector_standard: 'IEC_62196_T2',
+            connector_power_type: 'AC_3_PHASE',
+          },
+          currency: 'EUR',
+          total_cost: { before_taxes: 0 },
+          total_energy: 14.2,
+          total_time: 0.7666666666666667,
+          total_parking_time: 0.05,
+          charging_periods: [
+            {
+              start_date_time: '2026-12-06T20:00:00.000Z',
+              dimensions: [
+                { type: 'ENERGY', volume: 14.2 },
+                { type: 'TIME', volume: 0.6666666666666666 },
+              ],
+            },
+            {
+              start_date_time: '2026-12-06T20:40:00.000Z',
+              dimensions: [{ type: 'PARKING_TIME', volume: 0.05 }],
+            },
+          ],
+        })
         expect(hbs.violations).toEqual([])
       } finally {
         await emsp.platform.close()
