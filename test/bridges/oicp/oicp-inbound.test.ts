@@ -8,7 +8,10 @@ import { Value } from '@sinclair/typebox/value'
 import { Session } from '../../../src/modules/sessions/sessions.schema.ts'
 import { Cdr } from '../../../src/modules/cdrs/cdrs.schema.ts'
 import { aToken } from '../../fixtures/tokens.ts'
-import type { AuthorizationInfo } from '../../../src/modules/tokens/tokens.schema.ts'
+import {
+  AuthorizationInfo as AuthorizationInfoSchema,
+  type AuthorizationInfo,
+} from '../../../src/modules/tokens/tokens.schema.ts'
 import { envelope } from '../../support/fake-platform.ts'
 import type { RecordedRequest } from '../../support/fake-platform.ts'
 import { connectParty, eventually, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
@@ -458,6 +461,36 @@ for (const engine of STORE_VARIANTS) {
       } finally {
         await emsp.platform.close()
       }
+    })
+
+    it('asks HBS with eRoamingAuthorizeStart about a token no eMSP of the hub shared, when our represented CPO authorizes it, and answers with what Hubject’s EMP said', async () => {
+      hbs.authorizedIds.set('04A2B3C4D5E6F7', 'DE*8EO')
+      const authorize = (uid: string) =>
+        cpo.call(`/sender/tokens/${uid}/authorize?type=RFID`, {
+          method: 'POST',
+          body: { location_id: 'LOC-HBS-1', evse_uids: ['E1'] },
+        })
+      const allowed = await authorize('04A2B3C4D5E6F7')
+      expect(allowed.body).toMatchObject({
+        status_code: 1000,
+        data: {
+          allowed: 'ALLOWED',
+          token: { country_code: 'DE', party_id: '8EO', uid: '04A2B3C4D5E6F7', type: 'RFID' },
+        },
+      })
+      expect(
+        Value.Errors(AuthorizationInfoSchema, (allowed.body as { data: unknown }).data).First(),
+      ).toBeUndefined()
+      const [asked] = hbs.requestsTo('/authorize/start')
+      expect(asked!.body).toEqual({
+        OperatorID: 'DE*OPH',
+        EvseID: 'NL*CP1*EE1',
+        Identification: { RFIDMifareFamilyIdentification: { UID: '04A2B3C4D5E6F7' } },
+      })
+      const unknown = await authorize('DEADBEEF')
+      expect(unknown.body).toMatchObject({ status_code: 1000, data: { allowed: 'NOT_ALLOWED' } })
+      expect(hbs.requestsTo('/authorize/start')).toHaveLength(2)
+      expect(hbs.violations).toEqual([])
     })
 
     it('answers HBS Result false with the code and the reason: the CPO’s EVSE_OCCUPIED, an EVSE the hub does not represent, a body that is no remote start, a stop of a session it never started', async () => {
