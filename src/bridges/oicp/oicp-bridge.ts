@@ -217,7 +217,11 @@ export class OicpBridge {
     await this.#context.directory.write(async (tx) => {
       const platform = await tx.lockPlatform(platformId)
       const before = platform ? await tx.partiesOf(platformId) : []
-      const endpoints = [{ identifier: 'locations', role: 'RECEIVER', url: this.#client.baseUrl }]
+      // tokens SENDER: a represented CPO's authorization of a token no eMSP shared goes to HBS.
+      const endpoints = [
+        { identifier: 'locations', role: 'RECEIVER', url: this.#client.baseUrl },
+        { identifier: 'tokens', role: 'SENDER', url: this.#client.baseUrl },
+      ]
       if (!platform) {
         await tx.insertPlatform({
           id: platformId,

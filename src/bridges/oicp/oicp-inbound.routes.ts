@@ -5,6 +5,7 @@ import type { HubConfig } from '../../config/config.ts'
 import {
   acknowledgement,
   InboundAuthorizeStart,
+  InboundChargeDetailRecord,
   InboundChargingNotification,
   InboundRemoteStart,
   InboundRemoteStop,
@@ -134,6 +135,19 @@ export function createOicpListener(options: {
       },
     },
     async (request) => inbound.chargingNotification(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/cdrmgmt/v22/operators/:operatorID/charge-detail-record',
+    {
+      schema: {
+        summary:
+          'eRoamingChargeDetailRecord from HBS: the OCPI CDR of a session our eMSP started at an OICP CPO',
+        tags: ['OICP bridge'],
+        params: Type.Object({ operatorID: Type.String({ minLength: 1, maxLength: 10 }) }),
+        body: InboundChargeDetailRecord,
+      },
+    },
+    async (request) => inbound.chargeDetailRecord(request.body, request.correlationId, request.log),
   )
   return app
 }

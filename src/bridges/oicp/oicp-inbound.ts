@@ -5,6 +5,8 @@ import type { PartyRole } from '../../directory/party-directory.ts'
 import type { HubContext } from '../../hub-context.ts'
 import type { CommandResponse, CommandResult } from '../../modules/commands/commands.schema.ts'
 import { sendCommand } from '../../modules/commands/commands.service.ts'
+import type { Cdr } from '../../modules/cdrs/cdrs.schema.ts'
+import { postCdr } from '../../modules/cdrs/cdrs.service.ts'
 import type { AuthorizationInfo, LocationReferences } from '../../modules/tokens/tokens.schema.ts'
 import { patchSession, putSession } from '../../modules/sessions/sessions.service.ts'
 import { sessionCounterpart } from '../../modules/sessions/sessions.routing.ts'
@@ -20,6 +22,7 @@ import {
   acknowledgement,
   OICP_CODES,
   type InboundAuthorizeStart,
+  type InboundChargeDetailRecord,
   type InboundChargingNotification,
   type InboundRemoteStart,
   type InboundRemoteStop,
@@ -240,30 +243,11 @@ export class OicpInbound {
   ): Promise<Verdict> {
     const bridge = await this.#connectedBridge()
     if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
-    const db = this.#context.db
-    const id = notification.SessionID
-    const [session, sessionEvse] = await Promise.all([
-      ocpiObjectsOf(db, OICP, SESSION_KIND.foreign, [id]).then((found) => found.get(id)),
-      ocpiObjectsOf(db, OICP, SESSION_EVSE_KIND.foreign, [id]).then((found) => found.get(id)),
-    ])
-    const emsp = session && (await sessionCounterpart(db, session.owner, id))
-    if (!session || !sessionEvse || !emsp) {
-      return refused(
-        OICP_CODES.sessionInvalid,
-        `no eMSP of the hub started a session ${id} through the bridge`,
-      )
-    }
+    const found = await this.#bridgedSession(notification.SessionID)
+    if (found.refusal) return found.refusal
     if (notification.Type === 'Error') return { ok: true }
-    const evseId = evseIdOfSession(sessionEvse.id)
-    const location = await this.#locationOf(evseId)
-    const [held] = location
-      ? await findObjectsById(db, { module: 'locations', owners: [session.owner] }, location.location_id)
-      : []
-    const evse = held?.evses?.find((candidate) => candidate.uid === location?.evse_uids?.[0])
-    const connector = evse?.connectors[0]
-    if (!held || !evse || !connector) {
-      return refused(OICP_CODES.unknownEvse, `the hub holds no EVSE ${evseId} of session ${id}`)
-    }
+    const { owner, emsp, held, evse, connector } = found.session
+    const id = notification.SessionID
     const evcoId =
       notification.Identification?.RemoteIdentification?.EvcoID ??
       notification.Identification?.PlugAndChargeIdentification?.EvcoID
@@ -275,13 +259,8 @@ export class OicpInbound {
     const kwh = notification.ConsumedEnergy ?? notification.ConsumedEnergyProgress
     const status = notification.Type === 'End' ? ('COMPLETED' as const) : ('ACTIVE' as const)
     const last_updated = new Date().toISOString()
-    const source = {
-      requester: { platformId: bridge.platformId, parties: [{ role: 'CPO', ...session.owner }] },
-      routing: { from: session.owner, to: emsp },
-      correlationId,
-      log,
-    }
-    const ref = { owner: session.owner, sessionId: id }
+    const source = virtualCpoSource(bridge.platformId, owner, emsp, correlationId, log)
+    const ref = { owner, sessionId: id }
     // Without a start time (optional in Progress and End) only the change can be told: a PATCH.
     const answer = !start
       ? await patchSession(this.#context, source, {
@@ -296,7 +275,7 @@ export class OicpInbound {
       : await putSession(this.#context, source, {
           ...ref,
           session: {
-            ...session.owner,
+            ...owner,
             id,
             start_date_time: start,
             ...(end ? { end_date_time: end } : {}),
@@ -324,6 +303,161 @@ export class OicpInbound {
       OICP_CODES.partnerDidNotRespond,
       `${partyKey(emsp)} answered the Session with OCPI ${answer.envelope.status_code}`,
     )
+  }
+
+  /**
+   * eRoamingChargeDetailRecord from HBS (the hub as EMP): an OICP CPO's record of a session one of our
+   * eMSPs started at it through the bridge becomes that eMSP's OCPI CDR, posted by the virtual CPO
+   * (mapping.md §8.1). OICP carries no price: the CDR costs 0 EUR and says so in its remark.
+   */
+  async chargeDetailRecord(record: InboundChargeDetailRecord, correlationId: string, log: FastifyBaseLogger) {
+    const echo = {
+      SessionID: record.SessionID,
+      CPOPartnerSessionID: record.CPOPartnerSessionID,
+      EMPPartnerSessionID: record.EMPPartnerSessionID,
+    }
+    const verdict = await this.#chargeDetailRecord(record, correlationId, log).catch((error: unknown) =>
+      failure(error, log),
+    )
+    log.info({ oicp: 'ChargeDetailRecord', sessionId: record.SessionID, verdict }, 'HBS charge detail record')
+    return acknowledgement(verdict, echo)
+  }
+
+  async #chargeDetailRecord(
+    record: InboundChargeDetailRecord,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<Verdict> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const found = await this.#bridgedSession(record.SessionID)
+    if (found.refusal) return found.refusal
+    const { owner, emsp, held, evse, connector } = found.session
+    if (isoEvseId(record.EvseID) !== evse.evse_id?.toUpperCase()) {
+      return refused(
+        OICP_CODES.sessionInvalid,
+        `session ${record.SessionID} was started at ${evse.evse_id ?? evse.uid}, not at ${record.EvseID}`,
+      )
+    }
+    const [sessionStart, sessionEnd, chargingStart, chargingEnd] = [
+      record.SessionStart,
+      record.SessionEnd,
+      record.ChargingStart,
+      record.ChargingEnd,
+    ].map(utc)
+    if (!sessionStart || !sessionEnd || !chargingStart || !chargingEnd) {
+      return refused(
+        OICP_CODES.dataError,
+        'SessionStart, SessionEnd, ChargingStart and ChargingEnd must be times',
+      )
+    }
+    const id = record.SessionID
+    const { Identification: identification } = record
+    const evcoId =
+      identification.RemoteIdentification?.EvcoID ?? identification.PlugAndChargeIdentification?.EvcoID
+    const rfid = identification.RFIDMifareFamilyIdentification?.UID
+    const hours = (from: string, to: string) => Math.max(0, Date.parse(to) - Date.parse(from)) / 3_600_000
+    const parkingHours = hours(chargingEnd, sessionEnd)
+    const zero = { before_taxes: 0 }
+    const cdr: Cdr = {
+      ...owner,
+      id,
+      start_date_time: sessionStart,
+      end_date_time: sessionEnd,
+      session_id: id,
+      cdr_token: {
+        ...emsp,
+        // RFID cards name no contract: the card's UID stands in (mapping.md §8.1).
+        uid: evcoId ?? rfid ?? id,
+        type: evcoId ? 'APP_USER' : rfid ? 'RFID' : 'APP_USER',
+        contract_id: evcoId ?? rfid ?? id,
+      },
+      auth_method: 'COMMAND',
+      authorization_reference: id,
+      cdr_location: {
+        id: held.id,
+        ...(held.name ? { name: held.name } : {}),
+        address: held.address,
+        city: held.city,
+        ...(held.postal_code ? { postal_code: held.postal_code } : {}),
+        ...(held.state ? { state: held.state } : {}),
+        country: held.country,
+        coordinates: held.coordinates,
+        evse_uid: evse.uid,
+        evse_id: evse.evse_id ?? evse.uid,
+        connector_id: connector.id,
+        connector_standard: connector.standard,
+        connector_format: connector.format,
+        connector_power_type: connector.power_type,
+      },
+      // OICP carries no price: the currency is the bridge's assumption, as for the Session.
+      currency: 'EUR',
+      charging_periods: [
+        {
+          start_date_time: chargingStart,
+          dimensions: [
+            { type: 'ENERGY', volume: record.ConsumedEnergy },
+            { type: 'TIME', volume: hours(chargingStart, chargingEnd) },
+          ],
+        },
+        ...(parkingHours > 0
+          ? [
+              {
+                start_date_time: chargingEnd,
+                dimensions: [{ type: 'PARKING_TIME' as const, volume: parkingHours }],
+              },
+            ]
+          : []),
+      ],
+      total_cost: zero,
+      total_energy: record.ConsumedEnergy,
+      total_time: hours(sessionStart, sessionEnd),
+      ...(parkingHours > 0 ? { total_parking_time: parkingHours } : {}),
+      remark: 'From a Hubject (OICP) ChargeDetailRecord: OICP carries no price, the costs are 0',
+      last_updated: new Date().toISOString(),
+    }
+    const answer = await postCdr(
+      this.#context,
+      virtualCpoSource(bridge.platformId, owner, emsp, correlationId, log),
+      cdr,
+    )
+    if (answer.envelope.status_code === 1000) return { ok: true }
+    return refused(
+      OICP_CODES.partnerDidNotRespond,
+      `${partyKey(emsp)} answered the CDR with OCPI ${answer.envelope.status_code}`,
+    )
+  }
+
+  /**
+   * A session one of our eMSPs started at an OICP CPO through the bridge, by its SessionID: the virtual CPO
+   * that owns it, the eMSP (route index), and the pulled EVSE it runs at.
+   */
+  async #bridgedSession(id: string) {
+    const db = this.#context.db
+    const [session, sessionEvse] = await Promise.all([
+      ocpiObjectsOf(db, OICP, SESSION_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectsOf(db, OICP, SESSION_EVSE_KIND.foreign, [id]).then((found) => found.get(id)),
+    ])
+    const emsp = session && (await sessionCounterpart(db, session.owner, id))
+    if (!session || !sessionEvse || !emsp) {
+      return {
+        refusal: refused(
+          OICP_CODES.sessionInvalid,
+          `no eMSP of the hub started a session ${id} through the bridge`,
+        ),
+      }
+    }
+    const evseId = evseIdOfSession(sessionEvse.id)
+    const location = await this.#locationOf(evseId)
+    const [held] = location
+      ? await findObjectsById(db, { module: 'locations', owners: [session.owner] }, location.location_id)
+      : []
+    const evse = held?.evses?.find((candidate) => candidate.uid === location?.evse_uids?.[0])
+    const connector = evse?.connectors[0]
+    if (!held || !evse || !connector) {
+      return { refusal: refused(OICP_CODES.unknownEvse, `the hub holds no EVSE ${evseId} of session ${id}`) }
+    }
+    return { session: { owner: session.owner, emsp, held, evse, connector } }
   }
 
   /** The pulled OICP EVSE as the OCPI Location references of an authorization, when the hub holds it. */
@@ -540,6 +674,22 @@ export class OicpInbound {
     })
     this.#context.delivery.wake()
     return undefined
+  }
+}
+
+/** A message of an OICP CPO's virtual CPO party to the eMSP of a bridged session. */
+function virtualCpoSource(
+  platformId: string,
+  cpo: PartyRef,
+  emsp: PartyRef,
+  correlationId: string,
+  log: FastifyBaseLogger,
+): MessageSource {
+  return {
+    requester: { platformId, parties: [{ role: 'CPO', ...cpo }] },
+    routing: { from: cpo, to: emsp },
+    correlationId,
+    log,
   }
 }
 

@@ -1,11 +1,14 @@
 import { OcpiError } from '../../core/errors.ts'
-import type { PartyRef } from '../../core/party.ts'
+import { sameParty, type PartyRef } from '../../core/party.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { forwardAndRelay, type HubAnswer, type MessageSource } from '../../routing/hub-answer.ts'
 import { routeToOneParty } from '../../routing/routed-request.ts'
 import type { Db } from '../../storage/database.ts'
 import { outboundPath } from '../../core/outbound-path.ts'
 import type { LocationReferences } from './tokens.schema.ts'
+import { partyOfProviderId } from '../../partners/oicp/oicp-ids.ts'
+import { OICP, readSettings } from '../../partners/oicp/oicp-settings.ts'
+import { readBridge } from '../../storage/bridges.store.ts'
 
 export interface AuthorizationRequest {
   readonly tokenUid: string
@@ -63,7 +66,9 @@ export async function authorizeThroughHub(
     pathAndQuery: outboundPath([tokenUid, 'authorize'], { type: tokenType }),
     body: authorization.locationReferences ?? undefined,
     requesterRoles: ['CPO'],
-    destinationFromContent: () => findTokenOwner(context.db, tokenUid, tokenType),
+    destinationFromContent: async () =>
+      (await findTokenOwner(context.db, tokenUid, tokenType)) ??
+      (await hubjectProviderFor(context.db, source)),
     // mod_tokens: an unknown token is HTTP 404 + 2004. The hub knows no eMSP for it, so it is unknown here.
     noDestination: () =>
       new OcpiError(
@@ -74,4 +79,23 @@ export async function authorizeThroughHub(
     locationId: authorization.locationReferences?.location_id,
   })
   return forwardAndRelay(context, routed.forward)
+}
+
+/**
+ * Who is asked about a token no eMSP of the hub shared: Hubject's EMPs, through the OICP bridge's hub
+ * provider (eRoamingAuthorizeStart, docs/bridges/oicp.md), when a CPO the bridge represents asks; never
+ * for the bridge's own questions, which would go round.
+ */
+async function hubjectProviderFor(db: Db, source: MessageSource): Promise<PartyRef | undefined> {
+  const bridge = await readBridge(db, OICP)
+  const settings = readSettings(bridge?.settings)
+  if (!bridge || !settings?.enabled || source.requester.platformId === bridge.platform_id) return undefined
+  // Without OCPI-from-*, the requester's one CPO role asks.
+  const cpos = source.routing.from
+    ? [source.routing.from]
+    : source.requester.parties.filter((party) => party.role === 'CPO')
+  const [cpo] = cpos
+  if (cpos.length !== 1 || !cpo) return undefined
+  if (!settings.represented_cpos.some((represented) => sameParty(represented, cpo))) return undefined
+  return partyOfProviderId(settings.provider_id)
 }

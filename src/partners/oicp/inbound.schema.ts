@@ -87,6 +87,30 @@ export const InboundChargingNotification = Type.Object({
 })
 export type InboundChargingNotification = Static<typeof InboundChargingNotification>
 
+/**
+ * eRoamingChargeDetailRecord (2.2), HBS → EMP: an OICP CPO's record of a finished session, the fields the
+ * bridge reads (oicp.md §5.5). OICP's CDR is a metering record: it carries no price.
+ */
+export const InboundChargeDetailRecord = Type.Object({
+  SessionID: SessionId,
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  EvseID: Type.String({ minLength: 1, maxLength: 48 }),
+  Identification: Type.Object({
+    RFIDMifareFamilyIdentification: Type.Optional(
+      Type.Object({ UID: Type.String({ minLength: 1, maxLength: 36 }) }),
+    ),
+    RemoteIdentification: Type.Optional(EvcoIdentification),
+    PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
+  }),
+  ChargingStart: Type.String({ maxLength: 40 }),
+  ChargingEnd: Type.String({ maxLength: 40 }),
+  SessionStart: Type.String({ maxLength: 40 }),
+  SessionEnd: Type.String({ maxLength: 40 }),
+  ConsumedEnergy: Type.Number({ minimum: 0 }),
+})
+export type InboundChargeDetailRecord = Static<typeof InboundChargeDetailRecord>
+
 /** The status codes the hub answers HBS with (Hubject's StatusCodeType). */
 export const OICP_CODES = {
   success: '000',

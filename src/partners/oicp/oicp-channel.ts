@@ -12,6 +12,7 @@ import {
 } from '../../modules/commands/commands.schema.ts'
 import type { Evse, Location } from '../../modules/locations/locations.schema.ts'
 import {
+  foreignIdsOf,
   mapIdentifiers,
   ocpiObjectsOf,
   readBridge,
@@ -38,6 +39,7 @@ import { SerialBatcher } from './serial-batcher.ts'
 import { PendingCommandResults, receiveForVirtualEmsp, type VirtualEmspMessage } from './inbound-messages.ts'
 import {
   Acknowledgement,
+  AuthorizationStart,
   type ActionType,
   type AuthorizeRemoteStart,
   type AuthorizeRemoteStop,
@@ -144,6 +146,10 @@ export class OicpChannel implements PartnerChannel {
     if (inbound) return this.#inbound(partner, message, settings, inbound)
     if (message.module === 'commands' && message.interfaceRole === 'RECEIVER' && message.method === 'POST') {
       return this.#command(partner, message)
+    }
+    if (message.module === 'tokens' && message.interfaceRole === 'SENDER' && message.method === 'POST') {
+      if (!settings) return { kind: 'no-endpoint' }
+      return this.#authorize(partner, message, settings)
     }
     if (message.module !== 'locations' || message.interfaceRole !== 'RECEIVER' || message.method === 'GET') {
       return notCarried(
@@ -326,6 +332,85 @@ export class OicpChannel implements PartnerChannel {
       result: answer.json.Result,
       status: answer.json.StatusCode,
     })
+  }
+
+  /**
+   * A represented CPO's real-time authorization of a token no eMSP of the hub shared, as
+   * eRoamingAuthorizeStart (mapping.md §5.2): HBS asks every EMP about a card, or the EvcoID's EMP. Its
+   * answer becomes the AuthorizationInfo, with the SessionID HBS named as `authorization_reference`.
+   */
+  async #authorize(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    settings: OicpBridgeSettings,
+  ): Promise<PartnerOutcome> {
+    const { segments, query } = readOutboundPath(message.pathAndQuery)
+    const [uid] = segments
+    const type = (query.get('type') ?? 'RFID').toUpperCase()
+    if (!uid) return notCarried('not a token authorization path')
+    const references = bodyOf(message) as { location_id?: string; evse_uids?: string[] } | null | undefined
+    const evseUid = references?.evse_uids?.[0]
+    const evseId =
+      references?.location_id && evseUid
+        ? (
+            await foreignIdsOf(this.#options.db, OICP, message.from, 'EVSE', [
+              `${references.location_id}/${evseUid}`,
+            ])
+          ).get(`${references.location_id}/${evseUid}`)
+        : undefined
+    const request = {
+      OperatorID: settings.operator_id,
+      ...(evseId ? { EvseID: evseId } : {}),
+      Identification:
+        type === 'RFID'
+          ? { RFIDMifareFamilyIdentification: { UID: uid } }
+          : { RemoteIdentification: { EvcoID: uid } },
+    }
+    let answer: OicpAnswer
+    try {
+      answer = await this.#options.client.post({
+        path: `/charging/v21/operators/${encodeURIComponent(settings.operator_id)}/authorize/start`,
+        body: request,
+        correlationId: message.correlationId,
+        receiverTokenHash: hashToken(partner.outbound_token ?? partner.id),
+      })
+    } catch (error) {
+      if (!(error instanceof PartnerCallError)) throw error
+      return { kind: 'failed', failure: error.failure, message: error.message }
+    }
+    if (!Value.Check(AuthorizationStart, answer.json)) {
+      const refusal = `Hubject answered HTTP ${answer.httpStatus} without an eRoamingAuthorizationStart`
+      return { kind: 'refused', answer: this.#answer(answer, refusal), final: false, retryAfterMs: undefined }
+    }
+    const { AuthorizationStatus, ProviderID, SessionID, StatusCode: status } = answer.json
+    const emp = (ProviderID && partyOfProviderId(ProviderID)) || partyOfProviderId(settings.provider_id)!
+    const authorized = AuthorizationStatus === 'Authorized'
+    const info = {
+      allowed: authorized ? 'ALLOWED' : 'NOT_ALLOWED',
+      token: {
+        ...emp,
+        uid,
+        type,
+        contract_id: uid,
+        issuer: `Hubject EMP ${ProviderID ?? settings.provider_id}`,
+        valid: authorized,
+        whitelist: 'NEVER',
+        last_updated: new Date().toISOString(),
+      },
+      ...(SessionID ? { authorization_reference: SessionID } : {}),
+      ...(authorized
+        ? {}
+        : {
+            info: {
+              language: 'en',
+              text: `Hubject: ${status.Code} ${status.AdditionalInfo ?? status.Description ?? ''}`
+                .trim()
+                .slice(0, 255),
+            },
+          }),
+    }
+    const envelope = { status_code: 1000, data: info, timestamp: new Date().toISOString() }
+    return { kind: 'delivered', answer: { ...this.#answer(answer, undefined), httpStatus: 200, envelope } }
   }
 
   /** HBS answers once the CPO did: the result comes within the time the bridge gives its call. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
@@ -103,6 +104,8 @@ export class HbsSimulator {
   readonly remoteSessions = new Map<string, { readonly evseId: string; state: 'started' | 'stopped' }>()
   /** When set, the CPO behind HBS refuses remote starts with this status code. */
   remoteStartRefusal: { readonly code: string; readonly info: string } | undefined
+  /** The RFID cards and EvcoIDs an EMP at Hubject authorizes (eRoamingAuthorizeStart), by the EMP's ProviderID. */
+  readonly authorizedIds = new Map<string, string>()
   /** The SessionIDs of the CDRs HBS took. */
   readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
@@ -241,6 +244,7 @@ export class HbsSimulator {
     if (path.startsWith('/evsepull/v21/')) return this.#pullEvseStatus()
     if (path.endsWith('/authorize-remote/start')) return this.#remoteStart(body)
     if (path.endsWith('/authorize-remote/stop')) return this.#remoteStop(body)
+    if (path.endsWith('/authorize/start')) return this.#authorizeStart(body)
     if (path === '/notificationmgmt/v11/charging-notifications') return ACK
     if (path.endsWith('/charge-detail-record')) return this.#chargeDetailRecord(body)
     return refusal('320', `the simulator does not serve ${path}`)
@@ -286,6 +290,28 @@ export class HbsSimulator {
       return { ...refusal(this.remoteStartRefusal.code, this.remoteStartRefusal.info), ...echo }
     this.remoteSessions.set(sessionId, { evseId, state: 'started' })
     return { ...ACK, ...echo }
+  }
+
+  /** Every EMP is asked: the one that knows the id authorizes it, with a SessionID HBS names. */
+  #authorizeStart(body: Record<string, unknown>): unknown {
+    const identification = body['Identification'] as {
+      RFIDMifareFamilyIdentification?: { UID: string }
+      RemoteIdentification?: { EvcoID: string }
+    }
+    const id =
+      identification.RFIDMifareFamilyIdentification?.UID ?? identification.RemoteIdentification?.EvcoID
+    const provider = id === undefined ? undefined : this.authorizedIds.get(id)
+    if (!provider)
+      return {
+        AuthorizationStatus: 'NotAuthorized',
+        StatusCode: { Code: '102', AdditionalInfo: 'no EMP knows it' },
+      }
+    return {
+      SessionID: randomUUID(),
+      ProviderID: provider,
+      AuthorizationStatus: 'Authorized',
+      StatusCode: { Code: '000' },
+    }
   }
 
   #remoteStop(body: Record<string, unknown>): unknown {

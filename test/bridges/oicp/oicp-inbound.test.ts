@@ -6,8 +6,12 @@ import { aSession } from '../../fixtures/sessions.ts'
 import { aStartSession } from '../../fixtures/commands.ts'
 import { Value } from '@sinclair/typebox/value'
 import { Session } from '../../../src/modules/sessions/sessions.schema.ts'
+import { Cdr } from '../../../src/modules/cdrs/cdrs.schema.ts'
 import { aToken } from '../../fixtures/tokens.ts'
-import type { AuthorizationInfo } from '../../../src/modules/tokens/tokens.schema.ts'
+import {
+  AuthorizationInfo as AuthorizationInfoSchema,
+  type AuthorizationInfo,
+} from '../../../src/modules/tokens/tokens.schema.ts'
 import { envelope } from '../../support/fake-platform.ts'
 import type { RecordedRequest } from '../../support/fake-platform.ts'
 import { connectParty, eventually, routeHeaders, type ConnectedParty } from '../../support/roaming-network.ts'
@@ -285,7 +289,7 @@ for (const engine of STORE_VARIANTS) {
       }
     })
 
-    it('turns HBS’s ChargingNotifications Start and End of a session our eMSP started at an OICP CPO into that eMSP’s OCPI Session, ACTIVE then COMPLETED', async () => {
+    it('turns HBS’s ChargingNotifications Start and End of a session our eMSP started at an OICP CPO into that eMSP’s OCPI Session, ACTIVE then COMPLETED, and its ChargeDetailRecord into the eMSP’s unpriced OCPI CDR', async () => {
       const emsp = await connectParty(hub, 'EMSP', 'DE', 'EM2')
       try {
         hbs.addForeignEvse(
@@ -386,10 +390,107 @@ for (const engine of STORE_VARIANTS) {
         })
         expect(stranger.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
         expect(emsp.platform.requestsUnder('/2.3.0/receiver/sessions')).toHaveLength(2)
+
+        // The OICP CPO's CDR, through HBS: the eMSP's OCPI CDR from the virtual CPO, unpriced.
+        const record = (overrides: Record<string, unknown> = {}) =>
+          hbs.forwardToHub(oicpUrl, '/cdrmgmt/v22/operators/DE*ABC/charge-detail-record', {
+            SessionID: sessionId,
+            EvseID: 'DE*ABC*E200',
+            Identification: { RemoteIdentification: { EvcoID: 'DE-EM2-C00000042-7' } },
+            SessionStart: '2026-12-06T20:57:00+01:00',
+            ChargingStart: '2026-12-06T21:00:00+01:00',
+            ChargingEnd: '2026-12-06T21:40:00+01:00',
+            SessionEnd: '2026-12-06T21:43:00+01:00',
+            ConsumedEnergy: 14.2,
+            ...overrides,
+          })
+        const elsewhere = await record({ EvseID: 'DE*ABC*E999' })
+        expect(elsewhere.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+        const unknown = await record({ SessionID: 'f7b333aa-2e55-0007-b2d3-931d38ebf10b' })
+        expect(unknown.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+        expect(emsp.platform.requestsUnder('/2.3.0/receiver/cdrs')).toHaveLength(0)
+        const recorded = await record()
+        expect(recorded.body).toEqual({ Result: true, StatusCode: { Code: '000' }, SessionID: sessionId })
+        const [cdr] = emsp.platform.requestsUnder('/2.3.0/receiver/cdrs')
+        expect(cdr!.method).toBe('POST')
+        expect(Value.Errors(Cdr, cdr!.body).First()).toBeUndefined()
+        expect(cdr!.body).toMatchObject({
+          country_code: 'DE',
+          party_id: 'ABC',
+          id: sessionId,
+          session_id: sessionId,
+          authorization_reference: sessionId,
+          start_date_time: '2026-12-06T19:57:00.000Z',
+          end_date_time: '2026-12-06T20:43:00.000Z',
+          cdr_token: {
+            country_code: 'DE',
+            party_id: 'EM2',
+            contract_id: 'DE-EM2-C00000042-7',
+            type: 'APP_USER',
+          },
+          auth_method: 'COMMAND',
+          cdr_location: {
+            id: 'DE*ABC*P2',
+            city: 'Köln',
+            country: 'DEU',
+            evse_uid: 'DE*ABC*E200',
+            evse_id: 'DE*ABC*E200',
+            connector_standard: 'IEC_62196_T2',
+            connector_power_type: 'AC_3_PHASE',
+          },
+          currency: 'EUR',
+          total_cost: { before_taxes: 0 },
+          total_energy: 14.2,
+          total_time: 0.7666666666666667,
+          total_parking_time: 0.05,
+          charging_periods: [
+            {
+              start_date_time: '2026-12-06T20:00:00.000Z',
+              dimensions: [
+                { type: 'ENERGY', volume: 14.2 },
+                { type: 'TIME', volume: 0.6666666666666666 },
+              ],
+            },
+            {
+              start_date_time: '2026-12-06T20:40:00.000Z',
+              dimensions: [{ type: 'PARKING_TIME', volume: 0.05 }],
+            },
+          ],
+        })
         expect(hbs.violations).toEqual([])
       } finally {
         await emsp.platform.close()
       }
+    })
+
+    it('asks HBS with eRoamingAuthorizeStart about a token no eMSP of the hub shared, when our represented CPO authorizes it, and answers with what Hubject’s EMP said', async () => {
+      hbs.authorizedIds.set('04A2B3C4D5E6F7', 'DE*8EO')
+      const authorize = (uid: string) =>
+        cpo.call(`/sender/tokens/${uid}/authorize?type=RFID`, {
+          method: 'POST',
+          body: { location_id: 'LOC-HBS-1', evse_uids: ['E1'] },
+        })
+      const allowed = await authorize('04A2B3C4D5E6F7')
+      expect(allowed.body).toMatchObject({
+        status_code: 1000,
+        data: {
+          allowed: 'ALLOWED',
+          token: { country_code: 'DE', party_id: '8EO', uid: '04A2B3C4D5E6F7', type: 'RFID' },
+        },
+      })
+      expect(
+        Value.Errors(AuthorizationInfoSchema, (allowed.body as { data: unknown }).data).First(),
+      ).toBeUndefined()
+      const [asked] = hbs.requestsTo('/authorize/start')
+      expect(asked!.body).toEqual({
+        OperatorID: 'DE*OPH',
+        EvseID: 'NL*CP1*EE1',
+        Identification: { RFIDMifareFamilyIdentification: { UID: '04A2B3C4D5E6F7' } },
+      })
+      const unknown = await authorize('DEADBEEF')
+      expect(unknown.body).toMatchObject({ status_code: 1000, data: { allowed: 'NOT_ALLOWED' } })
+      expect(hbs.requestsTo('/authorize/start')).toHaveLength(2)
+      expect(hbs.violations).toEqual([])
     })
 
     it('answers HBS Result false with the code and the reason: the CPO’s EVSE_OCCUPIED, an EVSE the hub does not represent, a body that is no remote start, a stop of a session it never started', async () => {
