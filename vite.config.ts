@@ -9,6 +9,7 @@ import { defineConfig } from 'vite'
  */
 const APPS = {
   console: { base: '/console/' },
+  owner: { base: '/owner/' },
 } as const
 
 type AppName = keyof typeof APPS

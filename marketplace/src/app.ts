@@ -25,6 +25,7 @@ import { RoamingBookings } from './bookings/roaming-bookings.ts'
 import type { PaymentProvider } from './payments/payment-provider.ts'
 import { StripePayments } from './payments/stripe-payments.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
+import { frontEndFiles, frontEndPlugin } from './web/front-end.ts'
 import { NetworkCatalogue } from './network/catalogue.ts'
 import { networkOcpiRoutes } from './network/network-ocpi-routes.ts'
 import { DriverTokens } from './driving/driver-tokens.ts'
@@ -152,6 +153,12 @@ export async function buildMarketplace(
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
   await app.register(apiDocumentRoute(), { prefix: '/api' })
+  // The owner portal (docs/apps.md), same origin as /api so its calls carry the session cookie.
+  await app.register(frontEndPlugin, {
+    prefix: '/owner',
+    root: frontEndFiles('owner'),
+    settings: { currency: config.currency },
+  })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
   let bookingClock: NodeJS.Timeout | undefined

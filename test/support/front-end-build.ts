@@ -25,5 +25,10 @@ export async function buildFrontEndIfStale(): Promise<void> {
     // Never built.
   }
   if (builtAt > Math.max(...INPUTS.map((input) => newestChange(`${ROOT}${input}`)))) return
-  await build({ configFile: `${ROOT}vite.config.ts`, logLevel: 'warn' })
+  // vite.config.ts reads WEB_APP when it loads: one build per front end, the console last (BUILT_PAGE).
+  for (const app of ['owner', 'console']) {
+    process.env['WEB_APP'] = app
+    await build({ configFile: `${ROOT}vite.config.ts`, logLevel: 'warn' })
+  }
+  delete process.env['WEB_APP']
 }
