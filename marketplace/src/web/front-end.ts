@@ -18,9 +18,16 @@ const SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-/** dist/web/<app>/ of a front end built by `vite build` (vite.config.ts), from marketplace/src/web/ or its build. */
+/**
+ * dist/web/<app>/ of a front end built by `vite build` (vite.config.ts): reached from marketplace/src/web/
+ * (tsx, tests) and from its compiled copy in dist/marketplace/marketplace/src/web/ (`npm start`).
+ */
 export function frontEndFiles(app: string): string {
-  return fileURLToPath(new URL(`../../../dist/web/${app}/`, import.meta.url))
+  const fromSource = fileURLToPath(new URL(`../../../dist/web/${app}/`, import.meta.url))
+  const fromBuild = fileURLToPath(new URL(`../../../../web/${app}/`, import.meta.url))
+  return !existsSync(`${fromSource}/index.html`) && existsSync(`${fromBuild}/index.html`)
+    ? fromBuild
+    : fromSource
 }
 
 /** What the pages need to know that their built files cannot hold. */
