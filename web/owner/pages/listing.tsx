@@ -419,9 +419,6 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
                 <th scope="col">{words.slot}</th>
                 <th scope="col">{words.status}</th>
                 <th scope="col">{words.price}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{words.accept}</span>
-                </th>
               </tr>
             </thead>
             <tbody>
@@ -430,9 +427,7 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
                   <td>{slotText(booking, timeZone)}</td>
                   <td>
                     <StatusBadge status={booking.status} />
-                  </td>
-                  <td>{money(booking.price, booking.currency)}</td>
-                  <td>
+                    {/* The decision sits under the status: the row stays three columns wide on a phone. */}
                     {booking.status === 'PENDING' && (
                       <div class="actions">
                         <button
@@ -455,6 +450,7 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
                       </div>
                     )}
                   </td>
+                  <td>{money(booking.price, booking.currency)}</td>
                 </tr>
               ))}
             </tbody>
