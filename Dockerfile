@@ -33,6 +33,7 @@ COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist/marketplace ./dist/marketplace
 # The driver app, served by the marketplace at /app (decision 0031).
 COPY --from=build /app/dist/web/app ./dist/web/app
+COPY --from=build /app/dist/web/owner ./dist/web/owner
 COPY package.json LICENSE ./
 RUN mkdir /data && chown 1000:1000 /data
 VOLUME /data

@@ -5,11 +5,13 @@ import { defineConfig } from 'vite'
 /**
  * The hub's front ends, one folder of web/ each, built with `vite build` (WEB_APP picks one; the console by
  * default) into dist/web/<app>/, next to tsc's output of src/ and never inside it. The hub serves each under
- * its own path (src/operations/console.ts). web/shared/ holds what they all use.
+ * its own path (the console: src/operations/console.ts; the driver app and owner portal: the marketplace,
+ * marketplace/src/web/front-end.ts). web/shared/ holds what they all use.
  */
 const APPS = {
   console: { base: '/console/' },
   app: { base: '/app/' },
+  owner: { base: '/owner/' },
 } as const
 
 type AppName = keyof typeof APPS

@@ -25,6 +25,7 @@ import { RoamingBookings } from './bookings/roaming-bookings.ts'
 import type { PaymentProvider } from './payments/payment-provider.ts'
 import { StripePayments } from './payments/stripe-payments.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
+import { frontEndFiles, frontEndPlugin } from './web/front-end.ts'
 import { NetworkCatalogue } from './network/catalogue.ts'
 import { networkOcpiRoutes } from './network/network-ocpi-routes.ts'
 import { DriverTokens } from './driving/driver-tokens.ts'
@@ -35,7 +36,6 @@ import { Discovery } from './discovery/discovery.ts'
 import { discoveryRoutes } from './discovery/discovery-routes.ts'
 import { Reviews } from './reviews/reviews.ts'
 import { reviewRoutes } from './reviews/review-routes.ts'
-import { driverAppPlugin } from './web/driver-app.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -153,9 +153,18 @@ export async function buildMarketplace(
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
   await app.register(apiDocumentRoute(), { prefix: '/api' })
-  // The front ends, built by `npm run build` (vite.config.ts): the drivers' app at /app (decision 0031).
-  const map = { tile_url: config.mapTileUrl ?? null, attribution: config.mapAttribution }
-  await app.register(driverAppPlugin, { prefix: '/app', settings: { map } })
+  // The front ends, built by `npm run build` (vite.config.ts), on the same origin as /api so that their
+  // calls carry the session cookie (decision 0031): the drivers' app and the owner portal (docs/apps.md).
+  const frontEndSettings = {
+    currency: config.currency,
+    map: { tile_url: config.mapTileUrl ?? null, attribution: config.mapAttribution },
+  }
+  for (const frontEnd of ['app', 'owner'])
+    await app.register(frontEndPlugin, {
+      prefix: `/${frontEnd}`,
+      root: frontEndFiles(frontEnd),
+      settings: frontEndSettings,
+    })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
   let bookingClock: NodeJS.Timeout | undefined

@@ -15,7 +15,7 @@ function newestChange(path: string): number {
  * Builds the front ends (vite build, as `npm run build` does) when a file under web/, the Vite config or the
  * lockfile changed after the last build, so the browser tests always see the current console.
  */
-export async function buildFrontEndIfStale(app: 'console' | 'app' = 'console'): Promise<void> {
+export async function buildFrontEndIfStale(app: 'console' | 'app' | 'owner' = 'console'): Promise<void> {
   let builtAt = 0
   try {
     // The front end's built page: written last by every build, so its time is the build's.

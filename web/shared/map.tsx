@@ -79,3 +79,57 @@ export function PointMap(props: { settings: MapSettings; points: readonly MapPoi
 
   return <div ref={container} class="map" role="region" aria-label={props.label} />
 }
+
+/**
+ * A map to place one point on (a charger being listed): a click moves the marker there and calls `onPlace`.
+ * The coordinates also have inputs of their own next to it, so placing needs no pointer.
+ */
+export function PlacePicker(props: {
+  settings: MapSettings
+  latitude: number | undefined
+  longitude: number | undefined
+  onPlace: (latitude: number, longitude: number) => void
+  label: string
+}) {
+  const container = useRef<HTMLDivElement>(null)
+  const map = useRef<L.Map | undefined>(undefined)
+  const marker = useRef<L.CircleMarker | undefined>(undefined)
+  const onPlace = useRef(props.onPlace)
+  onPlace.current = props.onPlace
+
+  useEffect(() => {
+    const element = container.current
+    if (!element) return
+    const created = L.map(element, { worldCopyJump: true }).setView([50, 10], 4)
+    const { tile_url: tileUrl, attribution } = props.settings
+    if (tileUrl) L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(created)
+    else offlineBasemap().addTo(created)
+    created.on('click', (event: L.LeafletMouseEvent) => {
+      const { lat, lng } = event.latlng.wrap()
+      onPlace.current(Number(lat.toFixed(6)), Number(lng.toFixed(6)))
+    })
+    map.current = created
+    return () => {
+      created.remove()
+      map.current = undefined
+      marker.current = undefined
+    }
+  }, [props.settings.tile_url])
+
+  useEffect(() => {
+    const current = map.current
+    const { latitude, longitude } = props
+    if (!current || latitude === undefined || longitude === undefined) return
+    if (marker.current) marker.current.setLatLng([latitude, longitude])
+    else
+      marker.current = L.circleMarker([latitude, longitude], {
+        radius: 8,
+        color: '#1f2937',
+        weight: 2,
+        fillColor: '#2563eb',
+        fillOpacity: 0.9,
+      }).addTo(current)
+  }, [props.latitude, props.longitude])
+
+  return <div ref={container} class="map" role="region" aria-label={props.label} />
+}

@@ -1,0 +1,184 @@
+import { ApiError } from '../shared/api.ts'
+import { TEXT } from './strings.ts'
+
+/**
+ * The marketplace's members' API (docs/marketplace.md) from a page it serves: same origin, the HttpOnly
+ * session cookie. Errors come back as ApiError with the marketplace's own sentence when it gave one (a 4xx
+ * names the field that is wrong) and plain words otherwise.
+ */
+
+export type Connector = {
+  standard: string
+  format: 'SOCKET' | 'CABLE'
+  power_type: 'AC_1_PHASE' | 'AC_3_PHASE' | 'DC'
+  max_power_kw: number
+}
+
+export interface ListingDetails {
+  name: string
+  address: string
+  city: string
+  postal_code?: string
+  country: string
+  latitude: number
+  longitude: number
+  time_zone: string
+  connectors: Connector[]
+  price_per_kwh: number
+  price_per_hour?: number
+  price_per_session?: number
+  idle_fee_per_hour?: number
+  access_instructions?: { language: string; text: string }[]
+  publish: boolean
+}
+
+export interface Listing {
+  readonly id: string
+  readonly details: ListingDetails
+  readonly hub?: string
+}
+
+export interface Photo {
+  readonly id: string
+  readonly url: string
+}
+
+export interface WeeklyPeriod {
+  weekday: number
+  begin: string
+  end: string
+}
+
+export interface Schedule {
+  weekly: WeeklyPeriod[]
+  exceptions: { date: string; hours: { begin: string; end: string }[] }[]
+}
+
+export interface BookingTerms {
+  instant_booking: boolean
+  price_per_hour: number
+  free_cancellation_hours: number
+  cancellation_fee: number
+  unmanaged: boolean
+}
+
+export type BookingStatus = 'PENDING' | 'CONFIRMED' | 'DECLINED' | 'CANCELLED' | 'COMPLETED'
+
+export interface Booking {
+  readonly id: string
+  readonly listing_id: string
+  readonly start: string
+  readonly end: string
+  readonly status: BookingStatus
+  readonly currency: string
+  readonly price: number
+  readonly charged: number
+}
+
+export interface StatementLine {
+  readonly booking_id: string
+  readonly listing_id: string
+  readonly start: string
+  readonly end: string
+  readonly kind: 'SLOT' | 'CANCELLATION_FEE'
+  readonly amount: number
+  readonly settled_at: string
+}
+
+export interface Statement {
+  readonly period: string
+  readonly currency: string
+  readonly lines: readonly StatementLine[]
+  readonly total: number
+}
+
+export interface ManagedCharger {
+  readonly identity: string
+  readonly ocpp_url: string
+  readonly connected: boolean
+  readonly evse_status: string | null
+  /** Only in the answer that connected it: shown once. */
+  readonly password?: string
+}
+
+export interface Member {
+  readonly id: string
+  readonly email: string
+}
+
+function plainWords(status: number): string {
+  const known = TEXT.errors[status as keyof typeof TEXT.errors]
+  if (typeof known === 'string') return known
+  return status >= 500 ? TEXT.errors.server : TEXT.errors.other
+}
+
+/** Where a 401 means wrong credentials, not an ended session. */
+const SIGN_IN_PATHS = new Set(['/sessions', '/members'])
+
+export class MarketApi {
+  /** Called when the marketplace says the session ended (401), so the portal can show the sign-in form. */
+  onSignedOut: (() => void) | undefined
+
+  async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    const raw = body instanceof Blob
+    if (body !== undefined) headers['content-type'] = contentType ?? 'application/json'
+    let response: Response
+    try {
+      response = await fetch(`/api${path}`, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+      })
+    } catch {
+      throw new ApiError(0, 'NETWORK', TEXT.errors.network)
+    }
+    const text = await response.text()
+    let parsed: unknown
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {
+      parsed = undefined
+    }
+    if (!response.ok) {
+      const problem = (parsed ?? {}) as { error?: string; message?: string }
+      const sessionEnded = response.status === 401 && !SIGN_IN_PATHS.has(path)
+      if (sessionEnded) this.onSignedOut?.()
+      // The marketplace's own words for what the member did (a field, a taken id, a wrong password); ours
+      // for a session that ended and for its own failures.
+      const words =
+        response.status < 500 && !sessionEnded && problem.message
+          ? problem.message
+          : plainWords(response.status)
+      throw new ApiError(response.status, problem.error ?? `HTTP_${response.status}`, words)
+    }
+    return parsed as T
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path)
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body)
+  }
+
+  post<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>('POST', path, body)
+  }
+
+  delete(path: string): Promise<void> {
+    return this.request<void>('DELETE', path)
+  }
+
+  /** The signed-in member, or undefined when this browser is signed out. */
+  async currentMember(): Promise<Member | undefined> {
+    try {
+      return await this.get<Member>('/me')
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return undefined
+      throw error
+    }
+  }
+}
