@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import { Accounts } from './accounts/accounts.ts'
 import { PersonalData } from './accounts/personal-data.ts'
+import { catalogueOwnBroadcasts } from './network/own-broadcasts.ts'
 import { listingPersonalData } from './listings/listing-personal-data.ts'
 import { createMailer } from './mail/mailer.ts'
 import { apiDocumentRoute, collectApiDocument } from './openapi/api-document.ts'
@@ -123,6 +124,7 @@ export async function buildMarketplace(
   {
     const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
     const catalogue = new NetworkCatalogue(store.db)
+    outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
     const tokens = new DriverTokens(store.db, hub, {
       country_code: config.countryCode,
       party_id: config.emspPartyId,
