@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
 import { Accounts } from './accounts/accounts.ts'
 import { PersonalData } from './accounts/personal-data.ts'
 import { catalogueOwnBroadcasts } from './network/own-broadcasts.ts'
@@ -58,6 +59,8 @@ export async function buildMarketplace(
     readonly now?: () => Date
     /** Card payments; by default Stripe when MARKETPLACE_STRIPE_SECRET_KEY is set. */
     readonly payments?: PaymentProvider
+    /** Where the log goes; by default pino on stdout at `config.logLevel`. */
+    readonly logger?: FastifyBaseLogger
   } = {},
 ): Promise<Marketplace> {
   const store = options.store ?? (await openMarketplaceStore(config))
@@ -68,12 +71,15 @@ export async function buildMarketplace(
     emspPartyId: config.emspPartyId,
     businessName: config.businessName,
   })
-  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
+  const logger: FastifyBaseLogger = options.logger ?? pino({ level: config.logLevel })
+  const app = Fastify({ loggerInstance: logger }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'Bad Request', message: error.message })
     const status = error.statusCode ?? 500
     if (status < 500) return reply.code(status).send({ error: error.name, message: error.message })
+    // The member sees only that it failed; the operator reads why in the log.
+    request.log.error({ err: error }, 'request failed')
     return reply
       .code(500)
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
