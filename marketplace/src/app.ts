@@ -6,6 +6,10 @@ import { Accounts } from './accounts/accounts.ts'
 import { PersonalData } from './accounts/personal-data.ts'
 import { catalogueOwnBroadcasts } from './network/own-broadcasts.ts'
 import { listingPersonalData } from './listings/listing-personal-data.ts'
+import { bookingPersonalData } from './bookings/booking-personal-data.ts'
+import { chargerPersonalData } from './chargers/charger-personal-data.ts'
+import { drivingPersonalData } from './driving/driving-personal-data.ts'
+import { reviewPersonalData } from './reviews/review-personal-data.ts'
 import { createMailer } from './mail/mailer.ts'
 import { apiDocumentRoute, collectApiDocument } from './openapi/api-document.ts'
 import type { MarketplaceConfig } from './config.ts'
@@ -98,7 +102,6 @@ export async function buildMarketplace(
   const listings = new Listings(store.db, outbox, cpo)
   // Accounts (docs/marketplace.md, "Accounts"): each part with personal data registers it here.
   const personalData = new PersonalData()
-  personalData.register(listingPersonalData(listings, store.db))
   const mailer = createMailer({ smtpUrl: config.smtpUrl, outbox: config.mailOutbox, from: config.mailFrom })
   const accounts = new Accounts(
     store.db,
@@ -143,6 +146,13 @@ export async function buildMarketplace(
     const reviews = new Reviews(store.db, { country_code: config.countryCode, party_id: config.cpoPartyId })
     await app.register(discoveryRoutes(new Discovery(catalogue, reviews), catalogue), { prefix: '/api' })
     await app.register(reviewRoutes(reviews, signedInMember(accounts), config.adminToken), { prefix: '/api' })
+    personalData.register(drivingPersonalData(tokens, charges, store.db))
+    personalData.register(
+      reviewPersonalData(reviews, store.db, {
+        country_code: config.countryCode,
+        party_id: config.cpoPartyId,
+      }),
+    )
   }
   // Home chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
   const photos = new ListingPhotos(store.db, cpo.photosUrl)
@@ -159,6 +169,10 @@ export async function buildMarketplace(
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
+  personalData.register(bookingPersonalData(store.db))
+  personalData.register(chargerPersonalData(store.db))
+  // Last: the other parts find an owner's data through the listings this one deletes.
+  personalData.register(listingPersonalData(listings, store.db))
   await app.register(apiDocumentRoute(), { prefix: '/api' })
   // Liveness for a container's HEALTHCHECK or a load balancer: the process serves HTTP.
   app.get('/health', async () => ({ status: 'ok' }))
