@@ -31,7 +31,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist/marketplace ./dist/marketplace
-# The driver app, served by the marketplace at /app (decision 0031).
+# The driver app (/app) and the owner portal (/owner), served by the marketplace (decision 0031).
 COPY --from=build /app/dist/web/app ./dist/web/app
 COPY --from=build /app/dist/web/owner ./dist/web/owner
 COPY package.json LICENSE ./

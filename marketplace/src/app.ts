@@ -1,9 +1,15 @@
 import fastifyCookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
 import { Accounts } from './accounts/accounts.ts'
 import { PersonalData } from './accounts/personal-data.ts'
+import { catalogueOwnBroadcasts } from './network/own-broadcasts.ts'
 import { listingPersonalData } from './listings/listing-personal-data.ts'
+import { bookingPersonalData } from './bookings/booking-personal-data.ts'
+import { chargerPersonalData } from './chargers/charger-personal-data.ts'
+import { drivingPersonalData } from './driving/driving-personal-data.ts'
+import { reviewPersonalData } from './reviews/review-personal-data.ts'
 import { createMailer } from './mail/mailer.ts'
 import { apiDocumentRoute, collectApiDocument } from './openapi/api-document.ts'
 import type { MarketplaceConfig } from './config.ts'
@@ -58,6 +64,8 @@ export async function buildMarketplace(
     readonly now?: () => Date
     /** Card payments; by default Stripe when MARKETPLACE_STRIPE_SECRET_KEY is set. */
     readonly payments?: PaymentProvider
+    /** Where the log goes; by default pino on stdout at `config.logLevel`. */
+    readonly logger?: FastifyBaseLogger
   } = {},
 ): Promise<Marketplace> {
   const store = options.store ?? (await openMarketplaceStore(config))
@@ -68,12 +76,15 @@ export async function buildMarketplace(
     emspPartyId: config.emspPartyId,
     businessName: config.businessName,
   })
-  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>()
+  const logger: FastifyBaseLogger = options.logger ?? pino({ level: config.logLevel })
+  const app = Fastify({ loggerInstance: logger }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'Bad Request', message: error.message })
     const status = error.statusCode ?? 500
     if (status < 500) return reply.code(status).send({ error: error.name, message: error.message })
+    // The member sees only that it failed; the operator reads why in the log.
+    request.log.error({ err: error }, 'request failed')
     return reply
       .code(500)
       .send({ error: 'Internal Server Error', message: 'Something went wrong on our side' })
@@ -92,7 +103,6 @@ export async function buildMarketplace(
   const listings = new Listings(store.db, outbox, cpo)
   // Accounts (docs/marketplace.md, "Accounts"): each part with personal data registers it here.
   const personalData = new PersonalData()
-  personalData.register(listingPersonalData(listings, store.db))
   const mailer = createMailer({ smtpUrl: config.smtpUrl, outbox: config.mailOutbox, from: config.mailFrom })
   const accounts = new Accounts(
     store.db,
@@ -124,6 +134,7 @@ export async function buildMarketplace(
   {
     const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
     const catalogue = new NetworkCatalogue(store.db)
+    outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
     const tokens = new DriverTokens(store.db, hub, {
       country_code: config.countryCode,
       party_id: config.emspPartyId,
@@ -136,6 +147,13 @@ export async function buildMarketplace(
     const reviews = new Reviews(store.db, { country_code: config.countryCode, party_id: config.cpoPartyId })
     await app.register(discoveryRoutes(new Discovery(catalogue, reviews), catalogue), { prefix: '/api' })
     await app.register(reviewRoutes(reviews, signedInMember(accounts), config.adminToken), { prefix: '/api' })
+    personalData.register(drivingPersonalData(tokens, charges, store.db))
+    personalData.register(
+      reviewPersonalData(reviews, store.db, {
+        country_code: config.countryCode,
+        party_id: config.cpoPartyId,
+      }),
+    )
   }
   // Home chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
   const photos = new ListingPhotos(store.db, cpo.photosUrl)
@@ -152,6 +170,10 @@ export async function buildMarketplace(
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
+  personalData.register(bookingPersonalData(store.db))
+  personalData.register(chargerPersonalData(store.db))
+  // Last: the other parts find an owner's data through the listings this one deletes.
+  personalData.register(listingPersonalData(listings, store.db))
   await app.register(apiDocumentRoute(), { prefix: '/api' })
   // The front ends, built by `npm run build` (vite.config.ts), on the same origin as /api so that their
   // calls carry the session cookie (decision 0031): the drivers' app and the owner portal (docs/apps.md).

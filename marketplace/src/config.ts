@@ -45,7 +45,11 @@ export interface MarketplaceConfig {
   readonly stripeApiUrl: string | undefined
   /** How often bookings are completed and unmanaged chargers' status is sent, in milliseconds. */
   readonly bookingTickMs: number
+  /** pino's level for the marketplace's log (stdout, JSON lines): `info` by default. */
+  readonly logLevel: string
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 const PARTY_ID = /^[A-Z0-9]{3}$/
 const COUNTRY_CODE = /^[A-Z]{2}$/
@@ -121,6 +125,12 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     stripeSecretKey: env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined,
     stripeApiUrl: env['MARKETPLACE_STRIPE_API_URL'] || undefined,
     bookingTickMs: positiveInteger(env, 'MARKETPLACE_BOOKING_TICK_MS', 30_000),
+    logLevel: matching(
+      'MARKETPLACE_LOG_LEVEL',
+      required(env, 'MARKETPLACE_LOG_LEVEL', 'info'),
+      new RegExp(`^(${LOG_LEVELS.join('|')})$`),
+      `one of ${LOG_LEVELS.join(', ')}`,
+    ),
   }
 }
 

@@ -242,6 +242,7 @@ describe.each(STORE_VARIANTS)('marketplace accounts (%s)', (engine) => {
         MARKETPLACE_PORT: String(port),
         MARKETPLACE_MAIL_OUTBOX: market.mailOutbox,
         MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE: '3',
+        MARKETPLACE_LOG_LEVEL: 'silent',
       }),
       { store: market.store },
     )

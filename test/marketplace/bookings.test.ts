@@ -223,6 +223,10 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     const theirs = await api<Booking[]>('GET', '/bookings', undefined, second)
     expect(theirs.body.map((b) => b.id)).not.toContain(created.body.id)
     expect((await api('POST', `/bookings/${created.body.id}/cancel`, undefined, second)).status).toBe(404)
+    // The GDPR export holds the driver's own bookings, as the API shows them, and no one else's.
+    const exported = await api<{ bookings: Booking[] }>('GET', '/me/export', undefined, driver)
+    expect(exported.body.bookings.map((b) => b.id).sort()).toEqual(mine.body.map((b) => b.id).sort())
+    expect(exported.body.bookings.find((b) => b.id === created.body.id)).toEqual(created.body)
   })
 
   it('frees the slot again when the card is declined', async () => {

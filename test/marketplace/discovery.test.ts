@@ -4,7 +4,7 @@ import { aLocation, anEvse } from '../fixtures/locations.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
-import { startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
+import { CHARGER, startHubAndMarketplace, type HubAndMarketplace, type ListingAnswer } from './support.ts'
 
 const UTRECHT = { lat: 52.0907, lon: 5.1214 }
 const AROUND_UTRECHT = 'min_lat=52&min_lon=5&max_lat=52.2&max_lon=5.3'
@@ -152,5 +152,42 @@ describe.each(STORE_VARIANTS)('discovery of chargers across the network (%s)', (
     })
     const missing = await running.api<{ message: string }>('GET', '/discovery/events?min_lat=52')
     expect(missing.status).toBe(400)
+  })
+
+  it("finds the marketplace's own home chargers, with live status, price and rating", async () => {
+    // In Groningen, away from the other tests' areas; the hub never sends the marketplace its own listings.
+    const groningen = 'min_lat=53.1&min_lon=6.4&max_lat=53.3&max_lon=6.7'
+    const owner = await running.signUp('groningen-owner@example.org')
+    const created = await running.api<ListingAnswer>(
+      'POST',
+      '/listings',
+      { ...CHARGER, city: 'Groningen', latitude: 53.2194, longitude: 6.5665 },
+      owner,
+    )
+    expect(created.status, created.text).toBe(201)
+    const found = await search(groningen)
+    expect(found.status, found.text).toBe(200)
+    expect(found.body).toMatchObject([
+      {
+        country_code: 'NL',
+        party_id: 'SHR',
+        id: created.body.id,
+        city: 'Groningen',
+        available_evses: 1,
+        evses: [{ status: 'AVAILABLE', connectors: [{ standard: 'IEC_62196_T2', max_power_kw: 11 }] }],
+        rating: { average: 0, count: 0 },
+        // 20 kWh × 0.29, no VAT (owners are not VAT-registered).
+        typical_charge: { energy_kwh: 20, currency: 'EUR', price: 5.8 },
+      },
+    ])
+    // Unpublished, it leaves discovery as any CPO's Location would.
+    const hidden = await running.api(
+      'PUT',
+      `/listings/${created.body.id}`,
+      { ...CHARGER, city: 'Groningen', latitude: 53.2194, longitude: 6.5665, publish: false },
+      owner,
+    )
+    expect(hidden.status, hidden.text).toBe(200)
+    expect((await search(groningen)).body).toEqual([])
   })
 })

@@ -10,7 +10,7 @@ import { envelope } from '../support/fake-platform.ts'
 import { call } from '../support/http.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
-import { startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
+import { PASSWORD, startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
 
 const MARKETPLACE_EMSP = { country_code: 'NL', party_id: 'SHD' }
 const ADMIN_TOKEN = 'marketplace-operator-token'
@@ -326,6 +326,54 @@ describe.each(STORE_VARIANTS)(
       const late = await running.api<{ message: string }>('PUT', `/reviews/${id}`, { rating: 2 }, driver)
       expect(late.status).toBe(409)
       expect(late.body.message).toMatch(/no longer/)
+    })
+
+    it("exports a driver's token, charges, Sessions, CDRs and reviews; deleting the account revokes the token and erases the reviews, and keeps the charges under the pseudonym", async () => {
+      const { chargeId, driver } = completed!
+      const exported = await running.api<{
+        driving: {
+          token: { uid: string }
+          charges: { id: string }[]
+          sessions: unknown[]
+          cdrs: { id: string }[]
+        }
+        reviews: { written: { location_id: string }[] }
+      }>('GET', '/me/export', undefined, driver)
+      expect(exported.status, exported.text).toBe(200)
+      expect(exported.body.driving.charges.map((charge) => charge.id)).toEqual([chargeId])
+      expect(exported.body.driving.sessions).toHaveLength(1)
+      expect(exported.body.driving.cdrs.map((cdr) => cdr.id)).toEqual(['CDR-R1'])
+      expect(exported.body.reviews.written.map((review) => review.location_id)).toEqual(['LOC-R1'])
+      const uid = exported.body.driving.token.uid
+      // Another member's export holds none of it.
+      const other = await running.signUp('gdpr.bystander@example.org')
+      const theirs = await running.api<{ driving: unknown; reviews: unknown }>(
+        'GET',
+        '/me/export',
+        undefined,
+        other,
+      )
+      expect(theirs.body).toMatchObject({
+        driving: { token: null, charges: [], sessions: [], cdrs: [] },
+        reviews: { written: [], replies: [] },
+      })
+
+      const { id: memberId } = (await running.api<{ id: string }>('GET', '/me', undefined, driver)).body
+      const deleted = await running.api('DELETE', '/me', { password: PASSWORD }, driver)
+      expect(deleted.status, deleted.text).toBe(204)
+      // Every CPO learns the token is no longer valid.
+      const puts = await cpo.platform.waitForRequests(`/2.3.0/receiver/tokens/NL/SHD/${uid}`, 2)
+      expect(puts.at(-1)!.body).toMatchObject({ uid, valid: false })
+      const db = running.store.db
+      expect(
+        await db.selectFrom('driver_tokens').selectAll().where('member_id', '=', memberId).execute(),
+      ).toEqual([])
+      expect(await db.selectFrom('reviews').selectAll().where('member_id', '=', memberId).execute()).toEqual(
+        [],
+      )
+      // The charge is an invoice record: kept, under the id nothing links to a person any more.
+      const kept = await db.selectFrom('charges').select('id').where('member_id', '=', memberId).execute()
+      expect(kept.map((row) => row.id)).toEqual([chargeId])
     })
   },
 )

@@ -124,6 +124,8 @@ export async function startHubAndMarketplace(
       MARKETPLACE_HUB_TOKEN_A: invitation.body.token_a,
       MARKETPLACE_MAIL_OUTBOX: mailOutbox,
       MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE: '0',
+      // Quiet unless asked for (MARKETPLACE_LOG_LEVEL=debug npx vitest …).
+      MARKETPLACE_LOG_LEVEL: process.env['MARKETPLACE_LOG_LEVEL'] ?? 'silent',
       ...extra.env,
     }),
     { ...extra.options, store },

@@ -93,6 +93,29 @@ export class DriverTokens {
     return row?.member_id
   }
 
+  /** The member's token, without making one (the GDPR export). */
+  async existingOf(memberId: string): Promise<DriverToken | undefined> {
+    const row = await this.#db
+      .selectFrom('driver_tokens')
+      .select(['uid', 'contract_id', 'last_updated'])
+      .where('member_id', '=', memberId)
+      .executeTakeFirst()
+    return row && this.#token(row)
+  }
+
+  /**
+   * Sends the member's token to the hub as no longer valid, then forgets which member it was: no CPO
+   * accepts it again, and the Sessions and CDRs that name its random uid stay without a person behind them.
+   * Answers how the push went (`delivered` or why not).
+   */
+  async revoke(memberId: string): Promise<string | undefined> {
+    const token = await this.existingOf(memberId)
+    if (!token) return undefined
+    const outcome = await this.#push({ ...token, valid: false, last_updated: new Date().toISOString() })
+    await this.#db.deleteFrom('driver_tokens').where('member_id', '=', memberId).execute()
+    return outcome
+  }
+
   async #push(token: DriverToken): Promise<string> {
     const { country_code, party_id, uid } = token
     try {

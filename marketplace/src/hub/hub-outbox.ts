@@ -19,6 +19,7 @@ export class HubOutbox {
   readonly #log: FastifyBaseLogger
   readonly #cpo: PartyRef
   #timer: NodeJS.Timeout | undefined
+  readonly #broadcastListeners: ((message: HubMessage) => Promise<void>)[] = []
   /** One flush at a time: two would send the same message twice. */
   #flushing: Promise<void> = Promise.resolve()
 
@@ -34,8 +35,25 @@ export class HubOutbox {
     this.#log = options.log
   }
 
+  /**
+   * Calls `listener` with every message that goes to all the hub's parties (no `to`), before it is sent:
+   * the hub never sends a platform its own broadcasts, so the marketplace's eMSP role learns its own
+   * Locations and Tariffs here. A listener's failure is logged and does not stop the push.
+   */
+  onBroadcast(listener: (message: HubMessage) => Promise<void>): void {
+    this.#broadcastListeners.push(listener)
+  }
+
   /** Sends `message` now, or queues it: `delivered`, `queued: <why>`, or the hub's refusal. */
   async deliver(message: HubMessage): Promise<PushOutcome> {
+    if (message.to === undefined)
+      for (const listener of this.#broadcastListeners)
+        await listener(message).catch((error: unknown) =>
+          this.#log.error(
+            { err: error, module: message.module, path: message.path },
+            'broadcast listener failed',
+          ),
+        )
     if (await this.pending()) {
       await this.#enqueue(message, 'queued behind earlier messages')
       void this.flush()

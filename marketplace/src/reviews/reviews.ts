@@ -197,6 +197,17 @@ export class Reviews {
     )
   }
 
+  /** The reviews a member wrote, newest first, hidden ones included (the GDPR export). */
+  async byMember(memberId: string): Promise<Review[]> {
+    const rows = await this.#db
+      .selectFrom('reviews')
+      .selectAll()
+      .where('member_id', '=', memberId)
+      .orderBy('created_at', 'desc')
+      .execute()
+    return rows.map((row) => this.#view(row))
+  }
+
   async #row(id: string): Promise<ReviewRow | undefined> {
     return this.#db.selectFrom('reviews').selectAll().where('id', '=', id).executeTakeFirst()
   }

@@ -1,0 +1,34 @@
+import type { PersonalDataPart } from '../accounts/personal-data.ts'
+import type { MarketplaceDb } from '../storage/store.ts'
+import { bookingView } from './bookings.ts'
+
+/**
+ * Bookings a member made as a driver. They are payment records and stay after the account is deleted,
+ * under the member's id (a pseudonym then); nothing else in them names the person.
+ */
+export function bookingPersonalData(db: MarketplaceDb): PersonalDataPart {
+  return {
+    name: 'bookings',
+    async exportOf(memberId) {
+      const rows = await db
+        .selectFrom('bookings')
+        .select([
+          'id',
+          'listing_id',
+          'starts_at',
+          'ends_at',
+          'status',
+          'currency',
+          'price_minor',
+          'captured_minor',
+          'payment_id',
+          'roaming',
+        ])
+        .where('driver_id', '=', memberId)
+        .orderBy('starts_at')
+        .execute()
+      return rows.map(bookingView)
+    },
+    erase: async () => {},
+  }
+}
