@@ -26,7 +26,10 @@ export function distanceKm(lat1: number, lon1: number, lat2: number, lon2: numbe
 /** The box around a circle, to read the catalogue with; the distance then picks what is inside the circle. */
 export function boundsAround(lat: number, lon: number, radiusKm: number): Bounds {
   const dLat = radiusKm / KM_PER_DEGREE
-  const dLon = radiusKm / (KM_PER_DEGREE * Math.max(Math.cos(radians(lat)), 0.01))
+  // The circle's widest longitudes are where meridians touch it, poleward of its centre: asin(sin d / cos φ),
+  // wider than d / cos φ; a circle that reaches a pole spans every longitude.
+  const reach = Math.sin(radiusKm / EARTH_RADIUS_KM) / Math.cos(radians(lat))
+  const dLon = reach >= 1 ? 180 : (Math.asin(reach) * 180) / Math.PI
   return {
     min_lat: Math.max(-90, lat - dLat),
     max_lat: Math.min(90, lat + dLat),
