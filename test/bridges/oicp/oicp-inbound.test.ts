@@ -18,6 +18,7 @@ import { connectParty, eventually, routeHeaders, type ConnectedParty } from '../
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { freePort, startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
+import { BRIDGE_SETTINGS } from './oicp-fixtures.ts'
 
 /**
  * HBS calling the hub (OICP_INBOUND_PORT): an OICP EMP's remote start and stop at our OCPI CPO's EVSE
@@ -25,16 +26,6 @@ import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
  */
 const missing = oicpDocumentsMissing()
 if (missing) console.warn(`OICP inbound tests skipped: ${missing}`)
-
-const SETTINGS = {
-  enabled: true,
-  operator_id: 'DE*OPH',
-  operator_name: 'Open OCPI Hub',
-  provider_id: 'DE-OPH',
-  represented_cpos: [{ country_code: 'NL', party_id: 'CP1' }],
-  default_hotline_phone: '+31201234567',
-  language: 'en',
-}
 
 /** A driver of the OICP EMP DE*8EO (written for this test): its EvcoID names the EMP. */
 const EVCO_ID = 'DE-8EO-CAET5E4XY-3'
@@ -88,7 +79,7 @@ for (const engine of STORE_VARIANTS) {
         DELIVERY_POLL_INTERVAL_MS: '50',
       })
       cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
-      expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
+      expect((await hub.admin('PUT', '/bridges/oicp', BRIDGE_SETTINGS)).status).toBe(200)
       await cpo.call('/receiver/locations/NL/CP1/LOC-HBS-1', {
         method: 'PUT',
         body: aLocation({ id: 'LOC-HBS-1', evses: [anEvse('E1', {}, cpo.party)] }, cpo.party),
