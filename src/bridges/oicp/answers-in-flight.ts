@@ -6,7 +6,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
  * that response has been written, so the eMSP never gets the result first (docs/bridges/oicp.md).
  */
 export class AnswersInFlight {
-  readonly #inFlight = new Map<string, { count: number; readonly done: Promise<void>; end: () => void }>()
+  /** How many requests of each correlation id are being answered: every OCPI request passes, so a count only. */
+  readonly #inFlight = new Map<string, number>()
+  /** Results waiting for a correlation id's answers: made only when a result has to wait. */
+  readonly #waiting = new Map<string, (() => void)[]>()
   /** Requests whose end was counted: an aborted request may see both of the hooks that end it. */
   readonly #ended = new WeakSet<FastifyRequest>()
   readonly #maxWaitMs: number
@@ -34,37 +37,39 @@ export class AnswersInFlight {
 
   /** Resolves when no request of this correlation id is being answered here any more. */
   async answered(correlationId: string): Promise<void> {
-    const entry = this.#inFlight.get(correlationId)
-    if (!entry) return
+    if (!this.#inFlight.has(correlationId)) return
     let timer: NodeJS.Timeout | undefined
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.#maxWaitMs)
       timer.unref()
     })
-    await Promise.race([entry.done, gaveUp])
+    const done = new Promise<void>((resolve) => {
+      const waiting = this.#waiting.get(correlationId)
+      if (waiting) waiting.push(resolve)
+      else this.#waiting.set(correlationId, [resolve])
+    })
+    await Promise.race([done, gaveUp])
     clearTimeout(timer)
   }
 
   #begin(correlationId: string): void {
-    const entry = this.#inFlight.get(correlationId)
-    if (entry) {
-      entry.count += 1
-      return
-    }
-    let end = () => {}
-    const done = new Promise<void>((resolve) => (end = resolve))
-    this.#inFlight.set(correlationId, { count: 1, done, end })
+    this.#inFlight.set(correlationId, (this.#inFlight.get(correlationId) ?? 0) + 1)
   }
 
   #end(request: FastifyRequest): void {
     if (this.#ended.has(request)) return
     this.#ended.add(request)
     const { correlationId } = request
-    const entry = this.#inFlight.get(correlationId)
-    if (!entry) return
-    entry.count -= 1
-    if (entry.count > 0) return
+    const count = this.#inFlight.get(correlationId)
+    if (count === undefined) return
+    if (count > 1) {
+      this.#inFlight.set(correlationId, count - 1)
+      return
+    }
     this.#inFlight.delete(correlationId)
-    entry.end()
+    const waiting = this.#waiting.get(correlationId)
+    if (!waiting) return
+    this.#waiting.delete(correlationId)
+    for (const resolve of waiting) resolve()
   }
 }
