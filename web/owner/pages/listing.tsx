@@ -119,6 +119,39 @@ function ScheduleCard({ listingId }: { listingId: string }) {
   return <ScheduleForm listingId={listingId} initial={loaded.data ?? null} loadError={loaded.error} />
 }
 
+/** "From" and "until" of a day's opening or an exception (both off when the day is closed). */
+function HoursFields(props: {
+  begin: string
+  end: string
+  disabled: boolean
+  onChange: (hours: { begin?: string; end?: string }) => void
+}) {
+  return (
+    <>
+      <label>
+        {words.from}
+        <input
+          type="time"
+          required
+          disabled={props.disabled}
+          value={props.begin}
+          onInput={(event) => props.onChange({ begin: event.currentTarget.value })}
+        />
+      </label>
+      <label>
+        {words.until}
+        <input
+          type="time"
+          required
+          disabled={props.disabled}
+          value={props.end}
+          onInput={(event) => props.onChange({ end: event.currentTarget.value })}
+        />
+      </label>
+    </>
+  )
+}
+
 function ScheduleForm(props: { listingId: string; initial: Schedule | null; loadError: unknown }) {
   const { api } = useOwner()
   const [week, setWeek] = useState(() => weekDraftOf(props.initial))
@@ -173,26 +206,12 @@ function ScheduleForm(props: { listingId: string; initial: Schedule | null; load
                 />
                 {words.open}
               </label>
-              <label>
-                {words.from}
-                <input
-                  type="time"
-                  required
-                  disabled={!day.open}
-                  value={day.begin}
-                  onInput={(event) => changeDay(index, { begin: event.currentTarget.value })}
-                />
-              </label>
-              <label>
-                {words.until}
-                <input
-                  type="time"
-                  required
-                  disabled={!day.open}
-                  value={day.end}
-                  onInput={(event) => changeDay(index, { end: event.currentTarget.value })}
-                />
-              </label>
+              <HoursFields
+                begin={day.begin}
+                end={day.end}
+                disabled={!day.open}
+                onChange={(hours) => changeDay(index, hours)}
+              />
             </fieldset>
           )
         })}
@@ -217,26 +236,12 @@ function ScheduleForm(props: { listingId: string; initial: Schedule | null; load
               />
               {words.exceptionClosed}
             </label>
-            <label>
-              {words.from}
-              <input
-                type="time"
-                required
-                disabled={exception.closed}
-                value={exception.begin}
-                onInput={(event) => changeException(index, { begin: event.currentTarget.value })}
-              />
-            </label>
-            <label>
-              {words.until}
-              <input
-                type="time"
-                required
-                disabled={exception.closed}
-                value={exception.end}
-                onInput={(event) => changeException(index, { end: event.currentTarget.value })}
-              />
-            </label>
+            <HoursFields
+              begin={exception.begin}
+              end={exception.end}
+              disabled={exception.closed}
+              onChange={(hours) => changeException(index, hours)}
+            />
             <button
               type="button"
               class="secondary"
