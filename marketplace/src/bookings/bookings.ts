@@ -44,8 +44,23 @@ export interface BookingChange {
 
 /** SQLSTATE of an exclusion constraint violation (PostgreSQL and PGlite both report it in `code`). */
 function isExclusionViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23P01'
+  return sqlState(error) === '23P01'
 }
+
+/**
+ * SQLSTATE of a deadlock: simultaneous inserts checked by the same exclusion constraint can wait on each
+ * other, and PostgreSQL then aborts one of them; it is tried again, to be granted or refused like the rest.
+ */
+function isDeadlock(error: unknown): boolean {
+  return sqlState(error) === '40P01'
+}
+
+function sqlState(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+}
+
+/** How often an insert aborted by a deadlock is tried again before its error stands. */
+const DEADLOCK_RETRIES = 3
 
 const MINUTE_MS = 60_000
 const SHORTEST_SLOT_MS = 15 * MINUTE_MS
@@ -294,14 +309,16 @@ export class Bookings {
       created_at: this.#now(),
       settled_at: null,
     }
-    try {
-      await this.#db.insertInto('bookings').values(row).execute()
-    } catch (error) {
-      if (isExclusionViolation(error))
-        throw new BookingRefused(409, 'That slot is taken: another booking overlaps it')
-      throw error
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.#db.insertInto('bookings').values(row).execute()
+        return { row, details: listing.details }
+      } catch (error) {
+        if (isExclusionViolation(error))
+          throw new BookingRefused(409, 'That slot is taken: another booking overlaps it')
+        if (!isDeadlock(error) || attempt > DEADLOCK_RETRIES) throw error
+      }
     }
-    return { row, details: listing.details }
   }
 
   /** Holds the price on the card; a refused card frees the slot again. */
