@@ -376,10 +376,16 @@ export class PartyDirectory {
    * (queued ClientInfo, for example) commit together. The store's triggers bump the directory version in
    * the same transaction (migration 0007); after the commit this process reloads its snapshot before
    * `write` returns.
+   *
+   * The version row is locked first. Every change locks it anyway, through the triggers, but only after
+   * the row it changed: two writes changing different rows (an invitation and a peer's HubClientInfo,
+   * say) would then each hold a row the other's trigger waits behind, and PostgreSQL aborts one as a
+   * deadlock. Taken first, the lock makes directory writes wait in turn instead.
    */
   async write<T>(work: (tx: DirectoryTransaction) => Promise<T>): Promise<T> {
     let changed = false
     const result = await this.#db.transaction().execute(async (trx) => {
+      await trx.selectFrom('directory_version').select('version').forUpdate().execute()
       const tx = new DirectoryTransaction(trx)
       const value = await work(tx)
       changed = tx.changed
