@@ -31,6 +31,19 @@ function offlineBasemap(): L.GeoJSON {
   })
 }
 
+/**
+ * A Leaflet map in `element` with the hub's tiles or the offline basemap. Without zoom animation: Leaflet
+ * ends an animated zoom on a 250 ms timer that still runs after the map is removed, and then throws
+ * (reading `_leaflet_pos` of the removed pane) when a page leaves the map while it zooms to its points.
+ */
+function basemapIn(element: HTMLElement, settings: MapSettings): L.Map {
+  const created = L.map(element, { worldCopyJump: true, zoomAnimation: false }).setView([50, 10], 4)
+  if (settings.tile_url)
+    L.tileLayer(settings.tile_url, { attribution: settings.attribution, maxZoom: 19 }).addTo(created)
+  else offlineBasemap().addTo(created)
+  return created
+}
+
 /** A Leaflet map of points, fitted to them; tiles from the hub's setting or the offline basemap. */
 export function PointMap(props: { settings: MapSettings; points: readonly MapPoint[]; label: string }) {
   const container = useRef<HTMLDivElement>(null)
@@ -40,10 +53,7 @@ export function PointMap(props: { settings: MapSettings; points: readonly MapPoi
   useEffect(() => {
     const element = container.current
     if (!element) return
-    const created = L.map(element, { worldCopyJump: true }).setView([50, 10], 4)
-    const { tile_url: tileUrl, attribution } = props.settings
-    if (tileUrl) L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(created)
-    else offlineBasemap().addTo(created)
+    const created = basemapIn(element, props.settings)
     markers.current = L.layerGroup().addTo(created)
     map.current = created
     return () => {
@@ -100,10 +110,7 @@ export function PlacePicker(props: {
   useEffect(() => {
     const element = container.current
     if (!element) return
-    const created = L.map(element, { worldCopyJump: true }).setView([50, 10], 4)
-    const { tile_url: tileUrl, attribution } = props.settings
-    if (tileUrl) L.tileLayer(tileUrl, { attribution, maxZoom: 19 }).addTo(created)
-    else offlineBasemap().addTo(created)
+    const created = basemapIn(element, props.settings)
     created.on('click', (event: L.LeafletMouseEvent) => {
       const { lat, lng } = event.latlng.wrap()
       onPlace.current(Number(lat.toFixed(6)), Number(lng.toFixed(6)))
