@@ -31,6 +31,21 @@ function sameIds(expected: string, actual: unknown, field: string): void {
     throw new CatalogueRefusal(2001, `${field} "${String(actual)}" differs from the URL's "${expected}"`)
 }
 
+/** The query of one stored Location or Tariff of a CPO, by id. */
+function storedObject(
+  db: MarketplaceDb,
+  table: 'network_locations' | 'network_tariffs',
+  cpo: CpoRef,
+  id: string,
+) {
+  return db
+    .selectFrom(table)
+    .select('object')
+    .where('country_code', '=', cpo.country_code)
+    .where('party_id', '=', cpo.party_id)
+    .where('id', '=', id)
+}
+
 /** Whether the stored `last_updated` is later than the incoming one (both OCPI DateTime strings). */
 function isLater(stored: unknown, incoming: unknown): boolean {
   return Date.parse(String(stored)) > Date.parse(String(incoming))
@@ -147,12 +162,7 @@ export class NetworkCatalogue {
     { keepNewer = false } = {},
   ): Promise<void> {
     const changes = await this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('network_locations')
-        .select('object')
-        .where('country_code', '=', path.country_code)
-        .where('party_id', '=', path.party_id)
-        .where('id', '=', path.location_id)
+      const row = await storedObject(trx, 'network_locations', path, path.location_id)
         .forUpdate()
         .executeTakeFirst()
       if (keepNewer && row && isLater(row.object['last_updated'], body['last_updated'])) return []
@@ -177,13 +187,7 @@ export class NetworkCatalogue {
   }
 
   async location(cpo: CpoRef, id: string): Promise<NetworkLocation | undefined> {
-    const row = await this.#db
-      .selectFrom('network_locations')
-      .select('object')
-      .where('country_code', '=', cpo.country_code)
-      .where('party_id', '=', cpo.party_id)
-      .where('id', '=', id)
-      .executeTakeFirst()
+    const row = await storedObject(this.#db, 'network_locations', cpo, id).executeTakeFirst()
     return row?.object as NetworkLocation | undefined
   }
 
@@ -218,14 +222,7 @@ export class NetworkCatalogue {
       received_at: new Date(),
     }
     await this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('network_tariffs')
-        .select('object')
-        .where('country_code', '=', cpo.country_code)
-        .where('party_id', '=', cpo.party_id)
-        .where('id', '=', id)
-        .forUpdate()
-        .executeTakeFirst()
+      const row = await storedObject(trx, 'network_tariffs', cpo, id).forUpdate().executeTakeFirst()
       if (keepNewer && row && isLater(row.object['last_updated'], body['last_updated'])) return
       await trx
         .insertInto('network_tariffs')
