@@ -1,10 +1,25 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../clearing/documents.ts'
+import { revokeClearingAccess } from '../clearing/access.ts'
+import {
+  invoicesCsv,
+  invoicesPdf,
+  platformStatementsCsv,
+  platformStatementsPdf,
+  statementsCsv,
+  statementsPdf,
+} from '../clearing/documents.ts'
 import { networkInsights, partyAnalytics } from '../clearing/analytics.ts'
 import { backfillLedger } from '../clearing/backfill.ts'
 import { invoicesFor } from '../clearing/fees.ts'
+import {
+  clearingPartiesOf,
+  closedPlatformStatements,
+  computePlatformStatements,
+  sidesOf,
+  type ClearingPlatform,
+} from '../clearing/platform-statements.ts'
 import {
   ClearingRefused,
   closePeriod,
@@ -22,6 +37,7 @@ import type { HubContext } from '../hub-context.ts'
 import { DocumentFormat, PartyText, PeriodFields } from '../modules/clearing/clearing.schema.ts'
 import { sendDocument } from '../transport/downloads.ts'
 import { logAdminChange } from './admin-auth.ts'
+import { PlatformParams } from './admin.schema.ts'
 import { AdminError } from './admin-errors.ts'
 
 const TAGS = ['Admin · clearing']
@@ -31,6 +47,20 @@ const StatementsQuery = Type.Object(
   { additionalProperties: false },
 )
 const CloseRequest = Type.Object({ ...PeriodFields, ...PartiesFields }, { additionalProperties: false })
+const PlatformId = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'A platform id (GET /admin/platforms)',
+})
+const PlatformStatementsQuery = Type.Object(
+  {
+    ...PeriodFields,
+    platform: PlatformId,
+    partner: Type.Optional({ ...PlatformId, description: 'The partner platform; default: every partner' }),
+    format: DocumentFormat,
+  },
+  { additionalProperties: false },
+)
 const PeriodQuery = Type.Object(PeriodFields, { additionalProperties: false })
 const PartyParams = Type.Object({ party: PartyText })
 const StatementParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
@@ -48,6 +78,12 @@ function periodOf(query: PeriodRequest): Period {
 
 function filterOf(query: Static<typeof CloseRequest>) {
   return { cpo: partyFromText(query.cpo), emsp: partyFromText(query.emsp) }
+}
+
+/** A platform by id with the parties it clears; 404 when the hub has no such platform. */
+function clearingPlatform(context: HubContext, id: string): ClearingPlatform {
+  if (!context.directory.platform(id)) throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
+  return { id, parties: sidesOf(clearingPartiesOf(context.directory, id)) }
 }
 
 /** The clearing's refusals as admin errors: a closed document is a conflict, never a silent change. */
@@ -115,6 +151,62 @@ export async function clearingRoutes(
         csv: () => statementsCsv(statements),
         pdf: () => statementsPdf(statements, hubName),
       })
+    },
+  )
+
+  // Statements per platform: its parties summed, against a partner platform's or everyone's (docs/clearing.md).
+  for (const [path, summary, compute] of [
+    [
+      'platform-statements',
+      "A platform's statements of a period (open), its parties summed per role and currency; JSON, CSV or PDF",
+      computePlatformStatements,
+    ],
+    [
+      'platform-statements/closed',
+      "A platform's statements summed from a period's closed documents (a correction replacing what it corrects)",
+      closedPlatformStatements,
+    ],
+  ] as const) {
+    routes.get(
+      `/clearing/${path}`,
+      { schema: { summary, tags: TAGS, querystring: PlatformStatementsQuery } },
+      async (request, reply) => {
+        const period = periodOf(request.query)
+        const platform = clearingPlatform(context, request.query.platform)
+        const partner = request.query.partner ? clearingPlatform(context, request.query.partner) : undefined
+        const statements = await compute(context.db, period, platform, partner)
+        return sendDocument(reply, request.query.format, path.replace('/', '-'), {
+          json: { statements },
+          csv: () => platformStatementsCsv(statements),
+          pdf: () => platformStatementsPdf(statements, hubName),
+        })
+      },
+    )
+  }
+
+  routes.delete(
+    '/clearing/access/:id',
+    {
+      schema: {
+        summary: "Ends an unregistered platform's read-only clearing access: its kept token is then unknown",
+        tags: TAGS,
+        params: PlatformParams,
+      },
+    },
+    async (request) => {
+      const { id } = request.params
+      const outcome = await revokeClearingAccess(context, id)
+      if (outcome === 'unknown') throw new AdminError('ADMIN_NOT_FOUND', `no platform ${id}`)
+      if (outcome === 'registered') {
+        throw new AdminError(
+          'ADMIN_CONFLICT',
+          `platform ${id} is registered: unregister it (DELETE /admin/platforms/${id})`,
+        )
+      }
+      if (outcome === 'none')
+        throw new AdminError('ADMIN_NOT_FOUND', `platform ${id} keeps no clearing access`)
+      logAdminChange(request, 'revoke-clearing-access', { platformId: id })
+      return { id, clearing_access: false }
     },
   )
 

@@ -1,7 +1,8 @@
 import { stringify } from 'csv-stringify/sync'
 import PDFDocument from 'pdfkit'
 import type { Invoice } from './fees.ts'
-import type { Statement } from './statements.ts'
+import type { PlatformStatement } from './platform-statements.ts'
+import type { Statement, StatementFigures } from './statements.ts'
 
 /** Statements and invoices as CSV and PDF downloads (docs/clearing.md). */
 
@@ -64,6 +65,52 @@ export function statementsCsv(statements: readonly Statement[]): string {
       f.disputed_lines > 0,
       f.sessions,
     ])
+  }
+  return stringify(rows)
+}
+
+const figureColumns = [
+  'sessions',
+  'credit_cdrs',
+  'energy_kwh',
+  'amount_excl_vat',
+  'tax_amount',
+  'amount_incl_vat',
+  'disputed_lines',
+] as const
+const figureCells = (f: StatementFigures) => figureColumns.map((column) => f[column])
+
+/** One STATEMENT row per one-CPO/one-eMSP statement summed, then a TOTAL row per platform statement. */
+export function platformStatementsCsv(statements: readonly PlatformStatement[]): string {
+  const rows: (string | number)[][] = [
+    [
+      'platform',
+      'partner',
+      'role',
+      'status',
+      'period_from',
+      'period_to',
+      'currency',
+      'row',
+      'statement_id',
+      'cpo',
+      'emsp',
+      ...figureColumns,
+    ],
+  ]
+  for (const s of statements) {
+    const head = [s.platform, s.partner ?? '', s.role, s.status, s.period.from, s.period.to, s.currency]
+    for (const one of s.statements) {
+      rows.push([
+        ...head,
+        'STATEMENT',
+        one.id ?? '',
+        party(one.cpo),
+        party(one.emsp),
+        ...figureCells(one.figures),
+      ])
+    }
+    rows.push([...head, 'TOTAL', '', '', '', ...figureCells(s.figures)])
   }
   return stringify(rows)
 }
@@ -135,6 +182,31 @@ export function invoicesPdf(invoices: readonly Invoice[], hubName: string): Prom
       for (const line of invoice.lines)
         doc.fontSize(9).text(`${line.description}: ${line.cdrs} CDRs, ${line.amount}`)
       doc.fontSize(10).text(`Total ${invoice.total}`)
+    }
+  })
+}
+
+export function platformStatementsPdf(
+  statements: readonly PlatformStatement[],
+  hubName: string,
+): Promise<Buffer> {
+  const sums = (f: StatementFigures) =>
+    `Sessions ${f.sessions}, energy ${f.energy_kwh} kWh, excl. VAT ${f.amount_excl_vat}, taxes ${f.tax_amount}, incl. VAT ${f.amount_incl_vat}`
+  return pdf((doc) => {
+    doc.fontSize(16).text(`${hubName}: platform statements`)
+    for (const s of statements) {
+      doc
+        .moveDown()
+        .fontSize(12)
+        .text(
+          `Platform ${s.platform} as ${s.role} with ${s.partner ?? 'every partner'}, ${s.period.from} to ${s.period.to}, ${s.currency}, ${s.status}`,
+        )
+      for (const one of s.statements) {
+        doc
+          .fontSize(9)
+          .text(`${party(one.cpo)} to ${party(one.emsp)} ${one.id ?? '(open)'}: ${sums(one.figures)}`)
+      }
+      doc.fontSize(10).text(`Total: ${sums(s.figures)}`)
     }
   })
 }

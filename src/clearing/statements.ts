@@ -277,6 +277,25 @@ function sumLines(rows: readonly LedgerRow[]): StatementFigures {
   }
 }
 
+/** Several statements' figures added up, amounts in ten-thousandths as the statements were (exact). */
+export function sumFigures(figures: readonly StatementFigures[]): StatementFigures {
+  const total = (pick: (f: StatementFigures) => number) =>
+    fromUnits(figures.reduce((sum, f) => sum + units(pick(f)), 0))
+  const count = (pick: (f: StatementFigures) => number) => figures.reduce((sum, f) => sum + pick(f), 0)
+  return {
+    sessions: count((f) => f.sessions),
+    credit_cdrs: count((f) => f.credit_cdrs),
+    energy_kwh: total((f) => f.energy_kwh),
+    time_hours: total((f) => f.time_hours),
+    parking_time_hours: total((f) => f.parking_time_hours),
+    amount_excl_vat: total((f) => f.amount_excl_vat),
+    tax_amount: total((f) => f.tax_amount),
+    amount_incl_vat: total((f) => f.amount_incl_vat),
+    disputed_lines: count((f) => f.disputed_lines),
+    disputed_amount_excl_vat: total((f) => f.disputed_amount_excl_vat),
+  }
+}
+
 type StatementRow = Selectable<ClearingStatementsTable>
 
 function closedStatement(row: StatementRow): Statement {

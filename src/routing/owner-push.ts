@@ -22,6 +22,7 @@ import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
 import { resolveDestination } from './destination.ts'
 import { referenceKey, tariffReferences } from './tariff-scope.ts'
+import { queueTariffScopeChanges } from './roaming-changes.ts'
 import { answerFromHub, forwardAndRelay, type HubAnswer, type MessageSource } from './hub-answer.ts'
 import { MODULE_AUDIENCE, type OwnedObjectModule } from '../core/modules.ts'
 import { actsAs, checkFromHeader, type Requester } from './requester.ts'
@@ -101,7 +102,7 @@ export async function pushOwnedObject(
     return answer
   }
   const outcome = await storeAndQueue(context, source, write)
-  if (outcome.receivers > 0) context.delivery.wake()
+  if (outcome.receivers + outcome.tariffMessages > 0) context.delivery.wake()
   if (outcome.changed) {
     emitObjectChanged(context.events, write, outcome.next, outcome.receivers, source.correlationId)
   }
@@ -171,10 +172,20 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
     objectId: write.objectId,
     referencingLocations,
   })
+  // A Location's tariff_ids decide which parties a Tariff reaches under agreements that list Locations.
+  const followsTariffScope = write.module === 'locations' && context.directory.roaming.mode === 'agreements'
   const storeAndQueueIn = async (trx: Db) => {
+    const locationBefore = followsTariffScope ? await lockObject(trx, key) : undefined
     const stored = await storeWrite(trx, key, write)
     if (!stored.changed)
-      return { ...stored.applied, changed: false, receivers: 0, skipped: [], withdrawn: false }
+      return {
+        ...stored.applied,
+        changed: false,
+        receivers: 0,
+        tariffMessages: 0,
+        skipped: [],
+        withdrawn: false,
+      }
     const call = {
       module: write.module,
       interfaceRole: 'RECEIVER' as const,
@@ -214,11 +225,29 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
     })
     await enqueue(trx, messages)
     if (write.module === 'tariffs') await recordTariffVersion(trx, key, stored.applied.next ?? null)
-    return { ...stored.applied, changed: true, receivers: messages.length, skipped, withdrawn: withdraw }
+    const tariffMessages = followsTariffScope
+      ? await queueTariffScopeChanges(context, trx, {
+          owner: write.owner,
+          locationId: write.objectId,
+          senderPlatformId: source.requester.platformId,
+          before: locationBefore,
+          after: stored.applied.next,
+          correlationId: source.correlationId,
+        })
+      : 0
+    return {
+      ...stored.applied,
+      changed: true,
+      receivers: messages.length,
+      tariffMessages,
+      skipped,
+      withdrawn: withdraw,
+    }
   }
   const outcome =
-    // A Tariff's write also records its version (two statements): always a transaction.
-    write.replacesObject && targets.length === 0 && write.module !== 'tariffs'
+    // A Tariff's write also records its version (two statements), a Location's under agreements may queue
+    // its Tariffs: always a transaction.
+    write.replacesObject && targets.length === 0 && write.module !== 'tariffs' && !followsTariffScope
       ? await storeAndQueueIn(context.db)
       : await context.db.transaction().execute(storeAndQueueIn)
   return { ...outcome, key }

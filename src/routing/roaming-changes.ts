@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
 import { hubParty } from '../core/hub-identity.ts'
 import { MODULE_AUDIENCE } from '../core/modules.ts'
 import { outboundPath } from '../core/outbound-path.ts'
@@ -8,10 +9,11 @@ import type { DirectoryTransaction, NewAgreement } from '../directory/directory-
 import type { RoamingPolicy } from '../directory/roaming-policy.ts'
 import type { AgreementChanged, RoamingMessages } from '../events/hub-events.ts'
 import type { HubContext } from '../hub-context.ts'
+import type { Db } from '../storage/database.ts'
 import type { AgreementRow, AgreementState } from '../storage/tables.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
 import { broadcastTargets, type BroadcastTarget } from './broadcast-targets.ts'
-import { referenceKey, referencesIn } from './tariff-scope.ts'
+import { referenceKey, referencesIn, tariffIdsOf, tariffReferences } from './tariff-scope.ts'
 
 /** The CPO's objects a party receives once it roams with the CPO, and is told are gone when it stops. */
 const FOLLOWED_MODULES = ['locations', 'tariffs'] as const
@@ -113,11 +115,11 @@ async function queueRoamingDifference(
         policy,
       )
     const { arrived, gone } = targetsDifference(context, targetsUnder(before), targetsUnder(after))
-    caughtUp.push(...(await carried(context, tx, row, arrived, 'PUT', row.data, correlationId)))
+    caughtUp.push(...(await carried(context, tx.db, row, arrived, 'PUT', row.data, correlationId)))
     withdrawn.push(
       ...(module === 'tariffs'
-        ? await carried(context, tx, row, gone, 'DELETE', undefined, correlationId)
-        : await carried(context, tx, row, gone, 'PUT', unpublished(row.data), correlationId)),
+        ? await carried(context, tx.db, row, gone, 'DELETE', undefined, correlationId)
+        : await carried(context, tx.db, row, gone, 'PUT', unpublished(row.data), correlationId)),
     )
   }
   await enqueue(tx.db, [...caughtUp, ...withdrawn])
@@ -126,6 +128,82 @@ async function queueRoamingDifference(
     'roaming changed: Locations and Tariffs queued for new partners, withdrawn from former ones',
   )
   return { caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId }
+}
+
+/** A Location write as `queueTariffScopeChanges` needs it: the Location as stored before it and after. */
+export interface LocationTariffsWrite {
+  readonly owner: PartyRef
+  readonly locationId: string
+  /** The writer's platform, which a broadcast does not go back to. */
+  readonly senderPlatformId: string
+  readonly before: unknown
+  readonly after: unknown
+  readonly correlationId: string
+}
+
+/**
+ * Queues in `db` (the Location write's transaction, after the write) what a change of a Location's
+ * `tariff_ids` means for the Location scope of the Tariffs it adds or drops (docs/agreements.md): each
+ * such Tariff's audience with the Location's old references and with its new ones, under the policy now,
+ * compared as an agreement's change compares them. A party whose agreement lists the Location and that did
+ * not receive the Tariff (only unlisted Locations listed it) gets a PUT of it; a party that received it
+ * (no Location listed it yet, or a listed one did) and for which only unlisted Locations list it now is
+ * sent a DELETE. Only in `agreements` mode: Location lists exist nowhere else. The number queued.
+ */
+export async function queueTariffScopeChanges(
+  context: HubContext,
+  db: Db,
+  write: LocationTariffsWrite,
+): Promise<number> {
+  if (context.directory.roaming.mode !== 'agreements') return 0
+  const listedBefore = new Set(write.before === undefined ? [] : tariffIdsOf(write.before))
+  const listedAfter = new Set(write.after === undefined ? [] : tariffIdsOf(write.after))
+  const changed = [...listedBefore, ...listedAfter].filter(
+    (id) => listedBefore.has(id) !== listedAfter.has(id),
+  )
+  if (changed.length === 0) return 0
+  const { owner } = write
+  const tariffs: StoredRow[] = await db
+    .selectFrom('ocpi_objects')
+    .select(['module', 'country_code', 'party_id', 'object_id', 'object_type', 'data'])
+    .where('module', '=', 'tariffs')
+    .where('country_code', '=', owner.country_code.toUpperCase())
+    .where('party_id', '=', owner.party_id.toUpperCase())
+    .where(sql<string>`upper(object_id)`, 'in', changed)
+    .orderBy('object_id')
+    .execute()
+  if (tariffs.length === 0) return 0
+  // The write is in `db` already: these are the references after it.
+  const references = await tariffReferences(db, owner)
+  const location = write.locationId.toUpperCase()
+  const messages: OutboundMessage[] = []
+  for (const row of tariffs) {
+    const id = row.object_id.toUpperCase()
+    const after = references.get(referenceKey(owner, id)) ?? []
+    const before = [
+      ...after.filter((other) => other !== location),
+      ...(listedBefore.has(id) ? [location] : []),
+    ]
+    const targetsWith = (referencingLocations: readonly string[]) =>
+      broadcastTargets(context.directory, 'tariffs', MODULE_AUDIENCE.tariffs, write.senderPlatformId, {
+        owner,
+        objectId: row.object_id,
+        referencingLocations,
+      })
+    const { arrived, gone } = targetsDifference(context, targetsWith(before), targetsWith(after))
+    messages.push(
+      ...(await carried(context, db, row, arrived, 'PUT', row.data, write.correlationId)),
+      ...(await carried(context, db, row, gone, 'DELETE', undefined, write.correlationId)),
+    )
+  }
+  await enqueue(db, messages)
+  if (messages.length > 0) {
+    context.log.info(
+      { owner, locationId: write.locationId, tariffs: changed, queued: messages.length },
+      "a Location's tariff_ids changed: Tariffs queued for the parties now in their scope, withdrawn from those out of it",
+    )
+  }
+  return messages.length
 }
 
 /**
@@ -179,7 +257,7 @@ function targetsDifference(
  */
 async function carried(
   context: HubContext,
-  tx: DirectoryTransaction,
+  db: Db,
   row: StoredRow,
   targets: readonly BroadcastTarget[],
   method: 'PUT' | 'DELETE',
@@ -190,7 +268,7 @@ async function carried(
   const module = row.module as FollowedModule
   const path = outboundPath([row.country_code, row.party_id, row.object_id])
   const refused = await versionsUnableToCarry(
-    { db: tx.db, hub: context.hub },
+    { db, hub: context.hub },
     targets.map((target) => target.version),
     { module, interfaceRole: 'RECEIVER', method, pathAndQuery: path, body },
   )

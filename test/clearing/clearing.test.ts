@@ -7,6 +7,7 @@ import { aToken } from '../fixtures/tokens.ts'
 import { envelope } from '../support/fake-platform.ts'
 import { createOperator, signIn } from '../support/operator-session.ts'
 import { connectParty, type ConnectedParty } from '../support/roaming-network.ts'
+import { pdfText } from '../support/pdf-text.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../support/test-hub.ts'
 
@@ -65,20 +66,6 @@ interface Expected {
 
 const groupKey = (emsp: string, currency: string) => `${emsp}/${currency}`
 const cents = (value: number) => Math.round(value * 100)
-
-/** The text a PDFKit page shows: its TJ arrays' hex strings decoded and joined. */
-function pdfText(pdf: Buffer): string {
-  const source = pdf.toString('latin1')
-  const pieces: string[] = []
-  for (const [, array] of source.matchAll(/\[([^\]]*)\]\s*TJ/g)) {
-    pieces.push(
-      [...array!.matchAll(/<([0-9a-fA-F]*)>/g)]
-        .map(([, hex]) => Buffer.from(hex!, 'hex').toString('latin1'))
-        .join(''),
-    )
-  }
-  return pieces.join('\n')
-}
 
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: clearing a month of CDRs`, () => {

@@ -55,6 +55,10 @@ const NOTHING_OF_ANOTHER_PARTY: Readonly<Record<string, string>> = {
     "every party's connection status is for every partner (mod_hub_client_info)",
   'POST /ocpi/hub/price-quotes':
     'prices a charge from Tariffs every eMSP receives anyway and those sent to the caller alone, never another eMSP’s (test/pricing/targeted-tariffs.test.ts); under agreements a Location the caller may not read is unknown (test/pricing/price-quotes.test.ts)',
+  'GET /ocpi/hub/clearing/platform-statements':
+    "the caller's own platform summed; no parameter names another (test/clearing/platform-statements.test.ts)",
+  'GET /ocpi/hub/clearing/platform-statements/closed':
+    "the caller's own platform summed; no parameter names another (test/clearing/platform-statements.test.ts)",
 }
 
 const CP1 = { country_code: 'NL', party_id: 'CP1' }

@@ -2,8 +2,21 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { partyAnalytics } from '../../clearing/analytics.ts'
-import { invoicesCsv, invoicesPdf, statementsCsv, statementsPdf } from '../../clearing/documents.ts'
+import {
+  invoicesCsv,
+  invoicesPdf,
+  platformStatementsCsv,
+  platformStatementsPdf,
+  statementsCsv,
+  statementsPdf,
+} from '../../clearing/documents.ts'
 import { invoicesFor } from '../../clearing/fees.ts'
+import {
+  clearingPartiesOf,
+  closedPlatformStatements,
+  computePlatformStatements,
+  sidesOf,
+} from '../../clearing/platform-statements.ts'
 import {
   computeStatements,
   findClosedStatement,
@@ -15,12 +28,10 @@ import {
 } from '../../clearing/statements.ts'
 import { successEnvelope } from '../../core/envelope.ts'
 import { OcpiError } from '../../core/errors.ts'
-import { INTERFACE_IMPLEMENTERS } from '../../core/modules.ts'
 import { partyFromText, partyKey, sameParty, type PartyRef } from '../../core/party.ts'
 import type { AuthenticatedPartner } from '../../core/authenticated-partner.ts'
 import type { HubContext } from '../../hub-context.ts'
 import type { PartyRoles } from '../../storage/party-columns.ts'
-import type { PartyRow } from '../../storage/tables.ts'
 import { sendDocument } from '../../transport/downloads.ts'
 import { DocumentFormat, PartyText, PeriodFields } from './clearing.schema.ts'
 
@@ -33,6 +44,10 @@ const DocumentsQuery = Type.Object(
   { ...PeriodFields, party: OwnParty, format: DocumentFormat },
   { additionalProperties: false },
 )
+const PlatformDocumentsQuery = Type.Object(
+  { ...PeriodFields, format: DocumentFormat },
+  { additionalProperties: false },
+)
 const AnalyticsQuery = Type.Object({ ...PeriodFields, party: OwnParty }, { additionalProperties: false })
 const StatementParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) })
 const FormatQuery = Type.Object({ format: DocumentFormat }, { additionalProperties: false })
@@ -43,33 +58,6 @@ function periodOf(query: PeriodRequest): Period {
   return period
 }
 
-/** The roles in which a party is on a CDR's receiving side (mod_cdrs: OTHER is eMSP-like). */
-const CDR_RECEIVERS: readonly string[] = INTERFACE_IMPLEMENTERS.cdrs.RECEIVER
-
-const LIVE: readonly string[] = ['CONNECTED', 'OFFLINE']
-
-/**
- * The parties a platform reads the clearing of: all it holds or held (CONNECTED, OFFLINE, or SUSPENDED
- * after it unregistered or the role was taken off), but not one that another platform holds live in that
- * role now: that party's clearing is the new holder's.
- */
-function clearingPartiesOf(context: HubContext, platformId: string): PartyRow[] {
-  return context.directory
-    .partiesOf(platformId)
-    .filter(
-      (party) =>
-        party.status !== 'PLANNED' &&
-        !context.directory
-          .partiesWithIds(party)
-          .some(
-            (other) =>
-              other.party.platform_id !== platformId &&
-              other.party.role === party.role &&
-              LIVE.includes(other.party.status),
-          ),
-    )
-}
-
 /**
  * The parties whose clearing the caller sees, by side: its own CPOs and eMSPs (clearingPartiesOf), or the
  * one of them it names. Naming any other party is answered as if nothing of it existed. By role, not by
@@ -77,17 +65,13 @@ function clearingPartiesOf(context: HubContext, platformId: string): PartyRow[] 
  */
 function ownParties(context: HubContext, partner: AuthenticatedPartner, named?: string): PartyRoles {
   const wanted = partyFromText(named)
-  const parties = clearingPartiesOf(context, partner.platformId).filter(
+  const parties = clearingPartiesOf(context.directory, partner.platformId).filter(
     (party) => !wanted || sameParty(party, wanted),
   )
   if (wanted && parties.length === 0) {
     throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `No clearing of ${named} for you`)
   }
-  const refs = (roles: readonly string[]) =>
-    parties
-      .filter((party) => roles.includes(party.role))
-      .map(({ country_code, party_id }) => ({ country_code, party_id }))
-  return { cpos: refs(['CPO']), emsps: refs(CDR_RECEIVERS) }
+  return sidesOf(parties)
 }
 
 /**
@@ -145,6 +129,34 @@ export async function partyClearingRoutes(
       })
     },
   )
+
+  // A platform's statements: all its parties summed, against every partner (docs/clearing.md).
+  for (const [path, summary, compute] of [
+    [
+      'platform-statements',
+      'Your platform’s statements of a period, all your parties summed per role and currency (open)',
+      computePlatformStatements,
+    ],
+    [
+      'platform-statements/closed',
+      'Your platform’s statements summed from the closed documents of a period (corrections replacing)',
+      closedPlatformStatements,
+    ],
+  ] as const) {
+    routes.get(
+      `/hub/clearing/${path}`,
+      { config, schema: { summary, tags: TAGS, querystring: PlatformDocumentsQuery } },
+      async (request, reply) => {
+        const platform = { id: request.partner!.platformId, parties: ownParties(context, request.partner!) }
+        const statements = await compute(context.db, periodOf(request.query), platform)
+        return sendDocument(reply, request.query.format, path.replace('/', '-'), {
+          json: successEnvelope(statements),
+          csv: () => platformStatementsCsv(statements),
+          pdf: () => platformStatementsPdf(statements, hubName),
+        })
+      },
+    )
+  }
 
   routes.get(
     '/hub/clearing/statements/:id',
