@@ -279,7 +279,8 @@ export class NetworkBookings {
     if (typeof merged['location_id'] !== 'string')
       throw new BookingPushRefusal(2001, 'BookingLocation: location_id is required')
     const values = {
-      ...cpo,
+      country_code: cpo.country_code,
+      party_id: cpo.party_id,
       id,
       location_id: merged['location_id'],
       object: JSON.stringify(merged),
