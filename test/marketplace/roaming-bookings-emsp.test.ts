@@ -23,8 +23,8 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
   let withBookings: ConnectedParty
   /** A CPO without the Bookings module: the marketplace reserves there with RESERVE_NOW. */
   let withoutBookings: ConnectedParty
-  /** The marketplace's clock, on a whole minute: tests move it on to end slots. */
-  let clock = new Date(Math.floor(Date.now() / MINUTE) * MINUTE)
+  /** The marketplace's clock, on a whole minute, held still so that slots are whole minutes from it. */
+  const clock = new Date(Math.floor(Date.now() / MINUTE) * MINUTE)
   let driver: string
   /** What the Bookings CPO answers to the next new BookingRequest. */
   let nextStatus = 'PENDING'
@@ -170,7 +170,8 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
     expect(cancelled.body.status).toBe('CANCELLED')
     const requests = withBookings.platform.requestsTo('POST', '/2.3.0/sender/bookings')
     expect(requests).toHaveLength(2)
-    expect(requests[1]!.body).toMatchObject({ request_id: booked.body.id, canceled: expect.anything() })
+    expect(requests[1]!.body).toMatchObject({ request_id: booked.body.id })
+    expect(requests[1]!.body).toHaveProperty('canceled')
   })
 
   it('says clearly when the CPO rejects a booking, and keeps none', async () => {
@@ -253,7 +254,7 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
 
     const ahead = await book({ ...place, start: at(120), end: at(180) })
     expect(ahead.status, ahead.text).toBe(409)
-    expect(ahead.body).toMatchObject({ message: expect.stringContaining('offers no Bookings module') })
+    expect((ahead.body as { message: string }).message).toContain('offers no Bookings module')
 
     withoutBookings.platform.answer('POST', '/2.3.0/receiver/commands/RESERVE_NOW', () => ({
       status: 200,

@@ -46,6 +46,12 @@ export function reservationResultPath(bookingId: string, command: ReservationCom
   return `/sender/commands/reservations/${bookingId}/${command}`
 }
 
+/** The `reservation_status` of a CPO's Booking, in words for a refusal when it has none. */
+function reservationStatusOf(booking: Record<string, unknown> | undefined): string {
+  const status = booking?.['reservation_status']
+  return typeof status === 'string' ? status : 'no ReservationStatus'
+}
+
 function refusedBy(cpo: CpoRef, what: string): string {
   return `${cpo.country_code}*${cpo.party_id} refused ${what}`
 }
@@ -139,12 +145,10 @@ export class NetworkBookings {
           ...this.#bookingRequest(row, token),
           booking_location_id: bookingLocation.id,
         })
-        const status = STATUS_OF_RESERVATION[String(answer?.['reservation_status'])]
+        const reservationStatus = reservationStatusOf(answer)
+        const status = STATUS_OF_RESERVATION[reservationStatus]
         if (status !== 'PENDING' && status !== 'CONFIRMED')
-          throw new BookingRefused(
-            409,
-            refusedBy(cpo, `the booking: ${String(answer?.['reservation_status'] ?? 'no Booking')}`),
-          )
+          throw new BookingRefused(409, refusedBy(cpo, `the booking: ${reservationStatus}`))
         const cpoBookingId = typeof answer?.['id'] === 'string' ? answer['id'] : null
         await this.#set(row.id, { status, cpo_booking_id: cpoBookingId })
       } else {
@@ -180,10 +184,10 @@ export class NetworkBookings {
         ...this.#bookingRequest(row, token),
         canceled: { cancellation_reason: 'DRIVER_CANCELED' },
       })
-      if (answer?.['reservation_status'] !== 'CANCELED')
+      if (reservationStatusOf(answer) !== 'CANCELED')
         throw new BookingRefused(
           409,
-          refusedBy(cpo, `the cancellation: the booking is ${String(answer?.['reservation_status'])}`),
+          refusedBy(cpo, `the cancellation: the booking is ${reservationStatusOf(answer)}`),
         )
     } else {
       const answer = await this.#call(cpo, 'commands', 'RECEIVER', '/CANCEL_RESERVATION', {
@@ -236,18 +240,18 @@ export class NetworkBookings {
       .where('cpo_booking_id', '=', cpoBookingId)
       .executeTakeFirst()
     if (!row) throw new BookingPushRefusal(2003, `Unknown booking ${cpoBookingId}`)
-    const reservationStatus = body['reservation_status']
-    if (reservationStatus === undefined) return
-    const status = STATUS_OF_RESERVATION[String(reservationStatus)]
+    if (body['reservation_status'] === undefined) return
+    const reservationStatus = reservationStatusOf(body)
+    const status = STATUS_OF_RESERVATION[reservationStatus]
     if (!status)
       throw new BookingPushRefusal(
         2001,
-        `reservation_status: ${String(reservationStatus)} is not a ReservationStatus`,
+        `reservation_status: ${reservationStatus} is not a ReservationStatus`,
       )
     const reason =
       reservationStatus === 'RESERVED' || reservationStatus === 'PENDING' || reservationStatus === 'FULFILLED'
         ? null
-        : `The CPO says ${String(reservationStatus)}`
+        : `The CPO says ${reservationStatus}`
     await this.#set(row.id, { status, status_reason: reason })
   }
 
