@@ -157,6 +157,7 @@ export async function buildMarketplace(
       },
     )
     bookings.onTick(() => networkBookings.tick())
+    personalData.register(bookingPersonalData(store.db, networkBookings))
     await app.register(bookingRoutes(bookings, networkBookings, signedInMember(accounts)), { prefix: '/api' })
     await app.register(networkBookingOcpiRoutes(hub, networkBookings), { prefix: '/ocpi/2.3.0' })
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
@@ -188,7 +189,6 @@ export async function buildMarketplace(
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
-  personalData.register(bookingPersonalData(store.db))
   personalData.register(chargerPersonalData(store.db))
   // Last: the other parts find an owner's data through the listings this one deletes.
   personalData.register(listingPersonalData(listings, store.db))

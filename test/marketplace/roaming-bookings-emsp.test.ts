@@ -323,4 +323,15 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
     )
     expect(shown.body.rating).toEqual({ average: 4, count: 1 })
   })
+
+  it("puts the driver's bookings at roaming CPOs in their personal data export", async () => {
+    const exported = await running.api<{ bookings: Booking[] }>('GET', '/me/export', undefined, driver)
+    expect(exported.status, exported.text).toBe(200)
+    const mine = await running.api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(mine.body.length).toBeGreaterThan(0)
+    expect(exported.body.bookings.map((booking) => booking.id).sort()).toEqual(
+      mine.body.map((booking) => booking.id).sort(),
+    )
+    expect(exported.body.bookings).toContainEqual(expect.objectContaining({ via: 'RESERVE_NOW' }))
+  })
 })
