@@ -380,7 +380,8 @@ export class NetworkBookings {
     } catch (error) {
       if (!(error instanceof OcpiCallFailed)) throw error
       if (error.statusCode !== undefined && error.statusCode >= 2000 && error.statusCode < 3000)
-        throw new BookingRefused(409, refusedBy(to, `the request: ${error.message}`))
+        // The OCPI status alone: the call's words name the hub's URLs, which are not the driver's business.
+        throw new BookingRefused(409, refusedBy(to, `the request (OCPI status ${error.statusCode})`))
       throw new BookingRefused(
         502,
         `The request did not reach ${to.country_code}*${to.party_id}: ${error.message}`,
