@@ -29,6 +29,8 @@ import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { bookingRoutes } from './bookings/booking-routes.ts'
 import { Bookings } from './bookings/bookings.ts'
 import { RoamingBookings } from './bookings/roaming-bookings.ts'
+import { NetworkBookings } from './bookings/network-bookings.ts'
+import { networkBookingOcpiRoutes } from './bookings/network-booking-ocpi-routes.ts'
 import type { PaymentProvider } from './payments/payment-provider.ts'
 import { StripePayments } from './payments/stripe-payments.ts'
 import { openMarketplaceStore, type MarketplaceStore } from './storage/store.ts'
@@ -125,7 +127,6 @@ export async function buildMarketplace(
       : undefined)
   const now = options.now ?? (() => new Date())
   const bookings = new Bookings(store.db, listings, outbox, { payments, currency: config.currency, now })
-  await app.register(bookingRoutes(bookings, signedInMember(accounts)), { prefix: '/api' })
   const roamingBookings = new RoamingBookings(store.db, bookings, outbox, {
     cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
     now,
@@ -150,6 +151,24 @@ export async function buildMarketplace(
       issuer: config.businessName,
     })
     const charges = new Charges(store.db, hub, catalogue, tokens, ocpiBase)
+    // Drivers' bookings: at home chargers, and at roaming CPOs through the hub (Bookings or RESERVE_NOW).
+    const networkBookings = new NetworkBookings(
+      store.db,
+      hub,
+      catalogue,
+      tokens,
+      { bookings, cpo: { country_code: config.countryCode, party_id: config.cpoPartyId } },
+      {
+        emsp: { country_code: config.countryCode, party_id: config.emspPartyId },
+        ocpiBase,
+        currency: config.currency,
+        now,
+      },
+    )
+    bookings.onTick(() => networkBookings.tick())
+    personalData.register(bookingPersonalData(store.db, networkBookings))
+    await app.register(bookingRoutes(bookings, networkBookings, signedInMember(accounts)), { prefix: '/api' })
+    await app.register(networkBookingOcpiRoutes(hub, networkBookings), { prefix: '/ocpi/2.3.0' })
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
     await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
@@ -179,7 +198,6 @@ export async function buildMarketplace(
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
-  personalData.register(bookingPersonalData(store.db))
   personalData.register(chargerPersonalData(store.db))
   // Last: the other parts find an owner's data through the listings this one deletes.
   personalData.register(listingPersonalData(listings, store.db))

@@ -1,12 +1,17 @@
 import type { PersonalDataPart } from '../accounts/personal-data.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 import { bookingView } from './bookings.ts'
+import type { NetworkBookings } from './network-bookings.ts'
 
 /**
- * Bookings a member made as a driver. They are payment records and stay after the account is deleted,
- * under the member's id (a pseudonym then); nothing else in them names the person.
+ * Bookings a member made as a driver, at home chargers and at roaming CPOs. They are payment records and
+ * stay after the account is deleted, under the member's id (a pseudonym then); nothing else in them names
+ * the person.
  */
-export function bookingPersonalData(db: MarketplaceDb): PersonalDataPart {
+export function bookingPersonalData(
+  db: MarketplaceDb,
+  network: Pick<NetworkBookings, 'ofMember'>,
+): PersonalDataPart {
   return {
     name: 'bookings',
     async exportOf(memberId) {
@@ -27,7 +32,7 @@ export function bookingPersonalData(db: MarketplaceDb): PersonalDataPart {
         .where('driver_id', '=', memberId)
         .orderBy('starts_at')
         .execute()
-      return rows.map(bookingView)
+      return [...rows.map(bookingView), ...(await network.ofMember(memberId))]
     },
     erase: async () => {},
   }

@@ -11,15 +11,29 @@ import {
   StatementQuery,
 } from './booking.schema.ts'
 import type { Bookings } from './bookings.ts'
+import type { NetworkBookings } from './network-bookings.ts'
 import { Schedule } from './schedule.schema.ts'
 
-const Refusals = { 400: Problem, 401: Problem, 402: Problem, 404: Problem, 409: Problem, 503: Problem }
+const Refusals = {
+  400: Problem,
+  401: Problem,
+  402: Problem,
+  404: Problem,
+  409: Problem,
+  502: Problem,
+  503: Problem,
+}
 
 /**
- * Owners' schedules and booking terms, drivers' bookings (book, list, cancel), owners' decisions and
- * earnings. Every route is for a signed-in member, who sees and changes only their own.
+ * Owners' schedules and booking terms, drivers' bookings (book, list, cancel) at home chargers and at
+ * roaming CPOs, owners' decisions and earnings. Every route is for a signed-in member, who sees and
+ * changes only their own.
  */
-export function bookingRoutes(bookings: Bookings, signedIn: SignedInMember): FastifyPluginAsyncTypebox {
+export function bookingRoutes(
+  bookings: Bookings,
+  network: NetworkBookings,
+  signedIn: SignedInMember,
+): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.put(
       '/listings/:id/schedule',
@@ -111,7 +125,8 @@ export function bookingRoutes(bookings: Bookings, signedIn: SignedInMember): Fas
       '/bookings',
       {
         schema: {
-          summary: 'Books a slot at a listing and authorises its price on the card',
+          summary:
+            "Books a slot at a listing (its price held on the card) or at a roaming CPO's Location (through the hub)",
           body: BookingRequest,
           response: { 201: Booking, ...Refusals },
         },
@@ -119,7 +134,12 @@ export function bookingRoutes(bookings: Bookings, signedIn: SignedInMember): Fas
       async (request, reply) => {
         const driver = await signedIn(request, reply)
         if (!driver) return reply
-        return reply.code(201).send(await bookings.book(driver.id, request.body))
+        const { listing_id } = request.body
+        const booked =
+          listing_id === undefined
+            ? await network.book(driver.id, request.body)
+            : await bookings.book(driver.id, { ...request.body, listing_id })
+        return reply.code(201).send(booked)
       },
     )
 
@@ -127,13 +147,15 @@ export function bookingRoutes(bookings: Bookings, signedIn: SignedInMember): Fas
       '/bookings',
       {
         schema: {
-          summary: "The signed-in driver's bookings",
+          summary: "The signed-in driver's bookings, home chargers' and roaming CPOs', newest slot first",
           response: { 200: Type.Array(Booking), 401: Problem },
         },
       },
       async (request, reply) => {
         const driver = await signedIn(request, reply)
-        return driver && bookings.ofDriver(driver.id)
+        if (!driver) return reply
+        const all = [...(await bookings.ofDriver(driver.id)), ...(await network.ofMember(driver.id))]
+        return all.sort((a, b) => b.start.localeCompare(a.start))
       },
     )
 
@@ -141,7 +163,8 @@ export function bookingRoutes(bookings: Bookings, signedIn: SignedInMember): Fas
       '/bookings/:id/cancel',
       {
         schema: {
-          summary: "Cancels the driver's booking (free, or the owner's fee when late)",
+          summary:
+            "Cancels the driver's booking (free, or the owner's fee when late; at a roaming CPO through the hub)",
           params: BookingId,
           response: { 200: Booking, ...Refusals },
         },
@@ -149,7 +172,9 @@ export function bookingRoutes(bookings: Bookings, signedIn: SignedInMember): Fas
       async (request, reply) => {
         const driver = await signedIn(request, reply)
         if (!driver) return reply
-        return bookings.cancel(driver.id, request.params.id)
+        return (await network.one(driver.id, request.params.id))
+          ? network.cancel(driver.id, request.params.id)
+          : bookings.cancel(driver.id, request.params.id)
       },
     )
 

@@ -39,9 +39,21 @@ const Instant = Type.String({
   description: 'RFC 3339 date-time with Z or an offset',
 })
 
+/** Where a roaming CPO's slot is: a Location of the network catalogue and, optionally, one EVSE. */
+const NetworkPlace = {
+  country_code: Type.Optional(
+    Type.String({ pattern: '^[A-Z]{2}$', description: "A roaming CPO's country code" }),
+  ),
+  party_id: Type.Optional(Type.String({ pattern: '^[A-Z0-9]{3}$', description: "A roaming CPO's party id" })),
+  location_id: Type.Optional(Type.String({ minLength: 1, maxLength: 36 })),
+  evse_uid: Type.Optional(Type.String({ minLength: 1, maxLength: 36 })),
+}
+
+/** A slot at a home charger (`listing_id`) or at a roaming CPO's Location (`country_code`, `party_id`, `location_id`). */
 export const BookingRequest = Type.Object(
   {
-    listing_id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+    listing_id: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
+    ...NetworkPlace,
     start: Instant,
     end: Instant,
     payment_method: Type.Optional(
@@ -52,14 +64,32 @@ export const BookingRequest = Type.Object(
 )
 export type BookingRequest = Static<typeof BookingRequest>
 
+/** How a booking at a roaming CPO was made: the hub's Bookings module, or a RESERVE_NOW command. */
+export const NETWORK_BOOKING_WAYS = ['BOOKINGS', 'RESERVE_NOW'] as const
+
 export const Booking = Type.Object({
   id: Type.String(),
-  listing_id: Type.String(),
+  listing_id: Type.Optional(Type.String({ description: 'A home charger: its listing' })),
+  country_code: Type.Optional(Type.String({ description: 'A roaming CPO: its country code' })),
+  party_id: Type.Optional(Type.String({ description: 'A roaming CPO: its party id' })),
+  location_id: Type.Optional(Type.String({ description: "A roaming CPO: its Location's id" })),
+  evse_uid: Type.Optional(Type.String({ description: 'A roaming CPO: the EVSE, when one was asked for' })),
+  via: Type.Optional(
+    Type.Union(
+      NETWORK_BOOKING_WAYS.map((way) => Type.Literal(way)),
+      { description: "A roaming CPO: booked through the hub's Bookings module or reserved with RESERVE_NOW" },
+    ),
+  ),
   start: Type.String(),
   end: Type.String(),
   status: Type.Union(BOOKING_STATUSES.map((status) => Type.Literal(status))),
+  status_reason: Type.Optional(
+    Type.String({ description: 'Why a roaming booking was declined or cancelled' }),
+  ),
   currency: Type.String(),
-  price: Type.Number({ description: 'What the card is authorised for' }),
+  price: Type.Number({
+    description: 'What the card is authorised for (0 at a roaming CPO, which bills through its CDR)',
+  }),
   charged: Type.Number({ description: 'What was captured: the price, a cancellation fee, or 0' }),
 })
 export type Booking = Static<typeof Booking>

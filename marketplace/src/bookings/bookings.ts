@@ -22,7 +22,7 @@ import type { Schedule } from './schedule.schema.ts'
 /** A booking request or change the marketplace refuses: the HTTP status and the words say why. */
 export class BookingRefused extends Error {
   constructor(
-    readonly statusCode: 400 | 402 | 404 | 409 | 503,
+    readonly statusCode: 400 | 402 | 404 | 409 | 502 | 503,
     message: string,
   ) {
     super(message)
@@ -31,6 +31,7 @@ export class BookingRefused extends Error {
       402: 'Payment Required',
       404: 'Not Found',
       409: 'Conflict',
+      502: 'Bad Gateway',
       503: 'Service Unavailable',
     }[statusCode]
   }
@@ -67,6 +68,24 @@ const SHORTEST_SLOT_MS = 15 * MINUTE_MS
 const LONGEST_SLOT_MS = 24 * 60 * MINUTE_MS
 /** Unmanaged chargers show RESERVED this long before a booked slot begins. */
 const RESERVED_LEAD_MS = 15 * MINUTE_MS
+
+/**
+ * The slot `start`–`end` as instants, checked as every booking's is (a home charger's or a roaming
+ * CPO's): whole minutes, 15 minutes to 24 hours, not begun at `now`. Throws BookingRefused (400).
+ */
+export function checkedSlot(startText: string, endText: string, now: Date): { start: Date; end: Date } {
+  const start = new Date(startText)
+  const end = new Date(endText)
+  if (Number.isNaN(start.getTime())) throw new BookingRefused(400, 'start: not a date-time')
+  if (Number.isNaN(end.getTime())) throw new BookingRefused(400, 'end: not a date-time')
+  if (start.getTime() % MINUTE_MS !== 0 || end.getTime() % MINUTE_MS !== 0)
+    throw new BookingRefused(400, 'start and end: on whole minutes')
+  const length = end.getTime() - start.getTime()
+  if (length < SHORTEST_SLOT_MS || length > LONGEST_SLOT_MS)
+    throw new BookingRefused(400, 'end: a slot lasts from 15 minutes to 24 hours')
+  if (start <= now) throw new BookingRefused(400, 'start: in the past')
+  return { start, end }
+}
 
 export type BookingRow = Pick<
   Selectable<MarketplaceTables['bookings']>,
@@ -132,6 +151,7 @@ export class Bookings {
   readonly #currency: string
   readonly #now: () => Date
   readonly #listeners: ((change: BookingChange) => Promise<void>)[] = []
+  readonly #tickTasks: (() => Promise<void>)[] = []
 
   constructor(
     db: MarketplaceDb,
@@ -150,6 +170,11 @@ export class Bookings {
   /** Calls `listener` after a listing's schedule, terms or bookings changed (one failing stops no other). */
   onChange(listener: (change: BookingChange) => Promise<void>): void {
     this.#listeners.push(listener)
+  }
+
+  /** Runs `task` at every tick of the booking clock, after the home chargers' bookings moved on. */
+  onTick(task: () => Promise<void>): void {
+    this.#tickTasks.push(task)
   }
 
   async #changed(listingId: string, booking?: BookingRow): Promise<void> {
@@ -213,7 +238,7 @@ export class Bookings {
    * Books a slot for a driver: inside the listing's schedule, never overlapping another booking (the
    * database's exclusion constraint decides between simultaneous requests), paid by card authorisation.
    */
-  async book(driverId: string, request: BookingRequest): Promise<Booking> {
+  async book(driverId: string, request: BookingRequest & { listing_id: string }): Promise<Booking> {
     const { row, details } = await this.#insert(
       request.listing_id,
       request.start,
@@ -268,16 +293,8 @@ export class Bookings {
     who: { driver_id: string; roaming: null } | { driver_id: null; roaming: string },
     checkPrice: (priceMinor: number) => void = () => {},
   ) {
-    const start = new Date(startText)
-    const end = new Date(endText)
-    if (Number.isNaN(start.getTime())) throw new BookingRefused(400, 'start: not a date-time')
-    if (Number.isNaN(end.getTime())) throw new BookingRefused(400, 'end: not a date-time')
-    if (start.getTime() % MINUTE_MS !== 0 || end.getTime() % MINUTE_MS !== 0)
-      throw new BookingRefused(400, 'start and end: on whole minutes')
+    const { start, end } = checkedSlot(startText, endText, this.#now())
     const length = end.getTime() - start.getTime()
-    if (length < SHORTEST_SLOT_MS || length > LONGEST_SLOT_MS)
-      throw new BookingRefused(400, 'end: a slot lasts from 15 minutes to 24 hours')
-    if (start <= this.#now()) throw new BookingRefused(400, 'start: in the past')
     const listing = await this.#db
       .selectFrom('listings')
       .leftJoin('listing_schedules', 'listing_schedules.listing_id', 'listings.id')
@@ -458,6 +475,7 @@ export class Bookings {
         await this.#changed(booking.listing_id, { ...booking, status: 'DECLINED' })
       }
     await this.#sendUnmanagedStatuses(now)
+    for (const task of this.#tickTasks) await task()
   }
 
   async #sendUnmanagedStatuses(now: Date): Promise<void> {

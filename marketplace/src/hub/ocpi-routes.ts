@@ -60,6 +60,8 @@ export function ocpiRoutes(
           { identifier: 'commands', role: 'RECEIVER', url: `${base}/receiver/commands` },
           { identifier: 'tokens', role: 'RECEIVER', url: `${base}/receiver/tokens` },
           { identifier: 'bookings', role: 'SENDER', url: `${base}/sender/bookings` },
+          // The eMSP role takes the CPOs' BookingLocations and its drivers' Bookings (network-bookings.ts).
+          { identifier: 'bookings', role: 'RECEIVER', url: `${base}/receiver/bookings` },
         ],
       }),
     )

@@ -4,6 +4,7 @@ import { hashesEqual, hashToken } from '../../../src/core/tokens.ts'
 import type { SignedInMember } from '../accounts/account-routes.ts'
 import { Problem } from '../problem.schema.ts'
 import { ChargeId } from '../driving/charge.schema.ts'
+import { BookingId } from '../bookings/booking.schema.ts'
 import {
   LocationRef,
   LocationReviews,
@@ -68,6 +69,25 @@ export function reviewRoutes(
         if (!driver) return reply
         return refused(reply, async () =>
           reply.code(201).send(await reviews.write(driver.id, request.params.id, request.body)),
+        )
+      },
+    )
+
+    app.post(
+      '/bookings/:id/review',
+      {
+        schema: {
+          summary: 'Rates (1–5) and reviews the location of a completed booking, once per booking',
+          params: BookingId,
+          body: ReviewInput,
+          response: { 201: Review, 404: Problem, 409: Problem },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        return refused(reply, async () =>
+          reply.code(201).send(await reviews.writeForBooking(driver.id, request.params.id, request.body)),
         )
       },
     )

@@ -31,7 +31,8 @@ export function locationKey(location: CpoRef & { id: string }): string {
 }
 
 /**
- * Drivers' reviews of the locations they charged at: one per completed charge, editable for a while;
+ * Drivers' reviews of the locations they charged at or booked: one per completed charge or booking,
+ * editable for a while;
  * owners of a listed charger reply; anyone reports; the operator hides or shows. Hidden reviews count in
  * no rating.
  */
@@ -45,6 +46,7 @@ export class Reviews {
     this.#ownCpo = ownCpo
   }
 
+  /** Reviews the location of the member's completed charge: once per charge. */
   async write(memberId: string, chargeId: string, input: ReviewInput): Promise<Review> {
     const charge = await this.#db
       .selectFrom('charges')
@@ -55,14 +57,61 @@ export class Reviews {
     if (!charge) throw new ReviewRefusal(404, `You have no charge ${chargeId}`)
     if (charge.status !== 'COMPLETED')
       throw new ReviewRefusal(409, `Charge ${chargeId} is ${charge.status}: review it once it is COMPLETED`)
+    const location = {
+      country_code: charge.cpo_country_code,
+      party_id: charge.cpo_party_id,
+      id: charge.location_id,
+    }
+    return this.#insert(memberId, { charge_id: chargeId, booking_id: null }, location, input)
+  }
+
+  /**
+   * Reviews the location of the member's completed booking: a home charger's (its listing is the
+   * marketplace CPO's Location) or a roaming CPO's. Once per booking.
+   */
+  async writeForBooking(memberId: string, bookingId: string, input: ReviewInput): Promise<Review> {
+    const home = await this.#db
+      .selectFrom('bookings')
+      .select(['status', 'listing_id as location_id'])
+      .where('id', '=', bookingId)
+      .where('driver_id', '=', memberId)
+      .executeTakeFirst()
+    const booking = home
+      ? { ...home, ...this.#ownCpo }
+      : await this.#db
+          .selectFrom('network_bookings')
+          .select(['status', 'location_id', 'cpo_country_code as country_code', 'cpo_party_id as party_id'])
+          .where('id', '=', bookingId)
+          .where('member_id', '=', memberId)
+          .executeTakeFirst()
+    if (!booking) throw new ReviewRefusal(404, `You have no booking ${bookingId}`)
+    if (booking.status !== 'COMPLETED')
+      throw new ReviewRefusal(
+        409,
+        `Booking ${bookingId} is ${booking.status}: review it once it is COMPLETED`,
+      )
+    const location = {
+      country_code: booking.country_code,
+      party_id: booking.party_id,
+      id: booking.location_id,
+    }
+    return this.#insert(memberId, { charge_id: null, booking_id: bookingId }, location, input)
+  }
+
+  async #insert(
+    memberId: string,
+    of: { charge_id: string; booking_id: null } | { charge_id: null; booking_id: string },
+    location: CpoRef & { id: string },
+    input: ReviewInput,
+  ): Promise<Review> {
     const now = new Date()
     const row = {
       id: randomUUID(),
-      charge_id: chargeId,
+      ...of,
       member_id: memberId,
-      country_code: charge.cpo_country_code,
-      party_id: charge.cpo_party_id,
-      location_id: charge.location_id,
+      country_code: location.country_code,
+      party_id: location.party_id,
+      location_id: location.id,
       rating: input.rating,
       text: input.text ?? null,
       reply: null,
@@ -73,10 +122,13 @@ export class Reviews {
     const inserted = await this.#db
       .insertInto('reviews')
       .values(row)
-      .onConflict((oc) => oc.column('charge_id').doNothing())
+      .onConflict((oc) => oc.column(of.charge_id === null ? 'booking_id' : 'charge_id').doNothing())
       .executeTakeFirst()
     if (inserted.numInsertedOrUpdatedRows === 0n)
-      throw new ReviewRefusal(409, `Charge ${chargeId} has a review already: change that one`)
+      throw new ReviewRefusal(
+        409,
+        `${of.charge_id === null ? `Booking ${of.booking_id}` : `Charge ${of.charge_id}`} has a review already: change that one`,
+      )
     return this.#view(row)
   }
 

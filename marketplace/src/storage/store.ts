@@ -16,6 +16,8 @@ import * as managedChargers from './migrations/0031_managed_chargers.ts'
 import * as hubOutbox from './migrations/0032_hub_outbox.ts'
 import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
 import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
+import * as networkBookings from './migrations/0055_network_bookings.ts'
+import * as reviewsOfBookings from './migrations/0056_reviews_of_bookings.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -164,7 +166,9 @@ export interface MarketplaceTables {
   // Reviews and ratings of any Location on the network.
   reviews: {
     id: string
-    charge_id: string
+    /** The charge or (migration 0056) the booking reviewed: one of the two. */
+    charge_id: string | null
+    booking_id: ColumnType<string | null, string | null | undefined, string | null>
     member_id: string
     country_code: string
     party_id: string
@@ -211,6 +215,31 @@ export interface MarketplaceTables {
     created_at: Timestamp
     settled_at: Timestamp | null
   }
+  // The eMSP role's bookings at roaming CPOs (marketplace/src/bookings/network-bookings.ts).
+  network_booking_locations: {
+    country_code: string
+    party_id: string
+    id: string
+    location_id: string
+    object: ColumnType<OcpiObject, string, string>
+    received_at: Timestamp
+  }
+  network_bookings: {
+    id: string
+    member_id: string
+    cpo_country_code: string
+    cpo_party_id: string
+    location_id: string
+    evse_uid: string | null
+    via: 'BOOKINGS' | 'RESERVE_NOW'
+    cpo_booking_id: string | null
+    status: BookingStatus
+    status_reason: string | null
+    starts_at: Timestamp
+    ends_at: Timestamp
+    created_at: Timestamp
+    updated_at: Timestamp
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -236,6 +265,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032_hub_outbox': hubOutbox,
   '0040_schedules_and_bookings': schedulesAndBookings,
   '0041_roaming_bookings': roamingBookings,
+  '0055_network_bookings': networkBookings,
+  '0056_reviews_of_bookings': reviewsOfBookings,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
