@@ -12,6 +12,7 @@ import {
 import type { Booking, BookingTerms, Listing, ManagedCharger, Photo, Schedule } from '../market-api.ts'
 import { money, useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
+import { DecisionButtons, useDecision } from './booking-decision.tsx'
 
 const words = TEXT.listing
 
@@ -404,13 +405,7 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
     () => api.get<Booking[]>(`/listings/${listingId}/bookings`),
     `bookings-${listingId}`,
   )
-  const decide = useAction(async (booking: Booking, decision: 'accept' | 'decline') => {
-    try {
-      await api.post(`/bookings/${booking.id}/${decision}`)
-    } finally {
-      bookings.reload()
-    }
-  })
+  const decide = useDecision(bookings.reload)
   return (
     <section class="card" aria-labelledby="bookings-heading">
       <h2 id="bookings-heading">{words.bookings}</h2>
@@ -434,25 +429,11 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
                     <StatusBadge status={booking.status} />
                     {/* The decision sits under the status: the row stays three columns wide on a phone. */}
                     {booking.status === 'PENDING' && (
-                      <div class="actions">
-                        <button
-                          type="button"
-                          disabled={decide.busy}
-                          aria-label={words.acceptLabel(slotText(booking, timeZone))}
-                          onClick={() => void decide.run(booking, 'accept')}
-                        >
-                          {words.accept}
-                        </button>
-                        <button
-                          type="button"
-                          class="secondary"
-                          disabled={decide.busy}
-                          aria-label={words.declineLabel(slotText(booking, timeZone))}
-                          onClick={() => void decide.run(booking, 'decline')}
-                        >
-                          {words.decline}
-                        </button>
-                      </div>
+                      <DecisionButtons
+                        booking={booking}
+                        slot={slotText(booking, timeZone)}
+                        decision={decide}
+                      />
                     )}
                   </td>
                   <td>{money(booking.price, booking.currency)}</td>
