@@ -75,6 +75,11 @@ export const TEXT = {
     open: 'Open',
     from: 'From',
     until: 'Until',
+    period: (number: number) => `(period ${number})`,
+    addPeriod: (day: string) => `Add a period on ${day}`,
+    removePeriod: (number: number, day: string) => `Remove period ${number} on ${day}`,
+    overlap: (day: string) =>
+      `On ${day} two periods overlap: change one so that each ends before the next begins.`,
     exceptions: 'Exceptions',
     exceptionDate: 'Date',
     exceptionClosed: 'Closed all day',
