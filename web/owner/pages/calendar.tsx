@@ -65,6 +65,8 @@ interface CalendarBooking {
   /** Its local day and slot in words, in the charger's time zone (as the schedule is). */
   readonly day: Day
   readonly slot: string
+  /** When it begins, for a month's narrow cell. */
+  readonly time: string
 }
 
 async function loadBookings(api: ReturnType<typeof useOwner>['api']): Promise<CalendarBooking[]> {
@@ -78,6 +80,11 @@ async function loadBookings(api: ReturnType<typeof useOwner>['api']): Promise<Ca
         listing,
         day: localDay(new Date(booking.start), zone),
         slot: slotText(booking, zone),
+        time: new Date(booking.start).toLocaleTimeString(undefined, {
+          hour: '2-digit',
+          minute: '2-digit',
+          timeZone: zone,
+        }),
       }))
     }),
   )
@@ -181,8 +188,7 @@ function BookingButton({
   compact: boolean
   onChoose: Choose
 }) {
-  const { booking, listing, slot } = entry
-  const time = slot.slice(slot.lastIndexOf(' ') + 1)
+  const { booking, listing, slot, time } = entry
   const label = words.open(listing.details.name, slot, booking.status)
   return (
     <button
