@@ -23,11 +23,13 @@ export function earningsPdf(statement: Statement, ownerEmail: string): Promise<B
   doc.fontSize(10).text(`Owner: ${ownerEmail}. Times in UTC; amounts captured from drivers in the month.`)
   doc.moveDown()
   if (statement.lines.length === 0) doc.text('Nothing earned in this month.')
-  for (const line of statement.lines)
-    doc.text(
-      `${utcMinute(line.start)} to ${utcMinute(line.end)}  ${KIND_WORDS[line.kind]}  ${amount(line.amount)}  ` +
-        `booking ${line.booking_id}, charger ${line.listing_id}, settled ${utcMinute(line.settled_at)}`,
-    )
+  for (const line of statement.lines) {
+    const when = `${utcMinute(line.start)} to ${utcMinute(line.end)}`
+    doc.fontSize(10).text(`${when}: ${KIND_WORDS[line.kind]}, ${amount(line.amount)}`)
+    doc
+      .fontSize(8)
+      .text(`booking ${line.booking_id}, charger ${line.listing_id}, settled ${utcMinute(line.settled_at)}`)
+  }
   doc
     .moveDown()
     .fontSize(12)
