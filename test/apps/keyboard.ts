@@ -9,9 +9,9 @@ export async function tabTo(page: Page, target: Locator, presses = 250): Promise
   await target.waitFor()
   for (let press = 0; press < presses; press += 1) {
     await page.keyboard.press('Tab')
-    if (await target.evaluate((element) => element === element.ownerDocument.activeElement)) return
+    if ((await target.and(page.locator(':focus')).count()) > 0) return
   }
-  throw new Error(`${target} is not reached with Tab`)
+  throw new Error(`not reached with Tab: ${target.toString()}`)
 }
 
 /**
