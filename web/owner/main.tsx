@@ -5,6 +5,7 @@ import { describeError, Link } from '../shared/components.tsx'
 import { navigate, useLocation } from '../shared/router.ts'
 import { MarketApi, type Member } from './market-api.ts'
 import { OwnerContextValue, type PortalSettings } from './owner-context.ts'
+import { CalendarPage } from './pages/calendar.tsx'
 import { EarningsPage } from './pages/earnings.tsx'
 import { ListingPage } from './pages/listing.tsx'
 import { ListingsPage } from './pages/listings.tsx'
@@ -17,6 +18,7 @@ const api = new MarketApi()
 const NAV = [
   { path: '/', title: TEXT.nav.listings },
   { path: '/new', title: TEXT.nav.newListing },
+  { path: '/bookings', title: TEXT.nav.bookings },
   { path: '/earnings', title: TEXT.nav.earnings },
 ] as const
 
@@ -75,6 +77,8 @@ function Shell({ member, onSignedOut }: { member: Member; onSignedOut: () => voi
       <main>
         {path === '/new' ? (
           <ListingWizard />
+        ) : path === '/bookings' ? (
+          <CalendarPage />
         ) : path === '/earnings' ? (
           <EarningsPage />
         ) : listingMatch?.[1] && listingMatch[2] ? (

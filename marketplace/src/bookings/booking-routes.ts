@@ -12,6 +12,7 @@ import {
 } from './booking.schema.ts'
 import type { Bookings } from './bookings.ts'
 import type { NetworkBookings } from './network-bookings.ts'
+import { earningsPdf } from './earnings-pdf.ts'
 import { Schedule } from './schedule.schema.ts'
 
 const Refusals = {
@@ -210,6 +211,31 @@ export function bookingRoutes(
       async (request, reply) => {
         const owner = await signedIn(request, reply)
         return owner && bookings.statement(owner.id, request.query.period)
+      },
+    )
+
+    app.get(
+      '/earnings/statement.pdf',
+      {
+        schema: {
+          summary: "The signed-in owner's earnings statement for a month, as a PDF to keep",
+          querystring: StatementQuery,
+          // Bytes, not JSON: Fastify sends a Buffer as it is.
+          response: {
+            200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary', description: 'application/pdf' }),
+            ...Refusals,
+          },
+        },
+      },
+      async (request, reply) => {
+        const owner = await signedIn(request, reply)
+        if (!owner) return reply
+        const { period } = request.query
+        const pdf = await earningsPdf(await bookings.statement(owner.id, period), owner.email)
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="earnings-${period}.pdf"`)
+          .send(pdf)
       },
     )
   }

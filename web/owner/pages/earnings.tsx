@@ -91,6 +91,15 @@ export function EarningsPage() {
               {words.downloadCsv}
             </a>
           </p>
+          <p>
+            {/* Made by the marketplace: the browser's session cookie goes with the link. */}
+            <a
+              href={`/api/earnings/statement.pdf?period=${data.period}`}
+              download={`earnings-${data.period}.pdf`}
+            >
+              {words.downloadPdf}
+            </a>
+          </p>
         </section>
       )}
     </>

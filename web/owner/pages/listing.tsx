@@ -12,6 +12,7 @@ import {
 import type { Booking, BookingTerms, Listing, ManagedCharger, Photo, Schedule } from '../market-api.ts'
 import { money, useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
+import { DecisionButtons, useDecision } from './booking-decision.tsx'
 
 const words = TEXT.listing
 
@@ -97,16 +98,32 @@ function PhotosCard({ listingId }: { listingId: string }) {
   )
 }
 
-/** One row of the weekly form per weekday: open or not, from and until (one period a day here). */
-type WeekDraft = { open: boolean; begin: string; end: string }[]
+type Hours = { begin: string; end: string }
+/** One group of the weekly form per weekday: open or not, and its periods (07:00–09:00 and 18:00–22:00). */
+type WeekDraft = { open: boolean; periods: Hours[] }[]
+
+const DEFAULT_HOURS: Hours = { begin: '08:00', end: '20:00' }
 
 function weekDraftOf(schedule: Schedule | null): WeekDraft {
   return words.weekdays.map((_, index) => {
-    const period = schedule?.weekly.find((candidate) => candidate.weekday === index + 1)
-    return period
-      ? { open: true, begin: period.begin, end: period.end }
-      : { open: false, begin: '08:00', end: '20:00' }
+    const periods = (schedule?.weekly ?? [])
+      .filter((candidate) => candidate.weekday === index + 1)
+      .map(({ begin, end }) => ({ begin, end }))
+      .sort((a, b) => a.begin.localeCompare(b.begin))
+    return periods.length > 0 ? { open: true, periods } : { open: false, periods: [DEFAULT_HOURS] }
   })
+}
+
+/** The first weekday whose periods overlap, said before the form is sent (the marketplace takes them as they are). */
+function overlappingDay(week: WeekDraft): string | undefined {
+  const index = week.findIndex(
+    (day) =>
+      day.open &&
+      [...day.periods]
+        .sort((a, b) => a.begin.localeCompare(b.begin))
+        .some((period, at, sorted) => at > 0 && period.begin < sorted[at - 1]!.end),
+  )
+  return index < 0 ? undefined : words.weekdays[index]
 }
 
 function ScheduleCard({ listingId }: { listingId: string }) {
@@ -124,12 +141,16 @@ function HoursFields(props: {
   begin: string
   end: string
   disabled: boolean
+  /** Which of the day's periods, from the second on: "From (period 2)". */
+  period?: number
   onChange: (hours: { begin?: string; end?: string }) => void
 }) {
+  const which = props.period ? ` ${words.period(props.period)}` : ''
   return (
     <>
       <label>
         {words.from}
+        {which}
         <input
           type="time"
           required
@@ -140,6 +161,7 @@ function HoursFields(props: {
       </label>
       <label>
         {words.until}
+        {which}
         <input
           type="time"
           required
@@ -166,9 +188,11 @@ function ScheduleForm(props: { listingId: string; initial: Schedule | null; load
   const [saved, setSaved] = useState(false)
   const save = useAction(async () => {
     setSaved(false)
+    const overlapping = overlappingDay(week)
+    if (overlapping) throw new ApiError(400, 'OVERLAP', words.overlap(overlapping))
     const schedule: Schedule = {
       weekly: week.flatMap((day, index) =>
-        day.open ? [{ weekday: index + 1, begin: day.begin, end: day.end }] : [],
+        day.open ? day.periods.map((period) => ({ weekday: index + 1, ...period })) : [],
       ),
       exceptions: exceptions.map((exception) => ({
         date: exception.date,
@@ -180,6 +204,8 @@ function ScheduleForm(props: { listingId: string; initial: Schedule | null; load
   })
   const changeDay = (index: number, patch: Partial<WeekDraft[number]>) =>
     setWeek(week.map((day, at) => (at === index ? { ...day, ...patch } : day)))
+  const changePeriods = (index: number, change: (periods: Hours[]) => Hours[]) =>
+    changeDay(index, { periods: change(week[index]!.periods) })
   const changeException = (index: number, patch: Partial<(typeof exceptions)[number]>) =>
     setExceptions(exceptions.map((exception, at) => (at === index ? { ...exception, ...patch } : exception)))
   return (
@@ -206,12 +232,41 @@ function ScheduleForm(props: { listingId: string; initial: Schedule | null; load
                 />
                 {words.open}
               </label>
-              <HoursFields
-                begin={day.begin}
-                end={day.end}
+              {day.periods.map((period, at) => (
+                <div key={at} class="filters period">
+                  <HoursFields
+                    begin={period.begin}
+                    end={period.end}
+                    disabled={!day.open}
+                    period={at > 0 ? at + 1 : undefined}
+                    onChange={(hours) =>
+                      changePeriods(index, (periods) =>
+                        periods.map((old, i) => (i === at ? { ...old, ...hours } : old)),
+                      )
+                    }
+                  />
+                  {at > 0 && (
+                    <button
+                      type="button"
+                      class="secondary"
+                      disabled={!day.open}
+                      onClick={() => changePeriods(index, (periods) => periods.filter((_, i) => i !== at))}
+                    >
+                      {words.removePeriod(at + 1, name)}
+                    </button>
+                  )}
+                </div>
+              ))}
+              <button
+                type="button"
+                class="secondary"
                 disabled={!day.open}
-                onChange={(hours) => changeDay(index, hours)}
-              />
+                onClick={() =>
+                  changePeriods(index, (periods) => [...periods, { begin: '18:00', end: '22:00' }])
+                }
+              >
+                {words.addPeriod(name)}
+              </button>
             </fieldset>
           )
         })}
@@ -404,13 +459,7 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
     () => api.get<Booking[]>(`/listings/${listingId}/bookings`),
     `bookings-${listingId}`,
   )
-  const decide = useAction(async (booking: Booking, decision: 'accept' | 'decline') => {
-    try {
-      await api.post(`/bookings/${booking.id}/${decision}`)
-    } finally {
-      bookings.reload()
-    }
-  })
+  const decide = useDecision(bookings.reload)
   return (
     <section class="card" aria-labelledby="bookings-heading">
       <h2 id="bookings-heading">{words.bookings}</h2>
@@ -434,25 +483,11 @@ function BookingsCard({ listingId, timeZone }: { listingId: string; timeZone: st
                     <StatusBadge status={booking.status} />
                     {/* The decision sits under the status: the row stays three columns wide on a phone. */}
                     {booking.status === 'PENDING' && (
-                      <div class="actions">
-                        <button
-                          type="button"
-                          disabled={decide.busy}
-                          aria-label={words.acceptLabel(slotText(booking, timeZone))}
-                          onClick={() => void decide.run(booking, 'accept')}
-                        >
-                          {words.accept}
-                        </button>
-                        <button
-                          type="button"
-                          class="secondary"
-                          disabled={decide.busy}
-                          aria-label={words.declineLabel(slotText(booking, timeZone))}
-                          onClick={() => void decide.run(booking, 'decline')}
-                        >
-                          {words.decline}
-                        </button>
-                      </div>
+                      <DecisionButtons
+                        booking={booking}
+                        slot={slotText(booking, timeZone)}
+                        decision={decide}
+                      />
                     )}
                   </td>
                   <td>{money(booking.price, booking.currency)}</td>
