@@ -20,7 +20,7 @@ const FAST_CHECKS = {
 }
 
 /** Far enough ahead that the accept and the checks right after it happen before the bound passes. */
-const BOUND_AHEAD_MS = 1_500
+const BOUND_AHEAD_MS = 4_000
 
 const quiet = () => new Promise((resolve) => setTimeout(resolve, QUIET_MS))
 
