@@ -218,8 +218,10 @@ export class OicpBridge {
       const platform = await tx.lockPlatform(platformId)
       const before = platform ? await tx.partiesOf(platformId) : []
       // tokens SENDER: a represented CPO's authorization of a token no eMSP shared goes to HBS.
+      // tariffs RECEIVER: the represented CPOs' Tariffs become OICP pricing products.
       const endpoints = [
         { identifier: 'locations', role: 'RECEIVER', url: this.#client.baseUrl },
+        { identifier: 'tariffs', role: 'RECEIVER', url: this.#client.baseUrl },
         { identifier: 'tokens', role: 'SENDER', url: this.#client.baseUrl },
       ]
       if (!platform) {
