@@ -481,11 +481,53 @@ export class OicpChannel implements PartnerChannel {
       return { sent: 0, refused: mapped.refusals.length, error: describe(dataOutcome.outcome) }
     const statuses = statusItems(data, context)
     const statusOutcome = await this.#status.add(statuses)
+    if (!statusOutcome.ok)
+      return { sent: data.length, refused: mapped.refusals.length, error: describe(statusOutcome.outcome) }
+    const pricing = await this.#pushPricingOf(
+      { ...context, intent: 'upsert' },
+      data.map(({ evse, record, owner, ocpiId }) => ({ evse, evseId: record.EvseID, owner, ocpiId })),
+    )
     return {
       sent: data.length,
-      refused: mapped.refusals.length,
-      error: statusOutcome.ok ? undefined : describe(statusOutcome.outcome),
+      refused: mapped.refusals.length + pricing.refused,
+      error: pricing.outcome.ok ? undefined : describe(pricing.outcome.outcome),
     }
+  }
+
+  /**
+   * The products of the Tariffs these EVSEs' connectors name (those OICP can carry; the others refused),
+   * then the EVSEs' assignments: in a full push, for Tariffs pushed before the bridge was set up.
+   */
+  async #pushPricingOf(
+    context: PushContext,
+    evses: readonly PricedEvse[],
+  ): Promise<{ readonly outcome: PushOutcome; readonly refused: number }> {
+    const named = new Map<string, { readonly owner: PartyRef; readonly tariffId: string }>()
+    for (const { evse, owner } of evses) {
+      for (const tariffId of evse.connectors.flatMap((connector) => connector.tariff_ids ?? [])) {
+        named.set(`${partyKey(owner)}/${tariffId.toUpperCase()}`, { owner, tariffId })
+      }
+    }
+    const products: PushItem<PricingProductDataRecord>[] = []
+    const refusals: Omit<NewRefusal, 'correlationId' | 'protocol'>[] = []
+    for (const { owner, tariffId } of named.values()) {
+      const [tariff] = await findObjectsById(
+        this.#options.db,
+        { module: 'tariffs', owners: [owner] },
+        tariffId,
+      )
+      if (!tariff) continue
+      const ocpiId = tariff.id.toUpperCase()
+      const mapped = pricingProductOf(tariff)
+      if (mapped.kind === 'product') products.push({ ...context, record: mapped.record, owner, ocpiId })
+      else refusals.push({ object: { owner, kind: 'TARIFF', id: ocpiId }, reason: mapped.reason })
+    }
+    await this.#refuse(refusals, context.correlationId)
+    if (products.length > 0) {
+      const pushed = await this.#products.add(products)
+      if (!pushed.ok) return { outcome: pushed, refused: refusals.length }
+    }
+    return { outcome: await this.#assignProducts(context, evses), refused: refusals.length }
   }
 
   async #send(
@@ -698,8 +740,8 @@ export class OicpChannel implements PartnerChannel {
     if (refusals.length === 0) return
     for (const refusal of refusals) {
       this.#options.log.warn(
-        { correlationId, evse: refusal.object, reason: refusal.reason },
-        'OICP bridge: EVSE not sent',
+        { correlationId, object: refusal.object, reason: refusal.reason },
+        `OICP bridge: ${refusal.object.kind} not sent`,
       )
     }
     await recordRefusals(

@@ -190,6 +190,29 @@ for (const engine of STORE_VARIANTS) {
       expect(hbs.violations).toEqual([])
     })
 
+    it('sends in a full push the Tariffs the pushed EVSEs name, which the bridge was off for', async () => {
+      expect((await hub.admin('PUT', '/bridges/oicp', { ...SETTINGS, enabled: false })).status).toBe(200)
+      const early = { ...ENERGY_TARIFF, id: 'AC-EARLY' }
+      await cpo.call('/receiver/tariffs/NL/CP1/AC-EARLY', { method: 'PUT', body: early })
+      const location = aLocation(
+        {
+          id: 'LOC-EARLY',
+          evses: [anEvse('P2', { connectors: [aConnector('1', { tariff_ids: ['AC-EARLY'] })] }, cpo.party)],
+          help_phone: '+31 30 123 4567',
+        },
+        cpo.party,
+      )
+      await cpo.call('/receiver/locations/NL/CP1/LOC-EARLY', { method: 'PUT', body: location })
+      expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
+      expect(hbs.products.has('NL*CP1*AC-EARLY')).toBe(false)
+
+      const synced = await hub.admin('POST', '/bridges/oicp/sync', { full_push: true })
+      expect(synced.status).toBe(200)
+      expect(hbs.products.get('NL*CP1*AC-EARLY')).toMatchObject({ PricePerReferenceUnit: 0.35 })
+      expect(hbs.evsePricing.get('NL*CP1*EP2')).toEqual(['NL*CP1*AC-EARLY'])
+      expect(hbs.violations).toEqual([])
+    })
+
     it('deletes a deleted Tariff’s product at HBS after taking it off the EVSEs', async () => {
       await cpo.call('/receiver/tariffs/NL/CP1/AC-DAY', { method: 'PUT', body: ENERGY_TARIFF })
       await eventually(() => expect(hbs.evsePricing.get('NL*CP1*EP1')).toEqual(['NL*CP1*AC-DAY']))
