@@ -5,6 +5,7 @@ import type { HubConfig } from '../../config/config.ts'
 import {
   acknowledgement,
   InboundAuthorizeStart,
+  InboundAuthorizeStop,
   InboundChargeDetailRecord,
   InboundChargingNotification,
   InboundRemoteStart,
@@ -72,9 +73,16 @@ export function createOicpListener(options: {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (error.validation) {
       request.log.info({ err: error }, 'OICP call refused: the body does not match the operation')
+      const { Result, ...refusal } = acknowledgement({
+        ok: false,
+        code: OICP_CODES.dataError,
+        reason: error.message,
+      })
+      // AuthorizeStart and AuthorizeStop are answered with an eRoamingAuthorization, not an acknowledgement.
+      const authorization = /\/authorize\/(start|stop)$/.test(request.url.split('?')[0] ?? '')
       return reply
         .code(200)
-        .send(acknowledgement({ ok: false, code: OICP_CODES.dataError, reason: error.message }))
+        .send(authorization ? { ...refusal, AuthorizationStatus: 'NotAuthorized' } : { Result, ...refusal })
     }
     const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) request.log.error({ err: error }, 'OICP call failed in the hub')
@@ -123,6 +131,19 @@ export function createOicpListener(options: {
       },
     },
     async (request) => inbound.authorizeStart(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/charging/v21/operators/:operatorID/authorize/stop',
+    {
+      schema: {
+        summary:
+          'eRoamingAuthorizeStop from HBS: whether a medium may stop a session one of our eMSPs authorized',
+        tags: ['OICP bridge'],
+        params: Type.Object({ operatorID: Type.String({ minLength: 1, maxLength: 10 }) }),
+        body: InboundAuthorizeStop,
+      },
+    },
+    async (request) => inbound.authorizeStop(request.body, request.correlationId, request.log),
   )
   routes.post(
     '/notificationmgmt/v11/charging-notifications',
