@@ -2,6 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { HubConfig } from '../../config/config.ts'
+import { registerMessageLogHooks } from '../../message-log/incoming-hooks.ts'
+import type { MessageLogWriter } from '../../message-log/message-log-writer.ts'
 import {
   acknowledgement,
   InboundAuthorizeStart,
@@ -31,8 +33,10 @@ export function createOicpListener(options: {
   readonly logger: FastifyBaseLogger
   readonly tls: TlsPair | undefined
   readonly inbound: OicpInbound
+  /** HBS's calls in the message log, on the bridge's platform, with the correlation id of what they caused. */
+  readonly messageLog?: MessageLogWriter
 }): FastifyInstance {
-  const { config, logger, tls, inbound } = options
+  const { config, logger, tls, inbound, messageLog } = options
   const clientCaFile = config.oicp.inbound?.clientCaFile
   const clientCa = clientCaFile
     ? readOutboundTls(
@@ -59,6 +63,14 @@ export function createOicpListener(options: {
     ajv: { customOptions: OCPI_AJV_OPTIONS },
   })
   registerRequestIds(app)
+  if (messageLog) {
+    // The bridge's platform is created once and never replaced: read until the bridge exists, then kept.
+    let platformId: string | null = null
+    app.addHook('onRequest', async () => {
+      platformId ??= (await inbound.platformId()) ?? null
+    })
+    registerMessageLogHooks(app, messageLog, () => platformId)
+  }
   registerJsonBodyParser(app, config.bodyLimitBytes, config.jsonDepthLimit)
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).send(

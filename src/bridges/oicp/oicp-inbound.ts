@@ -99,6 +99,11 @@ export class OicpInbound {
     this.#hbsBaseUrl = hbsBaseUrl
   }
 
+  /** The bridge's platform (HBS's calls are its), once the bridge was configured. */
+  async platformId(): Promise<string | undefined> {
+    return (await readBridge(this.#context.db, OICP))?.platform_id
+  }
+
   /** eRoamingAuthorizeRemoteStart from HBS: START_SESSION at the CPO of the EVSE. */
   async remoteStart(request: InboundRemoteStart, correlationId: string, log: FastifyBaseLogger) {
     const echo = echoOf(request)

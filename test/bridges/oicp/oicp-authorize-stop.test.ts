@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aToken } from '../../fixtures/tokens.ts'
 import { envelope } from '../../support/fake-platform.ts'
-import { connectParty, type ConnectedParty } from '../../support/roaming-network.ts'
+import { connectParty, eventually, type ConnectedParty } from '../../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { freePort, startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
@@ -85,6 +85,30 @@ for (const engine of STORE_VARIANTS) {
         StatusCode: { Code: '400' },
       })
       expect(hbs.violations).toEqual([])
+    })
+
+    it('logs HBS’s calls in the message log on the bridge’s platform, with the correlation id of the OCPI calls they caused', async () => {
+      const sessionId = 'd4577744-6eff-0001-5c7d-37c772e59aa5'
+      expect((await ask('start', CARD, sessionId)).body).toMatchObject({ AuthorizationStatus: 'Authorized' })
+      type Entry = { direction: string; platform_id: string | null; path: string; correlation_id: string }
+      const bridge = await hub.admin<{ platform_id: string }>('GET', '/bridges/oicp')
+      await eventually(async () => {
+        const incoming = await hub.admin<{ messages: Entry[] }>('GET', '/messages?limit=200')
+        const call = incoming.body.messages.find(
+          (m) => m.direction === 'in' && m.path === '/charging/v21/operators/DE*ABC/authorize/start',
+        )
+        expect(call).toMatchObject({ platform_id: bridge.body.platform_id })
+        // The eMSP's real-time authorization, asked because of HBS's call, carries its correlation id.
+        const chain = await hub.admin<{ messages: Entry[] }>(
+          'GET',
+          `/messages?correlation_id=${call!.correlation_id}`,
+        )
+        expect(
+          chain.body.messages.some(
+            (m) => m.direction === 'out' && m.path.endsWith(`/tokens/${CARD}/authorize?type=RFID`),
+          ),
+        ).toBe(true)
+      })
     })
 
     it('answers a stop body that is no AuthorizeStop with 022, as every listener operation does', async () => {
