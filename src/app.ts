@@ -190,6 +190,7 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
         logger,
         tls: serverTls,
         inbound: new OicpInbound(context, oicpChannel, config.oicp.baseUrl),
+        messageLog,
       })
     : undefined
   // First: each listener documents the routes it serves (/openapi.json, /docs), collected as they are added.

@@ -1,5 +1,5 @@
 import { ocpiModuleOfRoute } from '../core/route-module.ts'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { keepBody, loggablePath, NO_BODY, routingPartiesOf, statusCodeOf } from './message-log-entry.ts'
 import type { MessageLogWriter } from './message-log-writer.ts'
 
@@ -17,7 +17,12 @@ declare module 'fastify' {
  * an exchange that ended so (failures in full, accepted ones a prefix). Requests refused before their body was read (no
  * or an unknown token) are logged without a body.
  */
-export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLogWriter): void {
+export function registerMessageLogHooks(
+  app: FastifyInstance,
+  writer: MessageLogWriter,
+  /** The caller's platform: the partner of the token by default; a bridge's listener names its platform. */
+  platformOf: (request: FastifyRequest) => string | null = (request) => request.partner?.platformId ?? null,
+): void {
   if (!writer.enabled) return
   // A request property rather than a WeakMap keyed by request: a WeakMap entry per request costs a hash
   // insert and ephemeron work in every garbage collection, on the path every request takes.
@@ -38,7 +43,7 @@ export function registerMessageLogHooks(app: FastifyInstance, writer: MessageLog
       ...outcome,
       loggedAt: new Date(Date.now() - elapsedMs),
       direction: 'in',
-      platformId: request.partner?.platformId ?? null,
+      platformId: platformOf(request),
       from,
       to,
       module: ocpiModuleOfRoute(request.routeOptions.url) ?? null,

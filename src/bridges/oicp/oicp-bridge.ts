@@ -170,13 +170,23 @@ export class OicpBridge {
       ])
       .where('receiver_platform_id', '=', bridge.platform_id)
       .executeTakeFirstOrThrow()
+    const settings = readSettings(bridge.settings)
+    const provider = settings && partyOfProviderId(settings.provider_id)
     return {
-      settings: readSettings(bridge.settings),
+      settings,
       platform_id: bridge.platform_id,
       base_url: this.#client.baseUrl,
       status: platform?.status ?? 'SUSPENDED',
       virtual_cpos: parties
         .filter((party) => party.role === 'CPO')
+        .map((party) => ({
+          country_code: party.country_code,
+          party_id: party.party_id,
+          status: party.status,
+        })),
+      // Hubject's EMPs that started sessions at our CPOs; the hub provider is the bridge's own eMSP.
+      virtual_emsps: parties
+        .filter((party) => party.role === 'EMSP' && !(provider && sameParty(party, provider)))
         .map((party) => ({
           country_code: party.country_code,
           party_id: party.party_id,
@@ -218,8 +228,10 @@ export class OicpBridge {
       const platform = await tx.lockPlatform(platformId)
       const before = platform ? await tx.partiesOf(platformId) : []
       // tokens SENDER: a represented CPO's authorization of a token no eMSP shared goes to HBS.
+      // tariffs RECEIVER: the represented CPOs' Tariffs become OICP pricing products.
       const endpoints = [
         { identifier: 'locations', role: 'RECEIVER', url: this.#client.baseUrl },
+        { identifier: 'tariffs', role: 'RECEIVER', url: this.#client.baseUrl },
         { identifier: 'tokens', role: 'SENDER', url: this.#client.baseUrl },
       ]
       if (!platform) {

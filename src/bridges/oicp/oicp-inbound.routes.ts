@@ -2,9 +2,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { HubConfig } from '../../config/config.ts'
+import { registerMessageLogHooks } from '../../message-log/incoming-hooks.ts'
+import type { MessageLogWriter } from '../../message-log/message-log-writer.ts'
 import {
   acknowledgement,
   InboundAuthorizeStart,
+  InboundAuthorizeStop,
   InboundChargeDetailRecord,
   InboundChargingNotification,
   InboundRemoteStart,
@@ -30,8 +33,10 @@ export function createOicpListener(options: {
   readonly logger: FastifyBaseLogger
   readonly tls: TlsPair | undefined
   readonly inbound: OicpInbound
+  /** HBS's calls in the message log, on the bridge's platform, with the correlation id of what they caused. */
+  readonly messageLog?: MessageLogWriter
 }): FastifyInstance {
-  const { config, logger, tls, inbound } = options
+  const { config, logger, tls, inbound, messageLog } = options
   const clientCaFile = config.oicp.inbound?.clientCaFile
   const clientCa = clientCaFile
     ? readOutboundTls(
@@ -58,6 +63,14 @@ export function createOicpListener(options: {
     ajv: { customOptions: OCPI_AJV_OPTIONS },
   })
   registerRequestIds(app)
+  if (messageLog) {
+    // The bridge's platform is created once and never replaced: read until the bridge exists, then kept.
+    let platformId: string | null = null
+    app.addHook('onRequest', async () => {
+      platformId ??= (await inbound.platformId()) ?? null
+    })
+    registerMessageLogHooks(app, messageLog, () => platformId)
+  }
   registerJsonBodyParser(app, config.bodyLimitBytes, config.jsonDepthLimit)
   app.setNotFoundHandler(async (request, reply) =>
     reply.code(404).send(
@@ -72,9 +85,16 @@ export function createOicpListener(options: {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (error.validation) {
       request.log.info({ err: error }, 'OICP call refused: the body does not match the operation')
+      const { Result, ...refusal } = acknowledgement({
+        ok: false,
+        code: OICP_CODES.dataError,
+        reason: error.message,
+      })
+      // AuthorizeStart and AuthorizeStop are answered with an eRoamingAuthorization, not an acknowledgement.
+      const authorization = /\/authorize\/(start|stop)$/.test(request.url.split('?')[0] ?? '')
       return reply
         .code(200)
-        .send(acknowledgement({ ok: false, code: OICP_CODES.dataError, reason: error.message }))
+        .send(authorization ? { ...refusal, AuthorizationStatus: 'NotAuthorized' } : { Result, ...refusal })
     }
     const status = error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 500
     if (status === 500) request.log.error({ err: error }, 'OICP call failed in the hub')
@@ -123,6 +143,19 @@ export function createOicpListener(options: {
       },
     },
     async (request) => inbound.authorizeStart(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/charging/v21/operators/:operatorID/authorize/stop',
+    {
+      schema: {
+        summary:
+          'eRoamingAuthorizeStop from HBS: whether a medium may stop a session one of our eMSPs authorized',
+        tags: ['OICP bridge'],
+        params: Type.Object({ operatorID: Type.String({ minLength: 1, maxLength: 10 }) }),
+        body: InboundAuthorizeStop,
+      },
+    },
+    async (request) => inbound.authorizeStop(request.body, request.correlationId, request.log),
   )
   routes.post(
     '/notificationmgmt/v11/charging-notifications',

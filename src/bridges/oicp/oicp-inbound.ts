@@ -21,7 +21,9 @@ import {
 import {
   acknowledgement,
   OICP_CODES,
+  type DriverIdentification,
   type InboundAuthorizeStart,
+  type InboundAuthorizeStop,
   type InboundChargeDetailRecord,
   type InboundChargingNotification,
   type InboundRemoteStart,
@@ -54,6 +56,12 @@ const RESULT_WAIT_MS = 8_000
 
 /** The OICP EMP a remote start came from: SessionID ↔ the virtual eMSP party (owner), for the stop. */
 const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
+
+/**
+ * A session an OICP CPO started after one of our eMSPs authorized it (eRoamingAuthorizeStart): SessionID ↔
+ * `<SessionID>/<token type>/<uid>` of that eMSP, so that its AuthorizeStop knows the medium it started with.
+ */
+const AUTHORIZED_START_KIND = { foreign: 'AuthorizedStartID', ocpi: 'AUTHORIZED_START' } as const
 
 /** An OICP time (with its offset) as an OCPI DateTime in UTC; undefined when it is none. */
 function utc(text: string | undefined): string | undefined {
@@ -91,6 +99,11 @@ export class OicpInbound {
     this.#hbsBaseUrl = hbsBaseUrl
   }
 
+  /** The bridge's platform (HBS's calls are its), once the bridge was configured. */
+  async platformId(): Promise<string | undefined> {
+    return (await readBridge(this.#context.db, OICP))?.platform_id
+  }
+
   /** eRoamingAuthorizeRemoteStart from HBS: START_SESSION at the CPO of the EVSE. */
   async remoteStart(request: InboundRemoteStart, correlationId: string, log: FastifyBaseLogger) {
     const echo = echoOf(request)
@@ -118,40 +131,65 @@ export class OicpInbound {
    * once (HBS asks every EMP about an RFID card: mapping.md §5.2).
    */
   async authorizeStart(request: InboundAuthorizeStart, correlationId: string, log: FastifyBaseLogger) {
-    const echo = {
-      SessionID: request.SessionID,
-      CPOPartnerSessionID: request.CPOPartnerSessionID,
-      EMPPartnerSessionID: request.EMPPartnerSessionID,
-    }
     const outcome = await this.#authorizeStart(request, correlationId, log).catch(
-      (error: unknown): { verdict: Verdict; provider?: undefined } => ({ verdict: failure(error, log) }),
+      (error: unknown): Authorization => ({ verdict: failure(error, log) }),
     )
     log.info({ oicp: 'AuthorizeStart', sessionId: request.SessionID, outcome }, 'HBS authorize start')
-    const { Result, ...answer } = acknowledgement(outcome.verdict, echo)
-    return {
-      ...answer,
-      ...(outcome.provider ? { ProviderID: oicpPartyId(outcome.provider) } : {}),
-      AuthorizationStatus: Result ? ('Authorized' as const) : ('NotAuthorized' as const),
+    return authorizationAnswer(outcome, echoOf(request))
+  }
+
+  /**
+   * eRoamingAuthorizeStop from HBS (the hub as EMP): may this medium stop a session our eMSP authorized at an
+   * OICP CPO? OCPI has no such question (mapping.md §5): answered from the start's record, Authorized for
+   * the medium the session started with, NotAuthorized for any other.
+   */
+  async authorizeStop(request: InboundAuthorizeStop, _correlationId: string, log: FastifyBaseLogger) {
+    const outcome = await this.#authorizeStop(request).catch((error: unknown): Authorization => ({
+      verdict: failure(error, log),
+    }))
+    log.info({ oicp: 'AuthorizeStop', sessionId: request.SessionID, outcome }, 'HBS authorize stop')
+    return authorizationAnswer(outcome, echoOf(request))
+  }
+
+  async #authorizeStop(request: InboundAuthorizeStop): Promise<Authorization> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge)
+      return { verdict: refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off') }
+    const token = tokenOf(request.Identification)
+    if (!token) {
+      return {
+        verdict: refused(
+          OICP_CODES.dataError,
+          'the hub knows RFID cards and EvcoIDs, not this identification',
+        ),
+      }
     }
+    const id = request.SessionID
+    const started = (await ocpiObjectsOf(this.#context.db, OICP, AUTHORIZED_START_KIND.foreign, [id])).get(id)
+    if (!started) {
+      return { verdict: refused(OICP_CODES.sessionInvalid, `no eMSP of the hub authorized a session ${id}`) }
+    }
+    if (started.id !== startedWith(id, token)) {
+      return {
+        verdict: refused(
+          OICP_CODES.noValidContract,
+          `session ${id} was started with another medium than this ${token.type} ${token.uid}: only that one stops it`,
+        ),
+        provider: started.owner,
+      }
+    }
+    return { verdict: { ok: true }, provider: started.owner }
   }
 
   async #authorizeStart(
     request: InboundAuthorizeStart,
     correlationId: string,
     log: FastifyBaseLogger,
-  ): Promise<{ verdict: Verdict; provider?: PartyRef }> {
+  ): Promise<Authorization> {
     const bridge = await this.#connectedBridge()
     if (!bridge)
       return { verdict: refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off') }
-    const { Identification: identification } = request
-    const rfid = identification.RFIDMifareFamilyIdentification?.UID
-    const evcoId =
-      identification.PlugAndChargeIdentification?.EvcoID ?? identification.RemoteIdentification?.EvcoID
-    const token = rfid
-      ? { uid: rfid, type: 'RFID' }
-      : evcoId
-        ? { uid: evcoId, type: identification.PlugAndChargeIdentification ? 'EMAID' : 'APP_USER' }
-        : undefined
+    const token = tokenOf(request.Identification)
     if (!token) {
       return {
         verdict: refused(
@@ -205,7 +243,18 @@ export class OicpInbound {
         provider: emsp,
       }
     }
-    if (info.allowed === 'ALLOWED') return { verdict: { ok: true }, provider: emsp }
+    if (info.allowed === 'ALLOWED') {
+      const id = request.SessionID
+      if (id) {
+        await mapIdentifiers(this.#context.db, [
+          {
+            foreign: { protocol: OICP, kind: AUTHORIZED_START_KIND.foreign, id },
+            ocpi: { owner: emsp, kind: AUTHORIZED_START_KIND.ocpi, id: startedWith(id, token) },
+          },
+        ])
+      }
+      return { verdict: { ok: true }, provider: emsp }
+    }
     const code = info.allowed === 'BLOCKED' ? OICP_CODES.evcoIdLocked : OICP_CODES.noValidContract
     return { verdict: refused(code, `${partyKey(emsp)} answered ${info.allowed}`), provider: emsp }
   }
@@ -693,7 +742,37 @@ function virtualCpoSource(
   }
 }
 
-function echoOf(request: InboundRemoteStart | InboundRemoteStop): SessionEcho {
+/** An authorization's verdict and the eMSP that gave it (ProviderID of the answer). */
+interface Authorization {
+  readonly verdict: Verdict
+  readonly provider?: PartyRef | undefined
+}
+
+/** eRoamingAuthorizationStart / Stop: the acknowledgement's fields with the AuthorizationStatus. */
+function authorizationAnswer(outcome: Authorization, echo: SessionEcho) {
+  const { Result, ...answer } = acknowledgement(outcome.verdict, echo)
+  return {
+    ...answer,
+    ...(outcome.provider ? { ProviderID: oicpPartyId(outcome.provider) } : {}),
+    AuthorizationStatus: Result ? ('Authorized' as const) : ('NotAuthorized' as const),
+  }
+}
+
+/** The OCPI token an OICP identification names: an RFID card's UID, or an EvcoID. */
+function tokenOf(identification: DriverIdentification): { uid: string; type: string } | undefined {
+  const rfid = identification.RFIDMifareFamilyIdentification?.UID
+  const evcoId =
+    identification.PlugAndChargeIdentification?.EvcoID ?? identification.RemoteIdentification?.EvcoID
+  if (rfid) return { uid: rfid, type: 'RFID' }
+  if (evcoId) return { uid: evcoId, type: identification.PlugAndChargeIdentification ? 'EMAID' : 'APP_USER' }
+  return undefined
+}
+
+function startedWith(sessionId: string, token: { readonly uid: string; readonly type: string }): string {
+  return `${sessionId}/${token.type}/${token.uid.toUpperCase()}`
+}
+
+function echoOf(request: SessionEcho): SessionEcho {
   return {
     SessionID: request.SessionID,
     CPOPartnerSessionID: request.CPOPartnerSessionID,

@@ -38,6 +38,16 @@ export const InboundRemoteStop = Type.Object({
 })
 export type InboundRemoteStop = Static<typeof InboundRemoteStop>
 
+/** The driver's medium of an authorization: an RFID card or an EvcoID (the ones the hub reads). */
+const DriverIdentification = Type.Object({
+  RFIDMifareFamilyIdentification: Type.Optional(
+    Type.Object({ UID: Type.String({ minLength: 1, maxLength: 36 }) }),
+  ),
+  RemoteIdentification: Type.Optional(EvcoIdentification),
+  PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
+})
+export type DriverIdentification = Static<typeof DriverIdentification>
+
 /** eRoamingAuthorizeStart (2.1), HBS → EMP: an OICP CPO asks whether a driver may charge. */
 export const InboundAuthorizeStart = Type.Object({
   SessionID: Type.Optional(SessionId),
@@ -45,16 +55,21 @@ export const InboundAuthorizeStart = Type.Object({
   EMPPartnerSessionID: Type.Optional(PartnerSessionId),
   OperatorID: Type.String({ minLength: 1, maxLength: 10 }),
   EvseID: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
-  Identification: Type.Object({
-    RFIDMifareFamilyIdentification: Type.Optional(
-      Type.Object({ UID: Type.String({ minLength: 1, maxLength: 36 }) }),
-    ),
-    RemoteIdentification: Type.Optional(EvcoIdentification),
-    PlugAndChargeIdentification: Type.Optional(EvcoIdentification),
-  }),
+  Identification: DriverIdentification,
   PartnerProductID: Type.Optional(Type.String({ maxLength: 50 })),
 })
 export type InboundAuthorizeStart = Static<typeof InboundAuthorizeStart>
+
+/** eRoamingAuthorizeStop (2.1), HBS → EMP: an OICP CPO asks whether this medium may stop the session. */
+export const InboundAuthorizeStop = Type.Object({
+  SessionID: SessionId,
+  CPOPartnerSessionID: Type.Optional(PartnerSessionId),
+  EMPPartnerSessionID: Type.Optional(PartnerSessionId),
+  OperatorID: Type.String({ minLength: 1, maxLength: 10 }),
+  EvseID: Type.Optional(Type.String({ minLength: 1, maxLength: 48 })),
+  Identification: DriverIdentification,
+})
+export type InboundAuthorizeStop = Static<typeof InboundAuthorizeStop>
 
 /**
  * eRoamingChargingNotification (1.1), HBS → EMP: one body for the four types, discriminated by `Type`;

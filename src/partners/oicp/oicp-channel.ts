@@ -44,10 +44,15 @@ import {
   type AuthorizeRemoteStart,
   type AuthorizeRemoteStop,
   type EvseDataRecord,
+  type EvsePricingRecord,
   type EvseStatusRecord,
+  type PricingProductDataRecord,
   type PushEvseData,
+  type PushEvsePricing,
   type PushEvseStatus,
+  type PushPricingProductData,
 } from './oicp.schema.ts'
+import { pricingProductOf } from './pricing-mapping.ts'
 import { partyOfProviderId } from './oicp-ids.ts'
 import { OICP, readSettings, type OicpBridgeSettings } from './oicp-settings.ts'
 import {
@@ -69,13 +74,16 @@ interface PushItem<Record> {
   /** `delete` for an EVSE that became REMOVED; `fullLoad` for the whole set; else insert or update. */
   readonly intent: 'upsert' | 'delete' | 'fullLoad'
   readonly owner: PartyRef
-  /** `<location id>/<evse uid>` */
+  /** The OCPI object, upper case: an EVSE `<location id>/<evse uid>`, a Tariff its id. */
   readonly ocpiId: string
   readonly settings: OicpBridgeSettings
   readonly correlationId: string
   readonly receiverTokenHash: string
   readonly note: string | undefined
 }
+
+/** What every item of one message's pushes shares. */
+type PushContext = Omit<PushItem<unknown>, 'record' | 'owner' | 'ocpiId'>
 
 /** The outcome of one push call: accepted, or the outcome the messages it carried get. */
 type PushOutcome = { readonly ok: true } | { readonly ok: false; readonly outcome: PartnerOutcome }
@@ -111,6 +119,8 @@ export class OicpChannel implements PartnerChannel {
   readonly #options: OicpChannelOptions
   readonly #data: SerialBatcher<PushItem<EvseDataRecord>, PushOutcome>
   readonly #status: SerialBatcher<PushItem<EvseStatusRecord>, PushOutcome>
+  readonly #products: SerialBatcher<PushItem<PricingProductDataRecord>, PushOutcome>
+  readonly #evsePricing: SerialBatcher<PushItem<EvsePricingRecord>, PushOutcome>
   /** Remote starts and stops under way at HBS, whose results are still to be reported. */
   readonly #commands = new Set<Promise<void>>()
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
@@ -121,6 +131,8 @@ export class OicpChannel implements PartnerChannel {
     this.#options = options
     this.#data = new SerialBatcher((items) => this.#pushData(items), MAX_RECORDS_PER_CALL)
     this.#status = new SerialBatcher((items) => this.#pushStatus(items), MAX_RECORDS_PER_CALL)
+    this.#products = new SerialBatcher((items) => this.#pushProducts(items), MAX_RECORDS_PER_CALL)
+    this.#evsePricing = new SerialBatcher((items) => this.#pushEvsePricing(items), MAX_RECORDS_PER_CALL)
   }
 
   /** Where command results go: the hub's callback relay, set by the bridge (a layer above). */
@@ -151,9 +163,17 @@ export class OicpChannel implements PartnerChannel {
       if (!settings) return { kind: 'no-endpoint' }
       return this.#authorize(partner, message, settings)
     }
+    if (
+      message.module === 'tariffs' &&
+      message.interfaceRole === 'RECEIVER' &&
+      (message.method === 'PUT' || message.method === 'DELETE')
+    ) {
+      if (!settings) return { kind: 'no-endpoint' }
+      return this.#pricing(partner, message, settings)
+    }
     if (message.module !== 'locations' || message.interfaceRole !== 'RECEIVER' || message.method === 'GET') {
       return notCarried(
-        `the OICP bridge carries only pushed Locations, not ${message.method} ${message.module}`,
+        `the OICP bridge carries only pushed Locations and Tariffs, not ${message.method} ${message.module}`,
       )
     }
     if (!settings) return { kind: 'no-endpoint' }
@@ -461,11 +481,53 @@ export class OicpChannel implements PartnerChannel {
       return { sent: 0, refused: mapped.refusals.length, error: describe(dataOutcome.outcome) }
     const statuses = statusItems(data, context)
     const statusOutcome = await this.#status.add(statuses)
+    if (!statusOutcome.ok)
+      return { sent: data.length, refused: mapped.refusals.length, error: describe(statusOutcome.outcome) }
+    const pricing = await this.#pushPricingOf(
+      { ...context, intent: 'upsert' },
+      data.map(({ evse, record, owner, ocpiId }) => ({ evse, evseId: record.EvseID, owner, ocpiId })),
+    )
     return {
       sent: data.length,
-      refused: mapped.refusals.length,
-      error: statusOutcome.ok ? undefined : describe(statusOutcome.outcome),
+      refused: mapped.refusals.length + pricing.refused,
+      error: pricing.outcome.ok ? undefined : describe(pricing.outcome.outcome),
     }
+  }
+
+  /**
+   * The products of the Tariffs these EVSEs' connectors name (those OICP can carry; the others refused),
+   * then the EVSEs' assignments: in a full push, for Tariffs pushed before the bridge was set up.
+   */
+  async #pushPricingOf(
+    context: PushContext,
+    evses: readonly PricedEvse[],
+  ): Promise<{ readonly outcome: PushOutcome; readonly refused: number }> {
+    const named = new Map<string, { readonly owner: PartyRef; readonly tariffId: string }>()
+    for (const { evse, owner } of evses) {
+      for (const tariffId of evse.connectors.flatMap((connector) => connector.tariff_ids ?? [])) {
+        named.set(`${partyKey(owner)}/${tariffId.toUpperCase()}`, { owner, tariffId })
+      }
+    }
+    const products: PushItem<PricingProductDataRecord>[] = []
+    const refusals: Omit<NewRefusal, 'correlationId' | 'protocol'>[] = []
+    for (const { owner, tariffId } of named.values()) {
+      const [tariff] = await findObjectsById(
+        this.#options.db,
+        { module: 'tariffs', owners: [owner] },
+        tariffId,
+      )
+      if (!tariff) continue
+      const ocpiId = tariff.id.toUpperCase()
+      const mapped = pricingProductOf(tariff)
+      if (mapped.kind === 'product') products.push({ ...context, record: mapped.record, owner, ocpiId })
+      else refusals.push({ object: { owner, kind: 'TARIFF', id: ocpiId }, reason: mapped.reason })
+    }
+    await this.#refuse(refusals, context.correlationId)
+    if (products.length > 0) {
+      const pushed = await this.#products.add(products)
+      if (!pushed.ok) return { outcome: pushed, refused: refusals.length }
+    }
+    return { outcome: await this.#assignProducts(context, evses), refused: refusals.length }
   }
 
   async #send(
@@ -509,6 +571,130 @@ export class OicpChannel implements PartnerChannel {
       const outcome = await this.#status.add(statuses)
       if (!outcome.ok) return outcome.outcome
     }
+    if (!how.statusOnly) {
+      const pricing = await this.#assignProducts(
+        context,
+        mapped.records.map(({ evse, record, owner, ocpiId }) => ({
+          evse: how.withdrawn ? { ...evse, status: 'REMOVED' as const } : evse,
+          evseId: record.EvseID,
+          owner,
+          ocpiId,
+        })),
+      )
+      if (!pricing.ok) return pricing.outcome
+    }
+    return { kind: 'delivered', answer: this.#answer({ httpStatus: 200, headers: {} }, undefined) }
+  }
+
+  /**
+   * A represented CPO's Tariff as an OICP pricing product for every EMP (mapping.md §9.1): pushed with
+   * eRoamingPushPricingProductData, then assigned to the EVSEs whose connectors name it
+   * (eRoamingPushEVSEPricing). A deleted Tariff is unassigned and deleted; one OICP cannot carry is
+   * refused with its reason (and a version of it HBS holds is withdrawn, so no stale price stays there).
+   */
+  async #pricing(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    settings: OicpBridgeSettings,
+  ): Promise<PartnerOutcome> {
+    const [country_code, party_id, tariffId] = readOutboundPath(message.pathAndQuery).segments
+    if (!country_code || !party_id || !tariffId) return notCarried('not a Tariff path')
+    const owner = { country_code: country_code.toUpperCase(), party_id: party_id.toUpperCase() }
+    if (!settings.represented_cpos.some((cpo) => sameParty(cpo, owner))) {
+      return notCarried(`${partyKey(owner)} is not one of the CPOs the bridge represents at Hubject`)
+    }
+    const [tariff] =
+      message.method === 'PUT'
+        ? await findObjectsById(this.#options.db, { module: 'tariffs', owners: [owner] }, tariffId)
+        : []
+    const context = this.#context(partner, settings, message.correlationId, 'upsert')
+    const ocpiId = tariffId.toUpperCase()
+    const mapped = tariff ? pricingProductOf(tariff) : undefined
+    if (mapped?.kind !== 'product') {
+      const withdrawn = await this.#withdrawProduct(context, owner, ocpiId)
+      if (!withdrawn.ok) return withdrawn.outcome
+      if (mapped === undefined) return this.#delivered()
+      await this.#refuse(
+        [{ object: { owner, kind: 'TARIFF', id: ocpiId }, reason: mapped.reason }],
+        context.correlationId,
+      )
+      return {
+        kind: 'conversion-refused',
+        version: '2.3.0',
+        refusal: new ConversionRefused('elements', mapped.reason),
+      }
+    }
+    const pushed = await this.#products.add([{ ...context, record: mapped.record, owner, ocpiId }])
+    if (!pushed.ok) return pushed.outcome
+    const assigned = await this.#assignProducts(context, await this.#evsesNaming(owner, ocpiId))
+    return assigned.ok ? this.#delivered() : assigned.outcome
+  }
+
+  /** A Tariff's product off HBS: first off the EVSEs that list it, then deleted. */
+  async #withdrawProduct(context: PushContext, owner: PartyRef, ocpiId: string): Promise<PushOutcome> {
+    const productId = (await foreignIdsOf(this.#options.db, OICP, owner, 'TARIFF', [ocpiId])).get(ocpiId)
+    if (productId === undefined) return { ok: true }
+    const unassigned = await this.#assignProducts(context, await this.#evsesNaming(owner, ocpiId), ocpiId)
+    if (!unassigned.ok) return unassigned
+    return this.#products.add([
+      { ...context, intent: 'delete', record: productTombstone(productId), owner, ocpiId },
+    ])
+  }
+
+  /** The EVSEs of the CPO that HBS holds and whose connectors name the Tariff. */
+  async #evsesNaming(owner: PartyRef, tariffOcpiId: string): Promise<PricedEvse[]> {
+    const candidates = (await this.#locationsOf([owner])).flatMap((location) =>
+      (location.evses ?? [])
+        .filter((evse) =>
+          evse.connectors.some((connector) =>
+            (connector.tariff_ids ?? []).some((id) => id.toUpperCase() === tariffOcpiId),
+          ),
+        )
+        .map((evse) => ({ evse, owner, ocpiId: `${location.id}/${evse.uid}`.toUpperCase() })),
+    )
+    const evseIds = await foreignIdsOf(
+      this.#options.db,
+      OICP,
+      owner,
+      'EVSE',
+      candidates.map((candidate) => candidate.ocpiId),
+    )
+    return candidates.flatMap((candidate) => {
+      const evseId = evseIds.get(candidate.ocpiId)
+      return evseId === undefined ? [] : [{ ...candidate, evseId }]
+    })
+  }
+
+  /**
+   * eRoamingPushEVSEPricing of these EVSEs: the products of their connectors' Tariffs that HBS holds (less
+   * `excluding`, a product being withdrawn); an EVSE left with none, or REMOVED, loses its assignment.
+   */
+  async #assignProducts(
+    context: PushContext,
+    evses: readonly PricedEvse[],
+    excluding?: string,
+  ): Promise<PushOutcome> {
+    const items: PushItem<EvsePricingRecord>[] = []
+    for (const { evse, evseId, owner, ocpiId } of evses) {
+      const tariffIds = [
+        ...new Set(evse.connectors.flatMap((c) => c.tariff_ids ?? []).map((id) => id.toUpperCase())),
+      ].filter((id) => id !== excluding)
+      const products =
+        evse.status === 'REMOVED'
+          ? []
+          : [...(await foreignIdsOf(this.#options.db, OICP, owner, 'TARIFF', tariffIds)).values()]
+      items.push({
+        ...context,
+        intent: products.length === 0 ? 'delete' : 'upsert',
+        record: { EvseID: evseId, ProviderID: '*', EvseIDProductList: products },
+        owner,
+        ocpiId,
+      })
+    }
+    return items.length === 0 ? { ok: true } : this.#evsePricing.add(items)
+  }
+
+  #delivered(): PartnerOutcome {
     return { kind: 'delivered', answer: this.#answer({ httpStatus: 200, headers: {} }, undefined) }
   }
 
@@ -554,8 +740,8 @@ export class OicpChannel implements PartnerChannel {
     if (refusals.length === 0) return
     for (const refusal of refusals) {
       this.#options.log.warn(
-        { correlationId, evse: refusal.object, reason: refusal.reason },
-        'OICP bridge: EVSE not sent',
+        { correlationId, object: refusal.object, reason: refusal.reason },
+        `OICP bridge: ${refusal.object.kind} not sent`,
       )
     }
     await recordRefusals(
@@ -619,6 +805,96 @@ export class OicpChannel implements PartnerChannel {
       }
     }
     return { ok: true }
+  }
+
+  /**
+   * One eRoamingPushPricingProductData call per action, offered to every EMP (`*`): `insert` of products HBS
+   * does not hold, `update` of those it does, `delete` of withdrawn ones (from the identifier map, written
+   * once HBS accepted, as for EVSE data).
+   */
+  async #pushProducts(items: readonly PushItem<PricingProductDataRecord>[]): Promise<PushOutcome> {
+    const db = this.#options.db
+    const latest = [...new Map(items.map((item) => [item.record.ProductID, item])).values()]
+    const known = await ocpiObjectsOf(
+      db,
+      OICP,
+      'ProductID',
+      latest.map((item) => item.record.ProductID),
+    )
+    const groups = groupByAction(latest, (item) => known.has(item.record.ProductID))
+    for (const [action, group] of groups) {
+      const first = group[0]!
+      const outcome = await this.#call(
+        first,
+        `/dynamicpricing/v10/operators/${encodeURIComponent(first.settings.operator_id)}/pricing-products`,
+        {
+          ActionType: action,
+          PricingProductData: {
+            OperatorID: first.settings.operator_id,
+            OperatorName: first.settings.operator_name,
+            ProviderID: '*',
+            // Sessions at EVSEs without a product: priced by the service offer at Hubject, not by the hub.
+            PricingDefaultPrice: 0,
+            PricingDefaultPriceCurrency: first.record.ProductPriceCurrency,
+            PricingDefaultReferenceUnit: 'KILOWATT_HOUR',
+            PricingProductDataRecords: group.map((item) => item.record),
+          },
+        } satisfies PushPricingProductData,
+        group,
+      )
+      if (!outcome.ok) return outcome
+      await this.#remember(action, group, 'ProductID', 'TARIFF', (item) => item.record.ProductID)
+    }
+    return { ok: true }
+  }
+
+  /** One eRoamingPushEVSEPricing call per action, as for the products. */
+  async #pushEvsePricing(items: readonly PushItem<EvsePricingRecord>[]): Promise<PushOutcome> {
+    const db = this.#options.db
+    const latest = [...new Map(items.map((item) => [item.record.EvseID, item])).values()]
+    const known = await ocpiObjectsOf(
+      db,
+      OICP,
+      'PricedEvseID',
+      latest.map((item) => item.record.EvseID),
+    )
+    const groups = groupByAction(latest, (item) => known.has(item.record.EvseID))
+    for (const [action, group] of groups) {
+      const first = group[0]!
+      const outcome = await this.#call(
+        first,
+        `/dynamicpricing/v10/operators/${encodeURIComponent(first.settings.operator_id)}/evse-pricing`,
+        { ActionType: action, EVSEPricing: group.map((item) => item.record) } satisfies PushEvsePricing,
+        group,
+      )
+      if (!outcome.ok) return outcome
+      await this.#remember(action, group, 'PricedEvseID', 'EVSE_PRICING', (item) => item.record.EvseID)
+    }
+    return { ok: true }
+  }
+
+  /** The identifier map after HBS accepted a push: what it now holds, or no longer. */
+  async #remember<Record>(
+    action: ActionType,
+    group: readonly PushItem<Record>[],
+    foreignKind: string,
+    ocpiKind: string,
+    foreignIdOf: (item: PushItem<Record>) => string,
+  ): Promise<void> {
+    if (action === 'delete') {
+      await unmapForeign(
+        this.#options.db,
+        group.map((item) => ({ protocol: OICP, kind: foreignKind, id: foreignIdOf(item) })),
+      )
+      return
+    }
+    await mapIdentifiers(
+      this.#options.db,
+      group.map((item) => ({
+        foreign: { protocol: OICP, kind: foreignKind, id: foreignIdOf(item) },
+        ocpi: { owner: item.owner, kind: ocpiKind, id: item.ocpiId },
+      })),
+    )
   }
 
   async #pushStatus(items: readonly PushItem<EvseStatusRecord>[]): Promise<PushOutcome> {
@@ -755,6 +1031,44 @@ function isStatusPatch(message: PartnerMessage): boolean {
     body !== null &&
     Object.keys(body).every((key) => key === 'status' || key === 'last_updated')
   )
+}
+
+/** An EVSE HBS holds, for its pricing assignment. */
+interface PricedEvse {
+  readonly evse: Evse
+  readonly evseId: string
+  readonly owner: PartyRef
+  readonly ocpiId: string
+}
+
+/**
+ * Pushes split by ActionType: `insert` of what HBS does not hold, `update` of what it does, `delete` of
+ * what it holds (a delete of what it does not is nothing to send).
+ */
+function groupByAction<Item extends PushItem<unknown>>(
+  items: readonly Item[],
+  held: (item: Item) => boolean,
+): Map<ActionType, Item[]> {
+  const groups = new Map<ActionType, Item[]>()
+  for (const item of items) {
+    const action: ActionType = item.intent === 'delete' ? 'delete' : held(item) ? 'update' : 'insert'
+    if (action === 'delete' && !held(item)) continue
+    groups.set(action, [...(groups.get(action) ?? []), item])
+  }
+  return groups
+}
+
+/** A product to delete: OICP's record demands every field, HBS goes by the ProductID. */
+function productTombstone(productId: string): PricingProductDataRecord {
+  return {
+    ProductID: productId,
+    ReferenceUnit: 'KILOWATT_HOUR',
+    ProductPriceCurrency: 'EUR',
+    PricePerReferenceUnit: 0,
+    MaximumProductChargingPower: 0,
+    IsValid24hours: true,
+    ProductAvailabilityTimes: [],
+  }
 }
 
 interface MappedEvse {

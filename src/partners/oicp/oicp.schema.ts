@@ -124,6 +124,83 @@ export interface PushEvseStatus {
   }
 }
 
+/** eRoamingDynamicPricing 1.0: the unit a pricing product's price is per. */
+export const REFERENCE_UNITS = ['HOUR', 'KILOWATT_HOUR', 'MINUTE'] as const
+export type ReferenceUnit = (typeof REFERENCE_UNITS)[number]
+
+export const ADDITIONAL_REFERENCES = [
+  'START FEE',
+  'FIXED FEE',
+  'PARKING FEE',
+  'MINIMUM FEE',
+  'MAXIMUM FEE',
+] as const
+export const PRODUCT_DAYS = [
+  'Everyday',
+  'Workdays',
+  'Weekend',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+  'Sunday',
+] as const
+
+/** One pricing product (a price per reference unit, its fees and when it applies). */
+export const PricingProductDataRecord = Type.Object({
+  ProductID: Type.String({ maxLength: 50 }),
+  ReferenceUnit: Enum(REFERENCE_UNITS),
+  ProductPriceCurrency: Type.String(),
+  PricePerReferenceUnit: Type.Number(),
+  MaximumProductChargingPower: Type.Number(),
+  IsValid24hours: Type.Boolean(),
+  ProductAvailabilityTimes: Type.Array(
+    Type.Object({
+      Periods: Type.Array(Type.Object({ begin: Type.String(), end: Type.String() })),
+      on: Enum(PRODUCT_DAYS),
+    }),
+  ),
+  AdditionalReferences: Type.Optional(
+    Type.Array(
+      Type.Object({
+        AdditionalReference: Enum(ADDITIONAL_REFERENCES),
+        AdditionalReferenceUnit: Enum(REFERENCE_UNITS),
+        PricePerAdditionalReferenceUnit: Type.Number(),
+      }),
+    ),
+  ),
+})
+export type PricingProductDataRecord = Static<typeof PricingProductDataRecord>
+
+export interface PushPricingProductData {
+  readonly ActionType: ActionType
+  readonly PricingProductData: {
+    readonly OperatorID: string
+    readonly OperatorName: string
+    /** `*`: the products are offered to every EMP (the hub provider stands for all of HBS). */
+    readonly ProviderID: string
+    readonly PricingDefaultPrice: number
+    readonly PricingDefaultPriceCurrency: string
+    readonly PricingDefaultReferenceUnit: ReferenceUnit
+    readonly PricingProductDataRecords: readonly PricingProductDataRecord[]
+  }
+}
+
+/** Which pricing products apply at an EVSE, for every EMP (`*`). */
+export const EvsePricingRecord = Type.Object({
+  EvseID: Type.String(),
+  ProviderID: Type.String(),
+  EvseIDProductList: Type.Array(Type.String({ maxLength: 50 })),
+})
+export type EvsePricingRecord = Static<typeof EvsePricingRecord>
+
+export interface PushEvsePricing {
+  readonly ActionType: ActionType
+  readonly EVSEPricing: readonly EvsePricingRecord[]
+}
+
 /** A record of eRoamingPullEvseData's answer: an EVSE with the operator that pushed it. */
 export const PullEvseDataRecord = Type.Intersect([
   EvseDataRecord,

@@ -19,6 +19,8 @@ import { Agent, request } from 'undici'
  * a known EvseID and `update` of an unknown one are refused), EvseIDs of operators the hub does not bundle
  * refused with 018, statuses per EvseID; pulls return the EVSEs of OICP CPOs (`addForeignEvse`) and
  * those pushed, in pages, and with `LastCall` only what changed since, deletions as `deltaType: delete`.
+ * Pricing products and EVSE pricing are kept per ProductID and EvseID with the same ActionType rules; an
+ * EVSE pricing naming a product HBS does not hold, or an EVSE it does not hold, is refused with 022.
  */
 
 const PROJECT_ROOT = new URL('../../../', import.meta.url)
@@ -100,6 +102,10 @@ export class HbsSimulator {
   /** EVSE data as HBS holds it, by EvseID: pushed by the hub and added for OICP CPOs. */
   readonly evses = new Map<string, KeptEvse>()
   readonly statuses = new Map<string, string>()
+  /** Pricing products as HBS holds them (eRoamingPushPricingProductData), by ProductID. */
+  readonly products = new Map<string, Record<string, unknown>>()
+  /** The products assigned to each EVSE (eRoamingPushEVSEPricing), by EvseID. */
+  readonly evsePricing = new Map<string, readonly string[]>()
   /** Remote starts and stops by SessionID: `started`, then `stopped`. */
   readonly remoteSessions = new Map<string, { readonly evseId: string; state: 'started' | 'stopped' }>()
   /** When set, the CPO behind HBS refuses remote starts with this status code. */
@@ -238,6 +244,8 @@ export class HbsSimulator {
   }
 
   #answer(path: string, query: URLSearchParams, body: Record<string, unknown>): unknown {
+    if (path.endsWith('/pricing-products')) return this.#pushPricingProducts(body)
+    if (path.endsWith('/evse-pricing')) return this.#pushEvsePricing(body)
     if (path.startsWith('/evsepush/v23/')) return this.#pushEvseData(body)
     if (path.startsWith('/evsepush/v21/')) return this.#pushEvseStatus(body)
     if (path.startsWith('/evsepull/v23/')) return this.#pullEvseData(query, body)
@@ -275,6 +283,50 @@ export class HbsSimulator {
     for (const record of records) {
       const kept = { ...record, OperatorID: data.OperatorID, OperatorName: data.OperatorName }
       this.evses.set(record.EvseID, { record: kept, changedAt: now, deleted: action === 'delete' })
+    }
+    return ACK
+  }
+
+  #pushPricingProducts(body: Record<string, unknown>): unknown {
+    const action = body['ActionType'] as string
+    const data = body['PricingProductData'] as { PricingProductDataRecords: { ProductID: string }[] }
+    const records = data.PricingProductDataRecords
+    const known = (record: { ProductID: string }) => this.products.has(record.ProductID)
+    if (action === 'insert' && records.some(known)) return refusal('022', 'insert of a ProductID HBS holds')
+    if ((action === 'update' || action === 'delete') && !records.every(known))
+      return refusal('022', `${action} of a ProductID HBS does not hold`)
+    if (action === 'delete') {
+      const assigned = records.find((record) =>
+        [...this.evsePricing.values()].some((products) => products.includes(record.ProductID)),
+      )
+      if (assigned) return refusal('022', `product ${assigned.ProductID} is still assigned to an EVSE`)
+    }
+    if (action === 'fullLoad') this.products.clear()
+    for (const record of records) {
+      if (action === 'delete') this.products.delete(record.ProductID)
+      else this.products.set(record.ProductID, record)
+    }
+    return ACK
+  }
+
+  #pushEvsePricing(body: Record<string, unknown>): unknown {
+    const action = body['ActionType'] as string
+    const records = body['EVSEPricing'] as { EvseID: string; EvseIDProductList: string[] }[]
+    const known = (record: { EvseID: string }) => this.evsePricing.has(record.EvseID)
+    if (action === 'insert' && records.some(known))
+      return refusal('022', 'insert of an EVSE pricing HBS holds')
+    if ((action === 'update' || action === 'delete') && !records.every(known))
+      return refusal('022', `${action} of an EVSE pricing HBS does not hold`)
+    for (const record of records) {
+      if (this.evses.get(record.EvseID)?.deleted !== false && action !== 'delete')
+        return refusal('022', `HBS holds no EVSE ${record.EvseID}`)
+      const unknown = record.EvseIDProductList.find((product) => !this.products.has(product))
+      if (unknown !== undefined && action !== 'delete') return refusal('022', `no product ${unknown}`)
+    }
+    if (action === 'fullLoad') this.evsePricing.clear()
+    for (const record of records) {
+      if (action === 'delete') this.evsePricing.delete(record.EvseID)
+      else this.evsePricing.set(record.EvseID, record.EvseIDProductList)
     }
     return ACK
   }

@@ -123,6 +123,9 @@ for (const engine of STORE_VARIANTS) {
         evse_uid: 'E1',
         authorization_reference: sessionId,
       })
+      // The EMP's virtual eMSP is shown with the bridge; the hub provider (its own eMSP) is not.
+      const bridge = await hub.admin<{ virtual_emsps: unknown[] }>('GET', '/bridges/oicp')
+      expect(bridge.body.virtual_emsps).toEqual([{ ...EMP, status: 'CONNECTED' }])
 
       // Before the CPO reported the session, HBS cannot stop it by its OCPI id.
       const early = await hbs.forwardToHub(oicpUrl, STOP_PATH, {
