@@ -15,6 +15,9 @@ import {
   type Rating,
   type Review,
 } from './market-api.ts'
+import { AccountPage, ResetPasswordPage, VerifyEmailPage } from './account.tsx'
+import { BookingInfo, BookingsPage, BookPage } from './booking.tsx'
+import { connectorWords, money, statusWords } from './format.ts'
 import { STRINGS } from './strings.ts'
 
 const LAST_SEARCH = 'driver-app:last-search'
@@ -46,29 +49,26 @@ function readLastSearch(): LastSearch {
   return { filters: NO_FILTERS, results: [] }
 }
 
-function money(amount: number, currency: string): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount)
-}
-
-function statusWords(status: string): string {
-  return STRINGS.status[status] ?? status
-}
-
-function connectorWords(standard: string): string {
-  return STRINGS.connectors[standard] ?? standard
+/** GET /app/settings.json: what the marketplace tells its pages (marketplace/src/web/front-end.ts). */
+interface Settings {
+  readonly currency: string
+  readonly map: MapSettings
 }
 
 function App() {
-  const { path } = useLocation()
+  const { path, search: query } = useLocation()
   const [member, setMember] = useState<Member | null | undefined>(undefined)
   const [search, setSearch] = useState<LastSearch>(readLastSearch)
-  const [settings, setSettings] = useState<MapSettings>({ tile_url: null, attribution: '' })
+  const [settings, setSettings] = useState<Settings>({
+    currency: 'EUR',
+    map: { tile_url: null, attribution: '' },
+  })
 
   useEffect(() => {
     currentMember().then(setMember, () => setMember(null))
     fetch('/app/settings.json')
-      .then((response) => response.json() as Promise<{ map: MapSettings }>)
-      .then((loaded) => setSettings(loaded.map))
+      .then((response) => response.json() as Promise<Settings>)
+      .then(setSettings)
       .catch(() => undefined)
   }, [])
 
@@ -81,22 +81,38 @@ function App() {
     }
   }
 
-  const charger = /^\/chargers\/([A-Z]{2})\/([A-Z0-9]{3})\/(.+)$/.exec(path)
+  const charger = /^\/chargers\/([A-Z]{2})\/([A-Z0-9]{3})\/([^/]+)(\/book)?$/.exec(path)
   const charge = /^\/charges\/([0-9a-f-]+)$/.exec(path)
   let page
   if (charger) {
-    const [, country, party, id] = charger
+    const [, country, party, id, book] = charger
     const found = search.results.find(
       (location) =>
         location.country_code === country &&
         location.party_id === party &&
         location.id === decodeURIComponent(id!),
     )
-    page = <ChargerPage location={found} member={member} />
+    page = book ? (
+      <BookPage location={found} member={member} currency={settings.currency} />
+    ) : (
+      <ChargerPage location={found} member={member} currency={settings.currency} />
+    )
   } else if (charge) page = <ChargePage id={charge[1]!} />
   else if (path === '/charges') page = <ChargesPage member={member} />
-  else if (path === '/account') page = <AccountPage member={member} onChange={setMember} />
-  else page = <FindPage search={search} onSearch={keep} settings={settings} />
+  else if (path === '/bookings')
+    page = (
+      <BookingsPage
+        member={member}
+        names={new Map(search.results.map((location) => [location.id, location.name ?? location.id]))}
+        booked={query.get('booked')}
+      />
+    )
+  else if (path === '/account')
+    page = <AccountPage member={member} onChange={setMember} deleted={query.has('deleted')} />
+  else if (path === '/verify-email')
+    page = <VerifyEmailPage token={query.get('token')} onChange={setMember} />
+  else if (path === '/reset-password') page = <ResetPasswordPage token={query.get('token')} />
+  else page = <FindPage search={search} onSearch={keep} settings={settings.map} />
 
   return (
     <>
@@ -106,6 +122,9 @@ function App() {
       <nav class="app-nav" aria-label="Main">
         <Link to="/" current={path === '/'}>
           {STRINGS.nav.find}
+        </Link>
+        <Link to="/bookings" current={path === '/bookings'}>
+          {STRINGS.nav.bookings}
         </Link>
         <Link to="/charges" current={path.startsWith('/charges')}>
           {STRINGS.nav.charges}
@@ -277,7 +296,11 @@ function useLiveStatuses(search: LastSearch, onSearch: (search: LastSearch) => v
   }, [])
 }
 
-function ChargerPage(props: { location: FoundLocation | undefined; member: Member | null | undefined }) {
+function ChargerPage(props: {
+  location: FoundLocation | undefined
+  member: Member | null | undefined
+  currency: string
+}) {
   const location = props.location
   const reviews = useLoad(
     () =>
@@ -354,6 +377,7 @@ function ChargerPage(props: { location: FoundLocation | undefined; member: Membe
           </li>
         ))}
       </ul>
+      <BookingInfo location={location} member={props.member} currency={props.currency} />
       <h2>{STRINGS.charger.rating}</h2>
       <p>
         {rating.count === 0
@@ -504,77 +528,6 @@ function ChargesPage(props: { member: Member | null | undefined }) {
         ))}
       </ul>
     </>
-  )
-}
-
-function AccountPage(props: {
-  member: Member | null | undefined
-  onChange: (member: Member | null) => void
-}) {
-  const [mode, setMode] = useState<'in' | 'up'>('up')
-  const [email, setEmail] = useState('')
-  const [password, setPassword] = useState('')
-  const submit = useAction(async () => {
-    await request('POST', mode === 'up' ? '/members' : '/sessions', { email, password })
-    props.onChange(await currentMember())
-    navigate('/')
-  })
-  const signOut = useAction(async () => {
-    await request('DELETE', '/sessions/current')
-    props.onChange(null)
-  })
-  if (props.member) {
-    return (
-      <>
-        <h1>{STRINGS.nav.account}</h1>
-        <p>{STRINGS.account.signedInAs(props.member.email)}</p>
-        <ErrorNote error={signOut.error} />
-        <button type="button" class="secondary" onClick={() => void signOut.run()}>
-          {STRINGS.account.signOut}
-        </button>
-      </>
-    )
-  }
-  const title = mode === 'up' ? STRINGS.account.signUp : STRINGS.account.signIn
-  return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault()
-        void submit.run()
-      }}
-    >
-      <h1>{title}</h1>
-      <label>
-        {STRINGS.account.email}
-        <input
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        {STRINGS.account.password}
-        <input
-          type="password"
-          autoComplete={mode === 'up' ? 'new-password' : 'current-password'}
-          required
-          minLength={mode === 'up' ? 10 : 1}
-          aria-describedby={mode === 'up' ? 'password-hint' : undefined}
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
-      </label>
-      {mode === 'up' && <p id="password-hint">{STRINGS.account.passwordHint}</p>}
-      <ErrorNote error={submit.error} />
-      <button type="submit" disabled={submit.busy}>
-        {title}
-      </button>
-      <button type="button" class="secondary" onClick={() => setMode(mode === 'up' ? 'in' : 'up')}>
-        {mode === 'up' ? STRINGS.account.haveAccount : STRINGS.account.needAccount}
-      </button>
-    </form>
   )
 }
 
