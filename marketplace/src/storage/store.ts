@@ -16,6 +16,7 @@ import * as managedChargers from './migrations/0031_managed_chargers.ts'
 import * as hubOutbox from './migrations/0032_hub_outbox.ts'
 import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
 import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
+import * as favourites from './migrations/0060_favourites.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -211,6 +212,14 @@ export interface MarketplaceTables {
     created_at: Timestamp
     settled_at: Timestamp | null
   }
+  // Drivers' favourite chargers (marketplace/src/favourites/).
+  favourites: {
+    member_id: string
+    country_code: string
+    party_id: string
+    location_id: string
+    created_at: Timestamp
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -236,6 +245,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032_hub_outbox': hubOutbox,
   '0040_schedules_and_bookings': schedulesAndBookings,
   '0041_roaming_bookings': roamingBookings,
+  '0060_favourites': favourites,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
