@@ -89,7 +89,7 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the account in the dr
       page.getByRole('button', { name: 'Download my data' }).click(),
     ])
     expect(download.suggestedFilename()).toMatch(/^my-data-\d{4}-\d{2}-\d{2}\.json$/)
-    const exported = JSON.parse(readFileSync((await download.path())!, 'utf8')) as {
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
       account: { email: string; email_verified: boolean }
     }
     expect(exported.account).toMatchObject({ email: EMAIL, email_verified: true })

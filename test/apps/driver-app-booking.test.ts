@@ -103,6 +103,24 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('booking in the driver
     await expectAccessible()
   })
 
+  it('keeps the charger as a favourite, and finds it with the favourites filter but not above 3 stars', async () => {
+    const favourite = page.getByRole('button', { name: 'Favourite' })
+    expect(await favourite.getAttribute('aria-pressed')).toBe('false')
+    await favourite.click()
+    await expect.poll(() => favourite.getAttribute('aria-pressed')).toBe('true')
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Find' }).click()
+    await page.getByLabel('Rating').selectOption('3')
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.getByText('No charger matches these filters.', { exact: false }).waitFor()
+    await page.getByLabel('Rating').selectOption('')
+    await page.getByLabel('Only my favourites').check()
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.getByText('1 charger', { exact: true }).waitFor()
+    await expectAccessible()
+    await page.getByRole('link', { name: CHARGER.name }).click()
+    await page.getByRole('heading', { level: 1, name: CHARGER.name }).waitFor()
+  })
+
   it('books two hours tomorrow, says the price and the fee first, refuses a declined card keeping the choice', async () => {
     await page.getByRole('link', { name: 'Book a time' }).click()
     await page.getByRole('heading', { level: 1, name: `Book ${CHARGER.name}` }).waitFor()

@@ -10,6 +10,7 @@ import {
   locationKey,
   request,
   type Charge,
+  type Favourite,
   type FoundLocation,
   type Member,
   type Rating,
@@ -30,9 +31,14 @@ interface Filters {
   readonly min_power_kw: string
   readonly price_under: string
   readonly available_now: boolean
+  /** Average rating above this many stars; '' for any. */
+  readonly rating_over?: string
+  /** Only the driver's favourites (applied to the results here: the marketplace keeps them apart). */
+  readonly favourites_only?: boolean
 }
 
 const NO_FILTERS: Filters = { connector: '', min_power_kw: '', price_under: '', available_now: false }
+const RATINGS = ['3', '4', '4.5']
 
 interface LastSearch {
   readonly filters: Filters
@@ -59,6 +65,7 @@ function App() {
   const { path, search: query } = useLocation()
   const [member, setMember] = useState<Member | null | undefined>(undefined)
   const [search, setSearch] = useState<LastSearch>(readLastSearch)
+  const favourites = useFavourites(member)
   const [settings, setSettings] = useState<Settings>({
     currency: 'EUR',
     map: { tile_url: null, attribution: '' },
@@ -95,7 +102,7 @@ function App() {
     page = book ? (
       <BookPage location={found} member={member} currency={settings.currency} />
     ) : (
-      <ChargerPage location={found} member={member} currency={settings.currency} />
+      <ChargerPage location={found} member={member} currency={settings.currency} favourites={favourites} />
     )
   } else if (charge) page = <ChargePage id={charge[1]!} />
   else if (path === '/charges') page = <ChargesPage member={member} />
@@ -112,7 +119,15 @@ function App() {
   else if (path === '/verify-email')
     page = <VerifyEmailPage token={query.get('token')} onChange={setMember} />
   else if (path === '/reset-password') page = <ResetPasswordPage token={query.get('token')} />
-  else page = <FindPage search={search} onSearch={keep} settings={settings.map} />
+  else
+    page = (
+      <FindPage
+        search={search}
+        onSearch={keep}
+        settings={settings.map}
+        favourites={member ? favourites.keys : undefined}
+      />
+    )
 
   return (
     <>
@@ -138,20 +153,48 @@ function App() {
   )
 }
 
+/** The signed-in driver's favourite chargers by location key, and a toggle that keeps them at the marketplace. */
+function useFavourites(member: Member | null | undefined) {
+  const [keys, setKeys] = useState<ReadonlySet<string>>(new Set())
+  useEffect(() => {
+    if (!member) return setKeys(new Set())
+    request<Favourite[]>('GET', '/favourites')
+      .then((list) => setKeys(new Set(list.map((f) => locationKey({ ...f, id: f.location_id })))))
+      .catch(() => undefined)
+  }, [member?.id])
+  const toggle = useAction(async (location: FoundLocation) => {
+    const key = locationKey(location)
+    const kept = keys.has(key)
+    await request(kept ? 'DELETE' : 'PUT', `/favourites/${key}`)
+    const next = new Set(keys)
+    if (kept) next.delete(key)
+    else next.add(key)
+    setKeys(next)
+  })
+  return { keys, toggle }
+}
+
 function FindPage(props: {
   search: LastSearch
   onSearch: (search: LastSearch) => void
   settings: MapSettings
+  /** The driver's favourites; undefined when signed out. */
+  favourites: ReadonlySet<string> | undefined
 }) {
   const [filters, setFilters] = useState<Filters>(props.search.filters)
   const [offline, setOffline] = useState(false)
-  const results = props.search.results
+  const favourites = props.favourites
+  const results =
+    props.search.filters.favourites_only && favourites
+      ? props.search.results.filter((location) => favourites.has(locationKey(location)))
+      : props.search.results
   const find = useAction(async () => {
     const query = new URLSearchParams(Object.entries(WORLD).map(([name, value]) => [name, String(value)]))
     if (filters.connector) query.set('connector', filters.connector)
     if (filters.min_power_kw) query.set('min_power_kw', filters.min_power_kw)
     if (filters.price_under) query.set('price_under', filters.price_under)
     if (filters.available_now) query.set('available_now', 'true')
+    if (filters.rating_over) query.set('rating_over', filters.rating_over)
     try {
       const found = await request<FoundLocation[]>('GET', `/discovery/locations?${query}`)
       setOffline(false)
@@ -218,6 +261,30 @@ function FindPage(props: {
           />
           {STRINGS.find.availableNow}
         </label>
+        <label>
+          {STRINGS.find.rating}
+          <select
+            value={filters.rating_over ?? ''}
+            onChange={(e) => set({ rating_over: e.currentTarget.value })}
+          >
+            <option value="">{STRINGS.find.anyRating}</option>
+            {RATINGS.map((stars) => (
+              <option key={stars} value={stars}>
+                {STRINGS.find.ratingOver(stars)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {favourites && (
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={filters.favourites_only ?? false}
+              onChange={(e) => set({ favourites_only: e.currentTarget.checked })}
+            />
+            {STRINGS.find.favouritesOnly}
+          </label>
+        )}
         <button type="submit" disabled={find.busy}>
           {STRINGS.find.search}
         </button>
@@ -300,6 +367,7 @@ function ChargerPage(props: {
   location: FoundLocation | undefined
   member: Member | null | undefined
   currency: string
+  favourites: ReturnType<typeof useFavourites>
 }) {
   const location = props.location
   const reviews = useLoad(
@@ -334,6 +402,21 @@ function ChargerPage(props: {
       <Link to="/">{STRINGS.charger.back}</Link>
       <h1>{location.name ?? location.id}</h1>
       <p>{[location.address, location.city].filter(Boolean).join(', ')}</p>
+      {props.member && (
+        <>
+          <button
+            type="button"
+            class="secondary"
+            aria-pressed={props.favourites.keys.has(locationKey(location))}
+            disabled={props.favourites.toggle.busy}
+            onClick={() => void props.favourites.toggle.run(location)}
+          >
+            <span aria-hidden="true">{props.favourites.keys.has(locationKey(location)) ? '★ ' : '☆ '}</span>
+            {STRINGS.charger.favourite}
+          </button>
+          <ErrorNote error={props.favourites.toggle.error} />
+        </>
+      )}
       <h2>{STRINGS.charger.price}</h2>
       <p>
         {location.typical_charge

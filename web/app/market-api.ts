@@ -156,3 +156,10 @@ export interface Booking {
 export function listingIdOf(location: { id: string }): string | undefined {
   return /^[0-9a-f]{32}$/.test(location.id) ? location.id : undefined
 }
+
+/** A favourite charger of the driver (GET /api/favourites). */
+export interface Favourite {
+  readonly country_code: string
+  readonly party_id: string
+  readonly location_id: string
+}

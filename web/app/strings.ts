@@ -14,6 +14,10 @@ export const STRINGS = {
     minPower: 'At least (kW)',
     maxPrice: 'Typical charge at most (EUR)',
     availableNow: 'Available now',
+    rating: 'Rating',
+    anyRating: 'Any rating',
+    ratingOver: (stars: string) => `Above ${stars} stars`,
+    favouritesOnly: 'Only my favourites',
     search: 'Search',
     none: 'No charger matches these filters. Try fewer filters.',
     offline: 'You are offline: these are the results of your last search.',
@@ -44,6 +48,7 @@ export const STRINGS = {
     typical: (kwh: number, price: string) =>
       `A typical charge of ${kwh} kWh costs about ${price}, tax included.`,
     rating: 'Rating',
+    favourite: 'Favourite',
     noRating: 'Not rated yet.',
     ratingValue: (average: number, count: number) =>
       `${average.toFixed(1)} out of 5 from ${count === 1 ? '1 review' : `${count} reviews`}`,
