@@ -58,12 +58,19 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('booking in the driver
     expect(schedule.status, schedule.text).toBe(200)
     const terms = await running.api('PUT', `/listings/${listing.body.id}/booking-terms`, TERMS, owner)
     expect(terms.status, terms.text).toBe(200)
+    // A neighbour 300 m away: one numbered circle with the first when the map is zoomed out.
+    const neighbour = { ...CHARGER, name: 'Carport charger', latitude: CHARGER.latitude + 0.0027 }
+    const second = await running.api<ListingAnswer>('POST', '/listings', neighbour, owner)
+    expect(second.status, second.text).toBe(201)
     ;({ browser } = await openBrowser())
     context = await browser.newContext({
       viewport: { width: 360, height: 740 },
       isMobile: true,
       hasTouch: true,
       timezoneId: CHARGER.time_zone,
+      // Far from the chargers at first (Lisbon); the last test moves the driver to them.
+      geolocation: { latitude: 38.72, longitude: -9.14 },
+      permissions: ['geolocation'],
     })
     page = await context.newPage()
     page.on('pageerror', (error) => pageErrors.push(error.message))
@@ -180,5 +187,34 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('booking in the driver
       status: 'succeeded',
       amount_received: 150,
     })
+  })
+
+  it('groups the two neighbours on the zoomed-out map, and searches near the driver and in the visible area', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Find' }).click()
+    await page.getByLabel('Only my favourites').uncheck()
+    await page.getByRole('button', { name: 'Search' }).click()
+    await page.getByText('2 chargers', { exact: true }).waitFor()
+    const group = page.getByTitle('2 chargers here: zoom in')
+    expect(await group.textContent()).toBe('2')
+    await group.click()
+    // Zoomed in on the group: two markers of their own, no group left.
+    await expect.poll(() => page.locator('.leaflet-overlay-pane path.leaflet-interactive').count()).toBe(2)
+    expect(await group.count()).toBe(0)
+    await expectAccessible()
+
+    await page.getByRole('button', { name: 'Near me' }).click()
+    await page.getByText('No charger matches these filters.', { exact: false }).waitFor()
+    await context.setGeolocation({ latitude: CHARGER.latitude, longitude: CHARGER.longitude })
+    await page.getByRole('button', { name: 'Near me' }).click()
+    await page.getByText('2 chargers', { exact: true }).waitFor()
+    await screenshot(page, 'driver-near-me', 'apps')
+
+    // Zoomed in with the keyboard on the driver's position (the first charger) until the neighbour, 300 m
+    // north, is off the map: this part of the map holds one charger.
+    await page.getByRole('region', { name: 'Map of chargers' }).focus()
+    for (let zoom = 12; zoom < 17; zoom++) await page.keyboard.press('+')
+    await page.getByRole('button', { name: 'Chargers in this part of the map' }).click()
+    await page.getByText('1 charger', { exact: true }).waitFor()
+    await page.getByRole('link', { name: CHARGER.name }).waitFor()
   })
 })

@@ -3,7 +3,9 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import '../shared/styles.css'
 import './app.css'
 import { ErrorNote, Link, useAction, useLoad } from '../shared/components.tsx'
-import { PointMap, type MapSettings } from '../shared/map.tsx'
+import type L from 'leaflet'
+import { ApiError } from '../shared/api.ts'
+import type { MapSettings } from '../shared/map.tsx'
 import { navigate, useLocation } from '../shared/router.ts'
 import {
   currentMember,
@@ -18,6 +20,7 @@ import {
 } from './market-api.ts'
 import { AccountPage, ResetPasswordPage, VerifyEmailPage } from './account.tsx'
 import { BookingInfo, BookingsPage, BookPage } from './booking.tsx'
+import { areaOf, FindMap, type Area } from './find-map.tsx'
 import { connectorWords, money, statusWords } from './format.ts'
 import { STRINGS } from './strings.ts'
 
@@ -40,10 +43,20 @@ interface Filters {
 const NO_FILTERS: Filters = { connector: '', min_power_kw: '', price_under: '', available_now: false }
 const RATINGS = ['3', '4', '4.5']
 
+/** Where to search: the whole world, the area the driver moved the map to, or around their position. */
+interface Where {
+  readonly area?: Area
+  readonly near?: { latitude: number; longitude: number }
+}
+
 interface LastSearch {
   readonly filters: Filters
   readonly results: FoundLocation[]
+  readonly where?: Where
 }
+
+/** Around the driver's position: as far as a short drive. */
+const NEAR_KM = 25
 
 function readLastSearch(): LastSearch {
   try {
@@ -188,8 +201,17 @@ function FindPage(props: {
     props.search.filters.favourites_only && favourites
       ? props.search.results.filter((location) => favourites.has(locationKey(location)))
       : props.search.results
-  const find = useAction(async () => {
-    const query = new URLSearchParams(Object.entries(WORLD).map(([name, value]) => [name, String(value)]))
+  const [where, setWhere] = useState<Where>(props.search.where ?? {})
+  const map = useRef<L.Map | undefined>(undefined)
+  const find = useAction(async (next: Where = where) => {
+    setWhere(next)
+    const query = next.near
+      ? new URLSearchParams({
+          lat: String(next.near.latitude),
+          lon: String(next.near.longitude),
+          radius_km: String(NEAR_KM),
+        })
+      : new URLSearchParams(Object.entries(next.area ?? WORLD).map(([name, value]) => [name, String(value)]))
     if (filters.connector) query.set('connector', filters.connector)
     if (filters.min_power_kw) query.set('min_power_kw', filters.min_power_kw)
     if (filters.price_under) query.set('price_under', filters.price_under)
@@ -198,18 +220,26 @@ function FindPage(props: {
     try {
       const found = await request<FoundLocation[]>('GET', `/discovery/locations?${query}`)
       setOffline(false)
-      props.onSearch({ filters, results: found })
+      props.onSearch({ filters, results: found, where: next })
     } catch (error) {
       if (!navigator.onLine) setOffline(true)
       else throw error
     }
   })
   useEffect(() => {
-    if (results.length === 0) void find.run()
+    if (results.length === 0) void find.run(where)
   }, [])
   useLiveStatuses(props.search, props.onSearch)
 
   const set = (change: Partial<Filters>) => setFilters({ ...filters, ...change })
+  const locate = useAction(async () => {
+    const position = await new Promise<GeolocationPosition>((resolve, reject) =>
+      navigator.geolocation.getCurrentPosition(resolve, () =>
+        reject(new ApiError(0, 'GEOLOCATION', STRINGS.find.noPosition)),
+      ),
+    )
+    await find.run({ near: { latitude: position.coords.latitude, longitude: position.coords.longitude } })
+  })
   return (
     <>
       <h1>{STRINGS.find.title}</h1>
@@ -218,7 +248,7 @@ function FindPage(props: {
         aria-label={STRINGS.find.filters}
         onSubmit={(event) => {
           event.preventDefault()
-          void find.run()
+          void find.run(where)
         }}
       >
         <label>
@@ -291,9 +321,30 @@ function FindPage(props: {
       </form>
       <ErrorNote error={find.error} />
       {offline && <p class="note">{STRINGS.find.offline}</p>}
-      <PointMap
+      <div class="actions">
+        <button
+          type="button"
+          class="secondary"
+          disabled={find.busy}
+          onClick={() => map.current && void find.run({ area: areaOf(map.current) })}
+        >
+          {STRINGS.find.searchArea}
+        </button>
+        {'geolocation' in navigator && (
+          <button type="button" class="secondary" disabled={locate.busy} onClick={() => void locate.run()}>
+            {STRINGS.find.myPosition}
+          </button>
+        )}
+      </div>
+      <ErrorNote error={locate.error} />
+      <FindMap
         settings={props.settings}
         label={STRINGS.find.map}
+        fit={!where.area}
+        position={where.near}
+        positionLabel={STRINGS.find.youAreHere}
+        clusterLabel={STRINGS.find.cluster}
+        onMap={(created) => (map.current = created)}
         points={results.map((location) => ({
           id: locationKey(location),
           latitude: location.latitude,

@@ -19,6 +19,12 @@ export const STRINGS = {
     ratingOver: (stars: string) => `Above ${stars} stars`,
     favouritesOnly: 'Only my favourites',
     search: 'Search',
+    searchArea: 'Chargers in this part of the map',
+    myPosition: 'Near me',
+    noPosition:
+      'The app could not get your position: allow it in the browser, or move the map and look there.',
+    youAreHere: 'You are here',
+    cluster: (count: number) => `${count} chargers here: zoom in`,
     none: 'No charger matches these filters. Try fewer filters.',
     offline: 'You are offline: these are the results of your last search.',
     results: (count: number) => (count === 1 ? '1 charger' : `${count} chargers`),
