@@ -45,6 +45,7 @@ import { Discovery } from './discovery/discovery.ts'
 import { discoveryRoutes } from './discovery/discovery-routes.ts'
 import { Reviews } from './reviews/reviews.ts'
 import { reviewRoutes } from './reviews/review-routes.ts'
+import { favouriteRoutes } from './favourites/favourites.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -198,6 +199,7 @@ export async function buildMarketplace(
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })
+  await app.register(favouriteRoutes(store.db, member, personalData), { prefix: '/api' })
   personalData.register(chargerPersonalData(store.db))
   // Last: the other parts find an owner's data through the listings this one deletes.
   personalData.register(listingPersonalData(listings, store.db))

@@ -3,18 +3,25 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import '../shared/styles.css'
 import './app.css'
 import { ErrorNote, Link, useAction, useLoad } from '../shared/components.tsx'
-import { PointMap, type MapSettings } from '../shared/map.tsx'
+import type L from 'leaflet'
+import { ApiError } from '../shared/api.ts'
+import type { MapSettings } from '../shared/map.tsx'
 import { navigate, useLocation } from '../shared/router.ts'
 import {
   currentMember,
   locationKey,
   request,
   type Charge,
+  type Favourite,
   type FoundLocation,
   type Member,
   type Rating,
   type Review,
 } from './market-api.ts'
+import { AccountPage, ResetPasswordPage, VerifyEmailPage } from './account.tsx'
+import { BookingInfo, BookingsPage, BookPage } from './booking.tsx'
+import { areaOf, FindMap, type Area } from './find-map.tsx'
+import { connectorWords, money, statusWords } from './format.ts'
 import { STRINGS } from './strings.ts'
 
 const LAST_SEARCH = 'driver-app:last-search'
@@ -27,14 +34,29 @@ interface Filters {
   readonly min_power_kw: string
   readonly price_under: string
   readonly available_now: boolean
+  /** Average rating above this many stars; '' for any. */
+  readonly rating_over?: string
+  /** Only the driver's favourites (applied to the results here: the marketplace keeps them apart). */
+  readonly favourites_only?: boolean
 }
 
 const NO_FILTERS: Filters = { connector: '', min_power_kw: '', price_under: '', available_now: false }
+const RATINGS = ['3', '4', '4.5']
+
+/** Where to search: the whole world, the area the driver moved the map to, or around their position. */
+interface Where {
+  readonly area?: Area
+  readonly near?: { latitude: number; longitude: number }
+}
 
 interface LastSearch {
   readonly filters: Filters
   readonly results: FoundLocation[]
+  readonly where?: Where
 }
+
+/** Around the driver's position: as far as a short drive. */
+const NEAR_KM = 25
 
 function readLastSearch(): LastSearch {
   try {
@@ -46,29 +68,27 @@ function readLastSearch(): LastSearch {
   return { filters: NO_FILTERS, results: [] }
 }
 
-function money(amount: number, currency: string): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount)
-}
-
-function statusWords(status: string): string {
-  return STRINGS.status[status] ?? status
-}
-
-function connectorWords(standard: string): string {
-  return STRINGS.connectors[standard] ?? standard
+/** GET /app/settings.json: what the marketplace tells its pages (marketplace/src/web/front-end.ts). */
+interface Settings {
+  readonly currency: string
+  readonly map: MapSettings
 }
 
 function App() {
-  const { path } = useLocation()
+  const { path, search: query } = useLocation()
   const [member, setMember] = useState<Member | null | undefined>(undefined)
   const [search, setSearch] = useState<LastSearch>(readLastSearch)
-  const [settings, setSettings] = useState<MapSettings>({ tile_url: null, attribution: '' })
+  const favourites = useFavourites(member)
+  const [settings, setSettings] = useState<Settings>({
+    currency: 'EUR',
+    map: { tile_url: null, attribution: '' },
+  })
 
   useEffect(() => {
     currentMember().then(setMember, () => setMember(null))
     fetch('/app/settings.json')
-      .then((response) => response.json() as Promise<{ map: MapSettings }>)
-      .then((loaded) => setSettings(loaded.map))
+      .then((response) => response.json() as Promise<Settings>)
+      .then(setSettings)
       .catch(() => undefined)
   }, [])
 
@@ -81,22 +101,46 @@ function App() {
     }
   }
 
-  const charger = /^\/chargers\/([A-Z]{2})\/([A-Z0-9]{3})\/(.+)$/.exec(path)
+  const charger = /^\/chargers\/([A-Z]{2})\/([A-Z0-9]{3})\/([^/]+)(\/book)?$/.exec(path)
   const charge = /^\/charges\/([0-9a-f-]+)$/.exec(path)
   let page
   if (charger) {
-    const [, country, party, id] = charger
+    const [, country, party, id, book] = charger
     const found = search.results.find(
       (location) =>
         location.country_code === country &&
         location.party_id === party &&
         location.id === decodeURIComponent(id!),
     )
-    page = <ChargerPage location={found} member={member} />
+    page = book ? (
+      <BookPage location={found} member={member} currency={settings.currency} />
+    ) : (
+      <ChargerPage location={found} member={member} currency={settings.currency} favourites={favourites} />
+    )
   } else if (charge) page = <ChargePage id={charge[1]!} />
   else if (path === '/charges') page = <ChargesPage member={member} />
-  else if (path === '/account') page = <AccountPage member={member} onChange={setMember} />
-  else page = <FindPage search={search} onSearch={keep} settings={settings} />
+  else if (path === '/bookings')
+    page = (
+      <BookingsPage
+        member={member}
+        names={new Map(search.results.map((location) => [location.id, location.name ?? location.id]))}
+        booked={query.get('booked')}
+      />
+    )
+  else if (path === '/account')
+    page = <AccountPage member={member} onChange={setMember} deleted={query.has('deleted')} />
+  else if (path === '/verify-email')
+    page = <VerifyEmailPage token={query.get('token')} onChange={setMember} />
+  else if (path === '/reset-password') page = <ResetPasswordPage token={query.get('token')} />
+  else
+    page = (
+      <FindPage
+        search={search}
+        onSearch={keep}
+        settings={settings.map}
+        favourites={member ? favourites.keys : undefined}
+      />
+    )
 
   return (
     <>
@@ -106,6 +150,9 @@ function App() {
       <nav class="app-nav" aria-label="Main">
         <Link to="/" current={path === '/'}>
           {STRINGS.nav.find}
+        </Link>
+        <Link to="/bookings" current={path === '/bookings'}>
+          {STRINGS.nav.bookings}
         </Link>
         <Link to="/charges" current={path.startsWith('/charges')}>
           {STRINGS.nav.charges}
@@ -119,35 +166,80 @@ function App() {
   )
 }
 
+/** The signed-in driver's favourite chargers by location key, and a toggle that keeps them at the marketplace. */
+function useFavourites(member: Member | null | undefined) {
+  const [keys, setKeys] = useState<ReadonlySet<string>>(new Set())
+  useEffect(() => {
+    if (!member) return setKeys(new Set())
+    request<Favourite[]>('GET', '/favourites')
+      .then((list) => setKeys(new Set(list.map((f) => locationKey({ ...f, id: f.location_id })))))
+      .catch(() => undefined)
+  }, [member?.id])
+  const toggle = useAction(async (location: FoundLocation) => {
+    const key = locationKey(location)
+    const kept = keys.has(key)
+    await request(kept ? 'DELETE' : 'PUT', `/favourites/${key}`)
+    const next = new Set(keys)
+    if (kept) next.delete(key)
+    else next.add(key)
+    setKeys(next)
+  })
+  return { keys, toggle }
+}
+
 function FindPage(props: {
   search: LastSearch
   onSearch: (search: LastSearch) => void
   settings: MapSettings
+  /** The driver's favourites; undefined when signed out. */
+  favourites: ReadonlySet<string> | undefined
 }) {
   const [filters, setFilters] = useState<Filters>(props.search.filters)
   const [offline, setOffline] = useState(false)
-  const results = props.search.results
-  const find = useAction(async () => {
-    const query = new URLSearchParams(Object.entries(WORLD).map(([name, value]) => [name, String(value)]))
+  const favourites = props.favourites
+  const results =
+    props.search.filters.favourites_only && favourites
+      ? props.search.results.filter((location) => favourites.has(locationKey(location)))
+      : props.search.results
+  const [where, setWhere] = useState<Where>(props.search.where ?? {})
+  const map = useRef<L.Map | undefined>(undefined)
+  const find = useAction(async (next: Where = where) => {
+    setWhere(next)
+    const query = next.near
+      ? new URLSearchParams({
+          lat: String(next.near.latitude),
+          lon: String(next.near.longitude),
+          radius_km: String(NEAR_KM),
+        })
+      : new URLSearchParams(Object.entries(next.area ?? WORLD).map(([name, value]) => [name, String(value)]))
     if (filters.connector) query.set('connector', filters.connector)
     if (filters.min_power_kw) query.set('min_power_kw', filters.min_power_kw)
     if (filters.price_under) query.set('price_under', filters.price_under)
     if (filters.available_now) query.set('available_now', 'true')
+    if (filters.rating_over) query.set('rating_over', filters.rating_over)
     try {
       const found = await request<FoundLocation[]>('GET', `/discovery/locations?${query}`)
       setOffline(false)
-      props.onSearch({ filters, results: found })
+      props.onSearch({ filters, results: found, where: next })
     } catch (error) {
       if (!navigator.onLine) setOffline(true)
       else throw error
     }
   })
   useEffect(() => {
-    if (results.length === 0) void find.run()
+    if (results.length === 0) void find.run(where)
   }, [])
   useLiveStatuses(props.search, props.onSearch)
 
   const set = (change: Partial<Filters>) => setFilters({ ...filters, ...change })
+  const locate = useAction(async () => {
+    const position = await new Promise<GeolocationPosition>((resolve, reject) =>
+      navigator.geolocation.getCurrentPosition(resolve, () =>
+        reject(new ApiError(0, 'GEOLOCATION', STRINGS.find.noPosition)),
+      ),
+    )
+    await find.run({ near: { latitude: position.coords.latitude, longitude: position.coords.longitude } })
+  })
   return (
     <>
       <h1>{STRINGS.find.title}</h1>
@@ -156,7 +248,7 @@ function FindPage(props: {
         aria-label={STRINGS.find.filters}
         onSubmit={(event) => {
           event.preventDefault()
-          void find.run()
+          void find.run(where)
         }}
       >
         <label>
@@ -199,15 +291,60 @@ function FindPage(props: {
           />
           {STRINGS.find.availableNow}
         </label>
+        <label>
+          {STRINGS.find.rating}
+          <select
+            value={filters.rating_over ?? ''}
+            onChange={(e) => set({ rating_over: e.currentTarget.value })}
+          >
+            <option value="">{STRINGS.find.anyRating}</option>
+            {RATINGS.map((stars) => (
+              <option key={stars} value={stars}>
+                {STRINGS.find.ratingOver(stars)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {favourites && (
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={filters.favourites_only ?? false}
+              onChange={(e) => set({ favourites_only: e.currentTarget.checked })}
+            />
+            {STRINGS.find.favouritesOnly}
+          </label>
+        )}
         <button type="submit" disabled={find.busy}>
           {STRINGS.find.search}
         </button>
       </form>
       <ErrorNote error={find.error} />
       {offline && <p class="note">{STRINGS.find.offline}</p>}
-      <PointMap
+      <div class="actions">
+        <button
+          type="button"
+          class="secondary"
+          disabled={find.busy}
+          onClick={() => map.current && void find.run({ area: areaOf(map.current) })}
+        >
+          {STRINGS.find.searchArea}
+        </button>
+        {'geolocation' in navigator && (
+          <button type="button" class="secondary" disabled={locate.busy} onClick={() => void locate.run()}>
+            {STRINGS.find.myPosition}
+          </button>
+        )}
+      </div>
+      <ErrorNote error={locate.error} />
+      <FindMap
         settings={props.settings}
         label={STRINGS.find.map}
+        fit={!where.area}
+        position={where.near}
+        positionLabel={STRINGS.find.youAreHere}
+        clusterLabel={STRINGS.find.cluster}
+        onMap={(created) => (map.current = created)}
         points={results.map((location) => ({
           id: locationKey(location),
           latitude: location.latitude,
@@ -277,7 +414,12 @@ function useLiveStatuses(search: LastSearch, onSearch: (search: LastSearch) => v
   }, [])
 }
 
-function ChargerPage(props: { location: FoundLocation | undefined; member: Member | null | undefined }) {
+function ChargerPage(props: {
+  location: FoundLocation | undefined
+  member: Member | null | undefined
+  currency: string
+  favourites: ReturnType<typeof useFavourites>
+}) {
   const location = props.location
   const reviews = useLoad(
     () =>
@@ -311,6 +453,21 @@ function ChargerPage(props: { location: FoundLocation | undefined; member: Membe
       <Link to="/">{STRINGS.charger.back}</Link>
       <h1>{location.name ?? location.id}</h1>
       <p>{[location.address, location.city].filter(Boolean).join(', ')}</p>
+      {props.member && (
+        <>
+          <button
+            type="button"
+            class="secondary"
+            aria-pressed={props.favourites.keys.has(locationKey(location))}
+            disabled={props.favourites.toggle.busy}
+            onClick={() => void props.favourites.toggle.run(location)}
+          >
+            <span aria-hidden="true">{props.favourites.keys.has(locationKey(location)) ? '★ ' : '☆ '}</span>
+            {STRINGS.charger.favourite}
+          </button>
+          <ErrorNote error={props.favourites.toggle.error} />
+        </>
+      )}
       <h2>{STRINGS.charger.price}</h2>
       <p>
         {location.typical_charge
@@ -354,6 +511,7 @@ function ChargerPage(props: { location: FoundLocation | undefined; member: Membe
           </li>
         ))}
       </ul>
+      <BookingInfo location={location} member={props.member} currency={props.currency} />
       <h2>{STRINGS.charger.rating}</h2>
       <p>
         {rating.count === 0
@@ -504,77 +662,6 @@ function ChargesPage(props: { member: Member | null | undefined }) {
         ))}
       </ul>
     </>
-  )
-}
-
-function AccountPage(props: {
-  member: Member | null | undefined
-  onChange: (member: Member | null) => void
-}) {
-  const [mode, setMode] = useState<'in' | 'up'>('up')
-  const [email, setEmail] = useState('')
-  const [password, setPassword] = useState('')
-  const submit = useAction(async () => {
-    await request('POST', mode === 'up' ? '/members' : '/sessions', { email, password })
-    props.onChange(await currentMember())
-    navigate('/')
-  })
-  const signOut = useAction(async () => {
-    await request('DELETE', '/sessions/current')
-    props.onChange(null)
-  })
-  if (props.member) {
-    return (
-      <>
-        <h1>{STRINGS.nav.account}</h1>
-        <p>{STRINGS.account.signedInAs(props.member.email)}</p>
-        <ErrorNote error={signOut.error} />
-        <button type="button" class="secondary" onClick={() => void signOut.run()}>
-          {STRINGS.account.signOut}
-        </button>
-      </>
-    )
-  }
-  const title = mode === 'up' ? STRINGS.account.signUp : STRINGS.account.signIn
-  return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault()
-        void submit.run()
-      }}
-    >
-      <h1>{title}</h1>
-      <label>
-        {STRINGS.account.email}
-        <input
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onInput={(e) => setEmail(e.currentTarget.value)}
-        />
-      </label>
-      <label>
-        {STRINGS.account.password}
-        <input
-          type="password"
-          autoComplete={mode === 'up' ? 'new-password' : 'current-password'}
-          required
-          minLength={mode === 'up' ? 10 : 1}
-          aria-describedby={mode === 'up' ? 'password-hint' : undefined}
-          value={password}
-          onInput={(e) => setPassword(e.currentTarget.value)}
-        />
-      </label>
-      {mode === 'up' && <p id="password-hint">{STRINGS.account.passwordHint}</p>}
-      <ErrorNote error={submit.error} />
-      <button type="submit" disabled={submit.busy}>
-        {title}
-      </button>
-      <button type="button" class="secondary" onClick={() => setMode(mode === 'up' ? 'in' : 'up')}>
-        {mode === 'up' ? STRINGS.account.haveAccount : STRINGS.account.needAccount}
-      </button>
-    </form>
   )
 }
 

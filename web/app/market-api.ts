@@ -6,6 +6,7 @@ import { STRINGS } from './strings.ts'
 export interface Member {
   readonly id: string
   readonly email: string
+  readonly email_verified: boolean
 }
 
 export interface FoundLocation {
@@ -72,6 +73,7 @@ export function locationKey(location: { country_code: string; party_id: string; 
 /** What a driver should read when the marketplace gave no message of its own. */
 function plainWords(status: number): string {
   if (status === 401) return STRINGS.errors.signedOut
+  if (status === 402) return STRINGS.errors.cardRefused
   if (status === 404) return STRINGS.errors.notFound
   if (status === 409) return STRINGS.errors.conflict
   if (status === 429) return STRINGS.errors.tooMany
@@ -105,9 +107,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   const parsed: unknown = text ? JSON.parse(text) : undefined
   if (!response.ok) {
     const problem = (parsed ?? {}) as { error?: string; message?: string }
-    // A 5xx message speaks of internals; a 4xx one says what to change.
+    // A 5xx message speaks of internals; a 4xx one says what to change, except a card's refusal, which
+    // carries the payment provider's request id.
     const words =
-      problem.message && response.status < 500 && response.status !== 401
+      problem.message && response.status < 500 && response.status !== 401 && response.status !== 402
         ? sentence(problem.message)
         : plainWords(response.status)
     throw new ApiError(response.status, problem.error ?? `HTTP_${response.status}`, words)
@@ -122,4 +125,41 @@ export async function currentMember(): Promise<Member | null> {
     if (error instanceof ApiError && error.status === 401) return null
     throw error
   }
+}
+
+/** How a listed home charger is booked (GET /api/listings/{id}/booking-terms). */
+export interface BookingTerms {
+  readonly instant_booking: boolean
+  readonly price_per_hour: number
+  readonly free_cancellation_hours: number
+  readonly cancellation_fee: number
+}
+
+/** Its opening hours in the charger's local time (GET /api/listings/{id}/schedule). */
+export interface Schedule {
+  readonly weekly: readonly { weekday: number; begin: string; end: string }[]
+  readonly exceptions: readonly { date: string; hours: readonly { begin: string; end: string }[] }[]
+}
+
+export interface Booking {
+  readonly id: string
+  readonly listing_id: string
+  readonly start: string
+  readonly end: string
+  readonly status: 'PENDING' | 'CONFIRMED' | 'DECLINED' | 'CANCELLED' | 'COMPLETED'
+  readonly currency: string
+  readonly price: number
+  readonly charged: number
+}
+
+/** A listing's Location id is the listing id (32 hex digits): only those can be booked in the app. */
+export function listingIdOf(location: { id: string }): string | undefined {
+  return /^[0-9a-f]{32}$/.test(location.id) ? location.id : undefined
+}
+
+/** A favourite charger of the driver (GET /api/favourites). */
+export interface Favourite {
+  readonly country_code: string
+  readonly party_id: string
+  readonly location_id: string
 }

@@ -36,7 +36,7 @@ function offlineBasemap(): L.GeoJSON {
  * ends an animated zoom on a 250 ms timer that still runs after the map is removed, and then throws
  * (reading `_leaflet_pos` of the removed pane) when a page leaves the map while it zooms to its points.
  */
-function basemapIn(element: HTMLElement, settings: MapSettings): L.Map {
+export function basemapIn(element: HTMLElement, settings: MapSettings): L.Map {
   const created = L.map(element, { worldCopyJump: true, zoomAnimation: false }).setView([50, 10], 4)
   if (settings.tile_url)
     L.tileLayer(settings.tile_url, { attribution: settings.attribution, maxZoom: 19 }).addTo(created)

@@ -18,6 +18,7 @@ import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.
 import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
 import * as networkBookings from './migrations/0055_network_bookings.ts'
 import * as reviewsOfBookings from './migrations/0056_reviews_of_bookings.ts'
+import * as favourites from './migrations/0060_favourites.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -240,6 +241,14 @@ export interface MarketplaceTables {
     created_at: Timestamp
     updated_at: Timestamp
   }
+  // Drivers' favourite chargers (marketplace/src/favourites/).
+  favourites: {
+    member_id: string
+    country_code: string
+    party_id: string
+    location_id: string
+    created_at: Timestamp
+  }
 }
 
 /** An OCPI object as a partner sent it (checked where it is read). */
@@ -267,6 +276,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0041_roaming_bookings': roamingBookings,
   '0055_network_bookings': networkBookings,
   '0056_reviews_of_bookings': reviewsOfBookings,
+  '0060_favourites': favourites,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
