@@ -115,7 +115,8 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     smtpUrl: env['MARKETPLACE_SMTP_URL'] || undefined,
     mailOutbox: required(env, 'MARKETPLACE_MAIL_OUTBOX', 'data/marketplace-outbox'),
     mailFrom: required(env, 'MARKETPLACE_MAIL_FROM', 'Sharing marketplace <no-reply@localhost>'),
-    appUrl: required(env, 'MARKETPLACE_APP_URL', publicUrl).replace(/\/+$/, ''),
+    // The driver app serves /verify-email and /reset-password under /app (web/app).
+    appUrl: required(env, 'MARKETPLACE_APP_URL', `${publicUrl}/app`).replace(/\/+$/, ''),
     authRateLimitPerMinute,
     photoMaxBytes: positiveInteger(env, 'MARKETPLACE_PHOTO_MAX_BYTES', 5 * 1024 * 1024),
     outboxRetryMs: positiveInteger(env, 'MARKETPLACE_OUTBOX_RETRY_MS', 5000),
