@@ -10,6 +10,7 @@ import { browserAvailable, openBrowser, seriousAccessibilityViolations } from '.
 import { eventually } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 import { tabTo, typeTime } from './keyboard.ts'
+import { pdfText } from '../support/pdf-text.ts'
 
 /**
  * The owner portal with the keyboard alone (Tab, Space, Enter and typing; no clicks), at a phone's width,
@@ -26,17 +27,6 @@ const FIRST_MONDAY = (() => {
 const slotAt = (time: string) => {
   const [hour, minute] = time.split(':').map(Number)
   return FIRST_MONDAY.set({ hour, minute }).toUTC().toISO()!
-}
-
-/** The text a PDFKit file shows (uncompressed): its TJ arrays' hex strings decoded, one line each. */
-function pdfText(pdf: Buffer): string {
-  return [...pdf.toString('latin1').matchAll(/\[([^\]]*)\]\s*TJ/g)]
-    .map(([, array]) =>
-      [...array!.matchAll(/<([0-9a-fA-F]*)>/g)]
-        .map(([, hex]) => Buffer.from(hex!, 'hex').toString('latin1'))
-        .join(''),
-    )
-    .join('\n')
 }
 
 describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
