@@ -205,12 +205,10 @@ export function accountRoutes(
             { err: error, memberId: member.id },
             'the mail to confirm an address could not be sent',
           )
-          return reply
-            .code(503)
-            .send({
-              error: 'Service Unavailable',
-              message: 'The mail could not be sent just now: try again later',
-            })
+          return reply.code(503).send({
+            error: 'Service Unavailable',
+            message: 'The mail could not be sent just now: try again later',
+          })
         }
         return reply.code(202).send({ message: `A new link is on its way to ${member.email}` })
       },
