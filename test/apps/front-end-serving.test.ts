@@ -21,7 +21,11 @@ describe('a front end served by the marketplace', () => {
     await app.register(frontEndPlugin, {
       prefix: '/owner',
       root,
-      settings: { currency: 'EUR', map: { tile_url: null, attribution: '' } },
+      settings: {
+        currency: 'EUR',
+        map: { tile_url: null, attribution: '' },
+        cpo: { country_code: 'NL', party_id: 'SHR' },
+      },
     })
     app.get('/api/me', async () => ({ id: 'x' }))
   })
@@ -50,7 +54,11 @@ describe('a front end served by the marketplace', () => {
 
   it("tells the pages the marketplace's currency, and leaves the API's answers alone", async () => {
     const settings = await app.inject({ url: '/owner/settings.json' })
-    expect(settings.json()).toEqual({ currency: 'EUR', map: { tile_url: null, attribution: '' } })
+    expect(settings.json()).toEqual({
+      currency: 'EUR',
+      map: { tile_url: null, attribution: '' },
+      cpo: { country_code: 'NL', party_id: 'SHR' },
+    })
     const api = await app.inject({ url: '/api/me' })
     expect(api.headers['content-security-policy']).toBeUndefined()
   })

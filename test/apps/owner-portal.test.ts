@@ -49,6 +49,8 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the owner portal (%s)
   /** The marketplace's clock: the test moves it past the slot so the booking completes and is paid. */
   let clock = new Date()
   let listingId = ''
+  /** The completed booking of the earnings test and its driver's session: the driver reviews it. */
+  let completed = { bookingId: '', driver: '' }
 
   beforeAll(async () => {
     await buildFrontEndIfStale('owner')
@@ -257,6 +259,31 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the owner portal (%s)
       ].join(','),
     )
     expect(csv[2]).toBe('total,,,,,3.75,EUR,')
+    completed = { bookingId: booked.body.id, driver }
+  })
+
+  it("reads a driver's review of the charger and replies to it", async () => {
+    const review = await network.api(
+      'POST',
+      `/bookings/${completed.bookingId}/review`,
+      { rating: 4, text: 'Easy to find, charged fine.' },
+      completed.driver,
+    )
+    expect(review.status, review.text).toBe(201)
+    await page.goto(`${network.marketplaceUrl}/owner/listings/${listingId}`)
+    const reviews = page.getByRole('region', { name: "Drivers' reviews" })
+    await reviews.getByText('Easy to find, charged fine.').waitFor()
+    await reviews.getByText('Rated 4.0 of 5 by 1 driver').waitFor()
+    await reviews.getByLabel(/Reply to this review/).fill('Thank you, come again!')
+    await reviews.getByRole('button', { name: 'Send the reply' }).click()
+    await reviews.getByText('Your reply: Thank you, come again!').waitFor()
+    await expectAccessible(page)
+    await screenshot(page, 'owner-review-reply')
+    const listed = await network.api<{ reviews: { reply?: string }[] }>(
+      'GET',
+      `/locations/NL/SHR/${listingId}/reviews`,
+    )
+    expect(listed.body.reviews.map((one) => one.reply)).toEqual(['Thank you, come again!'])
   })
 
   /** The owner's session as the browser holds it. */

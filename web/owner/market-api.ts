@@ -35,7 +35,23 @@ export interface ListingDetails {
 export interface Listing {
   readonly id: string
   readonly details: ListingDetails
+  /** The listing's OCPI Location id (its reviews are under it). */
+  readonly location_id: string
   readonly hub?: string
+}
+
+/** A driver's review of a location, with the owner's reply when there is one (GET …/reviews). */
+export interface Review {
+  readonly id: string
+  readonly rating: number
+  readonly text?: string
+  readonly reply?: string
+  readonly created_at: string
+}
+
+export interface LocationReviews {
+  readonly rating: { readonly average: number; readonly count: number }
+  readonly reviews: readonly Review[]
 }
 
 export interface Photo {

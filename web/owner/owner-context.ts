@@ -6,6 +6,8 @@ import type { MarketApi } from './market-api.ts'
 /** GET /owner/settings.json: what the portal needs to know about the marketplace. */
 export interface PortalSettings {
   readonly currency: string
+  /** The marketplace's CPO party: listings are its Locations. */
+  readonly cpo: { readonly country_code: string; readonly party_id: string }
 }
 
 export interface OwnerContext {

@@ -63,6 +63,16 @@ export const TEXT = {
   },
   listing: {
     back: 'All my chargers',
+    reviews: "Drivers' reviews",
+    noReviews: 'No reviews yet.',
+    averageRating: (average: number, count: number) =>
+      `Rated ${average.toFixed(1)} of 5 by ${count} ${count === 1 ? 'driver' : 'drivers'}`,
+    stars: (rating: number) => `${rating} of 5`,
+    reviewLabel: (rating: number, at: string) =>
+      `Review of ${new Date(at).toLocaleDateString()}, ${rating} of 5`,
+    yourReply: 'Your reply',
+    replyLabel: 'Reply to this review (drivers see it under the review)',
+    sendReply: 'Send the reply',
     edit: 'Change the listing',
     photos: 'Photos',
     addPhoto: 'Add a photo (JPEG, PNG or WebP)',

@@ -9,7 +9,15 @@ import {
   useAction,
   useLoad,
 } from '../../shared/components.tsx'
-import type { Booking, BookingTerms, Listing, ManagedCharger, Photo, Schedule } from '../market-api.ts'
+import type {
+  Booking,
+  BookingTerms,
+  Listing,
+  LocationReviews,
+  ManagedCharger,
+  Photo,
+  Schedule,
+} from '../market-api.ts'
 import { money, useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
 import { DecisionButtons, useDecision } from './booking-decision.tsx'
@@ -49,7 +57,78 @@ export function ListingPage({ listingId }: { listingId: string }) {
       <TermsCard listingId={listingId} />
       <PhotosCard listingId={listingId} />
       <ChargerCard listingId={listingId} />
+      <ReviewsCard locationId={listing.location_id} />
     </>
+  )
+}
+
+/** Drivers' reviews of the charger, newest first, each with the owner's reply or a form to write one. */
+function ReviewsCard({ locationId }: { locationId: string }) {
+  const { api, settings } = useOwner()
+  const { country_code, party_id } = settings.cpo
+  const loaded = useLoad(
+    () => api.get<LocationReviews>(`/locations/${country_code}/${party_id}/${locationId}/reviews`),
+    `reviews-${locationId}`,
+  )
+  return (
+    <section class="card" aria-labelledby="reviews-heading">
+      <h2 id="reviews-heading">{words.reviews}</h2>
+      <ErrorNote error={loaded.error} />
+      {loaded.data && loaded.data.reviews.length === 0 && <p class="muted">{words.noReviews}</p>}
+      {loaded.data && loaded.data.rating.count > 0 && (
+        <p>{words.averageRating(loaded.data.rating.average, loaded.data.rating.count)}</p>
+      )}
+      {loaded.data?.reviews.map((review) => (
+        <article
+          key={review.id}
+          class="review"
+          aria-label={words.reviewLabel(review.rating, review.created_at)}
+        >
+          <p>
+            <strong>{words.stars(review.rating)}</strong> · {new Date(review.created_at).toLocaleDateString()}
+          </p>
+          {review.text && <p>{review.text}</p>}
+          {review.reply ? (
+            <p class="muted">
+              {words.yourReply}: {review.reply}
+            </p>
+          ) : (
+            <ReplyForm reviewId={review.id} onReplied={loaded.reload} />
+          )}
+        </article>
+      ))}
+    </section>
+  )
+}
+
+function ReplyForm({ reviewId, onReplied }: { reviewId: string; onReplied: () => void }) {
+  const { api } = useOwner()
+  const [text, setText] = useState('')
+  const send = useAction(async () => {
+    await api.post(`/reviews/${reviewId}/reply`, { text })
+    onReplied()
+  })
+  return (
+    <form
+      onSubmit={(event) => {
+        event.preventDefault()
+        void send.run()
+      }}
+    >
+      <label>
+        {words.replyLabel}
+        <textarea
+          required
+          maxLength={2000}
+          value={text}
+          onInput={(event) => setText(event.currentTarget.value)}
+        />
+      </label>
+      <ErrorNote error={send.error} />
+      <button type="submit" disabled={send.busy}>
+        {words.sendReply}
+      </button>
+    </form>
   )
 }
 
