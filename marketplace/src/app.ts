@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { pino } from 'pino'
 import { Accounts } from './accounts/accounts.ts'
 import { PersonalData } from './accounts/personal-data.ts'
+import { fillCatalogueFromHub } from './network/catalogue-fill.ts'
 import { catalogueOwnBroadcasts } from './network/own-broadcasts.ts'
 import { listingPersonalData } from './listings/listing-personal-data.ts'
 import { bookingPersonalData } from './bookings/booking-personal-data.ts'
@@ -131,10 +132,18 @@ export async function buildMarketplace(
   })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl, roamingBookings), { prefix: '/ocpi' })
   // The eMSP role: the network catalogue, drivers' tokens and charges anywhere on the network.
+  let fillCatalogue: () => void
+  let catalogueFill: Promise<unknown> | undefined
   {
     const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
     const catalogue = new NetworkCatalogue(store.db)
     outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
+    fillCatalogue = () => {
+      catalogueFill = fillCatalogueFromHub(hub, catalogue, app.log).catch((error: unknown) =>
+        app.log.error({ err: error }, 'the network catalogue could not be filled from the hub'),
+      )
+    }
+    hub.onRegistered(fillCatalogue)
     const tokens = new DriverTokens(store.db, hub, {
       country_code: config.countryCode,
       party_id: config.emspPartyId,
@@ -199,6 +208,8 @@ export async function buildMarketplace(
       await app.listen({ port: config.port, host: config.host })
       if (config.hubVersionsUrl && config.hubTokenA && !(await hub.isConnected()))
         await hub.register(config.hubVersionsUrl, config.hubTokenA)
+      // Registered before this start: what CPOs published while the marketplace was down.
+      else if (await hub.isConnected()) fillCatalogue()
       outbox.start()
       let ticking = false
       bookingClock = setInterval(() => {
@@ -214,6 +225,7 @@ export async function buildMarketplace(
     async close() {
       clearInterval(bookingClock)
       await chargers.close()
+      await catalogueFill
       await outbox.stop()
       await app.close()
       if (!options.store) await store.close()

@@ -44,7 +44,7 @@ const COALESCING_MODULES: ReadonlySet<DeliveryModule> = new Set(['locations', 't
 /**
  * Queues messages in the caller's transaction (transactional outbox): they exist exactly when the change
  * that caused them is committed. Waiting messages a new one makes obsolete are dropped first: a full write
- * (PUT, DELETE) drops the waiting writes at or below its target; a PATCH of a latest-state object drops a
+ * (PUT, DELETE) drops the waiting writes to the same party at or below its target; a PATCH of a latest-state object drops a
  * waiting PATCH of the same target whose fields it all carries again. A message being sent right now is
  * left alone and keeps its place in front.
  *
@@ -103,6 +103,9 @@ export async function enqueue(trx: Db, messages: readonly OutboundMessage[]): Pr
           where w.ordering_key = m.ordering_key
             and w.state <> 'dead'
             and (w.locked_until is null or w.locked_until < now())
+            -- Only what goes to the same party: a peer hub gets copies addressed to several of its
+            -- parties in one queue, and a write to one must not drop a withdrawal from another.
+            and w.to_country_code = m.to_country_code and w.to_party_id = m.to_party_id
             and (
               -- A full write: the waiting writes at or below its target.
               (m.below_target is not null

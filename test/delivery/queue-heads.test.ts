@@ -19,7 +19,7 @@ const LEASE_MS = 30_000
 function message(
   object: string,
   overrides: Partial<
-    Pick<OutboundMessage, 'method' | 'body' | 'targetPath' | 'module' | 'correlationId'>
+    Pick<OutboundMessage, 'method' | 'body' | 'targetPath' | 'module' | 'correlationId' | 'to'>
   > = {},
 ): OutboundMessage {
   const method = overrides.method ?? 'PATCH'
@@ -166,6 +166,34 @@ for (const engine of STORE_VARIANTS) {
         ['sessions-2', false],
         ['tokens-1', true],
         ['tokens-2', false],
+      ])
+    })
+
+    it("a write addressed to one party of the receiver drops nothing addressed to another (a peer hub's parties)", async () => {
+      const other = { country_code: 'FR', party_id: 'EM2' }
+      await queue([
+        message('L1', {
+          method: 'PUT',
+          correlationId: 'withdrawn-from-em2',
+          body: { publish: false },
+          to: other,
+        }),
+        message('L1', {
+          targetPath: 'L1/E1',
+          correlationId: 'patch-to-em2',
+          body: { status: 'BLOCKED' },
+          to: other,
+        }),
+      ])
+      await queue([
+        message('L1', { method: 'PUT', correlationId: 'put-to-em1', body: { publish: true } }),
+        message('L1', { targetPath: 'L1/E1', correlationId: 'patch-to-em1', body: { status: 'BLOCKED' } }),
+      ])
+      expect((await waiting()).map((row) => row.correlation_id)).toEqual([
+        'withdrawn-from-em2',
+        'patch-to-em2',
+        'put-to-em1',
+        'patch-to-em1',
       ])
     })
 

@@ -75,13 +75,15 @@ export type MarketplaceOptions = NonNullable<Parameters<typeof buildMarketplace>
  * Starts the hub (store of `engine`) and the marketplace (its own database on the same kind of store),
  * invites the marketplace and lets it register. Mails go to a fresh outbox folder; sign-up and sign-in are
  * not rate-limited (test/marketplace/accounts.test.ts turns the limit on). `env` adds or overrides
- * marketplace settings; `options` goes to buildMarketplace.
+ * marketplace settings; `options` goes to buildMarketplace; `beforeMarketplace` prepares the hub first.
  */
 export async function startHubAndMarketplace(
   engine: StoreEngine,
   extra: {
     readonly env?: Record<string, string>
     readonly options?: Omit<MarketplaceOptions, 'store'>
+    /** Runs on the started hub before the marketplace is invited (parties that were there before it). */
+    readonly beforeMarketplace?: (hub: TestHub) => Promise<void>
   } = {},
 ): Promise<HubAndMarketplace> {
   // The marketplace's store first: PGlite's start keeps this process busy, and connections the hub
@@ -96,6 +98,7 @@ export async function startHubAndMarketplace(
   const store = await openMarketplaceStore({ databaseUrl, dataDir: 'memory' })
   const hub = await startTestHub(engine)
   const emsp = await connectParty(hub, 'EMSP', 'DE', 'DRV')
+  await extra.beforeMarketplace?.(hub)
   const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
     'POST',
     '/invitations',

@@ -14,6 +14,12 @@ const Credentials = Type.Object(
   { additionalProperties: false },
 )
 const MemberView = Type.Object({ id: Type.String(), email: Type.String() })
+const SignedUp = Type.Object({
+  ...MemberView.properties,
+  confirmation_mailed: Type.Boolean({
+    description: 'false when the mail to confirm the address could not be sent: ask for another later',
+  }),
+})
 const Profile = Type.Object({
   id: Type.String(),
   email: Type.String(),
@@ -104,14 +110,19 @@ export function accountRoutes(
             'Signs a member (owner, driver or both) up and in, and mails a link to confirm the address',
           tags: ['Accounts'],
           body: Credentials,
-          response: { 201: MemberView, 409: Problem, 429: Problem },
+          response: { 201: SignedUp, 409: Problem, 429: Problem },
         },
       },
       async (request, reply) => {
         try {
-          const member = await accounts.signUp(request.body.email, request.body.password)
+          const { member, mailFailure } = await accounts.signUp(request.body.email, request.body.password)
+          if (mailFailure)
+            request.log.error(
+              { err: mailFailure, memberId: member.id },
+              'the mail to confirm a new address could not be sent',
+            )
           await startSession(reply, member)
-          return reply.code(201).send(member)
+          return reply.code(201).send({ ...member, confirmation_mailed: !mailFailure })
         } catch (error) {
           if (error instanceof EmailTaken)
             return reply.code(409).send({ error: 'Conflict', message: error.message })
@@ -179,7 +190,7 @@ export function accountRoutes(
         schema: {
           summary: 'Mails a new link to confirm the address',
           tags: ['Accounts'],
-          response: { 202: Accepted, 401: Problem, 409: Problem, 429: Problem },
+          response: { 202: Accepted, 401: Problem, 409: Problem, 429: Problem, 503: Problem },
         },
       },
       async (request, reply) => {
@@ -187,7 +198,20 @@ export function accountRoutes(
         if (!member) return reply
         if ((await accounts.profile(member)).email_verified)
           return reply.code(409).send({ error: 'Conflict', message: `${member.email} is confirmed already` })
-        await accounts.sendEmailVerification(member)
+        try {
+          await accounts.sendEmailVerification(member)
+        } catch (error) {
+          request.log.error(
+            { err: error, memberId: member.id },
+            'the mail to confirm an address could not be sent',
+          )
+          return reply
+            .code(503)
+            .send({
+              error: 'Service Unavailable',
+              message: 'The mail could not be sent just now: try again later',
+            })
+        }
         return reply.code(202).send({ message: `A new link is on its way to ${member.email}` })
       },
     )

@@ -78,8 +78,11 @@ export class Accounts {
     this.#personalData = personalData
   }
 
-  /** A new account, and the mail that asks to confirm its address. */
-  async signUp(email: string, password: string): Promise<Member> {
+  /**
+   * A new account, and the mail that asks to confirm its address. The account stands when the mail
+   * cannot be sent (the member asks for another later): `mailFailure` says why it was not.
+   */
+  async signUp(email: string, password: string): Promise<{ member: Member; mailFailure?: unknown }> {
     const member = { id: randomUUID(), email: normalised(email) }
     const inserted = await this.#db
       .insertInto('members')
@@ -88,8 +91,12 @@ export class Accounts {
       .executeTakeFirst()
     if (inserted.numInsertedOrUpdatedRows === 0n)
       throw new EmailTaken(`${member.email} already has an account`)
-    await this.sendEmailVerification(member)
-    return member
+    try {
+      await this.sendEmailVerification(member)
+      return { member }
+    } catch (mailFailure) {
+      return { member, mailFailure }
+    }
   }
 
   /** The member whose email and password these are, or undefined (the same answer for either mistake). */

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { generateToken, hashesEqual, hashToken } from '../../../src/core/tokens.ts'
-import { callHub, OcpiCallFailed } from './ocpi-client.ts'
+import { callHub, OcpiCallFailed, pageOfHub } from './ocpi-client.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 
 export const HubEndpoint = Type.Object({
@@ -52,6 +52,7 @@ export class HubConnection {
   readonly #identity: PlatformIdentity
   /** Token B while the registration is under way: the hub reads our versions with it before answering. */
   #pendingTokenHash: string | undefined
+  readonly #registeredListeners: (() => void)[] = []
 
   constructor(db: MarketplaceDb, identity: PlatformIdentity) {
     this.#db = db
@@ -104,6 +105,11 @@ export class HubConnection {
     return details.endpoints
   }
 
+  /** Calls `listener` after each registration at a hub (not after a token rotation by the hub). */
+  onRegistered(listener: () => void): void {
+    this.#registeredListeners.push(listener)
+  }
+
   /** Registers at the hub whose versions are at `versionsUrl` with the invitation's token A. */
   async register(versionsUrl: string, tokenA: string): Promise<void> {
     const endpoints = await this.#endpointsAt(versionsUrl, tokenA)
@@ -130,6 +136,7 @@ export class HubConnection {
     } finally {
       this.#pendingTokenHash = undefined
     }
+    for (const listener of this.#registeredListeners) listener()
   }
 
   /**
@@ -222,6 +229,28 @@ export class HubConnection {
         }),
       },
     })
+  }
+
+  /**
+   * Every object of the hub's `module` SENDER list as the eMSP role reads it (GET All across the hub's
+   * CPOs), page by page as the hub's `Link` headers lead.
+   */
+  async *listAsEmsp(module: string): AsyncGenerator<unknown[]> {
+    const row = await this.#row()
+    if (!row) throw new OcpiCallFailed('the marketplace is not connected to a hub')
+    const endpoint = row.endpoints.find((e) => e.identifier === module && e.role === 'SENDER')
+    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${module} sender`)
+    const headers = {
+      'ocpi-from-country-code': this.#identity.countryCode,
+      'ocpi-from-party-id': this.#identity.emspPartyId,
+    }
+    const visited = new Set<string>()
+    for (let url: string | undefined = endpoint.url; url !== undefined && !visited.has(url);) {
+      visited.add(url)
+      const page = await pageOfHub(url, row.token_to_hub, headers)
+      yield page.objects
+      url = page.next
+    }
   }
 
   async #row() {

@@ -26,15 +26,33 @@ export class OcpiCallFailed extends Error {
   }
 }
 
+type CallOptions = { method?: string; body?: unknown; headers?: Record<string, string> }
+
 /**
  * One OCPI 2.3.0 call to the hub with `Token base64(token)`, a fresh request id, and the given routing
  * headers; returns the envelope's data when the hub answered 1000.
  */
-export async function callHub(
+export async function callHub(url: string, token: string, options: CallOptions = {}): Promise<unknown> {
+  return (await answerOfHub(url, token, options)).data
+}
+
+/** A page of a GET of an OCPI list: its objects, and the next page's URL from the `Link` header. */
+export async function pageOfHub(
   url: string,
   token: string,
-  options: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<unknown> {
+  headers: Record<string, string>,
+): Promise<{ readonly objects: unknown[]; readonly next: string | undefined }> {
+  const answer = await answerOfHub(url, token, { headers })
+  if (!Array.isArray(answer.data)) throw new OcpiCallFailed(`GET ${url}: the answer's data is not a list`)
+  const next = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(answer.response.headers.get('link') ?? '')?.[1]
+  return { objects: answer.data, next }
+}
+
+async function answerOfHub(
+  url: string,
+  token: string,
+  options: CallOptions,
+): Promise<{ readonly data: unknown; readonly response: Response }> {
   const requestId = randomUUID()
   let response: Response
   try {
@@ -69,7 +87,7 @@ export async function callHub(
       `${options.method ?? 'GET'} ${url}: HTTP ${response.status}, status ${body.status_code} ${body.status_message ?? ''}`.trim(),
       body.status_code,
     )
-  return body.data
+  return { data: body.data, response }
 }
 
 /** The envelope the marketplace answers with. */

@@ -31,6 +31,26 @@ function sameIds(expected: string, actual: unknown, field: string): void {
     throw new CatalogueRefusal(2001, `${field} "${String(actual)}" differs from the URL's "${expected}"`)
 }
 
+/** The query of one stored Location or Tariff of a CPO, by id. */
+function storedObject(
+  db: MarketplaceDb,
+  table: 'network_locations' | 'network_tariffs',
+  cpo: CpoRef,
+  id: string,
+) {
+  return db
+    .selectFrom(table)
+    .select('object')
+    .where('country_code', '=', cpo.country_code)
+    .where('party_id', '=', cpo.party_id)
+    .where('id', '=', id)
+}
+
+/** Whether the stored `last_updated` is later than the incoming one (both OCPI DateTime strings). */
+function isLater(stored: unknown, incoming: unknown): boolean {
+  return Date.parse(String(stored)) > Date.parse(String(incoming))
+}
+
 /**
  * The Location after a PUT (`replace`) or PATCH (`merge`) at the path's depth; `existing` is the stored one.
  * Pure: the catalogue stores what it returns.
@@ -130,17 +150,22 @@ export class NetworkCatalogue {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Applies a PUT or PATCH of the Locations receiver; throws CatalogueRefusal when it cannot. */
-  async writeLocation(path: LocationPath, method: 'PUT' | 'PATCH', body: OcpiObject): Promise<void> {
+  /**
+   * Applies a PUT or PATCH of the Locations receiver; throws CatalogueRefusal when it cannot. With
+   * `keepNewer` (a Location read from the hub's list), a stored copy with a later `last_updated` stays: a
+   * push that came while the list was read is newer than the list.
+   */
+  async writeLocation(
+    path: LocationPath,
+    method: 'PUT' | 'PATCH',
+    body: OcpiObject,
+    { keepNewer = false } = {},
+  ): Promise<void> {
     const changes = await this.#db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('network_locations')
-        .select('object')
-        .where('country_code', '=', path.country_code)
-        .where('party_id', '=', path.party_id)
-        .where('id', '=', path.location_id)
+      const row = await storedObject(trx, 'network_locations', path, path.location_id)
         .forUpdate()
         .executeTakeFirst()
+      if (keepNewer && row && isLater(row.object['last_updated'], body['last_updated'])) return []
       const after = locationAfter(row?.object, path, method, body)
       const values = {
         country_code: path.country_code,
@@ -162,13 +187,7 @@ export class NetworkCatalogue {
   }
 
   async location(cpo: CpoRef, id: string): Promise<NetworkLocation | undefined> {
-    const row = await this.#db
-      .selectFrom('network_locations')
-      .select('object')
-      .where('country_code', '=', cpo.country_code)
-      .where('party_id', '=', cpo.party_id)
-      .where('id', '=', id)
-      .executeTakeFirst()
+    const row = await storedObject(this.#db, 'network_locations', cpo, id).executeTakeFirst()
     return row?.object as NetworkLocation | undefined
   }
 
@@ -189,7 +208,8 @@ export class NetworkCatalogue {
     return rows.map((row) => row.object as NetworkLocation)
   }
 
-  async putTariff(cpo: CpoRef, id: string, body: OcpiObject): Promise<void> {
+  /** Stores a Tariff; with `keepNewer`, a stored copy with a later `last_updated` stays (see writeLocation). */
+  async putTariff(cpo: CpoRef, id: string, body: OcpiObject, { keepNewer = false } = {}): Promise<void> {
     sameIds(id, body['id'], 'id')
     sameIds(cpo.country_code, body['country_code'], 'country_code')
     sameIds(cpo.party_id, body['party_id'], 'party_id')
@@ -201,11 +221,15 @@ export class NetworkCatalogue {
       object: JSON.stringify(body),
       received_at: new Date(),
     }
-    await this.#db
-      .insertInto('network_tariffs')
-      .values(values)
-      .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doUpdateSet(values))
-      .execute()
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await storedObject(trx, 'network_tariffs', cpo, id).forUpdate().executeTakeFirst()
+      if (keepNewer && row && isLater(row.object['last_updated'], body['last_updated'])) return
+      await trx
+        .insertInto('network_tariffs')
+        .values(values)
+        .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doUpdateSet(values))
+        .execute()
+    })
   }
 
   async deleteTariff(cpo: CpoRef, id: string): Promise<void> {
