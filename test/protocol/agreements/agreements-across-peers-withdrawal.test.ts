@@ -172,3 +172,63 @@ for (const engine of STORE_VARIANTS) {
     })
   })
 }
+
+/**
+ * Hub A in open mode: a block is what stops one of the peer's eMSPs. The peer's own party (presented as
+ * OTHER) is the peer: it is never sent a copy addressed to it while the blocked eMSP is left out, which the
+ * peer would store and pass on to the blocked eMSP too.
+ */
+for (const engine of STORE_VARIANTS) {
+  describe(`${engine}: a block of one of a peer hub's parties in open mode`, () => {
+    let hubA: TestHub
+    let hubB: TestHub
+    let cpoA: ConnectedParty
+    let emsp1: ConnectedParty
+    let emsp2: ConnectedParty
+
+    beforeAll(async () => {
+      hubA = await startTestHub(engine, { ...PEERING_HUB_ENV, HUB_COUNTRY_CODE: 'NL', HUB_PARTY_ID: 'HOA' })
+      hubB = await startTestHub(engine, { ...PEERING_HUB_ENV, HUB_COUNTRY_CODE: 'DE', HUB_PARTY_ID: 'HOB' })
+      cpoA = await connectParty(hubA, 'CPO', 'NL', 'CPO')
+      emsp1 = await connectParty(hubB, 'EMSP', 'DE', 'EO1')
+      emsp2 = await connectParty(hubB, 'EMSP', 'DE', 'EO2')
+      await peerHubs(hubA, hubB)
+    }, 90_000)
+    afterAll(async () => {
+      await hubA?.close()
+      await hubB?.close()
+      await Promise.all([cpoA, emsp1, emsp2].map((party) => party?.platform.close()))
+    })
+
+    it('the peer stores a copy until one eMSP is blocked; after that the blocked eMSP gets nothing more', async () => {
+      const push = async (name: string) => {
+        const pushed = await cpoA.call(`/receiver/locations/NL/CPO/${LOCATION}`, {
+          method: 'PUT',
+          body: aLocation({ id: LOCATION, name }, cpoA.party),
+        })
+        expect(pushed.body.status_code).toBe(1000)
+      }
+      const peerCopy = async () => {
+        const read = await emsp1.call<{ data: LocationView[] }>('/sender/locations')
+        return read.body.data.find((location) => location.id === LOCATION)
+      }
+      await push('first name')
+      await eventually(async () => expect(await peerCopy()).toMatchObject({ publish: true }))
+
+      const block = { blocker: cpoA.party, blocked: emsp1.party }
+      expect((await hubA.admin('POST', '/blocks', block)).status).toBe(201)
+      await eventually(async () => {
+        expect(await peerCopy()).toMatchObject({ publish: false })
+        expect(lastLocation(emsp1)).toMatchObject({ publish: false })
+        expect(lastLocation(emsp2)).toMatchObject({ publish: true, name: 'first name' })
+      })
+      const atBlocked = writesOf(emsp1, 'locations', LOCATION).length
+
+      await push('second name')
+      await eventually(() => expect(lastLocation(emsp2)).toMatchObject({ name: 'second name' }))
+      await quiet()
+      expect(writesOf(emsp1, 'locations', LOCATION)).toHaveLength(atBlocked)
+      expect(await peerCopy()).toMatchObject({ publish: false, name: 'first name' })
+    })
+  })
+}
