@@ -1,4 +1,4 @@
-import type { PartyRef } from '../core/party.ts'
+import { sameParty, type PartyRef } from '../core/party.ts'
 import type { PartyDirectory } from '../directory/party-directory.ts'
 import type { RoamingPolicy } from '../directory/roaming-policy.ts'
 import { type OcpiVersion, versionOf } from '../core/ocpi-versions.ts'
@@ -82,15 +82,19 @@ export function broadcastTargets(
 /**
  * A peer hub broadcasts what it is sent as itself to all of its parties (decision 0023): it is addressed as
  * itself only when every party of the audience it presents roams with the owner; otherwise each party that
- * does is sent its own copy, addressed to it, which the peer routes to that party alone.
+ * does is sent its own copy, addressed to it, which the peer routes to that party alone. The peer's own
+ * party (its `hub_party_id`, which it presents too) is the peer: it counts in neither, since a copy
+ * addressed to it would be stored and passed on to all.
  */
 function peerAddressing(
   peerHub: PartyRef,
   inAudience: readonly PartyRef[],
   roamers: readonly PartyRef[],
 ): { to: PartyRef; reaches: readonly PartyRef[] }[] {
-  if (roamers.length === inAudience.length) return [{ to: peerHub, reaches: roamers }]
-  return roamers.map((party) => ({ to: partyRef(party), reaches: [partyRef(party)] }))
+  const others = (parties: readonly PartyRef[]) => parties.filter((party) => !sameParty(party, peerHub))
+  const roamingParties = others(roamers)
+  if (roamingParties.length === others(inAudience).length) return [{ to: peerHub, reaches: roamers }]
+  return roamingParties.map((party) => ({ to: partyRef(party), reaches: [partyRef(party)] }))
 }
 
 function partyRef(party: PartyRef): PartyRef {

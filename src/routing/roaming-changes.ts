@@ -3,12 +3,13 @@ import { sql } from 'kysely'
 import { hubParty } from '../core/hub-identity.ts'
 import { MODULE_AUDIENCE } from '../core/modules.ts'
 import { outboundPath } from '../core/outbound-path.ts'
-import { partyKey, type PartyRef } from '../core/party.ts'
+import { partyKey, sameParty, type PartyRef } from '../core/party.ts'
 import { enqueue, type OutboundMessage } from '../delivery/outbox.ts'
 import type { DirectoryTransaction, NewAgreement } from '../directory/directory-transaction.ts'
 import type { RoamingPolicy } from '../directory/roaming-policy.ts'
 import type { AgreementChanged, RoamingMessages } from '../events/hub-events.ts'
 import type { HubContext } from '../hub-context.ts'
+import { peerHubParty } from '../peering/peer-hub.ts'
 import type { Db } from '../storage/database.ts'
 import type { AgreementRow, AgreementState } from '../storage/tables.ts'
 import { versionsUnableToCarry } from '../version-adapters/outbound.ts'
@@ -64,7 +65,9 @@ async function changeRoaming<T>(
  * - a platform that receives the object now and did not: a PUT of the hub's copy (the catch-up: what it
  *   would have received had it roamed all along);
  * - a platform that received it and no longer does: a Location unpublished where its version can say so
- *   (not 2.1.1), a Tariff deleted.
+ *   (not 2.1.1), a Tariff deleted;
+ * - a peer hub, party by party as `targetsDifference` says (its own copy withdrawn before its parties that
+ *   still roam are caught up).
  */
 async function queueRoamingDifference(
   context: HubContext,
@@ -122,7 +125,9 @@ async function queueRoamingDifference(
         : await carried(context, tx.db, row, gone, 'PUT', unpublished(row.data), correlationId)),
     )
   }
-  await enqueue(tx.db, [...caughtUp, ...withdrawn])
+  // Withdrawals first: a peer hub's own copy is withdrawn before its parties that still roam are caught up
+  // (the outbox keeps that order per platform and object).
+  await enqueue(tx.db, [...withdrawn, ...caughtUp])
   context.log.info(
     { parties, caughtUp: caughtUp.length, withdrawn: withdrawn.length, correlationId },
     'roaming changed: Locations and Tariffs queued for new partners, withdrawn from former ones',
@@ -192,8 +197,8 @@ export async function queueTariffScopeChanges(
       })
     const { arrived, gone } = targetsDifference(context, targetsWith(before), targetsWith(after))
     messages.push(
-      ...(await carried(context, db, row, arrived, 'PUT', row.data, write.correlationId)),
       ...(await carried(context, db, row, gone, 'DELETE', undefined, write.correlationId)),
+      ...(await carried(context, db, row, arrived, 'PUT', row.data, write.correlationId)),
     )
   }
   await enqueue(db, messages)
@@ -207,11 +212,16 @@ export async function queueTariffScopeChanges(
 }
 
 /**
- * Which broadcast targets are new (`arrived`) and which are no more (`gone`), platform by platform. A
- * platform keeps one copy: one that still receives the object is neither caught up nor told anything. A
- * peer hub passes what it is sent as itself on to all of its parties (decision 0023): where some of its
- * parties stop roaming and others still do, each of those that stopped is told on its own, addressed to it;
- * where some start, the copies addressed the new way carry the catch-up (a party that had it gets it again).
+ * Which broadcast targets are new (`arrived`) and which are no more (`gone`), platform by platform; the
+ * caller queues `gone` before `arrived`. A platform keeps one copy: one that still receives the object is
+ * neither caught up nor told anything. A peer hub stores what it is sent as itself and passes it on to all
+ * of its parties (decision 0023), so with some of its parties roaming and others not:
+ * - the copy was addressed to the peer and now goes to its parties one by one: the peer's copy is withdrawn
+ *   (which tells every one of its parties), then each party that still roams is caught up, addressed to it;
+ * - the copies went to its parties and now all of them roam: one copy addressed to the peer;
+ * - addressed to the peer before and after: nothing (its own party, which is the peer, counts in neither);
+ * - addressed to its parties before and after: a party that stopped is told on its own, addressed to it, and
+ *   one that started is caught up.
  */
 function targetsDifference(
   context: HubContext,
@@ -229,7 +239,18 @@ function targetsDifference(
       gone.push(...was)
       continue
     }
-    if (!context.directory.platform(platformId)?.peer_hub) continue
+    const platform = context.directory.platform(platformId)
+    if (!platform?.peer_hub) continue
+    const peerHub = peerHubParty(platform)
+    const toPeer = (targets: readonly BroadcastTarget[]) =>
+      peerHub !== undefined && targets.some((target) => sameParty(target.to, peerHub))
+    if (toPeer(was) || toPeer(is)) {
+      // Addressed to the peer before and after: it keeps its one copy.
+      if (toPeer(was) && toPeer(is)) continue
+      if (toPeer(was)) gone.push(...was)
+      arrived.push(...is)
+      continue
+    }
     const reached = (targets: readonly BroadcastTarget[]) =>
       new Set(targets.flatMap((target) => target.reaches.map(partyKey)))
     const reachedBefore = reached(was)
