@@ -29,6 +29,21 @@ function orderingKey(message: OutboundMessage): string {
   return `${message.receiverPlatformId}|${message.module}|${message.objectKey}`
 }
 
+/**
+ * Whether messages of `message`'s key (receiver, module, object) are still waiting to be sent: a message
+ * sent past the queue now could overtake them.
+ */
+export async function hasWaitingOfKey(db: Db, message: OutboundMessage): Promise<boolean> {
+  const waiting = await db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('ordering_key', '=', orderingKey(message))
+    .where('state', '<>', 'dead')
+    .limit(1)
+    .executeTakeFirst()
+  return waiting !== undefined
+}
+
 /** The sending party, `{country_code}/{party_id}` at the start of the object key: the message's lane. */
 function laneOf(message: OutboundMessage): string {
   return /^[^/]*\/[^/]*/.exec(message.objectKey)?.[0] ?? ''

@@ -1,7 +1,7 @@
 import { OcpiError } from '../core/errors.ts'
 import { sameJson } from '../core/json.ts'
 import type { PartyRef } from '../core/party.ts'
-import { enqueue } from '../delivery/outbox.ts'
+import { enqueue, hasWaitingOfKey } from '../delivery/outbox.ts'
 import { type HubContext } from '../hub-context.ts'
 import { hubParty } from '../core/hub-identity.ts'
 import { emitObjectChanged } from '../events/hub-events.ts'
@@ -82,6 +82,12 @@ export async function pushOwnedObject(
     interfaceRole: 'RECEIVER',
   })
   if (destination?.kind === 'party') {
+    if (await queuedBehindWaitingWrites(context, source, write, destination, from))
+      return answerFromHub(
+        context.hub,
+        from,
+        successEnvelope(null, 'queued behind earlier writes of this object to that party'),
+      )
     const answer = await forwardAndRelay(context, {
       platform: destination.platform,
       module: write.module,
@@ -122,6 +128,48 @@ export async function pushOwnedObject(
     httpStatus: outcome.created ? 201 : 200,
     note: skippedNote,
   })
+}
+
+/**
+ * A Location or Tariff write to one party is queued, not forwarded, while the outbox still holds earlier
+ * writes of the same object to that party: forwarded at once it would overtake them. A peer hub relies on
+ * it: the withdrawal addressed to it reaches its parties through its queue, and the catch-up addressed to
+ * one of them right after must not arrive first (docs/agreements.md).
+ */
+async function queuedBehindWaitingWrites(
+  context: HubContext,
+  source: MessageSource,
+  write: OwnerWrite,
+  destination: { readonly party: PartyRef; readonly platform: { readonly id: string } },
+  from: PartyRef,
+): Promise<boolean> {
+  if (write.module !== 'locations' && write.module !== 'tariffs') return false
+  const message = {
+    receiverPlatformId: destination.platform.id,
+    to: destination.party,
+    from,
+    module: write.module,
+    method: write.method,
+    path: write.pathAndQuery,
+    body: write.body,
+    correlationId: source.correlationId,
+    objectKey: objectKeyOf(write),
+    targetPath: write.targetPath,
+    replacesTarget: write.method !== 'PATCH',
+  }
+  if (!(await hasWaitingOfKey(context.db, message))) return false
+  await context.db.transaction().execute((trx) => enqueue(trx, [message]))
+  context.delivery.wake()
+  source.log.info(
+    { module: write.module, to: destination.party, target: write.targetPath },
+    'queued behind earlier writes of the object to that party',
+  )
+  return true
+}
+
+/** The outbox's object key of an owner's write: messages of one object keep their order. */
+function objectKeyOf(write: OwnerWrite): string {
+  return `${write.owner.country_code}/${write.owner.party_id}/${write.objectId}/${write.objectType}`
 }
 
 /** The destination took the message on: an HTTP success carrying an OCPI success (1xxx). */
@@ -215,7 +263,7 @@ async function storeAndQueue(context: HubContext, source: MessageSource, write: 
       path: write.pathAndQuery,
       body,
       correlationId: source.correlationId,
-      objectKey: `${key.country_code}/${key.party_id}/${key.object_id}/${key.object_type}`,
+      objectKey: objectKeyOf(write),
       targetPath: write.targetPath,
       replacesTarget: method !== 'PATCH',
     })
