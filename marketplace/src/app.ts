@@ -131,16 +131,25 @@ export async function buildMarketplace(
   })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl, roamingBookings), { prefix: '/ocpi' })
   // The eMSP role: the network catalogue, drivers' tokens and charges anywhere on the network.
+  const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
+  const catalogue = new NetworkCatalogue(store.db)
+  outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
+  const emsp = { country_code: config.countryCode, party_id: config.emspPartyId }
+  const tokens = new DriverTokens(store.db, hub, { ...emsp, issuer: config.businessName })
+  // The CPO role's managed chargers (OCPP 1.6J). The hub does not route a platform to itself, so the two
+  // roles reach each other in process for the eMSP's drivers at the CPO's chargers (decision 0030).
+  const chargers: ManagedChargers = new ManagedChargers(store.db, hub, outbox, {
+    cpo,
+    publicUrl: config.publicUrl,
+    log: app.log,
+    ownDrivers: {
+      emsp,
+      writeSession: (from, id, method, body) => charges.writeSession(from, id, method, body),
+      receiveCdr: (body) => charges.receiveCdr(body),
+    },
+  })
+  const charges: Charges = new Charges(store.db, hub, catalogue, tokens, { ocpiBase, ownChargers: chargers })
   {
-    const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
-    const catalogue = new NetworkCatalogue(store.db)
-    outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
-    const tokens = new DriverTokens(store.db, hub, {
-      country_code: config.countryCode,
-      party_id: config.emspPartyId,
-      issuer: config.businessName,
-    })
-    const charges = new Charges(store.db, hub, catalogue, tokens, ocpiBase)
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
     await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
@@ -155,18 +164,13 @@ export async function buildMarketplace(
       }),
     )
   }
-  // Home chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
+  // Home chargers: listing photos, managed chargers over OCPP 1.6J (made above), their sessions and CDRs.
   const photos = new ListingPhotos(store.db, cpo.photosUrl)
   const member = signedInMember(accounts)
   await app.register(listingPhotoRoutes(listings, photos, member, { maxBytes: config.photoMaxBytes }), {
     prefix: '/api',
   })
   await app.register(publicPhotoRoutes(photos))
-  const chargers = new ManagedChargers(store.db, hub, outbox, {
-    cpo,
-    publicUrl: config.publicUrl,
-    log: app.log,
-  })
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })

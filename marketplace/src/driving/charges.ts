@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
+import { sameParty } from '../../../src/core/party.ts'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import { OcpiCallFailed } from '../hub/ocpi-client.ts'
 import type { NetworkCatalogue } from '../network/catalogue.ts'
@@ -10,6 +11,7 @@ import type { Charge, ChargeRequest, ChargeStatus } from './charge.schema.ts'
 import type { DriverTokens } from './driver-tokens.ts'
 import { CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
 import { commandResultPath } from './emsp-endpoints.ts'
+import type { OwnChargers } from './own-charging.ts'
 
 /** Why a driver's request cannot be done: the API's status code and the words. */
 export class ChargeRefusal extends Error {
@@ -33,6 +35,8 @@ export class DrivingPushRefusal extends Error {
 
 type ChargeRow = Selectable<MarketplaceTables['charges']>
 type ChargeCommand = 'START_SESSION' | 'STOP_SESSION'
+/** A START_SESSION's or STOP_SESSION's fields, without the response_url. */
+type CommandFields = Parameters<OwnChargers['startSession']>[0] | Parameters<OwnChargers['stopSession']>[0]
 
 const MS_PER_MINUTE = 60_000
 
@@ -67,7 +71,8 @@ function statusOfSession(session: DriverSession, current: ChargeStatus): ChargeS
 /**
  * Drivers' charges anywhere on the network: a start at an EVSE of the catalogue goes to its CPO as a
  * START_SESSION through the hub's Commands, and the CPO's Sessions and CDRs for the marketplace's drivers
- * come back through the hub and are kept for them.
+ * come back through the hub and are kept for them. At the marketplace's own CPO the commands, Sessions
+ * and CDRs go in process instead (decision 0030: the hub does not route a platform to itself).
  */
 export class Charges {
   readonly #db: MarketplaceDb
@@ -76,19 +81,21 @@ export class Charges {
   readonly #tokens: DriverTokens
   /** `{publicUrl}/ocpi/2.3.0`: where the CPO's CommandResults come back. */
   readonly #ocpiBase: string
+  readonly #ownChargers: OwnChargers
 
   constructor(
     db: MarketplaceDb,
     hub: HubConnection,
     catalogue: NetworkCatalogue,
     tokens: DriverTokens,
-    ocpiBase: string,
+    options: { ocpiBase: string; ownChargers: OwnChargers },
   ) {
     this.#db = db
     this.#hub = hub
     this.#catalogue = catalogue
     this.#tokens = tokens
-    this.#ocpiBase = ocpiBase
+    this.#ocpiBase = options.ocpiBase
+    this.#ownChargers = options.ownChargers
   }
 
   /** Starts a charge for the member at an EVSE of the catalogue; throws ChargeRefusal when it cannot. */
@@ -278,19 +285,37 @@ export class Charges {
     return query.executeTakeFirst()
   }
 
-  /** Sends a charge's command to its CPO through the hub; a refusal or no answer fails it (ChargeRefusal). */
-  async #command(row: ChargeRow, command: ChargeCommand, fields: Record<string, unknown>): Promise<void> {
+  /**
+   * Sends a charge's command to its CPO: through the hub, or in process to the marketplace's own chargers.
+   * A refusal or no answer fails it (ChargeRefusal).
+   */
+  async #command(row: ChargeRow, command: ChargeCommand, fields: CommandFields): Promise<void> {
     const to = { country_code: row.cpo_country_code, party_id: row.cpo_party_id }
-    const body = { response_url: `${this.#ocpiBase}${commandResultPath(row.id, command)}`, ...fields }
-    let answer: unknown
-    try {
-      answer = await this.#hub.callAsEmsp('commands', 'RECEIVER', `/${command}`, { method: 'POST', body, to })
-    } catch (error) {
-      if (!(error instanceof OcpiCallFailed)) throw error
-      await this.#failed(row, command, `The command did not reach the charger: ${error.message}`)
-      throw new ChargeRefusal(502, `The command did not reach the charger: ${error.message}`)
+    let result: string
+    if (sameParty(to, this.#ownChargers.cpo)) {
+      const report = async (commandResult: string) => {
+        await this.commandResult(row.id, command, commandResult)
+      }
+      result =
+        'session_id' in fields
+          ? await this.#ownChargers.stopSession(fields, report)
+          : await this.#ownChargers.startSession(fields, report)
+    } else {
+      const body = { response_url: `${this.#ocpiBase}${commandResultPath(row.id, command)}`, ...fields }
+      let answer: unknown
+      try {
+        answer = await this.#hub.callAsEmsp('commands', 'RECEIVER', `/${command}`, {
+          method: 'POST',
+          body,
+          to,
+        })
+      } catch (error) {
+        if (!(error instanceof OcpiCallFailed)) throw error
+        await this.#failed(row, command, `The command did not reach the charger: ${error.message}`)
+        throw new ChargeRefusal(502, `The command did not reach the charger: ${error.message}`)
+      }
+      result = Value.Check(CommandResponse, answer) ? answer.result : 'no CommandResponse'
     }
-    const result = Value.Check(CommandResponse, answer) ? answer.result : 'no CommandResponse'
     if (result !== 'ACCEPTED') {
       await this.#failed(row, command, `The CPO answered ${result}`)
       throw new ChargeRefusal(409, `The CPO answered ${result}`)
