@@ -223,13 +223,11 @@ describe.each(STORE_VARIANTS)('the marketplace end to end (%s)', (engine) => {
       expect(await charge()).toMatchObject({
         status: 'COMPLETED',
         session: { status: 'COMPLETED', energy_kwh: 8 },
-        receipt: {
-          energy_kwh: 8,
-          time_hours: expect.closeTo(1, 1),
-          total_cost: { currency: 'EUR', before_taxes: 2.32 },
-        },
+        receipt: { energy_kwh: 8, total_cost: { currency: 'EUR', before_taxes: 2.32 } },
       }),
     )
+    // The charger's transaction ran an hour.
+    expect((await charge()).receipt?.time_hours).toBeCloseTo(1, 1)
     // The hub never carried it: no roaming eMSP got this driver's Session or CDR, nothing waits for the hub.
     for (const module of ['sessions', 'cdrs'])
       expect(network.emsp.inbox(module).map((r) => JSON.stringify(r.body))).not.toContainEqual(

@@ -44,7 +44,8 @@ export function chargeRoutes(
       '/charges',
       {
         schema: {
-          summary: 'Starts a charge at an EVSE of the network (a START_SESSION through the hub)',
+          summary:
+            "Starts a charge at an EVSE of the network (a START_SESSION through the hub; at the marketplace's own chargers, in process)",
           body: ChargeRequest,
           response: { 201: Charge, 404: Problem, 409: Problem, 502: Problem },
         },
@@ -95,7 +96,7 @@ export function chargeRoutes(
       '/charges/:id/stop',
       {
         schema: {
-          summary: 'Stops a charge (a STOP_SESSION through the hub)',
+          summary: 'Stops a charge (a STOP_SESSION through the hub, or in process at its own chargers)',
           params: ChargeId,
           response: { 200: Charge, 404: Problem, 409: Problem, 502: Problem },
         },
