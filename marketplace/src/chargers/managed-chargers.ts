@@ -63,14 +63,8 @@ interface ConnectedCharger {
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>
 }
 
-/** Kept of a driver's token after a START_SESSION: the charger starts with an idTag the marketplace chose. */
-interface StartSession {
-  readonly token: CdrToken
-  readonly location_id: string
-  readonly evse_uid?: string | null
-  readonly connector_id?: string | null
-  readonly authorization_reference?: string | null
-}
+/** A START_SESSION: the charger starts with an idTag the marketplace makes for the driver's token. */
+type StartSession = Parameters<OwnChargers['startSession']>[0]
 
 /**
  * Managed chargers: home chargers connected over OCPP 1.6J to their listing. Their status becomes the

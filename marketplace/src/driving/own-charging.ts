@@ -1,3 +1,4 @@
+import type { CdrToken } from '../chargers/charging-sessions.ts'
 import type { PartyRef } from '../hub/hub-connection.ts'
 import type { OcpiObject } from '../storage/store.ts'
 
@@ -11,15 +12,6 @@ import type { OcpiObject } from '../storage/store.ts'
 /** Where a command's CommandResult goes (the hub's `response_url`, or the eMSP role in process). */
 export type ReportResult = (result: string) => Promise<void>
 
-/** The driver's token as a START_SESSION carries it. */
-export interface StartToken {
-  readonly country_code: string
-  readonly party_id: string
-  readonly uid: string
-  readonly type: string
-  readonly contract_id: string
-}
-
 /** What the eMSP role asks of its own CPO role's chargers: the hub's START_SESSION and STOP_SESSION. */
 export interface OwnChargers {
   /** The CPO role: charges at its Locations go here rather than through the hub. */
@@ -27,7 +19,7 @@ export interface OwnChargers {
   /** The CommandResponse's result; the CommandResult follows through `report`. */
   startSession(
     command: {
-      readonly token: StartToken
+      readonly token: CdrToken
       readonly location_id: string
       readonly evse_uid?: string | null
       readonly connector_id?: string | null
