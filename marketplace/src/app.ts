@@ -38,6 +38,7 @@ import { DriverTokens } from './driving/driver-tokens.ts'
 import { Charges } from './driving/charges.ts'
 import { chargeRoutes } from './driving/charge-routes.ts'
 import { drivingOcpiRoutes } from './driving/driving-ocpi-routes.ts'
+import { ChargePayments } from './driving/charge-payments.ts'
 import { Discovery } from './discovery/discovery.ts'
 import { discoveryRoutes } from './discovery/discovery-routes.ts'
 import { Reviews } from './reviews/reviews.ts'
@@ -148,7 +149,19 @@ export async function buildMarketplace(
       receiveCdr: (body) => charges.receiveCdr(body),
     },
   })
-  const charges: Charges = new Charges(store.db, hub, catalogue, tokens, { ocpiBase, ownChargers: chargers })
+  const chargePayments = new ChargePayments(store.db, {
+    payments,
+    currency: config.currency,
+    holdMinor: config.chargeHoldMinor,
+    now,
+    bookingsOf: (memberId) => bookings.ofDriver(memberId),
+    log: app.log,
+  })
+  const charges: Charges = new Charges(store.db, hub, catalogue, tokens, {
+    ocpiBase,
+    ownChargers: chargers,
+    payments: chargePayments,
+  })
   {
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })
     await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })

@@ -179,6 +179,10 @@ export class ManagedChargers implements OwnChargers {
 
   // ----- Commands (mod_commands, the marketplace as CPO): the hub's, or its own eMSP role's in process
 
+  async connected(locationId: string): Promise<boolean> {
+    return (await this.#chargerOfListing(locationId)) !== undefined
+  }
+
   /**
    * START_SESSION: the charger of the Location is asked to start for a made-up idTag that stands for the
    * driver's token (OCPP idTags are 20 characters, OCPI uids 36). The CommandResult follows to `report`.

@@ -16,6 +16,8 @@ export type ReportResult = (result: string) => Promise<void>
 export interface OwnChargers {
   /** The CPO role: charges at its Locations go here rather than through the hub. */
   readonly cpo: PartyRef
+  /** Whether the Location's charger is connected now (a driver's card is not held for one that is not). */
+  connected(locationId: string): Promise<boolean>
   /** The CommandResponse's result; the CommandResult follows through `report`. */
   startSession(
     command: {

@@ -16,6 +16,7 @@ import * as managedChargers from './migrations/0031_managed_chargers.ts'
 import * as hubOutbox from './migrations/0032_hub_outbox.ts'
 import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
 import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
+import * as chargePayments from './migrations/0050_charge_payments.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -88,6 +89,14 @@ export interface MarketplaceTables {
     session_id: string | null
     created_at: Timestamp
     updated_at: Timestamp
+    /** How the charge is paid (decision 0036): AUTHORISED, CAPTURED, RELEASED, BOOKING; null: unpaid. */
+    payment_state: string | null
+    payment_id: string | null
+    booking_id: string | null
+    payment_currency: string | null
+    held_minor: number | null
+    paid_minor: number | null
+    unpaid_minor: number | null
   }
   driver_sessions: {
     country_code: string
@@ -236,6 +245,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032_hub_outbox': hubOutbox,
   '0040_schedules_and_bookings': schedulesAndBookings,
   '0041_roaming_bookings': roamingBookings,
+  '0050_charge_payments': chargePayments,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
