@@ -197,16 +197,29 @@ describe.each(STORE_VARIANTS)('the marketplace end to end (%s)', (engine) => {
     expect(settled.body.find((b) => b.id === booked.body.id)).toMatchObject({ status: 'COMPLETED' })
   })
 
-  it('lets the marketplace driver start, follow, stop and get the receipt of a charge at it, without the hub', async () => {
+  it('lets the marketplace driver start, follow, stop, pay by card and get the receipt of a charge at it, without the hub', async () => {
     const started = await network.api<Charge>(
       'POST',
       '/charges',
-      { ...MARKETPLACE_CPO, location_id: listingId, evse_uid: `${listingId}-1`, connector_id: '1' },
+      {
+        ...MARKETPLACE_CPO,
+        location_id: listingId,
+        evse_uid: `${listingId}-1`,
+        connector_id: '1',
+        payment_method: 'pm_card_visa',
+      },
       driver,
     )
     expect(started.status, started.text).toBe(201)
-    expect(started.body).toMatchObject({ status: 'ACCEPTED', location_name: CHARGER.name })
+    expect(started.body).toMatchObject({
+      status: 'ACCEPTED',
+      location_name: CHARGER.name,
+      // MARKETPLACE_CHARGE_HOLD's default: 50.00 held before the charger was asked to start.
+      payment: { state: 'AUTHORISED', currency: 'EUR', held: 50 },
+    })
     chargeId = started.body.id
+    const intent = () => [...stripe.intents.values()].find((i) => i.description?.includes(chargeId))
+    expect(intent()).toMatchObject({ amount: 5000, status: 'requires_capture' })
     const charge = async () =>
       (await network.api<Charge>('GET', `/charges/${chargeId}`, undefined, driver)).body
 
@@ -228,6 +241,11 @@ describe.each(STORE_VARIANTS)('the marketplace end to end (%s)', (engine) => {
     )
     // The charger's transaction ran an hour.
     expect((await charge()).receipt?.time_hours).toBeCloseTo(1, 1)
+    // The card paid the CDR's cost with VAT, in process like the CDR.
+    const receipt = (await charge()).receipt!
+    const cost = receipt.total_cost.after_taxes ?? receipt.total_cost.before_taxes
+    expect(receipt).toMatchObject({ paid: cost, payment_state: 'CAPTURED' })
+    expect(intent()).toMatchObject({ status: 'succeeded', amount_received: Math.round(cost * 100) })
     // The hub never carried it: no roaming eMSP got this driver's Session or CDR, nothing waits for the hub.
     for (const module of ['sessions', 'cdrs'])
       expect(network.emsp.inbox(module).map((r) => JSON.stringify(r.body))).not.toContainEqual(
@@ -316,6 +334,52 @@ describe.each(STORE_VARIANTS)('the marketplace end to end (%s)', (engine) => {
     const kept = await network.store.db.selectFrom('driver_sessions').select('id').execute()
     expect(kept.map((row) => row.id)).not.toContain(session.id)
     // The charger is free again once the car left (its last StatusNotification).
+    await eventually(() =>
+      expect(network.emsp.inbox(`locations/NL/SHR/${listingId}/`).at(-1)?.body).toMatchObject({
+        status: 'AVAILABLE',
+      }),
+    )
+  })
+
+  it("lets a charge during the driver's booked slot there be paid by the booking: no card hold", async () => {
+    const slot = DateTime.fromJSDate(clock).setZone(CHARGER.time_zone).plus({ hours: 1 }).startOf('hour')
+    const booked = await network.api<Booking>(
+      'POST',
+      '/bookings',
+      {
+        listing_id: listingId,
+        start: slot.toUTC().toISO(),
+        end: slot.plus({ hours: 1 }).toUTC().toISO(),
+        payment_method: 'pm_card_visa',
+      },
+      driver,
+    )
+    expect(booked.status, booked.text).toBe(201)
+    clock = slot.plus({ minutes: 10 }).toJSDate()
+    const intentsBefore = stripe.intents.size
+
+    const started = await network.api<Charge>(
+      'POST',
+      '/charges',
+      { ...MARKETPLACE_CPO, location_id: listingId, evse_uid: `${listingId}-1` },
+      driver,
+    )
+    expect(started.status, started.text).toBe(201)
+    expect(started.body.payment).toEqual({ state: 'BOOKING', booking_id: booked.body.id })
+    expect(stripe.intents.size).toBe(intentsBefore)
+    const charge = async () =>
+      (await network.api<Charge>('GET', `/charges/${started.body.id}`, undefined, driver)).body
+    await eventually(async () => expect(await charge()).toMatchObject({ status: 'ACTIVE' }))
+    const stopped = await network.api<Charge>('POST', `/charges/${started.body.id}/stop`, undefined, driver)
+    expect(stopped.status, stopped.text).toBe(200)
+    await eventually(async () =>
+      expect(await charge()).toMatchObject({
+        status: 'COMPLETED',
+        receipt: { paid: 0, payment_state: 'BOOKING' },
+      }),
+    )
+    expect(stripe.intents.size).toBe(intentsBefore)
+    // The charger's last StatusNotification is in before it is closed.
     await eventually(() =>
       expect(network.emsp.inbox(`locations/NL/SHR/${listingId}/`).at(-1)?.body).toMatchObject({
         status: 'AVAILABLE',
