@@ -167,7 +167,7 @@ export class ChargePayments {
     const paid = amount(row.paid_minor)
     const unpaid = row.unpaid_minor ? majorUnits(row.unpaid_minor) : undefined
     return {
-      state: row.payment_state as PaymentState,
+      state: row.payment_state,
       ...(row.payment_currency !== null && { currency: row.payment_currency }),
       ...(held !== undefined && { held }),
       ...(paid !== undefined && { paid }),
