@@ -87,7 +87,7 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(answer.body.status_code, answer.text).toBe(1000)
   }
 
-  it("holds the card before the START_SESSION and captures the CDR's cost with VAT once, even when the CDR comes twice", async () => {
+  it("holds the card before the START_SESSION and captures the CDR's cost with VAT once, even when CDRs come twice", async () => {
     const started = await running.api<Charge>(
       'POST',
       '/charges',
@@ -123,10 +123,21 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
       cpo.party,
       MARKETPLACE_EMSP,
     )
-    for (let delivery = 1; delivery <= 2; delivery += 1) {
-      const posted = await cpo.call('/receiver/cdrs', { method: 'POST', body: cdr })
+    // The same CDR twice (the hub delivers it once), then another CDR of the same Session (which the hub
+    // does deliver): the charge is captured once.
+    for (const body of [cdr, cdr, { ...cdr, id: 'CDR-P1-AGAIN' }]) {
+      const posted = await cpo.call('/receiver/cdrs', { method: 'POST', body })
       expect(posted.body.status_code, posted.text).toBe(1000)
     }
+    await eventually(async () =>
+      expect(
+        await running.store.db
+          .selectFrom('driver_cdrs')
+          .select('id')
+          .where('session_id', '=', 'SES-P1')
+          .execute(),
+      ).toHaveLength(2),
+    )
 
     const done = await running.api<Charge>('GET', `/charges/${charge.id}`, undefined, driver)
     expect(done.body).toMatchObject({
@@ -141,6 +152,43 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     )
   })
 
+  it('captures the whole hold of a CDR that costs more, and shows the rest as unpaid', async () => {
+    const started = await running.api<Charge>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    expect(started.status, started.text).toBe(201)
+    const charge = started.body
+    const cdrToken = aCdrToken(MARKETPLACE_EMSP, { uid: tokenUid, type: 'APP_USER' })
+    const session = aSession(
+      { id: 'SES-P2', location_id: 'LOC-P1', authorization_reference: charge.id, cdr_token: cdrToken },
+      cpo.party,
+      MARKETPLACE_EMSP,
+    )
+    await cpo.call('/receiver/sessions/DE/RCP/SES-P2', { method: 'PUT', body: session })
+    const cdr = aCdr(
+      {
+        id: 'CDR-P2',
+        session_id: 'SES-P2',
+        authorization_reference: charge.id,
+        cdr_token: cdrToken,
+        total_cost: { before_taxes: 35, taxes: [{ name: 'VAT', percentage: 21, amount: 7.35 }] },
+      },
+      cpo.party,
+      MARKETPLACE_EMSP,
+    )
+    const posted = await cpo.call('/receiver/cdrs', { method: 'POST', body: cdr })
+    expect(posted.body.status_code, posted.text).toBe(1000)
+    const done = await running.api<Charge>('GET', `/charges/${charge.id}`, undefined, driver)
+    expect(done.body).toMatchObject({
+      payment: { state: 'CAPTURED', held: 30, paid: 30, unpaid: 12.35 },
+      receipt: { paid: 30, payment_state: 'CAPTURED' },
+    })
+    expect(intentOf(charge)).toMatchObject({ status: 'succeeded', amount_received: HOLD_MINOR })
+  })
+
   it('refuses the start with 402 in words when the card is declined, and sends no START_SESSION', async () => {
     const commandsBefore = startCommands().length
     const refused = await running.api<{ message: string }>(
@@ -153,7 +201,7 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(refused.body.message).toMatch(/card was not accepted.*not started.*declined/i)
     expect(startCommands()).toHaveLength(commandsBefore)
     const charges = await running.api<Charge[]>('GET', '/charges', undefined, driver)
-    expect(charges.body).toHaveLength(1)
+    expect(charges.body).toHaveLength(2)
 
     const without = await running.api<{ message: string }>('POST', '/charges', AT_LOC, driver)
     expect(without.status, without.text).toBe(400)
@@ -161,7 +209,7 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(startCommands()).toHaveLength(commandsBefore)
   })
 
-  it('releases the hold when the CPO rejects the start', async () => {
+  it('releases the hold when the CPO rejects the start, at once or in its CommandResult', async () => {
     const started = await running.api<Charge>(
       'POST',
       '/charges',
@@ -178,6 +226,21 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
       payment: { state: 'RELEASED', held: 30, paid: 0 },
     })
     expect(intentOf(started.body)).toMatchObject({ status: 'canceled', amount_received: 0 })
+
+    cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+      status: 200,
+      body: envelope(aCommandResponse({ result: 'REJECTED' })),
+    }))
+    const refused = await running.api<{ message: string }>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    expect(refused.status, refused.text).toBe(409)
+    const [latest] = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body
+    expect(latest).toMatchObject({ status: 'FAILED', payment: { state: 'RELEASED', paid: 0 } })
+    expect(intentOf(latest!)).toMatchObject({ status: 'canceled', amount_received: 0 })
   })
 
   it("refuses a start at the marketplace's own charger that is not connected, in words, holding nothing", async () => {
