@@ -5,7 +5,7 @@ import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '..
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type { Charge, PaymentState } from './charge.schema.ts'
 import { ChargeRefusal } from './charges.ts'
-import type { Price } from './driving-objects.ts'
+import { afterTaxes, type Price } from './driving-objects.ts'
 
 type ChargeRow = Selectable<MarketplaceTables['charges']>
 /** The charge's columns that say how it is paid. */
@@ -127,8 +127,7 @@ export class ChargePayments {
       )
       return
     }
-    const taxes = cdr.total_cost.taxes?.reduce((sum, tax) => sum + tax.amount, 0) ?? 0
-    const costMinor = minorUnits(cdr.total_cost.before_taxes + taxes)
+    const costMinor = minorUnits(afterTaxes(cdr.total_cost) ?? cdr.total_cost.before_taxes)
     const paidMinor = Math.min(costMinor, row.held_minor)
     try {
       if (paidMinor > 0)

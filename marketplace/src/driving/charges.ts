@@ -10,7 +10,7 @@ import type { MarketplaceDb, MarketplaceTables, OcpiObject } from '../storage/st
 import type { ChargePayments } from './charge-payments.ts'
 import type { Charge, ChargeRequest, ChargeStatus } from './charge.schema.ts'
 import type { DriverTokens } from './driver-tokens.ts'
-import { CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
+import { afterTaxes, CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
 import { commandResultPath } from './emsp-endpoints.ts'
 import type { OwnChargers } from './own-charging.ts'
 
@@ -43,11 +43,11 @@ const MS_PER_MINUTE = 60_000
 
 function cost(currency: string, price: Price | undefined) {
   if (!price) return undefined
-  const taxes = price.taxes?.reduce((sum, tax) => sum + tax.amount, 0)
+  const withTaxes = afterTaxes(price)
   return {
     currency,
     before_taxes: price.before_taxes,
-    ...(taxes !== undefined && { after_taxes: Math.round((price.before_taxes + taxes) * 1e6) / 1e6 }),
+    ...(withTaxes !== undefined && { after_taxes: withTaxes }),
   }
 }
 
