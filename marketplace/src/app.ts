@@ -41,6 +41,7 @@ import { DriverTokens } from './driving/driver-tokens.ts'
 import { Charges } from './driving/charges.ts'
 import { chargeRoutes } from './driving/charge-routes.ts'
 import { drivingOcpiRoutes } from './driving/driving-ocpi-routes.ts'
+import { ChargePayments } from './driving/charge-payments.ts'
 import { Discovery } from './discovery/discovery.ts'
 import { discoveryRoutes } from './discovery/discovery-routes.ts'
 import { Reviews } from './reviews/reviews.ts'
@@ -134,24 +135,44 @@ export async function buildMarketplace(
   })
   await app.register(ocpiRoutes(hub, listings, config.publicUrl, roamingBookings), { prefix: '/ocpi' })
   // The eMSP role: the network catalogue, drivers' tokens and charges anywhere on the network.
-  let fillCatalogue: () => void
+  const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
+  const catalogue = new NetworkCatalogue(store.db)
+  outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
   let catalogueFill: Promise<unknown> | undefined
+  const fillCatalogue = () => {
+    catalogueFill = fillCatalogueFromHub(hub, catalogue, app.log).catch((error: unknown) =>
+      app.log.error({ err: error }, 'the network catalogue could not be filled from the hub'),
+    )
+  }
+  hub.onRegistered(fillCatalogue)
+  const emsp = { country_code: config.countryCode, party_id: config.emspPartyId }
+  const tokens = new DriverTokens(store.db, hub, { ...emsp, issuer: config.businessName })
+  // The CPO role's managed chargers (OCPP 1.6J). The hub does not route a platform to itself, so the two
+  // roles reach each other in process for the eMSP's drivers at the CPO's chargers (decision 0030).
+  const chargers: ManagedChargers = new ManagedChargers(store.db, hub, outbox, {
+    cpo,
+    publicUrl: config.publicUrl,
+    log: app.log,
+    ownDrivers: {
+      emsp,
+      writeSession: (from, id, method, body) => charges.writeSession(from, id, method, body),
+      receiveCdr: (body) => charges.receiveCdr(body),
+    },
+  })
+  const chargePayments = new ChargePayments(store.db, {
+    payments,
+    currency: config.currency,
+    holdMinor: config.chargeHoldMinor,
+    now,
+    bookingsOf: (memberId) => bookings.ofDriver(memberId),
+    log: app.log,
+  })
+  const charges: Charges = new Charges(store.db, hub, catalogue, tokens, {
+    ocpiBase,
+    ownChargers: chargers,
+    payments: chargePayments,
+  })
   {
-    const ocpiBase = `${config.publicUrl}/ocpi/2.3.0`
-    const catalogue = new NetworkCatalogue(store.db)
-    outbox.onBroadcast(catalogueOwnBroadcasts(catalogue))
-    fillCatalogue = () => {
-      catalogueFill = fillCatalogueFromHub(hub, catalogue, app.log).catch((error: unknown) =>
-        app.log.error({ err: error }, 'the network catalogue could not be filled from the hub'),
-      )
-    }
-    hub.onRegistered(fillCatalogue)
-    const tokens = new DriverTokens(store.db, hub, {
-      country_code: config.countryCode,
-      party_id: config.emspPartyId,
-      issuer: config.businessName,
-    })
-    const charges = new Charges(store.db, hub, catalogue, tokens, ocpiBase)
     // Drivers' bookings: at home chargers, and at roaming CPOs through the hub (Bookings or RESERVE_NOW).
     const networkBookings = new NetworkBookings(
       store.db,
@@ -159,12 +180,7 @@ export async function buildMarketplace(
       catalogue,
       tokens,
       { bookings, cpo: { country_code: config.countryCode, party_id: config.cpoPartyId } },
-      {
-        emsp: { country_code: config.countryCode, party_id: config.emspPartyId },
-        ocpiBase,
-        currency: config.currency,
-        now,
-      },
+      { emsp, ocpiBase, currency: config.currency, now },
     )
     bookings.onTick(() => networkBookings.tick())
     personalData.register(bookingPersonalData(store.db, networkBookings))
@@ -184,18 +200,13 @@ export async function buildMarketplace(
       }),
     )
   }
-  // Home chargers: listing photos, managed chargers over OCPP 1.6J, their sessions and CDRs.
+  // Home chargers: listing photos, managed chargers over OCPP 1.6J (made above), their sessions and CDRs.
   const photos = new ListingPhotos(store.db, cpo.photosUrl)
   const member = signedInMember(accounts)
   await app.register(listingPhotoRoutes(listings, photos, member, { maxBytes: config.photoMaxBytes }), {
     prefix: '/api',
   })
   await app.register(publicPhotoRoutes(photos))
-  const chargers = new ManagedChargers(store.db, hub, outbox, {
-    cpo,
-    publicUrl: config.publicUrl,
-    log: app.log,
-  })
   chargers.attach(app.server)
   await app.register(chargerRoutes(chargers, member), { prefix: '/api' })
   await app.register(cpoOcpiRoutes(hub, store.db, chargers), { prefix: '/ocpi/2.3.0' })

@@ -45,6 +45,11 @@ export interface MarketplaceConfig {
   readonly stripeApiUrl: string | undefined
   /** How often bookings are completed and unmanaged chargers' status is sent, in milliseconds. */
   readonly bookingTickMs: number
+  /**
+   * What a driver's card is authorised for when a charge starts, in the currency's minor unit (decision
+   * 0036); the CDR's cost is captured from it. Without MARKETPLACE_STRIPE_SECRET_KEY nothing is held.
+   */
+  readonly chargeHoldMinor: number
   /** pino's level for the marketplace's log (stdout, JSON lines): `info` by default. */
   readonly logLevel: string
 }
@@ -126,6 +131,7 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     stripeSecretKey: env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined,
     stripeApiUrl: env['MARKETPLACE_STRIPE_API_URL'] || undefined,
     bookingTickMs: positiveInteger(env, 'MARKETPLACE_BOOKING_TICK_MS', 30_000),
+    chargeHoldMinor: positiveInteger(env, 'MARKETPLACE_CHARGE_HOLD', 5000),
     logLevel: matching(
       'MARKETPLACE_LOG_LEVEL',
       required(env, 'MARKETPLACE_LOG_LEVEL', 'info'),

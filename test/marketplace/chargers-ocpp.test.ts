@@ -1,12 +1,19 @@
 import { Value } from '@sinclair/typebox/value'
-import { RPCClient } from 'ocpp-rpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cdr } from '../../src/modules/cdrs/cdrs.schema.ts'
 import { Session } from '../../src/modules/sessions/sessions.schema.ts'
 import { envelope } from '../support/fake-platform.ts'
 import { eventually, routeHeaders } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
-import { CHARGER, startHubAndMarketplace, type HubAndMarketplace, type ListingAnswer } from './support.ts'
+import {
+  CHARGER,
+  simulatedCharger,
+  startHubAndMarketplace,
+  type ChargerAnswer,
+  type HubAndMarketplace,
+  type ListingAnswer,
+  type SimulatedCharger,
+} from './support.ts'
 
 const MARKETPLACE_CPO = { country_code: 'NL', party_id: 'SHR' }
 const DRIVER_EMSP = { country_code: 'DE', party_id: 'DRV' }
@@ -22,32 +29,6 @@ const ROAMING_TOKEN = {
   valid: true,
   whitelist: 'ALLOWED',
   last_updated: '2026-12-01T10:00:00Z',
-}
-
-interface ChargerAnswer {
-  identity: string
-  password: string
-  ocpp_url: string
-  connected: boolean
-  evse_status: string | null
-}
-
-/** What the tests use of a simulated charger. */
-interface SimulatedCharger {
-  handle(method: string, handler: (call: { params: Record<string, unknown> }) => unknown): void
-  call(method: string, params?: unknown): Promise<Record<string, unknown>>
-  connect(): Promise<unknown>
-  close(options?: { force?: boolean }): Promise<unknown>
-}
-
-/**
- * A simulated OCPP 1.6J home charger (ocpp-rpc's client, strict schema validation). The library's typings
- * mark every option required and type calls loosely; its documentation gives the defaults used here.
- */
-function simulatedCharger(answer: ChargerAnswer, password = answer.password): SimulatedCharger {
-  const endpoint = answer.ocpp_url.slice(0, answer.ocpp_url.lastIndexOf('/'))
-  const options = { endpoint, identity: answer.identity, password, protocols: ['ocpp1.6'], strictMode: true }
-  return new RPCClient(options as ConstructorParameters<typeof RPCClient>[0]) as unknown as SimulatedCharger
 }
 
 describe.each(STORE_VARIANTS)('managed home chargers over OCPP 1.6J (%s)', (engine) => {

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { RPCClient } from 'ocpp-rpc'
 import { expect } from 'vitest'
 import { buildMarketplace, type Marketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
@@ -196,4 +197,31 @@ function parseMail(eml: string): OutboxMail {
       .replace(/=\n/g, '')
       .replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)))
   return { to: header('To'), subject: header('Subject'), text }
+}
+
+/** A managed charger as the members' API answers its connection (the password shown once). */
+export interface ChargerAnswer {
+  identity: string
+  password: string
+  ocpp_url: string
+  connected: boolean
+  evse_status: string | null
+}
+
+/** What the tests use of a simulated charger. */
+export interface SimulatedCharger {
+  handle(method: string, handler: (call: { params: Record<string, unknown> }) => unknown): void
+  call(method: string, params?: unknown): Promise<Record<string, unknown>>
+  connect(): Promise<unknown>
+  close(options?: { force?: boolean }): Promise<unknown>
+}
+
+/**
+ * A simulated OCPP 1.6J home charger (ocpp-rpc's client, strict schema validation). The library's typings
+ * mark every option required and type calls loosely; its documentation gives the defaults used here.
+ */
+export function simulatedCharger(answer: ChargerAnswer, password = answer.password): SimulatedCharger {
+  const endpoint = answer.ocpp_url.slice(0, answer.ocpp_url.lastIndexOf('/'))
+  const options = { endpoint, identity: answer.identity, password, protocols: ['ocpp1.6'], strictMode: true }
+  return new RPCClient(options as ConstructorParameters<typeof RPCClient>[0]) as unknown as SimulatedCharger
 }

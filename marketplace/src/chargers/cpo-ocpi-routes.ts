@@ -60,6 +60,7 @@ export function cpoOcpiRoutes(
 ): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', hubOnly(hub))
+    const resultTo = resultToHub(hub)
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) return reply.code(200).send(envelope(undefined, 2001, error.message))
       request.log.error({ err: error }, 'OCPI request failed')
@@ -69,17 +70,18 @@ export function cpoOcpiRoutes(
     app.post(
       '/receiver/commands/START_SESSION',
       { schema: { summary: 'Starts a session at a managed charger', body: StartSession } },
-      async (request) => commandResponse(await chargers.startSession(request.body)),
+      async (request) => commandResponse(await chargers.startSession(request.body, resultTo(request.body))),
     )
     app.post(
       '/receiver/commands/STOP_SESSION',
       { schema: { summary: 'Stops a session at a managed charger', body: StopSession } },
-      async (request) => commandResponse(await chargers.stopSession(request.body)),
+      async (request) => commandResponse(await chargers.stopSession(request.body, resultTo(request.body))),
     )
     app.post(
       '/receiver/commands/UNLOCK_CONNECTOR',
       { schema: { summary: 'Unlocks a connector of a managed charger', body: UnlockConnector } },
-      async (request) => commandResponse(await chargers.unlockConnector(request.body)),
+      async (request) =>
+        commandResponse(await chargers.unlockConnector(request.body, resultTo(request.body))),
     )
     app.post(
       '/receiver/commands/:command',
@@ -139,6 +141,12 @@ export function cpoOcpiRoutes(
       },
     )
   }
+}
+
+/** The hub's `response_url` gets the CommandResult. */
+function resultToHub(hub: HubConnection) {
+  return (command: { response_url: string }) => (result: string) =>
+    hub.callBack(command.response_url, { result })
 }
 
 function commandResponse(result: string) {

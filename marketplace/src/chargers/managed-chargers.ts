@@ -5,8 +5,10 @@ import type { FastifyBaseLogger } from 'fastify'
 // ocpp-rpc is CommonJS: Node's ESM loader gives compiled code its exports only as the default export.
 import ocppRpc from 'ocpp-rpc'
 import { generateToken, hashesEqual, hashToken } from '../../../src/core/tokens.ts'
-import type { HubConnection } from '../hub/hub-connection.ts'
+import { sameParty } from '../../../src/core/party.ts'
+import type { HubConnection, PartyRef } from '../hub/hub-connection.ts'
 import type { HubOutbox } from '../hub/hub-outbox.ts'
+import type { OwnChargers, OwnDrivers, ReportResult } from '../driving/own-charging.ts'
 import { evseUidOf, tariffOfListing, type CpoIdentity } from '../listings/ocpi-objects.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 import {
@@ -61,28 +63,24 @@ interface ConnectedCharger {
   close(options?: { code?: number; reason?: string; force?: boolean }): Promise<unknown>
 }
 
-/** Kept of a driver's token after a START_SESSION: the charger starts with an idTag the marketplace chose. */
-interface StartSession {
-  readonly response_url: string
-  readonly token: CdrToken & Record<string, unknown>
-  readonly location_id: string
-  readonly evse_uid?: string | null
-  readonly connector_id?: string | null
-  readonly authorization_reference?: string | null
-}
+/** A START_SESSION: the charger starts with an idTag the marketplace makes for the driver's token. */
+type StartSession = Parameters<OwnChargers['startSession']>[0]
 
 /**
  * Managed chargers: home chargers connected over OCPP 1.6J to their listing. Their status becomes the
  * Location's EVSE status at the hub, their transactions OCPI Sessions and priced CDRs for the driver's
- * eMSP, and the hub's commands become OCPP remote calls (docs/marketplace.md, "Managed chargers").
+ * eMSP, and the hub's commands become OCPP remote calls (docs/marketplace.md, "Managed chargers"). The
+ * marketplace's own eMSP role commands them and gets its drivers' Sessions and CDRs in process (decision
+ * 0030): the hub does not route a platform to itself.
  */
-export class ManagedChargers {
+export class ManagedChargers implements OwnChargers {
   readonly #db: MarketplaceDb
   readonly #hub: HubConnection
   readonly #outbox: HubOutbox
   readonly #cpo: CpoIdentity
   readonly #ocppUrl: string
   readonly #log: FastifyBaseLogger
+  readonly #ownDrivers: OwnDrivers
   readonly #connected = new Map<string, ConnectedCharger>()
   readonly #server: InstanceType<typeof RPCServer>
 
@@ -90,7 +88,7 @@ export class ManagedChargers {
     db: MarketplaceDb,
     hub: HubConnection,
     outbox: HubOutbox,
-    options: { cpo: CpoIdentity; publicUrl: string; log: FastifyBaseLogger },
+    options: { cpo: CpoIdentity; publicUrl: string; log: FastifyBaseLogger; ownDrivers: OwnDrivers },
   ) {
     this.#db = db
     this.#hub = hub
@@ -98,6 +96,7 @@ export class ManagedChargers {
     this.#cpo = options.cpo
     this.#ocppUrl = `${options.publicUrl.replace(/^http/, 'ws')}${OCPP_PATH}`
     this.#log = options.log
+    this.#ownDrivers = options.ownDrivers
     // strictMode: every call and answer is checked against the OCPP 1.6J schemas by the library.
     this.#server = new RPCServer({ protocols: ['ocpp1.6'], strictMode: true })
     this.#server.auth((accept, reject, handshake) => {
@@ -108,6 +107,10 @@ export class ManagedChargers {
     this.#server.on('client', (client: ConnectedCharger & { handle: HandleFn; on: OnFn }) =>
       this.#welcome(client),
     )
+  }
+
+  get cpo(): PartyRef {
+    return { country_code: this.#cpo.country_code, party_id: this.#cpo.party_id }
   }
 
   /** Takes the HTTP upgrades of the marketplace's server under /ocpp/. */
@@ -174,13 +177,17 @@ export class ManagedChargers {
     return true
   }
 
-  // ----- The hub's commands (mod_commands, the marketplace as CPO)
+  // ----- Commands (mod_commands, the marketplace as CPO): the hub's, or its own eMSP role's in process
+
+  async connected(locationId: string): Promise<boolean> {
+    return (await this.#chargerOfListing(locationId)) !== undefined
+  }
 
   /**
    * START_SESSION: the charger of the Location is asked to start for a made-up idTag that stands for the
-   * driver's token (OCPP idTags are 20 characters, OCPI uids 36). The CommandResult follows.
+   * driver's token (OCPP idTags are 20 characters, OCPI uids 36). The CommandResult follows to `report`.
    */
-  async startSession(command: StartSession): Promise<'ACCEPTED' | 'REJECTED'> {
+  async startSession(command: StartSession, report: ReportResult): Promise<'ACCEPTED' | 'REJECTED'> {
     const charger = await this.#chargerOfListing(command.location_id)
     if (!charger || (command.evse_uid && command.evse_uid !== evseUidOf(command.location_id)))
       return 'REJECTED'
@@ -197,7 +204,7 @@ export class ManagedChargers {
       })
       .execute()
     const connectorId = command.connector_id ? Number(command.connector_id) : undefined
-    this.#answerLater(command.response_url, 'RemoteStartTransaction', async () => {
+    this.#answerLater(report, 'RemoteStartTransaction', async () => {
       const answer = (await charger.call('RemoteStartTransaction', {
         idTag,
         ...(connectorId && Number.isInteger(connectorId) ? { connectorId } : {}),
@@ -210,10 +217,10 @@ export class ManagedChargers {
   }
 
   /** STOP_SESSION of an active session at a connected charger. */
-  async stopSession(command: {
-    response_url: string
-    session_id: string
-  }): Promise<'ACCEPTED' | 'REJECTED' | 'UNKNOWN_SESSION'> {
+  async stopSession(
+    command: { session_id: string },
+    report: ReportResult,
+  ): Promise<'ACCEPTED' | 'REJECTED' | 'UNKNOWN_SESSION'> {
     const session = await this.#db
       .selectFrom('charger_sessions')
       .select(['transaction_id', 'listing_id', 'status'])
@@ -222,7 +229,7 @@ export class ManagedChargers {
     if (!session || session.status !== 'ACTIVE') return 'UNKNOWN_SESSION'
     const charger = await this.#chargerOfListing(session.listing_id)
     if (!charger) return 'REJECTED'
-    this.#answerLater(command.response_url, 'RemoteStopTransaction', async () => {
+    this.#answerLater(report, 'RemoteStopTransaction', async () => {
       const answer = (await charger.call('RemoteStopTransaction', {
         transactionId: session.transaction_id,
       })) as { status: string }
@@ -232,17 +239,15 @@ export class ManagedChargers {
   }
 
   /** UNLOCK_CONNECTOR of a connector of a connected charger. */
-  async unlockConnector(command: {
-    response_url: string
-    location_id: string
-    evse_uid: string
-    connector_id: string
-  }): Promise<'ACCEPTED' | 'REJECTED'> {
+  async unlockConnector(
+    command: { location_id: string; evse_uid: string; connector_id: string },
+    report: ReportResult,
+  ): Promise<'ACCEPTED' | 'REJECTED'> {
     const connectorId = Number(command.connector_id)
     const charger = await this.#chargerOfListing(command.location_id)
     if (!charger || command.evse_uid !== evseUidOf(command.location_id) || !Number.isInteger(connectorId))
       return 'REJECTED'
-    this.#answerLater(command.response_url, 'UnlockConnector', async () => {
+    this.#answerLater(report, 'UnlockConnector', async () => {
       const answer = (await charger.call('UnlockConnector', { connectorId })) as { status: string }
       if (answer.status === 'Unlocked') return 'ACCEPTED'
       return answer.status === 'NotSupported' ? 'NOT_SUPPORTED' : 'FAILED'
@@ -250,8 +255,8 @@ export class ManagedChargers {
     return 'ACCEPTED'
   }
 
-  /** Runs an OCPP call and POSTs its CommandResult to the hub's `response_url` (TIMEOUT when unanswered). */
-  #answerLater(responseUrl: string, what: string, run: () => Promise<CommandResultType>): void {
+  /** Runs an OCPP call and reports its CommandResult (TIMEOUT when unanswered). */
+  #answerLater(report: ReportResult, what: string, run: () => Promise<CommandResultType>): void {
     void (async () => {
       let result: CommandResultType
       try {
@@ -261,9 +266,9 @@ export class ManagedChargers {
         this.#log.warn({ err: error, call: what }, 'charger did not carry out the command')
       }
       try {
-        await this.#hub.callBack(responseUrl, { result })
+        await report(result)
       } catch (error) {
-        this.#log.warn({ err: error, call: what, result }, 'command result not delivered to the hub')
+        this.#log.warn({ err: error, call: what, result }, 'command result not delivered')
       }
     })()
   }
@@ -363,13 +368,7 @@ export class ManagedChargers {
       })
       .execute()
     await this.#db.deleteFrom('charger_authorizations').where('id_tag', '=', params.idTag).execute()
-    await this.#outbox.deliver({
-      module: 'sessions',
-      method: 'PUT',
-      path: `/${this.#cpo.country_code}/${this.#cpo.party_id}/${session.id}`,
-      body: ocpiSession(this.#cpo, session, new Date()),
-      to: session.cdr_token,
-    })
+    await this.#toDriver(session, 'PUT', ocpiSession(this.#cpo, session, new Date()))
     return { transactionId, idTagInfo: { status: 'Accepted' } }
   }
 
@@ -381,14 +380,11 @@ export class ManagedChargers {
     if (!session || session.status !== 'ACTIVE') return
     const updated = { ...session, samples: [...session.samples, ...readings] }
     await this.#saveSamples(params.transactionId, updated)
-    const { kwh, last_updated } = ocpiSession(this.#cpo, updated, new Date())
-    await this.#outbox.deliver({
-      module: 'sessions',
-      method: 'PATCH',
-      path: `/${this.#cpo.country_code}/${this.#cpo.party_id}/${session.id}`,
-      body: { kwh, last_updated },
-      to: session.cdr_token,
-    })
+    const now = new Date()
+    const { kwh, last_updated } = ocpiSession(this.#cpo, updated, now)
+    // The cost so far, as the CDR would price the session if it ended now: the driver's app shows it.
+    const { total_cost } = await this.#priced(updated, now)
+    await this.#toDriver(session, 'PATCH', { kwh, total_cost, last_updated })
   }
 
   async #transactionStopped(params: StopTransaction): Promise<void> {
@@ -402,23 +398,61 @@ export class ManagedChargers {
       status: 'COMPLETED',
     }
     await this.#saveSamples(params.transactionId, completed)
+    const now = new Date()
+    const cdr = await this.#priced(completed, now)
+    const { status, end_date_time, kwh } = ocpiSession(this.#cpo, completed, now)
+    await this.#toDriver(session, 'PATCH', {
+      status,
+      end_date_time,
+      kwh,
+      total_cost: cdr.total_cost,
+      last_updated: now.toISOString(),
+    })
+    await this.#toDriver(session, 'CDR', cdr)
+  }
+
+  /** The session's CDR, priced with its listing's Tariff, as if it ended at `now` when it has not. */
+  async #priced(session: ChargingSession, now: Date) {
     const listing = await this.#db
       .selectFrom('listings')
       .select(['details', 'updated_at'])
       .where('id', '=', session.listing_id)
       .executeTakeFirstOrThrow()
-    const now = new Date()
     const tariff = tariffOfListing(this.#cpo, session.listing_id, listing.details, listing.updated_at)
-    const cdr = ocpiCdr(this.#cpo, completed, listing.details, tariff, now)
-    const { status, end_date_time, kwh } = ocpiSession(this.#cpo, completed, now)
-    await this.#outbox.deliver({
-      module: 'sessions',
-      method: 'PATCH',
-      path: `/${this.#cpo.country_code}/${this.#cpo.party_id}/${session.id}`,
-      body: { status, end_date_time, kwh, total_cost: cdr.total_cost, last_updated: now.toISOString() },
-      to: session.cdr_token,
-    })
-    await this.#outbox.deliver({ module: 'cdrs', method: 'POST', path: '', body: cdr, to: session.cdr_token })
+    return ocpiCdr(this.#cpo, session, listing.details, tariff, now)
+  }
+
+  /**
+   * A Session's PUT or PATCH, or its CDR, to the driver's eMSP: through the hub (the outbox), or in
+   * process when the driver is one of the marketplace's own (the hub would refuse to route it).
+   */
+  async #toDriver(session: ChargingSession, method: 'PUT' | 'PATCH' | 'CDR', body: object): Promise<void> {
+    const to = session.cdr_token
+    if (!sameParty(to, this.#ownDrivers.emsp)) {
+      await this.#outbox.deliver(
+        method === 'CDR'
+          ? { module: 'cdrs', method: 'POST', path: '', body, to }
+          : {
+              module: 'sessions',
+              method,
+              path: `/${this.#cpo.country_code}/${this.#cpo.party_id}/${session.id}`,
+              body,
+              to,
+            },
+      )
+      return
+    }
+    // As the hub would carry it: JSON, dates as strings.
+    const object = JSON.parse(JSON.stringify(body)) as Record<string, unknown>
+    try {
+      if (method === 'CDR') await this.#ownDrivers.receiveCdr(object)
+      else await this.#ownDrivers.writeSession(this.cpo, session.id, method, object)
+    } catch (error) {
+      this.#log.error(
+        { err: error, session: session.id, method },
+        "own eMSP role refused its driver's Session or CDR",
+      )
+    }
   }
 
   async #saveSamples(transactionId: number, session: ChargingSession): Promise<void> {

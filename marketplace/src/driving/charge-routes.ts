@@ -6,7 +6,13 @@ import { Charge, ChargeId, ChargeRequest, DriverTokenView } from './charge.schem
 import { ChargeRefusal, type Charges } from './charges.ts'
 import type { DriverTokens } from './driver-tokens.ts'
 
-const ERROR_NAMES = { 404: 'Not Found', 409: 'Conflict', 502: 'Bad Gateway' } as const
+const ERROR_NAMES = {
+  400: 'Bad Request',
+  402: 'Payment Required',
+  404: 'Not Found',
+  409: 'Conflict',
+  502: 'Bad Gateway',
+} as const
 
 async function refused<T>(reply: FastifyReply, act: () => Promise<T>): Promise<T | FastifyReply> {
   try {
@@ -44,9 +50,10 @@ export function chargeRoutes(
       '/charges',
       {
         schema: {
-          summary: 'Starts a charge at an EVSE of the network (a START_SESSION through the hub)',
+          summary:
+            "Starts a charge at an EVSE of the network, paid by card (an amount held before the START_SESSION, the CDR's cost captured) or by the driver's booking there; through the hub, or in process at the marketplace's own chargers",
           body: ChargeRequest,
-          response: { 201: Charge, 404: Problem, 409: Problem, 502: Problem },
+          response: { 201: Charge, 400: Problem, 402: Problem, 404: Problem, 409: Problem, 502: Problem },
         },
       },
       async (request, reply) => {
@@ -74,7 +81,8 @@ export function chargeRoutes(
       '/charges/:id',
       {
         schema: {
-          summary: 'One charge: live session (energy, time, cost so far) and, once it came, the receipt',
+          summary:
+            'One charge: its payment (held, paid), live session (energy, time, cost so far) and, once it came, the receipt',
           params: ChargeId,
           response: { 200: Charge, 404: Problem },
         },
@@ -95,7 +103,7 @@ export function chargeRoutes(
       '/charges/:id/stop',
       {
         schema: {
-          summary: 'Stops a charge (a STOP_SESSION through the hub)',
+          summary: 'Stops a charge (a STOP_SESSION through the hub, or in process at its own chargers)',
           params: ChargeId,
           response: { 200: Charge, 404: Problem, 409: Problem, 502: Problem },
         },

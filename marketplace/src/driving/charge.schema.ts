@@ -8,6 +8,14 @@ export const ChargeRequest = Type.Object(
     location_id: Type.String({ minLength: 1, maxLength: 36 }),
     evse_uid: Type.String({ minLength: 1, maxLength: 36 }),
     connector_id: Type.Optional(Type.String({ minLength: 1, maxLength: 36 })),
+    payment_method: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description:
+          "The card's payment method id (Stripe), as for a booking: required when the marketplace takes card payments, unless a booked slot there covers the charge",
+      }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -21,6 +29,15 @@ export const ChargeStatus = Type.Union(
   ['REQUESTED', 'ACCEPTED', 'ACTIVE', 'STOPPING', 'COMPLETED', 'FAILED'].map((s) => Type.Literal(s)),
 )
 export type ChargeStatus = 'REQUESTED' | 'ACCEPTED' | 'ACTIVE' | 'STOPPING' | 'COMPLETED' | 'FAILED'
+
+/**
+ * AUTHORISED (an amount is held on the card), CAPTURED (the CDR's cost was taken), RELEASED (nothing
+ * taken: the charge never started, or cost nothing), BOOKING (the driver's booked slot pays for it).
+ */
+export const PaymentState = Type.Union(
+  ['AUTHORISED', 'CAPTURED', 'RELEASED', 'BOOKING'].map((s) => Type.Literal(s)),
+)
+export type PaymentState = 'AUTHORISED' | 'CAPTURED' | 'RELEASED' | 'BOOKING'
 
 const Cost = Type.Object({
   currency: Type.String(),
@@ -39,6 +56,19 @@ export const Charge = Type.Object({
   evse_uid: Type.String(),
   connector_id: Type.Optional(Type.String()),
   created_at: Type.String({ format: 'date-time' }),
+  /** How the charge is paid; absent when the marketplace takes no card payments. */
+  payment: Type.Optional(
+    Type.Object({
+      state: PaymentState,
+      currency: Type.Optional(Type.String()),
+      held: Type.Optional(Type.Number({ description: 'The amount held on the card at the start' })),
+      paid: Type.Optional(Type.Number({ description: 'What the card was charged, once the CDR came' })),
+      unpaid: Type.Optional(
+        Type.Number({ description: "The CDR's cost above the hold, which the card was not charged" }),
+      ),
+      booking_id: Type.Optional(Type.String({ description: 'The booking that pays for the charge' })),
+    }),
+  ),
   /** The live Session, once the CPO sent it: energy, time and cost so far. */
   session: Type.Optional(
     Type.Object({
@@ -59,6 +89,9 @@ export const Charge = Type.Object({
       energy_kwh: Type.Number(),
       time_hours: Type.Number(),
       total_cost: Cost,
+      /** What the card was charged for it (0 when a booking pays for it). */
+      paid: Type.Optional(Type.Number()),
+      payment_state: Type.Optional(PaymentState),
     }),
   ),
 })

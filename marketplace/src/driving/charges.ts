@@ -1,20 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import { Value } from '@sinclair/typebox/value'
+import { sameParty } from '../../../src/core/party.ts'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import { OcpiCallFailed } from '../hub/ocpi-client.ts'
 import type { NetworkCatalogue } from '../network/catalogue.ts'
 import type { CpoRef } from '../network/network-objects.ts'
 import type { Selectable } from 'kysely'
 import type { MarketplaceDb, MarketplaceTables, OcpiObject } from '../storage/store.ts'
+import type { ChargePayments } from './charge-payments.ts'
 import type { Charge, ChargeRequest, ChargeStatus } from './charge.schema.ts'
 import type { DriverTokens } from './driver-tokens.ts'
-import { CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
+import { afterTaxes, CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
 import { commandResultPath } from './emsp-endpoints.ts'
+import type { OwnChargers } from './own-charging.ts'
 
 /** Why a driver's request cannot be done: the API's status code and the words. */
 export class ChargeRefusal extends Error {
   constructor(
-    readonly statusCode: 404 | 409 | 502,
+    readonly statusCode: 400 | 402 | 404 | 409 | 502,
     message: string,
   ) {
     super(message)
@@ -33,16 +36,18 @@ export class DrivingPushRefusal extends Error {
 
 type ChargeRow = Selectable<MarketplaceTables['charges']>
 type ChargeCommand = 'START_SESSION' | 'STOP_SESSION'
+/** A START_SESSION's or STOP_SESSION's fields, without the response_url. */
+type CommandFields = Parameters<OwnChargers['startSession']>[0] | Parameters<OwnChargers['stopSession']>[0]
 
 const MS_PER_MINUTE = 60_000
 
 function cost(currency: string, price: Price | undefined) {
   if (!price) return undefined
-  const taxes = price.taxes?.reduce((sum, tax) => sum + tax.amount, 0)
+  const withTaxes = afterTaxes(price)
   return {
     currency,
     before_taxes: price.before_taxes,
-    ...(taxes !== undefined && { after_taxes: Math.round((price.before_taxes + taxes) * 1e6) / 1e6 }),
+    ...(withTaxes !== undefined && { after_taxes: withTaxes }),
   }
 }
 
@@ -67,7 +72,8 @@ function statusOfSession(session: DriverSession, current: ChargeStatus): ChargeS
 /**
  * Drivers' charges anywhere on the network: a start at an EVSE of the catalogue goes to its CPO as a
  * START_SESSION through the hub's Commands, and the CPO's Sessions and CDRs for the marketplace's drivers
- * come back through the hub and are kept for them.
+ * come back through the hub and are kept for them. At the marketplace's own CPO the commands, Sessions
+ * and CDRs go in process instead (decision 0030: the hub does not route a platform to itself).
  */
 export class Charges {
   readonly #db: MarketplaceDb
@@ -76,22 +82,29 @@ export class Charges {
   readonly #tokens: DriverTokens
   /** `{publicUrl}/ocpi/2.3.0`: where the CPO's CommandResults come back. */
   readonly #ocpiBase: string
+  readonly #ownChargers: OwnChargers
+  readonly #payments: ChargePayments
 
   constructor(
     db: MarketplaceDb,
     hub: HubConnection,
     catalogue: NetworkCatalogue,
     tokens: DriverTokens,
-    ocpiBase: string,
+    options: { ocpiBase: string; ownChargers: OwnChargers; payments: ChargePayments },
   ) {
     this.#db = db
     this.#hub = hub
     this.#catalogue = catalogue
     this.#tokens = tokens
-    this.#ocpiBase = ocpiBase
+    this.#ocpiBase = options.ocpiBase
+    this.#ownChargers = options.ownChargers
+    this.#payments = options.payments
   }
 
-  /** Starts a charge for the member at an EVSE of the catalogue; throws ChargeRefusal when it cannot. */
+  /**
+   * Starts a charge for the member at an EVSE of the catalogue, paid as ChargePayments decides before any
+   * command goes out; throws ChargeRefusal when it cannot.
+   */
   async start(memberId: string, request: ChargeRequest): Promise<Charge> {
     const cpo = { country_code: request.country_code, party_id: request.party_id }
     const location = await this.#catalogue.location(cpo, request.location_id)
@@ -105,10 +118,24 @@ export class Charges {
       throw new ChargeRefusal(404, `EVSE ${request.evse_uid} has no connector ${request.connector_id}`)
     if (evse.status !== 'AVAILABLE')
       throw new ChargeRefusal(409, `EVSE ${evse.uid} is ${evse.status}, not AVAILABLE`)
+    const own = sameParty(cpo, this.#ownChargers.cpo)
+    if (own && !(await this.#ownChargers.connected(request.location_id)))
+      throw new ChargeRefusal(
+        409,
+        `The charger at ${location.name ?? request.location_id} is not connected right now, so it cannot start: try again later`,
+      )
     const { token } = await this.#tokens.ofMember(memberId)
+    const id = randomUUID()
+    const payment = await this.#payments.hold({
+      id,
+      memberId,
+      bookableLocation: own ? request.location_id : undefined,
+      paymentMethod: request.payment_method,
+      description: `Charge ${id} at ${location.name ?? request.location_id}`,
+    })
     const now = new Date()
     const row: ChargeRow = {
-      id: randomUUID(),
+      id,
       member_id: memberId,
       cpo_country_code: cpo.country_code,
       cpo_party_id: cpo.party_id,
@@ -120,6 +147,7 @@ export class Charges {
       session_id: null,
       created_at: now,
       updated_at: now,
+      ...payment,
     }
     await this.#db.insertInto('charges').values(row).execute()
     await this.#command(row, 'START_SESSION', {
@@ -208,16 +236,15 @@ export class Charges {
       .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doUpdateSet(values))
       .execute()
     if (charge) {
+      const status = statusOfSession(session, charge.status as ChargeStatus)
       await this.#db
         .updateTable('charges')
-        .set({
-          session_id: id,
-          status: statusOfSession(session, charge.status as ChargeStatus),
-          updated_at: new Date(),
-        })
+        .set({ session_id: id, status, updated_at: new Date() })
         .where('id', '=', charge.id)
         .where('status', '<>', 'COMPLETED')
         .execute()
+      // An INVALID Session charged nothing.
+      if (status === 'FAILED') await this.#payments.release(charge.id)
     }
   }
 
@@ -247,8 +274,11 @@ export class Charges {
       })
       .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doNothing())
       .execute()
-    if (session?.charge_id)
+    if (session?.charge_id) {
       await this.#setStatus(session.charge_id, ['REQUESTED', 'ACCEPTED', 'ACTIVE', 'STOPPING'], 'COMPLETED')
+      // Only a held charge is captured, so a CDR sent twice is captured once.
+      await this.#payments.capture(session.charge_id, cdr)
+    }
     return { ...cpo, id: cdr.id }
   }
 
@@ -278,19 +308,37 @@ export class Charges {
     return query.executeTakeFirst()
   }
 
-  /** Sends a charge's command to its CPO through the hub; a refusal or no answer fails it (ChargeRefusal). */
-  async #command(row: ChargeRow, command: ChargeCommand, fields: Record<string, unknown>): Promise<void> {
+  /**
+   * Sends a charge's command to its CPO: through the hub, or in process to the marketplace's own chargers.
+   * A refusal or no answer fails it (ChargeRefusal).
+   */
+  async #command(row: ChargeRow, command: ChargeCommand, fields: CommandFields): Promise<void> {
     const to = { country_code: row.cpo_country_code, party_id: row.cpo_party_id }
-    const body = { response_url: `${this.#ocpiBase}${commandResultPath(row.id, command)}`, ...fields }
-    let answer: unknown
-    try {
-      answer = await this.#hub.callAsEmsp('commands', 'RECEIVER', `/${command}`, { method: 'POST', body, to })
-    } catch (error) {
-      if (!(error instanceof OcpiCallFailed)) throw error
-      await this.#failed(row, command, `The command did not reach the charger: ${error.message}`)
-      throw new ChargeRefusal(502, `The command did not reach the charger: ${error.message}`)
+    let result: string
+    if (sameParty(to, this.#ownChargers.cpo)) {
+      const report = async (commandResult: string) => {
+        await this.commandResult(row.id, command, commandResult)
+      }
+      result =
+        'session_id' in fields
+          ? await this.#ownChargers.stopSession(fields, report)
+          : await this.#ownChargers.startSession(fields, report)
+    } else {
+      const body = { response_url: `${this.#ocpiBase}${commandResultPath(row.id, command)}`, ...fields }
+      let answer: unknown
+      try {
+        answer = await this.#hub.callAsEmsp('commands', 'RECEIVER', `/${command}`, {
+          method: 'POST',
+          body,
+          to,
+        })
+      } catch (error) {
+        if (!(error instanceof OcpiCallFailed)) throw error
+        await this.#failed(row, command, `The command did not reach the charger: ${error.message}`)
+        throw new ChargeRefusal(502, `The command did not reach the charger: ${error.message}`)
+      }
+      result = Value.Check(CommandResponse, answer) ? answer.result : 'no CommandResponse'
     }
-    const result = Value.Check(CommandResponse, answer) ? answer.result : 'no CommandResponse'
     if (result !== 'ACCEPTED') {
       await this.#failed(row, command, `The CPO answered ${result}`)
       throw new ChargeRefusal(409, `The CPO answered ${result}`)
@@ -305,6 +353,7 @@ export class Charges {
     else await this.#setStatus(row.id, ['ACTIVE'], 'ACTIVE', reason)
   }
 
+  /** A charge that FAILED never charged: its card hold is released. */
   async #setStatus(id: string, from: ChargeStatus[], to: ChargeStatus, reason?: string): Promise<void> {
     await this.#db
       .updateTable('charges')
@@ -312,6 +361,7 @@ export class Charges {
       .where('id', '=', id)
       .where('status', 'in', from)
       .execute()
+    if (to === 'FAILED') await this.#payments.release(id)
   }
 
   async #row(memberId: string, id: string): Promise<ChargeRow | undefined> {
@@ -350,6 +400,7 @@ export class Charges {
     const cdr = cdrRow?.object as DriverCdr | undefined
     const end = session?.end_date_time === undefined ? Date.now() : Date.parse(session.end_date_time)
     const sessionCost = session && cost(session.currency, session.total_cost)
+    const payment = this.#payments.view(row)
     return {
       id: row.id,
       status: row.status,
@@ -360,6 +411,7 @@ export class Charges {
       evse_uid: row.evse_uid,
       ...(row.connector_id !== null && { connector_id: row.connector_id }),
       created_at: row.created_at.toISOString(),
+      ...(payment && { payment }),
       ...(session && {
         session: {
           id: session.id,
@@ -378,6 +430,7 @@ export class Charges {
           energy_kwh: cdr.total_energy,
           time_hours: cdr.total_time,
           total_cost: cost(cdr.currency, cdr.total_cost)!,
+          ...(payment && { paid: payment.paid ?? 0, payment_state: payment.state }),
         },
       }),
     }

@@ -8,6 +8,12 @@ const Price = Type.Object({
 })
 export type Price = Static<typeof Price>
 
+/** A Price with its taxes (to the micro-unit); undefined when the CPO gave no taxes. */
+export function afterTaxes(price: Price): number | undefined {
+  const taxes = price.taxes?.reduce((sum, tax) => sum + tax.amount, 0)
+  return taxes === undefined ? undefined : Math.round((price.before_taxes + taxes) * 1e6) / 1e6
+}
+
 const CdrToken = Type.Object({ uid: Type.String({ minLength: 1, maxLength: 36 }) })
 
 export const DriverSession = Type.Object({

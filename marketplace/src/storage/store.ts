@@ -16,6 +16,7 @@ import * as managedChargers from './migrations/0031_managed_chargers.ts'
 import * as hubOutbox from './migrations/0032_hub_outbox.ts'
 import * as schedulesAndBookings from './migrations/0040_schedules_and_bookings.ts'
 import * as roamingBookings from './migrations/0041_roaming_bookings.ts'
+import * as chargePayments from './migrations/0050_charge_payments.ts'
 import * as networkBookings from './migrations/0055_network_bookings.ts'
 import * as reviewsOfBookings from './migrations/0056_reviews_of_bookings.ts'
 import * as favourites from './migrations/0060_favourites.ts'
@@ -91,6 +92,14 @@ export interface MarketplaceTables {
     session_id: string | null
     created_at: Timestamp
     updated_at: Timestamp
+    /** How the charge is paid (decision 0036): AUTHORISED, CAPTURED, RELEASED, BOOKING; null: unpaid. */
+    payment_state: string | null
+    payment_id: string | null
+    booking_id: string | null
+    payment_currency: string | null
+    held_minor: number | null
+    paid_minor: number | null
+    unpaid_minor: number | null
   }
   driver_sessions: {
     country_code: string
@@ -274,6 +283,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032_hub_outbox': hubOutbox,
   '0040_schedules_and_bookings': schedulesAndBookings,
   '0041_roaming_bookings': roamingBookings,
+  '0050_charge_payments': chargePayments,
   '0055_network_bookings': networkBookings,
   '0056_reviews_of_bookings': reviewsOfBookings,
   '0060_favourites': favourites,

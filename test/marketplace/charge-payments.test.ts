@@ -1,0 +1,276 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Charge } from '../../marketplace/src/driving/charge.schema.ts'
+import { aCommandResponse, aCommandResult } from '../fixtures/commands.ts'
+import { aCdr, aCdrToken } from '../fixtures/cdrs.ts'
+import { aLocation } from '../fixtures/locations.ts'
+import { aSession } from '../fixtures/sessions.ts'
+import { aTariff } from '../fixtures/tariffs.ts'
+import { envelope } from '../support/fake-platform.ts'
+import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
+import { STORE_VARIANTS } from '../support/test-store.ts'
+import { DECLINED_CARD, startFakeStripe, type FakeStripe } from './fake-stripe.ts'
+import { CHARGER, startHubAndMarketplace, type HubAndMarketplace, type ListingAnswer } from './support.ts'
+
+/**
+ * Charges paid by card (decision 0036): a hold before the START_SESSION, the CDR's cost captured once,
+ * the hold released when the start fails; a declined card starts nothing. A marketplace driver at a
+ * roaming CPO (the fake DE RCP) through the hub; the hold at an own charger is end-to-end.test.ts.
+ */
+
+const MARKETPLACE_EMSP = { country_code: 'NL', party_id: 'SHD' }
+const AT_LOC = { country_code: 'DE', party_id: 'RCP', location_id: 'LOC-P1', evse_uid: 'EVSE-A' }
+/** MARKETPLACE_CHARGE_HOLD of these tests: 30.00 EUR. */
+const HOLD_MINOR = 3000
+
+describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
+  let running: HubAndMarketplace
+  let cpo: ConnectedParty
+  let stripe: FakeStripe
+  let driver: string
+  let tokenUid: string
+
+  beforeAll(async () => {
+    stripe = await startFakeStripe()
+    running = await startHubAndMarketplace(engine, {
+      env: {
+        MARKETPLACE_STRIPE_SECRET_KEY: stripe.secretKey,
+        MARKETPLACE_STRIPE_API_URL: stripe.url,
+        MARKETPLACE_CHARGE_HOLD: String(HOLD_MINOR),
+      },
+    })
+    cpo = await connectParty(running.hub, 'CPO', 'DE', 'RCP')
+    for (const command of ['START_SESSION', 'STOP_SESSION'])
+      cpo.platform.answer('POST', `/2.3.0/receiver/commands/${command}`, () => ({
+        status: 200,
+        body: envelope(aCommandResponse()),
+      }))
+    await cpo.call('/receiver/tariffs/DE/RCP/AC-STANDARD', {
+      method: 'PUT',
+      body: aTariff({ id: 'AC-STANDARD' }, cpo.party),
+    })
+    const location = await cpo.call('/receiver/locations/DE/RCP/LOC-P1', {
+      method: 'PUT',
+      body: aLocation({ id: 'LOC-P1' }, cpo.party),
+    })
+    expect(location.body.status_code, location.text).toBe(1000)
+    await eventually(async () =>
+      expect(
+        await running.store.db
+          .selectFrom('network_locations')
+          .select('id')
+          .where('id', '=', 'LOC-P1')
+          .execute(),
+      ).toHaveLength(1),
+    )
+    driver = await running.signUp('paying.driver@example.org')
+    const token = await running.api<{ uid: string }>('GET', '/driver/token', undefined, driver)
+    tokenUid = token.body.uid
+  })
+
+  afterAll(async () => {
+    await cpo?.platform.close()
+    await running?.close()
+    await stripe?.close()
+  })
+
+  const startCommands = () => cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/START_SESSION')
+  const intentOf = (charge: Charge) =>
+    [...stripe.intents.values()].find((intent) => intent.description?.includes(charge.id))
+
+  /** The START_SESSION's callback answered with `result` by the CPO. */
+  async function commandResult(result: 'ACCEPTED' | 'REJECTED') {
+    const callback = String((startCommands().at(-1)!.body as { response_url: string }).response_url)
+    const answer = await cpo.call(callback.replace(/^.*\/ocpi\/2\.3\.0/, ''), {
+      method: 'POST',
+      body: aCommandResult({ result }),
+    })
+    expect(answer.body.status_code, answer.text).toBe(1000)
+  }
+
+  it("holds the card before the START_SESSION and captures the CDR's cost with VAT once, even when CDRs come twice", async () => {
+    const started = await running.api<Charge>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    expect(started.status, started.text).toBe(201)
+    expect(started.body).toMatchObject({
+      status: 'ACCEPTED',
+      payment: { state: 'AUTHORISED', currency: 'EUR', held: 30 },
+    })
+    const charge = started.body
+    expect(intentOf(charge)).toMatchObject({
+      amount: HOLD_MINOR,
+      capture_method: 'manual',
+      payment_method: 'pm_card_visa',
+      status: 'requires_capture',
+    })
+    // The hold came first: the START_SESSION went out after Stripe's answer.
+    expect(startCommands().at(-1)!.body).toMatchObject({ authorization_reference: charge.id })
+    await commandResult('ACCEPTED')
+
+    const cdrToken = aCdrToken(MARKETPLACE_EMSP, { uid: tokenUid, type: 'APP_USER' })
+    const session = aSession(
+      { id: 'SES-P1', location_id: 'LOC-P1', authorization_reference: charge.id, cdr_token: cdrToken },
+      cpo.party,
+      MARKETPLACE_EMSP,
+    )
+    const put = await cpo.call('/receiver/sessions/DE/RCP/SES-P1', { method: 'PUT', body: session })
+    expect(put.body.status_code, put.text).toBe(1000)
+    const cdr = aCdr(
+      { id: 'CDR-P1', session_id: 'SES-P1', authorization_reference: charge.id, cdr_token: cdrToken },
+      cpo.party,
+      MARKETPLACE_EMSP,
+    )
+    // The same CDR twice (the hub delivers it once), then another CDR of the same Session (which the hub
+    // does deliver): the charge is captured once.
+    for (const body of [cdr, cdr, { ...cdr, id: 'CDR-P1-AGAIN' }]) {
+      const posted = await cpo.call('/receiver/cdrs', { method: 'POST', body })
+      expect(posted.body.status_code, posted.text).toBe(1000)
+    }
+    await eventually(async () =>
+      expect(
+        await running.store.db
+          .selectFrom('driver_cdrs')
+          .select('id')
+          .where('session_id', '=', 'SES-P1')
+          .execute(),
+      ).toHaveLength(2),
+    )
+
+    const done = await running.api<Charge>('GET', `/charges/${charge.id}`, undefined, driver)
+    expect(done.body).toMatchObject({
+      status: 'COMPLETED',
+      payment: { state: 'CAPTURED', held: 30, paid: 10.78 },
+      receipt: { total_cost: { after_taxes: 10.78 }, paid: 10.78, payment_state: 'CAPTURED' },
+    })
+    expect(intentOf(charge)).toMatchObject({ status: 'succeeded', amount_received: 1078 })
+    const intentId = intentOf(charge)!.id
+    expect(stripe.requests.filter((r) => r.path === `/v1/payment_intents/${intentId}/capture`)).toHaveLength(
+      1,
+    )
+  })
+
+  it('captures the whole hold of a CDR that costs more, and shows the rest as unpaid', async () => {
+    const started = await running.api<Charge>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    expect(started.status, started.text).toBe(201)
+    const charge = started.body
+    const cdrToken = aCdrToken(MARKETPLACE_EMSP, { uid: tokenUid, type: 'APP_USER' })
+    const session = aSession(
+      { id: 'SES-P2', location_id: 'LOC-P1', authorization_reference: charge.id, cdr_token: cdrToken },
+      cpo.party,
+      MARKETPLACE_EMSP,
+    )
+    await cpo.call('/receiver/sessions/DE/RCP/SES-P2', { method: 'PUT', body: session })
+    const cdr = aCdr(
+      {
+        id: 'CDR-P2',
+        session_id: 'SES-P2',
+        authorization_reference: charge.id,
+        cdr_token: cdrToken,
+        total_cost: { before_taxes: 35, taxes: [{ name: 'VAT', percentage: 21, amount: 7.35 }] },
+      },
+      cpo.party,
+      MARKETPLACE_EMSP,
+    )
+    const posted = await cpo.call('/receiver/cdrs', { method: 'POST', body: cdr })
+    expect(posted.body.status_code, posted.text).toBe(1000)
+    const done = await running.api<Charge>('GET', `/charges/${charge.id}`, undefined, driver)
+    expect(done.body).toMatchObject({
+      payment: { state: 'CAPTURED', held: 30, paid: 30, unpaid: 12.35 },
+      receipt: { paid: 30, payment_state: 'CAPTURED' },
+    })
+    expect(intentOf(charge)).toMatchObject({ status: 'succeeded', amount_received: HOLD_MINOR })
+  })
+
+  it('refuses the start with 402 in words when the card is declined, and sends no START_SESSION', async () => {
+    const commandsBefore = startCommands().length
+    const refused = await running.api<{ message: string }>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: DECLINED_CARD },
+      driver,
+    )
+    expect(refused.status, refused.text).toBe(402)
+    expect(refused.body.message).toMatch(/card was not accepted.*not started.*declined/i)
+    expect(startCommands()).toHaveLength(commandsBefore)
+    const charges = await running.api<Charge[]>('GET', '/charges', undefined, driver)
+    expect(charges.body).toHaveLength(2)
+
+    const without = await running.api<{ message: string }>('POST', '/charges', AT_LOC, driver)
+    expect(without.status, without.text).toBe(400)
+    expect(without.body.message).toMatch(/^payment_method: required/)
+    expect(startCommands()).toHaveLength(commandsBefore)
+  })
+
+  it('releases the hold when the CPO rejects the start, at once or in its CommandResult', async () => {
+    const started = await running.api<Charge>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    expect(started.status, started.text).toBe(201)
+    expect(intentOf(started.body)).toMatchObject({ status: 'requires_capture' })
+    await commandResult('REJECTED')
+    const failed = await running.api<Charge>('GET', `/charges/${started.body.id}`, undefined, driver)
+    expect(failed.body).toMatchObject({
+      status: 'FAILED',
+      status_reason: 'The charger did not start: REJECTED',
+      payment: { state: 'RELEASED', held: 30, paid: 0 },
+    })
+    expect(intentOf(started.body)).toMatchObject({ status: 'canceled', amount_received: 0 })
+
+    cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+      status: 200,
+      body: envelope(aCommandResponse({ result: 'REJECTED' })),
+    }))
+    const refused = await running.api<{ message: string }>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    expect(refused.status, refused.text).toBe(409)
+    const [latest] = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body
+    expect(latest).toMatchObject({ status: 'FAILED', payment: { state: 'RELEASED', paid: 0 } })
+    expect(intentOf(latest!)).toMatchObject({ status: 'canceled', amount_received: 0 })
+  })
+
+  it("refuses a start at the marketplace's own charger that is not connected, in words, holding nothing", async () => {
+    const owner = await running.signUp('offline.owner@example.org')
+    const listing = await running.api<ListingAnswer>('POST', '/listings', CHARGER, owner)
+    expect(listing.status, listing.text).toBe(201)
+    const charger = await running.api(
+      'PUT',
+      `/listings/${listing.body.id}/charger`,
+      { identity: 'OFF-CP' },
+      owner,
+    )
+    expect(charger.status, charger.text).toBe(200)
+    const intentsBefore = stripe.intents.size
+    const refused = await running.api<{ message: string }>(
+      'POST',
+      '/charges',
+      {
+        country_code: 'NL',
+        party_id: 'SHR',
+        location_id: listing.body.id,
+        evse_uid: `${listing.body.id}-1`,
+        payment_method: 'pm_card_visa',
+      },
+      driver,
+    )
+    expect(refused.status, refused.text).toBe(409)
+    expect(refused.body.message).toBe(
+      `The charger at ${CHARGER.name} is not connected right now, so it cannot start: try again later`,
+    )
+    expect(stripe.intents.size).toBe(intentsBefore)
+  })
+})
