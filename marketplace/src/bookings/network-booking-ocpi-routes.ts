@@ -1,12 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Value } from '@sinclair/typebox/value'
-import type { FastifyReply } from 'fastify'
 import { CommandResult } from '../driving/driving-objects.ts'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import { envelope } from '../hub/ocpi-client.ts'
-import { answerInOcpi, ObjectId, PartyParams, PushedObject } from '../hub/ocpi-receiver.ts'
+import { answerInOcpi, answerPush, ObjectId, PartyParams, PushedObject } from '../hub/ocpi-receiver.ts'
 import { hubOnly } from '../hub/ocpi-routes.ts'
-import { BookingPushRefusal, type NetworkBookings } from './network-bookings.ts'
+import type { NetworkBookings } from './network-bookings.ts'
 
 const BookingParams = Type.Object({ ...PartyParams, booking_id: ObjectId })
 const BookingLocationParams = Type.Object({ ...PartyParams, booking_location_id: ObjectId })
@@ -14,18 +13,6 @@ const ReservationResultParams = Type.Object({
   booking_id: Type.String({ format: 'uuid' }),
   command: Type.Union([Type.Literal('RESERVE_NOW'), Type.Literal('CANCEL_RESERVATION')]),
 })
-
-async function refusedInOcpi(reply: FastifyReply, write: () => Promise<void>) {
-  try {
-    await write()
-    return envelope(undefined)
-  } catch (error) {
-    if (!(error instanceof BookingPushRefusal)) throw error
-    return reply
-      .code(error.statusCode === 2003 ? 404 : 200)
-      .send(envelope(undefined, error.statusCode, error.message))
-  }
-}
 
 /**
  * The eMSP role's Bookings RECEIVER (Booking 1.1: the CPOs' BookingLocations, and the later changes of
@@ -45,7 +32,7 @@ export function networkBookingOcpiRoutes(
         url: '/receiver/bookings/:country_code/:party_id/booking_locations/:booking_location_id',
         schema: { params: BookingLocationParams, body: PushedObject },
         handler: (request, reply) =>
-          refusedInOcpi(reply, () =>
+          answerPush(reply, () =>
             bookings.writeBookingLocation(
               request.params,
               request.params.booking_location_id,
@@ -68,7 +55,7 @@ export function networkBookingOcpiRoutes(
         url: '/receiver/bookings/:country_code/:party_id/:booking_id',
         schema: { params: BookingParams, body: PushedObject },
         handler: (request, reply) =>
-          refusedInOcpi(reply, () =>
+          answerPush(reply, () =>
             bookings.updateFromCpo(request.params, request.params.booking_id, request.body),
           ),
       })

@@ -10,19 +10,10 @@ import type { CpoRef } from '../network/network-objects.ts'
 import type { MarketplaceDb, MarketplaceTables, OcpiObject } from '../storage/store.ts'
 import type { Booking, BookingRequest, BookingStatus } from './booking.schema.ts'
 import { BookingRefused, checkedSlot, type Bookings } from './bookings.ts'
+import { PushRefusal } from '../hub/ocpi-receiver.ts'
 
 type NetworkBookingRow = Selectable<MarketplaceTables['network_bookings']>
 export type ReservationCommand = 'RESERVE_NOW' | 'CANCEL_RESERVATION'
-
-/** A push of the Bookings RECEIVER the marketplace does not take: 2001 (bad object) or 2003 (unknown). */
-export class BookingPushRefusal extends Error {
-  constructor(
-    readonly statusCode: 2001 | 2003,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 /**
  * RESERVE_NOW reserves from the moment the CPO takes it until `expiry_date` (OCPI has no later start):
@@ -239,15 +230,12 @@ export class NetworkBookings {
       .where('cpo_party_id', '=', cpo.party_id)
       .where('cpo_booking_id', '=', cpoBookingId)
       .executeTakeFirst()
-    if (!row) throw new BookingPushRefusal(2003, `Unknown booking ${cpoBookingId}`)
+    if (!row) throw new PushRefusal(2003, `Unknown booking ${cpoBookingId}`)
     if (body['reservation_status'] === undefined) return
     const reservationStatus = reservationStatusOf(body)
     const status = STATUS_OF_RESERVATION[reservationStatus]
     if (!status)
-      throw new BookingPushRefusal(
-        2001,
-        `reservation_status: ${reservationStatus} is not a ReservationStatus`,
-      )
+      throw new PushRefusal(2001, `reservation_status: ${reservationStatus} is not a ReservationStatus`)
     const reason =
       reservationStatus === 'RESERVED' || reservationStatus === 'PENDING' || reservationStatus === 'FULFILLED'
         ? null
@@ -269,19 +257,16 @@ export class NetworkBookings {
       .where('party_id', '=', cpo.party_id)
       .where('id', '=', id)
       .executeTakeFirst()
-    if (method === 'PATCH' && !existing) throw new BookingPushRefusal(2003, `Unknown BookingLocation ${id}`)
+    if (method === 'PATCH' && !existing) throw new PushRefusal(2003, `Unknown BookingLocation ${id}`)
     const merged = method === 'PUT' ? body : { ...existing!.object, ...body }
     if (
       merged['id'] !== id ||
       merged['country_code'] !== cpo.country_code ||
       merged['party_id'] !== cpo.party_id
     )
-      throw new BookingPushRefusal(
-        2001,
-        "The BookingLocation's country_code, party_id and id differ from the URL's",
-      )
+      throw new PushRefusal(2001, "The BookingLocation's country_code, party_id and id differ from the URL's")
     if (typeof merged['location_id'] !== 'string')
-      throw new BookingPushRefusal(2001, 'BookingLocation: location_id is required')
+      throw new PushRefusal(2001, 'BookingLocation: location_id is required')
     const values = {
       country_code: cpo.country_code,
       party_id: cpo.party_id,

@@ -13,21 +13,12 @@ import type { DriverTokens } from './driver-tokens.ts'
 import { afterTaxes, CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
 import { commandResultPath } from './emsp-endpoints.ts'
 import type { OwnChargers } from './own-charging.ts'
+import { PushRefusal } from '../hub/ocpi-receiver.ts'
 
 /** Why a driver's request cannot be done: the API's status code and the words. */
 export class ChargeRefusal extends Error {
   constructor(
     readonly statusCode: 400 | 402 | 404 | 409 | 502,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/** An OCPI push the marketplace does not take: 2001 (bad object) or 2003 (unknown object). */
-export class DrivingPushRefusal extends Error {
-  constructor(
-    readonly statusCode: 2001 | 2003,
     message: string,
   ) {
     super(message)
@@ -53,7 +44,7 @@ function cost(currency: string, price: Price | undefined) {
 
 function checked<T>(schema: Parameters<typeof Value.Check>[0], value: unknown, what: string): T {
   const error = Value.Errors(schema, value).First()
-  if (error) throw new DrivingPushRefusal(2001, `${what}: ${error.path || '/'} ${error.message}`)
+  if (error) throw new PushRefusal(2001, `${what}: ${error.path || '/'} ${error.message}`)
   return value as T
 }
 
@@ -211,14 +202,14 @@ export class Charges {
       .where('party_id', '=', cpo.party_id)
       .where('id', '=', id)
       .executeTakeFirst()
-    if (method === 'PATCH' && !existing) throw new DrivingPushRefusal(2003, `Unknown session ${id}`)
+    if (method === 'PATCH' && !existing) throw new PushRefusal(2003, `Unknown session ${id}`)
     const merged = method === 'PUT' ? body : { ...existing!.object, ...body }
     if (
       merged['id'] !== id ||
       merged['country_code'] !== cpo.country_code ||
       merged['party_id'] !== cpo.party_id
     )
-      throw new DrivingPushRefusal(2001, `The session's country_code, party_id and id differ from the URL's`)
+      throw new PushRefusal(2001, `The session's country_code, party_id and id differ from the URL's`)
     const session = checked<DriverSession>(DriverSession, merged, 'Session')
     const charge = await this.#chargeOfSession(cpo, session)
     const values = {

@@ -1,11 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Value } from '@sinclair/typebox/value'
-import type { FastifyReply } from 'fastify'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import { envelope } from '../hub/ocpi-client.ts'
-import { answerInOcpi, ObjectId, PartyParams, PushedObject } from '../hub/ocpi-receiver.ts'
+import { answerInOcpi, answerPush, ObjectId, PartyParams, PushedObject } from '../hub/ocpi-receiver.ts'
 import { hubOnly } from '../hub/ocpi-routes.ts'
-import { DrivingPushRefusal, type Charges } from './charges.ts'
+import type { Charges } from './charges.ts'
 import { CommandResult } from './driving-objects.ts'
 import type { DriverTokens } from './driver-tokens.ts'
 
@@ -15,17 +14,6 @@ const ResultParams = Type.Object({
   charge_id: Type.String({ format: 'uuid' }),
   command: Type.Union([Type.Literal('START_SESSION'), Type.Literal('STOP_SESSION')]),
 })
-
-async function refusedInOcpi<T>(reply: FastifyReply, write: () => Promise<T>): Promise<T | FastifyReply> {
-  try {
-    return await write()
-  } catch (error) {
-    if (!(error instanceof DrivingPushRefusal)) throw error
-    return reply
-      .code(error.statusCode === 2003 ? 404 : 200)
-      .send(envelope(undefined, error.statusCode, error.message))
-  }
-}
 
 /**
  * The eMSP role's interfaces for its drivers: Sessions and CDRs RECEIVER (the CPO's, through the hub),
@@ -47,18 +35,17 @@ export function drivingOcpiRoutes(
         url: '/receiver/sessions/:country_code/:party_id/:session_id',
         schema: { params: SessionParams, body: PushedObject },
         handler: (request, reply) =>
-          refusedInOcpi(reply, async () => {
-            await charges.writeSession(request.params, request.params.session_id, method, request.body)
-            return envelope(undefined)
-          }),
+          answerPush(reply, () =>
+            charges.writeSession(request.params, request.params.session_id, method, request.body),
+          ),
       })
     }
 
     app.post('/receiver/cdrs', { schema: { body: PushedObject } }, (request, reply) =>
-      refusedInOcpi(reply, async () => {
+      answerPush(reply, async () => {
         const cdr = await charges.receiveCdr(request.body)
         const path = [cdr.country_code, cdr.party_id, cdr.id].map(encodeURIComponent).join('/')
-        return reply.header('location', `${ocpiBase}/receiver/cdrs/${path}`).send(envelope(undefined))
+        void reply.header('location', `${ocpiBase}/receiver/cdrs/${path}`)
       }),
     )
 

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import type { OcpiObject } from '../storage/store.ts'
-import { CatalogueRefusal, type NetworkCatalogue } from './catalogue.ts'
+import type { NetworkCatalogue } from './catalogue.ts'
+import { PushRefusal } from '../hub/ocpi-receiver.ts'
 
 /** What one fill read from the hub's lists and what it kept. */
 export interface CatalogueFill {
@@ -52,11 +53,11 @@ export async function fillCatalogueFromHub(
       for (const object of page) {
         const ids = idsOf(object)
         try {
-          if (!ids) throw new CatalogueRefusal(2001, 'no country_code, party_id and id')
+          if (!ids) throw new PushRefusal(2001, 'no country_code, party_id and id')
           await writers[module](ids, object as OcpiObject)
           fill[module] += 1
         } catch (error) {
-          if (!(error instanceof CatalogueRefusal)) throw error
+          if (!(error instanceof PushRefusal)) throw error
           fill.refused += 1
           log.warn(
             { module, object: ids ?? null, reason: error.message },

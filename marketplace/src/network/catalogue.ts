@@ -9,26 +9,17 @@ import {
   type EvseStatusChange,
   type LocationPath,
 } from './network-objects.ts'
-
-/** A push the catalogue does not take, with the OCPI status code it answers (2001 bad object, 2003 unknown). */
-export class CatalogueRefusal extends Error {
-  constructor(
-    readonly statusCode: 2001 | 2003,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+import { PushRefusal } from '../hub/ocpi-receiver.ts'
 
 function checked<T>(schema: Parameters<typeof Value.Check>[0], value: unknown, what: string): T {
   const error = Value.Errors(schema, value).First()
-  if (error) throw new CatalogueRefusal(2001, `${what}: ${error.path || '/'} ${error.message}`)
+  if (error) throw new PushRefusal(2001, `${what}: ${error.path || '/'} ${error.message}`)
   return value as T
 }
 
 function sameIds(expected: string, actual: unknown, field: string): void {
   if (actual !== expected)
-    throw new CatalogueRefusal(2001, `${field} "${String(actual)}" differs from the URL's "${expected}"`)
+    throw new PushRefusal(2001, `${field} "${String(actual)}" differs from the URL's "${expected}"`)
 }
 
 /** The query of one stored Location or Tariff of a CPO, by id. */
@@ -68,10 +59,10 @@ export function locationAfter(
       sameIds(path.party_id, body['party_id'], 'party_id')
       return checked(NetworkLocation, body, 'Location')
     }
-    if (!existing) throw new CatalogueRefusal(2003, `Unknown location ${path.location_id}`)
+    if (!existing) throw new PushRefusal(2003, `Unknown location ${path.location_id}`)
     return checked(NetworkLocation, { ...existing, ...body, id: existing['id'] }, 'Location')
   }
-  if (!existing) throw new CatalogueRefusal(2003, `Unknown location ${path.location_id}`)
+  if (!existing) throw new PushRefusal(2003, `Unknown location ${path.location_id}`)
   const location = checked<NetworkLocation>(NetworkLocation, existing, 'stored Location')
   const evses = location.evses ?? []
   const index = evses.findIndex((evse) => evse.uid === path.evse_uid)
@@ -81,11 +72,11 @@ export function locationAfter(
       sameIds(path.evse_uid, body['uid'], 'uid')
       evse = checked(NetworkEvse, body, 'EVSE')
     } else {
-      if (index < 0) throw new CatalogueRefusal(2003, `Unknown EVSE ${path.evse_uid}`)
+      if (index < 0) throw new PushRefusal(2003, `Unknown EVSE ${path.evse_uid}`)
       evse = checked(NetworkEvse, { ...evses[index], ...body, uid: path.evse_uid }, 'EVSE')
     }
   } else {
-    if (index < 0) throw new CatalogueRefusal(2003, `Unknown EVSE ${path.evse_uid}`)
+    if (index < 0) throw new PushRefusal(2003, `Unknown EVSE ${path.evse_uid}`)
     const current = evses[index]!
     const at = current.connectors.findIndex((connector) => connector.id === path.connector_id)
     let connector: NetworkConnector
@@ -93,7 +84,7 @@ export function locationAfter(
       sameIds(path.connector_id, body['id'], 'id')
       connector = checked(NetworkConnector, body, 'Connector')
     } else {
-      if (at < 0) throw new CatalogueRefusal(2003, `Unknown connector ${path.connector_id}`)
+      if (at < 0) throw new PushRefusal(2003, `Unknown connector ${path.connector_id}`)
       connector = checked(
         NetworkConnector,
         { ...current.connectors[at], ...body, id: path.connector_id },
@@ -151,7 +142,7 @@ export class NetworkCatalogue {
   }
 
   /**
-   * Applies a PUT or PATCH of the Locations receiver; throws CatalogueRefusal when it cannot. With
+   * Applies a PUT or PATCH of the Locations receiver; throws PushRefusal when it cannot. With
    * `keepNewer` (a Location read from the hub's list), a stored copy with a later `last_updated` stays: a
    * push that came while the list was read is newer than the list.
    */

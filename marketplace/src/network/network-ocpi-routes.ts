@@ -2,9 +2,9 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyReply } from 'fastify'
 import type { HubConnection } from '../hub/hub-connection.ts'
 import { envelope } from '../hub/ocpi-client.ts'
-import { answerInOcpi, ObjectId, PartyParams, PushedObject } from '../hub/ocpi-receiver.ts'
+import { answerInOcpi, answerPush, ObjectId, PartyParams, PushedObject } from '../hub/ocpi-receiver.ts'
 import { hubOnly } from '../hub/ocpi-routes.ts'
-import { CatalogueRefusal, type NetworkCatalogue } from './catalogue.ts'
+import type { NetworkCatalogue } from './catalogue.ts'
 import type { LocationPath } from './network-objects.ts'
 
 const LocationParams = Type.Object({ ...PartyParams, location_id: ObjectId })
@@ -16,18 +16,6 @@ const ConnectorParams = Type.Object({
   connector_id: ObjectId,
 })
 const TariffParams = Type.Object({ ...PartyParams, tariff_id: ObjectId })
-
-async function refusedInOcpi(reply: FastifyReply, write: () => Promise<void>) {
-  try {
-    await write()
-    return envelope(undefined)
-  } catch (error) {
-    if (!(error instanceof CatalogueRefusal)) throw error
-    return reply
-      .code(error.statusCode === 2003 ? 404 : 200)
-      .send(envelope(undefined, error.statusCode, error.message))
-  }
-}
 
 /**
  * The eMSP role's Locations and Tariffs RECEIVER interfaces: the hub sends every CPO's Locations (PUT and
@@ -43,7 +31,7 @@ export function networkOcpiRoutes(
 
     for (const method of ['PUT', 'PATCH'] as const) {
       const write = (reply: FastifyReply, path: LocationPath, body: Record<string, unknown>) =>
-        refusedInOcpi(reply, () => catalogue.writeLocation(path, method, body))
+        answerPush(reply, () => catalogue.writeLocation(path, method, body))
       app.route({
         method,
         url: '/receiver/locations/:country_code/:party_id/:location_id',
@@ -78,9 +66,7 @@ export function networkOcpiRoutes(
       '/receiver/tariffs/:country_code/:party_id/:tariff_id',
       { schema: { params: TariffParams, body: PushedObject } },
       (request, reply) =>
-        refusedInOcpi(reply, () =>
-          catalogue.putTariff(request.params, request.params.tariff_id, request.body),
-        ),
+        answerPush(reply, () => catalogue.putTariff(request.params, request.params.tariff_id, request.body)),
     )
 
     app.delete(
