@@ -220,6 +220,7 @@ export async function buildMarketplace(
   const frontEndSettings = {
     currency: config.currency,
     map: { tile_url: config.mapTileUrl ?? null, attribution: config.mapAttribution },
+    card_payments: payments !== undefined,
     cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
   }
   for (const frontEnd of ['app', 'owner'])

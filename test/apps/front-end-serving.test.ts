@@ -24,6 +24,7 @@ describe('a front end served by the marketplace', () => {
       settings: {
         currency: 'EUR',
         map: { tile_url: null, attribution: '' },
+        card_payments: false,
         cpo: { country_code: 'NL', party_id: 'SHR' },
       },
     })
@@ -57,6 +58,7 @@ describe('a front end served by the marketplace', () => {
     expect(settings.json()).toEqual({
       currency: 'EUR',
       map: { tile_url: null, attribution: '' },
+      card_payments: false,
       cpo: { country_code: 'NL', party_id: 'SHR' },
     })
     const api = await app.inject({ url: '/api/me' })

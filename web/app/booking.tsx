@@ -13,17 +13,13 @@ import {
   type Schedule,
 } from './market-api.ts'
 import { STRINGS } from './strings.ts'
+import { CardChoice, TEST_CARDS } from './card-choice.tsx'
 
 const HOUR = 3_600_000
 /** How far ahead the calendar reaches. */
 const CALENDAR_DAYS = 14
 /** Slot lengths offered, in hours. */
 const LENGTHS = [1, 2, 3, 4]
-/**
- * Stripe's own test payment methods: Stripe.js cannot load here, so the app offers these instead of a card
- * form (decision 0038). A live Stripe account refuses them (402), so they cannot pay for real.
- */
-const TEST_CARDS = ['pm_card_visa', 'pm_card_chargeDeclined']
 
 interface Bookable {
   readonly terms: BookingTerms
@@ -156,7 +152,7 @@ export function BookPage(props: {
   const [dayIndex, setDayIndex] = useState(0)
   const [hours, setHours] = useState(1)
   const [chosen, setChosen] = useState<string>('')
-  const [card, setCard] = useState(TEST_CARDS[0]!)
+  const [card, setCard] = useState<string>(TEST_CARDS[0])
   const book = useAction(async (start: Date, end: Date, price: number) => {
     const booking = await request<Booking>('POST', '/bookings', {
       listing_id: listingIdOf(props.location!),
@@ -255,20 +251,7 @@ export function BookPage(props: {
                 <dt>{STRINGS.book.cancellation}</dt>
                 <dd>{cancellationWords(data.terms, props.currency)}</dd>
               </dl>
-              {price > 0 ? (
-                <fieldset>
-                  <legend>{STRINGS.book.card}</legend>
-                  <p class="note">{STRINGS.book.testMode}</p>
-                  {TEST_CARDS.map((id) => (
-                    <label key={id} class="check">
-                      <input type="radio" name="card" checked={card === id} onChange={() => setCard(id)} />
-                      {STRINGS.book.testCards[id]}
-                    </label>
-                  ))}
-                </fieldset>
-              ) : (
-                <p>{STRINGS.book.noCard}</p>
-              )}
+              {price > 0 ? <CardChoice card={card} onChoose={setCard} /> : <p>{STRINGS.book.noCard}</p>}
               <ErrorNote error={book.error} />
               <button type="submit" disabled={book.busy}>
                 {STRINGS.book.confirm(money(price, props.currency))}

@@ -23,6 +23,7 @@ import { BookingInfo, BookingsPage, BookPage } from './booking.tsx'
 import { areaOf, FindMap, type Area } from './find-map.tsx'
 import { connectorWords, money, statusWords } from './format.ts'
 import { STRINGS } from './strings.ts'
+import { CardChoice, TEST_CARDS } from './card-choice.tsx'
 
 const LAST_SEARCH = 'driver-app:last-search'
 /** The whole world: the first slice searches everywhere and lets the map fit the results. */
@@ -72,6 +73,8 @@ function readLastSearch(): LastSearch {
 interface Settings {
   readonly currency: string
   readonly map: MapSettings
+  /** The marketplace takes cards: a charge's start holds an amount on the driver's card. */
+  readonly card_payments: boolean
 }
 
 function App() {
@@ -82,6 +85,7 @@ function App() {
   const [settings, setSettings] = useState<Settings>({
     currency: 'EUR',
     map: { tile_url: null, attribution: '' },
+    card_payments: false,
   })
 
   useEffect(() => {
@@ -115,7 +119,13 @@ function App() {
     page = book ? (
       <BookPage location={found} member={member} currency={settings.currency} />
     ) : (
-      <ChargerPage location={found} member={member} currency={settings.currency} favourites={favourites} />
+      <ChargerPage
+        location={found}
+        member={member}
+        currency={settings.currency}
+        cardPayments={settings.card_payments}
+        favourites={favourites}
+      />
     )
   } else if (charge) page = <ChargePage id={charge[1]!} />
   else if (path === '/charges') page = <ChargesPage member={member} />
@@ -418,9 +428,11 @@ function ChargerPage(props: {
   location: FoundLocation | undefined
   member: Member | null | undefined
   currency: string
+  cardPayments: boolean
   favourites: ReturnType<typeof useFavourites>
 }) {
   const location = props.location
+  const [card, setCard] = useState<string>(TEST_CARDS[0])
   const reviews = useLoad(
     () =>
       location
@@ -436,6 +448,7 @@ function ChargerPage(props: {
       location_id: location.id,
       evse_uid: evseUid,
       connector_id: connectorId,
+      ...(props.cardPayments && { payment_method: card }),
     })
     navigate(`/charges/${charge.id}`)
   })
@@ -483,6 +496,12 @@ function ChargerPage(props: {
         <p class="note">
           <Link to="/account">{STRINGS.charger.signInToStart}</Link>
         </p>
+      )}
+      {props.member && props.cardPayments && (
+        <>
+          <p class="note">{STRINGS.charger.cardHold}</p>
+          <CardChoice card={card} onChoose={setCard} />
+        </>
       )}
       <ul class="evses">
         {location.evses.map((evse) => (

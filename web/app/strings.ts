@@ -61,6 +61,8 @@ export const STRINGS = {
     reviews: 'Reviews',
     start: 'Start charging',
     startAt: (evse: string) => `Start charging at ${evse}`,
+    cardHold:
+      'Starting a charge holds an amount on your card; you pay only what the charge costs, once it ends.',
     signInToStart: 'Sign in to start a charge.',
     power: (kw: number) => `${kw} kW`,
     notFound: 'This charger is not in the last search. Go back to the list and search again.',

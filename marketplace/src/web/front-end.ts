@@ -25,6 +25,8 @@ export interface FrontEndSettings {
   readonly currency: string
   /** The map's tile source; none: the basemap shipped with the front ends. */
   readonly map: { readonly tile_url: string | null; readonly attribution: string }
+  /** Whether the marketplace takes cards (a payment provider is set): a charge's start then needs one. */
+  readonly card_payments: boolean
   /** The marketplace's CPO party: a listing's Location (and its reviews) is under it. */
   readonly cpo: { readonly country_code: string; readonly party_id: string }
 }
