@@ -190,7 +190,9 @@ export async function buildMarketplace(
     await app.register(drivingOcpiRoutes(hub, charges, tokens, ocpiBase), { prefix: '/ocpi/2.3.0' })
     await app.register(chargeRoutes(charges, tokens, signedInMember(accounts)), { prefix: '/api' })
     const reviews = new Reviews(store.db, { country_code: config.countryCode, party_id: config.cpoPartyId })
-    await app.register(discoveryRoutes(new Discovery(catalogue, reviews), catalogue), { prefix: '/api' })
+    await app.register(discoveryRoutes(new Discovery(catalogue, reviews, cpo.photosUrl), catalogue), {
+      prefix: '/api',
+    })
     await app.register(reviewRoutes(reviews, signedInMember(accounts), config.adminToken), { prefix: '/api' })
     personalData.register(drivingPersonalData(tokens, charges, store.db))
     personalData.register(

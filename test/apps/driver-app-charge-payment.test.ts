@@ -14,7 +14,8 @@ const START_SESSION = '/2.3.0/receiver/commands/START_SESSION'
 
 /**
  * A marketplace that takes cards: the driver app asks for a card before a charge starts at a roaming CPO,
- * a declined card starts nothing (in words), and a good one is held before the CPO is asked to start.
+ * a declined card starts nothing (in words), and a good one is held before the CPO is asked to start. The
+ * charger's page shows what its CPO told of the place (photos, the way in, opening hours).
  */
 describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
   'paying for a charge in the driver app (%s)',
@@ -37,7 +38,23 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       cpo.platform.answer('POST', START_SESSION, () => ({ status: 200, body: envelope(aCommandResponse()) }))
       const put = await cpo.call('/receiver/locations/DE/PCP/LOC-PAID', {
         method: 'PUT',
-        body: aLocation({ id: 'LOC-PAID', name: 'Paid Corner' }, cpo.party),
+        body: aLocation(
+          {
+            id: 'LOC-PAID',
+            name: 'Paid Corner',
+            images: [
+              { url: 'https://photos.example.org/paid-corner.jpg', category: 'LOCATION', type: 'jpeg' },
+              // Not over HTTPS: left out of the page.
+              { url: 'http://photos.example.org/plain.jpg', category: 'ENTRANCE', type: 'jpeg' },
+            ],
+            directions: [{ language: 'en', text: 'Behind the bakery, second bay on the left.' }],
+            opening_times: {
+              twentyfourseven: false,
+              regular_hours: [{ weekday: 1, period_begin: '07:00', period_end: '19:00' }],
+            },
+          },
+          cpo.party,
+        ),
       })
       expect(put.body.status_code, put.text).toBe(1000)
       ;({ browser } = await openBrowser())
@@ -69,6 +86,13 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       await page.getByRole('heading', { level: 1, name: 'Find a charger' }).waitFor()
       await page.getByRole('link', { name: 'Paid Corner' }).click()
       await page.getByRole('heading', { level: 1, name: 'Paid Corner' }).waitFor()
+      // What the CPO told of the place: its photo (HTTPS only), the way in and the opening hours.
+      expect(await page.getByRole('img', { name: /^Photo \d of Paid Corner$/ }).count()).toBe(1)
+      expect(await page.getByRole('img', { name: 'Photo 1 of Paid Corner' }).getAttribute('src')).toBe(
+        'https://photos.example.org/paid-corner.jpg',
+      )
+      await page.getByText('Behind the bakery, second bay on the left.').waitFor()
+      await page.getByText('Monday 07:00–19:00').waitFor()
       const evse = aLocation().evses![0]!.uid
 
       await page.getByLabel('Test card that the bank declines').check()

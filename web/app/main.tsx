@@ -481,6 +481,7 @@ function ChargerPage(props: {
           <ErrorNote error={props.favourites.toggle.error} />
         </>
       )}
+      <LocationDetailsView location={location} />
       <h2>{STRINGS.charger.price}</h2>
       <p>
         {location.typical_charge
@@ -550,6 +551,53 @@ function ChargerPage(props: {
               </li>
             ))}
           </ul>
+        </>
+      )}
+    </>
+  )
+}
+
+/** A charger's photos, how to get to it and when it is open, as its operator described it. */
+function LocationDetailsView({ location }: { location: FoundLocation }) {
+  const name = location.name ?? location.id
+  const images = location.images ?? []
+  const texts = location.directions ?? []
+  const directions = texts.find((text) => navigator.language.startsWith(text.language)) ?? texts[0]
+  const hours = location.opening_times
+  return (
+    <>
+      {images.length > 0 && (
+        <div class="photos">
+          {images.map((image, index) => (
+            <img
+              key={image.url}
+              src={image.url}
+              alt={STRINGS.charger.photo(index + 1, name)}
+              loading="lazy"
+            />
+          ))}
+        </div>
+      )}
+      {directions && (
+        <>
+          <h2>{STRINGS.charger.directions}</h2>
+          <p>{directions.text}</p>
+        </>
+      )}
+      {hours && (
+        <>
+          <h2>{STRINGS.book.openingHours}</h2>
+          {hours.twentyfourseven ? (
+            <p>{STRINGS.charger.alwaysOpen}</p>
+          ) : (
+            <ul>
+              {hours.regular_hours.map((period) => (
+                <li key={`${period.weekday}-${period.period_begin}`}>
+                  {STRINGS.book.weekdays[period.weekday - 1]} {period.period_begin}–{period.period_end}
+                </li>
+              ))}
+            </ul>
+          )}
         </>
       )}
     </>

@@ -29,6 +29,13 @@ export interface FoundLocation {
     }[]
   }[]
   readonly available_evses: number
+  // Optional here: a search kept offline by an earlier version of the app has none.
+  readonly images?: readonly { url: string; category?: string }[]
+  readonly directions?: readonly { language: string; text: string }[]
+  readonly opening_times?: {
+    twentyfourseven: boolean
+    regular_hours: readonly { weekday: number; period_begin: string; period_end: string }[]
+  }
   readonly rating: Rating
   readonly typical_charge?: { energy_kwh: number; currency: string; price: number }
 }

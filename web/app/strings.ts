@@ -61,6 +61,9 @@ export const STRINGS = {
     reviews: 'Reviews',
     start: 'Start charging',
     startAt: (evse: string) => `Start charging at ${evse}`,
+    photo: (number: number, name: string) => `Photo ${number} of ${name}`,
+    directions: 'How to get there',
+    alwaysOpen: 'Open day and night, every day.',
     cardHold:
       'Starting a charge holds an amount on your card; you pay only what the charge costs, once it ends.',
     signInToStart: 'Sign in to start a charge.',

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { FoundDirection, FoundImage, FoundOpeningTimes } from './location-details.ts'
 
 const Latitude = Type.Number({ minimum: -90, maximum: 90 })
 const Longitude = Type.Number({ minimum: -180, maximum: 180 })
@@ -60,6 +61,10 @@ export const FoundLocation = Type.Object({
     Type.Object({ uid: Type.String(), status: Type.String(), connectors: Type.Array(FoundConnector) }),
   ),
   available_evses: Type.Integer(),
+  /** Photos (HTTPS, or the marketplace's own), access instructions and opening times, for the charger's page. */
+  images: Type.Array(FoundImage),
+  directions: Type.Array(FoundDirection),
+  opening_times: Type.Optional(FoundOpeningTimes),
   /** Drivers' average rating (1–5) and the number of ratings; 0 and 0 when nobody rated it yet. */
   rating: Type.Object({ average: Type.Number(), count: Type.Integer() }),
   /** The cheapest fitting connector's price for a typical charge, from the tariff engine; absent: no Tariff. */

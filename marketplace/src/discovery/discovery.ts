@@ -4,6 +4,7 @@ import type { Bounds, NetworkCatalogue } from '../network/catalogue.ts'
 import type { NetworkConnector, NetworkLocation } from '../network/network-objects.ts'
 import { locationKey, type Reviews } from '../reviews/reviews.ts'
 import type { FoundLocation, SearchQuery } from './discovery.schema.ts'
+import { locationDetails } from './location-details.ts'
 
 /** The typical charge a price filter and quote are for (docs/decisions/0027). */
 export const TYPICAL_CHARGE_KWH = 20
@@ -69,8 +70,11 @@ function powerKw(connector: NetworkConnector): number | undefined {
 export class Discovery {
   readonly #catalogue: NetworkCatalogue
   readonly #reviews: Reviews
+  /** Where the marketplace serves its listings' photos: shown on a charger's page like HTTPS ones. */
+  readonly #ownPhotosUrl: string
 
-  constructor(catalogue: NetworkCatalogue, reviews: Reviews) {
+  constructor(catalogue: NetworkCatalogue, reviews: Reviews, ownPhotosUrl: string) {
+    this.#ownPhotosUrl = ownPhotosUrl
     this.#catalogue = catalogue
     this.#reviews = reviews
   }
@@ -127,6 +131,7 @@ export class Discovery {
           })),
         })),
         available_evses: evses.filter((evse) => evse.status === 'AVAILABLE').length,
+        ...locationDetails(location, this.#ownPhotosUrl),
         rating,
         ...(typical && { typical_charge: typical }),
       })

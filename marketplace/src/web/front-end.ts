@@ -96,7 +96,8 @@ function contentSecurityPolicy(tileUrl: string | null): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    `img-src 'self' data: blob:${tileOrigin ? ` ${tileOrigin}` : ''}`,
+    // CPOs' photos of their Locations are on their own servers: any over HTTPS.
+    `img-src 'self' data: blob: https:${tileOrigin ? ` ${tileOrigin}` : ''}`,
     "font-src 'self'",
     "connect-src 'self'",
     "manifest-src 'self'",
