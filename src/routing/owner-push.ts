@@ -131,10 +131,10 @@ export async function pushOwnedObject(
 }
 
 /**
- * A Location or Tariff write to one party is queued, not forwarded, while the outbox still holds earlier
- * writes of the same object to that party: forwarded at once it would overtake them. A peer hub relies on
- * it: the withdrawal addressed to it reaches its parties through its queue, and the catch-up addressed to
- * one of them right after must not arrive first (docs/agreements.md).
+ * A peer hub's Location or Tariff write to one party is queued, not forwarded, while the outbox still
+ * holds earlier writes of the same object to that party: forwarded at once it would overtake them. The
+ * withdrawal addressed to this hub reaches its parties through its queue, and the catch-up addressed to one
+ * of them right after must not arrive first (docs/agreements.md).
  */
 async function queuedBehindWaitingWrites(
   context: HubContext,
@@ -144,6 +144,9 @@ async function queuedBehindWaitingWrites(
   from: PartyRef,
 ): Promise<boolean> {
   if (write.module !== 'locations' && write.module !== 'tariffs') return false
+  // Only a peer hub's writes: a party's own targeted Tariff is kept for the party once it accepted it, which
+  // only its answer tells (docs/pricing.md), so it goes at once.
+  if (!context.directory.platform(source.requester.platformId)?.peer_hub) return false
   const message = {
     receiverPlatformId: destination.platform.id,
     to: destination.party,

@@ -39,6 +39,8 @@ export interface ConnectOptions {
    * `{ Booking: 'bookings' }` announces `Booking` at `{base}/{version}/receiver/bookings`.
    */
   readonly extraReceivers?: Readonly<Record<string, string>>
+  /** Invited as a peer hub (POST /admin/peers/invitations): the party is one the peer presents. */
+  readonly peerHub?: boolean
 }
 
 /**
@@ -87,13 +89,11 @@ export async function connectParty(
     ],
     version,
   })
+  const name = `${role} ${country_code}${party_id}`
   const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
     'POST',
-    '/invitations',
-    {
-      name: `${role} ${country_code}${party_id}`,
-      roles: [{ role, country_code, party_id }],
-    },
+    options.peerHub ? '/peers/invitations' : '/invitations',
+    options.peerHub ? { name } : { name, roles: [{ role, country_code, party_id }] },
   )
   if (invitation.status !== 201) throw new Error(`invitation failed: ${invitation.text}`)
   const registration = await platform.registerAt(invitation.body.versions_url, invitation.body.token_a)

@@ -10,11 +10,11 @@ const PATH = '/2.3.0/receiver/locations/NL/CPQ/LOC-Q'
 const PAST_THE_RETRY_MS = 2_500
 
 /**
- * A Location write addressed to one party must not overtake the writes of the same object still queued for
- * that party: a broadcast the party refused once waits for its retry, and the owner's later write addressed
- * to it is queued behind it, so the party ends with the later one. (A peer hub depends on it: the
- * withdrawal addressed to it reaches its parties through its queue, the catch-up addressed to one of them
- * right after must not arrive first.)
+ * A peer hub's Location write addressed to one party must not overtake the writes of the same object still
+ * queued for that party: a broadcast the party refused once waits for its retry, and the later write
+ * addressed to it is queued behind it, so the party ends with the later one. (The withdrawal addressed to a
+ * peer reaches its parties through its queue; the catch-up addressed to one of them right after must not
+ * arrive first.)
  */
 for (const engine of STORE_VARIANTS) {
   describe(`${engine}: a party-addressed write behind the queue`, () => {
@@ -24,7 +24,8 @@ for (const engine of STORE_VARIANTS) {
 
     beforeAll(async () => {
       hub = await startTestHub(engine, { DELIVERY_RETRY_BASE_MS: '1000', DELIVERY_POLL_INTERVAL_MS: '50' })
-      cpo = await connectParty(hub, 'CPO', 'NL', 'CPQ', { modules: ['locations'] })
+      // A CPO behind a peer hub: the peer is the platform that writes (docs/bridges/peering.md).
+      cpo = await connectParty(hub, 'CPO', 'NL', 'CPQ', { modules: ['locations'], peerHub: true })
       emsp = await connectParty(hub, 'EMSP', 'DE', 'EMQ', { modules: ['locations'] })
     })
 
