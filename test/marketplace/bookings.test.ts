@@ -444,6 +444,57 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     expect(patch).toMatchObject({ reservation_status: 'RESERVED' })
   })
 
+  it("sends the Session and the CDR of a roaming driver's slot at an unmanaged charger to its eMSP once the slot is over", async () => {
+    const { id } = await bookableListing('roaming.slot.owner@example.org', TERMS)
+    const asked = await network.emsp.call<{ data?: { id: string; reservation_status: string } }>(
+      '/sender/bookings',
+      {
+        method: 'POST',
+        body: {
+          country_code: 'DE',
+          party_id: 'DRV',
+          request_id: 'REQ-SLOT',
+          location_id: id,
+          booking_location_id: id,
+          tokens: [
+            { country_code: 'DE', party_id: 'DRV', uid: 'TOK3', type: 'RFID', contract_id: 'DE-DRV-C3' },
+          ],
+          period: { start_date_time: local(10, '18:00'), end_date_time: local(10, '19:00') },
+          authorization_reference: 'AUTH-SLOT',
+        },
+      },
+    )
+    expect(asked.body.data?.reservation_status, asked.text).toBe('RESERVED')
+    const bookingId = asked.body.data!.id
+    const cdrsOfSlot = () =>
+      network.emsp.inbox('cdrs').filter((request) => (request.body as { id?: string }).id === bookingId)
+    expect(cdrsOfSlot()).toEqual([])
+
+    clock = new Date(local(10, '19:00'))
+    const [cdr] = await eventually(() => {
+      const sent = cdrsOfSlot()
+      expect(sent).toHaveLength(1)
+      return sent
+    })
+    expect(cdr!.body).toMatchObject({
+      country_code: 'NL',
+      party_id: 'SHR',
+      session_id: bookingId,
+      cdr_token: { country_code: 'DE', party_id: 'DRV', uid: 'TOK3', type: 'RFID', contract_id: 'DE-DRV-C3' },
+      authorization_reference: 'AUTH-SLOT',
+      currency: 'EUR',
+      charging_periods: [{ dimensions: [{ type: 'RESERVATION_TIME', volume: 1 }] }],
+      total_cost: { before_taxes: 2.5 },
+      total_reservation_cost: { before_taxes: 2.5 },
+      total_energy: 0,
+      total_time: 1,
+    })
+    const session = network.emsp
+      .inbox('sessions')
+      .find((request) => request.path.endsWith(`/NL/SHR/${bookingId}`))
+    expect(session?.body).toMatchObject({ status: 'COMPLETED', kwh: 0, total_cost: { before_taxes: 2.5 } })
+  })
+
   it('never lets two bookings of a listing overlap, whatever slots are asked for at once (property)', async () => {
     const { id } = await bookableListing(
       'popular.owner@example.org',

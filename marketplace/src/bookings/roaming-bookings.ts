@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { HubOutbox } from '../hub/hub-outbox.ts'
+import { evseIdOf, evseUidOf } from '../listings/ocpi-objects.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 import type { BookingStatus, OcpiBookingRequest, RoamingBooker } from './booking.schema.ts'
+import { majorUnits } from '../payments/payment-provider.ts'
 import { BookingRefused, type BookingChange, type BookingRow, type Bookings } from './bookings.ts'
 import { openPeriods } from './schedule.ts'
 
@@ -34,14 +36,14 @@ export interface RoamingAnswer {
 export class RoamingBookings {
   readonly #db: MarketplaceDb
   readonly #bookings: Bookings
-  readonly #hub: Pick<HubOutbox, 'sendCpoObject'>
+  readonly #hub: Pick<HubOutbox, 'sendCpoObject' | 'deliver'>
   readonly #cpo: { readonly country_code: string; readonly party_id: string }
   readonly #now: () => Date
 
   constructor(
     db: MarketplaceDb,
     bookings: Bookings,
-    hub: Pick<HubOutbox, 'sendCpoObject'>,
+    hub: Pick<HubOutbox, 'sendCpoObject' | 'deliver'>,
     options: { cpo: { country_code: string; party_id: string }; now: () => Date },
   ) {
     this.#db = db
@@ -110,11 +112,104 @@ export class RoamingBookings {
   async #changed(change: BookingChange): Promise<void> {
     await this.#publishLocation(change.listingId)
     const booking = change.booking
-    if (booking?.roaming)
+    if (booking?.roaming) {
       await this.#hub.sendCpoObject('PATCH', 'bookings', [booking.id], {
         reservation_status: RESERVATION_STATUS[booking.status],
         last_updated: this.#now().toISOString(),
       })
+      if (booking.status === 'COMPLETED') await this.#slotCharged(booking, booking.roaming)
+    }
+  }
+
+  /**
+   * At an unmanaged charger the booked slot is the session: once it is over, its Session and CDR go to the
+   * roaming driver's eMSP, priced at the slot's price as reservation time, since roaming drivers pay
+   * through their own eMSP (managed chargers send theirs from the charger's meter values).
+   */
+  async #slotCharged(booking: BookingRow, booker: RoamingBooker): Promise<void> {
+    const listing = await this.#db
+      .selectFrom('listings')
+      .innerJoin('booking_terms', 'booking_terms.listing_id', 'listings.id')
+      .select(['listings.details', 'booking_terms.terms'])
+      .where('listings.id', '=', booking.listing_id)
+      .executeTakeFirst()
+    if (!listing?.terms.unmanaged) return
+    const to = { country_code: booker.country_code, party_id: booker.party_id }
+    const token = (booker.tokens[0] ?? {}) as Record<string, unknown>
+    const uid = typeof token['uid'] === 'string' ? token['uid'] : booker.authorization_reference
+    const cdr_token = {
+      ...to,
+      uid,
+      type: typeof token['type'] === 'string' ? token['type'] : 'APP_USER',
+      contract_id: typeof token['contract_id'] === 'string' ? token['contract_id'] : uid,
+    }
+    const hours =
+      Math.round(((booking.ends_at.getTime() - booking.starts_at.getTime()) / 3_600_000) * 10_000) / 10_000
+    const price = { before_taxes: majorUnits(booking.price_minor) }
+    const details = listing.details
+    const connector = details.connectors[0]!
+    const common = {
+      ...this.#cpo,
+      start_date_time: booking.starts_at.toISOString(),
+      end_date_time: booking.ends_at.toISOString(),
+      cdr_token,
+      auth_method: 'WHITELIST',
+      authorization_reference: booker.authorization_reference,
+      currency: booking.currency,
+      last_updated: this.#now().toISOString(),
+    }
+    await this.#hub.deliver({
+      module: 'sessions',
+      method: 'PUT',
+      path: `/${this.#cpo.country_code}/${this.#cpo.party_id}/${encodeURIComponent(booking.id)}`,
+      body: {
+        ...common,
+        id: booking.id,
+        kwh: 0,
+        location_id: booking.listing_id,
+        evse_uid: evseUidOf(booking.listing_id),
+        connector_id: '1',
+        total_cost: price,
+        status: 'COMPLETED',
+      },
+      to,
+    })
+    await this.#hub.deliver({
+      module: 'cdrs',
+      method: 'POST',
+      path: '',
+      body: {
+        ...common,
+        id: booking.id,
+        session_id: booking.id,
+        cdr_location: {
+          id: booking.listing_id,
+          name: details.name,
+          address: details.address,
+          city: details.city,
+          ...(details.postal_code === undefined ? {} : { postal_code: details.postal_code.slice(0, 10) }),
+          country: details.country,
+          coordinates: { latitude: details.latitude.toFixed(6), longitude: details.longitude.toFixed(6) },
+          evse_uid: evseUidOf(booking.listing_id),
+          evse_id: evseIdOf(this.#cpo, booking.listing_id),
+          connector_id: '1',
+          connector_standard: connector.standard,
+          connector_format: connector.format,
+          connector_power_type: connector.power_type,
+        },
+        charging_periods: [
+          {
+            start_date_time: booking.starts_at.toISOString(),
+            dimensions: [{ type: 'RESERVATION_TIME', volume: hours }],
+          },
+        ],
+        total_cost: price,
+        total_energy: 0,
+        total_time: hours,
+        total_reservation_cost: price,
+      },
+      to,
+    })
   }
 
   /** PUTs the listing's BookingLocation, once it has a schedule and booking terms. */
