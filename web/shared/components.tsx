@@ -220,3 +220,31 @@ export function RowAction(props: {
     </button>
   )
 }
+
+/** A labelled number input; its value stays the text typed (a form reads it as a number when it sends). */
+export function NumberField(props: {
+  label: ComponentChildren
+  value: string
+  onInput: (value: string) => void
+  step: string
+  min?: string
+  max?: string
+  required?: boolean
+  inputMode?: 'decimal'
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="number"
+        inputMode={props.inputMode}
+        min={props.min}
+        max={props.max}
+        step={props.step}
+        required={props.required}
+        value={props.value}
+        onInput={(event) => props.onInput(event.currentTarget.value)}
+      />
+    </label>
+  )
+}

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ErrorNote, useAction, useLoad } from '../../shared/components.tsx'
+import { ErrorNote, NumberField, useAction, useLoad } from '../../shared/components.tsx'
 import { PlacePicker } from '../../shared/map.tsx'
 import { navigate } from '../../shared/router.ts'
 import type { Connector, Listing, ListingDetails } from '../market-api.ts'
@@ -187,18 +187,15 @@ function WizardForm({ listingId, initial }: { listingId: string | undefined; ini
     label: string,
     required = false,
   ) => (
-    <label>
-      {label}
-      <input
-        type="number"
-        inputMode="decimal"
-        min="0"
-        step="0.0001"
-        required={required}
-        value={draft[key]}
-        onInput={(event) => set(key, event.currentTarget.value)}
-      />
-    </label>
+    <NumberField
+      label={label}
+      inputMode="decimal"
+      min="0"
+      step="0.0001"
+      required={required}
+      value={draft[key]}
+      onInput={(value) => set(key, value)}
+    />
   )
   const latitude = optionalNumber(draft.latitude)
   const longitude = optionalNumber(draft.longitude)
@@ -245,30 +242,24 @@ function WizardForm({ listingId, initial }: { listingId: string | undefined; ini
               }
             />
             <div class="filters">
-              <label>
-                {words.latitude}
-                <input
-                  type="number"
-                  required
-                  min="-90"
-                  max="90"
-                  step="any"
-                  value={draft.latitude}
-                  onInput={(event) => set('latitude', event.currentTarget.value)}
-                />
-              </label>
-              <label>
-                {words.longitude}
-                <input
-                  type="number"
-                  required
-                  min="-180"
-                  max="180"
-                  step="any"
-                  value={draft.longitude}
-                  onInput={(event) => set('longitude', event.currentTarget.value)}
-                />
-              </label>
+              <NumberField
+                label={words.latitude}
+                required
+                min="-90"
+                max="90"
+                step="any"
+                value={draft.latitude}
+                onInput={(value) => set('latitude', value)}
+              />
+              <NumberField
+                label={words.longitude}
+                required
+                min="-180"
+                max="180"
+                step="any"
+                value={draft.longitude}
+                onInput={(value) => set('longitude', value)}
+              />
             </div>
           </>
         )}
@@ -320,18 +311,15 @@ function WizardForm({ listingId, initial }: { listingId: string | undefined; ini
                     ))}
                   </select>
                 </label>
-                <label>
-                  {words.maxPower}
-                  <input
-                    type="number"
-                    required
-                    min="0.1"
-                    max="400"
-                    step="0.1"
-                    value={connector.max_power_kw}
-                    onInput={(event) => change({ max_power_kw: event.currentTarget.value })}
-                  />
-                </label>
+                <NumberField
+                  label={words.maxPower}
+                  required
+                  min="0.1"
+                  max="400"
+                  step="0.1"
+                  value={connector.max_power_kw}
+                  onInput={(value) => change({ max_power_kw: value })}
+                />
                 {draft.connectors.length > 1 && (
                   <button
                     type="button"

@@ -5,6 +5,7 @@ import {
   Details,
   ErrorNote,
   Link,
+  NumberField,
   StatusBadge,
   useAction,
   useLoad,
@@ -459,42 +460,33 @@ function TermsForm(props: { listingId: string; initial: BookingTerms | null; loa
           />
           {words.instant}
         </label>
-        <label>
-          {words.slotPrice} ({settings.currency})
-          <input
-            type="number"
-            required
-            min="0"
-            max="100"
-            step="0.01"
-            value={price}
-            onInput={(event) => setPrice(event.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {words.freeCancellation}
-          <input
-            type="number"
-            required
-            min="0"
-            max="720"
-            step="1"
-            value={freeHours}
-            onInput={(event) => setFreeHours(event.currentTarget.value)}
-          />
-        </label>
-        <label>
-          {words.cancellationFee} ({settings.currency})
-          <input
-            type="number"
-            required
-            min="0"
-            max="100"
-            step="0.01"
-            value={fee}
-            onInput={(event) => setFee(event.currentTarget.value)}
-          />
-        </label>
+        <NumberField
+          label={`${words.slotPrice} (${settings.currency})`}
+          required
+          min="0"
+          max="100"
+          step="0.01"
+          value={price}
+          onInput={setPrice}
+        />
+        <NumberField
+          label={words.freeCancellation}
+          required
+          min="0"
+          max="720"
+          step="1"
+          value={freeHours}
+          onInput={setFreeHours}
+        />
+        <NumberField
+          label={`${words.cancellationFee} (${settings.currency})`}
+          required
+          min="0"
+          max="100"
+          step="0.01"
+          value={fee}
+          onInput={setFee}
+        />
         <label class="check">
           <input
             type="checkbox"
