@@ -87,7 +87,7 @@ type StatementSource = (db: Db, period: Period, filter: StatementFilter) => Prom
  * The closed documents that count: of each statement (CPO, eMSP, currency, period) the latest, so a
  * correction replaces what it corrects instead of being added to it. Every document stays as it was.
  */
-export function latestDocuments(statements: readonly Statement[]): Statement[] {
+function latestDocuments(statements: readonly Statement[]): Statement[] {
   const latest = new Map<string, Statement>()
   for (const statement of statements) {
     const key = [
@@ -111,6 +111,7 @@ const closedSource: StatementSource = async (db, period, filter) =>
 async function platformStatements(
   db: Db,
   source: StatementSource,
+  status: PlatformStatement['status'],
   period: Period,
   platform: ClearingPlatform,
   partner: ClearingPlatform | undefined,
@@ -142,7 +143,7 @@ async function platformStatements(
         role,
         currency,
         period,
-        status: source === closedSource ? 'CLOSED' : 'OPEN',
+        status,
         figures: sumFigures(statements.map((statement) => statement.figures)),
         statements,
       })
@@ -158,7 +159,7 @@ export function computePlatformStatements(
   platform: ClearingPlatform,
   partner?: ClearingPlatform,
 ): Promise<PlatformStatement[]> {
-  return platformStatements(db, computeStatements, period, platform, partner)
+  return platformStatements(db, computeStatements, 'OPEN', period, platform, partner)
 }
 
 /** A platform's statements summed from the closed documents of the period (each statement's latest). */
@@ -168,5 +169,5 @@ export function closedPlatformStatements(
   platform: ClearingPlatform,
   partner?: ClearingPlatform,
 ): Promise<PlatformStatement[]> {
-  return platformStatements(db, closedSource, period, platform, partner)
+  return platformStatements(db, closedSource, 'CLOSED', period, platform, partner)
 }

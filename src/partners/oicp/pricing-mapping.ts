@@ -17,14 +17,14 @@ import type { PricingProductDataRecord, ReferenceUnit } from './oicp.schema.ts'
  */
 
 /** OICP demands a maximum power per product; a Tariff without max_power applies at any power. */
-export const UNLIMITED_POWER_KW = 1000
+const UNLIMITED_POWER_KW = 1000
 
 export type PricingOutcome =
   | { readonly kind: 'product'; readonly record: PricingProductDataRecord }
   | { readonly kind: 'refused'; readonly reason: string }
 
 /** The ProductID of a CPO's Tariff at HBS: unique across the CPOs the hub operator bundles. */
-export function productIdOf(owner: PartyRef, tariffId: string): string {
+function productIdOf(owner: PartyRef, tariffId: string): string {
   return `${owner.country_code}*${owner.party_id}*${tariffId}`
 }
 
