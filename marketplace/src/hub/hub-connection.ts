@@ -212,17 +212,12 @@ export class HubConnection {
     path: string,
     options: { method?: string; body?: unknown; to?: { country_code: string; party_id: string } } = {},
   ): Promise<unknown> {
-    const row = await this.#row()
-    if (!row) throw new OcpiCallFailed('the marketplace is not connected to a hub')
-    const endpoint = row.endpoints.find((e) => e.identifier === module && e.role === interfaceRole)
-    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${module} ${interfaceRole.toLowerCase()}`)
-    const { countryCode, emspPartyId } = this.#identity
-    return callHub(`${endpoint.url.replace(/\/+$/, '')}${path}`, row.token_to_hub, {
+    const { url, token, from } = await this.#emspEndpoint(module, interfaceRole)
+    return callHub(`${url.replace(/\/+$/, '')}${path}`, token, {
       method: options.method ?? 'GET',
       body: options.body,
       headers: {
-        'ocpi-from-country-code': countryCode,
-        'ocpi-from-party-id': emspPartyId,
+        ...from,
         ...(options.to && {
           'ocpi-to-country-code': options.to.country_code,
           'ocpi-to-party-id': options.to.party_id,
@@ -236,21 +231,27 @@ export class HubConnection {
    * CPOs), page by page as the hub's `Link` headers lead.
    */
   async *listAsEmsp(module: string): AsyncGenerator<unknown[]> {
-    const row = await this.#row()
-    if (!row) throw new OcpiCallFailed('the marketplace is not connected to a hub')
-    const endpoint = row.endpoints.find((e) => e.identifier === module && e.role === 'SENDER')
-    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${module} sender`)
-    const headers = {
-      'ocpi-from-country-code': this.#identity.countryCode,
-      'ocpi-from-party-id': this.#identity.emspPartyId,
-    }
+    const { url: first, token, from } = await this.#emspEndpoint(module, 'SENDER')
     const visited = new Set<string>()
-    for (let url: string | undefined = endpoint.url; url !== undefined && !visited.has(url);) {
+    for (let url: string | undefined = first; url !== undefined && !visited.has(url);) {
       visited.add(url)
-      const page = await pageOfHub(url, row.token_to_hub, headers)
+      const page = await pageOfHub(url, token, from)
       yield page.objects
       url = page.next
     }
+  }
+
+  /** The hub's `module` endpoint of `interfaceRole`, the token to call it, and the eMSP role's FROM headers. */
+  async #emspEndpoint(module: string, interfaceRole: 'SENDER' | 'RECEIVER') {
+    const row = await this.#row()
+    if (!row) throw new OcpiCallFailed('the marketplace is not connected to a hub')
+    const endpoint = row.endpoints.find((e) => e.identifier === module && e.role === interfaceRole)
+    if (!endpoint) throw new OcpiCallFailed(`the hub has no ${module} ${interfaceRole.toLowerCase()}`)
+    const from = {
+      'ocpi-from-country-code': this.#identity.countryCode,
+      'ocpi-from-party-id': this.#identity.emspPartyId,
+    }
+    return { url: endpoint.url, token: row.token_to_hub, from }
   }
 
   async #row() {

@@ -212,14 +212,17 @@ export class NetworkCatalogue {
       object: JSON.stringify(body),
       received_at: new Date(),
     }
-    await this.#db.transaction().execute(async (trx) => {
-      const row = await storedObject(trx, 'network_tariffs', cpo, id).forUpdate().executeTakeFirst()
-      if (keepNewer && row && isLater(row.object['last_updated'], body['last_updated'])) return
-      await trx
+    const upsert = (db: MarketplaceDb) =>
+      db
         .insertInto('network_tariffs')
         .values(values)
         .onConflict((oc) => oc.columns(['country_code', 'party_id', 'id']).doUpdateSet(values))
         .execute()
+    // A push replaces whatever is stored in one statement; only a list's copy reads the stored one first.
+    if (!keepNewer) return void (await upsert(this.#db))
+    await this.#db.transaction().execute(async (trx) => {
+      const row = await storedObject(trx, 'network_tariffs', cpo, id).forUpdate().executeTakeFirst()
+      if (!row || !isLater(row.object['last_updated'], body['last_updated'])) await upsert(trx)
     })
   }
 
