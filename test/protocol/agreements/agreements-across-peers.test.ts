@@ -109,11 +109,16 @@ for (const engine of STORE_VARIANTS) {
       const second = await agree(emsp2)
       await eventually(() => expect(locationPuts(emsp2, 'LOC-AP-1')).toHaveLength(1))
 
+      const beforeEnd = locationPuts(emsp1, 'LOC-AP-1').length
       expect((await hubA.admin('POST', `/agreements/${second}/end`)).status).toBe(200)
       await eventually(() => expect(locationPuts(emsp2, 'LOC-AP-1')).toHaveLength(2))
       expect(locationPuts(emsp2, 'LOC-AP-1')[1]!.body).toMatchObject({ id: 'LOC-AP-1', publish: false })
+      // What reaches the first eMSP after the end (the peer's withdrawal, unless its own catch-up replaced
+      // it in the peer's queue) ends with that catch-up: published.
       await eventually(() =>
-        expect(locationPuts(emsp1, 'LOC-AP-1').at(-1)!.body).toMatchObject({ id: 'LOC-AP-1', publish: true }),
+        expect(locationPuts(emsp1, 'LOC-AP-1').slice(beforeEnd).at(-1)?.body).toMatchObject({
+          publish: true,
+        }),
       )
       await quiet()
       expect(locationPuts(emsp2, 'LOC-AP-1')).toHaveLength(2)
