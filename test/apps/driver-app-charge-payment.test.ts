@@ -36,6 +36,10 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       })
       cpo = await connectParty(running.hub, 'CPO', 'DE', 'PCP')
       cpo.platform.answer('POST', START_SESSION, () => ({ status: 200, body: envelope(aCommandResponse()) }))
+      cpo.platform.answer('POST', '/2.3.0/receiver/commands/RESERVE_NOW', () => ({
+        status: 200,
+        body: envelope(aCommandResponse()),
+      }))
       const put = await cpo.call('/receiver/locations/DE/PCP/LOC-PAID', {
         method: 'PUT',
         body: aLocation(
@@ -107,6 +111,27 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       await cpo.platform.waitForRequests(START_SESSION, 1)
       const held = [...stripe.intents.values()].filter((intent) => intent.status === 'requires_capture')
       expect(held.map((intent) => [intent.payment_method, intent.amount])).toEqual([['pm_card_visa', 5000]])
+    })
+
+    it('lists a booking at the roaming CPO under "My bookings" by its charger\'s name, asking no listing', async () => {
+      const cookies = await context.cookies(running.marketplaceUrl)
+      const session = cookies.find((cookie) => cookie.name === 'marketplace_session')!
+      const minute = Math.ceil(Date.now() / 60_000) * 60_000
+      const soon = (minutes: number) => new Date(minute + minutes * 60_000).toISOString()
+      const booked = await running.api(
+        'POST',
+        '/bookings',
+        { country_code: 'DE', party_id: 'PCP', location_id: 'LOC-PAID', start: soon(10), end: soon(70) },
+        `${session.name}=${session.value}`,
+      )
+      expect(booked.status, booked.text).toBe(201)
+      const listingCalls: string[] = []
+      page.on('request', (request) => {
+        if (request.url().includes('/api/listings/')) listingCalls.push(request.url())
+      })
+      await page.goto(`${running.marketplaceUrl}/app/bookings`)
+      await page.getByTestId('booking').getByText('Paid Corner').waitFor()
+      expect(listingCalls).toEqual([])
     })
   },
 )

@@ -286,7 +286,12 @@ export function BookingsPage(props: {
     if (!props.member) return { list: [] as Booking[], terms: new Map<string, BookingTerms>() }
     const list = await request<Booking[]>('GET', '/bookings')
     const now = new Date()
-    const listings = [...new Set(list.filter((b) => cancellable(b, now)).map((b) => b.listing_id))]
+    // A roaming CPO's booking has no listing, so no terms here: its fee is the CPO's.
+    const listings = [
+      ...new Set(
+        list.filter((b) => cancellable(b, now)).flatMap((b) => (b.listing_id ? [b.listing_id] : [])),
+      ),
+    ]
     // Without its terms (the owner withdrew them) a booking's fee is left to the marketplace's answer.
     const terms = await Promise.all(
       listings.map(async (id) => {
@@ -329,10 +334,11 @@ export function BookingsPage(props: {
       {data?.list.length === 0 && <p>{STRINGS.bookings.none}</p>}
       <ul class="chargers">
         {data?.list.map((booking) => {
-          const fee = cancellationFee(booking, data.terms.get(booking.listing_id), now)
+          const place = booking.listing_id ?? booking.location_id ?? ''
+          const fee = cancellationFee(booking, data.terms.get(place), now)
           return (
             <li key={booking.id} data-testid="booking">
-              <strong>{props.names.get(booking.listing_id) ?? STRINGS.bookings.unnamed}</strong>
+              <strong>{props.names.get(place) ?? STRINGS.bookings.unnamed}</strong>
               <span>{slotWords(booking.start, booking.end)}</span>
               <span>{STRINGS.bookings.status[booking.status] ?? booking.status}</span>
               <span>

@@ -150,7 +150,10 @@ export interface Schedule {
 
 export interface Booking {
   readonly id: string
-  readonly listing_id: string
+  /** A home charger's booking: its listing. */
+  readonly listing_id?: string
+  /** A booking at a roaming CPO: its Location's id. */
+  readonly location_id?: string
   readonly start: string
   readonly end: string
   readonly status: 'PENDING' | 'CONFIRMED' | 'DECLINED' | 'CANCELLED' | 'COMPLETED'
