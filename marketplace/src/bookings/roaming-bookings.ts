@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { HubOutbox } from '../hub/hub-outbox.ts'
-import { evseIdOf, evseUidOf } from '../listings/ocpi-objects.ts'
+import { amount, cdrLocation } from '../chargers/charging-sessions.ts'
+import { evseUidOf } from '../listings/ocpi-objects.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 import type { BookingStatus, OcpiBookingRequest, RoamingBooker } from './booking.schema.ts'
 import { majorUnits } from '../payments/payment-provider.ts'
@@ -143,11 +144,9 @@ export class RoamingBookings {
       type: typeof token['type'] === 'string' ? token['type'] : 'APP_USER',
       contract_id: typeof token['contract_id'] === 'string' ? token['contract_id'] : uid,
     }
-    const hours =
-      Math.round(((booking.ends_at.getTime() - booking.starts_at.getTime()) / 3_600_000) * 10_000) / 10_000
+    const hours = amount((booking.ends_at.getTime() - booking.starts_at.getTime()) / 3_600_000)
     const price = { before_taxes: majorUnits(booking.price_minor) }
     const details = listing.details
-    const connector = details.connectors[0]!
     const common = {
       ...this.#cpo,
       start_date_time: booking.starts_at.toISOString(),
@@ -182,21 +181,7 @@ export class RoamingBookings {
         ...common,
         id: booking.id,
         session_id: booking.id,
-        cdr_location: {
-          id: booking.listing_id,
-          name: details.name,
-          address: details.address,
-          city: details.city,
-          ...(details.postal_code === undefined ? {} : { postal_code: details.postal_code.slice(0, 10) }),
-          country: details.country,
-          coordinates: { latitude: details.latitude.toFixed(6), longitude: details.longitude.toFixed(6) },
-          evse_uid: evseUidOf(booking.listing_id),
-          evse_id: evseIdOf(this.#cpo, booking.listing_id),
-          connector_id: '1',
-          connector_standard: connector.standard,
-          connector_format: connector.format,
-          connector_power_type: connector.power_type,
-        },
+        cdr_location: cdrLocation(this.#cpo, booking.listing_id, details, 1),
         charging_periods: [
           {
             start_date_time: booking.starts_at.toISOString(),

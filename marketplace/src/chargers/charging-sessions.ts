@@ -46,7 +46,7 @@ function kwhOf(session: ChargingSession): number {
 }
 
 /** Rounded as OCPI amounts are written: 4 decimals. */
-function amount(value: number): number {
+export function amount(value: number): number {
   return Math.round(value * 10_000) / 10_000
 }
 
@@ -102,6 +102,31 @@ export function ocpiSession(cpo: CpoIdentity, session: ChargingSession, lastUpda
   }
 }
 
+/** A CDR's `cdr_location`: the listing's one EVSE, and its connector (1-based; the first when unknown). */
+export function cdrLocation(
+  cpo: Pick<CpoIdentity, 'country_code' | 'party_id'>,
+  listingId: string,
+  listing: ListingDetails,
+  connectorId: number,
+) {
+  const connector = listing.connectors[connectorId - 1] ?? listing.connectors[0]!
+  return {
+    id: listingId,
+    name: listing.name,
+    address: listing.address,
+    city: listing.city,
+    ...(listing.postal_code === undefined ? {} : { postal_code: listing.postal_code.slice(0, 10) }),
+    country: listing.country,
+    coordinates: { latitude: listing.latitude.toFixed(6), longitude: listing.longitude.toFixed(6) },
+    evse_uid: evseUidOf(listingId),
+    evse_id: evseIdOf(cpo, listingId),
+    connector_id: String(connectorId),
+    connector_standard: connector.standard,
+    connector_format: connector.format,
+    connector_power_type: connector.power_type,
+  }
+}
+
 /** The CDR of a completed session, priced with the listing's Tariff by the tariff engine (mod_cdrs). */
 export function ocpiCdr(
   cpo: CpoIdentity,
@@ -120,7 +145,6 @@ export function ocpiCdr(
     currency: cpo.currency,
   })
   const cost = (value: { excl_vat: number }) => ({ before_taxes: amount(value.excl_vat) })
-  const connector = listing.connectors[session.connector_id - 1] ?? listing.connectors[0]!
   const parkingHours = charging_periods
     .flatMap((period) => period.dimensions)
     .filter((dimension) => dimension.type === 'PARKING_TIME')
@@ -135,21 +159,7 @@ export function ocpiCdr(
     cdr_token: session.cdr_token,
     auth_method: session.auth_method,
     ...(session.authorization_reference ? { authorization_reference: session.authorization_reference } : {}),
-    cdr_location: {
-      id: session.listing_id,
-      name: listing.name,
-      address: listing.address,
-      city: listing.city,
-      ...(listing.postal_code === undefined ? {} : { postal_code: listing.postal_code.slice(0, 10) }),
-      country: listing.country,
-      coordinates: { latitude: listing.latitude.toFixed(6), longitude: listing.longitude.toFixed(6) },
-      evse_uid: evseUidOf(session.listing_id),
-      evse_id: evseIdOf(cpo, session.listing_id),
-      connector_id: String(session.connector_id),
-      connector_standard: connector.standard,
-      connector_format: connector.format,
-      connector_power_type: connector.power_type,
-    },
+    cdr_location: cdrLocation(cpo, session.listing_id, listing, session.connector_id),
     currency: cpo.currency,
     tariffs: [tariff],
     charging_periods,
