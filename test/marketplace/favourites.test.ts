@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_FAVOURITES } from '../../marketplace/src/favourites/favourites.ts'
 import { PASSWORD, startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
 
@@ -67,5 +68,25 @@ describe.each(STORE_VARIANTS)('favourite chargers (%s)', (engine) => {
     expect(deleted.status, deleted.text).toBe(204)
     const left = await market.store.db.selectFrom('favourites').select('location_id').execute()
     expect(left).toEqual([])
+  })
+
+  it('refuses one more favourite at the limit (409) but keeps one already kept again (204)', async () => {
+    const collector = await market.signUp('many.favourites@example.org')
+    for (let n = 0; n < MAX_FAVOURITES; n++) {
+      const kept = await market.api('PUT', `/favourites/DE/RCP/FAV-${n}`, undefined, collector)
+      expect(kept.status, kept.text).toBe(204)
+    }
+    const oneMore = await market.api<{ message: string }>(
+      'PUT',
+      '/favourites/DE/RCP/FAV-NEW',
+      undefined,
+      collector,
+    )
+    expect(oneMore.status).toBe(409)
+    expect(oneMore.body.message).toMatch(/remove one first/)
+    expect((await market.api('PUT', '/favourites/DE/RCP/FAV-7', undefined, collector)).status).toBe(204)
+    const list = await market.api<Favourite[]>('GET', '/favourites', undefined, collector)
+    expect(list.body).toHaveLength(MAX_FAVOURITES)
+    expect(keys(list.body)).not.toContain('DE/RCP/FAV-NEW')
   })
 })

@@ -67,10 +67,20 @@ export function favouriteRoutes(
         const member = await signedIn(request, reply)
         if (!member) return reply
         const { country_code, party_id, location_id } = request.params
+        // The others only: keeping a favourite again at the limit is no change, not a conflict.
         const count = await db
           .selectFrom('favourites')
           .select((eb) => eb.fn.countAll<string>().as('count'))
           .where('member_id', '=', member.id)
+          .where((eb) =>
+            eb.not(
+              eb.and([
+                eb('country_code', '=', country_code),
+                eb('party_id', '=', party_id),
+                eb('location_id', '=', location_id),
+              ]),
+            ),
+          )
           .executeTakeFirstOrThrow()
         if (Number(count.count) >= MAX_FAVOURITES)
           return reply.code(409).send({
