@@ -197,6 +197,12 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the driver app on a p
       await page.reload()
       await page.getByRole('heading', { level: 1, name: 'Find a charger' }).waitFor()
       await page.getByRole('link', { name: 'Fixture Square Charging' }).waitFor()
+      // The last search is shown as such, on opening and after searching again offline.
+      const note = page.getByText('You are offline: these are the results of your last search.')
+      await note.waitFor()
+      await page.getByRole('button', { name: 'Search', exact: true }).click()
+      await page.getByRole('link', { name: 'Fixture Square Charging' }).waitFor()
+      await note.waitFor()
     } finally {
       await context.setOffline(false)
     }

@@ -205,7 +205,7 @@ function FindPage(props: {
   favourites: ReadonlySet<string> | undefined
 }) {
   const [filters, setFilters] = useState<Filters>(props.search.filters)
-  const [offline, setOffline] = useState(false)
+  const [offline, setOffline] = useState(!navigator.onLine)
   const favourites = props.favourites
   const results =
     props.search.filters.favourites_only && favourites
@@ -229,7 +229,8 @@ function FindPage(props: {
     if (filters.rating_over) query.set('rating_over', filters.rating_over)
     try {
       const found = await request<FoundLocation[]>('GET', `/discovery/locations?${query}`)
-      setOffline(false)
+      // Offline, the service worker answers with the last search whatever was asked: say so.
+      setOffline(!navigator.onLine)
       props.onSearch({ filters, results: found, where: next })
     } catch (error) {
       if (!navigator.onLine) setOffline(true)
