@@ -1,21 +1,8 @@
-import { Writable } from 'node:stream'
-import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { buildMarketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
+import { capturedLog } from '../support/captured-log.ts'
 import { freePort } from '../support/test-hub.ts'
-
-/** A pino logger whose JSON lines land in `lines`. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = []
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>)
-      done()
-    },
-  })
-  return { lines, logger: pino({ level: 'info' }, sink) }
-}
 
 describe("the marketplace's log", () => {
   it('takes its level from MARKETPLACE_LOG_LEVEL (info by default) and refuses an unknown one', () => {
@@ -27,7 +14,7 @@ describe("the marketplace's log", () => {
   })
 
   it('logs why a request failed with a 500, while the member reads only that it failed', async () => {
-    const { lines, logger } = capturingLogger()
+    const { lines, logger } = capturedLog()
     const port = await freePort()
     const marketplace = await buildMarketplace(
       loadMarketplaceConfig({ MARKETPLACE_PORT: String(port), MARKETPLACE_DATA_DIR: 'memory' }),
