@@ -20,12 +20,16 @@ describe.each(STORE_VARIANTS)('the network catalogue filled from the hub (%s)', 
 
   beforeAll(async () => {
     running = await startHubAndMarketplace(engine, {
+      // One object a page: the fill must follow the lists' Link headers to find them all.
+      hubEnv: { PAGE_LIMIT_MAX: '1' },
       // A CPO that published before the marketplace existed: the hub has no reason to push it again.
       beforeMarketplace: async (hub) => {
         cpo = await connectParty(hub, 'CPO', 'DE', 'ERL')
         const pushes = [
           ['/receiver/tariffs/DE/ERL/AC-STANDARD', aTariff({ id: 'AC-STANDARD' }, cpo.party)],
+          ['/receiver/tariffs/DE/ERL/DC-FAST', aTariff({ id: 'DC-FAST' }, cpo.party)],
           ['/receiver/locations/DE/ERL/LOC-EARLY', aLocation({ id: 'LOC-EARLY' }, cpo.party)],
+          ['/receiver/locations/DE/ERL/LOC-EARLIER', aLocation({ id: 'LOC-EARLIER' }, cpo.party)],
         ] as const
         for (const [path, body] of pushes) {
           const answer = await cpo.call(path, { method: 'PUT', body })
@@ -40,12 +44,17 @@ describe.each(STORE_VARIANTS)('the network catalogue filled from the hub (%s)', 
     await running?.close()
   })
 
-  it('finds a charger its CPO published before the marketplace registered, with a price from its Tariff', async () => {
+  it('finds the chargers their CPO published before the marketplace registered, with prices from their Tariffs', async () => {
     await eventually(async () => {
       const found = await running.api<FoundLocation[]>('GET', `/discovery/locations?${AROUND_UTRECHT}`)
-      expect(found.body.map((location) => location.id)).toEqual(['LOC-EARLY'])
-      expect(found.body[0]!.typical_charge).toBeDefined()
+      expect(found.body.map((location) => location.id).sort()).toEqual(['LOC-EARLIER', 'LOC-EARLY'])
+      for (const location of found.body) expect(location.typical_charge).toBeDefined()
     })
+    const tariffs = await new NetworkCatalogue(running.store.db).tariffs(cpo.party, [
+      'AC-STANDARD',
+      'DC-FAST',
+    ])
+    expect(tariffs.map((tariff) => tariff['id']).sort()).toEqual(['AC-STANDARD', 'DC-FAST'])
   })
 
   it('keeps a stored copy newer than the one read from a list, and takes an older one only from a push', async () => {

@@ -82,6 +82,8 @@ export async function startHubAndMarketplace(
   engine: StoreEngine,
   extra: {
     readonly env?: Record<string, string>
+    /** Settings of the hub (its defaults otherwise). */
+    readonly hubEnv?: Record<string, string>
     readonly options?: Omit<MarketplaceOptions, 'store'>
     /** Runs on the started hub before the marketplace is invited (parties that were there before it). */
     readonly beforeMarketplace?: (hub: TestHub) => Promise<void>
@@ -97,7 +99,7 @@ export async function startHubAndMarketplace(
     dropDatabase = () => database.drop()
   }
   const store = await openMarketplaceStore({ databaseUrl, dataDir: 'memory' })
-  const hub = await startTestHub(engine)
+  const hub = await startTestHub(engine, extra.hubEnv)
   const emsp = await connectParty(hub, 'EMSP', 'DE', 'DRV')
   await extra.beforeMarketplace?.(hub)
   const invitation = await hub.admin<{ id: string; token_a: string; versions_url: string }>(
