@@ -334,4 +334,40 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
     )
     expect(exported.body.bookings).toContainEqual(expect.objectContaining({ via: 'RESERVE_NOW' }))
   })
+
+  it('completes a RESERVE_NOW reservation once its slot has ended (the CPO sends no word of its end)', async () => {
+    withoutBookings.platform.answer('POST', '/2.3.0/receiver/commands/RESERVE_NOW', () => ({
+      status: 200,
+      body: envelope(aCommandResponse()),
+    }))
+    const booked = await book({
+      country_code: 'DE',
+      party_id: 'RSV',
+      location_id: 'LOC-R1',
+      evse_uid: 'EVSE-A',
+      start: at(5),
+      end: at(35),
+    })
+    expect(booked.status, booked.text).toBe(201)
+    const reserve = withoutBookings.platform.requestsTo('POST', '/2.3.0/receiver/commands/RESERVE_NOW').at(-1)
+    const { response_url } = reserve!.body as { response_url: string }
+    const result = await withoutBookings.call(response_url.replace(/^.*\/ocpi\/2\.3\.0/, ''), {
+      method: 'POST',
+      body: aCommandResult(),
+    })
+    expect(result.body.status_code, result.text).toBe(1000)
+    await eventually(async () => expect((await myBooking(booked.body.id))?.status).toBe('CONFIRMED'))
+
+    const held = clock.getTime()
+    try {
+      clock.setTime(held + 34 * MINUTE)
+      await running.marketplace.bookings.tick()
+      expect((await myBooking(booked.body.id))?.status).toBe('CONFIRMED')
+      clock.setTime(held + 35 * MINUTE)
+      await running.marketplace.bookings.tick()
+      expect((await myBooking(booked.body.id))?.status).toBe('COMPLETED')
+    } finally {
+      clock.setTime(held)
+    }
+  })
 })
