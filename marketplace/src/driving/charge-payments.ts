@@ -4,7 +4,7 @@ import type { Booking } from '../bookings/booking.schema.ts'
 import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '../payments/payment-provider.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type { Charge, PaymentState } from './charge.schema.ts'
-import { ChargeRefusal } from './charges.ts'
+import { ChargeRefusal } from './charge-refusal.ts'
 import { afterTaxes, type Price } from './driving-objects.ts'
 
 type ChargeRow = Selectable<MarketplaceTables['charges']>

@@ -3,7 +3,8 @@ import type { FastifyReply } from 'fastify'
 import type { SignedInMember } from '../accounts/account-routes.ts'
 import { Problem } from '../problem.schema.ts'
 import { Charge, ChargeId, ChargeRequest, DriverTokenView } from './charge.schema.ts'
-import { ChargeRefusal, type Charges } from './charges.ts'
+import { ChargeRefusal } from './charge-refusal.ts'
+import type { Charges } from './charges.ts'
 import type { DriverTokens } from './driver-tokens.ts'
 
 const ERROR_NAMES = {

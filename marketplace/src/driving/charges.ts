@@ -8,6 +8,7 @@ import type { CpoRef } from '../network/network-objects.ts'
 import type { Selectable } from 'kysely'
 import type { MarketplaceDb, MarketplaceTables, OcpiObject } from '../storage/store.ts'
 import type { ChargePayments } from './charge-payments.ts'
+import { ChargeRefusal } from './charge-refusal.ts'
 import type { Charge, ChargeRequest, ChargeStatus } from './charge.schema.ts'
 import type { DriverTokens } from './driver-tokens.ts'
 import { afterTaxes, CommandResponse, DriverCdr, DriverSession, type Price } from './driving-objects.ts'
@@ -16,15 +17,6 @@ import type { OwnChargers } from './own-charging.ts'
 import { PushRefusal } from '../hub/ocpi-receiver.ts'
 
 /** Why a driver's request cannot be done: the API's status code and the words. */
-export class ChargeRefusal extends Error {
-  constructor(
-    readonly statusCode: 400 | 402 | 404 | 409 | 502,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
 type ChargeRow = Selectable<MarketplaceTables['charges']>
 type ChargeCommand = 'START_SESSION' | 'STOP_SESSION'
 /** A START_SESSION's or STOP_SESSION's fields, without the response_url. */

@@ -1,5 +1,5 @@
 import type { CdrToken } from '../chargers/charging-sessions.ts'
-import type { PartyRef } from '../hub/hub-connection.ts'
+import type { PartyRef } from '../hub/hub-message.ts'
 import type { OcpiObject } from '../storage/store.ts'
 
 /**

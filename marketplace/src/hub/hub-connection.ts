@@ -1,36 +1,13 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { generateToken, hashesEqual, hashToken } from '../../../src/core/tokens.ts'
+import { HubEndpoint, type HubMessage } from './hub-message.ts'
 import { callHub, OcpiCallFailed, pageOfHub } from './ocpi-client.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
-
-export const HubEndpoint = Type.Object({
-  identifier: Type.String(),
-  role: Type.Optional(Type.String()),
-  url: Type.String(),
-})
-export type HubEndpoint = Static<typeof HubEndpoint>
 
 const VersionList = Type.Array(Type.Object({ version: Type.String(), url: Type.String() }))
 const VersionDetails = Type.Object({ version: Type.String(), endpoints: Type.Array(HubEndpoint) })
 const HubCredentials = Type.Object({ token: Type.String({ minLength: 1 }), url: Type.String() })
-
-/** A party an OCPI message is addressed to. */
-export interface PartyRef {
-  readonly country_code: string
-  readonly party_id: string
-}
-
-/** An OCPI request of the marketplace's CPO to the hub (see HubConnection.send). */
-export interface HubMessage {
-  readonly module: string
-  readonly role?: 'RECEIVER' | 'SENDER'
-  readonly method: 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE'
-  /** Appended to the endpoint's URL: '' or starting with '/'. */
-  readonly path: string
-  readonly body?: unknown
-  readonly to?: PartyRef
-}
 
 export interface PlatformIdentity {
   readonly versionsUrl: string

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { HubConnection, HubMessage, PartyRef, PushOutcome } from './hub-connection.ts'
+import type { HubConnection, PushOutcome } from './hub-connection.ts'
+import type { HubMessage, PartyRef } from './hub-message.ts'
 import { OcpiCallFailed } from './ocpi-client.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 

@@ -1,4 +1,4 @@
-import type { HubMessage } from '../hub/hub-connection.ts'
+import type { HubMessage } from '../hub/hub-message.ts'
 import type { OcpiObject } from '../storage/store.ts'
 import type { NetworkCatalogue } from './catalogue.ts'
 

@@ -23,7 +23,7 @@ import * as favourites from './migrations/0060_favourites.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
-import type { HubEndpoint, HubMessage } from '../hub/hub-connection.ts'
+import type { HubEndpoint, HubMessage } from '../hub/hub-message.ts'
 import type { CdrToken, MeterSample } from '../chargers/charging-sessions.ts'
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>
