@@ -183,7 +183,7 @@ export async function buildMarketplace(
       { emsp, ocpiBase, currency: config.currency, now },
     )
     bookings.onTick(() => networkBookings.tick())
-    personalData.register(bookingPersonalData(store.db, networkBookings))
+    personalData.register(bookingPersonalData(bookings, networkBookings))
     await app.register(bookingRoutes(bookings, networkBookings, signedInMember(accounts)), { prefix: '/api' })
     await app.register(networkBookingOcpiRoutes(hub, networkBookings), { prefix: '/ocpi/2.3.0' })
     await app.register(networkOcpiRoutes(hub, catalogue), { prefix: '/ocpi/2.3.0' })

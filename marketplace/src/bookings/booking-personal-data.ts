@@ -1,6 +1,5 @@
 import type { PersonalDataPart } from '../accounts/personal-data.ts'
-import type { MarketplaceDb } from '../storage/store.ts'
-import { bookingView } from './bookings.ts'
+import type { Bookings } from './bookings.ts'
 import type { NetworkBookings } from './network-bookings.ts'
 
 /**
@@ -9,30 +8,13 @@ import type { NetworkBookings } from './network-bookings.ts'
  * the person.
  */
 export function bookingPersonalData(
-  db: MarketplaceDb,
+  bookings: Pick<Bookings, 'ofDriver'>,
   network: Pick<NetworkBookings, 'ofMember'>,
 ): PersonalDataPart {
   return {
     name: 'bookings',
     async exportOf(memberId) {
-      const rows = await db
-        .selectFrom('bookings')
-        .select([
-          'id',
-          'listing_id',
-          'starts_at',
-          'ends_at',
-          'status',
-          'currency',
-          'price_minor',
-          'captured_minor',
-          'payment_id',
-          'roaming',
-        ])
-        .where('driver_id', '=', memberId)
-        .orderBy('starts_at')
-        .execute()
-      return [...rows.map(bookingView), ...(await network.ofMember(memberId))]
+      return [...(await bookings.ofDriver(memberId)), ...(await network.ofMember(memberId))]
     },
     erase: async () => {},
   }

@@ -114,7 +114,7 @@ const BOOKING_COLUMNS = [
   'bookings.roaming',
 ] as const
 
-export function bookingView(row: BookingRow): Booking {
+function bookingView(row: BookingRow): Booking {
   return {
     id: row.id,
     listing_id: row.listing_id,
