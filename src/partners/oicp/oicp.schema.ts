@@ -250,6 +250,16 @@ export const AuthorizeRemoteStop = Type.Object({
 })
 export type AuthorizeRemoteStop = Static<typeof AuthorizeRemoteStop>
 
+/** eRoamingAuthorizeRemoteReservationStart (1.1), EMP → HBS: a remote start's fields and the minutes to hold the EVSE. */
+export const AuthorizeRemoteReservationStart = Type.Composite([
+  AuthorizeRemoteStart,
+  Type.Object({ Duration: Type.Integer({ minimum: 1, maximum: 99 }) }),
+])
+export type AuthorizeRemoteReservationStart = Static<typeof AuthorizeRemoteReservationStart>
+
+/** eRoamingAuthorizeRemoteReservationStop (1.1), EMP → HBS: the reservation's SessionID at its EVSE. */
+export type AuthorizeRemoteReservationStop = AuthorizeRemoteStop
+
 /** eRoamingAuthorizationStart (2.1), HBS → CPO: HBS's answer to an eRoamingAuthorizeStart, the fields read. */
 export const AuthorizationStart = Type.Object({
   SessionID: Type.Optional(Type.String()),
