@@ -241,7 +241,7 @@ export const AuthorizeRemoteStart = Type.Object({
 })
 export type AuthorizeRemoteStart = Static<typeof AuthorizeRemoteStart>
 
-/** eRoamingAuthorizeRemoteStop (2.1), EMP → HBS. */
+/** eRoamingAuthorizeRemoteStop (2.1), EMP → HBS; eRoamingAuthorizeRemoteReservationStop (1.1) has the same body. */
 export const AuthorizeRemoteStop = Type.Object({
   SessionID: Type.String(),
   EMPPartnerSessionID: Type.Optional(Type.String()),
@@ -256,9 +256,6 @@ export const AuthorizeRemoteReservationStart = Type.Composite([
   Type.Object({ Duration: Type.Integer({ minimum: 1, maximum: 99 }) }),
 ])
 export type AuthorizeRemoteReservationStart = Static<typeof AuthorizeRemoteReservationStart>
-
-/** eRoamingAuthorizeRemoteReservationStop (1.1), EMP → HBS: the reservation's SessionID at its EVSE. */
-export type AuthorizeRemoteReservationStop = AuthorizeRemoteStop
 
 /** eRoamingAuthorizationStart (2.1), HBS → CPO: HBS's answer to an eRoamingAuthorizeStart, the fields read. */
 export const AuthorizationStart = Type.Object({
