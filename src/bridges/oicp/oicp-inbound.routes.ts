@@ -12,6 +12,8 @@ import {
   InboundChargingNotification,
   InboundRemoteStart,
   InboundRemoteStop,
+  InboundReservationStart,
+  InboundReservationStop,
   OICP_CODES,
 } from '../../partners/oicp/inbound.schema.ts'
 import { readOutboundTls, type TlsPair } from '../../operations/startup-checks.ts'
@@ -131,6 +133,31 @@ export function createOicpListener(options: {
       },
     },
     async (request) => inbound.remoteStop(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/reservation/v11/providers/:providerID/reservation-start-request',
+    {
+      schema: {
+        summary: 'eRoamingAuthorizeRemoteReservationStart from HBS: RESERVE_NOW at the OCPI CPO of the EVSE',
+        tags: ['OICP bridge'],
+        params: ProviderParams,
+        body: InboundReservationStart,
+      },
+    },
+    async (request) => inbound.remoteReservationStart(request.body, request.correlationId, request.log),
+  )
+  routes.post(
+    '/reservation/v11/providers/:providerID/reservation-stop-request',
+    {
+      schema: {
+        summary:
+          'eRoamingAuthorizeRemoteReservationStop from HBS: CANCEL_RESERVATION of the reservation it made',
+        tags: ['OICP bridge'],
+        params: ProviderParams,
+        body: InboundReservationStop,
+      },
+    },
+    async (request) => inbound.remoteReservationStop(request.body, request.correlationId, request.log),
   )
   routes.post(
     '/charging/v21/operators/:operatorID/authorize/start',

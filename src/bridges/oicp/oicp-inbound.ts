@@ -28,6 +28,8 @@ import {
   type InboundChargingNotification,
   type InboundRemoteStart,
   type InboundRemoteStop,
+  type InboundReservationStart,
+  type InboundReservationStop,
   type SessionEcho,
 } from '../../partners/oicp/inbound.schema.ts'
 import type { OicpChannel } from '../../partners/oicp/oicp-channel.ts'
@@ -56,6 +58,19 @@ const RESULT_WAIT_MS = 8_000
 
 /** The OICP EMP a remote start came from: SessionID ↔ the virtual eMSP party (owner), for the stop. */
 const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
+
+/**
+ * A reservation HBS asked of one of our CPOs: SessionID ↔ `<SessionID>/<EvseID>` (owner: the CPO; the
+ * SessionID is the OCPI reservation_id), and ↔ the OICP EMP's virtual eMSP that made it, for the stop.
+ */
+const INBOUND_RESERVATION_KIND = { foreign: 'InboundReservationID', ocpi: 'INBOUND_RESERVATION' } as const
+const INBOUND_RESERVATION_EMP_KIND = {
+  foreign: 'InboundReservationEmpID',
+  ocpi: 'INBOUND_RESERVATION_EMP',
+} as const
+
+/** A reservation without a Duration holds the EVSE this long (Hubject's own example). */
+const DEFAULT_RESERVATION_MINUTES = 15
 
 /**
  * A session an OICP CPO started after one of our eMSPs authorized it (eRoamingAuthorizeStart): SessionID ↔
@@ -122,6 +137,38 @@ export class OicpInbound {
     )
     log.info({ oicp: 'AuthorizeRemoteStop', sessionId: request.SessionID, verdict }, 'HBS remote stop')
     return acknowledgement(verdict, echo)
+  }
+
+  /** eRoamingAuthorizeRemoteReservationStart from HBS: RESERVE_NOW at the CPO of the EVSE. */
+  async remoteReservationStart(
+    request: InboundReservationStart,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ) {
+    const verdict = await this.#remoteReservationStart(request, correlationId, log).catch((error: unknown) =>
+      failure(error, log),
+    )
+    log.info(
+      { oicp: 'AuthorizeRemoteReservationStart', sessionId: request.SessionID, verdict },
+      'HBS remote reservation start',
+    )
+    return acknowledgement(verdict, echoOf(request))
+  }
+
+  /** eRoamingAuthorizeRemoteReservationStop from HBS: CANCEL_RESERVATION of the reservation it made. */
+  async remoteReservationStop(
+    request: InboundReservationStop,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ) {
+    const verdict = await this.#remoteReservationStop(request, correlationId, log).catch((error: unknown) =>
+      failure(error, log),
+    )
+    log.info(
+      { oicp: 'AuthorizeRemoteReservationStop', sessionId: request.SessionID, verdict },
+      'HBS remote reservation stop',
+    )
+    return acknowledgement(verdict, echoOf(request))
   }
 
   /**
@@ -526,26 +573,19 @@ export class OicpInbound {
   ): Promise<Verdict> {
     const bridge = await this.#connectedBridge()
     if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
-    const evcoId =
-      request.Identification.RemoteIdentification?.EvcoID ??
-      request.Identification.PlugAndChargeIdentification?.EvcoID
-    const emp = evcoId === undefined ? undefined : partyOfEvcoId(evcoId)
-    if (!evcoId || !emp) {
-      return refused(
-        OICP_CODES.dataError,
-        'a remote start through the hub needs an ISO or DIN EvcoID (RemoteIdentification or PlugAndChargeIdentification)',
-      )
-    }
+    const driver = remoteDriverOf(request.Identification)
+    if (!driver) return refused(OICP_CODES.dataError, NO_EVCO_ID('remote start'))
     const evse = await this.#representedEvse(bridge.settings, request.EvseID)
     if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
     const problem = await this.#ensureVirtualParty(
       bridge.platformId,
       'EMSP',
-      emp,
-      `Hubject EMP ${oicpPartyId(emp)}`,
+      driver.emp,
+      `Hubject EMP ${oicpPartyId(driver.emp)}`,
       correlationId,
     )
     if (problem) return refused(OICP_CODES.noValidContract, problem)
+    const { emp } = driver
     await mapIdentifiers(this.#context.db, [
       {
         foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: request.SessionID },
@@ -559,16 +599,7 @@ export class OicpInbound {
     const responseUrl = inboundResultUrl(this.#hbsBaseUrl, request.SessionID, 'start')
     const body = {
       response_url: responseUrl,
-      token: {
-        ...emp,
-        uid: evcoId,
-        type: 'APP_USER' as const,
-        contract_id: evcoId,
-        issuer: `Hubject EMP ${oicpPartyId(emp)}`,
-        valid: true,
-        whitelist: 'ALLOWED' as const,
-        last_updated: new Date().toISOString(),
-      },
+      token: virtualEmspToken(driver),
       location_id: evse.locationId,
       evse_uid: evse.uid,
       authorization_reference: request.SessionID,
@@ -576,6 +607,97 @@ export class OicpInbound {
     return this.#command(
       { platformId: bridge.platformId, from: emp, to: evse.owner, correlationId, log },
       { name: 'START_SESSION', command: { type: 'START_SESSION', body } },
+      responseUrl,
+    )
+  }
+
+  /**
+   * An OICP EMP's reservation at a represented CPO's EVSE as RESERVE_NOW from its virtual eMSP: the SessionID
+   * HBS named is the reservation_id, the Duration (DEFAULT_RESERVATION_MINUTES when absent) the expiry_date,
+   * the driver's token as for a remote start. An EVSE without the RESERVABLE capability is refused at once.
+   */
+  async #remoteReservationStart(
+    request: InboundReservationStart,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<Verdict> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const driver = remoteDriverOf(request.Identification)
+    if (!driver) return refused(OICP_CODES.dataError, NO_EVCO_ID('reservation'))
+    const evse = await this.#representedEvse(bridge.settings, request.EvseID)
+    if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
+    if (!evse.capabilities.includes('RESERVABLE')) {
+      return refused(
+        OICP_CODES.serviceNotAvailable,
+        `EVSE ${request.EvseID} of ${partyKey(evse.owner)} cannot be reserved (no RESERVABLE capability)`,
+      )
+    }
+    const { emp } = driver
+    const problem = await this.#ensureVirtualParty(
+      bridge.platformId,
+      'EMSP',
+      emp,
+      `Hubject EMP ${oicpPartyId(emp)}`,
+      correlationId,
+    )
+    if (problem) return refused(OICP_CODES.noValidContract, problem)
+    const id = request.SessionID
+    await mapIdentifiers(this.#context.db, [
+      {
+        foreign: { protocol: OICP, kind: INBOUND_RESERVATION_KIND.foreign, id },
+        ocpi: { owner: evse.owner, kind: INBOUND_RESERVATION_KIND.ocpi, id: `${id}/${evse.evseId}` },
+      },
+      {
+        foreign: { protocol: OICP, kind: INBOUND_RESERVATION_EMP_KIND.foreign, id },
+        ocpi: { owner: emp, kind: INBOUND_RESERVATION_EMP_KIND.ocpi, id },
+      },
+    ])
+    const minutes = request.Duration ?? DEFAULT_RESERVATION_MINUTES
+    const responseUrl = inboundResultUrl(this.#hbsBaseUrl, id, 'reserve')
+    const body = {
+      response_url: responseUrl,
+      token: virtualEmspToken(driver),
+      expiry_date: new Date(Date.now() + minutes * 60_000).toISOString(),
+      reservation_id: id,
+      location_id: evse.locationId,
+      evse_uid: evse.uid,
+      authorization_reference: id,
+    }
+    return this.#command(
+      { platformId: bridge.platformId, from: emp, to: evse.owner, correlationId, log },
+      { name: 'RESERVE_NOW', command: { type: 'RESERVE_NOW', body } },
+      responseUrl,
+    )
+  }
+
+  /** The end of a reservation HBS made through the hub: CANCEL_RESERVATION from the same virtual eMSP. */
+  async #remoteReservationStop(
+    request: InboundReservationStop,
+    correlationId: string,
+    log: FastifyBaseLogger,
+  ): Promise<Verdict> {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const db = this.#context.db
+    const id = request.SessionID
+    const [reserved, emp] = await Promise.all([
+      ocpiObjectsOf(db, OICP, INBOUND_RESERVATION_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectsOf(db, OICP, INBOUND_RESERVATION_EMP_KIND.foreign, [id]).then((found) => found.get(id)),
+    ])
+    if (!reserved || !emp || reserved.id !== `${id}/${isoEvseId(request.EvseID) ?? request.EvseID}`) {
+      return refused(
+        OICP_CODES.sessionInvalid,
+        `no reservation ${id} was made through the hub at ${request.EvseID}`,
+      )
+    }
+    const responseUrl = inboundResultUrl(this.#hbsBaseUrl, id, 'cancel-reservation')
+    return this.#command(
+      { platformId: bridge.platformId, from: emp.owner, to: reserved.owner, correlationId, log },
+      {
+        name: 'CANCEL_RESERVATION',
+        command: { type: 'CANCEL_RESERVATION', body: { response_url: responseUrl, reservation_id: id } },
+      },
       responseUrl,
     )
   }
@@ -693,7 +815,13 @@ export class OicpInbound {
     )
     const evse = location?.evses?.find((candidate) => candidate.uid.toUpperCase() === evseUid.toUpperCase())
     if (!location || !evse || evse.status === 'REMOVED') return undefined
-    return { owner: ref.owner, locationId: location.id, uid: evse.uid, evseId: iso }
+    return {
+      owner: ref.owner,
+      locationId: location.id,
+      uid: evse.uid,
+      evseId: iso,
+      capabilities: evse.capabilities ?? [],
+    }
   }
 
   /**
@@ -723,6 +851,33 @@ export class OicpInbound {
     })
     this.#context.delivery.wake()
     return undefined
+  }
+}
+
+/** The driver of a remote start or reservation: the EvcoID and its EMP (the virtual eMSP), when ISO or DIN. */
+function remoteDriverOf(
+  identification: InboundRemoteStart['Identification'],
+): { readonly evcoId: string; readonly emp: PartyRef } | undefined {
+  const evcoId =
+    identification.RemoteIdentification?.EvcoID ?? identification.PlugAndChargeIdentification?.EvcoID
+  const emp = evcoId === undefined ? undefined : partyOfEvcoId(evcoId)
+  return evcoId && emp ? { evcoId, emp } : undefined
+}
+
+const NO_EVCO_ID = (what: string) =>
+  `a ${what} through the hub needs an ISO or DIN EvcoID (RemoteIdentification or PlugAndChargeIdentification)`
+
+/** The OCPI Token of an OICP EMP's driver: the EvcoID as uid and contract_id of the EMP's virtual eMSP. */
+function virtualEmspToken(driver: { readonly evcoId: string; readonly emp: PartyRef }) {
+  return {
+    ...driver.emp,
+    uid: driver.evcoId,
+    type: 'APP_USER' as const,
+    contract_id: driver.evcoId,
+    issuer: `Hubject EMP ${oicpPartyId(driver.emp)}`,
+    valid: true,
+    whitelist: 'ALLOWED' as const,
+    last_updated: new Date().toISOString(),
   }
 }
 

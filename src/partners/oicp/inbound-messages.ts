@@ -26,7 +26,11 @@ export const INBOUND_SESSION_KIND = { foreign: 'InboundSessionID', ocpi: 'CPO_SE
 export const INBOUND_START_KIND = { foreign: 'InboundStartID', ocpi: 'INBOUND_START' } as const
 
 /** The response_url of a command the bridge sends for HBS: on HBS's host (the bridge platform's only one), never called. */
-export function inboundResultUrl(hbsBaseUrl: string, sessionId: string, action: 'start' | 'stop'): string {
+export function inboundResultUrl(
+  hbsBaseUrl: string,
+  sessionId: string,
+  action: 'start' | 'stop' | 'reserve' | 'cancel-reservation',
+): string {
   return `${hbsBaseUrl}/hub-command-results/${action}/${encodeURIComponent(sessionId)}`
 }
 

@@ -38,6 +38,20 @@ export const InboundRemoteStop = Type.Object({
 })
 export type InboundRemoteStop = Static<typeof InboundRemoteStop>
 
+/**
+ * eRoamingAuthorizeRemoteReservationStart (1.1), HBS → CPO: a remote start's fields and the minutes to hold
+ * the EVSE. HBS names the SessionID, which stays the reservation's id (the OCPI reservation_id).
+ */
+export const InboundReservationStart = Type.Composite([
+  InboundRemoteStart,
+  Type.Object({ Duration: Type.Optional(Type.Integer({ minimum: 1, maximum: 99 })) }),
+])
+export type InboundReservationStart = Static<typeof InboundReservationStart>
+
+/** eRoamingAuthorizeRemoteReservationStop (1.1), HBS → CPO: the reservation's SessionID at its EVSE. */
+export const InboundReservationStop = InboundRemoteStop
+export type InboundReservationStop = InboundRemoteStop
+
 /** The driver's medium of an authorization: an RFID card or an EvcoID (the ones the hub reads). */
 const DriverIdentification = Type.Object({
   RFIDMifareFamilyIdentification: Type.Optional(

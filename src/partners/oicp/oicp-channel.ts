@@ -5,6 +5,8 @@ import { readOutboundPath } from '../../core/outbound-path.ts'
 import { partyKey, sameParty, type PartyRef } from '../../core/party.ts'
 import { hashToken } from '../../core/tokens.ts'
 import {
+  CancelReservation,
+  ReserveNow,
   StartSession,
   StopSession,
   type CommandResponse,
@@ -61,6 +63,11 @@ import {
   evseIdOfSession,
   remoteSessionPairs,
   remoteStartOf,
+  RESERVATION_EVSE_KIND,
+  RESERVATION_KIND,
+  reservationKey,
+  reservationPairs,
+  reservationStartOf,
   SESSION_EVSE_KIND,
   SESSION_KIND,
 } from './remote-commands.ts'
@@ -87,6 +94,14 @@ type PushContext = Omit<PushItem<unknown>, 'record' | 'owner' | 'ocpiId'>
 
 /** The outcome of one push call: accepted, or the outcome the messages it carried get. */
 type PushOutcome = { readonly ok: true } | { readonly ok: false; readonly outcome: PartnerOutcome }
+
+/** The EMP → HBS remote operations, by the hub provider's ProviderID (encoded). */
+const REMOTE_PATHS = {
+  start: (provider: string) => `/charging/v21/providers/${provider}/authorize-remote/start`,
+  stop: (provider: string) => `/charging/v21/providers/${provider}/authorize-remote/stop`,
+  reserve: (provider: string) => `/reservation/v11/providers/${provider}/reservation-start-request`,
+  cancelReservation: (provider: string) => `/reservation/v11/providers/${provider}/reservation-stop-request`,
+} as const
 
 /** Status codes of HBS's own trouble (oicp.md §2.7): sending again later may pass. */
 const HBS_SYSTEM_ERRORS = new Set(['001', '002', '009', '021', '022'])
@@ -257,7 +272,7 @@ export class OicpChannel implements PartnerChannel {
       }
       const { request } = mapped
       this.#underway(partner, message, body.response_url, async () => {
-        const result = await this.#remote(partner, message, 'start', settings, request)
+        const { result } = await this.#remote(partner, message, 'start', settings, request)
         if (result.result !== 'ACCEPTED') return { result }
         await mapIdentifiers(this.#options.db, remoteSessionPairs(owner, sessionId, request.EvseID))
         return {
@@ -283,11 +298,91 @@ export class OicpChannel implements PartnerChannel {
         EvseID: evseIdOfSession(evse.id),
       }
       this.#underway(partner, message, body.response_url, async () => ({
-        result: await this.#remote(partner, message, 'stop', settings, request),
+        result: (await this.#remote(partner, message, 'stop', settings, request)).result,
       }))
       return this.#commandResponse({ result: 'ACCEPTED', timeout: this.#resultTimeoutSeconds() })
     }
-    return notCarried(`the OICP bridge carries START_SESSION and STOP_SESSION, not the command ${name}`)
+    if (name === 'RESERVE_NOW' || name === 'CANCEL_RESERVATION') {
+      return this.#reservationCommand(partner, message, settings, name, body)
+    }
+    return notCarried(
+      `the OICP bridge carries START_SESSION, STOP_SESSION, RESERVE_NOW and CANCEL_RESERVATION, not the command ${name}`,
+    )
+  }
+
+  /**
+   * An OCPI eMSP's RESERVE_NOW / CANCEL_RESERVATION at a virtual CPO, as its START_SESSION / STOP_SESSION:
+   * ACCEPTED at once when it maps (REJECTED with the reason when not), then
+   * eRoamingAuthorizeRemoteReservationStart / Stop at HBS, whose acknowledgement becomes the CommandResult.
+   */
+  async #reservationCommand(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    settings: OicpBridgeSettings,
+    name: 'RESERVE_NOW' | 'CANCEL_RESERVATION',
+    body: unknown,
+  ): Promise<PartnerOutcome> {
+    const db = this.#options.db
+    const owner = message.to
+    if (name === 'RESERVE_NOW' && Value.Check(ReserveNow, body)) {
+      const [location] = await findObjectsById(db, { module: 'locations', owners: [owner] }, body.location_id)
+      if (!location) return notCarried(`the hub holds no Location ${body.location_id} of ${partyKey(owner)}`)
+      const mapped = reservationStartOf(settings, location, body, randomUUID(), new Date())
+      if (mapped.kind === 'refused') {
+        await this.#refuse(
+          [{ object: { owner, kind: 'LOCATION', id: location.id }, reason: mapped.reason }],
+          message.correlationId,
+        )
+        return this.#commandResponse({
+          result: 'REJECTED',
+          timeout: 0,
+          message: [displayText(mapped.reason)],
+        })
+      }
+      const { request } = mapped
+      const key = reservationKey(message.from, body.reservation_id)
+      this.#underway(partner, message, body.response_url, async () => {
+        const { result, sessionId } = await this.#remote(partner, message, 'reserve', settings, request)
+        if (result.result !== 'ACCEPTED') return { result }
+        // OCPI replaces a reservation sent again with its id: the map keeps the newest SessionID.
+        const earlier = (await foreignIdsOf(db, OICP, owner, RESERVATION_KIND.ocpi, [key])).get(key)
+        if (earlier !== undefined) {
+          await unmapForeign(db, [
+            { protocol: OICP, kind: RESERVATION_KIND.foreign, id: earlier },
+            { protocol: OICP, kind: RESERVATION_EVSE_KIND.foreign, id: earlier },
+          ])
+        }
+        const held = sessionId ?? request.SessionID
+        await mapIdentifiers(
+          db,
+          reservationPairs(owner, message.from, body.reservation_id, held, request.EvseID),
+        )
+        return { result }
+      })
+      return this.#commandResponse({ result: 'ACCEPTED', timeout: this.#resultTimeoutSeconds() })
+    }
+    if (name === 'CANCEL_RESERVATION' && Value.Check(CancelReservation, body)) {
+      const key = reservationKey(message.from, body.reservation_id)
+      const sessionId = (await foreignIdsOf(db, OICP, owner, RESERVATION_KIND.ocpi, [key])).get(key)
+      const evse =
+        sessionId === undefined
+          ? undefined
+          : (await ocpiObjectsOf(db, OICP, RESERVATION_EVSE_KIND.foreign, [sessionId])).get(sessionId)
+      if (sessionId === undefined || !evse || !ownedBy(evse, owner)) {
+        const reason = `${partyKey(owner)} holds no reservation ${body.reservation_id} of ${partyKey(message.from)} through Hubject`
+        return this.#commandResponse({ result: 'REJECTED', timeout: 0, message: [displayText(reason)] })
+      }
+      const request = {
+        SessionID: sessionId,
+        ProviderID: settings.provider_id,
+        EvseID: evseIdOfSession(evse.id),
+      }
+      this.#underway(partner, message, body.response_url, async () => ({
+        result: (await this.#remote(partner, message, 'cancelReservation', settings, request)).result,
+      }))
+      return this.#commandResponse({ result: 'ACCEPTED', timeout: this.#resultTimeoutSeconds() })
+    }
+    return notCarried(`the ${name} body does not match OCPI's`)
   }
 
   /** Runs a remote command in the background and reports its result to the command's callback. */
@@ -316,42 +411,52 @@ export class OicpChannel implements PartnerChannel {
     this.#commands.add(task)
   }
 
-  /** One eRoamingAuthorizeRemoteStart / Stop call and HBS's verdict as a CommandResult. */
+  /**
+   * One eRoamingAuthorizeRemoteStart / Stop or ReservationStart / Stop call and
+   * HBS's verdict as a CommandResult, with the SessionID HBS acknowledged.
+   */
   async #remote(
     partner: PartnerPlatform,
     message: PartnerMessage,
-    action: 'start' | 'stop',
+    operation: keyof typeof REMOTE_PATHS,
     settings: OicpBridgeSettings,
     request: AuthorizeRemoteStart | AuthorizeRemoteStop,
-  ): Promise<CommandResult> {
+  ): Promise<{ readonly result: CommandResult; readonly sessionId?: string | undefined }> {
     let answer: OicpAnswer
     try {
       answer = await this.#options.client.post({
-        path: `/charging/v21/providers/${encodeURIComponent(settings.provider_id)}/authorize-remote/${action}`,
+        path: REMOTE_PATHS[operation](encodeURIComponent(settings.provider_id)),
         body: request,
         correlationId: message.correlationId,
         receiverTokenHash: hashToken(partner.outbound_token ?? partner.id),
       })
     } catch (error) {
       if (!(error instanceof PartnerCallError)) throw error
-      return commandResultOf({
-        kind: 'no-verdict',
-        timedOut: error.failure === 'timeout',
-        reason: error.message,
-      })
+      return {
+        result: commandResultOf({
+          kind: 'no-verdict',
+          timedOut: error.failure === 'timeout',
+          reason: error.message,
+        }),
+      }
     }
     if (answer.httpStatus < 200 || answer.httpStatus >= 300 || !Value.Check(Acknowledgement, answer.json)) {
-      return commandResultOf({
-        kind: 'no-verdict',
-        timedOut: false,
-        reason: `Hubject answered HTTP ${answer.httpStatus} without an eRoamingAcknowledgement`,
-      })
+      return {
+        result: commandResultOf({
+          kind: 'no-verdict',
+          timedOut: false,
+          reason: `Hubject answered HTTP ${answer.httpStatus} without an eRoamingAcknowledgement`,
+        }),
+      }
     }
-    return commandResultOf({
-      kind: 'acknowledged',
-      result: answer.json.Result,
-      status: answer.json.StatusCode,
-    })
+    return {
+      result: commandResultOf({
+        kind: 'acknowledged',
+        result: answer.json.Result,
+        status: answer.json.StatusCode,
+      }),
+      sessionId: answer.json.SessionID,
+    }
   }
 
   /**

@@ -241,7 +241,7 @@ export const AuthorizeRemoteStart = Type.Object({
 })
 export type AuthorizeRemoteStart = Static<typeof AuthorizeRemoteStart>
 
-/** eRoamingAuthorizeRemoteStop (2.1), EMP → HBS. */
+/** eRoamingAuthorizeRemoteStop (2.1), EMP → HBS; eRoamingAuthorizeRemoteReservationStop (1.1) has the same body. */
 export const AuthorizeRemoteStop = Type.Object({
   SessionID: Type.String(),
   EMPPartnerSessionID: Type.Optional(Type.String()),
@@ -249,6 +249,13 @@ export const AuthorizeRemoteStop = Type.Object({
   EvseID: Type.String(),
 })
 export type AuthorizeRemoteStop = Static<typeof AuthorizeRemoteStop>
+
+/** eRoamingAuthorizeRemoteReservationStart (1.1), EMP → HBS: a remote start's fields and the minutes to hold the EVSE. */
+export const AuthorizeRemoteReservationStart = Type.Composite([
+  AuthorizeRemoteStart,
+  Type.Object({ Duration: Type.Integer({ minimum: 1, maximum: 99 }) }),
+])
+export type AuthorizeRemoteReservationStart = Static<typeof AuthorizeRemoteReservationStart>
 
 /** eRoamingAuthorizationStart (2.1), HBS → CPO: HBS's answer to an eRoamingAuthorizeStart, the fields read. */
 export const AuthorizationStart = Type.Object({

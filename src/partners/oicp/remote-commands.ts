@@ -1,8 +1,8 @@
-import type { PartyRef } from '../../core/party.ts'
-import type { CommandResult, StartSession } from '../../modules/commands/commands.schema.ts'
+import { partyKey, type PartyRef } from '../../core/party.ts'
+import type { CommandResult, ReserveNow, StartSession } from '../../modules/commands/commands.schema.ts'
 import type { Location } from '../../modules/locations/locations.schema.ts'
 import type { IdentifierPair } from '../../storage/bridges.store.ts'
-import type { AuthorizeRemoteStart, StatusCode } from './oicp.schema.ts'
+import type { AuthorizeRemoteReservationStart, AuthorizeRemoteStart, StatusCode } from './oicp.schema.ts'
 import { evcoIdOf, isoEvseId } from './oicp-ids.ts'
 import { OICP, type OicpBridgeSettings } from './oicp-settings.ts'
 
@@ -19,9 +19,10 @@ import { OICP, type OicpBridgeSettings } from './oicp-settings.ts'
 export const SESSION_KIND = { foreign: 'SessionID', ocpi: 'SESSION' } as const
 export const SESSION_EVSE_KIND = { foreign: 'SessionEvseID', ocpi: 'SESSION_EVSE' } as const
 
+type RefusedMapping = { readonly kind: 'refused'; readonly reason: string }
+
 export type RemoteStartMapping =
-  | { readonly kind: 'request'; readonly request: AuthorizeRemoteStart }
-  | { readonly kind: 'refused'; readonly reason: string }
+  { readonly kind: 'request'; readonly request: AuthorizeRemoteStart } | RefusedMapping
 
 /** The AuthorizeRemoteStart for a StartSession at a Location the hub holds of a virtual CPO. */
 export function remoteStartOf(
@@ -30,6 +31,28 @@ export function remoteStartOf(
   command: StartSession,
   sessionId: string,
 ): RemoteStartMapping {
+  const target = remoteTargetOf(location, command)
+  if (target.kind === 'refused') return target
+  return {
+    kind: 'request',
+    request: {
+      SessionID: sessionId,
+      ...(command.authorization_reference ? { EMPPartnerSessionID: command.authorization_reference } : {}),
+      ProviderID: settings.provider_id,
+      EvseID: target.evseId,
+      Identification: { RemoteIdentification: { EvcoID: target.evcoId } },
+    },
+  }
+}
+
+/**
+ * The EvseID and EvcoID of a command at one EVSE of a virtual CPO's Location (OICP starts and reserves at
+ * one EVSE, for an EMAID), or why the command names none.
+ */
+function remoteTargetOf(
+  location: Location,
+  command: Pick<StartSession, 'evse_uid' | 'token'>,
+): { readonly kind: 'target'; readonly evseId: string; readonly evcoId: string } | RefusedMapping {
   const evses = location.evses ?? []
   const evse =
     command.evse_uid === undefined || command.evse_uid === null
@@ -42,7 +65,7 @@ export function remoteStartOf(
       kind: 'refused',
       reason:
         command.evse_uid == null
-          ? `Location ${location.id} has ${evses.length} EVSEs: name the evse_uid (OICP starts at one EVSE)`
+          ? `Location ${location.id} has ${evses.length} EVSEs: name the evse_uid (OICP acts on one EVSE)`
           : `Location ${location.id} has no EVSE ${command.evse_uid}`,
     }
   }
@@ -55,16 +78,7 @@ export function remoteStartOf(
       reason: `the token's contract_id ${command.token.contract_id} is not an EMAID, which OICP requires as EvcoID`,
     }
   }
-  return {
-    kind: 'request',
-    request: {
-      SessionID: sessionId,
-      ...(command.authorization_reference ? { EMPPartnerSessionID: command.authorization_reference } : {}),
-      ProviderID: settings.provider_id,
-      EvseID: evseId,
-      Identification: { RemoteIdentification: { EvcoID: evcoId } },
-    },
-  }
+  return { kind: 'target', evseId, evcoId }
 }
 
 /** The identifier-map pairs of a session HBS accepted to start. */
@@ -77,6 +91,79 @@ export function remoteSessionPairs(owner: PartyRef, sessionId: string, evseId: s
     {
       foreign: { protocol: OICP, kind: SESSION_EVSE_KIND.foreign, id: sessionId },
       ocpi: { owner, kind: SESSION_EVSE_KIND.ocpi, id: `${sessionId}/${evseId}` },
+    },
+  ]
+}
+
+/**
+ * OCPI RESERVE_NOW / CANCEL_RESERVATION at a virtual CPO's Location → eRoamingAuthorizeRemoteReservationStart /
+ * Stop (mapping.md §6). The reservation's SessionID (named by the hub, or the one HBS acknowledged) is kept
+ * for the eMSP's reservation_id (`<eMSP>/<reservation id>`: reservation ids are the eMSP's own), and with the
+ * EvseID it holds (`<SessionID>/<EvseID>`), for the cancel.
+ */
+export const RESERVATION_KIND = { foreign: 'ReservationSessionID', ocpi: 'RESERVATION' } as const
+export const RESERVATION_EVSE_KIND = { foreign: 'ReservationEvseID', ocpi: 'RESERVATION_EVSE' } as const
+
+/** OICP holds an EVSE for 1 to 99 whole minutes (Duration). */
+const MAX_RESERVATION_MINUTES = 99
+
+export type ReservationStartMapping =
+  { readonly kind: 'request'; readonly request: AuthorizeRemoteReservationStart } | RefusedMapping
+
+/** The AuthorizeRemoteReservationStart for a ReserveNow at a Location the hub holds of a virtual CPO. */
+export function reservationStartOf(
+  settings: OicpBridgeSettings,
+  location: Location,
+  command: ReserveNow,
+  sessionId: string,
+  now: Date,
+): ReservationStartMapping {
+  const target = remoteTargetOf(location, command)
+  if (target.kind === 'refused') return target
+  const minutes = Math.ceil((Date.parse(command.expiry_date) - now.getTime()) / 60_000)
+  if (!(minutes >= 1)) {
+    return { kind: 'refused', reason: `expiry_date ${command.expiry_date} has passed` }
+  }
+  if (minutes > MAX_RESERVATION_MINUTES) {
+    return {
+      kind: 'refused',
+      reason: `expiry_date ${command.expiry_date} is ${minutes} minutes ahead: OICP reserves for at most ${MAX_RESERVATION_MINUTES}`,
+    }
+  }
+  return {
+    kind: 'request',
+    request: {
+      SessionID: sessionId,
+      ...(command.authorization_reference ? { EMPPartnerSessionID: command.authorization_reference } : {}),
+      ProviderID: settings.provider_id,
+      EvseID: target.evseId,
+      Identification: { RemoteIdentification: { EvcoID: target.evcoId } },
+      Duration: minutes,
+    },
+  }
+}
+
+/** The OCPI id of an eMSP's reservation in the identifier map. */
+export function reservationKey(emsp: PartyRef, reservationId: string): string {
+  return `${partyKey(emsp)}/${reservationId.toUpperCase()}`
+}
+
+/** The identifier-map pairs of a reservation HBS accepted. */
+export function reservationPairs(
+  owner: PartyRef,
+  emsp: PartyRef,
+  reservationId: string,
+  sessionId: string,
+  evseId: string,
+): IdentifierPair[] {
+  return [
+    {
+      foreign: { protocol: OICP, kind: RESERVATION_KIND.foreign, id: sessionId },
+      ocpi: { owner, kind: RESERVATION_KIND.ocpi, id: reservationKey(emsp, reservationId) },
+    },
+    {
+      foreign: { protocol: OICP, kind: RESERVATION_EVSE_KIND.foreign, id: sessionId },
+      ocpi: { owner, kind: RESERVATION_EVSE_KIND.ocpi, id: `${sessionId}/${evseId}` },
     },
   ]
 }

@@ -112,6 +112,13 @@ export class HbsSimulator {
   remoteStartRefusal: { readonly code: string; readonly info: string } | undefined
   /** The RFID cards and EvcoIDs an EMP at Hubject authorizes (eRoamingAuthorizeStart), by the EMP's ProviderID. */
   readonly authorizedIds = new Map<string, string>()
+  /** Remote reservations by SessionID: `reserved` for Duration minutes, then `cancelled`. */
+  readonly reservations = new Map<
+    string,
+    { readonly evseId: string; readonly duration: number | undefined; state: 'reserved' | 'cancelled' }
+  >()
+  /** When set, the CPO behind HBS refuses reservations with this status code. */
+  reservationRefusal: { readonly code: string; readonly info: string } | undefined
   /** The SessionIDs of the CDRs HBS took. */
   readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
@@ -253,6 +260,8 @@ export class HbsSimulator {
     if (path.endsWith('/authorize-remote/start')) return this.#remoteStart(body)
     if (path.endsWith('/authorize-remote/stop')) return this.#remoteStop(body)
     if (path.endsWith('/authorize/start')) return this.#authorizeStart(body)
+    if (path.endsWith('/reservation-start-request')) return this.#reservationStart(body)
+    if (path.endsWith('/reservation-stop-request')) return this.#reservationStop(body)
     if (path === '/notificationmgmt/v11/charging-notifications') return ACK
     if (path.endsWith('/charge-detail-record')) return this.#chargeDetailRecord(body)
     return refusal('320', `the simulator does not serve ${path}`)
@@ -375,6 +384,35 @@ export class HbsSimulator {
         SessionID: sessionId,
       }
     session.state = 'stopped'
+    return { ...ACK, SessionID: sessionId }
+  }
+
+  /**
+   * Reservations (eRoamingReservation): HBS names the SessionID when the EMP did not, and forwards to the
+   * EVSE's CPO, which accepts unless told otherwise; a stop needs the reservation at that EVSE.
+   */
+  #reservationStart(body: Record<string, unknown>): unknown {
+    const sessionId = typeof body['SessionID'] === 'string' ? body['SessionID'] : randomUUID()
+    const evseId = body['EvseID'] as string
+    const echo = { SessionID: sessionId }
+    if (this.evses.get(evseId)?.deleted !== false)
+      return { ...refusal('603', `HBS holds no EVSE ${evseId}`), ...echo }
+    if (this.reservationRefusal)
+      return { ...refusal(this.reservationRefusal.code, this.reservationRefusal.info), ...echo }
+    const duration = typeof body['Duration'] === 'number' ? body['Duration'] : undefined
+    this.reservations.set(sessionId, { evseId, duration, state: 'reserved' })
+    return { ...ACK, ...echo }
+  }
+
+  #reservationStop(body: Record<string, unknown>): unknown {
+    const sessionId = body['SessionID'] as string
+    const reservation = this.reservations.get(sessionId)
+    if (reservation?.state !== 'reserved' || reservation.evseId !== body['EvseID'])
+      return {
+        ...refusal('400', `no reservation ${sessionId} at ${String(body['EvseID'])}`),
+        SessionID: sessionId,
+      }
+    reservation.state = 'cancelled'
     return { ...ACK, SessionID: sessionId }
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Value } from '@sinclair/typebox/value'
 import { Location } from '../../../src/modules/locations/locations.schema.ts'
 import type { CommandResult } from '../../../src/modules/commands/commands.schema.ts'
-import { aStartSession, aStopSession } from '../../fixtures/commands.ts'
+import { aCancelReservation, aReserveNow, aStartSession, aStopSession } from '../../fixtures/commands.ts'
 import { aLocation, anEvse } from '../../fixtures/locations.ts'
 import { envelope } from '../../support/fake-platform.ts'
 import { connectParty, eventually, type ConnectedParty } from '../../support/roaming-network.ts'
@@ -380,6 +380,125 @@ for (const engine of STORE_VARIANTS) {
       })
       expect(unknown.body).toMatchObject({ data: { result: 'UNKNOWN_SESSION' } })
       expect(hbs.requestsTo('/authorize-remote/stop')).toHaveLength(1)
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('turns an OCPI eMSP’s RESERVE_NOW at the OICP EVSE into a schema-valid eRoamingAuthorizeRemoteReservationStart (expiry_date as Duration) and CANCEL_RESERVATION of it, routed without TO, into the ReservationStop of the same SessionID, each with HBS’s acknowledgement as the CommandResult', async () => {
+      const reserve = resultUrl('oicp-reserve')
+      const reserved = await emsp.call('/receiver/commands/RESERVE_NOW', {
+        method: 'POST',
+        body: aReserveNow(
+          {
+            response_url: reserve.url,
+            location_id: 'DE*ABC*P1',
+            evse_uid: 'DE*ABC*E100',
+            reservation_id: 'RES-OICP-1',
+            expiry_date: new Date(Date.now() + 30 * 60_000).toISOString(),
+          },
+          emsp.party,
+        ),
+      })
+      expect(reserved.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } })
+      const [reserveResult] = await emsp.platform.waitForRequests(reserve.path, 1)
+      expect(reserveResult!.body).toEqual({ result: 'ACCEPTED' })
+      expect(reserveResult!.headers['ocpi-from-party-id']).toBe('ABC')
+      const [start] = hbs.requestsTo('/reservation-start-request')
+      expect(start).toMatchObject({
+        path: '/reservation/v11/providers/DE-OPH/reservation-start-request',
+        body: {
+          ProviderID: 'DE-OPH',
+          EvseID: 'DE*ABC*E100',
+          EMPPartnerSessionID: 'AUTH-FIXTURE-1',
+          Identification: { RemoteIdentification: { EvcoID: 'DE-EM1-C00000042-7' } },
+          Duration: 30,
+        },
+      })
+      const sessionId = String(start!.body['SessionID'])
+      expect(hbs.reservations.get(sessionId)).toEqual({
+        evseId: 'DE*ABC*E100',
+        duration: 30,
+        state: 'reserved',
+      })
+
+      // No TO: the hub remembered which CPO holds the reservation, the bridge its SessionID.
+      const cancel = resultUrl('oicp-cancel')
+      const cancelled = await emsp.call('/receiver/commands/CANCEL_RESERVATION', {
+        method: 'POST',
+        body: aCancelReservation({ response_url: cancel.url, reservation_id: 'RES-OICP-1' }),
+      })
+      expect(cancelled.body).toMatchObject({ status_code: 1000, data: { result: 'ACCEPTED' } })
+      const [cancelResult] = await emsp.platform.waitForRequests(cancel.path, 1)
+      expect(cancelResult!.body).toEqual({ result: 'ACCEPTED' })
+      expect(hbs.requestsTo('/reservation-stop-request')).toMatchObject([
+        {
+          path: '/reservation/v11/providers/DE-OPH/reservation-stop-request',
+          body: { SessionID: sessionId, ProviderID: 'DE-OPH', EvseID: 'DE*ABC*E100' },
+        },
+      ])
+      expect(hbs.reservations.get(sessionId)?.state).toBe('cancelled')
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('refuses a reservation OICP cannot hold (over 99 minutes) at once, reports HBS’s refusal as a REJECTED CommandResult, and rejects the cancel of a reservation it never made', async () => {
+      const starts = hbs.requestsTo('/reservation-start-request').length
+      const tooLong = await emsp.call('/receiver/commands/RESERVE_NOW', {
+        method: 'POST',
+        body: aReserveNow(
+          {
+            response_url: resultUrl('oicp-reserve-long').url,
+            location_id: 'DE*ABC*P1',
+            evse_uid: 'DE*ABC*E100',
+            reservation_id: 'RES-OICP-2',
+            expiry_date: new Date(Date.now() + 3 * 3600_000).toISOString(),
+          },
+          emsp.party,
+        ),
+      })
+      expect(tooLong.body).toMatchObject({ status_code: 1000, data: { result: 'REJECTED' } })
+      expect(JSON.stringify(tooLong.body)).toContain('at most 99')
+      expect(hbs.requestsTo('/reservation-start-request')).toHaveLength(starts)
+
+      hbs.reservationRefusal = { code: '601', info: 'EVSE is already reserved' }
+      try {
+        const refused = resultUrl('oicp-reserve-refused')
+        const answer = await emsp.call('/receiver/commands/RESERVE_NOW', {
+          method: 'POST',
+          body: aReserveNow(
+            {
+              response_url: refused.url,
+              location_id: 'DE*ABC*P1',
+              evse_uid: 'DE*ABC*E100',
+              reservation_id: 'RES-OICP-3',
+              expiry_date: new Date(Date.now() + 15 * 60_000).toISOString(),
+            },
+            emsp.party,
+          ),
+        })
+        expect(answer.body).toMatchObject({ data: { result: 'ACCEPTED' } })
+        const [result] = await emsp.platform.waitForRequests(refused.path, 1)
+        const body = result!.body as CommandResult
+        expect(body.result).toBe('REJECTED')
+        expect(body.message![0]!.text).toContain('OICP 601')
+      } finally {
+        hbs.reservationRefusal = undefined
+      }
+
+      const unknown = await emsp.call('/receiver/commands/CANCEL_RESERVATION', {
+        method: 'POST',
+        headers: {
+          'ocpi-to-country-code': 'DE',
+          'ocpi-to-party-id': 'ABC',
+          'ocpi-from-country-code': 'DE',
+          'ocpi-from-party-id': 'EM1',
+        },
+        body: aCancelReservation({
+          response_url: resultUrl('oicp-cancel-unknown').url,
+          reservation_id: 'RES-OICP-3',
+        }),
+      })
+      expect(unknown.body).toMatchObject({ status_code: 1000, data: { result: 'REJECTED' } })
+      expect(JSON.stringify(unknown.body)).toContain('no reservation RES-OICP-3')
+      expect(hbs.requestsTo('/reservation-stop-request')).toHaveLength(1)
       expect(hbs.violations).toEqual([])
     })
   })

@@ -32,6 +32,8 @@ const EVCO_ID = 'DE-8EO-CAET5E4XY-3'
 const EMP = { country_code: 'DE', party_id: '8EO' }
 const START_PATH = '/charging/v21/providers/DE*8EO/authorize-remote/start'
 const STOP_PATH = '/charging/v21/providers/DE*8EO/authorize-remote/stop'
+const RESERVE_PATH = '/reservation/v11/providers/DE*8EO/reservation-start-request'
+const CANCEL_PATH = '/reservation/v11/providers/DE*8EO/reservation-stop-request'
 
 function aRemoteStart(sessionId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -530,6 +532,135 @@ for (const engine of STORE_VARIANTS) {
       })
       expect(stranger.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
       expect(cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/STOP_SESSION')).toHaveLength(1)
+      expect(hbs.violations).toEqual([])
+    })
+
+    /** A second Location of the CPO whose one EVSE R1 (NL*CP1*ER1) can be reserved, once HBS holds it. */
+    async function pushReservableEvse(): Promise<void> {
+      if (hbs.statuses.has('NL*CP1*ER1')) return
+      await cpo.call('/receiver/locations/NL/CP1/LOC-HBS-2', {
+        method: 'PUT',
+        body: aLocation(
+          {
+            id: 'LOC-HBS-2',
+            evses: [
+              anEvse(
+                'R1',
+                { capabilities: ['RFID_READER', 'REMOTE_START_STOP_CAPABLE', 'RESERVABLE'] },
+                cpo.party,
+              ),
+            ],
+          },
+          cpo.party,
+        ),
+      })
+      await eventually(() => expect(hbs.statuses.get('NL*CP1*ER1')).toBe('Available'))
+      answerCommands('RESERVE_NOW')
+      answerCommands('CANCEL_RESERVATION')
+    }
+
+    it('turns HBS’s eRoamingAuthorizeRemoteReservationStart into RESERVE_NOW at the CPO from the EMP’s virtual eMSP (the SessionID as reservation_id, the Duration as expiry_date) and its ReservationStop into CANCEL_RESERVATION of the same reservation, answering HBS from the CommandResults', async () => {
+      await pushReservableEvse()
+      const sessionId = 'a7c1d2e3-1111-0008-9abc-0123456789ab'
+      const reservation = {
+        SessionID: sessionId,
+        ProviderID: 'DE*8EO',
+        EvseID: 'NL*CP1*ER1',
+        Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+        Duration: 20,
+      }
+      const asked = Date.now()
+      const reserved = await hbs.forwardToHub(oicpUrl, RESERVE_PATH, reservation)
+      const answered = Date.now()
+      expect(reserved).toEqual({
+        status: 200,
+        body: { Result: true, StatusCode: { Code: '000' }, SessionID: sessionId },
+      })
+      const [command] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/RESERVE_NOW')
+      expect(command!.headers['ocpi-from-country-code']).toBe('DE')
+      expect(command!.headers['ocpi-from-party-id']).toBe('8EO')
+      const body = command!.body as { expiry_date: string }
+      expect(body).toMatchObject({
+        token: { ...EMP, uid: EVCO_ID, contract_id: EVCO_ID, type: 'APP_USER', valid: true },
+        reservation_id: sessionId,
+        location_id: 'LOC-HBS-2',
+        evse_uid: 'R1',
+        authorization_reference: sessionId,
+      })
+      // Twenty minutes from when the hub took the call.
+      const expiry = Date.parse(body.expiry_date)
+      expect(expiry).toBeGreaterThanOrEqual(asked + 20 * 60_000)
+      expect(expiry).toBeLessThanOrEqual(answered + 20 * 60_000)
+
+      // A stop naming another EVSE is not this reservation's.
+      const elsewhere = await hbs.forwardToHub(oicpUrl, CANCEL_PATH, {
+        SessionID: sessionId,
+        ProviderID: 'DE*8EO',
+        EvseID: 'NL*CP1*EE1',
+      })
+      expect(elsewhere.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
+      expect(cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/CANCEL_RESERVATION')).toHaveLength(0)
+
+      const cancelled = await hbs.forwardToHub(oicpUrl, CANCEL_PATH, {
+        SessionID: sessionId,
+        ProviderID: 'DE*8EO',
+        EvseID: 'NL*CP1*ER1',
+      })
+      expect(cancelled.body).toEqual({ Result: true, StatusCode: { Code: '000' }, SessionID: sessionId })
+      const [cancel] = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/CANCEL_RESERVATION')
+      expect(cancel!.body).toMatchObject({ reservation_id: sessionId })
+      expect(cancel!.headers['ocpi-from-party-id']).toBe('8EO')
+      expect(hbs.violations).toEqual([])
+    })
+
+    it('answers HBS’s reservations Result false with the code and the reason: an EVSE that is not RESERVABLE, one the hub does not represent, the CPO’s REJECTED, a stop of a reservation it never made', async () => {
+      await pushReservableEvse()
+      const reserve = (sessionId: string, evseId: string) =>
+        hbs.forwardToHub(oicpUrl, RESERVE_PATH, {
+          SessionID: sessionId,
+          ProviderID: 'DE*8EO',
+          EvseID: evseId,
+          Identification: { RemoteIdentification: { EvcoID: EVCO_ID } },
+        })
+      const commands = () => cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/RESERVE_NOW').length
+      const before = commands()
+
+      const notReservable = await reserve('b8d2e3f4-2222-0009-abcd-123456789abc', 'NL*CP1*EE1')
+      expect(notReservable.body).toMatchObject({ Result: false, StatusCode: { Code: '320' } })
+      const reason = (notReservable.body['StatusCode'] as { AdditionalInfo: string }).AdditionalInfo
+      expect(reason).toContain('RESERVABLE')
+      const unknown = await reserve('c9e3f405-3333-000a-bcde-23456789abcd', 'NL*CP1*E404')
+      expect(unknown.body).toMatchObject({ Result: false, StatusCode: { Code: '603' } })
+      expect(commands()).toBe(before)
+      // The refusal's reason is in the message log, with HBS's call on the bridge's platform.
+      const bridge = await hub.admin<{ platform_id: string }>('GET', '/bridges/oicp')
+      await eventually(async () => {
+        const log = await hub.admin<{ messages: { path: string; response_body: string | null }[] }>(
+          'GET',
+          `/messages?party=${bridge.body.platform_id}`,
+        )
+        const refusal = log.body.messages.find(
+          (m) => m.path.endsWith('/reservation-start-request') && m.response_body?.includes('RESERVABLE'),
+        )
+        expect(refusal).toBeDefined()
+      })
+
+      nextResult = 'REJECTED'
+      try {
+        const rejected = await reserve('d0f40516-4444-000b-cdef-3456789abcde', 'NL*CP1*ER1')
+        expect(rejected.body).toMatchObject({ Result: false, StatusCode: { Code: '602' } })
+        expect(JSON.stringify(rejected.body)).toContain('REJECTED')
+        expect(commands()).toBe(before + 1)
+      } finally {
+        nextResult = 'ACCEPTED'
+      }
+
+      const stranger = await hbs.forwardToHub(oicpUrl, CANCEL_PATH, {
+        SessionID: 'e1051627-5555-000c-def0-456789abcdef',
+        ProviderID: 'DE*8EO',
+        EvseID: 'NL*CP1*ER1',
+      })
+      expect(stranger.body).toMatchObject({ Result: false, StatusCode: { Code: '400' } })
       expect(hbs.violations).toEqual([])
     })
   })
