@@ -370,14 +370,12 @@ export class OicpChannel implements PartnerChannel {
     if (!uid) return notCarried('not a token authorization path')
     const references = bodyOf(message) as { location_id?: string; evse_uids?: string[] } | null | undefined
     const evseUid = references?.evse_uids?.[0]
-    const evseId =
-      references?.location_id && evseUid
-        ? (
-            await foreignIdsOf(this.#options.db, OICP, message.from, 'EVSE', [
-              `${references.location_id}/${evseUid}`,
-            ])
-          ).get(`${references.location_id}/${evseUid}`)
-        : undefined
+    // The map holds EVSEs upper case (mapEvses): ids are case-insensitive.
+    const evseKey =
+      references?.location_id && evseUid ? `${references.location_id}/${evseUid}`.toUpperCase() : undefined
+    const evseId = evseKey
+      ? (await foreignIdsOf(this.#options.db, OICP, message.from, 'EVSE', [evseKey])).get(evseKey)
+      : undefined
     const request = {
       OperatorID: settings.operator_id,
       ...(evseId ? { EvseID: evseId } : {}),
