@@ -51,6 +51,7 @@ import {
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
 import { whileLocked } from '../../storage/advisory-lock.ts'
 import { AnswersInFlight } from './answers-in-flight.ts'
+import { ensureVirtualParty } from './oicp-inbound.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
 
 /** The advisory lock of the pull (src/storage/advisory-lock.ts): its own constant beyond int4. */
@@ -106,6 +107,9 @@ export class OicpBridge {
     this.#pullIntervalMs = pullIntervalSeconds * 1000
     this.answers = new AnswersInFlight(client.timeoutMs)
     channel.onCommandResult((result) => this.#relayCommandResult(result))
+    channel.onVirtualEmsp((platformId, emp, correlationId) =>
+      ensureVirtualParty(context, platformId, 'EMSP', emp, `Hubject EMP ${oicpPartyId(emp)}`, correlationId),
+    )
   }
 
   /**

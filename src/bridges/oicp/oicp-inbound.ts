@@ -14,9 +14,11 @@ import { evseIdOfSession, SESSION_EVSE_KIND, SESSION_KIND } from '../../partners
 import { authorizeThroughHub, findTokenOwner } from '../../modules/tokens/token-authorization.ts'
 import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
 import {
+  INBOUND_EMP_KIND,
   INBOUND_SESSION_KIND,
   INBOUND_START_KIND,
   inboundResultUrl,
+  rememberHbsSession,
 } from '../../partners/oicp/inbound-messages.ts'
 import {
   acknowledgement,
@@ -53,9 +55,6 @@ import { findObjectsById } from '../../storage/owned-objects.store.ts'
 
 /** How long an OICP call waits for the CPO's CommandResult (HBS's budget is 10 s, round trip included). */
 const RESULT_WAIT_MS = 8_000
-
-/** The OICP EMP a remote start came from: SessionID ↔ the virtual eMSP party (owner), for the stop. */
-const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
 
 /**
  * A session an OICP CPO started after one of our eMSPs authorized it (eRoamingAuthorizeStart): SessionID ↔
@@ -201,7 +200,8 @@ export class OicpInbound {
     const cpo = (request.EvseID && partyOfEvseId(request.EvseID)) || partyOfOperatorId(request.OperatorID)
     if (!cpo)
       return { verdict: refused(OICP_CODES.dataError, `OperatorID ${request.OperatorID} is not in ISO form`) }
-    const problem = await this.#ensureVirtualParty(
+    const problem = await ensureVirtualParty(
+      this.#context,
       bridge.platformId,
       'CPO',
       cpo,
@@ -538,7 +538,8 @@ export class OicpInbound {
     }
     const evse = await this.#representedEvse(bridge.settings, request.EvseID)
     if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
-    const problem = await this.#ensureVirtualParty(
+    const problem = await ensureVirtualParty(
+      this.#context,
       bridge.platformId,
       'EMSP',
       emp,
@@ -546,16 +547,13 @@ export class OicpInbound {
       correlationId,
     )
     if (problem) return refused(OICP_CODES.noValidContract, problem)
-    await mapIdentifiers(this.#context.db, [
-      {
-        foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: request.SessionID },
-        ocpi: { owner: evse.owner, kind: INBOUND_START_KIND.ocpi, id: `${request.SessionID}/${evse.evseId}` },
-      },
-      {
-        foreign: { protocol: OICP, kind: INBOUND_EMP_KIND.foreign, id: request.SessionID },
-        ocpi: { owner: emp, kind: INBOUND_EMP_KIND.ocpi, id: request.SessionID },
-      },
-    ])
+    await rememberHbsSession(this.#context.db, {
+      sessionId: request.SessionID,
+      cpo: evse.owner,
+      evseId: evse.evseId,
+      emp,
+      empPartnerSessionId: request.EMPPartnerSessionID,
+    })
     const responseUrl = inboundResultUrl(this.#hbsBaseUrl, request.SessionID, 'start')
     const body = {
       response_url: responseUrl,
@@ -695,35 +693,36 @@ export class OicpInbound {
     if (!location || !evse || evse.status === 'REMOVED') return undefined
     return { owner: ref.owner, locationId: location.id, uid: evse.uid, evseId: iso }
   }
+}
 
-  /**
-   * An OICP EMP (or CPO) as a virtual party of the bridge's platform, created CONNECTED the first time (the
-   * partners learn it through ClientInfo), as the pulled CPOs are. A party that is an OCPI party of another
-   * platform in that role is refused: the bridge never speaks for a party it does not hold. Returns the
-   * reason of a refusal.
-   */
-  async #ensureVirtualParty(
-    platformId: string,
-    roleName: 'EMSP' | 'CPO',
-    party: PartyRef,
-    name: string,
-    correlationId: string,
-  ): Promise<string | undefined> {
-    const directory = this.#context.directory
-    const role: PartyRole = { role: roleName, ...party, business_details: { name } }
-    if (directory.liveRoleConflicts([role], platformId).length > 0) {
-      return `${partyKey(party)} is a ${roleName} of another platform of the hub, not of Hubject`
-    }
-    const held = directory.partiesOf(platformId)
-    if (held.some((candidate) => candidate.role === roleName && sameParty(candidate, party))) return undefined
-    await directory.write(async (tx) => {
-      const before = await tx.partiesOf(platformId)
-      await tx.insertParties(platformId, 'CONNECTED', [role])
-      await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
-    })
-    this.#context.delivery.wake()
-    return undefined
+/**
+ * An OICP EMP (or CPO) as a virtual party of the bridge's platform, created CONNECTED the first time (the
+ * partners learn it through ClientInfo), as the pulled CPOs are. A party that is an OCPI party of another
+ * platform in that role is refused: the bridge never speaks for a party it does not hold. Returns the
+ * reason of a refusal.
+ */
+export async function ensureVirtualParty(
+  context: HubContext,
+  platformId: string,
+  roleName: 'EMSP' | 'CPO',
+  party: PartyRef,
+  name: string,
+  correlationId: string,
+): Promise<string | undefined> {
+  const directory = context.directory
+  const role: PartyRole = { role: roleName, ...party, business_details: { name } }
+  if (directory.liveRoleConflicts([role], platformId).length > 0) {
+    return `${partyKey(party)} is a ${roleName} of another platform of the hub, not of Hubject`
   }
+  const held = directory.partiesOf(platformId)
+  if (held.some((candidate) => candidate.role === roleName && sameParty(candidate, party))) return undefined
+  await directory.write(async (tx) => {
+    const before = await tx.partiesOf(platformId)
+    await tx.insertParties(platformId, 'CONNECTED', [role])
+    await queueClientInfoChanges(tx, context.hub, platformId, before, correlationId)
+  })
+  context.delivery.wake()
+  return undefined
 }
 
 /** A message of an OICP CPO's virtual CPO party to the eMSP of a bridged session. */

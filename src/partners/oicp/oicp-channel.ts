@@ -36,7 +36,12 @@ import type {
 import { evseDataRecord, oicpStatusOf } from './evse-mapping.ts'
 import type { OicpAnswer, OicpClient } from './oicp-client.ts'
 import { SerialBatcher } from './serial-batcher.ts'
-import { PendingCommandResults, receiveForVirtualEmsp, type VirtualEmspMessage } from './inbound-messages.ts'
+import {
+  PendingCommandResults,
+  receiveForVirtualEmsp,
+  rememberHbsSession,
+  type VirtualEmspMessage,
+} from './inbound-messages.ts'
 import {
   Acknowledgement,
   AuthorizationStart,
@@ -103,6 +108,13 @@ export interface OicpCommandResult {
   readonly session?: { readonly id: string; readonly owner: PartyRef; readonly counterpart: PartyRef }
 }
 
+/** Makes the EMP a virtual eMSP party of the bridge's platform; the reason when it cannot be one. */
+export type VirtualEmspMaker = (
+  platformId: string,
+  emp: PartyRef,
+  correlationId: string,
+) => Promise<string | undefined>
+
 export interface OicpChannelOptions {
   readonly db: Db
   readonly client: OicpClient
@@ -124,6 +136,7 @@ export class OicpChannel implements PartnerChannel {
   /** Remote starts and stops under way at HBS, whose results are still to be reported. */
   readonly #commands = new Set<Promise<void>>()
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
+  #ensureEmsp: VirtualEmspMaker | undefined
   /** CommandResults of the commands HBS's calls sent our CPOs, awaited by those calls (the bridge's inbound side). */
   readonly inboundResults = new PendingCommandResults()
 
@@ -138,6 +151,11 @@ export class OicpChannel implements PartnerChannel {
   /** Where command results go: the hub's callback relay, set by the bridge (a layer above). */
   onCommandResult(report: (result: OicpCommandResult) => Promise<void>): void {
     this.#reportResult = report
+  }
+
+  /** How an OICP EMP that authorized a token becomes a virtual eMSP party: set by the bridge (a layer above). */
+  onVirtualEmsp(ensure: VirtualEmspMaker): void {
+    this.#ensureEmsp = ensure
   }
 
   /** Waits for the remote commands under way (at shutdown). */
@@ -400,9 +418,31 @@ export class OicpChannel implements PartnerChannel {
       const refusal = `Hubject answered HTTP ${answer.httpStatus} without an eRoamingAuthorizationStart`
       return { kind: 'refused', answer: this.#answer(answer, refusal), final: false, retryAfterMs: undefined }
     }
-    const { AuthorizationStatus, ProviderID, SessionID, StatusCode: status } = answer.json
-    const emp = (ProviderID && partyOfProviderId(ProviderID)) || partyOfProviderId(settings.provider_id)!
+    const {
+      AuthorizationStatus,
+      ProviderID,
+      SessionID,
+      EMPPartnerSessionID,
+      StatusCode: status,
+    } = answer.json
     const authorized = AuthorizationStatus === 'Authorized'
+    const emp = await this.#authorizingEmp(partner, message, settings, authorized ? ProviderID : undefined)
+    if (authorized && SessionID) {
+      if (evseId) {
+        await rememberHbsSession(this.#options.db, {
+          sessionId: SessionID,
+          cpo: message.from,
+          evseId,
+          emp,
+          empPartnerSessionId: EMPPartnerSessionID,
+        })
+      } else {
+        this.#options.log.warn(
+          { correlationId: message.correlationId, sessionId: SessionID },
+          'OICP bridge: an authorization HBS granted names no EVSE HBS holds: its session will not reach HBS',
+        )
+      }
+    }
     const info = {
       allowed: authorized ? 'ALLOWED' : 'NOT_ALLOWED',
       token: {
@@ -429,6 +469,28 @@ export class OicpChannel implements PartnerChannel {
     }
     const envelope = { status_code: 1000, data: info, timestamp: new Date().toISOString() }
     return { kind: 'delivered', answer: { ...this.#answer(answer, undefined), httpStatus: 200, envelope } }
+  }
+
+  /**
+   * The eMSP party of a token HBS authorized: the EMP that answered (ProviderID), as a virtual eMSP of the
+   * bridge's platform so that the CPO's Session and CDR reach the bridge; else the hub provider.
+   */
+  async #authorizingEmp(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    settings: OicpBridgeSettings,
+    providerId: string | undefined,
+  ): Promise<PartyRef> {
+    const provider = partyOfProviderId(settings.provider_id)!
+    const emp = providerId === undefined ? undefined : partyOfProviderId(providerId)
+    if (!emp || sameParty(emp, provider)) return provider
+    const problem = await this.#ensureEmsp?.(partner.id, emp, message.correlationId)
+    if (problem === undefined) return emp
+    this.#options.log.warn(
+      { correlationId: message.correlationId, providerId, reason: problem },
+      'OICP bridge: the EMP that authorized a token cannot be a party of the bridge; the hub provider stands for it',
+    )
+    return provider
   }
 
   /** HBS answers once the CPO did: the result comes within the time the bridge gives its call. */

@@ -112,6 +112,8 @@ export class HbsSimulator {
   remoteStartRefusal: { readonly code: string; readonly info: string } | undefined
   /** The RFID cards and EvcoIDs an EMP at Hubject authorizes (eRoamingAuthorizeStart), by the EMP's ProviderID. */
   readonly authorizedIds = new Map<string, string>()
+  /** The SessionIDs HBS named in the authorizations it granted (eRoamingAuthorizeStart), in order. */
+  readonly grantedSessionIds: string[] = []
   /** The SessionIDs of the CDRs HBS took. */
   readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
@@ -358,8 +360,11 @@ export class HbsSimulator {
         AuthorizationStatus: 'NotAuthorized',
         StatusCode: { Code: '102', AdditionalInfo: 'no EMP knows it' },
       }
+    const sessionId = randomUUID()
+    this.grantedSessionIds.push(sessionId)
     return {
-      SessionID: randomUUID(),
+      SessionID: sessionId,
+      EMPPartnerSessionID: `emp-${sessionId.slice(0, 8)}`,
       ProviderID: provider,
       AuthorizationStatus: 'Authorized',
       StatusCode: { Code: '000' },
