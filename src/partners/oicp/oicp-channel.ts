@@ -516,14 +516,13 @@ export class OicpChannel implements PartnerChannel {
   async pushFullLoad(
     platform: PartnerPlatform,
     correlationId: string,
-    /** Whether the hub provider (for all of HBS) may receive the Location: the roaming policy's say. */
-    reachesHbs: (location: Location, provider: PartyRef) => boolean = () => true,
+    audience: HbsAudience = EVERYTHING_REACHES_HBS,
   ): Promise<{ readonly sent: number; readonly refused: number; readonly error: string | undefined }> {
     const settings = await this.#settingsFor(platform.id)
     if (!settings) return { sent: 0, refused: 0, error: 'the OICP bridge is not connected' }
     const provider = partyOfProviderId(settings.provider_id)
     const locations = (await this.#locationsOf(settings.represented_cpos)).filter(
-      (location) => provider && reachesHbs(location, provider),
+      (location) => provider && audience.location(location, provider),
     )
     const context = this.#context(platform, settings, correlationId, 'fullLoad')
     const mapped = mapEvses(
@@ -546,6 +545,7 @@ export class OicpChannel implements PartnerChannel {
     const pricing = await this.#pushPricingOf(
       { ...context, intent: 'upsert' },
       data.map(({ evse, record, owner, ocpiId }) => ({ evse, evseId: record.EvseID, owner, ocpiId })),
+      (owner, tariffId) => (provider ? audience.tariff(owner, tariffId, provider) : Promise.resolve(false)),
     )
     return {
       sent: data.length,
@@ -556,11 +556,13 @@ export class OicpChannel implements PartnerChannel {
 
   /**
    * The products of the Tariffs these EVSEs' connectors name (those OICP can carry; the others refused),
-   * then the EVSEs' assignments: in a full push, for Tariffs pushed before the bridge was set up.
+   * then the EVSEs' assignments: in a full push, for Tariffs pushed before the bridge was set up. A Tariff
+   * the roaming policy keeps from HBS is not sent, and its product, if HBS holds one, withdrawn.
    */
   async #pushPricingOf(
     context: PushContext,
     evses: readonly PricedEvse[],
+    reachesHbs: (owner: PartyRef, tariffId: string) => Promise<boolean>,
   ): Promise<{ readonly outcome: PushOutcome; readonly refused: number }> {
     const named = new Map<string, { readonly owner: PartyRef; readonly tariffId: string }>()
     for (const { evse, owner } of evses) {
@@ -578,6 +580,11 @@ export class OicpChannel implements PartnerChannel {
       )
       if (!tariff) continue
       const ocpiId = tariff.id.toUpperCase()
+      if (!(await reachesHbs(owner, tariff.id))) {
+        const withdrawn = await this.#withdrawProduct({ ...context, note: POLICY_WITHDRAWAL }, owner, ocpiId)
+        if (!withdrawn.ok) return { outcome: withdrawn, refused: refusals.length }
+        continue
+      }
       const mapped = pricingProductOf(tariff)
       if (mapped.kind === 'product') products.push({ ...context, record: mapped.record, owner, ocpiId })
       else refusals.push({ object: { owner, kind: 'TARIFF', id: ocpiId }, reason: mapped.reason })
@@ -663,15 +670,26 @@ export class OicpChannel implements PartnerChannel {
     if (!settings.represented_cpos.some((cpo) => sameParty(cpo, owner))) {
       return notCarried(`${partyKey(owner)} is not one of the CPOs the bridge represents at Hubject`)
     }
-    const [tariff] =
-      message.method === 'PUT'
-        ? await findObjectsById(this.#options.db, { module: 'tariffs', owners: [owner] }, tariffId)
-        : []
+    const [stored] = await findObjectsById(this.#options.db, { module: 'tariffs', owners: [owner] }, tariffId)
+    const tariff = message.method === 'PUT' ? stored : undefined
     const context = this.#context(partner, settings, message.correlationId, 'upsert')
     const ocpiId = tariffId.toUpperCase()
     const mapped = tariff ? pricingProductOf(tariff) : undefined
     if (mapped?.kind !== 'product') {
-      const withdrawn = await this.#withdrawProduct(context, owner, ocpiId)
+      // A DELETE of a Tariff the hub still holds is the roaming policy's withdrawal, not the CPO's delete.
+      const note =
+        mapped !== undefined
+          ? undefined
+          : stored
+            ? POLICY_WITHDRAWAL
+            : `Tariff ${tariffId} deleted by its CPO`
+      if (note) {
+        this.#options.log.info(
+          { correlationId: message.correlationId, owner, tariffId, note },
+          'OICP bridge: a Tariff is withdrawn from HBS',
+        )
+      }
+      const withdrawn = await this.#withdrawProduct({ ...context, note }, owner, ocpiId)
       if (!withdrawn.ok) return withdrawn.outcome
       if (mapped === undefined) return this.#delivered()
       await this.#refuse(
@@ -1059,6 +1077,24 @@ export class OicpChannel implements PartnerChannel {
     }
   }
 }
+
+/**
+ * Which of the represented CPOs' objects may reach HBS in a full push: what the hub provider (for every EMP
+ * at HBS) may receive under the roaming policy, said by the bridge (a layer above; decision 0023).
+ */
+export interface HbsAudience {
+  location(location: Location, provider: PartyRef): boolean
+  tariff(owner: PartyRef, tariffId: string, provider: PartyRef): Promise<boolean>
+}
+
+const EVERYTHING_REACHES_HBS: HbsAudience = {
+  location: () => true,
+  tariff: () => Promise.resolve(true),
+}
+
+/** The message log's note on the calls that take a Tariff off HBS because the policy no longer lets it reach HBS. */
+const POLICY_WITHDRAWAL =
+  'withdrawn: the roaming policy no longer lets the hub provider (every EMP at Hubject) receive this Tariff'
 
 function notCarried(reason: string): PartnerOutcome {
   return { kind: 'not-in-version', version: '2.3.0', reason }
