@@ -516,7 +516,7 @@ export class OicpChannel implements PartnerChannel {
   async pushFullLoad(
     platform: PartnerPlatform,
     correlationId: string,
-    audience: HbsAudience = EVERYTHING_REACHES_HBS,
+    audience: HbsAudience,
   ): Promise<{ readonly sent: number; readonly refused: number; readonly error: string | undefined }> {
     const settings = await this.#settingsFor(platform.id)
     if (!settings) return { sent: 0, refused: 0, error: 'the OICP bridge is not connected' }
@@ -1085,11 +1085,6 @@ export class OicpChannel implements PartnerChannel {
 export interface HbsAudience {
   location(location: Location, provider: PartyRef): boolean
   tariff(owner: PartyRef, tariffId: string, provider: PartyRef): Promise<boolean>
-}
-
-const EVERYTHING_REACHES_HBS: HbsAudience = {
-  location: () => true,
-  tariff: () => Promise.resolve(true),
 }
 
 /** The message log's note on the calls that take a Tariff off HBS because the policy no longer lets it reach HBS. */

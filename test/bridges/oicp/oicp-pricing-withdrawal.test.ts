@@ -71,6 +71,8 @@ for (const engine of STORE_VARIANTS) {
       await agree(['locations'])
       tariffsAgreement = await agree(['tariffs'])
       await cpo.call('/receiver/tariffs/NL/CP1/T1', { method: 'PUT', body: anOicpTariff('T1') })
+      // The product first: a Location and a Tariff delivered at the same time may miss each other.
+      await eventually(() => expect(hbs.products.has('NL*CP1*T1')).toBe(true))
       await cpo.call('/receiver/locations/NL/CP1/LOC-W', {
         method: 'PUT',
         body: aLocation(
