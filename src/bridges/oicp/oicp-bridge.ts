@@ -15,9 +15,10 @@ import {
   ocpiLocationOf,
   ocpiStatusOf,
 } from '../../partners/oicp/evse-mapping.ts'
-import type { OicpChannel, OicpCommandResult } from '../../partners/oicp/oicp-channel.ts'
+import type { HbsAudience, OicpChannel, OicpCommandResult } from '../../partners/oicp/oicp-channel.ts'
 import { relayCallbackResult } from '../../routing/async-callbacks.ts'
 import { rememberRoute } from '../../routing/route-index.store.ts'
+import { referenceKey, tariffReferences } from '../../routing/tariff-scope.ts'
 import type { OicpClient } from '../../partners/oicp/oicp-client.ts'
 import {
   oicpPartyId,
@@ -51,6 +52,7 @@ import {
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
 import { whileLocked } from '../../storage/advisory-lock.ts'
 import { AnswersInFlight } from './answers-in-flight.ts'
+import { ensureVirtualParty } from './oicp-inbound.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
 
 /** The advisory lock of the pull (src/storage/advisory-lock.ts): its own constant beyond int4. */
@@ -106,6 +108,32 @@ export class OicpBridge {
     this.#pullIntervalMs = pullIntervalSeconds * 1000
     this.answers = new AnswersInFlight(client.timeoutMs)
     channel.onCommandResult((result) => this.#relayCommandResult(result))
+    channel.onVirtualEmsp((platformId, emp, correlationId) =>
+      ensureVirtualParty(context, platformId, 'EMSP', emp, `Hubject EMP ${oicpPartyId(emp)}`, correlationId),
+    )
+  }
+
+  /** The hub provider stands for every EMP at HBS: only what it roams for goes (decision 0023). */
+  #hbsAudience(): HbsAudience {
+    const roaming = this.#context.directory.roaming
+    // A Tariff's Location scope: the CPO's Locations that list it, read once per CPO.
+    const references = new Map<string, Promise<Map<string, string[]>>>()
+    return {
+      location: (location, provider) =>
+        !roaming.objectRefusal(
+          { country_code: location.country_code, party_id: location.party_id },
+          provider,
+          'locations',
+          true,
+          location.id,
+        ),
+      tariff: async (owner, tariffId, provider) => {
+        const key = partyKey(owner)
+        if (!references.has(key)) references.set(key, tariffReferences(this.#context.db, owner))
+        const listing = (await references.get(key)!).get(referenceKey(owner, tariffId)) ?? []
+        return !roaming.objectRefusal(owner, provider, 'tariffs', true, tariffId, listing)
+      },
+    }
   }
 
   /**
@@ -286,15 +314,7 @@ export class OicpBridge {
         outbound_token: platform.outbound_token,
       },
       correlationId,
-      // The hub provider stands for every EMP at HBS: only what it roams for goes (decision 0023).
-      (location, provider) =>
-        !this.#context.directory.roaming.objectRefusal(
-          { country_code: location.country_code, party_id: location.party_id },
-          provider,
-          'locations',
-          true,
-          location.id,
-        ),
+      this.#hbsAudience(),
     )
     if (pushed.error !== undefined) {
       await recordSync(this.#context.db, OICP, { error: pushed.error })

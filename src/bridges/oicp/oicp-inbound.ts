@@ -14,9 +14,11 @@ import { evseIdOfSession, SESSION_EVSE_KIND, SESSION_KIND } from '../../partners
 import { authorizeThroughHub, findTokenOwner } from '../../modules/tokens/token-authorization.ts'
 import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
 import {
+  INBOUND_EMP_KIND,
   INBOUND_SESSION_KIND,
   INBOUND_START_KIND,
   inboundResultUrl,
+  rememberHbsSession,
 } from '../../partners/oicp/inbound-messages.ts'
 import {
   acknowledgement,
@@ -55,9 +57,6 @@ import { findObjectsById } from '../../storage/owned-objects.store.ts'
 
 /** How long an OICP call waits for the CPO's CommandResult (HBS's budget is 10 s, round trip included). */
 const RESULT_WAIT_MS = 8_000
-
-/** The OICP EMP a remote start came from: SessionID ↔ the virtual eMSP party (owner), for the stop. */
-const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
 
 /**
  * A reservation HBS asked of one of our CPOs: SessionID ↔ `<SessionID>/<EvseID>` (owner: the CPO; the
@@ -248,7 +247,8 @@ export class OicpInbound {
     const cpo = (request.EvseID && partyOfEvseId(request.EvseID)) || partyOfOperatorId(request.OperatorID)
     if (!cpo)
       return { verdict: refused(OICP_CODES.dataError, `OperatorID ${request.OperatorID} is not in ISO form`) }
-    const problem = await this.#ensureVirtualParty(
+    const problem = await ensureVirtualParty(
+      this.#context,
       bridge.platformId,
       'CPO',
       cpo,
@@ -577,7 +577,8 @@ export class OicpInbound {
     if (!driver) return refused(OICP_CODES.dataError, NO_EVCO_ID('remote start'))
     const evse = await this.#representedEvse(bridge.settings, request.EvseID)
     if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
-    const problem = await this.#ensureVirtualParty(
+    const problem = await ensureVirtualParty(
+      this.#context,
       bridge.platformId,
       'EMSP',
       driver.emp,
@@ -585,17 +586,13 @@ export class OicpInbound {
       correlationId,
     )
     if (problem) return refused(OICP_CODES.noValidContract, problem)
-    const { emp } = driver
-    await mapIdentifiers(this.#context.db, [
-      {
-        foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: request.SessionID },
-        ocpi: { owner: evse.owner, kind: INBOUND_START_KIND.ocpi, id: `${request.SessionID}/${evse.evseId}` },
-      },
-      {
-        foreign: { protocol: OICP, kind: INBOUND_EMP_KIND.foreign, id: request.SessionID },
-        ocpi: { owner: emp, kind: INBOUND_EMP_KIND.ocpi, id: request.SessionID },
-      },
-    ])
+    await rememberHbsSession(this.#context.db, {
+      sessionId: request.SessionID,
+      cpo: evse.owner,
+      evseId: evse.evseId,
+      emp: driver.emp,
+      empPartnerSessionId: request.EMPPartnerSessionID,
+    })
     const responseUrl = inboundResultUrl(this.#hbsBaseUrl, request.SessionID, 'start')
     const body = {
       response_url: responseUrl,
@@ -605,7 +602,7 @@ export class OicpInbound {
       authorization_reference: request.SessionID,
     }
     return this.#command(
-      { platformId: bridge.platformId, from: emp, to: evse.owner, correlationId, log },
+      { platformId: bridge.platformId, from: driver.emp, to: evse.owner, correlationId, log },
       { name: 'START_SESSION', command: { type: 'START_SESSION', body } },
       responseUrl,
     )
@@ -634,7 +631,8 @@ export class OicpInbound {
       )
     }
     const { emp } = driver
-    const problem = await this.#ensureVirtualParty(
+    const problem = await ensureVirtualParty(
+      this.#context,
       bridge.platformId,
       'EMSP',
       emp,
@@ -823,35 +821,36 @@ export class OicpInbound {
       capabilities: evse.capabilities ?? [],
     }
   }
+}
 
-  /**
-   * An OICP EMP (or CPO) as a virtual party of the bridge's platform, created CONNECTED the first time (the
-   * partners learn it through ClientInfo), as the pulled CPOs are. A party that is an OCPI party of another
-   * platform in that role is refused: the bridge never speaks for a party it does not hold. Returns the
-   * reason of a refusal.
-   */
-  async #ensureVirtualParty(
-    platformId: string,
-    roleName: 'EMSP' | 'CPO',
-    party: PartyRef,
-    name: string,
-    correlationId: string,
-  ): Promise<string | undefined> {
-    const directory = this.#context.directory
-    const role: PartyRole = { role: roleName, ...party, business_details: { name } }
-    if (directory.liveRoleConflicts([role], platformId).length > 0) {
-      return `${partyKey(party)} is a ${roleName} of another platform of the hub, not of Hubject`
-    }
-    const held = directory.partiesOf(platformId)
-    if (held.some((candidate) => candidate.role === roleName && sameParty(candidate, party))) return undefined
-    await directory.write(async (tx) => {
-      const before = await tx.partiesOf(platformId)
-      await tx.insertParties(platformId, 'CONNECTED', [role])
-      await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
-    })
-    this.#context.delivery.wake()
-    return undefined
+/**
+ * An OICP EMP (or CPO) as a virtual party of the bridge's platform, created CONNECTED the first time (the
+ * partners learn it through ClientInfo), as the pulled CPOs are. A party that is an OCPI party of another
+ * platform in that role is refused: the bridge never speaks for a party it does not hold. Returns the
+ * reason of a refusal.
+ */
+export async function ensureVirtualParty(
+  context: HubContext,
+  platformId: string,
+  roleName: 'EMSP' | 'CPO',
+  party: PartyRef,
+  name: string,
+  correlationId: string,
+): Promise<string | undefined> {
+  const directory = context.directory
+  const role: PartyRole = { role: roleName, ...party, business_details: { name } }
+  if (directory.liveRoleConflicts([role], platformId).length > 0) {
+    return `${partyKey(party)} is a ${roleName} of another platform of the hub, not of Hubject`
   }
+  const held = directory.partiesOf(platformId)
+  if (held.some((candidate) => candidate.role === roleName && sameParty(candidate, party))) return undefined
+  await directory.write(async (tx) => {
+    const before = await tx.partiesOf(platformId)
+    await tx.insertParties(platformId, 'CONNECTED', [role])
+    await queueClientInfoChanges(tx, context.hub, platformId, before, correlationId)
+  })
+  context.delivery.wake()
+  return undefined
 }
 
 /** The driver of a remote start or reservation: the EvcoID and its EMP (the virtual eMSP), when ISO or DIN. */

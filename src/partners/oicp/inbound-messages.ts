@@ -24,6 +24,50 @@ import { OICP } from './oicp-settings.ts'
 export const INBOUND_SESSION_KIND = { foreign: 'InboundSessionID', ocpi: 'CPO_SESSION' } as const
 /** A remote start HBS asked of one of our CPOs: SessionID ↔ `<SessionID>/<EvseID>` (owner: the CPO). */
 export const INBOUND_START_KIND = { foreign: 'InboundStartID', ocpi: 'INBOUND_START' } as const
+/** The OICP EMP a session at one of our CPOs is for: SessionID ↔ the virtual eMSP party (owner), for the stop. */
+export const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
+/** The EMP's own id of such a session, echoed to HBS: SessionID ↔ `<SessionID>/<EMPPartnerSessionID>` (owner: the CPO). */
+const EMP_PARTNER_SESSION_KIND = { foreign: 'EmpPartnerSessionID', ocpi: 'EMP_PARTNER_SESSION' } as const
+
+/**
+ * A session at one of our CPOs that HBS named: a remote start HBS asked of the CPO, or the CPO's own
+ * authorization HBS granted (eRoamingAuthorizeStart). Its notifications, CDR and HBS's remote stop then go
+ * by the SessionID (the `authorization_reference` the CPO was given).
+ */
+export async function rememberHbsSession(
+  db: Db,
+  session: {
+    readonly sessionId: string
+    readonly cpo: PartyRef
+    readonly evseId: string
+    readonly emp: PartyRef
+    readonly empPartnerSessionId: string | undefined
+  },
+): Promise<void> {
+  const { sessionId, cpo, evseId, emp, empPartnerSessionId } = session
+  await mapIdentifiers(db, [
+    {
+      foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: sessionId },
+      ocpi: { owner: cpo, kind: INBOUND_START_KIND.ocpi, id: `${sessionId}/${evseId}` },
+    },
+    {
+      foreign: { protocol: OICP, kind: INBOUND_EMP_KIND.foreign, id: sessionId },
+      ocpi: { owner: emp, kind: INBOUND_EMP_KIND.ocpi, id: sessionId },
+    },
+    ...(empPartnerSessionId === undefined
+      ? []
+      : [
+          {
+            foreign: { protocol: OICP, kind: EMP_PARTNER_SESSION_KIND.foreign, id: sessionId },
+            ocpi: {
+              owner: cpo,
+              kind: EMP_PARTNER_SESSION_KIND.ocpi,
+              id: `${sessionId}/${empPartnerSessionId}`,
+            },
+          },
+        ]),
+  ])
+}
 
 /** The response_url of a command the bridge sends for HBS: on HBS's host (the bridge platform's only one), never called. */
 export function inboundResultUrl(
@@ -118,7 +162,15 @@ export async function receiveForVirtualEmsp(
   const started = (await ocpiObjectsOf(db, OICP, INBOUND_START_KIND.foreign, [reference])).get(reference)
   if (!started || !sameParty(started.owner, message.from) || operatorId === undefined) return undefined
   const evseId = started.id.slice(started.id.indexOf('/') + 1)
-  const echo = { SessionID: reference, OperatorID: operatorId, EvseID: evseId }
+  const empSession = (await ocpiObjectsOf(db, OICP, EMP_PARTNER_SESSION_KIND.foreign, [reference])).get(
+    reference,
+  )
+  const echo = {
+    SessionID: reference,
+    ...(empSession ? { EMPPartnerSessionID: empSession.id.slice(empSession.id.indexOf('/') + 1) } : {}),
+    OperatorID: operatorId,
+    EvseID: evseId,
+  }
   if (kind === 'cdr') {
     if (!Value.Check(Cdr, body)) return { kind, call: undefined }
     return { kind, call: chargeDetailRecordCall(body, echo) }
@@ -136,8 +188,16 @@ export async function receiveForVirtualEmsp(
 
 interface SessionEcho {
   readonly SessionID: string
+  readonly EMPPartnerSessionID?: string
   readonly OperatorID: string
   readonly EvseID: string
+}
+
+/** The driver's medium as OICP names it: an RFID card by its UID, else the contract id as EvcoID. */
+function identificationOf(token: Pick<Session['cdr_token'], 'uid' | 'type' | 'contract_id'>) {
+  return token.type === 'RFID'
+    ? { RFIDMifareFamilyIdentification: { UID: token.uid } }
+    : { RemoteIdentification: { EvcoID: token.contract_id } }
 }
 
 /** Which ChargingNotifications HBS acknowledged for a session: a marker in the identifier map each. */
@@ -168,7 +228,7 @@ async function notificationCall(
       : undefined
   if (!type) return undefined
   const identification = session.cdr_token?.contract_id
-    ? { Identification: { RemoteIdentification: { EvcoID: session.cdr_token.contract_id } } }
+    ? { Identification: identificationOf(session.cdr_token) }
     : {}
   const body =
     type === 'Start'
@@ -214,7 +274,7 @@ function chargeDetailRecordCall(cdr: Cdr, echo: SessionEcho): HbsCall {
     body: {
       ...session,
       ...(cdr.session_id ? { CPOPartnerSessionID: cdr.session_id } : {}),
-      Identification: { RemoteIdentification: { EvcoID: cdr.cdr_token.contract_id } },
+      Identification: identificationOf(cdr.cdr_token),
       ChargingStart: cdr.charging_periods[0]?.start_date_time ?? cdr.start_date_time,
       ChargingEnd: cdr.end_date_time,
       SessionStart: cdr.start_date_time,

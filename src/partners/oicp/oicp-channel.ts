@@ -38,7 +38,12 @@ import type {
 import { evseDataRecord, oicpStatusOf } from './evse-mapping.ts'
 import type { OicpAnswer, OicpClient } from './oicp-client.ts'
 import { SerialBatcher } from './serial-batcher.ts'
-import { PendingCommandResults, receiveForVirtualEmsp, type VirtualEmspMessage } from './inbound-messages.ts'
+import {
+  PendingCommandResults,
+  receiveForVirtualEmsp,
+  rememberHbsSession,
+  type VirtualEmspMessage,
+} from './inbound-messages.ts'
 import {
   Acknowledgement,
   AuthorizationStart,
@@ -118,6 +123,13 @@ export interface OicpCommandResult {
   readonly session?: { readonly id: string; readonly owner: PartyRef; readonly counterpart: PartyRef }
 }
 
+/** Makes the EMP a virtual eMSP party of the bridge's platform; the reason when it cannot be one. */
+export type VirtualEmspMaker = (
+  platformId: string,
+  emp: PartyRef,
+  correlationId: string,
+) => Promise<string | undefined>
+
 export interface OicpChannelOptions {
   readonly db: Db
   readonly client: OicpClient
@@ -139,6 +151,7 @@ export class OicpChannel implements PartnerChannel {
   /** Remote starts and stops under way at HBS, whose results are still to be reported. */
   readonly #commands = new Set<Promise<void>>()
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
+  #ensureEmsp: VirtualEmspMaker | undefined
   /** CommandResults of the commands HBS's calls sent our CPOs, awaited by those calls (the bridge's inbound side). */
   readonly inboundResults = new PendingCommandResults()
 
@@ -153,6 +166,11 @@ export class OicpChannel implements PartnerChannel {
   /** Where command results go: the hub's callback relay, set by the bridge (a layer above). */
   onCommandResult(report: (result: OicpCommandResult) => Promise<void>): void {
     this.#reportResult = report
+  }
+
+  /** How an OICP EMP that authorized a token becomes a virtual eMSP party: set by the bridge (a layer above). */
+  onVirtualEmsp(ensure: VirtualEmspMaker): void {
+    this.#ensureEmsp = ensure
   }
 
   /** Waits for the remote commands under way (at shutdown). */
@@ -475,14 +493,12 @@ export class OicpChannel implements PartnerChannel {
     if (!uid) return notCarried('not a token authorization path')
     const references = bodyOf(message) as { location_id?: string; evse_uids?: string[] } | null | undefined
     const evseUid = references?.evse_uids?.[0]
-    const evseId =
-      references?.location_id && evseUid
-        ? (
-            await foreignIdsOf(this.#options.db, OICP, message.from, 'EVSE', [
-              `${references.location_id}/${evseUid}`,
-            ])
-          ).get(`${references.location_id}/${evseUid}`)
-        : undefined
+    // The map holds EVSEs upper case (mapEvses): ids are case-insensitive.
+    const evseKey =
+      references?.location_id && evseUid ? `${references.location_id}/${evseUid}`.toUpperCase() : undefined
+    const evseId = evseKey
+      ? (await foreignIdsOf(this.#options.db, OICP, message.from, 'EVSE', [evseKey])).get(evseKey)
+      : undefined
     const request = {
       OperatorID: settings.operator_id,
       ...(evseId ? { EvseID: evseId } : {}),
@@ -507,9 +523,31 @@ export class OicpChannel implements PartnerChannel {
       const refusal = `Hubject answered HTTP ${answer.httpStatus} without an eRoamingAuthorizationStart`
       return { kind: 'refused', answer: this.#answer(answer, refusal), final: false, retryAfterMs: undefined }
     }
-    const { AuthorizationStatus, ProviderID, SessionID, StatusCode: status } = answer.json
-    const emp = (ProviderID && partyOfProviderId(ProviderID)) || partyOfProviderId(settings.provider_id)!
+    const {
+      AuthorizationStatus,
+      ProviderID,
+      SessionID,
+      EMPPartnerSessionID,
+      StatusCode: status,
+    } = answer.json
     const authorized = AuthorizationStatus === 'Authorized'
+    const emp = await this.#authorizingEmp(partner, message, settings, authorized ? ProviderID : undefined)
+    if (authorized && SessionID) {
+      if (evseId) {
+        await rememberHbsSession(this.#options.db, {
+          sessionId: SessionID,
+          cpo: message.from,
+          evseId,
+          emp,
+          empPartnerSessionId: EMPPartnerSessionID,
+        })
+      } else {
+        this.#options.log.warn(
+          { correlationId: message.correlationId, sessionId: SessionID },
+          'OICP bridge: an authorization HBS granted names no EVSE HBS holds: its session will not reach HBS',
+        )
+      }
+    }
     const info = {
       allowed: authorized ? 'ALLOWED' : 'NOT_ALLOWED',
       token: {
@@ -538,6 +576,28 @@ export class OicpChannel implements PartnerChannel {
     return { kind: 'delivered', answer: { ...this.#answer(answer, undefined), httpStatus: 200, envelope } }
   }
 
+  /**
+   * The eMSP party of a token HBS authorized: the EMP that answered (ProviderID), as a virtual eMSP of the
+   * bridge's platform so that the CPO's Session and CDR reach the bridge; else the hub provider.
+   */
+  async #authorizingEmp(
+    partner: PartnerPlatform,
+    message: PartnerMessage,
+    settings: OicpBridgeSettings,
+    providerId: string | undefined,
+  ): Promise<PartyRef> {
+    const provider = partyOfProviderId(settings.provider_id)!
+    const emp = providerId === undefined ? undefined : partyOfProviderId(providerId)
+    if (!emp || sameParty(emp, provider)) return provider
+    const problem = await this.#ensureEmsp?.(partner.id, emp, message.correlationId)
+    if (problem === undefined) return emp
+    this.#options.log.warn(
+      { correlationId: message.correlationId, providerId, reason: problem },
+      'OICP bridge: the EMP that authorized a token cannot be a party of the bridge; the hub provider stands for it',
+    )
+    return provider
+  }
+
   /** HBS answers once the CPO did: the result comes within the time the bridge gives its call. */
   #resultTimeoutSeconds(): number {
     return Math.ceil(this.#options.client.timeoutMs / 1000)
@@ -561,14 +621,13 @@ export class OicpChannel implements PartnerChannel {
   async pushFullLoad(
     platform: PartnerPlatform,
     correlationId: string,
-    /** Whether the hub provider (for all of HBS) may receive the Location: the roaming policy's say. */
-    reachesHbs: (location: Location, provider: PartyRef) => boolean = () => true,
+    audience: HbsAudience,
   ): Promise<{ readonly sent: number; readonly refused: number; readonly error: string | undefined }> {
     const settings = await this.#settingsFor(platform.id)
     if (!settings) return { sent: 0, refused: 0, error: 'the OICP bridge is not connected' }
     const provider = partyOfProviderId(settings.provider_id)
     const locations = (await this.#locationsOf(settings.represented_cpos)).filter(
-      (location) => provider && reachesHbs(location, provider),
+      (location) => provider && audience.location(location, provider),
     )
     const context = this.#context(platform, settings, correlationId, 'fullLoad')
     const mapped = mapEvses(
@@ -591,6 +650,7 @@ export class OicpChannel implements PartnerChannel {
     const pricing = await this.#pushPricingOf(
       { ...context, intent: 'upsert' },
       data.map(({ evse, record, owner, ocpiId }) => ({ evse, evseId: record.EvseID, owner, ocpiId })),
+      (owner, tariffId) => (provider ? audience.tariff(owner, tariffId, provider) : Promise.resolve(false)),
     )
     return {
       sent: data.length,
@@ -601,11 +661,13 @@ export class OicpChannel implements PartnerChannel {
 
   /**
    * The products of the Tariffs these EVSEs' connectors name (those OICP can carry; the others refused),
-   * then the EVSEs' assignments: in a full push, for Tariffs pushed before the bridge was set up.
+   * then the EVSEs' assignments: in a full push, for Tariffs pushed before the bridge was set up. A Tariff
+   * the roaming policy keeps from HBS is not sent, and its product, if HBS holds one, withdrawn.
    */
   async #pushPricingOf(
     context: PushContext,
     evses: readonly PricedEvse[],
+    reachesHbs: (owner: PartyRef, tariffId: string) => Promise<boolean>,
   ): Promise<{ readonly outcome: PushOutcome; readonly refused: number }> {
     const named = new Map<string, { readonly owner: PartyRef; readonly tariffId: string }>()
     for (const { evse, owner } of evses) {
@@ -623,6 +685,11 @@ export class OicpChannel implements PartnerChannel {
       )
       if (!tariff) continue
       const ocpiId = tariff.id.toUpperCase()
+      if (!(await reachesHbs(owner, tariff.id))) {
+        const withdrawn = await this.#withdrawProduct({ ...context, note: POLICY_WITHDRAWAL }, owner, ocpiId)
+        if (!withdrawn.ok) return { outcome: withdrawn, refused: refusals.length }
+        continue
+      }
       const mapped = pricingProductOf(tariff)
       if (mapped.kind === 'product') products.push({ ...context, record: mapped.record, owner, ocpiId })
       else refusals.push({ object: { owner, kind: 'TARIFF', id: ocpiId }, reason: mapped.reason })
@@ -708,15 +775,26 @@ export class OicpChannel implements PartnerChannel {
     if (!settings.represented_cpos.some((cpo) => sameParty(cpo, owner))) {
       return notCarried(`${partyKey(owner)} is not one of the CPOs the bridge represents at Hubject`)
     }
-    const [tariff] =
-      message.method === 'PUT'
-        ? await findObjectsById(this.#options.db, { module: 'tariffs', owners: [owner] }, tariffId)
-        : []
+    const [stored] = await findObjectsById(this.#options.db, { module: 'tariffs', owners: [owner] }, tariffId)
+    const tariff = message.method === 'PUT' ? stored : undefined
     const context = this.#context(partner, settings, message.correlationId, 'upsert')
     const ocpiId = tariffId.toUpperCase()
     const mapped = tariff ? pricingProductOf(tariff) : undefined
     if (mapped?.kind !== 'product') {
-      const withdrawn = await this.#withdrawProduct(context, owner, ocpiId)
+      // A DELETE of a Tariff the hub still holds is the roaming policy's withdrawal, not the CPO's delete.
+      const note =
+        mapped !== undefined
+          ? undefined
+          : stored
+            ? POLICY_WITHDRAWAL
+            : `Tariff ${tariffId} deleted by its CPO`
+      if (note) {
+        this.#options.log.info(
+          { correlationId: message.correlationId, owner, tariffId, note },
+          'OICP bridge: a Tariff is withdrawn from HBS',
+        )
+      }
+      const withdrawn = await this.#withdrawProduct({ ...context, note }, owner, ocpiId)
       if (!withdrawn.ok) return withdrawn.outcome
       if (mapped === undefined) return this.#delivered()
       await this.#refuse(
@@ -1104,6 +1182,19 @@ export class OicpChannel implements PartnerChannel {
     }
   }
 }
+
+/**
+ * Which of the represented CPOs' objects may reach HBS in a full push: what the hub provider (for every EMP
+ * at HBS) may receive under the roaming policy, said by the bridge (a layer above; decision 0023).
+ */
+export interface HbsAudience {
+  location(location: Location, provider: PartyRef): boolean
+  tariff(owner: PartyRef, tariffId: string, provider: PartyRef): Promise<boolean>
+}
+
+/** The message log's note on the calls that take a Tariff off HBS because the policy no longer lets it reach HBS. */
+const POLICY_WITHDRAWAL =
+  'withdrawn: the roaming policy no longer lets the hub provider (every EMP at Hubject) receive this Tariff'
 
 function notCarried(reason: string): PartnerOutcome {
   return { kind: 'not-in-version', version: '2.3.0', reason }

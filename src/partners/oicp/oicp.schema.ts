@@ -260,6 +260,7 @@ export type AuthorizeRemoteReservationStart = Static<typeof AuthorizeRemoteReser
 /** eRoamingAuthorizationStart (2.1), HBS → CPO: HBS's answer to an eRoamingAuthorizeStart, the fields read. */
 export const AuthorizationStart = Type.Object({
   SessionID: Type.Optional(Type.String()),
+  EMPPartnerSessionID: Type.Optional(Type.String()),
   ProviderID: Type.Optional(Type.String()),
   AuthorizationStatus: Type.Union([Type.Literal('Authorized'), Type.Literal('NotAuthorized')]),
   StatusCode: StatusCode,

@@ -119,6 +119,8 @@ export class HbsSimulator {
   >()
   /** When set, the CPO behind HBS refuses reservations with this status code. */
   reservationRefusal: { readonly code: string; readonly info: string } | undefined
+  /** The SessionIDs HBS named in the authorizations it granted (eRoamingAuthorizeStart), in order. */
+  readonly grantedSessionIds: string[] = []
   /** The SessionIDs of the CDRs HBS took. */
   readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
@@ -367,8 +369,11 @@ export class HbsSimulator {
         AuthorizationStatus: 'NotAuthorized',
         StatusCode: { Code: '102', AdditionalInfo: 'no EMP knows it' },
       }
+    const sessionId = randomUUID()
+    this.grantedSessionIds.push(sessionId)
     return {
-      SessionID: randomUUID(),
+      SessionID: sessionId,
+      EMPPartnerSessionID: `emp-${sessionId.slice(0, 8)}`,
       ProviderID: provider,
       AuthorizationStatus: 'Authorized',
       StatusCode: { Code: '000' },

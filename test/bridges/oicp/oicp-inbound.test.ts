@@ -148,6 +148,7 @@ for (const engine of STORE_VARIANTS) {
       expect(hbs.requestsTo('/charging-notifications')[0]!.body).toEqual({
         Type: 'Start',
         SessionID: sessionId,
+        EMPPartnerSessionID: 'emp-b2688855',
         CPOPartnerSessionID: 'SES-HBS-1',
         OperatorID: 'DE*OPH',
         EvseID: 'NL*CP1*EE1',
