@@ -140,7 +140,12 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     tls: oicpTls,
     events,
   })
-  const oicpChannel = new OicpChannel({ db, client: oicpClient, log: logger })
+  const oicpChannel = new OicpChannel({
+    db,
+    client: oicpClient,
+    log: logger,
+    acrossProcesses: store.engine === 'postgres',
+  })
   const partners = new ProtocolChannel(ocpiChannel, new Map([[OICP_PLATFORM_VERSION, oicpChannel]]))
   // Webhooks (src/webhooks/): the subscriptions in memory, their deliveries through the same outbox.
   const webhookSubscriptions = await WebhookSubscriptions.open(db, logger, {
