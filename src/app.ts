@@ -131,15 +131,21 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
     commandTimeoutSeconds: config.asyncResults.waitSeconds,
   })
   // The OICP bridge's platform is sent to through the OICP channel (docs/decisions/0021).
+  const oicpTls = readOutboundTls({ client: config.oicp.client, caFile: config.oicp.caFile }, OICP_TLS)
   const oicpClient = new OicpClient({
     baseUrl: config.oicp.baseUrl,
     allowPrivatePeers: config.allowPrivatePeers,
     timeoutMs: config.outboundTimeoutMs,
     maxAnswerBytes: config.outboundAnswerLimitBytes,
-    tls: readOutboundTls({ client: config.oicp.client, caFile: config.oicp.caFile }, OICP_TLS),
+    tls: oicpTls,
     events,
   })
-  const oicpChannel = new OicpChannel({ db, client: oicpClient, log: logger })
+  const oicpChannel = new OicpChannel({
+    db,
+    client: oicpClient,
+    log: logger,
+    acrossProcesses: store.engine === 'postgres',
+  })
   const partners = new ProtocolChannel(ocpiChannel, new Map([[OICP_PLATFORM_VERSION, oicpChannel]]))
   // Webhooks (src/webhooks/): the subscriptions in memory, their deliveries through the same outbox.
   const webhookSubscriptions = await WebhookSubscriptions.open(db, logger, {
@@ -234,9 +240,10 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
         ? [app, adminApp].flatMap((server) => (server ? [server.server as unknown as TlsServer] : []))
         : [],
       clients: [client, webhookSender],
+      oicp: oicpClient,
     },
     logger,
-    { server: serverTls, outbound: outboundTls },
+    { server: serverTls, outbound: outboundTls, oicp: oicpTls },
   )
   certificates.start()
   messageLog.start()

@@ -5,31 +5,55 @@ import type { Server as TlsServer } from 'node:tls'
 import type { FastifyBaseLogger } from 'fastify'
 import type { HubConfig } from '../config/config.ts'
 import type { OutboundTlsMaterial } from '../partners/ocpi/partner-connector.ts'
-import { readOutboundTls, readServerTls, StartupError, type TlsPair } from './startup-checks.ts'
+import {
+  OICP_TLS,
+  OUTBOUND_TLS,
+  readOutboundTls,
+  readServerTls,
+  StartupError,
+  type OutboundTlsSettings,
+  type TlsPair,
+} from './startup-checks.ts'
 
 /** A renewal writes the certificate and the key one after the other: wait for both before reading. */
 export const CERTIFICATE_RELOAD_DEBOUNCE_MS = 500
 
 export type ReloadTrigger = 'SIGHUP' | 'file change'
 
-type CertificateSet = 'server' | 'outbound'
+type OutboundSet = 'outbound' | 'oicp'
+type CertificateSet = 'server' | OutboundSet
+
+type TlsClient = { useTls(tls: OutboundTlsMaterial): void }
 
 export interface CertificateTargets {
   /** The hub's HTTPS listeners (the OCPI one, the admin one): empty without TLS_CERT_FILE. */
   readonly servers: readonly TlsServer[]
   /** The outbound pools: the partners' and the webhooks' (both present the same client certificate). */
-  readonly clients: readonly { useTls(tls: OutboundTlsMaterial): void }[]
+  readonly clients: readonly TlsClient[]
+  /** The OICP bridge's client to HBS: its own certificate from Hubject onboarding (OICP_CERT_FILE). */
+  readonly oicp: TlsClient
+}
+
+type ReloaderConfig = Pick<HubConfig, 'tls' | 'outboundTls' | 'oicp'>
+
+/** One set of outbound TLS files: where it is configured, who uses it, how the log names it. */
+interface OutboundFiles {
+  readonly files: HubConfig['outboundTls']
+  readonly settings: OutboundTlsSettings
+  readonly clients: readonly TlsClient[]
+  readonly users: string
 }
 
 /**
- * Reloads TLS_CERT_FILE/TLS_KEY_FILE and the OUTBOUND_TLS_* files without a restart (docs/operations.md),
+ * Reloads TLS_CERT_FILE/TLS_KEY_FILE, the OUTBOUND_TLS_* and the OICP_* files without a restart (docs/operations.md),
  * on SIGHUP and when a file in their folders changes. A new server pair is applied with setSecureContext:
  * connections already open keep theirs, new ones get the new certificate. A set that cannot be used
  * (unreadable, not PEM, a key of another certificate) is logged in one line and the one in force stays.
  */
 export class CertificateReloader {
-  readonly #config: Pick<HubConfig, 'tls' | 'outboundTls'>
+  readonly #config: ReloaderConfig
   readonly #targets: CertificateTargets
+  readonly #outbound: Record<OutboundSet, OutboundFiles>
   readonly #log: FastifyBaseLogger
   readonly #watchers: FSWatcher[] = []
   #timer: NodeJS.Timeout | undefined
@@ -37,26 +61,50 @@ export class CertificateReloader {
   readonly #seen: Record<CertificateSet, string>
 
   constructor(
-    config: Pick<HubConfig, 'tls' | 'outboundTls'>,
+    config: ReloaderConfig,
     targets: CertificateTargets,
     log: FastifyBaseLogger,
-    loaded: { readonly server: TlsPair | undefined; readonly outbound: OutboundTlsMaterial },
+    loaded: {
+      readonly server: TlsPair | undefined
+      readonly outbound: OutboundTlsMaterial
+      readonly oicp: OutboundTlsMaterial
+    },
   ) {
     this.#config = config
     this.#targets = targets
     this.#log = log
+    this.#outbound = {
+      outbound: {
+        files: config.outboundTls,
+        settings: OUTBOUND_TLS,
+        clients: targets.clients,
+        users: 'partners and webhook receivers',
+      },
+      oicp: {
+        files: { client: config.oicp.client, caFile: config.oicp.caFile },
+        settings: OICP_TLS,
+        clients: [targets.oicp],
+        users: 'HBS (the OICP bridge)',
+      },
+    }
     this.#seen = {
       server: loaded.server ? fingerprint([loaded.server.cert, loaded.server.key]) : '',
       outbound: outboundFingerprint(loaded.outbound),
+      oicp: outboundFingerprint(loaded.oicp),
     }
   }
 
-  /** The files configured, server and outbound. */
+  /** The files configured, server and outbound (the partners' and the OICP bridge's). */
   get files(): string[] {
-    const { tls, outboundTls } = this.#config
-    return [tls?.certFile, tls?.keyFile, outboundTls.client?.certFile, outboundTls.client?.keyFile]
-      .concat(outboundTls.caFile)
-      .filter((file): file is string => Boolean(file))
+    const { tls } = this.#config
+    const outbound = Object.values(this.#outbound).flatMap(({ files }) => [
+      files.client?.certFile,
+      files.client?.keyFile,
+      files.caFile,
+    ])
+    return [...new Set([tls?.certFile, tls?.keyFile, ...outbound])].filter((file): file is string =>
+      Boolean(file),
+    )
   }
 
   /**
@@ -87,10 +135,13 @@ export class CertificateReloader {
 
   /** Reads every configured set and applies the ones that changed. */
   reload(trigger: ReloadTrigger): void {
-    const { tls, outboundTls } = this.#config
+    const { tls } = this.#config
     const changedServer = tls ? this.#reloadSet(trigger, 'server', () => this.#applyServer(tls)) : false
-    const changedOutbound = this.#reloadSet(trigger, 'outbound', () => this.#applyOutbound(outboundTls))
-    if (trigger === 'SIGHUP' && !changedServer && !changedOutbound) {
+    // Each set on its own: a broken OICP certificate keeps the partners' renewal from nothing.
+    const changedOutbound = (['outbound', 'oicp'] as const).map((set) =>
+      this.#reloadSet(trigger, set, () => this.#applyOutbound(set)),
+    )
+    if (trigger === 'SIGHUP' && !changedServer && !changedOutbound.includes(true)) {
       this.#log.info(
         { trigger, files: this.files },
         this.files.length === 0
@@ -117,7 +168,7 @@ export class CertificateReloader {
       this.#seen[set] = seen
       this.#log.error(
         { setting: error.setting, trigger },
-        `${error.message}: not reloaded, ${set === 'server' ? 'the certificate served until now stays' : 'the outbound TLS settings in use until now stay'} in force`,
+        `${error.message}: not reloaded, ${set === 'server' ? 'the certificate served until now stays' : `the TLS settings used towards ${this.#outbound[set].users} until now stay`} in force`,
       )
       return false
     }
@@ -136,18 +187,19 @@ export class CertificateReloader {
     return true
   }
 
-  #applyOutbound(outbound: HubConfig['outboundTls']): boolean {
-    const material = readOutboundTls(outbound)
+  #applyOutbound(set: OutboundSet): boolean {
+    const { files, settings, clients, users } = this.#outbound[set]
+    const material = readOutboundTls(files, settings)
     const seen = outboundFingerprint(material)
-    if (seen === this.#seen.outbound) return false
-    for (const client of this.#targets.clients) client.useTls(material)
-    this.#seen.outbound = seen
+    if (seen === this.#seen[set]) return false
+    for (const client of clients) client.useTls(material)
+    this.#seen[set] = seen
     this.#log.info(
       {
-        setting: 'OUTBOUND_TLS_CERT_FILE',
+        setting: settings.cert,
         ...(material.clientCertificate ? describeCertificate(material.clientCertificate.cert) : {}),
       },
-      'outbound TLS settings reloaded: new connections to partners and webhook receivers use them',
+      `outbound TLS settings reloaded: new connections to ${users} use them`,
     )
     return true
   }

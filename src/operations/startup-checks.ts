@@ -47,11 +47,11 @@ interface TlsSettings {
 
 const SERVER_TLS: TlsSettings = { cert: 'TLS_CERT_FILE', key: 'TLS_KEY_FILE' }
 /** The settings of an outbound client certificate and its extra CAs, for the messages. */
-interface OutboundTlsSettings extends TlsSettings {
+export interface OutboundTlsSettings extends TlsSettings {
   readonly ca: SettingName
 }
 
-const OUTBOUND_TLS: OutboundTlsSettings = {
+export const OUTBOUND_TLS: OutboundTlsSettings = {
   cert: 'OUTBOUND_TLS_CERT_FILE',
   key: 'OUTBOUND_TLS_KEY_FILE',
   ca: 'OUTBOUND_TLS_CA_FILE',

@@ -188,3 +188,37 @@ export async function recordSync(
     .where('protocol', '=', protocol)
     .execute()
 }
+
+/** A CommandResult nobody took is kept this long: far beyond any call held open for one. */
+const COMMAND_RESULT_KEPT_MS = 60_000
+
+/**
+ * A CommandResult for a bridge call held open in another hub process (several processes on one
+ * PostgreSQL): recorded for that process to take. Results nobody took are cleared on the way.
+ */
+export async function recordCommandResult(db: Db, responseUrl: string, result: object): Promise<void> {
+  await db
+    .deleteFrom('bridge_command_results')
+    .where('received_at', '<', new Date(Date.now() - COMMAND_RESULT_KEPT_MS))
+    .execute()
+  const value = JSON.stringify(result)
+  await db
+    .insertInto('bridge_command_results')
+    .values({ response_url: responseUrl, result: value })
+    .onConflict((oc) => oc.column('response_url').doUpdateSet({ result: value, received_at: new Date() }))
+    .execute()
+}
+
+/** Takes (reads and removes) the CommandResults recorded for these response URLs. */
+export async function takeCommandResults(
+  db: Db,
+  responseUrls: readonly string[],
+): Promise<Map<string, unknown>> {
+  if (responseUrls.length === 0) return new Map()
+  const rows = await db
+    .deleteFrom('bridge_command_results')
+    .where('response_url', 'in', responseUrls)
+    .returning(['response_url', 'result'])
+    .execute()
+  return new Map(rows.map((row) => [row.response_url, row.result]))
+}

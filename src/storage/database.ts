@@ -27,6 +27,7 @@ import * as addPlatformPeerHub from './migrations/2026_12_09_0021_add_platform_p
 import * as createBridgeIdentifiers from './migrations/2026_12_09_0022_create_bridge_identifiers.ts'
 import * as createAgreementValidityCheck from './migrations/2026_12_10_0023_create_agreement_validity_check.ts'
 import * as createRoamingModeRecord from './migrations/2026_12_11_0024_create_roaming_mode_record.ts'
+import * as createBridgeCommandResults from './migrations/2026_12_12_0028_create_bridge_command_results.ts'
 
 export type Db = Kysely<Database>
 
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_09_0022_create_bridge_identifiers': createBridgeIdentifiers,
   '2026_12_10_0023_create_agreement_validity_check': createAgreementValidityCheck,
   '2026_12_11_0024_create_roaming_mode_record': createRoamingModeRecord,
+  '2026_12_12_0028_create_bridge_command_results': createBridgeCommandResults,
 }
 
 // Postgres returns int8 (counts) as strings by default; the hub's counts always fit a JS number.

@@ -32,6 +32,7 @@ export interface Database {
   agreement_validity_check: AgreementValidityCheckTable
   roaming_mode_record: RoamingModeRecordTable
   bridge_identifiers: BridgeIdentifiersTable
+  bridge_command_results: BridgeCommandResultsTable
   bridge_refusals: BridgeRefusalsTable
   bridges: BridgesTable
 }
@@ -453,6 +454,13 @@ export type PartyBlockRow = Selectable<PartyBlocksTable>
 export type NewAuditLogRow = Insertable<AuditLogTable>
 
 /** A foreign object of a bridged protocol and the OCPI object it is at the hub (docs/decisions/0021). */
+/** CommandResults for bridge calls held open in another hub process, by the response_url of the command. */
+export interface BridgeCommandResultsTable {
+  response_url: string
+  result: Json<unknown>
+  received_at: Timestamp
+}
+
 export interface BridgeIdentifiersTable {
   protocol: string
   /** The foreign protocol's name of the kind: `EvseID`. */

@@ -53,6 +53,7 @@ import { findObjectsById } from '../../storage/owned-objects.store.ts'
 import { whileLocked } from '../../storage/advisory-lock.ts'
 import { AnswersInFlight } from './answers-in-flight.ts'
 import { ensureVirtualParty } from './oicp-inbound.ts'
+import { markReceiverOnline } from '../../delivery/receiver-offline.ts'
 import { PartnerCallError } from '../../partners/ocpi/ocpi-client.ts'
 
 /** The advisory lock of the pull (src/storage/advisory-lock.ts): its own constant beyond int4. */
@@ -337,6 +338,7 @@ export class OicpBridge {
     try {
       const locked = await run
       if (!locked) throw pullUnderWay()
+      await this.#revive(log)
       return locked.result
     } catch (error) {
       if (error instanceof BridgeProblem && error.kind === 'busy') throw error
@@ -346,6 +348,28 @@ export class OicpBridge {
     } finally {
       this.#pulling = undefined
     }
+  }
+
+  /**
+   * HBS answered a pull: a bridge the delivery worker marked OFFLINE (HBS stopped answering its pushes) is
+   * CONNECTED again and its queue goes out in order. The still-alive check cannot tell, for the bridge has
+   * no versions endpoint: the pull, timed or asked for by the operator, is its probe.
+   */
+  async #revive(log: FastifyBaseLogger): Promise<void> {
+    const platform = await this.#platform()
+    if (platform.status !== 'OFFLINE') return
+    const queued = await markReceiverOnline(
+      this.#context.directory,
+      this.#context.hub,
+      this.#context.events,
+      platform.id,
+    )
+    if (queued === undefined) return
+    log.info(
+      { platformId: platform.id, from: 'OFFLINE', to: 'CONNECTED' },
+      'OICP bridge: HBS answers again: the bridge is CONNECTED and its queued messages are sent',
+    )
+    this.#context.delivery.wake()
   }
 
   async #pull(correlationId: string, log: FastifyBaseLogger): Promise<PullReport> {

@@ -4,7 +4,14 @@ import { CommandResult } from '../../modules/commands/commands.schema.ts'
 import { Cdr } from '../../modules/cdrs/cdrs.schema.ts'
 import type { Session } from '../../modules/sessions/sessions.schema.ts'
 import { sameParty, type PartyRef } from '../../core/party.ts'
-import { foreignIdsOf, mapIdentifiers, ocpiObjectsOf } from '../../storage/bridges.store.ts'
+import type { FastifyBaseLogger } from 'fastify'
+import {
+  foreignIdsOf,
+  mapIdentifiers,
+  ocpiObjectsOf,
+  recordCommandResult,
+  takeCommandResults,
+} from '../../storage/bridges.store.ts'
 import type { Db } from '../../storage/database.ts'
 import type { PartnerMessage } from '../partner-channel.ts'
 import { OICP } from './oicp-settings.ts'
@@ -78,13 +85,33 @@ export function inboundResultUrl(
   return `${hbsBaseUrl}/hub-command-results/${action}/${encodeURIComponent(sessionId)}`
 }
 
-/** CommandResults awaited by OICP calls held open, by the response_url the command carried. */
+/** How often a process with calls held open looks for their results recorded by another process. */
+const RESULT_POLL_MS = 100
+
+/**
+ * CommandResults awaited by OICP calls held open, by the response_url the command carried. The result
+ * reaches whichever hub process delivers it to the virtual eMSP: handed over at once when the call waits
+ * in that process, else (`acrossProcesses`: several processes on one PostgreSQL) recorded in the database,
+ * where the process holding the call finds it on its next look, every RESULT_POLL_MS while it waits.
+ * PGlite has one process only: nothing is recorded or looked for.
+ */
 export class PendingCommandResults {
   readonly #waiting = new Map<string, (result: CommandResult | undefined) => void>()
+  readonly #db: Db
+  readonly #acrossProcesses: boolean
+  readonly #log: FastifyBaseLogger
+  #poll: NodeJS.Timeout | undefined
+  #looking = false
+
+  constructor(db: Db, options: { readonly acrossProcesses: boolean; readonly log: FastifyBaseLogger }) {
+    this.#db = db
+    this.#acrossProcesses = options.acrossProcesses
+    this.#log = options.log
+  }
 
   /** The result for `url`, or undefined when none came within `timeoutMs` or the wait was given up. */
   wait(url: string, timeoutMs: number): Promise<CommandResult | undefined> {
-    return new Promise((resolve) => {
+    const result = new Promise<CommandResult | undefined>((resolve) => {
       const timer = setTimeout(() => this.#end(url, undefined), timeoutMs)
       this.#waiting.set(url, (result) => {
         clearTimeout(timer)
@@ -92,11 +119,17 @@ export class PendingCommandResults {
         resolve(result)
       })
     })
+    if (this.#acrossProcesses && !this.#poll) {
+      this.#poll = setInterval(() => void this.#lookAcross(), RESULT_POLL_MS)
+      this.#poll.unref()
+    }
+    return result
   }
 
-  /** Hands a result to its waiting call; false when nobody waits (late, or another hub process waits). */
-  settle(url: string, result: CommandResult): boolean {
-    return this.#end(url, result)
+  /** Hands a result to its waiting call, here or (recorded) in another hub process. */
+  async settle(url: string, result: CommandResult): Promise<void> {
+    if (this.#end(url, result) || !this.#acrossProcesses) return
+    await recordCommandResult(this.#db, url, result)
   }
 
   /** No result will come (the command was refused or never sent): the wait ends now. */
@@ -107,7 +140,30 @@ export class PendingCommandResults {
   #end(url: string, result: CommandResult | undefined): boolean {
     const waiting = this.#waiting.get(url)
     waiting?.(result)
+    if (this.#waiting.size === 0) {
+      clearInterval(this.#poll)
+      this.#poll = undefined
+    }
     return waiting !== undefined
+  }
+
+  /** The results other processes recorded for the calls waiting here. */
+  async #lookAcross(): Promise<void> {
+    if (this.#looking || this.#waiting.size === 0) return
+    this.#looking = true
+    try {
+      const found = await takeCommandResults(this.#db, [...this.#waiting.keys()])
+      for (const [url, result] of found) {
+        if (Value.Check(CommandResult, result)) this.#end(url, result)
+      }
+    } catch (error) {
+      this.#log.warn(
+        { err: error },
+        'OICP bridge: could not look for CommandResults received by other hub processes',
+      )
+    } finally {
+      this.#looking = false
+    }
   }
 }
 
@@ -137,7 +193,7 @@ export async function receiveForVirtualEmsp(
 ): Promise<VirtualEmspMessage | undefined> {
   const { module, interfaceRole, method } = message
   if (module === 'commands' && interfaceRole === 'SENDER' && method === 'POST') {
-    if (message.url && Value.Check(CommandResult, body)) pending.settle(message.url, body)
+    if (message.url && Value.Check(CommandResult, body)) await pending.settle(message.url, body)
     return { kind: 'result' }
   }
   if (interfaceRole !== 'RECEIVER') return undefined

@@ -134,6 +134,8 @@ export interface OicpChannelOptions {
   readonly db: Db
   readonly client: OicpClient
   readonly log: FastifyBaseLogger
+  /** Other hub processes may share the database (PostgreSQL): a CommandResult may arrive at another one. */
+  readonly acrossProcesses: boolean
 }
 
 /**
@@ -153,10 +155,14 @@ export class OicpChannel implements PartnerChannel {
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
   #ensureEmsp: VirtualEmspMaker | undefined
   /** CommandResults of the commands HBS's calls sent our CPOs, awaited by those calls (the bridge's inbound side). */
-  readonly inboundResults = new PendingCommandResults()
+  readonly inboundResults: PendingCommandResults
 
   constructor(options: OicpChannelOptions) {
     this.#options = options
+    this.inboundResults = new PendingCommandResults(options.db, {
+      acrossProcesses: options.acrossProcesses,
+      log: options.log,
+    })
     this.#data = new SerialBatcher((items) => this.#pushData(items), MAX_RECORDS_PER_CALL)
     this.#status = new SerialBatcher((items) => this.#pushStatus(items), MAX_RECORDS_PER_CALL)
     this.#products = new SerialBatcher((items) => this.#pushProducts(items), MAX_RECORDS_PER_CALL)

@@ -43,12 +43,30 @@ export interface OicpAnswer {
 
 export class OicpClient {
   readonly #options: OicpClientOptions
-  readonly #agent: Agent
+  #agent: Agent
+  readonly #connector: PartnerConnector
 
   constructor(options: OicpClientOptions) {
     this.#options = options
-    const connector = new PartnerConnector(options)
-    this.#agent = new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: connector.connect })
+    this.#connector = new PartnerConnector(options)
+    this.#agent = this.#newAgent()
+  }
+
+  /**
+   * Replaces the client certificate and extra CAs (a reload, src/operations/certificate-reload.ts). Unlike
+   * the partners' pool, the connections to HBS are replaced too: HBS is one host that a busy bridge keeps
+   * a connection open to for good, so only the next call shows whether Hubject accepts the new certificate.
+   */
+  useTls(tls: OutboundTlsMaterial): void {
+    this.#connector.use(tls)
+    const previous = this.#agent
+    this.#agent = this.#newAgent()
+    // Calls under way finish on their connections; close() waits for them.
+    void previous.close()
+  }
+
+  #newAgent(): Agent {
+    return new Agent({ keepAliveTimeout: 30_000, connections: 8, connect: this.#connector.connect })
   }
 
   /** How long a call may take before the bridge gives up on it. */
