@@ -69,6 +69,43 @@ export async function unmapForeign(db: Db, foreign: readonly ForeignObjectRef[])
   }
 }
 
+/** Forgets the foreign ids of one kind that stand for an owner's objects (a party a bridge stopped publishing). */
+export async function unmapOwner(
+  db: Db,
+  protocol: string,
+  foreignKind: string,
+  owner: PartyRef,
+): Promise<void> {
+  await db
+    .deleteFrom('bridge_identifiers')
+    .where('protocol', '=', protocol)
+    .where('foreign_kind', '=', foreignKind)
+    .where('country_code', '=', owner.country_code)
+    .where('party_id', '=', owner.party_id)
+    .execute()
+}
+
+/** Every foreign id of one kind a bridge has mapped, oldest first, with its OCPI owner and since when. */
+export async function mappedOfKind(
+  db: Db,
+  protocol: string,
+  foreignKind: string,
+): Promise<{ foreign_id: string; owner: PartyRef; created_at: Date }[]> {
+  const rows = await db
+    .selectFrom('bridge_identifiers')
+    .select(['foreign_id', 'country_code', 'party_id', 'created_at'])
+    .where('protocol', '=', protocol)
+    .where('foreign_kind', '=', foreignKind)
+    .orderBy('created_at')
+    .orderBy('foreign_id')
+    .execute()
+  return rows.map((row) => ({
+    foreign_id: row.foreign_id,
+    owner: { country_code: row.country_code, party_id: row.party_id },
+    created_at: row.created_at,
+  }))
+}
+
 /** The OCPI objects the given foreign ids stand for, by foreign id. */
 export async function ocpiObjectsOf(
   db: Db,

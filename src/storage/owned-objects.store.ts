@@ -189,6 +189,20 @@ export async function findObjectsByField<Module extends StoredModule>(
   return rows.map((r) => stored<Module>(r.data))
 }
 
+/** Every object that matches the filters, read page by page (for sets the hub keeps small: one party's). */
+export async function allObjectsOf<Module extends StoredModule>(
+  db: Db,
+  filter: ObjectFilter<Module>,
+): Promise<StoredObjects[Module][]> {
+  const objects: StoredObjects[Module][] = []
+  for (let offset = 0; ;) {
+    const page = await listObjectsPage(db, filter, { offset, limit: 500 })
+    objects.push(...page.objects)
+    offset += page.objects.length
+    if (page.objects.length === 0 || offset >= page.total) return objects
+  }
+}
+
 /**
  * One page of objects in a stable order (last_updated, owner, id, type), with the total that matches the
  * filters. With a cursor the page starts right after it through the index, so following `Link` costs the

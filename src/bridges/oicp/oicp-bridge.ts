@@ -5,7 +5,10 @@ import { generateToken, hashToken } from '../../core/tokens.ts'
 import { partyKey, sameParty, type PartyRef } from '../../core/party.ts'
 import type { PartyRole } from '../../directory/party-directory.ts'
 import type { HubContext } from '../../hub-context.ts'
-import type { Evse, Status } from '../../modules/locations/locations.schema.ts'
+import type { Evse, Location, Status } from '../../modules/locations/locations.schema.ts'
+import type { Tariff } from '../../modules/tariffs/tariffs.schema.ts'
+import { tariffWrite } from '../../modules/tariffs/tariffs.writes.ts'
+import { sameJson } from '../../core/json.ts'
 import { locationWrite } from '../../modules/locations/locations.writes.ts'
 import { queueClientInfoChanges } from '../../modules/hub-client-info/hub-client-info.service.ts'
 import {
@@ -29,9 +32,12 @@ import {
 import {
   EvseDataPage,
   EvseStatuses,
+  PulledEvsePricing,
+  PulledPricingProducts,
   type EvseStatusRecord,
   type PullEvseDataRecord,
 } from '../../partners/oicp/oicp.schema.ts'
+import { tariffOfProduct } from '../../partners/oicp/pricing-mapping.ts'
 import {
   OICP,
   OICP_PLATFORM_VERSION,
@@ -42,14 +48,17 @@ import { pushOwnedObject } from '../../routing/owner-push.ts'
 import type { MessageSource } from '../../routing/hub-answer.ts'
 import {
   mapIdentifiers,
+  mappedOfKind,
   ocpiObjectsOf,
+  unmapForeign,
+  unmapOwner,
   readBridge,
   recordRefusals,
   recordSync,
   saveBridge,
   type NewRefusal,
 } from '../../storage/bridges.store.ts'
-import { findObjectsById } from '../../storage/owned-objects.store.ts'
+import { allObjectsOf, findObjectsById } from '../../storage/owned-objects.store.ts'
 import { whileLocked } from '../../storage/advisory-lock.ts'
 import { AnswersInFlight } from './answers-in-flight.ts'
 import { ensureVirtualParty } from './oicp-inbound.ts'
@@ -82,6 +91,10 @@ export interface PullReport {
   readonly statuses: number
   /** The OICP operators published as virtual CPO parties. */
   readonly operators: readonly string[]
+  /** The OICP operators left alone because their party is connected to the hub directly by OCPI. */
+  readonly merged: readonly string[]
+  /** The virtual CPOs' pricing products published as OCPI Tariffs (PUT because new or changed). */
+  readonly tariffs: number
   readonly refused: number
   readonly mode: 'full' | 'delta'
 }
@@ -213,6 +226,13 @@ export class OicpBridge {
           party_id: party.party_id,
           status: party.status,
         })),
+      // OICP operators whose CPO is connected to the hub directly: their data at HBS is not published again.
+      merged_operators: (await mappedOfKind(this.#context.db, OICP, 'OperatorID')).map((row) => ({
+        operator_id: row.foreign_id,
+        country_code: row.owner.country_code,
+        party_id: row.owner.party_id,
+        since: row.created_at.toISOString(),
+      })),
       // Hubject's EMPs that started sessions at our CPOs; the hub provider is the bridge's own eMSP.
       virtual_emsps: parties
         .filter((party) => party.role === 'EMSP' && !(provider && sameParty(party, provider)))
@@ -253,6 +273,12 @@ export class OicpBridge {
       )
     }
     const status = settings.enabled ? 'CONNECTED' : 'SUSPENDED'
+    const retired = this.#context.directory
+      .partiesOf(platformId)
+      .filter(
+        (party) =>
+          party.role === 'CPO' && this.#context.directory.liveRoleConflicts([party], platformId).length > 0,
+      )
     await this.#context.directory.write(async (tx) => {
       const platform = await tx.lockPlatform(platformId)
       const before = platform ? await tx.partiesOf(platformId) : []
@@ -291,11 +317,23 @@ export class OicpBridge {
       if (!before.some((party) => party.role === 'EMSP' && sameParty(party, provider))) {
         await tx.insertParties(platformId, status, [emsp])
       }
+      // A virtual CPO whose party connected directly while the bridge was off is retired, never live twice.
+      for (const party of retired) await tx.deleteParty(platformId, party)
       await tx.setPartiesStatus(platformId, status)
       await saveBridge(tx.db, { protocol: OICP, platformId, settings })
       await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
     })
     this.#context.delivery.wake()
+    if (retired.length > 0) {
+      // Its EVSEs' statuses at HBS must no longer touch what is now the directly connected party's.
+      for (const party of retired) await unmapOwner(this.#context.db, OICP, 'EvseID', party)
+      const refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[] = []
+      await this.#noteMerged(retired, [], refusals, this.#context.log)
+      await recordRefusals(
+        this.#context.db,
+        refusals.map((r) => ({ ...r, protocol: OICP, correlationId })),
+      )
+    }
   }
 
   /** Pulls from HBS, then, when asked, pushes the full load of our CPOs' EVSEs. */
@@ -407,15 +445,26 @@ export class OicpBridge {
       group.records.push(record)
       byOperator.set(partyKey(party), group)
     }
-    const operators = await this.#ensureVirtualCpos(
+    const { accepted: operators, merged } = await this.#ensureVirtualCpos(
       platform.id,
       [...byOperator.values()],
-      refusals,
       correlationId,
     )
+    await this.#noteMerged(merged, operators, refusals, log)
     const source = this.#source(platform.id, correlationId, log)
-    let locations = 0
+    const virtualCpos = source.requester.parties.filter((party) => party.role === 'CPO')
     const now = new Date()
+    // Prices first, so that the Locations that name them reach the eMSPs after them.
+    const pricing = await this.#pullPricing(
+      settings,
+      virtualCpos,
+      correlationId,
+      receiverTokenHash,
+      refusals,
+      now,
+    )
+    const tariffs = await this.#publishTariffs(source, virtualCpos, pricing.tariffs)
+    let locations = 0
     for (const { party, records: operatorRecords } of byOperator.values()) {
       if (!operators.some((operator) => sameParty(operator, party))) continue
       locations += await this.#publishRecords(
@@ -423,6 +472,7 @@ export class OicpBridge {
         party,
         operatorRecords,
         statuses,
+        pricing.tariffIds,
         lastCall !== undefined,
         refusals,
         now,
@@ -433,6 +483,8 @@ export class OicpBridge {
       statuses,
       new Set(records.map((record) => record.EvseID.toUpperCase())),
     )
+    await this.#publishTariffIds(source, virtualCpos, pricing.tariffIds, now)
+    await this.#deleteWithdrawnTariffs(source, virtualCpos, pricing.tariffs)
     await recordRefusals(
       this.#context.db,
       refusals.map((r) => ({ ...r, protocol: OICP, correlationId })),
@@ -443,6 +495,8 @@ export class OicpBridge {
       locations,
       statuses: statuses.size,
       operators: operators.map(oicpPartyId),
+      merged: merged.map(oicpPartyId),
+      tariffs,
       refused: refusals.length,
       mode: lastCall ? 'delta' : 'full',
     }
@@ -513,35 +567,28 @@ export class OicpBridge {
 
   /**
    * A virtual CPO party on the bridge's platform for each OICP operator, created CONNECTED the first time
-   * (the partners are told by ClientInfo). An operator whose party is an OCPI party of another platform (our
-   * own CPOs, which HBS returns too) is left out: the hub never publishes another platform's Locations.
+   * (the partners are told by ClientInfo). An operator whose party is a live OCPI party of another platform
+   * (a CPO connected to the hub directly, or our own CPOs, which HBS returns too) is merged with it: the
+   * hub never publishes another platform's Locations (docs/decisions/0041).
    */
   async #ensureVirtualCpos(
     platformId: string,
-    operators: readonly { party: PartyRef; name: string; records: readonly PullEvseDataRecord[] }[],
-    refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[],
+    operators: readonly { party: PartyRef; name: string }[],
     correlationId: string,
-  ): Promise<PartyRef[]> {
+  ): Promise<{ accepted: PartyRef[]; merged: PartyRef[] }> {
     const directory = this.#context.directory
-    const own = directory.partiesOf(platformId)
+    const own = directory.partiesOf(platformId).filter((party) => party.role === 'CPO')
     const accepted: PartyRef[] = []
+    const merged: PartyRef[] = []
     const added: PartyRole[] = []
-    for (const { party, name, records } of operators) {
-      const role: PartyRole = { role: 'CPO', ...party, business_details: { name: name.slice(0, 100) } }
-      if (directory.liveRoleConflicts([role], platformId).length > 0) {
-        refusals.push(
-          ...records.map((record) =>
-            refusal(
-              party,
-              record.EvseID,
-              `${partyKey(party)} is a CPO of another platform of the hub: its EVSEs at HBS are not published again`,
-            ),
-          ),
-        )
+    for (const { party, name } of operators) {
+      if (directory.liveRoleConflicts([{ role: 'CPO', ...party }], platformId).length > 0) {
+        merged.push(party)
         continue
       }
       accepted.push(party)
-      if (!own.some((p) => p.role === 'CPO' && sameParty(p, party))) added.push(role)
+      if (!own.some((p) => sameParty(p, party)))
+        added.push({ role: 'CPO', ...party, business_details: { name: name.slice(0, 100) } })
     }
     if (added.length > 0) {
       await directory.write(async (tx) => {
@@ -551,7 +598,184 @@ export class OicpBridge {
       })
       this.#context.delivery.wake()
     }
-    return accepted
+    return { accepted, merged }
+  }
+
+  /**
+   * Merged operators are said once each, in the log and in the admin API (identifier map: OperatorID ↔
+   * the OCPI party); an operator published again as a virtual CPO is forgotten there.
+   */
+  async #noteMerged(
+    merged: readonly PartyRef[],
+    accepted: readonly PartyRef[],
+    refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[],
+    log: FastifyBaseLogger,
+  ): Promise<void> {
+    const db = this.#context.db
+    const known = await ocpiObjectsOf(db, OICP, 'OperatorID', merged.map(oicpPartyId))
+    const told = merged.filter((party) => !known.has(oicpPartyId(party)))
+    for (const party of told) {
+      const reason = `OICP operator ${oicpPartyId(party)} is connected to the hub directly by OCPI as CPO ${partyKey(party)}: its EVSEs, statuses and prices at HBS are not published again (it publishes its own)`
+      log.info({ operator: oicpPartyId(party) }, `OICP bridge: ${reason}`)
+      refusals.push({ object: { owner: party, kind: 'OperatorID', id: oicpPartyId(party) }, reason })
+    }
+    await mapIdentifiers(
+      db,
+      told.map((party) => ({
+        foreign: { protocol: OICP, kind: 'OperatorID', id: oicpPartyId(party) },
+        ocpi: { owner: party, kind: 'CPO', id: partyKey(party) },
+      })),
+    )
+    await unmapForeign(
+      db,
+      accepted.map((party) => ({ protocol: OICP, kind: 'OperatorID', id: oicpPartyId(party) })),
+    )
+  }
+
+  /**
+   * eRoamingPullPricingProductData and eRoamingPullEVSEPricing for the virtual CPOs' operators, whole each
+   * time (HBS's LastCall answer cannot say that a product or an assignment ended). Products for the hub
+   * provider win over those for every EMP (`*`). Returns each virtual CPO's Tariffs, and per EvseID the
+   * ids of the Tariffs of its own CPO that apply there.
+   */
+  async #pullPricing(
+    settings: OicpBridgeSettings,
+    virtualCpos: readonly PartyRef[],
+    correlationId: string,
+    receiverTokenHash: string,
+    refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[],
+    now: Date,
+  ): Promise<{ tariffs: Map<string, Map<string, Tariff>>; tariffIds: Map<string, string[]> }> {
+    const tariffs = new Map<string, Map<string, Tariff>>()
+    const tariffIds = new Map<string, string[]>()
+    if (virtualCpos.length === 0) return { tariffs, tariffIds }
+    const provider = encodeURIComponent(settings.provider_id)
+    const operatorIds = virtualCpos.map(oicpPartyId)
+    const hubProvider = partyOfProviderId(settings.provider_id)
+    const forUs = (providerId: string) => {
+      if (providerId === '*') return 'all'
+      const party = partyOfProviderId(providerId)
+      return party && hubProvider && sameParty(party, hubProvider) ? 'hub' : undefined
+    }
+    const virtual = (party: PartyRef | undefined) => party && virtualCpos.find((p) => sameParty(p, party))
+
+    const products = await this.#post({
+      path: `/dynamicpricing/v10/providers/${provider}/pricing-products`,
+      body: { OperatorIDs: operatorIds },
+      correlationId,
+      receiverTokenHash,
+    })
+    if (!Value.Check(PulledPricingProducts, products))
+      throw new BridgeProblem('hbs', 'HBS answered eRoamingPullPricingProductData with no pricing products')
+    // `*` first, so that the hub provider's own products replace them.
+    const offers = products.PricingProductData.filter((offer) => forUs(offer.ProviderID)).sort(
+      (a, b) => Number(forUs(a.ProviderID) === 'hub') - Number(forUs(b.ProviderID) === 'hub'),
+    )
+    for (const offer of offers) {
+      const owner = virtual(partyOfOperatorId(offer.OperatorID))
+      if (!owner) continue
+      const held = tariffs.get(partyKey(owner)) ?? new Map<string, Tariff>()
+      tariffs.set(partyKey(owner), held)
+      for (const record of offer.PricingProductDataRecords) {
+        const outcome = tariffOfProduct(owner, record, now.toISOString())
+        if (outcome.kind === 'tariff') held.set(outcome.tariff.id, outcome.tariff)
+        else
+          refusals.push({
+            object: { owner, kind: 'ProductID', id: fitOcpiId(outcome.productId) },
+            reason: outcome.reason,
+          })
+      }
+    }
+
+    const evsePricing = await this.#post({
+      path: `/dynamicpricing/v10/providers/${provider}/evse-pricing`,
+      body: { ProviderID: settings.provider_id, OperatorIDs: operatorIds },
+      correlationId,
+      receiverTokenHash,
+    })
+    if (!Value.Check(PulledEvsePricing, evsePricing))
+      throw new BridgeProblem('hbs', 'HBS answered eRoamingPullEVSEPricing with no EVSE pricing')
+    const fromHubProvider = new Set<string>()
+    for (const operator of evsePricing.EVSEPricing) {
+      for (const record of operator.EVSEPricing) {
+        const audience = forUs(record.ProviderID)
+        const evseId = record.EvseID.toUpperCase()
+        if (!audience || (audience === 'all' && fromHubProvider.has(evseId))) continue
+        // A connector names Tariffs of its own CPO: products of another operator cannot be referenced.
+        const owner = virtual(partyOfEvseId(evseId) ?? partyOfOperatorId(operator.OperatorID))
+        const own = owner && tariffs.get(partyKey(owner))
+        if (!own) continue
+        const ids = record.EvseIDProductList.map(fitOcpiId).filter((id) => own.has(id))
+        tariffIds.set(evseId, [...new Set(ids)])
+        if (audience === 'hub') fromHubProvider.add(evseId)
+      }
+    }
+    return { tariffs, tariffIds }
+  }
+
+  /** The virtual CPOs' Tariffs that are new or changed (last_updated aside), PUT like a CPO's. */
+  async #publishTariffs(
+    source: MessageSource,
+    virtualCpos: readonly PartyRef[],
+    tariffs: ReadonlyMap<string, ReadonlyMap<string, Tariff>>,
+  ): Promise<number> {
+    const held = await allObjectsOf(this.#context.db, { module: 'tariffs', owners: virtualCpos })
+    let published = 0
+    for (const [owner, ofOwner] of tariffs) {
+      for (const tariff of ofOwner.values()) {
+        const current = held.find((t) => partyKey(t) === owner && t.id.toUpperCase() === tariff.id)
+        if (current && sameJson({ ...current, last_updated: tariff.last_updated }, tariff)) continue
+        await pushOwnedObject(this.#context, source, tariffWrite('PUT', tariff, tariff.id, tariff))
+        published += 1
+      }
+    }
+    return published
+  }
+
+  /** A virtual CPO's Tariff whose product HBS no longer offers is deleted, after no connector names it. */
+  async #deleteWithdrawnTariffs(
+    source: MessageSource,
+    virtualCpos: readonly PartyRef[],
+    tariffs: ReadonlyMap<string, ReadonlyMap<string, Tariff>>,
+  ): Promise<void> {
+    const held = await allObjectsOf(this.#context.db, { module: 'tariffs', owners: virtualCpos })
+    for (const tariff of held) {
+      if (tariffs.get(partyKey(tariff))?.has(tariff.id.toUpperCase())) continue
+      await pushOwnedObject(this.#context, source, tariffWrite('DELETE', tariff, tariff.id, undefined))
+    }
+  }
+
+  /**
+   * The connectors of the virtual CPOs' EVSEs name the Tariffs HBS assigns to their EVSE (OICP assigns per
+   * EVSE, OCPI per connector): one PATCH per connector whose list differs from the hub's copy.
+   */
+  async #publishTariffIds(
+    source: MessageSource,
+    virtualCpos: readonly PartyRef[],
+    tariffIds: ReadonlyMap<string, readonly string[]>,
+    now: Date,
+  ): Promise<void> {
+    const locations: Location[] = await allObjectsOf(this.#context.db, {
+      module: 'locations',
+      owners: virtualCpos,
+    })
+    for (const location of locations) {
+      for (const evse of location.evses ?? []) {
+        if (evse.status === 'REMOVED' || !evse.evse_id) continue
+        const wanted = tariffIds.get(evse.evse_id.toUpperCase()) ?? []
+        for (const connector of evse.connectors) {
+          if (sameJson(connector.tariff_ids ?? [], wanted)) continue
+          await pushOwnedObject(
+            this.#context,
+            source,
+            locationWrite('PATCH', location, [location.id, evse.uid, connector.id], {
+              tariff_ids: [...wanted],
+              last_updated: now.toISOString(),
+            }),
+          )
+        }
+      }
+    }
   }
 
   /**
@@ -564,6 +788,7 @@ export class OicpBridge {
     owner: PartyRef,
     records: readonly PullEvseDataRecord[],
     statuses: ReadonlyMap<string, EvseStatusRecord['EvseStatus']>,
+    tariffIds: ReadonlyMap<string, readonly string[]>,
     delta: boolean,
     refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[],
     now: Date,
@@ -586,7 +811,7 @@ export class OicpBridge {
       for (const record of group) {
         const status = statusOf(statuses.get(record.EvseID.toUpperCase()))
         const evse = ocpiEvseOf(record, status, now)
-        if (evse) evses.push(evse)
+        if (evse) evses.push(withTariffIds(evse, tariffIds.get(record.EvseID.toUpperCase())))
         else
           refusals.push(
             refusal(
@@ -707,6 +932,15 @@ function pullUnderWay(): BridgeProblem {
     'busy',
     'a pull from HBS is under way (in this or another hub process): try again when it has ended',
   )
+}
+
+/** Every connector of the EVSE names the Tariffs HBS assigns to it. */
+function withTariffIds(evse: Evse, tariffIds: readonly string[] | undefined): Evse {
+  if (!tariffIds?.length) return evse
+  return {
+    ...evse,
+    connectors: evse.connectors.map((connector) => ({ ...connector, tariff_ids: [...tariffIds] })),
+  }
 }
 
 function statusOf(status: EvseStatusRecord['EvseStatus'] | undefined): Status {

@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify'
 import { OcpiError } from '../../core/errors.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { listForReader, readReceiverCopy } from '../../routing/hub-reads.ts'
-import { checkBodyOwner, pushOwnedObject, type OwnerWrite } from '../../routing/owner-push.ts'
+import { checkBodyOwner, pushOwnedObject } from '../../routing/owner-push.ts'
 import { queryPassedOn } from '../../routing/route-to.ts'
 import { outboundPath } from '../../core/outbound-path.ts'
 import { ObjectIdParam, OwnedObjectParams, ownerFromParams } from '../../transport/path-params.ts'
 import { answerThrough } from '../../transport/service-adapter.ts'
 import { interfacePath } from '../registry.ts'
 import { Tariff } from './tariffs.schema.ts'
+import { tariffWrite } from './tariffs.writes.ts'
 
 const TariffParams = OwnedObjectParams({ tariff_id: ObjectIdParam })
 
@@ -38,25 +39,7 @@ export async function tariffsRoutes(
     const owner = ownerFromParams(request.params)
     const id = request.params.tariff_id
     checkBodyOwner(request.body, owner)
-    const write: OwnerWrite = {
-      module: 'tariffs',
-      method: 'PUT',
-      owner,
-      objectId: id.toUpperCase(),
-      objectType: '',
-      targetPath: id.toUpperCase(),
-      pathAndQuery: outboundPath([owner.country_code, owner.party_id, id]),
-      body: request.body,
-      apply: (current) => {
-        if (request.body.id.toUpperCase() !== id.toUpperCase()) {
-          throw new OcpiError(
-            'HUB_ERR_ID_MISMATCH',
-            `id in the body (${request.body.id}) differs from the URL (${id})`,
-          )
-        }
-        return { next: request.body, created: current === undefined }
-      },
-    }
+    const write = tariffWrite('PUT', owner, id, request.body)
     return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
   })
 
@@ -68,20 +51,7 @@ export async function tariffsRoutes(
   routes.delete(objectUrl, { schema: removeSchema }, (request, reply) => {
     const owner = ownerFromParams(request.params)
     const id = request.params.tariff_id
-    const write: OwnerWrite = {
-      module: 'tariffs',
-      method: 'DELETE',
-      owner,
-      objectId: id.toUpperCase(),
-      objectType: '',
-      targetPath: id.toUpperCase(),
-      pathAndQuery: outboundPath([owner.country_code, owner.party_id, id]),
-      body: undefined,
-      apply: (current) => {
-        if (!current) throw new OcpiError('HUB_ERR_UNKNOWN_OBJECT', `Unknown tariff ${id}`)
-        return { next: undefined, created: false }
-      },
-    }
+    const write = tariffWrite('DELETE', owner, id, undefined)
     return answerThrough(context, request, reply, (source) => pushOwnedObject(context, source, write))
   })
 

@@ -24,7 +24,7 @@ import {
   type OcpiObjectRef,
 } from '../../storage/bridges.store.ts'
 import type { Db } from '../../storage/database.ts'
-import { findObjectsById, listObjectsPage } from '../../storage/owned-objects.store.ts'
+import { allObjectsOf, findObjectsById } from '../../storage/owned-objects.store.ts'
 import { ConversionRefused } from '../../version-adapters/contract.ts'
 import { PartnerCallError } from '../ocpi/ocpi-client.ts'
 import { retryAfter } from '../ocpi/ocpi-channel.ts'
@@ -909,17 +909,7 @@ export class OicpChannel implements PartnerChannel {
   }
 
   async #locationsOf(owners: readonly PartyRef[]): Promise<Location[]> {
-    const locations: Location[] = []
-    for (let offset = 0; ;) {
-      const page = await listObjectsPage(
-        this.#options.db,
-        { module: 'locations', owners },
-        { offset, limit: 500 },
-      )
-      locations.push(...page.objects)
-      offset += page.objects.length
-      if (page.objects.length === 0 || offset >= page.total) return locations
-    }
+    return allObjectsOf(this.#options.db, { module: 'locations', owners })
   }
 
   async #refuse(

@@ -266,3 +266,35 @@ export const AuthorizationStart = Type.Object({
   StatusCode: StatusCode,
 })
 export type AuthorizationStart = Static<typeof AuthorizationStart>
+
+// ── Pricing pulled from HBS (eRoamingPullPricingProductData, eRoamingPullEVSEPricing 1.0, EMP side) ──
+
+/**
+ * eRoamingPullPricingProductData's answer: each operator's products for one provider or all (`*`). The
+ * records are checked one by one (pricing-mapping.ts), so that one malformed product refuses itself only.
+ */
+export const PulledPricingProducts = Type.Object({
+  PricingProductData: Type.Array(
+    Type.Object({
+      OperatorID: Type.String(),
+      OperatorName: Type.Optional(Type.String()),
+      ProviderID: Type.String(),
+      PricingProductDataRecords: Type.Array(Type.Unknown()),
+    }),
+  ),
+  StatusCode: Type.Optional(StatusCode),
+})
+export type PulledPricingProducts = Static<typeof PulledPricingProducts>
+
+/** eRoamingPullEVSEPricing's answer: the products that apply at each EVSE, per operator. */
+export const PulledEvsePricing = Type.Object({
+  EVSEPricing: Type.Array(
+    Type.Object({
+      OperatorID: Type.String(),
+      OperatorName: Type.Optional(Type.String()),
+      EVSEPricing: Type.Array(EvsePricingRecord),
+    }),
+  ),
+  StatusCode: Type.Optional(StatusCode),
+})
+export type PulledEvsePricing = Static<typeof PulledEvsePricing>

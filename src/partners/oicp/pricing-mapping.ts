@@ -1,19 +1,27 @@
+import { Value } from '@sinclair/typebox/value'
 import type { PartyRef } from '../../core/party.ts'
 import type {
   DayOfWeek,
   PriceComponent,
   Tariff,
   TariffDimensionType,
+  TariffElement,
   TariffRestrictions,
 } from '../../modules/tariffs/tariffs.schema.ts'
-import type { PricingProductDataRecord, ReferenceUnit } from './oicp.schema.ts'
+import { fitOcpiId } from './evse-mapping.ts'
+import { PricingProductDataRecord, type ReferenceUnit } from './oicp.schema.ts'
 
 /**
- * An OCPI Tariff as one OICP pricing product (eRoamingDynamicPricing 1.0, mapping.md §9.1). OICP prices a
+ * OCPI Tariffs and OICP pricing products (eRoamingDynamicPricing 1.0, mapping.md §9.1), both ways.
+ *
+ * OCPI → OICP: an OCPI Tariff as one OICP pricing product. OICP prices a
  * product by one reference unit (kWh or time) plus fees, for given days, hours and a maximum power; what
  * OCPI says beyond that (kWh, current, duration or reservation restrictions, validity dates, a minimum
  * power, elements priced differently by time of day) would change the price, so such a Tariff is refused
  * with the reason. `step_size`, alternative texts, `energy_mix` and `preauthorize_amount` are dropped.
+ *
+ * OICP → OCPI: a pulled pricing product as an OCPI Tariff of its operator's virtual CPO, one element per
+ * availability period with the same price components; what OCPI cannot say the same way is refused.
  */
 
 /** OICP demands a maximum power per product; a Tariff without max_power applies at any power. */
@@ -52,6 +60,10 @@ const OICP_DAY: Record<DayOfWeek, PricingProductDataRecord['ProductAvailabilityT
   SATURDAY: 'Saturday',
   SUNDAY: 'Sunday',
 }
+
+const OCPI_DAYS = Object.fromEntries(
+  Object.entries(OICP_DAY).map(([ocpi, oicp]) => [oicp, [ocpi as DayOfWeek]]),
+) as Record<string, readonly DayOfWeek[]>
 
 const WORKDAYS: readonly DayOfWeek[] = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY']
 const WEEKEND: readonly DayOfWeek[] = ['SATURDAY', 'SUNDAY']
@@ -204,4 +216,130 @@ function given(value: unknown): boolean {
 
 function round(price: number): number {
   return Math.round(price * 10_000) / 10_000
+}
+
+export type TariffOutcome =
+  | { readonly kind: 'tariff'; readonly tariff: Tariff }
+  | { readonly kind: 'refused'; readonly productId: string; readonly reason: string }
+
+/** OICP's days as OCPI's; `Everyday` is no day restriction. */
+function ocpiDaysOf(on: PricingProductDataRecord['ProductAvailabilityTimes'][number]['on']) {
+  if (on === 'Everyday') return undefined
+  if (on === 'Workdays') return WORKDAYS
+  if (on === 'Weekend') return WEEKEND
+  return OCPI_DAYS[on]
+}
+
+const CLOCK_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/
+
+/**
+ * A pricing product an OICP operator offers the hub provider (or every EMP), as an OCPI Tariff of the
+ * operator's party: id the ProductID (fitOcpiId), prices without VAT (`tax_included: NO`), `type` REGULAR.
+ * KILOWATT_HOUR → ENERGY, HOUR or MINUTE (× 60) → TIME; START FEE or FIXED FEE → FLAT (a fixed fee's
+ * zero base price left out); PARKING FEE → PARKING_TIME; MINIMUM/MAXIMUM FEE → min_price/max_price;
+ * each availability day and period → one element with the same components, `begin`/`end` → start_time/
+ * end_time (24:00 → 00:00); MaximumProductChargingPower below 1000 → max_power. Refused: a record that is
+ * not OICP's, a currency that is no ISO 4217 code, a fee twice or a start and a fixed fee together, a
+ * parking fee per kWh, a period that is no clock time.
+ */
+export function tariffOfProduct(owner: PartyRef, product: unknown, lastUpdated: string): TariffOutcome {
+  const name =
+    typeof product === 'object' && product !== null && 'ProductID' in product
+      ? String(product.ProductID)
+      : '(no ProductID)'
+  const refused = (reason: string): TariffOutcome => ({
+    kind: 'refused',
+    productId: name,
+    reason: `pricing product ${name}: ${reason}`,
+  })
+  if (!Value.Check(PricingProductDataRecord, product)) {
+    const error = Value.Errors(PricingProductDataRecord, product).First()
+    return refused(`not an OICP pricing product record (${error?.path ?? ''} ${error?.message ?? ''})`)
+  }
+  if (!/^[A-Z]{3}$/.test(product.ProductPriceCurrency))
+    return refused(`currency ${product.ProductPriceCurrency} is no ISO 4217 code`)
+  const perHour = (unit: ReferenceUnit, price: number) => (unit === 'MINUTE' ? round(price * 60) : price)
+  const fees = product.AdditionalReferences ?? []
+  const twice = fees.find(
+    (fee, index) =>
+      fees.findIndex((other) => other.AdditionalReference === fee.AdditionalReference) !== index,
+  )
+  if (twice) return refused(`${twice.AdditionalReference} is given twice`)
+  const fee = (reference: (typeof fees)[number]['AdditionalReference']) =>
+    fees.find((f) => f.AdditionalReference === reference)
+  const start = fee('START FEE')
+  const fixed = fee('FIXED FEE')
+  if (start && fixed) return refused('a START FEE and a FIXED FEE: OCPI has one FLAT price')
+  const parking = fee('PARKING FEE')
+  if (parking?.AdditionalReferenceUnit === 'KILOWATT_HOUR')
+    return refused('its PARKING FEE is per kWh: OCPI prices parking by time')
+
+  const component = (type: TariffDimensionType, price: number): PriceComponent => ({
+    type,
+    price,
+    step_size: 1,
+  })
+  const base = component(
+    product.ReferenceUnit === 'KILOWATT_HOUR' ? 'ENERGY' : 'TIME',
+    perHour(product.ReferenceUnit, product.PricePerReferenceUnit),
+  )
+  const flat = start ?? fixed
+  const components = [
+    // A fixed fee stands alone (base price 0); the zero price would make it a start fee on the way back.
+    ...(fixed && base.price === 0 ? [] : [base]),
+    ...(flat ? [component('FLAT', flat.PricePerAdditionalReferenceUnit)] : []),
+    ...(parking
+      ? [
+          component(
+            'PARKING_TIME',
+            perHour(parking.AdditionalReferenceUnit, parking.PricePerAdditionalReferenceUnit),
+          ),
+        ]
+      : []),
+  ]
+
+  const maxPower =
+    product.MaximumProductChargingPower < UNLIMITED_POWER_KW
+      ? { max_power: product.MaximumProductChargingPower }
+      : {}
+  const times = product.IsValid24hours ? [] : product.ProductAvailabilityTimes
+  const restrictions: TariffRestrictions[] = []
+  for (const { on, Periods } of times) {
+    const days = ocpiDaysOf(on)
+    const dayRestriction = days ? { day_of_week: [...days] } : {}
+    if (Periods.length === 0) restrictions.push({ ...dayRestriction, ...maxPower })
+    for (const { begin, end } of Periods) {
+      const endTime = end === '24:00' ? '00:00' : end
+      if (!CLOCK_TIME.test(begin) || !CLOCK_TIME.test(endTime))
+        return refused(`its period ${begin}-${end} on ${on} is no clock time`)
+      const allDay = begin === '00:00' && endTime === '00:00'
+      restrictions.push({
+        ...dayRestriction,
+        ...(allDay ? {} : { start_time: begin, end_time: endTime }),
+        ...maxPower,
+      })
+    }
+  }
+  if (restrictions.length === 0) restrictions.push({ ...maxPower })
+  const elements: TariffElement[] = restrictions.map((restriction) => ({
+    price_components: components,
+    ...(Object.keys(restriction).length > 0 ? { restrictions: restriction } : {}),
+  }))
+  const minimum = fee('MINIMUM FEE')
+  const maximum = fee('MAXIMUM FEE')
+  return {
+    kind: 'tariff',
+    tariff: {
+      country_code: owner.country_code,
+      party_id: owner.party_id,
+      id: fitOcpiId(product.ProductID),
+      currency: product.ProductPriceCurrency,
+      type: 'REGULAR',
+      ...(minimum ? { min_price: { before_taxes: minimum.PricePerAdditionalReferenceUnit } } : {}),
+      ...(maximum ? { max_price: { before_taxes: maximum.PricePerAdditionalReferenceUnit } } : {}),
+      elements,
+      tax_included: 'NO',
+      last_updated: lastUpdated,
+    },
+  }
 }

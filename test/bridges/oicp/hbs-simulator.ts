@@ -21,6 +21,8 @@ import { Agent, request } from 'undici'
  * those pushed, in pages, and with `LastCall` only what changed since, deletions as `deltaType: delete`.
  * Pricing products and EVSE pricing are kept per ProductID and EvseID with the same ActionType rules; an
  * EVSE pricing naming a product HBS does not hold, or an EVSE it does not hold, is refused with 022.
+ * Pricing pulls (EMP side) return OICP CPOs' products and EVSE pricing (`addForeignProduct`,
+ * `assignForeignProducts`) of the OperatorIDs asked for, grouped by operator and provider, always whole.
  */
 
 const PROJECT_ROOT = new URL('../../../', import.meta.url)
@@ -121,6 +123,13 @@ export class HbsSimulator {
   reservationRefusal: { readonly code: string; readonly info: string } | undefined
   /** The SessionIDs HBS named in the authorizations it granted (eRoamingAuthorizeStart), in order. */
   readonly grantedSessionIds: string[] = []
+  /** OICP CPOs' pricing products for EMPs to pull, by OperatorID, ProviderID (`*`: every EMP), ProductID. */
+  readonly foreignProducts = new Map<string, Map<string, Map<string, Record<string, unknown>>>>()
+  /** OICP CPOs' EVSE pricing for EMPs to pull, by OperatorID, then `<ProviderID> <EvseID>`. */
+  readonly foreignEvsePricing = new Map<
+    string,
+    Map<string, { EvseID: string; ProviderID: string; EvseIDProductList: string[] }>
+  >()
   /** The SessionIDs of the CDRs HBS took. */
   readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
@@ -165,6 +174,27 @@ export class HbsSimulator {
   addForeignEvse(record: ForeignEvse, status: string): void {
     this.evses.set(record.EvseID, { record, changedAt: new Date(), deleted: false })
     this.statuses.set(record.EvseID, status)
+  }
+
+  /** A pricing product an OICP CPO pushed for one EMP or every one (`*`). */
+  addForeignProduct(operatorId: string, record: Record<string, unknown>, providerId = '*'): void {
+    const byProvider =
+      this.foreignProducts.get(operatorId) ?? new Map<string, Map<string, Record<string, unknown>>>()
+    this.foreignProducts.set(operatorId, byProvider)
+    const products = byProvider.get(providerId) ?? new Map<string, Record<string, unknown>>()
+    byProvider.set(providerId, products)
+    products.set(String(record['ProductID']), record)
+  }
+
+  /** The products that apply at an OICP CPO's EVSE; an empty list takes its assignment away. */
+  assignForeignProducts(operatorId: string, evseId: string, productIds: string[], providerId = '*'): void {
+    const assignments =
+      this.foreignEvsePricing.get(operatorId) ??
+      new Map<string, { EvseID: string; ProviderID: string; EvseIDProductList: string[] }>()
+    this.foreignEvsePricing.set(operatorId, assignments)
+    const key = `${providerId} ${evseId}`
+    if (productIds.length === 0) assignments.delete(key)
+    else assignments.set(key, { EvseID: evseId, ProviderID: providerId, EvseIDProductList: productIds })
   }
 
   /**
@@ -253,6 +283,7 @@ export class HbsSimulator {
   }
 
   #answer(path: string, query: URLSearchParams, body: Record<string, unknown>): unknown {
+    if (path.startsWith('/dynamicpricing/v10/providers/')) return this.#pullPricing(path, body)
     if (path.endsWith('/pricing-products')) return this.#pushPricingProducts(body)
     if (path.endsWith('/evse-pricing')) return this.#pushEvsePricing(body)
     if (path.startsWith('/evsepush/v23/')) return this.#pushEvseData(body)
@@ -461,6 +492,41 @@ export class HbsSimulator {
       first: page === 0,
       last: page >= totalPages - 1,
       numberOfElements: content.length,
+      StatusCode: { Code: '000' },
+    }
+  }
+
+  /** The asked operators' products for this provider or every EMP, or their EVSE pricing: whole. */
+  #pullPricing(path: string, body: Record<string, unknown>): unknown {
+    const providerId = decodeURIComponent(path.split('/')[4] ?? '')
+    const operators = body['OperatorIDs'] as string[]
+    const forProvider = (id: string) => id === '*' || id === providerId
+    if (path.endsWith('/evse-pricing')) {
+      return {
+        EVSEPricing: operators.flatMap((OperatorID) => {
+          const assignments = [...(this.foreignEvsePricing.get(OperatorID)?.values() ?? [])]
+          // The answer names the asking EMP also where the CPO assigned the products to every EMP.
+          const EVSEPricing = assignments
+            .filter((record) => forProvider(record.ProviderID))
+            .map((record) => ({ ...record, ProviderID: providerId }))
+          return EVSEPricing.length > 0 ? [{ OperatorID, EVSEPricing }] : []
+        }),
+        StatusCode: { Code: '000' },
+      }
+    }
+    return {
+      PricingProductData: operators.flatMap((OperatorID) =>
+        [...(this.foreignProducts.get(OperatorID) ?? new Map<string, Map<string, object>>())]
+          .filter(([ProviderID]) => forProvider(ProviderID))
+          .map(([ProviderID, products]) => ({
+            OperatorID,
+            ProviderID,
+            PricingDefaultPrice: 0,
+            PricingDefaultPriceCurrency: 'EUR',
+            PricingDefaultReferenceUnit: 'KILOWATT_HOUR',
+            PricingProductDataRecords: [...products.values()],
+          })),
+      ),
       StatusCode: { Code: '000' },
     }
   }
