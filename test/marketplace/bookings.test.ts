@@ -1,7 +1,12 @@
 import fc from 'fast-check'
 import { DateTime } from 'luxon'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Booking, BookingTerms, Statement } from '../../marketplace/src/bookings/booking.schema.ts'
+import type {
+  Availability,
+  Booking,
+  BookingTerms,
+  Statement,
+} from '../../marketplace/src/bookings/booking.schema.ts'
 import type { Schedule } from '../../marketplace/src/bookings/schedule.schema.ts'
 import type { HttpResult } from '../support/http.ts'
 import { eventually } from '../support/roaming-network.ts'
@@ -227,6 +232,59 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     const exported = await api<{ bookings: Booking[] }>('GET', '/me/export', undefined, driver)
     expect(exported.body.bookings.map((b) => b.id).sort()).toEqual(mine.body.map((b) => b.id).sort())
     expect(exported.body.bookings.find((b) => b.id === created.body.id)).toEqual(created.body)
+  })
+
+  it("tells any driver a listing's open, free and taken times per local day, and nobody's booking", async () => {
+    const { owner, id } = await bookableListing('calendar.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'calendar.a@example.org')
+    const other = await support.signUp(network.marketplaceUrl, 'calendar.b@example.org')
+    // Sunday noon in Amsterdam before the first Monday: four local days, Sunday to the closed Wednesday.
+    clock = FIRST_MONDAY.minus({ hours: 12 }).toJSDate()
+    try {
+      expect((await book(driver, id, local(0, '18:00'), local(0, '20:00'))).status).toBe(201)
+      const answer = await api<Availability>('GET', `/listings/${id}/availability?days=4`, undefined, other)
+      expect(answer.status, answer.text).toBe(200)
+      const utc = (days: number, time: string) => new Date(local(days, time)).toISOString()
+      const evening = (days: number) => ({ start: utc(days, '17:00'), end: utc(days, '23:00') })
+      expect(answer.body).toEqual({
+        time_zone: ZONE,
+        days: [
+          { date: FIRST_MONDAY.minus({ days: 1 }).toISODate(), open: [], free: [] },
+          {
+            date: FIRST_MONDAY.toISODate(),
+            open: [evening(0)],
+            free: [
+              { start: utc(0, '17:00'), end: utc(0, '18:00') },
+              { start: utc(0, '20:00'), end: utc(0, '23:00') },
+            ],
+          },
+          { date: FIRST_MONDAY.plus({ days: 1 }).toISODate(), open: [evening(1)], free: [evening(1)] },
+          { date: FIRST_MONDAY.plus({ days: 2 }).toISODate(), open: [], free: [] },
+        ],
+        // Only the times: no driver, booking id or price of another driver's booking.
+        taken: [{ start: utc(0, '18:00'), end: utc(0, '20:00') }],
+      })
+      const tooMany = await api<{ message: string }>(
+        'GET',
+        `/listings/${id}/availability?days=32`,
+        undefined,
+        other,
+      )
+      expect(tooMany.status).toBe(400)
+      expect((await api('GET', `/listings/${id}/availability`)).status).toBe(401)
+      // A listing without booking terms is not open for booking.
+      const listing = await api<{ id: string }>('POST', '/listings', CHARGER, owner)
+      const closed = await api<{ message: string }>(
+        'GET',
+        `/listings/${listing.body.id}/availability`,
+        undefined,
+        other,
+      )
+      expect(closed.status).toBe(404)
+      expect(closed.body.message).toMatch(/not open for booking/)
+    } finally {
+      clock = new Date()
+    }
   })
 
   it('frees the slot again when the card is declined', async () => {

@@ -173,6 +173,7 @@ describe.each(STORE_VARIANTS)('discovery of chargers across the network (%s)', (
         party_id: 'SHR',
         id: created.body.id,
         city: 'Groningen',
+        time_zone: CHARGER.time_zone,
         available_evses: 1,
         evses: [{ status: 'AVAILABLE', connectors: [{ standard: 'IEC_62196_T2', max_power_kw: 11 }] }],
         rating: { average: 0, count: 0 },

@@ -12,6 +12,7 @@ import { STORE_VARIANTS } from '../support/test-store.ts'
 import { startFakeStripe, type FakeStripe } from './fake-stripe.ts'
 import {
   CHARGER,
+  plugInACar,
   simulatedCharger,
   startHubAndMarketplace,
   type ChargerAnswer,
@@ -30,7 +31,6 @@ import {
 
 const MARKETPLACE_CPO = { country_code: 'NL', party_id: 'SHR' }
 const ROAMING_EMSP = { country_code: 'DE', party_id: 'DRV' }
-const HOUR = 3_600_000
 
 /** A token of the roaming eMSP DE*DRV's driver. */
 const ROAMING_TOKEN = {
@@ -96,51 +96,7 @@ describe.each(STORE_VARIANTS)('the marketplace end to end (%s)', (engine) => {
     charger = simulatedCharger(connected.body)
     // The charger plays a car: a remote start begins an hour's transaction with a reading half-way; a
     // remote stop ends it at 8 kWh.
-    charger.handle('RemoteStartTransaction', ({ params }) => {
-      setTimeout(() => {
-        const started = Date.now() - HOUR
-        void charger
-          .call('StartTransaction', {
-            connectorId: 1,
-            idTag: params['idTag'],
-            meterStart: 1000,
-            timestamp: new Date(started).toISOString(),
-          })
-          .then(async (answer) => {
-            await charger.call('StatusNotification', {
-              connectorId: 1,
-              errorCode: 'NoError',
-              status: 'Charging',
-            })
-            await charger.call('MeterValues', {
-              connectorId: 1,
-              transactionId: answer['transactionId'],
-              meterValue: [
-                {
-                  timestamp: new Date(started + HOUR / 2).toISOString(),
-                  sampledValue: [{ value: '5000', measurand: 'Energy.Active.Import.Register', unit: 'Wh' }],
-                },
-              ],
-            })
-          })
-      }, 10)
-      return { status: 'Accepted' }
-    })
-    charger.handle('RemoteStopTransaction', ({ params }) => {
-      setTimeout(() => {
-        void charger
-          .call('StopTransaction', {
-            transactionId: params['transactionId'],
-            meterStop: 9000,
-            timestamp: new Date().toISOString(),
-            reason: 'Remote',
-          })
-          .then(() =>
-            charger.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' }),
-          )
-      }, 10)
-      return { status: 'Accepted' }
-    })
+    plugInACar(charger)
     await charger.connect()
     await charger.call('BootNotification', { chargePointVendor: 'Simulated', chargePointModel: 'Home 11' })
     await charger.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' })

@@ -227,3 +227,72 @@ export function simulatedCharger(answer: ChargerAnswer, password = answer.passwo
   const options = { endpoint, identity: answer.identity, password, protocols: ['ocpp1.6'], strictMode: true }
   return new RPCClient(options as ConstructorParameters<typeof RPCClient>[0]) as unknown as SimulatedCharger
 }
+
+const HOUR_MS = 3_600_000
+
+/** A car plugged into a simulated charger (plugInACar). */
+export interface PluggedInCar {
+  /** Sends a meter reading (Wh) of the running transaction, taken `hours` after it started. */
+  read(hours: number, wh: number): Promise<void>
+}
+
+/**
+ * Makes a simulated charger play a car plugged into it: a RemoteStartTransaction is accepted, then a
+ * transaction begins that started an hour ago at 1000 Wh, the connector Charging, with a reading of
+ * 5000 Wh half-way; a RemoteStopTransaction ends it now at `meterStop` Wh, the connector Available again.
+ */
+export function plugInACar(charger: SimulatedCharger, meterStop = 9000): PluggedInCar {
+  let transaction: { id: unknown; started: number } | undefined
+  const read = async (hours: number, wh: number) => {
+    if (!transaction) throw new Error('No transaction is running at the simulated charger')
+    await charger.call('MeterValues', {
+      connectorId: 1,
+      transactionId: transaction.id,
+      meterValue: [
+        {
+          timestamp: new Date(transaction.started + hours * HOUR_MS).toISOString(),
+          sampledValue: [{ value: String(wh), measurand: 'Energy.Active.Import.Register', unit: 'Wh' }],
+        },
+      ],
+    })
+  }
+  charger.handle('RemoteStartTransaction', ({ params }) => {
+    // Accept first, then start as a charger does once the car is plugged in.
+    setTimeout(() => {
+      const started = Date.now() - HOUR_MS
+      void charger
+        .call('StartTransaction', {
+          connectorId: 1,
+          idTag: params['idTag'],
+          meterStart: 1000,
+          timestamp: new Date(started).toISOString(),
+        })
+        .then(async (answer) => {
+          transaction = { id: answer['transactionId'], started }
+          await charger.call('StatusNotification', {
+            connectorId: 1,
+            errorCode: 'NoError',
+            status: 'Charging',
+          })
+          await read(0.5, 5000)
+        })
+    }, 10)
+    return { status: 'Accepted' }
+  })
+  charger.handle('RemoteStopTransaction', ({ params }) => {
+    setTimeout(() => {
+      void charger
+        .call('StopTransaction', {
+          transactionId: params['transactionId'],
+          meterStop,
+          timestamp: new Date().toISOString(),
+          reason: 'Remote',
+        })
+        .then(() =>
+          charger.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' }),
+        )
+    }, 10)
+    return { status: 'Accepted' }
+  })
+  return { read }
+}

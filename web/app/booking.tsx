@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks'
 import { ErrorNote, Link, useAction, useLoad } from '../shared/components.tsx'
 import { navigate } from '../shared/router.ts'
-import { money, slotWords } from './format.ts'
+import { money, slotWords, timeWords } from './format.ts'
 import {
   listingIdOf,
   locationKey,
   request,
+  type Availability,
   type Booking,
   type BookingTerms,
   type FoundLocation,
@@ -71,6 +72,7 @@ export function BookingInfo(props: {
       <h2 id="booking-terms">{STRINGS.book.terms}</h2>
       <TermsWords terms={data.terms} currency={props.currency} />
       <h2>{STRINGS.book.openingHours}</h2>
+      <p class="muted">{zoneWords(props.location.time_zone)}</p>
       <dl class="figures">
         {STRINGS.book.weekdays.map((name, index) => {
           const periods = data.schedule.weekly.filter((period) => period.weekday === index + 1)
@@ -103,87 +105,111 @@ function TermsWords(props: { terms: BookingTerms; currency: string }) {
   )
 }
 
-/** The local date `days` after today, at midnight in the browser's time zone. */
-function dayFromToday(days: number): Date {
-  const today = new Date()
-  return new Date(today.getFullYear(), today.getMonth(), today.getDate() + days)
-}
+type Day = Availability['days'][number]
 
-function isoDate(day: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0')
-  return `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`
+interface Slot {
+  readonly start: Date
+  readonly end: Date
+  readonly taken: boolean
 }
 
 /**
- * The slots of `hours` on `day` inside its opening periods, starting on each whole hour of a period (and
- * at its begin), still in the future. In the browser's time zone: discovery does not say the charger's
- * (the marketplace checks the slot against the charger's own zone and answers 409 when it is outside).
+ * The slots of `hours` on a day of the listing's availability, starting at each opening period's begin
+ * and every hour after it, inside the period: free when inside one of the day's free parts (after now,
+ * between bookings, as the marketplace counts them), taken when a booking overlaps it; the others (begun
+ * already) are left out.
  */
-export function slotsOn(
-  schedule: Schedule,
-  day: Date,
-  hours: number,
-  now: Date,
-): { start: Date; end: Date }[] {
-  const exception = schedule.exceptions.find((e) => e.date === isoDate(day))
-  const weekday = ((day.getDay() + 6) % 7) + 1
-  const periods = exception ? exception.hours : schedule.weekly.filter((p) => p.weekday === weekday)
-  const at = (time: string) => {
-    const [hour, minute] = time.split(':').map(Number)
-    return new Date(day.getFullYear(), day.getMonth(), day.getDate(), hour, minute)
-  }
-  return periods.flatMap((period) => {
-    const slots: { start: Date; end: Date }[] = []
-    const close = at(period.end).getTime()
-    for (let start = at(period.begin).getTime(); start + hours * HOUR <= close; start += HOUR) {
-      if (start > now.getTime()) slots.push({ start: new Date(start), end: new Date(start + hours * HOUR) })
+function slotsOn(day: Day, taken: Availability['taken'], hours: number): Slot[] {
+  const at = (instant: string) => new Date(instant).getTime()
+  return day.open.flatMap((period) => {
+    const slots: Slot[] = []
+    for (let start = at(period.start); start + hours * HOUR <= at(period.end); start += HOUR) {
+      const end = start + hours * HOUR
+      const free = day.free.some((part) => at(part.start) <= start && end <= at(part.end))
+      const booked = taken.some((slot) => at(slot.start) < end && start < at(slot.end))
+      if (free || booked) slots.push({ start: new Date(start), end: new Date(end), taken: !free })
     }
     return slots
   })
 }
 
-/** Book a slot: a day, a length, a free time, the price and cancellation rules, a card, then confirm. */
+/** A local date of the charger ("2026-12-08") as a driver reads it: "Tue 8 Dec". */
+function dateWords(date: string): string {
+  return new Date(`${date}T12:00:00Z`).toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    timeZone: 'UTC',
+  })
+}
+
+/** Which time zone the times on the page are in, in words: the charger's, when it is not the phone's. */
+function zoneWords(zone: string | undefined): string {
+  const own = Intl.DateTimeFormat().resolvedOptions().timeZone
+  return zone && zone !== own ? STRINGS.book.chargerZone(zone, own) : STRINGS.book.zone(own)
+}
+
+/**
+ * Book a slot: a day and a length, then one of the free times (taken ones shown, not to be chosen), all in
+ * the charger's time zone; the price and cancellation rules, a card, then confirm.
+ */
 export function BookPage(props: {
   location: FoundLocation | undefined
   member: Member | null | undefined
   currency: string
 }) {
   const bookable = useBookable(props.location, props.member)
+  const listingId = props.location && listingIdOf(props.location)
+  const availability = useLoad(
+    async () =>
+      listingId && props.member
+        ? request<Availability>('GET', `/listings/${listingId}/availability?days=${CALENDAR_DAYS}`)
+        : undefined,
+    `${listingId ?? ''}:${props.member?.id ?? ''}`,
+  )
   const [dayIndex, setDayIndex] = useState(0)
   const [hours, setHours] = useState(1)
   const [chosen, setChosen] = useState<string>('')
   const [card, setCard] = useState<string>(TEST_CARDS[0])
   const book = useAction(async (start: Date, end: Date, price: number) => {
-    const booking = await request<Booking>('POST', '/bookings', {
-      listing_id: listingIdOf(props.location!),
-      start: start.toISOString(),
-      end: end.toISOString(),
-      ...(price > 0 && { payment_method: card }),
-    })
-    navigate(`/bookings?booked=${booking.id}`)
+    try {
+      const booking = await request<Booking>('POST', '/bookings', {
+        listing_id: listingId,
+        start: start.toISOString(),
+        end: end.toISOString(),
+        ...(price > 0 && { payment_method: card }),
+      })
+      navigate(`/bookings?booked=${booking.id}`)
+    } catch (error) {
+      // Someone may have taken the time meanwhile: show the calendar as it is now.
+      availability.reload()
+      throw error
+    }
   })
   const location = props.location
   if (!location) return <Link to="/">{STRINGS.charger.notFound}</Link>
   if (props.member === null) return <Link to="/account">{STRINGS.book.signInToBook}</Link>
   const name = location.name ?? location.id
-  const data = bookable.data
-  const days = Array.from({ length: CALENDAR_DAYS }, (_, index) => dayFromToday(index))
-  const slots = data ? slotsOn(data.schedule, days[dayIndex]!, hours, new Date()) : []
-  const slot = slots.find((candidate) => candidate.start.toISOString() === chosen)
-  const price = data && slot ? Math.round(data.terms.price_per_hour * hours * 100) / 100 : 0
+  const terms = bookable.data?.terms
+  const calendar = availability.data
+  const zone = calendar?.time_zone ?? location.time_zone
+  const day = calendar?.days[dayIndex]
+  const slots = calendar && day ? slotsOn(day, calendar.taken, hours) : []
+  const slot = slots.find((candidate) => !candidate.taken && candidate.start.toISOString() === chosen)
+  const price = terms && slot ? Math.round(terms.price_per_hour * hours * 100) / 100 : 0
   return (
     <>
       <Link to={`/chargers/${locationKey(location)}`}>{STRINGS.book.back}</Link>
       <h1>{STRINGS.book.title(name)}</h1>
-      <ErrorNote error={bookable.error} />
-      {data && (
+      <ErrorNote error={bookable.error ?? availability.error} />
+      {terms && calendar && day && (
         <form
           onSubmit={(event) => {
             event.preventDefault()
             if (slot) void book.run(slot.start, slot.end, price)
           }}
         >
-          <TermsWords terms={data.terms} currency={props.currency} />
+          <TermsWords terms={terms} currency={props.currency} />
           <div class="filters">
             <label>
               {STRINGS.book.day}
@@ -194,9 +220,9 @@ export function BookPage(props: {
                   setChosen('')
                 }}
               >
-                {days.map((day, index) => (
-                  <option key={index} value={String(index)}>
-                    {day.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short' })}
+                {calendar.days.map((option, index) => (
+                  <option key={option.date} value={String(index)}>
+                    {dateWords(option.date)}
                   </option>
                 ))}
               </select>
@@ -220,36 +246,47 @@ export function BookPage(props: {
           </div>
           <fieldset>
             <legend>{STRINGS.book.slots}</legend>
-            <p class="muted">{STRINGS.book.zone(Intl.DateTimeFormat().resolvedOptions().timeZone)}</p>
-            {slots.length === 0 && <p>{STRINGS.book.noSlots}</p>}
+            <p class="muted">{zoneWords(zone)}</p>
+            <p>
+              {day.open.length === 0
+                ? STRINGS.book.closedOn
+                : STRINGS.book.openOn(
+                    day.open
+                      .map((period) => `${timeWords(period.start, zone)}–${timeWords(period.end, zone)}`)
+                      .join(', '),
+                  )}
+            </p>
+            {slots.every((candidate) => candidate.taken) && <p>{STRINGS.book.noSlots}</p>}
             <div class="slots">
               {slots.map((candidate) => {
                 const value = candidate.start.toISOString()
+                const words = slotWords(candidate.start, candidate.end, zone)
                 return (
-                  <label key={value} class="check">
+                  <label key={value} class={candidate.taken ? 'check taken' : 'check'}>
                     <input
                       type="radio"
                       name="slot"
                       value={value}
-                      checked={chosen === value}
+                      disabled={candidate.taken}
+                      checked={!candidate.taken && chosen === value}
                       onChange={() => setChosen(value)}
                     />
-                    {slotWords(candidate.start, candidate.end)}
+                    {candidate.taken ? STRINGS.book.taken(words) : words}
                   </label>
                 )
               })}
             </div>
           </fieldset>
-          {slot && (
+          {slot ? (
             <section aria-labelledby="summary">
               <h2 id="summary">{STRINGS.book.summary}</h2>
               <dl class="figures">
                 <dt>{STRINGS.book.when}</dt>
-                <dd>{slotWords(slot.start, slot.end)}</dd>
+                <dd>{slotWords(slot.start, slot.end, zone)}</dd>
                 <dt>{STRINGS.book.price}</dt>
                 <dd data-testid="price">{money(price, props.currency)}</dd>
                 <dt>{STRINGS.book.cancellation}</dt>
-                <dd>{cancellationWords(data.terms, props.currency)}</dd>
+                <dd>{cancellationWords(terms, props.currency)}</dd>
               </dl>
               {price > 0 ? <CardChoice card={card} onChoose={setCard} /> : <p>{STRINGS.book.noCard}</p>}
               <ErrorNote error={book.error} />
@@ -257,6 +294,8 @@ export function BookPage(props: {
                 {STRINGS.book.confirm(money(price, props.currency))}
               </button>
             </section>
+          ) : (
+            <ErrorNote error={book.error} />
           )}
         </form>
       )}
@@ -276,10 +315,13 @@ function cancellable(booking: Booking, now: Date): boolean {
   return (booking.status === 'PENDING' || booking.status === 'CONFIRMED') && new Date(booking.start) > now
 }
 
-/** "My bookings", newest slot first, with cancel (its fee said before confirming). */
+/**
+ * "My bookings", newest slot first, with cancel (its fee said before confirming); times in the charger's
+ * time zone when the last search found it, as the calendar showed them.
+ */
 export function BookingsPage(props: {
   member: Member | null | undefined
-  names: ReadonlyMap<string, string>
+  places: ReadonlyMap<string, FoundLocation>
   booked: string | null
 }) {
   const bookings = useLoad(async () => {
@@ -336,10 +378,11 @@ export function BookingsPage(props: {
         {data?.list.map((booking) => {
           const place = booking.listing_id ?? booking.location_id ?? ''
           const fee = cancellationFee(booking, data.terms.get(place), now)
+          const found = props.places.get(place)
           return (
             <li key={booking.id} data-testid="booking">
-              <strong>{props.names.get(place) ?? STRINGS.bookings.unnamed}</strong>
-              <span>{slotWords(booking.start, booking.end)}</span>
+              <strong>{found ? (found.name ?? found.id) : STRINGS.bookings.unnamed}</strong>
+              <span>{slotWords(booking.start, booking.end, found?.time_zone)}</span>
               <span>{STRINGS.bookings.status[booking.status] ?? booking.status}</span>
               <span>
                 {booking.status === 'CANCELLED' || booking.status === 'COMPLETED'

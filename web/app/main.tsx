@@ -133,7 +133,7 @@ function App() {
     page = (
       <BookingsPage
         member={member}
-        names={new Map(search.results.map((location) => [location.id, location.name ?? location.id]))}
+        places={new Map(search.results.map((location) => [location.id, location]))}
         booked={query.get('booked')}
       />
     )

@@ -18,6 +18,8 @@ export interface FoundLocation {
   readonly city?: string
   readonly latitude: number
   readonly longitude: number
+  /** The Location's IANA time zone (absent in a search kept offline by an earlier version of the app). */
+  readonly time_zone?: string
   readonly evses: readonly {
     readonly uid: string
     readonly status: string
@@ -146,6 +148,22 @@ export interface BookingTerms {
 export interface Schedule {
   readonly weekly: readonly { weekday: number; begin: string; end: string }[]
   readonly exceptions: readonly { date: string; hours: readonly { begin: string; end: string }[] }[]
+}
+
+interface Interval {
+  readonly start: string
+  readonly end: string
+}
+
+/** When a listing can be booked, per local day of its time zone (GET /api/listings/{id}/availability). */
+export interface Availability {
+  readonly time_zone: string
+  readonly days: readonly {
+    readonly date: string
+    readonly open: readonly Interval[]
+    readonly free: readonly Interval[]
+  }[]
+  readonly taken: readonly Interval[]
 }
 
 export interface Booking {

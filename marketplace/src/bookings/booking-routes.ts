@@ -3,6 +3,8 @@ import type { SignedInMember } from '../accounts/account-routes.ts'
 import { ListingId } from '../listings/listing.schema.ts'
 import { Problem } from '../problem.schema.ts'
 import {
+  Availability,
+  AvailabilityQuery,
   Booking,
   BookingId,
   BookingRequest,
@@ -69,6 +71,26 @@ export function bookingRoutes(
         if (!schedule)
           return reply.code(404).send({ error: 'Not Found', message: 'This listing has no schedule' })
         return schedule
+      },
+    )
+
+    app.get(
+      '/listings/:id/availability',
+      {
+        schema: {
+          summary:
+            "A listing's opening periods, free and taken times per local day of its time zone (no other driver's data)",
+          params: ListingId,
+          querystring: AvailabilityQuery,
+          response: { 200: Availability, ...Refusals },
+        },
+      },
+      async (request, reply) => {
+        if (!(await signedIn(request, reply))) return reply
+        const availability = await bookings.availability(request.params.id, request.query.days ?? 14)
+        if (!availability)
+          return reply.code(404).send({ error: 'Not Found', message: 'This listing is not open for booking' })
+        return availability
       },
     )
 

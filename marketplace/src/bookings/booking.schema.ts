@@ -94,6 +94,31 @@ export const Booking = Type.Object({
 })
 export type Booking = Static<typeof Booking>
 
+/** How many local days from today a listing's availability covers. */
+export const AvailabilityQuery = Type.Object(
+  { days: Type.Optional(Type.Integer({ minimum: 1, maximum: 31, default: 14 })) },
+  { additionalProperties: false },
+)
+
+const Interval = Type.Object({ start: Type.String(), end: Type.String() })
+
+/**
+ * When a listing can be booked: its opening periods per local day of its time zone, the free parts of them
+ * (after now, outside every booking) and the booked (taken) intervals, without who booked them.
+ */
+export const Availability = Type.Object({
+  time_zone: Type.String({ description: "The listing's IANA time zone: the days are its local dates" }),
+  days: Type.Array(
+    Type.Object({
+      date: Type.String({ description: 'Local date YYYY-MM-DD' }),
+      open: Type.Array(Interval, { description: 'The opening periods of the day (instants)' }),
+      free: Type.Array(Interval, { description: 'The parts of them that can still be booked' }),
+    }),
+  ),
+  taken: Type.Array(Interval, { description: 'Pending and confirmed bookings in these days' }),
+})
+export type Availability = Static<typeof Availability>
+
 export const BookingId = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 export const StatementLine = Type.Object({

@@ -9,6 +9,7 @@ import { evseUidOf } from '../listings/ocpi-objects.ts'
 import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '../payments/payment-provider.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type {
+  Availability,
   Booking,
   BookingRequest,
   BookingStatus,
@@ -16,7 +17,7 @@ import type {
   RoamingBooker,
   Statement,
 } from './booking.schema.ts'
-import { scheduleOpensFor, scheduleProblem } from './schedule.ts'
+import { freePeriods, openPeriods, scheduleOpensFor, scheduleProblem } from './schedule.ts'
 import type { Schedule } from './schedule.schema.ts'
 
 /** A booking request or change the marketplace refuses: the HTTP status and the words say why. */
@@ -357,6 +358,53 @@ export class Bookings {
       await this.#db.deleteFrom('bookings').where('id', '=', row.id).execute()
       if (error instanceof PaymentRefused) throw new BookingRefused(402, `Payment refused: ${error.message}`)
       throw error
+    }
+  }
+
+  /** The pending and confirmed bookings of a listing that end after `from`, by their start: times only. */
+  async takenSlots(listingId: string, from: Date): Promise<{ starts_at: Date; ends_at: Date }[]> {
+    return this.#db
+      .selectFrom('bookings')
+      .select(['starts_at', 'ends_at'])
+      .where('listing_id', '=', listingId)
+      .where('status', 'in', ['PENDING', 'CONFIRMED'])
+      .where('ends_at', '>', from)
+      .orderBy('starts_at')
+      .execute()
+  }
+
+  /**
+   * A bookable listing's opening periods, free and taken times for `days` local days from today in its
+   * time zone, for anyone signed in; undefined when it has no schedule or terms (not open for booking).
+   */
+  async availability(listingId: string, days: number): Promise<Availability | undefined> {
+    const listing = await this.#db
+      .selectFrom('listings')
+      .innerJoin('listing_schedules', 'listing_schedules.listing_id', 'listings.id')
+      .innerJoin('booking_terms', 'booking_terms.listing_id', 'listings.id')
+      .select(['listings.details', 'listing_schedules.schedule'])
+      .where('listings.id', '=', listingId)
+      .executeTakeFirst()
+    if (!listing) return undefined
+    const zone = listing.details.time_zone
+    const now = this.#now()
+    const periods = openPeriods(listing.schedule, zone, now, days)
+    const until = DateTime.fromJSDate(now, { zone }).startOf('day').plus({ days }).toJSDate()
+    const taken = (await this.takenSlots(listingId, now)).filter((slot) => slot.starts_at < until)
+    const free = freePeriods(periods, taken, now)
+    const interval = (begin: Date, end: Date) => ({ start: begin.toISOString(), end: end.toISOString() })
+    const dateOf = (moment: Date) => DateTime.fromJSDate(moment, { zone }).toISODate() ?? ''
+    const first = DateTime.fromJSDate(now, { zone }).startOf('day')
+    return {
+      time_zone: zone,
+      days: Array.from({ length: days }, (_, index) => first.plus({ days: index }).toISODate() ?? '').map(
+        (date) => ({
+          date,
+          open: periods.filter((p) => dateOf(p.begin) === date).map((p) => interval(p.begin, p.end)),
+          free: free.filter((p) => dateOf(p.begin) === date).map((p) => interval(p.begin, p.end)),
+        }),
+      ),
+      taken: taken.map((slot) => interval(slot.starts_at, slot.ends_at)),
     }
   }
 

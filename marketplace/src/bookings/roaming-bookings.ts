@@ -6,7 +6,7 @@ import type { MarketplaceDb } from '../storage/store.ts'
 import type { BookingStatus, OcpiBookingRequest, RoamingBooker } from './booking.schema.ts'
 import { majorUnits } from '../payments/payment-provider.ts'
 import { BookingRefused, type BookingChange, type BookingRow, type Bookings } from './bookings.ts'
-import { openPeriods } from './schedule.ts'
+import { freePeriods, openPeriods } from './schedule.ts'
 
 /** How far ahead the BookingLocation's Calendar offers free timeslots. */
 const CALENDAR_DAYS = 14
@@ -209,14 +209,7 @@ export class RoamingBookings {
     if (!listing) return
     const now = this.#now()
     const periods = openPeriods(listing.schedule, listing.details.time_zone, now, CALENDAR_DAYS)
-    const taken = await this.#db
-      .selectFrom('bookings')
-      .select(['starts_at', 'ends_at'])
-      .where('listing_id', '=', listingId)
-      .where('status', 'in', ['PENDING', 'CONFIRMED'])
-      .where('ends_at', '>', now)
-      .orderBy('starts_at')
-      .execute()
+    const taken = await this.#bookings.takenSlots(listingId, now)
     const last_updated = now.toISOString()
     await this.#hub.sendCpoObject('PUT', 'bookings', ['booking_locations', listingId], {
       ...this.#cpo,
@@ -235,7 +228,10 @@ export class RoamingBookings {
           begin_from: now.toISOString(),
           end_before: new Date(now.getTime() + CALENDAR_DAYS * 86_400_000).toISOString(),
           timeslot_increment: SLOT_STEP_MINUTES,
-          available_timeslots: freeTimeslots(periods, taken, now),
+          available_timeslots: freePeriods(periods, taken, now).map(({ begin, end }) => ({
+            start_date_time: begin.toISOString(),
+            end_date_time: end.toISOString(),
+          })),
           last_updated,
         },
       ],
@@ -257,32 +253,4 @@ export class RoamingBookings {
       last_updated: this.#now().toISOString(),
     }
   }
-}
-
-/** The opening periods after `now` minus the booked slots, as OCPI Timeslots. */
-export function freeTimeslots(
-  periods: readonly { begin: Date; end: Date }[],
-  taken: readonly { starts_at: Date; ends_at: Date }[],
-  now: Date,
-): { start_date_time: string; end_date_time: string }[] {
-  const free: { start_date_time: string; end_date_time: string }[] = []
-  for (const period of periods) {
-    let cursor = Math.max(period.begin.getTime(), now.getTime())
-    const end = period.end.getTime()
-    for (const slot of taken) {
-      if (slot.ends_at.getTime() <= cursor || slot.starts_at.getTime() >= end) continue
-      if (slot.starts_at.getTime() > cursor)
-        free.push({
-          start_date_time: new Date(cursor).toISOString(),
-          end_date_time: slot.starts_at.toISOString(),
-        })
-      cursor = Math.max(cursor, slot.ends_at.getTime())
-    }
-    if (cursor < end)
-      free.push({
-        start_date_time: new Date(cursor).toISOString(),
-        end_date_time: new Date(end).toISOString(),
-      })
-  }
-  return free
 }

@@ -102,3 +102,23 @@ export function openPeriods(
     }))
   })
 }
+
+/** The opening periods after `now` minus the booked slots (sorted by their start). */
+export function freePeriods(
+  periods: readonly { begin: Date; end: Date }[],
+  taken: readonly { starts_at: Date; ends_at: Date }[],
+  now: Date,
+): { begin: Date; end: Date }[] {
+  const free: { begin: Date; end: Date }[] = []
+  for (const period of periods) {
+    let cursor = Math.max(period.begin.getTime(), now.getTime())
+    const end = period.end.getTime()
+    for (const slot of taken) {
+      if (slot.ends_at.getTime() <= cursor || slot.starts_at.getTime() >= end) continue
+      if (slot.starts_at.getTime() > cursor) free.push({ begin: new Date(cursor), end: slot.starts_at })
+      cursor = Math.max(cursor, slot.ends_at.getTime())
+    }
+    if (cursor < end) free.push({ begin: new Date(cursor), end: new Date(end) })
+  }
+  return free
+}

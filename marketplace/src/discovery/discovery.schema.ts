@@ -55,6 +55,11 @@ export const FoundLocation = Type.Object({
   city: Type.Optional(Type.String()),
   latitude: Type.Number(),
   longitude: Type.Number(),
+  time_zone: Type.Optional(
+    Type.String({
+      description: "The Location's IANA time zone: a home charger's schedule and slots are in it",
+    }),
+  ),
   distance_km: Type.Optional(Type.Number()),
   /** EVSEs with a connector that fits the filters, with their live status. */
   evses: Type.Array(

@@ -119,6 +119,7 @@ export class Discovery {
         ...(location.city !== undefined && { city: location.city }),
         latitude,
         longitude,
+        ...(location.time_zone !== undefined && { time_zone: location.time_zone }),
         ...(distance !== undefined && { distance_km: Math.round(distance * 1000) / 1000 }),
         evses: evses.map((evse) => ({
           uid: evse.uid,
