@@ -94,15 +94,25 @@ describe.skipIf(!browserAvailable() || missing !== undefined).each(STORE_VARIANT
       await peerRow.getByText('CONNECTED').waitFor()
 
       hbs.addForeignEvse(aForeignEvse('DE*ABC*E100'), 'Available')
+      // An operator at Hubject that is also connected to the hub directly: merged, said once as a refusal.
+      hbs.addForeignEvse(
+        aForeignEvse('NL*CP1*E900', {
+          OperatorID: 'NL*CP1',
+          OperatorName: 'CP One',
+          ChargingPoolID: 'NL*CP1*P9',
+        }),
+        'Available',
+      )
       await page.getByRole('button', { name: 'Sync now', exact: false }).first().click()
-      // HBS returns the EVSE the hub pushed too (never published again) and the OICP operator's.
+      // HBS returns the EVSE the hub pushed too (never published again) and the OICP operators'.
       await page
         .getByRole('status')
         .getByText(
-          'Pulled 2 EVSE data records (full pull) and 2 statuses; Locations published: 1; refused: 0.',
+          'Pulled 3 EVSE data records (full pull) and 3 statuses; Locations published: 1; Tariffs published: 0; refused: 1.',
         )
         .waitFor()
       await page.getByText('DE*ABC', { exact: true }).waitFor()
+      await page.locator('dl.details').getByText('NL*CP1 as CPO NL*CP1', { exact: true }).waitFor()
       expect(hbs.violations).toEqual([])
       expect(await seriousAccessibilityViolations(page)).toEqual([])
       if (engine === 'pglite') await screenshot(page, 'bridges')

@@ -293,6 +293,8 @@ export interface OicpBridge {
   readonly base_url: string
   readonly status: PlatformStatus
   readonly virtual_cpos: readonly (PartyRef & { readonly status: PlatformStatus })[]
+  /** OICP operators connected to the hub directly: their records at HBS are not published again. */
+  readonly merged_operators: readonly (PartyRef & { readonly operator_id: string; readonly since: string })[]
   readonly health: {
     readonly last_sync_at: string | null
     readonly last_sync_error: string | null
@@ -317,6 +319,8 @@ export interface OicpSyncReport {
     readonly locations: number
     readonly statuses: number
     readonly operators: readonly string[]
+    readonly merged: readonly string[]
+    readonly tariffs: number
     readonly refused: number
     readonly mode: 'full' | 'delta'
   }

@@ -70,7 +70,7 @@ function OicpBridgeView({ bridge, onChanged }: { bridge: OicpBridge; onChanged: 
     const report = await api.post<OicpSyncReport>('/bridges/oicp/sync', { full_push: fullPush })
     const { pulled, pushed } = report
     const pushedWords = pushed ? ` Pushed to HBS: ${pushed.sent}; refused: ${pushed.refused}.` : ''
-    return `Pulled ${pulled.evses} EVSE data records (${pulled.mode} pull) and ${pulled.statuses} statuses; Locations published: ${pulled.locations}; refused: ${pulled.refused}.${pushedWords}`
+    return `Pulled ${pulled.evses} EVSE data records (${pulled.mode} pull) and ${pulled.statuses} statuses; Locations published: ${pulled.locations}; Tariffs published: ${pulled.tariffs}; refused: ${pulled.refused}.${pushedWords}`
   }
   const switchTo = async (enabled: boolean) => {
     await api.request('PUT', '/bridges/oicp', { ...settings, enabled })
@@ -95,6 +95,14 @@ function OicpBridgeView({ bridge, onChanged }: { bridge: OicpBridge; onChanged: 
           [
             'Virtual CPOs (OICP operators)',
             bridge.virtual_cpos.length > 0 ? bridge.virtual_cpos.map(partyName).join(', ') : 'none yet',
+          ],
+          [
+            'OICP operators connected directly (not published again)',
+            bridge.merged_operators.length > 0
+              ? bridge.merged_operators
+                  .map((operator) => `${operator.operator_id} as CPO ${partyName(operator)}`)
+                  .join(', ')
+              : 'none',
           ],
           ['Last sync', formatTime(health.last_sync_at)],
           ['Last pull', formatTime(health.last_pull_at)],
