@@ -119,54 +119,51 @@ export class OicpInbound {
   }
 
   /** eRoamingAuthorizeRemoteStart from HBS: START_SESSION at the CPO of the EVSE. */
-  async remoteStart(request: InboundRemoteStart, correlationId: string, log: FastifyBaseLogger) {
-    const echo = echoOf(request)
-    const verdict = await this.#remoteStart(request, correlationId, log).catch((error: unknown) =>
-      failure(error, log),
+  remoteStart(request: InboundRemoteStart, correlationId: string, log: FastifyBaseLogger) {
+    return this.#acknowledged('AuthorizeRemoteStart', 'HBS remote start', request, log, () =>
+      this.#remoteStart(request, correlationId, log),
     )
-    log.info({ oicp: 'AuthorizeRemoteStart', sessionId: request.SessionID, verdict }, 'HBS remote start')
-    return acknowledgement(verdict, echo)
   }
 
   /** eRoamingAuthorizeRemoteStop from HBS: STOP_SESSION of the session the CPO reported for it. */
-  async remoteStop(request: InboundRemoteStop, correlationId: string, log: FastifyBaseLogger) {
-    const echo = echoOf(request)
-    const verdict = await this.#remoteStop(request, correlationId, log).catch((error: unknown) =>
-      failure(error, log),
+  remoteStop(request: InboundRemoteStop, correlationId: string, log: FastifyBaseLogger) {
+    return this.#acknowledged('AuthorizeRemoteStop', 'HBS remote stop', request, log, () =>
+      this.#remoteStop(request, correlationId, log),
     )
-    log.info({ oicp: 'AuthorizeRemoteStop', sessionId: request.SessionID, verdict }, 'HBS remote stop')
-    return acknowledgement(verdict, echo)
   }
 
   /** eRoamingAuthorizeRemoteReservationStart from HBS: RESERVE_NOW at the CPO of the EVSE. */
-  async remoteReservationStart(
-    request: InboundReservationStart,
-    correlationId: string,
-    log: FastifyBaseLogger,
-  ) {
-    const verdict = await this.#remoteReservationStart(request, correlationId, log).catch((error: unknown) =>
-      failure(error, log),
-    )
-    log.info(
-      { oicp: 'AuthorizeRemoteReservationStart', sessionId: request.SessionID, verdict },
+  remoteReservationStart(request: InboundReservationStart, correlationId: string, log: FastifyBaseLogger) {
+    return this.#acknowledged(
+      'AuthorizeRemoteReservationStart',
       'HBS remote reservation start',
+      request,
+      log,
+      () => this.#remoteReservationStart(request, correlationId, log),
     )
-    return acknowledgement(verdict, echoOf(request))
   }
 
   /** eRoamingAuthorizeRemoteReservationStop from HBS: CANCEL_RESERVATION of the reservation it made. */
-  async remoteReservationStop(
-    request: InboundReservationStop,
-    correlationId: string,
-    log: FastifyBaseLogger,
-  ) {
-    const verdict = await this.#remoteReservationStop(request, correlationId, log).catch((error: unknown) =>
-      failure(error, log),
-    )
-    log.info(
-      { oicp: 'AuthorizeRemoteReservationStop', sessionId: request.SessionID, verdict },
+  remoteReservationStop(request: InboundReservationStop, correlationId: string, log: FastifyBaseLogger) {
+    return this.#acknowledged(
+      'AuthorizeRemoteReservationStop',
       'HBS remote reservation stop',
+      request,
+      log,
+      () => this.#remoteReservationStop(request, correlationId, log),
     )
+  }
+
+  /** One of HBS's remote requests answered: its verdict logged, acknowledged with the request's session ids. */
+  async #acknowledged(
+    operation: string,
+    words: string,
+    request: SessionEcho & { readonly SessionID: string },
+    log: FastifyBaseLogger,
+    answer: () => Promise<Verdict>,
+  ) {
+    const verdict = await answer().catch((error: unknown) => failure(error, log))
+    log.info({ oicp: operation, sessionId: request.SessionID, verdict }, words)
     return acknowledgement(verdict, echoOf(request))
   }
 
