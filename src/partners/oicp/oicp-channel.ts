@@ -283,17 +283,7 @@ export class OicpChannel implements PartnerChannel {
       if (!location) return notCarried(`the hub holds no Location ${body.location_id} of ${partyKey(owner)}`)
       const sessionId = randomUUID()
       const mapped = remoteStartOf(settings, location, body, sessionId)
-      if (mapped.kind === 'refused') {
-        await this.#refuse(
-          [{ object: { owner, kind: 'LOCATION', id: location.id }, reason: mapped.reason }],
-          message.correlationId,
-        )
-        return this.#commandResponse({
-          result: 'REJECTED',
-          timeout: 0,
-          message: [displayText(mapped.reason)],
-        })
-      }
+      if (mapped.kind === 'refused') return this.#locationRefused(owner, location.id, mapped.reason, message)
       const { request } = mapped
       this.#underway(partner, message, body.response_url, async () => {
         const { result } = await this.#remote(partner, message, 'start', settings, request)
@@ -352,17 +342,7 @@ export class OicpChannel implements PartnerChannel {
       const [location] = await findObjectsById(db, { module: 'locations', owners: [owner] }, body.location_id)
       if (!location) return notCarried(`the hub holds no Location ${body.location_id} of ${partyKey(owner)}`)
       const mapped = reservationStartOf(settings, location, body, randomUUID(), new Date())
-      if (mapped.kind === 'refused') {
-        await this.#refuse(
-          [{ object: { owner, kind: 'LOCATION', id: location.id }, reason: mapped.reason }],
-          message.correlationId,
-        )
-        return this.#commandResponse({
-          result: 'REJECTED',
-          timeout: 0,
-          message: [displayText(mapped.reason)],
-        })
-      }
+      if (mapped.kind === 'refused') return this.#locationRefused(owner, location.id, mapped.reason, message)
       const { request } = mapped
       const key = reservationKey(message.from, body.reservation_id)
       this.#underway(partner, message, body.response_url, async () => {
@@ -852,6 +832,20 @@ export class OicpChannel implements PartnerChannel {
       const evseId = evseIds.get(candidate.ocpiId)
       return evseId === undefined ? [] : [{ ...candidate, evseId }]
     })
+  }
+
+  /** A command at a Location OICP cannot carry: the refusal recorded, the command REJECTED with its reason. */
+  async #locationRefused(
+    owner: PartyRef,
+    locationId: string,
+    reason: string,
+    message: PartnerMessage,
+  ): Promise<PartnerOutcome> {
+    await this.#refuse(
+      [{ object: { owner, kind: 'LOCATION', id: locationId }, reason }],
+      message.correlationId,
+    )
+    return this.#commandResponse({ result: 'REJECTED', timeout: 0, message: [displayText(reason)] })
   }
 
   /**
