@@ -139,8 +139,10 @@ function App() {
     )
   else if (path === '/account')
     page = <AccountPage member={member} onChange={setMember} deleted={query.has('deleted')} />
-  else if (path === '/verify-email')
-    page = <VerifyEmailPage token={query.get('token')} onChange={setMember} />
+  else if (path === '/verify-email' || path === '/confirm-email')
+    page = (
+      <VerifyEmailPage token={query.get('token')} onChange={setMember} change={path === '/confirm-email'} />
+    )
   else if (path === '/reset-password') page = <ResetPasswordPage token={query.get('token')} />
   else
     page = (

@@ -139,6 +139,18 @@ export const STRINGS = {
     verifying: 'Confirming…',
     verifyDone: 'Thank you: your address is confirmed.',
     noCode: 'This link has no code. Open the link from the mail again.',
+    nameAndAddress: 'Your name and address',
+    displayName: 'Your name (optional)',
+    saveName: 'Save the name',
+    nameSaved: 'Saved.',
+    newEmail: 'New email address',
+    currentPassword: 'Your current password',
+    changeEmail: 'Change the address',
+    changeEmailHint: 'We mail a link to the new address. Your address changes when you open it.',
+    pendingEmail: (email: string) =>
+      `Waiting for you to confirm ${email}: open the link in the mail we sent there.`,
+    changeTitle: 'Confirm your new address',
+    changeDone: 'Thank you: your account uses the new address now.',
   },
   book: {
     title: (name: string) => `Book ${name}`,
