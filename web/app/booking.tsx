@@ -13,7 +13,7 @@ import {
   type Schedule,
 } from './market-api.ts'
 import { STRINGS } from './strings.ts'
-import { CardChoice, TEST_CARDS } from './card-choice.tsx'
+import { useCard, type PaymentSettings } from './card-choice.tsx'
 
 const HOUR = 3_600_000
 /** How far ahead the calendar reaches. */
@@ -147,18 +147,19 @@ export function BookPage(props: {
   location: FoundLocation | undefined
   member: Member | null | undefined
   currency: string
+  payments: PaymentSettings
 }) {
   const bookable = useBookable(props.location, props.member)
   const [dayIndex, setDayIndex] = useState(0)
   const [hours, setHours] = useState(1)
   const [chosen, setChosen] = useState<string>('')
-  const [card, setCard] = useState<string>(TEST_CARDS[0])
+  const card = useCard(props.payments)
   const book = useAction(async (start: Date, end: Date, price: number) => {
     const booking = await request<Booking>('POST', '/bookings', {
       listing_id: listingIdOf(props.location!),
       start: start.toISOString(),
       end: end.toISOString(),
-      ...(price > 0 && { payment_method: card }),
+      ...(price > 0 && { payment_method: await card.paymentMethod() }),
     })
     navigate(`/bookings?booked=${booking.id}`)
   })
@@ -251,7 +252,7 @@ export function BookPage(props: {
                 <dt>{STRINGS.book.cancellation}</dt>
                 <dd>{cancellationWords(data.terms, props.currency)}</dd>
               </dl>
-              {price > 0 ? <CardChoice card={card} onChoose={setCard} /> : <p>{STRINGS.book.noCard}</p>}
+              {price > 0 ? card.field : <p>{STRINGS.book.noCard}</p>}
               <ErrorNote error={book.error} />
               <button type="submit" disabled={book.busy}>
                 {STRINGS.book.confirm(money(price, props.currency))}

@@ -180,6 +180,8 @@ export const STRINGS = {
     cancellation: 'Cancelling',
     card: 'Card',
     testMode: 'Test mode: no real card is charged. Choose a test card.',
+    stripeTestMode:
+      'Test mode: no real card is charged. Use a Stripe test card number, such as 4242 4242 4242 4242.',
     testCards: {
       pm_card_visa: 'Test Visa card ending in 4242',
       pm_card_chargeDeclined: 'Test card that the bank declines',
@@ -220,5 +222,6 @@ export const STRINGS = {
     server: 'Something went wrong on our side. Try again shortly.',
     refused: 'That did not work. Check what you entered and try again.',
     cardRefused: 'Your card was refused and nothing was charged. Try another card.',
+    cardForm: 'The card form could not load. Check your connection and reload the page.',
   },
 }
