@@ -304,10 +304,8 @@ describe.each(STORE_VARIANTS)('marketplace accounts (%s)', (engine) => {
       cookie,
     )
     expect(asked.status, asked.text).toBe(202)
-    expect(asked.body).toMatchObject({
-      confirmation_mailed: true,
-      message: expect.stringMatching(/new\.address@example\.org/),
-    })
+    expect(asked.body.confirmation_mailed).toBe(true)
+    expect(asked.body.message).toMatch(/new\.address@example\.org/)
     // Nothing changes before the confirmation: the old address still signs in.
     expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body).toMatchObject({
       email: 'old.address@example.org',

@@ -49,10 +49,8 @@ describe.each(STORE_VARIANTS)('signing up while mail cannot be sent (%s)', (engi
       cookie,
     )
     expect(asked.status, asked.text).toBe(202)
-    expect(asked.body).toMatchObject({
-      confirmation_mailed: false,
-      message: expect.stringMatching(/could not be sent.*ask again later/),
-    })
+    expect(asked.body.confirmation_mailed).toBe(false)
+    expect(asked.body.message).toMatch(/could not be sent.*ask again later/)
     expect((await market.api<{ email: string }>('GET', '/me', undefined, cookie)).body.email).toBe(
       'staying.put@example.org',
     )
