@@ -223,6 +223,13 @@ export async function buildMarketplace(
     currency: config.currency,
     map: { tile_url: config.mapTileUrl ?? null, attribution: config.mapAttribution },
     card_payments: payments !== undefined,
+    payments: config.stripePublishableKey
+      ? {
+          mode: 'stripe' as const,
+          live: config.stripePublishableKey.startsWith('pk_live_'),
+          publishable_key: config.stripePublishableKey,
+        }
+      : { mode: 'test' as const },
     cpo: { country_code: config.countryCode, party_id: config.cpoPartyId },
   }
   for (const frontEnd of ['app', 'owner'])

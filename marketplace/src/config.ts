@@ -43,6 +43,11 @@ export interface MarketplaceConfig {
   readonly stripeSecretKey: string | undefined
   /** Another Stripe API address, e.g. a local fake (these machines cannot reach Stripe). */
   readonly stripeApiUrl: string | undefined
+  /**
+   * Stripe's publishable key: the driver app then takes cards in Stripe.js's Card Element (decision 0044);
+   * unset, it offers Stripe's test cards (decision 0038). Needs the secret key of the same mode.
+   */
+  readonly stripePublishableKey: string | undefined
   /** How often bookings are completed and unmanaged chargers' status is sent, in milliseconds. */
   readonly bookingTickMs: number
   /**
@@ -79,6 +84,20 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
   if ((hubVersionsUrl === undefined) !== (hubTokenA === undefined))
     throw new Error('MARKETPLACE_HUB_VERSIONS_URL and MARKETPLACE_HUB_TOKEN_A are set together or not at all')
   const publicUrl = required(env, 'MARKETPLACE_PUBLIC_URL', `http://${host}:${port}`).replace(/\/+$/, '')
+  const stripeSecretKey = env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined
+  const stripePublishableKey = env['MARKETPLACE_STRIPE_PUBLISHABLE_KEY'] || undefined
+  if (stripePublishableKey !== undefined) {
+    const mode = /^pk_(live|test)_/.exec(stripePublishableKey)?.[1]
+    if (mode === undefined)
+      throw new Error(
+        'MARKETPLACE_STRIPE_PUBLISHABLE_KEY must be a Stripe publishable key (pk_live_… or pk_test_…)',
+      )
+    // A test key in the app and a live one on the server (or the reverse) would refuse every card.
+    if (!stripeSecretKey?.match(new RegExp(`^[sr]k_${mode}_`)))
+      throw new Error(
+        `MARKETPLACE_STRIPE_PUBLISHABLE_KEY is a ${mode} key: MARKETPLACE_STRIPE_SECRET_KEY must be set to a ${mode} key too`,
+      )
+  }
   const authRateLimitPerMinute = Number(required(env, 'MARKETPLACE_AUTH_RATE_LIMIT_PER_MINUTE', '10'))
   if (!Number.isInteger(authRateLimitPerMinute) || authRateLimitPerMinute < 0)
     throw new Error(
@@ -128,8 +147,9 @@ export function loadMarketplaceConfig(env: Readonly<Record<string, string | unde
     adminToken: env['MARKETPLACE_ADMIN_TOKEN'] || undefined,
     mapTileUrl: env['MARKETPLACE_MAP_TILE_URL'] || undefined,
     mapAttribution: required(env, 'MARKETPLACE_MAP_ATTRIBUTION', '© OpenStreetMap contributors'),
-    stripeSecretKey: env['MARKETPLACE_STRIPE_SECRET_KEY'] || undefined,
+    stripeSecretKey,
     stripeApiUrl: env['MARKETPLACE_STRIPE_API_URL'] || undefined,
+    stripePublishableKey,
     bookingTickMs: positiveInteger(env, 'MARKETPLACE_BOOKING_TICK_MS', 30_000),
     chargeHoldMinor: positiveInteger(env, 'MARKETPLACE_CHARGE_HOLD', 5000),
     logLevel: matching(

@@ -14,10 +14,11 @@ import { STORE_VARIANTS } from '../support/test-store.ts'
 
 /**
  * A driver's account in the driver app on a phone (Chromium, 360×740): confirms the address from the mail's
- * link, downloads their data, resets a forgotten password from the mail, and deletes the account after a
- * wrong then a right password.
+ * link, downloads their data, changes their name and (from the new address's mail) their address, resets a
+ * forgotten password from the mail, and deletes the account after a wrong then a right password.
  */
-const EMAIL = 'account.driver@example.org'
+const FIRST_EMAIL = 'account.driver@example.org'
+const EMAIL = 'moved.driver@example.org'
 const FIRST_PASSWORD = 'a long enough password'
 const NEW_PASSWORD = 'another long password'
 
@@ -56,9 +57,9 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the account in the dr
   }
 
   /** The app's page a mail's link leads to: the mail's link path and code, under the app's base. */
-  async function linkIn(subject: RegExp, path: string): Promise<string> {
+  async function linkIn(subject: RegExp, path: string, to = EMAIL): Promise<string> {
     const mail = await eventually(() => {
-      const found = mailsTo(running, EMAIL).filter((m) => subject.test(m.subject))
+      const found = mailsTo(running, to).filter((m) => subject.test(m.subject))
       expect(found.length).toBeGreaterThan(0)
       return found.at(-1)!
     })
@@ -70,14 +71,14 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the account in the dr
 
   it('signs up and confirms the address from the link in the mail', async () => {
     await page.goto(`${running.marketplaceUrl}/app/account`)
-    await page.getByLabel('Email').fill(EMAIL)
+    await page.getByLabel('Email').fill(FIRST_EMAIL)
     await page.getByLabel('Password').fill(FIRST_PASSWORD)
     await page.getByRole('button', { name: 'Create an account' }).click()
     await page.getByRole('heading', { level: 1, name: 'Find a charger' }).waitFor()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click()
     await page.getByText('Your address is not confirmed yet', { exact: false }).waitFor()
 
-    await page.goto(await linkIn(/confirm/i, 'verify-email'))
+    await page.goto(await linkIn(/confirm/i, 'verify-email', FIRST_EMAIL))
     await page.getByText('Thank you: your address is confirmed.').waitFor()
     await expectAccessible()
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click()
@@ -93,10 +94,49 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)('the account in the dr
     const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
       account: { email: string; email_verified: boolean }
     }
-    expect(exported.account).toMatchObject({ email: EMAIL, email_verified: true })
+    expect(exported.account).toMatchObject({ email: FIRST_EMAIL, email_verified: true })
     await page.getByText('Downloaded.').waitFor()
     await expectAccessible()
     await screenshot(page, 'driver-account', 'apps')
+  })
+
+  it('changes the name at once and the address from the link mailed to it, refusing a taken one in words', async () => {
+    await page.getByLabel('Your name (optional)').fill('Ada Lovelace')
+    await page.getByRole('button', { name: 'Save the name' }).click()
+    await page.getByText('Saved.').waitFor()
+
+    await running.signUp('taken.driver@example.org')
+    const newEmail = page.getByLabel('New email address')
+    const password = page.getByLabel('Your current password')
+    await newEmail.fill('taken.driver@example.org')
+    await password.fill(FIRST_PASSWORD)
+    await page.getByRole('button', { name: 'Change the address' }).click()
+    await page
+      .getByRole('alert')
+      .getByText('Email: taken.driver@example.org already has an account.')
+      .waitFor()
+    expect([await newEmail.inputValue(), await password.inputValue()]).toEqual([
+      'taken.driver@example.org',
+      FIRST_PASSWORD,
+    ])
+
+    await newEmail.fill(EMAIL)
+    await page.getByRole('button', { name: 'Change the address' }).click()
+    await page.getByText(`Waiting for you to confirm ${EMAIL}`, { exact: false }).waitFor()
+    await page.getByText(`the address stays ${FIRST_EMAIL} until it is confirmed`, { exact: false }).waitFor()
+    await expectAccessible()
+    expect(mailsTo(running, FIRST_EMAIL).filter((m) => /changed/.test(m.subject))).toEqual([])
+
+    await page.goto(await linkIn(/new email address/i, 'confirm-email'))
+    await page.getByText('Thank you: your account uses the new address now.').waitFor()
+    await expectAccessible()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click()
+    // Still signed in, under the new address, with the name kept.
+    await page.getByText(`Signed in as ${EMAIL}`).waitFor()
+    expect(await page.getByLabel('Your name (optional)').inputValue()).toBe('Ada Lovelace')
+    await eventually(() =>
+      expect(mailsTo(running, FIRST_EMAIL).filter((m) => /changed/.test(m.subject))).toHaveLength(1),
+    )
   })
 
   it('resets a forgotten password from the mail and signs in with the new one', async () => {

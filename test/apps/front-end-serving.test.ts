@@ -25,6 +25,7 @@ describe('a front end served by the marketplace', () => {
         currency: 'EUR',
         map: { tile_url: null, attribution: '' },
         card_payments: false,
+        payments: { mode: 'test' },
         cpo: { country_code: 'NL', party_id: 'SHR' },
       },
     })
@@ -43,6 +44,7 @@ describe('a front end served by the marketplace', () => {
     expect(page.headers['cache-control']).toBe('no-cache')
     expect(page.headers['content-security-policy']).toContain("script-src 'self'")
     expect(page.headers['content-security-policy']).not.toContain('unsafe-inline')
+    expect(page.headers['content-security-policy']).not.toContain('stripe')
   })
 
   it('serves hashed assets for good, and a missing asset as a 404, not the page', async () => {
@@ -59,6 +61,7 @@ describe('a front end served by the marketplace', () => {
       currency: 'EUR',
       map: { tile_url: null, attribution: '' },
       card_payments: false,
+      payments: { mode: 'test' },
       cpo: { country_code: 'NL', party_id: 'SHR' },
     })
     const api = await app.inject({ url: '/api/me' })

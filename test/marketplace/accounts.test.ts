@@ -33,7 +33,9 @@ const CHARGER: ListingDetails = {
 interface Profile {
   id: string
   email: string
+  display_name: string | null
   email_verified: boolean
+  pending_email: string | null
 }
 
 /** The code of the latest mail to `email` whose subject matches. */
@@ -237,6 +239,133 @@ describe.each(STORE_VARIANTS)('marketplace accounts (%s)', (engine) => {
     })
     expect(back.status).toBe(201)
     expect(back.body.id).not.toBe(memberId)
+  })
+
+  it('changes the display name at once, and keeps it out of a deleted account', async () => {
+    const cookie = await signUp(market, 'named.driver@example.org')
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body.display_name).toBeNull()
+    const named = await market.api<Profile>('PATCH', '/me', { display_name: ' Ada ' }, cookie)
+    expect([named.status, named.body.display_name], named.text).toEqual([200, 'Ada'])
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body.display_name).toBe('Ada')
+    const tooLong = await market.api<{ message: string }>(
+      'PATCH',
+      '/me',
+      { display_name: 'x'.repeat(101) },
+      cookie,
+    )
+    expect([tooLong.status, tooLong.body.message]).toEqual([400, expect.stringMatching(/display_name/)])
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body.display_name).toBe('Ada')
+    expect((await market.api('PATCH', '/me', { display_name: 'Eve' })).status).toBe(401)
+
+    const { id } = (await market.api<Profile>('GET', '/me', undefined, cookie)).body
+    expect((await market.api('DELETE', '/me', { password: PASSWORD }, cookie)).status).toBe(204)
+    const row = await market.store.db
+      .selectFrom('members')
+      .select('display_name')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
+    expect(row.display_name).toBeNull()
+  })
+
+  it('changes the email address only once the new one confirms it, tells the old one, and keeps sessions open', async () => {
+    const cookie = await signUp(market, 'old.address@example.org')
+    const other = await signUp(market, 'someone.else@example.org')
+
+    const wrong = await market.api<{ message: string }>(
+      'POST',
+      '/me/email-change',
+      { email: 'new.address@example.org', password: 'not my password' },
+      cookie,
+    )
+    expect([wrong.status, wrong.body.message]).toEqual([403, expect.stringMatching(/wrong password/)])
+    const taken = await market.api<{ message: string }>(
+      'POST',
+      '/me/email-change',
+      { email: 'Someone.Else@example.org', password: PASSWORD },
+      cookie,
+    )
+    expect([taken.status, taken.body.message]).toEqual([
+      409,
+      'email: someone.else@example.org already has an account',
+    ])
+    const same = await market.api(
+      'POST',
+      '/me/email-change',
+      { email: 'old.address@example.org', password: PASSWORD },
+      cookie,
+    )
+    expect(same.status).toBe(409)
+    expect(mailsTo(market, 'new.address@example.org')).toEqual([])
+
+    const asked = await market.api<{ message: string; confirmation_mailed: boolean }>(
+      'POST',
+      '/me/email-change',
+      { email: 'New.Address@example.org', password: PASSWORD },
+      cookie,
+    )
+    expect(asked.status, asked.text).toBe(202)
+    expect(asked.body.confirmation_mailed).toBe(true)
+    expect(asked.body.message).toMatch(/new\.address@example\.org/)
+    // Nothing changes before the confirmation: the old address still signs in.
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body).toMatchObject({
+      email: 'old.address@example.org',
+      pending_email: 'new.address@example.org',
+    })
+    expect(
+      (await market.api('POST', '/sessions', { email: 'old.address@example.org', password: PASSWORD }))
+        .status,
+    ).toBe(200)
+    const mail = mailsTo(market, 'new.address@example.org').at(-1)!
+    expect(mail.text).toContain('https://app.example.org/confirm-email?token=')
+    const code = latestCode(market, 'new.address@example.org', /new email address/)
+
+    // An unknown code changes nothing.
+    expect((await market.api('POST', '/email-changes', { token: 'unknown' })).status).toBe(400)
+    const confirmed = await market.api('POST', '/email-changes', { token: code })
+    expect(confirmed.status, confirmed.text).toBe(204)
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body).toMatchObject({
+      email: 'new.address@example.org',
+      email_verified: true,
+      pending_email: null,
+    })
+    expect(
+      (await market.api('POST', '/sessions', { email: 'new.address@example.org', password: PASSWORD }))
+        .status,
+    ).toBe(200)
+    expect(
+      (await market.api('POST', '/sessions', { email: 'old.address@example.org', password: PASSWORD }))
+        .status,
+    ).toBe(401)
+    const notice = mailsTo(market, 'old.address@example.org').filter((m) => /changed/.test(m.subject))
+    expect(notice.map((m) => m.text)).toEqual([expect.stringContaining('is now new.address@example.org')])
+    // Used once.
+    const again = await market.api<{ message: string }>('POST', '/email-changes', { token: code })
+    expect([again.status, again.body.message]).toEqual([
+      400,
+      expect.stringMatching(/unknown, used already or expired/),
+    ])
+    expect((await market.api('GET', '/me', undefined, other)).status).toBe(200)
+  })
+
+  it('refuses a change of email whose address another account took before it was confirmed', async () => {
+    const cookie = await signUp(market, 'slow.mover@example.org')
+    const asked = await market.api(
+      'POST',
+      '/me/email-change',
+      { email: 'contested@example.org', password: PASSWORD },
+      cookie,
+    )
+    expect(asked.status).toBe(202)
+    await signUp(market, 'contested@example.org')
+    const code = latestCode(market, 'contested@example.org', /new email address/)
+    const refused = await market.api<{ message: string }>('POST', '/email-changes', { token: code })
+    expect([refused.status, refused.body.message]).toEqual([
+      409,
+      'email: contested@example.org already has an account',
+    ])
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body.email).toBe(
+      'slow.mover@example.org',
+    )
   })
 
   it('limits sign-in, sign-up and reset requests per address, with 429 and words', async () => {

@@ -39,4 +39,20 @@ describe.each(STORE_VARIANTS)('signing up while mail cannot be sent (%s)', (engi
       (await market.api('POST', '/sessions', { email: 'no.mail@example.org', password: PASSWORD })).status,
     ).toBe(200)
   })
+
+  it('keeps the address when the mail to confirm a new one cannot be sent, and says so', async () => {
+    const cookie = await market.signUp('staying.put@example.org')
+    const asked = await market.api<{ message: string; confirmation_mailed: boolean }>(
+      'POST',
+      '/me/email-change',
+      { email: 'moving.on@example.org', password: PASSWORD },
+      cookie,
+    )
+    expect(asked.status, asked.text).toBe(202)
+    expect(asked.body.confirmation_mailed).toBe(false)
+    expect(asked.body.message).toMatch(/could not be sent.*ask again later/)
+    expect((await market.api<{ email: string }>('GET', '/me', undefined, cookie)).body.email).toBe(
+      'staying.put@example.org',
+    )
+  })
 })

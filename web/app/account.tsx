@@ -29,10 +29,10 @@ function PasswordField(props: {
   )
 }
 
-function EmailField(props: { value: string; onInput: (value: string) => void }) {
+function EmailField(props: { value: string; onInput: (value: string) => void; label?: string }) {
   return (
     <label>
-      {STRINGS.account.email}
+      {props.label ?? STRINGS.account.email}
       <input
         type="email"
         autoComplete="email"
@@ -173,6 +173,7 @@ function SignedIn(props: { member: Member; onChange: (member: Member | null) => 
           )}
         </>
       )}
+      <NameAndAddress member={props.member} onChange={props.onChange} />
       <ErrorNote error={signOut.error} />
       <p>
         <button type="button" class="secondary" onClick={() => void signOut.run()}>
@@ -222,11 +223,104 @@ function SignedIn(props: { member: Member; onChange: (member: Member | null) => 
   )
 }
 
-/** Where the confirmation mail's link leads: /verify-email?token=… confirms the address at once. */
-export function VerifyEmailPage(props: { token: string | null; onChange: (member: Member | null) => void }) {
+/** The display name (saved at once) and a change of address (on the password, confirmed by mail). */
+function NameAndAddress(props: { member: Member; onChange: (member: Member | null) => void }) {
+  const [name, setName] = useState(props.member.display_name ?? '')
+  const [nameSaved, setNameSaved] = useState(false)
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [asked, setAsked] = useState<{ message: string; confirmation_mailed: boolean } | undefined>()
+  const saveName = useAction(async () => {
+    setNameSaved(false)
+    props.onChange(await request<Member>('PATCH', '/me', { display_name: name }))
+    setNameSaved(true)
+  })
+  const changeEmail = useAction(async () => {
+    setAsked(undefined)
+    const answer = await request<{ message: string; confirmation_mailed: boolean }>(
+      'POST',
+      '/me/email-change',
+      { email, password },
+    )
+    setAsked(answer)
+    // Mailed: the form's work is done; not mailed, the member sends the same form again later.
+    if (answer.confirmation_mailed) {
+      setEmail('')
+      setPassword('')
+    }
+    props.onChange(await currentMember())
+  })
+  return (
+    <section aria-labelledby="name-and-address">
+      <h2 id="name-and-address">{STRINGS.account.nameAndAddress}</h2>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault()
+          void saveName.run()
+        }}
+      >
+        <label>
+          {STRINGS.account.displayName}
+          <input
+            type="text"
+            autoComplete="name"
+            maxLength={100}
+            value={name}
+            onInput={(e) => {
+              setName(e.currentTarget.value)
+              setNameSaved(false)
+            }}
+          />
+        </label>
+        <ErrorNote error={saveName.error} />
+        {nameSaved && <p role="status">{STRINGS.account.nameSaved}</p>}
+        <button type="submit" class="secondary" disabled={saveName.busy}>
+          {STRINGS.account.saveName}
+        </button>
+      </form>
+      {props.member.pending_email && (
+        <p class="notice">{STRINGS.account.pendingEmail(props.member.pending_email)}</p>
+      )}
+      <form
+        onSubmit={(event) => {
+          event.preventDefault()
+          void changeEmail.run()
+        }}
+      >
+        <p>{STRINGS.account.changeEmailHint}</p>
+        <EmailField label={STRINGS.account.newEmail} value={email} onInput={setEmail} />
+        <PasswordField
+          label={STRINGS.account.currentPassword}
+          value={password}
+          onInput={setPassword}
+          newPassword={false}
+        />
+        <ErrorNote error={changeEmail.error} />
+        {asked && (
+          <p class={asked.confirmation_mailed ? undefined : 'error'} role="status">
+            {asked.message}.
+          </p>
+        )}
+        <button type="submit" class="secondary" disabled={changeEmail.busy}>
+          {STRINGS.account.changeEmail}
+        </button>
+      </form>
+    </section>
+  )
+}
+
+/**
+ * Where a confirmation mail's link leads, at once: /verify-email?token=… confirms the address,
+ * /confirm-email?token=… moves the account to the new address the mail went to.
+ */
+export function VerifyEmailPage(props: {
+  token: string | null
+  onChange: (member: Member | null) => void
+  change: boolean
+}) {
   const [done, setDone] = useState(false)
   const confirm = useAction(async () => {
-    await request('POST', '/email-verifications', { token: props.token })
+    await request('POST', props.change ? '/email-changes' : '/email-verifications', { token: props.token })
     setDone(true)
     props.onChange(await currentMember())
   })
@@ -235,11 +329,13 @@ export function VerifyEmailPage(props: { token: string | null; onChange: (member
   }, [props.token])
   return (
     <>
-      <h1>{STRINGS.account.verifyTitle}</h1>
+      <h1>{props.change ? STRINGS.account.changeTitle : STRINGS.account.verifyTitle}</h1>
       <div role="status">
         {!props.token && <p>{STRINGS.account.noCode}</p>}
         {confirm.busy && <p>{STRINGS.account.verifying}</p>}
-        {done && <p class="success">{STRINGS.account.verifyDone}</p>}
+        {done && (
+          <p class="success">{props.change ? STRINGS.account.changeDone : STRINGS.account.verifyDone}</p>
+        )}
       </div>
       <ErrorNote error={confirm.error} />
       <Link to="/">{STRINGS.charger.back}</Link>

@@ -14,7 +14,7 @@ import {
   type Schedule,
 } from './market-api.ts'
 import { STRINGS } from './strings.ts'
-import { CardChoice, TEST_CARDS } from './card-choice.tsx'
+import { useCard, type PaymentSettings } from './card-choice.tsx'
 
 const HOUR = 3_600_000
 /** How far ahead the calendar reaches. */
@@ -157,6 +157,7 @@ export function BookPage(props: {
   location: FoundLocation | undefined
   member: Member | null | undefined
   currency: string
+  payments: PaymentSettings
 }) {
   const bookable = useBookable(props.location, props.member)
   const listingId = props.location && listingIdOf(props.location)
@@ -170,14 +171,16 @@ export function BookPage(props: {
   const [dayIndex, setDayIndex] = useState(0)
   const [hours, setHours] = useState(1)
   const [chosen, setChosen] = useState<string>('')
-  const [card, setCard] = useState<string>(TEST_CARDS[0])
+  const card = useCard(props.payments)
   const book = useAction(async (start: Date, end: Date, price: number) => {
+    // A card first: Stripe.js's refusal of it is not the calendar's business.
+    const paymentMethod = price > 0 ? await card.paymentMethod() : undefined
     try {
       const booking = await request<Booking>('POST', '/bookings', {
         listing_id: listingId,
         start: start.toISOString(),
         end: end.toISOString(),
-        ...(price > 0 && { payment_method: card }),
+        ...(paymentMethod !== undefined && { payment_method: paymentMethod }),
       })
       navigate(`/bookings?booked=${booking.id}`)
     } catch (error) {
@@ -288,7 +291,7 @@ export function BookPage(props: {
                 <dt>{STRINGS.book.cancellation}</dt>
                 <dd>{cancellationWords(terms, props.currency)}</dd>
               </dl>
-              {price > 0 ? <CardChoice card={card} onChoose={setCard} /> : <p>{STRINGS.book.noCard}</p>}
+              {price > 0 ? card.field : <p>{STRINGS.book.noCard}</p>}
               <ErrorNote error={book.error} />
               <button type="submit" disabled={book.busy}>
                 {STRINGS.book.confirm(money(price, props.currency))}

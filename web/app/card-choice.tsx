@@ -1,13 +1,49 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { ApiError } from '../shared/api.ts'
+import { ErrorNote } from '../shared/components.tsx'
+import { paymentMethodOf, stripeFor, type StripeCardElement } from './stripe-js.ts'
 import { STRINGS } from './strings.ts'
 
-/**
- * Stripe's own test payment methods: Stripe.js cannot load here, so the app offers these instead of a card
- * form (decision 0038). A live Stripe account refuses them (402), so they cannot pay for real.
- */
-export const TEST_CARDS = ['pm_card_visa', 'pm_card_chargeDeclined'] as const
+/** GET /app/settings.json's `payments` (marketplace/src/web/front-end.ts). */
+export type PaymentSettings =
+  | { readonly mode: 'stripe'; readonly live: boolean; readonly publishable_key: string }
+  | { readonly mode: 'test' }
 
-/** The card to pay with, for a booking or a charge. */
-export function CardChoice(props: { card: string; onChoose: (card: string) => void }) {
+/**
+ * Stripe's own test payment methods, offered when the marketplace has no publishable key (decision 0038).
+ * A live Stripe account refuses them (402), so they cannot pay for real.
+ */
+const TEST_CARDS = ['pm_card_visa', 'pm_card_chargeDeclined'] as const
+
+type CardForm = { stripe: Awaited<ReturnType<typeof stripeFor>>; card: StripeCardElement }
+
+/**
+ * The card to pay with, for a booking or a charge: `field` goes into the form, `paymentMethod()` gives the
+ * `payment_method` to send when it is submitted (a test card's id, or the one Stripe.js made of the card
+ * typed into its Card Element).
+ */
+export function useCard(payments: PaymentSettings) {
+  const [testCard, setTestCard] = useState<string>(TEST_CARDS[0])
+  const form = useRef<CardForm | null>(null)
+  const field =
+    payments.mode === 'stripe' ? (
+      <StripeCardField
+        publishableKey={payments.publishable_key}
+        live={payments.live}
+        onReady={(ready) => (form.current = ready)}
+      />
+    ) : (
+      <TestCardChoice card={testCard} onChoose={setTestCard} />
+    )
+  async function paymentMethod(): Promise<string> {
+    if (payments.mode === 'test') return testCard
+    if (!form.current) throw new ApiError(0, 'STRIPE_JS', STRINGS.errors.cardForm)
+    return paymentMethodOf(form.current.stripe, form.current.card)
+  }
+  return { field, paymentMethod }
+}
+
+function TestCardChoice(props: { card: string; onChoose: (card: string) => void }) {
   return (
     <fieldset>
       <legend>{STRINGS.book.card}</legend>
@@ -18,6 +54,39 @@ export function CardChoice(props: { card: string; onChoose: (card: string) => vo
           {STRINGS.book.testCards[id]}
         </label>
       ))}
+    </fieldset>
+  )
+}
+
+/** Stripe's Card Element, mounted while the field is on the page. */
+function StripeCardField(props: {
+  publishableKey: string
+  live: boolean
+  onReady: (form: CardForm | null) => void
+}) {
+  const box = useRef<HTMLDivElement>(null)
+  const [failure, setFailure] = useState<unknown>()
+  useEffect(() => {
+    let card: StripeCardElement | undefined
+    let gone = false
+    stripeFor(props.publishableKey).then((stripe) => {
+      if (gone || !box.current) return
+      card = stripe.elements().create('card', { hidePostalCode: true })
+      card.mount(box.current)
+      props.onReady({ stripe, card })
+    }, setFailure)
+    return () => {
+      gone = true
+      card?.destroy()
+      props.onReady(null)
+    }
+  }, [props.publishableKey])
+  return (
+    <fieldset>
+      <legend>{STRINGS.book.card}</legend>
+      {!props.live && <p class="note">{STRINGS.book.stripeTestMode}</p>}
+      <div ref={box} class="card-element" />
+      <ErrorNote error={failure} />
     </fieldset>
   )
 }

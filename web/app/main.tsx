@@ -23,7 +23,7 @@ import { BookingInfo, BookingsPage, BookPage } from './booking.tsx'
 import { areaOf, FindMap, type Area } from './find-map.tsx'
 import { connectorWords, money, statusWords } from './format.ts'
 import { STRINGS } from './strings.ts'
-import { CardChoice, TEST_CARDS } from './card-choice.tsx'
+import { useCard, type PaymentSettings } from './card-choice.tsx'
 
 const LAST_SEARCH = 'driver-app:last-search'
 /** The whole world: the first slice searches everywhere and lets the map fit the results. */
@@ -75,6 +75,7 @@ interface Settings {
   readonly map: MapSettings
   /** The marketplace takes cards: a charge's start holds an amount on the driver's card. */
   readonly card_payments: boolean
+  readonly payments: PaymentSettings
 }
 
 function App() {
@@ -86,6 +87,7 @@ function App() {
     currency: 'EUR',
     map: { tile_url: null, attribution: '' },
     card_payments: false,
+    payments: { mode: 'test' },
   })
 
   useEffect(() => {
@@ -117,13 +119,14 @@ function App() {
         location.id === decodeURIComponent(id!),
     )
     page = book ? (
-      <BookPage location={found} member={member} currency={settings.currency} />
+      <BookPage location={found} member={member} currency={settings.currency} payments={settings.payments} />
     ) : (
       <ChargerPage
         location={found}
         member={member}
         currency={settings.currency}
         cardPayments={settings.card_payments}
+        payments={settings.payments}
         favourites={favourites}
       />
     )
@@ -139,8 +142,10 @@ function App() {
     )
   else if (path === '/account')
     page = <AccountPage member={member} onChange={setMember} deleted={query.has('deleted')} />
-  else if (path === '/verify-email')
-    page = <VerifyEmailPage token={query.get('token')} onChange={setMember} />
+  else if (path === '/verify-email' || path === '/confirm-email')
+    page = (
+      <VerifyEmailPage token={query.get('token')} onChange={setMember} change={path === '/confirm-email'} />
+    )
   else if (path === '/reset-password') page = <ResetPasswordPage token={query.get('token')} />
   else
     page = (
@@ -430,10 +435,11 @@ function ChargerPage(props: {
   member: Member | null | undefined
   currency: string
   cardPayments: boolean
+  payments: PaymentSettings
   favourites: ReturnType<typeof useFavourites>
 }) {
   const location = props.location
-  const [card, setCard] = useState<string>(TEST_CARDS[0])
+  const card = useCard(props.payments)
   const reviews = useLoad(
     () =>
       location
@@ -449,7 +455,7 @@ function ChargerPage(props: {
       location_id: location.id,
       evse_uid: evseUid,
       connector_id: connectorId,
-      ...(props.cardPayments && { payment_method: card }),
+      ...(props.cardPayments && { payment_method: await card.paymentMethod() }),
     })
     navigate(`/charges/${charge.id}`)
   })
@@ -502,7 +508,7 @@ function ChargerPage(props: {
       {props.member && props.cardPayments && (
         <>
           <p class="note">{STRINGS.charger.cardHold}</p>
-          <CardChoice card={card} onChoose={setCard} />
+          {card.field}
         </>
       )}
       <ul class="evses">

@@ -6,7 +6,10 @@ import { STRINGS } from './strings.ts'
 export interface Member {
   readonly id: string
   readonly email: string
+  readonly display_name: string | null
   readonly email_verified: boolean
+  /** A new address waiting for its confirmation mail's link. */
+  readonly pending_email: string | null
 }
 
 export interface FoundLocation {

@@ -139,6 +139,18 @@ export const STRINGS = {
     verifying: 'Confirming…',
     verifyDone: 'Thank you: your address is confirmed.',
     noCode: 'This link has no code. Open the link from the mail again.',
+    nameAndAddress: 'Your name and address',
+    displayName: 'Your name (optional)',
+    saveName: 'Save the name',
+    nameSaved: 'Saved.',
+    newEmail: 'New email address',
+    currentPassword: 'Your current password',
+    changeEmail: 'Change the address',
+    changeEmailHint: 'We mail a link to the new address. Your address changes when you open it.',
+    pendingEmail: (email: string) =>
+      `Waiting for you to confirm ${email}: open the link in the mail we sent there.`,
+    changeTitle: 'Confirm your new address',
+    changeDone: 'Thank you: your account uses the new address now.',
   },
   book: {
     title: (name: string) => `Book ${name}`,
@@ -173,6 +185,8 @@ export const STRINGS = {
     cancellation: 'Cancelling',
     card: 'Card',
     testMode: 'Test mode: no real card is charged. Choose a test card.',
+    stripeTestMode:
+      'Test mode: no real card is charged. Use a Stripe test card number, such as 4242 4242 4242 4242.',
     testCards: {
       pm_card_visa: 'Test Visa card ending in 4242',
       pm_card_chargeDeclined: 'Test card that the bank declines',
@@ -213,5 +227,6 @@ export const STRINGS = {
     server: 'Something went wrong on our side. Try again shortly.',
     refused: 'That did not work. Check what you entered and try again.',
     cardRefused: 'Your card was refused and nothing was charged. Try another card.',
+    cardForm: 'The card form could not load. Check your connection and reload the page.',
   },
 }

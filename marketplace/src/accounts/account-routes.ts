@@ -23,8 +23,33 @@ const SignedUp = Type.Object({
 const Profile = Type.Object({
   id: Type.String(),
   email: Type.String(),
+  display_name: Type.Union([Type.String(), Type.Null()], { description: 'null: none given' }),
   email_verified: Type.Boolean(),
+  pending_email: Type.Union([Type.String(), Type.Null()], {
+    description: 'The new address a change of email waits to have confirmed; null: none',
+  }),
   created_at: Type.String({ format: 'date-time' }),
+})
+const ProfileChange = Type.Object(
+  {
+    display_name: Type.Union([Type.String({ maxLength: 100 }), Type.Null()], {
+      description: 'The name the member goes by; empty or null removes it',
+    }),
+  },
+  { additionalProperties: false },
+)
+const EmailChangeRequest = Type.Object(
+  {
+    email: Type.String({ format: 'email', maxLength: 254, description: 'The new address' }),
+    password: Type.String({ minLength: 1, maxLength: 200, description: 'The current password' }),
+  },
+  { additionalProperties: false },
+)
+const EmailChangeRequested = Type.Object({
+  message: Type.String(),
+  confirmation_mailed: Type.Boolean({
+    description: 'false when the mail to the new address could not be sent: ask again later',
+  }),
 })
 const Email = Type.Object(
   { email: Type.String({ format: 'email', maxLength: 254 }) },
@@ -180,6 +205,111 @@ export function accountRoutes(
       async (request, reply) => {
         const member = await signedIn(request, reply)
         return member && accounts.profile(member)
+      },
+    )
+
+    app.patch(
+      '/me',
+      {
+        schema: {
+          summary: "Changes the signed-in member's display name",
+          tags: ['Accounts'],
+          body: ProfileChange,
+          response: { 200: Profile, 400: Problem, 401: Problem },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        if (!member) return reply
+        await accounts.setDisplayName(member, request.body.display_name)
+        return accounts.profile(member)
+      },
+    )
+
+    app.post(
+      '/me/email-change',
+      {
+        config: limited,
+        schema: {
+          summary:
+            'Mails a code to a new address (the current password confirms the request); the address changes when it is confirmed',
+          tags: ['Accounts'],
+          body: EmailChangeRequest,
+          response: {
+            202: EmailChangeRequested,
+            400: Problem,
+            401: Problem,
+            403: Problem,
+            409: Problem,
+            429: Problem,
+          },
+        },
+      },
+      async (request, reply) => {
+        const member = await signedIn(request, reply)
+        if (!member) return reply
+        let requested: Awaited<ReturnType<Accounts['requestEmailChange']>>
+        try {
+          requested = await accounts.requestEmailChange(member, request.body.email, request.body.password)
+        } catch (error) {
+          if (error instanceof EmailTaken)
+            return reply.code(409).send({ error: 'Conflict', message: `email: ${error.message}` })
+          throw error
+        }
+        if (!requested)
+          return reply
+            .code(403)
+            .send({ error: 'Forbidden', message: 'password: wrong password; the address stays as it is' })
+        if (requested.mailFailure) {
+          request.log.error(
+            { err: requested.mailFailure, memberId: member.id },
+            'the mail to confirm a new address could not be sent',
+          )
+          return reply.code(202).send({
+            message: `The mail to ${requested.newEmail} could not be sent just now: ask again later; the address stays ${member.email}`,
+            confirmation_mailed: false,
+          })
+        }
+        request.log.info({ memberId: member.id }, 'a change of email address was asked for')
+        return reply.code(202).send({
+          message: `A mail with a confirmation link is on its way to ${requested.newEmail}; the address stays ${member.email} until it is confirmed`,
+          confirmation_mailed: true,
+        })
+      },
+    )
+
+    app.post(
+      '/email-changes',
+      {
+        config: limited,
+        schema: {
+          summary: 'Moves an account to its new address with the code mailed there; the old address is told',
+          tags: ['Accounts'],
+          body: Type.Object({ token: MailToken }, { additionalProperties: false }),
+          response: { 204: Type.Null(), 400: Problem, 409: Problem, 429: Problem },
+        },
+      },
+      async (request, reply) => {
+        let change: Awaited<ReturnType<Accounts['confirmEmailChange']>>
+        try {
+          change = await accounts.confirmEmailChange(request.body.token)
+        } catch (error) {
+          if (error instanceof EmailTaken)
+            return reply.code(409).send({ error: 'Conflict', message: `email: ${error.message}` })
+          throw error
+        }
+        if (!change) return reply.code(400).send(TOKEN_REFUSED)
+        request.log.info({ memberId: change.memberId }, 'a member changed their email address')
+        try {
+          await accounts.noticeEmailChanged(change)
+        } catch (error) {
+          // The change stands: the notice is a courtesy to the old address, not a condition.
+          request.log.error(
+            { err: error, memberId: change.memberId },
+            'the notice of a changed address could not be mailed to the old address',
+          )
+        }
+        return reply.code(204).send(null)
       },
     )
 

@@ -11,7 +11,11 @@ const KEY_LENGTH = 64
 const SESSION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
 const HOUR_MS = 60 * 60 * 1000
 /** How long the link of each mail works; each works once. */
-const TOKEN_LIFETIME_MS = { 'verify-email': 48 * HOUR_MS, 'reset-password': 1 * HOUR_MS } as const
+const TOKEN_LIFETIME_MS = {
+  'verify-email': 48 * HOUR_MS,
+  'reset-password': 1 * HOUR_MS,
+  'change-email': 48 * HOUR_MS,
+} as const
 type TokenPurpose = keyof typeof TOKEN_LIFETIME_MS
 
 /** `scrypt$<salt>$<key>` (base64): Node's default cost (N=16384, r=8, p=1). */
@@ -37,7 +41,10 @@ export interface Member {
 
 /** What a member sees of their own account. */
 export interface Profile extends Member {
+  readonly display_name: string | null
   readonly email_verified: boolean
+  /** The address a change of email waits to have confirmed (the newest code that still works). */
+  readonly pending_email: string | null
   readonly created_at: string
 }
 
@@ -55,10 +62,17 @@ function normalised(email: string): string {
 
 export class EmailTaken extends Error {}
 
+/** A confirmed change of address: the old one is told. */
+export interface EmailChange {
+  readonly memberId: string
+  readonly oldEmail: string
+  readonly newEmail: string
+}
+
 /** What the members' mails link to, and who they come from. */
 export interface AccountMails {
   readonly mailer: Mailer
-  /** The members' app: links are `{appUrl}/verify-email?token=…` and `{appUrl}/reset-password?token=…`. */
+  /** The members' app: links are `{appUrl}/verify-email?token=…`, `/reset-password?token=…` and `/confirm-email?token=…`. */
   readonly appUrl: string
   readonly businessName: string
 }
@@ -140,14 +154,123 @@ export class Accounts {
   async profile(member: Member): Promise<Profile> {
     const row = await this.#db
       .selectFrom('members')
-      .select(['email_verified_at', 'created_at'])
+      .select(['display_name', 'email_verified_at', 'created_at'])
       .where('id', '=', member.id)
       .executeTakeFirstOrThrow()
+    const pending = await this.#db
+      .selectFrom('member_tokens')
+      .select('new_email')
+      .where('member_id', '=', member.id)
+      .where('purpose', '=', 'change-email')
+      .where('expires_at', '>', new Date())
+      .orderBy('expires_at', 'desc')
+      .executeTakeFirst()
     return {
       ...member,
+      display_name: row.display_name,
       email_verified: row.email_verified_at !== null,
+      pending_email: pending?.new_email ?? null,
       created_at: new Date(row.created_at).toISOString(),
     }
+  }
+
+  /** The name the member goes by; empty or null: none. */
+  async setDisplayName(member: Member, displayName: string | null): Promise<void> {
+    await this.#db
+      .updateTable('members')
+      .set({ display_name: displayName?.trim() || null })
+      .where('id', '=', member.id)
+      .execute()
+  }
+
+  /**
+   * Mails a code to `email` that moves the account to it once confirmed; the password confirms the
+   * request (whoever holds an open session alone cannot take the account). False when the password is
+   * wrong; EmailTaken when the address is the member's already or another account's. The request stands
+   * when the mail cannot be sent: `mailFailure` says why it was not.
+   */
+  async requestEmailChange(
+    member: Member,
+    email: string,
+    password: string,
+  ): Promise<false | { newEmail: string; mailFailure?: unknown }> {
+    if (!(await this.signIn(member.email, password))) return false
+    const newEmail = normalised(email)
+    if (newEmail === member.email) throw new EmailTaken(`${newEmail} is the address of this account already`)
+    await this.#refuseTaken(this.#db, newEmail)
+    const token = await this.#issueToken(member.id, 'change-email', newEmail)
+    try {
+      await this.#mails.mailer.send({
+        to: newEmail,
+        subject: `Confirm your new email address for ${this.#mails.businessName}`,
+        text: [
+          `Someone asked to use this address for an account at ${this.#mails.businessName}.`,
+          'Confirm within 48 hours that it is yours; the account keeps its old address until then:',
+          '',
+          `${this.#mails.appUrl}/confirm-email?token=${token}`,
+          '',
+          `Confirmation code: ${token}`,
+          '',
+          'If it was not you, ignore this mail.',
+        ].join('\n'),
+      })
+      return { newEmail }
+    } catch (mailFailure) {
+      return { newEmail, mailFailure }
+    }
+  }
+
+  /**
+   * Moves the code's account to the address the code was mailed to (which counts as confirmed, since the
+   * code reached it); sessions stay open. Undefined when the code is unknown, used or expired; EmailTaken
+   * when another account took the address since.
+   */
+  async confirmEmailChange(token: string): Promise<EmailChange | undefined> {
+    const redeemed = await this.#redeemToken(token, 'change-email')
+    if (!redeemed?.new_email) return undefined
+    const newEmail = redeemed.new_email
+    // A sign-up with the address in the same instant meets the unique index instead: one of them fails.
+    return this.#db.transaction().execute(async (trx) => {
+      await this.#refuseTaken(trx, newEmail)
+      const old = await trx
+        .selectFrom('members')
+        .select('email')
+        .where('id', '=', redeemed.member_id)
+        .executeTakeFirst()
+      // A deleted account keeps no address, and gets none.
+      if (!old?.email) return undefined
+      await trx
+        .updateTable('members')
+        .set({ email: newEmail, email_verified_at: new Date() })
+        .where('id', '=', redeemed.member_id)
+        .execute()
+      // The other codes of the member were mailed to the old address or asked for another one.
+      await trx
+        .deleteFrom('member_tokens')
+        .where('member_id', '=', redeemed.member_id)
+        .where('purpose', 'in', ['change-email', 'verify-email'])
+        .execute()
+      return { memberId: redeemed.member_id, oldEmail: old.email, newEmail }
+    })
+  }
+
+  /** Tells the old address that the account moved (in case it was not the member who moved it). */
+  async noticeEmailChanged(change: EmailChange): Promise<void> {
+    await this.#mails.mailer.send({
+      to: change.oldEmail,
+      subject: `Your email address for ${this.#mails.businessName} changed`,
+      text: [
+        `The address of your account at ${this.#mails.businessName} is now ${change.newEmail}.`,
+        'Mails and sign-in use the new address from now on.',
+        '',
+        `If it was not you, reset your password at ${this.#mails.appUrl}/account and write to us.`,
+      ].join('\n'),
+    })
+  }
+
+  async #refuseTaken(db: Pick<MarketplaceDb, 'selectFrom'>, email: string): Promise<void> {
+    const holder = await db.selectFrom('members').select('id').where('email', '=', email).executeTakeFirst()
+    if (holder) throw new EmailTaken(`${email} already has an account`)
   }
 
   async sendEmailVerification(member: Member): Promise<void> {
@@ -169,7 +292,7 @@ export class Accounts {
 
   /** Marks the address of the token's member as confirmed; false when the token is unknown, used or expired. */
   async verifyEmail(token: string): Promise<boolean> {
-    const memberId = await this.#redeemToken(token, 'verify-email')
+    const memberId = (await this.#redeemToken(token, 'verify-email'))?.member_id
     if (memberId === undefined) return false
     await this.#db
       .updateTable('members')
@@ -210,7 +333,7 @@ export class Accounts {
    * unknown, used or expired.
    */
   async resetPassword(token: string, password: string): Promise<boolean> {
-    const memberId = await this.#redeemToken(token, 'reset-password')
+    const memberId = (await this.#redeemToken(token, 'reset-password'))?.member_id
     if (memberId === undefined) return false
     const passwordHash = await hashPassword(password)
     await this.#db.transaction().execute(async (trx) => {
@@ -261,14 +384,20 @@ export class Accounts {
       await trx.deleteFrom('member_tokens').where('member_id', '=', member.id).execute()
       await trx
         .updateTable('members')
-        .set({ email: null, password_hash: null, email_verified_at: null, deleted_at: new Date() })
+        .set({
+          email: null,
+          password_hash: null,
+          display_name: null,
+          email_verified_at: null,
+          deleted_at: new Date(),
+        })
         .where('id', '=', member.id)
         .execute()
     })
     return true
   }
 
-  async #issueToken(memberId: string, purpose: TokenPurpose): Promise<string> {
+  async #issueToken(memberId: string, purpose: TokenPurpose, newEmail?: string): Promise<string> {
     const token = generateToken()
     await this.#db
       .insertInto('member_tokens')
@@ -277,19 +406,23 @@ export class Accounts {
         member_id: memberId,
         purpose,
         expires_at: new Date(Date.now() + TOKEN_LIFETIME_MS[purpose]),
+        new_email: newEmail ?? null,
       })
       .execute()
     return token
   }
 
-  /** The token's member, once: the row goes in the same statement, so two uses at once get it once. */
-  async #redeemToken(token: string, purpose: TokenPurpose): Promise<string | undefined> {
+  /** The token's member (and new address), once: the row goes in the same statement, so two uses at once get it once. */
+  async #redeemToken(
+    token: string,
+    purpose: TokenPurpose,
+  ): Promise<{ member_id: string; new_email: string | null } | undefined> {
     const row = await this.#db
       .deleteFrom('member_tokens')
       .where('token_hash', '=', hashToken(token))
       .where('purpose', '=', purpose)
-      .returning(['member_id', 'expires_at'])
+      .returning(['member_id', 'new_email', 'expires_at'])
       .executeTakeFirst()
-    return row && new Date(row.expires_at) > new Date() ? row.member_id : undefined
+    return row && new Date(row.expires_at) > new Date() ? row : undefined
   }
 }

@@ -20,6 +20,7 @@ import * as chargePayments from './migrations/0050_charge_payments.ts'
 import * as networkBookings from './migrations/0055_network_bookings.ts'
 import * as reviewsOfBookings from './migrations/0056_reviews_of_bookings.ts'
 import * as favourites from './migrations/0060_favourites.ts'
+import * as accountChanges from './migrations/0064_account_changes.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -43,6 +44,7 @@ export interface MarketplaceTables {
     id: string
     email: string | null
     password_hash: string | null
+    display_name: ColumnType<string | null, string | null | undefined, string | null>
     created_at: Timestamp
     email_verified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
     deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
@@ -51,8 +53,10 @@ export interface MarketplaceTables {
   member_tokens: {
     token_hash: string
     member_id: string
-    purpose: 'verify-email' | 'reset-password'
+    purpose: 'verify-email' | 'reset-password' | 'change-email'
     expires_at: Timestamp
+    /** A change-email code's new address. */
+    new_email: ColumnType<string | null, string | null | undefined, string | null>
   }
   listings: {
     id: string
@@ -287,6 +291,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0055_network_bookings': networkBookings,
   '0056_reviews_of_bookings': reviewsOfBookings,
   '0060_favourites': favourites,
+  '0064_account_changes': accountChanges,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */

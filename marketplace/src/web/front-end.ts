@@ -27,6 +27,13 @@ export interface FrontEndSettings {
   readonly map: { readonly tile_url: string | null; readonly attribution: string }
   /** Whether the marketplace takes cards (a payment provider is set): a charge's start then needs one. */
   readonly card_payments: boolean
+  /**
+   * How the app takes a card: in Stripe.js's Card Element with the publishable key (`live` from its
+   * prefix), or from Stripe's test cards (decisions 0038, 0044).
+   */
+  readonly payments:
+    | { readonly mode: 'stripe'; readonly live: boolean; readonly publishable_key: string }
+    | { readonly mode: 'test' }
   /** The marketplace's CPO party: a listing's Location (and its reviews) is under it. */
   readonly cpo: { readonly country_code: string; readonly party_id: string }
 }
@@ -43,7 +50,10 @@ export async function frontEndPlugin(
   app: FastifyInstance,
   options: { readonly root: string; readonly settings: FrontEndSettings },
 ): Promise<void> {
-  const policy = contentSecurityPolicy(options.settings.map.tile_url)
+  const policy = contentSecurityPolicy(
+    options.settings.map.tile_url,
+    options.settings.payments.mode === 'stripe',
+  )
   app.addHook('onSend', async (_request, reply, payload) => {
     void reply
       .header('content-security-policy', policy)
@@ -84,8 +94,11 @@ export async function frontEndPlugin(
   })
 }
 
-/** No inline code, nothing from elsewhere but the map tiles; service workers from the app's own path. */
-function contentSecurityPolicy(tileUrl: string | null): string {
+/**
+ * No inline code, nothing from elsewhere but the map tiles and, taking cards with Stripe.js, what Stripe's
+ * security guide lists for it (its script, its card frames, its API); service workers from the app's own path.
+ */
+function contentSecurityPolicy(tileUrl: string | null, stripe: boolean): string {
   const tileOrigin = tileUrl
     ? new URL(tileUrl.replace(/\{s\}/g, 'subdomain').replace(/\{[a-z]+\}/g, '0')).origin.replace(
         '//subdomain.',
@@ -94,12 +107,13 @@ function contentSecurityPolicy(tileUrl: string | null): string {
     : ''
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    `script-src 'self'${stripe ? ' https://js.stripe.com' : ''}`,
     "style-src 'self'",
     // CPOs' photos of their Locations are on their own servers: any over HTTPS.
     `img-src 'self' data: blob: https:${tileOrigin ? ` ${tileOrigin}` : ''}`,
     "font-src 'self'",
-    "connect-src 'self'",
+    `connect-src 'self'${stripe ? ' https://api.stripe.com' : ''}`,
+    ...(stripe ? ['frame-src https://js.stripe.com https://hooks.stripe.com'] : []),
     "manifest-src 'self'",
     "worker-src 'self'",
     "base-uri 'none'",
