@@ -27,6 +27,7 @@ export function bookingPersonalData(
           'price_minor',
           'captured_minor',
           'payment_id',
+          'payment_status',
           'roaming',
         ])
         .where('driver_id', '=', memberId)
