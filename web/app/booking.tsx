@@ -155,12 +155,13 @@ export function BookPage(props: {
   const [chosen, setChosen] = useState<string>('')
   const card = useCard(props.payments)
   const book = useAction(async (start: Date, end: Date, price: number) => {
-    const booking = await request<Booking>('POST', '/bookings', {
+    const answer = await request<Booking>('POST', '/bookings', {
       listing_id: listingIdOf(props.location!),
       start: start.toISOString(),
       end: end.toISOString(),
       ...(price > 0 && { payment_method: await card.paymentMethod() }),
     })
+    const booking = await card.finish(answer, `/bookings/${answer.id}/payment/confirm`)
     navigate(`/bookings?booked=${booking.id}`)
   })
   const location = props.location

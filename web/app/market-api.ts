@@ -163,6 +163,8 @@ export interface Booking {
   readonly currency: string
   readonly price: number
   readonly charged: number
+  /** Only while the card's bank asks the driver to confirm the payment (a 202 with the client secret). */
+  readonly payment?: { readonly status: 'requires_action'; readonly client_secret?: string }
 }
 
 /** A listing's Location id is the listing id (32 hex digits): only those can be booked in the app. */
