@@ -6,7 +6,13 @@ import type { HubOutbox } from '../hub/hub-outbox.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { Listings } from '../listings/listings.ts'
 import { evseUidOf } from '../listings/ocpi-objects.ts'
-import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '../payments/payment-provider.ts'
+import {
+  majorUnits,
+  minorUnits,
+  PAYMENT_ACTION_LIMIT_MS,
+  PaymentRefused,
+  type PaymentProvider,
+} from '../payments/payment-provider.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type {
   Booking,
@@ -68,8 +74,6 @@ const SHORTEST_SLOT_MS = 15 * MINUTE_MS
 const LONGEST_SLOT_MS = 24 * 60 * MINUTE_MS
 /** Unmanaged chargers show RESERVED this long before a booked slot begins. */
 const RESERVED_LEAD_MS = 15 * MINUTE_MS
-/** How long a booking waits for its driver's authentication (3-D Secure) before its slot is freed. */
-export const PAYMENT_ACTION_LIMIT_MS = 15 * MINUTE_MS
 
 /**
  * The slot `start`–`end` as instants, checked as every booking's is (a home charger's or a roaming

@@ -28,6 +28,12 @@ export interface PaymentProvider {
   release(paymentId: string, idempotencyKey: string): Promise<void>
 }
 
+/**
+ * How long a payment waits for the driver's authentication (3-D Secure) before it is given up and what
+ * it was for (a booking's slot, a charge) freed: longer than a bank's check takes.
+ */
+export const PAYMENT_ACTION_LIMIT_MS = 15 * 60_000
+
 /** The card was declined or the payment could not be authorised: the words say why. */
 export class PaymentRefused extends Error {}
 
