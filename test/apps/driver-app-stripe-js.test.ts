@@ -216,7 +216,7 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       await page
         .getByRole('alert')
         .getByText(
-          'Your bank did not confirm the payment, so nothing was booked or charged. Try again or use another card.',
+          'Your bank did not confirm the payment, so nothing was charged. Try again or use another card.',
         )
         .waitFor()
       expect(await number.inputValue()).toBe('4000 0025 0000 3155')

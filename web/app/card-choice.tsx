@@ -18,9 +18,12 @@ const TEST_CARDS = ['pm_card_visa', 'pm_card_chargeDeclined'] as const
 
 type CardForm = { stripe: Awaited<ReturnType<typeof stripeFor>>; card: StripeCardElement }
 
-/** An answer of the marketplace that may wait for the bank's check of the card (3-D Secure). */
+/**
+ * An answer of the marketplace that may wait for the bank's check of the card (3-D Secure): a booking's
+ * or a charge's, whose `payment` has the client secret only then.
+ */
 interface Paid {
-  readonly payment?: { readonly status: 'requires_action'; readonly client_secret?: string }
+  readonly payment?: { readonly client_secret?: string }
 }
 
 /**
@@ -55,17 +58,16 @@ export function useCard(payments: PaymentSettings) {
     return paymentMethodOf(form.current.stripe, form.current.card)
   }
   /**
-   * When the card's bank asks the driver to confirm (`requires_action`): its check in Stripe.js, then
+   * When the card's bank asks the driver to confirm (the answer has a client secret): its check in Stripe.js, then
    * `confirmPath`, where the marketplace looks whether the card is held now. Whatever Stripe.js answered,
    * the marketplace decides (and frees the slot when the bank did not confirm).
    */
   async function finish<T extends Paid>(answer: T, confirmPath: string): Promise<T> {
     const clientSecret = answer.payment?.client_secret
-    if (answer.payment?.status !== 'requires_action') return answer
+    if (clientSecret === undefined) return answer
     setConfirming(true)
     try {
-      if (form.current && clientSecret !== undefined)
-        await form.current.stripe.handleNextAction({ clientSecret })
+      if (form.current) await form.current.stripe.handleNextAction({ clientSecret })
       return await request<T>('POST', confirmPath)
     } catch (error) {
       if (error instanceof ApiError && error.status === 402)

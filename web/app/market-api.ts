@@ -73,6 +73,8 @@ export interface Charge {
   readonly evse_uid: string
   readonly session?: { energy_kwh: number; minutes: number; cost_so_far?: Cost }
   readonly receipt?: { cdr_id: string; energy_kwh: number; time_hours: number; total_cost: Cost }
+  /** The client secret only in a 202: the card's bank asks the driver to confirm before the start. */
+  readonly payment?: { readonly state: string; readonly client_secret?: string }
 }
 
 /** A location's key in paths: country, party and id. */

@@ -225,6 +225,6 @@ export const STRINGS = {
     cardRefused: 'Your card was refused and nothing was charged. Try another card.',
     cardForm: 'The card form could not load. Check your connection and reload the page.',
     bankNotConfirmed:
-      'Your bank did not confirm the payment, so nothing was booked or charged. Try again or use another card.',
+      'Your bank did not confirm the payment, so nothing was charged. Try again or use another card.',
   },
 }
