@@ -274,6 +274,13 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     expect(mine.body.find((b) => b.id === waiting.body.id)?.payment).toEqual({ status: 'requires_action' })
     expect((await confirm(waiting.body.id, rival)).status).toBe(404)
 
+    // Stripe away: an error to try again later (the marketplace answers every 5xx as 500), still waiting.
+    stripe.down = true
+    const away = await confirm(waiting.body.id)
+    stripe.down = false
+    expect(away.status, away.text).toBe(500)
+    const still = await api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(still.body.find((b) => b.id === waiting.body.id)?.payment).toEqual({ status: 'requires_action' })
     stripe.authenticate(intent.id, true)
     const confirmed = await confirm(waiting.body.id)
     expect(confirmed.status, confirmed.text).toBe(200)

@@ -318,6 +318,12 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(
       (await running.api('POST', `/charges/${waiting.body.id}/payment/confirm`, undefined, other)).status,
     ).toBe(404)
+    // Stripe away: try again later, the charge still waits and nothing is sent.
+    stripe.down = true
+    const away = await confirm(waiting.body)
+    stripe.down = false
+    expect(away.status, away.text).toBe(502)
+    expect(startCommands()).toHaveLength(commandsBefore)
     stripe.authenticate(intent.id, true)
     const confirmed = await confirm(waiting.body)
     expect(confirmed.status, confirmed.text).toBe(200)

@@ -285,7 +285,7 @@ export class Bookings {
     if (!booking) throw new BookingRefused(404, `You have no booking ${bookingId}`)
     if (booking.payment_status !== 'requires_action' || !booking.payment_id || !this.#payments)
       throw new BookingRefused(409, 'This booking waits for no payment confirmation')
-    if (!(await this.#payments.held(booking.payment_id))) {
+    if (!(await this.#heldOrAway(booking.payment_id))) {
       await this.#giveUp(booking)
       throw new BookingRefused(
         402,
@@ -304,6 +304,15 @@ export class Bookings {
     const held = { ...booking, payment_status: null }
     await this.#changed(booking.listing_id)
     return bookingView(held)
+  }
+
+  /** Whether the payment is held now; Stripe away is a 503 to try again (the booking keeps waiting). */
+  async #heldOrAway(paymentId: string): Promise<boolean> {
+    try {
+      return await this.#payments!.held(paymentId)
+    } catch {
+      throw new BookingRefused(503, 'The payment could not be checked just now: try again in a minute')
+    }
   }
 
   /** Gives up the authorisation of a booking waiting for authentication and frees its slot. */

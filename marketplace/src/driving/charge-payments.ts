@@ -161,7 +161,17 @@ export class ChargePayments {
   async confirm(chargeId: string): Promise<boolean> {
     const row = await this.#waiting(chargeId).executeTakeFirst()
     if (!row?.payment_id || !this.#payments) return false
-    if (!(await this.#payments.held(row.payment_id))) {
+    let held: boolean
+    try {
+      held = await this.#payments.held(row.payment_id)
+    } catch (error) {
+      this.#log.error(
+        { err: error, charge: chargeId },
+        'the payment provider did not answer: the charge waits',
+      )
+      throw new ChargeRefusal(502, 'The payment could not be checked just now: try again in a minute')
+    }
+    if (!held) {
       await this.#giveUp(chargeId, row.payment_id)
       return false
     }
