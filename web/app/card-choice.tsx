@@ -58,9 +58,9 @@ export function useCard(payments: PaymentSettings) {
     return paymentMethodOf(form.current.stripe, form.current.card)
   }
   /**
-   * When the card's bank asks the driver to confirm (the answer has a client secret): its check in Stripe.js, then
-   * `confirmPath`, where the marketplace looks whether the card is held now. Whatever Stripe.js answered,
-   * the marketplace decides (and frees the slot when the bank did not confirm).
+   * When the card's bank asks the driver to confirm (the answer has a client secret): its check in
+   * Stripe.js, then `confirmPath`, where the marketplace looks whether the card is held now. Whatever
+   * Stripe.js answered, the marketplace decides (and gives the payment up when the bank did not confirm).
    */
   async function finish<T extends Paid>(answer: T, confirmPath: string): Promise<T> {
     const clientSecret = answer.payment?.client_secret
