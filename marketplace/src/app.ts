@@ -183,6 +183,8 @@ export async function buildMarketplace(
       { emsp, ocpiBase, currency: config.currency, now },
     )
     bookings.onTick(() => networkBookings.tick())
+    // A charge waiting for the driver's bank (3-D Secure) too long is given up on the same clock.
+    bookings.onTick(() => charges.expireUnconfirmed())
     personalData.register(bookingPersonalData(bookings, networkBookings))
     await app.register(bookingRoutes(bookings, networkBookings, signedInMember(accounts)), { prefix: '/api' })
     await app.register(networkBookingOcpiRoutes(hub, networkBookings), { prefix: '/ocpi/2.3.0' })

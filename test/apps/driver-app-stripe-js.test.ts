@@ -1,7 +1,12 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
-import { DECLINED_CARD, startFakeStripe, type FakeStripe } from '../marketplace/fake-stripe.ts'
+import {
+  AUTHENTICATION_REQUIRED_CARD,
+  DECLINED_CARD,
+  startFakeStripe,
+  type FakeStripe,
+} from '../marketplace/fake-stripe.ts'
 import {
   CHARGER,
   startHubAndMarketplace,
@@ -19,7 +24,8 @@ import { STORE_VARIANTS } from '../support/test-store.ts'
  * With a Stripe publishable key, the driver app takes the card in Stripe.js's Card Element (decision 0044):
  * on a phone (Chromium, 360×740) a driver books a home charger with a card typed into the element (a fake
  * Stripe.js served for https://js.stripe.com/v3), an incomplete number and a declined card first; the
- * Stripe fake server sees the payment method the element made.
+ * Stripe fake server sees the payment method the element made. A card whose bank asks for 3-D Secure
+ * books once the fake Stripe.js's handleNextAction authenticated, and not when it failed.
  */
 const PUBLISHABLE_KEY = 'pk_test_fakeFakeFake'
 
@@ -50,6 +56,8 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
     let browser: Browser
     let page: Page
     const pageErrors: string[] = []
+    /** Stripe.js's calls to https://api.stripe.com wait for this while a test looks at the page meanwhile. */
+    let stripeApiGate: Promise<void> = Promise.resolve()
 
     beforeAll(async () => {
       await buildFrontEndIfStale('app')
@@ -93,6 +101,15 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       await context.route('https://js.stripe.com/v3', (route) =>
         route.fulfill({ contentType: 'application/javascript', body: FAKE_STRIPE_JS }),
       )
+      // Stripe.js's own API calls (the bank's check) go to the Stripe fake server.
+      await context.route('https://api.stripe.com/**', async (route) => {
+        await stripeApiGate
+        const response = await route.fetch({ url: stripe.url + new URL(route.request().url()).pathname })
+        await route.fulfill({
+          response,
+          headers: { ...response.headers(), 'access-control-allow-origin': '*' },
+        })
+      })
       page = await context.newPage()
       page.on('pageerror', (error) => pageErrors.push(error.message))
       page.on('console', (message) => {
@@ -124,11 +141,9 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       expect(policy).toContain("connect-src 'self' https://api.stripe.com;")
     })
 
-    it('books with the card typed into the Card Element, after an incomplete and a declined card', async () => {
-      await page.goto(`${running.marketplaceUrl}/app/account`)
-      await page.getByLabel('Email').fill('stripe.driver@example.org')
-      await page.getByLabel('Password').fill('a long enough password')
-      await page.getByRole('button', { name: 'Create an account' }).click()
+    /** From the map to the booking form of the charger, the `slot`th free time of the next day chosen. */
+    async function openBookingForm(slot: number) {
+      await page.goto(`${running.marketplaceUrl}/app/`)
       await page.getByRole('heading', { level: 1, name: 'Find a charger' }).waitFor()
       await eventually(async () => {
         await page.getByRole('button', { name: 'Search' }).click()
@@ -138,8 +153,17 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       await page.getByRole('link', { name: 'Book a time' }).click()
       await page.getByLabel('Day').focus()
       await page.keyboard.press('ArrowDown')
-      await page.getByRole('radio').first().check()
+      await page.getByRole('radio').nth(slot).check()
       await page.getByText('Use a Stripe test card number', { exact: false }).waitFor()
+    }
+
+    it('books with the card typed into the Card Element, after an incomplete and a declined card', async () => {
+      await page.goto(`${running.marketplaceUrl}/app/account`)
+      await page.getByLabel('Email').fill('stripe.driver@example.org')
+      await page.getByLabel('Password').fill('a long enough password')
+      await page.getByRole('button', { name: 'Create an account' }).click()
+      await page.getByRole('heading', { level: 1, name: 'Find a charger' }).waitFor()
+      await openBookingForm(0)
       // No test-card list: the card comes from Stripe's element.
       expect(await page.getByLabel('Test Visa card ending in 4242').count()).toBe(0)
       const number = page.getByLabel('Card number')
@@ -177,6 +201,45 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
           payment_method,
         })),
       ).toEqual([{ amount: 250, status: 'requires_capture', payment_method: made }])
+    })
+
+    it('books with a card whose bank asks to confirm, once Stripe.js authenticated, and not when it failed', async () => {
+      const before = stripe.intents.size
+      // The app cannot know which times other drivers booked: not the first test's.
+      await openBookingForm(2)
+      const number = page.getByLabel('Card number')
+      const pay = page.getByRole('button', { name: 'Book and pay €2.50' })
+
+      await page.evaluate('window.fakeStripeJs.authenticates = false')
+      await number.fill('4000 0025 0000 3155')
+      await pay.click()
+      await page
+        .getByRole('alert')
+        .getByText(
+          'Your bank did not confirm the payment, so nothing was charged. Try again or use another card.',
+        )
+        .waitFor()
+      expect(await number.inputValue()).toBe('4000 0025 0000 3155')
+      const failed = [...stripe.intents.values()].slice(before)
+      expect(failed.map(({ payment_method, status }) => ({ payment_method, status }))).toEqual([
+        { payment_method: AUTHENTICATION_REQUIRED_CARD, status: 'canceled' },
+      ])
+
+      // The bank's check holds until the page said what is happening.
+      let openGate = () => {}
+      stripeApiGate = new Promise((resolve) => (openGate = resolve))
+      await page.evaluate('window.fakeStripeJs.authenticates = true')
+      await pay.click()
+      await page.getByRole('status').getByText('Your bank asks you to confirm this payment.').waitFor()
+      expect(await seriousAccessibilityViolations(page)).toEqual([])
+      openGate()
+      await page.getByText('Booked. It is in your bookings.').waitFor()
+      const held = [...stripe.intents.values()].slice(before + 1)
+      expect(held.map(({ payment_method, status, amount }) => ({ payment_method, status, amount }))).toEqual([
+        { payment_method: AUTHENTICATION_REQUIRED_CARD, status: 'requires_capture', amount: 250 },
+      ])
+      const seen = await page.evaluate<{ nextActions: string[] }>('window.fakeStripeJs')
+      expect(seen.nextActions).toEqual([failed[0]!.id, held[0]!.id])
     })
   },
 )

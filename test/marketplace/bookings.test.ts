@@ -11,7 +11,12 @@ import type { Schedule } from '../../marketplace/src/bookings/schedule.schema.ts
 import type { HttpResult } from '../support/http.ts'
 import { eventually } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
-import { DECLINED_CARD, startFakeStripe, type FakeStripe } from './fake-stripe.ts'
+import {
+  AUTHENTICATION_REQUIRED_CARD,
+  DECLINED_CARD,
+  startFakeStripe,
+  type FakeStripe,
+} from './fake-stripe.ts'
 import * as support from './support.ts'
 import { CHARGER, startHubAndMarketplace, type HubAndMarketplace } from './support.ts'
 
@@ -302,6 +307,76 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     )
     expect(missing.status).toBe(400)
     expect(missing.body.message).toMatch(/payment_method/)
+  })
+
+  it("keeps the slot while the driver's bank asks them to authenticate: booked once they did, freed when they failed or never did", async () => {
+    const { owner, id } = await bookableListing('authenticating.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'secure.driver@example.org')
+    const rival = await support.signUp(network.marketplaceUrl, 'quick.driver@example.org')
+    const confirm = (bookingId: string, who = driver) =>
+      api<Booking & { message: string }>('POST', `/bookings/${bookingId}/payment/confirm`, undefined, who)
+
+    const waiting = await book(driver, id, local(0, '18:00'), local(0, '19:00'), AUTHENTICATION_REQUIRED_CARD)
+    expect(waiting.status, waiting.text).toBe(202)
+    const intent = intentOf(waiting.body.id)!
+    expect(intent.status).toBe('requires_action')
+    expect(waiting.body).toMatchObject({
+      status: 'CONFIRMED',
+      price: 2.5,
+      payment: { status: 'requires_action', client_secret: intent.client_secret },
+    })
+    // The slot is kept for the driver, and is not the owner's booking yet.
+    expect((await book(rival, id, local(0, '18:00'), local(0, '19:00'))).status).toBe(409)
+    expect((await api<Booking[]>('GET', `/listings/${id}/bookings`, undefined, owner)).body).toEqual([])
+    const mine = await api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(mine.body.find((b) => b.id === waiting.body.id)?.payment).toEqual({ status: 'requires_action' })
+    expect((await confirm(waiting.body.id, rival)).status).toBe(404)
+
+    // Stripe away: an error to try again later (the marketplace answers every 5xx as 500), still waiting.
+    stripe.down = true
+    const away = await confirm(waiting.body.id)
+    stripe.down = false
+    expect(away.status, away.text).toBe(500)
+    const still = await api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(still.body.find((b) => b.id === waiting.body.id)?.payment).toEqual({ status: 'requires_action' })
+    stripe.authenticate(intent.id, true)
+    const confirmed = await confirm(waiting.body.id)
+    expect(confirmed.status, confirmed.text).toBe(200)
+    expect(confirmed.body).toMatchObject({ id: waiting.body.id, status: 'CONFIRMED', price: 2.5 })
+    expect(confirmed.body.payment).toBeUndefined()
+    expect(intentOf(waiting.body.id)?.status).toBe('requires_capture')
+    const listed = await api<Booking[]>('GET', `/listings/${id}/bookings`, undefined, owner)
+    expect(listed.body.map((b) => b.id)).toEqual([waiting.body.id])
+    expect((await confirm(waiting.body.id)).status).toBe(409)
+
+    // The driver failed their bank's check: 402 in words, the authorisation given up, the slot free.
+    const failing = await book(driver, id, local(1, '18:00'), local(1, '19:00'), AUTHENTICATION_REQUIRED_CARD)
+    expect(failing.status, failing.text).toBe(202)
+    stripe.authenticate(intentOf(failing.body.id)!.id, false)
+    const refused = await confirm(failing.body.id)
+    expect(refused.status).toBe(402)
+    expect(refused.body.message).toMatch(/Your bank did not confirm the payment/)
+    expect(intentOf(failing.body.id)?.status).toBe('canceled')
+    const after = await api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(after.body.map((b) => b.id)).not.toContain(failing.body.id)
+    expect((await book(rival, id, local(1, '18:00'), local(1, '19:00'))).status).toBe(201)
+
+    // Never finished: the booking clock frees the slot after 15 minutes and cancels the PaymentIntent.
+    const before = clock
+    clock = new Date(local(0, '10:00'))
+    const forgotten = await book(
+      driver,
+      id,
+      local(3, '18:00'),
+      local(3, '19:00'),
+      AUTHENTICATION_REQUIRED_CARD,
+    )
+    expect(forgotten.status, forgotten.text).toBe(202)
+    clock = new Date(local(0, '10:16'))
+    await eventually(async () => expect((await confirm(forgotten.body.id)).status).toBe(404))
+    expect(intentOf(forgotten.body.id)?.status).toBe('canceled')
+    expect((await book(rival, id, local(3, '18:00'), local(3, '19:00'))).status).toBe(201)
+    clock = before
   })
 
   it('lets the owner accept or decline; a decline releases the card', async () => {

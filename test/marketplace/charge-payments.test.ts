@@ -8,12 +8,18 @@ import { aTariff } from '../fixtures/tariffs.ts'
 import { envelope } from '../support/fake-platform.ts'
 import { connectParty, eventually, type ConnectedParty } from '../support/roaming-network.ts'
 import { STORE_VARIANTS } from '../support/test-store.ts'
-import { DECLINED_CARD, startFakeStripe, type FakeStripe } from './fake-stripe.ts'
+import {
+  AUTHENTICATION_REQUIRED_CARD,
+  DECLINED_CARD,
+  startFakeStripe,
+  type FakeStripe,
+} from './fake-stripe.ts'
 import { CHARGER, startHubAndMarketplace, type HubAndMarketplace, type ListingAnswer } from './support.ts'
 
 /**
  * Charges paid by card (decision 0036): a hold before the START_SESSION, the CDR's cost captured once,
- * the hold released when the start fails; a declined card starts nothing. A marketplace driver at a
+ * the hold released when the start fails; a declined card starts nothing, nor does a card whose bank's
+ * check (3-D Secure) the driver did not pass. A marketplace driver at a
  * roaming CPO (the fake DE RCP) through the hub; the hold at an own charger is end-to-end.test.ts.
  */
 
@@ -28,6 +34,8 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
   let stripe: FakeStripe
   let driver: string
   let tokenUid: string
+  /** The marketplace's clock, moved on only to let a payment's wait for the bank run out. */
+  let clock: Date | undefined
 
   beforeAll(async () => {
     stripe = await startFakeStripe()
@@ -36,7 +44,9 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
         MARKETPLACE_STRIPE_SECRET_KEY: stripe.secretKey,
         MARKETPLACE_STRIPE_API_URL: stripe.url,
         MARKETPLACE_CHARGE_HOLD: String(HOLD_MINOR),
+        MARKETPLACE_BOOKING_TICK_MS: '50',
       },
+      options: { now: () => clock ?? new Date() },
     })
     cpo = await connectParty(running.hub, 'CPO', 'DE', 'RCP')
     for (const command of ['START_SESSION', 'STOP_SESSION'])
@@ -272,5 +282,82 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
       `The charger at ${CHARGER.name} is not connected right now, so it cannot start: try again later`,
     )
     expect(stripe.intents.size).toBe(intentsBefore)
+  })
+
+  it("waits for the bank's check before the START_SESSION: sent once the card is held, never when the check failed or never came", async () => {
+    const start = () =>
+      running.api<Charge & { message: string }>(
+        'POST',
+        '/charges',
+        { ...AT_LOC, payment_method: AUTHENTICATION_REQUIRED_CARD },
+        driver,
+      )
+    const confirm = (charge: Charge) =>
+      running.api<Charge & { message: string }>(
+        'POST',
+        `/charges/${charge.id}/payment/confirm`,
+        undefined,
+        driver,
+      )
+    // The CPO takes starts again (an earlier test made it reject them).
+    cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+      status: 200,
+      body: envelope(aCommandResponse()),
+    }))
+    const commandsBefore = startCommands().length
+
+    const waiting = await start()
+    expect(waiting.status, waiting.text).toBe(202)
+    const intent = intentOf(waiting.body)!
+    expect(waiting.body).toMatchObject({
+      status: 'REQUESTED',
+      payment: { state: 'REQUIRES_ACTION', held: 30, client_secret: intent.client_secret },
+    })
+    expect(startCommands()).toHaveLength(commandsBefore)
+    const other = await running.signUp('other.payer@example.org')
+    expect(
+      (await running.api('POST', `/charges/${waiting.body.id}/payment/confirm`, undefined, other)).status,
+    ).toBe(404)
+    // Stripe away: try again later, the charge still waits and nothing is sent.
+    stripe.down = true
+    const away = await confirm(waiting.body)
+    stripe.down = false
+    expect(away.status, away.text).toBe(502)
+    expect(startCommands()).toHaveLength(commandsBefore)
+    stripe.authenticate(intent.id, true)
+    const confirmed = await confirm(waiting.body)
+    expect(confirmed.status, confirmed.text).toBe(200)
+    expect(confirmed.body).toMatchObject({ status: 'ACCEPTED', payment: { state: 'AUTHORISED', held: 30 } })
+    expect(confirmed.body.payment?.client_secret).toBeUndefined()
+    expect(startCommands()).toHaveLength(commandsBefore + 1)
+    expect(intentOf(waiting.body)?.status).toBe('requires_capture')
+    expect((await confirm(waiting.body)).status).toBe(409)
+
+    // The driver failed the check: 402 in words, the charge failed, the PaymentIntent cancelled.
+    const failing = await start()
+    expect(failing.status, failing.text).toBe(202)
+    stripe.authenticate(intentOf(failing.body)!.id, false)
+    const refused = await confirm(failing.body)
+    expect(refused.status).toBe(402)
+    expect(refused.body.message).toMatch(
+      /Your bank did not confirm the payment, so the charge was not started/,
+    )
+    expect(intentOf(failing.body)?.status).toBe('canceled')
+    const failed = await running.api<Charge>('GET', `/charges/${failing.body.id}`, undefined, driver)
+    expect(failed.body).toMatchObject({ status: 'FAILED', payment: { state: 'RELEASED' } })
+
+    // Never finished: the clock gives it up after 15 minutes.
+    const forgotten = await start()
+    expect(forgotten.status, forgotten.text).toBe(202)
+    clock = new Date(Date.now() + 16 * 60_000)
+    await eventually(async () =>
+      expect(
+        (await running.api<Charge>('GET', `/charges/${forgotten.body.id}`, undefined, driver)).body,
+      ).toMatchObject({ status: 'FAILED', payment: { state: 'RELEASED' } }),
+    )
+    clock = undefined
+    expect(intentOf(forgotten.body)?.status).toBe('canceled')
+    expect((await confirm(forgotten.body)).status).toBe(409)
+    expect(startCommands()).toHaveLength(commandsBefore + 1)
   })
 })

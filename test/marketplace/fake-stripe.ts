@@ -13,7 +13,9 @@ export interface FakePaymentIntent {
   capture_method: string
   payment_method: string
   description: string | null
-  status: 'requires_capture' | 'succeeded' | 'canceled'
+  client_secret: string
+  status: 'requires_action' | 'requires_payment_method' | 'requires_capture' | 'succeeded' | 'canceled'
+  next_action: { type: 'use_stripe_sdk' } | null
 }
 
 export interface FakeStripe {
@@ -25,16 +27,26 @@ export interface FakeStripe {
   readonly requests: readonly { method: string; path: string; form: Record<string, string> }[]
   /** While down, every call is answered 503 (an outage at Stripe). */
   down: boolean
+  /**
+   * The driver's answer to their bank (3-D Secure) for an intent in `requires_action`, as Stripe.js's
+   * handleNextAction leaves it: authenticated (`requires_capture`) or failed (`requires_payment_method`).
+   */
+  authenticate(intentId: string, succeeded: boolean): void
   close(): Promise<void>
 }
 
 /** The payment method that Stripe's test mode declines (its `pm_card_chargeDeclined`). */
 export const DECLINED_CARD = 'pm_card_chargeDeclined'
+/** Stripe's test payment method whose bank asks for 3-D Secure: the intent answers `requires_action`. */
+export const AUTHENTICATION_REQUIRED_CARD = 'pm_card_authenticationRequired'
 
 /**
  * A local fake of exactly the Stripe endpoints the marketplace uses (these machines cannot reach
- * Stripe): create and confirm a PaymentIntent with manual capture, capture it (all or part), cancel it.
- * Form-encoded requests, Bearer secret key, Idempotency-Key honoured, Stripe's error shape.
+ * Stripe): create and confirm a PaymentIntent with manual capture, retrieve it, capture it (all or part),
+ * cancel it. Form-encoded requests, Bearer secret key, Idempotency-Key honoured, Stripe's error shape.
+ * For the fake Stripe.js (test/support/fake-stripe-js.ts) it also takes, on the intent's client secret
+ * instead of the secret key, `POST /v1/payment_intents/{id}/fake_authentication` with `succeeded`: the
+ * driver's answer to their bank, which real Stripe.js gets in Stripe's own frame.
  */
 export async function startFakeStripe(): Promise<FakeStripe> {
   const secretKey = `sk_test_${randomBytes(12).toString('hex')}`
@@ -67,6 +79,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const path = (request.url ?? '').split('?')[0] ?? ''
     requests.push({ method: request.method ?? '', path, form })
     if (fake.down) return error(response, 503, 'api_error', 'Stripe is unavailable (fake outage)')
+    const authentication = /^\/v1\/payment_intents\/([^/]+)\/fake_authentication$/.exec(path)
+    if (request.method === 'POST' && authentication) {
+      const waiting = intents.get(authentication[1] ?? '')
+      if (!waiting || form['client_secret'] !== waiting.client_secret)
+        return error(response, 404, 'invalid_request_error', 'No such payment_intent', 'resource_missing')
+      fake.authenticate(waiting.id, form['succeeded'] === 'true')
+      return send(response, 200, waiting)
+    }
     if (request.headers.authorization !== `Bearer ${secretKey}`)
       return error(response, 401, 'invalid_request_error', 'Invalid API Key provided')
     const key = request.headers['idempotency-key']
@@ -84,8 +104,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         return error(response, 400, 'invalid_request_error', 'amount: must be a positive integer')
       if (form['payment_method'] === DECLINED_CARD)
         return error(response, 402, 'card_error', 'Your card was declined.', 'card_declined')
+      const id = `pi_${randomBytes(12).toString('hex')}`
+      const authenticate = form['payment_method'] === AUTHENTICATION_REQUIRED_CARD
       const intent: FakePaymentIntent = {
-        id: `pi_${randomBytes(12).toString('hex')}`,
+        id,
         object: 'payment_intent',
         amount,
         amount_capturable: amount,
@@ -94,9 +116,18 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         capture_method: form['capture_method'] ?? 'automatic',
         payment_method: form['payment_method'] ?? '',
         description: form['description'] ?? null,
-        status: 'requires_capture',
+        client_secret: `${id}_secret_${randomBytes(8).toString('hex')}`,
+        status: authenticate ? 'requires_action' : 'requires_capture',
+        next_action: authenticate ? { type: 'use_stripe_sdk' } : null,
       }
       intents.set(intent.id, intent)
+      return send(response, 200, intent)
+    }
+    const retrieved = /^\/v1\/payment_intents\/([^/]+)$/.exec(path)
+    if (request.method === 'GET' && retrieved) {
+      const intent = intents.get(retrieved[1] ?? '')
+      if (!intent)
+        return error(response, 404, 'invalid_request_error', `No such payment_intent: '${retrieved[1]}'`)
       return send(response, 200, intent)
     }
     const action = /^\/v1\/payment_intents\/([^/]+)\/(capture|cancel)$/.exec(path)
@@ -116,7 +147,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         `No such payment_intent: '${action[1]}'`,
         'resource_missing',
       )
-    if (intent.status !== 'requires_capture')
+    // Stripe cancels an intent still waiting for authentication too; it captures only a held one.
+    const cancellable = ['requires_capture', 'requires_action', 'requires_payment_method']
+    if (action[2] === 'capture' ? intent.status !== 'requires_capture' : !cancellable.includes(intent.status))
       return error(
         response,
         400,
@@ -145,6 +178,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     intents,
     requests,
     down: false,
+    authenticate(intentId, succeeded) {
+      const intent = intents.get(intentId)
+      if (intent?.status !== 'requires_action') throw new Error(`${intentId} waits for no authentication`)
+      Object.assign(intent, {
+        status: succeeded ? 'requires_capture' : 'requires_payment_method',
+        next_action: null,
+      })
+    },
     close() {
       server.closeAllConnections()
       return new Promise((resolve) => server.close(() => resolve()))

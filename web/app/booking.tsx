@@ -176,15 +176,16 @@ export function BookPage(props: {
     // A card first: Stripe.js's refusal of it is not the calendar's business.
     const paymentMethod = price > 0 ? await card.paymentMethod() : undefined
     try {
-      const booking = await request<Booking>('POST', '/bookings', {
+      const answer = await request<Booking>('POST', '/bookings', {
         listing_id: listingId,
         start: start.toISOString(),
         end: end.toISOString(),
         ...(paymentMethod !== undefined && { payment_method: paymentMethod }),
       })
+      const booking = await card.finish(answer, `/bookings/${answer.id}/payment/confirm`)
       navigate(`/bookings?booked=${booking.id}`)
     } catch (error) {
-      // Someone may have taken the time meanwhile: show the calendar as it is now.
+      // Someone may have taken the time meanwhile, or the bank said no: show the calendar as it is now.
       availability.reload()
       throw error
     }

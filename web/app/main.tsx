@@ -449,7 +449,7 @@ function ChargerPage(props: {
   )
   const start = useAction(async (evseUid: string, connectorId: string | undefined) => {
     if (!location) return
-    const charge = await request<Charge>('POST', '/charges', {
+    const answer = await request<Charge>('POST', '/charges', {
       country_code: location.country_code,
       party_id: location.party_id,
       location_id: location.id,
@@ -457,6 +457,7 @@ function ChargerPage(props: {
       connector_id: connectorId,
       ...(props.cardPayments && { payment_method: await card.paymentMethod() }),
     })
+    const charge = await card.finish(answer, `/charges/${answer.id}/payment/confirm`)
     navigate(`/charges/${charge.id}`)
   })
   if (!location) {

@@ -75,6 +75,8 @@ export interface Charge {
   readonly evse_uid: string
   readonly session?: { energy_kwh: number; minutes: number; cost_so_far?: Cost }
   readonly receipt?: { cdr_id: string; energy_kwh: number; time_hours: number; total_cost: Cost }
+  /** The client secret only in a 202: the card's bank asks the driver to confirm before the start. */
+  readonly payment?: { readonly state: string; readonly client_secret?: string }
 }
 
 /** A location's key in paths: country, party and id. */
@@ -181,6 +183,8 @@ export interface Booking {
   readonly currency: string
   readonly price: number
   readonly charged: number
+  /** Only while the card's bank asks the driver to confirm the payment (a 202 with the client secret). */
+  readonly payment?: { readonly status: 'requires_action'; readonly client_secret?: string }
 }
 
 /** A listing's Location id is the listing id (32 hex digits): only those can be booked in the app. */

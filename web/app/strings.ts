@@ -194,6 +194,7 @@ export const STRINGS = {
     noCard: 'Free: no card needed.',
     confirm: (price: string) => `Book and pay ${price}`,
     booked: 'Booked. It is in your bookings.',
+    bankConfirms: 'Your bank asks you to confirm this payment. Follow its steps to finish.',
     requested: 'Requested: the owner confirms it soon. It is in your bookings.',
   },
   bookings: {
@@ -228,5 +229,7 @@ export const STRINGS = {
     refused: 'That did not work. Check what you entered and try again.',
     cardRefused: 'Your card was refused and nothing was charged. Try another card.',
     cardForm: 'The card form could not load. Check your connection and reload the page.',
+    bankNotConfirmed:
+      'Your bank did not confirm the payment, so nothing was charged. Try again or use another card.',
   },
 }

@@ -16,6 +16,11 @@ interface StripeJs {
     paymentMethod?: { id: string }
     error?: { type: string; message?: string }
   }>
+  /** The bank's check (3-D Secure) of a PaymentIntent that answered `requires_action`, in Stripe's frame. */
+  handleNextAction(request: { clientSecret: string }): Promise<{
+    paymentIntent?: { id: string; status: string }
+    error?: { type: string; message?: string }
+  }>
 }
 
 declare global {

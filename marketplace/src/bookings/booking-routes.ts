@@ -149,9 +149,9 @@ export function bookingRoutes(
       {
         schema: {
           summary:
-            "Books a slot at a listing (its price held on the card) or at a roaming CPO's Location (through the hub)",
+            "Books a slot at a listing (its price held on the card) or at a roaming CPO's Location (through the hub); 202 with the PaymentIntent's client_secret when the card's bank asks the driver to authenticate",
           body: BookingRequest,
-          response: { 201: Booking, ...Refusals },
+          response: { 201: Booking, 202: Booking, ...Refusals },
         },
       },
       async (request, reply) => {
@@ -162,7 +162,24 @@ export function bookingRoutes(
           listing_id === undefined
             ? await network.book(driver.id, request.body)
             : await bookings.book(driver.id, { ...request.body, listing_id })
-        return reply.code(201).send(booked)
+        return reply.code(booked.payment ? 202 : 201).send(booked)
+      },
+    )
+
+    app.post(
+      '/bookings/:id/payment/confirm',
+      {
+        schema: {
+          summary:
+            'Finishes a booking after the driver authenticated with their bank: booked when the card holds the price, otherwise 402 and the slot freed',
+          params: BookingId,
+          response: { 200: Booking, ...Refusals },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        return bookings.confirmPayment(driver.id, request.params.id)
       },
     )
 

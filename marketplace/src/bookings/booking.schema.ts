@@ -91,6 +91,22 @@ export const Booking = Type.Object({
     description: 'What the card is authorised for (0 at a roaming CPO, which bills through its CDR)',
   }),
   charged: Type.Number({ description: 'What was captured: the price, a cancellation fee, or 0' }),
+  payment: Type.Optional(
+    Type.Object(
+      {
+        status: Type.Literal('requires_action'),
+        client_secret: Type.Optional(
+          Type.String({
+            description: "The PaymentIntent's, for Stripe.js's handleNextAction (in the 202 only)",
+          }),
+        ),
+      },
+      {
+        description:
+          "Only while the card's bank asks the driver to authenticate (3-D Secure): the slot is kept for 15 minutes, until POST /api/bookings/{id}/payment/confirm",
+      },
+    ),
+  ),
 })
 export type Booking = Static<typeof Booking>
 

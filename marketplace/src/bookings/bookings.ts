@@ -6,7 +6,13 @@ import type { HubOutbox } from '../hub/hub-outbox.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
 import type { Listings } from '../listings/listings.ts'
 import { evseUidOf } from '../listings/ocpi-objects.ts'
-import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '../payments/payment-provider.ts'
+import {
+  majorUnits,
+  minorUnits,
+  PAYMENT_ACTION_LIMIT_MS,
+  PaymentRefused,
+  type PaymentProvider,
+} from '../payments/payment-provider.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type {
   Availability,
@@ -99,6 +105,7 @@ export type BookingRow = Pick<
   | 'price_minor'
   | 'captured_minor'
   | 'payment_id'
+  | 'payment_status'
   | 'roaming'
 >
 
@@ -112,6 +119,7 @@ const BOOKING_COLUMNS = [
   'bookings.price_minor',
   'bookings.captured_minor',
   'bookings.payment_id',
+  'bookings.payment_status',
   'bookings.roaming',
 ] as const
 
@@ -125,6 +133,7 @@ function bookingView(row: BookingRow): Booking {
     currency: row.currency,
     price: majorUnits(row.price_minor),
     charged: majorUnits(row.captured_minor),
+    ...(row.payment_status && { payment: { status: row.payment_status } }),
   }
 }
 
@@ -252,9 +261,76 @@ export class Bookings {
           throw new BookingRefused(400, 'payment_method: required for a slot with a price')
       },
     )
-    if (row.price_minor > 0) await this.#authorise(row, request.payment_method ?? '', details)
+    const clientSecret =
+      row.price_minor > 0 ? await this.#authorise(row, request.payment_method ?? '', details) : undefined
+    if (clientSecret !== undefined)
+      return {
+        ...bookingView({ ...row, roaming: null, payment_status: 'requires_action' }),
+        payment: { status: 'requires_action', client_secret: clientSecret },
+      }
     await this.#changed(row.listing_id)
-    return bookingView({ ...row, roaming: null })
+    return bookingView({ ...row, roaming: null, payment_status: null })
+  }
+
+  /**
+   * Finishes a booking whose card's bank asked the driver to authenticate: held now, the booking stands;
+   * otherwise the authorisation is given up, the slot freed and 402 says so.
+   */
+  async confirmPayment(driverId: string, bookingId: string): Promise<Booking> {
+    const booking = await this.#db
+      .selectFrom('bookings')
+      .select(BOOKING_COLUMNS)
+      .where('id', '=', bookingId)
+      .where('driver_id', '=', driverId)
+      .executeTakeFirst()
+    if (!booking) throw new BookingRefused(404, `You have no booking ${bookingId}`)
+    if (booking.payment_status !== 'requires_action' || !booking.payment_id || !this.#payments)
+      throw new BookingRefused(409, 'This booking waits for no payment confirmation')
+    if (!(await this.#heldOrAway(booking.payment_id))) {
+      await this.#giveUp(booking)
+      throw new BookingRefused(
+        402,
+        'Your bank did not confirm the payment, so the slot was not booked and nothing was charged. Try again or use another card.',
+      )
+    }
+    const result = await this.#db
+      .updateTable('bookings')
+      .set({ payment_status: null })
+      .where('id', '=', booking.id)
+      .where('payment_status', '=', 'requires_action')
+      .executeTakeFirst()
+    // The clock freed it meanwhile (the limit passed): the hold it gave up is not the driver's booking.
+    if (result.numUpdatedRows === 0n)
+      throw new BookingRefused(409, 'The payment was not confirmed in time: the slot is free again')
+    const held = { ...booking, payment_status: null }
+    await this.#changed(booking.listing_id)
+    return bookingView(held)
+  }
+
+  /** Whether the payment is held now; Stripe away is a 503 to try again (the booking keeps waiting). */
+  async #heldOrAway(paymentId: string): Promise<boolean> {
+    try {
+      return await this.#payments!.held(paymentId)
+    } catch {
+      throw new BookingRefused(503, 'The payment could not be checked just now: try again in a minute')
+    }
+  }
+
+  /** Gives up the authorisation of a booking waiting for authentication and frees its slot. */
+  async #giveUp(booking: { id: string; payment_id: string | null }): Promise<boolean> {
+    try {
+      if (booking.payment_id && this.#payments)
+        await this.#payments.release(booking.payment_id, `give-up-${booking.id}`)
+    } catch {
+      // Stripe away: the slot stays held until the clock's next try.
+      return false
+    }
+    const result = await this.#db
+      .deleteFrom('bookings')
+      .where('id', '=', booking.id)
+      .where('payment_status', '=', 'requires_action')
+      .executeTakeFirst()
+    return result.numDeletedRows > 0n
   }
 
   /**
@@ -324,6 +400,7 @@ export class Bookings {
       price_minor: priceMinor,
       captured_minor: 0,
       payment_id: null,
+      payment_status: null,
       created_at: this.#now(),
       settled_at: null,
     }
@@ -339,21 +416,30 @@ export class Bookings {
     }
   }
 
-  /** Holds the price on the card; a refused card frees the slot again. */
+  /**
+   * Holds the price on the card; a refused card frees the slot again. When the card's bank asks the
+   * driver to authenticate, the booking waits (`payment_status`) and the client secret is returned.
+   */
   async #authorise(
     row: { id: string; price_minor: number; starts_at: Date },
     paymentMethod: string,
     details: ListingDetails,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     try {
-      const { paymentId } = await this.#payments!.authorise({
+      const authorisation = await this.#payments!.authorise({
         amountMinor: row.price_minor,
         currency: this.#currency,
         paymentMethod,
         description: `Booking ${row.id} at ${details.name}, ${DateTime.fromJSDate(row.starts_at, { zone: details.time_zone }).toFormat('yyyy-LL-dd HH:mm')}`,
         idempotencyKey: `booking-${row.id}`,
       })
-      await this.#db.updateTable('bookings').set({ payment_id: paymentId }).where('id', '=', row.id).execute()
+      const waiting = authorisation.state === 'requires_action'
+      await this.#db
+        .updateTable('bookings')
+        .set({ payment_id: authorisation.paymentId, payment_status: waiting ? 'requires_action' : null })
+        .where('id', '=', row.id)
+        .execute()
+      return waiting ? authorisation.clientSecret : undefined
     } catch (error) {
       await this.#db.deleteFrom('bookings').where('id', '=', row.id).execute()
       if (error instanceof PaymentRefused) throw new BookingRefused(402, `Payment refused: ${error.message}`)
@@ -426,6 +512,8 @@ export class Bookings {
       .selectFrom('bookings')
       .select(BOOKING_COLUMNS)
       .where('listing_id', '=', listingId)
+      // A booking waiting for its driver's authentication is not the owner's yet.
+      .where('payment_status', 'is', null)
       .orderBy('starts_at')
       .execute()
     return rows.map(bookingView)
@@ -439,6 +527,7 @@ export class Bookings {
       .select(BOOKING_COLUMNS)
       .where('bookings.id', '=', bookingId)
       .where('listings.owner_id', '=', ownerId)
+      .where('bookings.payment_status', 'is', null)
       .executeTakeFirst()
     if (!booking) throw new BookingRefused(404, `None of your listings has a booking ${bookingId}`)
     const status: BookingStatus = accept ? 'CONFIRMED' : 'DECLINED'
@@ -462,6 +551,11 @@ export class Bookings {
       .where('driver_id', '=', driverId)
       .executeTakeFirst()
     if (!booking) throw new BookingRefused(404, `You have no booking ${bookingId}`)
+    if (booking.payment_status === 'requires_action') {
+      if (!(await this.#giveUp(booking)))
+        throw new BookingRefused(503, 'The payment could not be given up just now: try again in a minute')
+      return bookingView({ ...booking, status: 'CANCELLED', payment_status: null })
+    }
     return this.cancelBooking(booking)
   }
 
@@ -493,6 +587,14 @@ export class Bookings {
    */
   async tick(): Promise<void> {
     const now = this.#now()
+    const unconfirmed = await this.#db
+      .selectFrom('bookings')
+      .select(BOOKING_COLUMNS)
+      .where('payment_status', '=', 'requires_action')
+      .where('created_at', '<=', new Date(now.getTime() - PAYMENT_ACTION_LIMIT_MS))
+      .execute()
+    for (const booking of unconfirmed)
+      if (await this.#giveUp(booking)) await this.#changed(booking.listing_id)
     const unsettled = await this.#db
       .selectFrom('bookings')
       .select(BOOKING_COLUMNS)
@@ -505,6 +607,7 @@ export class Bookings {
       .select(BOOKING_COLUMNS)
       .where('status', '=', 'CONFIRMED')
       .where('ends_at', '<=', now)
+      .where('payment_status', 'is', null)
       .execute()
     for (const booking of ended)
       if (await this.#transition(booking, 'CONFIRMED', 'COMPLETED', booking.price_minor)) {
@@ -516,6 +619,7 @@ export class Bookings {
       .select(BOOKING_COLUMNS)
       .where('status', '=', 'PENDING')
       .where('starts_at', '<=', now)
+      .where('payment_status', 'is', null)
       .execute()
     for (const booking of unanswered)
       if (await this.#transition(booking, 'PENDING', 'DECLINED')) {
@@ -538,6 +642,7 @@ export class Bookings {
         .select(['starts_at', 'ends_at'])
         .where('listing_id', '=', listing.listing_id)
         .where('status', 'in', ['CONFIRMED', 'COMPLETED'])
+        .where('payment_status', 'is', null)
         .where('ends_at', '>', now)
         .where('starts_at', '<=', new Date(now.getTime() + RESERVED_LEAD_MS))
         .execute()

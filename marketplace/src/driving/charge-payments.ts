@@ -1,7 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Selectable } from 'kysely'
 import type { Booking } from '../bookings/booking.schema.ts'
-import { majorUnits, minorUnits, PaymentRefused, type PaymentProvider } from '../payments/payment-provider.ts'
+import {
+  majorUnits,
+  minorUnits,
+  PAYMENT_ACTION_LIMIT_MS,
+  PaymentRefused,
+  type PaymentProvider,
+} from '../payments/payment-provider.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type { Charge, PaymentState } from './charge.schema.ts'
 import { ChargeRefusal } from './charge-refusal.ts'
@@ -69,7 +75,8 @@ export class ChargePayments {
    * What pays for a charge about to start: the driver's paid booking of the listing now (at the
    * marketplace's own chargers: a listing is a Location), otherwise a hold on the card. Throws
    * ChargeRefusal 400 without a payment method, 402 when the card is declined. Without a payment provider
-   * the marketplace takes no card payment.
+   * the marketplace takes no card payment. When the card's bank asks the driver to authenticate, the
+   * columns say REQUIRES_ACTION and `clientSecret` is what Stripe.js needs for it.
    */
   async hold(charge: {
     readonly id: string
@@ -77,32 +84,34 @@ export class ChargePayments {
     readonly bookableLocation: string | undefined
     readonly paymentMethod: string | undefined
     readonly description: string
-  }): Promise<PaymentColumns> {
+  }): Promise<{ columns: PaymentColumns; clientSecret?: string }> {
     if (charge.bookableLocation !== undefined) {
       const booking = await this.#bookingNow(charge.memberId, charge.bookableLocation)
-      if (booking) return { ...UNPAID, payment_state: 'BOOKING', booking_id: booking.id }
+      if (booking) return { columns: { ...UNPAID, payment_state: 'BOOKING', booking_id: booking.id } }
     }
-    if (!this.#payments) return UNPAID
+    if (!this.#payments) return { columns: UNPAID }
     if (charge.paymentMethod === undefined)
       throw new ChargeRefusal(
         400,
         'payment_method: required: a charge is paid by card (an amount is held when it starts)',
       )
     try {
-      const { paymentId } = await this.#payments.authorise({
+      const authorisation = await this.#payments.authorise({
         amountMinor: this.#holdMinor,
         currency: this.#currency,
         paymentMethod: charge.paymentMethod,
         description: charge.description,
         idempotencyKey: `charge-${charge.id}`,
       })
-      return {
+      const waiting = authorisation.state === 'requires_action'
+      const columns: PaymentColumns = {
         ...UNPAID,
-        payment_state: 'AUTHORISED',
-        payment_id: paymentId,
+        payment_state: waiting ? 'REQUIRES_ACTION' : 'AUTHORISED',
+        payment_id: authorisation.paymentId,
         payment_currency: this.#currency,
         held_minor: this.#holdMinor,
       }
+      return waiting ? { columns, clientSecret: authorisation.clientSecret } : { columns }
     } catch (error) {
       if (!(error instanceof PaymentRefused)) throw error
       throw new ChargeRefusal(
@@ -145,6 +154,72 @@ export class ChargePayments {
     await this.#settled(chargeId, paidMinor > 0 ? 'CAPTURED' : 'RELEASED', paidMinor, costMinor - paidMinor)
   }
 
+  /**
+   * After the driver's authentication: true when the card holds the amount now (AUTHORISED: the start may
+   * go out); otherwise the PaymentIntent is given up and false.
+   */
+  async confirm(chargeId: string): Promise<boolean> {
+    const row = await this.#waiting(chargeId).executeTakeFirst()
+    if (!row?.payment_id || !this.#payments) return false
+    let held: boolean
+    try {
+      held = await this.#payments.held(row.payment_id)
+    } catch (error) {
+      this.#log.error(
+        { err: error, charge: chargeId },
+        'the payment provider did not answer: the charge waits',
+      )
+      throw new ChargeRefusal(502, 'The payment could not be checked just now: try again in a minute')
+    }
+    if (!held) {
+      await this.#giveUp(chargeId, row.payment_id)
+      return false
+    }
+    const result = await this.#db
+      .updateTable('charges')
+      .set({ payment_state: 'AUTHORISED', updated_at: new Date() })
+      .where('id', '=', chargeId)
+      .where('payment_state', '=', 'REQUIRES_ACTION')
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  /** Charges that waited for the driver's authentication longer than the limit, given up: their ids. */
+  async expire(): Promise<string[]> {
+    const late = await this.#waiting()
+      .where('created_at', '<=', new Date(this.#now().getTime() - PAYMENT_ACTION_LIMIT_MS))
+      .execute()
+    const given: string[] = []
+    for (const row of late)
+      if (row.payment_id && (await this.#giveUp(row.id, row.payment_id))) given.push(row.id)
+    return given
+  }
+
+  #waiting(chargeId?: string) {
+    const query = this.#db
+      .selectFrom('charges')
+      .select(['id', 'payment_id'])
+      .where('payment_state', '=', 'REQUIRES_ACTION')
+    return chargeId === undefined ? query : query.where('id', '=', chargeId)
+  }
+
+  /** Cancels a PaymentIntent still waiting for authentication: RELEASED; false while Stripe is away. */
+  async #giveUp(chargeId: string, paymentId: string): Promise<boolean> {
+    try {
+      await this.#payments!.release(paymentId, `charge-release-${chargeId}`)
+    } catch (error) {
+      this.#log.error({ err: error, charge: chargeId }, 'giving up an unconfirmed card payment failed')
+      return false
+    }
+    await this.#db
+      .updateTable('charges')
+      .set({ payment_state: 'RELEASED', paid_minor: 0, unpaid_minor: 0, updated_at: new Date() })
+      .where('id', '=', chargeId)
+      .where('payment_state', '=', 'REQUIRES_ACTION')
+      .execute()
+    return true
+  }
+
   /** Releases the hold of a charge that did not start; nothing when it holds nothing. */
   async release(chargeId: string): Promise<void> {
     const row = await this.#authorised(chargeId)
@@ -182,6 +257,7 @@ export class ChargePayments {
       (booking) =>
         booking.listing_id === listingId &&
         booking.status === 'CONFIRMED' &&
+        booking.payment === undefined &&
         booking.price > 0 &&
         Date.parse(booking.start) <= now &&
         now < Date.parse(booking.end),

@@ -54,13 +54,42 @@ export function chargeRoutes(
           summary:
             "Starts a charge at an EVSE of the network, paid by card (an amount held before the START_SESSION, the CDR's cost captured) or by the driver's booking there; through the hub, or in process at the marketplace's own chargers",
           body: ChargeRequest,
-          response: { 201: Charge, 400: Problem, 402: Problem, 404: Problem, 409: Problem, 502: Problem },
+          response: {
+            201: Charge,
+            202: Charge,
+            400: Problem,
+            402: Problem,
+            404: Problem,
+            409: Problem,
+            502: Problem,
+          },
         },
       },
       async (request, reply) => {
         const driver = await signedIn(request, reply)
         if (!driver) return reply
-        return refused(reply, async () => reply.code(201).send(await charges.start(driver.id, request.body)))
+        return refused(reply, async () => {
+          const charge = await charges.start(driver.id, request.body)
+          // 202: the card's bank asks the driver to authenticate before anything starts.
+          return reply.code(charge.payment?.client_secret ? 202 : 201).send(charge)
+        })
+      },
+    )
+
+    app.post(
+      '/charges/:id/payment/confirm',
+      {
+        schema: {
+          summary:
+            'Finishes a charge after the driver authenticated with their bank: the START_SESSION goes out once the card holds the amount, otherwise 402 and nothing is sent',
+          params: ChargeId,
+          response: { 200: Charge, 402: Problem, 404: Problem, 409: Problem, 502: Problem },
+        },
+      },
+      async (request, reply) => {
+        const driver = await signedIn(request, reply)
+        if (!driver) return reply
+        return refused(reply, () => charges.confirmPayment(driver.id, request.params.id))
       },
     )
 

@@ -31,13 +31,14 @@ export const ChargeStatus = Type.Union(
 export type ChargeStatus = 'REQUESTED' | 'ACCEPTED' | 'ACTIVE' | 'STOPPING' | 'COMPLETED' | 'FAILED'
 
 /**
+ * REQUIRES_ACTION (the card's bank asks the driver to authenticate first: no start sent yet),
  * AUTHORISED (an amount is held on the card), CAPTURED (the CDR's cost was taken), RELEASED (nothing
  * taken: the charge never started, or cost nothing), BOOKING (the driver's booked slot pays for it).
  */
 export const PaymentState = Type.Union(
-  ['AUTHORISED', 'CAPTURED', 'RELEASED', 'BOOKING'].map((s) => Type.Literal(s)),
+  ['REQUIRES_ACTION', 'AUTHORISED', 'CAPTURED', 'RELEASED', 'BOOKING'].map((s) => Type.Literal(s)),
 )
-export type PaymentState = 'AUTHORISED' | 'CAPTURED' | 'RELEASED' | 'BOOKING'
+export type PaymentState = 'REQUIRES_ACTION' | 'AUTHORISED' | 'CAPTURED' | 'RELEASED' | 'BOOKING'
 
 const Cost = Type.Object({
   currency: Type.String(),
@@ -67,6 +68,12 @@ export const Charge = Type.Object({
         Type.Number({ description: "The CDR's cost above the hold, which the card was not charged" }),
       ),
       booking_id: Type.Optional(Type.String({ description: 'The booking that pays for the charge' })),
+      client_secret: Type.Optional(
+        Type.String({
+          description:
+            "REQUIRES_ACTION, in the 202 only: the PaymentIntent's, for Stripe.js's handleNextAction before POST /api/charges/{id}/payment/confirm",
+        }),
+      ),
     }),
   ),
   /** The live Session, once the CPO sent it: energy, time and cost so far. */

@@ -107,9 +107,8 @@ export class Charges {
         409,
         `The charger at ${location.name ?? request.location_id} is not connected right now, so it cannot start: try again later`,
       )
-    const { token } = await this.#tokens.ofMember(memberId)
     const id = randomUUID()
-    const payment = await this.#payments.hold({
+    const { columns, clientSecret } = await this.#payments.hold({
       id,
       memberId,
       bookableLocation: own ? request.location_id : undefined,
@@ -130,18 +129,52 @@ export class Charges {
       session_id: null,
       created_at: now,
       updated_at: now,
-      ...payment,
+      ...columns,
     }
     await this.#db.insertInto('charges').values(row).execute()
+    if (clientSecret !== undefined) {
+      // The card's bank asks the driver to authenticate first: nothing goes to the charger before.
+      const waiting = (await this.one(memberId, row.id))!
+      return { ...waiting, payment: { ...waiting.payment!, client_secret: clientSecret } }
+    }
+    await this.#sendStart(row)
+    return (await this.one(memberId, row.id))!
+  }
+
+  /**
+   * After the driver authenticated with their bank: the START_SESSION goes out once the card holds the
+   * amount; otherwise the charge fails and 402 says so.
+   */
+  async confirmPayment(memberId: string, id: string): Promise<Charge> {
+    const row = await this.#row(memberId, id)
+    if (!row) throw new ChargeRefusal(404, `You have no charge ${id}`)
+    if (row.payment_state !== 'REQUIRES_ACTION')
+      throw new ChargeRefusal(409, 'This charge waits for no payment confirmation')
+    if (!(await this.#payments.confirm(id))) {
+      const reason = 'Your bank did not confirm the payment, so the charge was not started'
+      await this.#setStatus(id, ['REQUESTED'], 'FAILED', reason)
+      throw new ChargeRefusal(402, `${reason} and nothing was charged. Try again or use another card.`)
+    }
+    await this.#sendStart(row)
+    return (await this.one(memberId, id))!
+  }
+
+  /** Fails the charges whose payment waited for the driver's authentication too long (the booking clock). */
+  async expireUnconfirmed(): Promise<void> {
+    for (const id of await this.#payments.expire())
+      await this.#setStatus(id, ['REQUESTED'], 'FAILED', 'The payment was not confirmed in time')
+  }
+
+  async #sendStart(row: ChargeRow): Promise<void> {
+    const { token } = await this.#tokens.ofMember(row.member_id)
     await this.#command(row, 'START_SESSION', {
       token,
       location_id: row.location_id,
       evse_uid: row.evse_uid,
-      ...(request.connector_id !== undefined && { connector_id: request.connector_id }),
+      ...(row.connector_id !== null && { connector_id: row.connector_id }),
       // The CPO's Session carries it back: that is how a Session finds its charge.
       authorization_reference: row.id,
     })
-    return (await this.one(memberId, row.id))!
   }
 
   /** Asks the CPO to stop the charge's Session; throws ChargeRefusal when it cannot. */

@@ -1,4 +1,12 @@
 /**
+ * What an authorisation came to: the amount is held, or the card's bank asks the driver to authenticate
+ * (3-D Secure) first, which the app does with Stripe.js and `clientSecret` before `held` is asked again.
+ */
+export type Authorisation =
+  | { readonly paymentId: string; readonly state: 'held' }
+  | { readonly paymentId: string; readonly state: 'requires_action'; readonly clientSecret: string }
+
+/**
  * Card payments behind one interface: an amount is authorised when a driver books, and later either
  * captured (all of it, or less: a cancellation fee) or released.
  */
@@ -11,12 +19,20 @@ export interface PaymentProvider {
     readonly description: string
     /** Sent again after a failure, the same key never authorises twice. */
     readonly idempotencyKey: string
-  }): Promise<{ readonly paymentId: string }>
+  }): Promise<Authorisation>
+  /** Whether an authorisation that waited for the driver's authentication now holds the amount. */
+  held(paymentId: string): Promise<boolean>
   /** Takes `amountMinor` (at most what was authorised) and releases the rest. */
   capture(paymentId: string, amountMinor: number, idempotencyKey: string): Promise<void>
-  /** Releases the whole authorisation. */
+  /** Releases the whole authorisation (or gives up one still waiting for authentication). */
   release(paymentId: string, idempotencyKey: string): Promise<void>
 }
+
+/**
+ * How long a payment waits for the driver's authentication (3-D Secure) before it is given up and what
+ * it was for (a booking's slot, a charge) freed: longer than a bank's check takes.
+ */
+export const PAYMENT_ACTION_LIMIT_MS = 15 * 60_000
 
 /** The card was declined or the payment could not be authorised: the words say why. */
 export class PaymentRefused extends Error {}

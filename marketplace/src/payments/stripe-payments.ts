@@ -1,5 +1,5 @@
 import Stripe from 'stripe'
-import { PaymentRefused, type PaymentProvider } from './payment-provider.ts'
+import { PaymentRefused, type Authorisation, type PaymentProvider } from './payment-provider.ts'
 
 export interface StripeOptions {
   readonly secretKey: string
@@ -27,7 +27,7 @@ export class StripePayments implements PaymentProvider {
     })
   }
 
-  async authorise(request: Parameters<PaymentProvider['authorise']>[0]): Promise<{ paymentId: string }> {
+  async authorise(request: Parameters<PaymentProvider['authorise']>[0]): Promise<Authorisation> {
     try {
       const intent = await this.#stripe.paymentIntents.create(
         {
@@ -41,9 +41,12 @@ export class StripePayments implements PaymentProvider {
         },
         { idempotencyKey: request.idempotencyKey },
       )
+      // Strong Customer Authentication: the driver's bank confirms first (3-D Secure, in Stripe.js).
+      if (intent.status === 'requires_action' && intent.client_secret)
+        return { paymentId: intent.id, state: 'requires_action', clientSecret: intent.client_secret }
       if (intent.status !== 'requires_capture')
         throw new PaymentRefused(`The card was not authorised (payment status ${intent.status})`)
-      return { paymentId: intent.id }
+      return { paymentId: intent.id, state: 'held' }
     } catch (error) {
       if (
         error instanceof Stripe.errors.StripeCardError ||
@@ -52,6 +55,11 @@ export class StripePayments implements PaymentProvider {
         throw new PaymentRefused(error.message)
       throw error
     }
+  }
+
+  async held(paymentId: string): Promise<boolean> {
+    const intent = await this.#stripe.paymentIntents.retrieve(paymentId)
+    return intent.status === 'requires_capture'
   }
 
   async capture(paymentId: string, amountMinor: number, idempotencyKey: string): Promise<void> {

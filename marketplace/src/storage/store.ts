@@ -21,6 +21,7 @@ import * as networkBookings from './migrations/0055_network_bookings.ts'
 import * as reviewsOfBookings from './migrations/0056_reviews_of_bookings.ts'
 import * as favourites from './migrations/0060_favourites.ts'
 import * as accountChanges from './migrations/0064_account_changes.ts'
+import * as paymentActions from './migrations/0065_payment_actions.ts'
 import type { BookingStatus, BookingTerms, RoamingBooker } from '../bookings/booking.schema.ts'
 import type { Schedule } from '../bookings/schedule.schema.ts'
 import type { ListingDetails } from '../listings/listing.schema.ts'
@@ -226,6 +227,8 @@ export interface MarketplaceTables {
     price_minor: number
     captured_minor: number
     payment_id: string | null
+    /** 'requires_action' while the driver's bank waits for them to authenticate; null once held. */
+    payment_status: ColumnType<'requires_action' | null, 'requires_action' | null | undefined>
     created_at: Timestamp
     settled_at: Timestamp | null
   }
@@ -292,6 +295,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0056_reviews_of_bookings': reviewsOfBookings,
   '0060_favourites': favourites,
   '0064_account_changes': accountChanges,
+  '0065_payment_actions': paymentActions,
 }
 
 /** Opens PostgreSQL at `databaseUrl`, or PGlite in `dataDir` (`memory`: in memory), and migrates it. */
