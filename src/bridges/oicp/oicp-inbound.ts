@@ -102,6 +102,15 @@ const CODE_OF_RESULT: Record<CommandResponse['result'] | CommandResult['result']
   UNKNOWN_SESSION: OICP_CODES.sessionInvalid,
 }
 
+/** An EVSE the hub pushed to HBS for a represented CPO. */
+interface RepresentedEvse {
+  readonly owner: PartyRef
+  readonly locationId: string
+  readonly uid: string
+  readonly evseId: string
+  readonly capabilities: readonly string[]
+}
+
 export class OicpInbound {
   readonly #context: HubContext
   readonly #channel: OicpChannel
@@ -568,21 +577,9 @@ export class OicpInbound {
     correlationId: string,
     log: FastifyBaseLogger,
   ): Promise<Verdict> {
-    const bridge = await this.#connectedBridge()
-    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
-    const driver = remoteDriverOf(request.Identification)
-    if (!driver) return refused(OICP_CODES.dataError, NO_EVCO_ID('remote start'))
-    const evse = await this.#representedEvse(bridge.settings, request.EvseID)
-    if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
-    const problem = await ensureVirtualParty(
-      this.#context,
-      bridge.platformId,
-      'EMSP',
-      driver.emp,
-      `Hubject EMP ${oicpPartyId(driver.emp)}`,
-      correlationId,
-    )
-    if (problem) return refused(OICP_CODES.noValidContract, problem)
+    const target = await this.#empDriverAt(request, 'remote start', correlationId)
+    if ('ok' in target) return target
+    const { bridge, driver, evse } = target
     await rememberHbsSession(this.#context.db, {
       sessionId: request.SessionID,
       cpo: evse.owner,
@@ -615,28 +612,14 @@ export class OicpInbound {
     correlationId: string,
     log: FastifyBaseLogger,
   ): Promise<Verdict> {
-    const bridge = await this.#connectedBridge()
-    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
-    const driver = remoteDriverOf(request.Identification)
-    if (!driver) return refused(OICP_CODES.dataError, NO_EVCO_ID('reservation'))
-    const evse = await this.#representedEvse(bridge.settings, request.EvseID)
-    if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
-    if (!evse.capabilities.includes('RESERVABLE')) {
-      return refused(
-        OICP_CODES.serviceNotAvailable,
-        `EVSE ${request.EvseID} of ${partyKey(evse.owner)} cannot be reserved (no RESERVABLE capability)`,
-      )
-    }
-    const { emp } = driver
-    const problem = await ensureVirtualParty(
-      this.#context,
-      bridge.platformId,
-      'EMSP',
-      emp,
-      `Hubject EMP ${oicpPartyId(emp)}`,
-      correlationId,
+    const target = await this.#empDriverAt(request, 'reservation', correlationId, (evse) =>
+      evse.capabilities.includes('RESERVABLE')
+        ? undefined
+        : `EVSE ${request.EvseID} of ${partyKey(evse.owner)} cannot be reserved (no RESERVABLE capability)`,
     )
-    if (problem) return refused(OICP_CODES.noValidContract, problem)
+    if ('ok' in target) return target
+    const { bridge, driver, evse } = target
+    const { emp } = driver
     const id = request.SessionID
     await mapIdentifiers(this.#context.db, [
       {
@@ -664,6 +647,37 @@ export class OicpInbound {
       { name: 'RESERVE_NOW', command: { type: 'RESERVE_NOW', body } },
       responseUrl,
     )
+  }
+
+  /**
+   * An OICP EMP's driver at one of the EVSEs the hub represents, for a remote start or reservation: the
+   * bridge, the driver (EvcoID and EMP) and the EVSE, the EMP's virtual eMSP made sure of; or the refusal.
+   * `unfit` refuses an EVSE for this request (serviceNotAvailable) before any party is made.
+   */
+  async #empDriverAt(
+    request: { readonly Identification: InboundRemoteStart['Identification']; readonly EvseID: string },
+    what: string,
+    correlationId: string,
+    unfit: (evse: RepresentedEvse) => string | undefined = () => undefined,
+  ) {
+    const bridge = await this.#connectedBridge()
+    if (!bridge) return refused(OICP_CODES.serviceNotAvailable, 'the hub’s OICP bridge is switched off')
+    const driver = remoteDriverOf(request.Identification)
+    if (!driver) return refused(OICP_CODES.dataError, NO_EVCO_ID(what))
+    const evse = await this.#representedEvse(bridge.settings, request.EvseID)
+    if (!evse) return refused(OICP_CODES.unknownEvse, `the hub represents no EVSE ${request.EvseID}`)
+    const reason = unfit(evse)
+    if (reason) return refused(OICP_CODES.serviceNotAvailable, reason)
+    const problem = await ensureVirtualParty(
+      this.#context,
+      bridge.platformId,
+      'EMSP',
+      driver.emp,
+      `Hubject EMP ${oicpPartyId(driver.emp)}`,
+      correlationId,
+    )
+    if (problem) return refused(OICP_CODES.noValidContract, problem)
+    return { bridge, driver, evse }
   }
 
   /** The end of a reservation HBS made through the hub: CANCEL_RESERVATION from the same virtual eMSP. */
@@ -797,7 +811,7 @@ export class OicpInbound {
   }
 
   /** The EVSE of a represented CPO that HBS knows by this EvseID (the identifier map of the pushes). */
-  async #representedEvse(settings: OicpBridgeSettings, evseId: string) {
+  async #representedEvse(settings: OicpBridgeSettings, evseId: string): Promise<RepresentedEvse | undefined> {
     const iso = isoEvseId(evseId)
     if (!iso) return undefined
     const ref = (await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', [iso])).get(iso)
