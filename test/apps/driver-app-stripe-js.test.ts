@@ -232,6 +232,17 @@ describe.skipIf(!browserAvailable()).each(STORE_VARIANTS)(
       await pay.click()
       await page.getByRole('status').getByText('Your bank asks you to confirm this payment.').waitFor()
       expect(await seriousAccessibilityViolations(page)).toEqual([])
+      // Meanwhile the booking is listed as waiting for the bank, not as confirmed.
+      const list = await page.context().newPage()
+      try {
+        await list.goto(`${running.marketplaceUrl}/app/bookings`)
+        await list
+          .getByTestId('booking')
+          .getByText('Waiting for your bank to confirm the payment', { exact: true })
+          .waitFor()
+      } finally {
+        await list.close()
+      }
       openGate()
       await page.getByText('Booked. It is in your bookings.').waitFor()
       const held = [...stripe.intents.values()].slice(before + 1)

@@ -387,7 +387,11 @@ export function BookingsPage(props: {
             <li key={booking.id} data-testid="booking">
               <strong>{found ? (found.name ?? found.id) : STRINGS.bookings.unnamed}</strong>
               <span>{slotWords(booking.start, booking.end, found?.time_zone)}</span>
-              <span>{STRINGS.bookings.status[booking.status] ?? booking.status}</span>
+              <span>
+                {booking.payment?.status === 'requires_action'
+                  ? STRINGS.bookings.waitingForBank
+                  : (STRINGS.bookings.status[booking.status] ?? booking.status)}
+              </span>
               <span>
                 {booking.status === 'CANCELLED' || booking.status === 'COMPLETED'
                   ? STRINGS.bookings.paid(money(booking.charged, booking.currency))

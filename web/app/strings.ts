@@ -208,6 +208,8 @@ export const STRINGS = {
       CANCELLED: 'Cancelled',
       COMPLETED: 'Done',
     } as Record<string, string>,
+    /** A booking kept for 15 minutes while the card's bank asks the driver to confirm (3-D Secure). */
+    waitingForBank: 'Waiting for your bank to confirm the payment',
     paid: (amount: string) => `Charged: ${amount}`,
     price: (amount: string) => `Price: ${amount}`,
     cancel: 'Cancel…',
