@@ -106,6 +106,16 @@ export async function mappedOfKind(
   }))
 }
 
+/** The OCPI object one foreign id stands for, if the map holds it. */
+export async function ocpiObjectOf(
+  db: Db,
+  protocol: string,
+  kind: string,
+  foreignId: string,
+): Promise<OcpiObjectRef | undefined> {
+  return (await ocpiObjectsOf(db, protocol, kind, [foreignId])).get(foreignId)
+}
+
 /** The OCPI objects the given foreign ids stand for, by foreign id. */
 export async function ocpiObjectsOf(
   db: Db,

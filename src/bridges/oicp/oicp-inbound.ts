@@ -44,7 +44,7 @@ import {
 } from '../../partners/oicp/oicp-ids.ts'
 import { OICP, readSettings, type OicpBridgeSettings } from '../../partners/oicp/oicp-settings.ts'
 import type { HubAnswer, MessageSource } from '../../routing/hub-answer.ts'
-import { mapIdentifiers, ocpiObjectsOf, readBridge } from '../../storage/bridges.store.ts'
+import { mapIdentifiers, ocpiObjectOf, readBridge } from '../../storage/bridges.store.ts'
 import { findObjectsById } from '../../storage/owned-objects.store.ts'
 
 /**
@@ -217,7 +217,7 @@ export class OicpInbound {
       }
     }
     const id = request.SessionID
-    const started = (await ocpiObjectsOf(this.#context.db, OICP, AUTHORIZED_START_KIND.foreign, [id])).get(id)
+    const started = await ocpiObjectOf(this.#context.db, OICP, AUTHORIZED_START_KIND.foreign, id)
     if (!started) {
       return { verdict: refused(OICP_CODES.sessionInvalid, `no eMSP of the hub authorized a session ${id}`) }
     }
@@ -537,8 +537,8 @@ export class OicpInbound {
   async #bridgedSession(id: string) {
     const db = this.#context.db
     const [session, sessionEvse] = await Promise.all([
-      ocpiObjectsOf(db, OICP, SESSION_KIND.foreign, [id]).then((found) => found.get(id)),
-      ocpiObjectsOf(db, OICP, SESSION_EVSE_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectOf(db, OICP, SESSION_KIND.foreign, id),
+      ocpiObjectOf(db, OICP, SESSION_EVSE_KIND.foreign, id),
     ])
     const emsp = session && (await sessionCounterpart(db, session.owner, id))
     if (!session || !sessionEvse || !emsp) {
@@ -566,7 +566,7 @@ export class OicpInbound {
   async #locationOf(evseId: string | undefined): Promise<LocationReferences | undefined> {
     const iso = evseId === undefined ? undefined : isoEvseId(evseId)
     if (!iso) return undefined
-    const ref = (await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', [iso])).get(iso)
+    const ref = await ocpiObjectOf(this.#context.db, OICP, 'EvseID', iso)
     if (!ref) return undefined
     const [location_id, evseUid] = ref.id.split('/') as [string, string]
     return { location_id, evse_uids: [evseUid] }
@@ -691,8 +691,8 @@ export class OicpInbound {
     const db = this.#context.db
     const id = request.SessionID
     const [reserved, emp] = await Promise.all([
-      ocpiObjectsOf(db, OICP, INBOUND_RESERVATION_KIND.foreign, [id]).then((found) => found.get(id)),
-      ocpiObjectsOf(db, OICP, INBOUND_RESERVATION_EMP_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectOf(db, OICP, INBOUND_RESERVATION_KIND.foreign, id),
+      ocpiObjectOf(db, OICP, INBOUND_RESERVATION_EMP_KIND.foreign, id),
     ])
     if (!reserved || !emp || reserved.id !== `${id}/${isoEvseId(request.EvseID) ?? request.EvseID}`) {
       return refused(
@@ -721,9 +721,9 @@ export class OicpInbound {
     const db = this.#context.db
     const id = request.SessionID
     const [started, emp, session] = await Promise.all([
-      ocpiObjectsOf(db, OICP, INBOUND_START_KIND.foreign, [id]).then((found) => found.get(id)),
-      ocpiObjectsOf(db, OICP, INBOUND_EMP_KIND.foreign, [id]).then((found) => found.get(id)),
-      ocpiObjectsOf(db, OICP, INBOUND_SESSION_KIND.foreign, [id]).then((found) => found.get(id)),
+      ocpiObjectOf(db, OICP, INBOUND_START_KIND.foreign, id),
+      ocpiObjectOf(db, OICP, INBOUND_EMP_KIND.foreign, id),
+      ocpiObjectOf(db, OICP, INBOUND_SESSION_KIND.foreign, id),
     ])
     if (!started || !emp || started.id !== `${id}/${isoEvseId(request.EvseID) ?? request.EvseID}`) {
       return refused(
@@ -814,7 +814,7 @@ export class OicpInbound {
   async #representedEvse(settings: OicpBridgeSettings, evseId: string): Promise<RepresentedEvse | undefined> {
     const iso = isoEvseId(evseId)
     if (!iso) return undefined
-    const ref = (await ocpiObjectsOf(this.#context.db, OICP, 'EvseID', [iso])).get(iso)
+    const ref = await ocpiObjectOf(this.#context.db, OICP, 'EvseID', iso)
     if (!ref || !settings.represented_cpos.some((cpo) => sameParty(cpo, ref.owner))) return undefined
     const [locationId, evseUid] = ref.id.split('/') as [string, string]
     const [location] = await findObjectsById(

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import {
   foreignIdsOf,
   mapIdentifiers,
-  ocpiObjectsOf,
+  ocpiObjectOf,
   recordCommandResult,
   takeCommandResults,
 } from '../../storage/bridges.store.ts'
@@ -215,12 +215,10 @@ export async function receiveForVirtualEmsp(
       : undefined
   const reference = fields.authorization_reference ?? paired
   if (typeof reference !== 'string') return undefined
-  const started = (await ocpiObjectsOf(db, OICP, INBOUND_START_KIND.foreign, [reference])).get(reference)
+  const started = await ocpiObjectOf(db, OICP, INBOUND_START_KIND.foreign, reference)
   if (!started || !sameParty(started.owner, message.from) || operatorId === undefined) return undefined
   const evseId = started.id.slice(started.id.indexOf('/') + 1)
-  const empSession = (await ocpiObjectsOf(db, OICP, EMP_PARTNER_SESSION_KIND.foreign, [reference])).get(
-    reference,
-  )
+  const empSession = await ocpiObjectOf(db, OICP, EMP_PARTNER_SESSION_KIND.foreign, reference)
   const echo = {
     SessionID: reference,
     ...(empSession ? { EMPPartnerSessionID: empSession.id.slice(empSession.id.indexOf('/') + 1) } : {}),

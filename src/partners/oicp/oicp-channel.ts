@@ -16,6 +16,7 @@ import type { Evse, Location } from '../../modules/locations/locations.schema.ts
 import {
   foreignIdsOf,
   mapIdentifiers,
+  ocpiObjectOf,
   ocpiObjectsOf,
   readBridge,
   recordRefusals,
@@ -300,8 +301,8 @@ export class OicpChannel implements PartnerChannel {
       const db = this.#options.db
       const sessionId = body.session_id
       const [session, evse] = [
-        (await ocpiObjectsOf(db, OICP, SESSION_KIND.foreign, [sessionId])).get(sessionId),
-        (await ocpiObjectsOf(db, OICP, SESSION_EVSE_KIND.foreign, [sessionId])).get(sessionId),
+        await ocpiObjectOf(db, OICP, SESSION_KIND.foreign, sessionId),
+        await ocpiObjectOf(db, OICP, SESSION_EVSE_KIND.foreign, sessionId),
       ]
       if (!session || !evse || !ownedBy(session, owner)) {
         return this.#commandResponse({ result: 'UNKNOWN_SESSION', timeout: 0 })
@@ -371,7 +372,7 @@ export class OicpChannel implements PartnerChannel {
       const evse =
         sessionId === undefined
           ? undefined
-          : (await ocpiObjectsOf(db, OICP, RESERVATION_EVSE_KIND.foreign, [sessionId])).get(sessionId)
+          : await ocpiObjectOf(db, OICP, RESERVATION_EVSE_KIND.foreign, sessionId)
       if (sessionId === undefined || !evse || !ownedBy(evse, owner)) {
         const reason = `${partyKey(owner)} holds no reservation ${body.reservation_id} of ${partyKey(message.from)} through Hubject`
         return this.#commandResponse({ result: 'REJECTED', timeout: 0, message: [displayText(reason)] })
