@@ -376,7 +376,6 @@ export class OicpBridge {
     try {
       const locked = await run
       if (!locked) throw pullUnderWay()
-      await this.#revive(log)
       return locked.result
     } catch (error) {
       if (error instanceof BridgeProblem && error.kind === 'busy') throw error
@@ -391,7 +390,9 @@ export class OicpBridge {
   /**
    * HBS answered a pull: a bridge the delivery worker marked OFFLINE (HBS stopped answering its pushes) is
    * CONNECTED again and its queue goes out in order. The still-alive check cannot tell, for the bridge has
-   * no versions endpoint: the pull, timed or asked for by the operator, is its probe.
+   * no versions endpoint: the pull, timed or asked for by the operator, is its probe. Its first answer is
+   * enough, so that a later step of the pull that fails (an answer the hub cannot use) does not keep the
+   * bridge's queue waiting.
    */
   async #revive(log: FastifyBaseLogger): Promise<void> {
     const platform = await this.#platform()
@@ -420,6 +421,7 @@ export class OicpBridge {
     const startedAt = new Date()
     const lastCall = bridge.last_pull_at ?? undefined
     const records = await this.#pullEvseData(settings, lastCall, correlationId, receiverTokenHash)
+    await this.#revive(log)
     const statuses = await this.#pullEvseStatus(settings, correlationId, receiverTokenHash)
 
     const refusals: Omit<NewRefusal, 'protocol' | 'correlationId'>[] = []

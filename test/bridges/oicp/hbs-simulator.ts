@@ -134,6 +134,8 @@ export class HbsSimulator {
   readonly #cdrSessions = new Set<string>()
   /** While true every call is answered 503: HBS is down. */
   unavailable = false
+  /** Calls whose path starts with one of these are answered 503: one of HBS's services is down. */
+  unavailableServices: string[] = []
   readonly #server: Server
   readonly #operations: Operation[]
   /** The sub-operators the hub operator bundles at Hubject: only their EvseIDs may be pushed. */
@@ -244,8 +246,9 @@ export class HbsSimulator {
     const chunks: Buffer[] = []
     for await (const chunk of request) chunks.push(chunk as Buffer)
     const url = new URL(request.url ?? '/', this.url)
-    if (this.unavailable) return this.#send(response, 503, { message: 'HBS is down' })
     const path = decodeURIComponent(url.pathname)
+    if (this.unavailable || this.unavailableServices.some((service) => path.startsWith(service)))
+      return this.#send(response, 503, { message: 'HBS is down' })
     const operation = this.#operations.find((candidate) => candidate.pattern.test(path))
     if (request.method !== 'POST' || !operation) {
       this.violations.push(`${request.method} ${path}: no such OICP operation`)

@@ -111,12 +111,22 @@ for (const engine of STORE_VARIANTS) {
       expect(hbs.violations).toEqual([])
     }
 
-    it('comes back by itself when HBS answers the timed pull again, and sends what was queued in order', async () => {
+    it('comes back by itself when HBS answers the timed pull again, even if a later step of that pull fails, and sends what was queued in order', async () => {
       const side = await bridgedHub(1)
       await changesWhileHbsIsDown(side, 'T1', 'T2')
+      // HBS answers again, but its status pull service is still down: every pull fails after its first call.
+      hbs.unavailableServices = ['/evsepull/v21/']
       hbs.unavailable = false
-      await eventually(async () => expect((await side.bridge()).status).toBe('CONNECTED'), 20_000)
-      await expectDrained(side.bridge, 'T1', 'T2')
+      try {
+        await eventually(async () => {
+          const view = await side.bridge()
+          expect(view.status, `last pull error: ${view.health.last_sync_error}`).toBe('CONNECTED')
+        }, 20_000)
+        await expectDrained(side.bridge, 'T1', 'T2')
+        expect((await side.bridge()).health.last_sync_error).toContain('/evsepull/v21/')
+      } finally {
+        hbs.unavailableServices = []
+      }
     })
 
     it('comes back when the operator syncs and HBS answers; a sync while HBS is still down leaves it OFFLINE', async () => {
