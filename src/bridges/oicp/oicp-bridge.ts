@@ -467,7 +467,9 @@ export class OicpBridge {
     const source = this.#source(platform.id, correlationId, log)
     const virtualCpos = source.requester.parties.filter((party) => party.role === 'CPO')
     const now = new Date()
-    // Prices first, so that the Locations that name them reach the eMSPs after them.
+    // Prices first, so that the Locations that name them reach the eMSPs after them. HBS failing them
+    // holds back no EVSE: the Tariffs published stay, and the EVSEs keep the ones they named.
+    let pricingError: string | undefined
     const pricing = await this.#pullPricing(
       settings,
       virtualCpos,
@@ -475,8 +477,13 @@ export class OicpBridge {
       receiverTokenHash,
       refusals,
       now,
-    )
-    const tariffs = await this.#publishTariffs(source, virtualCpos, pricing.tariffs)
+    ).catch(async (error: unknown) => {
+      if (!(error instanceof BridgeProblem) || error.kind !== 'hbs') throw error
+      pricingError = `pricing not pulled, the Tariffs published before are kept: ${error.message}`
+      log.warn({ err: error }, `OICP bridge: ${pricingError}`)
+      return { tariffs: undefined, tariffIds: await this.#heldTariffIds(virtualCpos) }
+    })
+    const tariffs = pricing.tariffs ? await this.#publishTariffs(source, virtualCpos, pricing.tariffs) : 0
     let locations = 0
     for (const { party, records: operatorRecords } of byOperator.values()) {
       if (!operators.some((operator) => sameParty(operator, party))) continue
@@ -496,13 +503,15 @@ export class OicpBridge {
       statuses,
       new Set(records.map((record) => record.EvseID.toUpperCase())),
     )
-    await this.#publishTariffIds(source, virtualCpos, pricing.tariffIds, now)
-    await this.#deleteWithdrawnTariffs(source, virtualCpos, pricing.tariffs)
+    if (pricing.tariffs) {
+      await this.#publishTariffIds(source, virtualCpos, pricing.tariffIds, now)
+      await this.#deleteWithdrawnTariffs(source, virtualCpos, pricing.tariffs)
+    }
     await recordRefusals(
       this.#context.db,
       refusals.map((r) => ({ ...r, protocol: OICP, correlationId })),
     )
-    await recordSync(this.#context.db, OICP, { error: null, pulledAt: startedAt })
+    await recordSync(this.#context.db, OICP, { error: pricingError ?? null, pulledAt: startedAt })
     return {
       evses: records.length,
       locations,
@@ -724,6 +733,25 @@ export class OicpBridge {
       }
     }
     return { tariffs, tariffIds }
+  }
+
+  /**
+   * Per EvseID, the Tariffs the hub's copy of a virtual CPO's EVSE names: what its EVSEs published again
+   * keep when the pricing could not be pulled.
+   */
+  async #heldTariffIds(virtualCpos: readonly PartyRef[]): Promise<Map<string, string[]>> {
+    const tariffIds = new Map<string, string[]>()
+    if (virtualCpos.length === 0) return tariffIds
+    const locations: Location[] = await allObjectsOf(this.#context.db, {
+      module: 'locations',
+      owners: virtualCpos,
+    })
+    for (const evse of locations.flatMap((location) => location.evses ?? [])) {
+      if (!evse.evse_id) continue
+      const named = evse.connectors.flatMap((connector) => connector.tariff_ids ?? [])
+      tariffIds.set(evse.evse_id.toUpperCase(), [...new Set(named)])
+    }
+    return tariffIds
   }
 
   /** The virtual CPOs' Tariffs that are new or changed (last_updated aside), PUT like a CPO's. */
