@@ -272,7 +272,10 @@ export class OicpBridge {
         `${partyKey(provider)} is already an eMSP of another platform: the hub provider id must be the bridge's own`,
       )
     }
-    const status = settings.enabled ? 'CONNECTED' : 'SUSPENDED'
+    const enabledStatus = settings.enabled ? 'CONNECTED' : 'SUSPENDED'
+    // An OFFLINE bridge that stays enabled is brought back below, like one HBS answers again, so that its
+    // waiting messages go out now with fresh attempts instead of at their old retry time.
+    let wasOffline = false
     const retired = this.#context.directory
       .partiesOf(platformId)
       .filter(
@@ -281,6 +284,8 @@ export class OicpBridge {
       )
     await this.#context.directory.write(async (tx) => {
       const platform = await tx.lockPlatform(platformId)
+      wasOffline = settings.enabled && platform?.status === 'OFFLINE'
+      const status = wasOffline ? 'OFFLINE' : enabledStatus
       const before = platform ? await tx.partiesOf(platformId) : []
       // tokens SENDER: a represented CPO's authorization of a token no eMSP shared goes to HBS.
       // tariffs RECEIVER: the represented CPOs' Tariffs become OICP pricing products.
@@ -324,6 +329,12 @@ export class OicpBridge {
       await queueClientInfoChanges(tx, this.#context.hub, platformId, before, correlationId)
     })
     this.#context.delivery.wake()
+    if (wasOffline) {
+      await this.#revive(
+        this.#context.log.child({ correlationId }),
+        'OICP bridge: reconfigured while OFFLINE: the bridge is CONNECTED and its queued messages are sent',
+      )
+    }
     if (retired.length > 0) {
       // Its EVSEs' statuses at HBS must no longer touch what is now the directly connected party's.
       for (const party of retired) await unmapOwner(this.#context.db, OICP, 'EvseID', party)
@@ -392,9 +403,12 @@ export class OicpBridge {
    * CONNECTED again and its queue goes out in order. The still-alive check cannot tell, for the bridge has
    * no versions endpoint: the pull, timed or asked for by the operator, is its probe. Its first answer is
    * enough, so that a later step of the pull that fails (an answer the hub cannot use) does not keep the
-   * bridge's queue waiting.
+   * bridge's queue waiting. The operator's reconfiguration of an enabled bridge brings it back the same way.
    */
-  async #revive(log: FastifyBaseLogger): Promise<void> {
+  async #revive(
+    log: FastifyBaseLogger,
+    why = 'OICP bridge: HBS answers again: the bridge is CONNECTED and its queued messages are sent',
+  ): Promise<void> {
     const platform = await this.#platform()
     if (platform.status !== 'OFFLINE') return
     const queued = await markReceiverOnline(
@@ -404,10 +418,7 @@ export class OicpBridge {
       platform.id,
     )
     if (queued === undefined) return
-    log.info(
-      { platformId: platform.id, from: 'OFFLINE', to: 'CONNECTED' },
-      'OICP bridge: HBS answers again: the bridge is CONNECTED and its queued messages are sent',
-    )
+    log.info({ platformId: platform.id, from: 'OFFLINE', to: 'CONNECTED' }, why)
     this.#context.delivery.wake()
   }
 
@@ -456,7 +467,9 @@ export class OicpBridge {
     const source = this.#source(platform.id, correlationId, log)
     const virtualCpos = source.requester.parties.filter((party) => party.role === 'CPO')
     const now = new Date()
-    // Prices first, so that the Locations that name them reach the eMSPs after them.
+    // Prices first, so that the Locations that name them reach the eMSPs after them. HBS failing them
+    // holds back no EVSE: the Tariffs published stay, and the EVSEs keep the ones they named.
+    let pricingError: string | undefined
     const pricing = await this.#pullPricing(
       settings,
       virtualCpos,
@@ -464,8 +477,13 @@ export class OicpBridge {
       receiverTokenHash,
       refusals,
       now,
-    )
-    const tariffs = await this.#publishTariffs(source, virtualCpos, pricing.tariffs)
+    ).catch(async (error: unknown) => {
+      if (!(error instanceof BridgeProblem) || error.kind !== 'hbs') throw error
+      pricingError = `pricing not pulled, the Tariffs published before are kept: ${error.message}`
+      log.warn({ err: error }, `OICP bridge: ${pricingError}`)
+      return { tariffs: undefined, tariffIds: await this.#heldTariffIds(virtualCpos) }
+    })
+    const tariffs = pricing.tariffs ? await this.#publishTariffs(source, virtualCpos, pricing.tariffs) : 0
     let locations = 0
     for (const { party, records: operatorRecords } of byOperator.values()) {
       if (!operators.some((operator) => sameParty(operator, party))) continue
@@ -485,13 +503,15 @@ export class OicpBridge {
       statuses,
       new Set(records.map((record) => record.EvseID.toUpperCase())),
     )
-    await this.#publishTariffIds(source, virtualCpos, pricing.tariffIds, now)
-    await this.#deleteWithdrawnTariffs(source, virtualCpos, pricing.tariffs)
+    if (pricing.tariffs) {
+      await this.#publishTariffIds(source, virtualCpos, pricing.tariffIds, now)
+      await this.#deleteWithdrawnTariffs(source, virtualCpos, pricing.tariffs)
+    }
     await recordRefusals(
       this.#context.db,
       refusals.map((r) => ({ ...r, protocol: OICP, correlationId })),
     )
-    await recordSync(this.#context.db, OICP, { error: null, pulledAt: startedAt })
+    await recordSync(this.#context.db, OICP, { error: pricingError ?? null, pulledAt: startedAt })
     return {
       evses: records.length,
       locations,
@@ -713,6 +733,25 @@ export class OicpBridge {
       }
     }
     return { tariffs, tariffIds }
+  }
+
+  /**
+   * Per EvseID, the Tariffs the hub's copy of a virtual CPO's EVSE names: what its EVSEs published again
+   * keep when the pricing could not be pulled.
+   */
+  async #heldTariffIds(virtualCpos: readonly PartyRef[]): Promise<Map<string, string[]>> {
+    const tariffIds = new Map<string, string[]>()
+    if (virtualCpos.length === 0) return tariffIds
+    const locations: Location[] = await allObjectsOf(this.#context.db, {
+      module: 'locations',
+      owners: virtualCpos,
+    })
+    for (const evse of locations.flatMap((location) => location.evses ?? [])) {
+      if (!evse.evse_id) continue
+      const named = evse.connectors.flatMap((connector) => connector.tariff_ids ?? [])
+      tariffIds.set(evse.evse_id.toUpperCase(), [...new Set(named)])
+    }
+    return tariffIds
   }
 
   /** The virtual CPOs' Tariffs that are new or changed (last_updated aside), PUT like a CPO's. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { PartyDirectory, StillAliveCandidate } from '../../directory/party-directory.ts'
 import { OcpiStatus } from '../../core/status-codes.ts'
-import { resumeReceiver } from '../../delivery/outbox.ts'
+import { announceLiveStatus, changeLiveStatus } from '../../delivery/receiver-offline.ts'
 import type { HubContext } from '../../hub-context.ts'
 import { rulesOf } from '../../partners/ocpi/version-rules.ts'
 import { pruneCallbacks } from '../../routing/async-callbacks.ts'
@@ -135,29 +135,21 @@ export class StillAliveCheck {
       // It called the hub while the probe failed: it is not gone.
       if (!reachable && platform.last_seen_at && platform.last_seen_at >= silentSince) return 0
       if (platform.status !== status) {
-        await tx.updatePlatform(platform.id, {
-          status,
-          ...(probed && reachable ? { last_seen_at: new Date() } : {}),
-        })
         this.#log.info(
           { platformId: platform.id, from: platform.status, to: status },
           'partner connection status changed',
         )
-        if (status === 'CONNECTED') await resumeReceiver(tx.db, platform.id)
         statusChanged = true
-      } else if (probed && reachable) {
-        await tx.recordLastSeen(platform.id, new Date())
+        return changeLiveStatus(tx, this.#context.hub, platform.id, status, {
+          correlationId,
+          ...(probed && reachable ? { seenAt: new Date() } : {}),
+        })
       }
+      if (probed && reachable) await tx.recordLastSeen(platform.id, new Date())
       return setLiveStatus(tx, this.#context.hub, platform.id, status, correlationId)
     })
-    if (statusChanged) this.#announce(candidate.id, status)
+    if (statusChanged) announceLiveStatus(this.#context.events, candidate.id, status)
     return queued
-  }
-
-  #announce(platformId: string, status: 'CONNECTED' | 'OFFLINE'): void {
-    const events = this.#context.events
-    if (status === 'CONNECTED') events.emit('party.connected', { platformId, reason: 'answered_again' })
-    else events.emit('party.disconnected', { platformId, status, reason: 'stopped_answering' })
   }
 
   /** GET of the partner's versions endpoint with the hub's token: OCPI 1000 means it is alive. */
