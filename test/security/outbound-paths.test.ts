@@ -9,6 +9,7 @@ import { aTerminal } from '../fixtures/payments.ts'
 import { aSession } from '../fixtures/sessions.ts'
 import { aTariff } from '../fixtures/tariffs.ts'
 import { aToken } from '../fixtures/tokens.ts'
+import { allSettledOrThrow } from '../support/concurrently.ts'
 import type { RecordedRequest } from '../support/fake-platform.ts'
 import {
   connectParty,
@@ -700,9 +701,10 @@ for (const engine of STORE_VARIANTS) {
         const before = await storedState()
         const sent = new Set<string>()
         let total = 0
-        for (const target of paramNames) {
-          for (const [segment, what] of ILLEGAL_SEGMENTS) {
-            for (const routed of [true, false]) {
+        // Refused at the edge, so independent of each other: sent all at once, each answer checked.
+        const refusals = paramNames.flatMap((target) =>
+          ILLEGAL_SEGMENTS.flatMap(([segment, what]) =>
+            [true, false].map(async (routed) => {
               const path = pattern
                 .replace('/ocpi/2.3.0', '')
                 .replace(/:([a-z_]+)/g, (_, name: string) => (name === target ? segment : plain(name)))
@@ -720,9 +722,10 @@ for (const engine of STORE_VARIANTS) {
               })
               expect(answer.body?.status_message, context).toMatch(new RegExp(`^${target}: `))
               total += 1
-            }
-          }
-        }
+            }),
+          ),
+        )
+        await allSettledOrThrow(refusals)
         expect(total).toBe(paramNames.length * ILLEGAL_SEGMENTS.length * 2)
         await new Promise((resolve) => setTimeout(resolve, QUIET_MS))
         expect(
@@ -746,7 +749,8 @@ for (const engine of STORE_VARIANTS) {
       async (_, passage) => {
         const sent = new Set<string>()
         const expected: { name: Name; correlationId: string; id: string }[] = []
-        for (const id of passage.ids ?? UNUSUAL_IDS) {
+        // Each id is an object of its own: the ids go concurrently, the requests of one id in order.
+        const sendAll = async (id: string) => {
           const modes = passage.open ? (['to', 'open'] as const) : (['to'] as const)
           for (const mode of modes) {
             const correlationId = `legal-${++correlationSeq}`
@@ -764,6 +768,7 @@ for (const engine of STORE_VARIANTS) {
             for (const name of receivers) expected.push({ name, correlationId, id })
           }
         }
+        await allSettledOrThrow((passage.ids ?? UNUSUAL_IDS).map(sendAll))
         for (const { name, correlationId, id } of expected) {
           const [request] = await eventually(() => {
             const found = party(name).platform.received.filter(
