@@ -98,8 +98,25 @@ interface PushItem<Record> {
 /** What every item of one message's pushes shares. */
 type PushContext = Omit<PushItem<unknown>, 'record' | 'owner' | 'ocpiId'>
 
-/** The outcome of one push call: accepted, or the outcome the messages it carried get. */
-type PushOutcome = { readonly ok: true } | { readonly ok: false; readonly outcome: PartnerOutcome }
+/**
+ * The outcome of one push call: accepted, or the outcome the messages it carried get, with HBS's status
+ * code when HBS refused it in an eRoamingAcknowledgement.
+ */
+type PushOutcome =
+  { readonly ok: true } | { readonly ok: false; readonly outcome: PartnerOutcome; readonly hbsCode?: string }
+
+/** A push call of some items as one ActionType. */
+type PushAs<Record> = (action: ActionType, items: readonly PushItem<Record>[]) => Promise<PushOutcome>
+
+/**
+ * An EVSE's pricing to push: the Tariffs its connectors name, turned into the products HBS holds only when
+ * the call is made, so that whichever of a Location and a Tariff comes second assigns the product.
+ */
+interface EvsePricingRequest {
+  readonly EvseID: string
+  /** Upper case; none for a REMOVED or withdrawn EVSE, which loses its assignment. */
+  readonly tariffIds: readonly string[]
+}
 
 /** The EMP → HBS remote operations, by the hub provider's ProviderID (encoded). */
 const REMOTE_PATHS = {
@@ -150,7 +167,7 @@ export class OicpChannel implements PartnerChannel {
   readonly #data: SerialBatcher<PushItem<EvseDataRecord>, PushOutcome>
   readonly #status: SerialBatcher<PushItem<EvseStatusRecord>, PushOutcome>
   readonly #products: SerialBatcher<PushItem<PricingProductDataRecord>, PushOutcome>
-  readonly #evsePricing: SerialBatcher<PushItem<EvsePricingRecord>, PushOutcome>
+  readonly #evsePricing: SerialBatcher<PushItem<EvsePricingRequest>, PushOutcome>
   /** Remote starts and stops under way at HBS, whose results are still to be reported. */
   readonly #commands = new Set<Promise<void>>()
   #reportResult: ((result: OicpCommandResult) => Promise<void>) | undefined
@@ -858,23 +875,17 @@ export class OicpChannel implements PartnerChannel {
     evses: readonly PricedEvse[],
     excluding?: string,
   ): Promise<PushOutcome> {
-    const items: PushItem<EvsePricingRecord>[] = []
-    for (const { evse, evseId, owner, ocpiId } of evses) {
+    const items = evses.map(({ evse, evseId, owner, ocpiId }) => {
       const tariffIds = [
         ...new Set(evse.connectors.flatMap((c) => c.tariff_ids ?? []).map((id) => id.toUpperCase())),
       ].filter((id) => id !== excluding)
-      const products =
-        evse.status === 'REMOVED'
-          ? []
-          : [...(await foreignIdsOf(this.#options.db, OICP, owner, 'TARIFF', tariffIds)).values()]
-      items.push({
+      return {
         ...context,
-        intent: products.length === 0 ? 'delete' : 'upsert',
-        record: { EvseID: evseId, ProviderID: '*', EvseIDProductList: products },
+        record: { EvseID: evseId, tariffIds: evse.status === 'REMOVED' ? [] : tariffIds },
         owner,
         ocpiId,
-      })
-    }
+      }
+    })
     return items.length === 0 ? { ok: true } : this.#evsePricing.add(items)
   }
 
@@ -946,10 +957,9 @@ export class OicpChannel implements PartnerChannel {
       if (action === 'delete' && !known.has(item.record.EvseID)) continue
       groups.set(action, [...(groups.get(action) ?? []), item])
     }
-    for (const [action, group] of groups) {
-      const first = group[0]
-      if (!first) continue
-      const outcome = await this.#call(
+    const push: PushAs<EvseDataRecord> = (action, group) => {
+      const first = group[0]!
+      return this.#call(
         first,
         `/evsepush/v23/operators/${encodeURIComponent(first.settings.operator_id)}/data-records`,
         {
@@ -962,23 +972,55 @@ export class OicpChannel implements PartnerChannel {
         } satisfies PushEvseData,
         group,
       )
+    }
+    for (const [action, group] of groups) {
+      if (group.length === 0) continue
+      const { outcome, accepted } = await this.#pushAs(action, group, push, (item) => item.record.EvseID)
+      await this.#remember(action, accepted, 'EvseID', 'EVSE', (item) => item.record.EvseID)
       if (!outcome.ok) return outcome
-      if (action === 'delete') {
-        await unmapForeign(
-          db,
-          group.map((item) => ({ protocol: OICP, kind: 'EvseID', id: item.record.EvseID })),
-        )
-      } else {
-        await mapIdentifiers(
-          db,
-          group.map((item) => ({
-            foreign: { protocol: OICP, kind: 'EvseID', id: item.record.EvseID },
-            ocpi: { owner: item.owner, kind: 'EVSE', id: item.ocpiId },
-          })),
-        )
-      }
     }
     return { ok: true }
+  }
+
+  /**
+   * One push of a group as `action`. HBS refuses (022) an `insert` of what it holds and an `update` of what
+   * it does not: the identifier map is behind HBS when an earlier call's answer was lost (a timeout after
+   * HBS acted on it) or HBS lost a record. Such a group is sent again with the other action, logged; a
+   * group mixing both is split in halves until each goes (a few calls, only after such a refusal). Returns
+   * what HBS took, for the identifier map, and the outcome.
+   */
+  async #pushAs<Record>(
+    action: ActionType,
+    group: readonly PushItem<Record>[],
+    push: PushAs<Record>,
+    foreignIdOf: (item: PushItem<Record>) => string,
+  ): Promise<{ readonly outcome: PushOutcome; readonly accepted: readonly PushItem<Record>[] }> {
+    const outcome = await push(action, group)
+    if (outcome.ok) return { outcome, accepted: group }
+    const other = action === 'insert' ? 'update' : action === 'update' ? 'insert' : undefined
+    if (other === undefined || outcome.hbsCode !== '022') return { outcome, accepted: [] }
+    const first = group[0]!
+    const note = `sent again as ${other}: HBS refused the ${action} (${describe(outcome.outcome)})`
+    this.#options.log.warn(
+      {
+        correlationId: first.correlationId,
+        ids: group.map(foreignIdOf),
+        action,
+        reason: describe(outcome.outcome),
+      },
+      `OICP bridge: HBS refused an ${action} of what it ${action === 'insert' ? 'holds' : 'does not hold'}; sending it again as ${other}`,
+    )
+    const swapped = await push(
+      other,
+      group.map((item) => ({ ...item, note: item.note === undefined ? note : `${item.note}; ${note}` })),
+    )
+    if (swapped.ok) return { outcome: swapped, accepted: group }
+    if (group.length === 1 || swapped.hbsCode !== '022') return { outcome: swapped, accepted: [] }
+    const half = Math.ceil(group.length / 2)
+    const head = await this.#pushAs(action, group.slice(0, half), push, foreignIdOf)
+    if (!head.outcome.ok) return head
+    const tail = await this.#pushAs(action, group.slice(half), push, foreignIdOf)
+    return { outcome: tail.outcome, accepted: [...head.accepted, ...tail.accepted] }
   }
 
   /**
@@ -996,9 +1038,9 @@ export class OicpChannel implements PartnerChannel {
       latest.map((item) => item.record.ProductID),
     )
     const groups = groupByAction(latest, (item) => known.has(item.record.ProductID))
-    for (const [action, group] of groups) {
+    const push: PushAs<PricingProductDataRecord> = (action, group) => {
       const first = group[0]!
-      const outcome = await this.#call(
+      return this.#call(
         first,
         `/dynamicpricing/v10/operators/${encodeURIComponent(first.settings.operator_id)}/pricing-products`,
         {
@@ -1016,16 +1058,36 @@ export class OicpChannel implements PartnerChannel {
         } satisfies PushPricingProductData,
         group,
       )
+    }
+    for (const [action, group] of groups) {
+      const productIdOf = (item: PushItem<PricingProductDataRecord>) => item.record.ProductID
+      const { outcome, accepted } = await this.#pushAs(action, group, push, productIdOf)
+      await this.#remember(action, accepted, 'ProductID', 'TARIFF', productIdOf)
       if (!outcome.ok) return outcome
-      await this.#remember(action, group, 'ProductID', 'TARIFF', (item) => item.record.ProductID)
     }
     return { ok: true }
   }
 
-  /** One eRoamingPushEVSEPricing call per action, as for the products. */
-  async #pushEvsePricing(items: readonly PushItem<EvsePricingRecord>[]): Promise<PushOutcome> {
+  /**
+   * One eRoamingPushEVSEPricing call per action, as for the products. The products are read from the
+   * identifier map here, when the call is made, not when the message came: a Tariff's product that HBS
+   * accepted while a Location's assignment waited is in it, so a Location and a Tariff delivered at the
+   * same moment cannot both miss each other, nor an older assignment undo a newer one.
+   */
+  async #pushEvsePricing(items: readonly PushItem<EvsePricingRequest>[]): Promise<PushOutcome> {
     const db = this.#options.db
-    const latest = [...new Map(items.map((item) => [item.record.EvseID, item])).values()]
+    const requested = [...new Map(items.map((item) => [item.record.EvseID, item])).values()]
+    const latest: PushItem<EvsePricingRecord>[] = []
+    for (const item of requested) {
+      const products = [
+        ...(await foreignIdsOf(db, OICP, item.owner, 'TARIFF', item.record.tariffIds)).values(),
+      ]
+      latest.push({
+        ...item,
+        intent: products.length === 0 ? 'delete' : 'upsert',
+        record: { EvseID: item.record.EvseID, ProviderID: '*', EvseIDProductList: products },
+      })
+    }
     const known = await ocpiObjectsOf(
       db,
       OICP,
@@ -1033,16 +1095,20 @@ export class OicpChannel implements PartnerChannel {
       latest.map((item) => item.record.EvseID),
     )
     const groups = groupByAction(latest, (item) => known.has(item.record.EvseID))
-    for (const [action, group] of groups) {
+    const push: PushAs<EvsePricingRecord> = (action, group) => {
       const first = group[0]!
-      const outcome = await this.#call(
+      return this.#call(
         first,
         `/dynamicpricing/v10/operators/${encodeURIComponent(first.settings.operator_id)}/evse-pricing`,
         { ActionType: action, EVSEPricing: group.map((item) => item.record) } satisfies PushEvsePricing,
         group,
       )
+    }
+    for (const [action, group] of groups) {
+      const evseIdOf = (item: PushItem<EvsePricingRecord>) => item.record.EvseID
+      const { outcome, accepted } = await this.#pushAs(action, group, push, evseIdOf)
+      await this.#remember(action, accepted, 'PricedEvseID', 'EVSE_PRICING', evseIdOf)
       if (!outcome.ok) return outcome
-      await this.#remember(action, group, 'PricedEvseID', 'EVSE_PRICING', (item) => item.record.EvseID)
     }
     return { ok: true }
   }
@@ -1133,11 +1199,12 @@ export class OicpChannel implements PartnerChannel {
   }
 
   #verdict(answer: OicpAnswer): PushOutcome {
-    const refused = (message: string, final: boolean): PushOutcome => {
+    const refused = (message: string, final: boolean, hbsCode?: string): PushOutcome => {
       const recorded = this.#answer(answer, message)
       return {
         ok: false,
         outcome: { kind: 'refused', answer: recorded, final, retryAfterMs: retryAfter(recorded) },
+        ...(hbsCode === undefined ? {} : { hbsCode }),
       }
     }
     if (answer.httpStatus < 200 || answer.httpStatus >= 300) {
@@ -1152,7 +1219,7 @@ export class OicpChannel implements PartnerChannel {
     const message = `OICP ${status.Code}${status.Description ? ` ${status.Description}` : ''}${
       status.AdditionalInfo ? `: ${status.AdditionalInfo}` : ''
     }`
-    return refused(message, !HBS_SYSTEM_ERRORS.has(status.Code))
+    return refused(message, !HBS_SYSTEM_ERRORS.has(status.Code), status.Code)
   }
 
   /**

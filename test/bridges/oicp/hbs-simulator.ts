@@ -136,6 +136,11 @@ export class HbsSimulator {
   unavailable = false
   /** Calls whose path starts with one of these are answered 503: one of HBS's services is down. */
   unavailableServices: string[] = []
+  /**
+   * When set, asked about every request HBS applied: its answer waits for the promise returned (HBS slow,
+   * or an answer the hub's timeout loses although HBS acted on the request).
+   */
+  answerDelay: ((path: string, body: Record<string, unknown>) => Promise<void> | undefined) | undefined
   readonly #server: Server
   readonly #operations: Operation[]
   /** The sub-operators the hub operator bundles at Hubject: only their EvseIDs may be pushed. */
@@ -277,10 +282,13 @@ export class HbsSimulator {
       answer,
       clientName: clientName === undefined ? undefined : String(clientName),
     })
+    await this.answerDelay?.(path, body)
     this.#send(response, 200, answer)
   }
 
   #send(response: ServerResponse, status: number, body: unknown): void {
+    // The hub may have given up waiting (answerDelay): nobody to answer.
+    if (response.destroyed) return
     response.writeHead(status, { 'content-type': 'application/json' })
     response.end(JSON.stringify(body))
   }
