@@ -13,6 +13,7 @@ import {
   PaymentRefused,
   type PaymentProvider,
 } from '../payments/payment-provider.ts'
+import { isDeadlock, isExclusionViolation } from '../storage/sql-state.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type {
   Availability,
@@ -50,24 +51,10 @@ export interface BookingChange {
   readonly booking?: BookingRow
 }
 
-/** SQLSTATE of an exclusion constraint violation (PostgreSQL and PGlite both report it in `code`). */
-function isExclusionViolation(error: unknown): boolean {
-  return sqlState(error) === '23P01'
-}
-
 /**
- * SQLSTATE of a deadlock: simultaneous inserts checked by the same exclusion constraint can wait on each
- * other, and PostgreSQL then aborts one of them; it is tried again, to be granted or refused like the rest.
+ * How often an insert aborted by a deadlock (simultaneous inserts checked by the same exclusion constraint)
+ * is tried again, to be granted or refused like the rest, before its error stands.
  */
-function isDeadlock(error: unknown): boolean {
-  return sqlState(error) === '40P01'
-}
-
-function sqlState(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-}
-
-/** How often an insert aborted by a deadlock is tried again before its error stands. */
 const DEADLOCK_RETRIES = 3
 
 const MINUTE_MS = 60_000
