@@ -171,6 +171,7 @@ export async function buildMarketplace(
     ocpiBase,
     ownChargers: chargers,
     payments: chargePayments,
+    now,
   })
   {
     // Drivers' bookings: at home chargers, and at roaming CPOs through the hub (Bookings or RESERVE_NOW).

@@ -360,4 +360,38 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect((await confirm(forgotten.body)).status).toBe(409)
     expect(startCommands()).toHaveLength(commandsBefore + 1)
   })
+
+  it("dates a charge by the marketplace's clock, the one its 15-minute wait for the bank is measured by", async () => {
+    // A day ahead of the system clock, on a whole second: a charge dated by the system clock would look
+    // a day old to the release check, and be given up at once.
+    const madeAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 24 * 60 * 60_000)
+    const charge = async (id: string) =>
+      (await running.api<Charge>('GET', `/charges/${id}`, undefined, driver)).body
+    clock = madeAt
+    try {
+      const waiting = await running.api<Charge>(
+        'POST',
+        '/charges',
+        { ...AT_LOC, payment_method: AUTHENTICATION_REQUIRED_CARD },
+        driver,
+      )
+      expect(waiting.status, waiting.text).toBe(202)
+      expect(waiting.body.created_at).toBe(madeAt.toISOString())
+      clock = new Date(madeAt.getTime() + 14 * 60_000)
+      await running.marketplace.bookings.tick()
+      expect(await charge(waiting.body.id)).toMatchObject({
+        status: 'REQUESTED',
+        payment: { state: 'REQUIRES_ACTION' },
+      })
+      clock = new Date(madeAt.getTime() + 15 * 60_000)
+      await running.marketplace.bookings.tick()
+      expect(await charge(waiting.body.id)).toMatchObject({
+        status: 'FAILED',
+        created_at: madeAt.toISOString(),
+        payment: { state: 'RELEASED' },
+      })
+    } finally {
+      clock = undefined
+    }
+  })
 })
