@@ -27,7 +27,7 @@ import type { CpoIdentity } from './listings/ocpi-objects.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { bookingRoutes } from './bookings/booking-routes.ts'
-import { Bookings } from './bookings/bookings.ts'
+import { BookingRefused, Bookings } from './bookings/bookings.ts'
 import { RoamingBookings } from './bookings/roaming-bookings.ts'
 import { NetworkBookings } from './bookings/network-bookings.ts'
 import { networkBookingOcpiRoutes } from './bookings/network-booking-ocpi-routes.ts'
@@ -84,7 +84,19 @@ export async function buildMarketplace(
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: config.logLevel })
   const app = Fastify({ loggerInstance: logger }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | BookingRefused, request, reply) => {
+    if (error instanceof BookingRefused) {
+      // Its status as meant: a 5xx one is a part the marketplace relies on being away (or payments not set
+      // up), which the member may try again later, not a bug; the operator reads why in the log.
+      if (error.statusCode >= 500)
+        request.log.warn(
+          { err: error.cause, status: error.statusCode, refusal: error.message },
+          'request refused: a service it needs is unavailable',
+        )
+      if (error.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(error.retryAfterSeconds))
+      return reply.code(error.statusCode).send({ error: error.name, message: error.message })
+    }
     if (error.validation) return reply.code(400).send({ error: 'Bad Request', message: error.message })
     const status = error.statusCode ?? 500
     if (status < 500) return reply.code(status).send({ error: error.name, message: error.message })
@@ -171,6 +183,7 @@ export async function buildMarketplace(
     ocpiBase,
     ownChargers: chargers,
     payments: chargePayments,
+    now,
   })
   {
     // Drivers' bookings: at home chargers, and at roaming CPOs through the hub (Bookings or RESERVE_NOW).

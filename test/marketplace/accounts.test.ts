@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildMarketplace } from '../../marketplace/src/app.ts'
 import { loadMarketplaceConfig } from '../../marketplace/src/config.ts'
@@ -366,6 +367,55 @@ describe.each(STORE_VARIANTS)('marketplace accounts (%s)', (engine) => {
     expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body.email).toBe(
       'slow.mover@example.org',
     )
+  })
+
+  it('answers 409 and keeps nothing when a sign-up takes the address between the check and the move', async () => {
+    const cookie = await signUp(market, 'racing.mover@example.org')
+    const asked = await market.api(
+      'POST',
+      '/me/email-change',
+      { email: 'raced.address@example.org', password: PASSWORD },
+      cookie,
+    )
+    expect(asked.status, asked.text).toBe(202)
+    const code = latestCode(market, 'raced.address@example.org', /new email address/)
+    // The sign-up lands in the instant between the confirmation's check that the address is free and its
+    // move of the account there: a trigger inserts it just before the move, as a concurrent sign-up would.
+    await sql`create function sign_up_meanwhile() returns trigger language plpgsql as $$
+      begin
+        if new.email = 'raced.address@example.org' then
+          insert into members (id, email, password_hash, created_at)
+          values ('signed-up-meanwhile', new.email, 'not-a-hash', now());
+        end if;
+        return new;
+      end $$`.execute(market.store.db)
+    await sql`create trigger sign_up_meanwhile before update of email on members
+      for each row execute function sign_up_meanwhile()`.execute(market.store.db)
+    try {
+      const refused = await market.api<{ message: string }>('POST', '/email-changes', { token: code })
+      expect([refused.status, refused.body.message], refused.text).toEqual([
+        409,
+        'email: raced.address@example.org already has an account',
+      ])
+    } finally {
+      await sql`drop trigger sign_up_meanwhile on members`.execute(market.store.db)
+      await sql`drop function sign_up_meanwhile()`.execute(market.store.db)
+    }
+    // Nothing of the move was kept: the account keeps its address, which still signs in.
+    expect((await market.api<Profile>('GET', '/me', undefined, cookie)).body).toMatchObject({
+      email: 'racing.mover@example.org',
+    })
+    expect(
+      await market.store.db
+        .selectFrom('members')
+        .select('email')
+        .where('email', 'in', ['racing.mover@example.org', 'raced.address@example.org'])
+        .execute(),
+    ).toEqual([{ email: 'racing.mover@example.org' }])
+    expect(
+      (await market.api('POST', '/sessions', { email: 'racing.mover@example.org', password: PASSWORD }))
+        .status,
+    ).toBe(200)
   })
 
   it('limits sign-in, sign-up and reset requests per address, with 429 and words', async () => {

@@ -292,6 +292,25 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     }
   })
 
+  it('answers 503 with Retry-After while the payment provider is away, and keeps the slot free', async () => {
+    const { id } = await bookableListing('outage.owner@example.org', TERMS)
+    const driver = await support.signUp(network.marketplaceUrl, 'patient.driver@example.org')
+    const intentsBefore = stripe.intents.size
+    stripe.down = true
+    const away = await book(driver, id, local(3, '18:00'), local(3, '19:00'))
+    stripe.down = false
+    expect(away.status, away.text).toBe(503)
+    expect(away.headers.get('retry-after')).toBe('60')
+    expect(away.body).toEqual({
+      error: 'Service Unavailable',
+      message: 'The payment could not be made just now, so the slot was not booked: try again in a minute',
+    })
+    expect(stripe.intents.size).toBe(intentsBefore)
+    expect((await api<Booking[]>('GET', '/bookings', undefined, driver)).body).toEqual([])
+    // Stripe back: the same slot books.
+    expect((await book(driver, id, local(3, '18:00'), local(3, '19:00'))).status).toBe(201)
+  })
+
   it('frees the slot again when the card is declined', async () => {
     const { id } = await bookableListing('declined.owner@example.org', TERMS)
     const driver = await support.signUp(network.marketplaceUrl, 'broke.driver@example.org')
@@ -332,11 +351,16 @@ describe.each(STORE_VARIANTS)('bookings, schedules and payments at the marketpla
     expect(mine.body.find((b) => b.id === waiting.body.id)?.payment).toEqual({ status: 'requires_action' })
     expect((await confirm(waiting.body.id, rival)).status).toBe(404)
 
-    // Stripe away: an error to try again later (the marketplace answers every 5xx as 500), still waiting.
+    // Stripe away: 503 in words, to try again in a minute; the booking still waits.
     stripe.down = true
     const away = await confirm(waiting.body.id)
     stripe.down = false
-    expect(away.status, away.text).toBe(500)
+    expect(away.status, away.text).toBe(503)
+    expect(away.headers.get('retry-after')).toBe('60')
+    expect(away.body).toEqual({
+      error: 'Service Unavailable',
+      message: 'The payment could not be checked just now: try again in a minute',
+    })
     const still = await api<Booking[]>('GET', '/bookings', undefined, driver)
     expect(still.body.find((b) => b.id === waiting.body.id)?.payment).toEqual({ status: 'requires_action' })
     stripe.authenticate(intent.id, true)

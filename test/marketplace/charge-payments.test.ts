@@ -219,6 +219,29 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(startCommands()).toHaveLength(commandsBefore)
   })
 
+  it('answers 503 with Retry-After and starts nothing while the payment provider is away', async () => {
+    const chargesBefore = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body.length
+    const commandsBefore = startCommands().length
+    stripe.down = true
+    const away = await running.api<{ error: string; message: string }>(
+      'POST',
+      '/charges',
+      { ...AT_LOC, payment_method: 'pm_card_visa' },
+      driver,
+    )
+    stripe.down = false
+    expect(away.status, away.text).toBe(503)
+    expect(away.headers.get('retry-after')).toBe('60')
+    expect(away.body).toEqual({
+      error: 'Service Unavailable',
+      message: 'The payment could not be made just now, so the charge was not started: try again in a minute',
+    })
+    expect((await running.api<Charge[]>('GET', '/charges', undefined, driver)).body).toHaveLength(
+      chargesBefore,
+    )
+    expect(startCommands()).toHaveLength(commandsBefore)
+  })
+
   it('releases the hold when the CPO rejects the start, at once or in its CommandResult', async () => {
     const started = await running.api<Charge>(
       'POST',
@@ -318,11 +341,13 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(
       (await running.api('POST', `/charges/${waiting.body.id}/payment/confirm`, undefined, other)).status,
     ).toBe(404)
-    // Stripe away: try again later, the charge still waits and nothing is sent.
+    // Stripe away: 503, try again in a minute; the charge still waits and nothing is sent.
     stripe.down = true
     const away = await confirm(waiting.body)
     stripe.down = false
-    expect(away.status, away.text).toBe(502)
+    expect(away.status, away.text).toBe(503)
+    expect(away.headers.get('retry-after')).toBe('60')
+    expect(away.body.message).toBe('The payment could not be checked just now: try again in a minute')
     expect(startCommands()).toHaveLength(commandsBefore)
     stripe.authenticate(intent.id, true)
     const confirmed = await confirm(waiting.body)
@@ -359,5 +384,39 @@ describe.each(STORE_VARIANTS)('charges paid by card (%s)', (engine) => {
     expect(intentOf(forgotten.body)?.status).toBe('canceled')
     expect((await confirm(forgotten.body)).status).toBe(409)
     expect(startCommands()).toHaveLength(commandsBefore + 1)
+  })
+
+  it("dates a charge by the marketplace's clock, the one its 15-minute wait for the bank is measured by", async () => {
+    // A day ahead of the system clock, on a whole second: a charge dated by the system clock would look
+    // a day old to the release check, and be given up at once.
+    const madeAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 24 * 60 * 60_000)
+    const charge = async (id: string) =>
+      (await running.api<Charge>('GET', `/charges/${id}`, undefined, driver)).body
+    clock = madeAt
+    try {
+      const waiting = await running.api<Charge>(
+        'POST',
+        '/charges',
+        { ...AT_LOC, payment_method: AUTHENTICATION_REQUIRED_CARD },
+        driver,
+      )
+      expect(waiting.status, waiting.text).toBe(202)
+      expect(waiting.body.created_at).toBe(madeAt.toISOString())
+      clock = new Date(madeAt.getTime() + 14 * 60_000)
+      await running.marketplace.bookings.tick()
+      expect(await charge(waiting.body.id)).toMatchObject({
+        status: 'REQUESTED',
+        payment: { state: 'REQUIRES_ACTION' },
+      })
+      clock = new Date(madeAt.getTime() + 15 * 60_000)
+      await running.marketplace.bookings.tick()
+      expect(await charge(waiting.body.id)).toMatchObject({
+        status: 'FAILED',
+        created_at: madeAt.toISOString(),
+        payment: { state: 'RELEASED' },
+      })
+    } finally {
+      clock = undefined
+    }
   })
 })

@@ -29,6 +29,8 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
   /** What the Bookings CPO answers to the next new BookingRequest. */
   let nextStatus = 'PENDING'
   let bookingsAnswered = 0
+  /** While set, the Bookings CPO fails every BookingRequest with an HTTP 503 (an outage). */
+  let bookingsCpoDown = false
 
   const at = (minutes: number) => new Date(clock.getTime() + minutes * MINUTE).toISOString()
 
@@ -39,6 +41,7 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
       modules: FUNCTIONAL_MODULES.filter((module) => module !== 'bookings'),
     })
     withBookings.platform.answer('POST', '/2.3.0/sender/bookings', (request) => {
+      if (bookingsCpoDown) return { status: 503, body: 'down for maintenance' }
       const asked = request.body as { request_id: string; canceled?: unknown }
       if (asked.canceled !== undefined)
         return {
@@ -189,6 +192,28 @@ describe.each(STORE_VARIANTS)('a marketplace driver books at roaming CPOs throug
     expect(refused.body).toMatchObject({ message: 'DE*BKC refused the booking: REJECTED' })
     const mine = await running.api<Booking[]>('GET', '/bookings', undefined, driver)
     expect(mine.body.map((booking) => booking.start)).not.toContain(at(48 * 60))
+  })
+
+  it('answers 502 in words when the CPO does not answer through the hub, and keeps no booking', async () => {
+    bookingsCpoDown = true
+    try {
+      const away = await book({
+        country_code: 'DE',
+        party_id: 'BKC',
+        location_id: 'LOC-B1',
+        start: at(72 * 60),
+        end: at(73 * 60),
+      })
+      expect(away.status, away.text).toBe(502)
+      expect(away.body).toEqual({
+        error: 'Bad Gateway',
+        message: 'The request did not reach DE*BKC: the hub or the CPO did not answer. Try again later.',
+      })
+    } finally {
+      bookingsCpoDown = false
+    }
+    const mine = await running.api<Booking[]>('GET', '/bookings', undefined, driver)
+    expect(mine.body.map((booking) => booking.start)).not.toContain(at(72 * 60))
   })
 
   it('reserves with RESERVE_NOW at a CPO without Bookings, and cancels with CANCEL_RESERVATION', async () => {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 import { generateToken, hashToken } from '../../../src/core/tokens.ts'
 import type { Mailer } from '../mail/mailer.ts'
+import { isUniqueViolation } from '../storage/sql-state.ts'
 import type { MarketplaceDb } from '../storage/store.ts'
 import type { PersonalData } from './personal-data.ts'
 
@@ -229,29 +230,35 @@ export class Accounts {
     const redeemed = await this.#redeemToken(token, 'change-email')
     if (!redeemed?.new_email) return undefined
     const newEmail = redeemed.new_email
-    // A sign-up with the address in the same instant meets the unique index instead: one of them fails.
-    return this.#db.transaction().execute(async (trx) => {
-      await this.#refuseTaken(trx, newEmail)
-      const old = await trx
-        .selectFrom('members')
-        .select('email')
-        .where('id', '=', redeemed.member_id)
-        .executeTakeFirst()
-      // A deleted account keeps no address, and gets none.
-      if (!old?.email) return undefined
-      await trx
-        .updateTable('members')
-        .set({ email: newEmail, email_verified_at: new Date() })
-        .where('id', '=', redeemed.member_id)
-        .execute()
-      // The other codes of the member were mailed to the old address or asked for another one.
-      await trx
-        .deleteFrom('member_tokens')
-        .where('member_id', '=', redeemed.member_id)
-        .where('purpose', 'in', ['change-email', 'verify-email'])
-        .execute()
-      return { memberId: redeemed.member_id, oldEmail: old.email, newEmail }
-    })
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        await this.#refuseTaken(trx, newEmail)
+        const old = await trx
+          .selectFrom('members')
+          .select('email')
+          .where('id', '=', redeemed.member_id)
+          .executeTakeFirst()
+        // A deleted account keeps no address, and gets none.
+        if (!old?.email) return undefined
+        await trx
+          .updateTable('members')
+          .set({ email: newEmail, email_verified_at: new Date() })
+          .where('id', '=', redeemed.member_id)
+          .execute()
+        // The other codes of the member were mailed to the old address or asked for another one.
+        await trx
+          .deleteFrom('member_tokens')
+          .where('member_id', '=', redeemed.member_id)
+          .where('purpose', 'in', ['change-email', 'verify-email'])
+          .execute()
+        return { memberId: redeemed.member_id, oldEmail: old.email, newEmail }
+      })
+    } catch (error) {
+      // A sign-up took the address between the check and the move: the unique index refused the move, and
+      // the transaction kept nothing of it.
+      if (isUniqueViolation(error)) throw new EmailTaken(`${newEmail} already has an account`)
+      throw error
+    }
   }
 
   /** Tells the old address that the account moved (in case it was not the member who moved it). */

@@ -10,9 +10,12 @@ import {
   majorUnits,
   minorUnits,
   PAYMENT_ACTION_LIMIT_MS,
+  PAYMENT_RETRY_AFTER_SECONDS,
   PaymentRefused,
+  type Authorisation,
   type PaymentProvider,
 } from '../payments/payment-provider.ts'
+import { isDeadlock, isExclusionViolation } from '../storage/sql-state.ts'
 import type { MarketplaceDb, MarketplaceTables } from '../storage/store.ts'
 import type {
   Availability,
@@ -26,13 +29,21 @@ import type {
 import { freePeriods, openPeriods, scheduleOpensFor, scheduleProblem } from './schedule.ts'
 import type { Schedule } from './schedule.schema.ts'
 
-/** A booking request or change the marketplace refuses: the HTTP status and the words say why. */
+/**
+ * A booking request or change the marketplace refuses: the HTTP status and the words say why. A 5xx one
+ * means a part it relies on is away (the hub, a CPO, the payment provider: `cause` says how) or payments
+ * are not set up; `retryAfterSeconds` when trying again later makes sense.
+ */
 export class BookingRefused extends Error {
+  readonly retryAfterSeconds: number | undefined
+
   constructor(
     readonly statusCode: 400 | 402 | 404 | 409 | 502 | 503,
     message: string,
+    options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
   ) {
-    super(message)
+    super(message, { cause: options.cause })
+    this.retryAfterSeconds = options.retryAfterSeconds
     this.name = {
       400: 'Bad Request',
       402: 'Payment Required',
@@ -50,24 +61,10 @@ export interface BookingChange {
   readonly booking?: BookingRow
 }
 
-/** SQLSTATE of an exclusion constraint violation (PostgreSQL and PGlite both report it in `code`). */
-function isExclusionViolation(error: unknown): boolean {
-  return sqlState(error) === '23P01'
-}
-
 /**
- * SQLSTATE of a deadlock: simultaneous inserts checked by the same exclusion constraint can wait on each
- * other, and PostgreSQL then aborts one of them; it is tried again, to be granted or refused like the rest.
+ * How often an insert aborted by a deadlock (simultaneous inserts checked by the same exclusion constraint)
+ * is tried again, to be granted or refused like the rest, before its error stands.
  */
-function isDeadlock(error: unknown): boolean {
-  return sqlState(error) === '40P01'
-}
-
-function sqlState(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
-}
-
-/** How often an insert aborted by a deadlock is tried again before its error stands. */
 const DEADLOCK_RETRIES = 3
 
 const MINUTE_MS = 60_000
@@ -311,8 +308,11 @@ export class Bookings {
   async #heldOrAway(paymentId: string): Promise<boolean> {
     try {
       return await this.#payments!.held(paymentId)
-    } catch {
-      throw new BookingRefused(503, 'The payment could not be checked just now: try again in a minute')
+    } catch (error) {
+      throw new BookingRefused(503, 'The payment could not be checked just now: try again in a minute', {
+        retryAfterSeconds: PAYMENT_RETRY_AFTER_SECONDS,
+        cause: error,
+      })
     }
   }
 
@@ -425,24 +425,38 @@ export class Bookings {
     paymentMethod: string,
     details: ListingDetails,
   ): Promise<string | undefined> {
+    let authorisation: Authorisation
     try {
-      const authorisation = await this.#payments!.authorise({
+      authorisation = await this.#payments!.authorise({
         amountMinor: row.price_minor,
         currency: this.#currency,
         paymentMethod,
         description: `Booking ${row.id} at ${details.name}, ${DateTime.fromJSDate(row.starts_at, { zone: details.time_zone }).toFormat('yyyy-LL-dd HH:mm')}`,
         idempotencyKey: `booking-${row.id}`,
       })
-      const waiting = authorisation.state === 'requires_action'
-      await this.#db
-        .updateTable('bookings')
-        .set({ payment_id: authorisation.paymentId, payment_status: waiting ? 'requires_action' : null })
-        .where('id', '=', row.id)
-        .execute()
-      return waiting ? authorisation.clientSecret : undefined
     } catch (error) {
       await this.#db.deleteFrom('bookings').where('id', '=', row.id).execute()
       if (error instanceof PaymentRefused) throw new BookingRefused(402, `Payment refused: ${error.message}`)
+      // The provider did not answer (an outage): a 503 to try again later, the slot free again.
+      throw new BookingRefused(
+        503,
+        'The payment could not be made just now, so the slot was not booked: try again in a minute',
+        { retryAfterSeconds: PAYMENT_RETRY_AFTER_SECONDS, cause: error },
+      )
+    }
+    try {
+      const clientSecret = authorisation.state === 'requires_action' ? authorisation.clientSecret : undefined
+      await this.#db
+        .updateTable('bookings')
+        .set({
+          payment_id: authorisation.paymentId,
+          payment_status: clientSecret !== undefined ? 'requires_action' : null,
+        })
+        .where('id', '=', row.id)
+        .execute()
+      return clientSecret
+    } catch (error) {
+      await this.#db.deleteFrom('bookings').where('id', '=', row.id).execute()
       throw error
     }
   }
@@ -553,7 +567,9 @@ export class Bookings {
     if (!booking) throw new BookingRefused(404, `You have no booking ${bookingId}`)
     if (booking.payment_status === 'requires_action') {
       if (!(await this.#giveUp(booking)))
-        throw new BookingRefused(503, 'The payment could not be given up just now: try again in a minute')
+        throw new BookingRefused(503, 'The payment could not be given up just now: try again in a minute', {
+          retryAfterSeconds: PAYMENT_RETRY_AFTER_SECONDS,
+        })
       return bookingView({ ...booking, status: 'CANCELLED', payment_status: null })
     }
     return this.cancelBooking(booking)

@@ -367,9 +367,11 @@ export class NetworkBookings {
       if (error.statusCode !== undefined && error.statusCode >= 2000 && error.statusCode < 3000)
         // The OCPI status alone: the call's words name the hub's URLs, which are not the driver's business.
         throw new BookingRefused(409, refusedBy(to, `the request (OCPI status ${error.statusCode})`))
+      // The call's words (the hub's URLs, its answer) go to the operator's log as the cause.
       throw new BookingRefused(
         502,
-        `The request did not reach ${to.country_code}*${to.party_id}: ${error.message}`,
+        `The request did not reach ${to.country_code}*${to.party_id}: the hub or the CPO did not answer. Try again later.`,
+        { cause: error },
       )
     }
   }

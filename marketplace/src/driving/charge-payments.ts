@@ -5,6 +5,7 @@ import {
   majorUnits,
   minorUnits,
   PAYMENT_ACTION_LIMIT_MS,
+  PAYMENT_RETRY_AFTER_SECONDS,
   PaymentRefused,
   type PaymentProvider,
 } from '../payments/payment-provider.ts'
@@ -113,7 +114,17 @@ export class ChargePayments {
       }
       return waiting ? { columns, clientSecret: authorisation.clientSecret } : { columns }
     } catch (error) {
-      if (!(error instanceof PaymentRefused)) throw error
+      if (!(error instanceof PaymentRefused)) {
+        this.#log.error(
+          { err: error, charge: charge.id },
+          'the payment provider did not answer: the charge was not started',
+        )
+        throw new ChargeRefusal(
+          503,
+          'The payment could not be made just now, so the charge was not started: try again in a minute',
+          { retryAfterSeconds: PAYMENT_RETRY_AFTER_SECONDS },
+        )
+      }
       throw new ChargeRefusal(
         402,
         `Your card was not accepted, so the charge was not started: ${error.message} Try another card.`,
@@ -169,7 +180,9 @@ export class ChargePayments {
         { err: error, charge: chargeId },
         'the payment provider did not answer: the charge waits',
       )
-      throw new ChargeRefusal(502, 'The payment could not be checked just now: try again in a minute')
+      throw new ChargeRefusal(503, 'The payment could not be checked just now: try again in a minute', {
+        retryAfterSeconds: PAYMENT_RETRY_AFTER_SECONDS,
+      })
     }
     if (!held) {
       await this.#giveUp(chargeId, row.payment_id)

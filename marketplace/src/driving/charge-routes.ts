@@ -13,6 +13,7 @@ const ERROR_NAMES = {
   404: 'Not Found',
   409: 'Conflict',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
 } as const
 
 async function refused<T>(reply: FastifyReply, act: () => Promise<T>): Promise<T | FastifyReply> {
@@ -20,6 +21,8 @@ async function refused<T>(reply: FastifyReply, act: () => Promise<T>): Promise<T
     return await act()
   } catch (error) {
     if (!(error instanceof ChargeRefusal)) throw error
+    if (error.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(error.retryAfterSeconds))
     return reply.code(error.statusCode).send({ error: ERROR_NAMES[error.statusCode], message: error.message })
   }
 }
@@ -62,6 +65,7 @@ export function chargeRoutes(
             404: Problem,
             409: Problem,
             502: Problem,
+            503: Problem,
           },
         },
       },
@@ -83,7 +87,7 @@ export function chargeRoutes(
           summary:
             'Finishes a charge after the driver authenticated with their bank: the START_SESSION goes out once the card holds the amount, otherwise 402 and nothing is sent',
           params: ChargeId,
-          response: { 200: Charge, 402: Problem, 404: Problem, 409: Problem, 502: Problem },
+          response: { 200: Charge, 402: Problem, 404: Problem, 409: Problem, 502: Problem, 503: Problem },
         },
       },
       async (request, reply) => {

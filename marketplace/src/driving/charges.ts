@@ -67,13 +67,15 @@ export class Charges {
   readonly #ocpiBase: string
   readonly #ownChargers: OwnChargers
   readonly #payments: ChargePayments
+  /** The marketplace's clock: a charge's `created_at` is what the 3-D Secure release check reads by it. */
+  readonly #now: () => Date
 
   constructor(
     db: MarketplaceDb,
     hub: HubConnection,
     catalogue: NetworkCatalogue,
     tokens: DriverTokens,
-    options: { ocpiBase: string; ownChargers: OwnChargers; payments: ChargePayments },
+    options: { ocpiBase: string; ownChargers: OwnChargers; payments: ChargePayments; now: () => Date },
   ) {
     this.#db = db
     this.#hub = hub
@@ -82,6 +84,7 @@ export class Charges {
     this.#ocpiBase = options.ocpiBase
     this.#ownChargers = options.ownChargers
     this.#payments = options.payments
+    this.#now = options.now
   }
 
   /**
@@ -115,7 +118,7 @@ export class Charges {
       paymentMethod: request.payment_method,
       description: `Charge ${id} at ${location.name ?? request.location_id}`,
     })
-    const now = new Date()
+    const now = this.#now()
     const row: ChargeRow = {
       id,
       member_id: memberId,

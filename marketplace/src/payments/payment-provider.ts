@@ -34,6 +34,12 @@ export interface PaymentProvider {
  */
 export const PAYMENT_ACTION_LIMIT_MS = 15 * 60_000
 
+/**
+ * How long a member is asked to wait (`Retry-After`) when the payment provider did not answer: its
+ * outages are mostly short, and the words say "try again in a minute".
+ */
+export const PAYMENT_RETRY_AFTER_SECONDS = 60
+
 /** The card was declined or the payment could not be authorised: the words say why. */
 export class PaymentRefused extends Error {}
 
