@@ -114,7 +114,7 @@ export class CertificateReloader {
     return this.#targets.oicpListener ? this.#config.oicp.inbound?.clientCaFile : undefined
   }
 
-  /** The files configured, server and outbound (the partners' and the OICP bridge's). */
+  /** The files configured: server (with the OICP listener's client authority) and outbound (the partners' and the OICP bridge's). */
   get files(): string[] {
     const { tls } = this.#config
     const outbound = Object.values(this.#outbound).flatMap(({ files }) => [
