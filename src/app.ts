@@ -33,7 +33,13 @@ import { CertificateReloader } from './operations/certificate-reload.ts'
 import { registerApiReference } from './operations/openapi.ts'
 import { consolePlugin } from './operations/console.ts'
 import { registerOperations } from './operations/plugin.ts'
-import { OICP_TLS, readOutboundTls, readServerTls, type TlsPair } from './operations/startup-checks.ts'
+import {
+  OICP_TLS,
+  readCertificateAuthority,
+  readOutboundTls,
+  readServerTls,
+  type TlsPair,
+} from './operations/startup-checks.ts'
 import { openStore, type Store } from './storage/database.ts'
 import { QueryTablesPlugin } from './storage/query-tables.ts'
 import { registerJsonBodyParser } from './transport/body-parser.ts'
@@ -190,11 +196,16 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
   const app = createHttpServer(config, logger, serverTls)
   // ADMIN_PORT: /admin and /metrics on a listener of their own, which the partners' port does not serve.
   const adminApp = config.admin ? createHttpServer(config, logger, serverTls) : undefined
+  const oicpClientCaFile = config.oicp.inbound?.clientCaFile
+  const oicpClientCa = oicpClientCaFile
+    ? readCertificateAuthority('OICP_INBOUND_CA_FILE', oicpClientCaFile)
+    : undefined
   const oicpApp = config.oicp.inbound
     ? createOicpListener({
         config,
         logger,
         tls: serverTls,
+        clientCa: oicpClientCa,
         inbound: new OicpInbound(context, oicpChannel, config.oicp.baseUrl),
         messageLog,
       })
@@ -241,9 +252,10 @@ export async function buildHub(config: HubConfig, options: BuildHubOptions = {})
         : [],
       clients: [client, webhookSender],
       oicp: oicpClient,
+      oicpListener: serverTls && oicpApp ? (oicpApp.server as unknown as TlsServer) : undefined,
     },
     logger,
-    { server: serverTls, outbound: outboundTls, oicp: oicpTls },
+    { server: serverTls, outbound: outboundTls, oicp: oicpTls, oicpListenerCa: oicpClientCa },
   )
   certificates.start()
   messageLog.start()

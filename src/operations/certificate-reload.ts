@@ -8,6 +8,7 @@ import type { OutboundTlsMaterial } from '../partners/ocpi/partner-connector.ts'
 import {
   OICP_TLS,
   OUTBOUND_TLS,
+  readCertificateAuthority,
   readOutboundTls,
   readServerTls,
   StartupError,
@@ -21,7 +22,8 @@ export const CERTIFICATE_RELOAD_DEBOUNCE_MS = 500
 export type ReloadTrigger = 'SIGHUP' | 'file change'
 
 type OutboundSet = 'outbound' | 'oicp'
-type CertificateSet = 'server' | OutboundSet
+/** `oicpListenerCa`: OICP_INBOUND_CA_FILE, the authority the OICP listener checks HBS's client certificate with. */
+type CertificateSet = 'server' | 'oicpListenerCa' | OutboundSet
 
 type TlsClient = { useTls(tls: OutboundTlsMaterial): void }
 
@@ -32,6 +34,11 @@ export interface CertificateTargets {
   readonly clients: readonly TlsClient[]
   /** The OICP bridge's client to HBS: its own certificate from Hubject onboarding (OICP_CERT_FILE). */
   readonly oicp: TlsClient
+  /**
+   * The OICP listener (OICP_INBOUND_PORT) over HTTPS: it serves the server pair too, with the authority of
+   * HBS's client certificates (OICP_INBOUND_CA_FILE) in the same secure context.
+   */
+  readonly oicpListener?: TlsServer | undefined
 }
 
 type ReloaderConfig = Pick<HubConfig, 'tls' | 'outboundTls' | 'oicp'>
@@ -45,10 +52,11 @@ interface OutboundFiles {
 }
 
 /**
- * Reloads TLS_CERT_FILE/TLS_KEY_FILE, the OUTBOUND_TLS_* and the OICP_* files without a restart (docs/operations.md),
- * on SIGHUP and when a file in their folders changes. A new server pair is applied with setSecureContext:
- * connections already open keep theirs, new ones get the new certificate. A set that cannot be used
- * (unreadable, not PEM, a key of another certificate) is logged in one line and the one in force stays.
+ * Reloads TLS_CERT_FILE/TLS_KEY_FILE, the OUTBOUND_TLS_* and the OICP_* files (OICP_INBOUND_CA_FILE too)
+ * without a restart (docs/operations.md), on SIGHUP and when a file in their folders changes. A new server
+ * pair or client authority is applied with setSecureContext: connections already open keep theirs, new
+ * ones get the new certificate. A set that cannot be used (unreadable, not PEM, a key of another
+ * certificate) is logged in one line and the one in force stays.
  */
 export class CertificateReloader {
   readonly #config: ReloaderConfig
@@ -59,6 +67,9 @@ export class CertificateReloader {
   #timer: NodeJS.Timeout | undefined
   /** What each set looked like at the last attempt, good or bad: an unchanged set is not applied or logged again. */
   readonly #seen: Record<CertificateSet, string>
+  /** The server pair and the OICP listener's client authority in force: a new one of either needs the other. */
+  #serverPair: TlsPair | undefined
+  #oicpListenerCa: Buffer | undefined
 
   constructor(
     config: ReloaderConfig,
@@ -68,6 +79,7 @@ export class CertificateReloader {
       readonly server: TlsPair | undefined
       readonly outbound: OutboundTlsMaterial
       readonly oicp: OutboundTlsMaterial
+      readonly oicpListenerCa: Buffer | undefined
     },
   ) {
     this.#config = config
@@ -89,12 +101,20 @@ export class CertificateReloader {
     }
     this.#seen = {
       server: loaded.server ? fingerprint([loaded.server.cert, loaded.server.key]) : '',
+      oicpListenerCa: fingerprint([loaded.oicpListenerCa]),
       outbound: outboundFingerprint(loaded.outbound),
       oicp: outboundFingerprint(loaded.oicp),
     }
+    this.#serverPair = loaded.server
+    this.#oicpListenerCa = loaded.oicpListenerCa
   }
 
-  /** The files configured, server and outbound (the partners' and the OICP bridge's). */
+  /** OICP_INBOUND_CA_FILE, when the OICP listener serves HTTPS and checks HBS's client certificate. */
+  get #oicpListenerCaFile(): string | undefined {
+    return this.#targets.oicpListener ? this.#config.oicp.inbound?.clientCaFile : undefined
+  }
+
+  /** The files configured: server (with the OICP listener's client authority) and outbound (the partners' and the OICP bridge's). */
   get files(): string[] {
     const { tls } = this.#config
     const outbound = Object.values(this.#outbound).flatMap(({ files }) => [
@@ -102,8 +122,8 @@ export class CertificateReloader {
       files.client?.keyFile,
       files.caFile,
     ])
-    return [...new Set([tls?.certFile, tls?.keyFile, ...outbound])].filter((file): file is string =>
-      Boolean(file),
+    return [...new Set([tls?.certFile, tls?.keyFile, this.#oicpListenerCaFile, ...outbound])].filter(
+      (file): file is string => Boolean(file),
     )
   }
 
@@ -137,11 +157,16 @@ export class CertificateReloader {
   reload(trigger: ReloadTrigger): void {
     const { tls } = this.#config
     const changedServer = tls ? this.#reloadSet(trigger, 'server', () => this.#applyServer(tls)) : false
+    // After the server pair: a new authority goes with the pair now in force.
+    const caFile = this.#oicpListenerCaFile
+    const changedListenerCa = caFile
+      ? this.#reloadSet(trigger, 'oicpListenerCa', () => this.#applyOicpListenerCa(caFile))
+      : false
     // Each set on its own: a broken OICP certificate keeps the partners' renewal from nothing.
     const changedOutbound = (['outbound', 'oicp'] as const).map((set) =>
       this.#reloadSet(trigger, set, () => this.#applyOutbound(set)),
     )
-    if (trigger === 'SIGHUP' && !changedServer && !changedOutbound.includes(true)) {
+    if (trigger === 'SIGHUP' && !changedServer && !changedListenerCa && !changedOutbound.includes(true)) {
       this.#log.info(
         { trigger, files: this.files },
         this.files.length === 0
@@ -168,9 +193,20 @@ export class CertificateReloader {
       this.#seen[set] = seen
       this.#log.error(
         { setting: error.setting, trigger },
-        `${error.message}: not reloaded, ${set === 'server' ? 'the certificate served until now stays' : `the TLS settings used towards ${this.#outbound[set].users} until now stay`} in force`,
+        `${error.message}: not reloaded, ${this.#keptInForce(set)} in force`,
       )
       return false
+    }
+  }
+
+  #keptInForce(set: CertificateSet): string {
+    switch (set) {
+      case 'server':
+        return 'the certificate served until now stays'
+      case 'oicpListenerCa':
+        return "the authority HBS's client certificates were checked against until now stays"
+      default:
+        return `the TLS settings used towards ${this.#outbound[set].users} until now stay`
     }
   }
 
@@ -179,12 +215,37 @@ export class CertificateReloader {
     const seen = fingerprint([pair.cert, pair.key])
     if (seen === this.#seen.server) return false
     for (const server of this.#targets.servers) server.setSecureContext({ cert: pair.cert, key: pair.key })
+    this.#applyOicpListener(pair, this.#oicpListenerCa)
     this.#seen.server = seen
+    this.#serverPair = pair
     this.#log.info(
       { setting: 'TLS_CERT_FILE', ...describeCertificate(pair.cert) },
-      `TLS certificate reloaded from ${files.certFile}: new connections get it`,
+      `TLS certificate reloaded from ${files.certFile}: new connections get it${this.#targets.oicpListener ? ', on the OICP listener too' : ''}`,
     )
     return true
+  }
+
+  #applyOicpListenerCa(caFile: string): boolean {
+    const ca = readCertificateAuthority('OICP_INBOUND_CA_FILE', caFile)
+    const seen = fingerprint([ca])
+    if (seen === this.#seen.oicpListenerCa) return false
+    // The listener serves HTTPS only with a server pair, read at start: there is one in force.
+    if (this.#serverPair) this.#applyOicpListener(this.#serverPair, ca)
+    this.#seen.oicpListenerCa = seen
+    this.#oicpListenerCa = ca
+    this.#log.info(
+      { setting: 'OICP_INBOUND_CA_FILE', ...describeCertificate(ca) },
+      `OICP listener's client certificate authority reloaded from ${caFile}: HBS's new connections are checked against it`,
+    )
+    return true
+  }
+
+  /**
+   * The OICP listener's whole secure context: setSecureContext replaces it, and a context without `ca`
+   * would check HBS's certificate against the public roots instead, refusing it.
+   */
+  #applyOicpListener(pair: TlsPair, ca: Buffer | undefined): void {
+    this.#targets.oicpListener?.setSecureContext({ cert: pair.cert, key: pair.key, ...(ca ? { ca } : {}) })
   }
 
   #applyOutbound(set: OutboundSet): boolean {

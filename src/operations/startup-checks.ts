@@ -81,17 +81,25 @@ export function readOutboundTls(
 ): OutboundTlsMaterial {
   const clientCertificate = outbound.client ? readTlsPair(outbound.client, settings) : undefined
   if (!outbound.caFile) return { clientCertificate }
-  const extraCa = readSettingFile(settings.ca, outbound.caFile)
+  return { clientCertificate, extraCa: readCertificateAuthority(settings.ca, outbound.caFile) }
+}
+
+/**
+ * A PEM file of certificate authorities (OUTBOUND_TLS_CA_FILE, OICP_CA_FILE, OICP_INBOUND_CA_FILE), checked:
+ * a StartupError naming `setting` when unreadable or not PEM.
+ */
+export function readCertificateAuthority(setting: SettingName, caFile: string): Buffer {
+  const ca = readSettingFile(setting, caFile)
   // createSecureContext accepts any text as `ca` without a word: parse the first certificate to be sure.
   try {
-    new X509Certificate(extraCa)
+    new X509Certificate(ca)
   } catch (error) {
     throw new StartupError(
-      settings.ca,
-      `${settings.ca} ${outbound.caFile} is not a PEM certificate (${(error as Error).message})`,
+      setting,
+      `${setting} ${caFile} is not a PEM certificate (${(error as Error).message})`,
     )
   }
-  return { clientCertificate, extraCa }
+  return ca
 }
 
 function readTlsPair(files: TlsFiles, settings: TlsSettings): TlsPair {

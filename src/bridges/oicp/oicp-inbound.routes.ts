@@ -16,7 +16,7 @@ import {
   InboundReservationStop,
   OICP_CODES,
 } from '../../partners/oicp/inbound.schema.ts'
-import { readOutboundTls, type TlsPair } from '../../operations/startup-checks.ts'
+import type { TlsPair } from '../../operations/startup-checks.ts'
 import { registerJsonBodyParser } from '../../transport/body-parser.ts'
 import { registerRequestIds, requestIdFromHeaders } from '../../transport/request-ids.ts'
 import { OCPI_AJV_OPTIONS } from '../../transport/schema-validation.ts'
@@ -28,24 +28,20 @@ const ProviderParams = Type.Object({ providerID: Type.String({ minLength: 1, max
  * The OICP bridge's own listener (OICP_INBOUND_PORT): the operations HBS calls on a CPO, on the paths of
  * Hubject's CPO document, answered as OICP does: an eRoamingAcknowledgement whose StatusCode says what went
  * wrong, never an OCPI envelope. HTTPS with TLS_CERT_FILE; with OICP_INBOUND_CA_FILE only a caller with a
- * client certificate of that authority (HBS's) gets past the handshake.
+ * client certificate of that authority (HBS's) gets past the handshake. Both are reloaded without a restart
+ * (src/operations/certificate-reload.ts).
  */
 export function createOicpListener(options: {
   readonly config: HubConfig
   readonly logger: FastifyBaseLogger
   readonly tls: TlsPair | undefined
+  /** OICP_INBOUND_CA_FILE's authorities (read by the caller, which reloads them with the server pair). */
+  readonly clientCa: Buffer | undefined
   readonly inbound: OicpInbound
   /** HBS's calls in the message log, on the bridge's platform, with the correlation id of what they caused. */
   readonly messageLog?: MessageLogWriter
 }): FastifyInstance {
-  const { config, logger, tls, inbound, messageLog } = options
-  const clientCaFile = config.oicp.inbound?.clientCaFile
-  const clientCa = clientCaFile
-    ? readOutboundTls(
-        { client: undefined, caFile: clientCaFile },
-        { cert: 'TLS_CERT_FILE', key: 'TLS_KEY_FILE', ca: 'OICP_INBOUND_CA_FILE' },
-      ).extraCa
-    : undefined
+  const { config, logger, tls, clientCa, inbound, messageLog } = options
   const app = Fastify({
     ...(tls
       ? {

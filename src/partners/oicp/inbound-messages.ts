@@ -29,7 +29,11 @@ import { OICP } from './oicp-settings.ts'
  * is the OCPI id too.
  */
 export const INBOUND_SESSION_KIND = { foreign: 'InboundSessionID', ocpi: 'CPO_SESSION' } as const
-/** A remote start HBS asked of one of our CPOs: SessionID ↔ `<SessionID>/<EvseID>` (owner: the CPO). */
+/**
+ * A remote start HBS asked of one of our CPOs, or an authorization HBS granted it: SessionID ↔
+ * `<SessionID>/<EvseID>` (owner: the CPO); `<SessionID>/` while the EVSE is not known yet (an authorization
+ * the CPO asked naming none), until its Session or CDR names it.
+ */
 export const INBOUND_START_KIND = { foreign: 'InboundStartID', ocpi: 'INBOUND_START' } as const
 /** The OICP EMP a session at one of our CPOs is for: SessionID ↔ the virtual eMSP party (owner), for the stop. */
 export const INBOUND_EMP_KIND = { foreign: 'InboundEmpSessionID', ocpi: 'INBOUND_EMP' } as const
@@ -46,7 +50,8 @@ export async function rememberHbsSession(
   session: {
     readonly sessionId: string
     readonly cpo: PartyRef
-    readonly evseId: string
+    /** Undefined: the authorization named no EVSE; the one the CPO's Session or CDR names is taken then. */
+    readonly evseId: string | undefined
     readonly emp: PartyRef
     readonly empPartnerSessionId: string | undefined
   },
@@ -55,7 +60,7 @@ export async function rememberHbsSession(
   await mapIdentifiers(db, [
     {
       foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: sessionId },
-      ocpi: { owner: cpo, kind: INBOUND_START_KIND.ocpi, id: `${sessionId}/${evseId}` },
+      ocpi: { owner: cpo, kind: INBOUND_START_KIND.ocpi, id: `${sessionId}/${evseId ?? ''}` },
     },
     {
       foreign: { protocol: OICP, kind: INBOUND_EMP_KIND.foreign, id: sessionId },
@@ -217,7 +222,11 @@ export async function receiveForVirtualEmsp(
   if (typeof reference !== 'string') return undefined
   const started = await ocpiObjectOf(db, OICP, INBOUND_START_KIND.foreign, reference)
   if (!started || !sameParty(started.owner, message.from) || operatorId === undefined) return undefined
-  const evseId = started.id.slice(started.id.indexOf('/') + 1)
+  const evseId =
+    started.id.slice(started.id.indexOf('/') + 1) ||
+    (await reportedEvseId(db, message.from, reference, fields))
+  // An EVSE the hub never pushed to HBS: OICP names every session by its EvseID, so nothing can be sent.
+  if (!evseId) return { kind, call: undefined }
   const empSession = await ocpiObjectOf(db, OICP, EMP_PARTNER_SESSION_KIND.foreign, reference)
   const echo = {
     SessionID: reference,
@@ -238,6 +247,32 @@ export async function receiveForVirtualEmsp(
     },
   ])
   return { kind, call: await notificationCall(db, message.from, sessionId, fields, echo) }
+}
+
+/**
+ * The EvseID of a session HBS authorized without one: the EVSE its Session or CDR names, as the hub pushed it
+ * to HBS. Remembered with the SessionID, for the session's later messages and HBS's remote stop of it.
+ */
+async function reportedEvseId(
+  db: Db,
+  cpo: PartyRef,
+  sessionId: string,
+  reported: Partial<Session & Cdr>,
+): Promise<string | undefined> {
+  const locationId = reported.location_id ?? reported.cdr_location?.id
+  const evseUid = reported.evse_uid ?? reported.cdr_location?.evse_uid
+  if (!locationId || !evseUid) return undefined
+  // The map holds EVSEs upper case (the channel's mapEvses): ids are case-insensitive.
+  const evseKey = `${locationId}/${evseUid}`.toUpperCase()
+  const evseId = (await foreignIdsOf(db, OICP, cpo, 'EVSE', [evseKey])).get(evseKey)
+  if (evseId === undefined) return undefined
+  await mapIdentifiers(db, [
+    {
+      foreign: { protocol: OICP, kind: INBOUND_START_KIND.foreign, id: sessionId },
+      ocpi: { owner: cpo, kind: INBOUND_START_KIND.ocpi, id: `${sessionId}/${evseId}` },
+    },
+  ])
+  return evseId
 }
 
 interface SessionEcho {

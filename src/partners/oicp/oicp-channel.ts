@@ -537,20 +537,14 @@ export class OicpChannel implements PartnerChannel {
     const authorized = AuthorizationStatus === 'Authorized'
     const emp = await this.#authorizingEmp(partner, message, settings, authorized ? ProviderID : undefined)
     if (authorized && SessionID) {
-      if (evseId) {
-        await rememberHbsSession(this.#options.db, {
-          sessionId: SessionID,
-          cpo: message.from,
-          evseId,
-          emp,
-          empPartnerSessionId: EMPPartnerSessionID,
-        })
-      } else {
-        this.#options.log.warn(
-          { correlationId: message.correlationId, sessionId: SessionID },
-          'OICP bridge: an authorization HBS granted names no EVSE HBS holds: its session will not reach HBS',
-        )
-      }
+      // Without an EVSE too: the CPO's Session names it (inbound-messages.ts).
+      await rememberHbsSession(this.#options.db, {
+        sessionId: SessionID,
+        cpo: message.from,
+        evseId,
+        emp,
+        empPartnerSessionId: EMPPartnerSessionID,
+      })
     }
     const info = {
       allowed: authorized ? 'ALLOWED' : 'NOT_ALLOWED',

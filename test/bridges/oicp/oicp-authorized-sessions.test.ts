@@ -173,5 +173,73 @@ for (const engine of STORE_VARIANTS) {
       })
       expect(hbs.violations).toEqual([])
     })
+
+    it('keeps the SessionID of an authorization that named no EVSE: the Session’s EVSE completes it, and its notifications, CDR and HBS’s remote stop carry it', async () => {
+      const answer = await cpo.call<{ data: { allowed: string; authorization_reference?: string } }>(
+        `/sender/tokens/${CARD}/authorize?type=RFID`,
+        { method: 'POST' },
+      )
+      expect(hbs.requestsTo('/authorize/start').at(-1)!.body).not.toHaveProperty('EvseID')
+      const sessionId = hbs.grantedSessionIds.at(-1)!
+      expect(answer.body.data).toMatchObject({ allowed: 'ALLOWED', authorization_reference: sessionId })
+      const notified = hbs.requestsTo('/charging-notifications').length
+      const session = {
+        id: 'SES-AUTH-2',
+        authorization_reference: sessionId,
+        // The CPO's own spelling of the ids: matched case-insensitively.
+        location_id: 'loc-auth-1',
+        evse_uid: 'e1',
+        start_date_time: '2026-12-07T10:00:00Z',
+        auth_method: 'AUTH_REQUEST' as const,
+        cdr_token: { ...EMP, uid: CARD, type: 'RFID' as const, contract_id: CARD },
+      }
+      const reported = await cpo.call('/receiver/sessions/NL/CP1/SES-AUTH-2', {
+        method: 'PUT',
+        headers: routeHeaders(cpo.party, EMP),
+        body: aSession(session, cpo.party, EMP),
+      })
+      expect(reported.body.status_code).toBe(1000)
+      await eventually(() => expect(hbs.requestsTo('/charging-notifications')).toHaveLength(notified + 1))
+      expect(hbs.requestsTo('/charging-notifications').at(-1)!.body).toMatchObject({
+        Type: 'Start',
+        SessionID: sessionId,
+        EMPPartnerSessionID: `emp-${sessionId.slice(0, 8)}`,
+        CPOPartnerSessionID: 'SES-AUTH-2',
+        EvseID: 'NL*CP1*EE1',
+      })
+
+      const stopped = await hbs.forwardToHub(
+        oicpUrl,
+        '/charging/v21/providers/DE*8EO/authorize-remote/stop',
+        { SessionID: sessionId, ProviderID: 'DE*8EO', EvseID: 'NL*CP1*EE1' },
+      )
+      expect(stopped.body).toMatchObject({ Result: true, SessionID: sessionId })
+      const stop = cpo.platform.requestsTo('POST', '/2.3.0/receiver/commands/STOP_SESSION').at(-1)
+      expect(stop!.body).toMatchObject({ session_id: 'SES-AUTH-2' })
+
+      const cdrs = hbs.requestsTo('/charge-detail-record').length
+      const posted = await cpo.call('/receiver/cdrs', {
+        method: 'POST',
+        headers: routeHeaders(cpo.party, EMP),
+        body: aCdr(
+          {
+            id: 'CDR-AUTH-2',
+            session_id: 'SES-AUTH-2',
+            authorization_reference: sessionId,
+            cdr_token: session.cdr_token,
+          },
+          cpo.party,
+          EMP,
+        ),
+      })
+      expect(posted.body.status_code).toBe(1000)
+      await eventually(() => expect(hbs.requestsTo('/charge-detail-record')).toHaveLength(cdrs + 1))
+      expect(hbs.requestsTo('/charge-detail-record').at(-1)!.body).toMatchObject({
+        SessionID: sessionId,
+        CPOPartnerSessionID: 'SES-AUTH-2',
+        EvseID: 'NL*CP1*EE1',
+      })
+      expect(hbs.violations).toEqual([])
+    })
   })
 }
