@@ -31,6 +31,8 @@ const LAYER_OF_FILES = [
   // What every domain service is handed: built from the layers below it.
   ['context', 'src/hub-context.ts'],
   ['http', 'src/{transport,admin,operations,message-log}/**'],
+  // Serving a built front end; it imports nothing of the hub, so the marketplace shares it.
+  ['http', 'src/front-end-serving/**'],
   // The inbound side of the bridges to other protocols (docs/bridges/): their admin routes and sync.
   ['http', 'src/bridges/**'],
   ['http', 'src/modules/{*/*.routes.ts,catalogue.ts}'],
@@ -115,8 +117,9 @@ export default tseslint.config(
   {
     // The marketplace (marketplace/, docs/marketplace.md) is an OCPI platform of its own: it reaches the hub
     // over OCPI only. It may import its own code, the hub's plain helpers of src/core/ (no I/O), its tariff
-    // engine src/pricing/ (pure, docs/decisions/0027 and 0028) and the generic PGlite dialect of src/storage/ (no hub
-    // tables): nothing of the hub's domain or store.
+    // engine src/pricing/ (pure, docs/decisions/0027 and 0028), the generic PGlite dialect of src/storage/ (no hub
+    // tables) and the serving of a built front end (src/front-end-serving/, no hub code): nothing of the hub's
+    // domain or store.
     files: ['marketplace/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -124,9 +127,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '(^|/)src/(?!core/|pricing/|storage/pglite-dialect\\.ts$)',
+              regex: '(^|/)src/(?!core/|pricing/|storage/pglite-dialect\\.ts$|front-end-serving/)',
               message:
-                'The marketplace talks to the hub over OCPI: it imports only src/core/, src/pricing/ and src/storage/pglite-dialect.ts (docs/decisions/0022, 0027, 0028).',
+                'The marketplace talks to the hub over OCPI: it imports only src/core/, src/pricing/, src/storage/pglite-dialect.ts and src/front-end-serving/ (docs/decisions/0022, 0027, 0028).',
             },
           ],
         },

@@ -33,12 +33,13 @@ describe('the marketplace lint layer (eslint.config.js)', () => {
     ).toEqual(['no-restricted-imports'])
   })
 
-  it("lets it use the hub's plain core helpers, its tariff engine and the generic PGlite dialect", async () => {
+  it("lets it use the hub's plain core helpers, its tariff engine, the generic PGlite dialect and the front-end serving", async () => {
     const code =
       "import { hashToken } from '../../src/core/tokens.ts'\n" +
       "import { quoteCharge } from '../../src/pricing/quote.ts'\n" +
       "import { PGliteDialect } from '../../src/storage/pglite-dialect.ts'\n" +
-      'export const a = [hashToken, quoteCharge, PGliteDialect]\n'
+      "import { serveBuiltFrontEnd } from '../../src/front-end-serving/built-front-end.ts'\n" +
+      'export const a = [hashToken, quoteCharge, PGliteDialect, serveBuiltFrontEnd]\n'
     expect(await importErrors(code)).toEqual([])
   })
 })

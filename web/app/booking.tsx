@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks'
 import { ErrorNote, Link, useAction, useLoad } from '../shared/components.tsx'
 import { navigate } from '../shared/router.ts'
-import { money, slotWords, timeWords } from './format.ts'
+import { money } from '../shared/money.ts'
+import { slotWords, timeWords } from './format.ts'
 import {
   listingIdOf,
   locationKey,

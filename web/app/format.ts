@@ -1,10 +1,5 @@
 import { STRINGS } from './strings.ts'
 
-/** An amount in the marketplace's or the operator's currency, as people read it. */
-export function money(amount: number, currency: string): string {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).format(amount)
-}
-
 /**
  * A slot as a driver reads it: "Mon 4 Jan, 18:00–19:00", in `timeZone` (a home charger's own) or else the
  * browser's.

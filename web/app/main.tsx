@@ -21,7 +21,8 @@ import {
 import { AccountPage, ResetPasswordPage, VerifyEmailPage } from './account.tsx'
 import { BookingInfo, BookingsPage, BookPage } from './booking.tsx'
 import { areaOf, FindMap, type Area } from './find-map.tsx'
-import { connectorWords, money, statusWords } from './format.ts'
+import { money } from '../shared/money.ts'
+import { connectorWords, statusWords } from './format.ts'
 import { STRINGS } from './strings.ts'
 import { useCard, type PaymentSettings } from './card-choice.tsx'
 

@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/api.ts'
+import { JsonApi, sentence, unlessSignedOut } from '../shared/api.ts'
 import { STRINGS } from './strings.ts'
 
 /** The marketplace's members' API (docs/marketplace.md), same origin, the member's session in a cookie. */
@@ -96,49 +96,23 @@ function plainWords(status: number): string {
   return STRINGS.errors.refused
 }
 
-/** The marketplace's messages are sentences for developers; those that help a driver are shown, with a capital. */
-function sentence(text: string): string {
-  const trimmed = text.trim()
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`
-}
+const membersApi = new JsonApi({
+  base: '/api',
+  problem: { code: 'error', message: 'message' },
+  signInPaths: new Set(['/sessions', '/members']),
+  unreachable: STRINGS.errors.network,
+  // The marketplace's messages are sentences for developers: a 5xx one speaks of internals; a 4xx one says
+  // what to change, except a card's refusal, which carries the payment provider's request id.
+  wordsFor: ({ status, message }) =>
+    message && status < 500 && status !== 401 && status !== 402 ? sentence(message) : plainWords(status),
+})
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' }
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  let response: Response
-  try {
-    response = await fetch(`/api${path}`, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  } catch {
-    throw new ApiError(0, 'NETWORK', STRINGS.errors.network)
-  }
-  const text = await response.text()
-  const parsed: unknown = text ? JSON.parse(text) : undefined
-  if (!response.ok) {
-    const problem = (parsed ?? {}) as { error?: string; message?: string }
-    // A 5xx message speaks of internals; a 4xx one says what to change, except a card's refusal, which
-    // carries the payment provider's request id.
-    const words =
-      problem.message && response.status < 500 && response.status !== 401 && response.status !== 402
-        ? sentence(problem.message)
-        : plainWords(response.status)
-    throw new ApiError(response.status, problem.error ?? `HTTP_${response.status}`, words)
-  }
-  return parsed as T
+export function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return membersApi.request<T>(method, path, body)
 }
 
 export async function currentMember(): Promise<Member | null> {
-  try {
-    return await request<Member>('GET', '/me')
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return null
-    throw error
-  }
+  return (await unlessSignedOut(request<Member>('GET', '/me'))) ?? null
 }
 
 /** How a listed home charger is booked (GET /api/listings/{id}/booking-terms). */

@@ -1,10 +1,10 @@
-import { ApiError } from '../shared/api.ts'
+import { JsonApi, unlessSignedOut } from '../shared/api.ts'
 import { TEXT } from './strings.ts'
 
 /**
  * The marketplace's members' API (docs/marketplace.md) from a page it serves: same origin, the HttpOnly
- * session cookie. Errors come back as ApiError with the marketplace's own sentence when it gave one (a 4xx
- * names the field that is wrong) and plain words otherwise.
+ * session cookie (JsonApi, web/shared/api.ts). Errors come back as ApiError with the marketplace's own
+ * sentence when it gave one (a 4xx names the field that is wrong) and plain words otherwise.
  */
 
 export type Connector = {
@@ -128,73 +128,22 @@ function plainWords(status: number): string {
   return status >= 500 ? TEXT.errors.server : TEXT.errors.other
 }
 
-/** Where a 401 means wrong credentials, not an ended session. */
-const SIGN_IN_PATHS = new Set(['/sessions', '/members'])
-
-export class MarketApi {
-  /** Called when the marketplace says the session ended (401), so the portal can show the sign-in form. */
-  onSignedOut: (() => void) | undefined
-
-  async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    const raw = body instanceof Blob
-    if (body !== undefined) headers['content-type'] = contentType ?? 'application/json'
-    let response: Response
-    try {
-      response = await fetch(`/api${path}`, {
-        method,
-        headers,
-        credentials: 'same-origin',
-        body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
-      })
-    } catch {
-      throw new ApiError(0, 'NETWORK', TEXT.errors.network)
-    }
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text ? JSON.parse(text) : undefined
-    } catch {
-      parsed = undefined
-    }
-    if (!response.ok) {
-      const problem = (parsed ?? {}) as { error?: string; message?: string }
-      const sessionEnded = response.status === 401 && !SIGN_IN_PATHS.has(path)
-      if (sessionEnded) this.onSignedOut?.()
+export class MarketApi extends JsonApi {
+  constructor() {
+    super({
+      base: '/api',
+      problem: { code: 'error', message: 'message' },
+      signInPaths: new Set(['/sessions', '/members']),
+      unreachable: TEXT.errors.network,
       // The marketplace's own words for what the member did (a field, a taken id, a wrong password); ours
       // for a session that ended and for its own failures.
-      const words =
-        response.status < 500 && !sessionEnded && problem.message
-          ? problem.message
-          : plainWords(response.status)
-      throw new ApiError(response.status, problem.error ?? `HTTP_${response.status}`, words)
-    }
-    return parsed as T
-  }
-
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path)
-  }
-
-  put<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PUT', path, body)
-  }
-
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.request<T>('POST', path, body)
-  }
-
-  delete(path: string): Promise<void> {
-    return this.request<void>('DELETE', path)
+      wordsFor: ({ status, message, sessionEnded }) =>
+        status < 500 && !sessionEnded && message ? message : plainWords(status),
+    })
   }
 
   /** The signed-in member, or undefined when this browser is signed out. */
-  async currentMember(): Promise<Member | undefined> {
-    try {
-      return await this.get<Member>('/me')
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return undefined
-      throw error
-    }
+  currentMember(): Promise<Member | undefined> {
+    return unlessSignedOut(this.get<Member>('/me'))
   }
 }

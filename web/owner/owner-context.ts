@@ -25,8 +25,3 @@ export function useOwner(): OwnerContext {
 
 /** The marketplace has no tile server setting yet: the offline basemap shipped with the portal. */
 export const MAP_SETTINGS: MapSettings = { tile_url: null, attribution: '' }
-
-/** An amount in the marketplace's currency, as the owner's browser writes money. */
-export function money(amount: number, currency: string): string {
-  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount)
-}

@@ -1,6 +1,7 @@
 /**
- * The hub's admin API from a page of the hub: same origin, the operator's session cookie, and the CSRF token
- * the session handed out on every change. Errors come back as ApiError with a sentence for people.
+ * The front ends' API clients: the hub's admin API (AdminApi) and, through JsonApi, the marketplace's
+ * members' API (web/app/market-api.ts, web/owner/market-api.ts). Errors come back as ApiError with a
+ * sentence for people.
  */
 
 export type OperatorRole = 'admin' | 'viewer'
@@ -16,13 +17,6 @@ export interface Session {
   readonly csrf_token: string
 }
 
-/** An RFC 9457 problem document, as every admin error is. */
-interface Problem {
-  readonly title?: string
-  readonly status?: number
-  readonly detail?: string
-}
-
 export class ApiError extends Error {
   override name = 'ApiError'
   constructor(
@@ -31,6 +25,116 @@ export class ApiError extends Error {
     message: string,
   ) {
     super(message)
+  }
+}
+
+/** An answer that was not a success, as far as its body said. */
+export interface Refusal {
+  readonly status: number
+  /** The server's own message (RFC 9457 `detail`, the marketplace's `message`), when it gave one. */
+  readonly message: string | undefined
+  /** A 401 outside the sign-in paths: the session ended. */
+  readonly sessionEnded: boolean
+}
+
+/** How one front end talks to its server's JSON API, and what its people read when that fails. */
+export interface JsonApiSettings {
+  /** Where every path is below: /admin (the hub), /api (the marketplace). */
+  readonly base: string
+  /** The members of an error body that hold its code and its message: RFC 9457's or the marketplace's. */
+  readonly problem: { readonly code: string; readonly message: string }
+  /** Where a 401 means wrong credentials, not a session that ended. */
+  readonly signInPaths: ReadonlySet<string>
+  /** What people read when the server cannot be reached. */
+  readonly unreachable: string
+  /** What people read for a refusal. */
+  readonly wordsFor: (refusal: Refusal) => string
+}
+
+/**
+ * A JSON API on the page's own origin, the session in a cookie. A body is sent as JSON, or as it is when it
+ * is a Blob (a photo). Errors come back as ApiError with a sentence for people.
+ */
+export class JsonApi {
+  /** Called when the server says the session ended (401), so the page can show the sign-in form. */
+  onSignedOut: (() => void) | undefined
+
+  constructor(private readonly settings: JsonApiSettings) {}
+
+  /** Headers a page adds to a call of `method` (the hub's CSRF token on a change). */
+  protected headersFor(_method: string): Record<string, string> {
+    return {}
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.headersFor(method) }
+    if (body !== undefined) headers['content-type'] = contentType ?? 'application/json'
+    let response: Response
+    try {
+      response = await fetch(`${this.settings.base}${path}`, {
+        method,
+        headers,
+        credentials: 'same-origin',
+        body: body === undefined ? undefined : body instanceof Blob ? body : JSON.stringify(body),
+      })
+    } catch {
+      throw new ApiError(0, 'NETWORK', this.settings.unreachable)
+    }
+    const text = await response.text()
+    let parsed: unknown
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {
+      // Not JSON (a proxy's error page): the status alone says what happened.
+      parsed = undefined
+    }
+    if (!response.ok) {
+      const problem = (parsed ?? {}) as Record<string, unknown>
+      const code = problem[this.settings.problem.code]
+      const message = problem[this.settings.problem.message]
+      const sessionEnded = response.status === 401 && !this.settings.signInPaths.has(path)
+      if (sessionEnded) this.onSignedOut?.()
+      throw new ApiError(
+        response.status,
+        typeof code === 'string' ? code : `HTTP_${response.status}`,
+        this.settings.wordsFor({
+          status: response.status,
+          message: typeof message === 'string' && message !== '' ? message : undefined,
+          sessionEnded,
+        }),
+      )
+    }
+    return parsed as T
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path)
+  }
+
+  post<T>(path: string, body: unknown = {}): Promise<T> {
+    return this.request<T>('POST', path, body)
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body)
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body)
+  }
+
+  delete<T = void>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path)
+  }
+}
+
+/** What `call` answers, or undefined when the server says this browser is signed out (401). */
+export async function unlessSignedOut<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return undefined
+    throw error
   }
 }
 
@@ -47,54 +151,25 @@ function plainWords(status: number): string {
   return 'The hub refused the request.'
 }
 
-export class AdminApi {
+/**
+ * The hub's admin API from a page of the hub: same origin, the operator's session cookie, and the CSRF token
+ * the session handed out on every change. Errors are RFC 9457 problem documents.
+ */
+export class AdminApi extends JsonApi {
   private csrfToken: string | undefined
-  /** Called when the hub says the session ended (401), so the page can show the sign-in form. */
-  onSignedOut: (() => void) | undefined
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
-    if (body !== undefined) headers['content-type'] = 'application/json'
-    if (UNSAFE_METHODS.has(method) && this.csrfToken) headers['x-csrf-token'] = this.csrfToken
-    let response: Response
-    try {
-      response = await fetch(`/admin${path}`, {
-        method,
-        headers,
-        credentials: 'same-origin',
-        body: body === undefined ? undefined : JSON.stringify(body),
-      })
-    } catch {
-      throw new ApiError(0, 'NETWORK', 'The hub cannot be reached. Check the connection and try again.')
-    }
-    const text = await response.text()
-    const parsed: unknown = text ? JSON.parse(text) : undefined
-    if (!response.ok) {
-      const problem = (parsed ?? {}) as Problem
-      if (response.status === 401 && path !== '/session') this.onSignedOut?.()
-      throw new ApiError(
-        response.status,
-        problem.title ?? `HTTP_${response.status}`,
-        problem.detail ? sentence(problem.detail) : plainWords(response.status),
-      )
-    }
-    return parsed as T
+  constructor() {
+    super({
+      base: '/admin',
+      problem: { code: 'title', message: 'detail' },
+      signInPaths: new Set(['/session']),
+      unreachable: 'The hub cannot be reached. Check the connection and try again.',
+      wordsFor: ({ status, message }) => (message ? sentence(message) : plainWords(status)),
+    })
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path)
-  }
-
-  post<T>(path: string, body: unknown = {}): Promise<T> {
-    return this.request<T>('POST', path, body)
-  }
-
-  patch<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PATCH', path, body)
-  }
-
-  delete<T>(path: string): Promise<T> {
-    return this.request<T>('DELETE', path)
+  protected override headersFor(method: string): Record<string, string> {
+    return UNSAFE_METHODS.has(method) && this.csrfToken ? { 'x-csrf-token': this.csrfToken } : {}
   }
 
   async signIn(email: string, password: string): Promise<Session> {
@@ -105,14 +180,9 @@ export class AdminApi {
 
   /** The session of the cookie this browser holds, or undefined when it is signed out. */
   async currentSession(): Promise<Session | undefined> {
-    try {
-      const session = await this.request<Session>('GET', '/session')
-      this.csrfToken = session.csrf_token
-      return session
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return undefined
-      throw error
-    }
+    const session = await unlessSignedOut(this.request<Session>('GET', '/session'))
+    if (session) this.csrfToken = session.csrf_token
+    return session
   }
 
   async signOut(): Promise<void> {
@@ -121,8 +191,8 @@ export class AdminApi {
   }
 }
 
-/** The hub's details start in lower case ("no platform nope"): shown alone, they read better as a sentence. */
-function sentence(text: string): string {
+/** A server's messages start in lower case ("no platform nope"): shown alone, they read better as a sentence. */
+export function sentence(text: string): string {
   const trimmed = text.trim()
   const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1)
   return /[.!?]$/.test(capital) ? capital : `${capital}.`

@@ -1,10 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
-
-/** Vite names every built asset after its content: a changed file is a new URL, kept for good. */
-const HASHED_ASSET_CACHE = 'public, max-age=31536000, immutable'
+import { frontEndSecurityPolicy, serveBuiltFrontEnd } from '../../../src/front-end-serving/built-front-end.ts'
 
 /**
  * dist/web/<app>/ of a front end built by `vite build` (vite.config.ts): reached from marketplace/src/web/
@@ -41,83 +38,39 @@ export interface FrontEndSettings {
 /**
  * One single-page front end of the marketplace (the drivers' app under /app, the owner portal under
  * /owner), on the same origin as /api so that its calls carry the member's session cookie. Files come from
- * its build; any other GET below it is one of its pages and gets index.html. Every answer carries a
- * Content-Security-Policy that allows only the marketplace's own scripts, styles, calls and service worker
- * (and the map's tile server, when one is configured). Register with the prefix the app was built for
- * (vite.config.ts `base`).
+ * its build; any other GET below it is one of its pages and gets index.html
+ * (src/front-end-serving/built-front-end.ts). Every answer carries a Content-Security-Policy that allows only
+ * the marketplace's own scripts, styles, calls and service worker (and the map's tile server, when one is
+ * configured). Register with the prefix the app was built for (vite.config.ts `base`).
  */
 export async function frontEndPlugin(
   app: FastifyInstance,
   options: { readonly root: string; readonly settings: FrontEndSettings },
 ): Promise<void> {
-  const policy = contentSecurityPolicy(
-    options.settings.map.tile_url,
-    options.settings.payments.mode === 'stripe',
-  )
-  app.addHook('onSend', async (_request, reply, payload) => {
-    void reply
-      .header('content-security-policy', policy)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'same-origin')
-    return payload
-  })
-  const hidden = { schema: { hide: true } }
-  app.get('/settings.json', hidden, async (_request, reply) =>
-    reply.header('cache-control', 'no-cache').send(options.settings),
-  )
-
-  if (!existsSync(`${options.root}/index.html`)) {
-    app.log.warn({ root: options.root }, 'a front end is not built: it answers 503 until `npm run build`')
-    app.get('/*', hidden, async (_request, reply) =>
-      reply
-        .code(503)
-        .type('text/plain; charset=utf-8')
-        .send('This page is not built. Run `npm run build` (or `npm start`, which builds it) and reload.'),
-    )
-    return
-  }
-
-  await app.register(fastifyStatic, {
+  await serveBuiltFrontEnd(app, {
     root: options.root,
-    cacheControl: false,
-    // The page and the service worker must be checked on every load so that a new build reaches people.
-    setHeaders: (reply, path) => {
-      void reply.header('cache-control', path.includes('/assets/') ? HASHED_ASSET_CACHE : 'no-cache')
-    },
-  })
-  app.setNotFoundHandler(async (request, reply) => {
-    const isPage = request.method === 'GET' || request.method === 'HEAD'
-    if (!isPage || request.url.startsWith(`${app.prefix}/assets/`)) {
-      return reply.code(404).type('text/plain; charset=utf-8').send('Not found')
-    }
-    return reply.header('cache-control', 'no-cache').sendFile('index.html')
+    settings: options.settings,
+    securityPolicy: contentSecurityPolicy(
+      options.settings.map.tile_url,
+      options.settings.payments.mode === 'stripe',
+    ),
+    name: 'this page',
   })
 }
 
 /**
- * No inline code, nothing from elsewhere but the map tiles and, taking cards with Stripe.js, what Stripe's
- * security guide lists for it (its script, its card frames, its API); service workers from the app's own path.
+ * Beyond the front ends' common policy: images over HTTPS (CPOs' photos of their Locations are on their own
+ * servers) and blob:, service workers from the app's own path and, taking cards with Stripe.js, what Stripe's
+ * security guide lists for it (its script, its card frames, its API).
  */
 function contentSecurityPolicy(tileUrl: string | null, stripe: boolean): string {
-  const tileOrigin = tileUrl
-    ? new URL(tileUrl.replace(/\{s\}/g, 'subdomain').replace(/\{[a-z]+\}/g, '0')).origin.replace(
-        '//subdomain.',
-        '//*.',
-      )
-    : ''
-  return [
-    "default-src 'none'",
-    `script-src 'self'${stripe ? ' https://js.stripe.com' : ''}`,
-    "style-src 'self'",
-    // CPOs' photos of their Locations are on their own servers: any over HTTPS.
-    `img-src 'self' data: blob: https:${tileOrigin ? ` ${tileOrigin}` : ''}`,
-    "font-src 'self'",
-    `connect-src 'self'${stripe ? ' https://api.stripe.com' : ''}`,
-    ...(stripe ? ['frame-src https://js.stripe.com https://hooks.stripe.com'] : []),
-    "manifest-src 'self'",
-    "worker-src 'self'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ')
+  return frontEndSecurityPolicy(tileUrl, {
+    'img-src': ['blob:', 'https:'],
+    'worker-src': ["'self'"],
+    ...(stripe && {
+      'script-src': ['https://js.stripe.com'],
+      'connect-src': ['https://api.stripe.com'],
+      'frame-src': ['https://js.stripe.com', 'https://hooks.stripe.com'],
+    }),
+  })
 }

@@ -10,6 +10,7 @@ import {
   useLoad,
 } from '../../shared/components.tsx'
 import { useHubEvents } from '../../shared/events.ts'
+import { money } from '../../shared/money.ts'
 import { useConsole } from '../console-context.ts'
 import { partyOf, PartyField } from '../form-fields.tsx'
 import {
@@ -35,7 +36,6 @@ const thisMonth = () => new Date().toISOString().slice(0, 7)
 const statementKey = (statement: Statement) =>
   `${partyName(statement.cpo)} ${partyName(statement.emsp)} ${statement.currency}`
 
-const money = (amount: number, currency: string) => `${amount.toFixed(2)} ${currency}`
 const percent = (share: number | null) => (share === null ? '–' : `${Math.round(share * 1000) / 10} %`)
 
 /** The filters as the clearing routes take them: a party only once it is one, always as `NL*ABC`. */
@@ -218,12 +218,12 @@ function Statements({ month, cpo, emsp }: { month: string; cpo: string; emsp: st
                     <td data-testid="sessions">{figures.sessions}</td>
                     <td>{figures.credit_cdrs}</td>
                     <td>{figures.energy_kwh}</td>
-                    <td data-testid="excl-vat">{money(figures.amount_excl_vat, currency)}</td>
-                    <td>{money(figures.tax_amount, currency)}</td>
-                    <td data-testid="incl-vat">{money(figures.amount_incl_vat, currency)}</td>
+                    <td data-testid="excl-vat">{money(figures.amount_excl_vat, currency, 'code')}</td>
+                    <td>{money(figures.tax_amount, currency, 'code')}</td>
+                    <td data-testid="incl-vat">{money(figures.amount_incl_vat, currency, 'code')}</td>
                     <td>
                       {figures.disputed_lines > 0
-                        ? `${figures.disputed_lines} (${money(figures.disputed_amount_excl_vat, currency)})`
+                        ? `${figures.disputed_lines} (${money(figures.disputed_amount_excl_vat, currency, 'code')})`
                         : '–'}
                     </td>
                     <td>
@@ -316,8 +316,8 @@ function StatementLines(props: {
                   {formatTime(line.start_date_time)} – {formatTime(line.end_date_time)}
                 </td>
                 <td>{line.energy_kwh}</td>
-                <td>{money(line.amount_excl_vat, currency)}</td>
-                <td>{money(line.tax_amount, currency)}</td>
+                <td>{money(line.amount_excl_vat, currency, 'code')}</td>
+                <td>{money(line.tax_amount, currency, 'code')}</td>
                 <td data-testid="dispute">
                   {line.dispute ? (
                     <>
@@ -425,7 +425,7 @@ function Invoices({ month, cpo, emsp }: { month: string; cpo: string; emsp: stri
           data-invoice={`${partyName(invoice.party)} ${invoice.currency}`}
         >
           <h3>
-            {partyName(invoice.party)}: {money(invoice.total, invoice.currency)}
+            {partyName(invoice.party)}: {money(invoice.total, invoice.currency, 'code')}
           </h3>
           <div class="table-wrap">
             <table>
@@ -442,8 +442,8 @@ function Invoices({ month, cpo, emsp }: { month: string; cpo: string; emsp: stri
                   <tr key={line.description}>
                     <td>{line.description}</td>
                     <td>{line.cdrs}</td>
-                    <td>{money(line.basis_excl_vat, invoice.currency)}</td>
-                    <td>{money(line.amount, invoice.currency)}</td>
+                    <td>{money(line.basis_excl_vat, invoice.currency, 'code')}</td>
+                    <td>{money(line.amount, invoice.currency, 'code')}</td>
                   </tr>
                 ))}
               </tbody>
@@ -452,7 +452,7 @@ function Invoices({ month, cpo, emsp }: { month: string; cpo: string; emsp: stri
                   <th scope="row" colSpan={3}>
                     Total
                   </th>
-                  <td data-testid="invoice-total">{money(invoice.total, invoice.currency)}</td>
+                  <td data-testid="invoice-total">{money(invoice.total, invoice.currency, 'code')}</td>
                 </tr>
               </tfoot>
             </table>
@@ -502,7 +502,7 @@ function Analytics({ month, party }: { month: string; party: string }) {
                   <tr key={entry.currency}>
                     <th scope="row">{entry.currency}</th>
                     <td>{entry.sessions}</td>
-                    <td>{money(entry.amount_excl_vat, entry.currency)}</td>
+                    <td>{money(entry.amount_excl_vat, entry.currency, 'code')}</td>
                   </tr>
                 ))}
               </tbody>

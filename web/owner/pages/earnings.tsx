@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import { ErrorNote, useLoad } from '../../shared/components.tsx'
 import type { Statement } from '../market-api.ts'
-import { money, useOwner } from '../owner-context.ts'
+import { money } from '../../shared/money.ts'
+import { useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
 import { slotText } from './listing.tsx'
 

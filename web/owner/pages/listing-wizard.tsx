@@ -3,7 +3,8 @@ import { ErrorNote, NumberField, useAction, useLoad } from '../../shared/compone
 import { PlacePicker } from '../../shared/map.tsx'
 import { navigate } from '../../shared/router.ts'
 import type { Connector, Listing, ListingDetails } from '../market-api.ts'
-import { MAP_SETTINGS, money, useOwner } from '../owner-context.ts'
+import { money } from '../../shared/money.ts'
+import { MAP_SETTINGS, useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
 
 const STANDARDS = [

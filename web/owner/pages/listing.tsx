@@ -19,7 +19,8 @@ import type {
   Photo,
   Schedule,
 } from '../market-api.ts'
-import { money, useOwner } from '../owner-context.ts'
+import { money } from '../../shared/money.ts'
+import { useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
 import { DecisionButtons, useDecision } from './booking-decision.tsx'
 

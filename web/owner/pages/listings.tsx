@@ -1,6 +1,7 @@
 import { ErrorNote, Link, useLoad } from '../../shared/components.tsx'
 import type { Listing } from '../market-api.ts'
-import { money, useOwner } from '../owner-context.ts'
+import { money } from '../../shared/money.ts'
+import { useOwner } from '../owner-context.ts'
 import { TEXT } from '../strings.ts'
 
 export function ListingsPage() {
