@@ -226,6 +226,12 @@ export class OicpChannel implements PartnerChannel {
       (message.method === 'PUT' || message.method === 'DELETE')
     ) {
       if (!settings) return { kind: 'no-endpoint' }
+      // A forward is a Tariff sent to the hub provider alone; HBS offers a product to every EMP or none.
+      if (message.readsAnswer) {
+        return notCarried(
+          'a Tariff reaches HBS only when pushed to every party (an OICP pricing product is offered to every EMP), not when sent to the hub provider alone',
+        )
+      }
       return this.#pricing(partner, message, settings)
     }
     if (message.module !== 'locations' || message.interfaceRole !== 'RECEIVER' || message.method === 'GET') {
@@ -1223,9 +1229,10 @@ export class OicpChannel implements PartnerChannel {
   #answer(answer: Pick<OicpAnswer, 'httpStatus' | 'headers'>, refusal: string | undefined): PartnerAnswer {
     return {
       httpStatus: answer.httpStatus,
+      // An OCPI envelope either way: a party-addressed request forwarded here relays it to its sender.
       envelope:
         refusal === undefined
-          ? undefined
+          ? { status_code: 1000, timestamp: new Date().toISOString() }
           : { status_code: 2000, status_message: refusal, timestamp: new Date().toISOString() },
       headers: answer.headers,
       endpointUrl: this.#options.client.baseUrl,

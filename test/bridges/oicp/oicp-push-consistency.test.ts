@@ -171,13 +171,19 @@ for (const engine of STORE_VARIANTS) {
 
     it('sends in a full push no Tariff that its CPO sent to one party alone, as the live path sends none', async () => {
       const alone = [emsp.party, { country_code: 'DE', party_id: 'OPH' }]
+      const answers = []
       for (const [i, party] of alone.entries()) {
-        await cpo.call(`/receiver/tariffs/NL/CP1/T-ALONE${i}`, {
+        const put = await cpo.call(`/receiver/tariffs/NL/CP1/T-ALONE${i}`, {
           method: 'PUT',
           body: anOicpTariff(`T-ALONE${i}`),
           headers: routeHeaders(cpo.party, party),
         })
+        answers.push({ status: put.body.status_code, message: put.body.status_message })
       }
+      // The eMSP took its Tariff; the one for the hub provider alone is refused in words, not passed on.
+      expect(answers[0]?.status).toBe(1000)
+      expect(answers[1]?.status).toBe(4000)
+      expect(answers[1]?.message).toContain('only when pushed to every party')
       await cpo.call('/receiver/locations/NL/CP1/LOC-ALONE', {
         method: 'PUT',
         body: aPricedLocation('LOC-ALONE', ['A1'], ['T-ALONE0', 'T-ALONE1']),
