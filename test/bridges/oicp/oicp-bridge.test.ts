@@ -9,7 +9,7 @@ import { connectParty, eventually, type ConnectedParty } from '../../support/roa
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
-import { aForeignEvse, BRIDGE_SETTINGS as SETTINGS } from './oicp-fixtures.ts'
+import { aForeignEvse, BRIDGE_SETTINGS as SETTINGS, bridgedHubEnv } from './oicp-fixtures.ts'
 
 const missing = oicpDocumentsMissing()
 if (missing) console.warn(`OICP bridge tests skipped: ${missing}`)
@@ -24,13 +24,7 @@ for (const engine of STORE_VARIANTS) {
 
     beforeAll(async () => {
       hbs = await HbsSimulator.start({ subOperators: ['NL*CP1', 'DE*OPH'] })
-      hub = await startTestHub(engine, {
-        OICP_BASE_URL: hbs.url,
-        OICP_PULL_INTERVAL_SECONDS: '0',
-        DELIVERY_RETRY_BASE_MS: '50',
-        DELIVERY_RETRY_MAX_MS: '200',
-        DELIVERY_POLL_INTERVAL_MS: '50',
-      })
+      hub = await startTestHub(engine, bridgedHubEnv(hbs))
       cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
       emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
       const configured = await hub.admin<{ platform_id: string; status: string }>(

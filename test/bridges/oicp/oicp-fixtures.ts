@@ -11,6 +11,21 @@ export const BRIDGE_SETTINGS = {
   language: 'en',
 }
 
+/**
+ * A test hub's environment for a bridge to the simulated HBS: no timed pull (the tests pull by the admin
+ * sync), retries and polls quick enough for a test to see a refused push go out again.
+ */
+export function bridgedHubEnv(hbs: { readonly url: string }, more: Record<string, string> = {}) {
+  return {
+    OICP_BASE_URL: hbs.url,
+    OICP_PULL_INTERVAL_SECONDS: '0',
+    DELIVERY_RETRY_BASE_MS: '50',
+    DELIVERY_RETRY_MAX_MS: '200',
+    DELIVERY_POLL_INTERVAL_MS: '50',
+    ...more,
+  }
+}
+
 /** An EVSE of an OICP-only CPO, DE*ABC, as it sits at HBS: written for these tests. */
 export function aForeignEvse(evseId: string, overrides: Partial<ForeignEvse> = {}): ForeignEvse {
   return {

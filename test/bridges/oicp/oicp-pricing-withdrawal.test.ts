@@ -5,7 +5,7 @@ import { connectParty, eventually, type ConnectedParty } from '../../support/roa
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
-import { BRIDGE_SETTINGS as SETTINGS } from './oicp-fixtures.ts'
+import { BRIDGE_SETTINGS as SETTINGS, bridgedHubEnv } from './oicp-fixtures.ts'
 
 const missing = oicpDocumentsMissing()
 if (missing) console.warn(`OICP pricing withdrawal tests skipped: ${missing}`)
@@ -31,14 +31,12 @@ for (const engine of STORE_VARIANTS) {
 
     beforeAll(async () => {
       hbs = await HbsSimulator.start({ subOperators: ['NL*CP1', 'DE*OPH'] })
-      hub = await startTestHub(engine, {
-        HUB_ROAMING_MODE: 'agreements',
-        OICP_BASE_URL: hbs.url,
-        OICP_PULL_INTERVAL_SECONDS: '0',
-        DELIVERY_RETRY_BASE_MS: '50',
-        DELIVERY_RETRY_MAX_MS: '200',
-        DELIVERY_POLL_INTERVAL_MS: '50',
-      })
+      hub = await startTestHub(
+        engine,
+        bridgedHubEnv(hbs, {
+          HUB_ROAMING_MODE: 'agreements',
+        }),
+      )
       cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
       expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
     })

@@ -4,7 +4,7 @@ import { connectParty, eventually, type ConnectedParty } from '../../support/roa
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
-import { aForeignEvse, BRIDGE_SETTINGS as SETTINGS } from './oicp-fixtures.ts'
+import { aForeignEvse, BRIDGE_SETTINGS as SETTINGS, bridgedHubEnv } from './oicp-fixtures.ts'
 
 /**
  * HBS failing the pricing pulls (eRoamingPullPricingProductData, eRoamingPullEVSEPricing) does not fail the
@@ -45,13 +45,7 @@ for (const engine of STORE_VARIANTS) {
 
     beforeAll(async () => {
       hbs = await HbsSimulator.start({ subOperators: ['NL*CP1'] })
-      hub = await startTestHub(engine, {
-        OICP_BASE_URL: hbs.url,
-        OICP_PULL_INTERVAL_SECONDS: '0',
-        DELIVERY_RETRY_BASE_MS: '50',
-        DELIVERY_RETRY_MAX_MS: '200',
-        DELIVERY_POLL_INTERVAL_MS: '50',
-      })
+      hub = await startTestHub(engine, bridgedHubEnv(hbs))
       emsp = await connectParty(hub, 'EMSP', 'DE', 'EM1')
       expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
     })

@@ -11,7 +11,7 @@ import {
 import { STORE_VARIANTS } from '../../support/test-store.ts'
 import { startTestHub, type TestHub } from '../../support/test-hub.ts'
 import { HbsSimulator, oicpDocumentsMissing } from './hbs-simulator.ts'
-import { BRIDGE_SETTINGS as SETTINGS } from './oicp-fixtures.ts'
+import { BRIDGE_SETTINGS as SETTINGS, bridgedHubEnv } from './oicp-fixtures.ts'
 
 const missing = oicpDocumentsMissing()
 if (missing) console.warn(`OICP push consistency tests skipped: ${missing}`)
@@ -57,14 +57,12 @@ for (const engine of STORE_VARIANTS) {
 
     beforeAll(async () => {
       hbs = await HbsSimulator.start({ subOperators: ['NL*CP1', 'DE*OPH'] })
-      hub = await startTestHub(engine, {
-        OICP_BASE_URL: hbs.url,
-        OICP_PULL_INTERVAL_SECONDS: '0',
-        OUTBOUND_TIMEOUT_MS: String(OUTBOUND_TIMEOUT_MS),
-        DELIVERY_RETRY_BASE_MS: '50',
-        DELIVERY_RETRY_MAX_MS: '200',
-        DELIVERY_POLL_INTERVAL_MS: '50',
-      })
+      hub = await startTestHub(
+        engine,
+        bridgedHubEnv(hbs, {
+          OUTBOUND_TIMEOUT_MS: String(OUTBOUND_TIMEOUT_MS),
+        }),
+      )
       cpo = await connectParty(hub, 'CPO', 'NL', 'CP1')
       emsp = await connectParty(hub, 'EMSP', 'NL', 'EM1')
       expect((await hub.admin('PUT', '/bridges/oicp', SETTINGS)).status).toBe(200)
