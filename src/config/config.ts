@@ -315,7 +315,7 @@ export const SETTINGS = [
     env: 'OICP_INBOUND_CA_FILE',
     default: '',
     description:
-      "PEM file of the certificate authority of HBS's client certificate: with it (and `TLS_CERT_FILE`), the OICP listener refuses every caller without a certificate it issued (mutual TLS).",
+      "PEM file of the certificate authority of HBS's client certificate: with it (and `TLS_CERT_FILE`), the OICP listener refuses every caller without a certificate it issued (mutual TLS). Reloaded without a restart when it changes on disk and on SIGHUP.",
   },
   {
     env: 'TRUSTED_PROXIES',
