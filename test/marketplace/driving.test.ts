@@ -246,6 +246,23 @@ describe.each(STORE_VARIANTS)(
       expect(rejected.body.message).toMatch(/REJECTED/)
       const [failed] = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body
       expect(failed).toMatchObject({ status: 'FAILED', status_reason: 'The CPO answered REJECTED' })
+
+      // The CPO fails: the driver reads who did not answer, not the hub's URLs or its answer.
+      cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+        status: 500,
+        body: { message: 'internal error at http://cpo.internal/' },
+      }))
+      const unanswered = await running.api<{ message: string }>('POST', '/charges', where, driver)
+      expect(unanswered.status, JSON.stringify(unanswered.body)).toBe(502)
+      expect(unanswered.body.message).toBe(
+        'The command did not reach DE*RCP: the hub or the CPO did not answer. Try again later.',
+      )
+      const [lost] = (await running.api<Charge[]>('GET', '/charges', undefined, driver)).body
+      expect(lost).toMatchObject({ status: 'FAILED', status_reason: unanswered.body.message })
+      cpo.platform.answer('POST', '/2.3.0/receiver/commands/START_SESSION', () => ({
+        status: 200,
+        body: envelope(aCommandResponse({ result: 'REJECTED' })),
+      }))
     })
 
     it('lets the driver rate and review the location once per completed charge; others report, the operator moderates', async () => {

@@ -1,6 +1,7 @@
 /**
  * Why a charge cannot start or stop, with the HTTP status the driver's request gets; `retryAfterSeconds`
- * when a part it relies on is away (503) and trying again later makes sense.
+ * when a part it relies on is away (503) and trying again later makes sense; `cause`, for the log, what went
+ * wrong in words the driver should not read.
  */
 export class ChargeRefusal extends Error {
   readonly retryAfterSeconds: number | undefined
@@ -8,9 +9,9 @@ export class ChargeRefusal extends Error {
   constructor(
     readonly statusCode: 400 | 402 | 404 | 409 | 502 | 503,
     message: string,
-    options: { readonly retryAfterSeconds?: number } = {},
+    options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
   ) {
-    super(message)
+    super(message, { cause: options.cause })
     this.retryAfterSeconds = options.retryAfterSeconds
   }
 }

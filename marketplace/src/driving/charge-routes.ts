@@ -21,6 +21,9 @@ async function refused<T>(reply: FastifyReply, act: () => Promise<T>): Promise<T
     return await act()
   } catch (error) {
     if (!(error instanceof ChargeRefusal)) throw error
+    if (error.cause !== undefined) {
+      reply.log.warn({ err: error.cause, status: error.statusCode }, `charge refused: ${error.message}`)
+    }
     if (error.retryAfterSeconds !== undefined)
       void reply.header('retry-after', String(error.retryAfterSeconds))
     return reply.code(error.statusCode).send({ error: ERROR_NAMES[error.statusCode], message: error.message })

@@ -353,8 +353,10 @@ export class Charges {
         })
       } catch (error) {
         if (!(error instanceof OcpiCallFailed)) throw error
-        await this.#failed(row, command, `The command did not reach the charger: ${error.message}`)
-        throw new ChargeRefusal(502, `The command did not reach the charger: ${error.message}`)
+        // The call's words (the hub's URLs, its answer) go to the operator's log, not to the driver.
+        const reason = `The command did not reach ${to.country_code}*${to.party_id}: the hub or the CPO did not answer. Try again later.`
+        await this.#failed(row, command, reason)
+        throw new ChargeRefusal(502, reason, { cause: error })
       }
       result = Value.Check(CommandResponse, answer) ? answer.result : 'no CommandResponse'
     }
