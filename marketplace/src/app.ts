@@ -27,7 +27,7 @@ import type { CpoIdentity } from './listings/ocpi-objects.ts'
 import { ocpiRoutes } from './hub/ocpi-routes.ts'
 import { accountRoutes, signedInMember } from './accounts/account-routes.ts'
 import { bookingRoutes } from './bookings/booking-routes.ts'
-import { BookingRefused, Bookings } from './bookings/bookings.ts'
+import { Bookings } from './bookings/bookings.ts'
 import { RoamingBookings } from './bookings/roaming-bookings.ts'
 import { NetworkBookings } from './bookings/network-bookings.ts'
 import { networkBookingOcpiRoutes } from './bookings/network-booking-ocpi-routes.ts'
@@ -47,6 +47,7 @@ import { discoveryRoutes } from './discovery/discovery-routes.ts'
 import { Reviews } from './reviews/reviews.ts'
 import { reviewRoutes } from './reviews/review-routes.ts'
 import { favouriteRoutes } from './favourites/favourites.ts'
+import { Refusal } from './refusal.ts'
 
 export interface Marketplace {
   readonly app: FastifyInstance
@@ -84,8 +85,8 @@ export async function buildMarketplace(
   const logger: FastifyBaseLogger = options.logger ?? pino({ level: config.logLevel })
   const app = Fastify({ loggerInstance: logger }).withTypeProvider<TypeBoxTypeProvider>()
   // Input errors in words: which field, what is wrong (Fastify's validation message).
-  app.setErrorHandler((error: FastifyError | BookingRefused, request, reply) => {
-    if (error instanceof BookingRefused) {
+  app.setErrorHandler((error: FastifyError | Refusal, request, reply) => {
+    if (error instanceof Refusal) {
       // Its status as meant: a 5xx one is a part the marketplace relies on being away (or payments not set
       // up), which the member may try again later, not a bug; the operator reads why in the log.
       if (error.statusCode >= 500)

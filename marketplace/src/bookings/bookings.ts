@@ -28,32 +28,10 @@ import type {
 } from './booking.schema.ts'
 import { freePeriods, openPeriods, scheduleOpensFor, scheduleProblem } from './schedule.ts'
 import type { Schedule } from './schedule.schema.ts'
+import { Refusal } from '../refusal.ts'
 
-/**
- * A booking request or change the marketplace refuses: the HTTP status and the words say why. A 5xx one
- * means a part it relies on is away (the hub, a CPO, the payment provider: `cause` says how) or payments
- * are not set up; `retryAfterSeconds` when trying again later makes sense.
- */
-export class BookingRefused extends Error {
-  readonly retryAfterSeconds: number | undefined
-
-  constructor(
-    readonly statusCode: 400 | 402 | 404 | 409 | 502 | 503,
-    message: string,
-    options: { readonly retryAfterSeconds?: number; readonly cause?: unknown } = {},
-  ) {
-    super(message, { cause: options.cause })
-    this.retryAfterSeconds = options.retryAfterSeconds
-    this.name = {
-      400: 'Bad Request',
-      402: 'Payment Required',
-      404: 'Not Found',
-      409: 'Conflict',
-      502: 'Bad Gateway',
-      503: 'Service Unavailable',
-    }[statusCode]
-  }
-}
+/** A booking request or change the marketplace refuses (see Refusal). */
+export class BookingRefused extends Refusal {}
 
 /** What changed: a listing's schedule or terms (no booking), or one of its bookings. */
 export interface BookingChange {

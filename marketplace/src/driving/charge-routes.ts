@@ -1,34 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
 import type { SignedInMember } from '../accounts/account-routes.ts'
 import { Problem } from '../problem.schema.ts'
 import { Charge, ChargeId, ChargeRequest, DriverTokenView } from './charge.schema.ts'
-import { ChargeRefusal } from './charge-refusal.ts'
 import type { Charges } from './charges.ts'
 import type { DriverTokens } from './driver-tokens.ts'
-
-const ERROR_NAMES = {
-  400: 'Bad Request',
-  402: 'Payment Required',
-  404: 'Not Found',
-  409: 'Conflict',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-} as const
-
-async function refused<T>(reply: FastifyReply, act: () => Promise<T>): Promise<T | FastifyReply> {
-  try {
-    return await act()
-  } catch (error) {
-    if (!(error instanceof ChargeRefusal)) throw error
-    if (error.cause !== undefined) {
-      reply.log.warn({ err: error.cause, status: error.statusCode }, `charge refused: ${error.message}`)
-    }
-    if (error.retryAfterSeconds !== undefined)
-      void reply.header('retry-after', String(error.retryAfterSeconds))
-    return reply.code(error.statusCode).send({ error: ERROR_NAMES[error.statusCode], message: error.message })
-  }
-}
 
 /** A driver's token and charges anywhere on the network (the marketplace's eMSP role). */
 export function chargeRoutes(
@@ -75,11 +50,9 @@ export function chargeRoutes(
       async (request, reply) => {
         const driver = await signedIn(request, reply)
         if (!driver) return reply
-        return refused(reply, async () => {
-          const charge = await charges.start(driver.id, request.body)
-          // 202: the card's bank asks the driver to authenticate before anything starts.
-          return reply.code(charge.payment?.client_secret ? 202 : 201).send(charge)
-        })
+        const charge = await charges.start(driver.id, request.body)
+        // 202: the card's bank asks the driver to authenticate before anything starts.
+        return reply.code(charge.payment?.client_secret ? 202 : 201).send(charge)
       },
     )
 
@@ -96,7 +69,7 @@ export function chargeRoutes(
       async (request, reply) => {
         const driver = await signedIn(request, reply)
         if (!driver) return reply
-        return refused(reply, () => charges.confirmPayment(driver.id, request.params.id))
+        return charges.confirmPayment(driver.id, request.params.id)
       },
     )
 
@@ -148,7 +121,7 @@ export function chargeRoutes(
       async (request, reply) => {
         const driver = await signedIn(request, reply)
         if (!driver) return reply
-        return refused(reply, () => charges.stop(driver.id, request.params.id))
+        return charges.stop(driver.id, request.params.id)
       },
     )
   }
